@@ -1,0 +1,103 @@
+// The one place that reads the environment. Everything else receives a typed Config.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z.object({
+  PORT: int(0, 65535).default(8080),
+  /** Where the local task store, blobs and signing secret live. */
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** Parent of the per-task scratch dirs; Cloud Run's /tmp is RAM, so point it at a sized volume there. */
+  SCRATCH_DIR: z.string().min(1).optional(),
+  MAX_CONCURRENT_TASKS: int(1, 64).default(2),
+  MAX_QUEUED_TASKS: int(1, 100_000).default(100),
+  /** How long a worker holds a claimed task without renewing it. */
+  LEASE_SECONDS: int(2, 3600).default(60),
+  /** A task whose attempts exceed this fails for good instead of being retried again. */
+  MAX_ATTEMPTS: int(1, 100).default(5),
+  /** The worker's own deadline per attempt; below Cloud Tasks' 30 minute dispatch deadline. */
+  TASK_DEADLINE_SECONDS: int(10, 1740).default(1680),
+  MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(256 * 1024),
+
+  ELEVENLABS_API_KEY: z.string().min(1).optional(),
+  ELEVENLABS_BASE_URL: z.url().default('https://api.elevenlabs.io'),
+  ELEVENLABS_MODEL_ID: z.string().min(1).default('eleven_multilingual_v2'),
+  VOICE_ID: z.string().min(1).optional(),
+  PEXELS_API_KEY: z.string().min(1).optional(),
+  PEXELS_BASE_URL: z.url().default('https://api.pexels.com'),
+
+  FFMPEG_PATH: z.string().min(1).optional(),
+  FFPROBE_PATH: z.string().min(1).optional(),
+  ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
+  FOOTAGE_DIR: z.string().min(1).optional(),
+
+  TASK_STORE: z.enum(['local', 'firestore']).default('local'),
+  BLOB_STORE: z.enum(['local', 'gcs']).default('local'),
+  DISPATCHER: z.enum(['local', 'cloudtasks']).default('local'),
+  GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
+  GCS_BUCKET: z.string().min(1).optional(),
+  FIRESTORE_COLLECTION: z.string().min(1).default('reelsmith_tasks'),
+  TASKS_QUEUE: z.string().min(1).optional(),
+  TASKS_LOCATION: z.string().min(1).optional(),
+  WORKER_URL: z.url().optional(),
+  TASKS_INVOKER_SA: z.string().min(1).optional(),
+  /** Public base URL of this service, used in status_url/download_url and local signed URLs. */
+  PUBLIC_URL: z.url().optional(),
+
+  SIGNED_URL_TTL_S: int(60, 604_800).default(3600),
+  /** Days a finished task and its files are kept (Firestore TTL, bucket lifecycle, local sweep). */
+  RETENTION_DAYS: int(1, 3650).default(7),
+  API_KEYS: list.default([]),
+  /** Explicit opt-in to run without API keys on Cloud Run. */
+  ALLOW_UNAUTHENTICATED: bool.default(false),
+  CALLBACK_SECRET: z.string().min(16).optional(),
+  /** Development only: let callback and clip URLs reach loopback/private addresses. */
+  ALLOW_PRIVATE_URLS: bool.default(false),
+  /** Cloud Run sets this; its presence means "production". */
+  K_SERVICE: z.string().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  const problems: string[] = [];
+  const need = (cond: boolean, msg: string) => cond || problems.push(`  ${msg}`);
+  if (cfg.TASK_STORE === 'firestore' || cfg.DISPATCHER === 'cloudtasks') {
+    need(!!cfg.GOOGLE_CLOUD_PROJECT, 'GOOGLE_CLOUD_PROJECT: required with TASK_STORE=firestore or DISPATCHER=cloudtasks');
+  }
+  if (cfg.BLOB_STORE === 'gcs') need(!!cfg.GCS_BUCKET, 'GCS_BUCKET: required with BLOB_STORE=gcs');
+  if (cfg.DISPATCHER === 'cloudtasks') {
+    for (const k of ['TASKS_QUEUE', 'TASKS_LOCATION', 'WORKER_URL', 'TASKS_INVOKER_SA'] as const) {
+      need(!!cfg[k], `${k}: required with DISPATCHER=cloudtasks`);
+    }
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  return cfg;
+}
+
+/** On Cloud Run an api without keys is open to the internet; refuse unless asked for explicitly. */
+export function assertSafeToServe(cfg: Config): void {
+  if (cfg.K_SERVICE && cfg.API_KEYS.length === 0 && !cfg.ALLOW_UNAUTHENTICATED) {
+    throw new ConfigError(
+      'invalid configuration:\n  API_KEYS: required on Cloud Run (K_SERVICE is set); ' +
+        'set API_KEYS=key1,key2 or ALLOW_UNAUTHENTICATED=true to serve without keys',
+    );
+  }
+}

@@ -1,0 +1,200 @@
+// Task records, their states and the pure rules for moving between them. Every store adapter
+// applies these functions inside its own transaction, so the rules live in one place.
+import type { VideoRequest } from './video-request.ts';
+
+export const TASK_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
+export const isFinal = (s: TaskStatus) => FINAL_STATUSES.includes(s);
+
+export const STAGES = ['queued', 'speech', 'footage', 'render', 'upload', 'done'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface TaskError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export interface Credit {
+  provider: string;
+  author: string | null;
+  author_url: string | null;
+  video_url: string | null;
+}
+
+/** What a completed task stored; URLs are minted from the keys when the task is read. */
+export interface TaskOutput {
+  video_key: string;
+  captions_vtt_key: string | null;
+  captions_srt_key: string | null;
+  thumbnail_key: string | null;
+  duration_s: number;
+  width: number;
+  height: number;
+  size_bytes: number;
+  credits: Credit[];
+}
+
+export interface TaskRecord {
+  id: string;
+  /** Hash of the API key that created the task; null when the service runs without keys. */
+  owner: string | null;
+  status: TaskStatus;
+  stage: Stage;
+  progress: number;
+  request: VideoRequest;
+  attempt: number;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+  /** For a TTL policy: when the record (and its files) may be deleted. */
+  expire_at: string;
+  error: TaskError | null;
+  output: TaskOutput | null;
+  warnings: string[];
+  idempotency_key: string | null;
+  request_hash: string | null;
+}
+
+export function newTask(args: {
+  id: string;
+  owner: string | null;
+  request: VideoRequest;
+  now: Date;
+  retentionDays: number;
+  idempotencyKey?: string | null;
+  requestHash?: string | null;
+}): TaskRecord {
+  const now = args.now.toISOString();
+  return {
+    id: args.id,
+    owner: args.owner,
+    status: 'queued',
+    stage: 'queued',
+    progress: 0,
+    request: args.request,
+    attempt: 0,
+    lease_owner: null,
+    lease_expires_at: null,
+    created_at: now,
+    updated_at: now,
+    expire_at: new Date(args.now.getTime() + args.retentionDays * 86_400_000).toISOString(),
+    error: null,
+    output: null,
+    warnings: [],
+    idempotency_key: args.idempotencyKey ?? null,
+    request_hash: args.requestHash ?? null,
+  };
+}
+
+export type ClaimOutcome =
+  | { kind: 'claimed'; task: TaskRecord }
+  /** Another worker holds a live lease; try again once it may have expired. */
+  | { kind: 'busy'; retryAfterMs: number }
+  /** Nothing to do: the task is finished, cancelled, or gone. */
+  | { kind: 'done'; task: TaskRecord | null };
+
+/** Decide a claim: queued, or processing with an expired lease (its worker died). */
+export function claim(task: TaskRecord | null, owner: string, leaseMs: number, now: Date): ClaimOutcome {
+  if (!task || isFinal(task.status)) return { kind: 'done', task };
+  if (task.status === 'processing' && task.lease_owner !== owner && task.lease_expires_at) {
+    const left = Date.parse(task.lease_expires_at) - now.getTime();
+    if (left > 0) return { kind: 'busy', retryAfterMs: left };
+  }
+  return {
+    kind: 'claimed',
+    task: {
+      ...task,
+      status: 'processing',
+      attempt: task.attempt + 1,
+      lease_owner: owner,
+      lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
+      error: null,
+      updated_at: now.toISOString(),
+    },
+  };
+}
+
+export const holdsLease = (task: TaskRecord | null, owner: string): task is TaskRecord =>
+  !!task && task.status === 'processing' && task.lease_owner === owner;
+
+export function renewLease(task: TaskRecord, leaseMs: number, now: Date): TaskRecord {
+  return { ...task, lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(), updated_at: now.toISOString() };
+}
+
+/** Progress never goes backwards, even when a retried attempt starts over. */
+export function advance(task: TaskRecord, stage: Stage, progress: number, now: Date): TaskRecord {
+  const p = Math.max(task.progress, Math.min(100, Math.max(0, Math.round(progress))));
+  const stageIdx = Math.max(STAGES.indexOf(task.stage), STAGES.indexOf(stage));
+  return { ...task, stage: STAGES[stageIdx] ?? stage, progress: p, updated_at: now.toISOString() };
+}
+
+export function complete(task: TaskRecord, output: TaskOutput, warnings: string[], now: Date): TaskRecord {
+  return {
+    ...task,
+    status: 'completed',
+    stage: 'done',
+    progress: 100,
+    output,
+    warnings: [...new Set([...task.warnings, ...warnings])],
+    error: null,
+    lease_owner: null,
+    lease_expires_at: null,
+    updated_at: now.toISOString(),
+  };
+}
+
+/**
+ * A failed attempt: permanent errors, or transient ones after the last attempt, fail the task;
+ * otherwise it goes back to `queued` for the next delivery. This is the one place that decides retries.
+ */
+export function failAttempt(task: TaskRecord, error: TaskError, maxAttempts: number, now: Date): TaskRecord {
+  const retry = error.retryable && task.attempt < maxAttempts;
+  return {
+    ...task,
+    status: retry ? 'queued' : 'failed',
+    error: retry ? error : { ...error, retryable: false },
+    lease_owner: null,
+    lease_expires_at: null,
+    updated_at: now.toISOString(),
+  };
+}
+
+export function cancel(task: TaskRecord, now: Date): TaskRecord {
+  if (isFinal(task.status)) return task;
+  return {
+    ...task,
+    status: 'cancelled',
+    error: { code: 'cancelled', message: 'cancelled by the client', retryable: false },
+    lease_owner: null,
+    lease_expires_at: null,
+    updated_at: now.toISOString(),
+  };
+}
+
+/** The public view of a task (the body of GET /task/{id} and of callbacks). */
+export interface TaskView {
+  task_id: string;
+  status: TaskStatus;
+  stage: Stage;
+  progress: number;
+  created_at: string;
+  updated_at: string;
+  error: { code: string; message: string; retryable: boolean } | null;
+  result: {
+    video_url: string;
+    expires_at: string;
+    duration_s: number;
+    width: number;
+    height: number;
+    size_bytes: number;
+    captions_url: string | null;
+    captions_srt_url: string | null;
+    thumbnail_url: string | null;
+    credits: Credit[];
+  } | null;
+  warnings: string[];
+  metadata: Record<string, unknown> | null;
+}

@@ -1,0 +1,65 @@
+// Typed errors: each carries a stable code and the HTTP status it maps to (one handler maps them).
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: ErrorDetail[] | undefined;
+  readonly headers: Record<string, string>;
+  constructor(
+    code: string,
+    status: number,
+    message: string,
+    opts: { details?: ErrorDetail[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = status;
+    this.details = opts.details;
+    this.headers = opts.headers ?? {};
+  }
+}
+
+export const badJson = (message: string) => new AppError('invalid_json', 400, message);
+export const invalid = (details: ErrorDetail[]) =>
+  new AppError('invalid_request', 422, `invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, {
+    details,
+  });
+export const tooLarge = (limit: number) =>
+  new AppError('payload_too_large', 413, `request body exceeds ${limit} bytes; send a shorter script`);
+export const unauthorized = () =>
+  new AppError('unauthorized', 401, 'missing or unknown API key: send Authorization: Bearer <key> or X-API-Key: <key>');
+export const notFound = (what: string) => new AppError('not_found', 404, `${what} not found`);
+export const conflict = (code: string, message: string) => new AppError(code, 409, message);
+export const gone = (message: string) => new AppError('expired', 410, message);
+export const queueFull = (retryAfterS: number) =>
+  new AppError('queue_full', 503, 'too many tasks are waiting; retry later', {
+    headers: { 'retry-after': String(retryAfterS) },
+  });
+
+/**
+ * A failure inside the pipeline. `retryable` decides whether the worker hands the task back to
+ * the queue (transient: network, provider 5xx) or fails it for good (bad input, no credits).
+ */
+export class TaskError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  constructor(code: string, message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'TaskError';
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+  }
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('task was cancelled');
+    this.name = 'CancelledError';
+  }
+}

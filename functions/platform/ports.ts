@@ -1,0 +1,60 @@
+// The three platform ports. Each has a local adapter (embedded default) and a Google Cloud one;
+// both pass the same contract suite in test/platform/.
+import type { ClaimOutcome, Stage, TaskError, TaskOutput, TaskRecord } from '../domain/task.ts';
+
+export type CreateOutcome =
+  | { kind: 'created'; task: TaskRecord }
+  /** Same Idempotency-Key and same body: the task made the first time. */
+  | { kind: 'existing'; task: TaskRecord }
+  /** Same Idempotency-Key, different body. */
+  | { kind: 'conflict'; task: TaskRecord };
+
+export interface TaskStore {
+  /** Never overwrites: a second create with the same id fails. */
+  create(task: TaskRecord): Promise<CreateOutcome>;
+  get(id: string): Promise<TaskRecord | null>;
+  /** Transactionally move a task to `processing` under a lease held by `owner`. */
+  claim(id: string, owner: string, leaseMs: number): Promise<ClaimOutcome>;
+  /** Extend the lease; returns null when `owner` no longer holds it (lost, cancelled, finished). */
+  renewLease(id: string, owner: string, leaseMs: number): Promise<TaskRecord | null>;
+  /** Record stage and progress (monotonic); a no-op unless `owner` holds the lease. */
+  progress(id: string, owner: string, stage: Stage, progress: number): Promise<void>;
+  /** Only the lease holder may complete; returns the completed record, or null if it lost the lease. */
+  complete(id: string, owner: string, output: TaskOutput, warnings: string[]): Promise<TaskRecord | null>;
+  /** Only the lease holder may fail an attempt; the domain decides between retry and failure. */
+  fail(id: string, owner: string, error: TaskError, maxAttempts: number): Promise<TaskRecord | null>;
+  /** Cancel a task that is not finished; returns the record as it now stands, or null if unknown. */
+  cancel(id: string): Promise<TaskRecord | null>;
+  /** Tasks waiting or running: the api refuses new work above MAX_QUEUED_TASKS. */
+  countUnfinished(): Promise<number>;
+  /** Ids of tasks waiting or running, oldest first: a local dispatcher re-enqueues them at start-up. */
+  listUnfinished(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface PutOptions {
+  contentType: string;
+  cacheControl?: string;
+}
+
+export interface SignedUrl {
+  url: string;
+  expiresAt: Date;
+}
+
+export interface BlobStore {
+  /** Stream a local file into the store under `key`; a second put to the same key overwrites it. */
+  put(key: string, filePath: string, opts: PutOptions): Promise<{ sizeBytes: number }>;
+  exists(key: string): Promise<boolean>;
+  /** A URL anyone can GET until it expires; `downloadName` sets Content-Disposition. */
+  signedUrl(key: string, ttlSeconds: number, downloadName?: string): Promise<SignedUrl>;
+}
+
+export interface Dispatcher {
+  /**
+   * Ask for `POST {worker}/tasks/{id}/run` to be delivered at least once. Enqueueing an id that
+   * is already queued is a success, not a duplicate.
+   */
+  enqueue(taskId: string): Promise<void>;
+  close(): Promise<void>;
+}
