@@ -1,0 +1,188 @@
+// The public HTTP API (DESIGN §4): submit, poll, download, cancel, health.
+import { createHash, randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { Config } from '../config.ts';
+import { isFinal, newTask, type TaskRecord } from '../domain/task.ts';
+import { VideoRequestSchema, type VideoRequest } from '../domain/video-request.ts';
+import { AppError, conflict, gone, invalid, notFound, queueFull, TaskError, type ErrorDetail } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { assertPublicUrl } from '../net/url-guard.ts';
+import type { BlobStore, Dispatcher, TaskStore } from '../platform/ports.ts';
+import type { ApiKeys } from './auth.ts';
+import { baseUrlOf, readJson, sendJson, type Request, type Response } from './http.ts';
+import { toView } from './task-view.ts';
+
+export interface ApiDeps {
+  cfg: Config;
+  store: TaskStore;
+  blobs: BlobStore;
+  dispatcher: Dispatcher;
+  keys: ApiKeys;
+  log: Logger;
+  /** Stop a task running in this process at once (cancel). */
+  stopRunning: (taskId: string) => void;
+  /** Deliver the callback of a task that just ended. */
+  notify: (task: TaskRecord) => Promise<void>;
+}
+
+export function zodDetails(error: z.ZodError): ErrorDetail[] {
+  return error.issues.flatMap((i) => {
+    const path = i.path.map(String).join('.');
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => ({
+        path: path ? `${path}.${k}` : k,
+        message: 'unknown field; remove it (see the API reference for accepted fields)',
+      }));
+    }
+    return [{ path: path || '(body)', message: i.message }];
+  });
+}
+
+/** Refuse, at submission, URLs the worker would refuse later: the client hears it now. */
+async function checkUrls(req: VideoRequest, allowPrivate: boolean): Promise<void> {
+  const urls: [string, string][] = [];
+  if (req.callback_url) urls.push(['callback_url', req.callback_url]);
+  if (req.music) urls.push(['music.url', req.music.url]);
+  req.clip_urls?.forEach((u, i) => urls.push([`clip_urls.${i}`, u]));
+  req.scenes?.forEach((s, i) => s.clip_url && urls.push([`scenes.${i}.clip_url`, s.clip_url]));
+  const details: ErrorDetail[] = [];
+  await Promise.all(
+    urls.map(async ([path, url]) => {
+      try {
+        await assertPublicUrl(url, path, allowPrivate);
+      } catch (err) {
+        // An unresolvable host is the client's to fix too; only the message differs.
+        if (err instanceof TaskError) details.push({ path, message: err.message.replace(`${path}: `, '') });
+        else throw err;
+      }
+    }),
+  );
+  if (details.length) throw invalid(details.sort((a, b) => a.path.localeCompare(b.path)));
+}
+
+/** Same body, same hash, whatever the key order. */
+function requestHash(body: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
+        : v;
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+}
+
+function idempotencyKeyOf(req: Request): string | null {
+  const v = req.headers['idempotency-key'];
+  if (v === undefined) return null;
+  if (typeof v !== 'string' || v.length < 1 || v.length > 255 || !/^[\x21-\x7e]+$/.test(v)) {
+    throw invalid([{ path: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters, e.g. a UUID' }]);
+  }
+  return v;
+}
+
+export function createApi(deps: ApiDeps) {
+  const { cfg, store, blobs, dispatcher, keys } = deps;
+
+  async function ownedTask(req: Request, id: string): Promise<TaskRecord> {
+    const owner = keys.ownerOf(req);
+    const task = await store.get(id);
+    // Another key's task answers exactly like an unknown one: no way to probe for ids.
+    if (!task || (keys.enabled && task.owner !== owner)) throw notFound(`task ${id}`);
+    return task;
+  }
+
+  return {
+    async submit(req: Request, res: Response): Promise<void> {
+      const owner = keys.ownerOf(req);
+      const idempotencyKey = idempotencyKeyOf(req);
+      const raw = await readJson(req, cfg.MAX_BODY_BYTES);
+      const parsed = VideoRequestSchema.safeParse(raw);
+      if (!parsed.success) throw invalid(zodDetails(parsed.error));
+      await checkUrls(parsed.data, cfg.ALLOW_PRIVATE_URLS);
+      if ((await store.countUnfinished()) >= cfg.MAX_QUEUED_TASKS) throw queueFull(30);
+
+      const task = newTask({
+        id: randomUUID(),
+        owner,
+        request: parsed.data,
+        now: new Date(),
+        retentionDays: cfg.RETENTION_DAYS,
+        idempotencyKey,
+        requestHash: idempotencyKey ? requestHash(raw) : null,
+      });
+      const outcome = await store.create(task);
+      if (outcome.kind === 'conflict') {
+        throw conflict(
+          'idempotency_conflict',
+          `Idempotency-Key was already used with a different body (task ${outcome.task.id}); use a new key for a new video`,
+        );
+      }
+      const t = outcome.task;
+      // Enqueue again for an existing queued task too: delivery is de-duplicated by task id, and
+      // this re-drives a task whose first enqueue failed.
+      if (t.status === 'queued') {
+        try {
+          await dispatcher.enqueue(t.id);
+        } catch (err) {
+          deps.log.error({ task_id: t.id, err: (err as Error).message }, 'enqueue failed');
+          if (outcome.kind === 'created') await abandon(t.id);
+          throw new AppError('unavailable', 503, 'the task queue is unavailable; retry later', {
+            headers: { 'retry-after': '10' },
+            cause: err,
+          });
+        }
+      }
+      const base = baseUrlOf(req, cfg.PUBLIC_URL);
+      sendJson(res, outcome.kind === 'created' ? 202 : 200, {
+        task_id: t.id,
+        status: t.status,
+        status_url: `${base}/task/${t.id}`,
+        download_url: `${base}/download/${t.id}`,
+      });
+    },
+
+    async status(req: Request, res: Response, id: string): Promise<void> {
+      const task = await ownedTask(req, id);
+      sendJson(res, 200, await toView(task, blobs, cfg.SIGNED_URL_TTL_S));
+    },
+
+    async download(req: Request, res: Response, id: string): Promise<void> {
+      const task = await ownedTask(req, id);
+      if (task.status !== 'completed' || !task.output) {
+        throw conflict(
+          isFinal(task.status) ? `task_${task.status}` : 'not_ready',
+          isFinal(task.status)
+            ? `task ${id} is ${task.status}; there is no video to download`
+            : `task ${id} is ${task.status} (${task.progress}%); poll GET /task/${id} until it is completed`,
+        );
+      }
+      if (Date.parse(task.expire_at) < Date.now() || !(await blobs.exists(task.output.video_key))) {
+        throw gone(`the video of task ${id} has expired and was deleted; submit the script again`);
+      }
+      const url = await blobs.signedUrl(task.output.video_key, cfg.SIGNED_URL_TTL_S, `${id}.mp4`);
+      res.writeHead(302, { location: url.url, 'cache-control': 'no-store' });
+      res.end();
+    },
+
+    async cancel(req: Request, res: Response, id: string): Promise<void> {
+      const before = await ownedTask(req, id);
+      if (isFinal(before.status)) {
+        throw conflict('already_finished', `task ${id} is already ${before.status}; only queued or processing tasks can be cancelled`);
+      }
+      const after = (await store.cancel(id)) ?? before;
+      deps.stopRunning(id);
+      if (after.status === 'cancelled') {
+        deps.notify(after).catch((err: unknown) => deps.log.warn({ task_id: id, err: String(err) }, 'callback failed'));
+      }
+      sendJson(res, 200, await toView(after, blobs, cfg.SIGNED_URL_TTL_S));
+    },
+  };
+
+  /** A task whose enqueue failed must not sit in `queued` forever: fail it for good. */
+  async function abandon(id: string): Promise<void> {
+    const c = await store.claim(id, 'api:abandon', 60_000);
+    if (c.kind === 'claimed') {
+      await store.fail(id, 'api:abandon', { code: 'enqueue_failed', message: 'the task could not be queued; submit it again', retryable: false }, 0);
+    }
+  }
+}

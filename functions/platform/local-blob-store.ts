@@ -1,0 +1,119 @@
+// The embedded blob store: files under DATA_DIR/blobs, and expiring URLs signed with an HMAC key
+// kept beside them. The local server serves those URLs (GET /files/...) after checking the
+// signature and the expiry, so a tampered or expired URL is refused.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { BlobStore, PutOptions, SignedUrl } from './ports.ts';
+
+export interface LocalBlobStoreOptions {
+  dir: string;
+  /** Base URL the signed URLs point at, e.g. http://localhost:8080. */
+  publicUrl: string;
+  /** HMAC key; by default one is generated once and kept in `dir`. */
+  secret?: Buffer;
+  now?: () => Date;
+}
+
+export interface StoredBlob {
+  path: string;
+  contentType: string;
+  cacheControl: string | null;
+  sizeBytes: number;
+}
+
+export const FILES_ROUTE = '/files/';
+
+export class LocalBlobStore implements BlobStore {
+  readonly #dir: string;
+  readonly #publicUrl: string;
+  readonly #secret: Buffer;
+  readonly #now: () => Date;
+
+  constructor(opts: LocalBlobStoreOptions) {
+    this.#dir = resolve(opts.dir);
+    this.#publicUrl = opts.publicUrl.replace(/\/+$/, '');
+    this.#now = opts.now ?? (() => new Date());
+    this.#secret = opts.secret ?? loadOrCreateSecret(join(this.#dir, '.signing-key'));
+  }
+
+  #pathOf(key: string): string {
+    const p = resolve(this.#dir, key);
+    if (!key || key.includes('\0') || !p.startsWith(this.#dir + sep)) throw new Error(`invalid blob key: ${key}`);
+    return p;
+  }
+
+  async put(key: string, filePath: string, opts: PutOptions): Promise<{ sizeBytes: number }> {
+    const dest = this.#pathOf(key);
+    await mkdir(dirname(dest), { recursive: true });
+    // Copy to a temporary name and rename: a reader never sees half a file, and a retried put
+    // replaces the object whole.
+    const tmp = `${dest}.${randomBytes(4).toString('hex')}.part`;
+    await copyFile(filePath, tmp);
+    const { size } = await stat(tmp);
+    const meta = { contentType: opts.contentType, cacheControl: opts.cacheControl ?? null, sizeBytes: size };
+    await writeFile(`${dest}.meta.json`, JSON.stringify(meta));
+    await rename(tmp, dest);
+    return { sizeBytes: size };
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return existsSync(this.#pathOf(key));
+  }
+
+  async signedUrl(key: string, ttlSeconds: number, downloadName?: string): Promise<SignedUrl> {
+    const expires = Math.floor(this.#now().getTime() / 1000) + ttlSeconds;
+    const name = downloadName ?? '';
+    const q = new URLSearchParams({ expires: String(expires) });
+    if (name) q.set('name', name);
+    q.set('sig', this.#sign(key, expires, name));
+    const path = key.split('/').map(encodeURIComponent).join('/');
+    return { url: `${this.#publicUrl}${FILES_ROUTE}${path}?${q}`, expiresAt: new Date(expires * 1000) };
+  }
+
+  #sign(key: string, expires: number, name: string): string {
+    return createHmac('sha256', this.#secret).update(`${key}\n${expires}\n${name}`).digest('base64url');
+  }
+
+  /**
+   * Check a request for `FILES_ROUTE + key`; returns the blob to serve, or the reason to refuse.
+   */
+  async open(
+    key: string,
+    params: URLSearchParams,
+  ): Promise<{ ok: true; blob: StoredBlob; downloadName: string | null } | { ok: false; status: 403 | 404 | 410; reason: string }> {
+    const expires = Number(params.get('expires'));
+    const sig = params.get('sig') ?? '';
+    const name = params.get('name') ?? '';
+    if (!Number.isInteger(expires) || !sig) return { ok: false, status: 403, reason: 'the URL is not signed' };
+    const want = Buffer.from(this.#sign(key, expires, name));
+    const got = Buffer.from(sig);
+    if (want.length !== got.length || !timingSafeEqual(want, got)) {
+      return { ok: false, status: 403, reason: 'the URL signature does not match; request a fresh URL' };
+    }
+    if (expires * 1000 < this.#now().getTime()) {
+      return { ok: false, status: 410, reason: 'the URL has expired; request a fresh one from GET /download/{task_id}' };
+    }
+    let path: string;
+    try {
+      path = this.#pathOf(key);
+    } catch {
+      return { ok: false, status: 404, reason: 'no such file' };
+    }
+    try {
+      const meta = JSON.parse(await readFile(`${path}.meta.json`, 'utf8')) as Omit<StoredBlob, 'path'>;
+      return { ok: true, blob: { ...meta, path }, downloadName: name || null };
+    } catch {
+      return { ok: false, status: 404, reason: 'no such file' };
+    }
+  }
+}
+
+function loadOrCreateSecret(file: string): Buffer {
+  if (existsSync(file)) return readFileSync(file);
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(32);
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

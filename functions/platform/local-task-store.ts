@@ -1,0 +1,152 @@
+// The embedded task store: one SQLite file (node:sqlite, no dependency) under DATA_DIR. Every
+// mutation reads, applies a pure transition from domain/task.ts and writes in one immediate
+// transaction, so a crash never leaves half a change and two processes can share the file.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import * as T from '../domain/task.ts';
+import type { CreateOutcome, TaskStore } from './ports.ts';
+
+export interface LocalTaskStoreOptions {
+  /** The database file; ':memory:' for tests. */
+  path: string;
+  now?: () => Date;
+}
+
+export class LocalTaskStore implements TaskStore {
+  readonly #db: DatabaseSync;
+  readonly #now: () => Date;
+
+  constructor(opts: LocalTaskStoreOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.#db = new DatabaseSync(opts.path);
+    this.#now = opts.now ?? (() => new Date());
+    this.#db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = FULL;
+      PRAGMA busy_timeout = 5000;
+      CREATE TABLE IF NOT EXISTS tasks (
+        id TEXT PRIMARY KEY,
+        owner TEXT,
+        idempotency_key TEXT,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS tasks_idempotency ON tasks (coalesce(owner, ''), idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS tasks_status ON tasks (status, created_at);
+    `);
+  }
+
+  #tx<R>(fn: () => R): R {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const r = fn();
+      this.#db.exec('COMMIT');
+      return r;
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  #read(id: string): T.TaskRecord | null {
+    const row = this.#db.prepare('SELECT doc FROM tasks WHERE id = ?').get(id) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as T.TaskRecord) : null;
+  }
+
+  #write(task: T.TaskRecord): void {
+    this.#db
+      .prepare('UPDATE tasks SET status = ?, doc = ? WHERE id = ?')
+      .run(task.status, JSON.stringify(task), task.id);
+  }
+
+  /** Apply `change` to the task if `owner` holds its lease; null otherwise. */
+  #asHolder(id: string, owner: string, change: (t: T.TaskRecord, now: Date) => T.TaskRecord): T.TaskRecord | null {
+    return this.#tx(() => {
+      const task = this.#read(id);
+      if (!T.holdsLease(task, owner)) return null;
+      const next = change(task, this.#now());
+      this.#write(next);
+      return next;
+    });
+  }
+
+  async create(task: T.TaskRecord): Promise<CreateOutcome> {
+    return this.#tx(() => {
+      if (task.idempotency_key) {
+        const row = this.#db
+          .prepare("SELECT doc FROM tasks WHERE coalesce(owner, '') = ? AND idempotency_key = ?")
+          .get(task.owner ?? '', task.idempotency_key) as { doc: string } | undefined;
+        if (row) {
+          const existing = JSON.parse(row.doc) as T.TaskRecord;
+          return existing.request_hash === task.request_hash
+            ? { kind: 'existing' as const, task: existing }
+            : { kind: 'conflict' as const, task: existing };
+        }
+      }
+      // A plain INSERT: a second create with the same id fails on the primary key, never overwrites.
+      this.#db
+        .prepare('INSERT INTO tasks (id, owner, idempotency_key, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(task.id, task.owner, task.idempotency_key, task.status, task.created_at, JSON.stringify(task));
+      return { kind: 'created' as const, task };
+    });
+  }
+
+  async get(id: string): Promise<T.TaskRecord | null> {
+    return this.#read(id);
+  }
+
+  async claim(id: string, owner: string, leaseMs: number): Promise<T.ClaimOutcome> {
+    return this.#tx(() => {
+      const outcome = T.claim(this.#read(id), owner, leaseMs, this.#now());
+      if (outcome.kind === 'claimed') this.#write(outcome.task);
+      return outcome;
+    });
+  }
+
+  async renewLease(id: string, owner: string, leaseMs: number): Promise<T.TaskRecord | null> {
+    return this.#asHolder(id, owner, (t, now) => T.renewLease(t, leaseMs, now));
+  }
+
+  async progress(id: string, owner: string, stage: T.Stage, progress: number): Promise<void> {
+    this.#asHolder(id, owner, (t, now) => T.advance(t, stage, progress, now));
+  }
+
+  async complete(id: string, owner: string, output: T.TaskOutput, warnings: string[]): Promise<T.TaskRecord | null> {
+    return this.#asHolder(id, owner, (t, now) => T.complete(t, output, warnings, now));
+  }
+
+  async fail(id: string, owner: string, error: T.TaskError, maxAttempts: number): Promise<T.TaskRecord | null> {
+    return this.#asHolder(id, owner, (t, now) => T.failAttempt(t, error, maxAttempts, now));
+  }
+
+  async cancel(id: string): Promise<T.TaskRecord | null> {
+    return this.#tx(() => {
+      const task = this.#read(id);
+      if (!task) return null;
+      const next = T.cancel(task, this.#now());
+      if (next !== task) this.#write(next);
+      return next;
+    });
+  }
+
+  async countUnfinished(): Promise<number> {
+    const row = this.#db
+      .prepare("SELECT count(*) AS n FROM tasks WHERE status IN ('queued', 'processing')")
+      .get() as { n: number };
+    return Number(row.n);
+  }
+
+  async listUnfinished(): Promise<string[]> {
+    const rows = this.#db
+      .prepare("SELECT id FROM tasks WHERE status IN ('queued', 'processing') ORDER BY created_at, id")
+      .all() as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}

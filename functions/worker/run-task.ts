@@ -1,0 +1,123 @@
+// One delivery of POST /tasks/{id}/run: claim the task under a lease, keep the lease alive with a
+// heartbeat, run the pipeline in a scratch dir of its own, record the outcome, and answer the
+// way Cloud Tasks understands: 2xx = done (success or permanent failure), 503 = try again later.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TaskRecord } from '../domain/task.ts';
+import { CancelledError, TaskError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { PipelineDeps } from '../pipeline/produce-video.ts';
+import { produceVideo } from '../pipeline/produce-video.ts';
+import type { TaskStore } from '../platform/ports.ts';
+import type { RunningTasks } from './running-tasks.ts';
+
+export interface WorkerDeps {
+  store: TaskStore;
+  pipeline: PipelineDeps;
+  scratchDir: string;
+  leaseMs: number;
+  maxAttempts: number;
+  deadlineMs: number;
+  /** Called once with the final record when this delivery finished the task. */
+  onFinished: (task: TaskRecord) => Promise<void>;
+  log: Logger;
+  /** Identifies this process in leases. */
+  instanceId: string;
+  /** Aborted when the process is shutting down: running tasks stop and are handed back. */
+  shutdown: AbortSignal;
+  running: RunningTasks;
+}
+
+export interface DeliveryOutcome {
+  status: 200 | 503;
+  retryAfterS?: number;
+  body: { task_id: string; outcome: string };
+}
+
+export const SCRATCH_PREFIX = 'reelsmith-task-';
+
+export async function runDelivery(deps: WorkerDeps, taskId: string, meta: { retryCount?: string | undefined }): Promise<DeliveryOutcome> {
+  const owner = `${deps.instanceId}:${randomBytes(4).toString('hex')}`;
+  const log = deps.log.child({ task_id: taskId, delivery: meta.retryCount ?? '0' });
+  const claim = await deps.store.claim(taskId, owner, deps.leaseMs);
+  if (claim.kind === 'done') return { status: 200, body: { task_id: taskId, outcome: claim.task ? claim.task.status : 'missing' } };
+  if (claim.kind === 'busy') {
+    return { status: 503, retryAfterS: Math.ceil(claim.retryAfterMs / 1000), body: { task_id: taskId, outcome: 'leased' } };
+  }
+  const task = claim.task;
+  log.info({ attempt: task.attempt }, 'task claimed');
+
+  const ac = new AbortController();
+  let stopReason: 'cancelled' | 'lost_lease' | 'deadline' | 'shutdown' | null = null;
+  const stop = (why: NonNullable<typeof stopReason>) => {
+    stopReason ??= why;
+    ac.abort(new CancelledError());
+  };
+  const onShutdown = () => stop('shutdown');
+  deps.shutdown.addEventListener('abort', onShutdown, { once: true });
+  const unregister = deps.running.add(taskId, () => stop('cancelled'));
+  const deadline = setTimeout(() => stop('deadline'), deps.deadlineMs);
+  const heartbeat = setInterval(async () => {
+    try {
+      const renewed = await deps.store.renewLease(taskId, owner, deps.leaseMs);
+      if (!renewed) {
+        const now = await deps.store.get(taskId);
+        stop(now?.status === 'cancelled' ? 'cancelled' : 'lost_lease');
+      }
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'lease renewal failed');
+    }
+  }, Math.max(200, Math.floor(deps.leaseMs / 3)));
+
+  // Progress writes are fire-and-forget but kept in order, so a slow write never stalls ffmpeg.
+  let progressChain = Promise.resolve();
+  const report = (stage: Parameters<TaskStore['progress']>[2], progress: number) => {
+    progressChain = progressChain
+      .then(() => deps.store.progress(taskId, owner, stage, progress))
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress write failed'));
+  };
+
+  let dir: string | null = null;
+  try {
+    dir = await mkdtemp(join(deps.scratchDir, `${SCRATCH_PREFIX}${taskId}-`));
+    const { output, warnings } = await produceVideo(deps.pipeline, { task, dir, signal: ac.signal, report });
+    await progressChain;
+    const done = await deps.store.complete(taskId, owner, output, warnings);
+    if (!done) {
+      log.warn('finished, but the lease was lost; the holder records the outcome');
+      return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    }
+    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
+    await deps.onFinished(done);
+    return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
+  } catch (err) {
+    await progressChain;
+    if (stopReason === 'cancelled') return { status: 200, body: { task_id: taskId, outcome: 'cancelled' } };
+    if (stopReason === 'lost_lease') return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    const error =
+      stopReason === 'deadline'
+        ? new TaskError('deadline_exceeded', `the attempt ran past ${Math.round(deps.deadlineMs / 1000)} s`, { retryable: true })
+        : stopReason === 'shutdown'
+          ? new TaskError('interrupted', 'the worker shut down during the task', { retryable: true })
+          : err instanceof TaskError
+            ? err
+            : new TaskError('internal', `unexpected error: ${(err as Error)?.message ?? String(err)}`, { retryable: true, cause: err });
+    if (!(err instanceof TaskError)) log.error({ err: (err as Error)?.stack ?? String(err) }, 'task attempt crashed');
+    const after = await deps.store.fail(taskId, owner, { code: error.code, message: error.message, retryable: error.retryable }, deps.maxAttempts);
+    if (!after) return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    if (after.status === 'queued') {
+      log.warn({ code: error.code, attempt: after.attempt }, `attempt failed, will retry: ${error.message}`);
+      return { status: 503, retryAfterS: 1, body: { task_id: taskId, outcome: 'retry' } };
+    }
+    log.warn({ code: error.code }, `task failed: ${error.message}`);
+    await deps.onFinished(after);
+    return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
+  } finally {
+    clearTimeout(deadline);
+    clearInterval(heartbeat);
+    unregister();
+    deps.shutdown.removeEventListener('abort', onShutdown);
+    if (dir) await rm(dir, { recursive: true, force: true }).catch((e: unknown) => log.error({ err: String(e) }, 'scratch cleanup failed'));
+  }
+}
