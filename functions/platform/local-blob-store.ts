@@ -9,8 +9,8 @@ import type { BlobStore, PutOptions, SignedUrl } from './ports.ts';
 
 export interface LocalBlobStoreOptions {
   dir: string;
-  /** Base URL the signed URLs point at, e.g. http://localhost:8080. */
-  publicUrl: string;
+  /** Base URL the signed URLs point at, e.g. http://localhost:8080 (a function: the port may be known only after listen). */
+  publicUrl: string | (() => string);
   /** HMAC key; by default one is generated once and kept in `dir`. */
   secret?: Buffer;
   now?: () => Date;
@@ -27,13 +27,14 @@ export const FILES_ROUTE = '/files/';
 
 export class LocalBlobStore implements BlobStore {
   readonly #dir: string;
-  readonly #publicUrl: string;
+  readonly #publicUrl: () => string;
   readonly #secret: Buffer;
   readonly #now: () => Date;
 
   constructor(opts: LocalBlobStoreOptions) {
     this.#dir = resolve(opts.dir);
-    this.#publicUrl = opts.publicUrl.replace(/\/+$/, '');
+    const base = opts.publicUrl;
+    this.#publicUrl = () => (typeof base === 'string' ? base : base()).replace(/\/+$/, '');
     this.#now = opts.now ?? (() => new Date());
     this.#secret = opts.secret ?? loadOrCreateSecret(join(this.#dir, '.signing-key'));
   }
@@ -69,7 +70,7 @@ export class LocalBlobStore implements BlobStore {
     if (name) q.set('name', name);
     q.set('sig', this.#sign(key, expires, name));
     const path = key.split('/').map(encodeURIComponent).join('/');
-    return { url: `${this.#publicUrl}${FILES_ROUTE}${path}?${q}`, expiresAt: new Date(expires * 1000) };
+    return { url: `${this.#publicUrl()}${FILES_ROUTE}${path}?${q}`, expiresAt: new Date(expires * 1000) };
   }
 
   #sign(key: string, expires: number, name: string): string {

@@ -1,0 +1,85 @@
+// The process entrypoint: `node functions/server.ts` (dev) or `node dist/functions/server.js`
+// (image). FUNCTION_TARGET picks the role: `api`, `worker`, or `local` (both, with the embedded
+// adapters; the default). A plain node:http server rather than functions-framework, so the
+// worker can drain on SIGTERM instead of being answered 500 mid-render (DESIGN §2).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { assertSafeToServe, ConfigError, loadConfig, type Config } from './config.ts';
+import { compose, type Runtime } from './compose.ts';
+import { createLogger, type Logger } from './log.ts';
+import type { Role } from './app.ts';
+
+export interface RunningServer {
+  server: Server;
+  runtime: Runtime;
+  url: string;
+  /** Stop accepting requests, hand running tasks back, close the stores. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(cfg: Config, role: Role, log: Logger = createLogger(cfg.LOG_LEVEL)): Promise<RunningServer> {
+  if (role !== 'worker') assertSafeToServe(cfg);
+  let url = `http://127.0.0.1:${cfg.PORT}`;
+  const runtime = await compose(cfg, role, { log, selfUrl: () => url });
+  const server = createServer((req, res) => void runtime.handle(req, res));
+  // Renders take minutes; never let Node's defaults cut a worker request short.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.PORT, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = `http://127.0.0.1:${port}`;
+  runtime.setPublicUrl(cfg.PUBLIC_URL ?? `http://localhost:${port}`);
+  await runtime.start();
+  log.info({ port, role, task_store: cfg.TASK_STORE, blob_store: cfg.BLOB_STORE, dispatcher: cfg.DISPATCHER }, `reelsmith ${role} listening on :${port}`);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    runtime,
+    url,
+    stop() {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        await runtime.close();
+        server.closeAllConnections();
+        await closed;
+      })();
+      return stopping;
+    },
+  };
+}
+
+export async function main(defaultRole: Role = 'local'): Promise<void> {
+  let cfg: Config;
+  try {
+    cfg = loadConfig();
+    const role = (process.env.FUNCTION_TARGET ?? defaultRole) as Role;
+    if (!['api', 'worker', 'local'].includes(role)) {
+      throw new ConfigError(`invalid configuration:\n  FUNCTION_TARGET: must be api, worker or local (got "${role}")`);
+    }
+    const log = createLogger(cfg.LOG_LEVEL);
+    const running = await startServer(cfg, role, log);
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(sig, () => {
+        log.info({ signal: sig }, 'shutting down');
+        // Cloud Run gives 10 s after SIGTERM; running tasks are handed back well within that.
+        const force = setTimeout(() => process.exit(1), 9_000);
+        force.unref();
+        running.stop().then(() => process.exit(0), () => process.exit(1));
+      });
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
