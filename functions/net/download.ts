@@ -1,0 +1,190 @@
+// Fetch a URL named in a request (clip, music) to a file in the task dir: streamed to disk, never
+// buffered whole; capped in size and time; retried on transient failures; every redirect hop
+// checked against the URL guard, because a public URL may redirect to the metadata server.
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { TaskError } from '../errors.ts';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type RetryPolicy } from '../providers/retry.ts';
+import { assertPublicUrl } from './url-guard.ts';
+
+export interface DownloadOptions {
+  /** The request field the URL came from; every error names it so the caller knows what to fix. */
+  field: string;
+  maxBytes: number;
+  /** Deadline for one attempt, headers and body together. */
+  timeoutMs: number;
+  /** Retries after the first attempt on network errors, 408, 429 and 5xx. Default 3. */
+  retries?: number;
+  signal: AbortSignal;
+  headers?: Record<string, string>;
+  /** Development switch (ALLOW_PRIVATE_URLS): lets loopback and private addresses through. */
+  allowPrivate: boolean;
+  /** Backoff timing; tests shorten it. */
+  retryPolicy?: Partial<Omit<RetryPolicy, 'retries'>>;
+  /** The check every hop passes; a seam for tests, which cannot resolve a public name offline. */
+  guard?: typeof assertPublicUrl;
+}
+
+export interface DownloadResult {
+  sizeBytes: number;
+  contentType: string | null;
+}
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * Downloads `url` to `destPath`. The bytes go to a sibling `.part` file that is renamed into place
+ * only when complete, so `destPath` never holds half a file; the `.part` is removed on any failure.
+ */
+export async function downloadToFile(url: string, destPath: string, opts: DownloadOptions): Promise<DownloadResult> {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retryPolicy, retries: opts.retries ?? 3 };
+  const partPath = `${destPath}.part`;
+  try {
+    const result = await withRetries(() => attempt(url, partPath, opts), {
+      policy,
+      signal: opts.signal,
+      classify: (err) =>
+        err instanceof DownloadAttemptError
+          ? { retry: err.taskError.retryable, retryAfterMs: err.retryAfterMs }
+          : { retry: false },
+    });
+    await rename(partPath, destPath);
+    return result;
+  } catch (err) {
+    await rm(partPath, { force: true });
+    if (opts.signal.aborted) throw opts.signal.reason;
+    if (err instanceof DownloadAttemptError) throw err.taskError;
+    throw err;
+  }
+}
+
+/** One failed attempt: the TaskError the caller will see, plus what the retry loop needs. */
+class DownloadAttemptError extends Error {
+  readonly taskError: TaskError;
+  readonly retryAfterMs: number | undefined;
+  constructor(taskError: TaskError, retryAfterMs?: number) {
+    super(taskError.message, { cause: taskError });
+    this.taskError = taskError;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+async function attempt(url: string, partPath: string, opts: DownloadOptions): Promise<DownloadResult> {
+  const { field } = opts;
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = AbortSignal.any([opts.signal, timeout]);
+  try {
+    const res = await fetchFollowingRedirects(url, opts, signal);
+    const declared = Number(res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > opts.maxBytes) {
+      await res.body?.cancel().catch(() => {});
+      throw tooLarge(field, opts.maxBytes);
+    }
+    if (!res.body) throw new DownloadAttemptError(new TaskError('download_failed', `${field}: the server sent no body`));
+    let sizeBytes = 0;
+    const cap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        sizeBytes += chunk.length;
+        if (sizeBytes > opts.maxBytes) done(tooLarge(field, opts.maxBytes));
+        else done(null, chunk);
+      },
+    });
+    await pipeline(Readable.fromWeb(res.body), cap, createWriteStream(partPath), { signal });
+    return { sizeBytes, contentType: res.headers.get('content-type') };
+  } catch (err) {
+    await rm(partPath, { force: true });
+    if (err instanceof DownloadAttemptError) throw err;
+    if (opts.signal.aborted) throw opts.signal.reason;
+    if (err instanceof TaskError) throw new DownloadAttemptError(err);
+    if (timeout.aborted) {
+      throw new DownloadAttemptError(
+        new TaskError('download_timeout', `${field}: the download took longer than ${Math.round(opts.timeoutMs / 1000)} s; use a faster host or a smaller file`, {
+          retryable: true,
+          cause: err,
+        }),
+      );
+    }
+    throw new DownloadAttemptError(
+      new TaskError('download_failed', `${field}: the download failed (${describe(err)}); check that the URL is reachable`, {
+        retryable: true,
+        cause: err,
+      }),
+    );
+  }
+}
+
+/** fetch with `redirect: 'manual'`, so each hop passes the URL guard before it is requested. */
+async function fetchFollowingRedirects(url: string, opts: DownloadOptions, signal: AbortSignal): Promise<Response> {
+  const { field } = opts;
+  let current = url;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    await (opts.guard ?? assertPublicUrl)(current, field, opts.allowPrivate);
+    const res = await fetch(current, { redirect: 'manual', signal, headers: opts.headers ?? {} });
+    if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+      await res.body?.cancel().catch(() => {});
+      const location = res.headers.get('location');
+      if (!location) throw new DownloadAttemptError(new TaskError('download_failed', `${field}: redirect ${res.status} without a Location header`));
+      current = new URL(location, current).href;
+      continue;
+    }
+    if (res.ok) return res;
+    await res.body?.cancel().catch(() => {});
+    const transient = res.status === 408 || res.status === 429 || res.status >= 500;
+    const fix = transient
+      ? 'the host is failing or rate-limiting; retry later'
+      : res.status === 401 || res.status === 403
+        ? 'the file is not public; use a URL that needs no login'
+        : res.status === 404 || res.status === 410
+          ? 'the file is gone; check the URL'
+          : 'check the URL';
+    throw new DownloadAttemptError(
+      new TaskError(transient ? 'download_unavailable' : 'download_rejected', `${field}: the server answered ${res.status}; ${fix}`, {
+        retryable: transient,
+      }),
+      transient ? parseRetryAfter(res.headers.get('retry-after')) : undefined,
+    );
+  }
+  throw new DownloadAttemptError(new TaskError('download_failed', `${field}: more than ${MAX_REDIRECTS} redirects; link the file directly`));
+}
+
+function tooLarge(field: string, maxBytes: number): DownloadAttemptError {
+  return new DownloadAttemptError(
+    new TaskError('download_too_large', `${field}: the file is larger than ${formatBytes(maxBytes)}; send a smaller file`),
+  );
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : n >= 1024 ? `${Math.round(n / 1024)} KB` : `${n} bytes`;
+}
+
+function describe(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  if (cause instanceof Error) return 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message;
+  return String(cause);
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` in flight, results in input order. After the first
+ * failure no new item starts; the error is rethrown once the running ones have settled, so no
+ * work is left running behind the caller's back (its temp files are still being written).
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed: { err: unknown } | null = null;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i] as T, i);
+      } catch (err) {
+        failed ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed) throw (failed as { err: unknown }).err;
+  return results;
+}

@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { downloadToFile, mapLimit, type DownloadOptions } from '../../functions/net/download.ts';
+import { TaskError } from '../../functions/errors.ts';
+import { assertPublicUrl } from '../../functions/net/url-guard.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function serve(handler: Handler): Promise<{ base: string; server: Server }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const fast = { baseDelayMs: 5, maxDelayMs: 20 };
+
+function opts(over: Partial<DownloadOptions> = {}): DownloadOptions {
+  return {
+    field: 'clip_urls[0]',
+    maxBytes: 1024 * 1024,
+    timeoutMs: 5_000,
+    retries: 3,
+    signal: new AbortController().signal,
+    allowPrivate: true,
+    retryPolicy: fast,
+    ...over,
+  };
+}
+
+async function rejectsWith(p: Promise<unknown>, code: string, retryable: boolean): Promise<TaskError> {
+  const err = await p.then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof TaskError, `expected TaskError, got ${String(err)}`);
+  assert.equal(err.code, code, err.message);
+  assert.equal(err.retryable, retryable);
+  assert.match(err.message, /^clip_urls\[0\]: /);
+  return err;
+}
+
+describe('downloadToFile', () => {
+  let dir: string;
+  let base: string;
+  let server: Server;
+  const hits = new Map<string, number>();
+  const big = Buffer.alloc(300_000, 7);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dl-test-'));
+    ({ base, server } = await serve((req, res) => {
+      const path = req.url ?? '/';
+      const n = (hits.get(path) ?? 0) + 1;
+      hits.set(path, n);
+      switch (path) {
+        case '/ok':
+          res.writeHead(200, { 'content-type': 'video/mp4' });
+          return res.end(big);
+        case '/flaky': // 503 twice, then the file
+          if (n <= 2) return res.writeHead(503, { 'retry-after': '0' }).end('busy');
+          res.writeHead(200, { 'content-type': 'video/mp4' });
+          return res.end(big);
+        case '/always-500':
+          return res.writeHead(500).end();
+        case '/missing':
+          return res.writeHead(404).end('nope');
+        case '/declared-big':
+          res.writeHead(200, { 'content-length': String(big.length) });
+          return res.end(big);
+        case '/chunked-big': // no Content-Length: the cap must trip while streaming
+          res.writeHead(200, { 'content-type': 'video/mp4' });
+          res.write(big.subarray(0, 100_000));
+          setTimeout(() => res.end(big.subarray(100_000)), 20);
+          return;
+        case '/slow': // headers, a little body, then silence
+          res.writeHead(200);
+          res.write('abc');
+          return;
+        case '/cut': // dies mid-body every time
+          res.writeHead(200, { 'content-length': String(big.length) });
+          res.write(big.subarray(0, 1000));
+          setTimeout(() => res.destroy(), 10);
+          return;
+        case '/redirect':
+          return res.writeHead(302, { location: '/ok' }).end();
+        case '/redirect-private':
+          return res.writeHead(302, { location: 'http://169.254.169.254/computeMetadata/v1/' }).end();
+        case '/loop':
+          return res.writeHead(302, { location: '/loop' }).end();
+        default:
+          return res.writeHead(400).end();
+      }
+    }));
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const noLeftovers = async (name: string) => {
+    const names = await readdir(dir);
+    assert.ok(!names.some((n) => n.startsWith(name)), `left behind: ${names.join(', ')}`);
+  };
+
+  test('streams a file to disk and reports size and type', async () => {
+    const dest = join(dir, 'ok.mp4');
+    const r = await downloadToFile(`${base}/ok`, dest, opts());
+    assert.deepEqual(r, { sizeBytes: big.length, contentType: 'video/mp4' });
+    assert.ok((await readFile(dest)).equals(big));
+    await noLeftovers('ok.mp4.part');
+  });
+
+  test('follows a redirect', async () => {
+    const dest = join(dir, 'redir.mp4');
+    const r = await downloadToFile(`${base}/redirect`, dest, opts());
+    assert.equal(r.sizeBytes, big.length);
+  });
+
+  test('retries 5xx with Retry-After, then succeeds', async () => {
+    const dest = join(dir, 'flaky.mp4');
+    const r = await downloadToFile(`${base}/flaky`, dest, opts());
+    assert.equal(r.sizeBytes, big.length);
+    assert.equal(hits.get('/flaky'), 3);
+  });
+
+  test('gives up after the retries on persistent 5xx, as a transient error', async () => {
+    await rejectsWith(downloadToFile(`${base}/always-500`, join(dir, 'a500'), opts({ retries: 2 })), 'download_unavailable', true);
+    assert.equal(hits.get('/always-500'), 3);
+    await noLeftovers('a500');
+  });
+
+  test('404 is permanent and not retried', async () => {
+    const err = await rejectsWith(downloadToFile(`${base}/missing`, join(dir, 'm'), opts()), 'download_rejected', false);
+    assert.match(err.message, /404/);
+    assert.equal(hits.get('/missing'), 1);
+    await noLeftovers('m');
+  });
+
+  test('refuses up front when Content-Length exceeds the cap', async () => {
+    await rejectsWith(downloadToFile(`${base}/declared-big`, join(dir, 'db'), opts({ maxBytes: 1000 })), 'download_too_large', false);
+    await noLeftovers('db');
+  });
+
+  test('aborts mid-stream when the body exceeds the cap and removes the partial file', async () => {
+    await rejectsWith(downloadToFile(`${base}/chunked-big`, join(dir, 'cb'), opts({ maxBytes: 150_000 })), 'download_too_large', false);
+    await noLeftovers('cb');
+  });
+
+  test('times out a stalled body, retries, and removes the partial file', async () => {
+    const t0 = Date.now();
+    await rejectsWith(downloadToFile(`${base}/slow`, join(dir, 'slow'), opts({ timeoutMs: 150, retries: 1 })), 'download_timeout', true);
+    assert.equal(hits.get('/slow'), 2);
+    assert.ok(Date.now() - t0 < 3000);
+    await noLeftovers('slow');
+  });
+
+  test('a connection cut mid-body is a transient failure with no file left', async () => {
+    await rejectsWith(downloadToFile(`${base}/cut`, join(dir, 'cut'), opts({ retries: 1 })), 'download_failed', true);
+    assert.equal(hits.get('/cut'), 2);
+    await noLeftovers('cut');
+  });
+
+  test('the guard refuses a loopback URL when private addresses are not allowed', async () => {
+    const before = hits.get('/ok') ?? 0;
+    await rejectsWith(downloadToFile(`${base}/ok`, join(dir, 'guard'), opts({ allowPrivate: false })), 'forbidden_url', false);
+    assert.equal(hits.get('/ok') ?? 0, before, 'the request must not be sent');
+  });
+
+  test('every redirect hop is checked: a hop to the metadata address is refused', async () => {
+    // Offline there is no public name to start from, so the loopback test server is treated as
+    // public and every other hop goes through the real guard with private addresses refused.
+    const hops: string[] = [];
+    const guard: typeof assertPublicUrl = async (url, field) => {
+      hops.push(url);
+      if (url.startsWith(base)) return new URL(url);
+      return assertPublicUrl(url, field, false);
+    };
+    const err = await rejectsWith(
+      downloadToFile(`${base}/redirect-private`, join(dir, 'meta'), opts({ allowPrivate: false, guard })),
+      'forbidden_url',
+      false,
+    );
+    assert.match(err.message, /169\.254\.169\.254/);
+    assert.deepEqual(hops, [`${base}/redirect-private`, 'http://169.254.169.254/computeMetadata/v1/']);
+    assert.equal(hits.get('/redirect-private'), 1, 'a permanent refusal is not retried');
+    await noLeftovers('meta');
+  });
+
+  test('stops after too many redirects', async () => {
+    await rejectsWith(downloadToFile(`${base}/loop`, join(dir, 'loop'), opts()), 'download_failed', false);
+  });
+
+  test('cancellation rejects with the signal reason and leaves nothing', async () => {
+    const ac = new AbortController();
+    const p = downloadToFile(`${base}/slow`, join(dir, 'cancel'), opts({ signal: ac.signal, timeoutMs: 10_000 }));
+    setTimeout(() => ac.abort(new Error('cancelled by test')), 50);
+    await assert.rejects(p, /cancelled by test/);
+    await noLeftovers('cancel');
+  });
+});
+
+describe('mapLimit', () => {
+  test('keeps order and never exceeds the limit', async () => {
+    let running = 0;
+    let peak = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n, i) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, n * 5));
+      running--;
+      return `${i}:${n}`;
+    });
+    assert.deepEqual(out, ['0:5', '1:1', '2:4', '3:2', '4:3']);
+    assert.equal(peak, 2);
+  });
+
+  test('stops starting work after a failure and waits for running work', async () => {
+    const started: number[] = [];
+    let settled = 0;
+    await assert.rejects(
+      mapLimit([0, 1, 2, 3, 4, 5], 2, async (n) => {
+        started.push(n);
+        await new Promise((r) => setTimeout(r, 10));
+        settled++;
+        if (n === 1) throw new Error('boom');
+        return n;
+      }),
+      /boom/,
+    );
+    assert.equal(settled, started.length, 'no work left running');
+    assert.ok(started.length < 6);
+  });
+
+  test('empty input', async () => {
+    assert.deepEqual(await mapLimit([], 3, async () => 1), []);
+  });
+});
