@@ -1,0 +1,158 @@
+// Through HTTP, as a user would: submit a script, poll to completion, download through the
+// signed URL, and check the MP4 with ffprobe.
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ffprobe, isFastStart } from '../support/ffprobe.ts';
+import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
+import { makeVideo } from '../support/media-fixtures.ts';
+import { startService, type Service } from '../support/service.ts';
+
+const SCRIPT =
+  'The ocean covers most of our planet. Its waves carry energy across thousands of kilometres. ' +
+  'Every tide is pulled by the moon.';
+
+describe('local service end to end', () => {
+  let svc: Service;
+  const callbacks: { headers: Record<string, unknown>; body: any }[] = [];
+  let callbackUrl = '';
+  let closeCallbackServer = () => {};
+
+  before(async () => {
+    svc = await startService({ CALLBACK_SECRET: 'test-secret-0123456789', MAX_CONCURRENT_TASKS: '2' });
+    const server = createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        callbacks.push({ headers: req.headers, body: JSON.parse(data) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    closeCallbackServer = () => server.close();
+  });
+
+  after(async () => {
+    closeCallbackServer();
+    await svc?.stop();
+  });
+
+  it('script in, captioned vertical MP4 out, through the seed-compatible routes', async () => {
+    const submit = await postJson(`${svc.url}/generate-video`, {
+      script_text: SCRIPT,
+      search_query: 'ocean',
+      resolution: '720p',
+      callback_url: callbackUrl,
+      metadata: { channel: 'facts' },
+    });
+    assert.equal(submit.status, 202, JSON.stringify(submit.body));
+    const id = submit.body.task_id;
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.equal(submit.body.status, 'queued');
+    assert.equal(submit.body.status_url, `${svc.url}/task/${id}`);
+    assert.equal(submit.body.download_url, `${svc.url}/download/${id}`);
+
+    const { final, seen } = await pollUntilFinal(`${svc.url}/task/${id}`);
+    assert.equal(final.status, 'completed', JSON.stringify(final));
+    const progress = seen.map((v) => v.progress);
+    assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress is monotonic');
+    assert.equal(final.progress, 100);
+    assert.deepEqual(final.metadata, { channel: 'facts' });
+
+    // Download: a 302 to a signed URL that serves the MP4.
+    const dl = await fetch(`${svc.url}/download/${id}`, { redirect: 'manual' });
+    assert.equal(dl.status, 302);
+    const signed = dl.headers.get('location')!;
+    const file = await fetch(signed);
+    assert.equal(file.status, 200);
+    assert.equal(file.headers.get('content-type'), 'video/mp4');
+    const bytes = Buffer.from(await file.arrayBuffer());
+    assert.equal(bytes.length, final.result.size_bytes);
+    assert.ok(isFastStart(bytes), 'moov before mdat (+faststart)');
+    const path = join(svc.dataDir, 'downloaded.mp4');
+    writeFileSync(path, bytes);
+
+    const info = ffprobe(path);
+    const video = info.streams.find((s) => s.codec_type === 'video');
+    const audio = info.streams.find((s) => s.codec_type === 'audio');
+    assert.equal(video?.codec_name, 'h264');
+    assert.equal(audio?.codec_name, 'aac');
+    assert.equal(video?.width, 720);
+    assert.equal(video?.height, 1280);
+    assert.ok(Math.abs(info.durationS - final.result.duration_s) < 0.2, `${info.durationS} vs ${final.result.duration_s}`);
+
+    // The narration: the captions' last cue ends where the speech ends, inside the video.
+    const vtt = await (await fetch(final.result.captions_url)).text();
+    assert.match(vtt, /^WEBVTT/);
+    assert.match(vtt, /ocean/i);
+    const ends = [...vtt.matchAll(/--> (\d+):(\d+):(\d+)\.(\d+)/g)].map((m) => +m[1]! * 3600 + +m[2]! * 60 + +m[3]! + +m[4]! / 1000);
+    const lastEnd = Math.max(...ends);
+    assert.ok(lastEnd <= info.durationS + 0.2 && lastEnd > info.durationS - 1.5, `captions end ${lastEnd}, video ${info.durationS}`);
+    const thumb = await fetch(final.result.thumbnail_url);
+    assert.equal(thumb.headers.get('content-type'), 'image/jpeg');
+
+    // The same task through the v1 route.
+    const v1 = await getJson(`${svc.url}/v1/videos/${id}`);
+    assert.equal(v1.body.task_id, id);
+    assert.equal(v1.body.status, 'completed');
+
+    // A tampered URL is refused.
+    const tampered = signed.replace(/sig=([^&])/, (_m, c) => `sig=${c === 'A' ? 'B' : 'A'}`);
+    assert.equal((await fetch(tampered)).status, 403);
+    const longer = new URL(signed);
+    longer.searchParams.set('expires', String(Number(longer.searchParams.get('expires')) + 3600));
+    assert.equal((await fetch(longer)).status, 403);
+
+    // Cancelling a finished task is a conflict.
+    const del = await fetch(`${svc.url}/v1/videos/${id}`, { method: 'DELETE' });
+    assert.equal(del.status, 409);
+
+    // The callback arrived once, signed.
+    const deadline = Date.now() + 10_000;
+    while (!callbacks.some((c) => c.body.task_id === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const mine = callbacks.filter((c) => c.body.task_id === id);
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0]!.body.status, 'completed');
+    assert.match(String(mine[0]!.headers['x-reelsmith-signature']), /^t=\d+,v1=[0-9a-f]{64}$/);
+
+    // Nothing left in the scratch area.
+    assert.deepEqual(readdirSync(join(svc.dataDir, 'scratch')), []);
+  });
+
+  it('cuts footage from clip_urls, 1080p by default', async () => {
+    const clipServerDir = svc.dataDir;
+    makeVideo(join(clipServerDir, 'a.mp4'), { width: 640, height: 360, durationS: 3 });
+    makeVideo(join(clipServerDir, 'b.mp4'), { width: 360, height: 640, durationS: 4 });
+    const server = createServer((req, res) => {
+      const name = req.url === '/a.mp4' ? 'a.mp4' : req.url === '/b.mp4' ? 'b.mp4' : null;
+      if (!name) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      import('node:fs').then((fs) => fs.createReadStream(join(clipServerDir, name)).pipe(res));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const submit = await postJson(`${svc.url}/v1/videos`, {
+        script_text: 'Two clips make this video. The first is wide. The second is tall.',
+        clip_urls: [`${base}/a.mp4`, `${base}/b.mp4`],
+        captions: { style: 'line', position: 'center' },
+      });
+      assert.equal(submit.status, 202, JSON.stringify(submit.body));
+      const { final } = await pollUntilFinal(`${svc.url}/v1/videos/${submit.body.task_id}`);
+      assert.equal(final.status, 'completed', JSON.stringify(final));
+      assert.equal(final.result.width, 1080);
+      assert.equal(final.result.height, 1920);
+      const bytes = Buffer.from(await (await fetch(final.result.video_url)).arrayBuffer());
+      const path = join(svc.dataDir, 'clips.mp4');
+      writeFileSync(path, bytes);
+      const info = ffprobe(path);
+      assert.equal(info.streams.find((s) => s.codec_type === 'video')?.height, 1920);
+    } finally {
+      server.close();
+    }
+  });
+});

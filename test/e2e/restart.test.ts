@@ -1,0 +1,54 @@
+// Kill the process with tasks queued and running, start it again on the same DATA_DIR: every
+// task completes, none is lost, and no scratch dir survives.
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
+import { startService } from '../support/service.ts';
+
+describe('restart', () => {
+  it('loses no task when the process is killed mid-render', async () => {
+    // One task at a time and a short lease, so that one task is running and others wait.
+    const env = { MAX_CONCURRENT_TASKS: '1', LEASE_SECONDS: '3' };
+    const first = await startService(env);
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await postJson(`${first.url}/generate-video`, {
+          script_text: `Task number ${i + 1} is about the sea. It survives a crash.`,
+          resolution: '720p',
+          captions: { style: 'line' },
+        });
+        assert.equal(r.status, 202, JSON.stringify(r.body));
+        ids.push(r.body.task_id);
+      }
+      // Wait until the first task is really running, then pull the plug.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const v = await getJson(`${first.url}/task/${ids[0]}`);
+        if (v.body.status === 'processing' && v.body.progress > 0) break;
+        assert.ok(Date.now() < deadline, 'first task never started');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const statuses = await Promise.all(ids.map(async (id) => (await getJson(`${first.url}/task/${id}`)).body.status));
+      assert.equal(statuses[0], 'processing');
+      assert.deepEqual(statuses.slice(1), ['queued', 'queued']);
+    } finally {
+      await first.kill();
+    }
+
+    const second = await startService(env, { dataDir: first.dataDir });
+    try {
+      for (const id of ids) {
+        const { final } = await pollUntilFinal(`${second.url}/task/${id}`, { timeoutMs: 240_000 });
+        assert.equal(final.status, 'completed', JSON.stringify(final));
+      }
+      const first0 = (await getJson(`${second.url}/task/${ids[0]}`)).body;
+      assert.equal(first0.progress, 100);
+      assert.deepEqual(readdirSync(join(second.dataDir, 'scratch')), []);
+    } finally {
+      await second.stop();
+    }
+  });
+});

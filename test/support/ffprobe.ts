@@ -1,0 +1,26 @@
+// Read a media file's streams and duration with ffprobe, for assertions in tests.
+import { execFileSync } from 'node:child_process';
+
+export interface ProbedStream {
+  codec_type: string;
+  codec_name: string;
+  width?: number;
+  height?: number;
+  duration?: string;
+  r_frame_rate?: string;
+}
+
+export function ffprobe(path: string): { durationS: number; sizeBytes: number; formatName: string; streams: ProbedStream[] } {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], {
+    encoding: 'utf8',
+  });
+  const j = JSON.parse(out) as { format: { duration: string; size: string; format_name: string }; streams: ProbedStream[] };
+  return { durationS: Number(j.format.duration), sizeBytes: Number(j.format.size), formatName: j.format.format_name, streams: j.streams };
+}
+
+/** True when the moov atom comes before mdat (+faststart), so players can start before the download ends. */
+export function isFastStart(bytes: Buffer): boolean {
+  const moov = bytes.indexOf('moov');
+  const mdat = bytes.indexOf('mdat');
+  return moov > 0 && mdat > 0 && moov < mdat;
+}

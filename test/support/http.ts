@@ -1,0 +1,35 @@
+// Small HTTP helpers for tests that talk to the service.
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as any };
+}
+
+export async function getJson(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers, redirect: 'manual' });
+  const text = await res.text();
+  let body: any = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** Poll a task until it reaches a final status; returns every view seen (to check progress). */
+export async function pollUntilFinal(statusUrl: string, opts: { timeoutMs?: number; headers?: Record<string, string> } = {}) {
+  const seen: any[] = [];
+  const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
+  while (Date.now() < deadline) {
+    const { status, body } = await getJson(statusUrl, opts.headers);
+    if (status !== 200) throw new Error(`GET ${statusUrl} → ${status} ${JSON.stringify(body)}`);
+    seen.push(body);
+    if (['completed', 'failed', 'cancelled'].includes(body.status)) return { final: body, seen };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`task did not finish in time; last: ${JSON.stringify(seen.at(-1))}`);
+}
