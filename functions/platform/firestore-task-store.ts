@@ -1,0 +1,263 @@
+// The production task store: one Firestore document per task (schema in infra/FIRESTORE.md).
+// Every mutation is a transaction that reads the document, applies a pure transition from
+// domain/task.ts and writes the result, so the rules live in one place and two workers racing
+// for a task are serialised by Firestore.
+import { createHash } from 'node:crypto';
+import {
+  Firestore,
+  Timestamp,
+  type CollectionReference,
+  type DocumentData,
+  type DocumentReference,
+  type Settings,
+  type Transaction,
+} from '@google-cloud/firestore';
+import * as T from '../domain/task.ts';
+import type { VideoRequest } from '../domain/video-request.ts';
+import type { CreateOutcome, TaskStore } from './ports.ts';
+
+export interface FirestoreTaskStoreOptions {
+  /** Collection of task documents (FIRESTORE_COLLECTION). Idempotency keys live in `${collection}_idempotency`. */
+  collection: string;
+  /** GOOGLE_CLOUD_PROJECT; on Cloud Run the library also finds it on its own. */
+  projectId?: string;
+  databaseId?: string;
+  /**
+   * host:port of a Firestore emulator. FIRESTORE_EMULATOR_HOST, when set, wins (the library's rule),
+   * so the composition root does not need to pass this.
+   */
+  emulatorHost?: string;
+  /** A client built elsewhere; the store then leaves closing it to its owner. */
+  firestore?: Firestore;
+  now?: () => Date;
+}
+
+/** Bumped when the document layout changes in a way readers must know about. */
+export const FIRESTORE_SCHEMA_VERSION = 1;
+
+const UNFINISHED: T.TaskStatus[] = ['queued', 'processing'];
+
+/** The task document as stored: times are Timestamps (the TTL policy needs expire_at to be one). */
+export interface TaskDocument {
+  schema_version: number;
+  owner: string | null;
+  status: T.TaskStatus;
+  stage: T.Stage;
+  progress: number;
+  /** The validated request as JSON: its `metadata` is free-form and may hold values Firestore cannot (nested arrays). */
+  request_json: string;
+  attempt: number;
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expire_at: Timestamp;
+  error: T.TaskError | null;
+  output: T.TaskOutput | null;
+  warnings: string[];
+  idempotency_key: string | null;
+  request_hash: string | null;
+}
+
+interface IdempotencyDocument {
+  task_id: string;
+  owner: string | null;
+  idempotency_key: string;
+  request_hash: string | null;
+  expire_at: Timestamp;
+}
+
+const ts = (iso: string) => Timestamp.fromDate(new Date(iso));
+const iso = (t: Timestamp) => t.toDate().toISOString();
+
+export function toDocument(task: T.TaskRecord): TaskDocument {
+  return {
+    schema_version: FIRESTORE_SCHEMA_VERSION,
+    owner: task.owner,
+    status: task.status,
+    stage: task.stage,
+    progress: task.progress,
+    request_json: JSON.stringify(task.request),
+    attempt: task.attempt,
+    lease_owner: task.lease_owner,
+    lease_expires_at: task.lease_expires_at ? ts(task.lease_expires_at) : null,
+    created_at: ts(task.created_at),
+    updated_at: ts(task.updated_at),
+    expire_at: ts(task.expire_at),
+    error: task.error,
+    output: task.output,
+    warnings: task.warnings,
+    idempotency_key: task.idempotency_key,
+    request_hash: task.request_hash,
+  };
+}
+
+export function fromDocument(id: string, d: DocumentData): T.TaskRecord {
+  const doc = d as TaskDocument;
+  return {
+    id,
+    owner: doc.owner ?? null,
+    status: doc.status,
+    stage: doc.stage,
+    progress: doc.progress,
+    request: JSON.parse(doc.request_json) as VideoRequest,
+    attempt: doc.attempt,
+    lease_owner: doc.lease_owner ?? null,
+    lease_expires_at: doc.lease_expires_at ? iso(doc.lease_expires_at) : null,
+    created_at: iso(doc.created_at),
+    updated_at: iso(doc.updated_at),
+    expire_at: iso(doc.expire_at),
+    error: doc.error ?? null,
+    output: doc.output ?? null,
+    warnings: doc.warnings ?? [],
+    idempotency_key: doc.idempotency_key ?? null,
+    request_hash: doc.request_hash ?? null,
+  };
+}
+
+/** Document id of an idempotency key: a hash, because keys are client text (slashes, length). */
+export function idempotencyDocId(owner: string | null, key: string): string {
+  return createHash('sha256').update(`${owner ?? ''}\n${key}`).digest('hex');
+}
+
+export class FirestoreTaskStore implements TaskStore {
+  readonly #db: Firestore;
+  readonly #ownsClient: boolean;
+  readonly #tasks: CollectionReference;
+  readonly #keys: CollectionReference;
+  readonly #now: () => Date;
+
+  constructor(opts: FirestoreTaskStoreOptions) {
+    this.#ownsClient = !opts.firestore;
+    this.#db = opts.firestore ?? new Firestore(firestoreSettings(opts));
+    this.#tasks = this.#db.collection(opts.collection);
+    this.#keys = this.#db.collection(`${opts.collection}_idempotency`);
+    this.#now = opts.now ?? (() => new Date());
+  }
+
+  #ref(id: string): DocumentReference {
+    return this.#tasks.doc(id);
+  }
+
+  async #read(tx: Transaction, id: string): Promise<T.TaskRecord | null> {
+    const snap = await tx.get(this.#ref(id));
+    return snap.exists ? fromDocument(id, snap.data()!) : null;
+  }
+
+  #write(tx: Transaction, task: T.TaskRecord): void {
+    // set() of the whole document: the transition functions return complete records.
+    tx.set(this.#ref(task.id), toDocument(task));
+  }
+
+  #tx<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
+    // Claims of one task by several deliveries contend on one document; allow more retries than
+    // the default 5 so contention resolves into "busy", not into an ABORTED error.
+    return this.#db.runTransaction(fn, { maxAttempts: 20 });
+  }
+
+  /** Apply `change` if `owner` holds the lease; null otherwise. */
+  #asHolder(id: string, owner: string, change: (t: T.TaskRecord, now: Date) => T.TaskRecord): Promise<T.TaskRecord | null> {
+    return this.#tx(async (tx) => {
+      const task = await this.#read(tx, id);
+      if (!T.holdsLease(task, owner)) return null;
+      const next = change(task, this.#now());
+      this.#write(tx, next);
+      return next;
+    });
+  }
+
+  async create(task: T.TaskRecord): Promise<CreateOutcome> {
+    return this.#tx(async (tx) => {
+      const keyRef = task.idempotency_key ? this.#keys.doc(idempotencyDocId(task.owner, task.idempotency_key)) : null;
+      if (keyRef && task.idempotency_key) {
+        const keySnap = await tx.get(keyRef);
+        if (keySnap.exists) {
+          const key = keySnap.data() as IdempotencyDocument;
+          const existing = await this.#read(tx, key.task_id);
+          // A key whose task is gone (TTL deletes the two documents separately) is free again.
+          if (existing) {
+            return existing.request_hash === task.request_hash
+              ? { kind: 'existing' as const, task: existing }
+              : { kind: 'conflict' as const, task: existing };
+          }
+        }
+        const keyDoc: IdempotencyDocument = {
+          task_id: task.id,
+          owner: task.owner,
+          idempotency_key: task.idempotency_key,
+          request_hash: task.request_hash,
+          expire_at: ts(task.expire_at),
+        };
+        tx.set(keyRef, keyDoc);
+      }
+      // create(): the commit fails with ALREADY_EXISTS instead of overwriting a task with this id.
+      tx.create(this.#ref(task.id), toDocument(task));
+      return { kind: 'created' as const, task };
+    });
+  }
+
+  async get(id: string): Promise<T.TaskRecord | null> {
+    const snap = await this.#ref(id).get();
+    return snap.exists ? fromDocument(id, snap.data()!) : null;
+  }
+
+  async claim(id: string, owner: string, leaseMs: number): Promise<T.ClaimOutcome> {
+    return this.#tx(async (tx) => {
+      const outcome = T.claim(await this.#read(tx, id), owner, leaseMs, this.#now());
+      if (outcome.kind === 'claimed') this.#write(tx, outcome.task);
+      return outcome;
+    });
+  }
+
+  async renewLease(id: string, owner: string, leaseMs: number): Promise<T.TaskRecord | null> {
+    return this.#asHolder(id, owner, (t, now) => T.renewLease(t, leaseMs, now));
+  }
+
+  async progress(id: string, owner: string, stage: T.Stage, progress: number): Promise<void> {
+    await this.#asHolder(id, owner, (t, now) => T.advance(t, stage, progress, now));
+  }
+
+  async complete(id: string, owner: string, output: T.TaskOutput, warnings: string[]): Promise<T.TaskRecord | null> {
+    return this.#asHolder(id, owner, (t, now) => T.complete(t, output, warnings, now));
+  }
+
+  async fail(id: string, owner: string, error: T.TaskError, maxAttempts: number): Promise<T.TaskRecord | null> {
+    return this.#asHolder(id, owner, (t, now) => T.failAttempt(t, error, maxAttempts, now));
+  }
+
+  async cancel(id: string): Promise<T.TaskRecord | null> {
+    return this.#tx(async (tx) => {
+      const task = await this.#read(tx, id);
+      if (!task) return null;
+      const next = T.cancel(task, this.#now());
+      if (next !== task) this.#write(tx, next);
+      return next;
+    });
+  }
+
+  async countUnfinished(): Promise<number> {
+    const snap = await this.#tasks.where('status', 'in', UNFINISHED).count().get();
+    return snap.data().count;
+  }
+
+  async listUnfinished(): Promise<string[]> {
+    // select() with no fields: ids only, not the request bodies.
+    const snap = await this.#tasks.where('status', 'in', UNFINISHED).orderBy('created_at').select().get();
+    return snap.docs.map((d) => d.id);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsClient) await this.#db.terminate();
+  }
+}
+
+function firestoreSettings(opts: FirestoreTaskStoreOptions): Settings {
+  const s: Settings = { ignoreUndefinedProperties: true };
+  if (opts.projectId) s.projectId = opts.projectId;
+  if (opts.databaseId) s.databaseId = opts.databaseId;
+  if (opts.emulatorHost && !process.env.FIRESTORE_EMULATOR_HOST) {
+    s.host = opts.emulatorHost;
+    s.ssl = false;
+  }
+  return s;
+}

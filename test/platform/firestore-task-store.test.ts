@@ -1,0 +1,102 @@
+// The TaskStore contract against the gcloud Firestore emulator, plus what only Firestore has:
+// the document layout that infra/FIRESTORE.md promises (Timestamps, the idempotency document).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Firestore, Timestamp } from '@google-cloud/firestore';
+import * as T from '../../functions/domain/task.ts';
+import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
+import { FirestoreTaskStore, idempotencyDocId } from '../../functions/platform/firestore-task-store.ts';
+import { skipUnlessFirestoreEmulator, startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.ts';
+import { taskStoreContract } from './task-store.contract.ts';
+
+const skip = skipUnlessFirestoreEmulator();
+let emu: FirestoreEmulator;
+
+before(async () => {
+  if (!skip) emu = await startFirestoreEmulator();
+}, { timeout: 90_000 });
+after(async () => {
+  await emu?.stop();
+});
+
+taskStoreContract(
+  'FirestoreTaskStore (emulator)',
+  async (now) => {
+    await emu.reset();
+    const store = new FirestoreTaskStore({ collection: 'tasks', projectId: emu.projectId, emulatorHost: emu.host, now });
+    return { store };
+  },
+  { skip },
+);
+
+describe('FirestoreTaskStore document layout', { skip }, () => {
+  it('stores times as Timestamps (expire_at feeds the TTL policy) and the request as JSON', async () => {
+    await emu.reset();
+    const collection = `layout_${randomUUID().slice(0, 8)}`;
+    const store = new FirestoreTaskStore({ collection, projectId: emu.projectId, emulatorHost: emu.host });
+    const db = new Firestore({ projectId: emu.projectId, host: emu.host, ssl: false });
+    try {
+      const request = VideoRequestSchema.parse({ script_text: 'Hello there.', metadata: { a: [[1]] } });
+      const t = T.newTask({
+        id: randomUUID(),
+        owner: 'owner-a',
+        request,
+        now: new Date('2030-05-01T10:00:00.000Z'),
+        retentionDays: 7,
+        idempotencyKey: 'k/with/slashes',
+        requestHash: 'abc',
+      });
+      await store.create(t);
+      await store.claim(t.id, 'worker-1', 60_000);
+
+      const doc = (await db.collection(collection).doc(t.id).get()).data();
+      assert.ok(doc);
+      assert.equal(doc.schema_version, 1);
+      assert.equal(doc.status, 'processing');
+      assert.ok(doc.expire_at instanceof Timestamp);
+      assert.equal(doc.expire_at.toDate().toISOString(), '2030-05-08T10:00:00.000Z');
+      assert.ok(doc.created_at instanceof Timestamp);
+      assert.ok(doc.updated_at instanceof Timestamp);
+      assert.ok(doc.lease_expires_at instanceof Timestamp);
+      assert.deepEqual(JSON.parse(doc.request_json), request);
+      assert.equal(doc.idempotency_key, 'k/with/slashes');
+
+      const key = (await db.collection(`${collection}_idempotency`).doc(idempotencyDocId('owner-a', 'k/with/slashes')).get()).data();
+      assert.ok(key);
+      assert.equal(key.task_id, t.id);
+      assert.equal(key.request_hash, 'abc');
+      assert.ok(key.expire_at instanceof Timestamp);
+    } finally {
+      await store.close();
+      await db.terminate();
+    }
+  });
+
+  it('a key whose task was deleted (TTL) is free again', async () => {
+    await emu.reset();
+    const store = new FirestoreTaskStore({ collection: 'ttl', projectId: emu.projectId, emulatorHost: emu.host });
+    const db = new Firestore({ projectId: emu.projectId, host: emu.host, ssl: false });
+    try {
+      const mk = () =>
+        T.newTask({
+          id: randomUUID(),
+          owner: null,
+          request: VideoRequestSchema.parse({ script_text: 'x' }),
+          now: new Date(),
+          retentionDays: 1,
+          idempotencyKey: 'k',
+          requestHash: 'h',
+        });
+      const first = mk();
+      await store.create(first);
+      await db.collection('ttl').doc(first.id).delete();
+      const second = mk();
+      assert.equal((await store.create(second)).kind, 'created');
+      assert.equal((await store.create(mk())).kind, 'existing');
+    } finally {
+      await store.close();
+      await db.terminate();
+    }
+  });
+});

@@ -1,0 +1,287 @@
+// The TaskStore contract: every adapter (local SQLite, Firestore) runs this same suite.
+// The clock is the store's `now` option, so lease expiry is tested without sleeping.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import * as T from '../../functions/domain/task.ts';
+import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
+import type { TaskStore } from '../../functions/platform/ports.ts';
+
+export interface TaskStoreHarness {
+  store: TaskStore;
+  /** Called after close(): drop whatever the harness made (files, emulator data). */
+  cleanup?: () => Promise<void>;
+}
+
+/** Build a fresh, empty store whose clock is `now`. */
+export type TaskStoreFactory = (now: () => Date) => Promise<TaskStoreHarness>;
+
+const LEASE_MS = 30_000;
+
+const output: T.TaskOutput = {
+  video_key: 'videos/x/video.mp4',
+  captions_vtt_key: 'videos/x/captions.vtt',
+  captions_srt_key: null,
+  thumbnail_key: 'videos/x/thumbnail.jpg',
+  duration_s: 12.5,
+  width: 1080,
+  height: 1920,
+  size_bytes: 123_456,
+  credits: [{ provider: 'pexels', author: 'Ann', author_url: 'https://example.com/ann', video_url: null }],
+};
+
+const transient: T.TaskError = { code: 'provider_unavailable', message: 'upstream 503', retryable: true };
+const permanent: T.TaskError = { code: 'invalid_clip', message: 'not a video', retryable: false };
+
+export function taskStoreContract(name: string, factory: TaskStoreFactory, opts: { skip?: string | false } = {}): void {
+  describe(`TaskStore contract: ${name}`, { skip: opts.skip ?? false }, () => {
+    let clock = new Date('2030-01-01T00:00:00.000Z');
+    const now = () => new Date(clock);
+    const tick = (ms: number) => {
+      clock = new Date(clock.getTime() + ms);
+    };
+    let h: TaskStoreHarness;
+    let store: TaskStore;
+
+    beforeEach(async () => {
+      clock = new Date('2030-01-01T00:00:00.000Z');
+      h = await factory(now);
+      store = h.store;
+    });
+    afterEach(async () => {
+      await store.close();
+      await h.cleanup?.();
+    });
+
+    const request = VideoRequestSchema.parse({
+      script_text: 'First sentence. Second one.',
+      // Free-form metadata, including a nested array, must come back exactly as sent.
+      metadata: { campaign: 'spring', tags: [['a', 'b'], ['c']], n: 1.5, ok: true, none: null },
+    });
+
+    function task(over: Partial<{ id: string; owner: string | null; key: string | null; hash: string | null }> = {}) {
+      return T.newTask({
+        id: over.id ?? randomUUID(),
+        owner: over.owner === undefined ? 'owner-a' : over.owner,
+        request,
+        now: now(),
+        retentionDays: 7,
+        idempotencyKey: over.key ?? null,
+        requestHash: over.hash ?? null,
+      });
+    }
+
+    async function claimed(owner = 'worker-1') {
+      const t = task();
+      await store.create(t);
+      const c = await store.claim(t.id, owner, LEASE_MS);
+      assert.equal(c.kind, 'claimed');
+      return t.id;
+    }
+
+    it('stores a task and reads it back unchanged', async () => {
+      const t = task();
+      assert.deepEqual(await store.create(t), { kind: 'created', task: t });
+      assert.deepEqual(await store.get(t.id), t);
+      assert.equal(await store.get('no-such-task'), null);
+    });
+
+    it('never overwrites: a second create with the same id fails and keeps the first', async () => {
+      const t = task();
+      await store.create(t);
+      const other = { ...task({ id: t.id }), owner: 'owner-b' };
+      await assert.rejects(store.create(other));
+      assert.deepEqual(await store.get(t.id), t);
+    });
+
+    it('idempotency: same key and body → the existing task; another body → conflict', async () => {
+      const first = task({ key: 'key-1', hash: 'hash-1' });
+      assert.equal((await store.create(first)).kind, 'created');
+
+      const again = await store.create(task({ key: 'key-1', hash: 'hash-1' }));
+      assert.equal(again.kind, 'existing');
+      assert.deepEqual(again.task, first);
+
+      const changed = await store.create(task({ key: 'key-1', hash: 'hash-2' }));
+      assert.equal(changed.kind, 'conflict');
+      assert.equal(changed.task.id, first.id);
+
+      // Keys are per owner, and tasks without a key never collide.
+      assert.equal((await store.create(task({ owner: 'owner-b', key: 'key-1', hash: 'hash-9' }))).kind, 'created');
+      assert.equal((await store.create(task({ owner: null, key: 'key-1', hash: 'hash-9' }))).kind, 'created');
+      assert.equal((await store.create(task())).kind, 'created');
+      assert.equal((await store.create(task())).kind, 'created');
+      assert.equal(await store.countUnfinished(), 5);
+    });
+
+    it('claims a queued task: processing, attempt 1, lease held by the claimer', async () => {
+      const t = task();
+      await store.create(t);
+      const c = await store.claim(t.id, 'worker-1', LEASE_MS);
+      assert.equal(c.kind, 'claimed');
+      assert.ok(c.kind === 'claimed');
+      assert.equal(c.task.status, 'processing');
+      assert.equal(c.task.attempt, 1);
+      assert.equal(c.task.lease_owner, 'worker-1');
+      assert.equal(c.task.lease_expires_at, new Date(clock.getTime() + LEASE_MS).toISOString());
+      assert.deepEqual(await store.get(t.id), c.task);
+    });
+
+    it('a live lease makes other claimers busy, with the time left', async () => {
+      const id = await claimed('worker-1');
+      tick(10_000);
+      const c = await store.claim(id, 'worker-2', LEASE_MS);
+      assert.deepEqual(c, { kind: 'busy', retryAfterMs: LEASE_MS - 10_000 });
+      assert.equal((await store.get(id))?.lease_owner, 'worker-1');
+    });
+
+    it('an expired lease is taken over: attempt + 1, and the old holder is locked out', async () => {
+      const id = await claimed('worker-1');
+      tick(LEASE_MS + 1);
+      const c = await store.claim(id, 'worker-2', LEASE_MS);
+      assert.equal(c.kind, 'claimed');
+      assert.ok(c.kind === 'claimed');
+      assert.equal(c.task.attempt, 2);
+      assert.equal(c.task.lease_owner, 'worker-2');
+
+      assert.equal(await store.renewLease(id, 'worker-1', LEASE_MS), null);
+      await store.progress(id, 'worker-1', 'render', 90);
+      assert.equal(await store.complete(id, 'worker-1', output, []), null);
+      assert.equal(await store.fail(id, 'worker-1', permanent, 5), null);
+      const after = await store.get(id);
+      assert.equal(after?.status, 'processing');
+      assert.equal(after?.progress, 0);
+      assert.equal(after?.lease_owner, 'worker-2');
+    });
+
+    it('only the holder renews its lease, which then outlives the old expiry', async () => {
+      const id = await claimed('worker-1');
+      tick(20_000);
+      const renewed = await store.renewLease(id, 'worker-1', LEASE_MS);
+      assert.equal(renewed?.lease_expires_at, new Date(clock.getTime() + LEASE_MS).toISOString());
+      tick(20_000); // past the first lease, within the renewed one
+      assert.equal((await store.claim(id, 'worker-2', LEASE_MS)).kind, 'busy');
+      assert.equal(await store.renewLease(id, 'worker-2', LEASE_MS), null);
+    });
+
+    it('progress is recorded for the holder and never goes backwards', async () => {
+      const id = await claimed('worker-1');
+      await store.progress(id, 'worker-1', 'footage', 40);
+      let t = await store.get(id);
+      assert.equal(t?.stage, 'footage');
+      assert.equal(t?.progress, 40);
+      await store.progress(id, 'worker-1', 'speech', 20);
+      t = await store.get(id);
+      assert.equal(t?.stage, 'footage');
+      assert.equal(t?.progress, 40);
+      await store.progress(id, 'worker-2', 'render', 80);
+      assert.equal((await store.get(id))?.progress, 40);
+    });
+
+    it('the holder completes the task; a finished task cannot be claimed again', async () => {
+      const id = await claimed('worker-1');
+      tick(1000);
+      const done = await store.complete(id, 'worker-1', output, ['used a generated background']);
+      assert.equal(done?.status, 'completed');
+      assert.equal(done?.progress, 100);
+      assert.deepEqual(done?.output, output);
+      assert.deepEqual(done?.warnings, ['used a generated background']);
+      assert.equal(done?.lease_owner, null);
+      assert.deepEqual(await store.get(id), done);
+      const again = await store.claim(id, 'worker-2', LEASE_MS);
+      assert.equal(again.kind, 'done');
+      assert.equal(await store.countUnfinished(), 0);
+    });
+
+    it('a failed attempt is retried while attempts remain; permanent errors fail at once', async () => {
+      const id = await claimed('worker-1');
+      const retried = await store.fail(id, 'worker-1', transient, 2);
+      assert.equal(retried?.status, 'queued');
+      assert.deepEqual(retried?.error, transient);
+      assert.equal(retried?.lease_owner, null);
+
+      const c = await store.claim(id, 'worker-2', LEASE_MS);
+      assert.ok(c.kind === 'claimed');
+      assert.equal(c.task.attempt, 2);
+      const last = await store.fail(id, 'worker-2', transient, 2);
+      assert.equal(last?.status, 'failed');
+      assert.equal(last?.error?.retryable, false);
+
+      const other = await claimed('worker-1');
+      const failed = await store.fail(other, 'worker-1', permanent, 5);
+      assert.equal(failed?.status, 'failed');
+      assert.deepEqual(failed?.error, permanent);
+      assert.deepEqual(await store.get(other), failed);
+    });
+
+    it('cancel stops a queued or running task, leaves finished ones alone, and locks out the holder', async () => {
+      const queued = task();
+      await store.create(queued);
+      assert.equal((await store.cancel(queued.id))?.status, 'cancelled');
+      assert.equal((await store.claim(queued.id, 'worker-1', LEASE_MS)).kind, 'done');
+
+      const running = await claimed('worker-1');
+      const c = await store.cancel(running);
+      assert.equal(c?.status, 'cancelled');
+      assert.equal(c?.error?.code, 'cancelled');
+      assert.equal(await store.renewLease(running, 'worker-1', LEASE_MS), null);
+      assert.equal(await store.complete(running, 'worker-1', output, []), null);
+      assert.equal((await store.get(running))?.status, 'cancelled');
+
+      const finished = await claimed('worker-1');
+      const done = await store.complete(finished, 'worker-1', output, []);
+      assert.deepEqual(await store.cancel(finished), done);
+      assert.equal(await store.cancel('no-such-task'), null);
+    });
+
+    it('counts and lists unfinished tasks, oldest first', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = task();
+        await store.create(t);
+        ids.push(t.id);
+        tick(1000);
+      }
+      const [a, b, c, d, e] = ids as [string, string, string, string, string];
+      await store.claim(b, 'worker-1', LEASE_MS); // processing: unfinished
+      await store.claim(c, 'worker-1', LEASE_MS);
+      await store.complete(c, 'worker-1', output, []);
+      await store.cancel(d);
+      await store.claim(e, 'worker-1', LEASE_MS);
+      await store.fail(e, 'worker-1', permanent, 5);
+      assert.equal(await store.countUnfinished(), 2);
+      assert.deepEqual(await store.listUnfinished(), [a, b]);
+    });
+
+    it('concurrent claims of one task: exactly one wins', async () => {
+      const t = task();
+      await store.create(t);
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.claim(t.id, `worker-${i}`, LEASE_MS)),
+      );
+      const winners = outcomes.filter((o) => o.kind === 'claimed');
+      assert.equal(winners.length, 1, JSON.stringify(outcomes.map((o) => o.kind)));
+      assert.ok(outcomes.every((o) => o.kind === 'claimed' || o.kind === 'busy'));
+      const stored = await store.get(t.id);
+      assert.equal(stored?.attempt, 1);
+      assert.ok(winners[0]?.kind === 'claimed');
+      assert.equal(stored?.lease_owner, winners[0].task.lease_owner);
+    });
+
+    it('concurrent creates with one idempotency key: one task, the others see it', async () => {
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () => store.create(task({ key: 'same', hash: 'h' })).catch((e: unknown) => e)),
+      );
+      const kinds = outcomes.map((o) => (o as { kind?: string }).kind ?? String(o));
+      assert.ok(kinds.every((k) => k === 'created' || k === 'existing'), kinds.join(', '));
+      const created = outcomes.filter((o) => (o as { kind?: string }).kind === 'created');
+      assert.equal(created.length, 1, kinds.join(', '));
+      for (const o of outcomes) {
+        if ((o as { kind?: string }).kind === 'existing') {
+          assert.equal((o as { task: T.TaskRecord }).task.id, (created[0] as { task: T.TaskRecord }).task.id);
+        }
+      }
+      assert.equal(await store.countUnfinished(), 1);
+    });
+  });
+}
