@@ -1,0 +1,70 @@
+// Which ffmpeg/ffprobe binaries to run, and a start-up check that they can do what the renderer needs.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { execFile } from 'node:child_process';
+
+export interface MediaTools {
+  ffmpeg: string;
+  ffprobe: string;
+}
+
+/**
+ * FFMPEG_PATH → ffmpeg-static (only if its binary really exists: the package is an optional
+ * dependency whose install download usually fails) → `ffmpeg` on PATH. ffprobe is resolved the
+ * same way; when ffmpeg comes from an explicit path, an ffprobe beside it is preferred.
+ */
+export function resolveMediaTools(cfg: { FFMPEG_PATH?: string | undefined; FFPROBE_PATH?: string | undefined }): MediaTools {
+  const ffmpeg = cfg.FFMPEG_PATH || ffmpegStatic() || 'ffmpeg';
+  let ffprobe = cfg.FFPROBE_PATH || '';
+  if (!ffprobe && ffmpeg.includes('/')) {
+    const beside = join(dirname(ffmpeg), 'ffprobe');
+    if (existsSync(beside)) ffprobe = beside;
+  }
+  return { ffmpeg, ffprobe: ffprobe || 'ffprobe' };
+}
+
+function ffmpegStatic(): string | null {
+  try {
+    const p = createRequire(import.meta.url)('ffmpeg-static') as string | null;
+    return p && existsSync(p) ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+function capture(bin: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { timeout: 15_000, maxBuffer: 8 * 1024 * 1024 }, (err, stdout) => {
+      if (err) reject(err);
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Fails fast, at start-up, with a message saying what to install, instead of failing every task later. */
+export async function checkMediaTools(tools: MediaTools): Promise<void> {
+  const hint = 'install ffmpeg (Debian: apt-get install ffmpeg) or set FFMPEG_PATH / FFPROBE_PATH';
+  let filters: string;
+  let encoders: string;
+  try {
+    filters = await capture(tools.ffmpeg, ['-hide_banner', '-filters']);
+    encoders = await capture(tools.ffmpeg, ['-hide_banner', '-encoders']);
+  } catch (err) {
+    throw new Error(`ffmpeg is not runnable at "${tools.ffmpeg}": ${(err as Error).message}; ${hint}`, { cause: err });
+  }
+  try {
+    await capture(tools.ffprobe, ['-hide_banner', '-version']);
+  } catch (err) {
+    throw new Error(`ffprobe is not runnable at "${tools.ffprobe}": ${(err as Error).message}; ${hint}`, { cause: err });
+  }
+  const missing: string[] = [];
+  if (!/^\s*\S+\s+ass\s/m.test(filters)) missing.push('the "ass" filter (ffmpeg built with --enable-libass)');
+  if (!/^\s*\S+\s+sidechaincompress\s/m.test(filters)) missing.push('the "sidechaincompress" filter');
+  if (!/^\s*\S+\s+loudnorm\s/m.test(filters)) missing.push('the "loudnorm" filter');
+  if (!/^\s*V\S*\s+libx264\s/m.test(encoders)) missing.push('the libx264 encoder (--enable-libx264)');
+  if (!/^\s*A\S*\s+aac\s/m.test(encoders)) missing.push('the aac encoder');
+  if (missing.length > 0) {
+    throw new Error(`ffmpeg at "${tools.ffmpeg}" lacks ${missing.join(', ')}; ${hint}`);
+  }
+}

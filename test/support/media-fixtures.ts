@@ -1,0 +1,109 @@
+// Tiny real media for tests, generated with ffmpeg (test code may start ffmpeg directly).
+import { execFile } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+
+const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
+
+function ffmpeg(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...args], { timeout: 120_000 }, (err, _o, stderr) => {
+      if (err) reject(new Error(`fixture ffmpeg failed: ${err.message}\n${stderr}`));
+      else resolve();
+    });
+  });
+}
+
+export type Pattern = 'testsrc2' | 'mandelbrot' | 'smptebars' | 'color';
+
+export interface VideoFixture {
+  width: number;
+  height: number;
+  durationS: number;
+  /** Default 25, deliberately not the renderer's 30. */
+  fps?: number;
+  /** Display rotation in degrees clockwise stored as metadata (the pixels stay as generated). */
+  rotate?: 0 | 90 | 180 | 270;
+  /** Real picture detail by default (testsrc2); `color` is flat, for pixel-diff tests. */
+  pattern?: Pattern;
+  /** Flat colour for pattern `color` (ffmpeg colour name or 0xRRGGBB). */
+  color?: string;
+  /** Add a sine audio track. */
+  audio?: boolean;
+  /** Drop frames irregularly so timestamps are variable-frame-rate. */
+  vfr?: boolean;
+  /** Container/codec: mp4 (H.264, default), webm (VP9), mov (H.264). */
+  format?: 'mp4' | 'webm' | 'mov';
+}
+
+function source(o: VideoFixture): string {
+  const size = `${o.width}x${o.height}`;
+  const fps = o.fps ?? 25;
+  const d = o.durationS;
+  switch (o.pattern ?? 'testsrc2') {
+    case 'mandelbrot':
+      return `mandelbrot=size=${size}:rate=${fps},trim=duration=${d}`;
+    case 'smptebars':
+      return `smptebars=size=${size}:rate=${fps}:duration=${d}`;
+    case 'color':
+      return `color=c=${o.color ?? 'navy'}:size=${size}:rate=${fps}:duration=${d}`;
+    default:
+      return `testsrc2=size=${size}:rate=${fps}:duration=${d}`;
+  }
+}
+
+/** A short video with picture detail; H.264 yuv420p unless `format` says otherwise. */
+export async function makeVideo(path: string, o: VideoFixture): Promise<string> {
+  const args = ['-f', 'lavfi', '-i', source(o)];
+  if (o.audio) args.push('-f', 'lavfi', '-i', `sine=frequency=330:sample_rate=44100:duration=${o.durationS}`);
+  const vf: string[] = [];
+  // Keep 2 of every 3 frames in a stuttering pattern: timestamps become irregular.
+  if (o.vfr) vf.push("select='not(eq(mod(n\\,3)\\,1))'");
+  vf.push('format=yuv420p');
+  args.push('-vf', vf.join(','));
+  if (o.vfr) args.push('-fps_mode', 'vfr');
+  const format = o.format ?? 'mp4';
+  if (format === 'webm') args.push('-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k');
+  else args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30');
+  if (o.audio) args.push('-c:a', format === 'webm' ? 'libopus' : 'aac', '-b:a', '64k', '-shortest');
+  if (!o.rotate) {
+    args.push(path);
+    await ffmpeg(args);
+    return path;
+  }
+  // ffmpeg 5.1 only turns the `rotate` tag into a display matrix when stream-copying, so encode first.
+  const plain = `${path}.plain.${format}`;
+  args.push(plain);
+  await ffmpeg(args);
+  await ffmpeg(['-i', plain, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${o.rotate}`, path]);
+  await rm(plain, { force: true });
+  return path;
+}
+
+/** A sine tone (music stand-in); wav unless the path ends in .mp3 / .m4a. */
+export async function makeTone(path: string, durationS: number, frequency = 440): Promise<string> {
+  await ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=${frequency}:sample_rate=44100:duration=${durationS}`, '-ac', '2', path]);
+  return path;
+}
+
+/**
+ * Narration stand-in with speech-like loudness dynamics: bursts of band-limited noise mixed with a
+ * voiced tone, separated by short pauses, so loudness and ducking behave as with a real voice.
+ * Mono 24 kHz wav, like a TTS engine writes.
+ */
+export async function makeSpeechLikeWav(path: string, durationS: number): Promise<string> {
+  const graph =
+    `anoisesrc=color=pink:sample_rate=24000:amplitude=0.4:duration=${durationS}[n];` +
+    `sine=frequency=180:sample_rate=24000:duration=${durationS}[t];` +
+    `[n][t]amix=inputs=2:normalize=0,bandpass=f=1000:width_type=h:w=1800,` +
+    // Syllable-rate envelope (4 Hz) with a pause every ~1.2 s.
+    `volume='0.25+0.75*gt(sin(2*PI*4*t),0)*gt(mod(t,1.2),0.2)':eval=frame,` +
+    `aformat=sample_fmts=s16:channel_layouts=mono`;
+  await ffmpeg(['-filter_complex', graph, '-t', String(durationS), '-ar', '24000', path]);
+  return path;
+}
+
+/** A file that is not media at all (for unreadable_media paths). */
+export async function makeGarbage(path: string): Promise<string> {
+  await writeFile(path, Buffer.from('this is not a video file\n'.repeat(50)));
+  return path;
+}
