@@ -1,0 +1,233 @@
+// Character timings (what ElevenLabs returns) → timings for the caption words of the script.
+// Captions must show the script as written, so the words come from splitWords and the alignment
+// is mapped onto them: exactly when the aligned characters are the script's, by matching words
+// when the engine normalised the text ("12" spoken as "twelve"), by spoken weight otherwise.
+import type { WordTiming } from './ports.ts';
+import { normaliseScript, spokenWeight, splitSentences } from './text.ts';
+
+export interface CharacterAlignment {
+  characters: string[];
+  character_start_times_seconds: number[];
+  character_end_times_seconds: number[];
+}
+
+interface TimedChar {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** Where each word sits in the normalised text: [start, end) UTF-16 offsets. */
+export interface WordSpan {
+  start: number;
+  end: number;
+}
+
+/** Past this many word×token cells the matching table costs more than it is worth; spread by weight instead. */
+const MAX_MATCH_CELLS = 4_000_000;
+
+/**
+ * Word timings for `words` (in order) spoken in `durationS` seconds of audio. `alignment` may be
+ * null or malformed; then the words are spread over the audio by their spoken weight.
+ */
+export function wordTimingsFromAlignment(
+  words: string[],
+  alignment: CharacterAlignment | null | undefined,
+  durationS: number,
+): WordTiming[] {
+  if (words.length === 0) return [];
+  const chars = validChars(alignment);
+  const timings = chars
+    ? (exactMatch(words, chars) ?? tokenMatch(words, chars))
+    : spread(words, 0, words.length, 0, durationS);
+  return tidy(words, timings, durationS);
+}
+
+function validChars(a: CharacterAlignment | null | undefined): TimedChar[] | null {
+  if (!a || !Array.isArray(a.characters)) return null;
+  const n = a.characters.length;
+  const starts = a.character_start_times_seconds;
+  const ends = a.character_end_times_seconds;
+  if (n === 0 || !Array.isArray(starts) || !Array.isArray(ends) || starts.length !== n || ends.length !== n) return null;
+  const out: TimedChar[] = [];
+  for (let i = 0; i < n; i++) {
+    const text = a.characters[i];
+    const start = starts[i];
+    const end = ends[i];
+    if (typeof text !== 'string' || !Number.isFinite(start) || !Number.isFinite(end)) return null;
+    out.push({ text, start: start as number, end: Math.max(start as number, end as number) });
+  }
+  return out;
+}
+
+/** The aligned text is the script itself (whitespace aside): each word takes its own characters' times. */
+function exactMatch(words: string[], chars: TimedChar[]): number[][] | null {
+  const owner: number[] = [];
+  let aligned = '';
+  chars.forEach((c, i) => {
+    const t = c.text.replace(/\s+/gu, '');
+    for (let k = 0; k < t.length; k++) owner.push(i);
+    aligned += t;
+  });
+  const joined = words.join('');
+  if (aligned.normalize('NFC') !== joined.normalize('NFC') || aligned.length !== joined.length) return null;
+  const out: number[][] = [];
+  let at = 0;
+  for (const w of words) {
+    const first = chars[owner[at] as number] as TimedChar;
+    const last = chars[owner[at + w.length - 1] as number] as TimedChar;
+    out.push([first.start, last.end]);
+    at += w.length;
+  }
+  return out;
+}
+
+interface Token {
+  key: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The engine spoke a normalised text. Tokens that still match a script word (most of them) anchor
+ * it; the words in between share the time between their anchors by spoken weight.
+ */
+function tokenMatch(words: string[], chars: TimedChar[]): number[][] {
+  const tokens: Token[] = [];
+  let cur: Token | null = null;
+  let raw = '';
+  for (const c of chars) {
+    if (/^\s*$/u.test(c.text)) {
+      if (cur) tokens.push({ ...cur, key: matchKey(raw) });
+      cur = null;
+      raw = '';
+      continue;
+    }
+    if (!cur) cur = { key: '', start: c.start, end: c.end };
+    cur.end = Math.max(cur.end, c.end);
+    raw += c.text;
+  }
+  if (cur) tokens.push({ ...cur, key: matchKey(raw) });
+  const first = chars[0] as TimedChar;
+  const spanStart = tokens[0]?.start ?? first.start;
+  const spanEnd = tokens.at(-1)?.end ?? (chars.at(-1) as TimedChar).end;
+
+  const anchors = words.length * tokens.length <= MAX_MATCH_CELLS ? matchWords(words.map(matchKey), tokens) : [];
+  const out: number[][] = new Array(words.length);
+  let prevWord = 0;
+  let prevEnd = spanStart;
+  for (const [wi, ti] of [...anchors, [words.length, -1] as const]) {
+    const tok = tokens[ti];
+    const gapEnd = tok ? tok.start : spanEnd;
+    const filled = spread(words, prevWord, wi, prevEnd, Math.max(prevEnd, gapEnd));
+    filled.forEach((t, k) => (out[prevWord + k] = t));
+    if (tok) {
+      out[wi] = [tok.start, tok.end];
+      prevEnd = tok.end;
+    }
+    prevWord = wi + 1;
+  }
+  return out;
+}
+
+/** Longest common subsequence of words and tokens on their match keys: [wordIndex, tokenIndex] pairs in order. */
+function matchWords(keys: string[], tokens: Token[]): (readonly [number, number])[] {
+  const n = keys.length;
+  const m = tokens.length;
+  const width = m + 1;
+  const table = new Uint32Array((n + 1) * width);
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      const same = keys[i] !== '' && keys[i] === tokens[j]?.key;
+      table[i * width + j] = same
+        ? (table[(i + 1) * width + j + 1] as number) + 1
+        : Math.max(table[(i + 1) * width + j] as number, table[i * width + j + 1] as number);
+    }
+  }
+  const pairs: (readonly [number, number])[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (keys[i] !== '' && keys[i] === tokens[j]?.key) {
+      pairs.push([i, j]);
+      i++;
+      j++;
+    } else if ((table[(i + 1) * width + j] as number) >= (table[i * width + j + 1] as number)) i++;
+    else j++;
+  }
+  return pairs;
+}
+
+function matchKey(s: string): string {
+  return s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+}
+
+/** Words [from, to) share [t0, t1] in proportion to their spoken weight. */
+function spread(words: string[], from: number, to: number, t0: number, t1: number): number[][] {
+  const weights = words.slice(from, to).map(spokenWeight);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const out: number[][] = [];
+  let acc = 0;
+  for (const w of weights) {
+    const start = t0 + ((t1 - t0) * acc) / total;
+    acc += w;
+    out.push([start, t0 + ((t1 - t0) * acc) / total]);
+  }
+  return out;
+}
+
+/** Monotonic, inside the audio, rounded to the millisecond. */
+function tidy(words: string[], timings: number[][], durationS: number): WordTiming[] {
+  const out: WordTiming[] = [];
+  let floor = 0;
+  words.forEach((text, i) => {
+    const [s = floor, e = s] = timings[i] ?? [];
+    const start = Math.min(durationS, Math.max(floor, s));
+    const end = Math.min(durationS, Math.max(start, e));
+    out.push({ text, start: round3(start), end: round3(end) });
+    floor = start;
+  });
+  return out;
+}
+
+/**
+ * Offsets of each word in normaliseScript(text). Words are found in order; one that cannot be
+ * found (it never happens with splitWords' output) takes the position after its predecessor.
+ */
+export function locateWords(text: string, words: string[]): WordSpan[] {
+  const clean = normaliseScript(text);
+  const spans: WordSpan[] = [];
+  let cursor = 0;
+  for (const w of words) {
+    const at = clean.indexOf(w, cursor);
+    const start = at >= 0 ? at : cursor;
+    const end = at >= 0 ? at + w.length : cursor;
+    spans.push({ start, end });
+    cursor = end;
+  }
+  return spans;
+}
+
+/**
+ * Exclusive word indices where the sentences of `text` end, strictly increasing, the last one
+ * equal to words.length: the cut points and caption breaks the timeline builds on.
+ */
+export function sentenceEndIndices(text: string, words: string[], language?: string): number[] {
+  if (words.length === 0) return [];
+  const clean = normaliseScript(text);
+  const spans = locateWords(clean, words);
+  const ends: number[] = [];
+  let cursor = 0;
+  let w = 0;
+  for (const sentence of splitSentences(clean, language)) {
+    const at = clean.indexOf(sentence, cursor);
+    const endOffset = (at >= 0 ? at : cursor) + sentence.length;
+    cursor = endOffset;
+    while (w < spans.length && (spans[w] as WordSpan).start < endOffset) w++;
+    if (w > (ends.at(-1) ?? 0)) ends.push(w);
+  }
+  if ((ends.at(-1) ?? 0) < words.length) ends.push(words.length);
+  return ends;
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;

@@ -1,0 +1,289 @@
+// A loopback ElevenLabs TTS v1 that keeps to the documented contract
+// (/work/shared/reference/elevenlabs-pexels-contracts.md §1): `xi-api-key` auth, both error body
+// shapes, per-model character limits, credits, a concurrency limit, `request-id`/`character-cost`
+// headers, and `/with-timestamps` answers whose audio is a real MP3 (a sine tone of a known
+// frequency) with one alignment entry per character ending at the audio's real duration.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { probeMedia } from '../../functions/media/probe.ts';
+import { resolveMediaTools } from '../../functions/media/tools.ts';
+import { makeTone } from '../support/media-fixtures.ts';
+import { delay, listen, readBody, record, send, type RecordedRequest, type ScriptedResponse } from './server.ts';
+
+export const FAKE_ELEVENLABS_KEY = 'fake-elevenlabs-key';
+/** George and Rachel: a current and a legacy premade voice. */
+export const FAKE_VOICES = ['JBFqnCBsd6RMkjVDRZzb', '21m00Tcm4TlvDq8ikWAM'];
+
+const CHAR_LIMITS: Record<string, number> = {
+  eleven_v3: 3_000,
+  eleven_flash_v2_5: 40_000,
+  eleven_turbo_v2_5: 40_000,
+  eleven_flash_v2: 30_000,
+  eleven_turbo_v2: 30_000,
+  eleven_multilingual_v2: 10_000,
+  eleven_multilingual_v1: 10_000,
+};
+const LANGUAGE_CODE_MODELS = new Set(['eleven_turbo_v2_5', 'eleven_flash_v2_5', 'eleven_v3']);
+const OUTPUT_FORMATS = new Set(
+  ('mp3_22050_32 mp3_44100_32 mp3_44100_64 mp3_44100_96 mp3_44100_128 mp3_44100_192 pcm_8000 pcm_16000 pcm_22050 ' +
+    'pcm_24000 pcm_44100 pcm_48000 ulaw_8000 alaw_8000 opus_48000_32 opus_48000_64 opus_48000_96 opus_48000_128 opus_48000_192')
+    .split(' '),
+);
+
+export interface FakeElevenLabsOptions {
+  apiKey?: string;
+  voices?: string[];
+  /** Frequency of the generated voice, so a test can recognise it in a rendered video. */
+  toneHz?: number;
+  /** Speaking rate of the fake voice. */
+  secondsPerChar?: number;
+  /** Which alignments a success carries; the real API sends both. */
+  alignment?: 'both' | 'alignment' | 'normalized' | 'none';
+  /** Characters left on the account; a request costing more gets the quota error. */
+  creditsLeft?: number;
+  /** How the quota error looks: legacy 401 quota_exceeded or current-shape 402 insufficient_credits. */
+  quotaError?: 'legacy-401' | 'current-402';
+  /** In-flight requests allowed; one more gets 429 too_many_concurrent_requests. */
+  maxConcurrent?: number;
+  /** Delay before each answer (a slow upstream). */
+  delayMs?: number;
+  /** Body shape of the errors the fake produces itself. */
+  errorShape?: 'legacy' | 'current';
+}
+
+type Knobs = Required<FakeElevenLabsOptions>;
+
+export interface SpokenRecord {
+  requestId: string;
+  text: string;
+  /** ffprobe's duration of the MP3 that was sent. */
+  durationS: number;
+  audioBytes: number;
+}
+
+export interface FakeElevenLabs {
+  url: string;
+  requests: RecordedRequest[];
+  /** The knobs; change them between requests. */
+  options: Knobs;
+  /** The next N requests (after auth) get these answers instead, in order. */
+  failNext(...responses: ScriptedResponse[]): void;
+  /** Every successful synthesis, in order: what was spoken and how long its audio really is. */
+  spoken: SpokenRecord[];
+  close(): Promise<void>;
+}
+
+export function legacyError(status: string, message: string) {
+  return { detail: { status, message } };
+}
+
+export function currentError(type: string, code: string, message: string, param?: string) {
+  return {
+    detail: { type, code, message, status: code, request_id: randomBytes(16).toString('hex'), ...(param ? { param } : {}) },
+  };
+}
+
+export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Promise<FakeElevenLabs> {
+  const options: Knobs = {
+    apiKey: opts.apiKey ?? FAKE_ELEVENLABS_KEY,
+    voices: opts.voices ?? FAKE_VOICES,
+    toneHz: opts.toneHz ?? 523,
+    secondsPerChar: opts.secondsPerChar ?? 0.05,
+    alignment: opts.alignment ?? 'both',
+    creditsLeft: opts.creditsLeft ?? Infinity,
+    quotaError: opts.quotaError ?? 'legacy-401',
+    maxConcurrent: opts.maxConcurrent ?? Infinity,
+    delayMs: opts.delayMs ?? 0,
+    errorShape: opts.errorShape ?? 'legacy',
+  };
+  const requests: RecordedRequest[] = [];
+  const spoken: SpokenRecord[] = [];
+  const scripted: ScriptedResponse[] = [];
+  const tools = resolveMediaTools({});
+  const scratch = await mkdtemp(join(tmpdir(), 'fake-elevenlabs-'));
+  let inFlight = 0;
+
+  const err = (type: string, code: string, message: string, param?: string) =>
+    options.errorShape === 'current' ? currentError(type, code, message, param) : legacyError(code, message);
+
+  async function speak(text: string): Promise<{ audio: Buffer; durationS: number }> {
+    const path = join(scratch, `${randomBytes(6).toString('hex')}.mp3`);
+    const target = Math.max(0.4, text.length * options.secondsPerChar);
+    await makeTone(path, Number(target.toFixed(3)), options.toneHz);
+    const audio = await readFile(path);
+    // The alignment must end where the decoded audio really ends, as the real service's does.
+    const { durationS } = await probeMedia(tools, path);
+    await rm(path, { force: true });
+    return { audio, durationS };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const r = record(req, raw);
+    requests.push(r);
+    const m = /^\/v1\/text-to-speech\/([^/]+)(\/with-timestamps)?\/?$/.exec(r.path);
+    if (req.method !== 'POST' || !m) return send(res, 404, { detail: 'Not Found' });
+    const voiceId = decodeURIComponent(m[1] as string);
+    const withTimestamps = Boolean(m[2]);
+
+    const key = r.headers['xi-api-key'];
+    if (!key) {
+      return send(res, 401, err('authentication_error', 'needs_authorization', 'Neither authorization header nor xi-api-key received, please provide one.'));
+    }
+    if (key !== options.apiKey) return send(res, 401, err('authentication_error', 'invalid_api_key', 'Invalid API key'));
+
+    const next = scripted.shift();
+    if (next) {
+      await delay(next.delayMs ?? 0, res);
+      return send(res, next.status, next.body ?? '', next.headers ?? {});
+    }
+
+    if (inFlight >= options.maxConcurrent) {
+      return send(
+        res,
+        429,
+        err('rate_limit_error', 'too_many_concurrent_requests', `You have too many concurrent requests (${inFlight}/${options.maxConcurrent}).`),
+        { 'current-concurrent-requests': String(inFlight), 'maximum-concurrent-requests': String(options.maxConcurrent) },
+      );
+    }
+    inFlight++;
+    try {
+      await delay(options.delayMs, res);
+      if (res.destroyed) return;
+
+      const outputFormat = r.query.output_format ?? 'mp3_44100_128';
+      if (!OUTPUT_FORMATS.has(outputFormat)) {
+        return send(res, 422, { detail: [{ loc: ['query', 'output_format'], msg: 'value is not a valid enumeration member', type: 'type_error.enum' }] });
+      }
+      if (!outputFormat.startsWith('mp3_44100_')) {
+        // A valid format the fake cannot produce; saying so beats sending mislabelled bytes.
+        return send(res, 400, err('invalid_request', 'unsupported_by_fake', `the fake only produces mp3_44100_*, not ${outputFormat}`));
+      }
+      if (!r.body || typeof r.body !== 'object') {
+        return send(res, 422, { detail: [{ loc: ['body'], msg: 'field required', type: 'value_error.missing' }] });
+      }
+      const body = r.body as {
+        text?: unknown;
+        model_id?: unknown;
+        language_code?: unknown;
+        voice_settings?: { speed?: unknown } | null;
+        previous_request_ids?: unknown;
+        next_request_ids?: unknown;
+      };
+      if (typeof body.text !== 'string') {
+        return send(res, 422, { detail: [{ loc: ['body', 'text'], msg: 'field required', type: 'value_error.missing' }] });
+      }
+      const text = body.text;
+      const modelId = typeof body.model_id === 'string' ? body.model_id : 'eleven_multilingual_v2';
+      const limit = CHAR_LIMITS[modelId];
+      if (limit === undefined) {
+        return send(res, 400, err('invalid_request', 'model_not_found', `A model with model ID ${modelId} does not exist.`, 'model_id'));
+      }
+      if (body.language_code != null && !LANGUAGE_CODE_MODELS.has(modelId)) {
+        return send(res, 400, err('validation_error', 'unsupported_language', `Model '${modelId}' does not support language_code.`, 'language_code'));
+      }
+      const speed = body.voice_settings?.speed;
+      if (speed != null && (typeof speed !== 'number' || speed < 0.7 || speed > 1.2)) {
+        return send(res, 400, err('validation_error', 'invalid_parameters', 'voice_settings.speed must be between 0.7 and 1.2', 'speed'));
+      }
+      for (const f of ['previous_request_ids', 'next_request_ids'] as const) {
+        const ids = body[f];
+        if (ids != null && (!Array.isArray(ids) || ids.length > 3)) {
+          return send(res, 400, err('validation_error', 'invalid_parameters', `${f} accepts at most 3 request ids`, f));
+        }
+      }
+      if (!options.voices.includes(voiceId)) {
+        return send(res, 404, err('not_found', 'voice_not_found', `A voice with the voice_id ${voiceId} was not found.`));
+      }
+      if (text.length > limit) {
+        return send(
+          res,
+          400,
+          err('validation_error', options.errorShape === 'current' ? 'text_too_long' : 'max_character_limit_exceeded',
+            `You are trying to generate ${text.length} characters of audio, but the maximum allowed is ${limit} characters.`),
+        );
+      }
+      if (text.length > options.creditsLeft) {
+        const msg = `This request exceeds your quota. You have ${options.creditsLeft} credits remaining, while ${text.length} credits are required for this request.`;
+        return options.quotaError === 'current-402'
+          ? send(res, 402, currentError('payment_required', 'insufficient_credits', msg))
+          : send(res, 401, legacyError('quota_exceeded', msg));
+      }
+
+      const { audio, durationS } = await speak(text);
+      options.creditsLeft -= text.length;
+      const requestId = randomBytes(16).toString('hex');
+      spoken.push({ requestId, text, durationS, audioBytes: audio.length });
+      const headers = {
+        'request-id': requestId,
+        'character-cost': String(text.length),
+        'current-concurrent-requests': String(inFlight),
+        'maximum-concurrent-requests': String(Number.isFinite(options.maxConcurrent) ? options.maxConcurrent : 10),
+      };
+      if (!withTimestamps) {
+        res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': String(audio.length), ...headers });
+        res.end(audio);
+        return;
+      }
+      const original = characterAlignment(text, durationS);
+      const normalized = characterAlignment(normaliseLikeTts(text), durationS);
+      send(
+        res,
+        200,
+        {
+          audio_base64: audio.toString('base64'),
+          alignment: options.alignment === 'both' || options.alignment === 'alignment' ? original : null,
+          normalized_alignment: options.alignment === 'both' || options.alignment === 'normalized' ? normalized : null,
+        },
+        headers,
+      );
+    } finally {
+      inFlight--;
+    }
+  }
+
+  const srv = await listen(handle);
+  return {
+    url: srv.url,
+    requests,
+    options,
+    spoken,
+    failNext: (...responses) => scripted.push(...responses),
+    close: async () => {
+      await srv.close();
+      await rm(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One entry per character, spanning [0, durationS]: letters take a unit of time, spaces half,
+ * sentence punctuation a pause, like a voice reading the text at an even pace.
+ */
+export function characterAlignment(text: string, durationS: number) {
+  const chars = [...text];
+  const weight = (c: string) => (/\s/u.test(c) ? 0.5 : /[.!?]/u.test(c) ? 3 : /[,;:]/u.test(c) ? 1.5 : 1);
+  const total = chars.reduce((s, c) => s + weight(c), 0) || 1;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let acc = 0;
+  for (const c of chars) {
+    starts.push(round3((acc / total) * durationS));
+    acc += weight(c);
+    ends.push(round3((acc / total) * durationS));
+  }
+  if (ends.length) ends[ends.length - 1] = round3(durationS);
+  return { characters: chars, character_start_times_seconds: starts, character_end_times_seconds: ends };
+}
+
+const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+
+/** What the engine "reads": digits spelled out, like ElevenLabs' text normaliser does for numbers. */
+export function normaliseLikeTts(text: string): string {
+  return text.replace(/\d+/g, (n) => [...n].map((d) => DIGITS[Number(d)]).join(' '));
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
