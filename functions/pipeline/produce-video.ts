@@ -11,11 +11,11 @@ import { renderVideo } from '../media/render.ts';
 import { probeMedia } from '../media/probe.ts';
 import { downloadToFile } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
-import type { FootageProvider, FootageRequest, Narration, SourceClip, SpeechProvider } from '../providers/ports.ts';
-import { splitWords } from '../providers/text.ts';
+import type { FootageProvider, FootageRequest, SourceClip, SpeechProvider } from '../providers/ports.ts';
 import { planTimeline } from './timeline.ts';
 import { blobKeys } from './blob-keys.ts';
 import { queryFor } from './query.ts';
+import { sceneSpans } from './scene-spans.ts';
 
 export interface PipelineDeps {
   tools: MediaTools;
@@ -180,23 +180,6 @@ async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: 
   });
   if (!info.hasAudio) throw new TaskError('invalid_music', 'music.url: the file has no audio stream');
   return path;
-}
-
-/** Each scene's time span in the narration, from how many words each scene contributed. */
-export function sceneSpans(narration: Narration, sceneTexts: string[], language?: string): { startS: number; endS: number }[] {
-  const words = narration.words;
-  const spans: { startS: number; endS: number }[] = [];
-  let w = 0;
-  for (let i = 0; i < sceneTexts.length; i++) {
-    const n = splitWords(sceneTexts[i] ?? '', language).length;
-    const startS = i === 0 ? 0 : (spans[i - 1]?.endS ?? 0);
-    const last = i === sceneTexts.length - 1;
-    const next = words[w + n];
-    const endS = last || !next ? narration.durationS : next.start;
-    spans.push({ startS, endS: Math.max(startS, endS) });
-    w += n;
-  }
-  return spans;
 }
 
 function dedupeCredits(credits: (Credit | null)[]): Credit[] {
