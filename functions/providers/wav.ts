@@ -1,0 +1,109 @@
+// Just enough RIFF/WAVE to join espeak-ng's per-sentence output into one narration: parse the
+// chunks (headers are not always 44 bytes, and a streamed header carries a placeholder data size),
+// trim silence, and write a 16-bit PCM file back out.
+
+export interface PcmFormat {
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: 16;
+}
+
+export interface Wav {
+  format: PcmFormat;
+  /** Interleaved little-endian samples, a whole number of frames. */
+  pcm: Buffer;
+}
+
+/** Reads a PCM WAV from memory. Throws on anything that is not 16-bit integer PCM. */
+export function parseWav(buf: Buffer): Wav {
+  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WAVE') {
+    throw new Error('not a RIFF/WAVE file');
+  }
+  let format: PcmFormat | null = null;
+  let offset = 12;
+  while (offset + 8 <= buf.length) {
+    const id = buf.toString('latin1', offset, offset + 4);
+    const size = buf.readUInt32LE(offset + 4);
+    const body = offset + 8;
+    if (id === 'fmt ') {
+      if (size < 16 || body + 16 > buf.length) throw new Error('truncated fmt chunk');
+      const audioFormat = buf.readUInt16LE(body);
+      const channels = buf.readUInt16LE(body + 2);
+      const sampleRate = buf.readUInt32LE(body + 4);
+      const bitsPerSample = buf.readUInt16LE(body + 14);
+      // 0xfffe is WAVE_FORMAT_EXTENSIBLE; its sub-format is PCM for the files we produce.
+      if ((audioFormat !== 1 && audioFormat !== 0xfffe) || bitsPerSample !== 16 || channels < 1 || sampleRate < 1) {
+        throw new Error(`unsupported WAV format ${audioFormat}, ${bitsPerSample}-bit, ${channels} channels`);
+      }
+      format = { sampleRate, channels, bitsPerSample: 16 };
+    } else if (id === 'data') {
+      if (!format) throw new Error('data chunk before fmt chunk');
+      // A writer streaming to a pipe cannot know the size and puts a placeholder: take what is there.
+      const available = Math.min(size, buf.length - body);
+      const frameBytes = format.channels * 2;
+      const whole = available - (available % frameBytes);
+      return { format, pcm: buf.subarray(body, body + whole) };
+    }
+    offset = body + size + (size % 2);
+  }
+  throw new Error('no data chunk');
+}
+
+/** The 44-byte header of a canonical PCM WAV holding `dataBytes` of samples. */
+export function wavHeader(format: PcmFormat, dataBytes: number): Buffer {
+  const h = Buffer.alloc(44);
+  const blockAlign = format.channels * 2;
+  h.write('RIFF', 0, 'latin1');
+  h.writeUInt32LE(36 + dataBytes, 4);
+  h.write('WAVE', 8, 'latin1');
+  h.write('fmt ', 12, 'latin1');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(format.channels, 22);
+  h.writeUInt32LE(format.sampleRate, 24);
+  h.writeUInt32LE(format.sampleRate * blockAlign, 28);
+  h.writeUInt16LE(blockAlign, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'latin1');
+  h.writeUInt32LE(dataBytes, 40);
+  return h;
+}
+
+export function encodeWav(wav: Wav): Buffer {
+  return Buffer.concat([wavHeader(wav.format, wav.pcm.length), wav.pcm]);
+}
+
+export function durationOf(format: PcmFormat, pcmBytes: number): number {
+  return pcmBytes / (format.channels * 2 * format.sampleRate);
+}
+
+export function silence(format: PcmFormat, seconds: number): Buffer {
+  return Buffer.alloc(Math.round(seconds * format.sampleRate) * format.channels * 2);
+}
+
+/**
+ * Cuts leading and trailing silence, keeping `marginS` of it on each side so consonants are not
+ * clipped. `threshold` is a fraction of full scale; espeak-ng's silence is digital zero, so a
+ * low value is safe. All-silent input comes back empty.
+ */
+export function trimSilence(wav: Wav, opts: { threshold?: number; marginS?: number } = {}): Wav {
+  const { format, pcm } = wav;
+  const limit = Math.round((opts.threshold ?? 0.01) * 32768);
+  const frameBytes = format.channels * 2;
+  const frames = pcm.length / frameBytes;
+  const loud = (frame: number) => {
+    for (let c = 0; c < format.channels; c++) {
+      if (Math.abs(pcm.readInt16LE(frame * frameBytes + c * 2)) > limit) return true;
+    }
+    return false;
+  };
+  let first = 0;
+  while (first < frames && !loud(first)) first++;
+  if (first === frames) return { format, pcm: pcm.subarray(0, 0) };
+  let last = frames - 1;
+  while (last > first && !loud(last)) last--;
+  const margin = Math.round((opts.marginS ?? 0.02) * format.sampleRate);
+  const start = Math.max(0, first - margin);
+  const end = Math.min(frames, last + 1 + margin);
+  return { format, pcm: pcm.subarray(start * frameBytes, end * frameBytes) };
+}
