@@ -1,0 +1,15 @@
+// Loopback fakes of the services the production providers call; reusable by any test and the benchmark.
+export { startFakeElevenLabs, FAKE_ELEVENLABS_KEY, FAKE_VOICES, type FakeElevenLabs, type FakeElevenLabsOptions } from './elevenlabs.ts';
+export {
+  startFakePexels,
+  FAKE_PEXELS_KEY,
+  defaultCatalog,
+  portraitRenditions,
+  landscapeRenditions,
+  squareRenditions,
+  type FakePexels,
+  type FakePexelsOptions,
+  type FakePexelsVideo,
+  type FakeRendition,
+} from './pexels.ts';
+export type { RecordedRequest, ScriptedResponse } from './server.ts';

@@ -1,0 +1,305 @@
+// A loopback Pexels Videos API that keeps to the documented contract
+// (/work/shared/reference/elevenlabs-pexels-contracts.md §2): raw-key `Authorization`, the edge's
+// refusal of library user agents, both `/videos/...` and `/v1/videos/...`, per_page up to 80,
+// `next_page` only when there is one, X-Ratelimit-* on 2xx answers only, hd/sd/uhd renditions
+// plus an hls entry with null sizes. The files it serves are real MP4s made on first request
+// (testsrc2 pattern, H.264), or garbage bytes for a video marked corrupt.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeVideo, type Pattern } from '../support/media-fixtures.ts';
+import { delay, listen, readBody, record, send, type RecordedRequest, type ScriptedResponse } from './server.ts';
+
+export const FAKE_PEXELS_KEY = 'fake-pexels-key';
+
+export interface FakeRendition {
+  quality: string;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface FakePexelsVideo {
+  id: number;
+  /** Whole seconds, as Pexels reports; the served files last exactly this long. */
+  durationS: number;
+  width: number;
+  height: number;
+  user: { id: number; name: string; url: string };
+  renditions: FakeRendition[];
+  /** Words a query must contain one of to find it; empty matches every query. */
+  tags: string[];
+  /** Its files are served as bytes that are not a video. */
+  corrupt?: boolean;
+  /** Its files answer 404 (a dead CDN link). */
+  missing?: boolean;
+  pattern?: Pattern;
+  color?: string;
+}
+
+export interface FakePexelsOptions {
+  apiKey?: string;
+  videos?: FakePexelsVideo[];
+  /** Monthly quota as reported in X-Ratelimit-*; every API request uses one. At 0 the API answers 429. */
+  rateLimit?: { limit: number; remaining: number; resetAt: number };
+  /** Status for a wrong or missing key: go-pexels saw 403, others 401. */
+  badKeyStatus?: 401 | 403;
+  /** Answer library default user agents (python-requests, node, none) with 403, as Pexels' edge does. */
+  rejectLibraryUserAgents?: boolean;
+  /** Sent with the 429 of an exhausted quota (Pexels' real 429 carries no such header). */
+  retryAfterOn429?: string | null;
+  /** Delay before each API answer. */
+  delayMs?: number;
+  /** Delay before each file answer. */
+  fileDelayMs?: number;
+}
+
+type Knobs = Required<Omit<FakePexelsOptions, 'videos'>>;
+
+export interface FakePexels {
+  url: string;
+  requests: RecordedRequest[];
+  options: Knobs;
+  videos: FakePexelsVideo[];
+  /** The next N API requests (after auth) get these answers instead, in order. */
+  failNext(...responses: ScriptedResponse[]): void;
+  /** Requests for video files (downloads), in order. */
+  fileRequests(): RecordedRequest[];
+  /** The link of a video's rendition, as the API lists it. */
+  fileUrl(videoId: number, r: FakeRendition): string;
+  close(): Promise<void>;
+}
+
+/** Portrait renditions as Pexels lists them for a 9:16 video, smallest first, plus a uhd one. */
+export function portraitRenditions(): FakeRendition[] {
+  return [
+    { quality: 'sd', width: 360, height: 640, fps: 25 },
+    { quality: 'sd', width: 540, height: 960, fps: 25 },
+    { quality: 'hd', width: 720, height: 1280, fps: 25 },
+    { quality: 'hd', width: 1080, height: 1920, fps: 25 },
+    { quality: 'uhd', width: 2160, height: 3840, fps: 25 },
+  ];
+}
+
+export function landscapeRenditions(): FakeRendition[] {
+  return portraitRenditions().map((r) => ({ ...r, width: r.height, height: r.width }));
+}
+
+export function squareRenditions(): FakeRendition[] {
+  return [
+    { quality: 'sd', width: 540, height: 540, fps: 25 },
+    { quality: 'hd', width: 1080, height: 1080, fps: 25 },
+  ];
+}
+
+const AUTHORS = ['Ruvim Miksanskiy', 'Kelly Lacy', 'Mikhail Nilov', 'Taryn Elliott', 'Pressmaster', 'Tima Miroshnichenko'];
+
+/** A small catalogue: eight portrait, four landscape and two square videos of 3–5 s. */
+export function defaultCatalog(): FakePexelsVideo[] {
+  const videos: FakePexelsVideo[] = [];
+  const add = (renditions: FakeRendition[], n: number) => {
+    for (let i = 0; i < n; i++) {
+      const id = 1_000_001 + videos.length;
+      const author = AUTHORS[videos.length % AUTHORS.length] as string;
+      const biggest = renditions.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+      videos.push({
+        id,
+        durationS: 3 + (videos.length % 3),
+        width: biggest.width,
+        height: biggest.height,
+        user: { id: 500 + videos.length, name: author, url: `https://www.pexels.com/@${author.toLowerCase().replace(/\s+/g, '-')}` },
+        renditions,
+        tags: [],
+      });
+    }
+  };
+  add(portraitRenditions(), 8);
+  add(landscapeRenditions(), 4);
+  add(squareRenditions(), 2);
+  return videos;
+}
+
+const LIBRARY_AGENTS = /^(python-requests|python-urllib|node$|undici|axios|go-http-client|curl)/i;
+
+export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<FakePexels> {
+  const videos = opts.videos ?? defaultCatalog();
+  const options: Knobs = {
+    apiKey: opts.apiKey ?? FAKE_PEXELS_KEY,
+    rateLimit: opts.rateLimit ?? { limit: 20_000, remaining: 19_684, resetAt: Math.floor(Date.now() / 1000) + 86_400 * 20 },
+    badKeyStatus: opts.badKeyStatus ?? 403,
+    rejectLibraryUserAgents: opts.rejectLibraryUserAgents ?? true,
+    retryAfterOn429: opts.retryAfterOn429 ?? null,
+    delayMs: opts.delayMs ?? 0,
+    fileDelayMs: opts.fileDelayMs ?? 0,
+  };
+  const requests: RecordedRequest[] = [];
+  const scripted: ScriptedResponse[] = [];
+  const scratch = await mkdtemp(join(tmpdir(), 'fake-pexels-'));
+  const files = new Map<string, Promise<Buffer>>();
+  let base = '';
+
+  const fileName = (v: FakePexelsVideo, r: FakeRendition) => `${v.id}-${r.quality}_${r.width}_${r.height}_${r.fps}fps.mp4`;
+  const fileUrl = (videoId: number, r: FakeRendition) => {
+    const v = videos.find((x) => x.id === videoId);
+    if (!v) throw new Error(`no fake video ${videoId}`);
+    return `${base}/video-files/${v.id}/${fileName(v, r)}`;
+  };
+
+  /** Real MP4 bytes, made once per distinct picture and shared by the videos that look alike. */
+  function fileBytes(v: FakePexelsVideo, r: FakeRendition): Promise<Buffer> {
+    const key = `${r.width}x${r.height}-${r.fps}-${v.durationS}-${v.pattern ?? 'testsrc2'}-${v.color ?? ''}`;
+    let p = files.get(key);
+    if (!p) {
+      const path = join(scratch, `${key}.mp4`);
+      p = makeVideo(path, {
+        width: r.width,
+        height: r.height,
+        durationS: v.durationS,
+        fps: r.fps,
+        ...(v.pattern ? { pattern: v.pattern } : {}),
+        ...(v.color ? { color: v.color } : {}),
+      }).then(() => readFile(path));
+      files.set(key, p);
+    }
+    return p;
+  }
+
+  function videoJson(v: FakePexelsVideo) {
+    const files = v.renditions.map((r, i) => ({
+      id: v.id * 10 + i,
+      quality: r.quality,
+      file_type: 'video/mp4',
+      width: r.width,
+      height: r.height,
+      fps: r.fps === 25 ? 25 : Number((r.fps * 1000 / 1001).toFixed(3)),
+      link: fileUrl(v.id, r),
+    }));
+    // An adaptive-streaming playlist: listed as video/mp4 with null sizes, as real responses do.
+    files.push({ id: v.id * 10 + 9, quality: 'hls', file_type: 'video/mp4', width: null, height: null, fps: null, link: `${base}/external/${v.id}.m3u8?s=fake` } as never);
+    return {
+      id: v.id,
+      width: v.width,
+      height: v.height,
+      url: `https://www.pexels.com/video/fake-${v.id}/`,
+      image: `https://images.pexels.com/videos/${v.id}/free-video-${v.id}.jpg?fit=crop&w=1200&h=630&auto=compress&cs=tinysrgb`,
+      full_res: null,
+      tags: [],
+      duration: v.durationS,
+      avg_color: null,
+      user: v.user,
+      video_files: files,
+      video_pictures: [{ id: v.id * 100, picture: `https://images.pexels.com/videos/${v.id}/pictures/preview-0.jpg`, nr: 0 }],
+    };
+  }
+
+  const orientationOf = (v: FakePexelsVideo) => (v.height > v.width ? 'portrait' : v.width > v.height ? 'landscape' : 'square');
+  const matches = (v: FakePexelsVideo, query: string) => {
+    if (v.tags.length === 0) return true;
+    const words = query.toLowerCase().split(/\s+/);
+    return words.some((w) => v.tags.includes(w));
+  };
+
+  function rateHeaders(): Record<string, string> {
+    return {
+      'X-Ratelimit-Limit': String(options.rateLimit.limit),
+      'X-Ratelimit-Remaining': String(options.rateLimit.remaining),
+      'X-Ratelimit-Reset': String(options.rateLimit.resetAt),
+    };
+  }
+
+  async function handleFile(r: RecordedRequest, res: ServerResponse): Promise<void> {
+    const m = /^\/video-files\/(\d+)\/([^/]+)$/.exec(r.path);
+    const v = m ? videos.find((x) => x.id === Number(m[1])) : undefined;
+    const rendition = v?.renditions.find((x) => fileName(v, x) === m?.[2]);
+    await delay(options.fileDelayMs, res);
+    if (res.destroyed) return;
+    if (!v || !rendition || v.missing) return send(res, 404, 'Not Found', { 'content-type': 'text/plain' });
+    const bytes = v.corrupt
+      ? Buffer.from('<html><body>this is not a video</body></html>\n'.repeat(400))
+      : await fileBytes(v, rendition);
+    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(bytes.length), 'accept-ranges': 'bytes' });
+    res.end(bytes);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const r = record(req, await readBody(req));
+    requests.push(r);
+    const ua = r.headers['user-agent'] ?? '';
+    if (options.rejectLibraryUserAgents && (!ua || LIBRARY_AGENTS.test(ua))) {
+      // Cloudflare's block page, not JSON.
+      return send(res, 403, '<!DOCTYPE html><title>Attention Required! | Cloudflare</title>', { 'content-type': 'text/html' });
+    }
+    if (r.path.startsWith('/video-files/')) return handleFile(r, res);
+    if (r.path.startsWith('/external/')) return send(res, 200, '#EXTM3U\n', { 'content-type': 'application/vnd.apple.mpegurl' });
+
+    const route = /^(?:\/v1)?\/videos\/(search|popular|videos\/(\d+))\/?$/.exec(r.path);
+    if (req.method !== 'GET' || !route) return send(res, 404, { status: 404, error: 'Not Found' });
+    if (r.headers.authorization !== options.apiKey) {
+      return send(res, options.badKeyStatus, { error: 'Access to this API has been disallowed' });
+    }
+    const next = scripted.shift();
+    if (next) {
+      await delay(next.delayMs ?? 0, res);
+      return send(res, next.status, next.body ?? '', next.headers ?? {});
+    }
+    if (options.rateLimit.remaining <= 0) {
+      return send(res, 429, { error: 'Rate limit exceeded' }, options.retryAfterOn429 ? { 'retry-after': options.retryAfterOn429 } : {});
+    }
+    options.rateLimit.remaining--;
+    await delay(options.delayMs, res);
+    if (res.destroyed) return;
+
+    if (route[2]) {
+      const v = videos.find((x) => x.id === Number(route[2]));
+      return v ? send(res, 200, videoJson(v), rateHeaders()) : send(res, 404, { status: 404, error: 'Not Found' });
+    }
+    const query = r.query.query ?? '';
+    if (route[1] === 'search' && !query.trim()) return send(res, 400, { error: 'query is required' });
+    const perPage = Math.min(80, Math.max(1, Number(r.query.per_page) || 15));
+    const page = Math.max(1, Math.floor(Number(r.query.page) || 1));
+    const orientation = r.query.orientation;
+    const minDuration = Number(r.query.min_duration) || 0;
+    const found = videos.filter(
+      (v) =>
+        (route[1] === 'popular' || matches(v, query)) &&
+        (!orientation || orientationOf(v) === orientation) &&
+        v.durationS >= minDuration,
+    );
+    const slice = found.slice((page - 1) * perPage, page * perPage);
+    const link = (p: number) => {
+      const q = new URLSearchParams({ page: String(p), per_page: String(perPage), ...(route[1] === 'search' ? { query } : {}) });
+      return `${base}/v1/videos/${route[1]}/?${q}`;
+    };
+    send(
+      res,
+      200,
+      {
+        page,
+        per_page: perPage,
+        total_results: found.length,
+        url: `https://www.pexels.com/search/videos/${encodeURIComponent(query)}/`,
+        videos: slice.map(videoJson),
+        ...(page > 1 ? { prev_page: link(page - 1) } : {}),
+        ...(page * perPage < found.length ? { next_page: link(page + 1) } : {}),
+      },
+      rateHeaders(),
+    );
+  }
+
+  const srv = await listen(handle);
+  base = srv.url;
+  return {
+    url: srv.url,
+    requests,
+    options,
+    videos,
+    failNext: (...responses) => scripted.push(...responses),
+    fileRequests: () => requests.filter((r) => r.path.startsWith('/video-files/')),
+    fileUrl,
+    close: async () => {
+      await srv.close();
+      await rm(scratch, { recursive: true, force: true });
+    },
+  };
+}
