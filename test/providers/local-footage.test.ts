@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { TaskError } from '../../functions/errors.ts';
+import { resolveMediaTools } from '../../functions/media/tools.ts';
+import { DirFootage, GeneratedFootage, gradientGraph, rankByQuery, UrlFootage } from '../../functions/providers/local-footage.ts';
+import type { FootageRequest, SourceClip } from '../../functions/providers/ports.ts';
+import { seededRandom } from '../../functions/providers/seeded-random.ts';
+import { ffprobe } from '../support/ffprobe.ts';
+import { makeGarbage, makeTone, makeVideo } from '../support/media-fixtures.ts';
+
+const tools = resolveMediaTools({});
+const live = () => new AbortController().signal;
+const want = (over: Partial<FootageRequest> = {}): FootageRequest => ({
+  query: 'ocean waves',
+  count: 2,
+  minTotalS: 3,
+  orientation: 'portrait',
+  width: 720,
+  height: 1280,
+  seed: 1,
+  ...over,
+});
+const fileClip = (c: SourceClip | undefined) => {
+  assert.equal(c?.kind, 'file');
+  return c as Extract<SourceClip, { kind: 'file' }>;
+};
+
+let root: string;
+let fixtures: string;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'footage-test-'));
+  fixtures = join(root, 'fixtures');
+  await mkdir(fixtures);
+  await Promise.all([
+    makeVideo(join(fixtures, 'portrait.mp4'), { width: 180, height: 320, durationS: 2 }),
+    makeVideo(join(fixtures, 'landscape.webm'), { width: 320, height: 180, durationS: 1.5, format: 'webm' }),
+    makeTone(join(fixtures, 'tone.wav'), 1),
+    makeGarbage(join(fixtures, 'garbage.mp4')),
+  ]);
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('UrlFootage', () => {
+  let server: Server;
+  let base: string;
+  const hits = new Map<string, number>();
+
+  before(async () => {
+    server = createServer(async (req, res) => {
+      const name = (req.url ?? '/').slice(1);
+      hits.set(name, (hits.get(name) ?? 0) + 1);
+      if (name === 'flaky') return res.writeHead(503).end();
+      try {
+        const body = await readFile(join(fixtures, name));
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  test('downloads and probes the clips in request order, skipping unusable ones with warnings', async () => {
+    const dir = await mkdtemp(join(root, 'task-'));
+    const provider = new UrlFootage({
+      tools,
+      allowPrivate: true,
+      urls: [`${base}/landscape.webm`, `${base}/garbage.mp4`, `${base}/missing.mp4`, `${base}/tone.wav`, `${base}/portrait.mp4`],
+    });
+    const { clips, warnings } = await provider.find(want(), dir, live());
+    assert.equal(clips.length, 2);
+    const [a, b] = [fileClip(clips[0]), fileClip(clips[1])];
+    assert.deepEqual([a.width, a.height], [320, 180]);
+    assert.ok(Math.abs(a.durationS - 1.5) < 0.1);
+    assert.deepEqual([b.width, b.height], [180, 320]);
+    assert.ok(a.path.startsWith(dir) && a.path.endsWith('.webm'));
+    assert.equal(ffprobe(b.path).streams[0]?.codec_name, 'h264');
+    assert.equal(warnings.length, 3, warnings.join('\n'));
+    assert.match(warnings[0]!, /^clip_urls\[1\]: skipped, not a video/);
+    assert.match(warnings[1]!, /^clip_urls\[2\]: .*404.*skipped/);
+    assert.match(warnings[2]!, /^clip_urls\[3\]: skipped, it has no video stream/);
+    // Only the usable downloads stay in the task dir: no corrupt files, no partial files.
+    assert.deepEqual((await readdir(dir)).sort(), [a.path, b.path].map((p) => p.slice(dir.length + 1)).sort());
+  });
+
+  test('names scene fields in warnings when given', async () => {
+    const dir = await mkdtemp(join(root, 'task-'));
+    const provider = new UrlFootage({ tools, allowPrivate: true, urls: [`${base}/garbage.mp4`], fields: ['scenes[2].clip_url'] });
+    const { clips, warnings } = await provider.find(want(), dir, live());
+    assert.deepEqual(clips, []);
+    assert.match(warnings[0]!, /^scenes\[2\]\.clip_url: skipped/);
+  });
+
+  test('a private address is refused unless allowed, as a skipped clip', async () => {
+    const dir = await mkdtemp(join(root, 'task-'));
+    const before = hits.get('portrait.mp4') ?? 0;
+    const provider = new UrlFootage({ tools, allowPrivate: false, urls: [`${base}/portrait.mp4`] });
+    const { clips, warnings } = await provider.find(want(), dir, live());
+    assert.deepEqual(clips, []);
+    assert.match(warnings[0]!, /clip_urls\[0\]: .*loopback, private/);
+    assert.equal(hits.get('portrait.mp4') ?? 0, before);
+  });
+
+  test('a host that keeps failing fails the attempt as retryable, leaving no files', async () => {
+    const dir = await mkdtemp(join(root, 'task-'));
+    const provider = new UrlFootage({ tools, allowPrivate: true, retries: 1, urls: [`${base}/portrait.mp4`, `${base}/flaky`] });
+    await assert.rejects(provider.find(want(), dir, live()), (err) => err instanceof TaskError && err.retryable && /clip_urls\[1\]/.test(err.message));
+    assert.equal(hits.get('flaky'), 2);
+    assert.ok(!(await readdir(dir)).some((n) => n.endsWith('.part')));
+  });
+
+  test('the size cap applies', async () => {
+    const dir = await mkdtemp(join(root, 'task-'));
+    const provider = new UrlFootage({ tools, allowPrivate: true, maxBytes: 1000, urls: [`${base}/portrait.mp4`] });
+    const { clips, warnings } = await provider.find(want(), dir, live());
+    assert.deepEqual(clips, []);
+    assert.match(warnings[0]!, /larger than 1000 bytes/);
+    assert.deepEqual(await readdir(dir), []);
+  });
+});
+
+describe('DirFootage', () => {
+  let lib: string;
+  before(async () => {
+    lib = join(root, 'library');
+    await mkdir(join(lib, 'city'), { recursive: true });
+    await mkdir(join(lib, 'nature', 'sea'), { recursive: true });
+    const src = await readFile(join(fixtures, 'portrait.mp4'));
+    for (const name of ['city/night-traffic.mp4', 'nature/forest.mp4', 'nature/sea/Ocean_Waves.MP4', 'desert.mp4', 'mountains.mp4', 'rain.mp4']) {
+      await writeFile(join(lib, name), src);
+    }
+    await writeFile(join(lib, 'notes.txt'), 'not footage');
+    await writeFile(join(lib, '.hidden.mp4'), src);
+    await makeGarbage(join(lib, 'broken.mp4'));
+  });
+
+  test('files matching the query come first, found recursively and case-insensitively', async () => {
+    const provider = new DirFootage({ tools, dir: lib });
+    const { clips } = await provider.find(want({ query: 'ocean waves', count: 1, minTotalS: 1 }), root, live());
+    assert.equal(clips.length, 1);
+    assert.equal(fileClip(clips[0]).path, join(lib, 'nature/sea/Ocean_Waves.MP4'));
+    const forest = await provider.find(want({ query: 'a walk in the forest', count: 1, minTotalS: 1 }), root, live());
+    assert.equal(fileClip(forest.clips[0]).path, join(lib, 'nature/forest.mp4'));
+  });
+
+  test('same seed → same clips; the seed varies the choice; a corrupt file is skipped with a warning', async () => {
+    const provider = new DirFootage({ tools, dir: lib });
+    const pick = async (seed: number) => {
+      const r = await provider.find(want({ query: 'zebra', count: 7, minTotalS: 100, seed }), root, live());
+      return { paths: r.clips.map((c) => fileClip(c).path), warnings: r.warnings };
+    };
+    const a = await pick(3);
+    assert.deepEqual(await pick(3), a);
+    assert.equal(a.paths.length, 6, 'every readable video, nothing else');
+    assert.ok(!a.paths.some((p) => p.endsWith('.txt') || p.includes('.hidden') || p.endsWith('broken.mp4')));
+    assert.deepEqual(a.warnings, ['FOOTAGE_DIR: skipped broken.mp4, not a video ffmpeg can read']);
+    const orders = new Set<string>();
+    for (let s = 0; s < 8; s++) orders.add((await pick(s)).paths.join());
+    assert.ok(orders.size > 3, 'different seeds order the clips differently');
+  });
+
+  test('takes enough clips for the duration, not the whole folder', async () => {
+    const provider = new DirFootage({ tools, dir: lib });
+    const { clips } = await provider.find(want({ query: 'x', count: 1, minTotalS: 5 }), root, live());
+    assert.equal(clips.length, 3, '3 × 2 s covers 5 s');
+  });
+
+  test('a missing folder is a warning and no clips', async () => {
+    const provider = new DirFootage({ tools, dir: join(root, 'nope') });
+    const { clips, warnings } = await provider.find(want(), root, live());
+    assert.deepEqual(clips, []);
+    assert.match(warnings[0]!, /FOOTAGE_DIR .*nope cannot be read \(ENOENT\)/);
+  });
+
+  test('rankByQuery is pure and seeded', () => {
+    const paths = ['a.mp4', 'b.mp4', 'c.mp4', 'beach/sunny-day.mp4', 'waves.mp4'];
+    const r = rankByQuery(paths, 'Sunny beach waves', seededRandom(1));
+    assert.equal(r[0], 'beach/sunny-day.mp4');
+    assert.equal(r[1], 'waves.mp4');
+    assert.deepEqual(r, rankByQuery(paths, 'Sunny beach waves', seededRandom(1)));
+    assert.deepEqual([...r].sort(), [...paths].sort());
+  });
+});
+
+describe('GeneratedFootage', () => {
+  test('same seed → same backgrounds, one per wanted clip, capped', async () => {
+    const g = new GeneratedFootage();
+    const a = await g.find(want({ count: 3 }), root, live());
+    assert.deepEqual(await g.find(want({ count: 3 }), root, live()), a);
+    assert.equal(a.clips.length, 3);
+    assert.equal(new Set(a.clips.map((c) => (c.kind === 'generated' ? c.lavfi : ''))).size, 3, 'distinct');
+    assert.notDeepEqual((await g.find(want({ count: 3, seed: 2 }), root, live())).clips, a.clips);
+    assert.equal((await g.find(want({ count: 50 }), root, live())).clips.length, 6);
+    for (const c of a.clips) {
+      assert.equal(c.kind, 'generated');
+      assert.ok(c.durationS >= 5);
+      assert.equal(c.credit, null);
+    }
+  });
+
+  test('the query steers the palette', async () => {
+    const g = new GeneratedFootage();
+    const { clips } = await g.find(want({ query: 'deep ocean', count: 1 }), root, live());
+    const lavfi = clips[0]?.kind === 'generated' ? clips[0].lavfi : '';
+    assert.match(lavfi, /0x0f2027|0x00b4db|0x003b5c|0x2c5364/);
+  });
+
+  test('the lavfi graph renders with ffmpeg at the frame size', async () => {
+    const g = new GeneratedFootage();
+    for (const [width, height] of [[720, 1280], [1080, 1080]] as const) {
+      const { clips } = await g.find(want({ width, height, count: 1 }), root, live());
+      const clip = clips[0]!;
+      assert.equal(clip.kind, 'generated');
+      const out = join(root, `gen-${width}.mp4`);
+      await promisify(execFile)('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', clip.lavfi, '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', out]);
+      const p = ffprobe(out);
+      assert.deepEqual([p.streams[0]?.width, p.streams[0]?.height], [width, height]);
+      assert.ok(Math.abs(p.durationS - 1) < 0.1);
+    }
+  });
+
+  test('gradientGraph draws small and scales up to even sizes', () => {
+    const graph = gradientGraph({ width: 1080, height: 1920, fps: 30, scale: 4, colors: ['0x000000', '0xffffff'], type: 'radial', speed: 0.01, seed: 5 });
+    assert.equal(
+      graph,
+      'gradients=s=270x480:rate=30:c0=0x000000:c1=0xffffff:n=2:type=radial:speed=0.01:seed=5,scale=1080:1920:flags=bicubic,format=yuv420p,setsar=1',
+    );
+    assert.match(gradientGraph({ width: 720, height: 1280, fps: 30, scale: 3, colors: ['red', 'blue'], type: 'linear', speed: 0.01, seed: 1 }), /s=240x426:/);
+  });
+});
