@@ -184,7 +184,8 @@ function tidy(words: string[], timings: number[][], durationS: number): WordTimi
     const [s = floor, e = s] = timings[i] ?? [];
     const start = Math.min(durationS, Math.max(floor, s));
     const end = Math.min(durationS, Math.max(start, e));
-    out.push({ text, start: round3(start), end: round3(end) });
+    const endR = Math.min(durationS, round3(end));
+    out.push({ text, start: Math.min(endR, round3(start)), end: endR });
     floor = start;
   });
   return out;

@@ -171,7 +171,9 @@ export class ElevenLabsSpeech implements SpeechProvider {
       const partDuration = partDurations[k] ?? info.durationS;
       const s = spoken[k] as SpokenPart;
       for (const w of wordTimingsFromAlignment(words.slice(part.from, part.to), s.alignment, partDuration)) {
-        timings.push({ text: w.text, start: round3(w.start + offset), end: round3(Math.min(info.durationS, w.end + offset)) });
+        // Rounded before clamping, so no word ends past the audio by half a millisecond.
+        const end = Math.min(info.durationS, round3(w.end + offset));
+        timings.push({ text: w.text, start: Math.min(end, round3(w.start + offset)), end });
       }
     });
     this.log?.info({ provider: this.name, voiceId, modelId, parts: parts.length, durationS: info.durationS }, 'narration synthesised');
