@@ -8,7 +8,7 @@ import { TaskError } from '../errors.ts';
 import { mapLimit } from '../net/download.ts';
 import type { Narration, SpeechProvider, SpeechRequest, WordTiming } from './ports.ts';
 import { normaliseScript, splitSentences, splitWords, spokenWeight } from './text.ts';
-import { durationOf, parseWav, silence, trimSilence, wavHeader, type Wav } from './wav.ts';
+import { durationOf, parseWav, silence, silentRuns, trimSilence, wavHeader, type Wav } from './wav.ts';
 
 export interface EspeakOptions {
   /** ESPEAK_PATH: a binary name on PATH or an absolute path. */
@@ -25,6 +25,8 @@ const EDGE_MARGIN_S = 0.02;
 const LEAD_IN_S = 0.1;
 /** Between sentences, at speed 1; espeak-ng's own sentence pause is about this long. */
 const SENTENCE_PAUSE_S = 0.3;
+/** Shortest silence taken for a clause pause at speed 1: commas give 150+ ms, stop consonants under 70. */
+const CLAUSE_PAUSE_MIN_S = 0.09;
 const TAIL_S = 0.3;
 const SENTENCE_TIMEOUT_MS = 60_000;
 
@@ -71,7 +73,8 @@ export class EspeakSpeech implements SpeechProvider {
         throw new TaskError('speech_failed', 'espeak-ng wrote sentences in different audio formats');
       }
       const d = durationOf(format, wav.pcm.length);
-      spans.push({ startS: t + Math.min(EDGE_MARGIN_S, d / 2), endS: t + Math.max(d - EDGE_MARGIN_S, d / 2) });
+      const pauses = silentRuns(wav, { minS: CLAUSE_PAUSE_MIN_S / speed }).map((p) => ({ startS: t + p.startS, endS: t + p.endS }));
+      spans.push({ startS: t + Math.min(EDGE_MARGIN_S, d / 2), endS: t + Math.max(d - EDGE_MARGIN_S, d / 2), pauses });
       parts.push(wav.pcm);
       t += d;
       const gap = silence(format, i < wavs.length - 1 ? pauseS : TAIL_S);
@@ -94,13 +97,18 @@ export interface SentenceSpan {
   /** Where the sentence's sound starts and ends in the joined narration, seconds. */
   startS: number;
   endS: number;
+  /** Silences inside the sentence long enough to be clause pauses, in narration time. */
+  pauses?: { startS: number; endS: number }[];
 }
 
+const CLAUSE_END = /[,;:，、；：]$/u;
+
 /**
- * Times every caption word (the script's words as written) inside the sound of its sentence,
- * in proportion to its spoken weight; a word's trailing punctuation pause is left silent, and the
- * last word's sentence-end pause is dropped because the sentence's trailing silence was trimmed.
+ * Times every caption word (the script's words as written) inside the sound of its sentence.
  * Words are assigned to sentences by their position in the script, so sentenceEnds are exact.
+ * When the sentence has as many measured pauses as clause-ending words (commas), each clause is
+ * pinned between its pauses; within a clause (or a sentence without that match) words share the
+ * time in proportion to their spoken weight.
  */
 export function placeWords(
   text: string,
@@ -131,19 +139,43 @@ export function placeWords(
   bySentence.forEach((ws, i) => {
     if (ws.length === 0) return;
     const span = spans[i]!;
-    const voiced = ws.map((w) => spokenWeight(w.replace(/[^\p{L}\p{N}]+$/u, '')));
-    const slots = ws.map((w, k) => (k === ws.length - 1 ? voiced[k]! : spokenWeight(w)));
-    const total = slots.reduce((a, b) => a + b, 0);
-    const perUnit = (span.endS - span.startS) / total;
-    let t = span.startS;
-    ws.forEach((w, k) => {
-      const start = t;
-      t += slots[k]! * perUnit;
-      wordTimings.push({ text: w, start: round3(start), end: round3(start + voiced[k]! * perUnit) });
-    });
+    const breaks = ws.flatMap((w, k) => (k < ws.length - 1 && CLAUSE_END.test(w) ? [k] : []));
+    const pauses = span.pauses ?? [];
+    if (breaks.length > 0 && pauses.length >= breaks.length) {
+      // The longest silences are the clause pauses; keep them in time order.
+      const chosen = [...pauses].sort((a, b) => b.endS - b.startS - (a.endS - a.startS)).slice(0, breaks.length);
+      chosen.sort((a, b) => a.startS - b.startS);
+      let from = 0;
+      let startS = span.startS;
+      breaks.forEach((k, b) => {
+        spread(ws.slice(from, k + 1), startS, chosen[b]!.startS, wordTimings);
+        from = k + 1;
+        startS = chosen[b]!.endS;
+      });
+      spread(ws.slice(from), startS, span.endS, wordTimings);
+    } else {
+      spread(ws, span.startS, span.endS, wordTimings);
+    }
     sentenceEnds.push(wordTimings.length);
   });
   return { wordTimings, sentenceEnds };
+}
+
+/**
+ * Shares [startS, endS] among words by spoken weight. A word's trailing punctuation pause stays
+ * silent after it, except the last word's: the span already ends where the sound does.
+ */
+function spread(ws: string[], startS: number, endS: number, out: WordTiming[]): void {
+  const voiced = ws.map((w) => spokenWeight(w.replace(/[^\p{L}\p{N}]+$/u, '')));
+  const slots = ws.map((w, k) => (k === ws.length - 1 ? voiced[k]! : spokenWeight(w)));
+  const total = slots.reduce((a, b) => a + b, 0);
+  const perUnit = Math.max(0, endS - startS) / total;
+  let t = startS;
+  ws.forEach((w, k) => {
+    const start = t;
+    t += slots[k]! * perUnit;
+    out.push({ text: w, start: round3(start), end: round3(start + voiced[k]! * perUnit) });
+  });
 }
 
 function round3(x: number): number {

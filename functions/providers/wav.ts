@@ -107,3 +107,35 @@ export function trimSilence(wav: Wav, opts: { threshold?: number; marginS?: numb
   const end = Math.min(frames, last + 1 + margin);
   return { format, pcm: pcm.subarray(start * frameBytes, end * frameBytes) };
 }
+
+/**
+ * Stretches of silence at least `minS` long inside the sound (not at its edges), in seconds from
+ * its start. espeak-ng pauses at commas for well over 100 ms, while the closure of a stop
+ * consonant stays under about 70 ms, so a threshold between the two finds the clause breaks.
+ */
+export function silentRuns(wav: Wav, opts: { minS: number; threshold?: number }): { startS: number; endS: number }[] {
+  const { format, pcm } = wav;
+  const limit = Math.round((opts.threshold ?? 0.01) * 32768);
+  const frameBytes = format.channels * 2;
+  const frames = pcm.length / frameBytes;
+  const minFrames = Math.round(opts.minS * format.sampleRate);
+  const runs: { startS: number; endS: number }[] = [];
+  let start = -1;
+  let heardSound = false;
+  for (let f = 0; f < frames; f++) {
+    let quiet = true;
+    for (let c = 0; c < format.channels && quiet; c++) {
+      if (Math.abs(pcm.readInt16LE(f * frameBytes + c * 2)) > limit) quiet = false;
+    }
+    if (quiet) {
+      if (start < 0) start = f;
+    } else {
+      if (start >= 0 && heardSound && f - start >= minFrames) {
+        runs.push({ startS: start / format.sampleRate, endS: f / format.sampleRate });
+      }
+      start = -1;
+      heardSound = true;
+    }
+  }
+  return runs;
+}

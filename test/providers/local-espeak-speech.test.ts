@@ -113,6 +113,29 @@ describe('placeWords', () => {
     assert.ok(wordTimings[2]!.end - wordTimings[2]!.start > wordTimings[0]!.end - wordTimings[0]!.start);
   });
 
+  test('measured pauses pin the clauses when they match the commas', () => {
+    const text = 'Alpha beta, gamma delta, epsilon.';
+    const span = {
+      startS: 0,
+      endS: 3,
+      pauses: [
+        { startS: 0.5, endS: 0.55 }, // a stop consonant: too short to be chosen
+        { startS: 1, endS: 1.2 },
+        { startS: 2, endS: 2.3 },
+      ],
+    };
+    const { wordTimings } = placeWords(text, [text], splitWords(text), [span]);
+    assert.equal(wordTimings[1]?.end, 1);
+    assert.equal(wordTimings[2]?.start, 1.2);
+    assert.equal(wordTimings[3]?.end, 2);
+    assert.equal(wordTimings[4]?.start, 2.3);
+    assert.equal(wordTimings[4]?.end, 3);
+    // Fewer pauses than commas: fall back to weights over the whole sentence.
+    const fallback = placeWords(text, [text], splitWords(text), [{ startS: 0, endS: 3, pauses: [{ startS: 1, endS: 1.2 }] }]);
+    assert.ok(fallback.wordTimings[1]!.end < fallback.wordTimings[2]!.start);
+    assert.notEqual(fallback.wordTimings[2]?.start, 1.2);
+  });
+
   test('a sentence without words adds no boundary', () => {
     const text = 'Hello there. … Bye now.';
     const sentences = ['Hello there.', '…', 'Bye now.'];
@@ -186,6 +209,17 @@ describe('EspeakSpeech with real espeak-ng', () => {
       assert.ok(rms(last.end + 0.03, next.start - 0.03) < 50, 'the pause is silent');
     }
     assert.ok(rms(0, 0.08) < 50, 'short silent lead-in');
+    // Clause pauses are measured, not guessed: the words around each comma border real silence.
+    const commas = n.words.flatMap((w, i) => (w.text.endsWith(',') ? [i] : []));
+    assert.equal(commas.length, 2);
+    for (const i of commas) {
+      const w = n.words[i]!;
+      const next = n.words[i + 1]!;
+      assert.ok(next.start - w.end > 0.08, `a pause after ${w.text}`);
+      assert.ok(rms(w.end + 0.01, next.start - 0.01) < 50, `silence after ${w.text}`);
+      assert.ok(rms(w.end - 0.06, w.end) > 100, `${w.text} ends in sound`);
+      assert.ok(rms(next.start, next.start + 0.06) > 100, `${next.text} starts in sound`);
+    }
   });
 
   test('speed changes the rate', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { durationOf, encodeWav, parseWav, silence, trimSilence, wavHeader, type PcmFormat } from '../../functions/providers/wav.ts';
+import { durationOf, encodeWav, parseWav, silence, silentRuns, trimSilence, wavHeader, type PcmFormat } from '../../functions/providers/wav.ts';
 
 const mono: PcmFormat = { sampleRate: 8000, channels: 1, bitsPerSample: 16 };
 
@@ -58,4 +58,13 @@ test('trimSilence keeps the sound plus a margin and empties all-silent input', (
   assert.equal(trimmed.pcm.readInt16LE(79 * 2), 0);
   assert.equal(trimSilence({ format: mono, pcm: silence(mono, 0.2) }).pcm.length, 0);
   assert.equal(durationOf(mono, silence(mono, 0.25).length), 0.25);
+});
+
+test('silentRuns finds inner pauses of at least minS, not the edges', () => {
+  const loud = (s: number) => samples(Array(Math.round(s * 8000)).fill(4000));
+  const pcm = Buffer.concat([silence(mono, 0.2), loud(0.1), silence(mono, 0.05), loud(0.1), silence(mono, 0.15), loud(0.1), silence(mono, 0.3)]);
+  const runs = silentRuns({ format: mono, pcm }, { minS: 0.1 });
+  assert.equal(runs.length, 1);
+  assert.ok(Math.abs(runs[0]!.startS - 0.45) < 1e-3 && Math.abs(runs[0]!.endS - 0.6) < 1e-3, JSON.stringify(runs));
+  assert.equal(silentRuns({ format: mono, pcm }, { minS: 0.04 }).length, 2);
 });
