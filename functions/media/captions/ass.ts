@@ -1,0 +1,148 @@
+// ASS subtitle text for libass (ffmpeg's `ass` filter): one style, events per caption line (or per
+// spoken word for word-highlight). Pixel units: PlayRes equals the output frame.
+import type { CaptionOptions } from '../../domain/video-request.ts';
+import type { CaptionFont } from './fonts.ts';
+import { fontSizePx, safeArea, type CaptionLine, type Frame } from './layout.ts';
+
+/** Colours as ASS writes them, blue-green-red: &HBBGGRR& inline, &HAABBGGRR in styles (alpha 00 = opaque). */
+export const COLOURS = {
+  text: 'FFFFFF',
+  /** Warm yellow (#FFD400): the spoken word / the sung part. */
+  highlight: '00D4FF',
+  outline: '000000',
+  shadow: '000000',
+} as const;
+
+const styleColour = (bgr: string, alpha = '00') => `&H${alpha}${bgr}`;
+const inlineColour = (bgr: string) => `\\1c&H${bgr}&`;
+
+const ALIGNMENT = { bottom: 2, center: 5, top: 8 } as const;
+
+/** Seconds → ASS time h:mm:ss.cc (centiseconds, the format's resolution). */
+export function assTime(seconds: number): string {
+  const cs = Math.max(0, Math.round(seconds * 100));
+  const h = Math.floor(cs / 360000);
+  const m = Math.floor((cs % 360000) / 6000);
+  const s = Math.floor((cs % 6000) / 100);
+  const c = cs % 100;
+  return `${h}:${pad2(m)}:${pad2(s)}.${pad2(c)}`;
+}
+
+/** Caption text must not open override blocks or produce line breaks; ASS has no escape for braces. */
+export function escapeAssText(text: string): string {
+  return text
+    .replace(/\\/g, '\u29f5')
+    .replace(/\{/g, '\uff5b')
+    .replace(/\}/g, '\uff5d')
+    .replace(/[\r\n]+/g, ' ');
+}
+
+export interface AssStyle {
+  fontSize: number;
+  outline: number;
+  shadow: number;
+  alignment: number;
+  marginL: number;
+  marginR: number;
+  marginV: number;
+}
+
+export function assStyle(frame: Frame, opts: Pick<CaptionOptions, 'position' | 'font_size'>): AssStyle {
+  const size = fontSizePx(frame, opts.font_size);
+  const safe = safeArea(frame);
+  return {
+    fontSize: size,
+    // Thick enough to read on white snow or a busy street; thin enough not to blob CJK strokes.
+    outline: Math.max(2, Math.round(size * 0.07)),
+    shadow: Math.max(1, Math.round(size * 0.04)),
+    alignment: ALIGNMENT[opts.position],
+    marginL: Math.round(frame.width * safe.left),
+    marginR: Math.round(frame.width * safe.right),
+    marginV: Math.round(frame.height * (opts.position === 'top' ? safe.top : opts.position === 'bottom' ? safe.bottom : 0)),
+  };
+}
+
+export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Frame, font: CaptionFont): string {
+  const st = assStyle(frame, opts);
+  // Karaoke: PrimaryColour is the part already sung, SecondaryColour the part still to come.
+  const secondary = styleColour(COLOURS.text);
+  const primary = styleColour(opts.style === 'karaoke' ? COLOURS.highlight : COLOURS.text);
+  const head = [
+    '[Script Info]',
+    '; reelsmith captions',
+    'ScriptType: v4.00+',
+    `PlayResX: ${frame.width}`,
+    `PlayResY: ${frame.height}`,
+    'WrapStyle: 0',
+    'ScaledBorderAndShadow: yes',
+    'YCbCr Matrix: TV.709',
+    '',
+    '[V4+ Styles]',
+    'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
+    `Style: Caption,${font.family},${st.fontSize},${primary},${secondary},${styleColour(COLOURS.outline)},${styleColour(COLOURS.shadow, '60')},-1,0,0,0,100,100,0,0,1,${st.outline},${st.shadow},${st.alignment},${st.marginL},${st.marginR},${st.marginV},1`,
+    '',
+    '[Events]',
+    'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
+  ];
+  const events: string[] = [];
+  for (const line of lines) {
+    if (opts.style === 'line') events.push(dialogue(line.start, line.end, escapeAssText(line.text)));
+    else if (opts.style === 'karaoke') events.push(dialogue(line.start, line.end, karaokeText(line, font)));
+    else events.push(...wordHighlightEvents(line, font));
+  }
+  return [...head, ...events, ''].join('\n');
+}
+
+function dialogue(start: number, end: number, text: string): string {
+  return `Dialogue: 0,${assTime(start)},${assTime(end)},Caption,,0,0,0,,${text}`;
+}
+
+/**
+ * One event per word, back to back in time, each showing the whole line with that word coloured.
+ * Boundaries are rounded to centiseconds once, so consecutive events share the exact same edge.
+ */
+function wordHighlightEvents(line: CaptionLine, font: CaptionFont): string[] {
+  const sep = font.noSpaces ? '' : ' ';
+  const n = line.words.length;
+  const edges: number[] = [line.start];
+  for (let i = 1; i < n; i++) edges.push(Math.min(Math.max(line.words[i]!.start, edges[i - 1]!), line.end));
+  edges.push(line.end);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = Math.round(edges[i]! * 100);
+    const b = Math.round(edges[i + 1]! * 100);
+    if (b <= a) continue;
+    const text = line.words
+      .map((w, k) => (k === i ? `{${inlineColour(COLOURS.highlight)}}${escapeAssText(w.text)}{${inlineColour(COLOURS.text)}}` : escapeAssText(w.text)))
+      .join(sep);
+    out.push(dialogue(a / 100, b / 100, text));
+  }
+  return out;
+}
+
+/**
+ * `\kf` sweeps each word from left to right while it is spoken; right-to-left scripts switch
+ * whole words with `\k` instead, since a left-to-right sweep would run against the reading order.
+ */
+function karaokeText(line: CaptionLine, font: CaptionFont): string {
+  const tag = font.rtl ? 'k' : 'kf';
+  const sep = font.noSpaces ? '' : ' ';
+  const startCs = Math.round(line.start * 100);
+  let at = startCs;
+  const parts: string[] = [];
+  for (let i = 0; i < line.words.length; i++) {
+    const w = line.words[i]!;
+    const wordStart = Math.max(at, Math.round(w.start * 100));
+    // A pause before the word: an empty timed block keeps later words in sync.
+    if (wordStart > at) parts.push(`{\\k${wordStart - at}}`);
+    const next = line.words[i + 1];
+    const until = next ? Math.max(wordStart, Math.round(next.start * 100)) : Math.max(wordStart, Math.round(w.end * 100));
+    parts.push(`{\\${tag}${until - wordStart}}${escapeAssText(w.text)}${i < line.words.length - 1 ? sep : ''}`);
+    at = until;
+  }
+  return parts.join('');
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}

@@ -1,0 +1,36 @@
+// Captions for one narration: the burned-in ASS and the WebVTT/SRT sidecars, from the same lines.
+import type { CaptionOptions } from '../../domain/video-request.ts';
+import type { WordTiming } from '../../providers/ports.ts';
+import { buildAss } from './ass.ts';
+import { captionFont, type CaptionFont } from './fonts.ts';
+import { fontSizePx, layoutLines, safeArea, type CaptionLine, type Frame } from './layout.ts';
+import { buildSrt, buildVtt } from './sidecars.ts';
+
+export interface Captions {
+  ass: string;
+  vtt: string;
+  srt: string;
+  font: CaptionFont;
+  lines: CaptionLine[];
+}
+
+export function buildCaptions(
+  words: WordTiming[],
+  sentenceEnds: number[],
+  durationS: number,
+  opts: CaptionOptions,
+  frame: Frame,
+  language?: string,
+): Captions | null {
+  const font = captionFont(words.map((w) => w.text).join(' '), language);
+  const size = fontSizePx(frame, opts.font_size);
+  const safe = safeArea(frame);
+  const maxWidth = frame.width * (1 - safe.left - safe.right);
+  const lines = layoutLines(words, sentenceEnds, opts, font, size, maxWidth, durationS);
+  if (lines.length === 0) return null;
+  return { ass: buildAss(lines, opts, frame, font), vtt: buildVtt(lines), srt: buildSrt(lines), font, lines };
+}
+
+export { captionFont, writingSystemOf, FONT_PACKAGES } from './fonts.ts';
+export type { CaptionFont, WritingSystem } from './fonts.ts';
+export type { CaptionLine, Frame } from './layout.ts';

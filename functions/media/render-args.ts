@@ -1,0 +1,161 @@
+// Pure builders for the single render pass: inputs with input seeking, one filter graph
+// (per-piece normalise → concat → captions; voice (+ ducked music) → loudness), encoder settings.
+import type { SourceClip } from '../providers/ports.ts';
+import type { Segment } from '../pipeline/timeline.ts';
+
+export const OUTPUT_FPS = 30;
+export const TARGET_LUFS = -14;
+/** Audio sample rate of the output (AAC at 48 kHz is what every platform re-encodes to anyway). */
+export const AUDIO_RATE = 48_000;
+
+export interface EncodeSettings {
+  /** x264 preset; `veryfast` measured as the best speed/size trade-off for 2 shared cores. */
+  preset: string;
+  crf: number;
+  /** Encoder threads; two concurrent renders on two cores each get 2. */
+  threads: number;
+  audioBitrate: string;
+}
+
+export const DEFAULT_ENCODE: EncodeSettings = { preset: 'veryfast', crf: 23, threads: 2, audioBitrate: '160k' };
+
+export interface RenderPlan {
+  clips: SourceClip[];
+  segments: Segment[];
+  width: number;
+  height: number;
+  durationS: number;
+  /** Path of the narration audio (absolute, or relative to the render's cwd). */
+  voicePath: string;
+  music?: { path: string; volume: number } | undefined;
+  /** ASS file name relative to the render's cwd (the task dir), or null for no burned-in captions. */
+  assFile: string | null;
+  outputFile: string;
+  encode?: Partial<EncodeSettings>;
+}
+
+/** Extra source seconds read past each piece, so a short decode at the end does not starve the trim. */
+const READ_SLACK_S = 0.5;
+
+/** Frames each segment gets: boundaries rounded to the frame grid once, so the pieces add up exactly. */
+export function segmentFrames(segments: Segment[], fps = OUTPUT_FPS): number[] {
+  return segments.map((s) => Math.round((s.start + s.duration) * fps) - Math.round(s.start * fps));
+}
+
+/** `-ss`/`-t` before `-i` seek by index instead of decoding from the start. */
+export function inputArgs(clip: SourceClip, seg: Segment): string[] {
+  const t = fmt(seg.duration + READ_SLACK_S);
+  if (clip.kind === 'generated') return ['-f', 'lavfi', '-t', t, '-i', clip.lavfi];
+  // One decoder thread per input: pieces decode one after another, and frame threads cost memory per input.
+  return ['-threads', '1', ...(seg.sourceStart > 0 ? ['-ss', fmt(seg.sourceStart)] : []), '-t', t, '-i', clip.path];
+}
+
+/**
+ * One piece: restart timestamps, constant 30 fps (evens out VFR sources), cover-scale and
+ * centre-crop to the frame (never black bars), square pixels, then exactly `frames` frames; a source
+ * that ends early repeats its last frame for the few missing ones instead of shortening the video.
+ * Rotation metadata is applied by ffmpeg's autorotate on decode, before this chain.
+ */
+export function pieceFilter(input: number, frames: number, width: number, height: number, label: string): string {
+  return (
+    `[${input}:v:0]setpts=PTS-STARTPTS,fps=${OUTPUT_FPS},` +
+    `scale=w=${width}:h=${height}:force_original_aspect_ratio=increase,` +
+    `crop=w=${width}:h=${height},setsar=1,format=yuv420p,` +
+    `tpad=stop_mode=clone:stop=${frames},trim=end_frame=${frames},setpts=PTS-STARTPTS[${label}]`
+  );
+}
+
+/** ASS filter argument; the file lives in the cwd, so only ffmpeg's own filter escaping applies. */
+export function assFilter(assFile: string): string {
+  if (!/^[A-Za-z0-9._-]+$/.test(assFile)) throw new Error(`captions file name must be a plain file name, got "${assFile}"`);
+  return `ass=filename=${assFile}`;
+}
+
+/**
+ * Voice (+ music) → loudness. Music is looped by the input (-stream_loop -1), cut to length, and
+ * pressed down by a sidechain compressor keyed on the voice, so it sits under speech and comes
+ * back up in pauses. loudnorm then brings the mix to −14 LUFS integrated (the level TikTok,
+ * Reels and YouTube normalise to) with a −1.5 dBTP ceiling.
+ */
+export function audioFilters(voiceInput: number, musicInput: number | null, musicVolume: number, durationS: number): string[] {
+  const d = fmt(durationS);
+  const voice = `[${voiceInput}:a:0]aresample=${AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,apad=whole_dur=${d},atrim=duration=${d}`;
+  const norm = `loudnorm=I=${TARGET_LUFS}:TP=-1.5:LRA=11,aresample=${AUDIO_RATE},atrim=duration=${d}[aout]`;
+  if (musicInput === null) return [`${voice},${norm}`];
+  return [
+    `${voice},asplit=2[voice][key]`,
+    `[${musicInput}:a:0]aresample=${AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=duration=${d},volume=${fmt(musicVolume)}[music]`,
+    `[music][key]sidechaincompress=threshold=0.03:ratio=8:attack=20:release=350:makeup=1[ducked]`,
+    `[voice][ducked]amix=inputs=2:duration=first:normalize=0,${norm}`,
+  ];
+}
+
+export function filterGraph(plan: RenderPlan, voiceInput: number, musicInput: number | null): string {
+  const frames = segmentFrames(plan.segments);
+  const parts: string[] = [];
+  const labels: string[] = [];
+  plan.segments.forEach((_, i) => {
+    const label = `p${i}`;
+    parts.push(pieceFilter(i, frames[i]!, plan.width, plan.height, label));
+    labels.push(`[${label}]`);
+  });
+  const tail = plan.assFile ? `,${assFilter(plan.assFile)}` : '';
+  const joined = labels.length === 1 ? `${labels[0]}null` : `${labels.join('')}concat=n=${labels.length}:v=1:a=0`;
+  parts.push(`${joined}${tail},format=yuv420p[vout]`);
+  parts.push(...audioFilters(voiceInput, musicInput, plan.music?.volume ?? 0, plan.durationS));
+  return parts.join(';');
+}
+
+/** The whole argument list after ffmpeg's common flags (runFfmpeg adds those). */
+export function renderArgs(plan: RenderPlan): string[] {
+  if (plan.segments.length === 0) throw new Error('render plan has no segments');
+  const enc = { ...DEFAULT_ENCODE, ...plan.encode };
+  const args: string[] = [];
+  for (const seg of plan.segments) {
+    const clip = plan.clips[seg.clip];
+    if (!clip) throw new Error(`segment refers to clip ${seg.clip}, but there are ${plan.clips.length} clips`);
+    args.push(...inputArgs(clip, seg));
+  }
+  const voiceInput = plan.segments.length;
+  args.push('-i', plan.voicePath);
+  let musicInput: number | null = null;
+  if (plan.music) {
+    musicInput = voiceInput + 1;
+    args.push('-stream_loop', '-1', '-i', plan.music.path);
+  }
+  args.push(
+    '-filter_complex', filterGraph(plan, voiceInput, musicInput),
+    // Filters run in one thread: the encoder gets the cores, and two renders share two cores.
+    '-filter_complex_threads', '1',
+    '-map', '[vout]',
+    '-map', '[aout]',
+    '-c:v', 'libx264',
+    '-preset', enc.preset,
+    '-crf', String(enc.crf),
+    '-profile:v', 'high',
+    '-pix_fmt', 'yuv420p',
+    '-r', String(OUTPUT_FPS),
+    // A keyframe every 2 s: platforms and players seek cleanly.
+    '-g', String(OUTPUT_FPS * 2),
+    '-threads', String(enc.threads),
+    '-c:a', 'aac',
+    '-b:a', enc.audioBitrate,
+    '-ar', String(AUDIO_RATE),
+    '-ac', '2',
+    '-t', fmt(plan.durationS),
+    '-movflags', '+faststart',
+    '-f', 'mp4',
+    plan.outputFile,
+  );
+  return args;
+}
+
+/** One JPEG frame from the rendered video. */
+export function thumbnailArgs(videoFile: string, atS: number, outputFile: string, width: number): string[] {
+  return ['-ss', fmt(atS), '-i', videoFile, '-frames:v', '1', '-vf', `scale=w=${Math.min(width, 720)}:h=-2`, '-q:v', '3', '-f', 'image2', outputFile];
+}
+
+/** Seconds with millisecond precision, no exponent, no trailing zeros. */
+export function fmt(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
+}
