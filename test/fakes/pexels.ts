@@ -66,6 +66,8 @@ export interface FakePexels {
   failNext(...responses: ScriptedResponse[]): void;
   /** Requests for video files (downloads), in order. */
   fileRequests(): RecordedRequest[];
+  /** Most file downloads that were being served at the same moment. */
+  maxFilesInFlight(): number;
   /** The link of a video's rendition, as the API lists it. */
   fileUrl(videoId: number, r: FakeRendition): string;
   close(): Promise<void>;
@@ -138,6 +140,8 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
   const scratch = await mkdtemp(join(tmpdir(), 'fake-pexels-'));
   const files = new Map<string, Promise<Buffer>>();
   let base = '';
+  let filesInFlight = 0;
+  let maxFilesInFlight = 0;
 
   const fileName = (v: FakePexelsVideo, r: FakeRendition) => `${v.id}-${r.quality}_${r.width}_${r.height}_${r.fps}fps.mp4`;
   const fileUrl = (videoId: number, r: FakeRendition) => {
@@ -212,14 +216,20 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     const m = /^\/video-files\/(\d+)\/([^/]+)$/.exec(r.path);
     const v = m ? videos.find((x) => x.id === Number(m[1])) : undefined;
     const rendition = v?.renditions.find((x) => fileName(v, x) === m?.[2]);
-    await delay(options.fileDelayMs, res);
-    if (res.destroyed) return;
-    if (!v || !rendition || v.missing) return send(res, 404, 'Not Found', { 'content-type': 'text/plain' });
-    const bytes = v.corrupt
-      ? Buffer.from('<html><body>this is not a video</body></html>\n'.repeat(400))
-      : await fileBytes(v, rendition);
-    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(bytes.length), 'accept-ranges': 'bytes' });
-    res.end(bytes);
+    filesInFlight++;
+    maxFilesInFlight = Math.max(maxFilesInFlight, filesInFlight);
+    try {
+      await delay(options.fileDelayMs, res);
+      if (res.destroyed) return;
+      if (!v || !rendition || v.missing) return send(res, 404, 'Not Found', { 'content-type': 'text/plain' });
+      const bytes = v.corrupt
+        ? Buffer.from('<html><body>this is not a video</body></html>\n'.repeat(400))
+        : await fileBytes(v, rendition);
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(bytes.length), 'accept-ranges': 'bytes' });
+      await new Promise<void>((resolve) => res.end(bytes, resolve));
+    } finally {
+      filesInFlight--;
+    }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -297,6 +307,7 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     failNext: (...responses) => scripted.push(...responses),
     fileRequests: () => requests.filter((r) => r.path.startsWith('/video-files/')),
     fileUrl,
+    maxFilesInFlight: () => maxFilesInFlight,
     close: async () => {
       await srv.close();
       await rm(scratch, { recursive: true, force: true });

@@ -1,0 +1,385 @@
+// Contract tests of the Pexels footage provider against the loopback fake.
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { CancelledError, TaskError } from '../../functions/errors.ts';
+import { resolveMediaTools } from '../../functions/media/tools.ts';
+import { broaderQueries, PexelsFootage, pickRendition, type PexelsOptions } from '../../functions/providers/pexels.ts';
+import type { FootageRequest } from '../../functions/providers/ports.ts';
+import { defaultCatalog, startFakePexels, type FakePexels, type FakePexelsVideo } from '../fakes/pexels.ts';
+import { ffprobe } from '../support/ffprobe.ts';
+
+const tools = resolveMediaTools({});
+const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 100, retries: 2 };
+const PORTRAIT_720: FootageRequest = { query: 'ocean waves', count: 3, minTotalS: 9, orientation: 'portrait', width: 720, height: 1280, seed: 7 };
+
+const dirs: string[] = [];
+async function newDir() {
+  const d = await mkdtemp(join(tmpdir(), 'pexels-test-'));
+  dirs.push(d);
+  return d;
+}
+
+function provider(fake: FakePexels, extra: Partial<PexelsOptions> = {}) {
+  return new PexelsFootage({ apiKey: fake.options.apiKey, baseUrl: fake.url, tools, allowPrivate: true, retry: FAST_RETRY, ...extra });
+}
+
+const videoIdOf = (path: string) => Number(/pexels-(\d+)-/.exec(path)?.[1]);
+const searches = (fake: FakePexels) => fake.requests.filter((r) => r.path.endsWith('/search'));
+
+function tagged(tags: string[][]): FakePexelsVideo[] {
+  return defaultCatalog().slice(0, tags.length).map((v, i) => ({ ...v, tags: tags[i] ?? [] }));
+}
+
+after(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe('Pexels: search, renditions, credits', () => {
+  let fake: FakePexels;
+  before(async () => {
+    fake = await startFakePexels();
+  });
+  after(() => fake.close());
+  beforeEach(() => {
+    fake.requests.length = 0;
+  });
+
+  test('searches /videos/search with the raw key, a descriptive User-Agent, the orientation and 80 per page', async () => {
+    await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000));
+    const s = searches(fake);
+    assert.equal(s.length, 1, 'one page of 80 is enough');
+    const r = s[0]!;
+    assert.equal(r.path, '/videos/search');
+    assert.equal(r.headers.authorization, fake.options.apiKey, 'no "Bearer" prefix');
+    assert.match(r.headers['user-agent'] ?? '', /^reelsmith\//);
+    assert.deepEqual(r.query, { query: 'ocean waves', orientation: 'portrait', per_page: '80', page: '1' });
+  });
+
+  test('downloads the smallest rendition that covers the frame, never hls or uhd, and probes it', async () => {
+    const dir = await newDir();
+    const { clips, warnings } = await provider(fake).find(PORTRAIT_720, dir, AbortSignal.timeout(60_000));
+    assert.deepEqual(warnings, []);
+    assert.equal(clips.length, 3);
+    for (const f of fake.fileRequests()) assert.match(f.path, /-hd_720_1280_25fps\.mp4$/);
+    for (const c of clips) {
+      assert.equal(c.kind, 'file');
+      if (c.kind !== 'file') continue;
+      const v = fake.videos.find((x) => x.id === videoIdOf(c.path))!;
+      const probed = ffprobe(c.path);
+      assert.equal(probed.streams[0]?.width, 720);
+      assert.equal(probed.streams[0]?.height, 1280);
+      assert.ok(Math.abs(c.durationS - v.durationS) < 0.1);
+      assert.equal(c.width, 720);
+      assert.equal(c.height, 1280);
+      assert.deepEqual(c.credit, { provider: 'pexels', author: v.user.name, author_url: v.user.url, video_url: `https://www.pexels.com/video/fake-${v.id}/` });
+    }
+    assert.equal(new Set(clips.map((c) => (c.kind === 'file' ? videoIdOf(c.path) : 0))).size, 3, 'three different videos');
+    assert.ok(clips.reduce((s, c) => s + c.durationS, 0) >= PORTRAIT_720.minTotalS);
+  });
+
+  test('a 1080p frame takes the 1080×1920 files; a landscape frame the landscape videos', async () => {
+    await provider(fake).find({ ...PORTRAIT_720, width: 1080, height: 1920, count: 1, minTotalS: 2 }, await newDir(), AbortSignal.timeout(60_000));
+    assert.match(fake.fileRequests()[0]!.path, /-hd_1080_1920_25fps\.mp4$/);
+    fake.requests.length = 0;
+    const { clips } = await provider(fake).find(
+      { ...PORTRAIT_720, orientation: 'landscape', width: 1280, height: 720, count: 2, minTotalS: 4 },
+      await newDir(),
+      AbortSignal.timeout(60_000),
+    );
+    assert.equal(searches(fake)[0]!.query.orientation, 'landscape');
+    assert.equal(clips.length, 2);
+    for (const f of fake.fileRequests()) assert.match(f.path, /-hd_1280_720_25fps\.mp4$/);
+  });
+
+  test('the same seed picks the same clips; other seeds pick differently', async () => {
+    const pick = async (seed: number) => {
+      const { clips } = await provider(fake).find({ ...PORTRAIT_720, seed }, await newDir(), AbortSignal.timeout(60_000));
+      return clips.map((c) => (c.kind === 'file' ? videoIdOf(c.path) : 0));
+    };
+    const a = await pick(1234);
+    assert.deepEqual(await pick(1234), a);
+    const others = [await pick(1), await pick(2), await pick(3)];
+    assert.ok(others.some((o) => JSON.stringify(o) !== JSON.stringify(a)), 'some other seed chooses otherwise');
+  });
+
+  test('reads X-Ratelimit-* from successful answers', async () => {
+    const p = provider(fake);
+    await p.find({ ...PORTRAIT_720, count: 1, minTotalS: 1 }, await newDir(), AbortSignal.timeout(60_000));
+    const q = p.quota();
+    assert.equal(q.limit, 20_000);
+    assert.equal(q.remaining, fake.options.rateLimit.remaining);
+    assert.equal(q.resetAt, fake.options.rateLimit.resetAt * 1000);
+  });
+});
+
+describe('Pexels: too few results', () => {
+  test('follows pages until next_page is absent, then stops', async () => {
+    const fake = await startFakePexels();
+    try {
+      const { clips } = await provider(fake, { perPage: 5, limits: { maxPagesPerQuery: 5 } }).find(
+        { ...PORTRAIT_720, count: 8, minTotalS: 30 },
+        await newDir(),
+        AbortSignal.timeout(60_000),
+      );
+      const pages = searches(fake).filter((r) => r.query.query === 'ocean waves').map((r) => r.query.page);
+      assert.deepEqual(pages, ['1', '2'], 'eight portrait videos: two pages of five, no third');
+      assert.equal(new Set(clips.map((c) => (c.kind === 'file' ? videoIdOf(c.path) : 0))).size, clips.length, 'no video twice');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('broadens the query (fewer words, then generic), de-duplicates, and warns', async () => {
+    const fake = await startFakePexels({ videos: tagged([['ocean'], ['ocean'], ['nature'], ['nature', 'ocean'], ['city']]) });
+    try {
+      const { clips, warnings } = await provider(fake).find(
+        { ...PORTRAIT_720, query: 'ocean sunset waves', count: 4, minTotalS: 12 },
+        await newDir(),
+        AbortSignal.timeout(60_000),
+      );
+      assert.deepEqual(searches(fake).map((r) => r.query.query), ['ocean sunset waves', 'ocean sunset', 'ocean', 'nature']);
+      // "ocean sunset waves" already finds the three ocean videos; "nature" adds only the fourth.
+      const ids = clips.map((c) => (c.kind === 'file' ? videoIdOf(c.path) : 0)).sort();
+      assert.deepEqual(ids, [1_000_001, 1_000_002, 1_000_003, 1_000_004]);
+      assert.ok(warnings.some((w) => /broader query "nature"/.test(w)), warnings.join('; '));
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('returns what it has with a warning when even the generic query is not enough', async () => {
+    const fake = await startFakePexels({ videos: tagged([['nature']]) });
+    try {
+      const { clips, warnings } = await provider(fake).find(
+        { ...PORTRAIT_720, query: 'purple elephant', count: 3, minTotalS: 20 },
+        await newDir(),
+        AbortSignal.timeout(60_000),
+      );
+      assert.equal(clips.length, 1);
+      assert.ok(warnings.some((w) => /found only 1 usable video/.test(w)), warnings.join('; '));
+      assert.ok(warnings.some((w) => /rest comes from other footage/.test(w)));
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('nothing anywhere: an empty list (the pipeline falls back to local footage) and a warning, quickly', async () => {
+    const fake = await startFakePexels({ videos: tagged([['city']]) });
+    try {
+      const t0 = Date.now();
+      const { clips, warnings } = await provider(fake).find({ ...PORTRAIT_720, query: 'purple elephant' }, await newDir(), AbortSignal.timeout(30_000));
+      assert.deepEqual(clips, []);
+      assert.ok(warnings.some((w) => /no usable video/.test(w)));
+      assert.equal(fake.fileRequests().length, 0);
+      assert.ok(Date.now() - t0 < 5000);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('Pexels: failures', () => {
+  let fake: FakePexels;
+  before(async () => {
+    fake = await startFakePexels();
+  });
+  after(() => fake.close());
+  beforeEach(() => {
+    fake.requests.length = 0;
+    Object.assign(fake.options, { delayMs: 0, fileDelayMs: 0, retryAfterOn429: null, badKeyStatus: 403 });
+    fake.options.rateLimit.remaining = 19_000;
+    for (const v of fake.videos) Object.assign(v, { corrupt: false, missing: false });
+  });
+
+  for (const status of [401, 403] as const) {
+    test(`a bad key (${status}) is a permanent footage_auth_failed, not retried`, async () => {
+      fake.options.badKeyStatus = status;
+      await assert.rejects(provider(fake, { apiKey: 'Bearer wrong' }).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(10_000)), (err: unknown) => {
+        assert.ok(err instanceof TaskError);
+        assert.equal(err.code, 'footage_auth_failed');
+        assert.equal(err.retryable, false);
+        assert.match(err.message, /Access to this API has been disallowed/);
+        return true;
+      });
+      assert.equal(searches(fake).length, 1);
+    });
+  }
+
+  test('a library default User-Agent is refused by the edge, and the error says so', async () => {
+    await assert.rejects(provider(fake, { userAgent: 'python-requests/2.31.0' }).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(10_000)), /User-Agent/);
+  });
+
+  test('429 with Retry-After is waited out, then the search succeeds', async () => {
+    fake.failNext({ status: 429, headers: { 'retry-after': '1' }, body: { error: 'Rate limit exceeded' } });
+    const t0 = Date.now();
+    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    assert.ok(Date.now() - t0 >= 1000);
+    assert.equal(searches(fake).length, 2);
+    assert.equal(clips.length, 3);
+  });
+
+  test('429 without Retry-After backs off and succeeds', async () => {
+    fake.failNext({ status: 429, body: { error: 'Rate limit exceeded' } });
+    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    assert.equal(searches(fake).length, 2);
+    assert.equal(clips.length, 3);
+  });
+
+  test('quota used up (429 on every call): bounded retries, then an empty result with a clear warning, and a pause', async () => {
+    fake.options.rateLimit.remaining = 0;
+    const p = provider(fake);
+    const { clips, warnings } = await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    assert.deepEqual(clips, []);
+    assert.equal(searches(fake).length, FAST_RETRY.retries + 1);
+    assert.ok(warnings.some((w) => /rate-limiting/.test(w)), warnings.join('; '));
+    // The next task does not hammer an API that just said no.
+    const again = await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    assert.deepEqual(again.clips, []);
+    assert.equal(searches(fake).length, FAST_RETRY.retries + 1);
+    assert.ok(again.warnings.some((w) => /quota is used up until/.test(w)));
+  });
+
+  test('X-Ratelimit-Remaining reaching 0 stops further searches until the reset, naming it', async () => {
+    fake.options.rateLimit.remaining = 1;
+    const p = provider(fake);
+    const first = await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    assert.equal(first.clips.length, 3);
+    const second = await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    assert.deepEqual(second.clips, []);
+    assert.equal(searches(fake).length, 1);
+    const reset = new Date(fake.options.rateLimit.resetAt * 1000).toISOString();
+    assert.ok(second.warnings.some((w) => w.includes(reset)), second.warnings.join('; '));
+  });
+
+  test('5xx is retried, then succeeds', async () => {
+    fake.failNext({ status: 502, body: 'bad gateway' }, { status: 500, body: { error: 'oops' } });
+    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    assert.equal(searches(fake).length, 3);
+    assert.equal(clips.length, 3);
+  });
+
+  test('5xx that persists: bounded attempts, an empty result and a warning (the fallback takes over)', async () => {
+    fake.failNext(...Array.from({ length: FAST_RETRY.retries + 1 }, () => ({ status: 503, body: 'unavailable' })));
+    const { clips, warnings } = await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    assert.deepEqual(clips, []);
+    assert.equal(searches(fake).length, FAST_RETRY.retries + 1);
+    assert.ok(warnings.some((w) => /Pexels search failed \(Pexels answered 503/.test(w)), warnings.join('; '));
+  });
+
+  test('a slow search times out, is retried a bounded number of times, and never hangs', async () => {
+    fake.options.delayMs = 3_000;
+    const t0 = Date.now();
+    const { clips, warnings } = await provider(fake, { limits: { searchTimeoutMs: 200 } }).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    assert.deepEqual(clips, []);
+    assert.ok(warnings.some((w) => /no answer within/.test(w)));
+    assert.ok(Date.now() - t0 < 2_000);
+  });
+
+  test('a corrupt file is skipped and replaced by another video', async () => {
+    // Five of eight portrait videos serve garbage: whatever the seed picks, some must be replaced.
+    for (const v of fake.videos.slice(0, 5)) v.corrupt = true;
+    const dir = await newDir();
+    const { clips } = await provider(fake).find(PORTRAIT_720, dir, AbortSignal.timeout(60_000));
+    assert.equal(clips.length, 3);
+    const corrupt = new Set(fake.videos.slice(0, 5).map((v) => v.id));
+    for (const c of clips) assert.ok(c.kind === 'file' && !corrupt.has(videoIdOf(c.path)));
+    assert.ok(fake.fileRequests().length > 3, 'at least one corrupt file was tried');
+    const left = (await readdir(dir)).filter((f) => f.endsWith('.mp4'));
+    assert.equal(left.length, 3, 'skipped files are removed from the task dir');
+  });
+
+  test('a dead link (404) is skipped and replaced', async () => {
+    for (const v of fake.videos.slice(0, 5)) v.missing = true;
+    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000));
+    assert.equal(clips.length, 3);
+    assert.ok(fake.fileRequests().length > 3);
+  });
+
+  test('files over the size cap are skipped; with none left the result is empty', async () => {
+    const { clips, warnings } = await provider(fake, { limits: { maxDownloadBytes: 1000 } }).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000));
+    assert.deepEqual(clips, []);
+    assert.ok(warnings.some((w) => /could be downloaded/.test(w)));
+  });
+
+  test('slow file downloads time out and are skipped; the search ends with what it has, never hanging', async () => {
+    fake.options.fileDelayMs = 2_000;
+    const t0 = Date.now();
+    const { clips } = await provider(fake, { limits: { downloadTimeoutMs: 150 } }).find(
+      { ...PORTRAIT_720, count: 1, minTotalS: 1 },
+      await newDir(),
+      AbortSignal.timeout(60_000),
+    );
+    assert.deepEqual(clips, []);
+    assert.ok(Date.now() - t0 < 15_000);
+  });
+
+  test('cancelling stops the downloads at once', async () => {
+    fake.options.fileDelayMs = 5_000;
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new CancelledError()), 200);
+    const t0 = Date.now();
+    await assert.rejects(provider(fake).find(PORTRAIT_720, await newDir(), ac.signal), CancelledError);
+    assert.ok(Date.now() - t0 < 2_000);
+  });
+});
+
+describe('Pexels: parallel downloads', () => {
+  test('run at most three at a time', async () => {
+    const fake = await startFakePexels({ fileDelayMs: 300 });
+    try {
+      const { clips } = await provider(fake).find({ ...PORTRAIT_720, count: 7, minTotalS: 20 }, await newDir(), AbortSignal.timeout(60_000));
+      assert.equal(clips.length, 7);
+      assert.equal(fake.maxFilesInFlight(), 3);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('Pexels: pure parts', () => {
+  test('pickRendition: smallest covering, else the largest; hls and null sizes ignored', () => {
+    const files = [
+      { id: 1, quality: 'hls', width: null, height: null, link: 'https://x/1.m3u8' },
+      { id: 2, quality: 'sd', width: 360, height: 640, link: 'https://x/2.mp4', file_type: 'video/mp4' },
+      { id: 3, quality: 'hd', width: 1080, height: 1920, link: 'https://x/3.mp4', file_type: 'video/mp4' },
+      { id: 4, quality: 'hd', width: 720, height: 1280, link: 'https://x/4.mp4', file_type: 'video/mp4' },
+      { id: 5, quality: null, width: 2160, height: 3840, link: 'https://x/5.mp4' },
+    ];
+    assert.equal(pickRendition(files, 720, 1280)?.id, 4);
+    assert.equal(pickRendition(files, 1080, 1920)?.id, 3);
+    assert.equal(pickRendition(files, 1080, 1080)?.id, 3);
+    assert.equal(pickRendition(files, 4000, 4000)?.id, 5, 'nothing covers: the largest');
+    assert.equal(pickRendition([files[0]!], 720, 1280), null);
+  });
+
+  test('broaderQueries: fewer words, then the generic query', () => {
+    assert.deepEqual(broaderQueries('ocean sunset waves', 'nature'), ['ocean sunset waves', 'ocean sunset', 'ocean', 'nature']);
+    assert.deepEqual(broaderQueries('nature', 'nature'), ['nature']);
+  });
+});
+
+describe('the fake Pexels itself keeps to the contract', () => {
+  test('serves /v1/videos/search too, omits next_page on the last page, sends X-Ratelimit-* only on 2xx', async () => {
+    const fake = await startFakePexels({ rateLimit: { limit: 10, remaining: 1, resetAt: 1_900_000_000 } });
+    try {
+      const headers = { authorization: fake.options.apiKey, 'user-agent': 'reelsmith-test' };
+      const ok = await fetch(`${fake.url}/v1/videos/search?query=x&orientation=portrait&per_page=80`, { headers });
+      const body = (await ok.json()) as { videos: { video_files: { quality: string; width: number | null }[] }[]; next_page?: string; per_page: number };
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers.get('x-ratelimit-remaining'), '0');
+      assert.equal(body.per_page, 80);
+      assert.equal('next_page' in body, false);
+      assert.ok(body.videos[0]!.video_files.some((f) => f.quality === 'hls' && f.width === null));
+      const limited = await fetch(`${fake.url}/videos/search?query=x`, { headers });
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get('x-ratelimit-remaining'), null);
+      const noUa = await fetch(`${fake.url}/videos/search?query=x`, { headers: { authorization: fake.options.apiKey } });
+      assert.equal(noUa.status, 403, "Node's default User-Agent is refused like a library's");
+    } finally {
+      await fake.close();
+    }
+  });
+});
