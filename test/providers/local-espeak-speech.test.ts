@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,21 @@ const index: VoiceIndex = {
   voices: parseVoiceList(VOICES),
   variants: parseVoiceList(VARIANTS).map((v) => v.file.replace(/^!v\//, '')),
 };
+
+/** Command lines of this process's children, from /proc (no dependency on ps being installed). */
+function childCommands(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) out.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim());
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
 
 function taskError(fn: () => unknown, code: string, field: string): void {
   assert.throws(fn, (err: unknown) => {
@@ -264,10 +279,7 @@ describe('EspeakSpeech with real espeak-ng', () => {
     const slow = new EspeakSpeech({ espeakPath: stuck });
     const ac = new AbortController();
     const p = slow.synthesize({ text: 'One. Two. Three. Four.' }, dir, ac.signal);
-    const children = () =>
-      execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-        .split('\n')
-        .filter((l) => l.includes('sleep 300'));
+    const children = () => childCommands().filter((c) => c.includes('sleep 300'));
     for (let i = 0; i < 100 && children().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(children().length, 2, 'two sentences run at once');
     const reason = new Error('cancelled by test');
@@ -282,7 +294,6 @@ describe('EspeakSpeech with real espeak-ng', () => {
     const p = speech.synthesize({ text: long }, await mkdtemp(join(dir, 'long-')), ac.signal);
     setTimeout(() => ac.abort(new Error('stop')), 30);
     await assert.rejects(p, /stop/);
-    const left = execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-    assert.doesNotMatch(left, /espeak-ng/);
+    assert.deepEqual(childCommands().filter((c) => c.includes('espeak-ng')), []);
   });
 });
