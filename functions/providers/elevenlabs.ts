@@ -118,30 +118,22 @@ export class ElevenLabsSpeech implements SpeechProvider {
     const words = splitWords(text, req.language);
     if (words.length === 0) throw new TaskError('empty_script', 'script_text: nothing to speak');
     const sentenceEnds = sentenceEndIndices(text, words, req.language);
-    const limit = Math.min(this.maxChars ?? Infinity, modelCharLimit(modelId));
-    const parts = planParts(text, words, sentenceEnds, limit);
-
-    // Parts go one after another: each one names the request ids before it, which ElevenLabs
-    // uses to keep the prosody continuous across the joins.
-    const spoken: SpokenPart[] = [];
-    for (const [i, part] of parts.entries()) {
-      const previousIds = spoken.map((s) => s.requestId).filter((id): id is string => !!id).slice(-3);
-      spoken.push(
-        await this.speakPart(
-          {
-            text: part.text,
-            voiceId,
-            modelId,
-            language: req.language,
-            speed: req.speed,
-            seed: req.seed,
-            previousText: i > 0 ? tail(parts[i - 1]?.text ?? '') : undefined,
-            nextText: i < parts.length - 1 ? head(parts[i + 1]?.text ?? '') : undefined,
-            previousRequestIds: previousIds,
-          },
-          signal,
-        ),
-      );
+    let limit = Math.min(this.maxChars ?? Infinity, modelCharLimit(modelId));
+    let parts = planParts(text, words, sentenceEnds, limit);
+    let spoken: SpokenPart[];
+    for (;;) {
+      try {
+        spoken = await this.speakParts(parts, { voiceId, modelId, req }, signal);
+        break;
+      } catch (err) {
+        // Some accounts have a lower per-request limit than the model's published one; the
+        // error names it, so plan again with it (it only ever shrinks) rather than fail the task.
+        const accountLimit = err instanceof TaskError && err.code === 'tts_text_too_long' ? limitFromMessage(err.message) : null;
+        if (accountLimit === null || accountLimit >= limit) throw err;
+        this.log?.warn({ provider: this.name, modelId, limit, accountLimit }, 'ElevenLabs per-request limit is lower than published; splitting again');
+        limit = accountLimit;
+        parts = planParts(text, words, sentenceEnds, limit);
+      }
     }
 
     const audioPath = join(dir, 'narration.mp3');
@@ -178,6 +170,38 @@ export class ElevenLabsSpeech implements SpeechProvider {
     });
     this.log?.info({ provider: this.name, voiceId, modelId, parts: parts.length, durationS: info.durationS }, 'narration synthesised');
     return { audioPath, durationS: info.durationS, words: timings, sentenceEnds };
+  }
+
+  /**
+   * Parts go one after another: each one names the request ids before it, which ElevenLabs uses
+   * to keep the prosody continuous across the joins.
+   */
+  private async speakParts(
+    parts: SpeechPart[],
+    p: { voiceId: string; modelId: string; req: SpeechRequest },
+    signal: AbortSignal,
+  ): Promise<SpokenPart[]> {
+    const spoken: SpokenPart[] = [];
+    for (const [i, part] of parts.entries()) {
+      const previousIds = spoken.map((s) => s.requestId).filter((id): id is string => !!id).slice(-3);
+      spoken.push(
+        await this.speakPart(
+          {
+            text: part.text,
+            voiceId: p.voiceId,
+            modelId: p.modelId,
+            language: p.req.language,
+            speed: p.req.speed,
+            seed: p.req.seed,
+            previousText: i > 0 ? tail(parts[i - 1]?.text ?? '') : undefined,
+            nextText: i < parts.length - 1 ? head(parts[i + 1]?.text ?? '') : undefined,
+            previousRequestIds: previousIds,
+          },
+          signal,
+        ),
+      );
+    }
+    return spoken;
   }
 
   private async speakPart(
@@ -392,6 +416,13 @@ export function failureFromResponse(status: number, text: string, headers: Heade
     return new AttemptFailure(new TaskError('tts_timeout', `ElevenLabs timed out (${said})`, { retryable: true }));
   }
   return permanent('tts_invalid_request', 'ElevenLabs refused the request');
+}
+
+/** "…but the maximum allowed is 5000 characters." → 5000 */
+function limitFromMessage(message: string): number | null {
+  const m = /maximum(?: allowed)? is (\d+)/i.exec(message);
+  const n = m ? Number(m[1]) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : null;
 }
 
 /** The end of the previous part (from a word boundary): enough context for the voice. */

@@ -52,6 +52,8 @@ export interface FakeElevenLabsOptions {
   delayMs?: number;
   /** Body shape of the errors the fake produces itself. */
   errorShape?: 'legacy' | 'current';
+  /** Characters per request by model, overriding the published table (an account with lower limits). */
+  charLimits?: Record<string, number>;
 }
 
 type Knobs = Required<FakeElevenLabsOptions>;
@@ -98,6 +100,7 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
     maxConcurrent: opts.maxConcurrent ?? Infinity,
     delayMs: opts.delayMs ?? 0,
     errorShape: opts.errorShape ?? 'legacy',
+    charLimits: opts.charLimits ?? {},
   };
   const requests: RecordedRequest[] = [];
   const spoken: SpokenRecord[] = [];
@@ -178,7 +181,7 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
       }
       const text = body.text;
       const modelId = typeof body.model_id === 'string' ? body.model_id : 'eleven_multilingual_v2';
-      const limit = CHAR_LIMITS[modelId];
+      const limit = options.charLimits[modelId] ?? CHAR_LIMITS[modelId];
       if (limit === undefined) {
         return send(res, 400, err('invalid_request', 'model_not_found', `A model with model ID ${modelId} does not exist.`, 'model_id'));
       }

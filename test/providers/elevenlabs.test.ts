@@ -53,7 +53,7 @@ after(async () => {
 beforeEach(async () => {
   fake.requests.length = 0;
   fake.spoken.length = 0;
-  Object.assign(fake.options, { alignment: 'both', delayMs: 0, creditsLeft: Infinity, maxConcurrent: Infinity, errorShape: 'legacy' });
+  Object.assign(fake.options, { alignment: 'both', delayMs: 0, creditsLeft: Infinity, maxConcurrent: Infinity, errorShape: 'legacy', charLimits: {} });
   dir = await mkdtemp(join(tmpdir(), 'el-test-'));
 });
 
@@ -184,6 +184,26 @@ describe('ElevenLabs: narration', () => {
 });
 
 describe('ElevenLabs: failures', () => {
+  for (const shape of ['legacy', 'current'] as const) {
+    test(`an account limit below the published one (${shape} shape) is learnt from the error and the script split again`, async () => {
+      fake.options.errorShape = shape;
+      fake.options.charLimits = { eleven_multilingual_v2: 90 };
+      const n = await provider().synthesize({ text: SCRIPT }, dir, AbortSignal.timeout(30_000));
+      const texts = fake.requests.map((r) => (r.body as { text: string }).text);
+      assert.equal(texts[0], SCRIPT, 'first tried in one piece');
+      for (const t of texts.slice(1)) assert.ok(t.length <= 90);
+      assert.equal(texts.slice(1).join(' '), SCRIPT);
+      assert.deepEqual(n.words.map((w) => w.text), splitWords(SCRIPT));
+    });
+  }
+
+  test('a single word beyond the limit is a permanent tts_text_too_long', async () => {
+    fake.options.charLimits = { eleven_multilingual_v2: 5 };
+    const err = await rejects(provider().synthesize({ text: 'Incomprehensibilities abound.' }, dir, AbortSignal.timeout(10_000)));
+    assert.equal(err.code, 'tts_text_too_long');
+    assert.equal(err.retryable, false);
+  });
+
   test('a wrong key fails the task for good, without retrying', async () => {
     const err = await rejects(provider({ apiKey: 'wrong' }).synthesize({ text: 'Hi.' }, dir, AbortSignal.timeout(5_000)));
     assert.equal(err.code, 'tts_auth_failed');
