@@ -54,7 +54,9 @@ export class EspeakSpeech implements SpeechProvider {
     let wavs: Wav[];
     try {
       wavs = await mapLimit(sentences, this.#concurrency, async (sentence) => {
-        const wav = parseEspeakWav(await runEspeak(this.#path, args, sentence, both));
+        // espeak-ng reads [[...]] as phoneme codes; the script is plain text, so break the brackets up.
+        const plain = sentence.replaceAll('[[', '[ [');
+        const wav = parseEspeakWav(await runEspeak(this.#path, args, plain, both));
         return trimSilence(wav, { marginS: EDGE_MARGIN_S });
       });
     } catch (err) {
