@@ -30,6 +30,8 @@ export interface PexelsLimits {
   maxPagesPerQuery: number;
   /** Clips shorter than this are not worth a cut. */
   minClipS: number;
+  /** Longer videos are skipped: a few seconds of them are used, but every byte is downloaded. */
+  maxClipS: number;
 }
 
 export const DEFAULT_PEXELS_LIMITS: PexelsLimits = {
@@ -39,6 +41,7 @@ export const DEFAULT_PEXELS_LIMITS: PexelsLimits = {
   searchTimeoutMs: 20_000,
   maxPagesPerQuery: 2,
   minClipS: 1,
+  maxClipS: 120,
 };
 
 export interface PexelsOptions {
@@ -186,7 +189,7 @@ export class PexelsFootage implements FootageProvider {
         }
         for (const v of outcome.videos) {
           if (seen.has(v.id)) continue;
-          const c = candidateOf(v, req.width, req.height, this.limits.minClipS);
+          const c = candidateOf(v, req.width, req.height, this.limits);
           if (!c) continue;
           seen.add(v.id);
           pool.push(c);
@@ -395,9 +398,9 @@ export function pickRendition(files: readonly PexelsVideoFile[], width: number, 
   return usable.reduce<PexelsVideoFile | null>((a, b) => (!a || area(b) > area(a) ? b : a), null);
 }
 
-function candidateOf(v: PexelsVideo, width: number, height: number, minClipS: number): Candidate | null {
+function candidateOf(v: PexelsVideo, width: number, height: number, limits: PexelsLimits): Candidate | null {
   const declaredS = typeof v.duration === 'number' ? v.duration : 0;
-  if (declaredS < minClipS) return null;
+  if (declaredS < limits.minClipS || declaredS > limits.maxClipS) return null;
   const file = pickRendition(v.video_files ?? [], width, height);
   if (!file) return null;
   return {

@@ -150,6 +150,20 @@ describe('Pexels: too few results', () => {
     }
   });
 
+  test('videos too short or too long to be worth downloading are left out', async () => {
+    const videos = tagged([[], [], []]);
+    videos[0]!.durationS = 0;
+    videos[1]!.durationS = 600;
+    const fake = await startFakePexels({ videos });
+    try {
+      const { clips } = await provider(fake).find({ ...PORTRAIT_720, count: 3, minTotalS: 3 }, await newDir(), AbortSignal.timeout(60_000));
+      assert.deepEqual(clips.map((c) => (c.kind === 'file' ? videoIdOf(c.path) : 0)), [videos[2]!.id]);
+      assert.equal(fake.fileRequests().length, 1);
+    } finally {
+      await fake.close();
+    }
+  });
+
   test('returns what it has with a warning when even the generic query is not enough', async () => {
     const fake = await startFakePexels({ videos: tagged([['nature']]) });
     try {
