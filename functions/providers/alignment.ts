@@ -112,7 +112,8 @@ function tokenMatch(words: string[], chars: TimedChar[]): number[][] {
   const spanStart = tokens[0]?.start ?? first.start;
   const spanEnd = tokens.at(-1)?.end ?? (chars.at(-1) as TimedChar).end;
 
-  const anchors = words.length * tokens.length <= MAX_MATCH_CELLS ? matchWords(words.map(matchKey), tokens) : [];
+  const keys = words.map(matchKey);
+  const anchors = words.length * tokens.length <= MAX_MATCH_CELLS ? matchWords(keys, tokens) : matchNearby(keys, tokens);
   const out: number[][] = new Array(words.length);
   let prevWord = 0;
   let prevEnd = spanStart;
@@ -154,6 +155,26 @@ function matchWords(keys: string[], tokens: Token[]): (readonly [number, number]
       j++;
     } else if ((table[(i + 1) * width + j] as number) >= (table[i * width + j + 1] as number)) i++;
     else j++;
+  }
+  return pairs;
+}
+
+/**
+ * Linear-time stand-in for matchWords on very long parts: each word looks for its token a few
+ * tokens ahead of the last match. A normaliser expands a number into a handful of words at most.
+ */
+function matchNearby(keys: string[], tokens: Token[], window = 12): (readonly [number, number])[] {
+  const pairs: (readonly [number, number])[] = [];
+  let j = 0;
+  for (let i = 0; i < keys.length && j < tokens.length; i++) {
+    if (!keys[i]) continue;
+    for (let k = j; k < Math.min(tokens.length, j + window); k++) {
+      if (tokens[k]?.key === keys[i]) {
+        pairs.push([i, k]);
+        j = k + 1;
+        break;
+      }
+    }
   }
   return pairs;
 }

@@ -57,6 +57,19 @@ describe('wordTimingsFromAlignment', () => {
     assert.equal(t[5]!.end, 4);
   });
 
+  test('very long normalised parts use the linear matcher and still anchor most words', () => {
+    const text = 'In 1999 we counted 42 birds near the lake. '.repeat(400).trim();
+    const spoken = normaliseLikeTts(text);
+    const a = characterAlignment(spoken, 600);
+    const words = splitWords(text);
+    const t = wordTimingsFromAlignment(words, a, 600);
+    assert.equal(t.length, words.length);
+    const last = spoken.lastIndexOf('lake.');
+    assert.equal(t.at(-2)!.start, a.character_start_times_seconds[spoken.lastIndexOf('the')]);
+    assert.equal(t.at(-1)!.start, a.character_start_times_seconds[last]);
+    for (let k = 1; k < t.length; k++) assert.ok(t[k]!.start >= t[k - 1]!.start);
+  });
+
   test('null or malformed alignment: words spread over the audio by spoken weight', () => {
     const words = splitWords('A short one. Then a much longer sentence follows here.');
     for (const bad of [null, undefined, { characters: ['a'], character_start_times_seconds: [], character_end_times_seconds: [] }]) {
