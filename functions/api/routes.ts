@@ -25,14 +25,22 @@ export interface ApiDeps {
   notify: (task: TaskRecord) => Promise<void>;
 }
 
-export function zodDetails(error: z.ZodError): ErrorDetail[] {
-  return error.issues.flatMap((i) => {
-    const path = i.path.map(String).join('.');
+export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefix: PropertyKey[] = []): ErrorDetail[] {
+  return error.issues.flatMap((i): ErrorDetail[] => {
+    const at = [...prefix, ...i.path];
+    const path = at.map(String).join('.');
     if (i.code === 'unrecognized_keys') {
       return i.keys.map((k) => ({
         path: path ? `${path}.${k}` : k,
         message: 'unknown field; remove it (see the API reference for accepted fields)',
       }));
+    }
+    if (i.code === 'invalid_union') {
+      // Report the alternative the client evidently meant: the one whose errors reach deepest
+      // (captions: {style: "comic"} is a bad style, not "not false").
+      const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((b) => b.path.length));
+      const best = [...i.errors].sort((a, b) => depth(b) - depth(a))[0];
+      if (best && depth(best) > 0) return zodDetails({ issues: best }, at);
     }
     return [{ path: path || '(body)', message: i.message }];
   });

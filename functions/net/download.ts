@@ -5,6 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { TaskError } from '../errors.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type RetryPolicy } from '../providers/retry.ts';
 import { assertPublicUrl } from './url-guard.ts';
@@ -91,7 +92,7 @@ async function attempt(url: string, partPath: string, opts: DownloadOptions): Pr
         else done(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(res.body), cap, createWriteStream(partPath), { signal });
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), cap, createWriteStream(partPath), { signal });
     return { sizeBytes, contentType: res.headers.get('content-type') };
   } catch (err) {
     await rm(partPath, { force: true });

@@ -1,7 +1,7 @@
 // Through HTTP, as a user would: submit a script, poll to completion, download through the
 // signed URL, and check the MP4 with ffprobe.
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -125,13 +125,13 @@ describe('local service end to end', () => {
 
   it('cuts footage from clip_urls, 1080p by default', async () => {
     const clipServerDir = svc.dataDir;
-    makeVideo(join(clipServerDir, 'a.mp4'), { width: 640, height: 360, durationS: 3 });
-    makeVideo(join(clipServerDir, 'b.mp4'), { width: 360, height: 640, durationS: 4 });
+    await makeVideo(join(clipServerDir, 'a.mp4'), { width: 640, height: 360, durationS: 3 });
+    await makeVideo(join(clipServerDir, 'b.mp4'), { width: 360, height: 640, durationS: 4 });
     const server = createServer((req, res) => {
       const name = req.url === '/a.mp4' ? 'a.mp4' : req.url === '/b.mp4' ? 'b.mp4' : null;
       if (!name) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'video/mp4' });
-      import('node:fs').then((fs) => fs.createReadStream(join(clipServerDir, name)).pipe(res));
+      createReadStream(join(clipServerDir, name)).pipe(res);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
