@@ -14,13 +14,15 @@ import type { Config } from './config.ts';
 import type { TaskRecord } from './domain/task.ts';
 import { scenesOf, type VideoRequest } from './domain/video-request.ts';
 import type { Logger } from './log.ts';
-import { checkMediaTools, resolveMediaTools } from './media/tools.ts';
+import { checkMediaTools, resolveMediaTools, type MediaTools } from './media/tools.ts';
 import type { PipelineDeps } from './pipeline/produce-video.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
 import { LocalDispatcher } from './platform/local-dispatcher.ts';
 import { LocalTaskStore } from './platform/local-task-store.ts';
 import type { BlobStore, Dispatcher, TaskStore } from './platform/ports.ts';
+import { ElevenLabsSpeech } from './providers/elevenlabs.ts';
 import { checkEspeak, EspeakSpeech } from './providers/espeak-speech.ts';
+import { PexelsFootage } from './providers/pexels.ts';
 import { DirFootage, GeneratedFootage, UrlFootage } from './providers/local-footage.ts';
 import type { FootageProvider, SpeechProvider } from './providers/ports.ts';
 import { RunningTasks } from './worker/running-tasks.ts';
@@ -87,8 +89,8 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   const shutdown = new AbortController();
   const pipeline: PipelineDeps = {
     tools,
-    speech: createSpeech(cfg, tools),
-    footage: footageChain(cfg, tools),
+    speech: createSpeech(cfg, tools, log),
+    footage: footageChain(cfg, tools, log),
     blobs,
     allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
     log,
@@ -176,23 +178,35 @@ async function createCloudTasksDispatcher(cfg: Config): Promise<Dispatcher> {
   });
 }
 
-function createSpeech(cfg: Config, _tools: ReturnType<typeof resolveMediaTools>): SpeechProvider {
-  return new EspeakSpeech({ espeakPath: cfg.ESPEAK_PATH });
+function createSpeech(cfg: Config, tools: MediaTools, log: Logger): SpeechProvider {
+  if (!cfg.ELEVENLABS_API_KEY) return new EspeakSpeech({ espeakPath: cfg.ESPEAK_PATH });
+  return new ElevenLabsSpeech({
+    apiKey: cfg.ELEVENLABS_API_KEY,
+    baseUrl: cfg.ELEVENLABS_BASE_URL,
+    modelId: cfg.ELEVENLABS_MODEL_ID,
+    ...(cfg.VOICE_ID ? { defaultVoiceId: cfg.VOICE_ID } : {}),
+    tools,
+    log: log.child({ provider: 'elevenlabs' }),
+  });
 }
 
 /** Footage sources for one scene, in the order they are tried. */
-function footageChain(cfg: Config, tools: ReturnType<typeof resolveMediaTools>) {
-  const download = { tools, allowPrivate: cfg.ALLOW_PRIVATE_URLS };
+function footageChain(cfg: Config, tools: MediaTools, log: Logger) {
+  const allowPrivate = cfg.ALLOW_PRIVATE_URLS;
+  // One Pexels client for the process: it remembers the rate-limit state across tasks.
+  const pexels = cfg.PEXELS_API_KEY
+    ? new PexelsFootage({ apiKey: cfg.PEXELS_API_KEY, baseUrl: cfg.PEXELS_BASE_URL, tools, allowPrivate, log: log.child({ provider: 'pexels' }) })
+    : null;
   const dir = cfg.FOOTAGE_DIR ? new DirFootage({ tools, dir: cfg.FOOTAGE_DIR }) : null;
   const generated = new GeneratedFootage();
   return (req: VideoRequest, sceneIndex: number): FootageProvider[] => {
     const scene = scenesOf(req)[sceneIndex];
-    const urls = scene?.clip_url ? [scene.clip_url] : (req.clip_urls ?? []);
-    return [
-      ...(urls.length ? [new UrlFootage({ ...download, urls })] : []),
-      ...(dir ? [dir] : []),
-      generated,
-    ];
+    const urls = scene?.clip_url
+      ? { urls: [scene.clip_url], fields: [`scenes.${sceneIndex}.clip_url`] }
+      : sceneIndex === 0 && req.clip_urls
+        ? { urls: req.clip_urls, fields: req.clip_urls.map((_, i) => `clip_urls.${i}`) }
+        : null;
+    return [...(urls ? [new UrlFootage({ tools, allowPrivate, ...urls })] : []), ...(pexels ? [pexels] : []), ...(dir ? [dir] : []), generated];
   };
 }
 

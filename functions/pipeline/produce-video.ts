@@ -14,6 +14,7 @@ import type { BlobStore } from '../platform/ports.ts';
 import type { FootageProvider, FootageRequest, SourceClip, SpeechProvider } from '../providers/ports.ts';
 import { planTimeline } from './timeline.ts';
 import { blobKeys } from './blob-keys.ts';
+import { splitSentences } from '../providers/text.ts';
 import { queryFor } from './query.ts';
 import { sceneSpans } from './scene-spans.ts';
 
@@ -66,7 +67,8 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     scenes.map((scene, i) =>
       findFootage(deps, req, i, {
         query: queryFor(scene.search_query ?? req.search_query, scene.text),
-        count: Math.max(1, Math.ceil(req.max_clips * (scene.text.length / text.length))),
+        // About one clip per sentence is all the timeline can use; more would be wasted downloads.
+        count: Math.max(1, Math.min(Math.ceil(req.max_clips * (scene.text.length / text.length)), splitSentences(scene.text, req.language).length)),
         minTotalS: estimateS * (scene.text.length / text.length) * 1.2,
         orientation: req.aspect_ratio === '9:16' ? 'portrait' : req.aspect_ratio === '16:9' ? 'landscape' : 'square',
         width,
