@@ -1,0 +1,30 @@
+locals {
+  # Each worker instance renders this many tasks at once (Cloud Run container concurrency). The
+  # 2 GiB memory budget is sized for it: node (~150 MiB) + 2 ffmpeg processes (~400-500 MiB each
+  # at 1080p) + the scratch volume below.
+  worker_concurrency = 2
+
+  # The queue never hands out more tasks than the workers can run at once; beyond that Cloud
+  # Run would queue requests for 60 s and answer 429, which only costs retries.
+  queue_max_concurrent_dispatches = var.worker_max_instances * local.worker_concurrency
+
+  bucket_name        = coalesce(var.bucket_name, "${var.project_id}-reelsmith-media")
+  build_bucket_name  = "${var.project_id}-reelsmith-build"
+  firestore_location = coalesce(var.firestore_location, var.region)
+  image_repository   = "${var.region}-docker.pkg.dev/${var.project_id}/${var.artifact_repository}"
+
+  # Both services exist only once there is an image to run (see var.image).
+  deploy_services = var.image != null
+
+  # Every secret, with its pinned version; null versions (optional providers) are left out.
+  secrets = {
+    API_KEYS           = { secret = var.secret_names.api_keys, version = var.api_keys_version }
+    CALLBACK_SECRET    = { secret = var.secret_names.callback_secret, version = var.callback_secret_version }
+    ELEVENLABS_API_KEY = { secret = var.secret_names.elevenlabs_api_key, version = var.elevenlabs_api_key_version }
+    PEXELS_API_KEY     = { secret = var.secret_names.pexels_api_key, version = var.pexels_api_key_version }
+  }
+  # Each service reads only the secrets it uses: the api checks client keys and signs the
+  # callback of a cancelled task; the worker calls the providers and signs completion callbacks.
+  api_secrets    = { for name in ["API_KEYS", "CALLBACK_SECRET"] : name => local.secrets[name] if local.secrets[name].version != null }
+  worker_secrets = { for name in ["CALLBACK_SECRET", "ELEVENLABS_API_KEY", "PEXELS_API_KEY"] : name => local.secrets[name] if local.secrets[name].version != null }
+}
