@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { assertSafeToServe, loadConfig } from '../../functions/config.ts';
 import {
   allStrings,
   evaluate,
@@ -172,6 +173,65 @@ describe('infra/: the api service', () => {
   it('exposes its URL as an output', () => {
     assert.match(tf.outputs.api_url.value, /google_cloud_run_v2_service\.api\[0\]\.uri/);
   });
+});
+
+describe('infra/: the environment the services get is one the app accepts', () => {
+  /** A service's env with references replaced by plausible values and its secrets filled in. */
+  function resolvedEnv(name: 'api' | 'worker'): Record<string, string> {
+    const placeholders: Record<string, string> = {
+      'var.project_id': 'my-project',
+      'google_storage_bucket.media.name': 'my-project-reelsmith-media',
+      'google_cloud_tasks_queue.render.name': 'reelsmith-render',
+      'google_cloud_tasks_queue.render.location': 'europe-west1',
+      'google_service_account.tasks_invoker.email': 'reelsmith-tasks-invoker@my-project.iam.gserviceaccount.com',
+    };
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(plainEnv(name))) {
+      const ref = /^\$\{(.*)\}$/.exec(String(v))?.[1];
+      if (ref && ref in placeholders) env[k] = placeholders[ref]!;
+      else if (ref?.includes('google_cloud_run_v2_service.worker[0].uri')) env[k] = 'https://reelsmith-worker-123.europe-west1.run.app';
+      else env[k] = String(evaluate(tf, v));
+    }
+    const secretValues: Record<string, string> = {
+      API_KEYS: 'key-one,key-two',
+      CALLBACK_SECRET: 'a-callback-secret-of-32-characters',
+      ELEVENLABS_API_KEY: 'el-key',
+      PEXELS_API_KEY: 'px-key',
+    };
+    for (const secret of Object.keys(secretEnv(name))) env[secret] = secretValues[secret]!;
+    return env;
+  }
+
+  it('sets only variables the app reads', () => {
+    const configSource = readFileSync(join(ROOT, 'functions/config.ts'), 'utf8');
+    // FUNCTION_TARGET is read by server.ts; TMPDIR by node and ffmpeg themselves.
+    const outside = new Set(['FUNCTION_TARGET', 'TMPDIR']);
+    for (const name of ['api', 'worker'] as const) {
+      const names = [...Object.keys(plainEnv(name)), ...Object.keys(secretEnv(name))];
+      for (const k of names) {
+        assert.ok(outside.has(k) || new RegExp(`^\\s+${k}: `, 'm').test(configSource), `${name}: ${k} is a config.ts setting`);
+      }
+    }
+  });
+
+  for (const name of ['api', 'worker'] as const) {
+    it(`${name}: loadConfig accepts it, and the api would serve on Cloud Run`, () => {
+      const env = resolvedEnv(name);
+      const cfg = loadConfig({ ...env, K_SERVICE: `reelsmith-${name}` });
+      assert.equal(cfg.TASK_STORE, 'firestore');
+      assert.equal(cfg.BLOB_STORE, 'gcs');
+      assert.equal(cfg.RETENTION_DAYS, 7);
+      if (name === 'api') {
+        assert.equal(cfg.DISPATCHER, 'cloudtasks');
+        assert.deepEqual(cfg.API_KEYS, ['key-one', 'key-two']);
+        assert.doesNotThrow(() => assertSafeToServe(cfg));
+      } else {
+        assert.equal(cfg.MAX_CONCURRENT_TASKS, 2);
+        assert.equal(cfg.SCRATCH_DIR, '/scratch');
+        assert.ok(cfg.TASK_DEADLINE_SECONDS < 1800, 'the worker gives up before Cloud Tasks and Cloud Run do');
+      }
+    });
+  }
 });
 
 describe('infra/: the queue', () => {
