@@ -18,7 +18,3 @@ provider "google" {
   project = var.project_id
   region  = var.region
 }
-
-data "google_project" "this" {
-  project_id = var.project_id
-}
