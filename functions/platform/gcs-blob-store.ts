@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { GoogleAuth, JWT } from 'google-auth-library';
+import { TaskError } from '../errors.ts';
 import type { BlobStore, PutOptions, SignedUrl } from './ports.ts';
 
 /** V4 signed URLs cannot live longer than this (the API refuses them). */
@@ -65,7 +66,16 @@ export class GcsBlobStore implements BlobStore {
       contentType: opts.contentType,
       metadata: { contentType: opts.contentType, ...(opts.cacheControl ? { cacheControl: opts.cacheControl } : {}) },
     });
-    await pipeline(createReadStream(filePath), upload);
+    try {
+      await pipeline(createReadStream(filePath), upload);
+    } catch (err) {
+      // Network trouble, or a checksum mismatch (the library has deleted the object): a later
+      // attempt uploads the same name again.
+      throw new TaskError('upload_failed', `uploading ${key} to Cloud Storage failed: ${(err as Error).message}`, {
+        retryable: true,
+        cause: err,
+      });
+    }
     // The crc32c check covers the bytes; the size check catches a file that changed while streaming.
     const stored = Number(file.metadata.size ?? size);
     if (stored !== size) throw new Error(`upload of ${key}: stored ${stored} bytes, expected ${size}`);

@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CRC32C, Storage } from '@google-cloud/storage';
+import { TaskError } from '../../functions/errors.ts';
 import { GcsBlobStore, MAX_SIGNED_URL_TTL_S, type ServiceAccountKey } from '../../functions/platform/gcs-blob-store.ts';
 import { skipUnlessGcsEmulator, startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.ts';
 import { blobStoreContract } from './blob-store.contract.ts';
+import { startCorruptingProxy } from './support/corrupting-proxy.ts';
 import { checkV4SignedUrl } from './support/v4-signature.ts';
 
 const skip = skipUnlessGcsEmulator();
@@ -59,6 +61,55 @@ describe('GcsBlobStore on the GCS API', { skip }, () => {
     const crc = new CRC32C();
     crc.update(bytes);
     assert.equal(md.crc32c, crc.toString());
+  });
+
+  it('works configured the way the composition root does: STORAGE_EMULATOR_HOST + a key file in GOOGLE_APPLICATION_CREDENTIALS', async () => {
+    const keyFile = join(dir, 'adc-key.json');
+    await writeFile(keyFile, JSON.stringify({ type: 'service_account', project_id: emu.projectId, ...key }));
+    const saved = { host: process.env.STORAGE_EMULATOR_HOST, adc: process.env.GOOGLE_APPLICATION_CREDENTIALS };
+    process.env.STORAGE_EMULATOR_HOST = emu.endpoint;
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = keyFile;
+    try {
+      const store = new GcsBlobStore({ bucket: BUCKET, projectId: emu.projectId });
+      const bytes = randomBytes(70_000);
+      const file = join(dir, 'thumb.jpg');
+      await writeFile(file, bytes);
+      const objectName = `videos/${randomUUID()}/thumbnail.jpg`;
+      await store.put(objectName, file, { contentType: 'image/jpeg' });
+      const signed = await store.signedUrl(objectName, 300, 'thumb.jpg');
+      assert.ok(signed.url.startsWith(`${emu.endpoint}/${BUCKET}/`), signed.url);
+      const res = await fetch(signed.url);
+      assert.equal(res.status, 200);
+      assert.deepEqual(Buffer.from(await res.arrayBuffer()), bytes);
+    } finally {
+      for (const [k, v] of [['STORAGE_EMULATOR_HOST', saved.host], ['GOOGLE_APPLICATION_CREDENTIALS', saved.adc]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('bytes changed on the way are caught by the crc32c check, and no object is left behind', async () => {
+    const proxy = await startCorruptingProxy(emu.endpoint);
+    try {
+      const store = new GcsBlobStore({ bucket: BUCKET, apiEndpoint: proxy.endpoint });
+      const file = join(dir, 'corrupt-me.mp4');
+      await writeFile(file, randomBytes(200_000));
+      const objectName = `videos/${randomUUID()}/video.mp4`;
+      await assert.rejects(store.put(objectName, file, { contentType: 'video/mp4' }), (err: TaskError) => {
+        assert.ok(err instanceof TaskError);
+        assert.equal(err.code, 'upload_failed');
+        assert.equal(err.retryable, true);
+        // The library's verdict after comparing its crc32c with the server's: mismatch, object deleted.
+        assert.equal((err.cause as { code?: string }).code, 'FILE_NO_UPLOAD');
+        return true;
+      });
+      assert.ok(proxy.corrupted() >= 1, 'the proxy saw no upload body');
+      const direct = new GcsBlobStore({ bucket: BUCKET, apiEndpoint: emu.endpoint });
+      assert.equal(await direct.exists(objectName), false);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a missing local file fails the upload and leaves no object', async () => {
