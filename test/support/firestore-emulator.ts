@@ -1,5 +1,6 @@
 // The gcloud Firestore emulator for tests. One emulator serves a whole test file (or the whole
-// run, when FIRESTORE_EMULATOR_HOST is already set by a global setup or CI); every user gets its
+// run, when global-setup.ts or the caller started one: TEST_FIRESTORE_EMULATOR_HOST or
+// FIRESTORE_EMULATOR_HOST); every user gets its
 // own project id, so resetting one project (the emulator's DELETE endpoint) never touches the
 // data of a test running in parallel.
 import { randomBytes } from 'node:crypto';
@@ -30,10 +31,15 @@ export function firestoreEmulatorUnavailable(): string | null {
  * emulator is a failure, so this throws instead of skipping.
  */
 export function skipUnlessFirestoreEmulator(): string | false {
-  if (process.env.FIRESTORE_EMULATOR_HOST) return false;
+  if (sharedHost()) return false;
   const why = firestoreEmulatorUnavailable();
   if (why && process.env.CI === 'true') throw new Error(`Firestore emulator required in CI: ${why}`);
   return why ?? false;
+}
+
+/** An emulator started for the whole run (global-setup.ts) or by the caller (CI, a developer). */
+function sharedHost(): string | undefined {
+  return process.env.TEST_FIRESTORE_EMULATOR_HOST || process.env.FIRESTORE_EMULATOR_HOST || undefined;
 }
 
 async function resetProject(host: string, projectId: string): Promise<void> {
@@ -46,7 +52,7 @@ async function resetProject(host: string, projectId: string): Promise<void> {
 
 export async function startFirestoreEmulator(): Promise<FirestoreEmulator> {
   const projectId = `demo-reelsmith-${randomBytes(4).toString('hex')}`;
-  const shared = process.env.FIRESTORE_EMULATOR_HOST;
+  const shared = sharedHost();
   if (shared) {
     return { host: shared, projectId, reset: () => resetProject(shared, projectId), stop: async () => resetProject(shared, projectId) };
   }

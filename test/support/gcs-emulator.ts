@@ -27,6 +27,9 @@ export function skipUnlessGcsEmulator(): string | false {
 }
 
 export async function startGcsEmulator(projectId = 'demo-reelsmith'): Promise<GcsEmulator> {
+  // One started for the whole run (global-setup.ts): share it; users keep to buckets of their own.
+  const shared = process.env.TEST_GCS_EMULATOR_ENDPOINT;
+  if (shared) return { endpoint: shared, projectId, stop: async () => {} };
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'reelsmith-gcs-'));
   const script = fileURLToPath(new URL('./gcs-emulator.cjs', import.meta.url));

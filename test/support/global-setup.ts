@@ -1,0 +1,33 @@
+// Started once per `node --test` run (--test-global-setup=test/support/global-setup.ts): one
+// Firestore emulator and one GCS emulator for every test file, instead of one per file. Their
+// addresses go to the test processes in TEST_* variables (not FIRESTORE_EMULATOR_HOST /
+// STORAGE_EMULATOR_HOST, which the client libraries would pick up in every test, including those
+// that must talk to the production endpoints offline). The helpers in firestore-emulator.ts and
+// gcs-emulator.ts reuse them; each user still gets a project id or bucket of its own.
+import { firestoreEmulatorUnavailable, startFirestoreEmulator, type FirestoreEmulator } from './firestore-emulator.ts';
+import { skipUnlessGcsEmulator, startGcsEmulator, type GcsEmulator } from './gcs-emulator.ts';
+
+let firestore: FirestoreEmulator | undefined;
+let gcs: GcsEmulator | undefined;
+
+export async function globalSetup(): Promise<void> {
+  const ci = process.env.CI === 'true';
+  const [fs, st] = await Promise.allSettled([
+    firestoreEmulatorUnavailable() ? Promise.resolve(undefined) : startFirestoreEmulator(),
+    skipUnlessGcsEmulator() ? Promise.resolve(undefined) : startGcsEmulator(),
+  ]);
+  // Without a shared emulator each test file starts its own (or skips, outside CI); in CI a
+  // failure here is a failure of the run.
+  if (fs.status === 'fulfilled' && fs.value) {
+    firestore = fs.value;
+    process.env.TEST_FIRESTORE_EMULATOR_HOST = firestore.host;
+  } else if (fs.status === 'rejected' && ci) throw fs.reason;
+  if (st.status === 'fulfilled' && st.value) {
+    gcs = st.value;
+    process.env.TEST_GCS_EMULATOR_ENDPOINT = gcs.endpoint;
+  } else if (st.status === 'rejected' && ci) throw st.reason;
+}
+
+export async function globalTeardown(): Promise<void> {
+  await Promise.all([firestore?.stop(), gcs?.stop()]);
+}
