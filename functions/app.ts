@@ -27,7 +27,8 @@ export interface AppDeps {
 
 const TASK_ID = '([A-Za-z0-9_-]{1,128})';
 const routes: [string, RegExp, string][] = [
-  ['GET', /^\/healthz$/, 'health'],
+  // /health too: Google's front end reserves some paths ending in z, so /healthz is for probes.
+  ['GET', /^\/healthz?$/, 'health'],
   ['POST', /^\/generate-video$/, 'submit'],
   ['POST', /^\/v1\/videos$/, 'submit'],
   ['GET', new RegExp(`^/task/${TASK_ID}$`), 'status'],

@@ -47,6 +47,18 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: { retr
   }
   const task = claim.task;
   log.info({ attempt: task.attempt }, 'task claimed');
+  if (task.attempt > deps.maxAttempts) {
+    // Earlier attempts died without recording a failure (out of memory, killed instance):
+    // stop here instead of letting the queue redeliver it for ever.
+    const failed = await deps.store.fail(
+      taskId,
+      owner,
+      { code: 'attempts_exhausted', message: `the task was interrupted ${task.attempt - 1} times; giving up`, retryable: false },
+      deps.maxAttempts,
+    );
+    if (failed) await deps.onFinished(failed);
+    return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
+  }
 
   const ac = new AbortController();
   let stopReason: 'cancelled' | 'lost_lease' | 'deadline' | 'shutdown' | null = null;

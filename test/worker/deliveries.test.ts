@@ -1,0 +1,144 @@
+// At-least-once delivery, as Cloud Tasks does it: duplicate and overlapping deliveries, a worker
+// that died holding the lease, one that is stopped with SIGTERM mid-render, and one that keeps
+// dying. Each task ends once: one completion, one object, one callback.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../functions/config.ts';
+import { createLogger } from '../../functions/log.ts';
+import { startServer, type RunningServer } from '../../functions/server.ts';
+import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
+import { startService } from '../support/service.ts';
+
+const quiet = createLogger('fatal');
+const script = { script_text: 'Deliveries arrive at least once. Each task ends once.', resolution: '720p', captions: { style: 'line' } };
+
+describe('worker deliveries', () => {
+  let dataDir: string;
+  let api: RunningServer;
+  let worker: RunningServer;
+  const callbacks: { task_id: string; status: string }[] = [];
+  let hook = '';
+  let closeHook = () => {};
+
+  const env = (extra: Record<string, string> = {}) => ({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'error',
+    ALLOW_PRIVATE_URLS: 'true',
+    LEASE_SECONDS: '2',
+    MAX_ATTEMPTS: '3',
+    CALLBACK_SECRET: 'deliveries-secret-000',
+    // The api's own dispatcher points at a dead port: the test delivers by hand.
+    WORKER_URL: 'http://127.0.0.1:1',
+    ...extra,
+  });
+  const run = (id: string, retry = '0') =>
+    fetch(`${worker.url}/tasks/${id}/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-cloudtasks-taskretrycount': retry },
+      body: JSON.stringify({ task_id: id }),
+    });
+  const submit = async () => {
+    const r = await postJson(`${api.url}/generate-video`, { ...script, callback_url: hook });
+    assert.equal(r.status, 202);
+    return r.body.task_id as string;
+  };
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'reelsmith-deliveries-'));
+    api = await startServer(loadConfig(env()), 'api', quiet);
+    worker = await startServer(loadConfig(env()), 'worker', quiet);
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const v = JSON.parse(body);
+        callbacks.push({ task_id: v.task_id, status: v.status });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    closeHook = () => server.close();
+  });
+
+  after(async () => {
+    await worker?.stop();
+    await api?.stop();
+    closeHook();
+  });
+
+  it('overlapping deliveries: one renders, the other is told to come back; a late duplicate changes nothing', async () => {
+    const id = await submit();
+    const [a, b] = await Promise.all([run(id), run(id)]);
+    const statuses = [a.status, b.status].sort();
+    assert.deepEqual(statuses, [200, 503]);
+    const busy = a.status === 503 ? a : b;
+    assert.ok(Number(busy.headers.get('retry-after')) >= 1);
+    const view = (await getJson(`${api.url}/task/${id}`)).body;
+    assert.equal(view.status, 'completed');
+    const late = await run(id, '1');
+    assert.equal(late.status, 200);
+    assert.equal(((await late.json()) as { outcome: string }).outcome, 'completed');
+    assert.equal((await getJson(`${api.url}/task/${id}`)).body.updated_at, view.updated_at);
+    assert.deepEqual(callbacks.filter((c) => c.task_id === id), [{ task_id: id, status: 'completed' }]);
+  });
+
+  it('a worker that died holding the lease: the next delivery waits for the lease, then takes over', async () => {
+    const id = await submit();
+    const dead = await api.runtime.store.claim(id, 'dead-worker', 1500);
+    assert.equal(dead.kind, 'claimed');
+    const early = await run(id);
+    assert.equal(early.status, 503);
+    await new Promise((r) => setTimeout(r, 1600));
+    const again = await run(id, '1');
+    assert.equal(again.status, 200);
+    const t = await api.runtime.store.get(id);
+    assert.equal(t?.status, 'completed');
+    assert.equal(t?.attempt, 2);
+    assert.equal(await api.runtime.blobs.exists(t!.output!.video_key), true);
+    // The dead worker, were it to come back, can no longer record anything.
+    assert.equal(await api.runtime.store.complete(id, 'dead-worker', t!.output!, []), null);
+    assert.equal(callbacks.filter((c) => c.task_id === id).length, 1);
+  });
+
+  it('a task whose workers keep dying fails once its attempts are used up', async () => {
+    const id = await submit();
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await api.runtime.store.claim(id, `dying-${i}`, 1)).kind, 'claimed');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const res = await run(id, '3');
+    assert.equal(res.status, 200);
+    const t = await api.runtime.store.get(id);
+    assert.equal(t?.status, 'failed');
+    assert.equal(t?.error?.code, 'attempts_exhausted');
+    assert.deepEqual(callbacks.filter((c) => c.task_id === id), [{ task_id: id, status: 'failed' }]);
+  });
+
+  it('SIGTERM mid-render hands the task back; the next delivery finishes it', async () => {
+    const id = await submit();
+    const proc = await startService({ ...env(), FUNCTION_TARGET: 'worker', LOG_LEVEL: 'info' }, { dataDir });
+    const delivery = fetch(`${proc.url}/tasks/${id}/run`, { method: 'POST', body: '{}' }).then((r) => r.status, () => 'reset');
+    const deadline = Date.now() + 30_000;
+    while ((await api.runtime.store.get(id))?.status !== 'processing') {
+      assert.ok(Date.now() < deadline, 'never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(await proc.stop(), 0, 'exits cleanly');
+    assert.equal(await delivery, 503, 'the interrupted delivery asks to be retried');
+    const handedBack = await api.runtime.store.get(id);
+    assert.equal(handedBack?.status, 'queued');
+    assert.equal(handedBack?.error?.code, 'interrupted');
+    assert.deepEqual(readdirSync(join(dataDir, 'scratch')), []);
+    assert.equal((await run(id, '1')).status, 200);
+    const { final } = await pollUntilFinal(`${api.url}/task/${id}`);
+    assert.equal(final.status, 'completed');
+    assert.equal(callbacks.filter((c) => c.task_id === id).length, 1);
+  });
+});
