@@ -107,8 +107,8 @@ export async function renderVideo(tools: MediaTools, job: RenderJob): Promise<Re
   return { videoPath, thumbnailPath, vttPath, srtPath, durationS: info.durationS, width: info.width, height: info.height, sizeBytes: info.sizeBytes };
 }
 
-/** The render must match what was asked; a mismatch fails the task with what differed. */
-async function validateRender(
+/** The render must match what was asked; a mismatch fails the task with what differed. Exported for tests. */
+export async function validateRender(
   tools: MediaTools,
   path: string,
   expectedS: number,

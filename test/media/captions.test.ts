@@ -144,6 +144,7 @@ describe('ASS', () => {
     assert.equal(Number(style[21]), Math.round(1920 * safeArea(PORTRAIT).bottom));
     assert.ok(Number(style[16]) >= 2, 'outline');
     assert.ok(Number(style[17]) >= 1, 'shadow');
+    assert.equal(style[22], '-1', 'whole-line bidi layout');
     assert.equal(assStyle(PORTRAIT, { position: 'top', font_size: 1 }).alignment, 8);
     assert.equal(assStyle(PORTRAIT, { position: 'top', font_size: 1 }).marginV, Math.round(1920 * safeArea(PORTRAIT).top));
     assert.equal(assStyle(PORTRAIT, { position: 'center', font_size: 1 }).alignment, 5);

@@ -67,6 +67,9 @@ export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Fram
   // Karaoke: PrimaryColour is the part already sung, SecondaryColour the part still to come.
   const secondary = styleColour(COLOURS.text);
   const primary = styleColour(opts.style === 'karaoke' ? COLOURS.highlight : COLOURS.text);
+  // Encoding -1 is libass's switch for whole-line layout: bidi reordering across override tags.
+  // With a plain encoding, each colour run of an Arabic or Hebrew line is reordered on its own and
+  // the highlighted word lands on the wrong side.
   const head = [
     '[Script Info]',
     '; reelsmith captions',
@@ -79,7 +82,7 @@ export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Fram
     '',
     '[V4+ Styles]',
     'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
-    `Style: Caption,${font.family},${st.fontSize},${primary},${secondary},${styleColour(COLOURS.outline)},${styleColour(COLOURS.shadow, '60')},-1,0,0,0,100,100,0,0,1,${st.outline},${st.shadow},${st.alignment},${st.marginL},${st.marginR},${st.marginV},1`,
+    `Style: Caption,${font.family},${st.fontSize},${primary},${secondary},${styleColour(COLOURS.outline)},${styleColour(COLOURS.shadow, '60')},-1,0,0,0,100,100,0,0,1,${st.outline},${st.shadow},${st.alignment},${st.marginL},${st.marginR},${st.marginV},-1`,
     '',
     '[Events]',
     'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',

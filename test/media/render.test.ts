@@ -1,0 +1,380 @@
+// Real renders of tiny generated inputs, checked with ffprobe, pixels and ebur128.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderVideo, validateRender, type RenderJob } from '../../functions/media/render.ts';
+import { resolveMediaTools } from '../../functions/media/tools.ts';
+import { assStyle } from '../../functions/media/captions/ass.ts';
+import { captionFont } from '../../functions/media/captions/index.ts';
+import { planTimeline } from '../../functions/pipeline/timeline.ts';
+import { frameSize, type AspectRatio, type CaptionOptions, type Resolution } from '../../functions/domain/video-request.ts';
+import { CancelledError, TaskError } from '../../functions/errors.ts';
+import type { Narration, SourceClip, WordTiming } from '../../functions/providers/ports.ts';
+import { makeSpeechLikeWav, makeTone, makeVideo } from '../support/media-fixtures.ts';
+import { ffprobe, isFastStart } from '../support/ffprobe.ts';
+
+const tools = resolveMediaTools({});
+let root: string;
+let n = 0;
+/** Flat navy footage: any bright or yellow pixel in it comes from the captions. */
+let navy: SourceClip;
+let detailed: SourceClip;
+let voice3: string;
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'render-test-'));
+  const navyPath = await makeVideo(join(root, 'navy.mp4'), { width: 480, height: 270, durationS: 5, pattern: 'color', color: 'navy' });
+  navy = { kind: 'file', path: navyPath, durationS: 5, width: 480, height: 270, credit: null };
+  const detailedPath = await makeVideo(join(root, 'detail.mp4'), { width: 320, height: 240, durationS: 2.5, fps: 24, rotate: 90, vfr: true });
+  detailed = { kind: 'file', path: detailedPath, durationS: 2.5, width: 240, height: 320, credit: null };
+  voice3 = await makeSpeechLikeWav(join(root, 'voice3.wav'), 3.2);
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function taskDir(): Promise<string> {
+  const d = join(root, `task-${++n}`);
+  await mkdir(d);
+  return d;
+}
+
+/** Words spoken back to back from 0.2 s, `wordS` each. */
+function words(text: string, wordS = 0.5): WordTiming[] {
+  return text.split(' ').map((w, i) => ({ text: w, start: 0.2 + i * wordS, end: 0.2 + i * wordS + wordS * 0.85 }));
+}
+
+function narration(ws: WordTiming[], audioPath = voice3, durationS = 3.2): Narration {
+  return { audioPath, durationS, words: ws, sentenceEnds: [ws.length] };
+}
+
+const caps = (o: Partial<CaptionOptions> = {}): CaptionOptions => ({ style: 'word-highlight', position: 'bottom', font_size: 1, max_words_per_line: 4, ...o });
+
+async function render(o: {
+  aspect?: AspectRatio;
+  resolution?: Resolution;
+  captions?: CaptionOptions | false;
+  narration?: Narration;
+  clips?: SourceClip[];
+  language?: string;
+  music?: RenderJob['music'];
+  signal?: AbortSignal;
+  onProgress?: (f: number) => void;
+}) {
+  const dir = await taskDir();
+  const { width, height } = frameSize(o.aspect ?? '9:16', o.resolution ?? '720p');
+  const nar = o.narration ?? narration(words('one two three four five'));
+  const clips = o.clips ?? [navy];
+  const segments = planTimeline({ words: nar.words, sentenceEnds: nar.sentenceEnds, durationS: nar.durationS, clips });
+  const result = await renderVideo(tools, {
+    dir,
+    narration: nar,
+    clips,
+    segments,
+    width,
+    height,
+    captions: o.captions === undefined ? caps() : o.captions,
+    ...(o.language ? { language: o.language } : {}),
+    ...(o.music ? { music: o.music } : {}),
+    signal: o.signal ?? new AbortController().signal,
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+  });
+  return { dir, result, width, height, nar };
+}
+
+/** Checks every render must pass: streams, codecs, size, frame rate, duration, faststart. */
+async function assertPlayable(path: string, width: number, height: number, durationS: number) {
+  const p = ffprobe(path);
+  const v = p.streams.find((s) => s.codec_type === 'video');
+  const a = p.streams.find((s) => s.codec_type === 'audio');
+  assert.ok(v && a, 'video and audio streams');
+  assert.equal(v.codec_name, 'h264');
+  assert.equal(a.codec_name, 'aac');
+  assert.equal(v.width, width);
+  assert.equal(v.height, height);
+  assert.equal(v.r_frame_rate, '30/1');
+  assert.ok(Math.abs(p.durationS - durationS) <= 0.1, `duration ${p.durationS} vs narration ${durationS}`);
+  const pix = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=pix_fmt', '-of', 'csv=p=0', path], { encoding: 'utf8' }).trim();
+  assert.equal(pix, 'yuv420p');
+  assert.ok(isFastStart(await readFile(path)), '+faststart: moov before mdat');
+}
+
+function grabFrame(path: string, atS: number, width: number, height: number): Buffer {
+  const buf = execFileSync('ffmpeg', ['-v', 'error', '-ss', String(atS), '-i', path, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  assert.equal(buf.length, width * height * 3);
+  return buf;
+}
+
+interface Band {
+  y0: number;
+  y1: number;
+}
+function countPixels(frame: Buffer, width: number, band: Band, test: (r: number, g: number, b: number) => boolean): number {
+  let count = 0;
+  for (let y = Math.max(0, Math.floor(band.y0)); y < Math.min(frame.length / 3 / width, Math.ceil(band.y1)); y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      if (test(frame[i]!, frame[i + 1]!, frame[i + 2]!)) count++;
+    }
+  }
+  return count;
+}
+const isWhite = (r: number, g: number, b: number) => r > 200 && g > 200 && b > 200;
+const isYellow = (r: number, g: number, b: number) => r > 200 && g > 160 && b < 100;
+
+/** Where the caption text sits for a position: a band of a few line heights around the anchor. */
+function captionBand(width: number, height: number, position: CaptionOptions['position']): Band {
+  const st = assStyle({ width, height }, { position, font_size: 1 });
+  const fs = st.fontSize;
+  if (position === 'bottom') return { y0: height - st.marginV - 1.6 * fs, y1: height - st.marginV + 0.4 * fs };
+  if (position === 'top') return { y0: st.marginV - 0.4 * fs, y1: st.marginV + 1.6 * fs };
+  return { y0: height / 2 - fs, y1: height / 2 + fs };
+}
+const outside = (b: Band, height: number): Band[] => [
+  { y0: 0, y1: b.y0 - 10 },
+  { y0: b.y1 + 10, y1: height },
+];
+
+function lufs(path: string): number {
+  // ebur128 prints its summary on stderr; sh merges it into stdout (the path is passed as $1, not interpolated).
+  const r = execFileSync('sh', ['-c', 'ffmpeg -hide_banner -nostats -i "$1" -map 0:a -af ebur128 -f null - 2>&1', 'sh', path], { encoding: 'utf8' });
+  const m = [...r.matchAll(/I:\s+(-?[\d.]+) LUFS/g)].at(-1);
+  assert.ok(m, 'ebur128 summary');
+  return Number(m[1]);
+}
+
+describe('renderVideo: picture, captions and sound', () => {
+  it('9:16 word-highlight: playable, spoken word in yellow inside the bottom safe area, -14 LUFS, sidecars, thumbnail', async () => {
+    const progress: number[] = [];
+    const { result, width, height, nar } = await render({ onProgress: (f) => progress.push(f) });
+    assert.equal(width, 720);
+    assert.equal(height, 1280);
+    await assertPlayable(result.videoPath, width, height, nar.durationS);
+    assert.equal(result.width, 720);
+    assert.equal(result.height, 1280);
+    assert.ok(Math.abs(result.durationS - nar.durationS) <= 0.1);
+    assert.ok(result.sizeBytes > 0);
+
+    // Middle of word 2 ("two": 0.7 .. 1.125 s).
+    const frame = grabFrame(result.videoPath, 0.9, width, height);
+    const band = captionBand(width, height, 'bottom');
+    assert.ok(countPixels(frame, width, band, isYellow) > 150, 'highlighted word pixels');
+    assert.ok(countPixels(frame, width, band, isWhite) > 150, 'other words in white');
+    for (const o of outside(band, height)) assert.equal(countPixels(frame, width, o, isWhite) + countPixels(frame, width, o, isYellow), 0, 'nothing outside the caption band');
+    // Kept clear of the right-hand button column of vertical apps.
+    const rightCol = (() => {
+      let c = 0;
+      for (let y = Math.floor(band.y0); y < band.y1; y++) for (let x = Math.floor(width * 0.85); x < width; x++) {
+        const i = (y * width + x) * 3;
+        if (isWhite(frame[i]!, frame[i + 1]!, frame[i + 2]!)) c++;
+      }
+      return c;
+    })();
+    assert.equal(rightCol, 0, 'no caption pixels under the right-hand buttons');
+
+    const l = lufs(result.videoPath);
+    assert.ok(Math.abs(l - -14) <= 1, `integrated loudness ${l} LUFS`);
+
+    const vtt = await readFile(result.vttPath!, 'utf8');
+    assert.match(vtt, /^WEBVTT\n\n1\n00:00:00\.200 --> .*\none two three four\n/);
+    assert.match(await readFile(result.srtPath!, 'utf8'), /^1\n00:00:00,200 --> /);
+
+    const thumb = ffprobe(result.thumbnailPath);
+    assert.equal(thumb.streams[0]!.codec_name, 'mjpeg');
+    assert.equal(thumb.streams[0]!.width, 720);
+    assert.equal(thumb.streams[0]!.height, 1280);
+
+    assert.ok(progress.length >= 2);
+    for (let i = 1; i < progress.length; i++) assert.ok(progress[i]! >= progress[i - 1]!, 'progress never goes back');
+    assert.equal(progress.at(-1), 1);
+  });
+
+  it('the same frame with captions off has no caption pixels (sidecars still written)', async () => {
+    const { result, width, height } = await render({ captions: false });
+    const frame = grabFrame(result.videoPath, 0.9, width, height);
+    const all = { y0: 0, y1: height };
+    assert.equal(countPixels(frame, width, all, isWhite), 0);
+    assert.equal(countPixels(frame, width, all, isYellow), 0);
+    const vtt = await readFile(result.vttPath!, 'utf8');
+    assert.deepEqual([...vtt.matchAll(/^\d\d:.*\n(.*)$/gm)].map((m) => m[1]).join(' '), 'one two three four five');
+  });
+
+  it('1:1 karaoke centred: sung part yellow, the rest white, centred band', async () => {
+    const { result, width, height, nar } = await render({ aspect: '1:1', captions: caps({ style: 'karaoke', position: 'center', max_words_per_line: 5 }) });
+    assert.equal(width, 720);
+    assert.equal(height, 720);
+    await assertPlayable(result.videoPath, width, height, nar.durationS);
+    const frame = grabFrame(result.videoPath, 1.2, width, height);
+    const band = captionBand(width, height, 'center');
+    assert.ok(countPixels(frame, width, band, isYellow) > 100, 'sung words');
+    assert.ok(countPixels(frame, width, band, isWhite) > 100, 'words still to come');
+    for (const o of outside(band, height)) assert.equal(countPixels(frame, width, o, isWhite), 0);
+  });
+
+  it('16:9 line style at the top: white text only, in the top band', async () => {
+    const { result, width, height, nar } = await render({ aspect: '16:9', captions: caps({ style: 'line', position: 'top' }) });
+    assert.equal(width, 1280);
+    assert.equal(height, 720);
+    await assertPlayable(result.videoPath, width, height, nar.durationS);
+    const frame = grabFrame(result.videoPath, 0.9, width, height);
+    const band = captionBand(width, height, 'top');
+    assert.ok(countPixels(frame, width, band, isWhite) > 150);
+    assert.equal(countPixels(frame, width, { y0: 0, y1: height }, isYellow), 0, 'line style has no highlight');
+    for (const o of outside(band, height)) assert.equal(countPixels(frame, width, o, isWhite), 0);
+  });
+
+  it('Arabic (right to left) word-highlight draws glyphs with the Arabic font', async () => {
+    const ws = words('مرحبا بالعالم الجميل اليوم');
+    const { dir, result, width, height } = await render({ narration: narration(ws), language: 'ar' });
+    const ass = await readFile(join(dir, 'captions.ass'), 'utf8');
+    assert.match(ass, /Style: Caption,Noto Sans Arabic,/);
+    const frame = grabFrame(result.videoPath, 0.9, width, height);
+    const band = captionBand(width, height, 'bottom');
+    assert.ok(countPixels(frame, width, band, isYellow) > 100);
+    assert.ok(countPixels(frame, width, band, isWhite) > 100);
+    // Right to left: the first word is on the right, so at its time the yellow sits right of the white.
+    const early = grabFrame(result.videoPath, 0.4, width, height);
+    const xs = (test: typeof isWhite) => {
+      const out: number[] = [];
+      for (let y = Math.floor(band.y0); y < band.y1; y++) for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 3;
+        if (test(early[i]!, early[i + 1]!, early[i + 2]!)) out.push(x);
+      }
+      return out.reduce((a, b) => a + b, 0) / Math.max(1, out.length);
+    };
+    assert.ok(xs(isYellow) > xs(isWhite), 'first spoken word is the rightmost');
+  });
+
+  it('Japanese karaoke with the CJK font', async () => {
+    const ws = words('今日は 天気が とても 良い です');
+    const { dir, result, width, height, nar } = await render({ narration: narration(ws), language: 'ja', captions: caps({ style: 'karaoke' }) });
+    assert.match(await readFile(join(dir, 'captions.ass'), 'utf8'), /Style: Caption,Noto Sans CJK JP,/);
+    await assertPlayable(result.videoPath, width, height, nar.durationS);
+    const frame = grabFrame(result.videoPath, 1.0, width, height);
+    const band = captionBand(width, height, 'bottom');
+    assert.ok(countPixels(frame, width, band, isYellow) > 100);
+    assert.ok(countPixels(frame, width, band, isWhite) > 100);
+  });
+
+  it('the fonts every writing system picks are installed', () => {
+    const families = execFileSync('fc-list', [':', 'family'], { encoding: 'utf8' });
+    for (const sample of ['Hello', 'مرحبا', 'שלום', '你好', 'こんにちは', '안녕', 'नमस्ते', 'สวัสดี', 'Привет']) {
+      const fam = captionFont(sample).family;
+      assert.ok(families.split('\n').some((l) => l.split(',').includes(fam)), `${fam} installed (fonts-noto-core, fonts-noto-cjk)`);
+    }
+  });
+
+  it('1080p, mixed sources (rotated, VFR, short), music ducked under the voice, -14 LUFS', async () => {
+    const music = await makeTone(join(root, 'music.mp3'), 1.3, 220); // shorter than the video: must loop
+    const { result, width, height, nar } = await render({ resolution: '1080p', clips: [detailed, navy], music: { path: music, volume: 0.5 }, captions: caps({ style: 'line' }) });
+    assert.equal(width, 1080);
+    assert.equal(height, 1920);
+    await assertPlayable(result.videoPath, width, height, nar.durationS);
+    const l = lufs(result.videoPath);
+    assert.ok(Math.abs(l - -14) <= 1, `integrated loudness ${l} LUFS`);
+    // Cover crop: no black bars at the edges of any piece.
+    for (const t of [0.5, 2.8]) {
+      const frame = grabFrame(result.videoPath, t, width, height);
+      const black = (r: number, g: number, b: number) => r < 8 && g < 8 && b < 8;
+      assert.ok(countPixels(frame, width, { y0: 0, y1: 6 }, black) < width, `top rows not black at ${t}s`);
+      assert.ok(countPixels(frame, width, { y0: height - 6, y1: height }, black) < width, `bottom rows not black at ${t}s`);
+    }
+  });
+
+  it('music alone is audible in the mix when the voice pauses', async () => {
+    const silence = join(root, 'silence.wav');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=24000:cl=mono', '-t', '3', silence]);
+    const music = await makeTone(join(root, 'music2.wav'), 3, 330);
+    // Near-silent voice: loudnorm lifts the mix, and the music carries it.
+    const { result } = await render({ narration: narration(words('one two'), silence, 3), music: { path: music, volume: 0.3 } });
+    const l = lufs(result.videoPath);
+    assert.ok(l > -20, `music present: ${l} LUFS`);
+  });
+
+  it('generated (lavfi) backgrounds render like files', async () => {
+    const gen: SourceClip = { kind: 'generated', lavfi: 'testsrc2=size=320x240:rate=25', durationS: 3600, credit: null };
+    const { result, width, height, nar } = await render({ clips: [gen], captions: false });
+    await assertPlayable(result.videoPath, width, height, nar.durationS);
+  });
+
+  it('a source shorter than its probe claimed still yields the full duration (last frame held)', async () => {
+    const short = await makeVideo(join(root, 'short.mp4'), { width: 320, height: 240, durationS: 1 });
+    const lying: SourceClip = { kind: 'file', path: short, durationS: 10, width: 320, height: 240, credit: null };
+    const { result, width, height, nar } = await render({ clips: [lying] });
+    await assertPlayable(result.videoPath, width, height, nar.durationS);
+  });
+});
+
+describe('renderVideo: failures', () => {
+  it('cancellation kills ffmpeg and leaves no process behind', async () => {
+    const dir = await taskDir();
+    const long = await makeSpeechLikeWav(join(dir, 'long.wav'), 120);
+    const gen: SourceClip = { kind: 'generated', lavfi: 'mandelbrot=size=640x360:rate=25', durationS: 3600, credit: null };
+    const nar = narration(words('a long narration that takes a while to render'), long, 120);
+    const segments = planTimeline({ words: nar.words, sentenceEnds: nar.sentenceEnds, durationS: nar.durationS, clips: [gen] });
+    const ac = new AbortController();
+    let progressed = false;
+    const p = renderVideo(tools, {
+      dir,
+      narration: nar,
+      clips: [gen],
+      segments,
+      width: 1080,
+      height: 1920,
+      captions: caps(),
+      signal: ac.signal,
+      onProgress: () => {
+        progressed = true;
+      },
+    });
+    const alive = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((l) => l.startsWith('ffmpeg') && l.includes(long));
+    const t0 = Date.now();
+    while (!progressed && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(alive(), 'ffmpeg running before the abort');
+    ac.abort();
+    await assert.rejects(p, CancelledError);
+    assert.equal(alive(), false, 'ffmpeg gone after the abort');
+  });
+
+  it('an unreadable clip fails with render_failed and ffmpeg’s own words', async () => {
+    const dir = await taskDir();
+    const bad = join(dir, 'bad.mp4');
+    execFileSync('sh', ['-c', 'printf "not a video" > "$1"', 'sh', bad]);
+    const clip: SourceClip = { kind: 'file', path: bad, durationS: 5, width: 320, height: 240, credit: null };
+    const nar = narration(words('one two'));
+    await assert.rejects(
+      renderVideo(tools, {
+        dir,
+        narration: nar,
+        clips: [clip],
+        segments: [{ clip: 0, sourceStart: 0, duration: nar.durationS, start: 0 }],
+        width: 720,
+        height: 1280,
+        captions: false,
+        signal: new AbortController().signal,
+      }),
+      (err: unknown) => err instanceof TaskError && err.code === 'render_failed' && /bad\.mp4/.test(err.message),
+    );
+  });
+
+  it('validation names what differs (duration, frame size)', async () => {
+    const { result } = await render({ captions: false });
+    await assert.rejects(validateRender(tools, result.videoPath, 5, { width: 720, height: 1280 }, new AbortController().signal), (err: unknown) => {
+      assert.ok(err instanceof TaskError);
+      assert.equal(err.code, 'render_invalid');
+      assert.match(err.message, /duration is 3\.2\d* s, the narration is 5\.000 s/);
+      return true;
+    });
+    await assert.rejects(
+      validateRender(tools, result.videoPath, 3.2, { width: 1080, height: 1920 }, new AbortController().signal),
+      /frame is 720x1280, expected 1080x1920/,
+    );
+    const info = await validateRender(tools, result.videoPath, 3.2, { width: 720, height: 1280 }, new AbortController().signal);
+    assert.equal(info.hasAudio, true);
+  });
+});
