@@ -12,6 +12,7 @@ import {
   type Settings,
   type Transaction,
 } from '@google-cloud/firestore';
+import { OAuth2Client } from 'google-auth-library';
 import * as T from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
 import type { CreateOutcome, TaskStore } from './ports.ts';
@@ -258,6 +259,12 @@ function firestoreSettings(opts: FirestoreTaskStoreOptions): Settings {
   if (opts.emulatorHost && !process.env.FIRESTORE_EMULATOR_HOST) {
     s.host = opts.emulatorHost;
     s.ssl = false;
+  }
+  if (opts.emulatorHost || process.env.FIRESTORE_EMULATOR_HOST) {
+    // The emulator needs no credentials, but the client still asks its auth for a universe domain,
+    // which without credentials probes the GCE metadata server (a DNS lookup and a warning). A
+    // credential-less client answers that locally.
+    s.authClient = new OAuth2Client();
   }
   return s;
 }

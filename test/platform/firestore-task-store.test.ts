@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Firestore, Timestamp } from '@google-cloud/firestore';
+import { OAuth2Client } from 'google-auth-library';
 import * as T from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 import { FirestoreTaskStore, idempotencyDocId } from '../../functions/platform/firestore-task-store.ts';
@@ -11,6 +12,10 @@ import { skipUnlessFirestoreEmulator, startFirestoreEmulator, type FirestoreEmul
 import { taskStoreContract } from './task-store.contract.ts';
 
 const skip = skipUnlessFirestoreEmulator();
+
+/** A plain client on the emulator, to look at the documents as a direct reader would. */
+const rawClient = () =>
+  new Firestore({ projectId: emu.projectId, host: emu.host, ssl: false, authClient: new OAuth2Client() });
 let emu: FirestoreEmulator;
 
 before(async () => {
@@ -35,7 +40,7 @@ describe('FirestoreTaskStore document layout', { skip }, () => {
     await emu.reset();
     const collection = `layout_${randomUUID().slice(0, 8)}`;
     const store = new FirestoreTaskStore({ collection, projectId: emu.projectId, emulatorHost: emu.host });
-    const db = new Firestore({ projectId: emu.projectId, host: emu.host, ssl: false });
+    const db = rawClient();
     try {
       const request = VideoRequestSchema.parse({ script_text: 'Hello there.', metadata: { a: [[1]] } });
       const t = T.newTask({
@@ -76,7 +81,7 @@ describe('FirestoreTaskStore document layout', { skip }, () => {
   it('a key whose task was deleted (TTL) is free again', async () => {
     await emu.reset();
     const store = new FirestoreTaskStore({ collection: 'ttl', projectId: emu.projectId, emulatorHost: emu.host });
-    const db = new Firestore({ projectId: emu.projectId, host: emu.host, ssl: false });
+    const db = rawClient();
     try {
       const mk = () =>
         T.newTask({
