@@ -1,10 +1,13 @@
 // Start reelsmith as a child process, exactly as `npm start` does, on a free port with its own
 // DATA_DIR; stop it with a signal or kill it hard (restart tests).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { startFirestoreEmulator } from './firestore-emulator.ts';
+import { startGcsEmulator } from './gcs-emulator.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -21,7 +24,7 @@ export interface Service {
 
 export async function startService(
   env: Record<string, string> = {},
-  opts: { dataDir?: string; entry?: string[]; timeoutMs?: number } = {},
+  opts: { dataDir?: string; entry?: string[]; timeoutMs?: number; echo?: string } = {},
 ): Promise<Service> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'reelsmith-test-'));
   const args = opts.entry ?? ['functions/local.ts'];
@@ -44,6 +47,7 @@ export async function startService(
     for (const stream of [proc.stdout!, proc.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         logs.push(line);
+        if (opts.echo) process.stdout.write(`${opts.echo} ${line}\n`);
         const m = /listening on :(\d+)/.exec(line);
         if (m) {
           clearTimeout(timer);
@@ -72,6 +76,60 @@ export async function startService(
     async kill() {
       proc.kill('SIGKILL');
       await exited;
+    },
+  };
+}
+
+/**
+ * The cloud path on one machine: Firestore and GCS emulators, the worker and the api as separate
+ * processes (the api's local dispatcher delivers to the worker over HTTP, as Cloud Tasks would).
+ * The returned Service is the api; stopping it stops everything.
+ */
+export async function startCloudPath(
+  env: Record<string, string> = {},
+  opts: { apiPort?: string; echo?: boolean } = {},
+): Promise<Service> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'reelsmith-cloud-'));
+  const [firestore, gcs] = await Promise.all([startFirestoreEmulator(), startGcsEmulator()]);
+  // Signing V4 URLs needs a service-account key outside Cloud Run; any RSA key will do here.
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyFile = join(dataDir, 'service-account.json');
+  writeFileSync(
+    keyFile,
+    JSON.stringify({
+      type: 'service_account',
+      project_id: firestore.projectId,
+      client_email: `reelsmith@${firestore.projectId}.iam.gserviceaccount.com`,
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    }),
+  );
+  const cloud = {
+    TASK_STORE: 'firestore',
+    BLOB_STORE: 'gcs',
+    GOOGLE_CLOUD_PROJECT: firestore.projectId,
+    FIRESTORE_EMULATOR_HOST: firestore.host,
+    STORAGE_EMULATOR_HOST: gcs.endpoint,
+    GCS_BUCKET: `reelsmith-e2e-${randomBytes(4).toString('hex')}`,
+    GOOGLE_APPLICATION_CREDENTIALS: keyFile,
+    ...env,
+  };
+  const worker = await startService({ ...cloud, FUNCTION_TARGET: 'worker' }, { dataDir, ...(opts.echo ? { echo: '[worker]' } : {}) });
+  const api = await startService(
+    { ...cloud, FUNCTION_TARGET: 'api', WORKER_URL: worker.url, ...(opts.apiPort ? { PORT: opts.apiPort } : {}) },
+    { dataDir, ...(opts.echo ? { echo: '[api]' } : {}) },
+  );
+  return {
+    ...api,
+    logs: api.logs,
+    async stop() {
+      const code = await api.stop();
+      await worker.stop();
+      await Promise.all([firestore.stop(), gcs.stop()]);
+      return code;
+    },
+    async kill() {
+      await Promise.all([api.kill(), worker.kill()]);
+      await Promise.all([firestore.stop(), gcs.stop()]);
     },
   };
 }
