@@ -121,6 +121,8 @@ export class LocalDispatcher implements Dispatcher {
         this.#ready.push(entry);
         this.#pump();
       }, Math.max(backoff, retryAfterMs ?? 0));
+      // A waiting retry never keeps the process alive by itself; the server does that.
+      t.unref();
       this.#timers.add(t);
     }
     this.#pump();
