@@ -7,6 +7,7 @@ import {
   pieceFilter,
   audioFilters,
   assFilter,
+  coverCrop,
   segmentFrames,
   thumbnailArgs,
   fmt,
@@ -71,11 +72,15 @@ describe('inputArgs', () => {
 describe('pieceFilter', () => {
   const f = pieceFilter(3, 66, 1080, 1920, 'p3');
   it('normalises timestamps and frame rate before scaling (VFR in, CFR out)', () => {
-    assert.match(f, /^\[3:v:0\]setpts=PTS-STARTPTS,fps=30,scale=/);
+    assert.match(f, /^\[3:v:0\]setpts=PTS-STARTPTS,fps=30,crop=/);
   });
-  it('cover-scales and centre-crops to the exact frame: no black bars', () => {
-    assert.match(f, /scale=w=1080:h=1920:force_original_aspect_ratio=increase,crop=w=1080:h=1920,setsar=1/);
+  it('centre-crops to the frame shape, then scales to the exact frame: no black bars', () => {
+    assert.ok(f.includes(`fps=30,${coverCrop(1080, 1920)},scale=w=1080:h=1920,setsar=1`), f);
     assert.doesNotMatch(f, /(^|,)pad=/);
+  });
+  it('coverCrop: even width/height of the largest centred window with the frame aspect', () => {
+    // Quoted, so the commas inside the expressions do not split the filter chain.
+    assert.equal(coverCrop(1080, 1920), "crop=w='2*trunc(min(iw,ih*1080/1920)/2)':h='2*trunc(min(ih,iw*1920/1080)/2)'");
   });
   it('emits exactly the planned frame count, cloning the last frame only if the source runs short', () => {
     assert.match(f, /tpad=stop_mode=clone:stop=66,trim=end_frame=66,setpts=PTS-STARTPTS\[p3\]$/);
