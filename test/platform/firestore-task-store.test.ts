@@ -1,5 +1,5 @@
 // The TaskStore contract against the gcloud Firestore emulator, plus what only Firestore has:
-// the document layout that infra/FIRESTORE.md promises (Timestamps, the idempotency document).
+// the document layout that README.md "Firestore document schema" promises (Timestamps, the idempotency document).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
