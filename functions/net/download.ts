@@ -7,7 +7,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { TaskError } from '../errors.ts';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type RetryPolicy } from '../providers/retry.ts';
+import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from '../providers/retry.ts';
 import { assertPublicUrl } from './url-guard.ts';
 
 export interface DownloadOptions {
@@ -46,29 +46,15 @@ export async function downloadToFile(url: string, destPath: string, opts: Downlo
     const result = await withRetries(() => attempt(url, partPath, opts), {
       policy,
       signal: opts.signal,
-      classify: (err) =>
-        err instanceof DownloadAttemptError
-          ? { retry: err.taskError.retryable, retryAfterMs: err.retryAfterMs }
-          : { retry: false },
+      classify: classifyFailedAttempt,
     });
     await rename(partPath, destPath);
     return result;
   } catch (err) {
     await rm(partPath, { force: true });
     if (opts.signal.aborted) throw opts.signal.reason;
-    if (err instanceof DownloadAttemptError) throw err.taskError;
+    if (err instanceof FailedAttempt) throw err.taskError;
     throw err;
-  }
-}
-
-/** One failed attempt: the TaskError the caller will see, plus what the retry loop needs. */
-class DownloadAttemptError extends Error {
-  readonly taskError: TaskError;
-  readonly retryAfterMs: number | undefined;
-  constructor(taskError: TaskError, retryAfterMs?: number) {
-    super(taskError.message, { cause: taskError });
-    this.taskError = taskError;
-    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -83,7 +69,7 @@ async function attempt(url: string, partPath: string, opts: DownloadOptions): Pr
       await res.body?.cancel().catch(() => {});
       throw tooLarge(field, opts.maxBytes);
     }
-    if (!res.body) throw new DownloadAttemptError(new TaskError('download_failed', `${field}: the server sent no body`));
+    if (!res.body) throw new FailedAttempt(new TaskError('download_failed', `${field}: the server sent no body`));
     let sizeBytes = 0;
     const cap = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -96,18 +82,18 @@ async function attempt(url: string, partPath: string, opts: DownloadOptions): Pr
     return { sizeBytes, contentType: res.headers.get('content-type') };
   } catch (err) {
     await rm(partPath, { force: true });
-    if (err instanceof DownloadAttemptError) throw err;
+    if (err instanceof FailedAttempt) throw err;
     if (opts.signal.aborted) throw opts.signal.reason;
-    if (err instanceof TaskError) throw new DownloadAttemptError(err);
+    if (err instanceof TaskError) throw new FailedAttempt(err);
     if (timeout.aborted) {
-      throw new DownloadAttemptError(
+      throw new FailedAttempt(
         new TaskError('download_timeout', `${field}: the download took longer than ${Math.round(opts.timeoutMs / 1000)} s; use a faster host or a smaller file`, {
           retryable: true,
           cause: err,
         }),
       );
     }
-    throw new DownloadAttemptError(
+    throw new FailedAttempt(
       new TaskError('download_failed', `${field}: the download failed (${describe(err)}); check that the URL is reachable`, {
         retryable: true,
         cause: err,
@@ -126,7 +112,7 @@ async function fetchFollowingRedirects(url: string, opts: DownloadOptions, signa
     if (res.status >= 300 && res.status < 400 && res.status !== 304) {
       await res.body?.cancel().catch(() => {});
       const location = res.headers.get('location');
-      if (!location) throw new DownloadAttemptError(new TaskError('download_failed', `${field}: redirect ${res.status} without a Location header`));
+      if (!location) throw new FailedAttempt(new TaskError('download_failed', `${field}: redirect ${res.status} without a Location header`));
       current = new URL(location, current).href;
       continue;
     }
@@ -140,18 +126,18 @@ async function fetchFollowingRedirects(url: string, opts: DownloadOptions, signa
         : res.status === 404 || res.status === 410
           ? 'the file is gone; check the URL'
           : 'check the URL';
-    throw new DownloadAttemptError(
+    throw new FailedAttempt(
       new TaskError(transient ? 'download_unavailable' : 'download_rejected', `${field}: the server answered ${res.status}; ${fix}`, {
         retryable: transient,
       }),
       transient ? parseRetryAfter(res.headers.get('retry-after')) : undefined,
     );
   }
-  throw new DownloadAttemptError(new TaskError('download_failed', `${field}: more than ${MAX_REDIRECTS} redirects; link the file directly`));
+  throw new FailedAttempt(new TaskError('download_failed', `${field}: more than ${MAX_REDIRECTS} redirects; link the file directly`));
 }
 
-function tooLarge(field: string, maxBytes: number): DownloadAttemptError {
-  return new DownloadAttemptError(
+function tooLarge(field: string, maxBytes: number): FailedAttempt {
+  return new FailedAttempt(
     new TaskError('download_too_large', `${field}: the file is larger than ${formatBytes(maxBytes)}; send a smaller file`),
   );
 }

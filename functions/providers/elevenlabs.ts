@@ -10,7 +10,7 @@ import type { MediaTools } from '../media/tools.ts';
 import { locateWords, sentenceEndIndices, wordTimingsFromAlignment, type CharacterAlignment, type WordSpan } from './alignment.ts';
 import { joinMp3 } from './elevenlabs-mp3.ts';
 import type { Narration, SpeechProvider, SpeechRequest, WordTiming } from './ports.ts';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type RetryPolicy } from './retry.ts';
+import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from './retry.ts';
 import { normaliseScript, splitWords } from './text.ts';
 
 export const ELEVENLABS_DEFAULT_BASE_URL = 'https://api.elevenlabs.io';
@@ -68,17 +68,6 @@ interface SpokenPart {
   audio: Buffer;
   alignment: CharacterAlignment | null;
   requestId: string | null;
-}
-
-/** One failed HTTP attempt: the TaskError callers see, plus the server's Retry-After. */
-class AttemptFailure extends Error {
-  readonly taskError: TaskError;
-  readonly retryAfterMs: number | undefined;
-  constructor(taskError: TaskError, retryAfterMs?: number) {
-    super(taskError.message, { cause: taskError });
-    this.taskError = taskError;
-    this.retryAfterMs = retryAfterMs;
-  }
 }
 
 export class ElevenLabsSpeech implements SpeechProvider {
@@ -233,14 +222,13 @@ export class ElevenLabsSpeech implements SpeechProvider {
         policy: this.policy,
         signal,
         random: this.random,
-        classify: (err) =>
-          err instanceof AttemptFailure ? { retry: err.taskError.retryable, retryAfterMs: err.retryAfterMs } : { retry: false },
+        classify: classifyFailedAttempt,
         onRetry: ({ attempt, delayMs, error }) =>
           this.log?.warn({ provider: this.name, attempt: attempt + 1, delayMs, err: (error as Error).message }, 'ElevenLabs request failed; retrying'),
       });
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      if (err instanceof AttemptFailure) throw err.taskError;
+      if (err instanceof FailedAttempt) throw err.taskError;
       throw err;
     }
   }
@@ -261,11 +249,11 @@ export class ElevenLabsSpeech implements SpeechProvider {
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       if (timeout.aborted) {
-        throw new AttemptFailure(
+        throw new FailedAttempt(
           new TaskError('tts_timeout', `ElevenLabs did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { retryable: true, cause: err }),
         );
       }
-      throw new AttemptFailure(new TaskError('tts_unavailable', `cannot reach ElevenLabs (${describe(err)})`, { retryable: true, cause: err }));
+      throw new FailedAttempt(new TaskError('tts_unavailable', `cannot reach ElevenLabs (${describe(err)})`, { retryable: true, cause: err }));
     }
     const requestId = res.headers.get('request-id');
     if (!res.ok) throw failureFromResponse(res.status, text, res.headers, voiceId, modelId);
@@ -274,11 +262,11 @@ export class ElevenLabsSpeech implements SpeechProvider {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new AttemptFailure(new TaskError('tts_bad_response', 'ElevenLabs answered 200 with a body that is not JSON', { retryable: true }));
+      throw new FailedAttempt(new TaskError('tts_bad_response', 'ElevenLabs answered 200 with a body that is not JSON', { retryable: true }));
     }
     const r = parsed as { audio_base64?: unknown; alignment?: unknown; normalized_alignment?: unknown };
     if (typeof r.audio_base64 !== 'string' || r.audio_base64.length === 0) {
-      throw new AttemptFailure(new TaskError('tts_bad_response', 'ElevenLabs answered without audio_base64', { retryable: true }));
+      throw new FailedAttempt(new TaskError('tts_bad_response', 'ElevenLabs answered without audio_base64', { retryable: true }));
     }
     const audio = Buffer.from(r.audio_base64, 'base64');
     const alignment = asAlignment(r.alignment) ?? asAlignment(r.normalized_alignment);
@@ -379,11 +367,11 @@ const QUOTA_CODES = new Set(['quota_exceeded', 'insufficient_credits', 'payment_
 const VOICE_CODES = new Set(['voice_not_found', 'invalid_voice_id', 'voice_does_not_exist']);
 
 /** One place decides what each ElevenLabs failure means for the task. */
-export function failureFromResponse(status: number, text: string, headers: Headers, voiceId: string, modelId: string): AttemptFailure {
+export function failureFromResponse(status: number, text: string, headers: Headers, voiceId: string, modelId: string): FailedAttempt {
   const { code, message, requestId } = parseErrorBody(text);
   const rid = requestId ?? headers.get('request-id');
   const said = `ElevenLabs answered ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}${rid ? ` (request ${rid})` : ''}`;
-  const permanent = (c: string, m: string) => new AttemptFailure(new TaskError(c, `${m} (${said})`, { retryable: false }));
+  const permanent = (c: string, m: string) => new FailedAttempt(new TaskError(c, `${m} (${said})`, { retryable: false }));
 
   if ((code && QUOTA_CODES.has(code)) || status === 402) {
     return permanent('tts_quota_exceeded', 'the ElevenLabs account is out of credits; top it up or raise its quota');
@@ -401,19 +389,19 @@ export function failureFromResponse(status: number, text: string, headers: Heade
     return permanent('tts_text_too_long', `the text is longer than model "${modelId}" accepts in one request`);
   }
   if (status === 429) {
-    return new AttemptFailure(
+    return new FailedAttempt(
       new TaskError('tts_rate_limited', `ElevenLabs is rate-limiting this account; try again later (${said})`, { retryable: true }),
       parseRetryAfter(headers.get('retry-after')),
     );
   }
   if (status >= 500) {
-    return new AttemptFailure(
+    return new FailedAttempt(
       new TaskError('tts_unavailable', `ElevenLabs is failing; try again later (${said})`, { retryable: true }),
       parseRetryAfter(headers.get('retry-after')),
     );
   }
   if (status === 408) {
-    return new AttemptFailure(new TaskError('tts_timeout', `ElevenLabs timed out (${said})`, { retryable: true }));
+    return new FailedAttempt(new TaskError('tts_timeout', `ElevenLabs timed out (${said})`, { retryable: true }));
   }
   return permanent('tts_invalid_request', 'ElevenLabs refused the request');
 }

@@ -1,6 +1,7 @@
 // Bounded retries for provider HTTP calls: exponential backoff with full jitter, and the server's
 // Retry-After honoured when it sends one. Hand-written rather than p-retry because the delay has
 // to come from the failed response (Retry-After), which p-retry's fixed schedule cannot express.
+import type { TaskError } from '../errors.ts';
 
 export interface RetryPolicy {
   /** Retries after the first attempt; 0 means one attempt only. */
@@ -23,6 +24,22 @@ export interface RetryVerdict {
   retry: boolean;
   /** From a Retry-After header, when the server sent one. */
   retryAfterMs?: number | undefined;
+}
+
+/** One failed attempt: the TaskError callers will see, plus the server's Retry-After. */
+export class FailedAttempt extends Error {
+  readonly taskError: TaskError;
+  readonly retryAfterMs: number | undefined;
+  constructor(taskError: TaskError, retryAfterMs?: number) {
+    super(taskError.message, { cause: taskError });
+    this.taskError = taskError;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The usual classification: a FailedAttempt retries when its TaskError is retryable; anything else does not. */
+export function classifyFailedAttempt(err: unknown): RetryVerdict {
+  return err instanceof FailedAttempt ? { retry: err.taskError.retryable, retryAfterMs: err.retryAfterMs } : { retry: false };
 }
 
 export interface RetryOptions {
