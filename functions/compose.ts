@@ -20,6 +20,7 @@ import { LocalBlobStore } from './platform/local-blob-store.ts';
 import { LocalDispatcher } from './platform/local-dispatcher.ts';
 import { LocalTaskStore } from './platform/local-task-store.ts';
 import type { BlobStore, Dispatcher, TaskStore } from './platform/ports.ts';
+import { withSignedUrlCache } from './platform/signed-url-cache.ts';
 import { ElevenLabsSpeech } from './providers/elevenlabs.ts';
 import { checkEspeak, EspeakSpeech } from './providers/espeak-speech.ts';
 import { PexelsFootage } from './providers/pexels.ts';
@@ -64,7 +65,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
 
   const store = await createTaskStore(cfg, dataDir);
   const localFiles = cfg.BLOB_STORE === 'local' ? new LocalBlobStore({ dir: join(dataDir, 'blobs'), publicUrl: () => publicUrl }) : null;
-  const blobs: BlobStore = localFiles ?? (await createGcsBlobStore(cfg));
+  const blobs: BlobStore = localFiles ?? withSignedUrlCache(await createGcsBlobStore(cfg));
   const dispatchToken = cfg.DISPATCHER === 'local' ? randomBytes(16).toString('hex') : null;
   const dispatcher: Dispatcher =
     cfg.DISPATCHER === 'local'
