@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import type { TaskView } from '../domain/task.ts';
 import type { Logger } from '../log.ts';
-import { assertPublicUrl } from '../net/url-guard.ts';
+import { assertPublicUrl, blockedConnection, guardedFetchOptions } from '../net/url-guard.ts';
 
 export interface CallbackOptions {
   secret: string;
@@ -41,14 +41,15 @@ export async function sendCallback(url: string, view: TaskView, opts: CallbackOp
         },
         body,
         signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-      });
+        ...guardedFetchOptions(opts.allowPrivate),
+      } as RequestInit);
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return true;
       log.warn({ status: res.status, attempt: i }, 'callback refused');
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) return false;
     } catch (err) {
       log.warn({ err: (err as Error).message, attempt: i }, 'callback failed');
-      if ((err as { retryable?: boolean }).retryable === false) return false;
+      if ((err as { retryable?: boolean }).retryable === false || blockedConnection(err)) return false;
     }
     if (i < attempts) await new Promise((r) => setTimeout(r, base * 2 ** (i - 1) * (0.75 + Math.random() * 0.5)));
   }

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { TaskError } from '../errors.ts';
 import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from '../providers/retry.ts';
-import { assertPublicUrl } from './url-guard.ts';
+import { assertPublicUrl, blockedConnection, guardedFetchOptions } from './url-guard.ts';
 
 export interface DownloadOptions {
   /** The request field the URL came from; every error names it so the caller knows what to fix. */
@@ -85,6 +85,8 @@ async function attempt(url: string, partPath: string, opts: DownloadOptions): Pr
     if (err instanceof FailedAttempt) throw err;
     if (opts.signal.aborted) throw opts.signal.reason;
     if (err instanceof TaskError) throw new FailedAttempt(err);
+    const blocked = blockedConnection(err);
+    if (blocked) throw new FailedAttempt(new TaskError('forbidden_url', `${field}: ${blocked.message}; use a public URL`, { cause: err }));
     if (timeout.aborted) {
       throw new FailedAttempt(
         new TaskError('download_timeout', `${field}: the download took longer than ${Math.round(opts.timeoutMs / 1000)} s; use a faster host or a smaller file`, {
@@ -108,7 +110,12 @@ async function fetchFollowingRedirects(url: string, opts: DownloadOptions, signa
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     await (opts.guard ?? assertPublicUrl)(current, field, opts.allowPrivate);
-    const res = await fetch(current, { redirect: 'manual', signal, headers: opts.headers ?? {} });
+    const res = await fetch(current, {
+      redirect: 'manual',
+      signal,
+      headers: opts.headers ?? {},
+      ...guardedFetchOptions(opts.allowPrivate),
+    } as RequestInit);
     if (res.status >= 300 && res.status < 400 && res.status !== 304) {
       await res.body?.cancel().catch(() => {});
       const location = res.headers.get('location');

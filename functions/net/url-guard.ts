@@ -1,7 +1,9 @@
 // Refuse URLs that would make the service call into its own network: loopback, private,
 // link-local (the metadata server lives there), CGNAT, multicast and unspecified addresses.
+import { lookup as lookupCallback, type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { Agent } from 'undici';
 import { TaskError } from '../errors.ts';
 
 const blocked = new BlockList();
@@ -59,4 +61,47 @@ export async function assertPublicUrl(url: string, field: string, allowPrivate: 
     );
   }
   return u;
+}
+
+/** Error code of a connection the guarded dispatcher refused. */
+export const BLOCKED_ADDRESS = 'EBLOCKEDADDRESS';
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * The check again at connect time, on the very addresses the socket will use: a name that
+ * resolved to a public address when assertPublicUrl looked may resolve to a private one a moment
+ * later (DNS rebinding).
+ */
+function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  lookupCallback(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    if (err) return callback(err, []);
+    const bad = addresses.find((a) => isBlockedAddress(a.address));
+    if (bad) {
+      const e: NodeJS.ErrnoException = new Error(`${hostname} resolves to ${bad.address}, a loopback, private, link-local or metadata address`);
+      e.code = BLOCKED_ADDRESS;
+      return callback(e, []);
+    }
+    const first = addresses[0];
+    if (options.all) callback(null, addresses);
+    else if (first) callback(null, first.address, first.family);
+    else callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+  });
+}
+
+let guarded: Agent | undefined;
+
+/** fetch options that refuse, at connect time, addresses the service must not call. */
+export function guardedFetchOptions(allowPrivate: boolean): { dispatcher?: Agent } {
+  if (allowPrivate) return {};
+  guarded ??= new Agent({ connect: { lookup: guardedLookup } });
+  return { dispatcher: guarded };
+}
+
+/** The refusal, when a fetch failed because the guarded dispatcher refused the address; else null. */
+export function blockedConnection(err: unknown): Error | null {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if ((e as NodeJS.ErrnoException).code === BLOCKED_ADDRESS) return e;
+  }
+  return null;
 }

@@ -193,6 +193,21 @@ describe('downloadToFile', () => {
     await noLeftovers('meta');
   });
 
+  test('a name that passed the check but connects to a private address is refused at connect time', async () => {
+    // DNS rebinding: the first look-up said "public" (the stand-in guard), the connection's own
+    // look-up says 127.0.0.1. The guarded dispatcher refuses it, and nothing is sent.
+    const before = hits.get('/ok') ?? 0;
+    const rebound = `${base.replace('127.0.0.1', 'localhost')}/ok`;
+    const err = await rejectsWith(
+      downloadToFile(rebound, join(dir, 'rebind'), opts({ allowPrivate: false, guard: async (url) => new URL(url) })),
+      'forbidden_url',
+      false,
+    );
+    assert.match(err.message, /clip_urls\[0\]: .*localhost resolves to/);
+    assert.equal(hits.get('/ok') ?? 0, before, 'the request must not be sent');
+    await noLeftovers('rebind');
+  });
+
   test('stops after too many redirects', async () => {
     await rejectsWith(downloadToFile(`${base}/loop`, join(dir, 'loop'), opts()), 'download_failed', false);
   });
