@@ -89,8 +89,16 @@ export function createApp(deps: AppDeps): Handler {
       throw new AppError('forbidden', 403, 'only the dispatcher may run tasks');
     }
     req.resume();
-    const retryCount = req.headers['x-cloudtasks-taskretrycount'];
-    const outcome = await runDelivery(deps.worker, taskId, { retryCount: typeof retryCount === 'string' ? retryCount : undefined });
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return typeof v === 'string' ? v : undefined;
+    };
+    const outcome = await runDelivery(deps.worker, taskId, {
+      queue: header('x-cloudtasks-queuename'),
+      taskName: header('x-cloudtasks-taskname'),
+      retryCount: header('x-cloudtasks-taskretrycount'),
+      executionCount: header('x-cloudtasks-taskexecutioncount'),
+    });
     sendJson(res, outcome.status, outcome.body, outcome.retryAfterS ? { 'retry-after': String(outcome.retryAfterS) } : {});
   }
 

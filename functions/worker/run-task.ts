@@ -37,9 +37,25 @@ export interface DeliveryOutcome {
 
 export const SCRATCH_PREFIX = 'reelsmith-task-';
 
-export async function runDelivery(deps: WorkerDeps, taskId: string, meta: { retryCount?: string | undefined }): Promise<DeliveryOutcome> {
+/** What Cloud Tasks (or the local dispatcher) says about the delivery, in its X-CloudTasks-* headers. */
+export interface DeliveryMeta {
+  queue?: string | undefined;
+  taskName?: string | undefined;
+  /** Earlier deliveries of this task, failed or unanswered. */
+  retryCount?: string | undefined;
+  /** Earlier deliveries that got an answer (non-2xx). */
+  executionCount?: string | undefined;
+}
+
+export async function runDelivery(deps: WorkerDeps, taskId: string, meta: DeliveryMeta = {}): Promise<DeliveryOutcome> {
   const owner = `${deps.instanceId}:${randomBytes(4).toString('hex')}`;
-  const log = deps.log.child({ task_id: taskId, delivery: meta.retryCount ?? '0' });
+  const log = deps.log.child({
+    task_id: taskId,
+    delivery: { queue: meta.queue, retries: Number(meta.retryCount ?? 0), executions: Number(meta.executionCount ?? 0) },
+  });
+  if (meta.taskName && meta.taskName.split('/').pop() !== taskId) {
+    log.warn({ task_name: meta.taskName }, 'the Cloud Tasks task name does not match the task id in the path');
+  }
   const claim = await deps.store.claim(taskId, owner, deps.leaseMs);
   if (claim.kind === 'done') return { status: 200, body: { task_id: taskId, outcome: claim.task ? claim.task.status : 'missing' } };
   if (claim.kind === 'busy') {
