@@ -1,0 +1,189 @@
+// The two yardsticks reelsmith is measured against, on the same narration and the same clips:
+// - the floor: the renderer's own single ffmpeg command (functions/media/render-args.ts) run on
+//   files already on disk, with nothing around it;
+// - the recipe we replace: every piece re-encoded to 720x1280 on its own (libx264 ultrafast,
+//   CRF 28) from the 1080p renditions, joined by the concat demuxer with stream copy, then the
+//   narration muxed in (video copied, AAC 128k). It had no captions.
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { frameSize, VideoRequestSchema, type CaptionOptions, type Resolution } from '../functions/domain/video-request.ts';
+import { buildCaptions } from '../functions/media/captions/index.ts';
+import { probeMedia, type MediaInfo } from '../functions/media/probe.ts';
+import { coverCrop, fmt, renderArgs, segmentFrames, OUTPUT_FPS } from '../functions/media/render-args.ts';
+import { runFfmpeg } from '../functions/media/run.ts';
+import type { MediaTools } from '../functions/media/tools.ts';
+import { queryFor } from '../functions/pipeline/query.ts';
+import { sceneSpans } from '../functions/pipeline/scene-spans.ts';
+import { planTimeline, type Segment } from '../functions/pipeline/timeline.ts';
+import { ElevenLabsSpeech } from '../functions/providers/elevenlabs.ts';
+import { PexelsFootage } from '../functions/providers/pexels.ts';
+import type { Narration, SourceClip } from '../functions/providers/ports.ts';
+import { splitSentences } from '../functions/providers/text.ts';
+import { MAX_CLIPS, SCRIPT, SEARCH_QUERY, SEED } from './workload.ts';
+
+/** The request every reelsmith task in the benchmark sends (resolution varies). */
+export function benchRequest(resolution: Resolution) {
+  return {
+    script_text: SCRIPT,
+    search_query: SEARCH_QUERY,
+    aspect_ratio: '9:16' as const,
+    resolution,
+    max_clips: MAX_CLIPS,
+    seed: SEED,
+  };
+}
+
+/** What a task works from once speech and footage are done: the floor's (and the recipe's) inputs. */
+export interface PreparedInputs {
+  dir: string;
+  resolution: Resolution;
+  width: number;
+  height: number;
+  narration: Narration;
+  clips: SourceClip[];
+  segments: Segment[];
+  captions: CaptionOptions;
+  assFile: string;
+}
+
+/**
+ * Fetches the narration and clips from the same fakes with the same parameters the pipeline
+ * uses (functions/pipeline/produce-video.ts), plans the same timeline and writes the captions.
+ * The benchmark checks afterwards that the service used the same clips.
+ */
+export async function prepareInputs(
+  tools: MediaTools,
+  fakes: { elevenlabs: { url: string; apiKey: string }; pexels: { url: string; apiKey: string } },
+  resolution: Resolution,
+  dir: string,
+): Promise<PreparedInputs> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const req = VideoRequestSchema.parse(benchRequest(resolution));
+  const { width, height } = frameSize(req.aspect_ratio, req.resolution);
+  const text = req.script_text as string;
+  const seed = req.seed as number;
+  const signal = new AbortController().signal;
+  const speech = new ElevenLabsSpeech({ apiKey: fakes.elevenlabs.apiKey, baseUrl: fakes.elevenlabs.url, tools });
+  const pexels = new PexelsFootage({ apiKey: fakes.pexels.apiKey, baseUrl: fakes.pexels.url, tools, allowPrivate: true });
+  const [narration, found] = await Promise.all([
+    speech.synthesize({ text, seed }, dir, signal),
+    pexels.find(
+      {
+        query: queryFor(req.search_query, text),
+        count: Math.max(1, Math.min(req.max_clips, splitSentences(text).length)),
+        minTotalS: Math.max(3, text.length / 15) * 1.2,
+        orientation: 'portrait',
+        width,
+        height,
+        seed,
+      },
+      dir,
+      signal,
+    ),
+  ]);
+  if (found.clips.length === 0) throw new Error(`the benchmark's Pexels gave no clips: ${found.warnings.join('; ')}`);
+  const spans = sceneSpans(narration, [text]);
+  const segments = planTimeline({
+    words: narration.words,
+    sentenceEnds: narration.sentenceEnds,
+    durationS: narration.durationS,
+    clips: found.clips.map((c) => ({ durationS: c.durationS })),
+    scenes: spans.map((s) => ({ startS: s.startS, endS: s.endS, clipIndices: found.clips.map((_, i) => i) })),
+    seed,
+  });
+  if (req.captions === false) throw new Error('the benchmark request must have captions on');
+  const captions = buildCaptions(narration.words, narration.sentenceEnds, narration.durationS, req.captions, { width, height });
+  if (!captions) throw new Error('no captions for the benchmark script');
+  const assFile = 'captions.ass';
+  await writeFile(join(dir, assFile), captions.ass, 'utf8');
+  return { dir, resolution, width, height, narration, clips: found.clips, segments, captions: req.captions, assFile };
+}
+
+const FLOOR_OUTPUT = 'floor.mp4';
+
+/** Call before measuring: a previous run's output would count as this run's scratch. */
+export async function resetFloor(inp: PreparedInputs): Promise<void> {
+  await rm(join(inp.dir, FLOOR_OUTPUT), { force: true });
+}
+
+/** The renderer's one ffmpeg command on files already on disk; the output is left for checking. */
+export async function runFloor(tools: MediaTools, inp: PreparedInputs, encode?: { preset?: string; crf?: number; threads?: number }): Promise<string> {
+  const args = renderArgs({
+    clips: inp.clips,
+    segments: inp.segments,
+    width: inp.width,
+    height: inp.height,
+    durationS: inp.narration.durationS,
+    voicePath: basename(inp.narration.audioPath),
+    assFile: inp.assFile,
+    outputFile: FLOOR_OUTPUT,
+    ...(encode ? { encode } : {}),
+  });
+  await runFfmpeg(tools, args, { cwd: inp.dir });
+  return join(inp.dir, FLOOR_OUTPUT);
+}
+
+export const RECIPE_FRAME = { width: 720, height: 1280 };
+
+/**
+ * The recipe's working dir holds its own copies of the 1080p renditions and the narration, as
+ * the old system downloaded them into its task dir; they count as its scratch bytes.
+ */
+export async function stageRecipe(inp1080: PreparedInputs, dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (const c of inp1080.clips) if (c.kind === 'file') await copyFile(c.path, join(dir, basename(c.path)));
+  await copyFile(inp1080.narration.audioPath, join(dir, 'narration.mp3'));
+}
+
+/** Removes what a previous recipe run made, keeping the staged inputs. */
+export async function resetRecipe(inp1080: PreparedInputs, dir: string): Promise<void> {
+  const keep = new Set([...inp1080.clips.map((c) => (c.kind === 'file' ? basename(c.path) : '')), 'narration.mp3']);
+  for (const name of await readdir(dir)) if (!keep.has(name)) await rm(join(dir, name), { force: true });
+}
+
+/** One piece at a time, then concat by copy, then the voice: the old system's three steps. */
+export async function runRecipe(tools: MediaTools, inp1080: PreparedInputs, dir: string): Promise<string> {
+  const { width, height } = RECIPE_FRAME;
+  const frames = segmentFrames(inp1080.segments);
+  const parts: string[] = [];
+  for (const [i, seg] of inp1080.segments.entries()) {
+    const clip = inp1080.clips[seg.clip];
+    if (!clip || clip.kind !== 'file') throw new Error(`segment ${i} has no file clip`);
+    const part = `part-${String(i).padStart(2, '0')}.mp4`;
+    await runFfmpeg(
+      tools,
+      [
+        ...(seg.sourceStart > 0 ? ['-ss', fmt(seg.sourceStart)] : []),
+        '-i', basename(clip.path),
+        '-vf', `fps=${OUTPUT_FPS},${coverCrop(width, height)},scale=${width}:${height},setsar=1,format=yuv420p`,
+        '-frames:v', String(frames[i]),
+        '-an',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '28',
+        part,
+      ],
+      { cwd: dir },
+    );
+    parts.push(part);
+  }
+  await writeFile(join(dir, 'parts.txt'), parts.map((p) => `file '${p}'\n`).join(''), 'utf8');
+  await runFfmpeg(tools, ['-f', 'concat', '-safe', '0', '-i', 'parts.txt', '-c', 'copy', 'joined.mp4'], { cwd: dir });
+  await runFfmpeg(
+    tools,
+    ['-i', 'joined.mp4', '-i', 'narration.mp3', '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '128k', '-shortest', 'recipe.mp4'],
+    { cwd: dir },
+  );
+  return join(dir, 'recipe.mp4');
+}
+
+/** An output must be what was asked for, or its timing means nothing. */
+export async function checkOutput(tools: MediaTools, path: string, expect: { width: number; height: number; durationS: number }): Promise<MediaInfo> {
+  const info = await probeMedia(tools, path);
+  const problems: string[] = [];
+  if (!info.hasVideo || !info.hasAudio) problems.push('missing a stream');
+  if (info.width !== expect.width || info.height !== expect.height) problems.push(`${info.width}x${info.height}`);
+  if (Math.abs(info.durationS - expect.durationS) > 0.25) problems.push(`${info.durationS.toFixed(2)} s, expected ${expect.durationS.toFixed(2)} s`);
+  if (problems.length) throw new Error(`${path}: ${problems.join(', ')}`);
+  return info;
+}

@@ -1,0 +1,236 @@
+// Resource use of a process tree, from /proc (Linux only): CPU seconds, peak RSS (whole tree and
+// ffmpeg alone) and peak bytes in a scratch dir, sampled every 50 ms while a run is measured.
+//
+// CPU: ffmpeg children come and go between samples, so their last few ticks would be missed by
+// sampling alone. The kernel adds a child's utime/stime to its parent's cutime/cstime when the
+// parent reaps it (node does, at once), so the root's counters are exact for children that have
+// ended; children still alive are added from their last sample, and per-pid maxima of every
+// sampled process are kept as a cross-check.
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { join } from 'node:path';
+
+const TICKS_PER_S = 100; // USER_HZ; the same on every Linux architecture node runs on.
+const PAGE_BYTES = 4096;
+const FFMPEG_NAMES = new Set(['ffmpeg', 'ffprobe']);
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  ppid: number;
+  /** utime + stime, ticks. */
+  selfTicks: number;
+  /** cutime + cstime: children that ended and were reaped, ticks. */
+  reapedTicks: number;
+  rssBytes: number;
+}
+
+/** Parses /proc/<pid>/stat; `comm` may hold spaces and parentheses, so fields are read after the last ')'. */
+export function parseStat(text: string): ProcStat {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) throw new Error(`not a /proc stat line: ${text.slice(0, 80)}`);
+  const pid = Number(text.slice(0, open).trim());
+  const f = text.slice(close + 2).trim().split(/\s+/);
+  // f[0] is field 3 (state): field n is f[n - 3].
+  const n = (field: number) => Number(f[field - 3]);
+  return {
+    pid,
+    comm: text.slice(open + 1, close),
+    ppid: n(4),
+    selfTicks: n(14) + n(15),
+    reapedTicks: n(16) + n(17),
+    rssBytes: n(24) * PAGE_BYTES,
+  };
+}
+
+function readStat(pid: number): ProcStat | null {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null; // it ended between listing and reading
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    // Node forks from its main thread (libuv's uv_spawn), and ffmpeg forks nothing, so the main
+    // thread's list holds every child we care about.
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Bytes of the regular files under `dir` (apparent size: what an in-memory /tmp holds). */
+export function dirBytes(dir: string): number {
+  let total = 0;
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += dirBytes(p);
+    else if (e.isFile()) {
+      try {
+        total += statSync(p).size;
+      } catch {
+        /* removed while we looked */
+      }
+    }
+  }
+  return total;
+}
+
+export interface SamplerOptions {
+  /** The tree's root: the service's node process, or this process for commands it runs itself. */
+  root: number;
+  /** Count the root's own CPU and RSS (false when the root is the benchmark process itself). */
+  includeRoot: boolean;
+  /** Only these direct children of the root (and their descendants) belong to the tree. */
+  childFilter?: (s: ProcStat) => boolean;
+  scratchDir: string;
+  intervalMs?: number;
+}
+
+export interface Usage {
+  wallS: number;
+  cpuS: number;
+  /** Sum of per-pid maxima of sampled CPU, plus the root's: a lower bound that cpuS should meet. */
+  cpuSampledS: number;
+  peakTreeRssBytes: number;
+  /** The root alone when it is counted (the service's node process), else 0. */
+  peakRootRssBytes: number;
+  /** ffmpeg and ffprobe processes only. */
+  peakFfmpegRssBytes: number;
+  peakScratchBytes: number;
+  /** Peak of (tree RSS + scratch) at one instant: the memory a Cloud Run instance must hold. */
+  peakTreePlusScratchBytes: number;
+  /** Peak of (ffmpeg RSS + scratch) at one instant. */
+  peakFfmpegPlusScratchBytes: number;
+  samples: number;
+}
+
+export class ProcSampler {
+  private readonly opts: Required<Omit<SamplerOptions, 'childFilter'>> & Pick<SamplerOptions, 'childFilter'>;
+  private timer: NodeJS.Timeout | null = null;
+  private t0 = 0;
+  private rootStart: ProcStat | null = null;
+  private aliveAtStart = new Map<number, number>();
+  private lastSeen = new Map<number, ProcStat>();
+  private maxTicks = new Map<number, number>();
+  private peaks = { root: 0, tree: 0, ffmpeg: 0, scratch: 0, treeScratch: 0, ffmpegScratch: 0 };
+  private samples = 0;
+
+  constructor(opts: SamplerOptions) {
+    this.opts = { intervalMs: 50, ...opts };
+  }
+
+  /** The tree as it is now: root (if counted) and descendants, filtered at the first level. */
+  private tree(): ProcStat[] {
+    const out: ProcStat[] = [];
+    const root = readStat(this.opts.root);
+    if (root && this.opts.includeRoot) out.push(root);
+    const queue = childrenOf(this.opts.root);
+    let first = true;
+    while (queue.length) {
+      const level = queue.splice(0);
+      for (const pid of level) {
+        const s = readStat(pid);
+        if (!s) continue;
+        if (first && this.opts.childFilter && !this.opts.childFilter(s)) continue;
+        out.push(s);
+        queue.push(...childrenOf(pid));
+      }
+      first = false;
+    }
+    return out;
+  }
+
+  start(): void {
+    this.t0 = performance.now();
+    this.rootStart = readStat(this.opts.root);
+    for (const s of this.tree()) if (s.pid !== this.opts.root) this.aliveAtStart.set(s.pid, s.selfTicks);
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.opts.intervalMs);
+  }
+
+  sample(): void {
+    const procs = this.tree();
+    let tree = 0;
+    let ffmpeg = 0;
+    for (const s of procs) {
+      tree += s.rssBytes;
+      if (s.pid === this.opts.root) this.peaks.root = Math.max(this.peaks.root, s.rssBytes);
+      if (FFMPEG_NAMES.has(s.comm)) ffmpeg += s.rssBytes;
+      this.lastSeen.set(s.pid, s);
+      this.maxTicks.set(s.pid, Math.max(this.maxTicks.get(s.pid) ?? 0, s.selfTicks));
+    }
+    const scratch = dirBytes(this.opts.scratchDir);
+    const p = this.peaks;
+    p.tree = Math.max(p.tree, tree);
+    p.ffmpeg = Math.max(p.ffmpeg, ffmpeg);
+    p.scratch = Math.max(p.scratch, scratch);
+    p.treeScratch = Math.max(p.treeScratch, tree + scratch);
+    p.ffmpegScratch = Math.max(p.ffmpegScratch, ffmpeg + scratch);
+    this.samples++;
+  }
+
+  stop(): Usage {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.sample();
+    const wallS = (performance.now() - this.t0) / 1000;
+    const root = this.opts.root;
+    const end = readStat(root);
+    const start = this.rootStart;
+    let ticks = 0;
+    if (start && end) {
+      ticks += end.reapedTicks - start.reapedTicks;
+      if (this.opts.includeRoot) ticks += end.selfTicks - start.selfTicks;
+    }
+    // Children still running at the end have not reached the root's counters yet.
+    const aliveNow = new Set(this.tree().map((s) => s.pid));
+    for (const pid of aliveNow) {
+      if (pid === root) continue;
+      const s = this.lastSeen.get(pid);
+      if (s) ticks += s.selfTicks - (this.aliveAtStart.get(pid) ?? 0);
+    }
+    // Children alive at the start and reaped since were counted in full by cutime: take back what came before.
+    for (const [pid, before] of this.aliveAtStart) if (!aliveNow.has(pid)) ticks -= before;
+    let sampledTicks = 0;
+    for (const [pid, max] of this.maxTicks) {
+      if (pid === root) continue;
+      sampledTicks += max - (this.aliveAtStart.get(pid) ?? 0);
+    }
+    if (this.opts.includeRoot && start && end) sampledTicks += end.selfTicks - start.selfTicks;
+    const p = this.peaks;
+    return {
+      wallS,
+      cpuS: ticks / TICKS_PER_S,
+      cpuSampledS: sampledTicks / TICKS_PER_S,
+      peakTreeRssBytes: p.tree,
+      peakRootRssBytes: p.root,
+      peakFfmpegRssBytes: p.ffmpeg,
+      peakScratchBytes: p.scratch,
+      peakTreePlusScratchBytes: p.treeScratch,
+      peakFfmpegPlusScratchBytes: p.ffmpegScratch,
+      samples: this.samples,
+    };
+  }
+}
+
+/** Runs `fn` under a sampler and returns its result with the usage. */
+export async function measure<T>(opts: SamplerOptions, fn: () => Promise<T>): Promise<{ result: T; usage: Usage }> {
+  const sampler = new ProcSampler(opts);
+  sampler.start();
+  try {
+    const result = await fn();
+    return { result, usage: sampler.stop() };
+  } catch (err) {
+    sampler.stop();
+    throw err;
+  }
+}
