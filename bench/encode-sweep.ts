@@ -103,12 +103,12 @@ async function main() {
           runs.push(usage);
         }
         const u = medianUsage(runs);
-        const row = [`${i}`, v.name, u.wallS.toFixed(2), u.cpuS.toFixed(1), (u.peakFfmpegRssBytes / MIB).toFixed(0), ((size * 8) / inp.narration.durationS / 1e6).toFixed(2)];
+        const row = [`${i}`, v.name, u.wallS.toFixed(2), u.cpuS.toFixed(1), (u.peakFfmpegRssBytes / MIB).toFixed(0), ((size * 8) / inp.narration.durationS / 1e6).toFixed(2), u.otherCpuS.toFixed(1)];
         rows.push(row);
         console.log(`${res} ${row.join('  ')}`);
       }
       console.log(`\n${res}, floor command, median of ${REPS}:`);
-      console.log(table(['#', 'variant', 'wall s', 'CPU s', 'ffmpeg RSS MiB', 'Mbit/s'], rows));
+      console.log(table(['#', 'variant', 'wall s', 'CPU s', 'ffmpeg RSS MiB', 'Mbit/s', 'other CPU s'], rows));
       console.log('');
     }
   } finally {

@@ -51,6 +51,13 @@ function readStat(pid: number): ProcStat | null {
   }
 }
 
+/** Busy CPU ticks of the whole machine (all cores) from /proc/stat: everything but idle and iowait. */
+export function machineBusyTicks(statText = readFileSync('/proc/stat', 'utf8')): number {
+  const f = (statText.split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  return (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+}
+
 function childrenOf(pid: number): number[] {
   try {
     // Node forks from its main thread (libuv's uv_spawn), and ffmpeg forks nothing, so the main
@@ -110,6 +117,12 @@ export interface Usage {
   peakTreePlusScratchBytes: number;
   /** Peak of (ffmpeg RSS + scratch) at one instant. */
   peakFfmpegPlusScratchBytes: number;
+  /**
+   * CPU seconds the machine spent on anything but the measured tree during the run (this
+   * benchmark's own sampling and fakes included). Large values mean something else was running
+   * and the run's wall time is not to be trusted.
+   */
+  otherCpuS: number;
   samples: number;
 }
 
@@ -117,6 +130,7 @@ export class ProcSampler {
   private readonly opts: Required<Omit<SamplerOptions, 'childFilter'>> & Pick<SamplerOptions, 'childFilter'>;
   private timer: NodeJS.Timeout | null = null;
   private t0 = 0;
+  private busy0 = 0;
   private rootStart: ProcStat | null = null;
   private aliveAtStart = new Map<number, number>();
   private lastSeen = new Map<number, ProcStat>();
@@ -151,6 +165,7 @@ export class ProcSampler {
 
   start(): void {
     this.t0 = performance.now();
+    this.busy0 = machineBusyTicks();
     this.rootStart = readStat(this.opts.root);
     for (const s of this.tree()) if (s.pid !== this.opts.root) this.aliveAtStart.set(s.pid, s.selfTicks);
     this.sample();
@@ -183,6 +198,7 @@ export class ProcSampler {
     this.timer = null;
     this.sample();
     const wallS = (performance.now() - this.t0) / 1000;
+    const busyTicks = machineBusyTicks() - this.busy0;
     const root = this.opts.root;
     const end = readStat(root);
     const start = this.rootStart;
@@ -217,6 +233,7 @@ export class ProcSampler {
       peakScratchBytes: p.scratch,
       peakTreePlusScratchBytes: p.treeScratch,
       peakFfmpegPlusScratchBytes: p.ffmpegScratch,
+      otherCpuS: Math.max(0, (busyTicks - ticks) / TICKS_PER_S),
       samples: this.samples,
     };
   }

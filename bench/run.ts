@@ -33,6 +33,9 @@ const BATCH_RES = argv['throughput-resolution'] === '720p' ? '720p' : '1080p';
 if (!(REPS >= 1) || !(BATCH >= 1)) throw new Error('--reps and --throughput-tasks must be whole numbers ≥ 1');
 
 const RUN_DIR = join(CACHE_DIR, 'run');
+/** Other load above this share of one core during a run is reported: the machine was not quiet. */
+const BUSY_LIMIT = 0.15;
+const disturbed: string[] = [];
 const started = Date.now();
 const say = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
 
@@ -176,6 +179,10 @@ async function main() {
       ] as [Kind, () => Promise<Usage>][]) {
         const u = await fn();
         runs[kind].push(u);
+        if (u.otherCpuS > BUSY_LIMIT * u.wallS) {
+          disturbed.push(`${kind} rep ${rep}`);
+          say(`WARNING: other processes used ${u.otherCpuS.toFixed(1)} CPU s during this run; its times are not comparable`);
+        }
         say(`rep ${rep}/${REPS} ${kind.padEnd(16)} wall ${u.wallS.toFixed(2)} s, CPU ${u.cpuS.toFixed(1)} s, tree ${(u.peakTreeRssBytes / MIB).toFixed(0)} MiB, ffmpeg ${(u.peakFfmpegRssBytes / MIB).toFixed(0)} MiB, scratch ${(u.peakScratchBytes / MIB).toFixed(0)} MiB`);
       }
     }
@@ -193,6 +200,7 @@ async function main() {
         );
         const t = { concurrency: c, tasks: BATCH, resolution: BATCH_RES, wallS: usage.wallS, tasksPerMin: (BATCH / usage.wallS) * 60, usage };
         throughput.push(t);
+        if (usage.otherCpuS > BUSY_LIMIT * usage.wallS) disturbed.push(`throughput c=${c}`);
         say(`throughput c=${c}: ${BATCH} × ${BATCH_RES} in ${usage.wallS.toFixed(1)} s = ${t.tasksPerMin.toFixed(2)} tasks/min; peak tree+scratch ${(usage.peakTreePlusScratchBytes / MIB).toFixed(0)} MiB`);
       }
     }
@@ -220,10 +228,15 @@ async function main() {
         );
       }
     }
+    if (disturbed.length) {
+      console.log(`\nWARNING: other processes were busy during ${disturbed.length} run(s) (${disturbed.join(', ')}); rerun on a quiet machine before recording.`);
+    } else {
+      console.log('\nThe machine was quiet during every measured run (other load below 15 % of one core).');
+    }
     const resultsDir = join(CACHE_DIR, 'results');
     await mkdir(resultsDir, { recursive: true });
     const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    await writeFile(file, JSON.stringify({ host, reps: REPS, durationS, runs, medians: med, targets: ts, throughput, walls: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.map((u) => u.wallS)])), medianWall: median(runs['reelsmith-1080p'].map((u) => u.wallS)) }, null, 2));
+    await writeFile(file, JSON.stringify({ host, reps: REPS, disturbed, durationS, runs, medians: med, targets: ts, throughput, walls: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.map((u) => u.wallS)])), medianWall: median(runs['reelsmith-1080p'].map((u) => u.wallS)) }, null, 2));
     console.log(`\nraw results: ${file}\ntotal bench time ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await service?.svc.stop();
