@@ -2,7 +2,7 @@
 // and Pexels), the recipe it replaces and the floor, each measured for wall time, CPU, peak RSS
 // of its process tree and peak scratch bytes; then four tasks at once at concurrency 1 and 2.
 // Fully offline. Options: --reps N (runs per figure, default 3), --quick (1 rep, no throughput),
-// --no-throughput. Results also go to bench/.cache/results/<time>.json.
+// --no-throughput, --keep (leave bench/.cache/run). Results also go to bench/.cache/results/<time>.json.
 import { cpus, totalmem } from 'node:os';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +24,8 @@ const { values: argv } = parseArgs({
     'no-throughput': { type: 'boolean', default: false },
     'throughput-tasks': { type: 'string', default: '4' },
     'throughput-resolution': { type: 'string', default: '1080p' },
+    /** Keep bench/.cache/run (service data, every task's video, the floor and recipe dirs) for inspection. */
+    keep: { type: 'boolean', default: false },
   },
 });
 const REPS = Number(argv.reps ?? (argv.quick ? 1 : 3));
@@ -242,6 +244,8 @@ async function main() {
     await service?.svc.stop();
     await pexels.close();
     await elevenlabs.close();
+    // About 1 GB of rendered videos; the cached workload in bench/.cache/media stays.
+    if (!argv.keep) await rm(RUN_DIR, { recursive: true, force: true });
   }
 }
 
