@@ -90,6 +90,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   const shutdown = new AbortController();
   const pipeline: PipelineDeps = {
     tools,
+    encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
     speech: createSpeech(cfg, tools, log),
     footage: footageChain(cfg, tools, log),
     blobs,

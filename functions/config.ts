@@ -34,6 +34,9 @@ const EnvSchema = z.object({
   PEXELS_API_KEY: z.string().min(1).optional(),
   PEXELS_BASE_URL: z.url().default('https://api.pexels.com'),
 
+  /** x264 preset and quality of the render: faster presets trade file size for speed. */
+  RENDER_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
+  RENDER_CRF: int(15, 35).default(23),
   FFMPEG_PATH: z.string().min(1).optional(),
   FFPROBE_PATH: z.string().min(1).optional(),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),

@@ -31,6 +31,8 @@ export interface RenderJob {
   onProgress?: (fraction: number) => void;
   /** Overrides of the x264/AAC settings (benchmarks compare presets). */
   encode?: Partial<EncodeSettings>;
+  /** The narration went through normaliseNarration: the render skips its own loudnorm. */
+  voiceNormalised?: boolean;
 }
 
 export interface RenderResult {
@@ -78,6 +80,7 @@ export async function renderVideo(tools: MediaTools, job: RenderJob): Promise<Re
     height: job.height,
     durationS,
     voicePath: narration.audioPath,
+    voiceNormalised: job.voiceNormalised ?? false,
     music: job.music,
     assFile,
     outputFile: FILES.video,

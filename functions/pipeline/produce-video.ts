@@ -7,7 +7,9 @@ import { frameSize, scenesOf, type VideoRequest } from '../domain/video-request.
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MediaTools } from '../media/tools.ts';
+import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideo } from '../media/render.ts';
+import type { EncodeSettings } from '../media/render-args.ts';
 import { probeMedia } from '../media/probe.ts';
 import { downloadToFile } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
@@ -20,6 +22,8 @@ import { sceneSpans } from './scene-spans.ts';
 
 export interface PipelineDeps {
   tools: MediaTools;
+  /** x264 preset and CRF of the render (RENDER_PRESET, RENDER_CRF). */
+  encode?: Partial<EncodeSettings>;
   speech: SpeechProvider;
   /** Tried in order until enough footage is found; the last one (generated) never comes back empty. */
   footage: (req: VideoRequest, sceneIndex: number) => FootageProvider[];
@@ -62,7 +66,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     },
     dir,
     signal,
-  );
+  ).then((n) => normaliseNarration(deps.tools, n, dir, signal));
   const footageP = Promise.all(
     scenes.map((scene, i) =>
       findFootage(deps, req, i, {
@@ -114,6 +118,8 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     ...(req.language ? { language: req.language } : {}),
     ...(musicR.value && req.music ? { music: { path: musicR.value, volume: req.music.volume } } : {}),
     signal,
+    voiceNormalised: true,
+    ...(deps.encode ? { encode: deps.encode } : {}),
     onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
   });
 

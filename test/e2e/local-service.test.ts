@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ffprobe, isFastStart } from '../support/ffprobe.ts';
+import { ffprobe, integratedLufs, isFastStart } from '../support/ffprobe.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { makeVideo } from '../support/media-fixtures.ts';
 import { skipUnlessFirestoreEmulator } from '../support/firestore-emulator.ts';
@@ -99,6 +99,8 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
     assert.equal(video?.width, 720);
     assert.equal(video?.height, 1280);
     assert.ok(Math.abs(info.durationS - final.result.duration_s) < 0.2, `${info.durationS} vs ${final.result.duration_s}`);
+    const loudness = integratedLufs(path);
+    assert.ok(Math.abs(loudness + 14) <= 1, `integrated loudness ${loudness} LUFS, want -14 ±1`);
 
     // The narration: the captions' last cue ends where the speech ends, inside the video.
     const vtt = await (await fetch(final.result.captions_url)).text();

@@ -24,3 +24,12 @@ export function isFastStart(bytes: Buffer): boolean {
   const mdat = bytes.indexOf('mdat');
   return moov > 0 && mdat > 0 && moov < mdat;
 }
+
+/** Integrated loudness (LUFS) of a file's audio, from ffmpeg's ebur128 summary. */
+export function integratedLufs(path: string): number {
+  // ebur128 prints its summary on stderr; sh merges it into stdout (the path is passed as $1, not interpolated).
+  const r = execFileSync('sh', ['-c', 'ffmpeg -hide_banner -nostats -i "$1" -map 0:a -af ebur128 -f null - 2>&1', 'sh', path], { encoding: 'utf8' });
+  const m = [...r.matchAll(/I:\s+(-?[\d.]+) LUFS/g)].at(-1);
+  if (!m) throw new Error(`ebur128 printed no summary for ${path}`);
+  return Number(m[1]);
+}
