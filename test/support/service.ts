@@ -43,7 +43,11 @@ export async function startService(
   });
   const logs: string[] = [];
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${logs.join('\n')}`)), opts.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => {
+      // Never leave a half-started service behind.
+      proc.kill('SIGKILL');
+      reject(new Error(`service did not start:\n${logs.join('\n')}`));
+    }, opts.timeoutMs ?? 30_000);
     for (const stream of [proc.stdout!, proc.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         logs.push(line);
