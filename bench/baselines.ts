@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { frameSize, VideoRequestSchema, type CaptionOptions, type Resolution } from '../functions/domain/video-request.ts';
 import { buildCaptions } from '../functions/media/captions/index.ts';
 import { probeMedia, type MediaInfo } from '../functions/media/probe.ts';
-import { coverCrop, fmt, renderArgs, segmentFrames, OUTPUT_FPS } from '../functions/media/render-args.ts';
+import { coverCrop, fmt, renderArgs, segmentFrames, OUTPUT_FPS, type RenderPlan } from '../functions/media/render-args.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import type { MediaTools } from '../functions/media/tools.ts';
 import { queryFor } from '../functions/pipeline/query.ts';
@@ -107,9 +107,9 @@ export async function resetFloor(inp: PreparedInputs): Promise<void> {
   await rm(join(inp.dir, FLOOR_OUTPUT), { force: true });
 }
 
-/** The renderer's one ffmpeg command on files already on disk; the output is left for checking. */
-export async function runFloor(tools: MediaTools, inp: PreparedInputs, encode?: { preset?: string; crf?: number; threads?: number }): Promise<string> {
-  const args = renderArgs({
+/** The renderer's plan for the prepared inputs: what the floor and the encode sweep render. */
+export function floorPlan(inp: PreparedInputs, outputFile: string, over: Partial<RenderPlan> = {}): RenderPlan {
+  return {
     clips: inp.clips,
     segments: inp.segments,
     width: inp.width,
@@ -117,9 +117,14 @@ export async function runFloor(tools: MediaTools, inp: PreparedInputs, encode?: 
     durationS: inp.narration.durationS,
     voicePath: basename(inp.narration.audioPath),
     assFile: inp.assFile,
-    outputFile: FLOOR_OUTPUT,
-    ...(encode ? { encode } : {}),
-  });
+    outputFile,
+    ...over,
+  };
+}
+
+/** The renderer's one ffmpeg command on files already on disk; the output is left for checking. */
+export async function runFloor(tools: MediaTools, inp: PreparedInputs, encode?: { preset?: string; crf?: number; threads?: number }): Promise<string> {
+  const args = renderArgs(floorPlan(inp, FLOOR_OUTPUT, encode ? { encode } : {}));
   await runFfmpeg(tools, args, { cwd: inp.dir });
   return join(inp.dir, FLOOR_OUTPUT);
 }

@@ -3,13 +3,13 @@
 // the benchmark measures everything (wall, CPU, peak ffmpeg RSS). Run after `npm run bench` has
 // cached the workload: node bench/encode-sweep.ts [--reps N] [--only 720p|1080p]
 import { mkdir, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderArgs } from '../functions/media/render-args.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import { resolveMediaTools } from '../functions/media/tools.ts';
 import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs } from '../test/fakes/index.ts';
-import { checkOutput, prepareInputs, type PreparedInputs } from './baselines.ts';
+import { checkOutput, floorPlan, prepareInputs, type PreparedInputs } from './baselines.ts';
 import { startBenchPexels } from './pexels.ts';
 import { measure, type Usage } from './proc-sampler.ts';
 import { MIB, medianUsage, table } from './report.ts';
@@ -51,17 +51,12 @@ const VARIANTS: Variant[] = [
 
 /** The renderer's argument list with one variant applied. */
 export function variantArgs(inp: PreparedInputs, v: Variant, output: string): string[] {
-  const args = renderArgs({
-    clips: inp.clips,
-    segments: inp.segments,
-    width: inp.width,
-    height: inp.height,
-    durationS: inp.narration.durationS,
-    voicePath: basename(inp.narration.audioPath),
-    assFile: v.captions === false ? null : inp.assFile,
-    outputFile: output,
-    encode: { ...(v.preset ? { preset: v.preset } : {}), ...(v.crf !== undefined ? { crf: v.crf } : {}), ...(v.threads !== undefined ? { threads: v.threads } : {}) },
-  });
+  const args = renderArgs(
+    floorPlan(inp, output, {
+      assFile: v.captions === false ? null : inp.assFile,
+      encode: { ...(v.preset ? { preset: v.preset } : {}), ...(v.crf !== undefined ? { crf: v.crf } : {}), ...(v.threads !== undefined ? { threads: v.threads } : {}) },
+    }),
+  );
   const graphAt = args.indexOf('-filter_complex');
   const out = [...args];
   if (v.decoderThreads !== undefined) {
