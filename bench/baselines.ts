@@ -14,12 +14,13 @@ import { runFfmpeg } from '../functions/media/run.ts';
 import type { MediaTools } from '../functions/media/tools.ts';
 import { queryFor } from '../functions/pipeline/query.ts';
 import { sceneSpans } from '../functions/pipeline/scene-spans.ts';
-import { planTimeline, type Segment } from '../functions/pipeline/timeline.ts';
+import { planTimeline } from '../functions/pipeline/timeline.ts';
 import { ElevenLabsSpeech } from '../functions/providers/elevenlabs.ts';
 import { PexelsFootage } from '../functions/providers/pexels.ts';
-import type { Narration, SourceClip } from '../functions/providers/ports.ts';
-import { splitSentences } from '../functions/providers/text.ts';
+
+import { splitSentences } from '../functions/domain/text.ts';
 import { MAX_CLIPS, SCRIPT, SEARCH_QUERY, SEED } from './workload.ts';
+import type { Narration, Segment, SourceClip } from '../functions/domain/media.ts';
 
 /** The request every reelsmith task in the benchmark sends (resolution varies). */
 export function benchRequest(resolution: Resolution) {
@@ -64,7 +65,7 @@ export async function prepareInputs(
   const text = req.script_text as string;
   const seed = req.seed as number;
   const signal = new AbortController().signal;
-  const speech = new ElevenLabsSpeech({ apiKey: fakes.elevenlabs.apiKey, baseUrl: fakes.elevenlabs.url, tools });
+  const speech = new ElevenLabsSpeech({ apiKey: fakes.elevenlabs.apiKey, baseUrl: fakes.elevenlabs.url, modelId: 'eleven_multilingual_v2', tools });
   const pexels = new PexelsFootage({ apiKey: fakes.pexels.apiKey, baseUrl: fakes.pexels.url, tools, allowPrivate: true });
   const [narration, found] = await Promise.all([
     speech.synthesize({ text, seed }, dir, signal),

@@ -1,17 +1,15 @@
 // The HTTP application, built apart from any listening server: the local server, the production
 // server and functions-framework all hand requests to `handle`. Which routes exist depends on
 // the role: `api` (public routes), `worker` (POST /tasks/{id}/run) or both (local mode).
-import { createReadStream } from 'node:fs';
-import type { Config } from './config.ts';
+import type { Config, Role } from './config.ts';
 import { AppError, notFound } from './errors.ts';
 import type { Logger } from './log.ts';
 import { traceFields } from './log.ts';
 import { createApi, type ApiDeps } from './api/routes.ts';
 import { sendError, sendJson, type Handler, type Request, type Response } from './api/http.ts';
-import { FILES_ROUTE, LocalBlobStore } from './platform/local-blob-store.ts';
+import { serveFile } from './api/files.ts';
+import type { LocalBlobStore } from './platform/local-blob-store.ts';
 import { runDelivery, type WorkerDeps } from './worker/run-task.ts';
-
-export type Role = 'api' | 'worker' | 'local';
 
 export interface AppDeps {
   cfg: Config;
@@ -76,7 +74,8 @@ export function createApp(deps: AppDeps): Handler {
         case 'run':
           return await run(req, res, arg);
         case 'file':
-          return await serveFile(req, res, arg, url.searchParams);
+          if (!deps.localFiles) throw notFound('route /files');
+          return await serveFile(deps.localFiles, req, res, arg, url.searchParams);
       }
     } catch (err) {
       sendError(res, err, log);
@@ -100,51 +99,6 @@ export function createApp(deps: AppDeps): Handler {
       executionCount: header('x-cloudtasks-taskexecutioncount'),
     });
     sendJson(res, outcome.status, outcome.body, outcome.retryAfterS ? { 'retry-after': String(outcome.retryAfterS) } : {});
-  }
-
-  async function serveFile(req: Request, res: Response, key: string, params: URLSearchParams): Promise<void> {
-    if (!deps.localFiles) throw notFound('route /files');
-    const opened = await deps.localFiles.open(key, params);
-    if (!opened.ok) {
-      throw new AppError(opened.status === 410 ? 'expired' : opened.status === 403 ? 'forbidden' : 'not_found', opened.status, opened.reason);
-    }
-    const { blob, downloadName } = opened;
-    const headers: Record<string, string | number> = {
-      'content-type': blob.contentType,
-      'accept-ranges': 'bytes',
-      ...(blob.cacheControl ? { 'cache-control': blob.cacheControl } : {}),
-      ...(downloadName ? { 'content-disposition': `attachment; filename="${downloadName.replace(/[^\w.-]/g, '_')}"` } : {}),
-    };
-    const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
-    let start = 0;
-    let end = blob.sizeBytes - 1;
-    let status = 200;
-    if (range && (range[1] || range[2])) {
-      start = range[1] ? Number(range[1]) : Math.max(0, blob.sizeBytes - Number(range[2]));
-      end = range[1] && range[2] ? Math.min(Number(range[2]), end) : end;
-      if (start > end || start >= blob.sizeBytes) {
-        res.writeHead(416, { 'content-range': `bytes */${blob.sizeBytes}` });
-        res.end();
-        return;
-      }
-      status = 206;
-      headers['content-range'] = `bytes ${start}-${end}/${blob.sizeBytes}`;
-    }
-    headers['content-length'] = end - start + 1;
-    res.writeHead(status, headers);
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const stream = createReadStream(blob.path, { start, end });
-      stream.on('error', reject);
-      res.on('close', () => {
-        stream.destroy();
-        resolve();
-      });
-      stream.pipe(res);
-    });
   }
 }
 

@@ -1,33 +1,33 @@
-// The composition root: the only place that picks adapters from config. Google Cloud adapters are
-// imported lazily, so local mode never loads the Cloud SDKs.
+// The composition root: the only place that picks adapters from config and wires them together.
+// Google Cloud adapters are imported lazily, so local mode never loads the Cloud SDKs.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApp, type Role } from './app.ts';
+import { createApp } from './app.ts';
 import { ApiKeys } from './api/auth.ts';
 import type { Handler } from './api/http.ts';
-import { toView } from './api/task-view.ts';
-import { sendCallback } from './callbacks/send-callback.ts';
-import type { Config } from './config.ts';
-import type { TaskRecord } from './domain/task.ts';
-import { scenesOf, type VideoRequest } from './domain/video-request.ts';
+import { createNotifier } from './callbacks/notify.ts';
+import type { Config, Role } from './config.ts';
 import type { Logger } from './log.ts';
 import { checkMediaTools, resolveMediaTools, type MediaTools } from './media/tools.ts';
+import { footageOrder } from './pipeline/footage.ts';
 import type { PipelineDeps } from './pipeline/produce-video.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
-import { LocalDispatcher } from './platform/local-dispatcher.ts';
+import { LocalDispatcher, requeueUnfinished } from './platform/local-dispatcher.ts';
+import { loadOrCreateSecret } from './platform/local-secret.ts';
 import { LocalTaskStore } from './platform/local-task-store.ts';
 import type { BlobStore, Dispatcher, TaskStore } from './platform/ports.ts';
 import { withSignedUrlCache } from './platform/signed-url-cache.ts';
+import { DirFootage } from './providers/dir-footage.ts';
 import { ElevenLabsSpeech } from './providers/elevenlabs.ts';
-import { checkEspeak, EspeakSpeech } from './providers/espeak-speech.ts';
+import { EspeakSpeech } from './providers/espeak-speech.ts';
+import { checkEspeak } from './providers/espeak-voices.ts';
+import { GeneratedFootage } from './providers/generated-footage.ts';
 import { PexelsFootage } from './providers/pexels.ts';
-import { DirFootage, GeneratedFootage, UrlFootage } from './providers/local-footage.ts';
-import type { FootageProvider, SpeechProvider } from './providers/ports.ts';
+import type { SpeechProvider } from './providers/ports.ts';
+import { UrlFootage } from './providers/url-footage.ts';
 import { RunningTasks } from './worker/running-tasks.ts';
-import { SCRATCH_PREFIX } from './worker/run-task.ts';
+import { sweepScratch } from './worker/scratch.ts';
 
 export interface Runtime {
   handle: Handler;
@@ -47,6 +47,9 @@ export interface ComposeOptions {
   /** Where this process's own server listens: the local dispatcher delivers there. */
   selfUrl: () => string;
 }
+
+/** How long shutdown waits for running tasks to hand themselves back (Cloud Run allows 10 s in all). */
+const DRAIN_MS = 7_000;
 
 export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Promise<Runtime> {
   const { log } = opts;
@@ -78,13 +81,13 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
         })
       : await createCloudTasksDispatcher(cfg);
 
-  const callbackSecret = cfg.CALLBACK_SECRET ?? persistedSecret(join(dataDir, 'callback-secret'));
-  const notify = async (task: TaskRecord) => {
-    const url = task.request.callback_url;
-    if (!url) return;
-    const view = await toView(task, blobs, cfg.SIGNED_URL_TTL_S);
-    await sendCallback(url, view, { secret: callbackSecret, allowPrivate: cfg.ALLOW_PRIVATE_URLS, log });
-  };
+  const notify = createNotifier({
+    blobs,
+    signedUrlTtlS: cfg.SIGNED_URL_TTL_S,
+    secret: cfg.CALLBACK_SECRET ?? loadOrCreateSecret(join(dataDir, 'callback-secret')).toString('utf8').trim(),
+    allowPrivate: cfg.ALLOW_PRIVATE_URLS,
+    log,
+  });
 
   const running = new RunningTasks();
   const shutdown = new AbortController();
@@ -92,7 +95,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     tools,
     encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
     speech: createSpeech(cfg, tools, log),
-    footage: footageChain(cfg, tools, log),
+    footage: createFootageOrder(cfg, tools, log),
     blobs,
     allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
     log,
@@ -137,22 +140,14 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       publicUrl = url;
     },
     async start() {
-      if (runsWorker) {
-        await mkdir(scratchDir, { recursive: true });
-        await sweepScratch(scratchDir, log);
-      }
-      if (cfg.DISPATCHER === 'local' && role !== 'worker') {
-        const ids = await store.listUnfinished();
-        for (const id of ids) await dispatcher.enqueue(id);
-        if (ids.length) log.info({ count: ids.length }, 're-enqueued unfinished tasks');
-      }
+      if (runsWorker) await sweepScratch(scratchDir, log);
+      if (cfg.DISPATCHER === 'local' && role !== 'worker') await requeueUnfinished(store, dispatcher, log);
     },
     async close() {
       await dispatcher.close();
-      shutdown.abort();
       // Running tasks see the shutdown signal, kill ffmpeg and hand their task back to the queue.
-      const deadline = Date.now() + 8_000;
-      while (running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      shutdown.abort();
+      await running.drain(DRAIN_MS);
       await store.close();
     },
   };
@@ -161,7 +156,11 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
 async function createTaskStore(cfg: Config, dataDir: string): Promise<TaskStore> {
   if (cfg.TASK_STORE === 'local') return new LocalTaskStore({ path: join(dataDir, 'tasks.sqlite') });
   const { FirestoreTaskStore } = await import('./platform/firestore-task-store.ts');
-  return new FirestoreTaskStore({ projectId: cfg.GOOGLE_CLOUD_PROJECT!, collection: cfg.FIRESTORE_COLLECTION });
+  return new FirestoreTaskStore({
+    projectId: cfg.GOOGLE_CLOUD_PROJECT!,
+    collection: cfg.FIRESTORE_COLLECTION,
+    ...(cfg.FIRESTORE_EMULATOR_HOST ? { emulatorHost: cfg.FIRESTORE_EMULATOR_HOST } : {}),
+  });
 }
 
 async function createGcsBlobStore(cfg: Config): Promise<BlobStore> {
@@ -192,37 +191,15 @@ function createSpeech(cfg: Config, tools: MediaTools, log: Logger): SpeechProvid
   });
 }
 
-/** Footage sources for one scene, in the order they are tried. */
-function footageChain(cfg: Config, tools: MediaTools, log: Logger) {
+function createFootageOrder(cfg: Config, tools: MediaTools, log: Logger) {
   const allowPrivate = cfg.ALLOW_PRIVATE_URLS;
-  // One Pexels client for the process: it remembers the rate-limit state across tasks.
-  const pexels = cfg.PEXELS_API_KEY
-    ? new PexelsFootage({ apiKey: cfg.PEXELS_API_KEY, baseUrl: cfg.PEXELS_BASE_URL, tools, allowPrivate, log: log.child({ provider: 'pexels' }) })
-    : null;
-  const dir = cfg.FOOTAGE_DIR ? new DirFootage({ tools, dir: cfg.FOOTAGE_DIR }) : null;
-  const generated = new GeneratedFootage();
-  return (req: VideoRequest, sceneIndex: number): FootageProvider[] => {
-    const scene = scenesOf(req)[sceneIndex];
-    const urls = scene?.clip_url
-      ? { urls: [scene.clip_url], fields: [`scenes.${sceneIndex}.clip_url`] }
-      : sceneIndex === 0 && req.clip_urls
-        ? { urls: req.clip_urls, fields: req.clip_urls.map((_, i) => `clip_urls.${i}`) }
-        : null;
-    return [...(urls ? [new UrlFootage({ tools, allowPrivate, ...urls })] : []), ...(pexels ? [pexels] : []), ...(dir ? [dir] : []), generated];
-  };
-}
-
-function persistedSecret(file: string): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(resolve(file, '..'), { recursive: true });
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
-}
-
-/** Scratch dirs left by a process that died mid-task; nothing of ours runs yet at start-up. */
-async function sweepScratch(dir: string, log: Logger): Promise<void> {
-  const stale = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(SCRATCH_PREFIX));
-  await Promise.all(stale.map((n) => rm(join(dir, n), { recursive: true, force: true })));
-  if (stale.length) log.info({ count: stale.length }, 'removed stale scratch dirs');
+  return footageOrder({
+    urls: (urls, fields) => new UrlFootage({ tools, allowPrivate, urls, fields }),
+    // One Pexels client for the process: it remembers the rate-limit state across tasks.
+    pexels: cfg.PEXELS_API_KEY
+      ? new PexelsFootage({ apiKey: cfg.PEXELS_API_KEY, baseUrl: cfg.PEXELS_BASE_URL, tools, allowPrivate, log: log.child({ provider: 'pexels' }) })
+      : null,
+    dir: cfg.FOOTAGE_DIR ? new DirFootage({ tools, dir: cfg.FOOTAGE_DIR }) : null,
+    generated: new GeneratedFootage(),
+  });
 }

@@ -11,8 +11,13 @@ const list = z
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+export const ROLES = ['local', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
 const EnvSchema = z.object({
   PORT: int(0, 65535).default(8080),
+  /** Which routes this process serves: `api`, `worker`, or both (`local`). functions-framework sets it to the function's name. */
+  FUNCTION_TARGET: z.enum(ROLES, { error: 'must be api, worker or local' }).optional(),
   /** Where the local task store, blobs and signing secret live. */
   DATA_DIR: z.string().min(1).default('.data'),
   /** Parent of the per-task scratch dirs; Cloud Run's /tmp is RAM, so point it at a sized volume there. */
@@ -48,6 +53,8 @@ const EnvSchema = z.object({
   GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
   GCS_BUCKET: z.string().min(1).optional(),
   FIRESTORE_COLLECTION: z.string().min(1).default('reelsmith_tasks'),
+  /** host:port of a Firestore emulator (tests, `npm run cloud-local`). */
+  FIRESTORE_EMULATOR_HOST: z.string().min(1).optional(),
   TASKS_QUEUE: z.string().min(1).optional(),
   TASKS_LOCATION: z.string().min(1).optional(),
   WORKER_URL: z.url().optional(),

@@ -2,9 +2,8 @@
 // as Cloud Run functions from source (`--function=api`). The container image runs server.ts
 // instead, which drains on SIGTERM. Both hand requests to the same app.
 import * as ff from '@google-cloud/functions-framework';
-import type { Role } from './app.ts';
 import { compose, type Runtime } from './compose.ts';
-import { assertSafeToServe, loadConfig } from './config.ts';
+import { assertSafeToServe, loadConfig, type Role } from './config.ts';
 import { createLogger } from './log.ts';
 
 const cfg = loadConfig();

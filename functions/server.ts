@@ -2,13 +2,16 @@
 // (image). FUNCTION_TARGET picks the role: `api`, `worker`, or `local` (both, with the embedded
 // adapters; the default). A plain node:http server rather than functions-framework, so the
 // worker can drain on SIGTERM instead of being answered 500 mid-render (DESIGN §2).
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { assertSafeToServe, ConfigError, loadConfig, type Config } from './config.ts';
+import { assertSafeToServe, ConfigError, loadConfig, type Config, type Role } from './config.ts';
 import { compose, type Runtime } from './compose.ts';
 import { createLogger, type Logger } from './log.ts';
-import type { Role } from './app.ts';
+
+/** After the runtime has stopped, how long requests still being answered get to finish. */
+const ANSWER_MS = 1_000;
 
 export interface RunningServer {
   server: Server;
@@ -22,7 +25,16 @@ export async function startServer(cfg: Config, role: Role, log: Logger = createL
   if (role !== 'worker') assertSafeToServe(cfg);
   let url = `http://127.0.0.1:${cfg.PORT}`;
   const runtime = await compose(cfg, role, { log, selfUrl: () => url });
-  const server = createServer((req, res) => void runtime.handle(req, res));
+  // Requests being answered: shutdown lets them finish (a worker's last answer is its 503 hand-back).
+  let inflight = 0;
+  const requests = new EventEmitter();
+  const server = createServer((req, res) => {
+    inflight++;
+    res.once('close', () => {
+      if (--inflight === 0) requests.emit('idle');
+    });
+    void runtime.handle(req, res);
+  });
   // Renders take minutes; never let Node's defaults cut a worker request short.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -46,6 +58,7 @@ export async function startServer(cfg: Config, role: Role, log: Logger = createL
       stopping ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));
         await runtime.close();
+        if (inflight > 0) await once(requests, 'idle', { signal: AbortSignal.timeout(ANSWER_MS) }).catch(() => undefined);
         server.closeAllConnections();
         await closed;
       })();
@@ -58,10 +71,7 @@ export async function main(defaultRole: Role = 'local'): Promise<void> {
   let cfg: Config;
   try {
     cfg = loadConfig();
-    const role = (process.env.FUNCTION_TARGET ?? defaultRole) as Role;
-    if (!['api', 'worker', 'local'].includes(role)) {
-      throw new ConfigError(`invalid configuration:\n  FUNCTION_TARGET: must be api, worker or local (got "${role}")`);
-    }
+    const role = cfg.FUNCTION_TARGET ?? defaultRole;
     const log = createLogger(cfg.LOG_LEVEL);
     const running = await startServer(cfg, role, log);
     for (const sig of ['SIGTERM', 'SIGINT'] as const) {

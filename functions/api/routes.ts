@@ -2,6 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
+import type { Notify } from '../callbacks/notify.ts';
 import { isFinal, newTask, type TaskRecord } from '../domain/task.ts';
 import { VideoRequestSchema, type VideoRequest } from '../domain/video-request.ts';
 import { AppError, conflict, gone, invalid, notFound, queueFull, TaskError, type ErrorDetail } from '../errors.ts';
@@ -10,7 +11,7 @@ import { assertPublicUrl } from '../net/url-guard.ts';
 import type { BlobStore, Dispatcher, TaskStore } from '../platform/ports.ts';
 import type { ApiKeys } from './auth.ts';
 import { baseUrlOf, readJson, sendJson, type Request, type Response } from './http.ts';
-import { toView } from './task-view.ts';
+import { toView } from '../domain/task-view.ts';
 
 export interface ApiDeps {
   cfg: Config;
@@ -22,7 +23,7 @@ export interface ApiDeps {
   /** Stop a task running in this process at once (cancel). */
   stopRunning: (taskId: string) => void;
   /** Deliver the callback of a task that just ended. */
-  notify: (task: TaskRecord) => Promise<void>;
+  notify: Notify;
 }
 
 export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefix: PropertyKey[] = []): ErrorDetail[] {

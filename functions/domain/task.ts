@@ -1,5 +1,6 @@
 // Task records, their states and the pure rules for moving between them. Every store adapter
 // applies these functions inside its own transaction, so the rules live in one place.
+import type { Credit } from './media.ts';
 import type { VideoRequest } from './video-request.ts';
 
 export const TASK_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
@@ -10,17 +11,11 @@ export const isFinal = (s: TaskStatus) => FINAL_STATUSES.includes(s);
 export const STAGES = ['queued', 'speech', 'footage', 'render', 'upload', 'done'] as const;
 export type Stage = (typeof STAGES)[number];
 
-export interface TaskError {
+/** Why an attempt or a task failed, as stored and shown: `retryable` only while a retry is coming. */
+export interface TaskFailure {
   code: string;
   message: string;
   retryable: boolean;
-}
-
-export interface Credit {
-  provider: string;
-  author: string | null;
-  author_url: string | null;
-  video_url: string | null;
 }
 
 /** What a completed task stored; URLs are minted from the keys when the task is read. */
@@ -51,7 +46,7 @@ export interface TaskRecord {
   updated_at: string;
   /** For a TTL policy: when the record (and its files) may be deleted. */
   expire_at: string;
-  error: TaskError | null;
+  error: TaskFailure | null;
   output: TaskOutput | null;
   warnings: string[];
   idempotency_key: string | null;
@@ -150,7 +145,7 @@ export function complete(task: TaskRecord, output: TaskOutput, warnings: string[
  * A failed attempt: permanent errors, or transient ones after the last attempt, fail the task;
  * otherwise it goes back to `queued` for the next delivery. This is the one place that decides retries.
  */
-export function failAttempt(task: TaskRecord, error: TaskError, maxAttempts: number, now: Date): TaskRecord {
+export function failAttempt(task: TaskRecord, error: TaskFailure, maxAttempts: number, now: Date): TaskRecord {
   const retry = error.retryable && task.attempt < maxAttempts;
   return {
     ...task,

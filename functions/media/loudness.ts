@@ -3,10 +3,11 @@
 // any resolution), and the runs overlap the footage downloads.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Narration } from '../providers/ports.ts';
+
 import { measureLoudnessArgs, parseIntegratedLoudness, TARGET_LUFS, voiceGainArgs } from './render-args.ts';
 import { runFfmpeg } from './run.ts';
 import type { MediaTools } from './tools.ts';
+import type { Narration } from '../domain/media.ts';
 
 /** Never amplify a near-silent narration into noise. */
 const MAX_GAIN_DB = 30;

@@ -1,7 +1,6 @@
 // Pure builders for the single render pass: inputs with input seeking, one filter graph
 // (per-piece normalise → concat → captions; voice (+ ducked music) → loudness), encoder settings.
-import type { SourceClip } from '../providers/ports.ts';
-import type { Segment } from '../pipeline/timeline.ts';
+import type { Segment, SourceClip } from '../domain/media.ts';
 
 export const OUTPUT_FPS = 30;
 export const TARGET_LUFS = -14;

@@ -4,15 +4,14 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaptionOptions } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
-import type { Segment } from '../pipeline/timeline.ts';
-import type { Narration, SourceClip } from '../providers/ports.ts';
+
 import { buildCaptions } from './captions/index.ts';
 import { probeMedia } from './probe.ts';
 import { renderArgs, thumbnailArgs, type EncodeSettings } from './render-args.ts';
 import { runFfmpeg } from './run.ts';
 import type { MediaTools } from './tools.ts';
+import type { Narration, Segment, SourceClip } from '../domain/media.ts';
 
-export type { Segment } from '../pipeline/timeline.ts';
 
 export interface RenderJob {
   /** The task's scratch dir; every output is written here and ffmpeg runs with it as cwd. */

@@ -7,7 +7,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { TaskError } from '../errors.ts';
-import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from '../providers/retry.ts';
+import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from './retry.ts';
+import { describeError } from './describe-error.ts';
 import { assertPublicUrl, blockedConnection, guardedFetchOptions } from './url-guard.ts';
 
 export interface DownloadOptions {
@@ -96,7 +97,7 @@ async function attempt(url: string, partPath: string, opts: DownloadOptions): Pr
       );
     }
     throw new FailedAttempt(
-      new TaskError('download_failed', `${field}: the download failed (${describe(err)}); check that the URL is reachable`, {
+      new TaskError('download_failed', `${field}: the download failed (${describeError(err)}); check that the URL is reachable`, {
         retryable: true,
         cause: err,
       }),
@@ -151,34 +152,4 @@ function tooLarge(field: string, maxBytes: number): FailedAttempt {
 
 function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : n >= 1024 ? `${Math.round(n / 1024)} KB` : `${n} bytes`;
-}
-
-function describe(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  if (cause instanceof Error) return 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message;
-  return String(cause);
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` in flight, results in input order. After the first
- * failure no new item starts; the error is rethrown once the running ones have settled, so no
- * work is left running behind the caller's back (its temp files are still being written).
- */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed: { err: unknown } | null = null;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i] as T, i);
-      } catch (err) {
-        failed ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed) throw (failed as { err: unknown }).err;
-  return results;
 }

@@ -2,7 +2,7 @@
 // Voice and footage run at the same time; footage is sized from an estimate of the narration
 // and topped up if the real narration turns out longer.
 import { join } from 'node:path';
-import type { Credit, Stage, TaskOutput, TaskRecord } from '../domain/task.ts';
+import type { Stage, TaskOutput, TaskRecord } from '../domain/task.ts';
 import { frameSize, scenesOf, type VideoRequest } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -13,12 +13,15 @@ import type { EncodeSettings } from '../media/render-args.ts';
 import { probeMedia } from '../media/probe.ts';
 import { downloadToFile } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
-import type { FootageProvider, FootageRequest, SourceClip, SpeechProvider } from '../providers/ports.ts';
+import type { FootageProvider, SpeechProvider } from '../providers/ports.ts';
+import { findFootage } from './footage.ts';
 import { planTimeline } from './timeline.ts';
 import { blobKeys } from './blob-keys.ts';
-import { splitSentences } from '../providers/text.ts';
+import { splitSentences } from '../domain/text.ts';
 import { queryFor } from './query.ts';
 import { sceneSpans } from './scene-spans.ts';
+import type { Credit, SourceClip } from '../domain/media.ts';
+import { round3 } from '../lib/numbers.ts';
 
 export interface PipelineDeps {
   tools: MediaTools;
@@ -69,7 +72,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   ).then((n) => normaliseNarration(deps.tools, n, dir, signal));
   const footageP = Promise.all(
     scenes.map((scene, i) =>
-      findFootage(deps, req, i, {
+      findFootage(deps.footage(req, i), {
         query: queryFor(scene.search_query ?? req.search_query, scene.text),
         // About one clip per sentence is all the timeline can use; more would be wasted downloads.
         count: Math.max(1, Math.min(Math.ceil(req.max_clips * (scene.text.length / text.length)), splitSentences(scene.text, req.language).length)),
@@ -151,28 +154,6 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   };
 }
 
-async function findFootage(
-  deps: PipelineDeps,
-  req: VideoRequest,
-  sceneIndex: number,
-  want: FootageRequest,
-  dir: string,
-  signal: AbortSignal,
-  warnings: string[],
-): Promise<SourceClip[]> {
-  const found: SourceClip[] = [];
-  let total = 0;
-  for (const provider of deps.footage(req, sceneIndex)) {
-    const result = await provider.find({ ...want, minTotalS: want.minTotalS - total, count: want.count - found.length }, dir, signal);
-    warnings.push(...result.warnings);
-    found.push(...result.clips);
-    total += result.clips.reduce((s, c) => s + c.durationS, 0);
-    if (found.length > 0 && total >= want.minTotalS) break;
-  }
-  if (found.length === 0) throw new TaskError('no_footage', `no footage found for "${want.query}"`, { retryable: true });
-  return found;
-}
-
 async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: AbortSignal): Promise<string> {
   const path = join(dir, 'music.input');
   await downloadToFile(url, path, {
@@ -202,5 +183,3 @@ function seedFromId(id: string): number {
   for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
   return h >>> 0;
 }
-
-const round3 = (n: number) => Math.round(n * 1000) / 1000;

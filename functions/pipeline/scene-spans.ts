@@ -1,6 +1,7 @@
 // Where each scene's speech lies in the narration, so each scene's clips cover its own words.
-import type { Narration } from '../providers/ports.ts';
-import { splitWords } from '../providers/text.ts';
+
+import { splitWords } from '../domain/text.ts';
+import type { Narration } from '../domain/media.ts';
 
 /** Each scene's time span in the narration, from how many words each scene contributed. */
 export function sceneSpans(narration: Narration, sceneTexts: string[], language?: string): { startS: number; endS: number }[] {

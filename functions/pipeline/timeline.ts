@@ -1,7 +1,8 @@
 // Which clip plays when: cuts on sentence (or clause) boundaries of the narration, each clip
 // covering one or more sentences, short sources chained rather than frozen. Pure: no I/O.
-import type { WordTiming } from '../providers/ports.ts';
-import { seededRandom } from '../providers/seeded-random.ts';
+import type { Segment, WordTiming } from '../domain/media.ts';
+import { seededRandom } from '../lib/seeded-random.ts';
+import { round3 } from '../lib/numbers.ts';
 
 export interface TimelineInput {
   words: WordTiming[];
@@ -19,16 +20,6 @@ export interface TimelineInput {
   seed?: number;
   /** Shortest piece; default 1.5 s. */
   minPieceS?: number;
-}
-
-export interface Segment {
-  /** Index into the clips list. */
-  clip: number;
-  /** Where in the source the piece starts, seconds. */
-  sourceStart: number;
-  duration: number;
-  /** Where in the output the piece starts, seconds. */
-  start: number;
 }
 
 export const MIN_PIECE_S = 1.5;
@@ -237,7 +228,4 @@ function clamp(x: number, lo: number, hi: number): number {
 }
 function unique(xs: number[]): number[] {
   return [...new Set(xs)];
-}
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
 }

@@ -23,10 +23,7 @@ export interface FirestoreTaskStoreOptions {
   /** GOOGLE_CLOUD_PROJECT; on Cloud Run the library also finds it on its own. */
   projectId?: string;
   databaseId?: string;
-  /**
-   * host:port of a Firestore emulator. FIRESTORE_EMULATOR_HOST, when set, wins (the library's rule),
-   * so the composition root does not need to pass this.
-   */
+  /** host:port of a Firestore emulator (FIRESTORE_EMULATOR_HOST, which the client library also reads itself). */
   emulatorHost?: string;
   /** A client built elsewhere; the store then leaves closing it to its owner. */
   firestore?: Firestore;
@@ -53,7 +50,7 @@ export interface TaskDocument {
   created_at: Timestamp;
   updated_at: Timestamp;
   expire_at: Timestamp;
-  error: T.TaskError | null;
+  error: T.TaskFailure | null;
   output: T.TaskOutput | null;
   warnings: string[];
   idempotency_key: string | null;
@@ -222,7 +219,7 @@ export class FirestoreTaskStore implements TaskStore {
     return this.#asHolder(id, owner, (t, now) => T.complete(t, output, warnings, now));
   }
 
-  async fail(id: string, owner: string, error: T.TaskError, maxAttempts: number): Promise<T.TaskRecord | null> {
+  async fail(id: string, owner: string, error: T.TaskFailure, maxAttempts: number): Promise<T.TaskRecord | null> {
     return this.#asHolder(id, owner, (t, now) => T.failAttempt(t, error, maxAttempts, now));
   }
 
@@ -256,11 +253,9 @@ function firestoreSettings(opts: FirestoreTaskStoreOptions): Settings {
   const s: Settings = { ignoreUndefinedProperties: true };
   if (opts.projectId) s.projectId = opts.projectId;
   if (opts.databaseId) s.databaseId = opts.databaseId;
-  if (opts.emulatorHost && !process.env.FIRESTORE_EMULATOR_HOST) {
+  if (opts.emulatorHost) {
     s.host = opts.emulatorHost;
     s.ssl = false;
-  }
-  if (opts.emulatorHost || process.env.FIRESTORE_EMULATOR_HOST) {
     // The emulator needs no credentials, but the client still asks its auth for a universe domain,
     // which without credentials probes the GCE metadata server (a DNS lookup and a warning). A
     // credential-less client answers that locally.

@@ -3,8 +3,9 @@
 // signature and the expiry, so a tampered or expired URL is refused.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
+import { loadOrCreateSecret } from './local-secret.ts';
 import type { BlobStore, PutOptions, SignedUrl } from './ports.ts';
 
 export interface LocalBlobStoreOptions {
@@ -109,12 +110,4 @@ export class LocalBlobStore implements BlobStore {
       return { ok: false, status: 404, reason: 'no such file' };
     }
   }
-}
-
-function loadOrCreateSecret(file: string): Buffer {
-  if (existsSync(file)) return readFileSync(file);
-  mkdirSync(dirname(file), { recursive: true });
-  const secret = randomBytes(32);
-  writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
 }

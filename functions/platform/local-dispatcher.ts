@@ -4,7 +4,7 @@
 // as already done (Cloud Tasks' named-task de-duplication). The queue itself lives in the task
 // store: after a restart the composition root re-enqueues every unfinished task.
 import type { Logger } from '../log.ts';
-import type { Dispatcher } from './ports.ts';
+import type { Dispatcher, TaskStore } from './ports.ts';
 
 export interface LocalDispatcherOptions {
   /** Base URL of the worker, e.g. http://127.0.0.1:8080. Resolved lazily: the server may not listen yet. */
@@ -137,4 +137,14 @@ export class LocalDispatcher implements Dispatcher {
     this.#known.clear();
     for (const w of this.#idleWaiters.splice(0)) w();
   }
+}
+
+/**
+ * The local queue lives in memory; the task store is what survives a restart. Re-enqueue every
+ * unfinished task at start-up, oldest first.
+ */
+export async function requeueUnfinished(store: TaskStore, dispatcher: Dispatcher, log: Logger): Promise<void> {
+  const ids = await store.listUnfinished();
+  for (const id of ids) await dispatcher.enqueue(id);
+  if (ids.length) log.info({ count: ids.length }, 're-enqueued unfinished tasks');
 }

@@ -118,7 +118,7 @@ export class LocalTaskStore implements TaskStore {
     return this.#asHolder(id, owner, (t, now) => T.complete(t, output, warnings, now));
   }
 
-  async fail(id: string, owner: string, error: T.TaskError, maxAttempts: number): Promise<T.TaskRecord | null> {
+  async fail(id: string, owner: string, error: T.TaskFailure, maxAttempts: number): Promise<T.TaskRecord | null> {
     return this.#asHolder(id, owner, (t, now) => T.failAttempt(t, error, maxAttempts, now));
   }
 

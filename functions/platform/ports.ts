@@ -1,6 +1,6 @@
 // The three platform ports. Each has a local adapter (embedded default) and a Google Cloud one;
 // both pass the same contract suite in test/platform/.
-import type { ClaimOutcome, Stage, TaskError, TaskOutput, TaskRecord } from '../domain/task.ts';
+import type { ClaimOutcome, Stage, TaskFailure, TaskOutput, TaskRecord } from '../domain/task.ts';
 
 export type CreateOutcome =
   | { kind: 'created'; task: TaskRecord }
@@ -22,7 +22,7 @@ export interface TaskStore {
   /** Only the lease holder may complete; returns the completed record, or null if it lost the lease. */
   complete(id: string, owner: string, output: TaskOutput, warnings: string[]): Promise<TaskRecord | null>;
   /** Only the lease holder may fail an attempt; the domain decides between retry and failure. */
-  fail(id: string, owner: string, error: TaskError, maxAttempts: number): Promise<TaskRecord | null>;
+  fail(id: string, owner: string, error: TaskFailure, maxAttempts: number): Promise<TaskRecord | null>;
   /** Cancel a task that is not finished; returns the record as it now stands, or null if unknown. */
   cancel(id: string): Promise<TaskRecord | null>;
   /** Tasks waiting or running: the api refuses new work above MAX_QUEUED_TASKS. */

@@ -2,8 +2,10 @@
 // Captions must show the script as written, so the words come from splitWords and the alignment
 // is mapped onto them: exactly when the aligned characters are the script's, by matching words
 // when the engine normalised the text ("12" spoken as "twelve"), by spoken weight otherwise.
-import type { WordTiming } from './ports.ts';
-import { normaliseScript, spokenWeight, splitSentences } from './text.ts';
+
+import { normaliseScript, spokenWeight, splitSentences } from '../domain/text.ts';
+import type { WordTiming } from '../domain/media.ts';
+import { round3 } from '../lib/numbers.ts';
 
 export interface CharacterAlignment {
   characters: string[];
@@ -251,5 +253,3 @@ export function sentenceEndIndices(text: string, words: string[], language?: str
   if ((ends.at(-1) ?? 0) < words.length) ends.push(words.length);
   return ends;
 }
-
-const round3 = (n: number) => Math.round(n * 1000) / 1000;

@@ -9,12 +9,13 @@ import { probeMedia } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
 import { locateWords, sentenceEndIndices, wordTimingsFromAlignment, type CharacterAlignment, type WordSpan } from './alignment.ts';
 import { joinMp3 } from './elevenlabs-mp3.ts';
-import type { Narration, SpeechProvider, SpeechRequest, WordTiming } from './ports.ts';
-import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from './retry.ts';
-import { normaliseScript, splitWords } from './text.ts';
+import type { SpeechProvider, SpeechRequest } from './ports.ts';
+import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from '../net/retry.ts';
+import { normaliseScript, splitWords } from '../domain/text.ts';
+import type { Narration, WordTiming } from '../domain/media.ts';
+import { round3 } from '../lib/numbers.ts';
+import { describeError } from '../net/describe-error.ts';
 
-export const ELEVENLABS_DEFAULT_BASE_URL = 'https://api.elevenlabs.io';
-export const ELEVENLABS_DEFAULT_MODEL = 'eleven_multilingual_v2';
 /** George, a current premade voice available on every plan. */
 export const ELEVENLABS_DEFAULT_VOICE = 'JBFqnCBsd6RMkjVDRZzb';
 const OUTPUT_FORMAT = 'mp3_44100_128';
@@ -43,8 +44,10 @@ export function modelCharLimit(modelId: string): number {
 
 export interface ElevenLabsOptions {
   apiKey: string;
-  baseUrl?: string;
-  modelId?: string;
+  /** ELEVENLABS_BASE_URL. */
+  baseUrl: string;
+  /** ELEVENLABS_MODEL_ID, unless the request names one. */
+  modelId: string;
   defaultVoiceId?: string;
   tools: MediaTools;
   /** Deadline for one HTTP attempt, including the response body. */
@@ -86,8 +89,8 @@ export class ElevenLabsSpeech implements SpeechProvider {
   constructor(opts: ElevenLabsOptions) {
     if (!opts.apiKey) throw new Error('ElevenLabsSpeech needs an apiKey');
     this.apiKey = opts.apiKey;
-    this.baseUrl = (opts.baseUrl ?? ELEVENLABS_DEFAULT_BASE_URL).replace(/\/+$/, '');
-    this.modelId = opts.modelId ?? ELEVENLABS_DEFAULT_MODEL;
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.modelId = opts.modelId;
     this.defaultVoiceId = opts.defaultVoiceId ?? ELEVENLABS_DEFAULT_VOICE;
     this.tools = opts.tools;
     this.timeoutMs = opts.timeoutMs ?? 120_000;
@@ -253,7 +256,7 @@ export class ElevenLabsSpeech implements SpeechProvider {
           new TaskError('tts_timeout', `ElevenLabs did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { retryable: true, cause: err }),
         );
       }
-      throw new FailedAttempt(new TaskError('tts_unavailable', `cannot reach ElevenLabs (${describe(err)})`, { retryable: true, cause: err }));
+      throw new FailedAttempt(new TaskError('tts_unavailable', `cannot reach ElevenLabs (${describeError(err)})`, { retryable: true, cause: err }));
     }
     const requestId = res.headers.get('request-id');
     if (!res.ok) throw failureFromResponse(res.status, text, res.headers, voiceId, modelId);
@@ -427,11 +430,3 @@ function head(s: string): string {
   const space = cut.lastIndexOf(' ');
   return space > 0 ? cut.slice(0, space) : cut;
 }
-
-function describe(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  if (cause instanceof Error) return 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message;
-  return String(cause);
-}
-
-const round3 = (n: number) => Math.round(n * 1000) / 1000;

@@ -3,17 +3,19 @@
 // seed, then download them in parallel, probe each and replace any that is broken.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Credit } from '../domain/task.ts';
+
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { probeMedia } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
-import { downloadToFile, mapLimit } from '../net/download.ts';
-import type { FootageProvider, FootageRequest, FootageResult, SourceClip } from './ports.ts';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type RetryPolicy } from './retry.ts';
-import { seededRandom, shuffle } from './seeded-random.ts';
+import { downloadToFile } from '../net/download.ts';
+import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type RetryPolicy } from '../net/retry.ts';
+import { seededRandom, shuffle } from '../lib/seeded-random.ts';
+import type { Credit, SourceClip } from '../domain/media.ts';
+import { describeError } from '../net/describe-error.ts';
+import { mapLimit } from '../lib/concurrency.ts';
 
-export const PEXELS_DEFAULT_BASE_URL = 'https://api.pexels.com';
 /** Pexels' edge refuses library default user agents (python-requests, undici's "node"): say who we are. */
 export const PEXELS_DEFAULT_USER_AGENT = 'reelsmith/0.1 (narrated short-video generator)';
 const MAX_PER_PAGE = 80;
@@ -46,7 +48,8 @@ export const DEFAULT_PEXELS_LIMITS: PexelsLimits = {
 
 export interface PexelsOptions {
   apiKey: string;
-  baseUrl?: string;
+  /** PEXELS_BASE_URL. */
+  baseUrl: string;
   tools: MediaTools;
   userAgent?: string;
   /** Results per search page, at most 80 (Pexels' maximum; fewer requests against the hourly limit). */
@@ -130,7 +133,7 @@ export class PexelsFootage implements FootageProvider {
   constructor(opts: PexelsOptions) {
     if (!opts.apiKey) throw new Error('PexelsFootage needs an apiKey');
     this.apiKey = opts.apiKey;
-    this.baseUrl = (opts.baseUrl ?? PEXELS_DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.tools = opts.tools;
     this.userAgent = opts.userAgent ?? PEXELS_DEFAULT_USER_AGENT;
     this.perPage = Math.max(1, Math.min(MAX_PER_PAGE, opts.perPage ?? MAX_PER_PAGE));
@@ -264,7 +267,7 @@ export class PexelsFootage implements FootageProvider {
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       if (timeout.aborted) throw new AttemptFailure('timeout', `no answer within ${Math.round(this.limits.searchTimeoutMs / 1000)} s`);
-      throw new AttemptFailure('unavailable', `cannot reach Pexels: ${describe(err)}`);
+      throw new AttemptFailure('unavailable', `cannot reach Pexels: ${describeError(err)}`);
     }
     if (res.status === 401 || res.status === 403) {
       throw new TaskError(
@@ -429,10 +432,4 @@ function errorText(text: string): string {
   }
   const t = text.trim().slice(0, 200);
   return t ? `: ${t}` : '';
-}
-
-function describe(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  if (cause instanceof Error) return 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message;
-  return String(cause);
 }

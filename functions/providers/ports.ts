@@ -1,21 +1,5 @@
 // Speech and footage ports. Providers write into the task's scratch dir and honour the signal.
-import type { Credit } from '../domain/task.ts';
-
-export interface WordTiming {
-  text: string;
-  /** Seconds from the start of the narration. */
-  start: number;
-  end: number;
-}
-
-export interface Narration {
-  /** An audio file in the task dir (wav or mp3). */
-  audioPath: string;
-  durationS: number;
-  words: WordTiming[];
-  /** Where each sentence (or scene, when scenes were sent) ends in `words`: exclusive word indices. */
-  sentenceEnds: number[];
-}
+import type { Narration, SourceClip } from '../domain/media.ts';
 
 export interface SpeechRequest {
   text: string;
@@ -30,24 +14,6 @@ export interface SpeechProvider {
   readonly name: string;
   synthesize(req: SpeechRequest, dir: string, signal: AbortSignal): Promise<Narration>;
 }
-
-/** A piece of footage ready to render: a probed local file, or an ffmpeg-generated background. */
-export type SourceClip =
-  | {
-      kind: 'file';
-      path: string;
-      durationS: number;
-      width: number;
-      height: number;
-      credit: Credit | null;
-    }
-  | {
-      kind: 'generated';
-      /** An ffmpeg lavfi source graph, e.g. a gradient; it has no duration limit. */
-      lavfi: string;
-      durationS: number;
-      credit: null;
-    };
 
 export interface FootageRequest {
   query: string;

@@ -2,8 +2,7 @@
 // heartbeat, run the pipeline in a scratch dir of its own, record the outcome, and answer the
 // way Cloud Tasks understands: 2xx = done (success or permanent failure), 503 = try again later.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { TaskRecord } from '../domain/task.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -11,6 +10,7 @@ import type { PipelineDeps } from '../pipeline/produce-video.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
 import type { TaskStore } from '../platform/ports.ts';
 import type { RunningTasks } from './running-tasks.ts';
+import { makeTaskDir } from './scratch.ts';
 
 export interface WorkerDeps {
   store: TaskStore;
@@ -34,8 +34,6 @@ export interface DeliveryOutcome {
   retryAfterS?: number;
   body: { task_id: string; outcome: string };
 }
-
-export const SCRATCH_PREFIX = 'reelsmith-task-';
 
 /** What Cloud Tasks (or the local dispatcher) says about the delivery, in its X-CloudTasks-* headers. */
 export interface DeliveryMeta {
@@ -108,7 +106,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
 
   let dir: string | null = null;
   try {
-    dir = await mkdtemp(join(deps.scratchDir, `${SCRATCH_PREFIX}${taskId}-`));
+    dir = await makeTaskDir(deps.scratchDir, taskId);
     const { output, warnings } = await produceVideo(deps.pipeline, { task, dir, signal: ac.signal, report });
     await progressChain;
     const done = await deps.store.complete(taskId, owner, output, warnings);

@@ -1,13 +1,13 @@
 // Every input a user can get wrong: each answered with its documented status and error code,
 // none leaving a task or a file behind.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const quiet = createLogger('error');
 const ok = { script_text: 'A short script.' };
@@ -62,7 +62,7 @@ describe('bad requests', () => {
   let dataDir: string;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'reelsmith-bad-'));
+    dataDir = tempDir('reelsmith-bad-');
     const cfg = loadConfig({ PORT: '0', DATA_DIR: dataDir, MAX_BODY_BYTES: '32768', LOG_LEVEL: 'error' });
     svc = await startServer(cfg, 'local', quiet);
   });

@@ -1,21 +1,19 @@
 // The functions-framework registration (functions/index.ts) serves the same app as the server:
 // for deployments as Cloud Run functions from source.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { getJson, postJson } from '../support/http.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 describe('functions-framework entry', () => {
   let server: Server;
   let url: string;
   before(async () => {
     Object.assign(process.env, {
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'reelsmith-ff-')),
+      DATA_DIR: tempDir('reelsmith-ff-'),
       LOG_LEVEL: 'error',
       // Deliveries go nowhere: this test is about the api function only.
       WORKER_URL: 'http://127.0.0.1:1',

@@ -2,14 +2,12 @@
 // 503 with Retry-After; downloads before completion answer 409. The worker is pointed at a dead
 // port so tasks stay queued and the assertions do not race a render.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertSafeToServe, ConfigError, loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { getJson, postJson } from '../support/http.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const body = { script_text: 'Keys keep tasks apart.' };
 
@@ -18,7 +16,7 @@ describe('api keys, idempotency and the queue bound', () => {
   before(async () => {
     const cfg = loadConfig({
       PORT: '0',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'reelsmith-keys-')),
+      DATA_DIR: tempDir('reelsmith-keys-'),
       API_KEYS: 'key-alpha,key-beta',
       MAX_QUEUED_TASKS: '3',
       WORKER_URL: 'http://127.0.0.1:1',

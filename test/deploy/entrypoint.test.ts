@@ -5,14 +5,14 @@
 // everything else is the image's environment. Then /healthz and one full render through it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ffprobe } from '../support/ffprobe.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { startService, type Service } from '../support/service.ts';
 import { imageCmd, imageEnv, parseDockerfile, ROOT, runtimeStage } from './manifests.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const df = parseDockerfile();
 const cmd = imageCmd(df);
@@ -37,7 +37,7 @@ function buildImageLayout(appDir: string): void {
 }
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'reelsmith-image-'));
+  work = tempDir('reelsmith-image-');
   const appDir = join(work, 'app');
   try {
     buildImageLayout(appDir);

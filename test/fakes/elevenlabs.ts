@@ -4,14 +4,14 @@
 // headers, and `/with-timestamps` answers whose audio is a real MP3 (a sine tone of a known
 // frequency) with one alignment entry per character ending at the audio's real duration.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { probeMedia } from '../../functions/media/probe.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { makeTone } from '../support/media-fixtures.ts';
 import { delay, listen, readBody, record, send, type RecordedRequest, type ScriptedResponse } from './server.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 export const FAKE_ELEVENLABS_KEY = 'fake-elevenlabs-key';
 /** George and Rachel: a current and a legacy premade voice. */
@@ -106,7 +106,7 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
   const spoken: SpokenRecord[] = [];
   const scripted: ScriptedResponse[] = [];
   const tools = resolveMediaTools({});
-  const scratch = await mkdtemp(join(tmpdir(), 'fake-elevenlabs-'));
+  const scratch = tempDir('fake-elevenlabs-');
   let inFlight = 0;
 
   const err = (type: string, code: string, message: string, param?: string) =>

@@ -4,12 +4,12 @@
 // `next_page` only when there is one, X-Ratelimit-* on 2xx answers only, hd/sd/uhd renditions
 // plus an hls entry with null sizes. The files it serves are real MP4s made on first request
 // (testsrc2 pattern, H.264), or garbage bytes for a video marked corrupt.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeVideo, type Pattern } from '../support/media-fixtures.ts';
 import { delay, listen, readBody, record, send, type RecordedRequest, type ScriptedResponse } from './server.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 export const FAKE_PEXELS_KEY = 'fake-pexels-key';
 
@@ -137,7 +137,7 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
   };
   const requests: RecordedRequest[] = [];
   const scripted: ScriptedResponse[] = [];
-  const scratch = await mkdtemp(join(tmpdir(), 'fake-pexels-'));
+  const scratch = tempDir('fake-pexels-');
   const files = new Map<string, Promise<Buffer>>();
   let base = '';
   let filesInFlight = 0;

@@ -5,7 +5,7 @@ import { assTime, escapeAssText, assStyle, buildAss } from '../../functions/medi
 import { layoutLines, safeArea, fontSizePx, estimateWidthPx } from '../../functions/media/captions/layout.ts';
 import { buildVtt, buildSrt } from '../../functions/media/captions/sidecars.ts';
 import type { CaptionOptions } from '../../functions/domain/video-request.ts';
-import type { WordTiming } from '../../functions/providers/ports.ts';
+import type { WordTiming } from '../../functions/domain/media.ts';
 
 const PORTRAIT = { width: 1080, height: 1920 };
 const opts = (o: Partial<CaptionOptions> = {}): CaptionOptions => ({ style: 'word-highlight', position: 'bottom', font_size: 1, max_words_per_line: 4, ...o });

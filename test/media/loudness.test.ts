@@ -1,7 +1,5 @@
 // The narration is brought to −14 LUFS in its own short run; the render then leaves it alone.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { normaliseNarration } from '../../functions/media/loudness.ts';
@@ -10,6 +8,7 @@ import { audioFilters, measureLoudnessArgs, parseIntegratedLoudness, TARGET_LUFS
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { integratedLufs } from '../support/ffprobe.ts';
 import { makeSpeechLikeWav } from '../support/media-fixtures.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 describe('narration loudness', () => {
   it('measure, then gain and limit; the render graph then has no loudnorm', () => {
@@ -26,7 +25,7 @@ describe('narration loudness', () => {
   });
 
   for (const seconds of [2, 6]) it(`a ${seconds} s narration comes out at −14 LUFS ±1, same length`, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'loud-'));
+    const dir = tempDir('loud-');
     const tools = resolveMediaTools({});
     const quiet = await makeSpeechLikeWav(join(dir, 'quiet.wav'), seconds);
     const before = integratedLufs(quiet);

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { SourceClip } from '../../functions/domain/media.ts';
 import {
   renderArgs,
   filterGraph,
@@ -14,7 +15,6 @@ import {
   DEFAULT_ENCODE,
   type RenderPlan,
 } from '../../functions/media/render-args.ts';
-import type { SourceClip } from '../../functions/providers/ports.ts';
 
 const file = (path: string, durationS = 10): SourceClip => ({ kind: 'file', path, durationS, width: 1920, height: 1080, credit: null });
 const gen: SourceClip = { kind: 'generated', lavfi: 'gradients=s=1080x1920:c0=0x112233:c1=0x445566:speed=0.01', durationS: 3600, credit: null };

@@ -2,8 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderVideo, validateRender, type RenderJob } from '../../functions/media/render.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
@@ -12,9 +11,11 @@ import { captionFont } from '../../functions/media/captions/index.ts';
 import { planTimeline } from '../../functions/pipeline/timeline.ts';
 import { frameSize, type AspectRatio, type CaptionOptions, type Resolution } from '../../functions/domain/video-request.ts';
 import { CancelledError, TaskError } from '../../functions/errors.ts';
-import type { Narration, SourceClip, WordTiming } from '../../functions/providers/ports.ts';
+
 import { makeSpeechLikeWav, makeTone, makeVideo } from '../support/media-fixtures.ts';
 import { ffprobe, isFastStart } from '../support/ffprobe.ts';
+import type { Narration, SourceClip, WordTiming } from '../../functions/domain/media.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const tools = resolveMediaTools({});
 let root: string;
@@ -25,7 +26,7 @@ let detailed: SourceClip;
 let voice3: string;
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'render-test-'));
+  root = tempDir('render-test-');
   const navyPath = await makeVideo(join(root, 'navy.mp4'), { width: 480, height: 270, durationS: 5, pattern: 'color', color: 'navy' });
   navy = { kind: 'file', path: navyPath, durationS: 5, width: 480, height: 270, credit: null };
   const detailedPath = await makeVideo(join(root, 'detail.mp4'), { width: 320, height: 240, durationS: 2.5, fps: 24, rotate: 90, vfr: true });

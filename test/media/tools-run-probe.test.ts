@@ -1,7 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { resolveMediaTools, checkMediaTools } from '../../functions/media/tools.ts';
@@ -9,11 +8,12 @@ import { runFfmpeg, parseProgressLine } from '../../functions/media/run.ts';
 import { probeMedia, parseProbe } from '../../functions/media/probe.ts';
 import { CancelledError, TaskError } from '../../functions/errors.ts';
 import { makeVideo, makeTone, makeGarbage } from '../support/media-fixtures.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const tools = resolveMediaTools({});
 let dir: string;
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'media-run-'));
+  dir = tempDir('media-run-');
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { downloadToFile, mapLimit, type DownloadOptions } from '../../functions/net/download.ts';
+import { downloadToFile, type DownloadOptions } from '../../functions/net/download.ts';
 import { TaskError } from '../../functions/errors.ts';
 import { assertPublicUrl } from '../../functions/net/url-guard.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -52,7 +52,7 @@ describe('downloadToFile', () => {
   const big = Buffer.alloc(300_000, 7);
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'dl-test-'));
+    dir = tempDir('dl-test-');
     ({ base, server } = await serve((req, res) => {
       const path = req.url ?? '/';
       const n = (hits.get(path) ?? 0) + 1;
@@ -218,42 +218,5 @@ describe('downloadToFile', () => {
     setTimeout(() => ac.abort(new Error('cancelled by test')), 50);
     await assert.rejects(p, /cancelled by test/);
     await noLeftovers('cancel');
-  });
-});
-
-describe('mapLimit', () => {
-  test('keeps order and never exceeds the limit', async () => {
-    let running = 0;
-    let peak = 0;
-    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n, i) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, n * 5));
-      running--;
-      return `${i}:${n}`;
-    });
-    assert.deepEqual(out, ['0:5', '1:1', '2:4', '3:2', '4:3']);
-    assert.equal(peak, 2);
-  });
-
-  test('stops starting work after a failure and waits for running work', async () => {
-    const started: number[] = [];
-    let settled = 0;
-    await assert.rejects(
-      mapLimit([0, 1, 2, 3, 4, 5], 2, async (n) => {
-        started.push(n);
-        await new Promise((r) => setTimeout(r, 10));
-        settled++;
-        if (n === 1) throw new Error('boom');
-        return n;
-      }),
-      /boom/,
-    );
-    assert.equal(settled, started.length, 'no work left running');
-    assert.ok(started.length < 6);
-  });
-
-  test('empty input', async () => {
-    assert.deepEqual(await mapLimit([], 3, async () => 1), []);
   });
 });

@@ -2,11 +2,11 @@
 // Signed URLs are fetched over HTTP exactly as a client would, so "the URL works" is tested, not assumed.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { BlobStore } from '../../functions/platform/ports.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 export interface BlobStoreHarness {
   store: BlobStore;
@@ -26,7 +26,7 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory, opts:
     const now = () => new Date();
 
     before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'reelsmith-blob-contract-'));
+      dir = tempDir('reelsmith-blob-contract-');
     });
     after(async () => {
       await rm(dir, { recursive: true, force: true });

@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../functions/config.ts';
+import { firebaseToolsDir } from '../support/firebase-tools.ts';
 import { skipUnlessGcsEmulator } from '../support/gcs-emulator.ts';
 
 const spec = JSON.parse(readFileSync(new URL('../../infra/firestore.indexes.json', import.meta.url), 'utf8')) as {
@@ -17,7 +18,7 @@ const collection = loadConfig({}).FIRESTORE_COLLECTION;
 describe('infra/firestore.indexes.json', () => {
   it('passes the Firebase CLI validator', { skip: skipUnlessGcsEmulator() }, () => {
     const require = createRequire(import.meta.url);
-    const ft = dirname(require.resolve('firebase-tools/package.json'));
+    const ft = firebaseToolsDir()!;
     const { FirestoreApi } = require(join(ft, 'lib/firestore/api.js')) as {
       FirestoreApi: new () => { validateSpec(s: unknown): void };
     };

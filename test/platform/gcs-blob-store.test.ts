@@ -3,8 +3,7 @@
 // whose RSA signature is checked against the test key's public half.
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CRC32C, Storage } from '@google-cloud/storage';
@@ -14,6 +13,7 @@ import { skipUnlessGcsEmulator, startGcsEmulator, type GcsEmulator } from '../su
 import { blobStoreContract } from './blob-store.contract.ts';
 import { startCorruptingProxy } from './support/corrupting-proxy.ts';
 import { checkV4SignedUrl } from './support/v4-signature.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const skip = skipUnlessGcsEmulator();
 const BUCKET = 'reelsmith-test';
@@ -28,7 +28,7 @@ const key: ServiceAccountKey = {
 let emu: GcsEmulator;
 let dir: string;
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'reelsmith-gcs-test-'));
+  dir = tempDir('reelsmith-gcs-test-');
   if (!skip) emu = await startGcsEmulator();
 });
 after(async () => {

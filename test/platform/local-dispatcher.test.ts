@@ -36,7 +36,7 @@ describe('local dispatcher', () => {
 
   it('retries 5xx with backoff, honouring Retry-After, until a 2xx', async () => {
     const times: number[] = [];
-    const w = await worker((req, res) => {
+    const w = await worker((_req, res) => {
       times.push(Date.now());
       if (times.length === 1) res.writeHead(503, { 'retry-after': '1' }).end();
       else if (times.length === 2) res.writeHead(500).end();
@@ -75,7 +75,7 @@ describe('local dispatcher', () => {
 
   it('keeps retrying while the worker is down, and delivers once it is up', async () => {
     let delivered = 0;
-    const w = await worker((req, res) => {
+    const w = await worker((_req, res) => {
       delivered++;
       res.writeHead(200).end();
     });

@@ -30,8 +30,8 @@ const output: T.TaskOutput = {
   credits: [{ provider: 'pexels', author: 'Ann', author_url: 'https://example.com/ann', video_url: null }],
 };
 
-const transient: T.TaskError = { code: 'provider_unavailable', message: 'upstream 503', retryable: true };
-const permanent: T.TaskError = { code: 'invalid_clip', message: 'not a video', retryable: false };
+const transient: T.TaskFailure = { code: 'provider_unavailable', message: 'upstream 503', retryable: true };
+const permanent: T.TaskFailure = { code: 'invalid_clip', message: 'not a video', retryable: false };
 
 export function taskStoreContract(name: string, factory: TaskStoreFactory, opts: { skip?: string | false } = {}): void {
   describe(`TaskStore contract: ${name}`, { skip: opts.skip ?? false }, () => {

@@ -1,19 +1,19 @@
 // Pure parts of the ElevenLabs provider: alignment → words, sentence ends, parts planning, MP3
 // joining, error bodies; and the retry schedule both providers share.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { locateWords, sentenceEndIndices, wordTimingsFromAlignment } from '../../functions/providers/alignment.ts';
 import { failureFromResponse, modelCharLimit, parseErrorBody, planParts } from '../../functions/providers/elevenlabs.ts';
 import { joinMp3, parseMp3 } from '../../functions/providers/elevenlabs-mp3.ts';
-import { backoffDelay, parseRetryAfter, withRetries, DEFAULT_RETRY_POLICY } from '../../functions/providers/retry.ts';
-import { normaliseScript, splitWords } from '../../functions/providers/text.ts';
+import { backoffDelay, parseRetryAfter, withRetries, DEFAULT_RETRY_POLICY } from '../../functions/net/retry.ts';
+import { normaliseScript, splitWords } from '../../functions/domain/text.ts';
 import { characterAlignment, normaliseLikeTts } from '../fakes/elevenlabs.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import { makeTone } from '../support/media-fixtures.ts';
 import { writeFile } from 'node:fs/promises';
+import { tempDir } from '../support/temp-dir.ts';
 
 describe('wordTimingsFromAlignment', () => {
   test('exact alignment: each word spans its own characters', () => {
@@ -163,7 +163,7 @@ describe('joinMp3', () => {
   let dir: string;
   const parts: Buffer[] = [];
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'mp3-'));
+    dir = tempDir('mp3-');
     for (const [k, d] of [0.7, 1.3, 0.45].entries()) parts.push(await readFile(await makeTone(join(dir, `p${k}.mp3`), d, 440)));
   });
   after(() => rm(dir, { recursive: true, force: true }));

@@ -1,15 +1,14 @@
 // Contract tests of the ElevenLabs speech provider against the loopback fake.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { CancelledError, TaskError } from '../../functions/errors.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { ElevenLabsSpeech, type ElevenLabsOptions } from '../../functions/providers/elevenlabs.ts';
-import { splitWords } from '../../functions/providers/text.ts';
+import { splitWords } from '../../functions/domain/text.ts';
 import { currentError, legacyError, startFakeElevenLabs, type FakeElevenLabs } from '../fakes/elevenlabs.ts';
 import { ffprobe } from '../support/ffprobe.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const tools = resolveMediaTools({});
 const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 100, retries: 3 };
@@ -21,7 +20,7 @@ let fake: FakeElevenLabs;
 let dir: string;
 
 function provider(extra: Partial<ElevenLabsOptions> = {}) {
-  return new ElevenLabsSpeech({ apiKey: fake.options.apiKey, baseUrl: fake.url, tools, retry: FAST_RETRY, ...extra });
+  return new ElevenLabsSpeech({ apiKey: fake.options.apiKey, baseUrl: fake.url, modelId: 'eleven_multilingual_v2', tools, retry: FAST_RETRY, ...extra });
 }
 
 async function rejects(p: Promise<unknown>): Promise<TaskError> {
@@ -54,7 +53,7 @@ beforeEach(async () => {
   fake.requests.length = 0;
   fake.spoken.length = 0;
   Object.assign(fake.options, { alignment: 'both', delayMs: 0, creditsLeft: Infinity, maxConcurrent: Infinity, errorShape: 'legacy', charLimits: {} });
-  dir = await mkdtemp(join(tmpdir(), 'el-test-'));
+  dir = tempDir('el-test-');
 });
 
 describe('ElevenLabs: the request', () => {
@@ -281,7 +280,7 @@ describe('ElevenLabs: failures', () => {
     const p = provider({ retry: { baseDelayMs: 200, maxDelayMs: 400, retries: 5 } });
     const [a, b] = await Promise.all([
       p.synthesize({ text: 'First one.' }, dir, AbortSignal.timeout(20_000)),
-      p.synthesize({ text: 'Second one.' }, await mkdtemp(join(tmpdir(), 'el-test-')), AbortSignal.timeout(20_000)),
+      p.synthesize({ text: 'Second one.' }, tempDir('el-test-'), AbortSignal.timeout(20_000)),
     ]);
     assert.equal(a.words.length, 2);
     assert.equal(b.words.length, 2);

@@ -3,17 +3,20 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { TaskError } from '../../functions/errors.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
-import { DirFootage, GeneratedFootage, gradientGraph, rankByQuery, UrlFootage } from '../../functions/providers/local-footage.ts';
-import type { FootageRequest, SourceClip } from '../../functions/providers/ports.ts';
-import { seededRandom } from '../../functions/providers/seeded-random.ts';
+import { DirFootage, rankByQuery } from '../../functions/providers/dir-footage.ts';
+import { GeneratedFootage, gradientGraph } from '../../functions/providers/generated-footage.ts';
+import { UrlFootage } from '../../functions/providers/url-footage.ts';
+import type { FootageRequest } from '../../functions/providers/ports.ts';
+import { seededRandom } from '../../functions/lib/seeded-random.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import { makeGarbage, makeTone, makeVideo } from '../support/media-fixtures.ts';
+import type { SourceClip } from '../../functions/domain/media.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const tools = resolveMediaTools({});
 const live = () => new AbortController().signal;
@@ -35,7 +38,7 @@ const fileClip = (c: SourceClip | undefined) => {
 let root: string;
 let fixtures: string;
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'footage-test-'));
+  root = tempDir('footage-test-');
   fixtures = join(root, 'fixtures');
   await mkdir(fixtures);
   await Promise.all([

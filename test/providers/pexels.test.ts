@@ -1,8 +1,6 @@
 // Contract tests of the Pexels footage provider against the loopback fake.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { CancelledError, TaskError } from '../../functions/errors.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
@@ -10,6 +8,7 @@ import { broaderQueries, PexelsFootage, pickRendition, type PexelsOptions } from
 import type { FootageRequest } from '../../functions/providers/ports.ts';
 import { defaultCatalog, startFakePexels, type FakePexels, type FakePexelsVideo } from '../fakes/pexels.ts';
 import { ffprobe } from '../support/ffprobe.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const tools = resolveMediaTools({});
 const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 100, retries: 2 };
@@ -17,7 +16,7 @@ const PORTRAIT_720: FootageRequest = { query: 'ocean waves', count: 3, minTotalS
 
 const dirs: string[] = [];
 async function newDir() {
-  const d = await mkdtemp(join(tmpdir(), 'pexels-test-'));
+  const d = tempDir('pexels-test-');
   dirs.push(d);
   return d;
 }

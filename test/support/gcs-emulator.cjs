@@ -1,12 +1,13 @@
 // An offline GCS JSON-API emulator: the firebase-tools Storage emulator's HTTP app, built without
 // calling StorageEmulator.start(), because start() launches a rules-runtime jar that is downloaded
 // from the internet. The GCS routes (apis/gcloud.js) use the admin storage layer and never touch
-// the rules runtime. This reaches into firebase-tools internals: the version is pinned in package.json.
+// the rules runtime. This reaches into firebase-tools internals: the version is pinned in test/emulators/package.json.
 // Usage: node gcs-emulator.cjs <port> <projectId>; prints "ready <port>" once it listens.
 // Objects live under os.tmpdir()/firebase/storage/blobs: the caller points TMPDIR at a dir of its own.
 'use strict';
 const path = require('node:path');
-const FT = path.dirname(require.resolve('firebase-tools/package.json'));
+// Installed apart from the service's own dependencies, by `scripts/setup.sh --test`.
+const FT = path.dirname(require.resolve('firebase-tools/package.json', { paths: [path.join(__dirname, '../emulators')] }));
 const { StorageEmulator } = require(path.join(FT, 'lib/emulator/storage/index.js'));
 const { createApp } = require(path.join(FT, 'lib/emulator/storage/server.js'));
 const { EmulatorRegistry } = require(path.join(FT, 'lib/emulator/registry.js'));

@@ -1,11 +1,10 @@
 // Starts the offline GCS-API emulator (gcs-emulator.cjs) for a test file: its own port, its own
 // temp dir for the object bytes, its own process group, stopped by the test.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { firebaseToolsDir } from './firebase-tools.ts';
 import { freePort, startDetached, waitUntilReady } from './emulator-process.ts';
+import { tempDir } from './temp-dir.ts';
 
 export interface GcsEmulator {
   /** http://127.0.0.1:PORT, the form STORAGE_EMULATOR_HOST and Storage's apiEndpoint take. */
@@ -16,14 +15,10 @@ export interface GcsEmulator {
 
 /** Why the emulator cannot run here (firebase-tools missing), or false. Throws in CI instead of skipping. */
 export function skipUnlessGcsEmulator(): string | false {
-  try {
-    createRequire(import.meta.url).resolve('firebase-tools/package.json');
-    return false;
-  } catch {
-    const why = 'firebase-tools (devDependency) is not installed';
-    if (process.env.CI === 'true') throw new Error(`GCS emulator required in CI: ${why}`);
-    return why;
-  }
+  if (firebaseToolsDir()) return false;
+  const why = 'firebase-tools is not installed in test/emulators (run scripts/setup.sh --test)';
+  if (process.env.CI === 'true') throw new Error(`GCS emulator required in CI: ${why}`);
+  return why;
 }
 
 export async function startGcsEmulator(projectId = 'demo-reelsmith'): Promise<GcsEmulator> {
@@ -31,7 +26,7 @@ export async function startGcsEmulator(projectId = 'demo-reelsmith'): Promise<Gc
   const shared = process.env.TEST_GCS_EMULATOR_ENDPOINT;
   if (shared) return { endpoint: shared, projectId, stop: async () => {} };
   const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'reelsmith-gcs-'));
+  const dir = tempDir('reelsmith-gcs-');
   const script = fileURLToPath(new URL('./gcs-emulator.cjs', import.meta.url));
   const proc = startDetached(process.execPath, [script, String(port), projectId], {
     env: { ...process.env, TMPDIR: dir },

@@ -2,12 +2,12 @@
 // DATA_DIR; stop it with a signal or kill it hard (restart tests).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startFirestoreEmulator } from './firestore-emulator.ts';
 import { startGcsEmulator } from './gcs-emulator.ts';
+import { tempDir } from './temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -26,7 +26,7 @@ export async function startService(
   env: Record<string, string> = {},
   opts: { dataDir?: string; entry?: string[]; timeoutMs?: number; echo?: string } = {},
 ): Promise<Service> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'reelsmith-test-'));
+  const dataDir = opts.dataDir ?? tempDir('reelsmith-test-');
   const args = opts.entry ?? ['functions/local.ts'];
   const proc = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -93,7 +93,7 @@ export async function startCloudPath(
   env: Record<string, string> = {},
   opts: { apiPort?: string; echo?: boolean } = {},
 ): Promise<Service> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'reelsmith-cloud-'));
+  const dataDir = tempDir('reelsmith-cloud-');
   const [firestore, gcs] = await Promise.all([startFirestoreEmulator(), startGcsEmulator()]);
   // Signing V4 URLs needs a service-account key outside Cloud Run; any RSA key will do here.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

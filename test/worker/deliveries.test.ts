@@ -3,9 +3,8 @@
 // dying. Each task ends once: one completion, one object, one callback.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../functions/config.ts';
@@ -13,6 +12,7 @@ import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { startService } from '../support/service.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const quiet = createLogger('fatal');
 const script = { script_text: 'Deliveries arrive at least once. Each task ends once.', resolution: '720p', captions: { style: 'line' } };
@@ -50,7 +50,7 @@ describe('worker deliveries', () => {
   };
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'reelsmith-deliveries-'));
+    dataDir = tempDir('reelsmith-deliveries-');
     api = await startServer(loadConfig(env()), 'api', quiet);
     worker = await startServer(loadConfig(env()), 'worker', quiet);
     const server = createServer((req, res) => {

@@ -1,10 +1,11 @@
 // Captions for one narration: the burned-in ASS and the WebVTT/SRT sidecars, from the same lines.
 import type { CaptionOptions } from '../../domain/video-request.ts';
-import type { WordTiming } from '../../providers/ports.ts';
+
 import { buildAss } from './ass.ts';
 import { captionFont, type CaptionFont } from './fonts.ts';
 import { fontSizePx, layoutLines, safeArea, type CaptionLine, type Frame } from './layout.ts';
 import { buildSrt, buildVtt } from './sidecars.ts';
+import type { WordTiming } from '../../domain/media.ts';
 
 export interface Captions {
   ass: string;

@@ -1,7 +1,8 @@
 // Where captions go and how big they are, and how words group into caption lines. Pure.
 import type { CaptionOptions } from '../../domain/video-request.ts';
-import type { WordTiming } from '../../providers/ports.ts';
+
 import type { CaptionFont } from './fonts.ts';
+import type { WordTiming } from '../../domain/media.ts';
 
 export interface Frame {
   width: number;

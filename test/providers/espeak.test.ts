@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TaskError } from '../../functions/errors.ts';
-import {
-  checkEspeak,
-  EspeakSpeech,
-  parseVoiceList,
-  placeWords,
-  resolveVoice,
-  type VoiceIndex,
-} from '../../functions/providers/espeak-speech.ts';
-import type { Narration } from '../../functions/providers/ports.ts';
-import { splitSentences, splitWords } from '../../functions/providers/text.ts';
+import { EspeakSpeech } from '../../functions/providers/espeak-speech.ts';
+import { checkEspeak, parseVoiceList, resolveVoice, type VoiceIndex } from '../../functions/providers/espeak-voices.ts';
+import { placeWords } from '../../functions/providers/espeak-word-timing.ts';
+
+import { splitSentences, splitWords } from '../../functions/domain/text.ts';
 import { parseWav } from '../../functions/providers/wav.ts';
 import { ffprobe } from '../support/ffprobe.ts';
+import type { Narration } from '../../functions/domain/media.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const VOICES = `Pty Language       Age/Gender VoiceName          File                 Other Languages
  5  cmn             --/M      Chinese_(Mandarin,_latin_as_English) sit/cmn              (zh-cmn 5)(zh 5)
@@ -171,7 +167,7 @@ describe('EspeakSpeech with real espeak-ng', () => {
   const live = () => new AbortController().signal;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'espeak-test-'));
+    dir = tempDir('espeak-test-');
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -1,9 +1,13 @@
 // The public view of a task: signed URLs are minted from the stored keys when the task is read,
 // so a stored task never holds a URL that has expired.
-import type { TaskRecord, TaskView } from '../domain/task.ts';
-import type { BlobStore } from '../platform/ports.ts';
+import type { TaskRecord, TaskView } from './task.ts';
 
-export async function toView(task: TaskRecord, blobs: BlobStore, ttlSeconds: number): Promise<TaskView> {
+/** Mints a download URL for a stored object (the blob store does). */
+export interface UrlSigner {
+  signedUrl(key: string, ttlSeconds: number, downloadName?: string): Promise<{ url: string; expiresAt: Date }>;
+}
+
+export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: number): Promise<TaskView> {
   let result: TaskView['result'] = null;
   const out = task.output;
   if (task.status === 'completed' && out) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deriveSeed, pick, randomInt, seededRandom, shuffle } from '../../functions/providers/seeded-random.ts';
+import { deriveSeed, pick, randomInt, seededRandom, shuffle } from '../../functions/lib/seeded-random.ts';
 
 test('same seed gives the same sequence; another seed a different one', () => {
   const a = seededRandom(42);

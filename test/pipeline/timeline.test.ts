@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { planTimeline, cutPoints, MIN_PIECE_S, type Segment, type TimelineInput } from '../../functions/pipeline/timeline.ts';
-import type { WordTiming } from '../../functions/providers/ports.ts';
+import { planTimeline, cutPoints, MIN_PIECE_S, type TimelineInput } from '../../functions/pipeline/timeline.ts';
+import type { Segment, WordTiming } from '../../functions/domain/media.ts';
 
 /** Words of `sentences` spoken at `wordS` each with `gapS` pauses (longer between sentences). */
 function speak(sentences: string[], wordS = 0.4, gapS = 0.05, sentenceGapS = 0.4) {

@@ -1,0 +1,123 @@
+// The one child-process runner (ffmpeg, ffprobe, espeak-ng): argument arrays only, never a shell;
+// an AbortSignal that SIGKILLs and reaps; an optional deadline; stdout collected up to a bound
+// (or streamed line by line); the tail of stderr kept for the error message.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { CancelledError, TaskError } from '../errors.ts';
+
+export interface ProcessOptions {
+  /** Names the program in messages: "ffmpeg exited with code 1: …". */
+  label: string;
+  /** Code of the TaskError for a failed run. */
+  errorCode: string;
+  cwd?: string;
+  signal?: AbortSignal;
+  /** Written to stdin, which is then closed; without it stdin is /dev/null. */
+  input?: string | Buffer;
+  /** Kill the process after this long; the failure is retryable. */
+  timeoutMs?: number;
+  /** stdout beyond this is an error (the process is killed): it is not what we asked for. */
+  maxStdoutBytes?: number;
+  /** Streams stdout line by line instead of collecting it (ffmpeg's -progress). */
+  onStdoutLine?: (line: string) => void;
+  /** Appended to "could not be started", e.g. "install espeak-ng or set ESPEAK_PATH". */
+  installHint?: string;
+}
+
+export interface ProcessResult {
+  stdout: Buffer;
+  stderrTail: string[];
+}
+
+/** How many stderr lines end up in an error message. */
+export const STDERR_TAIL_LINES = 20;
+const DEFAULT_MAX_STDOUT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Resolves when the process exits 0. Rejects with CancelledError once the signal aborts (after
+ * the process is SIGKILLed and reaped), or with a TaskError carrying the stderr tail. A process
+ * killed by a signal from outside (the OOM killer) is worth another attempt; a non-zero exit is not.
+ */
+export function runProcess(bin: string, args: string[], opts: ProcessOptions): Promise<ProcessResult> {
+  const { signal, label } = opts;
+  if (signal?.aborted) return Promise.reject(new CancelledError());
+  const maxStdout = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, {
+      cwd: opts.cwd,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+    const tail: string[] = [];
+    let stderrPartial = '';
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let linePartial = '';
+    let ended: 'aborted' | 'timeout' | 'overflow' | null = null;
+    let spawnError: Error | null = null;
+
+    // SIGKILL: ffmpeg may ignore or delay SIGTERM while it flushes; the output is discarded anyway.
+    const kill = (why: NonNullable<typeof ended>) => {
+      ended ??= why;
+      child.kill('SIGKILL');
+    };
+    const onAbort = () => kill('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = opts.timeoutMs ? setTimeout(() => kill('timeout'), opts.timeoutMs) : null;
+
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      const lines = (stderrPartial + chunk).split(/\r?\n|\r/);
+      stderrPartial = lines.pop() ?? '';
+      for (const line of lines) pushTail(tail, line);
+    });
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (opts.onStdoutLine) {
+        const lines = (linePartial + chunk.toString('utf8')).split('\n');
+        linePartial = lines.pop() ?? '';
+        for (const line of lines) opts.onStdoutLine(line);
+        return;
+      }
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > maxStdout) kill('overflow');
+      else stdout.push(chunk);
+    });
+
+    if (child.stdin) {
+      // The program may exit before reading everything (a bad voice); its exit code says so.
+      child.stdin.on('error', () => {});
+      child.stdin.end(opts.input);
+    }
+
+    child.on('error', (err) => {
+      spawnError = err;
+    });
+
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (timer) clearTimeout(timer);
+      pushTail(tail, stderrPartial);
+      const fail = (message: string, retryable: boolean, cause?: unknown) =>
+        reject(new TaskError(opts.errorCode, message, { retryable, cause }));
+      if (ended === 'aborted') return reject(new CancelledError());
+      if (spawnError) {
+        const hint = opts.installHint ? `; ${opts.installHint}` : '';
+        return fail(`${label} could not be started (${bin}): ${spawnError.message}${hint}`, false, spawnError);
+      }
+      if (ended === 'timeout') return fail(`${label} took longer than ${Math.round((opts.timeoutMs ?? 0) / 1000)} s`, true);
+      if (ended === 'overflow') return fail(`${label} wrote more than ${maxStdout} bytes to stdout`, false);
+      if (code === 0) return resolve({ stdout: Buffer.concat(stdout), stderrTail: tail });
+      const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
+      const detail = tail.length > 0 ? `:\n${tail.join('\n')}` : '';
+      fail(`${label} ${how}${detail}`, sig !== null);
+    });
+  });
+}
+
+function pushTail(tail: string[], line: string): void {
+  const t = line.trimEnd();
+  if (!t) return;
+  tail.push(t);
+  if (tail.length > STDERR_TAIL_LINES) tail.shift();
+}

@@ -1,0 +1,53 @@
+// Where a scene's footage comes from, and in what order the sources are tried: the clips the
+// request names, Pexels, FOOTAGE_DIR, generated backgrounds; each source tops up what the
+// previous one left short.
+import { scenesOf, type VideoRequest } from '../domain/video-request.ts';
+import type { SourceClip } from '../domain/media.ts';
+import { TaskError } from '../errors.ts';
+import type { FootageProvider, FootageRequest } from '../providers/ports.ts';
+
+export interface FootageSources {
+  /** The clips a request names by URL; `fields` are their request paths, for messages. */
+  urls: (urls: string[], fields: string[]) => FootageProvider;
+  pexels: FootageProvider | null;
+  dir: FootageProvider | null;
+  /** Never comes back empty. */
+  generated: FootageProvider;
+}
+
+/**
+ * The sources for one scene, in the order they are tried. A scene's own clip_url comes first;
+ * the request's clip_urls serve the first scene (explicit intent before any search).
+ */
+export function footageOrder(sources: FootageSources): (req: VideoRequest, sceneIndex: number) => FootageProvider[] {
+  return (req, sceneIndex) => {
+    const scene = scenesOf(req)[sceneIndex];
+    const named = scene?.clip_url
+      ? sources.urls([scene.clip_url], [`scenes.${sceneIndex}.clip_url`])
+      : sceneIndex === 0 && req.clip_urls
+        ? sources.urls(req.clip_urls, req.clip_urls.map((_, i) => `clip_urls.${i}`))
+        : null;
+    return [named, sources.pexels, sources.dir, sources.generated].filter((p): p is FootageProvider => p !== null);
+  };
+}
+
+/** Asks each source in turn until the scene has enough footage; warnings collect what went short. */
+export async function findFootage(
+  providers: FootageProvider[],
+  want: FootageRequest,
+  dir: string,
+  signal: AbortSignal,
+  warnings: string[],
+): Promise<SourceClip[]> {
+  const found: SourceClip[] = [];
+  let total = 0;
+  for (const provider of providers) {
+    const result = await provider.find({ ...want, minTotalS: want.minTotalS - total, count: want.count - found.length }, dir, signal);
+    warnings.push(...result.warnings);
+    found.push(...result.clips);
+    total += result.clips.reduce((s, c) => s + c.durationS, 0);
+    if (found.length > 0 && total >= want.minTotalS) break;
+  }
+  if (found.length === 0) throw new TaskError('no_footage', `no footage found for "${want.query}"`, { retryable: true });
+  return found;
+}

@@ -1,0 +1,36 @@
+// What the local footage sources share: which files count as video, probing one as footage, and
+// the words of a query that file names are matched against.
+import { CancelledError, TaskError } from '../errors.ts';
+import type { SourceClip } from '../domain/media.ts';
+import { probeMedia, type MediaInfo } from '../media/probe.ts';
+import type { MediaTools } from '../media/tools.ts';
+
+export const VIDEO_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.avi', '.mpg', '.mpeg', '.ts'] as const;
+
+/** Probes a file as footage: its MediaInfo, or why it cannot be used. Cancellation is rethrown. */
+export async function probeVideo(tools: MediaTools, path: string, signal: AbortSignal): Promise<MediaInfo | string> {
+  try {
+    const info = await probeMedia(tools, path, signal);
+    if (!info.hasVideo) return 'it has no video stream';
+    return info;
+  } catch (err) {
+    if (err instanceof CancelledError || signal.aborted) throw signal.aborted ? signal.reason : err;
+    if (err instanceof TaskError && err.code === 'unreadable_media') return 'not a video ffmpeg can read';
+    throw err;
+  }
+}
+
+export function fileClip(path: string, info: MediaInfo): SourceClip {
+  return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: null };
+}
+
+const STOP_WORDS = new Set(['the', 'and', 'for', 'with', 'from', 'into', 'this', 'that', 'are', 'was', 'its', 'our', 'your', 'video', 'clip', 'footage']);
+
+/** Words of a query or a file path worth matching: lower case, plural s dropped, filler words out. */
+export function queryWords(s: string): string[] {
+  return s
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .map((w) => (w.length > 3 && w.endsWith('s') ? w.slice(0, -1) : w))
+    .filter((w) => w.length >= 3 && !STOP_WORDS.has(w));
+}

@@ -1,0 +1,98 @@
+// Footage the request names by URL (clip_urls, scenes[].clip_url): downloaded into the task dir
+// and kept when ffmpeg can read it as video.
+import { createHash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { SourceClip } from '../domain/media.ts';
+import { TaskError } from '../errors.ts';
+import { mapLimit } from '../lib/concurrency.ts';
+import type { MediaTools } from '../media/tools.ts';
+import { downloadToFile } from '../net/download.ts';
+import { fileClip, probeVideo, VIDEO_EXTENSIONS } from './footage-files.ts';
+import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';
+
+export interface UrlFootageOptions {
+  tools: MediaTools;
+  urls: string[];
+  /** The request field of each URL, for warnings and errors; `clip_urls[i]` by default. */
+  fields?: string[];
+  /** ALLOW_PRIVATE_URLS. */
+  allowPrivate: boolean;
+  maxBytes?: number;
+  timeoutMs?: number;
+  retries?: number;
+  concurrency?: number;
+}
+
+/**
+ * Downloads the clips the request names into the task dir and keeps those ffmpeg can read as
+ * video. A URL that is permanently unusable (404, too large, forbidden, not a video) is skipped
+ * with a warning so the next source can fill in; a transient failure fails the attempt so the
+ * task is retried, rather than silently rendering without the clips that were asked for.
+ */
+export class UrlFootage implements FootageProvider {
+  readonly name = 'clip_urls';
+  readonly #o: Required<Omit<UrlFootageOptions, 'fields'>> & { fields: string[] };
+
+  constructor(opts: UrlFootageOptions) {
+    this.#o = {
+      maxBytes: 200 * 1024 * 1024,
+      timeoutMs: 120_000,
+      retries: 2,
+      concurrency: 3,
+      ...opts,
+      fields: opts.urls.map((_, i) => opts.fields?.[i] ?? `clip_urls[${i}]`),
+    };
+  }
+
+  async find(_req: FootageRequest, dir: string, signal: AbortSignal): Promise<FootageResult> {
+    const o = this.#o;
+    // Per URL, so warnings read in request order whatever order the downloads finish in.
+    const warningOf: (string | undefined)[] = [];
+    // A failure that ends the attempt stops the other downloads instead of letting them finish.
+    const stop = new AbortController();
+    const both = AbortSignal.any([signal, stop.signal]);
+    const found = await mapLimit(o.urls, o.concurrency, async (url, i): Promise<SourceClip | null> => {
+      const field = o.fields[i]!;
+      // Random suffix: two scenes may name the same URL and download it at the same time.
+      const path = join(dir, `clip-${createHash('sha256').update(url).digest('hex').slice(0, 12)}-${randomBytes(4).toString('hex')}${videoExt(url)}`);
+      try {
+        await downloadToFile(url, path, {
+          field,
+          maxBytes: o.maxBytes,
+          timeoutMs: o.timeoutMs,
+          retries: o.retries,
+          signal: both,
+          allowPrivate: o.allowPrivate,
+        });
+      } catch (err) {
+        if (err instanceof TaskError && !err.retryable) {
+          warningOf[i] = `${err.message}; the clip was skipped`;
+          return null;
+        }
+        stop.abort();
+        throw signal.aborted ? signal.reason : err;
+      }
+      const info = await probeVideo(o.tools, path, both);
+      if (typeof info === 'string') {
+        await rm(path, { force: true });
+        warningOf[i] = `${field}: skipped, ${info}`;
+        return null;
+      }
+      return fileClip(path, info);
+    });
+    return {
+      clips: found.filter((c): c is SourceClip => c !== null),
+      warnings: warningOf.filter((w): w is string => w !== undefined),
+    };
+  }
+}
+
+function videoExt(url: string): string {
+  try {
+    const ext = extname(new URL(url).pathname).toLowerCase();
+    return (VIDEO_EXTENSIONS as readonly string[]).includes(ext) ? ext : '.media';
+  } catch {
+    return '.media';
+  }
+}
