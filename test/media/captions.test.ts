@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCaptions, captionFont, writingSystemOf } from '../../functions/media/captions/index.ts';
-import { assTime, escapeAssText, assStyle, buildAss } from '../../functions/media/captions/ass.ts';
+import { assTime, escapeAssText, assStyle, buildAss, frameAlignedCs } from '../../functions/media/captions/ass.ts';
 import { layoutLines, safeArea, fontSizePx, estimateWidthPx } from '../../functions/media/captions/layout.ts';
 import { buildVtt, buildSrt } from '../../functions/media/captions/sidecars.ts';
 import type { CaptionOptions } from '../../functions/domain/video-request.ts';
@@ -129,6 +129,16 @@ describe('ASS', () => {
     assert.equal(assTime(3725.5), '1:02:05.50');
     assert.equal(assTime(-1), '0:00:00.00');
   });
+  it('frame grid: an event time shows first on the frame nearest it, robust to truncated frame times', () => {
+    for (let k = 0; k < 2000; k++) {
+      const cs = frameAlignedCs(k / 30 + (k % 7) * 0.002 - 0.006);
+      const frame = Math.round((k / 30 + (k % 7) * 0.002 - 0.006) * 30);
+      // ffmpeg asks for frame n at trunc(n × (1/30) × 1000) ms; it may land a hair below the exact time.
+      const shownAt = (n: number) => Math.trunc(n * (1 / 30) * 1000 - 1e-9);
+      assert.ok(cs * 10 <= Math.max(0, shownAt(frame)), `k=${k}: ${cs} cs is after frame ${frame}`);
+      if (frame > 0) assert.ok(cs * 10 > shownAt(frame - 1), `k=${k}: ${cs} cs already shows on frame ${frame - 1}`);
+    }
+  });
   it('escapes override braces, backslashes and newlines', () => {
     assert.equal(escapeAssText('a{\\b1}c\nd'), 'a｛⧵b1｝c d');
   });
@@ -172,7 +182,7 @@ describe('ASS', () => {
       assert.match(e, /one.*two.*three/);
     });
     for (let i = 1; i < ev.length; i++) assert.equal(field(ev[i]!, 1), field(ev[i - 1]!, 2), 'no gap, no overlap');
-    assert.equal(toS(field(ev[1]!, 1)), Math.round(words[1]!.start * 100) / 100);
+    assert.equal(toS(field(ev[1]!, 1)), frameAlignedCs(words[1]!.start) / 100);
   });
 
   it('karaoke: \\kf durations follow the word timings and add up to the line', () => {
@@ -189,9 +199,9 @@ describe('ASS', () => {
       { text: 'a', start: 0, end: 0.3 },
       { text: 'b', start: 0.3, end: 0.5 },
     ];
-    // Line starts at 0, second word starts after the first: durations are 30 and 20.
+    // On the 30 fps grid: a from frame 0, b from frame 9 (shown from 0.29 s), the end at frame 15 (0.49 s).
     const c = buildCaptions(words, [2], 1, opts({ style: 'karaoke' }), PORTRAIT)!;
-    assert.match(events(c.ass)[0]!, /\{\\kf30\}a \{\\kf20\}b$/);
+    assert.match(events(c.ass)[0]!, /\{\\kf29\}a \{\\kf20\}b$/);
   });
   it('karaoke: right-to-left scripts switch whole words (\\k), not a left-to-right sweep', () => {
     const c = buildCaptions(timed('مرحبا بالعالم الجميل'), [3], 3, opts({ style: 'karaoke' }), PORTRAIT, 'ar')!;

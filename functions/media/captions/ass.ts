@@ -1,6 +1,7 @@
 // ASS subtitle text for libass (ffmpeg's `ass` filter): one style, events per caption line (or per
 // spoken word for word-highlight). Pixel units: PlayRes equals the output frame.
 import type { CaptionOptions } from '../../domain/video-request.ts';
+import { OUTPUT_FPS } from '../render-args.ts';
 import type { CaptionFont } from './fonts.ts';
 import { fontSizePx, safeArea, type CaptionLine, type Frame } from './layout.ts';
 
@@ -26,6 +27,20 @@ export function assTime(seconds: number): string {
   const s = Math.floor((cs % 6000) / 100);
   const c = cs % 100;
   return `${h}:${pad2(m)}:${pad2(s)}.${pad2(c)}`;
+}
+
+/**
+ * The ASS time (centiseconds) at which an event starting at `seconds` first shows on the frame
+ * nearest that moment, so no caption change is more than half a frame early or late. ffmpeg's
+ * `ass` filter asks libass for frame k at its time in whole milliseconds, truncated
+ * (k × 1000 / fps, which float arithmetic may put a hair below the exact value), and libass shows
+ * an event from its start on. The latest centisecond at least 1 ms before frame k's time and
+ * after frame k−1's is shown first on frame k; a frame lasts 33 ms at 30 fps, so one exists.
+ */
+export function frameAlignedCs(seconds: number, fps: number = OUTPUT_FPS): number {
+  const frame = Math.max(0, Math.round(seconds * fps));
+  if (frame === 0) return 0;
+  return Math.floor(Math.floor((frame * 1000) / fps - 1) / 10);
 }
 
 /** Caption text must not open override blocks or produce line breaks; ASS has no escape for braces. */
@@ -62,7 +77,8 @@ export function assStyle(frame: Frame, opts: Pick<CaptionOptions, 'position' | '
   };
 }
 
-export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Frame, font: CaptionFont): string {
+export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Frame, font: CaptionFont, fps: number = OUTPUT_FPS): string {
+  const cs = (seconds: number) => frameAlignedCs(seconds, fps);
   const st = assStyle(frame, opts);
   // Karaoke: PrimaryColour is the part already sung, SecondaryColour the part still to come.
   const secondary = styleColour(COLOURS.text);
@@ -89,22 +105,26 @@ export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Fram
   ];
   const events: string[] = [];
   for (const line of lines) {
-    if (opts.style === 'line') events.push(dialogue(line.start, line.end, escapeAssText(line.text)));
-    else if (opts.style === 'karaoke') events.push(dialogue(line.start, line.end, karaokeText(line, font)));
-    else events.push(...wordHighlightEvents(line, font));
+    const start = cs(line.start);
+    const end = cs(line.end);
+    if (end <= start) continue;
+    if (opts.style === 'line') events.push(dialogue(start, end, escapeAssText(line.text)));
+    else if (opts.style === 'karaoke') events.push(dialogue(start, end, karaokeText(line, font, cs)));
+    else events.push(...wordHighlightEvents(line, font, cs));
   }
   return [...head, ...events, ''].join('\n');
 }
 
-function dialogue(start: number, end: number, text: string): string {
-  return `Dialogue: 0,${assTime(start)},${assTime(end)},Caption,,0,0,0,,${text}`;
+/** An event from `startCs` to `endCs` (centiseconds, already on the frame grid). */
+function dialogue(startCs: number, endCs: number, text: string): string {
+  return `Dialogue: 0,${assTime(startCs / 100)},${assTime(endCs / 100)},Caption,,0,0,0,,${text}`;
 }
 
 /**
  * One event per word, back to back in time, each showing the whole line with that word coloured.
- * Boundaries are rounded to centiseconds once, so consecutive events share the exact same edge.
+ * Boundaries are put on the frame grid once, so consecutive events share the exact same edge.
  */
-function wordHighlightEvents(line: CaptionLine, font: CaptionFont): string[] {
+function wordHighlightEvents(line: CaptionLine, font: CaptionFont, cs: (s: number) => number): string[] {
   const sep = font.noSpaces ? '' : ' ';
   const n = line.words.length;
   const edges: number[] = [line.start];
@@ -112,13 +132,13 @@ function wordHighlightEvents(line: CaptionLine, font: CaptionFont): string[] {
   edges.push(line.end);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const a = Math.round(edges[i]! * 100);
-    const b = Math.round(edges[i + 1]! * 100);
+    const a = cs(edges[i]!);
+    const b = cs(edges[i + 1]!);
     if (b <= a) continue;
     const text = line.words
       .map((w, k) => (k === i ? `{${inlineColour(COLOURS.highlight)}}${escapeAssText(w.text)}{${inlineColour(COLOURS.text)}}` : escapeAssText(w.text)))
       .join(sep);
-    out.push(dialogue(a / 100, b / 100, text));
+    out.push(dialogue(a, b, text));
   }
   return out;
 }
@@ -127,19 +147,18 @@ function wordHighlightEvents(line: CaptionLine, font: CaptionFont): string[] {
  * `\kf` sweeps each word from left to right while it is spoken; right-to-left scripts switch
  * whole words with `\k` instead, since a left-to-right sweep would run against the reading order.
  */
-function karaokeText(line: CaptionLine, font: CaptionFont): string {
+function karaokeText(line: CaptionLine, font: CaptionFont, cs: (s: number) => number): string {
   const tag = font.rtl ? 'k' : 'kf';
   const sep = font.noSpaces ? '' : ' ';
-  const startCs = Math.round(line.start * 100);
-  let at = startCs;
+  let at = cs(line.start);
   const parts: string[] = [];
   for (let i = 0; i < line.words.length; i++) {
     const w = line.words[i]!;
-    const wordStart = Math.max(at, Math.round(w.start * 100));
+    const wordStart = Math.max(at, cs(w.start));
     // A pause before the word: an empty timed block keeps later words in sync.
     if (wordStart > at) parts.push(`{\\k${wordStart - at}}`);
     const next = line.words[i + 1];
-    const until = next ? Math.max(wordStart, Math.round(next.start * 100)) : Math.max(wordStart, Math.round(w.end * 100));
+    const until = next ? Math.max(wordStart, cs(next.start)) : Math.max(wordStart, cs(w.end));
     parts.push(`{\\${tag}${until - wordStart}}${escapeAssText(w.text)}${i < line.words.length - 1 ? sep : ''}`);
     at = until;
   }
