@@ -15,9 +15,10 @@ import { seededRandom, shuffle } from '../lib/seeded-random.ts';
 import type { Credit, SourceClip } from '../domain/media.ts';
 import { describeError } from '../net/describe-error.ts';
 import { mapLimit } from '../lib/concurrency.ts';
+import { USER_AGENT } from '../net/user-agent.ts';
 
 /** Pexels' edge refuses library default user agents (python-requests, undici's "node"): say who we are. */
-export const PEXELS_DEFAULT_USER_AGENT = 'reelsmith/0.1 (narrated short-video generator)';
+export const PEXELS_DEFAULT_USER_AGENT = USER_AGENT;
 const MAX_PER_PAGE = 80;
 
 export interface PexelsLimits {
