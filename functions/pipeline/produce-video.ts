@@ -22,6 +22,8 @@ import { queryFor } from './query.ts';
 import { sceneSpans } from './scene-spans.ts';
 import type { Credit, SourceClip } from '../domain/media.ts';
 import { round3 } from '../lib/numbers.ts';
+import { scriptForms } from '../language/spoken-form.ts';
+import { displayNarration } from './display-narration.ts';
 
 export interface PipelineDeps {
   tools: MediaTools;
@@ -56,7 +58,9 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const seed = req.seed ?? seedFromId(task.id);
 
   report('speech', AT.speech);
-  const text = scenes.map((s) => s.text).join(' ');
+  // The voice says the spoken form ("twelve hundred"); captions show the display form ("1,200").
+  const forms = scriptForms(scenes.map((s) => s.text), req.language);
+  const text = forms.spoken;
   const estimateS = Math.max(3, text.length / CHARS_PER_SECOND);
   const speechP = deps.speech.synthesize(
     {
@@ -69,7 +73,9 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     },
     dir,
     signal,
-  ).then((n) => normaliseNarration(deps.tools, n, dir, signal));
+  )
+    .then((n) => normaliseNarration(deps.tools, n, dir, signal))
+    .then((n) => displayNarration(forms, n));
   const footageP = Promise.all(
     scenes.map((scene, i) =>
       findFootage(deps.footage(req, i), {
@@ -93,7 +99,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const narration = narrationR.value;
   report('footage', AT.render - 2);
 
-  const spans = sceneSpans(narration, scenes.map((s) => s.text), req.language);
+  const spans = sceneSpans(narration, forms.displayParts, req.language);
   const clips: SourceClip[] = [];
   const clipScenes = footageR.value.map((found) => {
     const start = clips.length;
