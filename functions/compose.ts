@@ -95,7 +95,12 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     tools,
     encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
     speech: createSpeech(cfg, tools, log),
-    footage: createFootageOrder(cfg, tools, log),
+    footage: {
+      sources: createFootageOrder(cfg, tools, log),
+      generated: new GeneratedFootage(),
+      searchesPerVideo: cfg.PEXELS_SEARCHES_PER_VIDEO,
+      recentClips: async (owner) => new Set(await store.recentClipIds(owner, cfg.FRESHNESS_WINDOW)),
+    },
     blobs,
     allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
     log,
@@ -197,9 +202,15 @@ function createFootageOrder(cfg: Config, tools: MediaTools, log: Logger) {
     urls: (urls, fields) => new UrlFootage({ tools, allowPrivate, urls, fields }),
     // One Pexels client for the process: it remembers the rate-limit state across tasks.
     pexels: cfg.PEXELS_API_KEY
-      ? new PexelsFootage({ apiKey: cfg.PEXELS_API_KEY, baseUrl: cfg.PEXELS_BASE_URL, tools, allowPrivate, log: log.child({ provider: 'pexels' }) })
+      ? new PexelsFootage({
+          apiKey: cfg.PEXELS_API_KEY,
+          baseUrl: cfg.PEXELS_BASE_URL,
+          tools,
+          allowPrivate,
+          hourlyLimit: cfg.PEXELS_HOURLY_LIMIT,
+          log: log.child({ provider: 'pexels' }),
+        })
       : null,
     dir: cfg.FOOTAGE_DIR ? new DirFootage({ tools, dir: cfg.FOOTAGE_DIR }) : null,
-    generated: new GeneratedFootage(),
   });
 }

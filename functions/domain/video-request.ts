@@ -12,6 +12,7 @@ export const CAPTION_STYLES = ['word-highlight', 'karaoke', 'line'] as const;
 export const CAPTION_POSITIONS = ['bottom', 'center', 'top'] as const;
 export const ASPECT_RATIOS = ['9:16', '1:1', '16:9'] as const;
 export const RESOLUTIONS = ['720p', '1080p'] as const;
+export const FOOTAGE_MODES = ['sentences', 'topic'] as const;
 
 const Captions = z.strictObject({
   style: z.enum(CAPTION_STYLES).default('word-highlight'),
@@ -49,6 +50,8 @@ export const VideoRequestSchema = z
     captions: z.union([z.literal(false), Captions]).default(() => Captions.parse({})),
     music: z.strictObject({ url: httpUrl, volume: z.number().min(0).max(1).default(0.2) }).optional(),
     max_clips: z.number().int().min(1).max(30).default(8),
+    /** `sentences`: each sentence group of script_text searched on its own terms; `topic`: one search for the whole video. */
+    footage: z.enum(FOOTAGE_MODES).default('sentences'),
     clip_urls: z.array(httpUrl).min(1).max(30).optional(),
     seed: z.number().int().min(0).max(4_294_967_295).optional(),
     callback_url: httpUrl.optional(),

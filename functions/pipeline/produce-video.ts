@@ -3,7 +3,7 @@
 // and topped up if the real narration turns out longer.
 import { join } from 'node:path';
 import type { Stage, TaskOutput, TaskRecord } from '../domain/task.ts';
-import { frameSize, scenesOf, type VideoRequest } from '../domain/video-request.ts';
+import { frameSize, scenesOf } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MediaTools } from '../media/tools.ts';
@@ -13,14 +13,12 @@ import type { EncodeSettings } from '../media/render-args.ts';
 import { probeMedia } from '../media/probe.ts';
 import { downloadToFile } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
-import type { FootageProvider, SpeechProvider } from '../providers/ports.ts';
-import { findFootage } from './footage.ts';
+import type { SpeechProvider } from '../providers/ports.ts';
+import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts, usedClipIds, type FootageSetup } from './footage-plan.ts';
 import { planTimeline } from './timeline.ts';
 import { blobKeys } from './blob-keys.ts';
-import { splitSentences } from '../domain/text.ts';
-import { queryFor } from './query.ts';
 import { sceneSpans } from './scene-spans.ts';
-import type { Credit, SourceClip } from '../domain/media.ts';
+import type { Credit } from '../domain/media.ts';
 import { round3 } from '../lib/numbers.ts';
 import { scriptForms } from '../language/spoken-form.ts';
 import { displayNarration } from './display-narration.ts';
@@ -30,8 +28,8 @@ export interface PipelineDeps {
   /** x264 preset and CRF of the render (RENDER_PRESET, RENDER_CRF). */
   encode?: Partial<EncodeSettings>;
   speech: SpeechProvider;
-  /** Tried in order until enough footage is found; the last one (generated) never comes back empty. */
-  footage: (req: VideoRequest, sceneIndex: number) => FootageProvider[];
+  /** Footage sources per part, the generated last resort, the search budget and the owner's recent clips. */
+  footage: FootageSetup;
   blobs: BlobStore;
   allowPrivateUrls: boolean;
   log: Logger;
@@ -44,8 +42,6 @@ export interface PipelineRun {
   report: (stage: Stage, progress: number) => void;
 }
 
-/** Rough speaking rate used to size the footage search before the narration exists. */
-const CHARS_PER_SECOND = 15;
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
 
@@ -76,20 +72,11 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   )
     .then((n) => normaliseNarration(deps.tools, n, dir, signal))
     .then((n) => displayNarration(forms, n));
-  const footageP = Promise.all(
-    scenes.map((scene, i) =>
-      findFootage(deps.footage(req, i), {
-        query: queryFor(scene.search_query ?? req.search_query, scene.text),
-        // About one clip per sentence is all the timeline can use; more would be wasted downloads.
-        count: Math.max(1, Math.min(Math.ceil(req.max_clips * (scene.text.length / text.length)), splitSentences(scene.text, req.language).length)),
-        minTotalS: estimateS * (scene.text.length / text.length) * 1.2,
-        orientation: req.aspect_ratio === '9:16' ? 'portrait' : req.aspect_ratio === '16:9' ? 'landscape' : 'square',
-        width,
-        height,
-        seed: seed + i,
-      }, dir, signal, warnings),
-    ),
-  );
+  // Footage is planned from the text and searched while the voice is synthesised.
+  const footageP = planFootageParts(req, forms).then(async (parts) => ({
+    parts,
+    found: await gatherFootage(deps.footage, { req, owner: task.owner, parts, estimateS, width, height, seed, dir, signal, warnings }),
+  }));
   const musicP = req.music ? fetchMusic(deps, req.music.url, dir, signal) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
@@ -99,13 +86,9 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const narration = narrationR.value;
   report('footage', AT.render - 2);
 
-  const spans = sceneSpans(narration, forms.displayParts, req.language);
-  const clips: SourceClip[] = [];
-  const clipScenes = footageR.value.map((found) => {
-    const start = clips.length;
-    clips.push(...found);
-    return found.map((_, k) => start + k);
-  });
+  const { parts, found } = footageR.value;
+  const spans = sceneSpans(narration, parts.map((p) => p.text), req.language);
+  const { clips, partClips: clipScenes } = found;
   const segments = planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
@@ -155,6 +138,8 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
       height: rendered.height,
       size_bytes: rendered.sizeBytes,
       credits,
+      pieces: pieceRecords(parts, spans, found),
+      clip_ids: usedClipIds(clips, used),
     },
     warnings,
   };
