@@ -23,6 +23,7 @@ import { ElevenLabsSpeech } from './providers/elevenlabs.ts';
 import { EspeakSpeech } from './providers/espeak-speech.ts';
 import { checkEspeak } from './providers/espeak-voices.ts';
 import { GeneratedFootage } from './providers/generated-footage.ts';
+import { MusicLibrary } from './providers/music-library.ts';
 import { PexelsFootage } from './providers/pexels.ts';
 import type { SpeechProvider } from './providers/ports.ts';
 import { UrlFootage } from './providers/url-footage.ts';
@@ -89,6 +90,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     log,
   });
 
+  const music = cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null;
   const running = new RunningTasks();
   const shutdown = new AbortController();
   const pipeline: PipelineDeps = {
@@ -103,6 +105,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     },
     blobs,
     allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
+    music,
     log,
   };
 
@@ -113,7 +116,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     api:
       role === 'worker'
         ? null
-        : { cfg, store, blobs, dispatcher, keys: new ApiKeys(cfg.API_KEYS), log, stopRunning: (id) => running.stop(id), notify },
+        : { cfg, store, blobs, dispatcher, keys: new ApiKeys(cfg.API_KEYS), log, stopRunning: (id) => running.stop(id), notify, music },
     worker: runsWorker
       ? {
           store,

@@ -52,6 +52,8 @@ const EnvSchema = z.object({
   FFPROBE_PATH: z.string().min(1).optional(),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
   FOOTAGE_DIR: z.string().min(1).optional(),
+  /** Background music by mood: one subfolder per mood (chill/, upbeat/…) of audio files the operator owns. */
+  MUSIC_DIR: z.string().min(1).optional(),
 
   TASK_STORE: z.enum(['local', 'firestore']).default('local'),
   BLOB_STORE: z.enum(['local', 'gcs']).default('local'),

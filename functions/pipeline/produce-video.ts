@@ -1,7 +1,7 @@
 // speech → footage → timeline → render → publish, for one task, inside its scratch dir.
 // Voice and footage run at the same time; footage is sized from an estimate of the narration
 // and topped up if the real narration turns out longer.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Stage, TaskOutput, TaskRecord } from '../domain/task.ts';
 import { frameSize, scenesOf } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
@@ -14,6 +14,7 @@ import { probeMedia } from '../media/probe.ts';
 import { downloadToFile } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import type { SpeechProvider } from '../providers/ports.ts';
+import type { MusicLibrary } from '../providers/music-library.ts';
 import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts, usedClipIds, type FootageSetup } from './footage-plan.ts';
 import { planTimeline } from './timeline.ts';
 import { blobKeys } from './blob-keys.ts';
@@ -32,6 +33,8 @@ export interface PipelineDeps {
   footage: FootageSetup;
   blobs: BlobStore;
   allowPrivateUrls: boolean;
+  /** MUSIC_DIR's tracks by mood, or null when it is not set. */
+  music: MusicLibrary | null;
   log: Logger;
 }
 
@@ -77,7 +80,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     parts,
     found: await gatherFootage(deps.footage, { req, owner: task.owner, parts, estimateS, width, height, seed, dir, signal, warnings }),
   }));
-  const musicP = req.music ? fetchMusic(deps, req.music.url, dir, signal) : Promise.resolve(null);
+  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, signal) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;
@@ -145,9 +148,16 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   };
 }
 
-async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: AbortSignal): Promise<string> {
+/** The music of a request: MUSIC_DIR's track for its mood (by seed), or its URL downloaded; probed as audio. */
+async function musicTrack(deps: PipelineDeps, music: { url?: string; mood?: string }, seed: number, dir: string, signal: AbortSignal): Promise<string> {
+  if (music.mood) {
+    if (!deps.music) throw new TaskError('invalid_music', 'music.mood: this service has no music library (MUSIC_DIR is not set); send music.url instead');
+    const track = await deps.music.pickTrack(music.mood, seed);
+    await probeAudio(deps, track, `music.mood: the track picked for "${music.mood}" (${basename(track)})`, signal);
+    return track;
+  }
   const path = join(dir, 'music.input');
-  await downloadToFile(url, path, {
+  await downloadToFile(music.url!, path, {
     field: 'music.url',
     maxBytes: 50 * 1024 * 1024,
     timeoutMs: 60_000,
@@ -155,11 +165,15 @@ async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: 
     signal,
     allowPrivate: deps.allowPrivateUrls,
   });
-  const info = await probeMedia(deps.tools, path, signal).catch((err: unknown) => {
-    throw new TaskError('invalid_music', 'music.url: the file is not audio ffmpeg can read; send an MP3, AAC or WAV file', { cause: err });
-  });
-  if (!info.hasAudio) throw new TaskError('invalid_music', 'music.url: the file has no audio stream');
+  await probeAudio(deps, path, 'music.url: the file', signal);
   return path;
+}
+
+async function probeAudio(deps: PipelineDeps, path: string, what: string, signal: AbortSignal): Promise<void> {
+  const info = await probeMedia(deps.tools, path, signal).catch((err: unknown) => {
+    throw new TaskError('invalid_music', `${what} is not audio ffmpeg can read; use an MP3, AAC or WAV file`, { cause: err });
+  });
+  if (!info.hasAudio) throw new TaskError('invalid_music', `${what} has no audio stream`);
 }
 
 function dedupeCredits(credits: (Credit | null)[]): Credit[] {
