@@ -8,7 +8,7 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .max(2048);
 
-export const CAPTION_STYLES = ['word-highlight', 'karaoke', 'line'] as const;
+export const CAPTION_STYLES = ['word-highlight', 'karaoke', 'line', 'boxed', 'pop'] as const;
 export const CAPTION_POSITIONS = ['bottom', 'center', 'top'] as const;
 export const ASPECT_RATIOS = ['9:16', '1:1', '16:9'] as const;
 export const RESOLUTIONS = ['720p', '1080p'] as const;

@@ -43,7 +43,7 @@ function changeFrames(ass: string, durationS: number): number[] {
 }
 
 describe('caption timing on the frame grid (libass)', () => {
-  for (const style of ['word-highlight'] as const) {
+  for (const style of ['word-highlight', 'boxed'] as const) {
     it(`${style}: each word first shows on the frame nearest its onset`, () => {
       const ws = words();
       // The video stops before the last line is taken down: every change is a word onset.

@@ -12,6 +12,9 @@ export const COLOURS = {
   highlight: '00D4FF',
   outline: '000000',
   shadow: '000000',
+  /** The boxed preset's background: black at 65 % (alpha 59 of FF transparent). */
+  box: '000000',
+  boxAlpha: '59',
 } as const;
 
 const styleColour = (bgr: string, alpha = '00') => `&H${alpha}${bgr}`;
@@ -62,8 +65,8 @@ export interface AssStyle {
   marginV: number;
 }
 
-export function assStyle(frame: Frame, opts: Pick<CaptionOptions, 'position' | 'font_size'>): AssStyle {
-  const size = fontSizePx(frame, opts.font_size);
+export function assStyle(frame: Frame, opts: Pick<CaptionOptions, 'position' | 'font_size'>, sizeScale = 1): AssStyle {
+  const size = Math.round(fontSizePx(frame, opts.font_size) * sizeScale);
   const safe = safeArea(frame);
   return {
     fontSize: size,
@@ -79,7 +82,8 @@ export function assStyle(frame: Frame, opts: Pick<CaptionOptions, 'position' | '
 
 export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Frame, font: CaptionFont, fps: number = OUTPUT_FPS): string {
   const cs = (seconds: number) => frameAlignedCs(seconds, fps);
-  const st = assStyle(frame, opts);
+  const st = assStyle(frame, opts, font.sizeScale);
+  const boxed = opts.style === 'boxed';
   // Karaoke: PrimaryColour is the part already sung, SecondaryColour the part still to come.
   const secondary = styleColour(COLOURS.text);
   const primary = styleColour(opts.style === 'karaoke' ? COLOURS.highlight : COLOURS.text);
@@ -98,7 +102,11 @@ export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Fram
     '',
     '[V4+ Styles]',
     'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
-    `Style: Caption,${font.family},${st.fontSize},${primary},${secondary},${styleColour(COLOURS.outline)},${styleColour(COLOURS.shadow, '60')},-1,0,0,0,100,100,0,0,1,${st.outline},${st.shadow},${st.alignment},${st.marginL},${st.marginR},${st.marginV},-1`,
+    // Text on a box needs no outline or shadow of its own.
+    `Style: Caption,${font.family},${st.fontSize},${primary},${secondary},${styleColour(COLOURS.outline)},${styleColour(COLOURS.shadow, '60')},-1,0,0,0,100,100,0,0,1,${boxed ? 0 : st.outline},${boxed ? 0 : st.shadow},${st.alignment},${st.marginL},${st.marginR},${st.marginV},-1`,
+    ...(boxed
+      ? [`Style: Box,${font.family},${st.fontSize},&HFF000000,&HFF000000,${styleColour(COLOURS.box, COLOURS.boxAlpha)},&HFF000000,-1,0,0,0,100,100,0,0,1,0,0,${st.alignment},${st.marginL},${st.marginR},${st.marginV},-1`]
+      : []),
     '',
     '[Events]',
     'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
@@ -110,7 +118,11 @@ export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Fram
     if (end <= start) continue;
     if (opts.style === 'line') events.push(dialogue(start, end, escapeAssText(line.text)));
     else if (opts.style === 'karaoke') events.push(dialogue(start, end, karaokeText(line, font, cs)));
-    else events.push(...wordHighlightEvents(line, font, cs));
+    else if (opts.style === 'pop') events.push(...wordHighlightEvents(line, font, cs, popWord));
+    else if (boxed) {
+      events.push(boxEvent(start, end, line, st, opts.position));
+      events.push(...wordHighlightEvents(line, font, cs, colourWord, `{\\q2}`).map((e) => e.replace(/^Dialogue: 0,/, 'Dialogue: 1,')));
+    } else events.push(...wordHighlightEvents(line, font, cs, colourWord));
   }
   return [...head, ...events, ''].join('\n');
 }
@@ -120,11 +132,36 @@ function dialogue(startCs: number, endCs: number, text: string): string {
   return `Dialogue: 0,${assTime(startCs / 100)},${assTime(endCs / 100)},Caption,,0,0,0,,${text}`;
 }
 
+/** The spoken word in the highlight colour. */
+function colourWord(text: string): string {
+  return `{${inlineColour(COLOURS.highlight)}}${text}{${inlineColour(COLOURS.text)}}`;
+}
+
+/** The spoken word in the highlight colour, popping in: from 60 % to 112 % in 100 ms, settling at 100 % by 160 ms. */
+function popWord(text: string): string {
+  return `{${inlineColour(COLOURS.highlight)}\\fscx60\\fscy60\\t(0,100,\\fscx112\\fscy112)\\t(100,160,\\fscx100\\fscy100)}${text}{${inlineColour(COLOURS.text)}\\fscx100\\fscy100}`;
+}
+
 /**
- * One event per word, back to back in time, each showing the whole line with that word coloured.
+ * The rounded background of a boxed line, on the layer below its text: the same text squeezed
+ * to a hairline (\fscy1) and given a wide border, which libass strokes with round joins. The
+ * border covers the gaps between letters and words, so what shows is one box exactly as wide as
+ * the drawn line plus padding, with elliptical ends, whatever the font measures. Its margin moves
+ * the hairline to the middle of the text line (libass aligns the squeezed line by its own height).
+ */
+function boxEvent(startCs: number, endCs: number, line: CaptionLine, st: AssStyle, position: CaptionOptions['position']): string {
+  const padX = Math.round(st.fontSize * 0.32);
+  const padY = Math.round(st.fontSize * 0.62);
+  const marginV = position === 'center' ? 0 : st.marginV + Math.round(st.fontSize * 0.5);
+  const text = `{\\q2\\fscy1\\xbord${padX}\\ybord${padY}}${escapeAssText(line.text)}`;
+  return `Dialogue: 0,${assTime(startCs / 100)},${assTime(endCs / 100)},Box,,0,0,${marginV},,${text}`;
+}
+
+/**
+ * One event per word, back to back in time, each showing the whole line with that word marked.
  * Boundaries are put on the frame grid once, so consecutive events share the exact same edge.
  */
-function wordHighlightEvents(line: CaptionLine, font: CaptionFont, cs: (s: number) => number): string[] {
+function wordHighlightEvents(line: CaptionLine, font: CaptionFont, cs: (s: number) => number, mark: (text: string) => string, prefix = ''): string[] {
   const sep = font.noSpaces ? '' : ' ';
   const n = line.words.length;
   const edges: number[] = [line.start];
@@ -135,10 +172,8 @@ function wordHighlightEvents(line: CaptionLine, font: CaptionFont, cs: (s: numbe
     const a = cs(edges[i]!);
     const b = cs(edges[i + 1]!);
     if (b <= a) continue;
-    const text = line.words
-      .map((w, k) => (k === i ? `{${inlineColour(COLOURS.highlight)}}${escapeAssText(w.text)}{${inlineColour(COLOURS.text)}}` : escapeAssText(w.text)))
-      .join(sep);
-    out.push(dialogue(a, b, text));
+    const text = line.words.map((w, k) => (k === i ? mark(escapeAssText(w.text)) : escapeAssText(w.text))).join(sep);
+    out.push(dialogue(a, b, prefix + text));
   }
   return out;
 }
