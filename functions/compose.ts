@@ -1,13 +1,14 @@
 // The composition root: the only place that picks adapters from config and wires them together.
 // Google Cloud adapters are imported lazily, so local mode never loads the Cloud SDKs.
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApp } from './app.ts';
 import { ApiKeys } from './api/auth.ts';
 import type { Handler } from './api/http.ts';
 import { createNotifier } from './callbacks/notify.ts';
 import type { Config, Role } from './config.ts';
+import { Semaphore } from './lib/semaphore.ts';
 import type { Logger } from './log.ts';
 import { checkMediaTools, resolveMediaTools, type MediaTools } from './media/tools.ts';
 import { footageOrder } from './pipeline/footage.ts';
@@ -96,6 +97,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   const pipeline: PipelineDeps = {
     tools,
     encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
+    cpu: new Semaphore(cfg.RENDER_CPUS ?? availableParallelism()),
     speech: createSpeech(cfg, tools, log),
     footage: {
       sources: createFootageOrder(cfg, tools, log),

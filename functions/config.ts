@@ -48,6 +48,8 @@ const EnvSchema = z.object({
   /** x264 preset and quality of the render: faster presets trade file size for speed. */
   RENDER_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
   RENDER_CRF: int(15, 35).default(23),
+  /** Cores the renders of this process may keep busy at once (one per chunk encoder); all of them by default. */
+  RENDER_CPUS: int(1, 64).optional(),
   FFMPEG_PATH: z.string().min(1).optional(),
   FFPROBE_PATH: z.string().min(1).optional(),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),

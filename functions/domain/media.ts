@@ -17,6 +17,12 @@ export interface Narration {
   sentenceEnds: number[];
 }
 
+/** A video frame's size in pixels. */
+export interface Frame {
+  width: number;
+  height: number;
+}
+
 export interface Credit {
   provider: string;
   author: string | null;

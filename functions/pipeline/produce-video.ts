@@ -10,6 +10,7 @@ import type { MediaTools } from '../media/tools.ts';
 import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideo } from '../media/render.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
+import type { Semaphore } from '../lib/semaphore.ts';
 import { probeMedia } from '../media/probe.ts';
 import { downloadToFile } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
@@ -28,6 +29,8 @@ export interface PipelineDeps {
   tools: MediaTools;
   /** x264 preset and CRF of the render (RENDER_PRESET, RENDER_CRF). */
   encode?: Partial<EncodeSettings>;
+  /** The process's CPU budget, shared by every render (RENDER_CPUS). */
+  cpu: Semaphore;
   speech: SpeechProvider;
   /** Footage sources per part, the generated last resort, the search budget and the owner's recent clips. */
   footage: FootageSetup;
@@ -114,6 +117,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     ...(musicR.value && req.music ? { music: { path: musicR.value, volume: req.music.volume } } : {}),
     signal,
     voiceNormalised: true,
+    cpu: deps.cpu,
     ...(deps.encode ? { encode: deps.encode } : {}),
     onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
   });

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import type { WordTiming } from '../../functions/domain/media.ts';
 import type { CaptionOptions } from '../../functions/domain/video-request.ts';
 import { buildCaptions } from '../../functions/media/captions/index.ts';
-import { OUTPUT_FPS } from '../../functions/media/render-args.ts';
+import { OUTPUT_FPS } from '../../functions/media/chunks.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const FRAME = { width: 360, height: 640 };

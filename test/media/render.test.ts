@@ -2,6 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderVideo, validateRender, type RenderJob } from '../../functions/media/render.ts';
@@ -101,6 +102,20 @@ async function assertPlayable(path: string, width: number, height: number, durat
   const pix = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=pix_fmt', '-of', 'csv=p=0', path], { encoding: 'utf8' }).trim();
   assert.equal(pix, 'yuv420p');
   assert.ok(isFastStart(await readFile(path)), '+faststart: moov before mdat');
+}
+
+/** Pids of the ffmpeg processes whose working dir is `dir`. */
+function ffmpegIn(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'ffmpeg' && readlinkSync(`/proc/${p}/cwd`) === dir;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
 }
 
 function grabFrame(path: string, atS: number, width: number, height: number): Buffer {
@@ -375,7 +390,8 @@ describe('renderVideo: failures', () => {
         progressed = true;
       },
     });
-    const alive = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((l) => l.startsWith('ffmpeg') && l.includes(long));
+    // Every ffmpeg of the render runs in the task dir: chunk processes, the audio pass, the join.
+    const alive = () => ffmpegIn(dir).length > 0;
     const t0 = Date.now();
     while (!progressed && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
     assert.ok(alive(), 'ffmpeg running before the abort');

@@ -1,9 +1,10 @@
 // ASS subtitle text for libass (ffmpeg's `ass` filter): one style, events per caption line (or per
 // spoken word for word-highlight). Pixel units: PlayRes equals the output frame.
 import type { CaptionOptions } from '../../domain/video-request.ts';
-import { OUTPUT_FPS } from '../render-args.ts';
+import type { Frame } from '../../domain/media.ts';
+import { OUTPUT_FPS } from '../chunks.ts';
 import type { CaptionFont } from './fonts.ts';
-import { fontSizePx, safeArea, type CaptionLine, type Frame } from './layout.ts';
+import { fontSizePx, safeArea, type CaptionLine } from './layout.ts';
 
 /** Colours as ASS writes them, blue-green-red: &HBBGGRR& inline, &HAABBGGRR in styles (alpha 00 = opaque). */
 export const COLOURS = {

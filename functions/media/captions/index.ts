@@ -3,9 +3,9 @@ import type { CaptionOptions } from '../../domain/video-request.ts';
 
 import { buildAss } from './ass.ts';
 import { captionFont, type CaptionFont } from './fonts.ts';
-import { fontSizePx, layoutLines, safeArea, type CaptionLine, type Frame } from './layout.ts';
+import { fontSizePx, layoutLines, safeArea, type CaptionLine } from './layout.ts';
 import { buildSrt, buildVtt } from './sidecars.ts';
-import type { WordTiming } from '../../domain/media.ts';
+import type { Frame, WordTiming } from '../../domain/media.ts';
 
 export interface Captions {
   ass: string;
@@ -34,4 +34,4 @@ export function buildCaptions(
 
 export { captionFont, writingSystemOf, FONT_PACKAGES } from './fonts.ts';
 export type { CaptionFont, WritingSystem } from './fonts.ts';
-export type { CaptionLine, Frame } from './layout.ts';
+export type { CaptionLine } from './layout.ts';
