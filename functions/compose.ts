@@ -27,6 +27,7 @@ import { ElevenLabsSpeech } from './providers/elevenlabs.ts';
 import { EspeakSpeech } from './providers/espeak-speech.ts';
 import { checkEspeak } from './providers/espeak-voices.ts';
 import { GeneratedFootage } from './providers/generated-footage.ts';
+import { MusicLibrary } from './providers/music-library.ts';
 import { PexelsFootage } from './providers/pexels.ts';
 import type { SpeechProvider } from './providers/ports.ts';
 import { UrlFootage } from './providers/url-footage.ts';
@@ -108,6 +109,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     },
   };
 
+  const music = cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null;
   const running = new RunningTasks();
   const timers: NodeJS.Timeout[] = [];
   const shutdown = new AbortController();
@@ -116,9 +118,15 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
     cpu: new Semaphore(cfg.RENDER_CPUS ?? availableParallelism()),
     speech: createSpeech(cfg, tools, log),
-    footage: createFootageOrder(cfg, tools, log),
+    footage: {
+      sources: createFootageOrder(cfg, tools, log),
+      generated: new GeneratedFootage(),
+      searchesPerVideo: cfg.PEXELS_SEARCHES_PER_VIDEO,
+      recentClips: async (owner) => new Set(await store.recentClipIds(owner, cfg.FRESHNESS_WINDOW)),
+    },
     blobs,
     allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
+    music,
     log,
   };
 
@@ -137,6 +145,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
             keys: new ApiKeys(cfg.API_KEYS),
             log,
             stopRunning: (id) => running.stop(id),
+            music,
             limits: { maxUnfinished: cfg.MAX_QUEUED_TASKS, maxUnfinishedPerOwner: cfg.MAX_QUEUED_PER_KEY, perMinutePerOwner: cfg.SUBMITS_PER_MINUTE },
           },
     worker: runsWorker
@@ -235,9 +244,15 @@ function createFootageOrder(cfg: Config, tools: MediaTools, log: Logger) {
     urls: (urls, fields) => new UrlFootage({ tools, allowPrivate, urls, fields }),
     // One Pexels client for the process: it remembers the rate-limit state across tasks.
     pexels: cfg.PEXELS_API_KEY
-      ? new PexelsFootage({ apiKey: cfg.PEXELS_API_KEY, baseUrl: cfg.PEXELS_BASE_URL, tools, allowPrivate, log: log.child({ provider: 'pexels' }) })
+      ? new PexelsFootage({
+          apiKey: cfg.PEXELS_API_KEY,
+          baseUrl: cfg.PEXELS_BASE_URL,
+          tools,
+          allowPrivate,
+          hourlyLimit: cfg.PEXELS_HOURLY_LIMIT,
+          log: log.child({ provider: 'pexels' }),
+        })
       : null,
     dir: cfg.FOOTAGE_DIR ? new DirFootage({ tools, dir: cfg.FOOTAGE_DIR }) : null,
-    generated: new GeneratedFootage(),
   });
 }

@@ -18,7 +18,7 @@ const LAYERS: string[][] = [
   ['delivery'],
   ['pipeline'],
   ['providers'],
-  ['media', 'net'],
+  ['media', 'net', 'language'],
   ['platform'],
   ['domain'],
   ['lib'],

@@ -14,6 +14,7 @@ import type { BlobStore, Dispatcher, TaskStore } from '../platform/ports.ts';
 import type { ApiKeys } from './auth.ts';
 import { baseUrlOf, readJson, sendJson, type Request, type Response } from './http.ts';
 import { toView } from '../domain/task-view.ts';
+import { checkMusicMood, type MusicLibrary } from '../providers/music-library.ts';
 
 export interface ApiDeps {
   cfg: Config;
@@ -26,6 +27,8 @@ export interface ApiDeps {
   stopRunning: (taskId: string) => void;
   /** Limits a new task must pass (MAX_QUEUED_TASKS, MAX_QUEUED_PER_KEY, SUBMITS_PER_MINUTE). */
   limits: AdmissionLimits;
+  /** MUSIC_DIR's tracks by mood, or null when it is not set. */
+  music: MusicLibrary | null;
 }
 
 export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefix: PropertyKey[] = []): ErrorDetail[] {
@@ -53,7 +56,7 @@ export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefi
 async function checkUrls(req: VideoRequest, allowPrivate: boolean): Promise<void> {
   const urls: [string, string][] = [];
   if (req.callback_url) urls.push(['callback_url', req.callback_url]);
-  if (req.music) urls.push(['music.url', req.music.url]);
+  if (req.music?.url) urls.push(['music.url', req.music.url]);
   req.clip_urls?.forEach((u, i) => urls.push([`clip_urls.${i}`, u]));
   req.scenes?.forEach((s, i) => s.clip_url && urls.push([`scenes.${i}.clip_url`, s.clip_url]));
   const details: ErrorDetail[] = [];
@@ -115,6 +118,7 @@ export function createApi(deps: ApiDeps) {
       const parsed = VideoRequestSchema.safeParse(raw);
       if (!parsed.success) throw invalid(zodDetails(parsed.error));
       await checkUrls(parsed.data, cfg.ALLOW_PRIVATE_URLS);
+      await checkMusicMood(deps.music, parsed.data.music);
 
       const task = newTask({
         id: randomUUID(),
