@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { normaliseNarration } from '../../functions/media/loudness.ts';
 import { renderVideo, validateRender, type RenderJob } from '../../functions/media/render.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { assStyle } from '../../functions/media/captions/ass.ts';
@@ -352,6 +353,29 @@ describe('renderVideo: picture, captions and sound', () => {
     const { result } = await render({ narration: narration(words('one two'), silence, 3), music: { path: music, volume: 0.3 } });
     const l = lufs(result.videoPath);
     assert.ok(l > -20, `music present: ${l} LUFS`);
+  });
+
+  it('a short narration already at -14 LUFS keeps its level under music (no loudnorm on the mix)', async () => {
+    const dir = await taskDir();
+    const short = await makeSpeechLikeWav(join(dir, 'short.wav'), 2.4);
+    const voice = await normaliseNarration(tools, narration(words('one two three'), short, 2.4), dir, new AbortController().signal);
+    const music = await makeTone(join(root, 'music3.wav'), 2, 440);
+    const nar = voice;
+    const segments = planTimeline({ words: nar.words, sentenceEnds: nar.sentenceEnds, durationS: nar.durationS, clips: [navy] });
+    const result = await renderVideo(tools, {
+      dir,
+      narration: nar,
+      clips: [navy],
+      segments,
+      width: 720,
+      height: 1280,
+      captions: false,
+      music: { path: music, volume: 0.2 },
+      voiceNormalised: true,
+      signal: new AbortController().signal,
+    });
+    const l = lufs(result.videoPath);
+    assert.ok(l > -16 && l < -11, `integrated loudness ${l} LUFS`);
   });
 
   it('generated (lavfi) backgrounds render like files', async () => {
