@@ -19,8 +19,10 @@ import type { MusicLibrary } from '../providers/music-library.ts';
 import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts, usedClipIds, type FootageSetup } from './footage-plan.ts';
 import { planTimeline } from './timeline.ts';
 import { blobKeys } from './blob-keys.ts';
+import { loadPlan, planPrefix, savePlan } from './plan-store.ts';
 import { sceneSpans } from './scene-spans.ts';
 import type { Credit } from '../domain/media.ts';
+import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
 import { round3 } from '../lib/numbers.ts';
 import { scriptForms } from '../language/spoken-form.ts';
 import { displayNarration } from './display-narration.ts';
@@ -55,11 +57,75 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const { task, dir, signal, report } = run;
   const req = task.request;
   const { width, height } = frameSize(req.aspect_ratio, req.resolution);
+  const prefix = planPrefix(task.id);
+
+  report('speech', AT.speech);
+  // A retried attempt renders the plan an earlier one made: the voice is not paid for twice,
+  // and the footage is the same.
+  let plan = await loadPlan(deps.blobs, prefix, dir);
+  if (plan) deps.log.info({ task_id: task.id, attempt: task.attempt }, 'rendering the plan of an earlier attempt');
+  else {
+    plan = await prepareVideo(deps, run);
+    await savePlan(deps.blobs, prefix, plan, dir);
+  }
+
+  report('render', AT.render);
+  const rendered = await renderVideo(deps.tools, {
+    dir,
+    narration: plan.narration,
+    clips: plan.clips,
+    segments: plan.segments,
+    width,
+    height,
+    captions: req.captions,
+    ...(req.language ? { language: req.language } : {}),
+    ...(plan.music ? { music: plan.music } : {}),
+    signal,
+    voiceNormalised: true,
+    cpu: deps.cpu,
+    ...(deps.encode ? { encode: deps.encode } : {}),
+    onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
+  });
+
+  report('upload', AT.upload);
+  const keys = blobKeys(task.id, task.attempt);
+  const cache = 'private, max-age=86400';
+  await Promise.all([
+    deps.blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),
+    deps.blobs.put(keys.thumbnail, rendered.thumbnailPath, { contentType: 'image/jpeg', cacheControl: cache }),
+    rendered.vttPath ? deps.blobs.put(keys.vtt, rendered.vttPath, { contentType: 'text/vtt; charset=utf-8', cacheControl: cache }) : null,
+    rendered.srtPath ? deps.blobs.put(keys.srt, rendered.srtPath, { contentType: 'application/x-subrip; charset=utf-8', cacheControl: cache }) : null,
+  ]);
+
+  const used = new Set(plan.segments.map((s) => s.clip));
+  const credits = dedupeCredits(plan.clips.filter((_, i) => used.has(i)).map((c) => c.credit));
+  return {
+    output: {
+      video_key: keys.video,
+      captions_vtt_key: rendered.vttPath ? keys.vtt : null,
+      captions_srt_key: rendered.srtPath ? keys.srt : null,
+      thumbnail_key: keys.thumbnail,
+      duration_s: round3(rendered.durationS),
+      width: rendered.width,
+      height: rendered.height,
+      size_bytes: rendered.sizeBytes,
+      credits,
+      pieces: plan.pieces,
+      clip_ids: usedClipIds(plan.clips, used),
+    },
+    warnings: plan.warnings,
+  };
+}
+
+/** Speech, footage and music at the same time, then the timeline: the plan of the video. */
+async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
+  const { task, dir, signal, report } = run;
+  const req = task.request;
+  const { width, height } = frameSize(req.aspect_ratio, req.resolution);
   const scenes = scenesOf(req);
   const warnings: string[] = [];
   const seed = req.seed ?? seedFromId(task.id);
 
-  report('speech', AT.speech);
   // The voice says the spoken form ("twelve hundred"); captions show the display form ("1,200").
   const forms = scriptForms(scenes.map((s) => s.text), req.language);
   const text = forms.spoken;
@@ -94,60 +160,21 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
 
   const { parts, found } = footageR.value;
   const spans = sceneSpans(narration, parts.map((p) => p.text), req.language);
-  const { clips, partClips: clipScenes } = found;
   const segments = planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
     durationS: narration.durationS,
-    clips: clips.map((c) => ({ durationS: c.durationS })),
-    scenes: spans.map((s, i) => ({ startS: s.startS, endS: s.endS, clipIndices: clipScenes[i] ?? [] })),
+    clips: found.clips.map((c) => ({ durationS: c.durationS })),
+    scenes: spans.map((s, i) => ({ startS: s.startS, endS: s.endS, clipIndices: found.partClips[i] ?? [] })),
     seed,
   });
-
-  report('render', AT.render);
-  const rendered = await renderVideo(deps.tools, {
-    dir,
-    narration,
-    clips,
-    segments,
-    width,
-    height,
-    captions: req.captions,
-    ...(req.language ? { language: req.language } : {}),
-    ...(musicR.value && req.music ? { music: { path: musicR.value, volume: req.music.volume } } : {}),
-    signal,
-    voiceNormalised: true,
-    cpu: deps.cpu,
-    ...(deps.encode ? { encode: deps.encode } : {}),
-    onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
-  });
-
-  report('upload', AT.upload);
-  const keys = blobKeys(task.id, task.attempt);
-  const cache = 'private, max-age=86400';
-  await Promise.all([
-    deps.blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),
-    deps.blobs.put(keys.thumbnail, rendered.thumbnailPath, { contentType: 'image/jpeg', cacheControl: cache }),
-    rendered.vttPath ? deps.blobs.put(keys.vtt, rendered.vttPath, { contentType: 'text/vtt; charset=utf-8', cacheControl: cache }) : null,
-    rendered.srtPath ? deps.blobs.put(keys.srt, rendered.srtPath, { contentType: 'application/x-subrip; charset=utf-8', cacheControl: cache }) : null,
-  ]);
-
-  const used = new Set(segments.map((s) => s.clip));
-  const credits = dedupeCredits(clips.filter((_, i) => used.has(i)).map((c) => c.credit));
   return {
-    output: {
-      video_key: keys.video,
-      captions_vtt_key: rendered.vttPath ? keys.vtt : null,
-      captions_srt_key: rendered.srtPath ? keys.srt : null,
-      thumbnail_key: keys.thumbnail,
-      duration_s: round3(rendered.durationS),
-      width: rendered.width,
-      height: rendered.height,
-      size_bytes: rendered.sizeBytes,
-      credits,
-      pieces: pieceRecords(parts, spans, found),
-      clip_ids: usedClipIds(clips, used),
-    },
+    version: VIDEO_PLAN_VERSION,
+    narration,
+    clips: found.clips,
+    segments,
+    music: musicR.value && req.music ? { path: musicR.value, volume: req.music.volume } : null,
+    pieces: pieceRecords(parts, spans, found),
     warnings,
   };
 }

@@ -8,6 +8,7 @@ import { DEADLINE_EXCEEDED } from '../domain/task.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PipelineDeps } from '../pipeline/produce-video.ts';
+import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
 import type { Dispatcher, TaskStore } from '../platform/ports.ts';
 import { ProgressWriter } from './progress-writer.ts';
@@ -118,7 +119,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
       return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     }
     log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
-    await requestCallback(deps.store, deps.dispatcher, taskId, log);
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
   } catch (err) {
     await progress.close();
@@ -140,7 +141,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
       return { status: 503, retryAfterS: 1, body: { task_id: taskId, outcome: 'retry' } };
     }
     log.warn({ code: error.code }, `task failed: ${error.message}`);
-    await requestCallback(deps.store, deps.dispatcher, taskId, log);
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   } finally {
     clearTimeout(deadline);
@@ -149,4 +150,9 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     deps.shutdown.removeEventListener('abort', onShutdown);
     if (dir) await rm(dir, { recursive: true, force: true }).catch((e: unknown) => log.error({ err: String(e) }, 'scratch cleanup failed'));
   }
+}
+
+/** A finished task's plan is no longer needed (the bucket's lifecycle rule would take it later anyway). */
+async function dropPlan(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {
+  await deps.pipeline.blobs.deletePrefix(planPrefix(taskId)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not delete the plan'));
 }

@@ -122,12 +122,14 @@ describe('runFfmpeg', () => {
     const ac = new AbortController();
     const marker = `rs-cancel-${process.pid}-${Date.now()}`;
     // An endless source: only the abort can end this run. The marker finds the process in `ps`.
+    let started!: () => void;
+    const progressed = new Promise<void>((r) => (started = r));
     const p = runFfmpeg(tools, ['-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=30', '-metadata', `title=${marker}`, '-f', 'null', '-'], {
       cwd: dir,
       signal: ac.signal,
-      onProgress: () => {},
+      onProgress: () => started(),
     });
-    await new Promise((r) => setTimeout(r, 700));
+    await progressed;
     assert.ok(running(marker), 'ffmpeg is running before the abort');
     ac.abort();
     await assert.rejects(p, CancelledError);

@@ -174,10 +174,8 @@ describe('downloadToFile', () => {
   });
 
   test('times out a stalled body, retries, and removes the partial file', async () => {
-    const t0 = Date.now();
     await rejectsWith(downloadToFile(`${base}/slow`, join(dir, 'slow'), opts({ timeoutMs: 150, retries: 1 })), 'download_timeout', true);
     assert.equal(hits.get('/slow'), 2);
-    assert.ok(Date.now() - t0 < 3000);
     await noLeftovers('slow');
   });
 
