@@ -46,6 +46,15 @@ const EnvSchema = z.object({
   FFPROBE_PATH: z.string().min(1).optional(),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
   FOOTAGE_DIR: z.string().min(1).optional(),
+  /**
+   * Limits of outside media (clips, music), checked by the probe gate before any decode; the
+   * defaults are in media/limits.ts (4096 a side, 4096x2160 pixels, 240 fps, 1800 s, 16 streams).
+   */
+  MEDIA_MAX_SIDE: int(16, 16_384).optional(),
+  MEDIA_MAX_PIXELS: int(256, 16_384 * 16_384).optional(),
+  MEDIA_MAX_FPS: int(1, 1000).optional(),
+  MEDIA_MAX_DURATION_S: int(1, 86_400).optional(),
+  MEDIA_MAX_STREAMS: int(1, 64).optional(),
 
   TASK_STORE: z.enum(['local', 'firestore']).default('local'),
   BLOB_STORE: z.enum(['local', 'gcs']).default('local'),

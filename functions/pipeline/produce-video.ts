@@ -10,7 +10,7 @@ import type { MediaTools } from '../media/tools.ts';
 import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideo } from '../media/render.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
-import { probeMedia } from '../media/probe.ts';
+import { probeInput } from '../media/probe.ts';
 import { downloadToFile } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import type { FootageProvider, SpeechProvider } from '../providers/ports.ts';
@@ -164,10 +164,14 @@ async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: 
     signal,
     allowPrivate: deps.allowPrivateUrls,
   });
-  const info = await probeMedia(deps.tools, path, signal).catch((err: unknown) => {
-    throw new TaskError('invalid_music', 'music.url: the file is not audio ffmpeg can read; send an MP3, AAC or WAV file', { cause: err });
+  await probeInput(deps.tools, path, 'audio', signal).catch((err: unknown) => {
+    if (signal.aborted) throw signal.reason;
+    const message =
+      err instanceof TaskError && err.code === 'unsupported_media'
+        ? `music.url: ${err.message}`
+        : 'music.url: the file is not audio ffmpeg can read; send an MP3, AAC or WAV file';
+    throw new TaskError('invalid_music', message, { cause: err });
   });
-  if (!info.hasAudio) throw new TaskError('invalid_music', 'music.url: the file has no audio stream');
   return path;
 }
 

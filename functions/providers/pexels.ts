@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { probeMedia } from '../media/probe.ts';
+import { probeInput } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
 import { downloadToFile } from '../net/download.ts';
 import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';
@@ -358,8 +358,8 @@ export class PexelsFootage implements FootageProvider {
         allowPrivate: this.allowPrivate,
         retryPolicy: { baseDelayMs: this.policy.baseDelayMs, maxDelayMs: this.policy.maxDelayMs },
       });
-      const info = await probeMedia(this.tools, path, signal);
-      if (!info.hasVideo || info.durationS < Math.min(this.limits.minClipS, 0.5)) {
+      const info = await probeInput(this.tools, path, 'video', signal);
+      if (info.durationS < Math.min(this.limits.minClipS, 0.5)) {
         throw new TaskError('unreadable_media', `Pexels video ${c.videoId} has no usable video stream`);
       }
       return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: c.credit };

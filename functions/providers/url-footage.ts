@@ -25,10 +25,12 @@ export interface UrlFootageOptions {
 }
 
 /**
- * Downloads the clips the request names into the task dir and keeps those ffmpeg can read as
- * video. A URL that is permanently unusable (404, too large, forbidden, not a video) is skipped
- * with a warning so the next source can fill in; a transient failure fails the attempt so the
- * task is retried, rather than silently rendering without the clips that were asked for.
+ * Downloads the clips the request names into the task dir and keeps those that pass the probe
+ * gate. A URL that is permanently unusable (404, too large, forbidden, not a video, outside the
+ * media limits) is skipped with a warning so the next source can fill in; when every clip was
+ * refused and at least one by the media limits, the task fails for good with the reasons. A
+ * transient failure fails the attempt so the task is retried, rather than silently rendering
+ * without the clips that were asked for.
  */
 export class UrlFootage implements FootageProvider {
   readonly name = 'clip_urls';
@@ -49,6 +51,7 @@ export class UrlFootage implements FootageProvider {
     const o = this.#o;
     // Per URL, so warnings read in request order whatever order the downloads finish in.
     const warningOf: (string | undefined)[] = [];
+    const refused: string[] = [];
     // A failure that ends the attempt stops the other downloads instead of letting them finish.
     const stop = new AbortController();
     const both = AbortSignal.any([signal, stop.signal]);
@@ -74,17 +77,21 @@ export class UrlFootage implements FootageProvider {
         throw signal.aborted ? signal.reason : err;
       }
       const info = await probeVideo(o.tools, path, both);
-      if (typeof info === 'string') {
+      if ('reason' in info) {
         await rm(path, { force: true });
-        warningOf[i] = `${field}: skipped, ${info}`;
+        warningOf[i] = `${field}: skipped, ${info.reason}`;
+        if (info.outsideLimits) refused.push(`${field}: ${info.reason}`);
         return null;
       }
       return fileClip(path, info);
     });
-    return {
-      clips: found.filter((c): c is SourceClip => c !== null),
-      warnings: warningOf.filter((w): w is string => w !== undefined),
-    };
+    const clips = found.filter((c): c is SourceClip => c !== null);
+    // The request's own footage all refused by the probe gate: rendering a stand-in instead would
+    // hide a problem the client has to fix (a clip too long, too large, in a refused format).
+    if (clips.length === 0 && refused.length > 0) {
+      throw new TaskError('unsupported_media', `${refused.join('; ')}; send clips within the accepted limits`);
+    }
+    return { clips, warnings: warningOf.filter((w): w is string => w !== undefined) };
   }
 }
 
