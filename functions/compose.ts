@@ -10,6 +10,7 @@ import { createNotifier } from './callbacks/notify.ts';
 import type { Config, Role } from './config.ts';
 import type { Logger } from './log.ts';
 import { checkMediaTools, resolveMediaTools, type MediaTools } from './media/tools.ts';
+import { Semaphore } from './lib/concurrency.ts';
 import { footageOrder } from './pipeline/footage.ts';
 import type { PipelineDeps } from './pipeline/produce-video.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
@@ -86,6 +87,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     signedUrlTtlS: cfg.SIGNED_URL_TTL_S,
     secret: cfg.CALLBACK_SECRET ?? loadOrCreateSecret(join(dataDir, 'callback-secret')).toString('utf8').trim(),
     allowPrivate: cfg.ALLOW_PRIVATE_URLS,
+    ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}),
     log,
   });
 
@@ -98,6 +100,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     footage: createFootageOrder(cfg, tools, log),
     blobs,
     allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
+    ...(cfg.ALLOWED_URL_PORTS ? { allowedUrlPorts: cfg.ALLOWED_URL_PORTS } : {}),
     log,
   };
 
@@ -114,6 +117,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
           store,
           pipeline,
           scratchDir,
+          downloads: { bytesPerTask: cfg.TASK_SCRATCH_BYTES, slots: new Semaphore(cfg.MAX_CONCURRENT_DOWNLOADS) },
           leaseMs: cfg.LEASE_SECONDS * 1000,
           maxAttempts: cfg.MAX_ATTEMPTS,
           deadlineMs: cfg.TASK_DEADLINE_SECONDS * 1000,
@@ -194,7 +198,8 @@ function createSpeech(cfg: Config, tools: MediaTools, log: Logger): SpeechProvid
 function createFootageOrder(cfg: Config, tools: MediaTools, log: Logger) {
   const allowPrivate = cfg.ALLOW_PRIVATE_URLS;
   return footageOrder({
-    urls: (urls, fields) => new UrlFootage({ tools, allowPrivate, urls, fields }),
+    urls: (urls, fields) =>
+      new UrlFootage({ tools, allowPrivate, urls, fields, ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}) }),
     // One Pexels client for the process: it remembers the rate-limit state across tasks.
     pexels: cfg.PEXELS_API_KEY
       ? new PexelsFootage({ apiKey: cfg.PEXELS_API_KEY, baseUrl: cfg.PEXELS_BASE_URL, tools, allowPrivate, log: log.child({ provider: 'pexels' }) })

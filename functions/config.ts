@@ -78,8 +78,16 @@ const EnvSchema = z.object({
   /** Explicit opt-in to run without API keys on Cloud Run. */
   ALLOW_UNAUTHENTICATED: bool.default(false),
   CALLBACK_SECRET: z.string().min(16).optional(),
-  /** Development only: let callback and clip URLs reach loopback/private addresses. */
+  /** Development only: let callback and clip URLs reach loopback/private addresses, on any port. */
   ALLOW_PRIVATE_URLS: bool.default(false),
+  /** Ports callback, clip and music URLs may name; 80 and 443 when unset (net/url-guard.ts). */
+  ALLOWED_URL_PORTS: list
+    .pipe(z.array(z.string().regex(/^\d{1,5}$/, 'must be port numbers, e.g. 80,443').transform(Number).pipe(z.number().int().min(1).max(65_535))).min(1))
+    .optional(),
+  /** Bytes one task's downloads (clips, music) may hold in its scratch dir at once. */
+  TASK_SCRATCH_BYTES: int(16 * 1024 * 1024, 64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  /** Downloads running at once in this process, across all its tasks. */
+  MAX_CONCURRENT_DOWNLOADS: int(1, 64).default(4),
   /** Cloud Run sets this; its presence means "production". */
   K_SERVICE: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

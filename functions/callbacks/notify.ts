@@ -10,6 +10,7 @@ export interface NotifierOptions {
   signedUrlTtlS: number;
   secret: string;
   allowPrivate: boolean;
+  allowedPorts?: readonly number[];
   log: Logger;
 }
 
@@ -20,6 +21,11 @@ export function createNotifier(opts: NotifierOptions): Notify {
     const url = task.request.callback_url;
     if (!url) return;
     const view = await toView(task, opts.blobs, opts.signedUrlTtlS);
-    await sendCallback(url, view, { secret: opts.secret, allowPrivate: opts.allowPrivate, log: opts.log });
+    await sendCallback(url, view, {
+      secret: opts.secret,
+      allowPrivate: opts.allowPrivate,
+      ...(opts.allowedPorts ? { allowedPorts: opts.allowedPorts } : {}),
+      log: opts.log,
+    });
   };
 }

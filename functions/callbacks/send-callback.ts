@@ -12,6 +12,8 @@ import { assertPublicUrl, blockedConnection, guardedFetchOptions } from '../net/
 export interface CallbackOptions {
   secret: string;
   allowPrivate: boolean;
+  /** ALLOWED_URL_PORTS; 80 and 443 by default. */
+  allowedPorts?: readonly number[];
   attempts?: number;
   baseDelayMs?: number;
   timeoutMs?: number;
@@ -43,7 +45,7 @@ async function postOnce(url: string, body: string, view: TaskView, opts: Callbac
   let res: Response;
   try {
     // Checked on every attempt: a name that resolved to a public address once may not the next time.
-    await assertPublicUrl(url, 'callback_url', opts.allowPrivate);
+    await assertPublicUrl(url, 'callback_url', opts.allowPrivate, opts.allowedPorts);
     res = await fetch(url, {
       method: 'POST',
       redirect: 'manual',
@@ -57,7 +59,8 @@ async function postOnce(url: string, body: string, view: TaskView, opts: Callbac
       signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
       ...guardedFetchOptions(opts.allowPrivate),
     } as RequestInit);
-    await res.arrayBuffer().catch(() => undefined);
+    // Only the status matters; the body is never read (a receiver could send gigabytes).
+    await res.body?.cancel().catch(() => undefined);
   } catch (err) {
     log.warn({ err: (err as Error).message, attempt }, 'callback failed');
     const refused = (err instanceof TaskError && !err.retryable) || blockedConnection(err) !== null;

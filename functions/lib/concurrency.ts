@@ -23,3 +23,61 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   if (failed) throw (failed as { err: unknown }).err;
   return results;
 }
+
+/**
+ * At most `size` holders at once (shared across tasks, it is a process-wide limit); waiters are
+ * served in arrival order. A waiter whose signal aborts leaves the queue with the signal's reason.
+ */
+export class Semaphore {
+  readonly size: number;
+  #free: number;
+  readonly #waiting: { grant: () => void; onAbort: () => void }[] = [];
+
+  constructor(size: number) {
+    if (!(Number.isInteger(size) && size >= 1)) throw new Error(`semaphore size must be a positive integer, got ${size}`);
+    this.size = size;
+    this.#free = size;
+  }
+
+  /** Resolves with the release function once a slot is free. */
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', waiter.onAbort);
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          this.#release();
+        });
+      };
+      const waiter = {
+        grant,
+        onAbort: () => {
+          const i = this.#waiting.indexOf(waiter);
+          if (i >= 0) this.#waiting.splice(i, 1);
+          reject(signal?.reason);
+        },
+      };
+      if (this.#free > 0) {
+        this.#free--;
+        grant();
+        return;
+      }
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.#waiting.push(waiter);
+    });
+  }
+
+  /** Slots in use. */
+  get inUse(): number {
+    return this.size - this.#free;
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) next.grant();
+    else this.#free++;
+  }
+}

@@ -11,7 +11,7 @@ import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideo } from '../media/render.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
 import { probeInput } from '../media/probe.ts';
-import { downloadToFile } from '../net/download.ts';
+import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import type { FootageProvider, SpeechProvider } from '../providers/ports.ts';
 import { findFootage } from './footage.ts';
@@ -32,6 +32,8 @@ export interface PipelineDeps {
   footage: (req: VideoRequest, sceneIndex: number) => FootageProvider[];
   blobs: BlobStore;
   allowPrivateUrls: boolean;
+  /** ALLOWED_URL_PORTS (80 and 443 when absent). */
+  allowedUrlPorts?: readonly number[];
   log: Logger;
 }
 
@@ -40,6 +42,8 @@ export interface PipelineRun {
   dir: string;
   signal: AbortSignal;
   report: (stage: Stage, progress: number) => void;
+  /** The task's scratch budget and the process's download slots. */
+  downloads?: DownloadLimits;
 }
 
 /** Rough speaking rate used to size the footage search before the narration exists. */
@@ -81,10 +85,11 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
         width,
         height,
         seed: seed + i,
+        ...(run.downloads ? { downloads: run.downloads } : {}),
       }, dir, signal, warnings),
     ),
   );
-  const musicP = req.music ? fetchMusic(deps, req.music.url, dir, signal) : Promise.resolve(null);
+  const musicP = req.music ? fetchMusic(deps, req.music.url, dir, signal, run.downloads) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;
@@ -154,7 +159,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   };
 }
 
-async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: AbortSignal): Promise<string> {
+async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: AbortSignal, downloads: DownloadLimits | undefined): Promise<string> {
   const path = join(dir, 'music.input');
   await downloadToFile(url, path, {
     field: 'music.url',
@@ -163,6 +168,8 @@ async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: 
     retries: 2,
     signal,
     allowPrivate: deps.allowPrivateUrls,
+    ...(deps.allowedUrlPorts ? { allowedPorts: deps.allowedUrlPorts } : {}),
+    ...(downloads ? { limits: downloads } : {}),
   });
   await probeInput(deps.tools, path, 'audio', signal).catch((err: unknown) => {
     if (signal.aborted) throw signal.reason;

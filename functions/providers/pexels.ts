@@ -8,7 +8,7 @@ import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { probeInput } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
-import { downloadToFile } from '../net/download.ts';
+import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type RetryPolicy } from '../net/retry.ts';
 import { seededRandom, shuffle } from '../lib/seeded-random.ts';
@@ -165,7 +165,7 @@ export class PexelsFootage implements FootageProvider {
     // order to replace clips that fail to download.
     const window = Math.max(need.count * 3, 12);
     const order = [...shuffle(pool.slice(0, window), seededRandom(req.seed)), ...pool.slice(window)];
-    const clips = await this.downloadEnough(order, need, req.seed, dir, signal);
+    const clips = await this.downloadEnough(order, need, req.seed, dir, signal, req.downloads);
 
     const total = clips.reduce((s, c) => s + c.durationS, 0);
     if (clips.length === 0) {
@@ -324,6 +324,7 @@ export class PexelsFootage implements FootageProvider {
     seed: number,
     dir: string,
     signal: AbortSignal,
+    downloads: DownloadLimits | undefined,
   ): Promise<SourceClip[]> {
     const accepted: SourceClip[] = [];
     let next = 0;
@@ -337,18 +338,20 @@ export class PexelsFootage implements FootageProvider {
         batch.push(c);
         planned += c.declaredS;
       }
-      const results = await mapLimit(batch, this.limits.downloadConcurrency, (c) => this.fetchClip(c, seed, dir, signal));
+      const results = await mapLimit(batch, this.limits.downloadConcurrency, (c) => this.fetchClip(c, seed, dir, signal, downloads));
       for (const r of results) if (r) accepted.push(r);
     }
     return accepted;
   }
 
   /** One clip on disk and probed, or null when it is unusable (the reason is logged). */
-  private async fetchClip(c: Candidate, seed: number, dir: string, signal: AbortSignal): Promise<SourceClip | null> {
+  private async fetchClip(c: Candidate, seed: number, dir: string, signal: AbortSignal, downloads: DownloadLimits | undefined): Promise<SourceClip | null> {
     // The seed keeps two scenes of one task (different seeds) from writing the same file at once.
     const path = join(dir, `pexels-${c.videoId}-${c.fileId}-s${seed >>> 0}.mp4`);
+    let sizeBytes = 0;
     try {
-      await downloadToFile(c.link, path, {
+      ({ sizeBytes } = await downloadToFile(c.link, path, {
+        ...(downloads ? { limits: downloads } : {}),
         field: `Pexels video ${c.videoId}`,
         maxBytes: this.limits.maxDownloadBytes,
         timeoutMs: this.limits.downloadTimeoutMs,
@@ -357,7 +360,7 @@ export class PexelsFootage implements FootageProvider {
         headers: { 'user-agent': this.userAgent },
         allowPrivate: this.allowPrivate,
         retryPolicy: { baseDelayMs: this.policy.baseDelayMs, maxDelayMs: this.policy.maxDelayMs },
-      });
+      }));
       const info = await probeInput(this.tools, path, 'video', signal);
       if (info.durationS < Math.min(this.limits.minClipS, 0.5)) {
         throw new TaskError('unreadable_media', `Pexels video ${c.videoId} has no usable video stream`);
@@ -365,6 +368,7 @@ export class PexelsFootage implements FootageProvider {
       return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: c.credit };
     } catch (err) {
       await rm(path, { force: true });
+      downloads?.budget.give(sizeBytes);
       if (signal.aborted) throw signal.reason;
       this.log?.warn({ provider: this.name, videoId: c.videoId, link: c.link, err: (err as Error).message }, 'Pexels clip skipped');
       return null;

@@ -1,5 +1,6 @@
 // Speech and footage ports. Providers write into the task's scratch dir and honour the signal.
 import type { Narration, SourceClip } from '../domain/media.ts';
+import type { DownloadLimits } from '../net/download.ts';
 
 export interface SpeechRequest {
   text: string;
@@ -25,6 +26,8 @@ export interface FootageRequest {
   width: number;
   height: number;
   seed: number;
+  /** The task's scratch budget and the process's download slots, for every file fetched. */
+  downloads?: DownloadLimits;
 }
 
 export interface FootageResult {

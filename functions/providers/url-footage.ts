@@ -8,6 +8,7 @@ import { TaskError } from '../errors.ts';
 import { mapLimit } from '../lib/concurrency.ts';
 import type { MediaTools } from '../media/tools.ts';
 import { downloadToFile } from '../net/download.ts';
+import { DEFAULT_URL_PORTS } from '../net/url-guard.ts';
 import { fileClip, probeVideo, VIDEO_EXTENSIONS } from './footage-files.ts';
 import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';
 
@@ -18,6 +19,8 @@ export interface UrlFootageOptions {
   fields?: string[];
   /** ALLOW_PRIVATE_URLS. */
   allowPrivate: boolean;
+  /** ALLOWED_URL_PORTS. */
+  allowedPorts?: readonly number[];
   maxBytes?: number;
   timeoutMs?: number;
   retries?: number;
@@ -39,6 +42,7 @@ export class UrlFootage implements FootageProvider {
   constructor(opts: UrlFootageOptions) {
     this.#o = {
       maxBytes: 200 * 1024 * 1024,
+      allowedPorts: DEFAULT_URL_PORTS,
       timeoutMs: 120_000,
       retries: 2,
       concurrency: 3,
@@ -47,7 +51,7 @@ export class UrlFootage implements FootageProvider {
     };
   }
 
-  async find(_req: FootageRequest, dir: string, signal: AbortSignal): Promise<FootageResult> {
+  async find(req: FootageRequest, dir: string, signal: AbortSignal): Promise<FootageResult> {
     const o = this.#o;
     // Per URL, so warnings read in request order whatever order the downloads finish in.
     const warningOf: (string | undefined)[] = [];
@@ -59,15 +63,18 @@ export class UrlFootage implements FootageProvider {
       const field = o.fields[i]!;
       // Random suffix: two scenes may name the same URL and download it at the same time.
       const path = join(dir, `clip-${createHash('sha256').update(url).digest('hex').slice(0, 12)}-${randomBytes(4).toString('hex')}${videoExt(url)}`);
+      let sizeBytes: number;
       try {
-        await downloadToFile(url, path, {
+        ({ sizeBytes } = await downloadToFile(url, path, {
           field,
           maxBytes: o.maxBytes,
           timeoutMs: o.timeoutMs,
           retries: o.retries,
           signal: both,
           allowPrivate: o.allowPrivate,
-        });
+          allowedPorts: o.allowedPorts,
+          ...(req.downloads ? { limits: req.downloads } : {}),
+        }));
       } catch (err) {
         if (err instanceof TaskError && !err.retryable) {
           warningOf[i] = `${err.message}; the clip was skipped`;
@@ -79,6 +86,7 @@ export class UrlFootage implements FootageProvider {
       const info = await probeVideo(o.tools, path, both);
       if ('reason' in info) {
         await rm(path, { force: true });
+        req.downloads?.budget.give(sizeBytes);
         warningOf[i] = `${field}: skipped, ${info.reason}`;
         if (info.outsideLimits) refused.push(`${field}: ${info.reason}`);
         return null;

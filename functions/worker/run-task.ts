@@ -6,6 +6,8 @@ import { rm } from 'node:fs/promises';
 import type { TaskRecord } from '../domain/task.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { ByteBudget } from '../lib/byte-budget.ts';
+import type { Semaphore } from '../lib/concurrency.ts';
 import type { PipelineDeps } from '../pipeline/produce-video.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
 import type { TaskStore } from '../platform/ports.ts';
@@ -16,6 +18,8 @@ export interface WorkerDeps {
   store: TaskStore;
   pipeline: PipelineDeps;
   scratchDir: string;
+  /** Bytes each task's downloads may hold (TASK_SCRATCH_BYTES) and the process's download slots. */
+  downloads: { bytesPerTask: number; slots: Semaphore };
   leaseMs: number;
   maxAttempts: number;
   deadlineMs: number;
@@ -107,7 +111,8 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
-    const { output, warnings } = await produceVideo(deps.pipeline, { task, dir, signal: ac.signal, report });
+    const downloads = { budget: new ByteBudget(deps.downloads.bytesPerTask), slots: deps.downloads.slots };
+    const { output, warnings } = await produceVideo(deps.pipeline, { task, dir, signal: ac.signal, report, downloads });
     await progressChain;
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {

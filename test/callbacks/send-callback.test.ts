@@ -55,6 +55,36 @@ describe('callbacks', () => {
     down.close();
   });
 
+  it('reads only the status: a receiver that answers 200 with an endless body is cut off, not read', async () => {
+    let written = 0;
+    let closed!: () => void;
+    const cut = new Promise<void>((r) => (closed = r));
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        const pump = () => {
+          while (!res.destroyed) {
+            written += chunk.length;
+            if (!res.write(chunk)) return;
+          }
+        };
+        res.on('drain', pump);
+        res.on('close', closed);
+        pump();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    // No timeout to fall back on: reading the body would never end.
+    assert.equal(await sendCallback(url, view, { secret: 'x'.repeat(32), allowPrivate: true, log, attempts: 1, timeoutMs: 3_600_000 }), true);
+    await cut;
+    assert.ok(written < 64 * 1024 * 1024, `the receiver got to write ${written} bytes`);
+    server.closeAllConnections();
+    server.close();
+  });
+
   it('never calls a private address unless development allows it', async () => {
     const r = await receiver([200]);
     assert.equal(await sendCallback(r.url, view, { secret: 'x'.repeat(16), allowPrivate: false, log, baseDelayMs: 5 }), false);

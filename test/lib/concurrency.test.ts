@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mapLimit } from '../../functions/lib/concurrency.ts';
+import { mapLimit, Semaphore } from '../../functions/lib/concurrency.ts';
+import { ByteBudget } from '../../functions/lib/byte-budget.ts';
 
 describe('mapLimit', () => {
   test('keeps order and never exceeds the limit', async () => {
@@ -36,5 +37,56 @@ describe('mapLimit', () => {
 
   test('empty input', async () => {
     assert.deepEqual(await mapLimit([], 3, async () => 1), []);
+  });
+});
+
+describe('Semaphore', () => {
+  test('grants up to its size, then serves waiters in order as slots are released', async () => {
+    const s = new Semaphore(2);
+    const a = await s.acquire();
+    const b = await s.acquire();
+    const order: string[] = [];
+    const c = s.acquire().then((r) => (order.push('c'), r));
+    const d = s.acquire().then((r) => (order.push('d'), r));
+    assert.equal(s.inUse, 2);
+    a();
+    a(); // releasing twice frees one slot only
+    const releaseC = await c;
+    assert.deepEqual(order, ['c']);
+    b();
+    (await d)();
+    releaseC();
+    assert.deepEqual(order, ['c', 'd']);
+    assert.equal(s.inUse, 0);
+  });
+
+  test('a waiter whose signal aborts leaves the queue with the reason; the slot goes to the next', async () => {
+    const s = new Semaphore(1);
+    const first = await s.acquire();
+    const ac = new AbortController();
+    const aborted = s.acquire(ac.signal);
+    const next = s.acquire();
+    ac.abort(new Error('cancelled'));
+    await assert.rejects(aborted, /cancelled/);
+    first();
+    (await next)();
+    assert.equal(s.inUse, 0);
+    await assert.rejects(s.acquire(AbortSignal.abort(new Error('already'))), /already/);
+    assert.throws(() => new Semaphore(0), /positive integer/);
+  });
+});
+
+describe('ByteBudget', () => {
+  test('takes what fits, refuses what does not (taking nothing), and takes back what is given', () => {
+    const b = new ByteBudget(100);
+    assert.equal(b.take(60), true);
+    assert.equal(b.take(50), false);
+    assert.equal(b.used, 60);
+    assert.equal(b.remaining, 40);
+    assert.equal(b.take(40), true);
+    b.give(70);
+    assert.equal(b.remaining, 70);
+    b.give(1000);
+    assert.equal(b.used, 0);
   });
 });

@@ -131,7 +131,8 @@ describe('UrlFootage', () => {
   test('a private address is refused unless allowed, as a skipped clip', async () => {
     const dir = await mkdtemp(join(root, 'task-'));
     const before = hits.get('portrait.mp4') ?? 0;
-    const provider = new UrlFootage({ tools, allowPrivate: false, urls: [`${base}/portrait.mp4`] });
+    // The test server's port allowed, so that the address is what gets the URL refused.
+    const provider = new UrlFootage({ tools, allowPrivate: false, allowedPorts: [Number(new URL(base).port)], urls: [`${base}/portrait.mp4`] });
     const { clips, warnings } = await provider.find(want(), dir, live());
     assert.deepEqual(clips, []);
     assert.match(warnings[0]!, /clip_urls\[0\]: .*loopback, private/);
