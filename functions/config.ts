@@ -77,7 +77,12 @@ const EnvSchema = z.object({
   API_KEYS: list.default([]),
   /** Explicit opt-in to run without API keys on Cloud Run. */
   ALLOW_UNAUTHENTICATED: bool.default(false),
-  CALLBACK_SECRET: z.string().min(16).optional(),
+  /** HMAC key of callback signatures: at least 32 characters (`openssl rand -hex 32` makes 64). */
+  CALLBACK_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters; make one with: openssl rand -hex 32')
+    .refine((s) => s.trim() === s, 'must not start or end with whitespace (a trailing newline from the file it came from?)')
+    .optional(),
   /** Development only: let callback and clip URLs reach loopback/private addresses, on any port. */
   ALLOW_PRIVATE_URLS: bool.default(false),
   /** Ports callback, clip and music URLs may name; 80 and 443 when unset (net/url-guard.ts). */
@@ -95,6 +100,7 @@ const EnvSchema = z.object({
 
 export type Config = z.infer<typeof EnvSchema>;
 
+/** A setting, or a file a setting points at (a key file, the task database), that stops start-up. */
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -272,8 +272,9 @@ export class PexelsFootage implements FootageProvider {
     if (res.status === 401 || res.status === 403) {
       throw new TaskError(
         'footage_auth_failed',
-        `Pexels refused the request (${res.status}${errorText(text)}); check PEXELS_API_KEY (sent as "Authorization: <key>") ` +
+        `Pexels refused the request (${res.status}); check PEXELS_API_KEY (sent as "Authorization: <key>") ` +
           `and that the User-Agent is not a library default, which Pexels' edge blocks`,
+        { detail: `Pexels answered ${res.status}${errorText(text)}` },
       );
     }
     if (res.status === 429) {
