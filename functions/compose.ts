@@ -28,7 +28,7 @@ import { PexelsFootage } from './providers/pexels.ts';
 import type { SpeechProvider } from './providers/ports.ts';
 import { UrlFootage } from './providers/url-footage.ts';
 import { RunningTasks } from './worker/running-tasks.ts';
-import { sweepScratch } from './worker/scratch.ts';
+import { checkScratchWritable, sweepScratch } from './worker/scratch.ts';
 
 export interface Runtime {
   handle: Handler;
@@ -65,6 +65,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     // Fail fast: a worker without ffmpeg or a voice would accept tasks it can only fail.
     await checkMediaTools(tools);
     if (!cfg.ELEVENLABS_API_KEY) await checkEspeak(cfg.ESPEAK_PATH);
+    await checkScratchWritable(scratchDir);
   }
 
   const store = await createTaskStore(cfg, dataDir);
