@@ -16,8 +16,9 @@ export async function probeVideo(tools: MediaTools, path: string, signal: AbortS
     return await probeInput(tools, path, 'video', signal);
   } catch (err) {
     if (err instanceof CancelledError || signal.aborted) throw signal.aborted ? signal.reason : err;
-    if (err instanceof TaskError && err.code === 'unreadable_media') return { reason: 'not a video ffmpeg can read', outsideLimits: false };
-    if (err instanceof TaskError && err.code === 'unsupported_media') return { reason: err.message, outsideLimits: true };
+    const detail = err instanceof TaskError && err.detail ? { detail: err.detail } : {};
+    if (err instanceof TaskError && err.code === 'unreadable_media') return { reason: 'not a video ffmpeg can read', outsideLimits: false, ...detail };
+    if (err instanceof TaskError && err.code === 'unsupported_media') return { reason: err.message, outsideLimits: true, ...detail };
     throw err;
   }
 }
@@ -26,6 +27,8 @@ export async function probeVideo(tools: MediaTools, path: string, signal: AbortS
 export interface Refusal {
   reason: string;
   outsideLimits: boolean;
+  /** What ffprobe said, for the logs. */
+  detail?: string;
 }
 
 export function fileClip(path: string, info: MediaInfo): SourceClip {

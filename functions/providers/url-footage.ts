@@ -55,7 +55,7 @@ export class UrlFootage implements FootageProvider {
     const o = this.#o;
     // Per URL, so warnings read in request order whatever order the downloads finish in.
     const warningOf: (string | undefined)[] = [];
-    const refused: string[] = [];
+    const refused: { field: string; reason: string; detail: string | undefined }[] = [];
     // A failure that ends the attempt stops the other downloads instead of letting them finish.
     const stop = new AbortController();
     const both = AbortSignal.any([signal, stop.signal]);
@@ -88,7 +88,7 @@ export class UrlFootage implements FootageProvider {
         await rm(path, { force: true });
         req.downloads?.budget.give(sizeBytes);
         warningOf[i] = `${field}: skipped, ${info.reason}`;
-        if (info.outsideLimits) refused.push(`${field}: ${info.reason}`);
+        if (info.outsideLimits) refused.push({ field, reason: info.reason, detail: info.detail });
         return null;
       }
       return fileClip(path, info);
@@ -97,7 +97,10 @@ export class UrlFootage implements FootageProvider {
     // The request's own footage all refused by the probe gate: rendering a stand-in instead would
     // hide a problem the client has to fix (a clip too long, too large, in a refused format).
     if (clips.length === 0 && refused.length > 0) {
-      throw new TaskError('unsupported_media', `${refused.join('; ')}; send clips within the accepted limits`);
+      const details = refused.filter((r) => r.detail).map((r) => `${r.field}: ${r.detail}`);
+      throw new TaskError('unsupported_media', `${refused.map((r) => `${r.field}: ${r.reason}`).join('; ')}; send clips within the accepted limits`, {
+        ...(details.length ? { detail: details.join('\n') } : {}),
+      });
     }
     return { clips, warnings: warningOf.filter((w): w is string => w !== undefined) };
   }
