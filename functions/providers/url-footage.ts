@@ -55,7 +55,8 @@ export class UrlFootage implements FootageProvider {
     const o = this.#o;
     // Per URL, so warnings read in request order whatever order the downloads finish in.
     const warningOf: (string | undefined)[] = [];
-    const refused: { field: string; reason: string; detail: string | undefined }[] = [];
+    // Per URL too: the reasons read in request order.
+    const refusedOf: ({ field: string; reason: string; detail: string | undefined } | undefined)[] = [];
     // A failure that ends the attempt stops the other downloads instead of letting them finish.
     const stop = new AbortController();
     const both = AbortSignal.any([signal, stop.signal]);
@@ -88,12 +89,13 @@ export class UrlFootage implements FootageProvider {
         await rm(path, { force: true });
         req.downloads?.budget.give(sizeBytes);
         warningOf[i] = `${field}: skipped, ${info.reason}`;
-        if (info.outsideLimits) refused.push({ field, reason: info.reason, detail: info.detail });
+        if (info.outsideLimits) refusedOf[i] = { field, reason: info.reason, detail: info.detail };
         return null;
       }
       return fileClip(path, info);
     });
     const clips = found.filter((c): c is SourceClip => c !== null);
+    const refused = refusedOf.filter((r) => r !== undefined);
     // The request's own footage all refused by the probe gate: rendering a stand-in instead would
     // hide a problem the client has to fix (a clip too long, too large, in a refused format).
     if (clips.length === 0 && refused.length > 0) {
