@@ -1,16 +1,16 @@
 // The composition root: the only place that picks adapters from config and wires them together.
 // Google Cloud adapters are imported lazily, so local mode never loads the Cloud SDKs.
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApp } from './app.ts';
 import { ApiKeys } from './api/auth.ts';
 import type { Handler } from './api/http.ts';
 import { createNotifier } from './callbacks/notify.ts';
 import type { Config, Role } from './config.ts';
+import { Semaphore } from './lib/semaphore.ts';
 import type { Logger } from './log.ts';
 import { checkMediaTools, resolveMediaTools, type MediaTools } from './media/tools.ts';
-import { Semaphore } from './lib/concurrency.ts';
 import { footageOrder } from './pipeline/footage.ts';
 import type { PipelineDeps } from './pipeline/produce-video.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
@@ -24,6 +24,7 @@ import { ElevenLabsSpeech } from './providers/elevenlabs.ts';
 import { EspeakSpeech } from './providers/espeak-speech.ts';
 import { checkEspeak } from './providers/espeak-voices.ts';
 import { GeneratedFootage } from './providers/generated-footage.ts';
+import { MusicLibrary } from './providers/music-library.ts';
 import { PexelsFootage } from './providers/pexels.ts';
 import type { SpeechProvider } from './providers/ports.ts';
 import { UrlFootage } from './providers/url-footage.ts';
@@ -92,16 +93,24 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     log,
   });
 
+  const music = cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null;
   const running = new RunningTasks();
   const shutdown = new AbortController();
   const pipeline: PipelineDeps = {
     tools,
     encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
+    cpu: new Semaphore(cfg.RENDER_CPUS ?? availableParallelism()),
     speech: createSpeech(cfg, tools, log),
-    footage: createFootageOrder(cfg, tools, log),
+    footage: {
+      sources: createFootageOrder(cfg, tools, log),
+      generated: new GeneratedFootage(),
+      searchesPerVideo: cfg.PEXELS_SEARCHES_PER_VIDEO,
+      recentClips: async (owner) => new Set(await store.recentClipIds(owner, cfg.FRESHNESS_WINDOW)),
+    },
     blobs,
     allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
     ...(cfg.ALLOWED_URL_PORTS ? { allowedUrlPorts: cfg.ALLOWED_URL_PORTS } : {}),
+    music,
     log,
   };
 
@@ -112,7 +121,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     api:
       role === 'worker'
         ? null
-        : { cfg, store, blobs, dispatcher, keys: new ApiKeys(cfg.API_KEYS), log, stopRunning: (id) => running.stop(id), notify },
+        : { cfg, store, blobs, dispatcher, keys: new ApiKeys(cfg.API_KEYS), log, stopRunning: (id) => running.stop(id), notify, music },
     worker: runsWorker
       ? {
           store,
@@ -203,9 +212,15 @@ function createFootageOrder(cfg: Config, tools: MediaTools, log: Logger) {
       new UrlFootage({ tools, allowPrivate, urls, fields, ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}) }),
     // One Pexels client for the process: it remembers the rate-limit state across tasks.
     pexels: cfg.PEXELS_API_KEY
-      ? new PexelsFootage({ apiKey: cfg.PEXELS_API_KEY, baseUrl: cfg.PEXELS_BASE_URL, tools, allowPrivate, log: log.child({ provider: 'pexels' }) })
+      ? new PexelsFootage({
+          apiKey: cfg.PEXELS_API_KEY,
+          baseUrl: cfg.PEXELS_BASE_URL,
+          tools,
+          allowPrivate,
+          hourlyLimit: cfg.PEXELS_HOURLY_LIMIT,
+          log: log.child({ provider: 'pexels' }),
+        })
       : null,
     dir: cfg.FOOTAGE_DIR ? new DirFootage({ tools, dir: cfg.FOOTAGE_DIR }) : null,
-    generated: new GeneratedFootage(),
   });
 }

@@ -38,10 +38,18 @@ const EnvSchema = z.object({
   VOICE_ID: z.string().min(1).optional(),
   PEXELS_API_KEY: z.string().min(1).optional(),
   PEXELS_BASE_URL: z.url().default('https://api.pexels.com'),
+  /** Pexels searches one video may make (cached answers are free); keep it well under the hourly limit. */
+  PEXELS_SEARCHES_PER_VIDEO: int(1, 200).default(16),
+  /** Pexels requests per hour this process stays under: 200 is Pexels' default per key; raise it for a key granted more. */
+  PEXELS_HOURLY_LIMIT: int(1, 1_000_000).default(200),
+  /** A clip shown in the owner's last this-many videos is not chosen again while others are available (0: off). */
+  FRESHNESS_WINDOW: int(0, 1000).default(20),
 
   /** x264 preset and quality of the render: faster presets trade file size for speed. */
   RENDER_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
   RENDER_CRF: int(15, 35).default(23),
+  /** Cores the renders of this process may keep busy at once (one per chunk encoder); all of them by default. */
+  RENDER_CPUS: int(1, 64).optional(),
   FFMPEG_PATH: z.string().min(1).optional(),
   FFPROBE_PATH: z.string().min(1).optional(),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
@@ -55,6 +63,8 @@ const EnvSchema = z.object({
   MEDIA_MAX_FPS: int(1, 1000).optional(),
   MEDIA_MAX_DURATION_S: int(1, 86_400).optional(),
   MEDIA_MAX_STREAMS: int(1, 64).optional(),
+  /** Background music by mood: one subfolder per mood (chill/, upbeat/…) of audio files the operator owns. */
+  MUSIC_DIR: z.string().min(1).optional(),
 
   TASK_STORE: z.enum(['local', 'firestore']).default('local'),
   BLOB_STORE: z.enum(['local', 'gcs']).default('local'),
@@ -120,6 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     for (const k of ['TASKS_QUEUE', 'TASKS_LOCATION', 'WORKER_URL', 'TASKS_INVOKER_SA'] as const) {
       need(!!cfg[k], `${k}: required with DISPATCHER=cloudtasks`);
     }
+  }
+  if (cfg.PEXELS_SEARCHES_PER_VIDEO > cfg.PEXELS_HOURLY_LIMIT) {
+    problems.push(`  PEXELS_SEARCHES_PER_VIDEO: ${cfg.PEXELS_SEARCHES_PER_VIDEO} is more than PEXELS_HOURLY_LIMIT (${cfg.PEXELS_HOURLY_LIMIT}); one video could use up the hour`);
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return cfg;

@@ -18,7 +18,7 @@ const LAYERS: string[][] = [
   ['callbacks'],
   ['pipeline'],
   ['providers'],
-  ['media', 'net'],
+  ['media', 'net', 'language'],
   ['platform'],
   ['domain'],
   ['lib'],

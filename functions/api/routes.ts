@@ -12,6 +12,7 @@ import type { BlobStore, Dispatcher, TaskStore } from '../platform/ports.ts';
 import type { ApiKeys } from './auth.ts';
 import { baseUrlOf, readJson, sendJson, type Request, type Response } from './http.ts';
 import { toView } from '../domain/task-view.ts';
+import { checkMusicMood, type MusicLibrary } from '../providers/music-library.ts';
 
 export interface ApiDeps {
   cfg: Config;
@@ -24,6 +25,8 @@ export interface ApiDeps {
   stopRunning: (taskId: string) => void;
   /** Deliver the callback of a task that just ended. */
   notify: Notify;
+  /** MUSIC_DIR's tracks by mood, or null when it is not set. */
+  music: MusicLibrary | null;
 }
 
 export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefix: PropertyKey[] = []): ErrorDetail[] {
@@ -51,7 +54,7 @@ export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefi
 async function checkUrls(req: VideoRequest, allowPrivate: boolean, ports: readonly number[] | undefined): Promise<void> {
   const urls: [string, string][] = [];
   if (req.callback_url) urls.push(['callback_url', req.callback_url]);
-  if (req.music) urls.push(['music.url', req.music.url]);
+  if (req.music?.url) urls.push(['music.url', req.music.url]);
   req.clip_urls?.forEach((u, i) => urls.push([`clip_urls.${i}`, u]));
   req.scenes?.forEach((s, i) => s.clip_url && urls.push([`scenes.${i}.clip_url`, s.clip_url]));
   const details: ErrorDetail[] = [];
@@ -108,6 +111,7 @@ export function createApi(deps: ApiDeps) {
       const parsed = VideoRequestSchema.safeParse(raw);
       if (!parsed.success) throw invalid(zodDetails(parsed.error));
       await checkUrls(parsed.data, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
+      await checkMusicMood(deps.music, parsed.data.music);
       if ((await store.countUnfinished()) >= cfg.MAX_QUEUED_TASKS) throw queueFull(30);
 
       const task = newTask({

@@ -30,6 +30,7 @@ export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: num
       captions_srt_url: srt,
       thumbnail_url: thumb,
       credits: out.credits,
+      pieces: out.pieces ?? [],
     };
   }
   return {

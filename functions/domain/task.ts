@@ -18,6 +18,20 @@ export interface TaskFailure {
   retryable: boolean;
 }
 
+/** One piece of the timeline (a scene or sentence group) and what its footage was searched by. */
+export interface FootagePiece {
+  start_s: number;
+  end_s: number;
+  /** Its words, as the captions show them. */
+  text: string;
+  /** Terms taken from its own words; empty when it was searched by its scene's or the video's query. */
+  search_terms: string[];
+  /** What was searched for it. */
+  query: string;
+  /** The queries whose results it shows (the topic when its own terms found nothing); empty when it borrowed other pieces' footage. */
+  found_by: string[];
+}
+
 /** What a completed task stored; URLs are minted from the keys when the task is read. */
 export interface TaskOutput {
   video_key: string;
@@ -29,6 +43,10 @@ export interface TaskOutput {
   height: number;
   size_bytes: number;
   credits: Credit[];
+  /** Per timeline piece, its search (absent on tasks completed before pieces were recorded). */
+  pieces?: FootagePiece[];
+  /** Identities of the clips shown (`pexels:<id>`), so the owner's next videos can avoid them. */
+  clip_ids?: string[];
 }
 
 export interface TaskRecord {
@@ -189,6 +207,7 @@ export interface TaskView {
     captions_srt_url: string | null;
     thumbnail_url: string | null;
     credits: Credit[];
+    pieces: FootagePiece[];
   } | null;
   warnings: string[];
   metadata: Record<string, unknown> | null;

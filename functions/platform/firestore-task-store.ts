@@ -244,6 +244,19 @@ export class FirestoreTaskStore implements TaskStore {
     return snap.docs.map((d) => d.id);
   }
 
+  async recentClipIds(owner: string | null, videos: number): Promise<string[]> {
+    if (videos <= 0) return [];
+    // Only the ids are read (a field mask), not the request bodies; index: owner, status, created_at desc.
+    const snap = await this.#tasks
+      .where('owner', '==', owner)
+      .where('status', '==', 'completed')
+      .orderBy('created_at', 'desc')
+      .limit(videos)
+      .select('output.clip_ids')
+      .get();
+    return [...new Set(snap.docs.flatMap((d) => ((d.get('output.clip_ids') as string[] | undefined) ?? [])))];
+  }
+
   async close(): Promise<void> {
     if (this.#ownsClient) await this.#db.terminate();
   }

@@ -51,6 +51,7 @@ export class LocalTaskStore implements TaskStore {
       CREATE UNIQUE INDEX IF NOT EXISTS tasks_idempotency ON tasks (coalesce(owner, ''), idempotency_key)
         WHERE idempotency_key IS NOT NULL;
       CREATE INDEX IF NOT EXISTS tasks_status ON tasks (status, created_at);
+      CREATE INDEX IF NOT EXISTS tasks_owner_status ON tasks (coalesce(owner, ''), status, created_at);
     `);
   }
 
@@ -159,6 +160,14 @@ export class LocalTaskStore implements TaskStore {
       .prepare("SELECT id FROM tasks WHERE status IN ('queued', 'processing') ORDER BY created_at, id")
       .all() as { id: string }[];
     return rows.map((r) => r.id);
+  }
+
+  async recentClipIds(owner: string | null, videos: number): Promise<string[]> {
+    if (videos <= 0) return [];
+    const rows = this.#db
+      .prepare("SELECT doc FROM tasks WHERE coalesce(owner, '') = ? AND status = 'completed' ORDER BY created_at DESC, id DESC LIMIT ?")
+      .all(owner ?? '', videos) as { doc: string }[];
+    return [...new Set(rows.flatMap((r) => (JSON.parse(r.doc) as T.TaskRecord).output?.clip_ids ?? []))];
   }
 
   async close(): Promise<void> {

@@ -29,6 +29,11 @@ export interface TaskStore {
   countUnfinished(): Promise<number>;
   /** Ids of tasks waiting or running, oldest first: a local dispatcher re-enqueues them at start-up. */
   listUnfinished(): Promise<string[]>;
+  /**
+   * The clip ids (TaskOutput.clip_ids) shown by `owner`'s last `videos` completed tasks, newest
+   * first, duplicates kept once: the footage its next video should not repeat (FRESHNESS_WINDOW).
+   */
+  recentClipIds(owner: string | null, videos: number): Promise<string[]>;
   close(): Promise<void>;
 }
 

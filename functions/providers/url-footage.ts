@@ -74,7 +74,7 @@ export class UrlFootage implements FootageProvider {
           signal: both,
           allowPrivate: o.allowPrivate,
           allowedPorts: o.allowedPorts,
-          ...(req.downloads ? { limits: req.downloads } : {}),
+          ...(req.context?.downloads ? { limits: req.context?.downloads } : {}),
         }));
       } catch (err) {
         if (err instanceof TaskError && !err.retryable) {
@@ -87,7 +87,7 @@ export class UrlFootage implements FootageProvider {
       const info = await probeVideo(o.tools, path, both);
       if ('reason' in info) {
         await rm(path, { force: true });
-        req.downloads?.budget.give(sizeBytes);
+        req.context?.downloads?.budget.give(sizeBytes);
         warningOf[i] = `${field}: skipped, ${info.reason}`;
         if (info.outsideLimits) refusedOf[i] = { field, reason: info.reason, detail: info.detail };
         return null;

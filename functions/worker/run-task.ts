@@ -7,7 +7,7 @@ import type { TaskRecord } from '../domain/task.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
-import type { Semaphore } from '../lib/concurrency.ts';
+import type { Semaphore } from '../lib/semaphore.ts';
 import type { PipelineDeps } from '../pipeline/produce-video.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
 import type { TaskStore } from '../platform/ports.ts';

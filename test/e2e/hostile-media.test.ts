@@ -153,7 +153,7 @@ describe('hostile media through the service', () => {
     }
 
     it('10 hours of silence as music fails with invalid_music naming the limit', async () => {
-      failed(await outcome.music, 'invalid_music', /^music\.url: it is 10 h long; at most 30 min is accepted/);
+      failed(await outcome.music, 'invalid_music', /^music\.url: the file was refused: it is 10 h long; at most 30 min is accepted/);
     });
 
     it('a truncated moov and a zero-byte file are skipped with warnings; the video is made from other footage', async () => {

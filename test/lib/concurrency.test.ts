@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mapLimit, Semaphore } from '../../functions/lib/concurrency.ts';
+import { mapLimit } from '../../functions/lib/concurrency.ts';
 import { ByteBudget } from '../../functions/lib/byte-budget.ts';
 
 describe('mapLimit', () => {
@@ -37,42 +37,6 @@ describe('mapLimit', () => {
 
   test('empty input', async () => {
     assert.deepEqual(await mapLimit([], 3, async () => 1), []);
-  });
-});
-
-describe('Semaphore', () => {
-  test('grants up to its size, then serves waiters in order as slots are released', async () => {
-    const s = new Semaphore(2);
-    const a = await s.acquire();
-    const b = await s.acquire();
-    const order: string[] = [];
-    const c = s.acquire().then((r) => (order.push('c'), r));
-    const d = s.acquire().then((r) => (order.push('d'), r));
-    assert.equal(s.inUse, 2);
-    a();
-    a(); // releasing twice frees one slot only
-    const releaseC = await c;
-    assert.deepEqual(order, ['c']);
-    b();
-    (await d)();
-    releaseC();
-    assert.deepEqual(order, ['c', 'd']);
-    assert.equal(s.inUse, 0);
-  });
-
-  test('a waiter whose signal aborts leaves the queue with the reason; the slot goes to the next', async () => {
-    const s = new Semaphore(1);
-    const first = await s.acquire();
-    const ac = new AbortController();
-    const aborted = s.acquire(ac.signal);
-    const next = s.acquire();
-    ac.abort(new Error('cancelled'));
-    await assert.rejects(aborted, /cancelled/);
-    first();
-    (await next)();
-    assert.equal(s.inUse, 0);
-    await assert.rejects(s.acquire(AbortSignal.abort(new Error('already'))), /already/);
-    assert.throws(() => new Semaphore(0), /positive integer/);
   });
 });
 

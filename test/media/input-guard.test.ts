@@ -9,7 +9,7 @@ import {
   maxAllocBytes,
 } from '../../functions/media/input-guard.ts';
 import { DEFAULT_MEDIA_LIMITS, INPUT_DECODERS, INPUT_DEMUXERS } from '../../functions/media/limits.ts';
-import { renderArgs } from '../../functions/media/render-args.ts';
+import { assembleArgs, audioArgs, chunkArgs, DEFAULT_ENCODE } from '../../functions/media/render-args.ts';
 
 const L = DEFAULT_MEDIA_LIMITS;
 const guard = inputGuard(L);
@@ -54,32 +54,33 @@ describe('input guard', () => {
     ]);
   });
 
-  it('guards every input of a real render plan; generated backgrounds (lavfi) pass as they are', () => {
-    const args = renderArgs({
-      clips: [
-        { kind: 'file', path: '/scratch/t/clip-1.mp4', durationS: 5, width: 1920, height: 1080, credit: null },
-        { kind: 'generated', lavfi: 'gradients=s=270x480:d=10,scale=1080:1920', durationS: 10, credit: null },
-      ],
-      segments: [
-        { clip: 0, sourceStart: 1, duration: 2, start: 0 },
-        { clip: 1, sourceStart: 0, duration: 2, start: 2 },
-      ],
-      width: 1080,
-      height: 1920,
-      durationS: 4,
-      voicePath: 'narration.wav',
-      music: { path: 'music.input', volume: 0.2 },
-      assFile: 'captions.ass',
-      outputFile: 'output.mp4',
-    });
-    const out = guardFfmpegArgs(args, L);
-    assert.deepEqual(optionsBefore(out, '/scratch/t/clip-1.mp4'), guard);
-    assert.deepEqual(optionsBefore(out, 'narration.wav'), guard);
-    assert.deepEqual(optionsBefore(out, 'music.input'), guard);
-    const lavfi = out.indexOf('gradients=s=270x480:d=10,scale=1080:1920');
-    assert.deepEqual(out.slice(lavfi - 6, lavfi), ['/scratch/t/clip-1.mp4', '-f', 'lavfi', '-t', '2.5', '-i'], 'no guard on the generated input');
-    assert.equal(out.filter((a) => a === '-protocol_whitelist').length, 3);
-    assert.deepEqual(out.slice(out.indexOf('-filter_complex')), args.slice(args.indexOf('-filter_complex')));
+  it('guards every input of the render’s builders (chunk, soundtrack, assembly); generated backgrounds (lavfi) pass as they are', () => {
+    const encode = { ...DEFAULT_ENCODE };
+    const chunk = guardFfmpegArgs(
+      chunkArgs({
+        chunk: { index: 0, startFrame: 0, frames: 120, pieces: [{ clip: 0, sourceStart: 1, frames: 60 }, { clip: 1, sourceStart: 0, frames: 60 }] },
+        clips: [
+          { kind: 'file', path: '/scratch/t/clip-1.mp4', durationS: 5, width: 1920, height: 1080, credit: null },
+          { kind: 'generated', lavfi: 'gradients=s=270x480:d=10,scale=1080:1920', durationS: 10, credit: null },
+        ],
+        filterScript: 'chunk-0.filter',
+        outputFile: 'chunk-0.ts',
+        encode,
+      }),
+      L,
+    );
+    assert.deepEqual(optionsBefore(chunk, '/scratch/t/clip-1.mp4'), guard);
+    const lavfi = chunk.indexOf('gradients=s=270x480:d=10,scale=1080:1920');
+    assert.deepEqual(chunk.slice(lavfi - 6, lavfi), ['/scratch/t/clip-1.mp4', '-f', 'lavfi', '-t', '2.5', '-i'], 'no guard on the generated input');
+    assert.equal(chunk.filter((a) => a === '-protocol_whitelist').length, 1);
+
+    const audio = guardFfmpegArgs(audioArgs({ voicePath: 'narration.wav', voiceNormalised: true, music: { path: 'music.input', volume: 0.2 }, durationS: 4, outputFile: 'audio.m4a', encode }), L);
+    assert.deepEqual(optionsBefore(audio, 'narration.wav'), guard);
+    assert.deepEqual(optionsBefore(audio, 'music.input'), guard);
+
+    const assemble = guardFfmpegArgs(assembleArgs('chunks.txt', 'audio.m4a', 'output.mp4'), L);
+    assert.equal(assemble[assemble.indexOf('-format_whitelist') + 1], ['concat', ...INPUT_DEMUXERS].join(','), 'the concat list is ours; what it names passes the same guard');
+    assert.deepEqual(optionsBefore(assemble, 'audio.m4a'), guard);
   });
 
   it('a forced concat input (our own list of our own files) gets the guard with concat allowed', () => {

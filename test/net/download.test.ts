@@ -7,8 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import { downloadToFile, type DownloadOptions } from '../../functions/net/download.ts';
 import { TaskError } from '../../functions/errors.ts';
 import { ByteBudget } from '../../functions/lib/byte-budget.ts';
-import { Semaphore } from '../../functions/lib/concurrency.ts';
+import { Semaphore } from '../../functions/lib/semaphore.ts';
 import { assertPublicUrl } from '../../functions/net/url-guard.ts';
+import { USER_AGENT } from '../../functions/net/user-agent.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -72,6 +73,12 @@ describe('downloadToFile', () => {
           return res.writeHead(500).end();
         case '/missing':
           return res.writeHead(404).end('nope');
+        case '/picky': // a CDN that refuses library default agents, as Pexels' file host does
+          if (/^(node|undici)/i.test(req.headers['user-agent'] ?? 'node')) return res.writeHead(403).end('denied');
+          res.writeHead(200, { 'content-type': 'video/mp4' });
+          return res.end(req.headers['user-agent']);
+        case '/forbidden':
+          return res.writeHead(403).end('denied');
         case '/declared-big':
           res.writeHead(200, { 'content-length': String(big.length) });
           return res.end(big);
@@ -154,6 +161,19 @@ describe('downloadToFile', () => {
     assert.match(err.message, /404/);
     assert.equal(hits.get('/missing'), 1);
     await noLeftovers('m');
+  });
+
+  test('sends the descriptive User-Agent, which a picky CDN accepts', async () => {
+    const dest = join(dir, 'picky.mp4');
+    await downloadToFile(`${base}/picky`, dest, opts());
+    assert.equal(await readFile(dest, 'utf8'), USER_AGENT);
+  });
+
+  test('403 says which host refused which file, not a guess at the cause', async () => {
+    const err = await rejectsWith(downloadToFile(`${base}/forbidden`, join(dir, 'f'), opts()), 'download_rejected', false);
+    assert.match(err.message, /^clip_urls\[0\]: 127\.0\.0\.1:\d+ answered 403 Forbidden: it refused to send \/forbidden;/);
+    assert.doesNotMatch(err.message, /login|public/);
+    assert.equal(hits.get('/forbidden'), 1);
   });
 
   test('refuses up front when Content-Length exceeds the cap', async () => {
@@ -254,7 +274,7 @@ describe('downloadToFile', () => {
     const limits = { budget: new ByteBudget(1e9), slots: new Semaphore(1) };
     await Promise.all([1, 2, 3].map((i) => downloadToFile(`${base}/held`, join(dir, `held${i}`), opts({ limits }))));
     assert.equal(held.max, 1);
-    assert.equal(limits.slots.inUse, 0, 'every slot released');
+    assert.equal(limits.slots.free, 1, 'every slot released');
   });
 
   test('a full scratch volume (ENOSPC) is transient: the task is retried, not failed for good', async () => {

@@ -36,6 +36,17 @@ describe('infra/firestore.indexes.json', () => {
     ]);
   });
 
+  it('has the composite index recentClipIds needs (owner and status equality, newest first)', () => {
+    const idx = spec.indexes.filter((i) => i.collectionGroup === collection).map((i) => i.fields);
+    assert.ok(
+      idx.some((f) => JSON.stringify(f) === JSON.stringify([
+        { fieldPath: 'owner', order: 'ASCENDING' },
+        { fieldPath: 'status', order: 'ASCENDING' },
+        { fieldPath: 'created_at', order: 'DESCENDING' },
+      ])),
+    );
+  });
+
   it('turns on TTL on expire_at for tasks and idempotency keys', () => {
     for (const group of [collection, `${collection}_idempotency`]) {
       const o = spec.fieldOverrides.find((f) => f.collectionGroup === group && f.fieldPath === 'expire_at');

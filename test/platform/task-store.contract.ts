@@ -253,6 +253,28 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       assert.deepEqual(await store.listUnfinished(), [a, b]);
     });
 
+    it("recent clip ids: the owner's last N completed videos, newest first, nobody else's", async () => {
+      const finish = async (owner: string | null, clipIds: string[]) => {
+        const t = task({ owner });
+        await store.create(t);
+        await store.claim(t.id, 'worker-1', LEASE_MS);
+        await store.complete(t.id, 'worker-1', { ...output, clip_ids: clipIds }, []);
+        tick(1000);
+      };
+      await finish('owner-a', ['pexels:1', 'pexels:2']);
+      await finish('owner-a', ['pexels:3']);
+      await finish('owner-b', ['pexels:9']);
+      await finish(null, ['pexels:8']);
+      await finish('owner-a', ['pexels:4', 'pexels:3']);
+      const unfinished = task({ owner: 'owner-a' });
+      await store.create(unfinished);
+      assert.deepEqual(await store.recentClipIds('owner-a', 2), ['pexels:4', 'pexels:3']);
+      assert.deepEqual(await store.recentClipIds('owner-a', 20), ['pexels:4', 'pexels:3', 'pexels:1', 'pexels:2']);
+      assert.deepEqual(await store.recentClipIds(null, 20), ['pexels:8']);
+      assert.deepEqual(await store.recentClipIds('owner-c', 20), []);
+      assert.deepEqual(await store.recentClipIds('owner-a', 0), []);
+    });
+
     it('concurrent claims of one task: exactly one wins', async () => {
       const t = task();
       await store.create(t);

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { newTask } from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 import { TaskError } from '../../functions/errors.ts';
-import { Semaphore } from '../../functions/lib/concurrency.ts';
+import { Semaphore } from '../../functions/lib/semaphore.ts';
 import { createLogger } from '../../functions/log.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { LocalTaskStore } from '../../functions/platform/local-task-store.ts';
@@ -39,7 +39,9 @@ async function attempt(failure: () => Error) {
           throw failure();
         },
       },
-      footage: () => [new GeneratedFootage()],
+      cpu: new Semaphore(1),
+      footage: { sources: () => [], generated: new GeneratedFootage(), searchesPerVideo: 0, recentClips: async () => new Set() },
+      music: null,
       blobs: { put: async () => ({ sizeBytes: 0 }), exists: async () => false, signedUrl: async () => ({ url: '', expiresAt: new Date() }) } as never,
       allowPrivateUrls: true,
       log: createLogger('fatal'),
