@@ -53,6 +53,7 @@ export class UrlFootage implements FootageProvider {
 
   async find(req: FootageRequest, dir: string, signal: AbortSignal): Promise<FootageResult> {
     const o = this.#o;
+    const downloads = req.context?.downloads;
     // Per URL, so warnings read in request order whatever order the downloads finish in.
     const warningOf: (string | undefined)[] = [];
     // Per URL too: the reasons read in request order.
@@ -74,7 +75,7 @@ export class UrlFootage implements FootageProvider {
           signal: both,
           allowPrivate: o.allowPrivate,
           allowedPorts: o.allowedPorts,
-          ...(req.context?.downloads ? { limits: req.context?.downloads } : {}),
+          ...(downloads ? { limits: downloads } : {}),
         }));
       } catch (err) {
         if (err instanceof TaskError && !err.retryable) {
@@ -87,7 +88,7 @@ export class UrlFootage implements FootageProvider {
       const info = await probeVideo(o.tools, path, both);
       if ('reason' in info) {
         await rm(path, { force: true });
-        req.context?.downloads?.budget.give(sizeBytes);
+        downloads?.budget.give(sizeBytes);
         warningOf[i] = `${field}: skipped, ${info.reason}`;
         if (info.outsideLimits) refusedOf[i] = { field, reason: info.reason, detail: info.detail };
         return null;
