@@ -9,6 +9,8 @@ import { createApi, type ApiDeps } from './api/routes.ts';
 import { sendError, sendJson, type Handler, type Request, type Response } from './api/http.ts';
 import { serveFile } from './api/files.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
+import { deliverCallback, type CallbackDeps } from './delivery/deliver.ts';
+import { sweep, type SweepDeps } from './delivery/sweep.ts';
 import { runDelivery, type WorkerDeps } from './worker/run-task.ts';
 
 export interface AppDeps {
@@ -17,6 +19,10 @@ export interface AppDeps {
   role: Role;
   api: ApiDeps | null;
   worker: WorkerDeps | null;
+  /** POST /tasks/{id}/callback: the callbacks queue's deliveries (worker role). */
+  callbacks: CallbackDeps | null;
+  /** POST /tasks/sweep: Cloud Scheduler's sweep (worker role). */
+  sweeper: SweepDeps | null;
   /** Served under /files/ when the blob store is the local one. */
   localFiles: LocalBlobStore | null;
   /** When set, POST /tasks/{id}/run requires this token (the local dispatcher sends it). */
@@ -33,7 +39,9 @@ const routes: [string, RegExp, string][] = [
   ['GET', new RegExp(`^/v1/videos/${TASK_ID}$`), 'status'],
   ['DELETE', new RegExp(`^/v1/videos/${TASK_ID}$`), 'cancel'],
   ['GET', new RegExp(`^/download/${TASK_ID}$`), 'download'],
+  ['POST', /^\/tasks\/sweep$/, 'sweep'],
   ['POST', new RegExp(`^/tasks/${TASK_ID}/run$`), 'run'],
+  ['POST', new RegExp(`^/tasks/${TASK_ID}/callback$`), 'callback'],
   ['GET', /^\/files\/(.+)$/, 'file'],
   ['HEAD', /^\/files\/(.+)$/, 'file'],
 ];
@@ -73,6 +81,10 @@ export function createApp(deps: AppDeps): Handler {
           return await need(api).cancel(req, res, arg);
         case 'run':
           return await run(req, res, arg);
+        case 'callback':
+          return await callback(req, res, arg);
+        case 'sweep':
+          return await sweepNow(req, res);
         case 'file':
           if (!deps.localFiles) throw notFound('route /files');
           return await serveFile(deps.localFiles, req, res, arg, url.searchParams);
@@ -82,12 +94,30 @@ export function createApp(deps: AppDeps): Handler {
     }
   };
 
-  async function run(req: Request, res: Response, taskId: string): Promise<void> {
-    if (!deps.worker) throw notFound(`route ${req.method} /tasks/${taskId}/run`);
+  /** Worker routes are for the dispatcher (and Cloud Scheduler) alone. */
+  function workerOnly(req: Request, what: string): void {
     if (deps.dispatchToken && req.headers['x-reelsmith-dispatch-token'] !== deps.dispatchToken) {
-      throw new AppError('forbidden', 403, 'only the dispatcher may run tasks');
+      throw new AppError('forbidden', 403, `only the dispatcher may ${what}`);
     }
     req.resume();
+  }
+
+  async function callback(req: Request, res: Response, taskId: string): Promise<void> {
+    if (!deps.callbacks) throw notFound(`route ${req.method} /tasks/${taskId}/callback`);
+    workerOnly(req, 'send callbacks');
+    const outcome = await deliverCallback(deps.callbacks, taskId);
+    sendJson(res, outcome.status, outcome.body, outcome.retryAfterS ? { 'retry-after': String(outcome.retryAfterS) } : {});
+  }
+
+  async function sweepNow(req: Request, res: Response): Promise<void> {
+    if (!deps.sweeper) throw notFound(`route ${req.method} /tasks/sweep`);
+    workerOnly(req, 'sweep');
+    sendJson(res, 200, await sweep(deps.sweeper));
+  }
+
+  async function run(req: Request, res: Response, taskId: string): Promise<void> {
+    if (!deps.worker) throw notFound(`route ${req.method} /tasks/${taskId}/run`);
+    workerOnly(req, 'run tasks');
     const header = (name: string) => {
       const v = req.headers[name];
       return typeof v === 'string' ? v : undefined;

@@ -24,6 +24,14 @@ const EnvSchema = z.object({
   SCRATCH_DIR: z.string().min(1).optional(),
   MAX_CONCURRENT_TASKS: int(1, 64).default(2),
   MAX_QUEUED_TASKS: int(1, 100_000).default(100),
+  /** Unfinished tasks one API key may have (with API_KEYS; without keys every client counts as one). */
+  MAX_QUEUED_PER_KEY: int(1, 100_000).default(50),
+  /** Tasks one API key may submit per minute; more are answered 429 with Retry-After. */
+  SUBMITS_PER_MINUTE: int(1, 100_000).default(60),
+  /** How often the sweeper runs in local mode (Cloud Scheduler runs it in the cloud). */
+  SWEEP_INTERVAL_SECONDS: int(5, 86_400).default(60),
+  /** A queued task untouched this long, or a lease expired this long ago, has lost its delivery: the sweeper asks again. */
+  SWEEP_STALE_SECONDS: int(60, 86_400).default(1800),
   /** How long a worker holds a claimed task without renewing it. */
   LEASE_SECONDS: int(2, 3600).default(60),
   /** A task whose attempts exceed this fails for good instead of being retried again. */
@@ -75,6 +83,8 @@ const EnvSchema = z.object({
   /** host:port of a Firestore emulator (tests, `npm run cloud-local`). */
   FIRESTORE_EMULATOR_HOST: z.string().min(1).optional(),
   TASKS_QUEUE: z.string().min(1).optional(),
+  /** The Cloud Tasks queue of callback deliveries (retried for a day); `<TASKS_QUEUE>-callbacks` by default. */
+  TASKS_CALLBACK_QUEUE: z.string().min(1).optional(),
   TASKS_LOCATION: z.string().min(1).optional(),
   WORKER_URL: z.url().optional(),
   TASKS_INVOKER_SA: z.string().min(1).optional(),

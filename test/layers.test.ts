@@ -15,7 +15,7 @@ const LAYERS: string[][] = [
   ['compose.ts'],
   ['app.ts'],
   ['api', 'worker'],
-  ['callbacks'],
+  ['delivery'],
   ['pipeline'],
   ['providers'],
   ['media', 'net', 'language'],

@@ -2,10 +2,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
-import type { Notify } from '../callbacks/notify.ts';
+import type { AdmissionLimits, Refusal } from '../domain/admission.ts';
 import { isFinal, newTask, type TaskRecord } from '../domain/task.ts';
+import { askRender } from '../delivery/ask-render.ts';
+import { requestCallback } from '../delivery/deliver.ts';
 import { VideoRequestSchema, type VideoRequest } from '../domain/video-request.ts';
-import { AppError, conflict, gone, invalid, notFound, queueFull, TaskError, type ErrorDetail } from '../errors.ts';
+import { AppError, conflict, gone, invalid, keyQueueFull, notFound, queueFull, rateLimited, TaskError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { assertPublicUrl } from '../net/url-guard.ts';
 import type { BlobStore, Dispatcher, TaskStore } from '../platform/ports.ts';
@@ -23,8 +25,8 @@ export interface ApiDeps {
   log: Logger;
   /** Stop a task running in this process at once (cancel). */
   stopRunning: (taskId: string) => void;
-  /** Deliver the callback of a task that just ended. */
-  notify: Notify;
+  /** Limits a new task must pass (MAX_QUEUED_TASKS, MAX_QUEUED_PER_KEY, SUBMITS_PER_MINUTE). */
+  limits: AdmissionLimits;
   /** MUSIC_DIR's tracks by mood, or null when it is not set. */
   music: MusicLibrary | null;
 }
@@ -72,6 +74,11 @@ async function checkUrls(req: VideoRequest, allowPrivate: boolean, ports: readon
   if (details.length) throw invalid(details.sort((a, b) => a.path.localeCompare(b.path)));
 }
 
+function refusal(r: Refusal): AppError {
+  if (r.reason === 'rate_limited') return rateLimited(r.retryAfterS);
+  return r.reason === 'key_queue_full' ? keyQueueFull(r.retryAfterS) : queueFull(r.retryAfterS);
+}
+
 /** Same body, same hash, whatever the key order. */
 function requestHash(body: unknown): string {
   const canonical = (v: unknown): unknown =>
@@ -112,7 +119,6 @@ export function createApi(deps: ApiDeps) {
       if (!parsed.success) throw invalid(zodDetails(parsed.error));
       await checkUrls(parsed.data, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
       await checkMusicMood(deps.music, parsed.data.music);
-      if ((await store.countUnfinished()) >= cfg.MAX_QUEUED_TASKS) throw queueFull(30);
 
       const task = newTask({
         id: randomUUID(),
@@ -123,7 +129,9 @@ export function createApi(deps: ApiDeps) {
         idempotencyKey,
         requestHash: idempotencyKey ? requestHash(raw) : null,
       });
-      const outcome = await store.create(task);
+      // The limits are checked in the transaction that creates the task; a replayed key is never refused.
+      const outcome = await store.create(task, deps.limits);
+      if (outcome.kind === 'refused') throw refusal(outcome);
       if (outcome.kind === 'conflict') {
         throw conflict(
           'idempotency_conflict',
@@ -131,20 +139,10 @@ export function createApi(deps: ApiDeps) {
         );
       }
       const t = outcome.task;
-      // Enqueue again for an existing queued task too: delivery is de-duplicated by task id, and
-      // this re-drives a task whose first enqueue failed.
-      if (t.status === 'queued') {
-        try {
-          await dispatcher.enqueue(t.id);
-        } catch (err) {
-          deps.log.error({ task_id: t.id, err: (err as Error).message }, 'enqueue failed');
-          if (outcome.kind === 'created') await abandon(t.id);
-          throw new AppError('unavailable', 503, 'the task queue is unavailable; retry later', {
-            headers: { 'retry-after': '10' },
-            cause: err,
-          });
-        }
-      }
+      // Ask again for an existing queued task too: the queue de-duplicates the job, and this
+      // re-drives a task whose first ask failed. A failed ask still answers 202: the task is
+      // stored, and the sweeper asks the queue again (the task records that it is owed one).
+      if (t.status === 'queued') await askRender(store, dispatcher, t.id, deps.log);
       const base = baseUrlOf(req, cfg.PUBLIC_URL);
       sendJson(res, outcome.kind === 'created' ? 202 : 200, {
         task_id: t.id,
@@ -184,18 +182,10 @@ export function createApi(deps: ApiDeps) {
       }
       const after = (await store.cancel(id)) ?? before;
       deps.stopRunning(id);
-      if (after.status === 'cancelled') {
-        deps.notify(after).catch((err: unknown) => deps.log.warn({ task_id: id, err: String(err) }, 'callback failed'));
-      }
+      // The cancelled event is in the outbox already; ask for its delivery before answering
+      // (on Cloud Run, work after the answer may get no CPU).
+      if (after.callback?.state === 'pending') await requestCallback(store, dispatcher, id, deps.log);
       sendJson(res, 200, await toView(after, blobs, cfg.SIGNED_URL_TTL_S));
     },
   };
-
-  /** A task whose enqueue failed must not sit in `queued` forever: fail it for good. */
-  async function abandon(id: string): Promise<void> {
-    const c = await store.claim(id, 'api:abandon', 60_000);
-    if (c.kind === 'claimed') {
-      await store.fail(id, 'api:abandon', { code: 'enqueue_failed', message: 'the task could not be queued; submit it again', retryable: false }, 0);
-    }
-  }
 }

@@ -139,7 +139,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   });
 
   report('upload', AT.upload);
-  const keys = blobKeys(task.id);
+  const keys = blobKeys(task.id, task.attempt);
   const cache = 'private, max-age=86400';
   await Promise.all([
     deps.blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),

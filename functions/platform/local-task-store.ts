@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { ConfigError } from '../config.ts';
 import * as T from '../domain/task.ts';
+import { admit, type AdmissionCounts, type AdmissionLimits } from '../domain/admission.ts';
 import type { CreateOutcome, TaskStore } from './ports.ts';
 
 export interface LocalTaskStoreOptions {
@@ -51,6 +52,7 @@ export class LocalTaskStore implements TaskStore {
       CREATE UNIQUE INDEX IF NOT EXISTS tasks_idempotency ON tasks (coalesce(owner, ''), idempotency_key)
         WHERE idempotency_key IS NOT NULL;
       CREATE INDEX IF NOT EXISTS tasks_status ON tasks (status, created_at);
+      CREATE INDEX IF NOT EXISTS tasks_owner ON tasks (coalesce(owner, ''), created_at);
       CREATE INDEX IF NOT EXISTS tasks_owner_status ON tasks (coalesce(owner, ''), status, created_at);
     `);
   }
@@ -89,7 +91,7 @@ export class LocalTaskStore implements TaskStore {
     });
   }
 
-  async create(task: T.TaskRecord): Promise<CreateOutcome> {
+  async create(task: T.TaskRecord, limits?: AdmissionLimits): Promise<CreateOutcome> {
     return this.#tx(() => {
       if (task.idempotency_key) {
         const row = this.#db
@@ -102,12 +104,35 @@ export class LocalTaskStore implements TaskStore {
             : { kind: 'conflict' as const, task: existing };
         }
       }
+      if (limits) {
+        // BEGIN IMMEDIATE holds the write lock: these counts cannot change before the insert.
+        const refused = admit(this.#counts(task.owner), limits, this.#now().getTime());
+        if (refused) return refused;
+      }
       // A plain INSERT: a second create with the same id fails on the primary key, never overwrites.
       this.#db
         .prepare('INSERT INTO tasks (id, owner, idempotency_key, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
         .run(task.id, task.owner, task.idempotency_key, task.status, task.created_at, JSON.stringify(task));
       return { kind: 'created' as const, task };
     });
+  }
+
+  #counts(owner: string | null): AdmissionCounts {
+    const now = this.#now().getTime();
+    const unfinished = "status IN ('queued', 'processing')";
+    const n = (sql: string, ...args: (string | null)[]) => Number((this.#db.prepare(sql).get(...args) as { n: number }).n);
+    return {
+      unfinished: n(`SELECT count(*) AS n FROM tasks WHERE ${unfinished}`),
+      ownerUnfinished: n(`SELECT count(*) AS n FROM tasks WHERE ${unfinished} AND coalesce(owner, '') = ?`, owner ?? ''),
+      // A sliding minute: the window ends when the oldest submit in it leaves it.
+      ownerRecent: n(`SELECT count(*) AS n FROM tasks WHERE coalesce(owner, '') = ? AND created_at > ?`, owner ?? '', new Date(now - 60_000).toISOString()),
+      windowEndsAt:
+        Date.parse(
+          (this.#db
+            .prepare(`SELECT min(created_at) AS t FROM tasks WHERE coalesce(owner, '') = ? AND created_at > ?`)
+            .get(owner ?? '', new Date(now - 60_000).toISOString()) as { t: string | null }).t ?? new Date(now).toISOString(),
+        ) + 60_000,
+    };
   }
 
   async get(id: string): Promise<T.TaskRecord | null> {
@@ -136,6 +161,34 @@ export class LocalTaskStore implements TaskStore {
 
   async fail(id: string, owner: string, error: T.TaskFailure, maxAttempts: number): Promise<T.TaskRecord | null> {
     return this.#asHolder(id, owner, (t, now) => T.failAttempt(t, error, maxAttempts, now));
+  }
+
+  async update<R>(id: string, decide: (task: T.TaskRecord | null, now: Date) => { write: T.TaskRecord | null; result: R }): Promise<R> {
+    return this.#tx(() => {
+      const { write, result } = decide(this.#read(id), this.#now());
+      if (write) this.#write(write);
+      return result;
+    });
+  }
+
+  async listForSweep(): Promise<T.TaskRecord[]> {
+    const rows = this.#db
+      .prepare("SELECT doc FROM tasks WHERE status IN ('queued', 'processing') OR json_extract(doc, '$.callback.state') = 'pending' ORDER BY created_at, id")
+      .all() as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc) as T.TaskRecord);
+  }
+
+  /**
+   * Deletes the tasks whose retention ran out (Firestore's TTL policy does this in the cloud);
+   * returns their ids so their files can go too.
+   */
+  async purgeExpired(): Promise<string[]> {
+    return this.#tx(() => {
+      const now = this.#now().toISOString();
+      const rows = this.#db.prepare("SELECT id FROM tasks WHERE json_extract(doc, '$.expire_at') < ?").all(now) as { id: string }[];
+      this.#db.prepare("DELETE FROM tasks WHERE json_extract(doc, '$.expire_at') < ?").run(now);
+      return rows.map((r) => r.id);
+    });
   }
 
   async cancel(id: string): Promise<T.TaskRecord | null> {

@@ -51,7 +51,7 @@ async function attempt(failure: () => Error) {
     leaseMs: 60_000,
     maxAttempts: 3,
     deadlineMs: 60_000,
-    onFinished: async () => {},
+    dispatcher: { enqueue: async () => {}, close: async () => {} },
     log: createLogger('info', sink),
     instanceId: 'test',
     shutdown: new AbortController().signal,
