@@ -11,8 +11,8 @@ import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideo } from '../media/render.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
-import { probeMedia } from '../media/probe.ts';
-import { downloadToFile } from '../net/download.ts';
+import { probeInput } from '../media/probe.ts';
+import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import type { SpeechProvider } from '../providers/ports.ts';
 import type { MusicLibrary } from '../providers/music-library.ts';
@@ -38,6 +38,8 @@ export interface PipelineDeps {
   footage: FootageSetup;
   blobs: BlobStore;
   allowPrivateUrls: boolean;
+  /** ALLOWED_URL_PORTS (80 and 443 when absent). */
+  allowedUrlPorts?: readonly number[];
   /** MUSIC_DIR's tracks by mood, or null when it is not set. */
   music: MusicLibrary | null;
   log: Logger;
@@ -48,6 +50,8 @@ export interface PipelineRun {
   dir: string;
   signal: AbortSignal;
   report: (stage: Stage, progress: number) => void;
+  /** The task's scratch budget and the process's download slots. */
+  downloads?: DownloadLimits;
 }
 
 /** Progress (0..100) at which each stage starts. */
@@ -147,9 +151,21 @@ async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<Video
   // Footage is planned from the text and searched while the voice is synthesised.
   const footageP = planFootageParts(req, forms).then(async (parts) => ({
     parts,
-    found: await gatherFootage(deps.footage, { req, owner: task.owner, parts, estimateS, width, height, seed, dir, signal, warnings }),
+    found: await gatherFootage(deps.footage, {
+      req,
+      owner: task.owner,
+      parts,
+      estimateS,
+      width,
+      height,
+      seed,
+      dir,
+      signal,
+      warnings,
+      ...(run.downloads ? { downloads: run.downloads } : {}),
+    }),
   }));
-  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, signal) : Promise.resolve(null);
+  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, signal, run.downloads) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;
@@ -179,8 +195,15 @@ async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<Video
   };
 }
 
-/** The music of a request: MUSIC_DIR's track for its mood (by seed), or its URL downloaded; probed as audio. */
-async function musicTrack(deps: PipelineDeps, music: { url?: string; mood?: string }, seed: number, dir: string, signal: AbortSignal): Promise<string> {
+/** The music of a request: MUSIC_DIR's track for its mood (by seed), or its URL downloaded; through the probe gate as audio. */
+async function musicTrack(
+  deps: PipelineDeps,
+  music: { url?: string; mood?: string },
+  seed: number,
+  dir: string,
+  signal: AbortSignal,
+  downloads: DownloadLimits | undefined,
+): Promise<string> {
   if (music.mood) {
     if (!deps.music) throw new TaskError('invalid_music', 'music.mood: this service has no music library (MUSIC_DIR is not set); send music.url instead');
     const track = await deps.music.pickTrack(music.mood, seed);
@@ -195,16 +218,23 @@ async function musicTrack(deps: PipelineDeps, music: { url?: string; mood?: stri
     retries: 2,
     signal,
     allowPrivate: deps.allowPrivateUrls,
+    ...(deps.allowedUrlPorts ? { allowedPorts: deps.allowedUrlPorts } : {}),
+    ...(downloads ? { limits: downloads } : {}),
   });
   await probeAudio(deps, path, 'music.url: the file', signal);
   return path;
 }
 
+/** The probe gate for a sound track: a file outside the media limits names the limit it breaks. */
 async function probeAudio(deps: PipelineDeps, path: string, what: string, signal: AbortSignal): Promise<void> {
-  const info = await probeMedia(deps.tools, path, signal).catch((err: unknown) => {
-    throw new TaskError('invalid_music', `${what} is not audio ffmpeg can read; use an MP3, AAC or WAV file`, { cause: err });
+  await probeInput(deps.tools, path, 'audio', signal).catch((err: unknown) => {
+    if (signal.aborted) throw signal.reason;
+    const message =
+      err instanceof TaskError && err.code === 'unsupported_media'
+        ? `${what} was refused: ${err.message}`
+        : `${what} is not audio ffmpeg can read; use an MP3, AAC or WAV file`;
+    throw new TaskError('invalid_music', message, { cause: err });
   });
-  if (!info.hasAudio) throw new TaskError('invalid_music', `${what} has no audio stream`);
 }
 
 function dedupeCredits(credits: (Credit | null)[]): Credit[] {

@@ -72,9 +72,10 @@ export class GcsBlobStore implements BlobStore {
     } catch (err) {
       // Network trouble, or a checksum mismatch (the library has deleted the object): a later
       // attempt uploads the same name again.
-      throw new TaskError('upload_failed', `uploading ${key} to Cloud Storage failed: ${(err as Error).message}`, {
+      throw new TaskError('upload_failed', 'storing the video in Cloud Storage failed; the task will be retried', {
         retryable: true,
         cause: err,
+        detail: `uploading ${key}: ${(err as Error).message}`,
       });
     }
     // The crc32c check covers the bytes; the size check catches a file that changed while streaming.

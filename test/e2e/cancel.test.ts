@@ -36,7 +36,7 @@ describe('cancel', () => {
       });
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    const svc = await startService({ CALLBACK_SECRET: 'cancel-secret-00000000' });
+    const svc = await startService({ CALLBACK_SECRET: 'cancel-secret-000000000000000000000000' });
     try {
       const long = Array.from({ length: 12 }, (_, i) => `Sentence number ${i + 1} keeps the renderer busy for a while.`).join(' ');
       const r = await postJson(`${svc.url}/v1/videos`, {

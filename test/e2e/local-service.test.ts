@@ -38,7 +38,7 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
   let closeCallbackServer = () => {};
 
   before(async () => {
-    svc = await start({ CALLBACK_SECRET: 'test-secret-0123456789', MAX_CONCURRENT_TASKS: '2' });
+    svc = await start({ CALLBACK_SECRET: 'test-secret-0123456789abcdef0123456789', MAX_CONCURRENT_TASKS: '2' });
     const server = createServer((req, res) => {
       let data = '';
       req.on('data', (c) => (data += c));

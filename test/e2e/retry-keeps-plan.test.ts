@@ -66,7 +66,7 @@ describe('a retried attempt renders the stored plan', () => {
       assert.equal(px.requests.length, searches, 'Pexels was not searched again');
       assert.equal(px.fileRequests().length, downloads, 'no clip was downloaded again');
       assert.ok(final.result.credits.length > 0, 'the same Pexels footage is credited');
-      assert.equal(existsSync(join(second.dataDir, 'blobs', 'work', id)), false, 'the plan is gone once the task completed');
+      await waitFor(() => !existsSync(join(second.dataDir, 'blobs', 'work', id)), 'the plan to be dropped once the task completed');
       assert.deepEqual(readdirSync(join(second.dataDir, 'scratch')), []);
     } finally {
       await second.stop();

@@ -207,7 +207,8 @@ describe('ElevenLabs: failures', () => {
     const err = await rejects(provider({ apiKey: 'wrong' }).synthesize({ text: 'Hi.' }, dir, AbortSignal.timeout(5_000)));
     assert.equal(err.code, 'tts_auth_failed');
     assert.equal(err.retryable, false);
-    assert.match(err.message, /invalid_api_key/);
+    assert.match(err.message, /check ELEVENLABS_API_KEY/);
+    assert.match(err.detail ?? '', /invalid_api_key/, 'what ElevenLabs said goes to the logs');
     assert.equal(fake.requests.length, 1);
   });
 
@@ -227,7 +228,7 @@ describe('ElevenLabs: failures', () => {
     const err = await rejects(provider().synthesize({ text: 'Hello there.' }, dir, AbortSignal.timeout(5_000)));
     assert.equal(err.code, 'tts_quota_exceeded');
     assert.equal(err.retryable, false);
-    assert.match(err.message, /request [0-9a-f]{32}/, 'the request id from the body is kept for support');
+    assert.match(err.detail ?? '', /request [0-9a-f]{32}/, 'the request id from the body is kept for support, in the logs');
   });
 
   for (const shape of ['legacy', 'current'] as const) {

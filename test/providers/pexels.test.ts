@@ -330,7 +330,8 @@ describe('Pexels: failures', () => {
         assert.ok(err instanceof TaskError);
         assert.equal(err.code, 'footage_auth_failed');
         assert.equal(err.retryable, false);
-        assert.match(err.message, /Access to this API has been disallowed/);
+        assert.match(err.detail ?? '', /Access to this API has been disallowed/, 'what Pexels said goes to the logs');
+        assert.doesNotMatch(err.message, /disallowed/);
         return true;
       });
       assert.equal(searches(fake).length, 1);

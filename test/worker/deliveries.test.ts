@@ -39,7 +39,7 @@ describe('worker deliveries', () => {
     ALLOW_PRIVATE_URLS: 'true',
     LEASE_SECONDS: '2',
     MAX_ATTEMPTS: '3',
-    CALLBACK_SECRET: 'deliveries-secret-000',
+    CALLBACK_SECRET: 'deliveries-secret-0000000000000000',
     // The api's own dispatcher points at a dead port: the test delivers by hand.
     WORKER_URL: 'http://127.0.0.1:1',
     ...extra,
