@@ -11,6 +11,7 @@ import { serveFile } from './api/files.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
 import { deliverCallback, type CallbackDeps } from './delivery/deliver.ts';
 import { sweep, type SweepDeps } from './delivery/sweep.ts';
+import { runChunkDelivery } from './worker/run-chunk.ts';
 import { runDelivery, type WorkerDeps } from './worker/run-task.ts';
 
 export interface AppDeps {
@@ -42,6 +43,7 @@ const routes: [string, RegExp, string][] = [
   ['POST', /^\/tasks\/sweep$/, 'sweep'],
   ['POST', new RegExp(`^/tasks/${TASK_ID}/run$`), 'run'],
   ['POST', new RegExp(`^/tasks/${TASK_ID}/callback$`), 'callback'],
+  ['POST', new RegExp(`^/tasks/${TASK_ID}/chunks/(\\d{1,5})/run$`), 'chunk'],
   ['GET', /^\/files\/(.+)$/, 'file'],
   ['HEAD', /^\/files\/(.+)$/, 'file'],
 ];
@@ -83,6 +85,8 @@ export function createApp(deps: AppDeps): Handler {
           return await run(req, res, arg);
         case 'callback':
           return await callback(req, res, arg);
+        case 'chunk':
+          return await chunk(req, res, arg, Number(route[1].exec(url.pathname)?.[2]), url.searchParams);
         case 'sweep':
           return await sweepNow(req, res);
         case 'file':
@@ -100,6 +104,15 @@ export function createApp(deps: AppDeps): Handler {
       throw new AppError('forbidden', 403, `only the dispatcher may ${what}`);
     }
     req.resume();
+  }
+
+  async function chunk(req: Request, res: Response, taskId: string, n: number, params: URLSearchParams): Promise<void> {
+    if (!deps.worker) throw notFound(`route ${req.method} /tasks/${taskId}/chunks/${n}/run`);
+    workerOnly(req, 'render chunks');
+    const attempt = Number(params.get('attempt'));
+    if (!Number.isInteger(attempt) || attempt < 1) throw new AppError('invalid_request', 400, 'attempt: the query names the task attempt of the chunk, a positive integer');
+    const outcome = await runChunkDelivery(deps.worker, taskId, n, attempt);
+    sendJson(res, outcome.status, outcome.body, outcome.retryAfterS ? { 'retry-after': String(outcome.retryAfterS) } : {});
   }
 
   async function callback(req: Request, res: Response, taskId: string): Promise<void> {

@@ -12,7 +12,7 @@ import { Semaphore } from './lib/semaphore.ts';
 import type { Logger } from './log.ts';
 import { checkMediaTools, resolveMediaTools, type MediaTools } from './media/tools.ts';
 import { footageOrder } from './pipeline/footage.ts';
-import type { PipelineDeps } from './pipeline/produce-video.ts';
+import type { PipelineDeps } from './pipeline/pipeline-deps.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
 import { CALLBACK_GIVE_UP_MS, type CallbackDeps } from './delivery/deliver.ts';
 import { sweep, type SweepDeps } from './delivery/sweep.ts';
@@ -79,7 +79,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   const dispatcher: Dispatcher =
     cfg.DISPATCHER === 'local'
       ? new LocalDispatcher({
-          workerUrl: () => cfg.WORKER_URL ?? opts.selfUrl(),
+          workerUrls: () => cfg.LOCAL_WORKER_URLS ?? [cfg.WORKER_URL ?? opts.selfUrl()],
           queues: defaultQueuePolicies({ maxConcurrentRenders: cfg.MAX_CONCURRENT_TASKS, renderDeadlineMs: (cfg.TASK_DEADLINE_SECONDS + 60) * 1000 }),
           headers: { 'x-reelsmith-dispatch-token': dispatchToken ?? '' },
           log: log.child({ component: 'dispatcher' }),
@@ -118,6 +118,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   const pipeline: PipelineDeps = {
     tools,
     encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
+    fanout: cfg.FANOUT_MIN_SECONDS > 0 ? { minSeconds: cfg.FANOUT_MIN_SECONDS } : null,
     cpu: new Semaphore(cfg.RENDER_CPUS ?? availableParallelism()),
     speech: createSpeech(cfg, tools, log),
     footage: {

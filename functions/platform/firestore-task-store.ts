@@ -61,6 +61,7 @@ export interface TaskDocument {
   dispatch_failed_at?: Timestamp | null;
   deadline_misses?: number;
   callback?: T.CallbackOutbox | null;
+  fanout?: T.Fanout | null;
 }
 
 interface IdempotencyDocument {
@@ -97,6 +98,7 @@ export function toDocument(task: T.TaskRecord): TaskDocument {
     dispatch_failed_at: task.dispatch_failed_at ? ts(task.dispatch_failed_at) : null,
     deadline_misses: task.deadline_misses,
     callback: task.callback,
+    fanout: task.fanout,
   };
 }
 
@@ -125,6 +127,7 @@ export function fromDocument(id: string, d: DocumentData): T.TaskRecord {
     dispatch_failed_at: doc.dispatch_failed_at ? iso(doc.dispatch_failed_at) : null,
     deadline_misses: doc.deadline_misses ?? 0,
     callback: doc.callback ?? null,
+    fanout: doc.fanout ?? null,
   };
 }
 
