@@ -30,7 +30,10 @@ import { RunningTasks } from './worker/running-tasks.ts';
 import { sweepScratch } from './worker/scratch.ts';
 
 export interface Runtime {
+  /** The HTTP app on node:http. */
   handle: Handler;
+  /** The same app on web Request/Response (in-process callers: MCP, tests). */
+  fetch: (req: Request) => Promise<Response>;
   store: TaskStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
@@ -101,7 +104,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     log,
   };
 
-  const handle = createApp({
+  const app = createApp({
     cfg,
     log,
     role,
@@ -131,7 +134,8 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   });
 
   return {
-    handle,
+    handle: app.handle,
+    fetch: app.fetch,
     store,
     blobs,
     dispatcher,

@@ -1,17 +1,21 @@
-// The public HTTP API (DESIGN §4): submit, poll, download, cancel, health.
+// The public HTTP API (DESIGN §4): submit, poll, download, cancel. Each route is declared with its
+// zod schemas; the same declarations validate requests and make the OpenAPI document.
 import { createHash, randomUUID } from 'node:crypto';
-import type { z } from 'zod';
+import type { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Config } from '../config.ts';
 import type { Notify } from '../callbacks/notify.ts';
 import { isFinal, newTask, type TaskRecord } from '../domain/task.ts';
-import { VideoRequestSchema, type VideoRequest } from '../domain/video-request.ts';
+import type { VideoRequest } from '../domain/video-request.ts';
+import { toView } from '../domain/task-view.ts';
 import { AppError, conflict, gone, invalid, notFound, queueFull, TaskError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { assertPublicUrl } from '../net/url-guard.ts';
 import type { BlobStore, Dispatcher, TaskStore } from '../platform/ports.ts';
 import type { ApiKeys } from './auth.ts';
-import { baseUrlOf, readJson, sendJson, type Request, type Response } from './http.ts';
-import { toView } from '../domain/task-view.ts';
+import { jsonBody } from './body.ts';
+import { baseUrlOf, json, type ApiEnv } from './http.ts';
+import { cancelRoute, downloadRoute, statusRoute, submitRoute } from './spec.ts';
 
 export interface ApiDeps {
   cfg: Config;
@@ -80,44 +84,35 @@ function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
 }
 
-function idempotencyKeyOf(req: Request): string | null {
-  const v = req.headers['idempotency-key'];
-  if (v === undefined) return null;
-  if (typeof v !== 'string' || v.length < 1 || v.length > 255 || !/^[\x21-\x7e]+$/.test(v)) {
-    throw invalid([{ path: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters, e.g. a UUID' }]);
-  }
-  return v;
-}
-
-export function createApi(deps: ApiDeps) {
+/** Registers the public routes on `app`. */
+export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   const { cfg, store, blobs, dispatcher, keys } = deps;
+  const auth = keys.required();
+  const body = jsonBody(cfg.MAX_BODY_BYTES);
 
-  async function ownedTask(req: Request, id: string): Promise<TaskRecord> {
-    const owner = keys.ownerOf(req);
+  async function ownedTask(c: Context<ApiEnv>, id: string): Promise<TaskRecord> {
     const task = await store.get(id);
     // Another key's task answers exactly like an unknown one: no way to probe for ids.
-    if (!task || (keys.enabled && task.owner !== owner)) throw notFound(`task ${id}`);
+    if (!task || (keys.enabled && task.owner !== c.get('owner'))) throw notFound(`task ${id}`);
     return task;
   }
 
-  return {
-    async submit(req: Request, res: Response): Promise<void> {
-      const owner = keys.ownerOf(req);
-      const idempotencyKey = idempotencyKeyOf(req);
-      const raw = await readJson(req, cfg.MAX_BODY_BYTES);
-      const parsed = VideoRequestSchema.safeParse(raw);
-      if (!parsed.success) throw invalid(zodDetails(parsed.error));
-      await checkUrls(parsed.data, cfg.ALLOW_PRIVATE_URLS);
+  for (const route of [submitRoute('/v1/videos', 'Submit a script to render'), submitRoute('/generate-video', 'Submit a script to render (seed-compatible)')]) {
+    app.openapi({ ...route, middleware: [auth, body] as const }, async (c) => {
+      const owner = c.get('owner');
+      const request = c.req.valid('json');
+      const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
+      await checkUrls(request, cfg.ALLOW_PRIVATE_URLS);
       if ((await store.countUnfinished()) >= cfg.MAX_QUEUED_TASKS) throw queueFull(30);
 
       const task = newTask({
         id: randomUUID(),
         owner,
-        request: parsed.data,
+        request,
         now: new Date(),
         retentionDays: cfg.RETENTION_DAYS,
         idempotencyKey,
-        requestHash: idempotencyKey ? requestHash(raw) : null,
+        requestHash: idempotencyKey ? requestHash(await c.req.json()) : null,
       });
       const outcome = await store.create(task);
       if (outcome.kind === 'conflict') {
@@ -141,51 +136,50 @@ export function createApi(deps: ApiDeps) {
           });
         }
       }
-      const base = baseUrlOf(req, cfg.PUBLIC_URL);
-      sendJson(res, outcome.kind === 'created' ? 202 : 200, {
-        task_id: t.id,
-        status: t.status,
-        status_url: `${base}/task/${t.id}`,
-        download_url: `${base}/download/${t.id}`,
-      });
-    },
+      const base = baseUrlOf(c, cfg.PUBLIC_URL);
+      const answer = { task_id: t.id, status: t.status, status_url: `${base}/task/${t.id}`, download_url: `${base}/download/${t.id}` };
+      return outcome.kind === 'created' ? json(c, answer, 202) : json(c, answer, 200);
+    });
+  }
 
-    async status(req: Request, res: Response, id: string): Promise<void> {
-      const task = await ownedTask(req, id);
-      sendJson(res, 200, await toView(task, blobs, cfg.SIGNED_URL_TTL_S));
-    },
+  for (const route of [statusRoute('/v1/videos/{id}', 'getVideo'), statusRoute('/task/{id}', 'getTask')]) {
+    app.openapi({ ...route, middleware: [auth] as const }, async (c) => {
+      const task = await ownedTask(c, c.req.valid('param').id);
+      return json(c, await toView(task, blobs, cfg.SIGNED_URL_TTL_S), 200);
+    });
+  }
 
-    async download(req: Request, res: Response, id: string): Promise<void> {
-      const task = await ownedTask(req, id);
-      if (task.status !== 'completed' || !task.output) {
-        throw conflict(
-          isFinal(task.status) ? `task_${task.status}` : 'not_ready',
-          isFinal(task.status)
-            ? `task ${id} is ${task.status}; there is no video to download`
-            : `task ${id} is ${task.status} (${task.progress}%); poll GET /task/${id} until it is completed`,
-        );
-      }
-      if (Date.parse(task.expire_at) < Date.now() || !(await blobs.exists(task.output.video_key))) {
-        throw gone(`the video of task ${id} has expired and was deleted; submit the script again`);
-      }
-      const url = await blobs.signedUrl(task.output.video_key, cfg.SIGNED_URL_TTL_S, `${id}.mp4`);
-      res.writeHead(302, { location: url.url, 'cache-control': 'no-store' });
-      res.end();
-    },
+  app.openapi({ ...downloadRoute, middleware: [auth] as const }, async (c) => {
+    const { id } = c.req.valid('param');
+    const task = await ownedTask(c, id);
+    if (task.status !== 'completed' || !task.output) {
+      throw conflict(
+        isFinal(task.status) ? `task_${task.status}` : 'not_ready',
+        isFinal(task.status)
+          ? `task ${id} is ${task.status}; there is no video to download`
+          : `task ${id} is ${task.status} (${task.progress}%); poll GET /task/${id} until it is completed`,
+      );
+    }
+    if (Date.parse(task.expire_at) < Date.now() || !(await blobs.exists(task.output.video_key))) {
+      throw gone(`the video of task ${id} has expired and was deleted; submit the script again`);
+    }
+    const url = await blobs.signedUrl(task.output.video_key, cfg.SIGNED_URL_TTL_S, `${id}.mp4`);
+    return c.body(null, 302, { location: url.url, 'cache-control': 'no-store' });
+  });
 
-    async cancel(req: Request, res: Response, id: string): Promise<void> {
-      const before = await ownedTask(req, id);
-      if (isFinal(before.status)) {
-        throw conflict('already_finished', `task ${id} is already ${before.status}; only queued or processing tasks can be cancelled`);
-      }
-      const after = (await store.cancel(id)) ?? before;
-      deps.stopRunning(id);
-      if (after.status === 'cancelled') {
-        deps.notify(after).catch((err: unknown) => deps.log.warn({ task_id: id, err: String(err) }, 'callback failed'));
-      }
-      sendJson(res, 200, await toView(after, blobs, cfg.SIGNED_URL_TTL_S));
-    },
-  };
+  app.openapi({ ...cancelRoute, middleware: [auth] as const }, async (c) => {
+    const { id } = c.req.valid('param');
+    const before = await ownedTask(c, id);
+    if (isFinal(before.status)) {
+      throw conflict('already_finished', `task ${id} is already ${before.status}; only queued or processing tasks can be cancelled`);
+    }
+    const after = (await store.cancel(id)) ?? before;
+    deps.stopRunning(id);
+    if (after.status === 'cancelled') {
+      deps.notify(after).catch((err: unknown) => deps.log.warn({ task_id: id, err: String(err) }, 'callback failed'));
+    }
+    return json(c, await toView(after, blobs, cfg.SIGNED_URL_TTL_S), 200);
+  });
 
   /** A task whose enqueue failed must not sit in `queued` forever: fail it for good. */
   async function abandon(id: string): Promise<void> {

@@ -1,0 +1,189 @@
+// The shapes the API answers with, as zod schemas: routes declare them, and the OpenAPI document
+// is generated from those declarations. Each carries an example, checked against it by the tests.
+import { z } from '@hono/zod-openapi';
+import { STAGES, TASK_STATUSES, type TaskView } from '../domain/task.ts';
+import { VideoRequestSchema } from '../domain/video-request.ts';
+
+/** Task ids as the service makes them (UUIDs), and as Cloud Tasks allows them in task names. */
+export const TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+const EXAMPLE_ID = '5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90';
+const EXAMPLE_TIME = '2026-11-30T10:15:00.000Z';
+
+export const ErrorSchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string().meta({ description: 'Stable, machine-readable: see the status codes in the API reference' }),
+      message: z.string().meta({ description: 'What went wrong and how to fix it, for people' }),
+      details: z
+        .array(z.strictObject({ path: z.string(), message: z.string() }))
+        .optional()
+        .meta({ description: 'The failing fields (422), e.g. `captions.style`' }),
+    }),
+  })
+  .meta({
+    id: 'Error',
+    examples: [
+      {
+        error: {
+          code: 'invalid_request',
+          message: 'invalid request: aspect_ratio: Invalid option: expected one of "9:16"|"1:1"|"16:9"',
+          details: [{ path: 'aspect_ratio', message: 'Invalid option: expected one of "9:16"|"1:1"|"16:9"' }],
+        },
+      },
+    ],
+  });
+
+export const VideoRequestBody = VideoRequestSchema.meta({
+  id: 'VideoRequest',
+  description: 'A script to render. Send `script_text` or `scenes` (one of them, not both). Unknown fields are rejected.',
+});
+
+export const SubmitResponseSchema = z
+  .strictObject({
+    task_id: z.string(),
+    status: z.enum(TASK_STATUSES),
+    status_url: z.url().meta({ description: 'GET it for the task view' }),
+    download_url: z.url().meta({ description: 'GET it for a redirect to the MP4 once completed' }),
+  })
+  .meta({
+    id: 'SubmitResponse',
+    examples: [
+      {
+        task_id: EXAMPLE_ID,
+        status: 'queued',
+        status_url: `http://localhost:8080/task/${EXAMPLE_ID}`,
+        download_url: `http://localhost:8080/download/${EXAMPLE_ID}`,
+      },
+    ],
+  });
+
+const CreditSchema = z
+  .strictObject({ provider: z.string(), author: z.string().nullable(), author_url: z.string().nullable(), video_url: z.string().nullable() })
+  .meta({ id: 'Credit', description: 'Who made a clip the video uses' });
+
+export const TaskViewSchema = z
+  .strictObject({
+    task_id: z.string(),
+    status: z.enum(TASK_STATUSES),
+    stage: z.enum(STAGES),
+    progress: z.number().int().min(0).max(100).meta({ description: 'Only grows' }),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+    error: z
+      .strictObject({
+        code: z.string(),
+        message: z.string(),
+        retryable: z.boolean().meta({ description: 'true only on a queued task whose next attempt is coming' }),
+      })
+      .nullable(),
+    result: z
+      .strictObject({
+        video_url: z.url().meta({ description: 'Signed, expires at expires_at' }),
+        expires_at: z.iso.datetime(),
+        duration_s: z.number(),
+        width: z.number().int(),
+        height: z.number().int(),
+        size_bytes: z.number().int(),
+        captions_url: z.url().nullable().meta({ description: 'WebVTT' }),
+        captions_srt_url: z.url().nullable(),
+        thumbnail_url: z.url().nullable().meta({ description: 'JPEG' }),
+        credits: z.array(CreditSchema),
+      })
+      .nullable()
+      .meta({ description: 'Set once the task is completed' }),
+    warnings: z.array(z.string()),
+    metadata: z.record(z.string(), z.unknown()).nullable().meta({ description: 'As sent in the request' }),
+  })
+  .meta({
+    id: 'TaskView',
+    description: 'A task as clients see it: the body of GET /task/{id} and of callbacks',
+    examples: [
+      {
+        task_id: EXAMPLE_ID,
+        status: 'completed',
+        stage: 'done',
+        progress: 100,
+        created_at: EXAMPLE_TIME,
+        updated_at: '2026-11-30T10:15:41.000Z',
+        error: null,
+        result: {
+          video_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/video.mp4?expires=1796040941&sig=2Kx3`,
+          expires_at: '2026-11-30T11:15:41.000Z',
+          duration_s: 9.83,
+          width: 1080,
+          height: 1920,
+          size_bytes: 2817731,
+          captions_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.vtt?expires=1796040941&sig=9fQa`,
+          captions_srt_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.srt?expires=1796040941&sig=Uu7b`,
+          thumbnail_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/thumbnail.jpg?expires=1796040941&sig=c0Lm`,
+          credits: [{ provider: 'pexels', author: 'Jane Doe', author_url: 'https://www.pexels.com/@jane', video_url: 'https://www.pexels.com/video/123/' }],
+        },
+        warnings: [],
+        metadata: { channel: 'facts' },
+      },
+    ],
+  }) satisfies z.ZodType<TaskView>;
+
+export const HealthSchema = z
+  .strictObject({ status: z.literal('ok'), role: z.enum(['local', 'api', 'worker']) })
+  .meta({ id: 'Health', examples: [{ status: 'ok', role: 'api' }] });
+
+export const DeliveryOutcomeSchema = z
+  .strictObject({
+    task_id: z.string(),
+    outcome: z.string().meta({ description: 'completed, failed, cancelled, missing, leased, interrupted, …' }),
+  })
+  .meta({ id: 'DeliveryOutcome', examples: [{ task_id: EXAMPLE_ID, outcome: 'completed' }] });
+
+export const TaskIdParams = z.object({
+  id: z.string().regex(TASK_ID_PATTERN).meta({ param: { name: 'id', in: 'path' }, examples: [EXAMPLE_ID] }),
+});
+
+export const IDEMPOTENCY_KEY_MESSAGE = 'must be 1 to 255 visible ASCII characters, e.g. a UUID';
+
+export const SubmitHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1, IDEMPOTENCY_KEY_MESSAGE)
+    .max(255, IDEMPOTENCY_KEY_MESSAGE)
+    .regex(/^[\x21-\x7e]+$/, IDEMPOTENCY_KEY_MESSAGE)
+    .optional()
+    .meta({
+      param: { name: 'Idempotency-Key', in: 'header' },
+      description: 'Makes a retried submit safe: the same key and body return the first task (200)',
+      examples: ['order-42'],
+    }),
+});
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Malformed JSON (invalid_json) or a malformed % escape in the path (invalid_path)',
+  401: 'Missing or unknown API key (unauthorized)',
+  403: 'Forbidden',
+  404: 'Unknown task, or another key’s task (not_found)',
+  409: 'Conflict',
+  410: 'The video has expired and was deleted (expired)',
+  413: 'Body over MAX_BODY_BYTES (payload_too_large)',
+  415: 'The body is not sent as application/json (unsupported_media_type)',
+  422: 'Invalid fields (invalid_request); details name each one',
+  503: 'Busy: retry after Retry-After seconds',
+};
+
+const RETRY_AFTER = z.object({ 'retry-after': z.string().meta({ description: 'Seconds to wait before retrying' }) });
+
+/** The documented error answers of a route, all in the one error shape. */
+export function errorResponses<const S extends number>(...statuses: S[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      {
+        description: STATUS_TEXT[s] ?? 'Error',
+        ...(s === 503 ? { headers: RETRY_AFTER } : {}),
+        content: { 'application/json': { schema: ErrorSchema } },
+      },
+    ]),
+  ) as { [K in S]: { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } } };
+}
+
+export const jsonContent = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+

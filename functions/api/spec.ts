@@ -1,0 +1,156 @@
+// Every route's declaration: method, path, parameters, bodies and answers, as zod schemas. The
+// app registers handlers for them, and the OpenAPI document is generated from them, worker-only
+// routes included (marked `x-worker-only`).
+import { createRoute, z } from '@hono/zod-openapi';
+import { SECURITY } from './auth.ts';
+import {
+  DeliveryOutcomeSchema,
+  ErrorSchema,
+  errorResponses,
+  HealthSchema,
+  jsonContent,
+  SubmitHeaders,
+  SubmitResponseSchema,
+  TaskIdParams,
+  TaskViewSchema,
+  VideoRequestBody,
+} from './schemas.ts';
+
+const SUBMIT_EXAMPLES = {
+  script: {
+    summary: 'A script, vertical 720p',
+    value: { script_text: 'The ocean covers most of our planet. Its waves carry energy across the world.', search_query: 'ocean', resolution: '720p' },
+  },
+  scenes: {
+    summary: 'Scene by scene, square, karaoke captions, with a callback',
+    value: {
+      scenes: [
+        { text: 'Mountains are older than you think.', search_query: 'mountains' },
+        { text: 'Rivers carve them, grain by grain.', search_query: 'river canyon' },
+      ],
+      aspect_ratio: '1:1',
+      resolution: '720p',
+      captions: { style: 'karaoke', position: 'center' },
+      callback_url: 'https://example.com/hooks/reelsmith',
+      metadata: { post_id: 'abc' },
+    },
+  },
+  clips: {
+    summary: 'Your own clips and music, no captions',
+    value: {
+      script_text: 'Two clips make this video. The first is wide. The second is tall.',
+      clip_urls: ['https://example.com/clips/a.mp4', 'https://example.com/clips/b.mp4'],
+      music: { url: 'https://example.com/music/calm.mp3', volume: 0.15 },
+      captions: false,
+      seed: 42,
+    },
+  },
+};
+
+export const submitRoute = (path: '/v1/videos' | '/generate-video', summary: string) =>
+  createRoute({
+    method: 'post',
+    path,
+    operationId: path === '/v1/videos' ? 'createVideo' : 'generateVideo',
+    tags: ['videos'],
+    summary,
+    description:
+      'Queues a script for rendering. Answers 202 with the task id; poll `status_url` or wait for the callback. ' +
+      'A repeated `Idempotency-Key` with the same body answers 200 with the first task.',
+    security: SECURITY,
+    request: {
+      headers: SubmitHeaders,
+      body: { required: true, content: { 'application/json': { schema: VideoRequestBody, examples: SUBMIT_EXAMPLES } } },
+    },
+    responses: {
+      202: { description: 'Accepted: the task is queued', content: jsonContent(SubmitResponseSchema) },
+      200: { description: 'The task made by an earlier request with the same Idempotency-Key and body', content: jsonContent(SubmitResponseSchema) },
+      ...errorResponses(400, 401, 409, 413, 415, 422, 503),
+    },
+  });
+
+const taskRoute = <M extends 'get' | 'delete', P extends string>(method: M, path: P, extra: { operationId: string; summary: string }) => ({
+  method,
+  path,
+  tags: ['videos'],
+  security: SECURITY,
+  request: { params: TaskIdParams },
+  ...extra,
+});
+
+export const statusRoute = (path: '/v1/videos/{id}' | '/task/{id}', operationId: string) =>
+  createRoute({
+    ...taskRoute('get', path, { operationId, summary: 'The task view: status, stage, progress, result' }),
+    responses: { 200: { description: 'The task', content: jsonContent(TaskViewSchema) }, ...errorResponses(400, 401, 404) },
+  });
+
+export const downloadRoute = createRoute({
+  ...taskRoute('get', '/download/{id}', {
+    operationId: 'downloadVideo',
+    summary: 'Redirect to a fresh signed URL of the MP4',
+  }),
+  responses: {
+    302: { description: 'Found: `Location` is a signed URL of the MP4, valid for SIGNED_URL_TTL_S', headers: z.object({ location: z.url() }) },
+    ...errorResponses(400, 401, 404, 410),
+    409: {
+      description: 'Not completed: `not_ready` (poll again), `task_failed` or `task_cancelled`',
+      content: jsonContent(ErrorSchema),
+    },
+  },
+});
+
+export const cancelRoute = createRoute({
+  ...taskRoute('delete', '/v1/videos/{id}', {
+    operationId: 'cancelVideo',
+    summary: 'Cancel a queued or running task (its ffmpeg is killed)',
+  }),
+  responses: {
+    200: { description: 'The task, now cancelled', content: jsonContent(TaskViewSchema) },
+    ...errorResponses(400, 401, 404, 409),
+  },
+});
+
+/** POST /tasks/{id}/run: only Cloud Tasks (or the local dispatcher) calls it, on the worker service. */
+export const runRoute = createRoute({
+  method: 'post',
+  path: '/tasks/{id}/run',
+  operationId: 'runTask',
+  tags: ['worker'],
+  summary: 'Worker only: render a task (one Cloud Tasks delivery)',
+  description:
+    'Served by the worker service (FUNCTION_TARGET=worker or local), never by the api service. Cloud Tasks calls it with an ' +
+    'OIDC token; a local process requires its dispatcher’s X-Reelsmith-Dispatch-Token. Any 2xx ends the delivery (done or ' +
+    'failed for good); 503 asks Cloud Tasks to retry after Retry-After.',
+  'x-worker-only': true,
+  request: {
+    params: TaskIdParams,
+    headers: z.object({
+      'x-cloudtasks-taskname': z.string().optional(),
+      'x-cloudtasks-queuename': z.string().optional(),
+      'x-cloudtasks-taskretrycount': z.string().optional(),
+      'x-cloudtasks-taskexecutioncount': z.string().optional(),
+    }),
+  },
+  responses: {
+    200: { description: 'This delivery is over: the task completed, failed for good, or was already finished', content: jsonContent(DeliveryOutcomeSchema) },
+    ...errorResponses(403, 404),
+    503: {
+      description: 'Retry later: another worker holds the lease, or this worker is shutting down',
+      headers: z.object({ 'retry-after': z.string() }),
+      content: jsonContent(DeliveryOutcomeSchema),
+    },
+  },
+});
+
+export const healthRoute = (path: '/healthz' | '/health') =>
+  createRoute({
+    method: 'get',
+    path,
+    operationId: path === '/healthz' ? 'healthz' : 'health',
+    tags: ['health'],
+    summary:
+      path === '/healthz'
+        ? 'Liveness, no key needed (Cloud Run probes; Google’s front end reserves it from outside)'
+        : 'Liveness, no key needed, reachable from outside Cloud Run',
+    responses: { 200: { description: 'Serving', content: jsonContent(HealthSchema) } },
+  });
