@@ -11,11 +11,11 @@ import { toView } from '../domain/task-view.ts';
 import { AppError, conflict, gone, invalid, notFound, queueFull, TaskError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { assertPublicUrl } from '../net/url-guard.ts';
-import type { BlobStore, Dispatcher, TaskStore } from '../platform/ports.ts';
+import type { BlobStore, Dispatcher, TaskListCursor, TaskStore } from '../platform/ports.ts';
 import type { ApiKeys } from './auth.ts';
 import { jsonBody } from './body.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
-import { cancelRoute, downloadRoute, statusRoute, submitRoute } from './spec.ts';
+import { cancelRoute, downloadRoute, listRoute, statusRoute, submitRoute } from './spec.ts';
 
 export interface ApiDeps {
   cfg: Config;
@@ -71,6 +71,19 @@ async function checkUrls(req: VideoRequest, allowPrivate: boolean): Promise<void
     }),
   );
   if (details.length) throw invalid(details.sort((a, b) => a.path.localeCompare(b.path)));
+}
+
+/** The list position as an opaque token for clients. */
+export const encodeCursor = (at: TaskListCursor): string => Buffer.from(JSON.stringify([at.created_at, at.id])).toString('base64url');
+
+export function decodeCursor(cursor: string): TaskListCursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof id === 'string') return { created_at: createdAt, id };
+  } catch {
+    // not base64url JSON: answered below
+  }
+  throw invalid([{ path: 'cursor', message: 'not a next_cursor from this API; start again without cursor' }]);
 }
 
 /** Same body, same hash, whatever the key order. */
@@ -148,6 +161,18 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       return json(c, await toView(task, blobs, cfg.SIGNED_URL_TTL_S), 200);
     });
   }
+
+  app.openapi({ ...listRoute, middleware: [auth] as const }, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const page = await store.list({
+      // Without keys every task is the caller's.
+      ...(keys.enabled ? { owner: c.get('owner') } : {}),
+      limit,
+      after: cursor === undefined ? null : decodeCursor(cursor),
+    });
+    const data = await Promise.all(page.tasks.map((t) => toView(t, blobs, cfg.SIGNED_URL_TTL_S)));
+    return json(c, { data, next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
+  });
 
   app.openapi({ ...downloadRoute, middleware: [auth] as const }, async (c) => {
     const { id } = c.req.valid('param');

@@ -62,6 +62,31 @@ const CreditSchema = z
   .strictObject({ provider: z.string(), author: z.string().nullable(), author_url: z.string().nullable(), video_url: z.string().nullable() })
   .meta({ id: 'Credit', description: 'Who made a clip the video uses' });
 
+/** A completed task, as the docs show it. */
+const EXAMPLE_VIEW: TaskView = {
+  task_id: EXAMPLE_ID,
+  status: 'completed',
+  stage: 'done',
+  progress: 100,
+  created_at: EXAMPLE_TIME,
+  updated_at: '2026-11-30T10:15:41.000Z',
+  error: null,
+  result: {
+    video_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/video.mp4?expires=1796040941&sig=2Kx3`,
+    expires_at: '2026-11-30T11:15:41.000Z',
+    duration_s: 9.83,
+    width: 1080,
+    height: 1920,
+    size_bytes: 2817731,
+    captions_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.vtt?expires=1796040941&sig=9fQa`,
+    captions_srt_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.srt?expires=1796040941&sig=Uu7b`,
+    thumbnail_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/thumbnail.jpg?expires=1796040941&sig=c0Lm`,
+    credits: [{ provider: 'pexels', author: 'Jane Doe', author_url: 'https://www.pexels.com/@jane', video_url: 'https://www.pexels.com/video/123/' }],
+  },
+  warnings: [],
+  metadata: { channel: 'facts' },
+};
+
 export const TaskViewSchema = z
   .strictObject({
     task_id: z.string(),
@@ -98,32 +123,33 @@ export const TaskViewSchema = z
   .meta({
     id: 'TaskView',
     description: 'A task as clients see it: the body of GET /task/{id} and of callbacks',
-    examples: [
-      {
-        task_id: EXAMPLE_ID,
-        status: 'completed',
-        stage: 'done',
-        progress: 100,
-        created_at: EXAMPLE_TIME,
-        updated_at: '2026-11-30T10:15:41.000Z',
-        error: null,
-        result: {
-          video_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/video.mp4?expires=1796040941&sig=2Kx3`,
-          expires_at: '2026-11-30T11:15:41.000Z',
-          duration_s: 9.83,
-          width: 1080,
-          height: 1920,
-          size_bytes: 2817731,
-          captions_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.vtt?expires=1796040941&sig=9fQa`,
-          captions_srt_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.srt?expires=1796040941&sig=Uu7b`,
-          thumbnail_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/thumbnail.jpg?expires=1796040941&sig=c0Lm`,
-          credits: [{ provider: 'pexels', author: 'Jane Doe', author_url: 'https://www.pexels.com/@jane', video_url: 'https://www.pexels.com/video/123/' }],
-        },
-        warnings: [],
-        metadata: { channel: 'facts' },
-      },
-    ],
+    examples: [EXAMPLE_VIEW],
   }) satisfies z.ZodType<TaskView>;
+
+export const TaskListSchema = z
+  .strictObject({
+    data: z.array(TaskViewSchema).meta({ description: 'Newest first' }),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+  })
+  .meta({
+    id: 'TaskList',
+    examples: [{ data: [EXAMPLE_VIEW], next_cursor: 'WyIyMDI2LTExLTMwVDEwOjE1OjAwLjAwMFoiLCI1ZjBjIl0' }],
+  });
+
+export const ListQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .meta({ param: { name: 'limit', in: 'query' }, description: 'Tasks per page, 1 to 100', examples: [20] }),
+  cursor: z
+    .string()
+    .max(512)
+    .optional()
+    .meta({ param: { name: 'cursor', in: 'query' }, description: 'next_cursor of the previous page' }),
+});
 
 export const HealthSchema = z
   .strictObject({ status: z.literal('ok'), role: z.enum(['local', 'api', 'worker']) })

@@ -9,9 +9,11 @@ import {
   errorResponses,
   HealthSchema,
   jsonContent,
+  ListQuery,
   SubmitHeaders,
   SubmitResponseSchema,
   TaskIdParams,
+  TaskListSchema,
   TaskViewSchema,
   VideoRequestBody,
 } from './schemas.ts';
@@ -83,6 +85,18 @@ export const statusRoute = (path: '/v1/videos/{id}' | '/task/{id}', operationId:
     ...taskRoute('get', path, { operationId, summary: 'The task view: status, stage, progress, result' }),
     responses: { 200: { description: 'The task', content: jsonContent(TaskViewSchema) }, ...errorResponses(400, 401, 404) },
   });
+
+export const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/videos',
+  operationId: 'listVideos',
+  tags: ['videos'],
+  summary: "The key's tasks, newest first, a page at a time",
+  description: 'With API keys on, only the tasks made with the same key; without keys, every task.',
+  security: SECURITY,
+  request: { query: ListQuery },
+  responses: { 200: { description: 'A page of task views', content: jsonContent(TaskListSchema) }, ...errorResponses(400, 401, 422) },
+});
 
 export const downloadRoute = createRoute({
   ...taskRoute('get', '/download/{id}', {

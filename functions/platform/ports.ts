@@ -9,6 +9,25 @@ export type CreateOutcome =
   /** Same Idempotency-Key, different body. */
   | { kind: 'conflict'; task: TaskRecord };
 
+/** Where a page of the task list starts: just after this task (newest first). */
+export interface TaskListCursor {
+  created_at: string;
+  id: string;
+}
+
+export interface TaskListQuery {
+  /** Only this key owner's tasks; undefined lists everyone's (the service runs without keys). */
+  owner?: string | null;
+  limit: number;
+  after?: TaskListCursor | null;
+}
+
+export interface TaskPage {
+  tasks: TaskRecord[];
+  /** Where the next page starts; null on the last page. */
+  next: TaskListCursor | null;
+}
+
 export interface TaskStore {
   /** Never overwrites: a second create with the same id fails. */
   create(task: TaskRecord): Promise<CreateOutcome>;
@@ -29,6 +48,8 @@ export interface TaskStore {
   countUnfinished(): Promise<number>;
   /** Ids of tasks waiting or running, oldest first: a local dispatcher re-enqueues them at start-up. */
   listUnfinished(): Promise<string[]>;
+  /** Tasks newest first (created_at, then id, both descending), a page at a time. */
+  list(query: TaskListQuery): Promise<TaskPage>;
   close(): Promise<void>;
 }
 
