@@ -11,8 +11,10 @@ import { AppError, invalid, notFound } from './errors.ts';
 import type { Logger } from './log.ts';
 import { traceFields } from './log.ts';
 import { discard } from './api/body.ts';
+import { docsAsset, docsPage } from './api/docs.ts';
+import { openApiDocument } from './api/document.ts';
 import { serveFile } from './api/files.ts';
-import { errorResponse, json, type ApiEnv, type Handler } from './api/http.ts';
+import { errorResponse, json, JSON_HEADERS, type ApiEnv, type Handler } from './api/http.ts';
 import { mountApi, zodDetails, type ApiDeps } from './api/routes.ts';
 import { healthRoute, runRoute } from './api/spec.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
@@ -35,6 +37,8 @@ export interface App {
   handle: Handler;
   /** The same app on web Request/Response. */
   fetch: (req: Request) => Promise<Response>;
+  /** The routes this app serves (method and hono path), for tests that hold them to the document. */
+  routes: () => { method: string; path: string }[];
 }
 
 export function createApp(deps: AppDeps): App {
@@ -75,6 +79,18 @@ export function createApp(deps: AppDeps): App {
   for (const path of ['/healthz', '/health'] as const) {
     app.openapi(healthRoute(path), (c) => json(c, { status: 'ok' as const, role: deps.role }, 200));
   }
+
+  // The reference needs no key: a client generator or a person must be able to read it first.
+  let document: string | null = null;
+  app.get('/openapi.json', (c) =>
+    c.body((document ??= JSON.stringify(openApiDocument({ publicUrl: deps.cfg.PUBLIC_URL }))), 200, { ...JSON_HEADERS, 'cache-control': 'no-cache' }),
+  );
+  app.get('/docs', () => docsPage());
+  app.get('/docs/:name', (c) => {
+    const asset = docsAsset(c.req.param('name'));
+    if (!asset) throw notFound(`route GET ${rawPath(c.req.url)}`);
+    return asset;
+  });
 
   if (deps.api) mountApi(app, deps.api);
 
@@ -122,6 +138,7 @@ export function createApp(deps: AppDeps): App {
   // with a byte bound but no timer, so a client still sending can read our answer.
   const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false, autoCleanupIncoming: false });
   return {
+    routes: () => [...new Map(app.routes.filter((r) => r.method !== 'ALL').map(({ method, path }) => [`${method} ${path}`, { method, path }])).values()],
     fetch: async (req) => app.fetch(req),
     handle: async (req, res) => {
       res.once('finish', () => discard(req));

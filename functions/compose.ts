@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApp } from './app.ts';
+import { createApp, type App } from './app.ts';
 import { ApiKeys } from './api/auth.ts';
 import type { Handler } from './api/http.ts';
 import { createNotifier } from './callbacks/notify.ts';
@@ -34,6 +34,8 @@ export interface Runtime {
   handle: Handler;
   /** The same app on web Request/Response (in-process callers: MCP, tests). */
   fetch: (req: Request) => Promise<Response>;
+  /** The routes the app serves (method, hono path). */
+  routes: App['routes'];
   store: TaskStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
@@ -136,6 +138,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   return {
     handle: app.handle,
     fetch: app.fetch,
+    routes: app.routes,
     store,
     blobs,
     dispatcher,

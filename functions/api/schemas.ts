@@ -176,40 +176,80 @@ export const SubmitHeaders = z.object({
     .regex(/^[\x21-\x7e]+$/, IDEMPOTENCY_KEY_MESSAGE)
     .optional()
     .meta({
-      param: { name: 'Idempotency-Key', in: 'header' },
       description: 'Makes a retried submit safe: the same key and body return the first task (200)',
       examples: ['order-42'],
     }),
 });
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Malformed JSON (invalid_json) or a malformed % escape in the path (invalid_path)',
-  401: 'Missing or unknown API key (unauthorized)',
-  403: 'Forbidden',
-  404: 'Unknown task, or another key’s task (not_found)',
-  409: 'Conflict',
-  410: 'The video has expired and was deleted (expired)',
-  413: 'Body over MAX_BODY_BYTES (payload_too_large)',
-  415: 'The body is not sent as application/json (unsupported_media_type)',
-  422: 'Invalid fields (invalid_request); details name each one',
-  503: 'Busy: retry after Retry-After seconds',
+/** Every documented error status: what it means, and an example with its `error.code`. */
+const ERRORS: Record<number, { description: string; code: string; message: string }> = {
+  400: {
+    description: 'Malformed JSON or a body that is not UTF-8 (`invalid_json`), or a malformed % escape in the path (`invalid_path`)',
+    code: 'invalid_json',
+    message: "the request body is not valid JSON: Expected ',' or '}' after property value in JSON at position 22",
+  },
+  401: {
+    description: 'Missing or unknown API key (`unauthorized`)',
+    code: 'unauthorized',
+    message: 'missing or unknown API key: send Authorization: Bearer <key> or X-API-Key: <key>',
+  },
+  403: { description: 'Not the dispatcher (`forbidden`)', code: 'forbidden', message: 'only the dispatcher may run tasks' },
+  404: {
+    description: 'Unknown task, or another key’s task (`not_found`)',
+    code: 'not_found',
+    message: `task ${EXAMPLE_ID} not found`,
+  },
+  409: {
+    description: 'Conflict: `idempotency_conflict` (the key was used with another body), `already_finished` (cancel after the end)',
+    code: 'idempotency_conflict',
+    message: `Idempotency-Key was already used with a different body (task ${EXAMPLE_ID}); use a new key for a new video`,
+  },
+  410: {
+    description: 'The video has expired and was deleted (`expired`)',
+    code: 'expired',
+    message: `the video of task ${EXAMPLE_ID} has expired and was deleted; submit the script again`,
+  },
+  413: {
+    description: 'Body over MAX_BODY_BYTES (`payload_too_large`)',
+    code: 'payload_too_large',
+    message: 'request body exceeds 262144 bytes; send a shorter script',
+  },
+  415: {
+    description: 'The body is not sent as application/json (`unsupported_media_type`)',
+    code: 'unsupported_media_type',
+    message: 'send the body as JSON with content-type: application/json',
+  },
+  422: {
+    description: 'Invalid fields or parameters (`invalid_request`); `details` names each one',
+    code: 'invalid_request',
+    message: 'invalid request: script_text: required: send script_text or scenes',
+  },
+  503: {
+    description: 'Busy (`queue_full`: MAX_QUEUED_TASKS are waiting; `unavailable`: the queue cannot be reached): retry after Retry-After seconds',
+    code: 'queue_full',
+    message: 'too many tasks are waiting; retry later',
+  },
 };
 
 const RETRY_AFTER = z.object({ 'retry-after': z.string().meta({ description: 'Seconds to wait before retrying' }) });
 
+export const errorContent = (code: string, message: string) => ({
+  'application/json': { schema: ErrorSchema, example: { error: { code, message } } },
+});
+
 /** The documented error answers of a route, all in the one error shape. */
 export function errorResponses<const S extends number>(...statuses: S[]) {
   return Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      {
-        description: STATUS_TEXT[s] ?? 'Error',
-        ...(s === 503 ? { headers: RETRY_AFTER } : {}),
-        content: { 'application/json': { schema: ErrorSchema } },
-      },
-    ]),
-  ) as { [K in S]: { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } } };
+    statuses.map((s) => {
+      const e = ERRORS[s];
+      if (!e) throw new Error(`no documented error for status ${s}`);
+      return [s, { description: e.description, ...(s === 503 ? { headers: RETRY_AFTER } : {}), content: errorContent(e.code, e.message) }];
+    }),
+  ) as { [K in S]: { description: string; content: ReturnType<typeof errorContent> } };
 }
 
-export const jsonContent = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+/** A JSON body of `schema`; its example is the one in the schema's own metadata. */
+export const jsonContent = <T extends z.ZodType>(schema: T) => ({
+  'application/json': { schema, ...(schema.meta()?.examples ? { example: (schema.meta()!.examples as unknown[])[0] } : {}) },
+});
 

@@ -5,7 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { SECURITY } from './auth.ts';
 import {
   DeliveryOutcomeSchema,
-  ErrorSchema,
+  errorContent,
   errorResponses,
   HealthSchema,
   jsonContent,
@@ -108,7 +108,7 @@ export const downloadRoute = createRoute({
     ...errorResponses(400, 401, 404, 410),
     409: {
       description: 'Not completed: `not_ready` (poll again), `task_failed` or `task_cancelled`',
-      content: jsonContent(ErrorSchema),
+      content: errorContent('not_ready', 'task 5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90 is processing (40%); poll GET /task/5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90 until it is completed'),
     },
   },
 });
@@ -168,3 +168,113 @@ export const healthRoute = (path: '/healthz' | '/health') =>
         : 'Liveness, no key needed, reachable from outside Cloud Run',
     responses: { 200: { description: 'Serving', content: jsonContent(HealthSchema) } },
   });
+
+export const openApiRoute = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'openapi',
+  tags: ['docs'],
+  summary: 'This document (OpenAPI 3.1), no key needed',
+  responses: {
+    200: {
+      description: 'The OpenAPI document',
+      content: {
+        'application/json': {
+          schema: z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }) }),
+          example: { openapi: '3.1.0', info: { title: 'reelsmith', version: '0.1.0' }, paths: {} },
+        },
+      },
+    },
+  },
+});
+
+export const docsRoute = createRoute({
+  method: 'get',
+  path: '/docs',
+  operationId: 'docs',
+  tags: ['docs'],
+  summary: 'API reference page (Swagger UI, served by the service itself, works offline), no key needed',
+  responses: {
+    200: {
+      description: 'An HTML page that renders /openapi.json',
+      content: { 'text/html': { schema: z.string(), example: '<!doctype html><html lang="en">…</html>' } },
+    },
+  },
+});
+
+/** What the service stores for a task: the video, its thumbnail, its captions. */
+const binary = (example: string) => ({ schema: z.string().meta({ format: 'binary' }), example });
+const STORED_FILES = {
+  'video/mp4': binary('(MP4 bytes)'),
+  'image/jpeg': binary('(JPEG bytes)'),
+  'text/vtt': binary('WEBVTT\n\n00:00.000 --> 00:01.200\nThe ocean covers most of our planet.\n'),
+  'application/x-subrip': binary('1\n00:00:00,000 --> 00:00:01,200\nThe ocean covers most of our planet.\n'),
+};
+
+export const filesRoute = createRoute({
+  method: 'get',
+  path: '/files/{key}',
+  operationId: 'file',
+  tags: ['files'],
+  summary: 'Local mode only: a stored file behind a signed URL (byte ranges, HEAD)',
+  description:
+    'The URLs in a task view point here when BLOB_STORE=local; on Google Cloud they point at Cloud Storage instead. ' +
+    'Take them from the task view as they are: `key` may contain slashes, and `expires` and `sig` sign it.',
+  'x-local-only': true,
+  request: {
+    params: z.object({ key: z.string().meta({ param: { name: 'key', in: 'path' }, examples: ['videos/5f0c/video.mp4'] }) }),
+    query: z.object({
+      expires: z.string().meta({ description: 'Unix seconds', examples: ['1796040941'] }),
+      sig: z.string().meta({ description: 'HMAC of key and expiry', examples: ['2Kx3'] }),
+      name: z.string().optional().meta({ description: 'Download file name (Content-Disposition)', examples: ['5f0c.mp4'] }),
+    }),
+    headers: z.object({ range: z.string().optional().meta({ examples: ['bytes=0-1023'] }) }),
+  },
+  responses: {
+    200: { description: 'The whole file', content: STORED_FILES },
+    206: { description: 'The requested byte range', content: STORED_FILES },
+    ...errorResponses(403, 404, 410),
+    416: { description: 'The range is outside the file; Content-Range: bytes */size' },
+  },
+});
+
+/** The callback, as an OpenAPI 3.1 webhook: POSTed to the request's callback_url when a task ends. */
+export const callbackWebhook = {
+  method: 'post' as const,
+  path: 'taskFinished',
+  operationId: 'taskFinished',
+  tags: ['callbacks'],
+  summary: 'Sent to callback_url when a task completes, fails or is cancelled',
+  description:
+    'The body is the task view. Verify `X-Reelsmith-Signature: t=<unix seconds>,v1=<hex>` before trusting it: v1 is ' +
+    'HMAC-SHA256 of `<t>.<raw body>` keyed with CALLBACK_SECRET; compare in constant time and refuse a t more than ' +
+    '5 minutes away from now (see README "Receiving callbacks"). Retried with backoff until a 2xx.',
+  request: {
+    headers: z.object({
+      'x-reelsmith-signature': z
+        .string()
+        .regex(/^t=\d+,v1=[0-9a-f]{64}$/)
+        .meta({ examples: ['t=1796040941,v1=5e1c0d1f8f9b7c2b5a0f3e6d4c1b2a39876f5e4d3c2b1a0f9e8d7c6b5a493827'] }),
+      'x-reelsmith-event': z.enum(['task.completed', 'task.failed', 'task.cancelled']).meta({ examples: ['task.completed'] }),
+    }),
+    body: { required: true, content: jsonContent(TaskViewSchema) },
+  },
+  responses: { 200: { description: 'Any 2xx acknowledges; anything else is retried' } },
+};
+
+/** Every route the service has, in the order the document lists them. */
+export const ALL_ROUTES = [
+  submitRoute('/v1/videos', 'Submit a script to render'),
+  listRoute,
+  statusRoute('/v1/videos/{id}', 'getVideo'),
+  cancelRoute,
+  submitRoute('/generate-video', 'Submit a script to render (seed-compatible)'),
+  statusRoute('/task/{id}', 'getTask'),
+  downloadRoute,
+  healthRoute('/healthz'),
+  healthRoute('/health'),
+  openApiRoute,
+  docsRoute,
+  filesRoute,
+  runRoute,
+];
