@@ -96,15 +96,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
 
   const running = new RunningTasks();
   const shutdown = new AbortController();
-  const pipeline: PipelineDeps = {
-    tools,
-    encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
-    speech: createSpeech(cfg, tools, log),
-    footage: createFootageOrder(cfg, tools, log),
-    blobs,
-    allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
-    log,
-  };
+  const pipeline = createPipeline(cfg, tools, blobs, log);
 
   const app = createApp({
     cfg,
@@ -157,6 +149,19 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       await running.drain(DRAIN_MS);
       await store.close();
     },
+  };
+}
+
+/** The pipeline's providers from config: the worker's, and the CLI's in-process render. */
+export function createPipeline(cfg: Config, tools: MediaTools, blobs: BlobStore, log: Logger): PipelineDeps {
+  return {
+    tools,
+    encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
+    speech: createSpeech(cfg, tools, log),
+    footage: createFootageOrder(cfg, tools, log),
+    blobs,
+    allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
+    log,
   };
 }
 

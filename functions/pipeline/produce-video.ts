@@ -46,6 +46,7 @@ export interface PipelineRun {
 const CHARS_PER_SECOND = 15;
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
+export { AT as STAGE_STARTS };
 
 export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<{ output: TaskOutput; warnings: string[] }> {
   const { task, dir, signal, report } = run;
