@@ -11,6 +11,7 @@ import { AppError, invalid, notFound } from './errors.ts';
 import type { Logger } from './log.ts';
 import { traceFields } from './log.ts';
 import { discard } from './api/body.ts';
+import { ReelsmithClient } from './api/client.ts';
 import { docsAsset, docsPage } from './api/docs.ts';
 import { openApiDocument } from './api/document.ts';
 import { serveFile } from './api/files.ts';
@@ -92,7 +93,23 @@ export function createApp(deps: AppDeps): App {
     return asset;
   });
 
-  if (deps.api) mountApi(app, deps.api);
+  if (deps.api) {
+    mountApi(app, deps.api);
+    // MCP over streamable HTTP, behind the API key. Its tools call this app in process with the
+    // caller's own key headers, so they see exactly what the caller may see. The MCP SDK loads
+    // on the first request (it costs about 45 ms of start-up otherwise).
+    const auth = deps.api.keys.required();
+    app.post('/mcp', auth, async (c) => {
+      const { mcpHttp } = await import('./mcp/server.ts');
+      const headers: Record<string, string> = {};
+      for (const name of ['authorization', 'x-api-key']) {
+        const v = c.req.header(name);
+        if (v) headers[name] = v;
+      }
+      const client = new ReelsmithClient({ baseUrl: new URL(c.req.url).origin, headers, fetch: async (req) => app.fetch(req) });
+      return mcpHttp.fetch(c.req.raw, { authInfo: { token: '', clientId: c.get('owner') ?? 'anonymous', scopes: [], extra: { client } } });
+    });
+  }
 
   const worker = deps.worker;
   if (worker) {

@@ -105,7 +105,17 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     api:
       role === 'worker'
         ? null
-        : { cfg, store, blobs, dispatcher, keys: new ApiKeys(cfg.API_KEYS), log, stopRunning: (id) => running.stop(id), notify },
+        : {
+            cfg,
+            store,
+            blobs,
+            dispatcher,
+            keys: new ApiKeys(cfg.API_KEYS),
+            log,
+            stopRunning: (id) => running.stop(id),
+            notify,
+            speech: pipeline.speech,
+          },
     worker: runsWorker
       ? {
           store,

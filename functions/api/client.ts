@@ -43,18 +43,20 @@ export class UnreachableError extends Error {
 export interface ClientOptions {
   baseUrl: string;
   apiKey?: string | undefined;
+  /** Sent with every request instead of the key: the MCP endpoint forwards its caller's own. */
+  headers?: Record<string, string>;
   /** Where requests go; the MCP endpoint passes the app itself, in process. */
   fetch?: (req: Request) => Promise<Response>;
 }
 
 export class ReelsmithClient {
   readonly baseUrl: string;
-  readonly #key: string | undefined;
+  readonly #auth: Record<string, string>;
   readonly #fetch: (req: Request) => Promise<Response>;
 
   constructor(opts: ClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.#key = opts.apiKey;
+    this.#auth = opts.headers ?? (opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {});
     this.#fetch = opts.fetch ?? ((req) => fetch(req));
   }
 
@@ -100,7 +102,7 @@ export class ReelsmithClient {
       method,
       redirect: 'manual',
       headers: {
-        ...(this.#key ? { authorization: `Bearer ${this.#key}` } : {}),
+        ...this.#auth,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },

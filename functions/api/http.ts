@@ -45,8 +45,10 @@ export function errorResponse(c: Context, err: unknown, log: Logger): Response {
 /** The base URL clients reached us on, for status_url and download_url. */
 export function baseUrlOf(c: Context, configured: string | undefined): string {
   if (configured) return configured.replace(/\/+$/, '');
-  const proto = (c.req.header('x-forwarded-proto') ?? '').split(',')[0]?.trim() || 'http';
-  const host = c.req.header('x-forwarded-host') ?? c.req.header('host') ?? 'localhost';
+  const url = new URL(c.req.url);
+  const proto = (c.req.header('x-forwarded-proto') ?? '').split(',')[0]?.trim() || url.protocol.slice(0, -1);
+  // In-process requests (the MCP tools') carry no Host header; their URL has it.
+  const host = c.req.header('x-forwarded-host') ?? c.req.header('host') ?? url.host;
   return `${proto}://${host}`;
 }
 

@@ -12,10 +12,11 @@ import { AppError, conflict, gone, invalid, notFound, queueFull, TaskError, type
 import type { Logger } from '../log.ts';
 import { assertPublicUrl } from '../net/url-guard.ts';
 import type { BlobStore, Dispatcher, TaskListCursor, TaskStore } from '../platform/ports.ts';
+import type { SpeechProvider } from '../providers/ports.ts';
 import type { ApiKeys } from './auth.ts';
 import { jsonBody } from './body.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
-import { cancelRoute, downloadRoute, listRoute, statusRoute, submitRoute } from './spec.ts';
+import { cancelRoute, downloadRoute, listRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
 
 export interface ApiDeps {
   cfg: Config;
@@ -28,6 +29,8 @@ export interface ApiDeps {
   stopRunning: (taskId: string) => void;
   /** Deliver the callback of a task that just ended. */
   notify: Notify;
+  /** The speech provider: its name and the voices it offers. */
+  speech: Pick<SpeechProvider, 'name' | 'listVoices'>;
 }
 
 export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefix: PropertyKey[] = []): ErrorDetail[] {
@@ -172,6 +175,16 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     });
     const data = await Promise.all(page.tasks.map((t) => toView(t, blobs, cfg.SIGNED_URL_TTL_S)));
     return json(c, { data, next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
+  });
+
+  app.openapi({ ...voicesRoute, middleware: [auth] as const }, async (c) => {
+    const provider = deps.speech.name === 'elevenlabs' ? ('elevenlabs' as const) : ('espeak-ng' as const);
+    const voices = await deps.speech.listVoices(c.req.raw.signal).catch((err: unknown) => {
+      if (!(err instanceof TaskError)) throw err;
+      throw new AppError('voices_unavailable', 502, `${provider} did not list its voices: ${err.message}; retry later`, { cause: err });
+    });
+    const data = voices.map((v) => ({ voice_id: v.id, name: v.name, provider, language: v.language, description: v.description }));
+    return json(c, { data }, 200);
   });
 
   app.openapi({ ...downloadRoute, middleware: [auth] as const }, async (c) => {

@@ -151,6 +151,30 @@ export const ListQuery = z.object({
     .meta({ param: { name: 'cursor', in: 'query' }, description: 'next_cursor of the previous page' }),
 });
 
+export const VoiceListSchema = z
+  .strictObject({
+    data: z.array(
+      z.strictObject({
+        voice_id: z.string().meta({ description: 'Send it as voice_id' }),
+        name: z.string(),
+        provider: z.enum(['espeak-ng', 'elevenlabs']),
+        language: z.string().nullable(),
+        description: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({
+    id: 'VoiceList',
+    examples: [
+      {
+        data: [
+          { voice_id: 'en-us', name: 'gmw/en-US', provider: 'espeak-ng', language: 'en-us', description: null },
+          { voice_id: 'pt-br', name: 'roa/pt-BR', provider: 'espeak-ng', language: 'pt-br', description: null },
+        ],
+      },
+    ],
+  });
+
 export const HealthSchema = z
   .strictObject({ status: z.literal('ok'), role: z.enum(['local', 'api', 'worker']) })
   .meta({ id: 'Health', examples: [{ status: 'ok', role: 'api' }] });
@@ -223,6 +247,11 @@ const ERRORS: Record<number, { description: string; code: string; message: strin
     description: 'Invalid fields or parameters (`invalid_request`); `details` names each one',
     code: 'invalid_request',
     message: 'invalid request: script_text: required: send script_text or scenes',
+  },
+  502: {
+    description: 'The voice provider could not be asked (`voices_unavailable`)',
+    code: 'voices_unavailable',
+    message: 'ElevenLabs did not list its voices: cannot reach ElevenLabs (ECONNRESET); retry later',
   },
   503: {
     description: 'Busy (`queue_full`: MAX_QUEUED_TASKS are waiting; `unavailable`: the queue cannot be reached): retry after Retry-After seconds',

@@ -16,6 +16,7 @@ import {
   TaskListSchema,
   TaskViewSchema,
   VideoRequestBody,
+  VoiceListSchema,
 } from './schemas.ts';
 
 const SUBMIT_EXAMPLES = {
@@ -96,6 +97,17 @@ export const listRoute = createRoute({
   security: SECURITY,
   request: { query: ListQuery },
   responses: { 200: { description: 'A page of task views', content: jsonContent(TaskListSchema) }, ...errorResponses(400, 401, 422) },
+});
+
+export const voicesRoute = createRoute({
+  method: 'get',
+  path: '/v1/voices',
+  operationId: 'listVoices',
+  tags: ['videos'],
+  summary: 'The voices a request can name as voice_id',
+  description: 'espeak-ng voices when the service runs offline; the ElevenLabs account’s voices when ELEVENLABS_API_KEY is set.',
+  security: SECURITY,
+  responses: { 200: { description: 'The voices', content: jsonContent(VoiceListSchema) }, ...errorResponses(401, 502) },
 });
 
 export const downloadRoute = createRoute({
@@ -238,6 +250,49 @@ export const filesRoute = createRoute({
   },
 });
 
+const JsonRpc = z.looseObject({
+  jsonrpc: z.literal('2.0'),
+  id: z.union([z.string(), z.number()]).optional(),
+  method: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  result: z.unknown().optional(),
+  error: z.unknown().optional(),
+});
+
+export const mcpRoute = createRoute({
+  method: 'post',
+  path: '/mcp',
+  operationId: 'mcp',
+  tags: ['mcp'],
+  summary: 'Model Context Protocol (streamable HTTP, stateless): tools create_video, get_video, cancel_video, list_voices',
+  description:
+    'For MCP clients (agents), not for hand-written requests: point an MCP client at this URL with the API key as a Bearer ' +
+    'token. The tools call this API as the caller, so they see only the caller’s tasks.',
+  security: SECURITY,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: JsonRpc,
+          example: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_video', arguments: { task_id: '5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90' } } },
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'The JSON-RPC answer, as JSON or as a server-sent event stream',
+      content: {
+        'application/json': { schema: JsonRpc, example: { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'task 5f0c…: processing (stage render, 45%)' }] } } },
+        'text/event-stream': { schema: z.string(), example: 'event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n' },
+      },
+    },
+    202: { description: 'A notification was accepted' },
+    ...errorResponses(401),
+  },
+});
+
 /** The callback, as an OpenAPI 3.1 webhook: POSTed to the request's callback_url when a task ends. */
 export const callbackWebhook = {
   method: 'post' as const,
@@ -267,10 +322,12 @@ export const ALL_ROUTES = [
   submitRoute('/v1/videos', 'Submit a script to render'),
   listRoute,
   statusRoute('/v1/videos/{id}', 'getVideo'),
+  voicesRoute,
   cancelRoute,
   submitRoute('/generate-video', 'Submit a script to render (seed-compatible)'),
   statusRoute('/task/{id}', 'getTask'),
   downloadRoute,
+  mcpRoute,
   healthRoute('/healthz'),
   healthRoute('/health'),
   openApiRoute,

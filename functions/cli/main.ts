@@ -161,6 +161,27 @@ export function program(signal: AbortSignal): Command {
     print(opts.json, page, page.data.map((v) => `${v.task_id}  ${v.status.padEnd(10)} ${String(v.progress).padStart(3)}%  ${v.created_at}`).join('\n') || 'no tasks');
   });
 
+  serviceOptions(
+    root
+      .command('mcp')
+      .description('serve the MCP tools (create_video, get_video, cancel_video, list_voices) over stdio, for agents; they call the service at --url'),
+  ).action(async (opts: ServiceFlags) => {
+    const [{ serveStdio }, { mcpServer }, { clientOf }] = await Promise.all([
+      import('@modelcontextprotocol/server/stdio'),
+      import('../mcp/server.ts'),
+      remote(),
+    ]);
+    const client = clientOf(opts);
+    const served = serveStdio(() => mcpServer(client));
+    // Serve until the agent closes stdin (or Ctrl-C).
+    await new Promise<void>((resolve) => {
+      process.stdin.once('close', resolve);
+      process.stdin.once('end', resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await served.close();
+  });
+
   return root;
 }
 

@@ -50,7 +50,7 @@ describe('reelsmith: arguments and help', () => {
     const top = await cli(['--help']);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /Exit codes: 0 done/);
-    for (const cmd of ['render', 'submit', 'status', 'wait', 'download', 'cancel', 'list']) {
+    for (const cmd of ['render', 'submit', 'status', 'wait', 'download', 'cancel', 'list', 'mcp']) {
       const r = await cli([cmd, '--help']);
       assert.equal(r.code, 0, `${cmd} --help: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^Usage: reelsmith ${cmd}`), cmd);
