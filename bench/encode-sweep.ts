@@ -5,7 +5,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { renderArgs } from '../functions/media/render-args.ts';
+import { renderArgs } from './single-pass.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import { resolveMediaTools } from '../functions/media/tools.ts';
 import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs } from '../test/fakes/index.ts';

@@ -5,6 +5,7 @@
 // (POST /tasks/{id}/run) or both (local mode).
 import { getRequestListener } from '@hono/node-server';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
 import { PatternRouter } from 'hono/router/pattern-router';
 import type { Config, Role } from './config.ts';
 import { AppError, invalid, notFound } from './errors.ts';
@@ -17,8 +18,10 @@ import { openApiDocument } from './api/document.ts';
 import { serveFile } from './api/files.ts';
 import { errorResponse, json, JSON_HEADERS, type ApiEnv, type Handler } from './api/http.ts';
 import { mountApi, zodDetails, type ApiDeps } from './api/routes.ts';
-import { healthRoute, runRoute } from './api/spec.ts';
+import { callbackRoute, healthRoute, runRoute, sweepRoute } from './api/spec.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
+import { deliverCallback, type CallbackDeps } from './delivery/deliver.ts';
+import { sweep, type SweepDeps } from './delivery/sweep.ts';
 import { runDelivery, type WorkerDeps } from './worker/run-task.ts';
 
 export interface AppDeps {
@@ -27,6 +30,10 @@ export interface AppDeps {
   role: Role;
   api: ApiDeps | null;
   worker: WorkerDeps | null;
+  /** POST /tasks/{id}/callback: the callbacks queue's deliveries (worker role). */
+  callbacks: CallbackDeps | null;
+  /** POST /tasks/sweep: Cloud Scheduler's sweep (worker role). */
+  sweeper: SweepDeps | null;
   /** Served under /files/ when the blob store is the local one. */
   localFiles: LocalBlobStore | null;
   /** When set, POST /tasks/{id}/run requires this token (the local dispatcher sends it). */
@@ -111,14 +118,24 @@ export function createApp(deps: AppDeps): App {
     });
   }
 
+  /** Worker routes are for the dispatcher (and Cloud Scheduler) alone. */
+  const workerOnly =
+    (what: string): MiddlewareHandler<ApiEnv> =>
+    async (c, next) => {
+      if (deps.dispatchToken && c.req.header('x-reelsmith-dispatch-token') !== deps.dispatchToken) {
+        throw new AppError('forbidden', 403, `only the dispatcher may ${what}`);
+      }
+      // The body says nothing we need; read it off so the request is complete while the work runs.
+      if (c.env?.incoming) discard(c.env.incoming);
+      await next();
+    };
+  /** A queue delivery's answer: 2xx ends it, 503 asks for another after Retry-After. */
+  const deliveryAnswer = (c: Context, o: { status: 200 | 503; retryAfterS?: number; body: { task_id: string; outcome: string } }) =>
+    o.status === 503 ? json(c, o.body, 503, o.retryAfterS ? { 'retry-after': String(o.retryAfterS) } : {}) : json(c, o.body, 200);
+
   const worker = deps.worker;
   if (worker) {
-    app.openapi(runRoute, async (c) => {
-      if (deps.dispatchToken && c.req.header('x-reelsmith-dispatch-token') !== deps.dispatchToken) {
-        throw new AppError('forbidden', 403, 'only the dispatcher may run tasks');
-      }
-      // The body says nothing we need; read it off so the request is complete while the render runs.
-      if (c.env?.incoming) discard(c.env.incoming);
+    app.openapi({ ...runRoute, middleware: [workerOnly('run tasks')] as const }, async (c) => {
       const h = c.req.valid('header');
       const outcome = await runDelivery(worker, c.req.valid('param').id, {
         queue: h['x-cloudtasks-queuename'],
@@ -126,10 +143,18 @@ export function createApp(deps: AppDeps): App {
         retryCount: h['x-cloudtasks-taskretrycount'],
         executionCount: h['x-cloudtasks-taskexecutioncount'],
       });
-      return outcome.status === 503
-        ? json(c, outcome.body, 503, outcome.retryAfterS ? { 'retry-after': String(outcome.retryAfterS) } : {})
-        : json(c, outcome.body, 200);
+      return deliveryAnswer(c, outcome);
     });
+  }
+  const callbacks = deps.callbacks;
+  if (callbacks) {
+    app.openapi({ ...callbackRoute, middleware: [workerOnly('send callbacks')] as const }, async (c) =>
+      deliveryAnswer(c, await deliverCallback(callbacks, c.req.valid('param').id)),
+    );
+  }
+  const sweeper = deps.sweeper;
+  if (sweeper) {
+    app.openapi({ ...sweepRoute, middleware: [workerOnly('sweep')] as const }, async (c) => json(c, await sweep(sweeper), 200));
   }
 
   const files = deps.localFiles;

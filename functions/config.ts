@@ -24,6 +24,14 @@ const EnvSchema = z.object({
   SCRATCH_DIR: z.string().min(1).optional(),
   MAX_CONCURRENT_TASKS: int(1, 64).default(2),
   MAX_QUEUED_TASKS: int(1, 100_000).default(100),
+  /** Unfinished tasks one API key may have (with API_KEYS; without keys every client counts as one). */
+  MAX_QUEUED_PER_KEY: int(1, 100_000).default(50),
+  /** Tasks one API key may submit per minute; more are answered 429 with Retry-After. */
+  SUBMITS_PER_MINUTE: int(1, 100_000).default(60),
+  /** How often the sweeper runs in local mode (Cloud Scheduler runs it in the cloud). */
+  SWEEP_INTERVAL_SECONDS: int(5, 86_400).default(60),
+  /** A queued task untouched this long, or a lease expired this long ago, has lost its delivery: the sweeper asks again. */
+  SWEEP_STALE_SECONDS: int(60, 86_400).default(1800),
   /** How long a worker holds a claimed task without renewing it. */
   LEASE_SECONDS: int(2, 3600).default(60),
   /** A task whose attempts exceed this fails for good instead of being retried again. */
@@ -40,14 +48,24 @@ const EnvSchema = z.object({
   VOICE_ID: z.string().min(1).optional(),
   PEXELS_API_KEY: z.string().min(1).optional(),
   PEXELS_BASE_URL: z.url().default('https://api.pexels.com'),
+  /** Pexels searches one video may make (cached answers are free); keep it well under the hourly limit. */
+  PEXELS_SEARCHES_PER_VIDEO: int(1, 200).default(16),
+  /** Pexels requests per hour this process stays under: 200 is Pexels' default per key; raise it for a key granted more. */
+  PEXELS_HOURLY_LIMIT: int(1, 1_000_000).default(200),
+  /** A clip shown in the owner's last this-many videos is not chosen again while others are available (0: off). */
+  FRESHNESS_WINDOW: int(0, 1000).default(20),
 
   /** x264 preset and quality of the render: faster presets trade file size for speed. */
   RENDER_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
   RENDER_CRF: int(15, 35).default(23),
+  /** Cores the renders of this process may keep busy at once (one per chunk encoder); all of them by default. */
+  RENDER_CPUS: int(1, 64).optional(),
   FFMPEG_PATH: z.string().min(1).optional(),
   FFPROBE_PATH: z.string().min(1).optional(),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
   FOOTAGE_DIR: z.string().min(1).optional(),
+  /** Background music by mood: one subfolder per mood (chill/, upbeat/…) of audio files the operator owns. */
+  MUSIC_DIR: z.string().min(1).optional(),
 
   TASK_STORE: z.enum(['local', 'firestore']).default('local'),
   BLOB_STORE: z.enum(['local', 'gcs']).default('local'),
@@ -58,6 +76,8 @@ const EnvSchema = z.object({
   /** host:port of a Firestore emulator (tests, `npm run cloud-local`). */
   FIRESTORE_EMULATOR_HOST: z.string().min(1).optional(),
   TASKS_QUEUE: z.string().min(1).optional(),
+  /** The Cloud Tasks queue of callback deliveries (retried for a day); `<TASKS_QUEUE>-callbacks` by default. */
+  TASKS_CALLBACK_QUEUE: z.string().min(1).optional(),
   TASKS_LOCATION: z.string().min(1).optional(),
   WORKER_URL: z.url().optional(),
   TASKS_INVOKER_SA: z.string().min(1).optional(),
@@ -99,6 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     for (const k of ['TASKS_QUEUE', 'TASKS_LOCATION', 'WORKER_URL', 'TASKS_INVOKER_SA'] as const) {
       need(!!cfg[k], `${k}: required with DISPATCHER=cloudtasks`);
     }
+  }
+  if (cfg.PEXELS_SEARCHES_PER_VIDEO > cfg.PEXELS_HOURLY_LIMIT) {
+    problems.push(`  PEXELS_SEARCHES_PER_VIDEO: ${cfg.PEXELS_SEARCHES_PER_VIDEO} is more than PEXELS_HOURLY_LIMIT (${cfg.PEXELS_HOURLY_LIMIT}); one video could use up the hour`);
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return cfg;

@@ -41,6 +41,14 @@ export const queueFull = (retryAfterS: number) =>
   new AppError('queue_full', 503, 'too many tasks are waiting; retry later', {
     headers: { 'retry-after': String(retryAfterS) },
   });
+export const keyQueueFull = (retryAfterS: number) =>
+  new AppError('key_queue_full', 503, 'this API key has too many tasks waiting (MAX_QUEUED_PER_KEY); retry once some have finished', {
+    headers: { 'retry-after': String(retryAfterS) },
+  });
+export const rateLimited = (retryAfterS: number) =>
+  new AppError('rate_limited', 429, `this API key submits faster than SUBMITS_PER_MINUTE allows; retry in ${retryAfterS} s`, {
+    headers: { 'retry-after': String(retryAfterS) },
+  });
 
 /**
  * A failure inside the pipeline. `retryable` decides whether the worker hands the task back to

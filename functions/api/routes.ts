@@ -4,15 +4,18 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Config } from '../config.ts';
-import type { Notify } from '../callbacks/notify.ts';
+import type { AdmissionLimits, Refusal } from '../domain/admission.ts';
+import { askRender } from '../delivery/ask-render.ts';
+import { requestCallback } from '../delivery/deliver.ts';
 import { isFinal, newTask, type TaskRecord } from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
 import { toView } from '../domain/task-view.ts';
-import { AppError, conflict, gone, invalid, notFound, queueFull, TaskError, type ErrorDetail } from '../errors.ts';
+import { AppError, conflict, gone, invalid, keyQueueFull, notFound, queueFull, rateLimited, TaskError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { assertPublicUrl } from '../net/url-guard.ts';
 import type { BlobStore, Dispatcher, TaskListCursor, TaskStore } from '../platform/ports.ts';
 import type { SpeechProvider } from '../providers/ports.ts';
+import { checkMusicMood, type MusicLibrary } from '../providers/music-library.ts';
 import type { ApiKeys } from './auth.ts';
 import { jsonBody } from './body.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
@@ -27,8 +30,10 @@ export interface ApiDeps {
   log: Logger;
   /** Stop a task running in this process at once (cancel). */
   stopRunning: (taskId: string) => void;
-  /** Deliver the callback of a task that just ended. */
-  notify: Notify;
+  /** Limits a new task must pass (MAX_QUEUED_TASKS, MAX_QUEUED_PER_KEY, SUBMITS_PER_MINUTE). */
+  limits: AdmissionLimits;
+  /** MUSIC_DIR's tracks by mood, or null when it is not set. */
+  music: MusicLibrary | null;
   /** The speech provider: its name and the voices it offers. */
   speech: Pick<SpeechProvider, 'name' | 'listVoices'>;
 }
@@ -58,7 +63,7 @@ export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefi
 async function checkUrls(req: VideoRequest, allowPrivate: boolean): Promise<void> {
   const urls: [string, string][] = [];
   if (req.callback_url) urls.push(['callback_url', req.callback_url]);
-  if (req.music) urls.push(['music.url', req.music.url]);
+  if (req.music?.url) urls.push(['music.url', req.music.url]);
   req.clip_urls?.forEach((u, i) => urls.push([`clip_urls.${i}`, u]));
   req.scenes?.forEach((s, i) => s.clip_url && urls.push([`scenes.${i}.clip_url`, s.clip_url]));
   const details: ErrorDetail[] = [];
@@ -74,6 +79,11 @@ async function checkUrls(req: VideoRequest, allowPrivate: boolean): Promise<void
     }),
   );
   if (details.length) throw invalid(details.sort((a, b) => a.path.localeCompare(b.path)));
+}
+
+function refusal(r: Refusal): AppError {
+  if (r.reason === 'rate_limited') return rateLimited(r.retryAfterS);
+  return r.reason === 'key_queue_full' ? keyQueueFull(r.retryAfterS) : queueFull(r.retryAfterS);
 }
 
 /** The list position as an opaque token for clients. */
@@ -119,7 +129,7 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       const request = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
       await checkUrls(request, cfg.ALLOW_PRIVATE_URLS);
-      if ((await store.countUnfinished()) >= cfg.MAX_QUEUED_TASKS) throw queueFull(30);
+      await checkMusicMood(deps.music, request.music);
 
       const task = newTask({
         id: randomUUID(),
@@ -130,7 +140,9 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
         idempotencyKey,
         requestHash: idempotencyKey ? requestHash(await c.req.json()) : null,
       });
-      const outcome = await store.create(task);
+      // The limits are checked in the transaction that creates the task; a replayed key is never refused.
+      const outcome = await store.create(task, deps.limits);
+      if (outcome.kind === 'refused') throw refusal(outcome);
       if (outcome.kind === 'conflict') {
         throw conflict(
           'idempotency_conflict',
@@ -138,20 +150,10 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
         );
       }
       const t = outcome.task;
-      // Enqueue again for an existing queued task too: delivery is de-duplicated by task id, and
-      // this re-drives a task whose first enqueue failed.
-      if (t.status === 'queued') {
-        try {
-          await dispatcher.enqueue(t.id);
-        } catch (err) {
-          deps.log.error({ task_id: t.id, err: (err as Error).message }, 'enqueue failed');
-          if (outcome.kind === 'created') await abandon(t.id);
-          throw new AppError('unavailable', 503, 'the task queue is unavailable; retry later', {
-            headers: { 'retry-after': '10' },
-            cause: err,
-          });
-        }
-      }
+      // Ask again for an existing queued task too: the queue de-duplicates the job, and this
+      // re-drives a task whose first ask failed. A failed ask still answers 202: the task is
+      // stored, and the sweeper asks the queue again (the task records that it is owed one).
+      if (t.status === 'queued') await askRender(store, dispatcher, t.id, deps.log);
       const base = baseUrlOf(c, cfg.PUBLIC_URL);
       const answer = { task_id: t.id, status: t.status, status_url: `${base}/task/${t.id}`, download_url: `${base}/download/${t.id}` };
       return outcome.kind === 'created' ? json(c, answer, 202) : json(c, answer, 200);
@@ -213,17 +215,9 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     }
     const after = (await store.cancel(id)) ?? before;
     deps.stopRunning(id);
-    if (after.status === 'cancelled') {
-      deps.notify(after).catch((err: unknown) => deps.log.warn({ task_id: id, err: String(err) }, 'callback failed'));
-    }
+    // The cancelled event is in the outbox already; ask for its delivery before answering
+    // (on Cloud Run, work after the answer may get no CPU).
+    if (after.callback?.state === 'pending') await requestCallback(store, dispatcher, id, deps.log);
     return json(c, await toView(after, blobs, cfg.SIGNED_URL_TTL_S), 200);
   });
-
-  /** A task whose enqueue failed must not sit in `queued` forever: fail it for good. */
-  async function abandon(id: string): Promise<void> {
-    const c = await store.claim(id, 'api:abandon', 60_000);
-    if (c.kind === 'claimed') {
-      await store.fail(id, 'api:abandon', { code: 'enqueue_failed', message: 'the task could not be queued; submit it again', retryable: false }, 0);
-    }
-  }
 }

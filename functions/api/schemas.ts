@@ -1,7 +1,7 @@
 // The shapes the API answers with, as zod schemas: routes declare them, and the OpenAPI document
 // is generated from those declarations. Each carries an example, checked against it by the tests.
 import { z } from '@hono/zod-openapi';
-import { STAGES, TASK_STATUSES, type TaskView } from '../domain/task.ts';
+import { CALLBACK_STATES, STAGES, TASK_STATUSES, type TaskView } from '../domain/task.ts';
 import { VideoRequestSchema } from '../domain/video-request.ts';
 
 /** Task ids as the service makes them (UUIDs), and as Cloud Tasks allows them in task names. */
@@ -82,9 +82,21 @@ const EXAMPLE_VIEW: TaskView = {
     captions_srt_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.srt?expires=1796040941&sig=Uu7b`,
     thumbnail_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/thumbnail.jpg?expires=1796040941&sig=c0Lm`,
     credits: [{ provider: 'pexels', author: 'Jane Doe', author_url: 'https://www.pexels.com/@jane', video_url: 'https://www.pexels.com/video/123/' }],
+    pieces: [
+      { start_s: 0, end_s: 4.1, text: 'The ocean covers most of our planet.', search_terms: ['ocean', 'planet'], query: 'ocean planet', found_by: ['ocean planet'] },
+      { start_s: 4.1, end_s: 9.83, text: 'Its waves carry energy across the world.', search_terms: ['waves', 'energy'], query: 'waves energy', found_by: ['waves energy'] },
+    ],
   },
   warnings: [],
   metadata: { channel: 'facts' },
+  callback: {
+    delivery_id: `${EXAMPLE_ID}.completed`,
+    event: 'task.completed',
+    state: 'delivered',
+    attempts: 1,
+    last_status: 204,
+    last_attempt_at: '2026-11-30T10:15:42.000Z',
+  },
 };
 
 export const TaskViewSchema = z
@@ -114,11 +126,34 @@ export const TaskViewSchema = z
         captions_srt_url: z.url().nullable(),
         thumbnail_url: z.url().nullable().meta({ description: 'JPEG' }),
         credits: z.array(CreditSchema),
+        pieces: z
+          .array(
+            z.strictObject({
+              start_s: z.number(),
+              end_s: z.number(),
+              text: z.string().meta({ description: 'Its words, as the captions show them' }),
+              search_terms: z.array(z.string()),
+              query: z.string().meta({ description: 'What was searched for it' }),
+              found_by: z.array(z.string()).meta({ description: 'The queries whose results it shows' }),
+            }),
+          )
+          .meta({ description: 'The timeline: which words each piece of footage covers and how it was found' }),
       })
       .nullable()
       .meta({ description: 'Set once the task is completed' }),
     warnings: z.array(z.string()),
     metadata: z.record(z.string(), z.unknown()).nullable().meta({ description: 'As sent in the request' }),
+    callback: z
+      .strictObject({
+        delivery_id: z.string().meta({ description: 'X-Reelsmith-Delivery-Id of the event' }),
+        event: z.string().meta({ examples: ['task.completed'] }),
+        state: z.enum(CALLBACK_STATES),
+        attempts: z.number().int(),
+        last_status: z.number().int().nullable(),
+        last_attempt_at: z.iso.datetime().nullable(),
+      })
+      .nullable()
+      .meta({ description: 'Where the callback stands; null without callback_url or before the task ends' }),
   })
   .meta({
     id: 'TaskView',
@@ -186,6 +221,15 @@ export const DeliveryOutcomeSchema = z
   })
   .meta({ id: 'DeliveryOutcome', examples: [{ task_id: EXAMPLE_ID, outcome: 'completed' }] });
 
+export const SweepReportSchema = z
+  .strictObject({
+    looked_at: z.number().int(),
+    redispatched: z.array(z.string()).meta({ description: 'Tasks whose delivery was asked for again' }),
+    exhausted: z.array(z.string()).meta({ description: 'Tasks failed for good: their attempts were used up' }),
+    callbacks: z.array(z.string()).meta({ description: 'Tasks whose owed callback was asked for again' }),
+  })
+  .meta({ id: 'SweepReport', examples: [{ looked_at: 3, redispatched: [EXAMPLE_ID], exhausted: [], callbacks: [] }] });
+
 export const TaskIdParams = z.object({
   id: z.string().regex(TASK_ID_PATTERN).meta({ param: { name: 'id', in: 'path' }, examples: [EXAMPLE_ID] }),
 });
@@ -248,13 +292,19 @@ const ERRORS: Record<number, { description: string; code: string; message: strin
     code: 'invalid_request',
     message: 'invalid request: script_text: required: send script_text or scenes',
   },
+  429: {
+    description: 'This API key submits faster than SUBMITS_PER_MINUTE (`rate_limited`): retry after Retry-After seconds',
+    code: 'rate_limited',
+    message: 'this API key submits faster than SUBMITS_PER_MINUTE allows; retry in 12 s',
+  },
   502: {
     description: 'The voice provider could not be asked (`voices_unavailable`)',
     code: 'voices_unavailable',
     message: 'ElevenLabs did not list its voices: cannot reach ElevenLabs (ECONNRESET); retry later',
   },
   503: {
-    description: 'Busy (`queue_full`: MAX_QUEUED_TASKS are waiting; `unavailable`: the queue cannot be reached): retry after Retry-After seconds',
+    description:
+      'Busy (`queue_full`: MAX_QUEUED_TASKS are waiting; `key_queue_full`: MAX_QUEUED_PER_KEY of this key’s tasks are): retry after Retry-After seconds',
     code: 'queue_full',
     message: 'too many tasks are waiting; retry later',
   },
@@ -272,7 +322,7 @@ export function errorResponses<const S extends number>(...statuses: S[]) {
     statuses.map((s) => {
       const e = ERRORS[s];
       if (!e) throw new Error(`no documented error for status ${s}`);
-      return [s, { description: e.description, ...(s === 503 ? { headers: RETRY_AFTER } : {}), content: errorContent(e.code, e.message) }];
+      return [s, { description: e.description, ...(s === 503 || s === 429 ? { headers: RETRY_AFTER } : {}), content: errorContent(e.code, e.message) }];
     }),
   ) as { [K in S]: { description: string; content: ReturnType<typeof errorContent> } };
 }

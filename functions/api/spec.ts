@@ -5,6 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { SECURITY } from './auth.ts';
 import {
   DeliveryOutcomeSchema,
+  SweepReportSchema,
   errorContent,
   errorResponses,
   HealthSchema,
@@ -68,7 +69,7 @@ export const submitRoute = (path: '/v1/videos' | '/generate-video', summary: str
     responses: {
       202: { description: 'Accepted: the task is queued', content: jsonContent(SubmitResponseSchema) },
       200: { description: 'The task made by an earlier request with the same Idempotency-Key and body', content: jsonContent(SubmitResponseSchema) },
-      ...errorResponses(400, 401, 409, 413, 415, 422, 503),
+      ...errorResponses(400, 401, 409, 413, 415, 422, 429, 503),
     },
   });
 
@@ -166,6 +167,34 @@ export const runRoute = createRoute({
       content: jsonContent(DeliveryOutcomeSchema),
     },
   },
+});
+
+/** POST /tasks/{id}/callback: the callbacks queue's delivery of a task's owed callback. */
+export const callbackRoute = createRoute({
+  method: 'post',
+  path: '/tasks/{id}/callback',
+  operationId: 'deliverCallback',
+  tags: ['worker'],
+  summary: 'Worker only: send the callback a task owes (one delivery of the callbacks queue)',
+  description: 'Any 2xx ends the delivery (sent, given up, or nothing owed); 503 asks the queue to deliver again after Retry-After.',
+  'x-worker-only': true,
+  request: { params: TaskIdParams },
+  responses: {
+    200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
+    ...errorResponses(403),
+    503: { description: 'Retry later', headers: z.object({ 'retry-after': z.string() }), content: jsonContent(DeliveryOutcomeSchema) },
+  },
+});
+
+/** POST /tasks/sweep: Cloud Scheduler's periodic sweep. */
+export const sweepRoute = createRoute({
+  method: 'post',
+  path: '/tasks/sweep',
+  operationId: 'sweep',
+  tags: ['worker'],
+  summary: 'Worker only: re-ask for lost deliveries and callbacks, fail exhausted tasks (Cloud Scheduler calls it)',
+  'x-worker-only': true,
+  responses: { 200: { description: 'What the sweep did', content: jsonContent(SweepReportSchema) }, ...errorResponses(403) },
 });
 
 export const healthRoute = (path: '/healthz' | '/health') =>
@@ -311,6 +340,9 @@ export const callbackWebhook = {
         .regex(/^t=\d+,v1=[0-9a-f]{64}$/)
         .meta({ examples: ['t=1796040941,v1=5e1c0d1f8f9b7c2b5a0f3e6d4c1b2a39876f5e4d3c2b1a0f9e8d7c6b5a493827'] }),
       'x-reelsmith-event': z.enum(['task.completed', 'task.failed', 'task.cancelled']).meta({ examples: ['task.completed'] }),
+      'x-reelsmith-delivery-id': z
+        .string()
+        .meta({ description: 'The same on every retry of one event: de-duplicate by it', examples: ['5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90.completed'] }),
     }),
     body: { required: true, content: jsonContent(TaskViewSchema) },
   },
@@ -334,4 +366,6 @@ export const ALL_ROUTES = [
   docsRoute,
   filesRoute,
   runRoute,
+  callbackRoute,
+  sweepRoute,
 ];

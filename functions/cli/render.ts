@@ -12,6 +12,7 @@ import { createLogger } from '../log.ts';
 import { checkMediaTools, resolveMediaTools } from '../media/tools.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
 import { checkEspeak } from '../providers/espeak-voices.ts';
+import { MusicLibrary } from '../providers/music-library.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { OutputFiles } from './output-files.ts';
 import { progressView } from './progress.ts';
@@ -53,12 +54,16 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
   const progress = progressView({ json: flags.json, tty: !!process.stderr.isTTY });
   try {
     const task = newTask({ id: randomUUID(), owner: null, request, now: new Date(), retentionDays: 1 });
-    const { output, warnings } = await produceVideo(createPipeline(cfg, tools, files, log), {
+    const { output, warnings } = await produceVideo(
+      // No task store here: freshness across earlier videos does not apply to a one-off render.
+      createPipeline(cfg, tools, files, log, { music: cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null, recentClips: async () => new Set() }),
+      {
       task,
       dir,
       signal,
-      report: (stage, p) => progress.update(stage, p),
-    });
+        report: (stage, p) => progress.update(stage, p),
+      },
+    );
     progress.update('done', 100);
     return {
       output: files.pathFor('mp4'),

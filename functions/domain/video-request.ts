@@ -8,10 +8,11 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .max(2048);
 
-export const CAPTION_STYLES = ['word-highlight', 'karaoke', 'line'] as const;
+export const CAPTION_STYLES = ['word-highlight', 'karaoke', 'line', 'boxed', 'pop'] as const;
 export const CAPTION_POSITIONS = ['bottom', 'center', 'top'] as const;
 export const ASPECT_RATIOS = ['9:16', '1:1', '16:9'] as const;
 export const RESOLUTIONS = ['720p', '1080p'] as const;
+export const FOOTAGE_MODES = ['sentences', 'topic'] as const;
 
 const Captions = z.strictObject({
   style: z.enum(CAPTION_STYLES).default('word-highlight'),
@@ -47,8 +48,18 @@ export const VideoRequestSchema = z
     aspect_ratio: z.enum(ASPECT_RATIOS).default('9:16'),
     resolution: z.enum(RESOLUTIONS).default('1080p'),
     captions: z.union([z.literal(false), Captions]).default(() => Captions.parse({})),
-    music: z.strictObject({ url: httpUrl, volume: z.number().min(0).max(1).default(0.2) }).optional(),
+    /** A track by URL, or by mood from the service's MUSIC_DIR (picked with the seed). */
+    music: z
+      .strictObject({
+        url: httpUrl.optional(),
+        mood: z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N} _-]{0,39}$/u, 'must be a mood name such as "chill" (GET /v1/music lists them)').optional(),
+        volume: z.number().min(0).max(1).default(0.2),
+      })
+      .refine((m) => !!m.url !== !!m.mood, 'send either music.url or music.mood')
+      .optional(),
     max_clips: z.number().int().min(1).max(30).default(8),
+    /** `sentences`: each sentence group of script_text searched on its own terms; `topic`: one search for the whole video. */
+    footage: z.enum(FOOTAGE_MODES).default('sentences'),
     clip_urls: z.array(httpUrl).min(1).max(30).optional(),
     seed: z.number().int().min(0).max(4_294_967_295).optional(),
     callback_url: httpUrl.optional(),

@@ -1,8 +1,9 @@
-// Pure builders for the single render pass: inputs with input seeking, one filter graph
-// (per-piece normalise → concat → captions; voice (+ ducked music) → loudness), encoder settings.
-import type { Segment, SourceClip } from '../domain/media.ts';
+// Pure builders for the chunked render: one ffmpeg command per chunk (its pieces normalised,
+// joined and captioned, encoded with settings every chunk shares), one for the audio (voice +
+// ducked music → loudness), and one that joins the chunks by stream copy and muxes the audio in.
+import type { Frame, SourceClip } from '../domain/media.ts';
+import { OUTPUT_FPS, type Chunk, type ChunkPiece } from './chunks.ts';
 
-export const OUTPUT_FPS = 30;
 export const TARGET_LUFS = -14;
 /** Audio sample rate of the output (AAC at 48 kHz is what every platform re-encodes to anyway). */
 export const AUDIO_RATE = 48_000;
@@ -11,46 +12,28 @@ export interface EncodeSettings {
   /** x264 preset; `veryfast` measured as the best speed/size trade-off for 2 shared cores. */
   preset: string;
   crf: number;
-  /** Encoder threads; two concurrent renders on two cores each get 2. */
+  /** Encoder threads per chunk process; chunks run side by side, so usually 1. */
   threads: number;
   /** x264 frames of lookahead: 5 instead of veryfast's 10 saves 17–34 MiB at the same speed (bench/encode-sweep.ts). */
   lookahead: number;
   audioBitrate: string;
 }
 
-export const DEFAULT_ENCODE: EncodeSettings = { preset: 'veryfast', crf: 23, threads: 2, lookahead: 5, audioBitrate: '160k' };
-
-export interface RenderPlan {
-  clips: SourceClip[];
-  segments: Segment[];
-  width: number;
-  height: number;
-  durationS: number;
-  /** Path of the narration audio (absolute, or relative to the render's cwd). */
-  voicePath: string;
-  /** The narration is already at the target loudness (media/loudness.ts): no loudnorm in this pass. */
-  voiceNormalised?: boolean;
-  music?: { path: string; volume: number } | undefined;
-  /** ASS file name relative to the render's cwd (the task dir), or null for no burned-in captions. */
-  assFile: string | null;
-  outputFile: string;
-  encode?: Partial<EncodeSettings>;
-}
+export const DEFAULT_ENCODE: EncodeSettings = { preset: 'veryfast', crf: 23, threads: 1, lookahead: 5, audioBitrate: '160k' };
 
 /** Extra source seconds read past each piece, so a short decode at the end does not starve the trim. */
 const READ_SLACK_S = 0.5;
 
-/** Frames each segment gets: boundaries rounded to the frame grid once, so the pieces add up exactly. */
-export function segmentFrames(segments: Segment[], fps = OUTPUT_FPS): number[] {
-  return segments.map((s) => Math.round((s.start + s.duration) * fps) - Math.round(s.start * fps));
-}
-
-/** `-ss`/`-t` before `-i` seek by index instead of decoding from the start. */
-export function inputArgs(clip: SourceClip, seg: Segment): string[] {
-  const t = fmt(seg.duration + READ_SLACK_S);
+/**
+ * `-ss`/`-t` before `-i` seek by index instead of decoding from the start. A source shorter than
+ * its piece (the timeline loops short sources on very long narrations) is looped by the demuxer.
+ */
+export function inputArgs(clip: SourceClip, span: { sourceStart: number; duration: number }): string[] {
+  const t = fmt(span.duration + READ_SLACK_S);
   if (clip.kind === 'generated') return ['-f', 'lavfi', '-t', t, '-i', clip.lavfi];
+  const loop = span.sourceStart + span.duration > clip.durationS ? ['-stream_loop', '-1'] : [];
   // One decoder thread per input: pieces decode one after another, and frame threads cost memory per input.
-  return ['-threads', '1', ...(seg.sourceStart > 0 ? ['-ss', fmt(seg.sourceStart)] : []), '-t', t, '-i', clip.path];
+  return ['-threads', '1', ...loop, ...(span.sourceStart > 0 ? ['-ss', fmt(span.sourceStart)] : []), '-t', t, '-i', clip.path];
 }
 
 /**
@@ -80,8 +63,7 @@ export function coverCrop(width: number, height: number): string {
 
 /** ASS filter argument; the file lives in the cwd, so only ffmpeg's own filter escaping applies. */
 export function assFilter(assFile: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(assFile)) throw new Error(`captions file name must be a plain file name, got "${assFile}"`);
-  return `ass=filename=${assFile}`;
+  return `ass=filename=${plainName(assFile, 'captions file name')}`;
 }
 
 const LOUDNORM = `loudnorm=I=${TARGET_LUFS}:TP=-1.5:LRA=11`;
@@ -97,7 +79,7 @@ const VOICE_CEILING = 0.841;
  * per frame to `logFile` (relative to cwd); the last line is the whole narration's.
  */
 export function measureLoudnessArgs(inputFile: string, logFile: string): string[] {
-  if (!/^[A-Za-z0-9._-]+$/.test(logFile)) throw new Error(`log file must be a plain file name, got "${logFile}"`);
+  plainName(logFile, 'log file');
   return ['-i', inputFile, '-vn', '-af', `${VOICE_STEREO},ebur128=metadata=1,ametadata=mode=print:key=lavfi.r128.I:file=${logFile}`, '-f', 'null', '-'];
 }
 
@@ -147,45 +129,19 @@ export function audioFilters(
   ];
 }
 
-export function filterGraph(plan: RenderPlan, voiceInput: number, musicInput: number | null): string {
-  const frames = segmentFrames(plan.segments);
-  const parts: string[] = [];
-  const labels: string[] = [];
-  plan.segments.forEach((_, i) => {
-    const label = `p${i}`;
-    parts.push(pieceFilter(i, frames[i]!, plan.width, plan.height, label));
-    labels.push(`[${label}]`);
-  });
-  const tail = plan.assFile ? `,${assFilter(plan.assFile)}` : '';
-  const joined = labels.length === 1 ? `${labels[0]}null` : `${labels.join('')}concat=n=${labels.length}:v=1:a=0`;
-  parts.push(`${joined}${tail},format=yuv420p[vout]`);
-  parts.push(...audioFilters(voiceInput, musicInput, plan.music?.volume ?? 0, plan.durationS, plan.voiceNormalised ?? false));
-  return parts.join(';');
+/** A plain file name in the render's cwd: filter arguments and concat lists then need no escaping. */
+function plainName(name: string, what: string): string {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`${what} must be a plain file name, got "${name}"`);
+  return name;
 }
 
-/** The whole argument list after ffmpeg's common flags (runFfmpeg adds those). */
-export function renderArgs(plan: RenderPlan): string[] {
-  if (plan.segments.length === 0) throw new Error('render plan has no segments');
-  const enc = { ...DEFAULT_ENCODE, ...plan.encode };
-  const args: string[] = [];
-  for (const seg of plan.segments) {
-    const clip = plan.clips[seg.clip];
-    if (!clip) throw new Error(`segment refers to clip ${seg.clip}, but there are ${plan.clips.length} clips`);
-    args.push(...inputArgs(clip, seg));
-  }
-  const voiceInput = plan.segments.length;
-  args.push('-i', plan.voicePath);
-  let musicInput: number | null = null;
-  if (plan.music) {
-    musicInput = voiceInput + 1;
-    args.push('-stream_loop', '-1', '-i', plan.music.path);
-  }
-  args.push(
-    '-filter_complex', filterGraph(plan, voiceInput, musicInput),
-    // Filters run in one thread: the encoder gets the cores, and two renders share two cores.
-    '-filter_complex_threads', '1',
-    '-map', '[vout]',
-    '-map', '[aout]',
+/**
+ * The x264 settings every chunk of a video shares exactly: the concat demuxer joins chunks by
+ * stream copy only when their codec parameters are identical. A fresh encoder starts on an IDR
+ * frame, so every chunk opens on one.
+ */
+export function encoderArgs(enc: EncodeSettings): string[] {
+  return [
     '-c:v', 'libx264',
     '-preset', enc.preset,
     '-crf', String(enc.crf),
@@ -196,16 +152,95 @@ export function renderArgs(plan: RenderPlan): string[] {
     '-g', String(OUTPUT_FPS * 2),
     '-threads', String(enc.threads),
     '-rc-lookahead', String(enc.lookahead),
+  ];
+}
+
+/**
+ * A chunk's video: its pieces joined, then the captions of its span. libass draws by timestamp,
+ * so the frames are shifted to the chunk's place in the whole video for the `ass` filter and back
+ * to zero after it: a caption line across a join shows on both sides of it.
+ */
+export function chunkFilterGraph(chunk: Chunk, frame: Frame, assFile: string | null): string {
+  const parts = chunk.pieces.map((p, i) => pieceFilter(i, p.frames, frame.width, frame.height, `p${i}`));
+  const labels = chunk.pieces.map((_, i) => `[p${i}]`);
+  const joined = labels.length === 1 ? `${labels[0]}null` : `${labels.join('')}concat=n=${labels.length}:v=1:a=0`;
+  const captions = assFile ? `,setpts=PTS-STARTPTS+${chunk.startFrame}/${OUTPUT_FPS}/TB,${assFilter(assFile)},setpts=PTS-STARTPTS` : '';
+  parts.push(`${joined}${captions},format=yuv420p[vout]`);
+  return parts.join(';\n');
+}
+
+/**
+ * One chunk process: its pieces as inputs, the graph read from `filterScript` (a long graph on the
+ * command line would run into the kernel's argument limit), video only, exactly `chunk.frames`
+ * frames, written as MPEG-TS: its 90 kHz clock holds every 1/30 s step exactly, so the chunks join
+ * with continuous timestamps.
+ */
+export function chunkArgs(p: { chunk: Chunk; clips: SourceClip[]; filterScript: string; outputFile: string; encode: EncodeSettings }): string[] {
+  const args: string[] = [];
+  for (const piece of p.chunk.pieces) args.push(...inputArgs(clipOf(p.clips, piece), { sourceStart: piece.sourceStart, duration: piece.frames / OUTPUT_FPS }));
+  return [
+    ...args,
+    '-filter_complex_script', plainName(p.filterScript, 'filter script'),
+    // Filters run in one thread: the chunk processes beside it get the other cores.
+    '-filter_complex_threads', '1',
+    '-map', '[vout]',
+    '-an',
+    ...encoderArgs(p.encode),
+    '-frames:v', String(p.chunk.frames),
+    '-f', 'mpegts',
+    plainName(p.outputFile, 'chunk file'),
+  ];
+}
+
+function clipOf(clips: SourceClip[], piece: ChunkPiece): SourceClip {
+  const clip = clips[piece.clip];
+  if (!clip) throw new Error(`a piece refers to clip ${piece.clip}, but there are ${clips.length} clips`);
+  return clip;
+}
+
+/** The soundtrack, rendered once for the whole video: voice (+ looped, ducked music) → AAC. */
+export function audioArgs(p: {
+  voicePath: string;
+  /** The narration is already at the target loudness (media/loudness.ts): no loudnorm here. */
+  voiceNormalised: boolean;
+  music?: { path: string; volume: number } | undefined;
+  durationS: number;
+  outputFile: string;
+  encode: EncodeSettings;
+}): string[] {
+  const music = p.music ? ['-stream_loop', '-1', '-i', p.music.path] : [];
+  return [
+    '-i', p.voicePath,
+    ...music,
+    '-filter_complex', audioFilters(0, p.music ? 1 : null, p.music?.volume ?? 0, p.durationS, p.voiceNormalised).join(';'),
+    '-map', '[aout]',
     '-c:a', 'aac',
-    '-b:a', enc.audioBitrate,
+    '-b:a', p.encode.audioBitrate,
     '-ar', String(AUDIO_RATE),
     '-ac', '2',
-    '-t', fmt(plan.durationS),
+    '-t', fmt(p.durationS),
+    '-f', 'mp4',
+    plainName(p.outputFile, 'audio file'),
+  ];
+}
+
+/** The concat demuxer's list of chunk files, in order. */
+export function concatList(files: string[]): string {
+  return files.map((f) => `file '${plainName(f, 'chunk file')}'\n`).join('');
+}
+
+/** The final MP4 without re-encoding: chunks joined by stream copy, the audio muxed in, moov first. */
+export function assembleArgs(listFile: string, audioFile: string, outputFile: string): string[] {
+  return [
+    '-f', 'concat', '-i', plainName(listFile, 'concat list'),
+    '-i', plainName(audioFile, 'audio file'),
+    '-map', '0:v:0',
+    '-map', '1:a:0',
+    '-c', 'copy',
     '-movflags', '+faststart',
     '-f', 'mp4',
-    plan.outputFile,
-  );
-  return args;
+    plainName(outputFile, 'output file'),
+  ];
 }
 
 /** One JPEG frame from the rendered video. */

@@ -2,6 +2,7 @@
 // buffered whole; capped in size and time; retried on transient failures; every redirect hop
 // checked against the URL guard, because a public URL may redirect to the metadata server.
 import { createWriteStream } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import { rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +11,7 @@ import { TaskError } from '../errors.ts';
 import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from './retry.ts';
 import { describeError } from './describe-error.ts';
 import { assertPublicUrl, blockedConnection, guardedFetchOptions } from './url-guard.ts';
+import { USER_AGENT } from './user-agent.ts';
 
 export interface DownloadOptions {
   /** The request field the URL came from; every error names it so the caller knows what to fix. */
@@ -20,6 +22,7 @@ export interface DownloadOptions {
   /** Retries after the first attempt on network errors, 408, 429 and 5xx. Default 3. */
   retries?: number;
   signal: AbortSignal;
+  /** Sent with every hop; the User-Agent defaults to USER_AGENT (CDNs refuse library defaults). */
   headers?: Record<string, string>;
   /** Development switch (ALLOW_PRIVATE_URLS): lets loopback and private addresses through. */
   allowPrivate: boolean;
@@ -114,7 +117,7 @@ async function fetchFollowingRedirects(url: string, opts: DownloadOptions, signa
     const res = await fetch(current, {
       redirect: 'manual',
       signal,
-      headers: opts.headers ?? {},
+      headers: { 'user-agent': USER_AGENT, ...opts.headers },
       ...guardedFetchOptions(opts.allowPrivate),
     } as RequestInit);
     if (res.status >= 300 && res.status < 400 && res.status !== 304) {
@@ -127,21 +130,25 @@ async function fetchFollowingRedirects(url: string, opts: DownloadOptions, signa
     if (res.ok) return res;
     await res.body?.cancel().catch(() => {});
     const transient = res.status === 408 || res.status === 429 || res.status >= 500;
-    const fix = transient
-      ? 'the host is failing or rate-limiting; retry later'
-      : res.status === 401 || res.status === 403
-        ? 'the file is not public; use a URL that needs no login'
-        : res.status === 404 || res.status === 410
-          ? 'the file is gone; check the URL'
-          : 'check the URL';
     throw new FailedAttempt(
-      new TaskError(transient ? 'download_unavailable' : 'download_rejected', `${field}: the server answered ${res.status}; ${fix}`, {
+      new TaskError(transient ? 'download_unavailable' : 'download_rejected', `${field}: ${refusal(current, res.status, transient)}`, {
         retryable: transient,
       }),
       transient ? parseRetryAfter(res.headers.get('retry-after')) : undefined,
     );
   }
   throw new FailedAttempt(new TaskError('download_failed', `${field}: more than ${MAX_REDIRECTS} redirects; link the file directly`));
+}
+
+/** What the server refused, in its own terms: the host, the path and the status, no guess at why. */
+function refusal(url: string, status: number, transient: boolean): string {
+  const { host, pathname } = new URL(url);
+  const what = `${host} answered ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
+  if (transient) return `${what} for ${pathname}; the host is failing or rate-limiting, retry later`;
+  if (status === 403) return `${what}: it refused to send ${pathname}; link a file that host lets other services download`;
+  if (status === 401) return `${what}: it asks for credentials to send ${pathname}; link a file anyone can download`;
+  if (status === 404 || status === 410) return `${what}: ${pathname} is not there; check the URL`;
+  return `${what} for ${pathname}; check the URL`;
 }
 
 function tooLarge(field: string, maxBytes: number): FailedAttempt {

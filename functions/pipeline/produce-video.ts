@@ -1,37 +1,43 @@
 // speech → footage → timeline → render → publish, for one task, inside its scratch dir.
 // Voice and footage run at the same time; footage is sized from an estimate of the narration
 // and topped up if the real narration turns out longer.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Stage, TaskOutput, TaskRecord } from '../domain/task.ts';
-import { frameSize, scenesOf, type VideoRequest } from '../domain/video-request.ts';
+import { frameSize, scenesOf } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MediaTools } from '../media/tools.ts';
 import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideo } from '../media/render.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
+import type { Semaphore } from '../lib/semaphore.ts';
 import { probeMedia } from '../media/probe.ts';
 import { downloadToFile } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
-import type { FootageProvider, SpeechProvider } from '../providers/ports.ts';
-import { findFootage } from './footage.ts';
+import type { SpeechProvider } from '../providers/ports.ts';
+import type { MusicLibrary } from '../providers/music-library.ts';
+import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts, usedClipIds, type FootageSetup } from './footage-plan.ts';
 import { planTimeline } from './timeline.ts';
 import { blobKeys } from './blob-keys.ts';
-import { splitSentences } from '../domain/text.ts';
-import { queryFor } from './query.ts';
 import { sceneSpans } from './scene-spans.ts';
-import type { Credit, SourceClip } from '../domain/media.ts';
+import type { Credit } from '../domain/media.ts';
 import { round3 } from '../lib/numbers.ts';
+import { scriptForms } from '../language/spoken-form.ts';
+import { displayNarration } from './display-narration.ts';
 
 export interface PipelineDeps {
   tools: MediaTools;
   /** x264 preset and CRF of the render (RENDER_PRESET, RENDER_CRF). */
   encode?: Partial<EncodeSettings>;
+  /** The process's CPU budget, shared by every render (RENDER_CPUS). */
+  cpu: Semaphore;
   speech: SpeechProvider;
-  /** Tried in order until enough footage is found; the last one (generated) never comes back empty. */
-  footage: (req: VideoRequest, sceneIndex: number) => FootageProvider[];
+  /** Footage sources per part, the generated last resort, the search budget and the owner's recent clips. */
+  footage: FootageSetup;
   blobs: BlobStore;
   allowPrivateUrls: boolean;
+  /** MUSIC_DIR's tracks by mood, or null when it is not set. */
+  music: MusicLibrary | null;
   log: Logger;
 }
 
@@ -42,8 +48,6 @@ export interface PipelineRun {
   report: (stage: Stage, progress: number) => void;
 }
 
-/** Rough speaking rate used to size the footage search before the narration exists. */
-const CHARS_PER_SECOND = 15;
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
 export { AT as STAGE_STARTS };
@@ -57,7 +61,9 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const seed = req.seed ?? seedFromId(task.id);
 
   report('speech', AT.speech);
-  const text = scenes.map((s) => s.text).join(' ');
+  // The voice says the spoken form ("twelve hundred"); captions show the display form ("1,200").
+  const forms = scriptForms(scenes.map((s) => s.text), req.language);
+  const text = forms.spoken;
   const estimateS = Math.max(3, text.length / CHARS_PER_SECOND);
   const speechP = deps.speech.synthesize(
     {
@@ -70,22 +76,15 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     },
     dir,
     signal,
-  ).then((n) => normaliseNarration(deps.tools, n, dir, signal));
-  const footageP = Promise.all(
-    scenes.map((scene, i) =>
-      findFootage(deps.footage(req, i), {
-        query: queryFor(scene.search_query ?? req.search_query, scene.text),
-        // About one clip per sentence is all the timeline can use; more would be wasted downloads.
-        count: Math.max(1, Math.min(Math.ceil(req.max_clips * (scene.text.length / text.length)), splitSentences(scene.text, req.language).length)),
-        minTotalS: estimateS * (scene.text.length / text.length) * 1.2,
-        orientation: req.aspect_ratio === '9:16' ? 'portrait' : req.aspect_ratio === '16:9' ? 'landscape' : 'square',
-        width,
-        height,
-        seed: seed + i,
-      }, dir, signal, warnings),
-    ),
-  );
-  const musicP = req.music ? fetchMusic(deps, req.music.url, dir, signal) : Promise.resolve(null);
+  )
+    .then((n) => normaliseNarration(deps.tools, n, dir, signal))
+    .then((n) => displayNarration(forms, n));
+  // Footage is planned from the text and searched while the voice is synthesised.
+  const footageP = planFootageParts(req, forms).then(async (parts) => ({
+    parts,
+    found: await gatherFootage(deps.footage, { req, owner: task.owner, parts, estimateS, width, height, seed, dir, signal, warnings }),
+  }));
+  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, signal) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;
@@ -94,13 +93,9 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const narration = narrationR.value;
   report('footage', AT.render - 2);
 
-  const spans = sceneSpans(narration, scenes.map((s) => s.text), req.language);
-  const clips: SourceClip[] = [];
-  const clipScenes = footageR.value.map((found) => {
-    const start = clips.length;
-    clips.push(...found);
-    return found.map((_, k) => start + k);
-  });
+  const { parts, found } = footageR.value;
+  const spans = sceneSpans(narration, parts.map((p) => p.text), req.language);
+  const { clips, partClips: clipScenes } = found;
   const segments = planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
@@ -123,12 +118,13 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     ...(musicR.value && req.music ? { music: { path: musicR.value, volume: req.music.volume } } : {}),
     signal,
     voiceNormalised: true,
+    cpu: deps.cpu,
     ...(deps.encode ? { encode: deps.encode } : {}),
     onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
   });
 
   report('upload', AT.upload);
-  const keys = blobKeys(task.id);
+  const keys = blobKeys(task.id, task.attempt);
   const cache = 'private, max-age=86400';
   await Promise.all([
     deps.blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),
@@ -150,14 +146,23 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
       height: rendered.height,
       size_bytes: rendered.sizeBytes,
       credits,
+      pieces: pieceRecords(parts, spans, found),
+      clip_ids: usedClipIds(clips, used),
     },
     warnings,
   };
 }
 
-async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: AbortSignal): Promise<string> {
+/** The music of a request: MUSIC_DIR's track for its mood (by seed), or its URL downloaded; probed as audio. */
+async function musicTrack(deps: PipelineDeps, music: { url?: string; mood?: string }, seed: number, dir: string, signal: AbortSignal): Promise<string> {
+  if (music.mood) {
+    if (!deps.music) throw new TaskError('invalid_music', 'music.mood: this service has no music library (MUSIC_DIR is not set); send music.url instead');
+    const track = await deps.music.pickTrack(music.mood, seed);
+    await probeAudio(deps, track, `music.mood: the track picked for "${music.mood}" (${basename(track)})`, signal);
+    return track;
+  }
   const path = join(dir, 'music.input');
-  await downloadToFile(url, path, {
+  await downloadToFile(music.url!, path, {
     field: 'music.url',
     maxBytes: 50 * 1024 * 1024,
     timeoutMs: 60_000,
@@ -165,11 +170,15 @@ async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: 
     signal,
     allowPrivate: deps.allowPrivateUrls,
   });
-  const info = await probeMedia(deps.tools, path, signal).catch((err: unknown) => {
-    throw new TaskError('invalid_music', 'music.url: the file is not audio ffmpeg can read; send an MP3, AAC or WAV file', { cause: err });
-  });
-  if (!info.hasAudio) throw new TaskError('invalid_music', 'music.url: the file has no audio stream');
+  await probeAudio(deps, path, 'music.url: the file', signal);
   return path;
+}
+
+async function probeAudio(deps: PipelineDeps, path: string, what: string, signal: AbortSignal): Promise<void> {
+  const info = await probeMedia(deps.tools, path, signal).catch((err: unknown) => {
+    throw new TaskError('invalid_music', `${what} is not audio ffmpeg can read; use an MP3, AAC or WAV file`, { cause: err });
+  });
+  if (!info.hasAudio) throw new TaskError('invalid_music', `${what} has no audio stream`);
 }
 
 function dedupeCredits(credits: (Credit | null)[]): Credit[] {

@@ -40,32 +40,55 @@ interface Span {
   clipIndices: number[];
 }
 
+/** Pieces in one video at most: each is an ffmpeg input of some chunk, and work grows with them. */
+export const MAX_PIECES = 400;
+/** A piece shorter than this joins its neighbour: a few frames are a flash, not a shot. */
+export const MIN_RENDER_PIECE_S = 0.25;
+
 export function planTimeline(input: TimelineInput): Segment[] {
-  const total = input.durationS;
-  if (!(total > 0)) throw new Error('planTimeline: the narration has no duration');
+  if (!(input.durationS > 0)) throw new Error('planTimeline: the narration has no duration');
   if (input.clips.length === 0) throw new Error('planTimeline: no clips to plan with');
   const minPiece = input.minPieceS ?? MIN_PIECE_S;
+  let segments = planPieces(input, minPiece, null);
+  // A long narration over short sources would chain a piece per source length: instead, pieces
+  // of their own length within the cap, each looping its source (the renderer loops an input
+  // that is shorter than its piece).
+  if (segments.length > MAX_PIECES) segments = planPieces(input, minPiece, MAX_PIECES);
+  return absorbFlashes(segments, input.clips.map((c) => c.durationS));
+}
+
+/** `loopWithin`: plan about that many pieces in all, sources looped rather than chained. */
+function planPieces(input: TimelineInput, minPiece: number, loopWithin: number | null): Segment[] {
+  const total = input.durationS;
   const random = seededRandom(input.seed ?? 0);
   const points = cutPoints(input.words, input.sentenceEnds, total);
   const usable = input.clips.map((c) => Math.max(0, c.durationS - SOURCE_MARGIN_S));
 
   const raw: { clip: number; sourceStart: number; from: number; to: number }[] = [];
+  /** Where in each source the last piece cut from it began and ended. */
+  const lastWindow = new Map<number, { start: number; end: number }>();
   for (const span of normaliseSpans(input, minPiece)) {
-    const pieces = splitSpan(span, playableClips(span.clipIndices, usable, minPiece).length, points, minPiece);
+    const clipCount = playableClips(span.clipIndices, usable, minPiece).length;
+    const share = loopWithin === null ? clipCount : Math.max(1, Math.floor((loopWithin * (span.endS - span.startS)) / total));
+    const pieces = splitSpan(span, share, points, minPiece);
     const picker = clipPicker(span.clipIndices, usable, minPiece);
     for (const [p0, p1] of pieces) {
       let t = p0;
       while (p1 - t > 1e-6) {
         const c = picker.pick(p1 - t);
         const avail = usable[c] ?? 0;
-        let to: number;
-        if (avail >= p1 - t) to = p1;
-        else to = chainCut(t, t + avail, p1, points, minPiece);
+        const seen = loopWithin === null ? lastWindow.get(c) : undefined;
+        // A clip shown again (footage ran short) plays another part of itself: on from where it
+        // last stopped, or from its start, or from its middle; never the span it showed last.
+        // (Looped pieces of a very long narration play their source from its start, looping.)
+        const from = seen ? reuseStart(seen, avail, p1 - t, minPiece) : 0;
+        const left = avail - from;
+        const to = left >= p1 - t || loopWithin !== null ? p1 : chainCut(t, t + left, p1, points, minPiece);
         const need = to - t;
-        // Start somewhere in the first half of the slack so long sources don't all open on frame 0.
-        const slack = Math.max(0, avail - need);
-        const sourceStart = round3(slack * 0.5 * random());
+        // First use: start somewhere in the first half of the slack so long sources don't all open on frame 0.
+        const sourceStart = seen ? round3(from) : round3(Math.max(0, avail - need) * 0.5 * random());
         raw.push({ clip: c, sourceStart, from: t, to });
+        lastWindow.set(c, { start: sourceStart, end: sourceStart + need });
         t = to;
       }
     }
@@ -87,6 +110,29 @@ export function planTimeline(input: TimelineInput): Segment[] {
     prev.duration = cur.start - prev.start;
   }
   return segments;
+}
+
+/**
+ * Pieces shorter than MIN_RENDER_PIECE_S (left by sources too short to chain sensibly) are
+ * absorbed by the piece before them, or the first by the one after it. The longer piece starts
+ * earlier in its source where it would otherwise run past the end; where the source is simply too
+ * short, the renderer holds its last frame for those few frames.
+ */
+export function absorbFlashes(segments: Segment[], clipDurations: number[]): Segment[] {
+  const lengthen = (seg: Segment, start: number, end: number): Segment => {
+    const duration = round3(end - start);
+    const overflow = seg.sourceStart + duration - Math.max(0, (clipDurations[seg.clip] ?? Infinity) - SOURCE_MARGIN_S);
+    return { ...seg, start, duration, sourceStart: overflow > 0 ? round3(Math.max(0, seg.sourceStart - overflow)) : seg.sourceStart };
+  };
+  const out: Segment[] = [];
+  for (const seg of segments) {
+    const prev = out[out.length - 1];
+    const end = seg.start + seg.duration;
+    if (prev && seg.duration < MIN_RENDER_PIECE_S) out[out.length - 1] = lengthen(prev, prev.start, end);
+    else if (prev && prev.duration < MIN_RENDER_PIECE_S) out[out.length - 1] = lengthen(seg, prev.start, end);
+    else out.push({ ...seg });
+  }
+  return out;
 }
 
 /** Cut candidates with their strength: sentence ends, clause punctuation, any gap between words. */
@@ -183,6 +229,18 @@ function chainCut(t: number, srcEnd: number, pieceEnd: number, points: CutPoint[
   }
   // Sources or remainders too short for the minimum: split what is left evenly, within the source.
   return Math.max(t + 1e-3, Math.min(srcEnd, (t + pieceEnd) / 2));
+}
+
+/**
+ * Where a source plays when it is shown again: on from where its last piece stopped, else from its
+ * start, else so that it ends with the source, else from its middle; the first of these that is
+ * not where its last piece began and leaves room for the whole need, else the one with most room.
+ */
+function reuseStart(last: { start: number; end: number }, avail: number, need: number, minPiece: number): number {
+  const starts = [last.end, 0, avail - need, avail / 2].filter(
+    (s) => s >= 0 && avail - s >= Math.min(need, minPiece, avail / 2) && Math.abs(s - last.start) > 1e-3,
+  );
+  return starts.find((s) => avail - s >= need) ?? starts.reduce((a, b) => (avail - b > avail - a ? b : a), avail / 2);
 }
 
 /**

@@ -25,8 +25,27 @@ export interface SpeechProvider {
   listVoices(signal: AbortSignal): Promise<Voice[]>;
 }
 
+/**
+ * What one video shares across its footage searches (every scene or sentence group of it): the
+ * searches it may still make, the clips its other parts already took, and the clips its owner's
+ * recent videos used.
+ */
+export interface FootageContext {
+  /** Searches against a metered API (Pexels) this video may still make; providers decrement it. */
+  searchesLeft: number;
+  /** Ids (SourceClip.id) of clips another part of this video already took; providers add theirs. */
+  taken: Set<string>;
+  /** Ids of clips the owner's last FRESHNESS_WINDOW videos used: chosen only when nothing else is left. */
+  recent: ReadonlySet<string>;
+}
+
 export interface FootageRequest {
   query: string;
+  /**
+   * Queries to try, in order, when `query` finds too little (the topic of a per-sentence search);
+   * by default the provider broadens `query` itself.
+   */
+  fallbacks?: string[];
   /** How many distinct clips would be ideal. */
   count: number;
   /** Seconds of footage needed in total. */
@@ -35,6 +54,8 @@ export interface FootageRequest {
   width: number;
   height: number;
   seed: number;
+  /** Shared by every search of one video; absent in one-off searches (tests, tools). */
+  context?: FootageContext;
 }
 
 export interface FootageResult {

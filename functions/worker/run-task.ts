@@ -3,12 +3,14 @@
 // way Cloud Tasks understands: 2xx = done (success or permanent failure), 503 = try again later.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import type { TaskRecord } from '../domain/task.ts';
+import { requestCallback } from '../delivery/deliver.ts';
+import { DEADLINE_EXCEEDED } from '../domain/task.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PipelineDeps } from '../pipeline/produce-video.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
-import type { TaskStore } from '../platform/ports.ts';
+import type { Dispatcher, TaskStore } from '../platform/ports.ts';
+import { ProgressWriter } from './progress-writer.ts';
 import type { RunningTasks } from './running-tasks.ts';
 import { makeTaskDir } from './scratch.ts';
 
@@ -19,8 +21,10 @@ export interface WorkerDeps {
   leaseMs: number;
   maxAttempts: number;
   deadlineMs: number;
-  /** Called once with the final record when this delivery finished the task. */
-  onFinished: (task: TaskRecord) => Promise<void>;
+  /** Asks for the callback of a task this delivery ended (its event is recorded with the end). */
+  dispatcher: Dispatcher;
+  /** Shortest time between two progress writes (Firestore's guidance is one write per second per document). */
+  progressIntervalMs?: number;
   log: Logger;
   /** Identifies this process in leases. */
   instanceId: string;
@@ -51,7 +55,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     task_id: taskId,
     delivery: { queue: meta.queue, retries: Number(meta.retryCount ?? 0), executions: Number(meta.executionCount ?? 0) },
   });
-  if (meta.taskName && meta.taskName.split('/').pop() !== taskId) {
+  if (meta.taskName && !meta.taskName.split('/').pop()!.startsWith(`${taskId}-`)) {
     log.warn({ task_name: meta.taskName }, 'the Cloud Tasks task name does not match the task id in the path');
   }
   const claim = await deps.store.claim(taskId, owner, deps.leaseMs);
@@ -70,7 +74,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
       { code: 'attempts_exhausted', message: `the task was interrupted ${task.attempt - 1} times; giving up`, retryable: false },
       deps.maxAttempts,
     );
-    if (failed) await deps.onFinished(failed);
+    if (failed) await requestCallback(deps.store, deps.dispatcher, taskId, log);
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   }
 
@@ -96,34 +100,33 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     }
   }, Math.max(200, Math.floor(deps.leaseMs / 3)));
 
-  // Progress writes are fire-and-forget but kept in order, so a slow write never stalls ffmpeg.
-  let progressChain = Promise.resolve();
-  const report = (stage: Parameters<TaskStore['progress']>[2], progress: number) => {
-    progressChain = progressChain
-      .then(() => deps.store.progress(taskId, owner, stage, progress))
-      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress write failed'));
-  };
+  const progress = new ProgressWriter({
+    write: (stage, p) => deps.store.progress(taskId, owner, stage, p),
+    intervalMs: deps.progressIntervalMs ?? 2_000,
+    log,
+  });
+  const report = (stage: Parameters<TaskStore['progress']>[2], p: number) => progress.report(stage, p);
 
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
     const { output, warnings } = await produceVideo(deps.pipeline, { task, dir, signal: ac.signal, report });
-    await progressChain;
+    await progress.close();
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
       log.warn('finished, but the lease was lost; the holder records the outcome');
       return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     }
     log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
-    await deps.onFinished(done);
+    await requestCallback(deps.store, deps.dispatcher, taskId, log);
     return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
   } catch (err) {
-    await progressChain;
+    await progress.close();
     if (stopReason === 'cancelled') return { status: 200, body: { task_id: taskId, outcome: 'cancelled' } };
     if (stopReason === 'lost_lease') return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     const error =
       stopReason === 'deadline'
-        ? new TaskError('deadline_exceeded', `the attempt ran past ${Math.round(deps.deadlineMs / 1000)} s`, { retryable: true })
+        ? new TaskError(DEADLINE_EXCEEDED, `the attempt ran past ${Math.round(deps.deadlineMs / 1000)} s`, { retryable: true })
         : stopReason === 'shutdown'
           ? new TaskError('interrupted', 'the worker shut down during the task', { retryable: true })
           : err instanceof TaskError
@@ -137,7 +140,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
       return { status: 503, retryAfterS: 1, body: { task_id: taskId, outcome: 'retry' } };
     }
     log.warn({ code: error.code }, `task failed: ${error.message}`);
-    await deps.onFinished(after);
+    await requestCallback(deps.store, deps.dispatcher, taskId, log);
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   } finally {
     clearTimeout(deadline);

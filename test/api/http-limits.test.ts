@@ -179,16 +179,19 @@ describe('request timeouts', () => {
       callback_url: hookUrl,
     });
     assert.equal(submit.status, 202);
-    const delivery = fetch(`${worker.url}/tasks/${submit.body.task_id}/run`, { method: 'POST', body: '{}' });
-    // The render is done and the worker waits for the callback: hold it until a request timeout
-    // has demonstrably fired on the same server, so the delivery has been open longer than that.
+    const id = submit.body.task_id;
+    const render = await fetch(`${worker.url}/tasks/${id}/run`, { method: 'POST', body: '{}' });
+    assert.equal(render.status, 200);
+    // The callback queue's delivery waits for the receiver's answer: hold it until a request
+    // timeout has demonstrably fired on the same server, so the delivery has been open longer.
+    const delivery = fetch(`${worker.url}/tasks/${id}/callback`, { method: 'POST', body: '{}' });
     await callbackArrived;
     const cut = await raw(worker.url, 'GET /healthz HTTP/1.1\r\nhost: x\r\n');
     assert.equal(cut.status, 408);
     answerCallback();
     const res = await delivery;
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { task_id: submit.body.task_id, outcome: 'completed' });
+    assert.deepEqual(await res.json(), { task_id: id, outcome: 'delivered' });
   });
 });
 

@@ -1,46 +1,43 @@
-import { describe, it } from 'node:test';
+// The chunked renderer's pure builders: what each ffmpeg command is asked to do.
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import type { SourceClip } from '../../functions/domain/media.ts';
 import {
-  renderArgs,
-  filterGraph,
+  assembleArgs,
+  assFilter,
+  audioArgs,
+  audioFilters,
+  chunkArgs,
+  chunkFilterGraph,
+  concatList,
+  coverCrop,
+  DEFAULT_ENCODE,
+  fmt,
   inputArgs,
   pieceFilter,
-  audioFilters,
-  assFilter,
-  coverCrop,
-  segmentFrames,
   thumbnailArgs,
-  fmt,
-  DEFAULT_ENCODE,
-  type RenderPlan,
 } from '../../functions/media/render-args.ts';
+import { planChunks, segmentFrames, type Chunk } from '../../functions/media/chunks.ts';
 
 const file = (path: string, durationS = 10): SourceClip => ({ kind: 'file', path, durationS, width: 1920, height: 1080, credit: null });
 const gen: SourceClip = { kind: 'generated', lavfi: 'gradients=s=1080x1920:c0=0x112233:c1=0x445566:speed=0.01', durationS: 3600, credit: null };
 
-const plan = (over: Partial<RenderPlan> = {}): RenderPlan => ({
-  clips: [file('/t/a.mp4'), file('/t/b.mov'), gen],
-  segments: [
-    { clip: 0, sourceStart: 1.5, duration: 2.2, start: 0 },
-    { clip: 1, sourceStart: 0, duration: 1.9, start: 2.2 },
-    { clip: 2, sourceStart: 0, duration: 2.4, start: 4.1 },
-  ],
-  width: 1080,
-  height: 1920,
-  durationS: 6.5,
-  voicePath: '/t/voice.wav',
-  assFile: 'captions.ass',
-  outputFile: 'output.mp4',
-  ...over,
-});
+const clips = [file('/t/a.mp4'), file('/t/b.mov'), gen];
+const segments = [
+  { clip: 0, sourceStart: 1.5, duration: 2.2, start: 0 },
+  { clip: 1, sourceStart: 0, duration: 1.9, start: 2.2 },
+  { clip: 2, sourceStart: 0, duration: 2.4, start: 4.1 },
+];
+/** The three pieces in one chunk starting at frame 0, and the last piece alone starting at frame 123. */
+const [whole] = planChunks(segments, { parallel: 1 }) as [Chunk];
+const tail: Chunk = { index: 1, startFrame: 123, frames: 72, pieces: [{ clip: 2, sourceStart: 0, frames: 72 }] };
+const frame = { width: 1080, height: 1920 };
 
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
 describe('segmentFrames', () => {
   it('rounds boundaries to the 30 fps grid so pieces sum to the whole', () => {
-    const segs = plan().segments;
-    const frames = segmentFrames(segs);
+    const frames = segmentFrames(segments);
     assert.deepEqual(frames, [66, 57, 72]);
     assert.equal(frames.reduce((a, b) => a + b, 0), Math.round(6.5 * 30));
   });
@@ -53,19 +50,24 @@ describe('segmentFrames', () => {
 
 describe('inputArgs', () => {
   it('file: seeks before -i and reads only a little past the piece', () => {
-    assert.deepEqual(inputArgs(file('/t/a.mp4'), { clip: 0, sourceStart: 1.5, duration: 2.2, start: 0 }), [
+    assert.deepEqual(inputArgs(file('/t/a.mp4'), { sourceStart: 1.5, duration: 2.2 }), [
       '-threads', '1', '-ss', '1.5', '-t', '2.7', '-i', '/t/a.mp4',
     ]);
   });
   it('file at the start: no -ss', () => {
-    assert.deepEqual(inputArgs(file('/t/a.mp4'), { clip: 0, sourceStart: 0, duration: 2, start: 0 }), ['-threads', '1', '-t', '2.5', '-i', '/t/a.mp4']);
+    assert.deepEqual(inputArgs(file('/t/a.mp4'), { sourceStart: 0, duration: 2 }), ['-threads', '1', '-t', '2.5', '-i', '/t/a.mp4']);
+  });
+  it('a source shorter than its piece is looped by the demuxer', () => {
+    assert.deepEqual(inputArgs(file('/t/a.mp4', 1.2), { sourceStart: 0.5, duration: 3 }), [
+      '-threads', '1', '-stream_loop', '-1', '-ss', '0.5', '-t', '3.5', '-i', '/t/a.mp4',
+    ]);
   });
   it('generated: a lavfi input bounded by -t', () => {
-    assert.deepEqual(inputArgs(gen, { clip: 2, sourceStart: 0, duration: 2.4, start: 0 }), ['-f', 'lavfi', '-t', '2.9', '-i', gen.lavfi]);
+    assert.deepEqual(inputArgs(gen, { sourceStart: 0, duration: 2.4 }), ['-f', 'lavfi', '-t', '2.9', '-i', gen.lavfi]);
   });
   it('paths with spaces, quotes and shell characters pass through untouched (argument arrays, no shell)', () => {
     const p = "/t/it's a $(clip) & more.mp4";
-    assert.equal(after(inputArgs(file(p), { clip: 0, sourceStart: 0, duration: 1, start: 0 }), '-i'), p);
+    assert.equal(after(inputArgs(file(p), { sourceStart: 0, duration: 1 }), '-i'), p);
   });
 });
 
@@ -111,59 +113,98 @@ describe('assFilter', () => {
   });
 });
 
-describe('filterGraph', () => {
-  it('pieces → concat → captions → yuv420p, plus the audio chain', () => {
-    const g = filterGraph(plan(), 3, null);
-    const chains = g.split(';');
-    assert.equal(chains.length, 5);
+describe('chunkFilterGraph', () => {
+  it("pieces → concat → the chunk's captions → yuv420p", () => {
+    const chains = chunkFilterGraph(whole, frame, 'captions.ass').split(';\n');
+    assert.equal(chains.length, 4);
     assert.match(chains[0]!, /^\[0:v:0\].*\[p0\]$/);
-    assert.match(chains[2]!, /^\[2:v:0\].*\[p2\]$/);
-    assert.equal(chains[3], '[p0][p1][p2]concat=n=3:v=1:a=0,ass=filename=captions.ass,format=yuv420p[vout]');
-    assert.match(chains[4]!, /^\[3:a:0\]/);
+    assert.match(chains[2]!, /^\[2:v:0\].*tpad=stop_mode=clone:stop=72,trim=end_frame=72,.*\[p2\]$/);
+    assert.equal(chains[3], '[p0][p1][p2]concat=n=3:v=1:a=0,setpts=PTS-STARTPTS+0/30/TB,ass=filename=captions.ass,setpts=PTS-STARTPTS,format=yuv420p[vout]');
+  });
+  it('captions are drawn at the chunk\'s place in the whole video, then time restarts at zero', () => {
+    assert.match(chunkFilterGraph(tail, frame, 'captions.ass'), /\[p0\]null,setpts=PTS-STARTPTS\+123\/30\/TB,ass=filename=captions\.ass,setpts=PTS-STARTPTS,format=yuv420p\[vout\]$/);
   });
   it('without captions there is no ass filter; one piece needs no concat', () => {
-    const g = filterGraph(plan({ assFile: null, segments: [{ clip: 0, sourceStart: 0, duration: 6.5, start: 0 }] }), 1, null);
-    assert.match(g, /\[p0\]null,format=yuv420p\[vout\]/);
+    const g = chunkFilterGraph(tail, frame, null);
+    assert.match(g, /\[p0\]null,format=yuv420p\[vout\]$/);
     assert.doesNotMatch(g, /ass=|concat=/);
   });
 });
 
-describe('renderArgs', () => {
-  it('inputs in segment order, then voice, then looped music', () => {
-    const args = renderArgs(plan({ music: { path: '/t/music.mp3', volume: 0.3 } }));
+describe('chunkArgs', () => {
+  const args = chunkArgs({ chunk: whole, clips, filterScript: 'chunk-0000.filter', outputFile: 'chunk-0000.ts', encode: DEFAULT_ENCODE });
+  it("only the chunk's pieces are inputs, each seeked and bounded", () => {
     const inputs = args.flatMap((a, i) => (a === '-i' ? [args[i + 1]] : []));
-    assert.deepEqual(inputs, ['/t/a.mp4', '/t/b.mov', gen.lavfi, '/t/voice.wav', '/t/music.mp3']);
-    const m = args.indexOf('/t/music.mp3');
-    assert.deepEqual(args.slice(m - 3, m + 1), ['-stream_loop', '-1', '-i', '/t/music.mp3']);
-    assert.match(after(args, '-filter_complex')!, /\[3:a:0\].*\[4:a:0\]/s);
+    assert.deepEqual(inputs, ['/t/a.mp4', '/t/b.mov', gen.lavfi]);
+    const one = chunkArgs({ chunk: tail, clips, filterScript: 'c.filter', outputFile: 'c.ts', encode: DEFAULT_ENCODE });
+    assert.deepEqual(one.flatMap((a, i) => (a === '-i' ? [one[i + 1]] : [])), [gen.lavfi]);
   });
-  it('H.264 yuv420p + AAC, faststart, 30 fps, duration = narration, threads capped', () => {
-    const args = renderArgs(plan());
+  it('the graph comes from a file, never the command line', () => {
+    assert.equal(after(args, '-filter_complex_script'), 'chunk-0000.filter');
+    assert.ok(!args.includes('-filter_complex'));
+  });
+  it('H.264 yuv420p at 30 fps, video only, exactly the chunk\'s frames, MPEG-TS', () => {
     assert.equal(after(args, '-c:v'), 'libx264');
     assert.equal(after(args, '-preset'), DEFAULT_ENCODE.preset);
     assert.equal(after(args, '-crf'), String(DEFAULT_ENCODE.crf));
     assert.equal(after(args, '-pix_fmt'), 'yuv420p');
+    assert.equal(after(args, '-r'), '30');
+    assert.equal(after(args, '-g'), '60');
+    assert.equal(after(args, '-frames:v'), String(whole.frames));
+    assert.ok(args.includes('-an'));
+    assert.equal(after(args, '-threads'), '1', 'decoder threads per input');
+    assert.equal(args[args.lastIndexOf('-threads') + 1], '1', 'encoder threads');
+    assert.equal(after(args, '-filter_complex_threads'), '1');
+    assert.equal(after(args, '-map'), '[vout]');
+    assert.deepEqual(args.slice(-3), ['-f', 'mpegts', 'chunk-0000.ts']);
+  });
+  it('every chunk of a video gets the same encoder arguments', () => {
+    const enc = { ...DEFAULT_ENCODE, preset: 'ultrafast', crf: 28 };
+    const a = chunkArgs({ chunk: whole, clips, filterScript: 'a.filter', outputFile: 'a.ts', encode: enc });
+    const b = chunkArgs({ chunk: tail, clips, filterScript: 'b.filter', outputFile: 'b.ts', encode: enc });
+    const encoder = (x: string[]) => x.slice(x.indexOf('-c:v'), x.indexOf('-frames:v'));
+    assert.deepEqual(encoder(a), encoder(b));
+    assert.equal(after(a, '-preset'), 'ultrafast');
+    assert.equal(after(a, '-crf'), '28');
+  });
+  it('rejects a piece pointing at no clip, and file names that would need escaping', () => {
+    const bad: Chunk = { ...tail, pieces: [{ clip: 9, sourceStart: 0, frames: 30 }] };
+    assert.throws(() => chunkArgs({ chunk: bad, clips, filterScript: 'c.filter', outputFile: 'c.ts', encode: DEFAULT_ENCODE }), /clip 9/);
+    assert.throws(() => chunkArgs({ chunk: tail, clips, filterScript: '/tmp/c.filter', outputFile: 'c.ts', encode: DEFAULT_ENCODE }), /plain file name/);
+  });
+});
+
+describe('audioArgs', () => {
+  it('voice, then looped music, one AAC track of the narration\'s length', () => {
+    const args = audioArgs({ voicePath: '/t/voice.wav', voiceNormalised: true, music: { path: '/t/music.mp3', volume: 0.3 }, durationS: 6.5, outputFile: 'audio.m4a', encode: DEFAULT_ENCODE });
+    const inputs = args.flatMap((a, i) => (a === '-i' ? [args[i + 1]] : []));
+    assert.deepEqual(inputs, ['/t/voice.wav', '/t/music.mp3']);
+    const m = args.indexOf('/t/music.mp3');
+    assert.deepEqual(args.slice(m - 3, m + 1), ['-stream_loop', '-1', '-i', '/t/music.mp3']);
+    assert.match(after(args, '-filter_complex')!, /\[0:a:0\].*\[1:a:0\]/s);
     assert.equal(after(args, '-c:a'), 'aac');
     assert.equal(after(args, '-ar'), '48000');
-    assert.equal(after(args, '-movflags'), '+faststart');
-    assert.equal(after(args, '-r'), '30');
-    assert.equal(args[args.lastIndexOf('-t') + 1], '6.5', 'output duration');
-    assert.equal(after(args, '-threads'), '1', 'decoder threads per input');
-    assert.equal(args[args.lastIndexOf('-threads') + 1], '2', 'encoder threads');
-    assert.equal(after(args, '-filter_complex_threads'), '1');
-    assert.deepEqual(args.slice(-3), ['-f', 'mp4', 'output.mp4']);
-    assert.equal(after(args, '-map'), '[vout]');
-    assert.equal(args[args.lastIndexOf('-map') + 1], '[aout]');
+    assert.equal(after(args, '-ac'), '2');
+    assert.equal(after(args, '-t'), '6.5');
+    assert.deepEqual(args.slice(-3), ['-f', 'mp4', 'audio.m4a']);
   });
-  it('preset and CRF are parameters', () => {
-    const args = renderArgs(plan({ encode: { preset: 'ultrafast', crf: 28, threads: 1 } }));
-    assert.equal(after(args, '-preset'), 'ultrafast');
-    assert.equal(after(args, '-crf'), '28');
-    assert.equal(args[args.lastIndexOf('-threads') + 1], '1');
+  it('a narration not yet normalised gets loudnorm here; a normalised one alone gets none', () => {
+    const raw = audioArgs({ voicePath: 'v.wav', voiceNormalised: false, durationS: 2, outputFile: 'a.m4a', encode: DEFAULT_ENCODE });
+    assert.match(after(raw, '-filter_complex')!, /loudnorm/);
+    const done = audioArgs({ voicePath: 'v.wav', voiceNormalised: true, durationS: 2, outputFile: 'a.m4a', encode: DEFAULT_ENCODE });
+    assert.doesNotMatch(after(done, '-filter_complex')!, /loudnorm/);
   });
-  it('rejects an empty plan or a segment pointing at no clip', () => {
-    assert.throws(() => renderArgs(plan({ segments: [] })), /no segments/);
-    assert.throws(() => renderArgs(plan({ segments: [{ clip: 9, sourceStart: 0, duration: 1, start: 0 }] })), /clip 9/);
+});
+
+describe('concatList and assembleArgs', () => {
+  it('lists the chunks in order for the concat demuxer', () => {
+    assert.equal(concatList(['chunk-0000.ts', 'chunk-0001.ts']), "file 'chunk-0000.ts'\nfile 'chunk-0001.ts'\n");
+    assert.throws(() => concatList(["it's.ts"]), /plain file name/);
+  });
+  it('joins by stream copy, muxes the audio, moov first', () => {
+    assert.deepEqual(assembleArgs('chunks.txt', 'audio.m4a', 'output.mp4'), [
+      '-f', 'concat', '-i', 'chunks.txt', '-i', 'audio.m4a', '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', 'output.mp4',
+    ]);
   });
 });
 

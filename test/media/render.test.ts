@@ -2,6 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderVideo, validateRender, type RenderJob } from '../../functions/media/render.ts';
@@ -103,6 +104,20 @@ async function assertPlayable(path: string, width: number, height: number, durat
   assert.ok(isFastStart(await readFile(path)), '+faststart: moov before mdat');
 }
 
+/** Pids of the ffmpeg processes whose working dir is `dir`. */
+function ffmpegIn(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'ffmpeg' && readlinkSync(`/proc/${p}/cwd`) === dir;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
 function grabFrame(path: string, atS: number, width: number, height: number): Buffer {
   const buf = execFileSync('ffmpeg', ['-v', 'error', '-ss', String(atS), '-i', path, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
     maxBuffer: 64 * 1024 * 1024,
@@ -193,6 +208,48 @@ describe('renderVideo: picture, captions and sound', () => {
     assert.ok(progress.length >= 2);
     for (let i = 1; i < progress.length; i++) assert.ok(progress[i]! >= progress[i - 1]!, 'progress never goes back');
     assert.equal(progress.at(-1), 1);
+  });
+
+  it('boxed: mid-word, the line sits on a dark box with rounded corners, the spoken word in yellow, in League Spartan', async () => {
+    const { dir, result, width, height } = await render({ captions: caps({ style: 'boxed' }) });
+    assert.match(await readFile(join(dir, 'captions.ass'), 'utf8'), /Style: Caption,League Spartan Black,/);
+    // Middle of word 2 ("two": 0.7 .. 1.125 s).
+    const frame = grabFrame(result.videoPath, 0.9, width, height);
+    const band = captionBand(width, height, 'bottom');
+    // Navy footage is (0, 0, 128); the box is black at 65 % over it.
+    const isBox = (r: number, g: number, b: number) => r < 40 && g < 40 && b < 80;
+    assert.ok(countPixels(frame, width, band, isYellow) > 150, 'the spoken word in yellow');
+    assert.ok(countPixels(frame, width, band, isWhite) > 150, 'the other words in white');
+    let [x0, x1, y0, y1] = [width, -1, height, -1];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 3;
+        if (!isBox(frame[i]!, frame[i + 1]!, frame[i + 2]!)) continue;
+        [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
+      }
+    }
+    assert.ok(x1 - x0 > 150 && y1 - y0 > 40, `a box behind the line: ${x0}..${x1} × ${y0}..${y1}`);
+    assert.ok(y0 >= band.y0 && y1 <= band.y1 + 10, 'in the caption band');
+    const at = (x: number, y: number) => {
+      const i = (y * width + x) * 3;
+      return isBox(frame[i]!, frame[i + 1]!, frame[i + 2]!);
+    };
+    const [cx, cy] = [Math.round((x0 + x1) / 2), Math.round((y0 + y1) / 2)];
+    assert.ok(at(x0 + 2, cy) && at(x1 - 2, cy) && at(cx, y0 + 2) && at(cx, y1 - 2), 'the edges are box');
+    for (const [x, y] of [[x0 + 2, y0 + 2], [x1 - 2, y0 + 2], [x0 + 2, y1 - 2], [x1 - 2, y1 - 2]] as const) {
+      assert.ok(!at(x, y), `corner (${x}, ${y}) is rounded off`);
+    }
+  });
+
+  it('pop: the spoken word scales in (smaller on its first frame) and stands full size mid-word', async () => {
+    const { result, width, height } = await render({ captions: caps({ style: 'pop' }) });
+    const band = captionBand(width, height, 'bottom');
+    // "two" starts at 0.7 s: its first frame (frame 21) shows it at about 65 %; mid-word it has settled.
+    const early = countPixels(grabFrame(result.videoPath, 0.69, width, height), width, band, isYellow);
+    const mid = countPixels(grabFrame(result.videoPath, 0.9, width, height), width, band, isYellow);
+    assert.ok(mid > 150, `the spoken word in yellow mid-word (${mid} px)`);
+    assert.ok(early < mid * 0.8, `smaller as it pops in: ${early} px on its first frame, ${mid} px mid-word`);
+    assert.ok(countPixels(grabFrame(result.videoPath, 0.9, width, height), width, band, isWhite) > 150, 'the other words in white');
   });
 
   it('the same frame with captions off has no caption pixels (sidecars still written)', async () => {
@@ -333,7 +390,8 @@ describe('renderVideo: failures', () => {
         progressed = true;
       },
     });
-    const alive = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((l) => l.startsWith('ffmpeg') && l.includes(long));
+    // Every ffmpeg of the render runs in the task dir: chunk processes, the audio pass, the join.
+    const alive = () => ffmpegIn(dir).length > 0;
     const t0 = Date.now();
     while (!progressed && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
     assert.ok(alive(), 'ffmpeg running before the abort');

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { downloadToFile, type DownloadOptions } from '../../functions/net/download.ts';
 import { TaskError } from '../../functions/errors.ts';
 import { assertPublicUrl } from '../../functions/net/url-guard.ts';
+import { USER_AGENT } from '../../functions/net/user-agent.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -69,6 +70,12 @@ describe('downloadToFile', () => {
           return res.writeHead(500).end();
         case '/missing':
           return res.writeHead(404).end('nope');
+        case '/picky': // a CDN that refuses library default agents, as Pexels' file host does
+          if (/^(node|undici)/i.test(req.headers['user-agent'] ?? 'node')) return res.writeHead(403).end('denied');
+          res.writeHead(200, { 'content-type': 'video/mp4' });
+          return res.end(req.headers['user-agent']);
+        case '/forbidden':
+          return res.writeHead(403).end('denied');
         case '/declared-big':
           res.writeHead(200, { 'content-length': String(big.length) });
           return res.end(big);
@@ -141,6 +148,19 @@ describe('downloadToFile', () => {
     assert.match(err.message, /404/);
     assert.equal(hits.get('/missing'), 1);
     await noLeftovers('m');
+  });
+
+  test('sends the descriptive User-Agent, which a picky CDN accepts', async () => {
+    const dest = join(dir, 'picky.mp4');
+    await downloadToFile(`${base}/picky`, dest, opts());
+    assert.equal(await readFile(dest, 'utf8'), USER_AGENT);
+  });
+
+  test('403 says which host refused which file, not a guess at the cause', async () => {
+    const err = await rejectsWith(downloadToFile(`${base}/forbidden`, join(dir, 'f'), opts()), 'download_rejected', false);
+    assert.match(err.message, /^clip_urls\[0\]: 127\.0\.0\.1:\d+ answered 403 Forbidden: it refused to send \/forbidden;/);
+    assert.doesNotMatch(err.message, /login|public/);
+    assert.equal(hits.get('/forbidden'), 1);
   });
 
   test('refuses up front when Content-Length exceeds the cap', async () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { planTimeline, cutPoints, MIN_PIECE_S, type TimelineInput } from '../../functions/pipeline/timeline.ts';
+import { absorbFlashes, cutPoints, MAX_PIECES, MIN_PIECE_S, MIN_RENDER_PIECE_S, planTimeline, type TimelineInput } from '../../functions/pipeline/timeline.ts';
 import type { Segment, WordTiming } from '../../functions/domain/media.ts';
 
 /** Words of `sentences` spoken at `wordS` each with `gapS` pauses (longer between sentences). */
@@ -19,7 +19,7 @@ function speak(sentences: string[], wordS = 0.4, gapS = 0.05, sentenceGapS = 0.4
   return { words, sentenceEnds, durationS: Math.round((t + 0.1) * 1000) / 1000 };
 }
 
-function check(input: TimelineInput, segs: Segment[]) {
+function check(input: TimelineInput, segs: Segment[], opts: { looped?: boolean } = {}) {
   assert.ok(segs.length > 0);
   let t = 0;
   for (const s of segs) {
@@ -27,10 +27,14 @@ function check(input: TimelineInput, segs: Segment[]) {
     assert.ok(s.duration > 0);
     assert.ok(s.sourceStart >= 0);
     const src = input.clips[s.clip]!.durationS;
-    assert.ok(s.sourceStart + s.duration <= src + 1e-9, `piece never longer than its source: ${JSON.stringify(s)} (source ${src})`);
+    if (!opts.looped) assert.ok(s.sourceStart + s.duration <= src + 1e-9, `piece never longer than its source: ${JSON.stringify(s)} (source ${src})`);
     t = s.start + s.duration;
   }
   assert.ok(Math.abs(t - input.durationS) < 1e-9, `covers [0, ${input.durationS}], ends at ${t}`);
+  for (let i = 1; i < segs.length; i++) {
+    const [a, b] = [segs[i - 1]!, segs[i]!];
+    assert.ok(a.clip !== b.clip || Math.abs(a.sourceStart - b.sourceStart) > 1e-6, `the same span twice in a row: ${JSON.stringify(segs)}`);
+  }
 }
 
 const longClips = (n: number, d = 30) => Array.from({ length: n }, () => ({ durationS: d }));
@@ -212,10 +216,56 @@ describe('planTimeline', () => {
     assert.notDeepEqual(planTimeline(input).map((s) => s.sourceStart), other.map((s) => s.sourceStart));
   });
 
+  it('a very long narration over short sources stays within the cap of pieces, looping the sources', () => {
+    const sentences = Array.from({ length: 400 }, (_, i) => `sentence number ${i} has seven short words.`);
+    const n = speak(sentences, 0.3, 0.05, 0.3);
+    const input: TimelineInput = { ...n, clips: Array.from({ length: 30 }, () => ({ durationS: 1.2 })) };
+    const segs = planTimeline(input);
+    assert.ok(n.durationS > 900, `${n.durationS} s of narration`);
+    assert.ok(segs.length <= MAX_PIECES, `${segs.length} pieces`);
+    assert.ok(segs.length > MAX_PIECES / 2, 'still many cuts');
+    assert.ok(segs.every((s) => s.duration >= MIN_PIECE_S - 1e-6));
+    check(input, segs, { looped: true });
+  });
+
+  it('pieces too short to show are absorbed by a neighbour, which starts earlier in its source to fit', () => {
+    const segs = absorbFlashes(
+      [
+        { clip: 0, sourceStart: 0, duration: 0.1, start: 0 },
+        { clip: 1, sourceStart: 2, duration: 3, start: 0.1 },
+        { clip: 2, sourceStart: 0, duration: 0.2, start: 3.1 },
+        { clip: 0, sourceStart: 1, duration: 2, start: 3.3 },
+      ],
+      [5, 5.05, 5],
+    );
+    assert.deepEqual(segs, [
+      { clip: 1, sourceStart: 1.7, duration: 3.3, start: 0 },
+      { clip: 0, sourceStart: 1, duration: 2, start: 3.3 },
+    ]);
+    assert.ok(segs.every((s) => s.duration >= MIN_RENDER_PIECE_S));
+  });
+
   it('rejects impossible input', () => {
     assert.throws(() => planTimeline({ words: [], sentenceEnds: [], durationS: 0, clips: longClips(1) }), /no duration/);
     assert.throws(() => planTimeline({ words: [], sentenceEnds: [], durationS: 3, clips: [] }), /no clips/);
     assert.throws(() => planTimeline({ words: [], sentenceEnds: [], durationS: 3, clips: [{ durationS: 0.1 }] }), /shorter than 0.2/);
+  });
+
+  it('footage running short: other spans of the chosen clips, never the same span twice in a row', () => {
+    // Four clips of 10.5 s for 48.7 s of speech, as a new user saw with four portrait results.
+    const sentences = Array.from({ length: 16 }, (_, i) => `s${i} one two three four five`);
+    const n = speak(sentences, 0.4, 0.05, 0.33);
+    assert.ok(n.durationS > 48 && n.durationS < 50, String(n.durationS));
+    const input: TimelineInput = { ...n, clips: longClips(4, 10.5), seed: 3 };
+    const segs = planTimeline(input);
+    check(input, segs);
+    const spans = segs.map((s) => `${s.clip}@${s.sourceStart}`);
+    assert.equal(new Set(segs.map((s) => s.clip)).size, 4);
+    assert.ok(segs.some((s, i) => segs.findIndex((o) => o.clip === s.clip) < i), 'some clip is shown again');
+    assert.equal(new Set(spans).size, spans.length, `a clip shown again shows another part of itself: ${spans.join(' ')}`);
+    // One clip for everything: it keeps going, never restarting where it just was.
+    const one: TimelineInput = { ...n, clips: [{ durationS: 5 }], seed: 1 };
+    check(one, planTimeline(one));
   });
 
   it('randomised: invariants hold for many shapes', () => {

@@ -17,6 +17,8 @@ import { ffprobe } from '../support/ffprobe.ts';
 import { makeGarbage, makeTone, makeVideo } from '../support/media-fixtures.ts';
 import type { SourceClip } from '../../functions/domain/media.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { defaultCatalog, startFakePexels } from '../fakes/index.ts';
+import { USER_AGENT } from '../../functions/net/user-agent.ts';
 
 const tools = resolveMediaTools({});
 const live = () => new AbortController().signal;
@@ -124,6 +126,21 @@ describe('UrlFootage', () => {
     await assert.rejects(provider.find(want(), dir, live()), (err) => err instanceof TaskError && err.retryable && /clip_urls\[1\]/.test(err.message));
     assert.equal(hits.get('flaky'), 2);
     assert.ok(!(await readdir(dir)).some((n) => n.endsWith('.part')));
+  });
+
+  test('a Pexels file link given as a clip URL downloads: the file host gets the descriptive User-Agent', async () => {
+    const px = await startFakePexels({ videos: defaultCatalog().slice(0, 1) });
+    try {
+      const dir = await mkdtemp(join(root, 'task-'));
+      const v = px.videos[0]!;
+      const provider = new UrlFootage({ tools, allowPrivate: true, urls: [px.fileUrl(v.id, v.renditions[0]!)] });
+      const { clips, warnings } = await provider.find(want(), dir, live());
+      assert.deepEqual(warnings, []);
+      assert.equal(clips.length, 1);
+      assert.equal(px.fileRequests()[0]!.headers['user-agent'], USER_AGENT);
+    } finally {
+      await px.close();
+    }
   });
 
   test('the size cap applies', async () => {

@@ -22,7 +22,13 @@ describe('worker deliveries', () => {
   let dataDir: string;
   let api: RunningServer;
   let worker: RunningServer;
-  const callbacks: { task_id: string; status: string }[] = [];
+  const callbacks: { task_id: string; status: string; delivery_id: string }[] = [];
+  const arrived: (() => void)[] = [];
+  /** Resolves once the task's callback has reached the receiver (callbacks are jobs of their own now). */
+  const callbackOf = async (id: string) => {
+    while (!callbacks.some((c) => c.task_id === id)) await new Promise<void>((r) => arrived.push(r));
+    return callbacks.filter((c) => c.task_id === id).map(({ task_id, status }) => ({ task_id, status }));
+  };
   let hook = '';
   let closeHook = () => {};
 
@@ -53,14 +59,16 @@ describe('worker deliveries', () => {
   before(async () => {
     dataDir = tempDir('reelsmith-deliveries-');
     api = await startServer(loadConfig(env()), 'api', quiet);
-    worker = await startServer(loadConfig(env()), 'worker', quiet);
+    // The worker's own queue delivers its callback jobs to itself.
+    worker = await startServer(loadConfig({ ...env(), WORKER_URL: undefined }), 'worker', quiet);
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         const v = JSON.parse(body);
-        callbacks.push({ task_id: v.task_id, status: v.status });
+        callbacks.push({ task_id: v.task_id, status: v.status, delivery_id: String(req.headers['x-reelsmith-delivery-id']) });
         res.writeHead(200).end();
+        for (const w of arrived.splice(0)) w();
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -87,7 +95,7 @@ describe('worker deliveries', () => {
     assert.equal(late.status, 200);
     assert.equal(((await late.json()) as { outcome: string }).outcome, 'completed');
     assert.equal((await getJson(`${api.url}/task/${id}`)).body.updated_at, view.updated_at);
-    assert.deepEqual(callbacks.filter((c) => c.task_id === id), [{ task_id: id, status: 'completed' }]);
+    assert.deepEqual(await callbackOf(id), [{ task_id: id, status: 'completed' }]);
   });
 
   it('a worker that died holding the lease: the next delivery waits for the lease, then takes over', async () => {
@@ -105,7 +113,7 @@ describe('worker deliveries', () => {
     assert.equal(await api.runtime.blobs.exists(t!.output!.video_key), true);
     // The dead worker, were it to come back, can no longer record anything.
     assert.equal(await api.runtime.store.complete(id, 'dead-worker', t!.output!, []), null);
-    assert.equal(callbacks.filter((c) => c.task_id === id).length, 1);
+    assert.equal((await callbackOf(id)).length, 1);
   });
 
   it('a task whose workers keep dying fails once its attempts are used up', async () => {
@@ -119,7 +127,7 @@ describe('worker deliveries', () => {
     const t = await api.runtime.store.get(id);
     assert.equal(t?.status, 'failed');
     assert.equal(t?.error?.code, 'attempts_exhausted');
-    assert.deepEqual(callbacks.filter((c) => c.task_id === id), [{ task_id: id, status: 'failed' }]);
+    assert.deepEqual(await callbackOf(id), [{ task_id: id, status: 'failed' }]);
   });
 
   it('SIGTERM mid-render hands the task back; the next delivery finishes it', async () => {
@@ -140,7 +148,7 @@ describe('worker deliveries', () => {
     assert.equal((await run(id, '1')).status, 200);
     const { final } = await pollUntilFinal(`${api.url}/task/${id}`);
     assert.equal(final.status, 'completed');
-    assert.equal(callbacks.filter((c) => c.task_id === id).length, 1);
+    assert.equal((await callbackOf(id)).length, 1);
   });
 
   it('its answers match the OpenAPI document (busy: 503 with Retry-After; finished: 200)', async () => {

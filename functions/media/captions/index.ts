@@ -3,9 +3,9 @@ import type { CaptionOptions } from '../../domain/video-request.ts';
 
 import { buildAss } from './ass.ts';
 import { captionFont, type CaptionFont } from './fonts.ts';
-import { fontSizePx, layoutLines, safeArea, type CaptionLine, type Frame } from './layout.ts';
+import { fontSizePx, layoutLines, safeArea, type CaptionLine } from './layout.ts';
 import { buildSrt, buildVtt } from './sidecars.ts';
-import type { WordTiming } from '../../domain/media.ts';
+import type { Frame, WordTiming } from '../../domain/media.ts';
 
 export interface Captions {
   ass: string;
@@ -23,8 +23,8 @@ export function buildCaptions(
   frame: Frame,
   language?: string,
 ): Captions | null {
-  const font = captionFont(words.map((w) => w.text).join(' '), language);
-  const size = fontSizePx(frame, opts.font_size);
+  const font = captionFont(words.map((w) => w.text).join(' '), language, opts.style === 'boxed' || opts.style === 'pop');
+  const size = fontSizePx(frame, opts.font_size) * font.sizeScale;
   const safe = safeArea(frame);
   const maxWidth = frame.width * (1 - safe.left - safe.right);
   const lines = layoutLines(words, sentenceEnds, opts, font, size, maxWidth, durationS);
@@ -34,4 +34,4 @@ export function buildCaptions(
 
 export { captionFont, writingSystemOf, FONT_PACKAGES } from './fonts.ts';
 export type { CaptionFont, WritingSystem } from './fonts.ts';
-export type { CaptionLine, Frame } from './layout.ts';
+export type { CaptionLine } from './layout.ts';

@@ -2,12 +2,7 @@
 import type { CaptionOptions } from '../../domain/video-request.ts';
 
 import type { CaptionFont } from './fonts.ts';
-import type { WordTiming } from '../../domain/media.ts';
-
-export interface Frame {
-  width: number;
-  height: number;
-}
+import type { Frame, WordTiming } from '../../domain/media.ts';
 
 /** Fractions of the frame the platform UI covers; captions stay out of them. */
 export interface SafeArea {

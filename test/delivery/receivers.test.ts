@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import { signPayload } from '../../functions/callbacks/send-callback.ts';
+import { signPayload } from '../../functions/delivery/send-callback.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const DOCS = join(import.meta.dirname, '../../docs');

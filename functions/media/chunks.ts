@@ -1,0 +1,72 @@
+// The render's unit of work: a chunk is a run of whole timeline pieces that one ffmpeg process
+// decodes, captions and encodes. A process holds a decoder for each of its pieces, so capping the
+// pieces per chunk caps the decoders alive at once, whatever the video's length. Pure.
+import type { Segment } from '../domain/media.ts';
+
+export const OUTPUT_FPS = 30;
+
+/** Decoders one chunk process keeps open at most. */
+export const MAX_PIECES_PER_CHUNK = 3;
+/**
+ * Longest chunk, unless one piece alone is longer. Each process pays its start-up, libass font
+ * set-up and x264 initialisation (a few hundred ms): few long chunks cost less than many short
+ * ones, and chunks this long still spread a minute of video over every core.
+ */
+export const MAX_CHUNK_S = 12;
+
+export interface ChunkPiece {
+  /** Index into the clips list. */
+  clip: number;
+  /** Where in the source the piece starts, seconds. */
+  sourceStart: number;
+  frames: number;
+}
+
+export interface Chunk {
+  index: number;
+  /** The chunk's first frame in the whole video. */
+  startFrame: number;
+  frames: number;
+  pieces: ChunkPiece[];
+}
+
+/** Frames each segment gets: boundaries rounded to the frame grid once, so the pieces add up exactly. */
+export function segmentFrames(segments: Segment[], fps = OUTPUT_FPS): number[] {
+  return segments.map((s) => Math.round((s.start + s.duration) * fps) - Math.round(s.start * fps));
+}
+
+export interface ChunkOptions {
+  /** Chunks that can run at once (the CPU budget): a short video is still cut into this many, where it has the pieces. */
+  parallel: number;
+  maxPieces?: number;
+  maxChunkS?: number;
+}
+
+/**
+ * Splits the timeline at piece boundaries into consecutive chunks of at most `maxPieces` pieces
+ * and, where pieces allow, no more than `maxChunkS` or an even share of the video per parallel
+ * slot, so a lone task keeps every core busy. Pieces that round to no frame are dropped.
+ */
+export function planChunks(segments: Segment[], opts: ChunkOptions): Chunk[] {
+  const maxPieces = opts.maxPieces ?? MAX_PIECES_PER_CHUNK;
+  const frames = segmentFrames(segments);
+  const total = frames.reduce((a, b) => a + b, 0);
+  const target = Math.min(Math.round((opts.maxChunkS ?? MAX_CHUNK_S) * OUTPUT_FPS), Math.ceil(total / Math.max(1, opts.parallel)));
+  const chunks: Chunk[] = [];
+  let cur: Chunk | null = null;
+  let at = 0;
+  segments.forEach((seg, i) => {
+    const f = frames[i]!;
+    if (f <= 0) return;
+    if (cur && (cur.pieces.length >= maxPieces || cur.frames + f > target)) {
+      chunks.push(cur);
+      cur = null;
+    }
+    cur ??= { index: chunks.length, startFrame: at, frames: 0, pieces: [] };
+    cur.pieces.push({ clip: seg.clip, sourceStart: seg.sourceStart, frames: f });
+    cur.frames += f;
+    at += f;
+  });
+  if (cur) chunks.push(cur);
+  return chunks;
+}
