@@ -32,7 +32,7 @@ import { PexelsFootage } from './providers/pexels.ts';
 import type { SpeechProvider } from './providers/ports.ts';
 import { UrlFootage } from './providers/url-footage.ts';
 import { RunningTasks } from './worker/running-tasks.ts';
-import { sweepScratch } from './worker/scratch.ts';
+import { checkScratchWritable, sweepScratch } from './worker/scratch.ts';
 
 export interface Runtime {
   /** The HTTP app on node:http. */
@@ -74,6 +74,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     // Fail fast: a worker without ffmpeg or a voice would accept tasks it can only fail.
     await checkMediaTools(tools);
     if (!cfg.ELEVENLABS_API_KEY) await checkEspeak(cfg.ESPEAK_PATH);
+    await checkScratchWritable(scratchDir);
   }
 
   const store = await createTaskStore(cfg, dataDir);
@@ -97,6 +98,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     signedUrlTtlS: cfg.SIGNED_URL_TTL_S,
     secret: cfg.CALLBACK_SECRET ?? loadOrCreateSecret(join(dataDir, 'callback-secret')).toString('utf8').trim(),
     allowPrivate: cfg.ALLOW_PRIVATE_URLS,
+    ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}),
     log: log.child({ component: 'callbacks' }),
     instanceId,
     giveUpAfterMs: CALLBACK_GIVE_UP_MS,
@@ -147,6 +149,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
           store,
           pipeline,
           scratchDir,
+          downloads: { bytesPerTask: cfg.TASK_SCRATCH_BYTES, slots: new Semaphore(cfg.MAX_CONCURRENT_DOWNLOADS) },
           leaseMs: cfg.LEASE_SECONDS * 1000,
           maxAttempts: cfg.MAX_ATTEMPTS,
           deadlineMs: cfg.TASK_DEADLINE_SECONDS * 1000,
@@ -217,6 +220,7 @@ export function createPipeline(
     },
     blobs,
     allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
+    ...(cfg.ALLOWED_URL_PORTS ? { allowedUrlPorts: cfg.ALLOWED_URL_PORTS } : {}),
     music: opts.music,
     log,
   };
@@ -263,7 +267,8 @@ function createSpeech(cfg: Config, tools: MediaTools, log: Logger): SpeechProvid
 function createFootageOrder(cfg: Config, tools: MediaTools, log: Logger) {
   const allowPrivate = cfg.ALLOW_PRIVATE_URLS;
   return footageOrder({
-    urls: (urls, fields) => new UrlFootage({ tools, allowPrivate, urls, fields }),
+    urls: (urls, fields) =>
+      new UrlFootage({ tools, allowPrivate, urls, fields, ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}) }),
     // One Pexels client for the process: it remembers the rate-limit state across tasks.
     pexels: cfg.PEXELS_API_KEY
       ? new PexelsFootage({

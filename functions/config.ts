@@ -64,6 +64,15 @@ const EnvSchema = z.object({
   FFPROBE_PATH: z.string().min(1).optional(),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
   FOOTAGE_DIR: z.string().min(1).optional(),
+  /**
+   * Limits of outside media (clips, music), checked by the probe gate before any decode; the
+   * defaults are in media/limits.ts (4096 a side, 4096x2160 pixels, 240 fps, 1800 s, 16 streams).
+   */
+  MEDIA_MAX_SIDE: int(16, 16_384).optional(),
+  MEDIA_MAX_PIXELS: int(256, 16_384 * 16_384).optional(),
+  MEDIA_MAX_FPS: int(1, 1000).optional(),
+  MEDIA_MAX_DURATION_S: int(1, 86_400).optional(),
+  MEDIA_MAX_STREAMS: int(1, 64).optional(),
   /** Background music by mood: one subfolder per mood (chill/, upbeat/…) of audio files the operator owns. */
   MUSIC_DIR: z.string().min(1).optional(),
 
@@ -90,9 +99,22 @@ const EnvSchema = z.object({
   API_KEYS: list.default([]),
   /** Explicit opt-in to run without API keys on Cloud Run. */
   ALLOW_UNAUTHENTICATED: bool.default(false),
-  CALLBACK_SECRET: z.string().min(16).optional(),
-  /** Development only: let callback and clip URLs reach loopback/private addresses. */
+  /** HMAC key of callback signatures: at least 32 characters (`openssl rand -hex 32` makes 64). */
+  CALLBACK_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters; make one with: openssl rand -hex 32')
+    .refine((s) => s.trim() === s, 'must not start or end with whitespace (a trailing newline from the file it came from?)')
+    .optional(),
+  /** Development only: let callback and clip URLs reach loopback/private addresses, on any port. */
   ALLOW_PRIVATE_URLS: bool.default(false),
+  /** Ports callback, clip and music URLs may name; 80 and 443 when unset (net/url-guard.ts). */
+  ALLOWED_URL_PORTS: list
+    .pipe(z.array(z.string().regex(/^\d{1,5}$/, 'must be port numbers, e.g. 80,443').transform(Number).pipe(z.number().int().min(1).max(65_535))).min(1))
+    .optional(),
+  /** Bytes one task's downloads (clips, music) may hold in its scratch dir at once. */
+  TASK_SCRATCH_BYTES: int(16 * 1024 * 1024, 64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  /** Downloads running at once in this process, across all its tasks. */
+  MAX_CONCURRENT_DOWNLOADS: int(1, 64).default(4),
   /** Cloud Run sets this; its presence means "production". */
   K_SERVICE: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -100,6 +122,7 @@ const EnvSchema = z.object({
 
 export type Config = z.infer<typeof EnvSchema>;
 
+/** A setting, or a file a setting points at (a key file, the task database), that stops start-up. */
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -53,15 +53,20 @@ export const rateLimited = (retryAfterS: number) =>
 /**
  * A failure inside the pipeline. `retryable` decides whether the worker hands the task back to
  * the queue (transient: network, provider 5xx) or fails it for good (bad input, no credits).
+ * `message` is what the client reads in the task view: what failed and what to do, in its own
+ * words. `detail` is for the operator only (ffmpeg's stderr with scratch paths, a provider's
+ * answer): the worker logs it with the task id and never stores it in the task.
  */
 export class TaskError extends Error {
   readonly code: string;
   readonly retryable: boolean;
-  constructor(code: string, message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+  readonly detail: string | undefined;
+  constructor(code: string, message: string, opts: { retryable?: boolean; cause?: unknown; detail?: string } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'TaskError';
     this.code = code;
     this.retryable = opts.retryable ?? false;
+    this.detail = opts.detail;
   }
 }
 

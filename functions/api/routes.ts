@@ -60,7 +60,7 @@ export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefi
 }
 
 /** Refuse, at submission, URLs the worker would refuse later: the client hears it now. */
-async function checkUrls(req: VideoRequest, allowPrivate: boolean): Promise<void> {
+async function checkUrls(req: VideoRequest, allowPrivate: boolean, ports: readonly number[] | undefined): Promise<void> {
   const urls: [string, string][] = [];
   if (req.callback_url) urls.push(['callback_url', req.callback_url]);
   if (req.music?.url) urls.push(['music.url', req.music.url]);
@@ -70,7 +70,7 @@ async function checkUrls(req: VideoRequest, allowPrivate: boolean): Promise<void
   await Promise.all(
     urls.map(async ([path, url]) => {
       try {
-        await assertPublicUrl(url, path, allowPrivate);
+        await assertPublicUrl(url, path, allowPrivate, ports);
       } catch (err) {
         // An unresolvable host is the client's to fix too; only the message differs.
         if (err instanceof TaskError) details.push({ path, message: err.message.replace(`${path}: `, '') });
@@ -128,7 +128,7 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       const owner = c.get('owner');
       const request = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
-      await checkUrls(request, cfg.ALLOW_PRIVATE_URLS);
+      await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
       await checkMusicMood(deps.music, request.music);
 
       const task = newTask({

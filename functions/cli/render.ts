@@ -1,7 +1,7 @@
 // `reelsmith render`: the whole pipeline in this process, no server and no cloud account: speech,
 // footage, render, then the MP4 and its sidecars written next to each other.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPipeline } from '../compose.ts';
@@ -49,8 +49,11 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
   } catch (err) {
     throw new CliError(EXIT.failed, 'missing_tool', (err as Error).message);
   }
-  const files = new OutputFiles(resolve(flags.output));
-  const dir = await mkdtemp(join(tmpdir(), 'reelsmith-render-'));
+  // One temporary root: the task's scratch dir, and the store of what the pipeline keeps between attempts.
+  const root = await mkdtemp(join(tmpdir(), 'reelsmith-render-'));
+  const dir = join(root, 'task');
+  await mkdir(dir);
+  const files = new OutputFiles(resolve(flags.output), join(root, 'store'));
   const progress = progressView({ json: flags.json, tty: !!process.stderr.isTTY });
   try {
     const task = newTask({ id: randomUUID(), owner: null, request, now: new Date(), retentionDays: 1 });
@@ -84,6 +87,6 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
     throw err;
   } finally {
     progress.stop();
-    await rm(dir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   }
 }

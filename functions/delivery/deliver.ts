@@ -21,6 +21,8 @@ export interface CallbackDeps {
   signedUrlTtlS: number;
   secret: string;
   allowPrivate: boolean;
+  /** ALLOWED_URL_PORTS. */
+  allowedPorts?: readonly number[];
   log: Logger;
   /** Identifies this process in holds. */
   instanceId: string;
@@ -49,6 +51,7 @@ export async function deliverCallback(deps: CallbackDeps, taskId: string): Promi
   const attempt = await postCallback(task.request.callback_url!, view, {
     secret: deps.secret,
     allowPrivate: deps.allowPrivate,
+    ...(deps.allowedPorts ? { allowedPorts: deps.allowedPorts } : {}),
     deliveryId: callback.delivery_id,
     event: callback.event,
   });

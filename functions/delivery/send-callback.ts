@@ -13,6 +13,8 @@ import { assertPublicUrl, blockedConnection, guardedFetchOptions } from '../net/
 export interface CallbackOptions {
   secret: string;
   allowPrivate: boolean;
+  /** ALLOWED_URL_PORTS; 80 and 443 by default. */
+  allowedPorts?: readonly number[];
   deliveryId: string;
   event: string;
   timeoutMs?: number;
@@ -30,7 +32,7 @@ export async function postCallback(url: string, view: TaskView, opts: CallbackOp
   let res: Response;
   try {
     // Checked on every attempt: a name that resolved to a public address once may not the next time.
-    await assertPublicUrl(url, 'callback_url', opts.allowPrivate);
+    await assertPublicUrl(url, 'callback_url', opts.allowPrivate, opts.allowedPorts);
     res = await fetch(url, {
       method: 'POST',
       redirect: 'manual',

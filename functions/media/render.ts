@@ -117,7 +117,9 @@ export async function renderVideo(tools: MediaTools, job: RenderJob): Promise<Re
           errorCode: 'render_failed',
           onProgress: (s) => progress.chunk(chunk.index, s * OUTPUT_FPS),
         }).catch((err: unknown) => {
-          throw err instanceof TaskError ? new TaskError(err.code, `chunk ${chunk.index + 1} of ${chunks.length}: ${err.message}`, { retryable: err.retryable, cause: err }) : err;
+          if (!(err instanceof TaskError)) throw err;
+          const detail = err.detail ? { detail: err.detail } : {};
+          throw new TaskError(err.code, `chunk ${chunk.index + 1} of ${chunks.length}: ${err.message}`, { retryable: err.retryable, cause: err, ...detail });
         });
         progress.chunk(chunk.index, chunk.frames);
       }),

@@ -12,6 +12,7 @@ import { isEnglish } from '../language/english.ts';
 import { pieceQuery, searchTerms } from '../language/search-terms.ts';
 import type { ScriptForms } from '../language/spoken-form.ts';
 import { sentenceEndIndices } from '../providers/alignment.ts';
+import type { DownloadLimits } from '../net/download.ts';
 import type { FootageContext, FootageProvider, FootageRequest } from '../providers/ports.ts';
 import { findFootage } from './footage.ts';
 import { queryFor } from './query.ts';
@@ -154,12 +155,19 @@ export interface GatherOptions {
   dir: string;
   signal: AbortSignal;
   warnings: string[];
+  /** The task's scratch budget and the process's download slots. */
+  downloads?: DownloadLimits;
 }
 
 /** Searches every part at once; generated backgrounds only when the whole video found nothing. */
 export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Promise<GatheredFootage> {
   const { req } = o;
-  const context: FootageContext = { searchesLeft: setup.searchesPerVideo, taken: new Set(), recent: await setup.recentClips(o.owner) };
+  const context: FootageContext = {
+    searchesLeft: setup.searchesPerVideo,
+    taken: new Set(),
+    recent: await setup.recentClips(o.owner),
+    ...(o.downloads ? { downloads: o.downloads } : {}),
+  };
   const orientation: FootageRequest['orientation'] = req.aspect_ratio === '9:16' ? 'portrait' : req.aspect_ratio === '16:9' ? 'landscape' : 'square';
   const sentencesIn = (t: string) => Math.max(1, sentenceEndIndices(t, splitWords(t, req.language), req.language).length);
   const found = await Promise.all(

@@ -11,16 +11,18 @@ import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideo } from '../media/render.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
-import { probeMedia } from '../media/probe.ts';
-import { downloadToFile } from '../net/download.ts';
+import { probeInput } from '../media/probe.ts';
+import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import type { SpeechProvider } from '../providers/ports.ts';
 import type { MusicLibrary } from '../providers/music-library.ts';
 import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts, usedClipIds, type FootageSetup } from './footage-plan.ts';
 import { planTimeline } from './timeline.ts';
 import { blobKeys } from './blob-keys.ts';
+import { loadPlan, planPrefix, savePlan } from './plan-store.ts';
 import { sceneSpans } from './scene-spans.ts';
 import type { Credit } from '../domain/media.ts';
+import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
 import { round3 } from '../lib/numbers.ts';
 import { scriptForms } from '../language/spoken-form.ts';
 import { displayNarration } from './display-narration.ts';
@@ -36,6 +38,8 @@ export interface PipelineDeps {
   footage: FootageSetup;
   blobs: BlobStore;
   allowPrivateUrls: boolean;
+  /** ALLOWED_URL_PORTS (80 and 443 when absent). */
+  allowedUrlPorts?: readonly number[];
   /** MUSIC_DIR's tracks by mood, or null when it is not set. */
   music: MusicLibrary | null;
   log: Logger;
@@ -46,6 +50,8 @@ export interface PipelineRun {
   dir: string;
   signal: AbortSignal;
   report: (stage: Stage, progress: number) => void;
+  /** The task's scratch budget and the process's download slots. */
+  downloads?: DownloadLimits;
 }
 
 /** Progress (0..100) at which each stage starts. */
@@ -56,11 +62,75 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const { task, dir, signal, report } = run;
   const req = task.request;
   const { width, height } = frameSize(req.aspect_ratio, req.resolution);
+  const prefix = planPrefix(task.id);
+
+  report('speech', AT.speech);
+  // A retried attempt renders the plan an earlier one made: the voice is not paid for twice,
+  // and the footage is the same.
+  let plan = await loadPlan(deps.blobs, prefix, dir);
+  if (plan) deps.log.info({ task_id: task.id, attempt: task.attempt }, 'rendering the plan of an earlier attempt');
+  else {
+    plan = await prepareVideo(deps, run);
+    await savePlan(deps.blobs, prefix, plan, dir);
+  }
+
+  report('render', AT.render);
+  const rendered = await renderVideo(deps.tools, {
+    dir,
+    narration: plan.narration,
+    clips: plan.clips,
+    segments: plan.segments,
+    width,
+    height,
+    captions: req.captions,
+    ...(req.language ? { language: req.language } : {}),
+    ...(plan.music ? { music: plan.music } : {}),
+    signal,
+    voiceNormalised: true,
+    cpu: deps.cpu,
+    ...(deps.encode ? { encode: deps.encode } : {}),
+    onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
+  });
+
+  report('upload', AT.upload);
+  const keys = blobKeys(task.id, task.attempt);
+  const cache = 'private, max-age=86400';
+  await Promise.all([
+    deps.blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),
+    deps.blobs.put(keys.thumbnail, rendered.thumbnailPath, { contentType: 'image/jpeg', cacheControl: cache }),
+    rendered.vttPath ? deps.blobs.put(keys.vtt, rendered.vttPath, { contentType: 'text/vtt; charset=utf-8', cacheControl: cache }) : null,
+    rendered.srtPath ? deps.blobs.put(keys.srt, rendered.srtPath, { contentType: 'application/x-subrip; charset=utf-8', cacheControl: cache }) : null,
+  ]);
+
+  const used = new Set(plan.segments.map((s) => s.clip));
+  const credits = dedupeCredits(plan.clips.filter((_, i) => used.has(i)).map((c) => c.credit));
+  return {
+    output: {
+      video_key: keys.video,
+      captions_vtt_key: rendered.vttPath ? keys.vtt : null,
+      captions_srt_key: rendered.srtPath ? keys.srt : null,
+      thumbnail_key: keys.thumbnail,
+      duration_s: round3(rendered.durationS),
+      width: rendered.width,
+      height: rendered.height,
+      size_bytes: rendered.sizeBytes,
+      credits,
+      pieces: plan.pieces,
+      clip_ids: usedClipIds(plan.clips, used),
+    },
+    warnings: plan.warnings,
+  };
+}
+
+/** Speech, footage and music at the same time, then the timeline: the plan of the video. */
+async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
+  const { task, dir, signal, report } = run;
+  const req = task.request;
+  const { width, height } = frameSize(req.aspect_ratio, req.resolution);
   const scenes = scenesOf(req);
   const warnings: string[] = [];
   const seed = req.seed ?? seedFromId(task.id);
 
-  report('speech', AT.speech);
   // The voice says the spoken form ("twelve hundred"); captions show the display form ("1,200").
   const forms = scriptForms(scenes.map((s) => s.text), req.language);
   const text = forms.spoken;
@@ -82,9 +152,21 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   // Footage is planned from the text and searched while the voice is synthesised.
   const footageP = planFootageParts(req, forms).then(async (parts) => ({
     parts,
-    found: await gatherFootage(deps.footage, { req, owner: task.owner, parts, estimateS, width, height, seed, dir, signal, warnings }),
+    found: await gatherFootage(deps.footage, {
+      req,
+      owner: task.owner,
+      parts,
+      estimateS,
+      width,
+      height,
+      seed,
+      dir,
+      signal,
+      warnings,
+      ...(run.downloads ? { downloads: run.downloads } : {}),
+    }),
   }));
-  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, signal) : Promise.resolve(null);
+  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, signal, run.downloads) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;
@@ -95,66 +177,34 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
 
   const { parts, found } = footageR.value;
   const spans = sceneSpans(narration, parts.map((p) => p.text), req.language);
-  const { clips, partClips: clipScenes } = found;
   const segments = planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
     durationS: narration.durationS,
-    clips: clips.map((c) => ({ durationS: c.durationS })),
-    scenes: spans.map((s, i) => ({ startS: s.startS, endS: s.endS, clipIndices: clipScenes[i] ?? [] })),
+    clips: found.clips.map((c) => ({ durationS: c.durationS })),
+    scenes: spans.map((s, i) => ({ startS: s.startS, endS: s.endS, clipIndices: found.partClips[i] ?? [] })),
     seed,
   });
-
-  report('render', AT.render);
-  const rendered = await renderVideo(deps.tools, {
-    dir,
-    narration,
-    clips,
-    segments,
-    width,
-    height,
-    captions: req.captions,
-    ...(req.language ? { language: req.language } : {}),
-    ...(musicR.value && req.music ? { music: { path: musicR.value, volume: req.music.volume } } : {}),
-    signal,
-    voiceNormalised: true,
-    cpu: deps.cpu,
-    ...(deps.encode ? { encode: deps.encode } : {}),
-    onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
-  });
-
-  report('upload', AT.upload);
-  const keys = blobKeys(task.id, task.attempt);
-  const cache = 'private, max-age=86400';
-  await Promise.all([
-    deps.blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),
-    deps.blobs.put(keys.thumbnail, rendered.thumbnailPath, { contentType: 'image/jpeg', cacheControl: cache }),
-    rendered.vttPath ? deps.blobs.put(keys.vtt, rendered.vttPath, { contentType: 'text/vtt; charset=utf-8', cacheControl: cache }) : null,
-    rendered.srtPath ? deps.blobs.put(keys.srt, rendered.srtPath, { contentType: 'application/x-subrip; charset=utf-8', cacheControl: cache }) : null,
-  ]);
-
-  const used = new Set(segments.map((s) => s.clip));
-  const credits = dedupeCredits(clips.filter((_, i) => used.has(i)).map((c) => c.credit));
   return {
-    output: {
-      video_key: keys.video,
-      captions_vtt_key: rendered.vttPath ? keys.vtt : null,
-      captions_srt_key: rendered.srtPath ? keys.srt : null,
-      thumbnail_key: keys.thumbnail,
-      duration_s: round3(rendered.durationS),
-      width: rendered.width,
-      height: rendered.height,
-      size_bytes: rendered.sizeBytes,
-      credits,
-      pieces: pieceRecords(parts, spans, found),
-      clip_ids: usedClipIds(clips, used),
-    },
+    version: VIDEO_PLAN_VERSION,
+    narration,
+    clips: found.clips,
+    segments,
+    music: musicR.value && req.music ? { path: musicR.value, volume: req.music.volume } : null,
+    pieces: pieceRecords(parts, spans, found),
     warnings,
   };
 }
 
-/** The music of a request: MUSIC_DIR's track for its mood (by seed), or its URL downloaded; probed as audio. */
-async function musicTrack(deps: PipelineDeps, music: { url?: string; mood?: string }, seed: number, dir: string, signal: AbortSignal): Promise<string> {
+/** The music of a request: MUSIC_DIR's track for its mood (by seed), or its URL downloaded; through the probe gate as audio. */
+async function musicTrack(
+  deps: PipelineDeps,
+  music: { url?: string; mood?: string },
+  seed: number,
+  dir: string,
+  signal: AbortSignal,
+  downloads: DownloadLimits | undefined,
+): Promise<string> {
   if (music.mood) {
     if (!deps.music) throw new TaskError('invalid_music', 'music.mood: this service has no music library (MUSIC_DIR is not set); send music.url instead');
     const track = await deps.music.pickTrack(music.mood, seed);
@@ -169,16 +219,23 @@ async function musicTrack(deps: PipelineDeps, music: { url?: string; mood?: stri
     retries: 2,
     signal,
     allowPrivate: deps.allowPrivateUrls,
+    ...(deps.allowedUrlPorts ? { allowedPorts: deps.allowedUrlPorts } : {}),
+    ...(downloads ? { limits: downloads } : {}),
   });
   await probeAudio(deps, path, 'music.url: the file', signal);
   return path;
 }
 
+/** The probe gate for a sound track: a file outside the media limits names the limit it breaks. */
 async function probeAudio(deps: PipelineDeps, path: string, what: string, signal: AbortSignal): Promise<void> {
-  const info = await probeMedia(deps.tools, path, signal).catch((err: unknown) => {
-    throw new TaskError('invalid_music', `${what} is not audio ffmpeg can read; use an MP3, AAC or WAV file`, { cause: err });
+  await probeInput(deps.tools, path, 'audio', signal).catch((err: unknown) => {
+    if (signal.aborted) throw signal.reason;
+    const message =
+      err instanceof TaskError && err.code === 'unsupported_media'
+        ? `${what} was refused: ${err.message}`
+        : `${what} is not audio ffmpeg can read; use an MP3, AAC or WAV file`;
+    throw new TaskError('invalid_music', message, { cause: err });
   });
-  if (!info.hasAudio) throw new TaskError('invalid_music', `${what} has no audio stream`);
 }
 
 function dedupeCredits(credits: (Credit | null)[]): Credit[] {

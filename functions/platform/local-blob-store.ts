@@ -60,6 +60,16 @@ export class LocalBlobStore implements BlobStore {
     return { sizeBytes: size };
   }
 
+  async get(key: string, filePath: string): Promise<void> {
+    const tmp = `${filePath}.${randomBytes(4).toString('hex')}.part`;
+    try {
+      await copyFile(this.#pathOf(key), tmp);
+      await rename(tmp, filePath);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
   /** Removes every object under `prefix` (a folder of keys, e.g. `videos/<task id>/`). */
   async deletePrefix(prefix: string): Promise<void> {
     if (!prefix.endsWith('/')) throw new Error(`a prefix ends with "/", got ${prefix}`);

@@ -6,7 +6,10 @@ import type { LocalTaskStore } from './local-task-store.ts';
 
 export async function purgeExpired(store: LocalTaskStore, files: LocalBlobStore, log: Logger): Promise<string[]> {
   const ids = await store.purgeExpired();
-  for (const id of ids) await files.deletePrefix(`videos/${id}/`);
+  for (const id of ids) {
+    await files.deletePrefix(`videos/${id}/`);
+    await files.deletePrefix(`work/${id}/`);
+  }
   if (ids.length) log.info({ count: ids.length }, 'deleted tasks past their retention');
   return ids;
 }

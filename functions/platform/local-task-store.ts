@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { ConfigError } from '../config.ts';
 import * as T from '../domain/task.ts';
 import { admit, type AdmissionCounts, type AdmissionLimits } from '../domain/admission.ts';
 import type { CreateOutcome, TaskListQuery, TaskPage, TaskStore } from './ports.ts';
@@ -20,8 +21,22 @@ export class LocalTaskStore implements TaskStore {
 
   constructor(opts: LocalTaskStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.#db = new DatabaseSync(opts.path);
     this.#now = opts.now ?? (() => new Date());
+    try {
+      this.#db = new DatabaseSync(opts.path);
+      this.#open();
+    } catch (err) {
+      throw unusableDatabase(opts.path, err);
+    }
+  }
+
+  #open(): void {
+    // A damaged file may open and fail only at the first query that reaches the damage: check
+    // it all now (the store holds RETENTION_DAYS of tasks, so this is quick).
+    const check = this.#db.prepare('PRAGMA quick_check').all() as { quick_check: string }[];
+    if (check.length !== 1 || check[0]?.quick_check !== 'ok') {
+      throw new Error(`database disk image is malformed: ${check.map((r) => r.quick_check).slice(0, 3).join('; ')}`);
+    }
     this.#db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = FULL;
@@ -231,4 +246,18 @@ export class LocalTaskStore implements TaskStore {
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+/** Start-up error for a task database that cannot be used, saying what to do about it. */
+function unusableDatabase(path: string, err: unknown): ConfigError {
+  const why = (err as Error).message;
+  if (/not a database|malformed|corrupt/i.test(why)) {
+    return new ConfigError(
+      `the task database ${path} is damaged (${why}). Stop every reelsmith process that uses this DATA_DIR, ` +
+        `move the file aside with its -wal and -shm files (e.g. mv ${path} ${path}.broken), and start again: ` +
+        'a new, empty database is created, and the tasks in the old one are forgotten. ' +
+        'Or put back a copy from a backup.',
+    );
+  }
+  return new ConfigError(`the task database ${path} cannot be opened (${why}); check that DATA_DIR is writable by this user`);
 }

@@ -88,6 +88,10 @@ export interface BlobStore {
   /** Stream a local file into the store under `key`; a second put to the same key overwrites it. */
   put(key: string, filePath: string, opts: PutOptions): Promise<{ sizeBytes: number }>;
   exists(key: string): Promise<boolean>;
+  /** Streams the object to `filePath` (written whole or not at all); a missing object is an error. */
+  get(key: string, filePath: string): Promise<void>;
+  /** Removes every object whose key starts with `prefix` (which ends with "/"). */
+  deletePrefix(prefix: string): Promise<void>;
   /** A URL anyone can GET until it expires; `downloadName` sets Content-Disposition. */
   signedUrl(key: string, ttlSeconds: number, downloadName?: string): Promise<SignedUrl>;
 }

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { probeMedia } from '../media/probe.ts';
+import { probeInput } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
-import { downloadToFile } from '../net/download.ts';
+import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type RetryPolicy } from '../net/retry.ts';
 import { seededRandom, shuffle } from '../lib/seeded-random.ts';
@@ -333,8 +333,9 @@ export class PexelsFootage implements FootageProvider {
     if (res.status === 401 || res.status === 403) {
       throw new TaskError(
         'footage_auth_failed',
-        `Pexels refused the request (${res.status}${errorText(text)}); check PEXELS_API_KEY (sent as "Authorization: <key>") ` +
+        `Pexels refused the request (${res.status}); check PEXELS_API_KEY (sent as "Authorization: <key>") ` +
           `and that the User-Agent is not a library default, which Pexels' edge blocks`,
+        { detail: `Pexels answered ${res.status}${errorText(text)}` },
       );
     }
     if (res.status === 429) {
@@ -402,18 +403,20 @@ export class PexelsFootage implements FootageProvider {
         batch.push(c);
         planned += c.declaredS;
       }
-      const results = await mapLimit(batch, this.limits.downloadConcurrency, (c) => this.fetchClip(c, req.seed, dir, signal));
+      const results = await mapLimit(batch, this.limits.downloadConcurrency, (c) => this.fetchClip(c, req.seed, dir, signal, req.context?.downloads));
       for (const r of results) if (r) accepted.push(r);
     }
     return accepted;
   }
 
   /** One clip on disk and probed, or null when it is unusable (the reason is logged). */
-  private async fetchClip(c: Candidate, seed: number, dir: string, signal: AbortSignal): Promise<SourceClip | null> {
+  private async fetchClip(c: Candidate, seed: number, dir: string, signal: AbortSignal, downloads: DownloadLimits | undefined): Promise<SourceClip | null> {
     // The seed keeps two scenes of one task (different seeds) from writing the same file at once.
     const path = join(dir, `pexels-${c.videoId}-${c.fileId}-s${seed >>> 0}.mp4`);
+    let sizeBytes = 0;
     try {
-      await downloadToFile(c.link, path, {
+      ({ sizeBytes } = await downloadToFile(c.link, path, {
+        ...(downloads ? { limits: downloads } : {}),
         field: `Pexels video ${c.videoId}`,
         maxBytes: this.limits.maxDownloadBytes,
         timeoutMs: this.limits.downloadTimeoutMs,
@@ -422,14 +425,15 @@ export class PexelsFootage implements FootageProvider {
         headers: { 'user-agent': this.userAgent },
         allowPrivate: this.allowPrivate,
         retryPolicy: { baseDelayMs: this.policy.baseDelayMs, maxDelayMs: this.policy.maxDelayMs },
-      });
-      const info = await probeMedia(this.tools, path, signal);
-      if (!info.hasVideo || info.durationS < Math.min(this.limits.minClipS, 0.5)) {
+      }));
+      const info = await probeInput(this.tools, path, 'video', signal);
+      if (info.durationS < Math.min(this.limits.minClipS, 0.5)) {
         throw new TaskError('unreadable_media', `Pexels video ${c.videoId} has no usable video stream`);
       }
       return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: c.credit, id: clipId(c), query: c.query };
     } catch (err) {
       await rm(path, { force: true });
+      downloads?.budget.give(sizeBytes);
       if (signal.aborted) throw signal.reason;
       this.log?.warn({ provider: this.name, videoId: c.videoId, link: c.link, err: (err as Error).message }, 'Pexels clip skipped');
       return null;

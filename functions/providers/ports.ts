@@ -1,5 +1,6 @@
 // Speech and footage ports. Providers write into the task's scratch dir and honour the signal.
 import type { Narration, SourceClip } from '../domain/media.ts';
+import type { DownloadLimits } from '../net/download.ts';
 
 export interface SpeechRequest {
   text: string;
@@ -37,6 +38,8 @@ export interface FootageContext {
   taken: Set<string>;
   /** Ids of clips the owner's last FRESHNESS_WINDOW videos used: chosen only when nothing else is left. */
   recent: ReadonlySet<string>;
+  /** The task's scratch budget and the process's download slots, for every file fetched. */
+  downloads?: DownloadLimits;
 }
 
 export interface FootageRequest {

@@ -7,7 +7,10 @@ import { requestCallback } from '../delivery/deliver.ts';
 import { DEADLINE_EXCEEDED } from '../domain/task.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { ByteBudget } from '../lib/byte-budget.ts';
+import type { Semaphore } from '../lib/semaphore.ts';
 import type { PipelineDeps } from '../pipeline/produce-video.ts';
+import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
 import type { Dispatcher, TaskStore } from '../platform/ports.ts';
 import { ProgressWriter } from './progress-writer.ts';
@@ -18,6 +21,8 @@ export interface WorkerDeps {
   store: TaskStore;
   pipeline: PipelineDeps;
   scratchDir: string;
+  /** Bytes each task's downloads may hold (TASK_SCRATCH_BYTES) and the process's download slots. */
+  downloads: { bytesPerTask: number; slots: Semaphore };
   leaseMs: number;
   maxAttempts: number;
   deadlineMs: number;
@@ -110,7 +115,8 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
-    const { output, warnings } = await produceVideo(deps.pipeline, { task, dir, signal: ac.signal, report });
+    const downloads = { budget: new ByteBudget(deps.downloads.bytesPerTask), slots: deps.downloads.slots };
+    const { output, warnings } = await produceVideo(deps.pipeline, { task, dir, signal: ac.signal, report, downloads });
     await progress.close();
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
@@ -118,29 +124,24 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
       return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     }
     log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
-    await requestCallback(deps.store, deps.dispatcher, taskId, log);
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
   } catch (err) {
     await progress.close();
     if (stopReason === 'cancelled') return { status: 200, body: { task_id: taskId, outcome: 'cancelled' } };
     if (stopReason === 'lost_lease') return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
-    const error =
-      stopReason === 'deadline'
-        ? new TaskError(DEADLINE_EXCEEDED, `the attempt ran past ${Math.round(deps.deadlineMs / 1000)} s`, { retryable: true })
-        : stopReason === 'shutdown'
-          ? new TaskError('interrupted', 'the worker shut down during the task', { retryable: true })
-          : err instanceof TaskError
-            ? err
-            : new TaskError('internal', `unexpected error: ${(err as Error)?.message ?? String(err)}`, { retryable: true, cause: err });
+    const error = taskErrorOf(err, stopReason, deps.deadlineMs);
     if (!(err instanceof TaskError)) log.error({ err: (err as Error)?.stack ?? String(err) }, 'task attempt crashed');
+    // The task keeps what the client may read; the detail (stderr, provider answers, causes) is logged here, under the task id.
     const after = await deps.store.fail(taskId, owner, { code: error.code, message: error.message, retryable: error.retryable }, deps.maxAttempts);
+    const logged = { code: error.code, ...(error.detail ? { detail: error.detail } : {}), ...causesOf(error) };
     if (!after) return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     if (after.status === 'queued') {
-      log.warn({ code: error.code, attempt: after.attempt }, `attempt failed, will retry: ${error.message}`);
+      log.warn({ ...logged, attempt: after.attempt }, `attempt failed, will retry: ${error.message}`);
       return { status: 503, retryAfterS: 1, body: { task_id: taskId, outcome: 'retry' } };
     }
-    log.warn({ code: error.code }, `task failed: ${error.message}`);
-    await requestCallback(deps.store, deps.dispatcher, taskId, log);
+    log.warn(logged, `task failed: ${error.message}`);
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   } finally {
     clearTimeout(deadline);
@@ -149,4 +150,40 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     deps.shutdown.removeEventListener('abort', onShutdown);
     if (dir) await rm(dir, { recursive: true, force: true }).catch((e: unknown) => log.error({ err: String(e) }, 'scratch cleanup failed'));
   }
+}
+
+/** A finished task's plan is no longer needed (the bucket's lifecycle rule would take it later anyway). */
+async function dropPlan(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {
+  await deps.pipeline.blobs.deletePrefix(planPrefix(taskId)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not delete the plan'));
+}
+
+/**
+ * The TaskError an attempt ends with. A full disk anywhere in the chain (ENOSPC: the scratch
+ * volume two tasks share) is passing, so it is retried whatever the step said; an error that is
+ * not a TaskError is a bug, told to the client without its text (which may hold paths).
+ */
+function taskErrorOf(err: unknown, stopReason: 'cancelled' | 'lost_lease' | 'deadline' | 'shutdown' | null, deadlineMs: number): TaskError {
+  if (stopReason === 'deadline') return new TaskError(DEADLINE_EXCEEDED, `the attempt ran past ${Math.round(deadlineMs / 1000)} s`, { retryable: true });
+  if (stopReason === 'shutdown') return new TaskError('interrupted', 'the worker shut down during the task', { retryable: true });
+  if (!(err instanceof TaskError)) {
+    return new TaskError('internal', 'an unexpected error stopped the task; it is logged under the task id', { retryable: true, cause: err });
+  }
+  if (!err.retryable && hasCode(err, 'ENOSPC')) {
+    return new TaskError(err.code, err.message, { retryable: true, cause: err, ...(err.detail ? { detail: err.detail } : {}) });
+  }
+  return err;
+}
+
+function hasCode(err: unknown, code: string): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if ((e as NodeJS.ErrnoException).code === code) return true;
+  return false;
+}
+
+/** The messages under a TaskError (what it wraps), for the log line. */
+function causesOf(err: TaskError): { causes?: string[] } {
+  const causes: string[] = [];
+  for (let e: unknown = err.cause; e !== undefined && causes.length < 5; e = e instanceof Error ? e.cause : undefined) {
+    causes.push(e instanceof TaskError && e.detail ? `${e.message}: ${e.detail}` : e instanceof Error ? e.message : String(e));
+  }
+  return causes.length ? { causes } : {};
 }

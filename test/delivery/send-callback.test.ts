@@ -73,4 +73,46 @@ describe('postCallback', () => {
     assert.equal(r.got.length, 0);
     r.close();
   });
+
+  it('reads only the status: a receiver that answers 200 with an endless body is cut off, not read', async () => {
+    let written = 0;
+    let closed!: () => void;
+    const cut = new Promise<void>((r) => (closed = r));
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        const pump = () => {
+          while (!res.destroyed) {
+            written += chunk.length;
+            if (!res.write(chunk)) return;
+          }
+        };
+        res.on('drain', pump);
+        res.on('close', closed);
+        pump();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    // No timeout to fall back on: reading the body would never end.
+    assert.equal((await postCallback(url, view, opts({ timeoutMs: 3_600_000 }))).ok, true);
+    await cut;
+    assert.ok(written < 64 * 1024 * 1024, `the receiver got to write ${written} bytes`);
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('refuses a port other than 80 and 443 unless it is configured, and never sends', async () => {
+    const r = await receiver(200);
+    const port = Number(new URL(r.url).port);
+    // The loopback receiver stands for a public host here: only the port is in question.
+    const refused = await postCallback(r.url.replace('127.0.0.1', '8.8.8.8'), view, opts({ allowPrivate: false }));
+    assert.equal(refused.ok, false);
+    assert.equal(refused.permanent, true);
+    assert.match(refused.error ?? '', new RegExp(`callback_url: port ${port} is not allowed; use a URL on port 80 or 443`));
+    assert.equal(r.got.length, 0);
+    r.close();
+  });
 });

@@ -15,6 +15,7 @@ import { makeVideo } from '../support/media-fixtures.ts';
 import { skipUnlessFirestoreEmulator } from '../support/firestore-emulator.ts';
 import { skipUnlessGcsEmulator } from '../support/gcs-emulator.ts';
 import { startCloudPath, startService, type Service } from '../support/service.ts';
+import { waitFor } from '../support/wait.ts';
 
 const SCRIPT =
   'The ocean covers most of our planet. Its waves carry energy across thousands of kilometres. ' +
@@ -40,7 +41,7 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
   let completedId = '';
 
   before(async () => {
-    svc = await start({ CALLBACK_SECRET: 'test-secret-0123456789', MAX_CONCURRENT_TASKS: '2' });
+    svc = await start({ CALLBACK_SECRET: 'test-secret-0123456789abcdef0123456789', MAX_CONCURRENT_TASKS: '2' });
     const server = createServer((req, res) => {
       let data = '';
       req.on('data', (c) => (data += c));
@@ -135,8 +136,7 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
     assert.equal(del.status, 409);
 
     // The callback arrived once, signed.
-    const deadline = Date.now() + 10_000;
-    while (!callbacks.some((c) => c.body.task_id === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => callbacks.some((c) => c.body.task_id === id), 'the callback');
     const mine = callbacks.filter((c) => c.body.task_id === id);
     assert.equal(mine.length, 1);
     assert.equal(mine[0]!.body.status, 'completed');

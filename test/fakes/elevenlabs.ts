@@ -51,6 +51,8 @@ export interface FakeElevenLabsOptions {
   maxConcurrent?: number;
   /** Delay before each answer (a slow upstream). */
   delayMs?: number;
+  /** Answers wait for this (after taking their concurrency slot): a test decides when a request ends. */
+  hold?: Promise<void> | null;
   /** Body shape of the errors the fake produces itself. */
   errorShape?: 'legacy' | 'current';
   /** Characters per request by model, overriding the published table (an account with lower limits). */
@@ -100,6 +102,7 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
     quotaError: opts.quotaError ?? 'legacy-401',
     maxConcurrent: opts.maxConcurrent ?? Infinity,
     delayMs: opts.delayMs ?? 0,
+    hold: opts.hold ?? null,
     errorShape: opts.errorShape ?? 'legacy',
     charLimits: opts.charLimits ?? {},
   };
@@ -175,6 +178,8 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
     inFlight++;
     try {
       await delay(options.delayMs, res);
+      // A held answer ends with the hold, or when the client goes away.
+      if (options.hold) await Promise.race([options.hold, new Promise((r) => res.once('close', r))]);
       if (res.destroyed) return;
 
       const outputFormat = r.query.output_format ?? 'mp3_44100_128';

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { normaliseNarration } from '../../functions/media/loudness.ts';
 import { renderVideo, validateRender, type RenderJob } from '../../functions/media/render.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { assStyle } from '../../functions/media/captions/ass.ts';
@@ -354,6 +355,29 @@ describe('renderVideo: picture, captions and sound', () => {
     assert.ok(l > -20, `music present: ${l} LUFS`);
   });
 
+  it('a short narration already at -14 LUFS keeps its level under music (no loudnorm on the mix)', async () => {
+    const dir = await taskDir();
+    const short = await makeSpeechLikeWav(join(dir, 'short.wav'), 2.4);
+    const voice = await normaliseNarration(tools, narration(words('one two three'), short, 2.4), dir, new AbortController().signal);
+    const music = await makeTone(join(root, 'music3.wav'), 2, 440);
+    const nar = voice;
+    const segments = planTimeline({ words: nar.words, sentenceEnds: nar.sentenceEnds, durationS: nar.durationS, clips: [navy] });
+    const result = await renderVideo(tools, {
+      dir,
+      narration: nar,
+      clips: [navy],
+      segments,
+      width: 720,
+      height: 1280,
+      captions: false,
+      music: { path: music, volume: 0.2 },
+      voiceNormalised: true,
+      signal: new AbortController().signal,
+    });
+    const l = lufs(result.videoPath);
+    assert.ok(l > -16 && l < -11, `integrated loudness ${l} LUFS`);
+  });
+
   it('generated (lavfi) backgrounds render like files', async () => {
     const gen: SourceClip = { kind: 'generated', lavfi: 'testsrc2=size=320x240:rate=25', durationS: 3600, credit: null };
     const { result, width, height, nar } = await render({ clips: [gen], captions: false });
@@ -400,7 +424,7 @@ describe('renderVideo: failures', () => {
     assert.equal(alive(), false, 'ffmpeg gone after the abort');
   });
 
-  it('an unreadable clip fails with render_failed and ffmpeg’s own words', async () => {
+  it('an unreadable clip fails with render_failed; ffmpeg’s own words (with paths) are for the logs only', async () => {
     const dir = await taskDir();
     const bad = join(dir, 'bad.mp4');
     execFileSync('sh', ['-c', 'printf "not a video" > "$1"', 'sh', bad]);
@@ -417,7 +441,12 @@ describe('renderVideo: failures', () => {
         captions: false,
         signal: new AbortController().signal,
       }),
-      (err: unknown) => err instanceof TaskError && err.code === 'render_failed' && /bad\.mp4/.test(err.message),
+      (err: unknown) =>
+        err instanceof TaskError &&
+        err.code === 'render_failed' &&
+        /bad\.mp4/.test(err.detail ?? '') &&
+        !err.message.includes(dir) &&
+        !/bad\.mp4/.test(err.message),
     );
   });
 

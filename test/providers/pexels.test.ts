@@ -187,12 +187,10 @@ describe('Pexels: too few results', () => {
   test('nothing anywhere: an empty list (the pipeline falls back to local footage) and a warning, quickly', async () => {
     const fake = await startFakePexels({ videos: tagged([['city']]) });
     try {
-      const t0 = Date.now();
-      const { clips, warnings } = await provider(fake).find({ ...PORTRAIT_720, query: 'purple elephant' }, await newDir(), AbortSignal.timeout(30_000));
+      const { clips, warnings } = await provider(fake).find({ ...PORTRAIT_720, query: 'purple elephant' }, await newDir(), new AbortController().signal);
       assert.deepEqual(clips, []);
       assert.ok(warnings.some((w) => /no usable video/.test(w)));
       assert.equal(fake.fileRequests().length, 0);
-      assert.ok(Date.now() - t0 < 5000);
     } finally {
       await fake.close();
     }
@@ -332,7 +330,8 @@ describe('Pexels: failures', () => {
         assert.ok(err instanceof TaskError);
         assert.equal(err.code, 'footage_auth_failed');
         assert.equal(err.retryable, false);
-        assert.match(err.message, /Access to this API has been disallowed/);
+        assert.match(err.detail ?? '', /Access to this API has been disallowed/, 'what Pexels said goes to the logs');
+        assert.doesNotMatch(err.message, /disallowed/);
         return true;
       });
       assert.equal(searches(fake).length, 1);
@@ -401,12 +400,11 @@ describe('Pexels: failures', () => {
   });
 
   test('a slow search times out, is retried a bounded number of times, and never hangs', async () => {
-    fake.options.delayMs = 3_000;
-    const t0 = Date.now();
-    const { clips, warnings } = await provider(fake, { limits: { searchTimeoutMs: 200 } }).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    // Ten minutes: only the search timeout can end each request.
+    fake.options.delayMs = 600_000;
+    const { clips, warnings } = await provider(fake, { limits: { searchTimeoutMs: 200 } }).find(PORTRAIT_720, await newDir(), new AbortController().signal);
     assert.deepEqual(clips, []);
     assert.ok(warnings.some((w) => /no answer within/.test(w)));
-    assert.ok(Date.now() - t0 < 2_000);
   });
 
   test('a corrupt file is skipped and replaced by another video', async () => {
@@ -436,24 +434,24 @@ describe('Pexels: failures', () => {
   });
 
   test('slow file downloads time out and are skipped; the search ends with what it has, never hanging', async () => {
-    fake.options.fileDelayMs = 2_000;
-    const t0 = Date.now();
+    // Ten minutes: only the download timeout can end each download.
+    fake.options.fileDelayMs = 600_000;
     const { clips } = await provider(fake, { limits: { downloadTimeoutMs: 150 } }).find(
       { ...PORTRAIT_720, count: 1, minTotalS: 1 },
       await newDir(),
-      AbortSignal.timeout(60_000),
+      new AbortController().signal,
     );
     assert.deepEqual(clips, []);
-    assert.ok(Date.now() - t0 < 15_000);
   });
 
   test('cancelling stops the downloads at once', async () => {
-    fake.options.fileDelayMs = 5_000;
+    // Ten minutes: only the cancellation can end the downloads.
+    fake.options.fileDelayMs = 600_000;
     const ac = new AbortController();
-    setTimeout(() => ac.abort(new CancelledError()), 200);
-    const t0 = Date.now();
-    await assert.rejects(provider(fake).find(PORTRAIT_720, await newDir(), ac.signal), CancelledError);
-    assert.ok(Date.now() - t0 < 2_000);
+    const p = provider(fake).find(PORTRAIT_720, await newDir(), ac.signal);
+    while (fake.fileRequests().length === 0) await new Promise((r) => setTimeout(r, 10));
+    ac.abort(new CancelledError());
+    await assert.rejects(p, CancelledError);
   });
 });
 

@@ -14,6 +14,7 @@ import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { DocumentChecker, documented } from '../support/openapi.ts';
 import { startService } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
 const quiet = createLogger('fatal');
 const script = { script_text: 'Deliveries arrive at least once. Each task ends once.', resolution: '720p', captions: { style: 'line' } };
@@ -39,7 +40,7 @@ describe('worker deliveries', () => {
     ALLOW_PRIVATE_URLS: 'true',
     LEASE_SECONDS: '2',
     MAX_ATTEMPTS: '3',
-    CALLBACK_SECRET: 'deliveries-secret-000',
+    CALLBACK_SECRET: 'deliveries-secret-0000000000000000',
     // The api's own dispatcher points at a dead port: the test delivers by hand.
     WORKER_URL: 'http://127.0.0.1:1',
     ...extra,
@@ -100,11 +101,12 @@ describe('worker deliveries', () => {
 
   it('a worker that died holding the lease: the next delivery waits for the lease, then takes over', async () => {
     const id = await submit();
-    const dead = await api.runtime.store.claim(id, 'dead-worker', 1500);
+    const dead = await api.runtime.store.claim(id, 'dead-worker', 60_000);
     assert.equal(dead.kind, 'claimed');
     const early = await run(id);
     assert.equal(early.status, 503);
-    await new Promise((r) => setTimeout(r, 1600));
+    // The dead worker's lease runs out (the clock moved on for it, not for the test).
+    await api.runtime.store.update(id, (t) => ({ write: t && { ...t, lease_expires_at: new Date(Date.now() - 1).toISOString() }, result: null }));
     const again = await run(id, '1');
     assert.equal(again.status, 200);
     const t = await api.runtime.store.get(id);
@@ -134,11 +136,7 @@ describe('worker deliveries', () => {
     const id = await submit();
     const proc = await startService({ ...env(), FUNCTION_TARGET: 'worker', LOG_LEVEL: 'info' }, { dataDir });
     const delivery = fetch(`${proc.url}/tasks/${id}/run`, { method: 'POST', body: '{}' }).then((r) => r.status, () => 'reset');
-    const deadline = Date.now() + 30_000;
-    while ((await api.runtime.store.get(id))?.status !== 'processing') {
-      assert.ok(Date.now() < deadline, 'never started');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(async () => (await api.runtime.store.get(id))?.status === 'processing', 'the worker to claim the task', { everyMs: 20 });
     assert.equal(await proc.stop(), 0, 'exits cleanly');
     assert.equal(await delivery, 503, 'the interrupted delivery asks to be retried');
     const handedBack = await api.runtime.store.get(id);
