@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import type { MiddlewareHandler } from 'hono';
-import { AppError, badJson, tooLarge } from '../errors.ts';
+import { badJson, tooLarge, unsupportedMedia } from '../errors.ts';
 import type { ApiEnv } from './http.ts';
 
 /** How much of an oversized body is still read and discarded before the connection is closed. */
@@ -14,8 +14,6 @@ export const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
 /** The media types hono's JSON validator accepts; the two tests must agree. */
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
-export const unsupportedMedia = () =>
-  new AppError('unsupported_media_type', 415, 'send the body as JSON with content-type: application/json');
 
 /**
  * Reads the body (at most `limit` bytes), then checks it is JSON in UTF-8. The parsed body goes on

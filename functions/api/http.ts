@@ -3,7 +3,8 @@
 import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, type ErrorDetail } from '../errors.ts';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, badJson, unsupportedMedia, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 /** What every route sees: the request's logger and, after `requireKey`, the key's owner id. */
@@ -32,8 +33,16 @@ export const errorBody = (e: AppError): ErrorBody => ({
 
 const INTERNAL = new AppError('internal', 500, 'internal error; the request was not processed');
 
+/** hono's own refusals (its validators' content-type gate and JSON parse) in our words. */
+function fromHono(err: HTTPException): AppError {
+  if (err.status === 415) return unsupportedMedia();
+  if (err.status === 400) return badJson(`the request body is not valid JSON: ${err.message}`);
+  return new AppError('http_error', err.status, err.message);
+}
+
 /** Any error as our JSON shape; anything that is not an AppError is logged and answered 500. */
 export function errorResponse(c: Context, err: unknown, log: Logger): Response {
+  if (err instanceof HTTPException) err = fromHono(err);
   if (err instanceof AppError) {
     if (err.status >= 500) log.warn({ code: err.code }, err.message);
     return c.body(JSON.stringify(errorBody(err)), err.status as ContentfulStatusCode, { ...JSON_HEADERS, ...err.headers });

@@ -111,6 +111,12 @@ describe('HTTP limits and hostile requests', () => {
     assert.match(answer.error.message, /not valid UTF-8 \(a bad byte sequence near byte 21\)/);
   });
 
+  it("a content type hono's own gate refuses is still a 415 in our shape", async () => {
+    const res = await fetch(`${svc.url}/v1/videos`, { method: 'POST', headers: { 'content-type': 'application/json;' }, body: '{}' });
+    assert.equal(res.status, 415);
+    assertError(await res.json(), 'unsupported_media_type');
+  });
+
   it('HEAD works on GET routes and 405 lists it in Allow', async () => {
     const head = await fetch(`${svc.url}/healthz`, { method: 'HEAD' });
     assert.equal(head.status, 200);
