@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   /** The worker's own deadline per attempt; below Cloud Tasks' 30 minute dispatch deadline. */
   TASK_DEADLINE_SECONDS: int(10, 1740).default(1680),
   MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(256 * 1024),
+  /** Time a client gets to send a whole request (headers and body); answering it may take longer. */
+  REQUEST_TIMEOUT_SECONDS: int(1, 600).default(30),
 
   ELEVENLABS_API_KEY: z.string().min(1).optional(),
   ELEVENLABS_BASE_URL: z.url().default('https://api.elevenlabs.io'),

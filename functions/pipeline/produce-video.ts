@@ -22,6 +22,7 @@ import { displayNarration } from './display-narration.ts';
 
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
+export { AT as STAGE_STARTS };
 
 export type Produced =
   | { kind: 'completed'; output: TaskOutput; warnings: string[] }

@@ -161,11 +161,13 @@ describe('fan-out deliveries', () => {
     assert.equal(t.output, null);
   });
 
-  it('a chunk of another attempt is stale; a bad attempt in the query is a 400', async () => {
+  it('a chunk of another attempt is stale; a missing attempt in the query is a 422 naming it', async () => {
     const id = await submit();
     await plan(id);
     assert.equal((await chunk(id, 0, 7)).status, 200);
     assert.equal((await task(id)).fanout!.chunks[0]!.attempts, 0);
-    assert.equal((await post(`/tasks/${id}/chunks/0/run`)).status, 400);
+    const bad = await post(`/tasks/${id}/chunks/0/run`);
+    assert.equal(bad.status, 422);
+    assert.equal(((await bad.json()) as { error: { details: { path: string }[] } }).error.details[0]!.path, 'attempt');
   });
 });

@@ -39,6 +39,7 @@ async function attempt(failure: () => Error) {
         synthesize: async () => {
           throw failure();
         },
+        listVoices: async () => [],
       },
       cpu: new Semaphore(1),
       footage: { sources: () => [], generated: new GeneratedFootage(), searchesPerVideo: 0, recentClips: async () => new Set() },
