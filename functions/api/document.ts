@@ -49,6 +49,7 @@ export function openApiDocument(opts: DocumentOptions = {}): Record<string, unkn
     ...(opts.publicUrl ? { servers: [{ url: opts.publicUrl.replace(/\/+$/, '') }] } : {}),
     tags: [
       { name: 'videos', description: 'Submit, list, poll, download and cancel videos' },
+      { name: 'storyboards', description: 'Plan a video without rendering it, swap clips, then render it as a video' },
       { name: 'mcp', description: 'Model Context Protocol over streamable HTTP' },
       { name: 'callbacks', description: 'What the service sends to callback_url' },
       { name: 'health', description: 'Liveness' },
