@@ -20,7 +20,8 @@ import { errorResponse, json, JSON_HEADERS, type ApiEnv, type Handler } from './
 import type { CloudTasksHeaders } from './api/schemas.ts';
 import { mountApi, zodDetails, type ApiDeps } from './api/routes.ts';
 import { mountStoryboards } from './api/storyboards.ts';
-import { callbackRoute, chunkRoute, healthRoute, runRoute, sweepRoute } from './api/spec.ts';
+import { callbackRoute, chunkRoute, healthRoute, runRoute, studioRoute, sweepRoute } from './api/spec.ts';
+import { studioAsset, studioPage } from './api/studio.ts';
 import { storyboardRunRoute } from './api/storyboard-spec.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
 import { deliverCallback, type CallbackDeps } from './delivery/deliver.ts';
@@ -99,6 +100,13 @@ export function createApp(deps: AppDeps): App {
     c.body((document ??= JSON.stringify(openApiDocument({ publicUrl: deps.cfg.PUBLIC_URL }))), 200, { ...JSON_HEADERS, 'cache-control': 'no-cache' }),
   );
   app.get('/docs', () => docsPage());
+  // The studio page loads without a key; the API calls it makes carry one.
+  for (const path of ['/', '/studio'] as const) app.openapi(studioRoute(path), () => studioPage() as never);
+  app.get('/studio/assets/:name', (c) => {
+    const asset = studioAsset(c.req.param('name'));
+    if (!asset) throw notFound(`route GET ${rawPath(c.req.url)}`);
+    return asset;
+  });
   app.get('/docs/:name', (c) => {
     const asset = docsAsset(c.req.param('name'));
     if (!asset) throw notFound(`route GET ${rawPath(c.req.url)}`);

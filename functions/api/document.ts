@@ -54,6 +54,7 @@ export function openApiDocument(opts: DocumentOptions = {}): Record<string, unkn
       { name: 'callbacks', description: 'What the service sends to callback_url' },
       { name: 'health', description: 'Liveness' },
       { name: 'docs', description: 'This document and its reference page' },
+      { name: 'studio', description: 'The web page' },
       { name: 'files', description: 'Local mode only: signed file URLs' },
       { name: 'worker', description: 'Worker service only: called by Cloud Tasks, not by clients' },
     ],

@@ -275,6 +275,23 @@ export const docsRoute = createRoute({
   },
 });
 
+export const studioRoute = (path: '/' | '/studio') =>
+  createRoute({
+    method: 'get',
+    path,
+    operationId: path === '/' ? 'home' : 'studio',
+    tags: ['studio'],
+    summary: 'The studio: a web page to write a short, see its storyboard, render it and download it; no key needed to load it',
+    description: 'Served from static assets built at install time (functions/studio). With API_KEYS the page asks for a key once and keeps it in the browser.',
+    responses: {
+      200: { description: 'The page', content: { 'text/html': { schema: z.string(), example: '<!doctype html><html lang="en">…</html>' } } },
+      503: {
+        description: 'The page was not built (`studio_not_built`): run npm run build:studio',
+        content: errorContent('studio_not_built', 'the studio page is not built: run npm run build:studio (npm start and the Dockerfile do it)'),
+      },
+    },
+  });
+
 /** What the service stores for a task: the video, its thumbnail, its captions. */
 const binary = (example: string) => ({ schema: z.string().meta({ format: 'binary' }), example });
 const STORED_FILES = {
@@ -397,6 +414,8 @@ export const ALL_ROUTES = [
   healthRoute('/health'),
   openApiRoute,
   docsRoute,
+  studioRoute('/'),
+  studioRoute('/studio'),
   filesRoute,
   runRoute,
   storyboardRunRoute,

@@ -49,7 +49,7 @@ describe('the OpenAPI document', () => {
     for (const [path, ops] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(ops)) {
         // Worker routes are private (Cloud Tasks' OIDC, the dispatcher's token), not behind API keys.
-        const open = ['/healthz', '/health', '/openapi.json', '/docs', '/files/{key}'].includes(path) || !!op['x-worker-only'];
+        const open = ['/healthz', '/health', '/openapi.json', '/docs', '/', '/studio', '/files/{key}'].includes(path) || !!op['x-worker-only'];
         assert.equal(!!op.security, !open, `${method} ${path}: security ${open ? 'not ' : ''}expected`);
         for (const [status, r] of Object.entries<any>(op.responses)) {
           // A worker route's 503 is its own hand-back answer, read by Cloud Tasks only.
@@ -159,7 +159,7 @@ describe('GET /openapi.json and GET /docs', () => {
     const served = new Set(
       svc.runtime
         .routes()
-        .filter((r) => !r.path.startsWith('/docs/'))
+        .filter((r) => !r.path.startsWith('/docs/') && !r.path.startsWith('/studio/assets/'))
         .map((r) => `${r.method} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}')}`),
     );
     const listed = new Set(
