@@ -53,7 +53,7 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
       const rendered = t.fanout.chunks.some((c) => c.rendered_by && pidOf(c.rendered_by) === other.proc.pid);
       const busy = t.fanout.chunks.some((c) => c.state === 'rendering' && c.owner && ownerPid(c.owner) === other.proc.pid);
       return rendered && busy ? other : null;
-    }, 'the other worker to be in its second chunk', { everyMs: 20 });
+    }, 'the other worker to be in its second chunk', { everyMs: 20, timeoutMs: 1_200_000 });
     await victim.kill();
 
     const { final } = await pollUntilFinal(`${cloud.url}/task/${id}`, { timeoutMs: 1_200_000 });
