@@ -96,8 +96,9 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
       // With storyboard_id, the storyboard's request and its pieces as they stand now.
       const { request, from } = sent.storyboard_id ? await fromStoryboard(deps, owner, sent, await c.req.json()) : { request: sent, from: null };
-      await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
-      await checkMusicMood(deps.music, request.music);
+      // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
+      await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
+      if (!from) await checkMusicMood(deps.music, request.music);
 
       const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() });
       if (from) task.from_storyboard = from;

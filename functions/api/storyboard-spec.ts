@@ -265,7 +265,11 @@ export const cancelStoryboardRoute = createRoute({
   summary: 'Stop preparing a storyboard',
   security: SECURITY,
   request: { params: StoryboardParams },
-  responses: { 200: { description: 'The storyboard, now cancelled', content: jsonContent(StoryboardViewSchema) }, ...errorResponses(400, 401, 404, 409) },
+  responses: {
+    200: { description: 'The storyboard, now cancelled', content: jsonContent(StoryboardViewSchema) },
+    ...errorResponses(400, 401, 404, 409),
+    410: { description: 'Expired (`expired`)', content: errorContent('expired', `storyboard ${EXAMPLE_ID} has expired; make a new one`) },
+  },
 });
 
 /** POST /storyboards/{id}/run: the render queue's delivery that prepares a storyboard. */

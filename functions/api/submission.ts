@@ -8,7 +8,11 @@ import { AppError, invalid, keyQueueFull, queueFull, rateLimited, TaskError, typ
 import { assertPublicUrl } from '../net/url-guard.ts';
 
 /** Refuse, at submission, URLs the worker would refuse later: the client hears it now. */
-export async function checkUrls(req: VideoRequest, allowPrivate: boolean, ports: readonly number[] | undefined): Promise<void> {
+export async function checkUrls(
+  req: Pick<VideoRequest, 'callback_url' | 'music' | 'clip_urls' | 'scenes'>,
+  allowPrivate: boolean,
+  ports: readonly number[] | undefined,
+): Promise<void> {
   const urls: [string, string][] = [];
   if (req.callback_url) urls.push(['callback_url', req.callback_url]);
   if (req.music?.url) urls.push(['music.url', req.music.url]);
