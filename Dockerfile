@@ -19,6 +19,9 @@ COPY functions ./functions
 # The compiler run by the image's own node (npm run build would put the uninstalled `node`
 # devDependency first on PATH).
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+# The studio page: static assets in dist/studio (Vite and Preact are build tools only; the
+# runtime stage gets the built files with dist/).
+RUN node node_modules/vite/bin/vite.js build --config functions/studio/vite.config.ts
 
 # --- production dependencies only ---------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps

@@ -4,7 +4,7 @@
 // (api/spec.ts). Which routes exist depends on the role: `api` (public routes), `worker`
 // (POST /tasks/{id}/run) or both (local mode).
 import { getRequestListener } from '@hono/node-server';
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { PatternRouter } from 'hono/router/pattern-router';
 import type { Config, Role } from './config.ts';
@@ -17,13 +17,18 @@ import { docsAsset, docsPage } from './api/docs.ts';
 import { openApiDocument } from './api/document.ts';
 import { serveFile } from './api/files.ts';
 import { errorResponse, json, JSON_HEADERS, type ApiEnv, type Handler } from './api/http.ts';
+import type { CloudTasksHeaders } from './api/schemas.ts';
 import { mountApi, zodDetails, type ApiDeps } from './api/routes.ts';
-import { callbackRoute, chunkRoute, healthRoute, runRoute, sweepRoute } from './api/spec.ts';
+import { mountStoryboards } from './api/storyboards.ts';
+import { callbackRoute, chunkRoute, healthRoute, runRoute, studioRoute, sweepRoute } from './api/spec.ts';
+import { studioAsset, studioPage } from './api/studio.ts';
+import { storyboardRunRoute } from './api/storyboard-spec.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
 import { deliverCallback, type CallbackDeps } from './delivery/deliver.ts';
-import { sweep, type SweepDeps } from './delivery/sweep.ts';
+import { sweepAll, type SweepDeps } from './delivery/sweep.ts';
 import { runChunkDelivery } from './worker/run-chunk.ts';
-import { runDelivery, type WorkerDeps } from './worker/run-task.ts';
+import { runDelivery, type DeliveryMeta, type WorkerDeps } from './worker/run-task.ts';
+import { runStoryboardDelivery } from './worker/run-storyboard.ts';
 
 export interface AppDeps {
   cfg: Config;
@@ -33,8 +38,8 @@ export interface AppDeps {
   worker: WorkerDeps | null;
   /** POST /tasks/{id}/callback: the callbacks queue's deliveries (worker role). */
   callbacks: CallbackDeps | null;
-  /** POST /tasks/sweep: Cloud Scheduler's sweep (worker role). */
-  sweeper: SweepDeps | null;
+  /** POST /tasks/sweep: Cloud Scheduler's sweep of each store (tasks, storyboards; worker role). */
+  sweepers: SweepDeps[] | null;
   /** Served under /files/ when the blob store is the local one. */
   localFiles: LocalBlobStore | null;
   /** When set, POST /tasks/{id}/run requires this token (the local dispatcher sends it). */
@@ -95,6 +100,13 @@ export function createApp(deps: AppDeps): App {
     c.body((document ??= JSON.stringify(openApiDocument({ publicUrl: deps.cfg.PUBLIC_URL }))), 200, { ...JSON_HEADERS, 'cache-control': 'no-cache' }),
   );
   app.get('/docs', () => docsPage());
+  // The studio page loads without a key; the API calls it makes carry one.
+  for (const path of ['/', '/studio'] as const) app.openapi(studioRoute(path), () => studioPage() as never);
+  app.get('/studio/assets/:name', (c) => {
+    const asset = studioAsset(c.req.param('name'));
+    if (!asset) throw notFound(`route GET ${rawPath(c.req.url)}`);
+    return asset;
+  });
   app.get('/docs/:name', (c) => {
     const asset = docsAsset(c.req.param('name'));
     if (!asset) throw notFound(`route GET ${rawPath(c.req.url)}`);
@@ -103,6 +115,7 @@ export function createApp(deps: AppDeps): App {
 
   if (deps.api) {
     mountApi(app, deps.api);
+    mountStoryboards(app, deps.api);
     // MCP over streamable HTTP, behind the API key. Its tools call this app in process with the
     // caller's own key headers, so they see exactly what the caller may see. The MCP SDK loads
     // on the first request (it costs about 45 ms of start-up otherwise).
@@ -136,18 +149,14 @@ export function createApp(deps: AppDeps): App {
 
   const worker = deps.worker;
   if (worker) {
-    app.openapi({ ...runRoute, middleware: [workerOnly('run tasks')] as const }, async (c) => {
-      const h = c.req.valid('header');
-      const outcome = await runDelivery(worker, c.req.valid('param').id, {
-        queue: h['x-cloudtasks-queuename'],
-        taskName: h['x-cloudtasks-taskname'],
-        retryCount: h['x-cloudtasks-taskretrycount'],
-        executionCount: h['x-cloudtasks-taskexecutioncount'],
-      });
-      return deliveryAnswer(c, outcome);
-    });
+    app.openapi({ ...runRoute, middleware: [workerOnly('run tasks')] as const }, async (c) =>
+      deliveryAnswer(c, await runDelivery(worker, c.req.valid('param').id, deliveryMeta(c.req.valid('header')))),
+    );
   }
   if (worker) {
+    app.openapi({ ...storyboardRunRoute, middleware: [workerOnly('prepare storyboards')] as const }, async (c) =>
+      deliveryAnswer(c, await runStoryboardDelivery(worker, c.req.valid('param').id, deliveryMeta(c.req.valid('header')))),
+    );
     app.openapi({ ...chunkRoute, middleware: [workerOnly('render chunks')] as const }, async (c) => {
       const { id, n } = c.req.valid('param');
       return deliveryAnswer(c, await runChunkDelivery(worker, id, n, c.req.valid('query').attempt));
@@ -159,9 +168,9 @@ export function createApp(deps: AppDeps): App {
       deliveryAnswer(c, await deliverCallback(callbacks, c.req.valid('param').id)),
     );
   }
-  const sweeper = deps.sweeper;
-  if (sweeper) {
-    app.openapi({ ...sweepRoute, middleware: [workerOnly('sweep')] as const }, async (c) => json(c, await sweep(sweeper), 200));
+  const sweepers = deps.sweepers;
+  if (sweepers) {
+    app.openapi({ ...sweepRoute, middleware: [workerOnly('sweep')] as const }, async (c) => json(c, await sweepAll(sweepers), 200));
   }
 
   const files = deps.localFiles;
@@ -197,6 +206,16 @@ export function createApp(deps: AppDeps): App {
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** A delivery's X-CloudTasks-* headers, as the worker logs them. */
+function deliveryMeta(h: z.infer<typeof CloudTasksHeaders>): DeliveryMeta {
+  return {
+    queue: h['x-cloudtasks-queuename'],
+    taskName: h['x-cloudtasks-taskname'],
+    retryCount: h['x-cloudtasks-taskretrycount'],
+    executionCount: h['x-cloudtasks-taskexecutioncount'],
+  };
+}
 
 /** The path as sent (still percent-encoded): error messages show what the client wrote. */
 function rawPath(url: string): string {

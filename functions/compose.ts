@@ -15,8 +15,9 @@ import { footageOrder } from './pipeline/footage.ts';
 import type { PipelineDeps } from './pipeline/pipeline-deps.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
 import { CALLBACK_GIVE_UP_MS, type CallbackDeps } from './delivery/deliver.ts';
-import { sweep, type SweepDeps } from './delivery/sweep.ts';
+import { sweepAll, type SweepDeps } from './delivery/sweep.ts';
 import { defaultQueuePolicies, LocalDispatcher, requeueUnfinished } from './platform/local-dispatcher.ts';
+import { storyboardJob } from './platform/jobs.ts';
 import { purgeExpired } from './platform/local-retention.ts';
 import { loadOrCreateSecret } from './platform/local-secret.ts';
 import { LocalTaskStore } from './platform/local-task-store.ts';
@@ -42,6 +43,8 @@ export interface Runtime {
   /** The routes the app serves (method, hono path). */
   routes: App['routes'];
   store: TaskStore;
+  /** Storyboards' records: task records of their own store (see createTaskStores). */
+  storyboards: TaskStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
   running: RunningTasks;
@@ -77,7 +80,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     await checkScratchWritable(scratchDir);
   }
 
-  const store = await createTaskStore(cfg, dataDir);
+  const { store, storyboards } = await createTaskStores(cfg, dataDir);
   const localFiles = cfg.BLOB_STORE === 'local' ? new LocalBlobStore({ dir: join(dataDir, 'blobs'), publicUrl: () => publicUrl }) : null;
   const blobs: BlobStore = localFiles ?? withSignedUrlCache(await createGcsBlobStore(cfg));
   const dispatchToken = cfg.DISPATCHER === 'local' ? randomBytes(16).toString('hex') : null;
@@ -115,6 +118,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       callbackLostMs: 5 * 60_000,
     },
   };
+  const sweepers: SweepDeps[] = [sweeper, { ...sweeper, store: storyboards, jobFor: storyboardJob }];
 
   const music = cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null;
   const running = new RunningTasks();
@@ -135,6 +139,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
         : {
             cfg,
             store,
+            storyboards,
             blobs,
             dispatcher,
             keys: new ApiKeys(cfg.API_KEYS),
@@ -147,6 +152,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     worker: runsWorker
       ? {
           store,
+          storyboards,
           pipeline,
           scratchDir,
           downloads: { bytesPerTask: cfg.TASK_SCRATCH_BYTES, slots: new Semaphore(cfg.MAX_CONCURRENT_DOWNLOADS) },
@@ -161,7 +167,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
         }
       : null,
     callbacks: runsWorker ? callbacks : null,
-    sweeper: runsWorker ? sweeper : null,
+    sweepers: runsWorker ? sweepers : null,
     localFiles,
     // The worker route of a local process is only for its own dispatcher; on Cloud Run the
     // worker service is private and Cloud Tasks authenticates with an OIDC token instead.
@@ -173,6 +179,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     fetch: app.fetch,
     routes: app.routes,
     store,
+    storyboards,
     blobs,
     dispatcher,
     running,
@@ -183,9 +190,12 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       if (runsWorker) await sweepScratch(scratchDir, log);
       if (cfg.DISPATCHER === 'local' && role !== 'worker') {
         await requeueUnfinished(store, dispatcher, log);
+        await requeueUnfinished(storyboards, dispatcher, log, storyboardJob);
         // Cloud Scheduler sweeps in the cloud; here a timer does, with the retention purge.
-        timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweep(sweeper)));
-        if (store instanceof LocalTaskStore && localFiles) timers.push(every(3_600_000, () => purgeExpired(store, localFiles, log)));
+        timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweepAll(sweepers)));
+        if (store instanceof LocalTaskStore && storyboards instanceof LocalTaskStore && localFiles) {
+          timers.push(every(3_600_000, () => purgeExpired(store, localFiles, log, storyboards)));
+        }
       }
     },
     async close() {
@@ -194,6 +204,8 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       // Running tasks see the shutdown signal, kill ffmpeg and hand their task back to the queue.
       shutdown.abort();
       await running.drain(DRAIN_MS);
+      // The storyboards' Firestore store shares the tasks' client: it goes first.
+      await storyboards.close();
       await store.close();
     },
   };
@@ -227,14 +239,23 @@ export function createPipeline(
   };
 }
 
-async function createTaskStore(cfg: Config, dataDir: string): Promise<TaskStore> {
-  if (cfg.TASK_STORE === 'local') return new LocalTaskStore({ path: join(dataDir, 'tasks.sqlite') });
+/**
+ * Videos' tasks, and storyboards' records in a store of their own: a storyboard has a task's
+ * lifecycle (queued, leased, retried, swept, expiring), but nothing that lists, counts or
+ * de-duplicates videos may ever see one. Locally a second SQLite file; on Firestore a second
+ * collection, `<FIRESTORE_COLLECTION>_storyboards`, on the same client.
+ */
+async function createTaskStores(cfg: Config, dataDir: string): Promise<{ store: TaskStore; storyboards: TaskStore }> {
+  if (cfg.TASK_STORE === 'local') {
+    return { store: new LocalTaskStore({ path: join(dataDir, 'tasks.sqlite') }), storyboards: new LocalTaskStore({ path: join(dataDir, 'storyboards.sqlite') }) };
+  }
   const { FirestoreTaskStore } = await import('./platform/firestore-task-store.ts');
-  return new FirestoreTaskStore({
+  const store = new FirestoreTaskStore({
     projectId: cfg.GOOGLE_CLOUD_PROJECT!,
     collection: cfg.FIRESTORE_COLLECTION,
     ...(cfg.FIRESTORE_EMULATOR_HOST ? { emulatorHost: cfg.FIRESTORE_EMULATOR_HOST } : {}),
   });
+  return { store, storyboards: store.withCollection(`${cfg.FIRESTORE_COLLECTION}_storyboards`) };
 }
 
 async function createGcsBlobStore(cfg: Config): Promise<BlobStore> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provision everything reelsmith needs on Debian/Ubuntu, idempotently and quickly when done:
-# system packages (ffmpeg with libass, espeak-ng, caption fonts) and the npm dependencies,
-# which bring Node 24 (the `node` devDependency) onto the PATH of npm scripts.
+# system packages (ffmpeg with libass, espeak-ng, caption fonts), the npm dependencies, which
+# bring Node 24 (the `node` devDependency) onto the PATH of npm scripts, and the studio page.
 #   scripts/setup.sh          what `npm start` needs
 #   scripts/setup.sh --test   also what only the tests need (the emulators' npm tools), kept
 #                             out of `npm start`'s way so a first start stays quick
@@ -42,6 +42,16 @@ install_npm() {
 
 install_npm .
 [ -x node_modules/.bin/node ] || { rm -f node_modules/.reelsmith-lock-hash; install_npm .; }
+
+# The studio page (functions/studio) as static assets in dist/studio, served at / by the api:
+# built again only when its sources or the lock file changed (about 2 s; nothing the next time).
+studio_stamp=dist/studio/.reelsmith-source-hash
+studio_want=$( { sha256sum package-lock.json; find functions/studio -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -d' ' -f1)
+if [ ! -f "$studio_stamp" ] || [ "$(cat "$studio_stamp")" != "$studio_want" ]; then
+  echo "setup: building the studio page" >&2
+  node_modules/.bin/vite build --config functions/studio/vite.config.ts
+  echo "$studio_want" > "$studio_stamp"
+fi
 
 if $with_tests; then
   # Optional dependencies of firebase-tools (re2, compiled from source) serve emulators we do not run.

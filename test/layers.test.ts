@@ -9,6 +9,8 @@ const ROOT = resolve(import.meta.dirname, '../functions');
 
 /** Top to bottom. Modules in one entry share a layer; each may import only from layers below its own. */
 const LAYERS: string[][] = [
+  // The studio page's source: a browser client of the HTTP API, built by Vite; nothing imports it.
+  ['studio'],
   // `npm start`: the production entry with the local role.
   ['local.ts'],
   ['index.ts', 'server.ts', 'cli'],
@@ -39,7 +41,7 @@ function layerOf(unit: string): number {
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    e.isDirectory() ? sources(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
   );
 }
 

@@ -49,10 +49,12 @@ export function openApiDocument(opts: DocumentOptions = {}): Record<string, unkn
     ...(opts.publicUrl ? { servers: [{ url: opts.publicUrl.replace(/\/+$/, '') }] } : {}),
     tags: [
       { name: 'videos', description: 'Submit, list, poll, download and cancel videos' },
+      { name: 'storyboards', description: 'Plan a video without rendering it, swap clips, then render it as a video' },
       { name: 'mcp', description: 'Model Context Protocol over streamable HTTP' },
       { name: 'callbacks', description: 'What the service sends to callback_url' },
       { name: 'health', description: 'Liveness' },
       { name: 'docs', description: 'This document and its reference page' },
+      { name: 'studio', description: 'The web page' },
       { name: 'files', description: 'Local mode only: signed file URLs' },
       { name: 'worker', description: 'Worker service only: called by Cloud Tasks, not by clients' },
     ],

@@ -1,18 +1,15 @@
 // The public HTTP API (DESIGN §4): submit, poll, download, cancel. Each route is declared with its
 // zod schemas; the same declarations validate requests and make the OpenAPI document.
-import { createHash, randomUUID } from 'node:crypto';
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Config } from '../config.ts';
-import type { AdmissionLimits, Refusal } from '../domain/admission.ts';
+import type { AdmissionLimits } from '../domain/admission.ts';
 import { askRender } from '../delivery/ask-render.ts';
 import { requestCallback } from '../delivery/deliver.ts';
-import { isFinal, newTask, type TaskRecord } from '../domain/task.ts';
-import type { VideoRequest } from '../domain/video-request.ts';
+import { isFinal, type TaskRecord } from '../domain/task.ts';
 import { toView } from '../domain/task-view.ts';
-import { AppError, conflict, gone, invalid, keyQueueFull, notFound, queueFull, rateLimited, TaskError, type ErrorDetail } from '../errors.ts';
+import { AppError, conflict, gone, invalid, notFound, TaskError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { assertPublicUrl } from '../net/url-guard.ts';
 import type { BlobStore, Dispatcher, TaskListCursor, TaskStore } from '../platform/ports.ts';
 import type { SpeechProvider } from '../providers/ports.ts';
 import { checkMusicMood, type MusicLibrary } from '../providers/music-library.ts';
@@ -20,10 +17,14 @@ import type { ApiKeys } from './auth.ts';
 import { jsonBody } from './body.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import { cancelRoute, downloadRoute, listRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
+import { fromStoryboard } from './storyboards.ts';
+import { checkUrls, refusal, submittedTask } from './submission.ts';
 
 export interface ApiDeps {
   cfg: Config;
   store: TaskStore;
+  /** Storyboards' records (their own store). */
+  storyboards: TaskStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
   keys: ApiKeys;
@@ -59,32 +60,7 @@ export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefi
   });
 }
 
-/** Refuse, at submission, URLs the worker would refuse later: the client hears it now. */
-async function checkUrls(req: VideoRequest, allowPrivate: boolean, ports: readonly number[] | undefined): Promise<void> {
-  const urls: [string, string][] = [];
-  if (req.callback_url) urls.push(['callback_url', req.callback_url]);
-  if (req.music?.url) urls.push(['music.url', req.music.url]);
-  req.clip_urls?.forEach((u, i) => urls.push([`clip_urls.${i}`, u]));
-  req.scenes?.forEach((s, i) => s.clip_url && urls.push([`scenes.${i}.clip_url`, s.clip_url]));
-  const details: ErrorDetail[] = [];
-  await Promise.all(
-    urls.map(async ([path, url]) => {
-      try {
-        await assertPublicUrl(url, path, allowPrivate, ports);
-      } catch (err) {
-        // An unresolvable host is the client's to fix too; only the message differs.
-        if (err instanceof TaskError) details.push({ path, message: err.message.replace(`${path}: `, '') });
-        else throw err;
-      }
-    }),
-  );
-  if (details.length) throw invalid(details.sort((a, b) => a.path.localeCompare(b.path)));
-}
 
-function refusal(r: Refusal): AppError {
-  if (r.reason === 'rate_limited') return rateLimited(r.retryAfterS);
-  return r.reason === 'key_queue_full' ? keyQueueFull(r.retryAfterS) : queueFull(r.retryAfterS);
-}
 
 /** The list position as an opaque token for clients. */
 export const encodeCursor = (at: TaskListCursor): string => Buffer.from(JSON.stringify([at.created_at, at.id])).toString('base64url');
@@ -99,16 +75,6 @@ export function decodeCursor(cursor: string): TaskListCursor {
   throw invalid([{ path: 'cursor', message: 'not a next_cursor from this API; start again without cursor' }]);
 }
 
-/** Same body, same hash, whatever the key order. */
-function requestHash(body: unknown): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
-        : v;
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
-}
 
 /** Registers the public routes on `app`. */
 export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
@@ -126,20 +92,16 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   for (const route of [submitRoute('/v1/videos', 'Submit a script to render'), submitRoute('/generate-video', 'Submit a script to render (seed-compatible)')]) {
     app.openapi({ ...route, middleware: [auth, body] as const }, async (c) => {
       const owner = c.get('owner');
-      const request = c.req.valid('json');
+      const sent = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
-      await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
-      await checkMusicMood(deps.music, request.music);
+      // With storyboard_id, the storyboard's request and its pieces as they stand now.
+      const { request, from } = sent.storyboard_id ? await fromStoryboard(deps, owner, sent, await c.req.json()) : { request: sent, from: null };
+      // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
+      await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
+      if (!from) await checkMusicMood(deps.music, request.music);
 
-      const task = newTask({
-        id: randomUUID(),
-        owner,
-        request,
-        now: new Date(),
-        retentionDays: cfg.RETENTION_DAYS,
-        idempotencyKey,
-        requestHash: idempotencyKey ? requestHash(await c.req.json()) : null,
-      });
+      const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() });
+      if (from) task.from_storyboard = from;
       // The limits are checked in the transaction that creates the task; a replayed key is never refused.
       const outcome = await store.create(task, deps.limits);
       if (outcome.kind === 'refused') throw refusal(outcome);

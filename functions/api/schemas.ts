@@ -230,6 +230,14 @@ export const SweepReportSchema = z
   })
   .meta({ id: 'SweepReport', examples: [{ looked_at: 3, redispatched: [EXAMPLE_ID], exhausted: [], callbacks: [] }] });
 
+/** What Cloud Tasks says about a delivery (worker routes), in its X-CloudTasks-* headers. */
+export const CloudTasksHeaders = z.object({
+  'x-cloudtasks-taskname': z.string().optional(),
+  'x-cloudtasks-queuename': z.string().optional(),
+  'x-cloudtasks-taskretrycount': z.string().optional(),
+  'x-cloudtasks-taskexecutioncount': z.string().optional(),
+});
+
 export const TaskIdParams = z.object({
   id: z.string().regex(TASK_ID_PATTERN).meta({ param: { name: 'id', in: 'path' }, examples: [EXAMPLE_ID] }),
 });

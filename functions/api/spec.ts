@@ -4,6 +4,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { SECURITY } from './auth.ts';
 import {
+  CloudTasksHeaders,
   DeliveryOutcomeSchema,
   SweepReportSchema,
   errorContent,
@@ -19,6 +20,7 @@ import {
   VideoRequestBody,
   VoiceListSchema,
 } from './schemas.ts';
+import { STORYBOARD_ROUTES, storyboardRunRoute } from './storyboard-spec.ts';
 
 const SUBMIT_EXAMPLES = {
   script: {
@@ -60,7 +62,8 @@ export const submitRoute = (path: '/v1/videos' | '/generate-video', summary: str
     summary,
     description:
       'Queues a script for rendering. Answers 202 with the task id; poll `status_url` or wait for the callback. ' +
-      'A repeated `Idempotency-Key` with the same body answers 200 with the first task.',
+      'A repeated `Idempotency-Key` with the same body answers 200 with the first task. With `storyboard_id` it renders that ' +
+      'storyboard’s plan as it stands (409 `storyboard_not_ready` until it is completed).',
     security: SECURITY,
     request: {
       headers: SubmitHeaders,
@@ -70,6 +73,8 @@ export const submitRoute = (path: '/v1/videos' | '/generate-video', summary: str
       202: { description: 'Accepted: the task is queued', content: jsonContent(SubmitResponseSchema) },
       200: { description: 'The task made by an earlier request with the same Idempotency-Key and body', content: jsonContent(SubmitResponseSchema) },
       ...errorResponses(400, 401, 409, 413, 415, 422, 429, 503),
+      404: { description: 'With storyboard_id: no such storyboard, or another key’s (`not_found`)', content: errorContent('not_found', 'storyboard 7c1e9a40-3b2d-4f6e-8a1c-5d9b0e2f4a61 not found') },
+      410: { description: 'With storyboard_id: the storyboard has expired (`expired`)', content: errorContent('expired', 'storyboard 7c1e9a40-3b2d-4f6e-8a1c-5d9b0e2f4a61 has expired; make a new one') },
     },
   });
 
@@ -149,15 +154,7 @@ export const runRoute = createRoute({
     'OIDC token; a local process requires its dispatcher’s X-Reelsmith-Dispatch-Token. Any 2xx ends the delivery (done or ' +
     'failed for good); 503 asks Cloud Tasks to retry after Retry-After.',
   'x-worker-only': true,
-  request: {
-    params: TaskIdParams,
-    headers: z.object({
-      'x-cloudtasks-taskname': z.string().optional(),
-      'x-cloudtasks-queuename': z.string().optional(),
-      'x-cloudtasks-taskretrycount': z.string().optional(),
-      'x-cloudtasks-taskexecutioncount': z.string().optional(),
-    }),
-  },
+  request: { params: TaskIdParams, headers: CloudTasksHeaders },
   responses: {
     200: { description: 'This delivery is over: the task completed, failed for good, or was already finished', content: jsonContent(DeliveryOutcomeSchema) },
     ...errorResponses(403, 404),
@@ -278,6 +275,23 @@ export const docsRoute = createRoute({
   },
 });
 
+export const studioRoute = (path: '/' | '/studio') =>
+  createRoute({
+    method: 'get',
+    path,
+    operationId: path === '/' ? 'home' : 'studio',
+    tags: ['studio'],
+    summary: 'The studio: a web page to write a short, see its storyboard, render it and download it; no key needed to load it',
+    description: 'Served from static assets built at install time (functions/studio). With API_KEYS the page asks for a key once and keeps it in the browser.',
+    responses: {
+      200: { description: 'The page', content: { 'text/html': { schema: z.string(), example: '<!doctype html><html lang="en">…</html>' } } },
+      503: {
+        description: 'The page was not built (`studio_not_built`): run npm run build:studio',
+        content: errorContent('studio_not_built', 'the studio page is not built: run npm run build:studio (npm start and the Dockerfile do it)'),
+      },
+    },
+  });
+
 /** What the service stores for a task: the video, its thumbnail, its captions. */
 const binary = (example: string) => ({ schema: z.string().meta({ format: 'binary' }), example });
 const STORED_FILES = {
@@ -391,6 +405,7 @@ export const ALL_ROUTES = [
   statusRoute('/v1/videos/{id}', 'getVideo'),
   voicesRoute,
   cancelRoute,
+  ...STORYBOARD_ROUTES,
   submitRoute('/generate-video', 'Submit a script to render (seed-compatible)'),
   statusRoute('/task/{id}', 'getTask'),
   downloadRoute,
@@ -399,8 +414,11 @@ export const ALL_ROUTES = [
   healthRoute('/health'),
   openApiRoute,
   docsRoute,
+  studioRoute('/'),
+  studioRoute('/studio'),
   filesRoute,
   runRoute,
+  storyboardRunRoute,
   chunkRoute,
   callbackRoute,
   sweepRoute,

@@ -3,14 +3,14 @@
 // run, so an accepted task is never left without a delivery.
 import { lastDispatch, redispatch } from '../domain/task.ts';
 import type { Logger } from '../log.ts';
-import { renderJob } from '../platform/jobs.ts';
+import { renderJob, type JobFor } from '../platform/jobs.ts';
 import type { Dispatcher, TaskStore } from '../platform/ports.ts';
 
 /**
  * Enqueues the task's current render job (`fresh`: a new one, for a task whose last delivery is
  * gone). Resolves true when the queue took it; false when it did not, after noting that on the task.
  */
-export async function askRender(store: TaskStore, dispatcher: Dispatcher, taskId: string, log: Logger, fresh = false): Promise<boolean> {
+export async function askRender(store: TaskStore, dispatcher: Dispatcher, taskId: string, log: Logger, fresh = false, jobFor: JobFor = renderJob): Promise<boolean> {
   const job = fresh
     ? await store.update(taskId, (task, now) => {
         const next = task ? redispatch(task, now) : null;
@@ -19,7 +19,7 @@ export async function askRender(store: TaskStore, dispatcher: Dispatcher, taskId
     : await store.get(taskId).then((task) => (task ? lastDispatch(task) : null));
   if (job === null) return false;
   try {
-    await dispatcher.enqueue(renderJob(taskId, job));
+    await dispatcher.enqueue(jobFor(taskId, job));
   } catch (err) {
     log.error({ task_id: taskId, err: (err as Error).message }, 'the render queue refused the task; the sweeper will ask again');
     await store

@@ -6,7 +6,7 @@ import { sweepAction, type SweepAction, type SweepPolicy } from '../domain/sweep
 import { failForGood, redispatch } from '../domain/task.ts';
 import { nextCallbackJob } from '../domain/callback-outbox.ts';
 import type { Logger } from '../log.ts';
-import { callbackJob, renderJob } from '../platform/jobs.ts';
+import { callbackJob, renderJob, type JobFor } from '../platform/jobs.ts';
 import type { Dispatcher, TaskStore } from '../platform/ports.ts';
 import { requestCallback } from './deliver.ts';
 
@@ -17,6 +17,8 @@ export interface SweepDeps {
   log: Logger;
   /** Injectable clock for the first pass (the decisions themselves use the store's clock). */
   now?: () => Date;
+  /** The delivery a task of this store is asked for again with: renders by default (storyboards have their own). */
+  jobFor?: JobFor;
 }
 
 export interface SweepReport {
@@ -46,6 +48,18 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
   return report;
 }
 
+/** Sweeps of several stores (tasks and storyboards), one after the other, in one report. */
+export async function sweepAll(all: SweepDeps[]): Promise<SweepReport> {
+  const reports = [];
+  for (const deps of all) reports.push(await sweep(deps));
+  return {
+    looked_at: reports.reduce((n, r) => n + r.looked_at, 0),
+    redispatched: reports.flatMap((r) => r.redispatched),
+    exhausted: reports.flatMap((r) => r.exhausted),
+    callbacks: reports.flatMap((r) => r.callbacks),
+  };
+}
+
 async function sweepOne(deps: SweepDeps, id: string, report: SweepReport): Promise<void> {
   const applied = await deps.store.update<Applied>(id, (task, now) => {
     const action = task ? sweepAction(task, now, deps.policy) : ({ kind: 'none' } as const);
@@ -63,7 +77,7 @@ async function sweepOne(deps: SweepDeps, id: string, report: SweepReport): Promi
   });
   if (applied.kind === 'redispatch' && applied.job !== null) {
     report.redispatched.push(id);
-    await deps.dispatcher.enqueue(renderJob(id, applied.job)).catch(async (err: unknown) => {
+    await deps.dispatcher.enqueue((deps.jobFor ?? renderJob)(id, applied.job)).catch(async (err: unknown) => {
       await deps.store.update(id, (task, now) => ({ write: task ? { ...task, dispatch_failed_at: now.toISOString() } : null, result: null }));
       throw err;
     });

@@ -1,6 +1,7 @@
 // Task records, their states and the pure rules for moving between them. Every store adapter
 // applies these functions inside its own transaction, so the rules live in one place.
 import type { Credit } from './media.ts';
+import type { StoryboardChoice, StoryboardResult } from './storyboard.ts';
 import type { VideoRequest } from './video-request.ts';
 
 export const TASK_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
@@ -105,6 +106,10 @@ export interface TaskRecord {
   callback: CallbackOutbox | null;
   /** A long video rendered by chunk deliveries on several workers (domain/fanout.ts); null otherwise. */
   fanout: Fanout | null;
+  /** A storyboard's own record (its own store): what preparing it made; absent until then. */
+  storyboard?: StoryboardResult | null;
+  /** A video rendered from a storyboard: the storyboard's pieces as they stood when the video was asked for. */
+  from_storyboard?: StoryboardChoice | null;
 }
 
 export const CHUNK_STATES = ['pending', 'rendering', 'done'] as const;

@@ -79,62 +79,81 @@ function loneSurrogatePath(v: unknown, at: (string | number)[] = []): (string | 
   return null;
 }
 
-export const VideoRequestSchema = z
-  .strictObject({
-    script_text: text().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
-    scenes: z.array(Scene).min(1).max(50).optional(),
-    search_query: text().trim().min(1).max(200).optional(),
-    voice_id: text()
-      .trim()
-      .min(1)
-      .max(100)
-      .regex(VOICE_ID_PATTERN, 'must be a voice id: letters, digits, "-" and "_" (an espeak-ng voice may add "/file" and "+variant", e.g. en-us+f3)')
-      .optional(),
-    model_id: text().trim().min(1).max(100).optional(),
-    language: z
-      .string()
-      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"')
-      .optional(),
-    /** Speaking rate, the range ElevenLabs accepts. */
-    speed: z.number().min(0.7).max(1.2).optional(),
-    aspect_ratio: z.enum(ASPECT_RATIOS).default('9:16'),
-    resolution: z.enum(RESOLUTIONS).default('1080p'),
-    captions: z.union([z.literal(false), Captions]).default(() => Captions.parse({})),
-    /** A track by URL, or by mood from the service's MUSIC_DIR (picked with the seed). */
-    music: z
-      .strictObject({
-        url: httpUrl.optional(),
-        mood: z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N} _-]{0,39}$/u, 'must be a mood name such as "chill" (GET /v1/music lists them)').optional(),
-        volume: z.number().min(0).max(1).default(0.2),
-      })
-      .refine((m) => !!m.url !== !!m.mood, 'send either music.url or music.mood')
-      .optional(),
-    max_clips: z.number().int().min(1).max(30).default(8),
-    /** `sentences`: each sentence group of script_text searched on its own terms; `topic`: one search for the whole video. */
-    footage: z.enum(FOOTAGE_MODES).default('sentences'),
-    clip_urls: z.array(httpUrl).min(1).max(30).optional(),
-    seed: z.number().int().min(0).max(4_294_967_295).optional(),
-    callback_url: httpUrl.optional(),
-    metadata: Metadata.optional(),
-  })
-  .superRefine((r, ctx) => {
-    if (!r.script_text && !r.scenes) {
-      ctx.addIssue({ code: 'custom', path: ['script_text'], message: 'required: send script_text or scenes' });
-    }
-    if (r.script_text && r.scenes) {
-      ctx.addIssue({ code: 'custom', path: ['scenes'], message: 'send either script_text or scenes, not both' });
-    }
-    const total = (r.script_text?.length ?? 0) + (r.scenes ?? []).reduce((n, s) => n + s.text.length + 1, 0);
-    if (total > MAX_SCRIPT_CHARS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['scenes'],
-        message: `the scenes' text totals ${total} characters; the limit is ${MAX_SCRIPT_CHARS}`,
-      });
-    }
-  });
+const RequestFields = z.strictObject({
+  script_text: text().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
+  scenes: z.array(Scene).min(1).max(50).optional(),
+  search_query: text().trim().min(1).max(200).optional(),
+  voice_id: text()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(VOICE_ID_PATTERN, 'must be a voice id: letters, digits, "-" and "_" (an espeak-ng voice may add "/file" and "+variant", e.g. en-us+f3)')
+    .optional(),
+  model_id: text().trim().min(1).max(100).optional(),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"')
+    .optional(),
+  /** Speaking rate, the range ElevenLabs accepts. */
+  speed: z.number().min(0.7).max(1.2).optional(),
+  aspect_ratio: z.enum(ASPECT_RATIOS).default('9:16'),
+  resolution: z.enum(RESOLUTIONS).default('1080p'),
+  captions: z.union([z.literal(false), Captions]).default(() => Captions.parse({})),
+  /** A track by URL, or by mood from the service's MUSIC_DIR (picked with the seed). */
+  music: z
+    .strictObject({
+      url: httpUrl.optional(),
+      mood: z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N} _-]{0,39}$/u, 'must be a mood name such as "chill" (GET /v1/music lists them)').optional(),
+      volume: z.number().min(0).max(1).default(0.2),
+    })
+    .refine((m) => !!m.url !== !!m.mood, 'send either music.url or music.mood')
+    .optional(),
+  max_clips: z.number().int().min(1).max(30).default(8),
+  /** `sentences`: each sentence group of script_text searched on its own terms; `topic`: one search for the whole video. */
+  footage: z.enum(FOOTAGE_MODES).default('sentences'),
+  clip_urls: z.array(httpUrl).min(1).max(30).optional(),
+  seed: z.number().int().min(0).max(4_294_967_295).optional(),
+  callback_url: httpUrl.optional(),
+  metadata: Metadata.optional(),
+  /** Render a storyboard's plan (POST /v1/storyboards): its script, voice, clips and settings; only callback_url and metadata may come with it. */
+  storyboard_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a storyboard_id as POST /v1/storyboards answered it')
+    .optional(),
+});
+
+/** The script checks: script_text or scenes, not both, within the length limit. */
+function checkScript(r: { script_text?: string | undefined; scenes?: { text: string }[] | undefined }, ctx: z.RefinementCtx): void {
+  if (!r.script_text && !r.scenes) {
+    ctx.addIssue({ code: 'custom', path: ['script_text'], message: 'required: send script_text or scenes' });
+  }
+  if (r.script_text && r.scenes) {
+    ctx.addIssue({ code: 'custom', path: ['scenes'], message: 'send either script_text or scenes, not both' });
+  }
+  const total = (r.script_text?.length ?? 0) + (r.scenes ?? []).reduce((n, s) => n + s.text.length + 1, 0);
+  if (total > MAX_SCRIPT_CHARS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['scenes'],
+      message: `the scenes' text totals ${total} characters; the limit is ${MAX_SCRIPT_CHARS}`,
+    });
+  }
+}
+
+export const VideoRequestSchema = RequestFields.superRefine((r, ctx) => {
+  // A storyboard already holds its script: what else may come with it is checked against the raw body (api/storyboards.ts).
+  if (r.storyboard_id) {
+    if (r.script_text || r.scenes) ctx.addIssue({ code: 'custom', path: ['storyboard_id'], message: 'send either storyboard_id or a script, not both' });
+    return;
+  }
+  checkScript(r, ctx);
+});
+
+/** POST /v1/storyboards: a video's request, to be planned and not rendered; its callback belongs to the video made from it. */
+export const StoryboardRequestSchema = RequestFields.omit({ storyboard_id: true, callback_url: true }).superRefine(checkScript);
 
 export type VideoRequest = z.infer<typeof VideoRequestSchema>;
+export type StoryboardRequest = z.infer<typeof StoryboardRequestSchema>;
 export type CaptionOptions = Exclude<VideoRequest['captions'], false>;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 export type Resolution = (typeof RESOLUTIONS)[number];

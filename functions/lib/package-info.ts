@@ -3,16 +3,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-let cached: { name: string; version: string } | null = null;
+let cached: { name: string; version: string; root: string | null } | null = null;
 
-export function packageInfo(): { name: string; version: string } {
+function find(): { name: string; version: string; root: string | null } {
   if (cached) return cached;
   for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
       const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'reelsmith' && pkg.version) return (cached = { name: pkg.name, version: pkg.version });
+      if (pkg.name === 'reelsmith' && pkg.version) return (cached = { name: pkg.name, version: pkg.version, root: dir });
     }
-    if (dirname(dir) === dir) return (cached = { name: 'reelsmith', version: '0.0.0' });
+    if (dirname(dir) === dir) return (cached = { name: 'reelsmith', version: '0.0.0', root: null });
   }
+}
+
+export function packageInfo(): { name: string; version: string } {
+  const { name, version } = find();
+  return { name, version };
+}
+
+/** The folder of the service's package.json (the clone, or /app in the image); null when there is none. */
+export function packageRoot(): string | null {
+  return find().root;
 }

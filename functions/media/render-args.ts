@@ -252,6 +252,19 @@ export function thumbnailArgs(videoFile: string, atS: number, outputFile: string
   return ['-ss', fmt(atS), '-i', videoFile, '-frames:v', '1', '-vf', `scale=w=${Math.min(width, 720)}:h=-2`, '-q:v', '3', '-f', 'image2', outputFile];
 }
 
+/**
+ * A small JPEG of a clip as the video will show it: the frame at `atS`, cover-cropped to the
+ * frame's shape and scaled to `width` (storyboard thumbnails).
+ */
+export function clipThumbnailArgs(clip: SourceClip, atS: number, frame: Frame, width: number, outputFile: string): string[] {
+  return [
+    ...inputArgs(clip, { sourceStart: Math.max(0, atS), duration: 0.1 }),
+    '-frames:v', '1',
+    '-vf', `${coverCrop(frame.width, frame.height)},scale=w=${2 * Math.round(width / 2)}:h=-2,setsar=1`,
+    '-q:v', '4', '-f', 'image2', outputFile,
+  ];
+}
+
 /** Seconds with millisecond precision, no exponent, no trailing zeros. */
 export function fmt(n: number): string {
   return String(Math.round(n * 1000) / 1000);

@@ -81,7 +81,7 @@ const filterFile = (c: Chunk) => `chunk-${String(c.index).padStart(4, '0')}.filt
 /** How far the rendered duration may be from the narration's. */
 export const DURATION_TOLERANCE_S = 0.1;
 /** Sidecar layout when burn-in is off: the request gave no caption options to follow. */
-const SIDECAR_DEFAULTS: CaptionOptions = { style: 'line', position: 'bottom', font_size: 1, max_words_per_line: 7 };
+export const SIDECAR_DEFAULTS: CaptionOptions = { style: 'line', position: 'bottom', font_size: 1, max_words_per_line: 7 };
 /** Share of the progress the chunks make; the join, the check and the thumbnail make the rest. */
 const CHUNKS_SHARE = 0.95;
 

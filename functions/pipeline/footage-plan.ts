@@ -157,18 +157,20 @@ export interface GatherOptions {
   warnings: string[];
   /** The task's scratch budget and the process's download slots. */
   downloads?: DownloadLimits;
+  /** What the video's searches share, when the caller searches more afterwards (a storyboard's candidates). */
+  context?: FootageContext;
+}
+
+/** What one video's footage searches share: its search budget, the clips taken, the owner's recent clips. */
+export async function newFootageContext(setup: FootageSetup, owner: string | null, downloads?: DownloadLimits): Promise<FootageContext> {
+  return { searchesLeft: setup.searchesPerVideo, taken: new Set(), recent: await setup.recentClips(owner), ...(downloads ? { downloads } : {}) };
 }
 
 /** Searches every part at once; generated backgrounds only when the whole video found nothing. */
 export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Promise<GatheredFootage> {
   const { req } = o;
-  const context: FootageContext = {
-    searchesLeft: setup.searchesPerVideo,
-    taken: new Set(),
-    recent: await setup.recentClips(o.owner),
-    ...(o.downloads ? { downloads: o.downloads } : {}),
-  };
-  const orientation: FootageRequest['orientation'] = req.aspect_ratio === '9:16' ? 'portrait' : req.aspect_ratio === '16:9' ? 'landscape' : 'square';
+  const context = o.context ?? (await newFootageContext(setup, o.owner, o.downloads));
+  const orientation = orientationOf(req);
   const sentencesIn = (t: string) => Math.max(1, sentenceEndIndices(t, splitWords(t, req.language), req.language).length);
   const found = await Promise.all(
     o.parts.map((part, i) =>
@@ -206,6 +208,9 @@ export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Prom
   }
   return { clips, partClips };
 }
+
+export const orientationOf = (req: Pick<VideoRequest, 'aspect_ratio'>): FootageRequest['orientation'] =>
+  req.aspect_ratio === '9:16' ? 'portrait' : req.aspect_ratio === '16:9' ? 'landscape' : 'square';
 
 export function pieceRecords(parts: FootagePart[], spans: { startS: number; endS: number }[], gathered: GatheredFootage): FootagePiece[] {
   return parts.map((p, i) => ({

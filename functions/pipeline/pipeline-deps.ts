@@ -7,7 +7,7 @@ import type { MediaTools } from '../media/tools.ts';
 import type { DownloadLimits } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import type { MusicLibrary } from '../providers/music-library.ts';
-import type { SpeechProvider } from '../providers/ports.ts';
+import type { FootageContext, SpeechProvider } from '../providers/ports.ts';
 import type { FootageSetup } from './footage-plan.ts';
 
 export interface PipelineDeps {
@@ -37,4 +37,6 @@ export interface PipelineRun {
   report: (stage: Stage, progress: number) => void;
   /** The task's scratch budget and the process's download slots. */
   downloads?: DownloadLimits;
+  /** What the footage searches share, when the caller wants it afterwards (a storyboard searches candidates with it). */
+  footage?: FootageContext;
 }

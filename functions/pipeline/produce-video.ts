@@ -19,6 +19,7 @@ import { sceneSpans } from './scene-spans.ts';
 import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
 import { scriptForms } from '../language/spoken-form.ts';
 import { displayNarration } from './display-narration.ts';
+import { storyboardPlan } from './storyboard-plan.ts';
 
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
@@ -41,7 +42,8 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   let plan = await loadPlan(deps.blobs, prefix, dir);
   if (plan) deps.log.info({ task_id: task.id, attempt: task.attempt }, 'rendering the plan of an earlier attempt');
   else {
-    plan = await prepareVideo(deps, run);
+    // A video made from a storyboard renders its plan as the client last saw it: no voice or search again.
+    plan = task.from_storyboard ? await storyboardPlan(deps.blobs, task.from_storyboard, dir) : await prepareVideo(deps, run);
     await savePlan(deps.blobs, prefix, plan, dir);
   }
 
@@ -71,7 +73,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
 }
 
 /** Speech, footage and music at the same time, then the timeline: the plan of the video. */
-async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
+export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
   const { task, dir, signal, report } = run;
   const req = task.request;
   const { width, height } = frameSize(req.aspect_ratio, req.resolution);
@@ -112,6 +114,7 @@ async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<Video
       signal,
       warnings,
       ...(run.downloads ? { downloads: run.downloads } : {}),
+      ...(run.footage ? { context: run.footage } : {}),
     }),
   }));
   const musicP = req.music ? musicTrack(deps, req.music, seed, dir, signal, run.downloads) : Promise.resolve(null);
@@ -188,7 +191,7 @@ async function probeAudio(deps: PipelineDeps, path: string, what: string, signal
 
 
 /** A stable seed from the task id, so a retried attempt makes the same choices. */
-function seedFromId(id: string): number {
+export function seedFromId(id: string): number {
   let h = 2166136261;
   for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
   return h >>> 0;

@@ -16,6 +16,7 @@ import {
 } from '@google-cloud/firestore';
 import { OAuth2Client } from 'google-auth-library';
 import * as T from '../domain/task.ts';
+import type { StoryboardChoice, StoryboardResult } from '../domain/storyboard.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
 import { admit, type AdmissionLimits } from '../domain/admission.ts';
 import type { CreateOutcome, TaskListQuery, TaskPage, TaskStore } from './ports.ts';
@@ -63,6 +64,9 @@ export interface TaskDocument {
   deadline_misses?: number;
   callback?: T.CallbackOutbox | null;
   fanout?: T.Fanout | null;
+  /** A storyboard's record: its result as JSON (nested arrays, and no index entries for its many fields). */
+  storyboard_json?: string | null;
+  from_storyboard?: StoryboardChoice | null;
 }
 
 interface IdempotencyDocument {
@@ -100,6 +104,8 @@ export function toDocument(task: T.TaskRecord): TaskDocument {
     deadline_misses: task.deadline_misses,
     callback: task.callback,
     fanout: task.fanout,
+    ...(task.storyboard ? { storyboard_json: JSON.stringify(task.storyboard) } : {}),
+    ...(task.from_storyboard ? { from_storyboard: task.from_storyboard } : {}),
   };
 }
 
@@ -129,6 +135,8 @@ export function fromDocument(id: string, d: DocumentData): T.TaskRecord {
     deadline_misses: doc.deadline_misses ?? 0,
     callback: doc.callback ?? null,
     fanout: doc.fanout ?? null,
+    ...(doc.storyboard_json ? { storyboard: JSON.parse(doc.storyboard_json) as StoryboardResult } : {}),
+    ...(doc.from_storyboard ? { from_storyboard: doc.from_storyboard } : {}),
   };
 }
 
@@ -165,6 +173,11 @@ export class FirestoreTaskStore implements TaskStore {
     this.#keys = this.#db.collection(`${opts.collection}_idempotency`);
     this.#counters = this.#db.collection(`${opts.collection}_counters`);
     this.#now = opts.now ?? (() => new Date());
+  }
+
+  /** A store over another collection on this one's client (storyboards beside tasks); closing it leaves the client to this one. */
+  withCollection(collection: string): FirestoreTaskStore {
+    return new FirestoreTaskStore({ collection, firestore: this.#db, now: this.#now });
   }
 
   #ref(id: string): DocumentReference {

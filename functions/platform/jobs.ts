@@ -24,6 +24,14 @@ export function renderJob(taskId: string, n: number): Job {
   return { queue: 'render', name: `${taskId}-r${n}`, path: `${route(taskId)}/run`, taskId };
 }
 
+/** The `n`th delivery asked for to prepare a storyboard (its record is in the storyboards' store). */
+export function storyboardJob(storyboardId: string, n: number): Job {
+  return { queue: 'render', name: `${storyboardId}-s${n}`, path: `/storyboards/${encodeURIComponent(storyboardId)}/run`, taskId: storyboardId };
+}
+
+/** How the delivery of a store's task is asked for: videos' renders, or storyboards' preparation. */
+export type JobFor = (taskId: string, n: number) => Job;
+
 /** The `n`th delivery asked for to send a task's callback. */
 export function callbackJob(taskId: string, n: number): Job {
   return { queue: 'callbacks', name: `${taskId}-c${n}`, path: `${route(taskId)}/callback`, taskId };

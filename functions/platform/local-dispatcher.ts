@@ -6,7 +6,7 @@
 // unfinished task, and the sweeper re-drives what is owed.
 import { Agent } from 'undici';
 import type { Logger } from '../log.ts';
-import { renderJob, type Job, type QueueName } from './jobs.ts';
+import { renderJob, type Job, type JobFor, type QueueName } from './jobs.ts';
 import type { Dispatcher, TaskStore } from './ports.ts';
 
 export interface QueuePolicy {
@@ -217,11 +217,11 @@ export class LocalDispatcher implements Dispatcher {
  * The local queue lives in memory; the task store is what survives a restart. Re-enqueue every
  * unfinished task at start-up, oldest first, under the name its last delivery had.
  */
-export async function requeueUnfinished(store: TaskStore, dispatcher: Dispatcher, log: Logger): Promise<void> {
+export async function requeueUnfinished(store: TaskStore, dispatcher: Dispatcher, log: Logger, jobFor: JobFor = renderJob): Promise<void> {
   const ids = await store.listUnfinished();
   for (const id of ids) {
     const task = await store.get(id);
-    if (task) await dispatcher.enqueue(renderJob(id, Math.max(0, task.dispatches - 1)));
+    if (task) await dispatcher.enqueue(jobFor(id, Math.max(0, task.dispatches - 1)));
   }
   if (ids.length) log.info({ count: ids.length }, 're-enqueued unfinished tasks');
 }

@@ -4,12 +4,15 @@ import type { Logger } from '../log.ts';
 import type { LocalBlobStore } from './local-blob-store.ts';
 import type { LocalTaskStore } from './local-task-store.ts';
 
-export async function purgeExpired(store: LocalTaskStore, files: LocalBlobStore, log: Logger): Promise<string[]> {
+export async function purgeExpired(store: LocalTaskStore, files: LocalBlobStore, log: Logger, storyboards?: LocalTaskStore): Promise<string[]> {
   const ids = await store.purgeExpired();
   for (const id of ids) {
     await files.deletePrefix(`videos/${id}/`);
     await files.deletePrefix(`work/${id}/`);
   }
-  if (ids.length) log.info({ count: ids.length }, 'deleted tasks past their retention');
-  return ids;
+  // Storyboards expire like tasks; their plan, clips and thumbnails with them.
+  const boards = storyboards ? await storyboards.purgeExpired() : [];
+  for (const id of boards) await files.deletePrefix(`storyboards/${id}/`);
+  if (ids.length + boards.length) log.info({ count: ids.length, storyboards: boards.length }, 'deleted tasks past their retention');
+  return [...ids, ...boards];
 }

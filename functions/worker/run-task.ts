@@ -10,6 +10,7 @@ import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
+import type { DownloadLimits } from '../net/download.ts';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
 import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
@@ -21,7 +22,10 @@ import type { RunningTasks } from './running-tasks.ts';
 import { makeTaskDir } from './scratch.ts';
 
 export interface WorkerDeps {
+  /** The store of the tasks this delivery runs: videos, or storyboards (their own store). */
   store: TaskStore;
+  /** Storyboards' records (POST /storyboards/{id}/run runs them with this as `store`). */
+  storyboards: TaskStore;
   pipeline: PipelineDeps;
   scratchDir: string;
   /** Bytes each task's downloads may hold (TASK_SCRATCH_BYTES) and the process's download slots. */
@@ -57,7 +61,51 @@ export interface DeliveryMeta {
   executionCount?: string | undefined;
 }
 
-export async function runDelivery(deps: WorkerDeps, taskId: string, meta: DeliveryMeta = {}): Promise<DeliveryOutcome> {
+/** One attempt's work inside a delivery, given a claimed task and its scratch dir. */
+export interface Attempt {
+  task: TaskRecord;
+  /** The lease holder's id. */
+  owner: string;
+  dir: string;
+  signal: AbortSignal;
+  report: (stage: Parameters<TaskStore['progress']>[2], p: number) => void;
+  downloads: DownloadLimits;
+  log: Logger;
+  /** Waits for the last progress write: call it before recording the outcome. */
+  settle: () => Promise<void>;
+}
+
+/**
+ * What a delivery makes of its task and how it records success: a video (the default), or a
+ * storyboard (worker/run-storyboard.ts). Failures, retries and leases are the delivery's.
+ */
+export interface AttemptWork {
+  attempt(deps: WorkerDeps, a: Attempt): Promise<DeliveryOutcome>;
+  /** Where the attempt's files live in the blob store, deleted once the task has failed for good. */
+  prefix(taskId: string): string;
+}
+
+export const VIDEO_WORK: AttemptWork = {
+  prefix: planPrefix,
+  async attempt(deps, a) {
+    const { task, owner, log } = a;
+    const taskId = task.id;
+    const produced = await produceVideo(deps.pipeline, { task, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
+    await a.settle();
+    if (produced.kind === 'fanout') return await handOverToChunks(deps, task, owner, produced.frames, log);
+    const { output, warnings } = produced;
+    const done = await deps.store.complete(taskId, owner, output, warnings);
+    if (!done) {
+      log.warn('finished, but the lease was lost; the holder records the outcome');
+      return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    }
+    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
+    return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
+  },
+};
+
+export async function runDelivery(deps: WorkerDeps, taskId: string, meta: DeliveryMeta = {}, work: AttemptWork = VIDEO_WORK): Promise<DeliveryOutcome> {
   const owner = `${deps.instanceId}:${randomBytes(4).toString('hex')}`;
   const log = deps.log.child({
     task_id: taskId,
@@ -99,18 +147,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
     const downloads = { budget: new ByteBudget(deps.downloads.bytesPerTask), slots: deps.downloads.slots };
-    const produced = await produceVideo(deps.pipeline, { task, dir, signal: guard.signal, report, downloads });
-    await progress.close();
-    if (produced.kind === 'fanout') return await handOverToChunks(deps, task, owner, produced.frames, log);
-    const { output, warnings } = produced;
-    const done = await deps.store.complete(taskId, owner, output, warnings);
-    if (!done) {
-      log.warn('finished, but the lease was lost; the holder records the outcome');
-      return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
-    }
-    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
-    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
-    return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
+    return await work.attempt(deps, { task, owner, dir, signal: guard.signal, report, downloads, log, settle: () => progress.close() });
   } catch (err) {
     await progress.close();
     if (guard.reason === 'cancelled') return { status: 200, body: { task_id: taskId, outcome: 'cancelled' } };
@@ -126,7 +163,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
       return { status: 503, retryAfterS: 1, body: { task_id: taskId, outcome: 'retry' } };
     }
     log.warn(logged, `task failed: ${error.message}`);
-    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropFiles(deps, work.prefix(taskId), log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   } finally {
     guard.dispose();
@@ -166,7 +203,11 @@ async function handOverToChunks(deps: WorkerDeps, task: TaskRecord, owner: strin
 
 /** A finished task's plan is no longer needed (the bucket's lifecycle rule would take it later anyway). */
 export async function dropPlan(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {
-  await deps.pipeline.blobs.deletePrefix(planPrefix(taskId)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not delete the plan'));
+  await dropFiles(deps, planPrefix(taskId), log);
+}
+
+async function dropFiles(deps: WorkerDeps, prefix: string, log: Logger): Promise<void> {
+  await deps.pipeline.blobs.deletePrefix(prefix).catch((err: unknown) => log.warn({ err: (err as Error).message, prefix }, 'could not delete the plan'));
 }
 
 /**

@@ -56,6 +56,15 @@ describe('Dockerfile', () => {
     assert.ok(copies.some((c) => /^--from=\S+\s+\/app\/dist\s+\.\/dist$/.test(c.args.trim())), 'dist/ from the build stage');
   });
 
+  it('builds the studio page into dist/ in the build stage, with the compiled code', () => {
+    const dist = runtime.find((i) => i.keyword === 'COPY' && /\/app\/dist/.test(i.args));
+    const from = /--from=(\S+)/.exec(dist!.args)?.[1];
+    const runs = df.instructions.filter((i) => i.stage === from && i.keyword === 'RUN').map((i) => i.args);
+    assert.ok(runs.some((r) => /vite(\.js)? build --config functions\/studio\/vite\.config\.ts/.test(r)), runs.join('\n'));
+    const copied = df.instructions.filter((i) => i.stage === from && i.keyword === 'COPY').map((i) => i.args);
+    assert.ok(copied.some((c) => /^functions\s/.test(c.trim())), 'the page source comes with functions/');
+  });
+
   it('runs as a non-root user', () => {
     const users = runtime.filter((i) => i.keyword === 'USER');
     assert.ok(users.length > 0, 'the runtime stage sets USER');

@@ -213,4 +213,34 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
       server.close();
     }
   });
+
+  it('a storyboard is prepared by the worker, its thumbnails are served, and a video renders from it', async () => {
+    const made = await postJson(`${svc.url}/v1/storyboards`, { script_text: 'Quiet light falls on the water. Then the evening comes.', resolution: '720p', captions: false });
+    assert.equal(made.status, 202, JSON.stringify(made.body));
+    let sb: any = null;
+    for (const deadline = Date.now() + 180_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      sb = (await getJson(made.body.status_url)).body;
+      if (!['queued', 'processing'].includes(sb.status)) break;
+    }
+    assert.equal(sb.status, 'completed', JSON.stringify(sb));
+    assert.equal(sb.storyboard.usage.speech_provider, 'espeak-ng');
+    const piece = sb.storyboard.pieces[0];
+    assert.equal(piece.clip.provider, 'generated', 'no footage source here: generated backgrounds');
+    assert.ok(piece.candidates.length > 0, 'other backgrounds to swap to');
+    const thumb = await fetch(piece.clip.thumbnail_url);
+    assert.equal(thumb.status, 200);
+    assert.equal((await thumb.arrayBuffer()).byteLength > 500, true);
+    const swapped = await fetch(`${svc.url}/v1/storyboards/${sb.storyboard_id}/pieces/0`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clip_id: piece.candidates[0].clip_id }),
+    });
+    assert.equal(swapped.status, 200);
+    const video = await postJson(`${svc.url}/v1/videos`, { storyboard_id: sb.storyboard_id });
+    assert.equal(video.status, 202, JSON.stringify(video.body));
+    const { final } = await pollUntilFinal(`${svc.url}/v1/videos/${video.body.task_id}`);
+    assert.equal(final.status, 'completed', JSON.stringify(final));
+    assert.ok(Math.abs(final.result.duration_s - sb.storyboard.duration_s) <= 0.05);
+    assert.equal(final.result.height, 1280);
+  });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import * as T from '../../functions/domain/task.ts';
+import { completeStoryboard } from '../../functions/domain/storyboard.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 import type { AdmissionLimits } from '../../functions/domain/admission.ts';
 import type { TaskListCursor, TaskStore } from '../../functions/platform/ports.ts';
@@ -409,6 +410,32 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       const cancelled = await store.get(owing.id);
       assert.equal(cancelled?.callback?.state, 'pending');
       assert.equal(cancelled?.callback?.event, 'task.cancelled');
+    });
+
+    it('keeps a storyboard’s result (nested lists included) and a video’s storyboard choice exactly', async () => {
+      const id = await claimed();
+      const storyboard = {
+        version: 1 as const,
+        duration_s: 5.2,
+        width: 720,
+        height: 1280,
+        scenes: [{ start_s: 0, end_s: 5.2, text: 'One.', search_terms: ['one'], query: 'one', found_by: [] }],
+        sentences: [{ start_s: 0, end_s: 5, text: 'One.' }],
+        captions: [{ start_s: 0, end_s: 5.2, text: 'One.' }],
+        clips: [{ index: 0, provider: 'pexels', source_id: '7', duration_s: 6, credit: null, thumbnail_key: 'storyboards/x/thumbs/0.jpg' }],
+        pieces: [{ start_s: 0, end_s: 5.2, scene: 0, clip: 0, source_start_s: 0.4, planned_clip: 0, planned_source_start_s: 0.4 }],
+        candidates: [[1, 2], []],
+        usage: { speech_provider: 'elevenlabs', speech_characters: 4, pexels_requests: 1, clip_downloads: 3 },
+        estimate: { render_s: 3, render_cpu_s: 4, cloud_run_usd: 0.0002, preset: 'veryfast', measured_preset: true },
+      };
+      const done = await store.update(id, (t, at) => ({ write: t ? completeStoryboard(t, storyboard, ['w'], at) : null, result: null }));
+      assert.equal(done, null);
+      const read = await store.get(id);
+      assert.deepEqual(read?.storyboard, storyboard);
+      assert.equal(read?.status, 'completed');
+      const video = { ...task(), from_storyboard: { id, pieces: [{ clip: 2, source_start_s: 1.25 }] } };
+      await store.create(video);
+      assert.deepEqual((await store.get(video.id))?.from_storyboard, video.from_storyboard);
     });
   });
 }

@@ -32,6 +32,7 @@ async function attempt(failure: () => Error) {
   await store.create(newTask({ id, owner: null, request: VideoRequestSchema.parse({ script_text: 'Hello there.' }), now: new Date(), retentionDays: 1 }));
   const deps: WorkerDeps = {
     store,
+    storyboards: store,
     pipeline: {
       tools: resolveMediaTools({}),
       speech: {

@@ -1,0 +1,132 @@
+// The storyboard routes: make one (stored and queued like a video: the worker prepares it), poll
+// it, swap a piece's clip, cancel it; and what POST /v1/videos takes from one (storyboard_id).
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { askRender } from '../delivery/ask-render.ts';
+import { choiceOf, swapClip, type StoryboardChoice, type StoryboardResult } from '../domain/storyboard.ts';
+import { isFinal, type TaskRecord } from '../domain/task.ts';
+import type { VideoRequest } from '../domain/video-request.ts';
+import { conflict, gone, invalid, notFound } from '../errors.ts';
+import { storyboardJob } from '../platform/jobs.ts';
+import { checkMusicMood } from '../providers/music-library.ts';
+import { jsonBody } from './body.ts';
+import { baseUrlOf, json, type ApiEnv } from './http.ts';
+import type { ApiDeps } from './routes.ts';
+import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapClipRoute } from './storyboard-spec.ts';
+import { toStoryboardView } from './storyboard-view.ts';
+import { checkUrls, refusal, submittedTask } from './submission.ts';
+
+/** What a video made from a storyboard may say besides storyboard_id: the rest is the storyboard's. */
+const WITH_STORYBOARD = new Set(['storyboard_id', 'callback_url', 'metadata']);
+
+/** A storyboard the caller may see (another key's answers like an unknown one), not yet expired. */
+async function ownedStoryboard(deps: ApiDeps, owner: string | null, id: string): Promise<TaskRecord> {
+  const sb = await deps.storyboards.get(id);
+  if (!sb || (deps.keys.enabled && sb.owner !== owner)) throw notFound(`storyboard ${id}`);
+  if (Date.parse(sb.expire_at) < Date.now()) throw gone(`storyboard ${id} has expired; make a new one`);
+  return sb;
+}
+
+const notReady = (sb: TaskRecord) =>
+  conflict(
+    'storyboard_not_ready',
+    isFinal(sb.status)
+      ? `storyboard ${sb.id} is ${sb.status}; make a new one`
+      : `storyboard ${sb.id} is ${sb.status} (${sb.progress}%); poll GET /v1/storyboards/${sb.id} until it is completed`,
+  );
+
+/**
+ * The request and pieces of a video made from a storyboard: its own request (script, voice,
+ * settings), with the video's callback_url and metadata, and its pieces as they stand now.
+ */
+export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: VideoRequest, raw: unknown): Promise<{ request: VideoRequest; from: StoryboardChoice }> {
+  const extra = Object.keys(raw && typeof raw === 'object' ? raw : {}).filter((k) => !WITH_STORYBOARD.has(k));
+  if (extra.length) {
+    throw invalid(
+      extra.map((path) => ({
+        path,
+        message: 'a video made from a storyboard_id takes the storyboard’s own request; leave this out (or make a new storyboard with it)',
+      })),
+    );
+  }
+  const id = sent.storyboard_id!;
+  const sb = await ownedStoryboard(deps, owner, id);
+  if (sb.status !== 'completed' || !sb.storyboard) throw notReady(sb);
+  const request: VideoRequest = {
+    ...sb.request,
+    storyboard_id: id,
+    ...(sent.callback_url ? { callback_url: sent.callback_url } : {}),
+    ...(sent.metadata ? { metadata: sent.metadata } : {}),
+  };
+  return { request, from: choiceOf(sb as TaskRecord & { storyboard: StoryboardResult }) };
+}
+
+export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
+  const { cfg, storyboards, blobs, keys } = deps;
+  const auth = keys.required();
+  const body = jsonBody(cfg.MAX_BODY_BYTES);
+  const view = (sb: TaskRecord) => toStoryboardView(sb, blobs, cfg.SIGNED_URL_TTL_S);
+
+  app.openapi({ ...createStoryboardRoute, middleware: [auth, body] as const }, async (c) => {
+    const owner = c.get('owner');
+    const request = c.req.valid('json');
+    const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
+    await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
+    await checkMusicMood(deps.music, request.music);
+    const outcome = await storyboards.create(
+      submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() }),
+      deps.limits,
+    );
+    if (outcome.kind === 'refused') throw refusal(outcome);
+    if (outcome.kind === 'conflict') {
+      throw conflict('idempotency_conflict', `Idempotency-Key was already used with a different body (storyboard ${outcome.task.id}); use a new key for a new storyboard`);
+    }
+    const sb = outcome.task;
+    // As for a video: asked for before answering (no CPU after the answer on Cloud Run); a failed ask is swept.
+    if (sb.status === 'queued') await askRender(storyboards, deps.dispatcher, sb.id, deps.log, false, storyboardJob);
+    const answer = { storyboard_id: sb.id, status: sb.status, status_url: `${baseUrlOf(c, cfg.PUBLIC_URL)}/v1/storyboards/${sb.id}` };
+    return outcome.kind === 'created' ? json(c, answer, 202) : json(c, answer, 200);
+  });
+
+  app.openapi({ ...getStoryboardRoute, middleware: [auth] as const }, async (c) => {
+    const sb = await ownedStoryboard(deps, c.get('owner'), c.req.valid('param').id);
+    return json(c, await view(sb), 200);
+  });
+
+  app.openapi({ ...swapClipRoute, middleware: [auth, body] as const }, async (c) => {
+    const { id, n } = c.req.valid('param');
+    const { clip_id } = c.req.valid('json');
+    await ownedStoryboard(deps, c.get('owner'), id);
+    const outcome = await storyboards.update(id, (t, now) => {
+      const o = swapClip(t, n, clip_id, now);
+      return { write: o.kind === 'swapped' && o.task !== t ? o.task : null, result: o };
+    });
+    switch (outcome.kind) {
+      case 'swapped':
+        return json(c, await view(outcome.task), 200);
+      case 'missing':
+        throw notFound(`storyboard ${id}`);
+      case 'not_ready':
+        throw notReady((await storyboards.get(id))!);
+      case 'no_piece':
+        throw notFound(`piece ${n} of storyboard ${id} (it has ${outcome.pieces}, from 0)`);
+      case 'not_candidate':
+        throw invalid([
+          {
+            path: 'clip_id',
+            message: `clip ${clip_id} is not a candidate of piece ${n}; ${outcome.candidates.length ? `its candidates are ${outcome.candidates.join(', ')}` : 'it has no candidates'}`,
+          },
+        ]);
+    }
+  });
+
+  app.openapi({ ...cancelStoryboardRoute, middleware: [auth] as const }, async (c) => {
+    const { id } = c.req.valid('param');
+    const before = await ownedStoryboard(deps, c.get('owner'), id);
+    if (isFinal(before.status)) {
+      throw conflict('already_finished', `storyboard ${id} is already ${before.status}; only a storyboard being prepared can be cancelled`);
+    }
+    const after = (await storyboards.cancel(id)) ?? before;
+    deps.stopRunning(id);
+    return json(c, await view(after), 200);
+  });
+}

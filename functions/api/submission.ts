@@ -1,0 +1,63 @@
+// What every submit route checks before it stores anything (videos and storyboards alike), and
+// how it answers a refusal of the admission limits.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Refusal } from '../domain/admission.ts';
+import { newTask, type TaskRecord } from '../domain/task.ts';
+import type { VideoRequest } from '../domain/video-request.ts';
+import { AppError, invalid, keyQueueFull, queueFull, rateLimited, TaskError, type ErrorDetail } from '../errors.ts';
+import { assertPublicUrl } from '../net/url-guard.ts';
+
+/** Refuse, at submission, URLs the worker would refuse later: the client hears it now. */
+export async function checkUrls(
+  req: Pick<VideoRequest, 'callback_url' | 'music' | 'clip_urls' | 'scenes'>,
+  allowPrivate: boolean,
+  ports: readonly number[] | undefined,
+): Promise<void> {
+  const urls: [string, string][] = [];
+  if (req.callback_url) urls.push(['callback_url', req.callback_url]);
+  if (req.music?.url) urls.push(['music.url', req.music.url]);
+  req.clip_urls?.forEach((u, i) => urls.push([`clip_urls.${i}`, u]));
+  req.scenes?.forEach((s, i) => s.clip_url && urls.push([`scenes.${i}.clip_url`, s.clip_url]));
+  const details: ErrorDetail[] = [];
+  await Promise.all(
+    urls.map(async ([path, url]) => {
+      try {
+        await assertPublicUrl(url, path, allowPrivate, ports);
+      } catch (err) {
+        // An unresolvable host is the client's to fix too; only the message differs.
+        if (err instanceof TaskError) details.push({ path, message: err.message.replace(`${path}: `, '') });
+        else throw err;
+      }
+    }),
+  );
+  if (details.length) throw invalid(details.sort((a, b) => a.path.localeCompare(b.path)));
+}
+
+export function refusal(r: Refusal): AppError {
+  if (r.reason === 'rate_limited') return rateLimited(r.retryAfterS);
+  return r.reason === 'key_queue_full' ? keyQueueFull(r.retryAfterS) : queueFull(r.retryAfterS);
+}
+
+/** A new record for a submit: a video's task or a storyboard, with its Idempotency-Key and the hash of the body as sent. */
+export function submittedTask(o: { owner: string | null; request: VideoRequest; retentionDays: number; idempotencyKey: string | null; body: unknown }): TaskRecord {
+  return newTask({
+    id: randomUUID(),
+    owner: o.owner,
+    request: o.request,
+    now: new Date(),
+    retentionDays: o.retentionDays,
+    idempotencyKey: o.idempotencyKey,
+    requestHash: o.idempotencyKey ? requestHash(o.body) : null,
+  });
+}
+
+/** Same body, same hash, whatever the key order. */
+export function requestHash(body: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
+        : v;
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+}
