@@ -19,7 +19,7 @@ import { checkMusicMood, type MusicLibrary } from '../providers/music-library.ts
 import type { ApiKeys } from './auth.ts';
 import { jsonBody } from './body.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
-import { cancelRoute, downloadRoute, listRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
+import { cancelRoute, downloadRoute, listRoute, musicRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
 
 export interface ApiDeps {
   cfg: Config;
@@ -188,6 +188,8 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     const data = voices.map((v) => ({ voice_id: v.id, name: v.name, provider, language: v.language, description: v.description }));
     return json(c, { data }, 200);
   });
+
+  app.openapi({ ...musicRoute, middleware: [auth] as const }, async (c) => json(c, { moods: deps.music ? await deps.music.listMoods() : [] }, 200));
 
   app.openapi({ ...downloadRoute, middleware: [auth] as const }, async (c) => {
     const { id } = c.req.valid('param');

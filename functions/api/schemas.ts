@@ -210,6 +210,22 @@ export const VoiceListSchema = z
     ],
   });
 
+export const MoodListSchema = z
+  .strictObject({
+    moods: z
+      .array(
+        z.strictObject({
+          mood: z.string().meta({ description: 'Send it as music.mood' }),
+          tracks: z.number().int().min(1).meta({ description: 'Tracks of this mood; the task\'s seed picks one' }),
+        }),
+      )
+      .meta({ description: 'Moods with at least one track, by name; empty when the service has no MUSIC_DIR' }),
+  })
+  .meta({
+    id: 'MoodList',
+    examples: [{ moods: [{ mood: 'chill', tracks: 3 }, { mood: 'dramatic', tracks: 1 }, { mood: 'upbeat', tracks: 2 }] }],
+  });
+
 export const HealthSchema = z
   .strictObject({ status: z.literal('ok'), role: z.enum(['local', 'api', 'worker']) })
   .meta({ id: 'Health', examples: [{ status: 'ok', role: 'api' }] });

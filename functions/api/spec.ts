@@ -11,6 +11,7 @@ import {
   HealthSchema,
   jsonContent,
   ListQuery,
+  MoodListSchema,
   SubmitHeaders,
   SubmitResponseSchema,
   TaskIdParams,
@@ -109,6 +110,17 @@ export const voicesRoute = createRoute({
   description: 'espeak-ng voices when the service runs offline; the ElevenLabs account’s voices when ELEVENLABS_API_KEY is set.',
   security: SECURITY,
   responses: { 200: { description: 'The voices', content: jsonContent(VoiceListSchema) }, ...errorResponses(401, 502) },
+});
+
+export const musicRoute = createRoute({
+  method: 'get',
+  path: '/v1/music',
+  operationId: 'listMusicMoods',
+  tags: ['videos'],
+  summary: 'The moods a request can name as music.mood, with their track counts',
+  description: 'The subfolders of the service’s MUSIC_DIR that hold audio files; an empty list when MUSIC_DIR is not set.',
+  security: SECURITY,
+  responses: { 200: { description: 'The moods', content: jsonContent(MoodListSchema) }, ...errorResponses(401) },
 });
 
 export const downloadRoute = createRoute({
@@ -390,6 +402,7 @@ export const ALL_ROUTES = [
   listRoute,
   statusRoute('/v1/videos/{id}', 'getVideo'),
   voicesRoute,
+  musicRoute,
   cancelRoute,
   submitRoute('/generate-video', 'Submit a script to render (seed-compatible)'),
   statusRoute('/task/{id}', 'getTask'),
