@@ -9,7 +9,8 @@ import { askRender } from '../delivery/ask-render.ts';
 import { requestCallback } from '../delivery/deliver.ts';
 import { isFinal, newTask, type TaskRecord } from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
-import { toView } from '../domain/task-view.ts';
+import { outputLabel } from '../domain/outputs.ts';
+import { storedOutputs, toView } from '../domain/task-view.ts';
 import { AppError, conflict, gone, invalid, keyQueueFull, notFound, queueFull, rateLimited, TaskError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { assertPublicUrl } from '../net/url-guard.ts';
@@ -193,6 +194,7 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
 
   app.openapi({ ...downloadRoute, middleware: [auth] as const }, async (c) => {
     const { id } = c.req.valid('param');
+    const index = c.req.valid('query').output ?? 0;
     const task = await ownedTask(c, id);
     if (task.status !== 'completed' || !task.output) {
       throw conflict(
@@ -202,10 +204,16 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
           : `task ${id} is ${task.status} (${task.progress}%); poll GET /task/${id} until it is completed`,
       );
     }
-    if (Date.parse(task.expire_at) < Date.now() || !(await blobs.exists(task.output.video_key))) {
+    const outputs = storedOutputs(task);
+    const video = outputs[index];
+    if (!video) {
+      const have = outputs.length === 1 ? '1 video (output 0)' : `${outputs.length} videos (output 0 to ${outputs.length - 1})`;
+      throw new AppError('not_found', 404, `task ${id} has ${have}; there is no output ${index}`);
+    }
+    if (Date.parse(task.expire_at) < Date.now() || !(await blobs.exists(video.video_key))) {
       throw gone(`the video of task ${id} has expired and was deleted; submit the script again`);
     }
-    const url = await blobs.signedUrl(task.output.video_key, cfg.SIGNED_URL_TTL_S, `${id}.mp4`);
+    const url = await blobs.signedUrl(video.video_key, cfg.SIGNED_URL_TTL_S, index === 0 ? `${id}.mp4` : `${id}-${outputLabel(outputs, index)}.mp4`);
     return c.body(null, 302, { location: url.url, 'cache-control': 'no-store' });
   });
 

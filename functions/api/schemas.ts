@@ -2,7 +2,7 @@
 // is generated from those declarations. Each carries an example, checked against it by the tests.
 import { z } from '@hono/zod-openapi';
 import { CALLBACK_STATES, STAGES, TASK_STATUSES, type TaskView } from '../domain/task.ts';
-import { VideoRequestSchema } from '../domain/video-request.ts';
+import { ASPECT_RATIOS, RESOLUTIONS, VideoRequestSchema } from '../domain/video-request.ts';
 
 /** Task ids as the service makes them (UUIDs), and as Cloud Tasks allows them in task names. */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -86,6 +86,34 @@ const EXAMPLE_VIEW: TaskView = {
       { start_s: 0, end_s: 4.1, text: 'The ocean covers most of our planet.', search_terms: ['ocean', 'planet'], query: 'ocean planet', found_by: ['ocean planet'] },
       { start_s: 4.1, end_s: 9.83, text: 'Its waves carry energy across the world.', search_terms: ['waves', 'energy'], query: 'waves energy', found_by: ['waves energy'] },
     ],
+    outputs: [
+      {
+        aspect_ratio: '9:16',
+        resolution: '1080p',
+        video_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/video.mp4?expires=1796040941&sig=2Kx3`,
+        expires_at: '2026-11-30T11:15:41.000Z',
+        duration_s: 9.83,
+        width: 1080,
+        height: 1920,
+        size_bytes: 2817731,
+        captions_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.vtt?expires=1796040941&sig=9fQa`,
+        captions_srt_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.srt?expires=1796040941&sig=Uu7b`,
+        thumbnail_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/thumbnail.jpg?expires=1796040941&sig=c0Lm`,
+      },
+      {
+        aspect_ratio: '16:9',
+        resolution: '1080p',
+        video_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/16x9/video.mp4?expires=1796040941&sig=Hq4e`,
+        expires_at: '2026-11-30T11:15:41.000Z',
+        duration_s: 9.83,
+        width: 1920,
+        height: 1080,
+        size_bytes: 3120554,
+        captions_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/16x9/captions.vtt?expires=1796040941&sig=Lp0s`,
+        captions_srt_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/16x9/captions.srt?expires=1796040941&sig=Vd8r`,
+        thumbnail_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/16x9/thumbnail.jpg?expires=1796040941&sig=Tz2k`,
+      },
+    ],
   },
   warnings: [],
   metadata: { channel: 'facts' },
@@ -98,6 +126,22 @@ const EXAMPLE_VIEW: TaskView = {
     last_attempt_at: '2026-11-30T10:15:42.000Z',
   },
 };
+
+const OutputViewSchema = z
+  .strictObject({
+    aspect_ratio: z.enum(ASPECT_RATIOS),
+    resolution: z.enum(RESOLUTIONS),
+    video_url: z.url().meta({ description: 'Signed, expires at expires_at; `GET /download/{id}?output=<index>` redirects to a fresh one' }),
+    expires_at: z.iso.datetime(),
+    duration_s: z.number(),
+    width: z.number().int(),
+    height: z.number().int(),
+    size_bytes: z.number().int(),
+    captions_url: z.url().nullable().meta({ description: 'WebVTT, laid out for this frame' }),
+    captions_srt_url: z.url().nullable(),
+    thumbnail_url: z.url().nullable().meta({ description: 'JPEG' }),
+  })
+  .meta({ id: 'OutputView', description: 'One video of a task' });
 
 export const TaskViewSchema = z
   .strictObject({
@@ -138,9 +182,12 @@ export const TaskViewSchema = z
             }),
           )
           .meta({ description: 'The timeline: which words each piece of footage covers and how it was found' }),
+        outputs: z
+          .array(OutputViewSchema)
+          .meta({ description: 'Every video of the task (one per entry of the request\'s `outputs`, or one): the first is the main video the fields above describe' }),
       })
       .nullable()
-      .meta({ description: 'Set once the task is completed' }),
+      .meta({ description: 'Set once the task is completed; the top-level fields describe the main (first) video' }),
     warnings: z.array(z.string()),
     metadata: z.record(z.string(), z.unknown()).nullable().meta({ description: 'As sent in the request' }),
     callback: z

@@ -1,6 +1,7 @@
 // Task records, their states and the pure rules for moving between them. Every store adapter
 // applies these functions inside its own transaction, so the rules live in one place.
 import type { Credit } from './media.ts';
+import type { OutputFiles, OutputView } from './outputs.ts';
 import type { VideoRequest } from './video-request.ts';
 
 export const TASK_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
@@ -34,7 +35,7 @@ export interface FootagePiece {
   found_by: string[];
 }
 
-/** What a completed task stored; URLs are minted from the keys when the task is read. */
+/** What a completed task stored; URLs are minted from the keys when the task is read. The top-level files are its first (main) video's. */
 export interface TaskOutput {
   video_key: string;
   captions_vtt_key: string | null;
@@ -49,6 +50,8 @@ export interface TaskOutput {
   pieces?: FootagePiece[];
   /** Identities of the clips shown (`pexels:<id>`), so the owner's next videos can avoid them. */
   clip_ids?: string[];
+  /** Every video of the task, the main one first (absent on tasks completed before there could be several). */
+  outputs?: OutputFiles[];
 }
 
 export const CALLBACK_STATES = ['pending', 'delivered', 'gave_up'] as const;
@@ -332,6 +335,8 @@ export interface TaskView {
     thumbnail_url: string | null;
     credits: Credit[];
     pieces: FootagePiece[];
+    /** Every video of the task, the main one (the fields above) first. */
+    outputs: OutputView[];
   } | null;
   warnings: string[];
   metadata: Record<string, unknown> | null;

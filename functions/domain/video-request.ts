@@ -36,6 +36,8 @@ export const CAPTION_POSITIONS = ['bottom', 'center', 'top'] as const;
 export const ASPECT_RATIOS = ['9:16', '1:1', '16:9'] as const;
 export const RESOLUTIONS = ['720p', '1080p'] as const;
 export const FOOTAGE_MODES = ['sentences', 'topic'] as const;
+/** Videos one task may make from its narration (`outputs`). */
+export const MAX_OUTPUTS = 3;
 
 const Captions = z.strictObject({
   style: z.enum(CAPTION_STYLES).default('word-highlight'),
@@ -49,6 +51,12 @@ const Scene = z.strictObject({
   text: text().trim().min(1).max(MAX_SCRIPT_CHARS),
   search_query: text().trim().min(1).max(200).optional(),
   clip_url: httpUrl.optional(),
+});
+
+/** One video of a task: its frame shape and size. */
+const Output = z.strictObject({
+  aspect_ratio: z.enum(ASPECT_RATIOS),
+  resolution: z.enum(RESOLUTIONS).optional().meta({ description: "The request's `resolution` when left out" }),
 });
 
 const Metadata = z
@@ -97,8 +105,20 @@ export const VideoRequestSchema = z
       .optional(),
     /** Speaking rate, the range ElevenLabs accepts. */
     speed: z.number().min(0.7).max(1.2).optional(),
-    aspect_ratio: z.enum(ASPECT_RATIOS).default('9:16'),
+    // No zod default: with `outputs`, whether it was sent decides whether it contradicts them.
+    aspect_ratio: z.enum(ASPECT_RATIOS).optional().meta({ default: '9:16' }),
     resolution: z.enum(RESOLUTIONS).default('1080p'),
+    /** Several videos from one narration; the first is the main one (`aspect_ratio`, `/download/{id}`). */
+    outputs: z
+      .array(Output)
+      .min(1)
+      .max(MAX_OUTPUTS)
+      .optional()
+      .meta({
+        description:
+          `Up to ${MAX_OUTPUTS} videos from one narration and one footage search, each with its own crop and caption layout. ` +
+          'The first is the main video; `aspect_ratio` may be left out or must be the first output\'s.',
+      }),
     captions: z.union([z.literal(false), Captions]).default(() => Captions.parse({})),
     /** A track by URL, or by mood from the service's MUSIC_DIR (picked with the seed). */
     music: z
@@ -124,6 +144,7 @@ export const VideoRequestSchema = z
     if (r.script_text && r.scenes) {
       ctx.addIssue({ code: 'custom', path: ['scenes'], message: 'send either script_text or scenes, not both' });
     }
+    checkOutputs(r, ctx);
     const total = (r.script_text?.length ?? 0) + (r.scenes ?? []).reduce((n, s) => n + s.text.length + 1, 0);
     if (total > MAX_SCRIPT_CHARS) {
       ctx.addIssue({
@@ -132,7 +153,39 @@ export const VideoRequestSchema = z
         message: `the scenes' text totals ${total} characters; the limit is ${MAX_SCRIPT_CHARS}`,
       });
     }
+  })
+  // With `outputs`, the main video's shape is the first output's: code that knows one video reads
+  // aspect_ratio and resolution, and each output gets its resolution filled in.
+  .transform(({ outputs, ...r }) => {
+    const filled = outputs?.map((o) => ({ aspect_ratio: o.aspect_ratio, resolution: o.resolution ?? r.resolution }));
+    const main = filled?.[0];
+    return { ...r, aspect_ratio: main?.aspect_ratio ?? r.aspect_ratio ?? '9:16', resolution: main?.resolution ?? r.resolution, ...(filled ? { outputs: filled } : {}) };
   });
+
+/** `outputs` must not contradict `aspect_ratio`, and no two may be the same video. */
+function checkOutputs(
+  r: { aspect_ratio?: AspectRatio | undefined; resolution: Resolution; outputs?: { aspect_ratio: AspectRatio; resolution?: Resolution | undefined }[] | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (!r.outputs) return;
+  const first = r.outputs[0];
+  if (first && r.aspect_ratio && r.aspect_ratio !== first.aspect_ratio) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['aspect_ratio'],
+      message: `with outputs, the first output is the main video: leave aspect_ratio out or make it "${first.aspect_ratio}"`,
+    });
+  }
+  const seen = new Map<string, number>();
+  r.outputs.forEach((o, i) => {
+    const shape = `${o.aspect_ratio} ${o.resolution ?? r.resolution}`;
+    const j = seen.get(shape);
+    if (j !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['outputs', i], message: `the same video as outputs.${j} (${shape}); each output must differ in aspect_ratio or resolution` });
+    }
+    seen.set(shape, i);
+  });
+}
 
 export type VideoRequest = z.infer<typeof VideoRequestSchema>;
 export type CaptionOptions = Exclude<VideoRequest['captions'], false>;

@@ -3,10 +3,11 @@
 // and topped up if the real narration turns out longer.
 import { basename, join } from 'node:path';
 import type { TaskOutput } from '../domain/task.ts';
+import { outputsOf } from '../domain/outputs.ts';
 import { frameSize, scenesOf } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
 import { normaliseNarration } from '../media/loudness.ts';
-import { renderVideo } from '../media/render.ts';
+import { renderVideos } from '../media/render.ts';
 import { probeInput } from '../media/probe.ts';
 import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts } from './footage-plan.ts';
@@ -32,7 +33,7 @@ export type Produced =
 export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<Produced> {
   const { task, dir, signal, report } = run;
   const req = task.request;
-  const { width, height } = frameSize(req.aspect_ratio, req.resolution);
+  const outputs = outputsOf(req);
   const prefix = planPrefix(task.id);
 
   report('speech', AT.speech);
@@ -46,16 +47,16 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   }
 
   report('render', AT.render);
-  if (deps.fanout && plan.narration.durationS > deps.fanout.minSeconds) {
+  // Every output is rendered from the same plan: what counts is the video to render in all.
+  if (deps.fanout && plan.narration.durationS * outputs.length > deps.fanout.minSeconds) {
     return { kind: 'fanout', frames: await startFanout(deps, { task, dir, signal, plan }) };
   }
-  const rendered = await renderVideo(deps.tools, {
+  const rendered = await renderVideos(deps.tools, {
     dir,
     narration: plan.narration,
     clips: plan.clips,
     segments: plan.segments,
-    width,
-    height,
+    frames: outputs.map((o) => frameSize(o.aspect_ratio, o.resolution)),
     captions: req.captions,
     ...(req.language ? { language: req.language } : {}),
     ...(plan.music ? { music: plan.music } : {}),
