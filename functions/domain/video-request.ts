@@ -38,6 +38,8 @@ export const RESOLUTIONS = ['720p', '1080p'] as const;
 export const FOOTAGE_MODES = ['sentences', 'topic'] as const;
 /** Videos one task may make from its narration (`outputs`). */
 export const MAX_OUTPUTS = 3;
+/** What to do with a narration longer than max_duration_s: fail the task, or speed the voice up (within a limit) to fit. */
+export const FIT_MODES = ['fail', 'speed'] as const;
 
 const Captions = z.strictObject({
   style: z.enum(CAPTION_STYLES).default('word-highlight'),
@@ -129,6 +131,9 @@ export const VideoRequestSchema = z
       })
       .refine((m) => !!m.url !== !!m.mood, 'send either music.url or music.mood')
       .optional(),
+    /** A platform's limit on the video's length: a longer narration fails the task before rendering, or is sped up (`fit`). */
+    max_duration_s: z.number().min(1).max(3600).optional(),
+    fit: z.enum(FIT_MODES).default('fail'),
     max_clips: z.number().int().min(1).max(30).default(8),
     /** `sentences`: each sentence group of script_text searched on its own terms; `topic`: one search for the whole video. */
     footage: z.enum(FOOTAGE_MODES).default('sentences'),
@@ -145,6 +150,9 @@ export const VideoRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['scenes'], message: 'send either script_text or scenes, not both' });
     }
     checkOutputs(r, ctx);
+    if (r.fit === 'speed' && r.max_duration_s === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['fit'], message: 'fit: "speed" fits the voice into max_duration_s: send max_duration_s too' });
+    }
     const total = (r.script_text?.length ?? 0) + (r.scenes ?? []).reduce((n, s) => n + s.text.length + 1, 0);
     if (total > MAX_SCRIPT_CHARS) {
       ctx.addIssue({

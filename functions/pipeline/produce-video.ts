@@ -20,6 +20,8 @@ import { sceneSpans } from './scene-spans.ts';
 import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
 import { scriptForms } from '../language/spoken-form.ts';
 import { displayNarration } from './display-narration.ts';
+import { fitNarration } from './fit-duration.ts';
+import type { SpeechRequest } from '../providers/ports.ts';
 
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
@@ -84,20 +86,26 @@ async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<Video
   const forms = scriptForms(scenes.map((s) => s.text), req.language);
   const text = forms.spoken;
   const estimateS = Math.max(3, text.length / CHARS_PER_SECOND);
-  const speechP = deps.speech.synthesize(
-    {
-      text,
-      ...(req.voice_id ? { voiceId: req.voice_id } : {}),
-      ...(req.model_id ? { modelId: req.model_id } : {}),
-      ...(req.language ? { language: req.language } : {}),
-      ...(req.speed ? { speed: req.speed } : {}),
-      seed,
-    },
-    dir,
-    signal,
-  )
+  const speech: SpeechRequest = {
+    text,
+    ...(req.voice_id ? { voiceId: req.voice_id } : {}),
+    ...(req.model_id ? { modelId: req.model_id } : {}),
+    ...(req.language ? { language: req.language } : {}),
+    ...(req.speed ? { speed: req.speed } : {}),
+    seed,
+  };
+  // A voice that fails (or a narration over max_duration_s) stops the footage downloads at once.
+  const stop = new AbortController();
+  const others = AbortSignal.any([signal, stop.signal]);
+  const speechP = deps.speech
+    .synthesize(speech, dir, signal)
+    .then((n) => fitNarration(deps, { narration: n, speech, req, dir, signal, warnings }))
     .then((n) => normaliseNarration(deps.tools, n, dir, signal))
-    .then((n) => displayNarration(forms, n));
+    .then((n) => displayNarration(forms, n))
+    .catch((err: unknown) => {
+      stop.abort(err);
+      throw err;
+    });
   // Footage is planned from the text and searched while the voice is synthesised.
   const footageP = planFootageParts(req, forms).then(async (parts) => ({
     parts,
@@ -110,12 +118,12 @@ async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<Video
       height,
       seed,
       dir,
-      signal,
+      signal: others,
       warnings,
       ...(run.downloads ? { downloads: run.downloads } : {}),
     }),
   }));
-  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, signal, run.downloads) : Promise.resolve(null);
+  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, others, run.downloads) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;

@@ -61,6 +61,7 @@ describe('reelsmith: arguments and help', () => {
     ['a choice that does not exist', ['render', script, '--aspect', '4:3'], /--aspect.*'4:3' is invalid.*9:16, 1:1, 16:9/],
     ['a number that is not one', ['render', script, '--speed', 'fast'], /--speed must be a number/],
     ['a value the schema refuses', ['render', script, '--speed', '3'], /--speed \(speed\): Too big/],
+    ['--fit speed without --max-duration', ['render', script, '--fit', 'speed'], /--fit \(fit\): fit: "speed" fits the voice into max_duration_s: send max_duration_s too/],
     ['a missing script file', ['render', join(dir, 'nope.txt')], /cannot read the script .*nope\.txt: ENOENT/],
     ['an empty script', ['render', join(dir, 'empty.txt')], /empty\.txt is empty/],
     ['an unknown field in a JSON request', ['render', join(dir, 'bad.json')], /colour: unknown field/],
