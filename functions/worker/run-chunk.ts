@@ -9,8 +9,7 @@ import { claimChunk, failChunk, finishChunk, releaseAssembly, renewChunk } from 
 import type { TaskRecord } from '../domain/task.ts';
 import type { Logger } from '../log.ts';
 import { assembleFanout, renderFanoutChunk } from '../pipeline/fanout-render.ts';
-import { guardAttempt } from './attempt-guard.ts';
-import { causesOf, dropPlan, taskErrorOf, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
+import { causesOf, dropPlan, guardDelivery, taskErrorOf, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
 import { makeTaskDir } from './scratch.ts';
 
 export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: number, attempt: number): Promise<DeliveryOutcome> {
@@ -35,20 +34,16 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
   }
   if (claim.kind === 'assemble') return assemble(deps, claim.task, owner, log);
 
-  const guard = guardAttempt({
+  const guard = guardDelivery(
+    deps,
     taskId,
-    renew: async () =>
+    async () =>
       deps.store.update(taskId, (task, now) => {
         const next = renewChunk(task, attempt, n, owner, deps.leaseMs, now);
         return { write: next, result: next !== null };
       }),
-    cancelled: async () => (await deps.store.get(taskId))?.status === 'cancelled',
-    leaseMs: deps.leaseMs,
-    deadlineMs: deps.deadlineMs,
-    shutdown: deps.shutdown,
-    running: deps.running,
     log,
-  });
+  );
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
@@ -84,16 +79,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
 /** Every chunk is done and this delivery holds the task's lease: join them, publish, complete. */
 async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: Logger): Promise<DeliveryOutcome> {
   const answer = (status: 200 | 503, outcome: string): DeliveryOutcome => ({ status, body: { task_id: task.id, outcome } });
-  const guard = guardAttempt({
-    taskId: task.id,
-    renew: async () => (await deps.store.renewLease(task.id, owner, deps.leaseMs)) !== null,
-    cancelled: async () => (await deps.store.get(task.id))?.status === 'cancelled',
-    leaseMs: deps.leaseMs,
-    deadlineMs: deps.deadlineMs,
-    shutdown: deps.shutdown,
-    running: deps.running,
-    log,
-  });
+  const guard = guardDelivery(deps, task.id, async () => (await deps.store.renewLease(task.id, owner, deps.leaseMs)) !== null, log);
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, task.id);

@@ -15,7 +15,7 @@ import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
 import { chunkJob } from '../platform/jobs.ts';
 import type { Dispatcher, TaskStore } from '../platform/ports.ts';
-import { guardAttempt, type StopReason } from './attempt-guard.ts';
+import { guardAttempt, type AttemptGuard, type StopReason } from './attempt-guard.ts';
 import { ProgressWriter } from './progress-writer.ts';
 import type { RunningTasks } from './running-tasks.ts';
 import { makeTaskDir } from './scratch.ts';
@@ -86,16 +86,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   }
 
-  const guard = guardAttempt({
-    taskId,
-    renew: async () => (await deps.store.renewLease(taskId, owner, deps.leaseMs)) !== null,
-    cancelled: async () => (await deps.store.get(taskId))?.status === 'cancelled',
-    leaseMs: deps.leaseMs,
-    deadlineMs: deps.deadlineMs,
-    shutdown: deps.shutdown,
-    running: deps.running,
-    log,
-  });
+  const guard = guardDelivery(deps, taskId, async () => (await deps.store.renewLease(taskId, owner, deps.leaseMs)) !== null, log);
 
   const progress = new ProgressWriter({
     write: (stage, p) => deps.store.progress(taskId, owner, stage, p),
@@ -141,6 +132,20 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     guard.dispose();
     if (dir) await rm(dir, { recursive: true, force: true }).catch((e: unknown) => log.error({ err: String(e) }, 'scratch cleanup failed'));
   }
+}
+
+/** The guard of a delivery of this worker: `renew` keeps its lease (the task's, or a chunk's). */
+export function guardDelivery(deps: WorkerDeps, taskId: string, renew: () => Promise<boolean>, log: Logger): AttemptGuard {
+  return guardAttempt({
+    taskId,
+    renew,
+    cancelled: async () => (await deps.store.get(taskId))?.status === 'cancelled',
+    leaseMs: deps.leaseMs,
+    deadlineMs: deps.deadlineMs,
+    shutdown: deps.shutdown,
+    running: deps.running,
+    log,
+  });
 }
 
 /**

@@ -34,7 +34,8 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
     await cloud?.stop();
   });
 
-  it('both workers render chunks, a killed one is taken over, and the video equals the one-process render', async () => {
+  // Two two-minute renders: far longer than the suite's default per-test bound on a busy machine.
+  it('both workers render chunks, a killed one is taken over, and the video equals the one-process render', { timeout: 1_800_000 }, async () => {
     const r = await postJson(`${cloud.url}/v1/videos`, LONG);
     assert.equal(r.status, 202, JSON.stringify(r.body));
     const id = r.body.task_id as string;
@@ -52,10 +53,10 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
       const rendered = t.fanout.chunks.some((c) => c.rendered_by && pidOf(c.rendered_by) === other.proc.pid);
       const busy = t.fanout.chunks.some((c) => c.state === 'rendering' && c.owner && ownerPid(c.owner) === other.proc.pid);
       return rendered && busy ? other : null;
-    }, 'the other worker to be in its second chunk', { everyMs: 20 });
+    }, 'the other worker to be in its second chunk', { everyMs: 20, timeoutMs: 1_200_000 });
     await victim.kill();
 
-    const { final } = await pollUntilFinal(`${cloud.url}/task/${id}`, { timeoutMs: 600_000 });
+    const { final } = await pollUntilFinal(`${cloud.url}/task/${id}`, { timeoutMs: 1_200_000 });
     assert.equal(final.status, 'completed', JSON.stringify(final.error));
     const t = (await store.get(id))!;
     const renderers = new Set(t.fanout!.chunks.map((c) => pidOf(c.rendered_by!)));
@@ -69,7 +70,7 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
     const single = await startService({ FANOUT_MIN_SECONDS: '0' });
     try {
       const s = await postJson(`${single.url}/v1/videos`, LONG);
-      const { final: alone } = await pollUntilFinal(`${single.url}/task/${s.body.task_id}`, { timeoutMs: 600_000 });
+      const { final: alone } = await pollUntilFinal(`${single.url}/task/${s.body.task_id}`, { timeoutMs: 1_200_000 });
       assert.equal(alone.status, 'completed');
       const one = frames(alone.result.video_url);
       assert.equal(fanned.frames, one.frames, 'same frame count');
