@@ -9,7 +9,7 @@ import { askRender } from '../delivery/ask-render.ts';
 import { requestCallback } from '../delivery/deliver.ts';
 import { isFinal, newTask, type TaskRecord } from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
-import { outputLabel } from '../domain/outputs.ts';
+import { downloadStem } from '../domain/outputs.ts';
 import { storedOutputs, toView } from '../domain/task-view.ts';
 import { AppError, conflict, gone, invalid, keyQueueFull, notFound, queueFull, rateLimited, TaskError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -213,7 +213,7 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     if (Date.parse(task.expire_at) < Date.now() || !(await blobs.exists(video.video_key))) {
       throw gone(`the video of task ${id} has expired and was deleted; submit the script again`);
     }
-    const url = await blobs.signedUrl(video.video_key, cfg.SIGNED_URL_TTL_S, index === 0 ? `${id}.mp4` : `${id}-${outputLabel(outputs, index)}.mp4`);
+    const url = await blobs.signedUrl(video.video_key, cfg.SIGNED_URL_TTL_S, `${downloadStem(id, outputs, index)}.mp4`);
     return c.body(null, 302, { location: url.url, 'cache-control': 'no-store' });
   });
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPipeline } from '../compose.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { outputLabel } from '../domain/outputs.ts';
+import { fileLabel } from '../domain/outputs.ts';
 import { newTask } from '../domain/task.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import { createLogger } from '../log.ts';
@@ -81,7 +81,7 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
     progress.update('done', 100);
     const videos = output.outputs ?? [];
     const rendered = videos.map((v, i): RenderedFile => {
-      const label = i === 0 ? null : outputLabel(videos, i);
+      const label = fileLabel(videos, i);
       return {
         output: files.pathFor('mp4', label),
         aspect_ratio: v.aspect_ratio,

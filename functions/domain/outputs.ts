@@ -24,6 +24,15 @@ export function outputLabel(outputs: readonly VideoOutput[], i: number): string 
   return outputs.some((x, j) => j !== i && x.aspect_ratio === o.aspect_ratio) ? `${shape}-${o.resolution}` : shape;
 }
 
+/** The label in the names of output `i`'s files; null for the main video, whose files keep the plain names. */
+export const fileLabel = (outputs: readonly VideoOutput[], i: number): string | null => (i === 0 ? null : outputLabel(outputs, i));
+
+/** The name (without extension) a download of output `i` of a task gets: `<task>` or `<task>-16x9`. */
+export function downloadStem(taskId: string, outputs: readonly VideoOutput[], i: number): string {
+  const label = fileLabel(outputs, i);
+  return label ? `${taskId}-${label}` : taskId;
+}
+
 /** What a completed task stored of one of its videos; URLs are minted from the keys when it is read. */
 export interface OutputFiles extends VideoOutput {
   video_key: string;

@@ -1,6 +1,6 @@
 // The public view of a task: signed URLs are minted from the stored keys when the task is read,
 // so a stored task never holds a URL that has expired.
-import { outputLabel, outputsOf, type OutputFiles, type OutputView } from './outputs.ts';
+import { downloadStem, outputsOf, type OutputFiles, type OutputView } from './outputs.ts';
 import type { TaskRecord, TaskView } from './task.ts';
 
 /** Mints a download URL for a stored object (the blob store does). */
@@ -13,7 +13,7 @@ export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: num
   const out = task.output;
   if (task.status === 'completed' && out) {
     const files = storedOutputs(task);
-    const outputs = await Promise.all(files.map((f, i) => signOutput(f, i === 0 ? task.id : `${task.id}-${outputLabel(files, i)}`, blobs, ttlSeconds)));
+    const outputs = await Promise.all(files.map((f, i) => signOutput(f, downloadStem(task.id, files, i), blobs, ttlSeconds)));
     const { aspect_ratio: _a, resolution: _r, ...main } = outputs[0]!;
     result = { ...main, credits: out.credits, pieces: out.pieces ?? [], outputs };
   }

@@ -96,8 +96,10 @@ export interface RenderVideosJob extends Omit<RenderJob, 'width' | 'height'> {
   frames: Frame[];
 }
 
+/** The folder output `i` of a render is written to, inside the render's dir: none for the first. */
+export const outputFolder = (i: number) => (i === 0 ? '' : `output-${i}`);
 /** Where output `i` of a render is written: the first in the render's dir, the others in folders of their own. */
-export const outputDir = (dir: string, i: number) => (i === 0 ? dir : join(dir, `output-${i}`));
+export const outputDir = (dir: string, i: number) => join(dir, outputFolder(i));
 
 /**
  * Renders one video per frame from the same timeline: the soundtrack once for all of them, every

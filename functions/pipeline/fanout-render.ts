@@ -13,7 +13,7 @@ import type { VideoPlan } from '../domain/video-plan.ts';
 import { frameSize } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
 import type { Chunk } from '../media/chunks.ts';
-import { assembleVideo, chunkFile, outputDir, prepareRender, renderChunk, renderSoundtrack, SOUNDTRACK_FILE } from '../media/render.ts';
+import { assembleVideo, chunkFile, outputDir, outputFolder, prepareRender, renderChunk, renderSoundtrack, SOUNDTRACK_FILE } from '../media/render.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
 import { loadPlan, planPrefix } from './plan-store.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
@@ -51,7 +51,8 @@ const SPEC = 'fanout.json';
 const SPREAD = 4;
 
 const fanoutPrefix = (taskId: string, attempt: number) => `${planPrefix(taskId)}a${attempt}/`;
-const folderOf = (i: number) => (i === 0 ? '' : `output-${i}/`);
+/** Output `i`'s files under the fan-out's prefix, as in the render's dir. */
+const folderOf = (i: number) => (i === 0 ? '' : `${outputFolder(i)}/`);
 
 async function fetchInto(deps: PipelineDeps, prefix: string, dir: string, name: string): Promise<string> {
   const path = join(dir, name);

@@ -1,7 +1,7 @@
 // The end of a render: every video of the task and its sidecars uploaded under the attempt's own
 // names, and what the completed task records of them (the main video's files at the top level).
 import type { Credit } from '../domain/media.ts';
-import { outputLabel, outputsOf, type OutputFiles, type VideoOutput } from '../domain/outputs.ts';
+import { fileLabel, outputsOf, type OutputFiles, type VideoOutput } from '../domain/outputs.ts';
 import type { TaskOutput, TaskRecord } from '../domain/task.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import { round3 } from '../lib/numbers.ts';
@@ -15,7 +15,7 @@ export async function publishVideo(deps: PipelineDeps, task: TaskRecord, plan: V
   const outputs = outputsOf(task.request);
   if (rendered.length !== outputs.length) throw new Error(`rendered ${rendered.length} videos for ${outputs.length} outputs`);
   const files = await Promise.all(
-    rendered.map((r, i) => publishOne(deps, blobKeys(task.id, task.attempt, i === 0 ? null : outputLabel(outputs, i)), outputs[i]!, r)),
+    rendered.map((r, i) => publishOne(deps, blobKeys(task.id, task.attempt, fileLabel(outputs, i)), outputs[i]!, r)),
   );
 
   const used = new Set(plan.segments.map((s) => s.clip));
