@@ -7,7 +7,8 @@ import type { AdmissionLimits } from '../domain/admission.ts';
 import { askRender } from '../delivery/ask-render.ts';
 import { requestCallback } from '../delivery/deliver.ts';
 import { isFinal, type TaskRecord } from '../domain/task.ts';
-import { toView } from '../domain/task-view.ts';
+import { downloadStem } from '../domain/outputs.ts';
+import { storedOutputs, toView } from '../domain/task-view.ts';
 import { AppError, conflict, gone, invalid, notFound, TaskError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlobStore, Dispatcher, TaskListCursor, TaskStore } from '../platform/ports.ts';
@@ -16,7 +17,7 @@ import { checkMusicMood, type MusicLibrary } from '../providers/music-library.ts
 import type { ApiKeys } from './auth.ts';
 import { jsonBody } from './body.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
-import { cancelRoute, downloadRoute, listRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
+import { cancelRoute, downloadRoute, listRoute, musicRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
 import { fromStoryboard } from './storyboards.ts';
 import { checkUrls, refusal, submittedTask } from './submission.ts';
 
@@ -151,8 +152,11 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     return json(c, { data }, 200);
   });
 
+  app.openapi({ ...musicRoute, middleware: [auth] as const }, async (c) => json(c, { moods: deps.music ? await deps.music.listMoods() : [] }, 200));
+
   app.openapi({ ...downloadRoute, middleware: [auth] as const }, async (c) => {
     const { id } = c.req.valid('param');
+    const index = c.req.valid('query').output ?? 0;
     const task = await ownedTask(c, id);
     if (task.status !== 'completed' || !task.output) {
       throw conflict(
@@ -162,10 +166,16 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
           : `task ${id} is ${task.status} (${task.progress}%); poll GET /task/${id} until it is completed`,
       );
     }
-    if (Date.parse(task.expire_at) < Date.now() || !(await blobs.exists(task.output.video_key))) {
+    const outputs = storedOutputs(task);
+    const video = outputs[index];
+    if (!video) {
+      const have = outputs.length === 1 ? '1 video (output 0)' : `${outputs.length} videos (output 0 to ${outputs.length - 1})`;
+      throw new AppError('not_found', 404, `task ${id} has ${have}; there is no output ${index}`);
+    }
+    if (Date.parse(task.expire_at) < Date.now() || !(await blobs.exists(video.video_key))) {
       throw gone(`the video of task ${id} has expired and was deleted; submit the script again`);
     }
-    const url = await blobs.signedUrl(task.output.video_key, cfg.SIGNED_URL_TTL_S, `${id}.mp4`);
+    const url = await blobs.signedUrl(video.video_key, cfg.SIGNED_URL_TTL_S, `${downloadStem(id, outputs, index)}.mp4`);
     return c.body(null, 302, { location: url.url, 'cache-control': 'no-store' });
   });
 

@@ -2,7 +2,7 @@
 // is generated from those declarations. Each carries an example, checked against it by the tests.
 import { z } from '@hono/zod-openapi';
 import { CALLBACK_STATES, STAGES, TASK_STATUSES, type TaskView } from '../domain/task.ts';
-import { VideoRequestSchema } from '../domain/video-request.ts';
+import { ASPECT_RATIOS, RESOLUTIONS, VideoRequestSchema } from '../domain/video-request.ts';
 
 /** Task ids as the service makes them (UUIDs), and as Cloud Tasks allows them in task names. */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -62,6 +62,23 @@ const CreditSchema = z
   .strictObject({ provider: z.string(), author: z.string().nullable(), author_url: z.string().nullable(), video_url: z.string().nullable() })
   .meta({ id: 'Credit', description: 'Who made a clip the video uses' });
 
+/** One video of the example task: its files are under `folder` (the main video's at the top). */
+const exampleVideo = (folder: string, width: number, height: number, size_bytes: number, sig: string) => {
+  const url = (file: string, s: string) => `http://localhost:8080/files/videos/${EXAMPLE_ID}/${folder}${file}?expires=1796040941&sig=${s}${sig}`;
+  return {
+    video_url: url('video.mp4', '2Kx3'),
+    expires_at: '2026-11-30T11:15:41.000Z',
+    duration_s: 9.83,
+    width,
+    height,
+    size_bytes,
+    captions_url: url('captions.vtt', '9fQa'),
+    captions_srt_url: url('captions.srt', 'Uu7b'),
+    thumbnail_url: url('thumbnail.jpg', 'c0Lm'),
+  };
+};
+const EXAMPLE_MAIN = exampleVideo('', 1080, 1920, 2817731, '');
+
 /** A completed task, as the docs show it. */
 const EXAMPLE_VIEW: TaskView = {
   task_id: EXAMPLE_ID,
@@ -72,19 +89,15 @@ const EXAMPLE_VIEW: TaskView = {
   updated_at: '2026-11-30T10:15:41.000Z',
   error: null,
   result: {
-    video_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/video.mp4?expires=1796040941&sig=2Kx3`,
-    expires_at: '2026-11-30T11:15:41.000Z',
-    duration_s: 9.83,
-    width: 1080,
-    height: 1920,
-    size_bytes: 2817731,
-    captions_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.vtt?expires=1796040941&sig=9fQa`,
-    captions_srt_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/captions.srt?expires=1796040941&sig=Uu7b`,
-    thumbnail_url: `http://localhost:8080/files/videos/${EXAMPLE_ID}/thumbnail.jpg?expires=1796040941&sig=c0Lm`,
+    ...EXAMPLE_MAIN,
     credits: [{ provider: 'pexels', author: 'Jane Doe', author_url: 'https://www.pexels.com/@jane', video_url: 'https://www.pexels.com/video/123/' }],
     pieces: [
       { start_s: 0, end_s: 4.1, text: 'The ocean covers most of our planet.', search_terms: ['ocean', 'planet'], query: 'ocean planet', found_by: ['ocean planet'] },
       { start_s: 4.1, end_s: 9.83, text: 'Its waves carry energy across the world.', search_terms: ['waves', 'energy'], query: 'waves energy', found_by: ['waves energy'] },
+    ],
+    outputs: [
+      { aspect_ratio: '9:16', resolution: '1080p', ...EXAMPLE_MAIN },
+      { aspect_ratio: '16:9', resolution: '1080p', ...exampleVideo('16x9/', 1920, 1080, 3120554, 'w') },
     ],
   },
   warnings: [],
@@ -98,6 +111,23 @@ const EXAMPLE_VIEW: TaskView = {
     last_attempt_at: '2026-11-30T10:15:42.000Z',
   },
 };
+
+/** What each video of a task shows: its signed URLs and what ffprobe read of it. */
+const VIDEO_FIELDS = {
+  video_url: z.url().meta({ description: 'Signed, expires at expires_at; `GET /download/{id}` (`?output=<index>` for another video) redirects to a fresh one' }),
+  expires_at: z.iso.datetime(),
+  duration_s: z.number(),
+  width: z.number().int(),
+  height: z.number().int(),
+  size_bytes: z.number().int(),
+  captions_url: z.url().nullable().meta({ description: 'WebVTT, laid out for this frame' }),
+  captions_srt_url: z.url().nullable(),
+  thumbnail_url: z.url().nullable().meta({ description: 'JPEG' }),
+};
+
+const OutputViewSchema = z
+  .strictObject({ aspect_ratio: z.enum(ASPECT_RATIOS), resolution: z.enum(RESOLUTIONS), ...VIDEO_FIELDS })
+  .meta({ id: 'OutputView', description: 'One video of a task' });
 
 export const TaskViewSchema = z
   .strictObject({
@@ -116,15 +146,7 @@ export const TaskViewSchema = z
       .nullable(),
     result: z
       .strictObject({
-        video_url: z.url().meta({ description: 'Signed, expires at expires_at' }),
-        expires_at: z.iso.datetime(),
-        duration_s: z.number(),
-        width: z.number().int(),
-        height: z.number().int(),
-        size_bytes: z.number().int(),
-        captions_url: z.url().nullable().meta({ description: 'WebVTT' }),
-        captions_srt_url: z.url().nullable(),
-        thumbnail_url: z.url().nullable().meta({ description: 'JPEG' }),
+        ...VIDEO_FIELDS,
         credits: z.array(CreditSchema),
         pieces: z
           .array(
@@ -138,9 +160,12 @@ export const TaskViewSchema = z
             }),
           )
           .meta({ description: 'The timeline: which words each piece of footage covers and how it was found' }),
+        outputs: z
+          .array(OutputViewSchema)
+          .meta({ description: 'Every video of the task (one per entry of the request\'s `outputs`, or one): the first is the main video the fields above describe' }),
       })
       .nullable()
-      .meta({ description: 'Set once the task is completed' }),
+      .meta({ description: 'Set once the task is completed; the top-level fields describe the main (first) video' }),
     warnings: z.array(z.string()),
     metadata: z.record(z.string(), z.unknown()).nullable().meta({ description: 'As sent in the request' }),
     callback: z
@@ -208,6 +233,22 @@ export const VoiceListSchema = z
         ],
       },
     ],
+  });
+
+export const MoodListSchema = z
+  .strictObject({
+    moods: z
+      .array(
+        z.strictObject({
+          mood: z.string().meta({ description: 'Send it as music.mood' }),
+          tracks: z.number().int().min(1).meta({ description: 'Tracks of this mood; the task\'s seed picks one' }),
+        }),
+      )
+      .meta({ description: 'Moods with at least one track, by name; empty when the service has no MUSIC_DIR' }),
+  })
+  .meta({
+    id: 'MoodList',
+    examples: [{ moods: [{ mood: 'chill', tracks: 3 }, { mood: 'dramatic', tracks: 1 }, { mood: 'upbeat', tracks: 2 }] }],
   });
 
 export const HealthSchema = z

@@ -2,6 +2,7 @@
 // app registers handlers for them, and the OpenAPI document is generated from them, worker-only
 // routes included (marked `x-worker-only`).
 import { createRoute, z } from '@hono/zod-openapi';
+import { MAX_OUTPUTS } from '../domain/video-request.ts';
 import { SECURITY } from './auth.ts';
 import {
   CloudTasksHeaders,
@@ -12,6 +13,7 @@ import {
   HealthSchema,
   jsonContent,
   ListQuery,
+  MoodListSchema,
   SubmitHeaders,
   SubmitResponseSchema,
   TaskIdParams,
@@ -116,14 +118,46 @@ export const voicesRoute = createRoute({
   responses: { 200: { description: 'The voices', content: jsonContent(VoiceListSchema) }, ...errorResponses(401, 502) },
 });
 
+export const musicRoute = createRoute({
+  method: 'get',
+  path: '/v1/music',
+  operationId: 'listMusicMoods',
+  tags: ['videos'],
+  summary: 'The moods a request can name as music.mood, with their track counts',
+  description: 'The subfolders of the service’s MUSIC_DIR that hold audio files; an empty list when MUSIC_DIR is not set.',
+  security: SECURITY,
+  responses: { 200: { description: 'The moods', content: jsonContent(MoodListSchema) }, ...errorResponses(401) },
+});
+
+const route = taskRoute('get', '/download/{id}', {
+  operationId: 'downloadVideo',
+  summary: 'Redirect to a fresh signed URL of the MP4',
+});
+
 export const downloadRoute = createRoute({
-  ...taskRoute('get', '/download/{id}', {
-    operationId: 'downloadVideo',
-    summary: 'Redirect to a fresh signed URL of the MP4',
-  }),
+  ...route,
+  description:
+    'The main video by default; `?output=1` (or 2) one of the other videos of a task made with `outputs`, numbered ' +
+    'from 0 as in `result.outputs`.',
+  request: {
+    ...route.request,
+    query: z.object({
+      output: z
+        .string()
+        .regex(/^[0-9]$/, `must be the index of a video in result.outputs, from 0 (the main video) to ${MAX_OUTPUTS - 1}`)
+        .transform(Number)
+        .pipe(z.number().max(MAX_OUTPUTS - 1, `must be the index of a video in result.outputs, from 0 (the main video) to ${MAX_OUTPUTS - 1}`))
+        .optional()
+        .meta({ param: { name: 'output', in: 'query' }, description: 'Which video, from 0 as in result.outputs (default 0, the main video)', examples: ['1'] }),
+    }),
+  },
   responses: {
     302: { description: 'Found: `Location` is a signed URL of the MP4, valid for SIGNED_URL_TTL_S', headers: z.object({ location: z.url() }) },
-    ...errorResponses(400, 401, 404, 410),
+    ...errorResponses(400, 401, 410, 422),
+    404: {
+      description: 'Unknown task, another key’s task, or an `output` the task does not have (`not_found`)',
+      content: errorContent('not_found', 'task 5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90 has 2 videos (output 0 to 1); there is no output 2'),
+    },
     409: {
       description: 'Not completed: `not_ready` (poll again), `task_failed` or `task_cancelled`',
       content: errorContent('not_ready', 'task 5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90 is processing (40%); poll GET /task/5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90 until it is completed'),
@@ -404,6 +438,7 @@ export const ALL_ROUTES = [
   listRoute,
   statusRoute('/v1/videos/{id}', 'getVideo'),
   voicesRoute,
+  musicRoute,
   cancelRoute,
   ...STORYBOARD_ROUTES,
   submitRoute('/generate-video', 'Submit a script to render (seed-compatible)'),

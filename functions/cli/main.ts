@@ -4,7 +4,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ASPECT_RATIOS, CAPTION_POSITIONS, CAPTION_STYLES, RESOLUTIONS } from '../domain/video-request.ts';
+import { ASPECT_RATIOS, CAPTION_POSITIONS, CAPTION_STYLES, FIT_MODES, MAX_OUTPUTS, RESOLUTIONS } from '../domain/video-request.ts';
 import { packageInfo } from '../lib/package-info.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { RenderResult } from './render.ts';
@@ -28,6 +28,9 @@ function videoOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--aspect <ratio>', 'frame shape').choices(ASPECT_RATIOS))
     .addOption(new Option('--resolution <res>', 'short side 720 or 1080').choices(RESOLUTIONS))
+    .option('--outputs <ratios>', `up to ${MAX_OUTPUTS} videos of one narration, e.g. 9:16,16:9 (render: out.mp4, out-16x9.mp4)`)
+    .option('--max-duration <seconds>', "the platform's length limit: a longer narration fails, or is sped up with --fit speed", number('--max-duration'))
+    .addOption(new Option('--fit <how>', 'over --max-duration: fail, or speed the voice up by up to 1.15×').choices(FIT_MODES))
     .addOption(new Option('--captions <style>', 'caption style, or none').choices([...CAPTION_STYLES, 'none']))
     .addOption(new Option('--caption-position <pos>', 'where captions sit').choices(CAPTION_POSITIONS))
     .option('--voice <id>', 'voice: an espeak-ng voice (en-us, en-gb+f3) offline, an ElevenLabs voice id with ELEVENLABS_API_KEY')
@@ -55,10 +58,13 @@ function print(json: boolean, value: unknown, text: string): void {
 }
 
 function describeRender(r: RenderResult, formatBytes: (n: number) => string): string {
-  const lines = [`${r.output}  ${r.duration_s} s  ${r.width}×${r.height}  ${formatBytes(r.size_bytes)}`];
-  if (r.thumbnail) lines.push(`  thumbnail  ${r.thumbnail}`);
-  const captions = [r.captions_vtt, r.captions_srt].filter(Boolean);
-  if (captions.length) lines.push(`  captions   ${captions.join(', ')}`);
+  const lines: string[] = [];
+  for (const v of r.outputs) {
+    lines.push(`${v.output}  ${v.duration_s} s  ${v.width}×${v.height}  ${formatBytes(v.size_bytes)}`);
+    if (v.thumbnail) lines.push(`  thumbnail  ${v.thumbnail}`);
+    const captions = [v.captions_vtt, v.captions_srt].filter(Boolean);
+    if (captions.length) lines.push(`  captions   ${captions.join(', ')}`);
+  }
   for (const c of r.credits) lines.push(`  credit     ${c.author ?? 'unknown'} (${c.provider}) ${c.video_url ?? ''}`.trimEnd());
   for (const w of r.warnings) lines.push(`  warning    ${w}`);
   return lines.join('\n');

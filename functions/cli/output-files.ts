@@ -1,20 +1,19 @@
 // The blob store of an in-process render: the published video goes to the -o path, its sidecars
-// beside it with their own extensions (out.mp4 → out.jpg, out.vtt, out.srt), each written under a
+// beside it with their own extensions (out.mp4 → out.jpg, out.vtt, out.srt), and each further
+// output beside them with its label (out-16x9.mp4, out-16x9.jpg, …), each written under a
 // temporary name and renamed, so an interrupted render leaves no half-written output. Anything
 // else the pipeline stores (its plan, kept for a retried attempt) stays in the render's scratch dir.
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { labelOfKey } from '../pipeline/blob-keys.ts';
 import type { BlobStore, PutOptions, SignedUrl } from '../platform/ports.ts';
-
-/** Published files (pipeline/blob-keys.ts): `videos/{task}/a{attempt}/video.mp4` and its sidecars. */
-const PUBLISHED = /^videos\//;
 
 export class OutputFiles implements BlobStore {
   readonly #video: string;
   readonly #scratch: string;
-  /** What was written, by extension (mp4, jpg, vtt, srt). */
+  /** What was written, by output label ('' for the main video) and extension: `written.get('16x9.mp4')`, `written.get('.jpg')`. */
   readonly written = new Map<string, string>();
 
   constructor(videoPath: string, scratchDir: string) {
@@ -22,15 +21,22 @@ export class OutputFiles implements BlobStore {
     this.#scratch = scratchDir;
   }
 
-  /** Where an output of this extension goes. */
-  pathFor(ext: string): string {
-    if (ext === 'mp4') return this.#video;
-    const base = extname(this.#video) ? this.#video.slice(0, -extname(this.#video).length) : this.#video;
-    return `${base}.${ext}`;
+  /** Where a file of this extension goes, for the main video or the output with this label. */
+  pathFor(ext: string, label: string | null = null): string {
+    const videoExt = extname(this.#video);
+    const base = videoExt ? this.#video.slice(0, -videoExt.length) : this.#video;
+    if (ext === 'mp4') return label ? `${base}-${label}${videoExt}` : this.#video;
+    return `${base}${label ? `-${label}` : ''}.${ext}`;
+  }
+
+  /** What was written for the output with this label (null: the main video) and extension. */
+  writtenFor(ext: string, label: string | null = null): string | null {
+    return this.written.get(`${label ?? ''}.${ext}`) ?? null;
   }
 
   #pathOf(key: string): string {
-    return PUBLISHED.test(key) ? this.pathFor(extname(key).slice(1)) : join(this.#scratch, key);
+    const label = labelOfKey(key);
+    return label === undefined ? join(this.#scratch, key) : this.pathFor(extname(key).slice(1), label);
   }
 
   async put(key: string, filePath: string, _opts: PutOptions): Promise<{ sizeBytes: number }> {
@@ -44,7 +50,8 @@ export class OutputFiles implements BlobStore {
       await rm(partial, { force: true });
       throw err;
     }
-    if (PUBLISHED.test(key)) this.written.set(extname(key).slice(1), target);
+    const label = labelOfKey(key);
+    if (label !== undefined) this.written.set(`${label ?? ''}${extname(key)}`, target);
     return { sizeBytes: (await stat(target)).size };
   }
 
@@ -57,7 +64,7 @@ export class OutputFiles implements BlobStore {
   }
 
   async deletePrefix(prefix: string): Promise<void> {
-    if (!PUBLISHED.test(prefix)) await rm(join(this.#scratch, prefix), { recursive: true, force: true });
+    if (!prefix.startsWith('videos/')) await rm(join(this.#scratch, prefix), { recursive: true, force: true });
   }
 
   async signedUrl(key: string): Promise<SignedUrl> {

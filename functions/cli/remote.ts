@@ -81,6 +81,9 @@ export function describeView(v: TaskView): string {
     lines.push(`  video: ${v.result.video_url}`, `  ${v.result.duration_s} s, ${v.result.width}×${v.result.height}, ${formatBytes(v.result.size_bytes)}`);
     if (v.result.captions_srt_url) lines.push(`  captions: ${v.result.captions_srt_url}`);
     if (v.result.thumbnail_url) lines.push(`  thumbnail: ${v.result.thumbnail_url}`);
+    for (const [i, o] of v.result.outputs.entries()) {
+      if (i > 0) lines.push(`  output ${i}: ${o.aspect_ratio} ${o.width}×${o.height}, ${formatBytes(o.size_bytes)}: ${o.video_url}`);
+    }
   }
   for (const w of v.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');

@@ -1,11 +1,13 @@
 // `reelsmith render`: the whole pipeline in this process, no server and no cloud account: speech,
-// footage, render, then the MP4 and its sidecars written next to each other.
+// footage, render, then the MP4 and its sidecars written next to each other (and each further
+// output beside them: out.mp4, out-16x9.mp4).
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPipeline } from '../compose.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import { fileLabel } from '../domain/outputs.ts';
 import { newTask } from '../domain/task.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import { createLogger } from '../log.ts';
@@ -18,8 +20,11 @@ import { OutputFiles } from './output-files.ts';
 import { progressView } from './progress.ts';
 import { requestBody, validRequest, type RequestFlags } from './request.ts';
 
-export interface RenderResult {
+/** One video the render wrote, with its sidecars. */
+export interface RenderedFile {
   output: string;
+  aspect_ratio: string;
+  resolution: string;
   duration_s: number;
   width: number;
   height: number;
@@ -27,8 +32,13 @@ export interface RenderResult {
   thumbnail: string | null;
   captions_vtt: string | null;
   captions_srt: string | null;
+}
+
+/** The main video's files at the top level; every video (one per request output) in `outputs`. */
+export interface RenderResult extends RenderedFile {
   credits: { provider: string; author: string | null; author_url: string | null; video_url: string | null }[];
   warnings: string[];
+  outputs: RenderedFile[];
 }
 
 export async function renderLocally(script: string, flags: RequestFlags & { output: string; json: boolean }, signal: AbortSignal): Promise<RenderResult> {
@@ -69,18 +79,23 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
     if (produced.kind !== 'completed') throw new Error('a render without a queue does not fan out');
     const { output, warnings } = produced;
     progress.update('done', 100);
-    return {
-      output: files.pathFor('mp4'),
-      duration_s: output.duration_s,
-      width: output.width,
-      height: output.height,
-      size_bytes: output.size_bytes,
-      thumbnail: files.written.get('jpg') ?? null,
-      captions_vtt: files.written.get('vtt') ?? null,
-      captions_srt: files.written.get('srt') ?? null,
-      credits: output.credits,
-      warnings,
-    };
+    const videos = output.outputs ?? [];
+    const rendered = videos.map((v, i): RenderedFile => {
+      const label = fileLabel(videos, i);
+      return {
+        output: files.pathFor('mp4', label),
+        aspect_ratio: v.aspect_ratio,
+        resolution: v.resolution,
+        duration_s: v.duration_s,
+        width: v.width,
+        height: v.height,
+        size_bytes: v.size_bytes,
+        thumbnail: files.writtenFor('jpg', label),
+        captions_vtt: files.writtenFor('vtt', label),
+        captions_srt: files.writtenFor('srt', label),
+      };
+    });
+    return { ...rendered[0]!, credits: output.credits, warnings, outputs: rendered };
   } catch (err) {
     await files.removeWritten();
     if (signal.aborted || err instanceof CancelledError) throw new CliError(EXIT.interrupted, 'interrupted', 'interrupted; nothing was written');

@@ -8,6 +8,10 @@ import { CliError, EXIT } from './exit-codes.ts';
 export interface RequestFlags {
   aspect?: string;
   resolution?: string;
+  /** Comma-separated aspect ratios: one video of each (README "Several videos from one script"). */
+  outputs?: string;
+  maxDuration?: number;
+  fit?: string;
   captions?: string;
   captionPosition?: string;
   voice?: string;
@@ -27,6 +31,9 @@ export interface RequestFlags {
 const FLAG_OF: Record<string, string> = {
   aspect_ratio: '--aspect',
   resolution: '--resolution',
+  outputs: '--outputs',
+  max_duration_s: '--max-duration',
+  fit: '--fit',
   captions: '--captions',
   'captions.style': '--captions',
   'captions.position': '--caption-position',
@@ -71,6 +78,9 @@ export function requestBody(path: string, f: RequestFlags): Record<string, unkno
   const set = (key: string, value: unknown) => value !== undefined && (body[key] = value);
   set('aspect_ratio', f.aspect);
   set('resolution', f.resolution);
+  if (f.outputs !== undefined) body.outputs = f.outputs.split(',').map((a) => ({ aspect_ratio: a.trim() }));
+  set('max_duration_s', f.maxDuration);
+  set('fit', f.fit);
   if (f.captions === 'none') body.captions = false;
   else if (f.captions || f.captionPosition) {
     const base = body.captions && typeof body.captions === 'object' ? (body.captions as Record<string, unknown>) : {};

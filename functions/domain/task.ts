@@ -1,6 +1,7 @@
 // Task records, their states and the pure rules for moving between them. Every store adapter
 // applies these functions inside its own transaction, so the rules live in one place.
 import type { Credit } from './media.ts';
+import type { OutputFiles, OutputView } from './outputs.ts';
 import type { StoryboardChoice, StoryboardResult } from './storyboard.ts';
 import type { VideoRequest } from './video-request.ts';
 
@@ -35,21 +36,18 @@ export interface FootagePiece {
   found_by: string[];
 }
 
-/** What a completed task stored; URLs are minted from the keys when the task is read. */
-export interface TaskOutput {
-  video_key: string;
-  captions_vtt_key: string | null;
-  captions_srt_key: string | null;
-  thumbnail_key: string | null;
-  duration_s: number;
-  width: number;
-  height: number;
-  size_bytes: number;
+/**
+ * What a completed task stored; URLs are minted from the keys when the task is read. The files
+ * at the top level are its main (first) video's, as before a task could make several.
+ */
+export interface TaskOutput extends Omit<OutputFiles, 'aspect_ratio' | 'resolution'> {
   credits: Credit[];
   /** Per timeline piece, its search (absent on tasks completed before pieces were recorded). */
   pieces?: FootagePiece[];
   /** Identities of the clips shown (`pexels:<id>`), so the owner's next videos can avoid them. */
   clip_ids?: string[];
+  /** Every video of the task, the main one first (absent on tasks completed before there could be several). */
+  outputs?: OutputFiles[];
 }
 
 export const CALLBACK_STATES = ['pending', 'delivered', 'gave_up'] as const;
@@ -325,19 +323,13 @@ export interface TaskView {
   created_at: string;
   updated_at: string;
   error: { code: string; message: string; retryable: boolean } | null;
-  result: {
-    video_url: string;
-    expires_at: string;
-    duration_s: number;
-    width: number;
-    height: number;
-    size_bytes: number;
-    captions_url: string | null;
-    captions_srt_url: string | null;
-    thumbnail_url: string | null;
+  /** The main video's files at the top level, as before a task could make several. */
+  result: (Omit<OutputView, 'aspect_ratio' | 'resolution'> & {
     credits: Credit[];
     pieces: FootagePiece[];
-  } | null;
+    /** Every video of the task, the main one (the fields above) first. */
+    outputs: OutputView[];
+  }) | null;
   warnings: string[];
   metadata: Record<string, unknown> | null;
   /** Where the task's callback stands; null without a callback_url or before the task ends. */

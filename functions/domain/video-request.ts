@@ -36,6 +36,10 @@ export const CAPTION_POSITIONS = ['bottom', 'center', 'top'] as const;
 export const ASPECT_RATIOS = ['9:16', '1:1', '16:9'] as const;
 export const RESOLUTIONS = ['720p', '1080p'] as const;
 export const FOOTAGE_MODES = ['sentences', 'topic'] as const;
+/** Videos one task may make from its narration (`outputs`). */
+export const MAX_OUTPUTS = 3;
+/** What to do with a narration longer than max_duration_s: fail the task, or speed the voice up (within a limit) to fit. */
+export const FIT_MODES = ['fail', 'speed'] as const;
 
 const Captions = z.strictObject({
   style: z.enum(CAPTION_STYLES).default('word-highlight'),
@@ -49,6 +53,12 @@ const Scene = z.strictObject({
   text: text().trim().min(1).max(MAX_SCRIPT_CHARS),
   search_query: text().trim().min(1).max(200).optional(),
   clip_url: httpUrl.optional(),
+});
+
+/** One video of a task: its frame shape and size. */
+const Output = z.strictObject({
+  aspect_ratio: z.enum(ASPECT_RATIOS),
+  resolution: z.enum(RESOLUTIONS).optional().meta({ description: "The request's `resolution` when left out" }),
 });
 
 const Metadata = z
@@ -96,8 +106,20 @@ const RequestFields = z.strictObject({
     .optional(),
   /** Speaking rate, the range ElevenLabs accepts. */
   speed: z.number().min(0.7).max(1.2).optional(),
-  aspect_ratio: z.enum(ASPECT_RATIOS).default('9:16'),
+  // No zod default: with `outputs`, whether it was sent decides whether it contradicts them.
+  aspect_ratio: z.enum(ASPECT_RATIOS).optional().meta({ default: '9:16' }),
   resolution: z.enum(RESOLUTIONS).default('1080p'),
+  /** Several videos from one narration; the first is the main one (`aspect_ratio`, `/download/{id}`). */
+  outputs: z
+    .array(Output)
+    .min(1)
+    .max(MAX_OUTPUTS)
+    .optional()
+    .meta({
+      description:
+        `Up to ${MAX_OUTPUTS} videos from one narration and one footage search, each with its own crop and caption layout. ` +
+        'The first is the main video; `aspect_ratio` may be left out or must be the first output\'s.',
+    }),
   captions: z.union([z.literal(false), Captions]).default(() => Captions.parse({})),
   /** A track by URL, or by mood from the service's MUSIC_DIR (picked with the seed). */
   music: z
@@ -108,6 +130,9 @@ const RequestFields = z.strictObject({
     })
     .refine((m) => !!m.url !== !!m.mood, 'send either music.url or music.mood')
     .optional(),
+  /** A platform's limit on the video's length: a longer narration fails the task before rendering, or is sped up (`fit`). */
+  max_duration_s: z.number().min(1).max(3600).optional(),
+  fit: z.enum(FIT_MODES).default('fail'),
   max_clips: z.number().int().min(1).max(30).default(8),
   /** `sentences`: each sentence group of script_text searched on its own terms; `topic`: one search for the whole video. */
   footage: z.enum(FOOTAGE_MODES).default('sentences'),
@@ -122,8 +147,12 @@ const RequestFields = z.strictObject({
     .optional(),
 });
 
-/** The script checks: script_text or scenes, not both, within the length limit. */
-function checkScript(r: { script_text?: string | undefined; scenes?: { text: string }[] | undefined }, ctx: z.RefinementCtx): void {
+/** The script checks: script_text or scenes, not both, within the length limit; outputs and fit that make sense. */
+function checkScript(r: z.infer<typeof RequestFields> | Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'callback_url'>, ctx: z.RefinementCtx): void {
+  checkOutputs(r, ctx);
+  if (r.fit === 'speed' && r.max_duration_s === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['fit'], message: 'fit: "speed" fits the voice into max_duration_s: send max_duration_s too' });
+  }
   if (!r.script_text && !r.scenes) {
     ctx.addIssue({ code: 'custom', path: ['script_text'], message: 'required: send script_text or scenes' });
   }
@@ -140,6 +169,19 @@ function checkScript(r: { script_text?: string | undefined; scenes?: { text: str
   }
 }
 
+/**
+ * With `outputs`, the main video's shape is the first output's: code that knows one video reads
+ * aspect_ratio and resolution, and each output gets its resolution filled in.
+ */
+function fillOutputs<R extends { aspect_ratio?: AspectRatio | undefined; resolution: Resolution; outputs?: { aspect_ratio: AspectRatio; resolution?: Resolution | undefined }[] | undefined }>({
+  outputs,
+  ...r
+}: R) {
+  const filled = outputs?.map((o) => ({ aspect_ratio: o.aspect_ratio, resolution: o.resolution ?? r.resolution }));
+  const main = filled?.[0];
+  return { ...r, aspect_ratio: main?.aspect_ratio ?? r.aspect_ratio ?? ('9:16' as AspectRatio), resolution: main?.resolution ?? r.resolution, ...(filled ? { outputs: filled } : {}) };
+}
+
 export const VideoRequestSchema = RequestFields.superRefine((r, ctx) => {
   // A storyboard already holds its script: what else may come with it is checked against the raw body (api/storyboards.ts).
   if (r.storyboard_id) {
@@ -147,10 +189,35 @@ export const VideoRequestSchema = RequestFields.superRefine((r, ctx) => {
     return;
   }
   checkScript(r, ctx);
-});
+}).transform(fillOutputs);
 
 /** POST /v1/storyboards: a video's request, to be planned and not rendered; its callback belongs to the video made from it. */
-export const StoryboardRequestSchema = RequestFields.omit({ storyboard_id: true, callback_url: true }).superRefine(checkScript);
+export const StoryboardRequestSchema = RequestFields.omit({ storyboard_id: true, callback_url: true }).superRefine(checkScript).transform(fillOutputs);
+
+/** `outputs` must not contradict `aspect_ratio`, and no two may be the same video. */
+function checkOutputs(
+  r: { aspect_ratio?: AspectRatio | undefined; resolution: Resolution; outputs?: { aspect_ratio: AspectRatio; resolution?: Resolution | undefined }[] | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (!r.outputs) return;
+  const first = r.outputs[0];
+  if (first && r.aspect_ratio && r.aspect_ratio !== first.aspect_ratio) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['aspect_ratio'],
+      message: `with outputs, the first output is the main video: leave aspect_ratio out or make it "${first.aspect_ratio}"`,
+    });
+  }
+  const seen = new Map<string, number>();
+  r.outputs.forEach((o, i) => {
+    const shape = `${o.aspect_ratio} ${o.resolution ?? r.resolution}`;
+    const j = seen.get(shape);
+    if (j !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['outputs', i], message: `the same video as outputs.${j} (${shape}); each output must differ in aspect_ratio or resolution` });
+    }
+    seen.set(shape, i);
+  });
+}
 
 export type VideoRequest = z.infer<typeof VideoRequestSchema>;
 export type StoryboardRequest = z.infer<typeof StoryboardRequestSchema>;

@@ -23,6 +23,10 @@ export function describeTask(v: TaskView): string {
     if (v.result.captions_srt_url) lines.push(`captions (SRT): ${v.result.captions_srt_url}`);
     if (v.result.captions_url) lines.push(`captions (WebVTT): ${v.result.captions_url}`);
     if (v.result.thumbnail_url) lines.push(`thumbnail: ${v.result.thumbnail_url}`);
+    for (const o of v.result.outputs.slice(1)) {
+      lines.push(`also ${o.aspect_ratio} ${o.width}x${o.height}: ${o.video_url}`);
+      if (o.captions_srt_url) lines.push(`  captions (SRT): ${o.captions_srt_url}`);
+    }
   } else if (v.status === 'queued' || v.status === 'processing') {
     lines.push('not finished: call get_video again in a few seconds');
   }

@@ -3,8 +3,8 @@
 // process-wide CPU budget; the chunks joined by stream copy with the audio muxed in; a thumbnail;
 // and an ffprobe check of the result before anyone uploads it.
 import { availableParallelism } from 'node:os';
-import { rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Frame, Narration, Segment, SourceClip } from '../domain/media.ts';
 import type { CaptionOptions } from '../domain/video-request.ts';
 import { CancelledError, TaskError } from '../errors.ts';
@@ -86,31 +86,76 @@ export const SIDECAR_DEFAULTS: CaptionOptions = { style: 'line', position: 'bott
 const CHUNKS_SHARE = 0.95;
 
 export async function renderVideo(tools: MediaTools, job: RenderJob): Promise<RenderResult> {
+  const { width, height, ...shared } = job;
+  const [result] = await renderVideos(tools, { ...shared, frames: [{ width, height }] });
+  return result!;
+}
+
+/** Several videos of one narration and timeline, one per frame: each its own crop and caption layout. */
+export interface RenderVideosJob extends Omit<RenderJob, 'width' | 'height'> {
+  frames: Frame[];
+}
+
+/** The folder output `i` of a render is written to, inside the render's dir: none for the first. */
+export const outputFolder = (i: number) => (i === 0 ? '' : `output-${i}`);
+/** Where output `i` of a render is written: the first in the render's dir, the others in folders of their own. */
+export const outputDir = (dir: string, i: number) => join(dir, outputFolder(i));
+
+/**
+ * Renders one video per frame from the same timeline: the soundtrack once for all of them, every
+ * output's chunks side by side within the CPU budget, then each output joined and checked.
+ * Results are in the order of `frames`.
+ */
+export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Promise<RenderResult[]> {
   const { dir, narration } = job;
   const cpu = job.cpu ?? new Semaphore(availableParallelism());
-  const prepared = await prepareRender(job, cpu.capacity);
-  const { chunks, frame, encode } = prepared;
+  // Outputs run side by side: each is cut for its share of the cores.
+  const parallel = Math.max(1, Math.round(cpu.capacity / job.frames.length));
+  const dirs = job.frames.map((_, i) => outputDir(dir, i));
+  await Promise.all(dirs.slice(1).map((d) => mkdir(d, { recursive: true })));
+  const prepared = await Promise.all(job.frames.map((f, i) => prepareRender({ ...job, dir: dirs[i]!, width: f.width, height: f.height }, parallel)));
+  // Chunk processes of the other outputs run in their own dirs: clips are named from the render's.
+  const clips = job.clips.map((c): SourceClip => (c.kind === 'file' ? { ...c, path: resolve(dir, c.path) } : c));
 
-  const progress = progressOf(chunks, job.onProgress);
+  const progress = progressOf(prepared.flatMap((p) => p.chunks.map((c) => c.frames)), job.onProgress);
   // One failed process stops the others at once: the task has failed, and they would only hold the cores.
   const stop = new AbortController();
   const signal = AbortSignal.any([job.signal, stop.signal]);
+  let at = 0;
   const runs = [
     cpu.with(1, signal, () =>
-      renderSoundtrack(tools, { dir, voicePath: narration.audioPath, voiceNormalised: job.voiceNormalised ?? false, music: job.music, durationS: narration.durationS, encode, signal }),
+      renderSoundtrack(tools, {
+        dir,
+        voicePath: narration.audioPath,
+        voiceNormalised: job.voiceNormalised ?? false,
+        music: job.music,
+        durationS: narration.durationS,
+        encode: prepared[0]!.encode,
+        signal,
+      }),
     ),
-    ...chunks.map((chunk) =>
-      cpu.with(encode.threads, signal, async () => {
-        await renderChunk(tools, { dir, chunk, of: chunks.length, clips: job.clips, frame, assFile: prepared.assFile, encode, signal, onFrames: (f) => progress.chunk(chunk.index, f) });
-        progress.chunk(chunk.index, chunk.frames);
+    ...prepared.flatMap((p, o) =>
+      p.chunks.map((chunk) => {
+        const pos = at++;
+        return cpu.with(p.encode.threads, signal, async () => {
+          await renderChunk(tools, { dir: dirs[o]!, chunk, of: p.chunks.length, clips, frame: p.frame, assFile: p.assFile, encode: p.encode, signal, onFrames: (f) => progress.chunk(pos, f) });
+          progress.chunk(pos, chunk.frames);
+        });
       }),
     ),
   ];
   await settleAll(runs, stop, job.signal);
 
-  const assembled = await assembleVideo(tools, { dir, chunkFiles: chunks.map(chunkFile), frame, durationS: narration.durationS, signal: job.signal });
+  // Each output is joined with its own copy of the soundtrack (joining removes it).
+  await Promise.all(dirs.slice(1).map((d) => copyFile(join(dir, FILES.audio), join(d, FILES.audio))));
+  const results = await Promise.all(
+    prepared.map(async (p, o) => {
+      const assembled = await assembleVideo(tools, { dir: dirs[o]!, chunkFiles: p.chunks.map(chunkFile), frame: p.frame, durationS: narration.durationS, signal: job.signal });
+      return { ...assembled, vttPath: p.vttPath, srtPath: p.srtPath };
+    }),
+  );
   progress.done();
-  return { ...assembled, vttPath: prepared.vttPath, srtPath: prepared.srtPath };
+  return results;
 }
 
 /** What every chunk of a render shares, decided once: the frame, the chunks, the encoder settings and the captions files. */
@@ -227,10 +272,10 @@ async function writeCaptions(job: Pick<RenderJob, 'narration' | 'dir' | 'caption
   return { vttPath, srtPath, assFile: FILES.ass };
 }
 
-/** One monotonic 0..1 across chunks that run side by side: frames done over frames in all. */
-function progressOf(chunks: Chunk[], report: ((fraction: number) => void) | undefined) {
-  const total = chunks.reduce((n, c) => n + c.frames, 0);
-  const done = new Array<number>(chunks.length).fill(0);
+/** One monotonic 0..1 across chunks (each this many frames) that run side by side: frames done over frames in all. */
+function progressOf(frames: number[], report: ((fraction: number) => void) | undefined) {
+  const total = frames.reduce((n, f) => n + f, 0);
+  const done = new Array<number>(frames.length).fill(0);
   let last = 0;
   const emit = (f: number) => {
     if (!report || f <= last) return;
@@ -238,8 +283,8 @@ function progressOf(chunks: Chunk[], report: ((fraction: number) => void) | unde
     report(f);
   };
   return {
-    chunk(index: number, frames: number) {
-      done[index] = Math.min(chunks[index]!.frames, Math.max(done[index]!, frames));
+    chunk(index: number, count: number) {
+      done[index] = Math.min(frames[index]!, Math.max(done[index]!, count));
       emit((CHUNKS_SHARE * done.reduce((a, b) => a + b, 0)) / total);
     },
     done: () => emit(1),

@@ -87,6 +87,7 @@ export async function checkMediaTools(tools: MediaTools): Promise<void> {
   if (!/^\s*\S+\s+ass\s/m.test(filters)) missing.push('the "ass" filter (ffmpeg built with --enable-libass)');
   if (!/^\s*\S+\s+sidechaincompress\s/m.test(filters)) missing.push('the "sidechaincompress" filter');
   if (!/^\s*\S+\s+loudnorm\s/m.test(filters)) missing.push('the "loudnorm" filter');
+  if (!/^\s*\S+\s+rubberband\s/m.test(filters)) missing.push('the "rubberband" filter (ffmpeg built with --enable-librubberband; it speeds voices up to fit max_duration_s)');
   if (!/^\s*V\S*\s+libx264\s/m.test(encoders)) missing.push('the libx264 encoder (--enable-libx264)');
   if (!/^\s*A\S*\s+aac\s/m.test(encoders)) missing.push('the aac encoder');
   if (missing.length > 0) {

@@ -1,11 +1,19 @@
 // Object names of a task's files. Each attempt writes under its own prefix, so a stale worker that
 // lost its lease can never overwrite the winner's video; the completed task records the winner's names.
-export function blobKeys(taskId: string, attempt: number) {
-  const base = `videos/${taskId}/a${attempt}`;
+// The main video keeps the attempt's own prefix; each further output has a folder named by its
+// label (domain/outputs.ts): videos/<task>/a<n>/16x9/video.mp4.
+export function blobKeys(taskId: string, attempt: number, label: string | null = null) {
+  const base = `videos/${taskId}/a${attempt}${label ? `/${label}` : ''}`;
   return {
     video: `${base}/video.mp4`,
     thumbnail: `${base}/thumbnail.jpg`,
     vtt: `${base}/captions.vtt`,
     srt: `${base}/captions.srt`,
   };
+}
+
+/** The output label in a published object's name (null for the main video's files), or undefined when the key is not a published file. */
+export function labelOfKey(key: string): string | null | undefined {
+  const m = /^videos\/[^/]+\/a\d+\/(?:([^/]+)\/)?[^/]+$/.exec(key);
+  return m ? (m[1] ?? null) : undefined;
 }

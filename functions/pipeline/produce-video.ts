@@ -3,10 +3,11 @@
 // and topped up if the real narration turns out longer.
 import { basename, join } from 'node:path';
 import type { TaskOutput } from '../domain/task.ts';
+import { outputsOf } from '../domain/outputs.ts';
 import { frameSize, scenesOf } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
 import { normaliseNarration } from '../media/loudness.ts';
-import { renderVideo } from '../media/render.ts';
+import { renderVideos } from '../media/render.ts';
 import { probeInput } from '../media/probe.ts';
 import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts } from './footage-plan.ts';
@@ -20,6 +21,8 @@ import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
 import { scriptForms } from '../language/spoken-form.ts';
 import { displayNarration } from './display-narration.ts';
 import { storyboardPlan } from './storyboard-plan.ts';
+import { fitNarration } from './fit-duration.ts';
+import type { SpeechRequest } from '../providers/ports.ts';
 
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
@@ -33,7 +36,7 @@ export type Produced =
 export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<Produced> {
   const { task, dir, signal, report } = run;
   const req = task.request;
-  const { width, height } = frameSize(req.aspect_ratio, req.resolution);
+  const outputs = outputsOf(req);
   const prefix = planPrefix(task.id);
 
   report('speech', AT.speech);
@@ -48,16 +51,16 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   }
 
   report('render', AT.render);
-  if (deps.fanout && plan.narration.durationS > deps.fanout.minSeconds) {
+  // Every output is rendered from the same plan: what counts is the video to render in all.
+  if (deps.fanout && plan.narration.durationS * outputs.length > deps.fanout.minSeconds) {
     return { kind: 'fanout', frames: await startFanout(deps, { task, dir, signal, plan }) };
   }
-  const rendered = await renderVideo(deps.tools, {
+  const rendered = await renderVideos(deps.tools, {
     dir,
     narration: plan.narration,
     clips: plan.clips,
     segments: plan.segments,
-    width,
-    height,
+    frames: outputs.map((o) => frameSize(o.aspect_ratio, o.resolution)),
     captions: req.captions,
     ...(req.language ? { language: req.language } : {}),
     ...(plan.music ? { music: plan.music } : {}),
@@ -85,20 +88,26 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const forms = scriptForms(scenes.map((s) => s.text), req.language);
   const text = forms.spoken;
   const estimateS = Math.max(3, text.length / CHARS_PER_SECOND);
-  const speechP = deps.speech.synthesize(
-    {
-      text,
-      ...(req.voice_id ? { voiceId: req.voice_id } : {}),
-      ...(req.model_id ? { modelId: req.model_id } : {}),
-      ...(req.language ? { language: req.language } : {}),
-      ...(req.speed ? { speed: req.speed } : {}),
-      seed,
-    },
-    dir,
-    signal,
-  )
+  const speech: SpeechRequest = {
+    text,
+    ...(req.voice_id ? { voiceId: req.voice_id } : {}),
+    ...(req.model_id ? { modelId: req.model_id } : {}),
+    ...(req.language ? { language: req.language } : {}),
+    ...(req.speed ? { speed: req.speed } : {}),
+    seed,
+  };
+  // A voice that fails (or a narration over max_duration_s) stops the footage downloads at once.
+  const stop = new AbortController();
+  const others = AbortSignal.any([signal, stop.signal]);
+  const speechP = deps.speech
+    .synthesize(speech, dir, signal)
+    .then((n) => fitNarration(deps, { narration: n, speech, req, dir, signal, warnings }))
     .then((n) => normaliseNarration(deps.tools, n, dir, signal))
-    .then((n) => displayNarration(forms, n));
+    .then((n) => displayNarration(forms, n))
+    .catch((err: unknown) => {
+      stop.abort(err);
+      throw err;
+    });
   // Footage is planned from the text and searched while the voice is synthesised.
   const footageP = planFootageParts(req, forms).then(async (parts) => ({
     parts,
@@ -111,13 +120,13 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
       height,
       seed,
       dir,
-      signal,
+      signal: others,
       warnings,
       ...(run.downloads ? { downloads: run.downloads } : {}),
       ...(run.footage ? { context: run.footage } : {}),
     }),
   }));
-  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, signal, run.downloads) : Promise.resolve(null);
+  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, others, run.downloads) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;

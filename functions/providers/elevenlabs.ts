@@ -75,6 +75,8 @@ interface SpokenPart {
 
 export class ElevenLabsSpeech implements SpeechProvider {
   readonly name = 'elevenlabs';
+  /** voice_settings.speed. */
+  readonly speedRange = { min: 0.7, max: 1.2 };
   private readonly apiKey: string;
   private readonly baseUrl: string;
   private readonly modelId: string;

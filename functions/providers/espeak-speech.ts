@@ -32,6 +32,8 @@ const TAIL_S = 0.3;
 
 export class EspeakSpeech implements SpeechProvider {
   readonly name = 'espeak-ng';
+  /** Its rate in words per minute (-s), a factor of DEFAULT_WPM, well within the 80..450 it takes. */
+  readonly speedRange = { min: 0.5, max: 2 };
   readonly #path: string;
   readonly #concurrency: number;
 

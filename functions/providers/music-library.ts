@@ -24,7 +24,7 @@ export class MusicLibrary {
   /** Moods that have at least one track, by name (the body of GET /v1/music is `{moods: listMoods()}`). */
   async listMoods(): Promise<MoodSummary[]> {
     const moods = await this.#scan();
-    return [...moods.entries()].map(([mood, tracks]) => ({ mood, tracks: tracks.length }));
+    return [...moods.entries()].map(([mood, tracks]) => ({ mood, tracks: tracks.length })).sort((a, b) => a.mood.localeCompare(b.mood));
   }
 
   /** The track for `mood` that `seed` picks, as a path; a mood without tracks is a non-retryable task error. */

@@ -21,6 +21,8 @@ export interface Voice {
 
 export interface SpeechProvider {
   readonly name: string;
+  /** The `speed` it can speak at (1 is its normal rate); absent when it has no speaking rate to set. */
+  readonly speedRange?: { min: number; max: number };
   synthesize(req: SpeechRequest, dir: string, signal: AbortSignal): Promise<Narration>;
   /** The voices a request may name. */
   listVoices(signal: AbortSignal): Promise<Voice[]>;

@@ -7,6 +7,7 @@ import { assertSafeToServe, ConfigError, loadConfig } from '../../functions/conf
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { getJson, postJson } from '../support/http.ts';
+import { DocumentChecker, documented } from '../support/openapi.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const body = { script_text: 'Keys keep tasks apart.' };
@@ -36,6 +37,13 @@ describe('api keys, idempotency and the queue bound', () => {
     assert.equal(none.body.error.code, 'unauthorized');
     assert.equal((await postJson(`${svc.url}/generate-video`, body, { authorization: 'Bearer wrong' })).status, 401);
     assert.equal((await getJson(`${svc.url}/task/x`)).status, 401);
+    assert.equal((await getJson(`${svc.url}/v1/music`)).status, 401);
+  });
+
+  it('GET /v1/music without MUSIC_DIR: no moods', async () => {
+    const r = await documented(new DocumentChecker(), '/v1/music', `${svc.url}/v1/music`, { headers: beta });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { moods: [] });
   });
 
   it("a key sees only its own tasks; another key's task answers 404", async () => {

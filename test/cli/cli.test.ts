@@ -61,6 +61,7 @@ describe('reelsmith: arguments and help', () => {
     ['a choice that does not exist', ['render', script, '--aspect', '4:3'], /--aspect.*'4:3' is invalid.*9:16, 1:1, 16:9/],
     ['a number that is not one', ['render', script, '--speed', 'fast'], /--speed must be a number/],
     ['a value the schema refuses', ['render', script, '--speed', '3'], /--speed \(speed\): Too big/],
+    ['--fit speed without --max-duration', ['render', script, '--fit', 'speed'], /--fit \(fit\): fit: "speed" fits the voice into max_duration_s: send max_duration_s too/],
     ['a missing script file', ['render', join(dir, 'nope.txt')], /cannot read the script .*nope\.txt: ENOENT/],
     ['an empty script', ['render', join(dir, 'empty.txt')], /empty\.txt is empty/],
     ['an unknown field in a JSON request', ['render', join(dir, 'bad.json')], /colour: unknown field/],
@@ -115,6 +116,37 @@ describe('reelsmith render: in this process', () => {
     assert.match(readFileSync(result.captions_srt, 'utf8'), /^1\r?\n00:00:0/);
     assert.equal(ffprobe(result.thumbnail).streams[0]?.codec_name, 'mjpeg');
     assert.deepEqual(readdirSync(join(dir, 'out')).sort(), ['short.jpg', 'short.mp4', 'short.srt', 'short.vtt'], 'no partial files left');
+  });
+
+  it('--outputs: one file per video beside -o (out.mp4, out-16x9.mp4), each with its sidecars', async () => {
+    const dir = tempDir('reelsmith-cli-render-');
+    writeFileSync(join(dir, 'script.txt'), SCRIPT);
+    const r = await cli(['render', 'script.txt', '-o', 'out.mp4', '--outputs', '9:16,16:9', '--resolution', '720p', '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout);
+    assert.equal(result.output, join(dir, 'out.mp4'));
+    assert.deepEqual(
+      result.outputs.map((o: any) => [o.output, o.aspect_ratio, o.width, o.height, o.thumbnail, o.captions_vtt, o.captions_srt]),
+      [
+        [join(dir, 'out.mp4'), '9:16', 720, 1280, join(dir, 'out.jpg'), join(dir, 'out.vtt'), join(dir, 'out.srt')],
+        [join(dir, 'out-16x9.mp4'), '16:9', 1280, 720, join(dir, 'out-16x9.jpg'), join(dir, 'out-16x9.vtt'), join(dir, 'out-16x9.srt')],
+      ],
+    );
+    for (const o of result.outputs) {
+      const info = ffprobe(o.output);
+      const video = info.streams.find((st) => st.codec_type === 'video')!;
+      assert.deepEqual([video.width, video.height], [o.width, o.height]);
+      assert.equal(info.sizeBytes, o.size_bytes);
+      assert.ok(Math.abs(info.durationS - result.duration_s) < 0.2);
+    }
+    assert.deepEqual(readdirSync(dir).sort(), ['out-16x9.jpg', 'out-16x9.mp4', 'out-16x9.srt', 'out-16x9.vtt', 'out.jpg', 'out.mp4', 'out.srt', 'out.vtt', 'script.txt']);
+    // Text output: a block per video.
+    const text = await cli(['render', 'script.txt', '-o', 'again.mp4', '--outputs', '1:1,9:16', '--resolution', '720p', '--captions', 'none'], { cwd: dir });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^${join(dir, 'again.mp4')}  [\\d.]+ s  720×720  [\\s\\S]*\\n${join(dir, 'again-9x16.mp4')}  [\\d.]+ s  720×1280  `));
+    const bad = await cli(['render', 'script.txt', '--outputs', '9:16,4:3'], { cwd: dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--outputs \(outputs\.1\.aspect_ratio\): Invalid option/);
   });
 
   it('reads the script from stdin and, piped, prints progress lines and a summary', async () => {

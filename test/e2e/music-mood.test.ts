@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bandLevel } from '../support/ffprobe.ts';
 import { pollUntilFinal, postJson } from '../support/http.ts';
+import { DocumentChecker, documented } from '../support/openapi.ts';
 import { makeMusicLibrary } from '../support/music-library.ts';
 import { startService, type Service } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -20,6 +21,13 @@ describe('music by mood', () => {
   });
   after(async () => {
     await svc?.stop();
+  });
+
+  it('GET /v1/music lists the moods that have tracks, with their counts, as documented', async () => {
+    const r = await documented(new DocumentChecker(), '/v1/music', `${svc.url}/v1/music`);
+    assert.equal(r.status, 200);
+    // empty/ holds no audio and stray.wav is in no mood folder: neither is a mood.
+    assert.deepEqual(r.body, { moods: [{ mood: 'chill', tracks: 3 }, { mood: 'upbeat', tracks: 1 }] });
   });
 
   it('an unknown mood is a 422 naming the moods that exist; music.url and music.mood are exclusive', async () => {

@@ -39,7 +39,7 @@ export interface FakeElevenLabsOptions {
   voices?: string[];
   /** Frequency of the generated voice, so a test can recognise it in a rendered video. */
   toneHz?: number;
-  /** Speaking rate of the fake voice. */
+  /** Speaking rate of the fake voice at speed 1; `voice_settings.speed` divides it, as a faster voice speaks sooner. */
   secondsPerChar?: number;
   /** Which alignments a success carries; the real API sends both. */
   alignment?: 'both' | 'alignment' | 'normalized' | 'none';
@@ -64,6 +64,8 @@ type Knobs = Required<FakeElevenLabsOptions>;
 export interface SpokenRecord {
   requestId: string;
   text: string;
+  /** voice_settings.speed of the request (1 when it sent none). */
+  speed: number;
   /** ffprobe's duration of the MP3 that was sent. */
   durationS: number;
   audioBytes: number;
@@ -116,9 +118,9 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
   const err = (type: string, code: string, message: string, param?: string) =>
     options.errorShape === 'current' ? currentError(type, code, message, param) : legacyError(code, message);
 
-  async function speak(text: string): Promise<{ audio: Buffer; durationS: number }> {
+  async function speak(text: string, speed: number): Promise<{ audio: Buffer; durationS: number }> {
     const path = join(scratch, `${randomBytes(6).toString('hex')}.mp3`);
-    const target = Math.max(0.4, text.length * options.secondsPerChar);
+    const target = Math.max(0.4, (text.length * options.secondsPerChar) / speed);
     await makeTone(path, Number(target.toFixed(3)), options.toneHz);
     const audio = await readFile(path);
     // The alignment must end where the decoded audio really ends, as the real service's does.
@@ -241,10 +243,10 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
           : send(res, 401, legacyError('quota_exceeded', msg));
       }
 
-      const { audio, durationS } = await speak(text);
+      const { audio, durationS } = await speak(text, typeof speed === 'number' ? speed : 1);
       options.creditsLeft -= text.length;
       const requestId = randomBytes(16).toString('hex');
-      spoken.push({ requestId, text, durationS, audioBytes: audio.length });
+      spoken.push({ requestId, text, speed: typeof speed === 'number' ? speed : 1, durationS, audioBytes: audio.length });
       const headers = {
         'request-id': requestId,
         'character-cost': String(text.length),

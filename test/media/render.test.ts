@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normaliseNarration } from '../../functions/media/loudness.ts';
-import { renderVideo, validateRender, type RenderJob } from '../../functions/media/render.ts';
+import { renderVideo, renderVideos, validateRender, type RenderJob } from '../../functions/media/render.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { assStyle } from '../../functions/media/captions/ass.ts';
 import { captionFont } from '../../functions/media/captions/index.ts';
@@ -389,6 +389,51 @@ describe('renderVideo: picture, captions and sound', () => {
     const lying: SourceClip = { kind: 'file', path: short, durationS: 10, width: 320, height: 240, credit: null };
     const { result, width, height, nar } = await render({ clips: [lying] });
     await assertPlayable(result.videoPath, width, height, nar.durationS);
+  });
+});
+
+describe('renderVideos: several outputs from one timeline', () => {
+  it('a 9:16 and a 16:9 video: each cover-cropped and captioned for its own frame, one soundtrack for both', async () => {
+    const dir = await taskDir();
+    const tallPath = await makeVideo(join(dir, 'tall.mp4'), { width: 270, height: 480, durationS: 5, pattern: 'color', color: 'navy' });
+    // A portrait and a landscape source: each must fill both frames.
+    const clips: SourceClip[] = [{ kind: 'file', path: tallPath, durationS: 5, width: 270, height: 480, credit: null }, navy];
+    const nar = narration(words('one two three four five'));
+    const segments = planTimeline({ words: nar.words, sentenceEnds: nar.sentenceEnds, durationS: nar.durationS, clips });
+    assert.deepEqual(new Set(segments.map((s) => s.clip)), new Set([0, 1]), 'both clips are on the timeline');
+    const progress: number[] = [];
+    const frames = [frameSize('9:16', '720p'), frameSize('16:9', '720p')];
+    const results = await renderVideos(tools, { dir, narration: nar, clips, segments, frames, captions: caps(), signal: new AbortController().signal, onProgress: (f) => progress.push(f) });
+
+    assert.equal(results.length, 2);
+    assert.equal(results[0]!.videoPath, join(dir, 'output.mp4'), 'the main video where a one-output render puts it');
+    assert.equal(results[1]!.videoPath, join(dir, 'output-1', 'output.mp4'));
+    for (const [i, r] of results.entries()) {
+      const { width, height } = frames[i]!;
+      await assertPlayable(r.videoPath, width, height, nar.durationS);
+      assert.deepEqual([r.width, r.height], [width, height]);
+      const thumb = ffprobe(r.thumbnailPath).streams[0]!;
+      assert.ok(Math.abs(thumb.width! / thumb.height! - width / height) < 0.01, `the thumbnail has the video's shape: ${thumb.width}x${thumb.height}`);
+      assert.match(await readFile(r.vttPath!, 'utf8'), /^WEBVTT\n/);
+      const band = captionBand(width, height, 'bottom');
+      for (const at of [0.9, 2.9]) {
+        const frame = grabFrame(r.videoPath, at, width, height);
+        assert.ok(countPixels(frame, width, band, isYellow) > 100, `${width}x${height} at ${at} s: the spoken word in its own caption band`);
+        for (const o of outside(band, height)) assert.equal(countPixels(frame, width, o, isYellow), 0, `${width}x${height}: no caption outside its band`);
+        // Cover crop: navy to every edge, never a black bar, whichever source shows.
+        const isNavy = (r: number, g: number, b: number) => b > 90 && r < 50 && g < 50;
+        assert.equal(countPixels(frame, width, { y0: 0, y1: 4 }, isNavy), width * 4, `${width}x${height} at ${at} s: the top rows are footage`);
+        const column = (x: number) => [...Array(Math.floor(band.y0)).keys()].filter((y) => { const k = (y * width + x) * 3; return isNavy(frame[k]!, frame[k + 1]!, frame[k + 2]!); }).length;
+        assert.equal(column(1), Math.floor(band.y0), `${width}x${height} at ${at} s: the left edge is footage`);
+      }
+    }
+    // The soundtrack was rendered once: both videos carry the same audio packets.
+    const audioMd5 = (path: string) => execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:a', '-c', 'copy', '-f', 'md5', '-'], { encoding: 'utf8' }).trim();
+    assert.equal(audioMd5(results[0]!.videoPath), audioMd5(results[1]!.videoPath));
+    // Nothing of the work is left: no chunks, lists or soundtrack copies.
+    for (const d of [dir, join(dir, 'output-1')]) assert.deepEqual(readdirSync(d).filter((f) => /^chunk-|\.m4a$|chunks\.txt$|\.filter$/.test(f)), [], d);
+    for (let i = 1; i < progress.length; i++) assert.ok(progress[i]! >= progress[i - 1]!, 'one progress for both, never going back');
+    assert.equal(progress.at(-1), 1);
   });
 });
 

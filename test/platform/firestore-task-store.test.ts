@@ -78,6 +78,46 @@ describe('FirestoreTaskStore document layout', { skip }, () => {
     }
   });
 
+  it("a completed task's output: the main video's files at the top, every video in output.outputs, as README lists", async () => {
+    await emu.reset();
+    const collection = `outputs_${randomUUID().slice(0, 8)}`;
+    const store = new FirestoreTaskStore({ collection, projectId: emu.projectId, emulatorHost: emu.host });
+    const db = rawClient();
+    try {
+      const request = VideoRequestSchema.parse({ script_text: 'Two shapes.', outputs: [{ aspect_ratio: '9:16' }, { aspect_ratio: '16:9', resolution: '720p' }] });
+      const t = T.newTask({ id: randomUUID(), owner: null, request, now: new Date(), retentionDays: 1 });
+      await store.create(t);
+      await store.claim(t.id, 'worker-1', 60_000);
+      const file = (dir: string, width: number, height: number, aspect: '9:16' | '16:9', resolution: '1080p' | '720p') => ({
+        aspect_ratio: aspect,
+        resolution,
+        video_key: `videos/${t.id}/a1${dir}/video.mp4`,
+        captions_vtt_key: `videos/${t.id}/a1${dir}/captions.vtt`,
+        captions_srt_key: `videos/${t.id}/a1${dir}/captions.srt`,
+        thumbnail_key: `videos/${t.id}/a1${dir}/thumbnail.jpg`,
+        duration_s: 3.2,
+        width,
+        height,
+        size_bytes: 1000 + width,
+      });
+      const outputs = [file('', 1080, 1920, '9:16', '1080p'), file('/16x9', 1280, 720, '16:9', '720p')];
+      const { aspect_ratio: _a, resolution: _r, ...main } = outputs[0]!;
+      await store.complete(t.id, 'worker-1', { ...main, credits: [], pieces: [], clip_ids: [], outputs }, []);
+
+      const doc = (await db.collection(collection).doc(t.id).get()).data();
+      assert.ok(doc);
+      assert.equal(doc.output.video_key, outputs[0]!.video_key);
+      assert.deepEqual(doc.output.outputs, outputs);
+      // The fields README's "Firestore document schema" promises for each entry.
+      for (const o of doc.output.outputs) {
+        assert.deepEqual(Object.keys(o).sort(), ['aspect_ratio', 'captions_srt_key', 'captions_vtt_key', 'duration_s', 'height', 'resolution', 'size_bytes', 'thumbnail_key', 'video_key', 'width']);
+      }
+    } finally {
+      await store.close();
+      await db.terminate();
+    }
+  });
+
   it('a key whose task was deleted (TTL) is free again', async () => {
     await emu.reset();
     const store = new FirestoreTaskStore({ collection: 'ttl', projectId: emu.projectId, emulatorHost: emu.host });

@@ -20,7 +20,7 @@ export type TaskStoreFactory = (now: () => Date) => Promise<TaskStoreHarness>;
 
 const LEASE_MS = 30_000;
 
-const output: T.TaskOutput = {
+const mainVideo = {
   video_key: 'videos/x/video.mp4',
   captions_vtt_key: 'videos/x/captions.vtt',
   captions_srt_key: null,
@@ -29,7 +29,26 @@ const output: T.TaskOutput = {
   width: 1080,
   height: 1920,
   size_bytes: 123_456,
+};
+const output: T.TaskOutput = {
+  ...mainVideo,
   credits: [{ provider: 'pexels', author: 'Ann', author_url: 'https://example.com/ann', video_url: null }],
+  // Every video of the task, the main one first: nested maps in an array must come back as stored.
+  outputs: [
+    { aspect_ratio: '9:16', resolution: '1080p', ...mainVideo },
+    {
+      aspect_ratio: '16:9',
+      resolution: '720p',
+      video_key: 'videos/x/16x9/video.mp4',
+      captions_vtt_key: 'videos/x/16x9/captions.vtt',
+      captions_srt_key: 'videos/x/16x9/captions.srt',
+      thumbnail_key: null,
+      duration_s: 12.5,
+      width: 1280,
+      height: 720,
+      size_bytes: 98_765,
+    },
+  ],
 };
 
 const transient: T.TaskFailure = { code: 'provider_unavailable', message: 'upstream 503', retryable: true };

@@ -46,3 +46,11 @@ export function bandLevel(path: string, hz: number): number {
   assert.ok(m, `astats printed no level:\n${stderr.slice(-500)}`);
   return m[1] === '-inf' ? -Infinity : Number(m[1]);
 }
+
+/** Where sound starts after silence (ffmpeg's silencedetect), seconds: the onsets of words in a narration. */
+export function soundOnsets(path: string, opts: { noiseDb?: number; minSilenceS?: number } = {}): number[] {
+  const { stderr } = spawnSync('ffmpeg', ['-hide_banner', '-nostats', '-i', path, '-af', `silencedetect=noise=${opts.noiseDb ?? -35}dB:d=${opts.minSilenceS ?? 0.1}`, '-f', 'null', '-'], {
+    encoding: 'utf8',
+  });
+  return [...stderr.matchAll(/silence_end: (-?[\d.]+)/g)].map((m) => Number(m[1]));
+}

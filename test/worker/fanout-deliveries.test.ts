@@ -110,6 +110,64 @@ describe('fan-out deliveries', () => {
     await waitFor(() => !readdirSync(join(dataDir, 'blobs', 'work')).includes(id), 'the plan and chunks to be dropped');
   });
 
+  it('several outputs fan out per output: every video\'s chunks are deliveries of their own, joined into each video', async () => {
+    const body = { ...script, outputs: [{ aspect_ratio: '9:16' }, { aspect_ratio: '16:9' }] };
+    const id = await submit(body);
+    const fanout = await plan(id);
+    const spec = JSON.parse(readFileSync(join(dataDir, 'blobs', 'work', id, 'a1', 'fanout.json'), 'utf8'));
+    assert.deepEqual(spec.outputs.map((o: { frame: object; folder: string }) => [o.frame, o.folder]), [
+      [{ width: 720, height: 1280 }, ''],
+      [{ width: 1280, height: 720 }, 'output-1/'],
+    ]);
+    const perOutput = spec.outputs.map((o: { chunks: unknown[] }) => o.chunks.length);
+    assert.equal(fanout.chunks.length, perOutput[0] + perOutput[1], `${perOutput.join(' + ')} chunks`);
+    // Interleaved, from the end: any chunk of any output may come first.
+    const n = fanout.chunks.length;
+    const order = [...Array(n).keys()].sort((a, b) => (a % 2) - (b % 2) || b - a);
+    for (const k of order) assert.equal((await chunk(id, k)).status, 200, `chunk ${k}`);
+    const done = await task(id);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.deepEqual(done.fanout!.chunks.map((c) => c.attempts), Array(n).fill(1));
+    const videos = done.output!.outputs!;
+    assert.deepEqual(videos.map((v) => [v.aspect_ratio, v.width, v.height]), [['9:16', 720, 1280], ['16:9', 1280, 720]]);
+    assert.equal(done.output!.video_key, videos[0]!.video_key);
+    assert.match(videos[1]!.video_key, new RegExp(`^videos/${id}/a1/16x9/video\\.mp4$`));
+
+    // The same request rendered in one delivery: the same frames, video for video.
+    const single = await startServer(loadConfig(env({ FANOUT_MIN_SECONDS: '0', WORKER_URL: 'http://127.0.0.1:1' })), 'worker', quiet);
+    try {
+      const other = await submit(body);
+      assert.equal((await fetch(`${single.url}/tasks/${other}/run`, { method: 'POST', body: '{}' })).status, 200);
+      const alone = await task(other);
+      assert.equal(alone.status, 'completed');
+      assert.equal(alone.fanout, null);
+      for (const [i, v] of videos.entries()) {
+        const fanned = join(dataDir, 'blobs', v.video_key);
+        const one = join(dataDir, 'blobs', alone.output!.outputs![i]!.video_key);
+        const probed = ffprobe(fanned).streams.find((st) => st.codec_type === 'video')!;
+        assert.deepEqual([probed.width, probed.height], [v.width, v.height]);
+        assert.equal(frameCount(fanned), frameCount(one), `output ${i}: same frame count`);
+        assert.equal(frameCount(fanned), Math.round(v.duration_s * 30));
+        assert.ok(readFileSync(join(dataDir, 'blobs', v.captions_vtt_key!), 'utf8').startsWith('WEBVTT'));
+      }
+    } finally {
+      await single.stop();
+    }
+  });
+
+  it('a chunk list written before there could be several outputs (a rolling deploy) still renders', async () => {
+    const id = await submit();
+    const fanout = await plan(id);
+    const file = join(dataDir, 'blobs', 'work', id, 'a1', 'fanout.json');
+    const { outputs, encode, durationS } = JSON.parse(readFileSync(file, 'utf8'));
+    const { folder: _folder, ...one } = outputs[0];
+    writeFileSync(file, JSON.stringify({ ...one, encode, durationS }));
+    for (let k = 0; k < fanout.chunks.length; k++) assert.equal((await chunk(id, k)).status, 200);
+    const done = await task(id);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(frameCount(join(dataDir, 'blobs', done.output!.video_key)), Math.round(done.output!.duration_s * 30));
+  });
+
   it('a worker that died holding a chunk: the next delivery waits for its lease, then renders it', async () => {
     const id = await submit();
     const fanout = await plan(id);
@@ -138,7 +196,7 @@ describe('fan-out deliveries', () => {
     const spec = JSON.parse(readFileSync(join(work, 'a1', 'fanout.json'), 'utf8'));
     const planFile = join(work, 'plan.json');
     const stored = JSON.parse(readFileSync(planFile, 'utf8'));
-    stored.clips[spec.chunks[1].pieces[0].clip] = { kind: 'generated', lavfi: 'no_such_source=s=64x64', durationS: 3600, credit: null };
+    stored.clips[spec.outputs[0].chunks[1].pieces[0].clip] = { kind: 'generated', lavfi: 'no_such_source=s=64x64', durationS: 3600, credit: null };
     writeFileSync(planFile, JSON.stringify(stored));
     const res = await chunk(id, 1);
     assert.equal(res.status, 200);

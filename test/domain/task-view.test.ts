@@ -1,0 +1,61 @@
+// The task view's videos: signed per output from the stored keys, the main one also at the top
+// level; a task completed before there could be several shows its one video in `outputs` too.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { storedOutputs, toView, type UrlSigner } from '../../functions/domain/task-view.ts';
+import * as T from '../../functions/domain/task.ts';
+import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
+
+const signer: UrlSigner = {
+  signedUrl: async (key, ttl, name) => ({ url: `https://files.example/${key}?ttl=${ttl}&name=${name}`, expiresAt: new Date('2030-01-01T01:00:00.000Z') }),
+};
+
+function completed(request: object, output: T.TaskOutput): T.TaskRecord {
+  const t = T.newTask({ id: 't1', owner: null, request: VideoRequestSchema.parse({ script_text: 'Hi.', ...request }), now: new Date('2030-01-01T00:00:00.000Z'), retentionDays: 1 });
+  return T.complete({ ...t, status: 'processing', attempt: 1 }, output, [], new Date('2030-01-01T00:00:10.000Z'));
+}
+
+const files = (dir: string, width: number, height: number) => ({
+  video_key: `videos/t1/a1${dir}/video.mp4`,
+  captions_vtt_key: `videos/t1/a1${dir}/captions.vtt`,
+  captions_srt_key: null,
+  thumbnail_key: `videos/t1/a1${dir}/thumbnail.jpg`,
+  duration_s: 2.5,
+  width,
+  height,
+  size_bytes: width * 10,
+});
+
+describe('task view of the videos', () => {
+  it('signs every output, named by task and shape; the main one is also the top-level result', async () => {
+    const outputs = [
+      { aspect_ratio: '9:16' as const, resolution: '720p' as const, ...files('', 720, 1280) },
+      { aspect_ratio: '16:9' as const, resolution: '720p' as const, ...files('/16x9', 1280, 720) },
+    ];
+    const task = completed({ outputs: [{ aspect_ratio: '9:16' }, { aspect_ratio: '16:9' }], resolution: '720p' }, { ...files('', 720, 1280), credits: [], pieces: [], outputs });
+    const v = await toView(task, signer, 60);
+    assert.equal(v.result!.video_url, 'https://files.example/videos/t1/a1/video.mp4?ttl=60&name=t1.mp4');
+    assert.deepEqual(v.result!.outputs.map((o) => [o.aspect_ratio, o.width, o.video_url, o.captions_url, o.captions_srt_url, o.thumbnail_url]), [
+      ['9:16', 720, 'https://files.example/videos/t1/a1/video.mp4?ttl=60&name=t1.mp4', 'https://files.example/videos/t1/a1/captions.vtt?ttl=60&name=t1.vtt', null, 'https://files.example/videos/t1/a1/thumbnail.jpg?ttl=60&name=t1.jpg'],
+      ['16:9', 1280, 'https://files.example/videos/t1/a1/16x9/video.mp4?ttl=60&name=t1-16x9.mp4', 'https://files.example/videos/t1/a1/16x9/captions.vtt?ttl=60&name=t1-16x9.vtt', null, 'https://files.example/videos/t1/a1/16x9/thumbnail.jpg?ttl=60&name=t1-16x9.jpg'],
+    ]);
+    const { outputs: listed, credits: _c, pieces: _p, ...top } = v.result!;
+    const { aspect_ratio: _a, resolution: _r, ...first } = listed[0]!;
+    assert.deepEqual(top, first);
+  });
+
+  it('a task completed before outputs existed shows its one video, shaped as its request', async () => {
+    const task = completed({ aspect_ratio: '1:1', resolution: '720p' }, { ...files('', 720, 720), credits: [] });
+    assert.deepEqual(storedOutputs(task), [{ aspect_ratio: '1:1', resolution: '720p', ...files('', 720, 720) }]);
+    const v = await toView(task, signer, 60);
+    assert.equal(v.result!.outputs.length, 1);
+    assert.equal(v.result!.outputs[0]!.video_url, v.result!.video_url);
+    assert.deepEqual(v.result!.pieces, []);
+  });
+
+  it('no result before the task is completed', async () => {
+    const t = T.newTask({ id: 't2', owner: null, request: VideoRequestSchema.parse({ script_text: 'Hi.' }), now: new Date(), retentionDays: 1 });
+    assert.equal((await toView(t, signer, 60)).result, null);
+    assert.deepEqual(storedOutputs(t), []);
+  });
+});
