@@ -87,17 +87,21 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       : await createCloudTasksDispatcher(cfg);
 
   const instanceId = `${hostname()}:${process.pid}`;
-  const callbacks: CallbackDeps = {
-    store,
-    blobs,
-    signedUrlTtlS: cfg.SIGNED_URL_TTL_S,
-    secret: cfg.CALLBACK_SECRET ?? loadOrCreateSecret(join(dataDir, 'callback-secret')).toString('utf8').trim(),
-    allowPrivate: cfg.ALLOW_PRIVATE_URLS,
-    ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}),
-    log: log.child({ component: 'callbacks' }),
-    instanceId,
-    giveUpAfterMs: CALLBACK_GIVE_UP_MS,
-  };
+  // Only the worker sends callbacks, so only it needs the signing secret (the api records a
+  // cancel's event and asks the callbacks queue for it).
+  const callbacks: CallbackDeps | null = runsWorker
+    ? {
+        store,
+        blobs,
+        signedUrlTtlS: cfg.SIGNED_URL_TTL_S,
+        secret: cfg.CALLBACK_SECRET ?? loadOrCreateSecret(join(dataDir, 'callback-secret')).toString('utf8').trim(),
+        allowPrivate: cfg.ALLOW_PRIVATE_URLS,
+        ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}),
+        log: log.child({ component: 'callbacks' }),
+        instanceId,
+        giveUpAfterMs: CALLBACK_GIVE_UP_MS,
+      }
+    : null;
   const sweeper: SweepDeps = {
     store,
     dispatcher,
@@ -167,7 +171,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
           running,
         }
       : null,
-    callbacks: runsWorker ? callbacks : null,
+    callbacks,
     sweeper: runsWorker ? sweeper : null,
     localFiles,
     // The worker route of a local process is only for its own dispatcher; on Cloud Run the
