@@ -16,7 +16,7 @@ import type { PipelineDeps } from './pipeline/produce-video.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
 import { CALLBACK_GIVE_UP_MS, type CallbackDeps } from './delivery/deliver.ts';
 import { sweep, type SweepDeps } from './delivery/sweep.ts';
-import { defaultQueuePolicies, LocalDispatcher, requeueUnfinished } from './platform/local-dispatcher.ts';
+import { defaultQueuePolicies, LocalDispatcher, requeueOwed } from './platform/local-dispatcher.ts';
 import { purgeExpired } from './platform/local-retention.ts';
 import { loadOrCreateSecret } from './platform/local-secret.ts';
 import { LocalTaskStore } from './platform/local-task-store.ts';
@@ -42,7 +42,7 @@ export interface Runtime {
   running: RunningTasks;
   /** The base URL clients reach this process on (known once the server listens). */
   setPublicUrl(url: string): void;
-  /** Sweep stale scratch dirs and re-enqueue unfinished tasks (local dispatcher). */
+  /** Sweep stale scratch dirs and re-enqueue what the store says is owed (local dispatcher). */
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -190,8 +190,9 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     },
     async start() {
       if (runsWorker) await sweepScratch(scratchDir, log);
+      // A worker with a local dispatcher (the cloud path on one machine) queues its own callbacks.
+      if (cfg.DISPATCHER === 'local') await requeueOwed(store, dispatcher, log, { renders: role !== 'worker' });
       if (cfg.DISPATCHER === 'local' && role !== 'worker') {
-        await requeueUnfinished(store, dispatcher, log);
         // Cloud Scheduler sweeps in the cloud; here a timer does, with the retention purge.
         timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweep(sweeper)));
         if (store instanceof LocalTaskStore && localFiles) timers.push(every(3_600_000, () => purgeExpired(store, localFiles, log)));

@@ -84,17 +84,31 @@ export async function startService(
   };
 }
 
+/** The cloud path: the api (the Service itself), its worker process and the emulators. */
+export interface CloudPath extends Service {
+  /** The worker process running now (a new one after crashWorker). */
+  worker: Service;
+  /** Every worker process started so far, the current one last (their logs). */
+  workers: Service[];
+  /** SIGKILL the worker, as when its instance dies, and start a new one on the same port. */
+  crashWorker(): Promise<void>;
+  gcsEndpoint: string;
+  bucket: string;
+}
+
 /**
  * The cloud path on one machine: Firestore and GCS emulators, the worker and the api as separate
  * processes (the api's local dispatcher delivers to the worker over HTTP, as Cloud Tasks would).
- * The returned Service is the api; stopping it stops everything.
+ * The returned Service is the api; stopping it stops everything it started. `firestore` is an
+ * emulator the caller owns (and stops), e.g. one it restarts.
  */
 export async function startCloudPath(
   env: Record<string, string> = {},
-  opts: { apiPort?: string; echo?: boolean } = {},
-): Promise<Service> {
+  opts: { apiPort?: string; echo?: boolean; firestore?: { host: string; projectId: string } } = {},
+): Promise<CloudPath> {
   const dataDir = tempDir('reelsmith-cloud-');
-  const [firestore, gcs] = await Promise.all([startFirestoreEmulator(), startGcsEmulator()]);
+  const [firestore, gcs] = await Promise.all([opts.firestore ? null : startFirestoreEmulator(), startGcsEmulator()]);
+  const fs = opts.firestore ?? firestore!;
   // Signing V4 URLs needs a service-account key outside Cloud Run; any RSA key will do here.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyFile = join(dataDir, 'service-account.json');
@@ -102,38 +116,52 @@ export async function startCloudPath(
     keyFile,
     JSON.stringify({
       type: 'service_account',
-      project_id: firestore.projectId,
-      client_email: `reelsmith@${firestore.projectId}.iam.gserviceaccount.com`,
+      project_id: fs.projectId,
+      client_email: `reelsmith@${fs.projectId}.iam.gserviceaccount.com`,
       private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
     }),
   );
   const cloud = {
     TASK_STORE: 'firestore',
     BLOB_STORE: 'gcs',
-    GOOGLE_CLOUD_PROJECT: firestore.projectId,
-    FIRESTORE_EMULATOR_HOST: firestore.host,
+    GOOGLE_CLOUD_PROJECT: fs.projectId,
+    FIRESTORE_EMULATOR_HOST: fs.host,
     STORAGE_EMULATOR_HOST: gcs.endpoint,
     GCS_BUCKET: `reelsmith-e2e-${randomBytes(4).toString('hex')}`,
     GOOGLE_APPLICATION_CREDENTIALS: keyFile,
     ...env,
   };
-  const worker = await startService({ ...cloud, FUNCTION_TARGET: 'worker' }, { dataDir, ...(opts.echo ? { echo: '[worker]' } : {}) });
+  const startWorker = (port = '0') =>
+    startService({ ...cloud, FUNCTION_TARGET: 'worker', PORT: port }, { dataDir, ...(opts.echo ? { echo: '[worker]' } : {}) });
+  const workers = [await startWorker()];
+  const workerPort = new URL(workers[0]!.url).port;
   const api = await startService(
-    { ...cloud, FUNCTION_TARGET: 'api', WORKER_URL: worker.url, ...(opts.apiPort ? { PORT: opts.apiPort } : {}) },
+    { ...cloud, FUNCTION_TARGET: 'api', WORKER_URL: workers[0]!.url, ...(opts.apiPort ? { PORT: opts.apiPort } : {}) },
     { dataDir, ...(opts.echo ? { echo: '[api]' } : {}) },
   );
+  const stopEmulators = () => Promise.all([firestore?.stop(), gcs.stop()]);
   return {
     ...api,
     logs: api.logs,
+    get worker() {
+      return workers.at(-1)!;
+    },
+    workers,
+    async crashWorker() {
+      await workers.at(-1)!.kill();
+      workers.push(await startWorker(workerPort));
+    },
+    gcsEndpoint: gcs.endpoint,
+    bucket: cloud.GCS_BUCKET,
     async stop() {
       const code = await api.stop();
-      await worker.stop();
-      await Promise.all([firestore.stop(), gcs.stop()]);
+      await workers.at(-1)!.stop();
+      await stopEmulators();
       return code;
     },
     async kill() {
-      await Promise.all([api.kill(), worker.kill()]);
-      await Promise.all([firestore.stop(), gcs.stop()]);
+      await Promise.all([api.kill(), workers.at(-1)!.kill()]);
+      await stopEmulators();
     },
   };
 }
