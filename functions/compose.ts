@@ -193,9 +193,14 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       // A worker with a local dispatcher (the cloud path on one machine) queues its own callbacks.
       if (cfg.DISPATCHER === 'local') await requeueOwed(store, dispatcher, log, { renders: role !== 'worker' });
       if (cfg.DISPATCHER === 'local' && role !== 'worker') {
-        // Cloud Scheduler sweeps in the cloud; here a timer does, with the retention purge.
+        // Cloud Scheduler sweeps in the cloud; here a timer does, with the retention purge (also
+        // at start-up: a process that never runs an hour still keeps RETENTION_DAYS).
         timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweep(sweeper)));
-        if (store instanceof LocalTaskStore && localFiles) timers.push(every(3_600_000, () => purgeExpired(store, localFiles, log)));
+        if (store instanceof LocalTaskStore && localFiles) {
+          const purge = () => purgeExpired(store, localFiles, log);
+          timers.push(every(3_600_000, purge));
+          void purge().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'retention purge failed'));
+        }
       }
     },
     async close() {

@@ -1,7 +1,7 @@
 // Object names of a task's files. Each attempt writes under its own prefix, so a stale worker that
 // lost its lease can never overwrite the winner's video; the completed task records the winner's names.
 export function blobKeys(taskId: string, attempt: number) {
-  const base = `videos/${taskId}/a${attempt}`;
+  const base = attemptPrefix(taskId, attempt).slice(0, -1);
   return {
     video: `${base}/video.mp4`,
     thumbnail: `${base}/thumbnail.jpg`,
@@ -9,3 +9,6 @@ export function blobKeys(taskId: string, attempt: number) {
     srt: `${base}/captions.srt`,
   };
 }
+
+/** Every file one attempt uploads is under this prefix: what is deleted when that attempt did not win. */
+export const attemptPrefix = (taskId: string, attempt: number) => `videos/${taskId}/a${attempt}/`;

@@ -4,12 +4,13 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { requestCallback } from '../delivery/deliver.ts';
-import { DEADLINE_EXCEEDED } from '../domain/task.ts';
+import { DEADLINE_EXCEEDED, isFinal } from '../domain/task.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
 import type { PipelineDeps } from '../pipeline/produce-video.ts';
+import { attemptPrefix } from '../pipeline/blob-keys.ts';
 import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
 import type { Dispatcher, TaskStore } from '../platform/ports.ts';
@@ -121,21 +122,27 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
       log.warn('finished, but the lease was lost; the holder records the outcome');
+      await tidyAfterLosing(deps, taskId, task.attempt, log);
       return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     }
     log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
-    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log), dropEarlierAttempts(deps, taskId, task.attempt, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
   } catch (err) {
     await progress.close();
-    if (stopReason === 'cancelled') return { status: 200, body: { task_id: taskId, outcome: 'cancelled' } };
-    if (stopReason === 'lost_lease') return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    if (stopReason === 'cancelled' || stopReason === 'lost_lease') {
+      await tidyAfterLosing(deps, taskId, task.attempt, log);
+      return { status: 200, body: { task_id: taskId, outcome: stopReason === 'cancelled' ? 'cancelled' : 'lease_lost' } };
+    }
     const error = taskErrorOf(err, stopReason, deps.deadlineMs);
     if (!(err instanceof TaskError)) log.error({ err: (err as Error)?.stack ?? String(err) }, 'task attempt crashed');
     // The task keeps what the client may read; the detail (stderr, provider answers, causes) is logged here, under the task id.
     const after = await deps.store.fail(taskId, owner, { code: error.code, message: error.message, retryable: error.retryable }, deps.maxAttempts);
     const logged = { code: error.code, ...(error.detail ? { detail: error.detail } : {}), ...causesOf(error) };
-    if (!after) return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    if (!after) {
+      await tidyAfterLosing(deps, taskId, task.attempt, log);
+      return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    }
     if (after.status === 'queued') {
       log.warn({ ...logged, attempt: after.attempt }, `attempt failed, will retry: ${error.message}`);
       return { status: 503, retryAfterS: 1, body: { task_id: taskId, outcome: 'retry' } };
@@ -154,7 +161,27 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
 
 /** A finished task's plan is no longer needed (the bucket's lifecycle rule would take it later anyway). */
 async function dropPlan(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {
-  await deps.pipeline.blobs.deletePrefix(planPrefix(taskId)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not delete the plan'));
+  await deletePrefix(deps, planPrefix(taskId), log);
+}
+
+/** The winner's files are the task's: what earlier attempts uploaded before they died is not. */
+async function dropEarlierAttempts(deps: WorkerDeps, taskId: string, attempt: number, log: Logger): Promise<void> {
+  for (let a = 1; a < attempt; a++) await deletePrefix(deps, attemptPrefix(taskId, a), log);
+}
+
+/**
+ * An attempt that lost its task (to another delivery, or to a cancel) may have uploaded its video,
+ * or saved the plan, after the winner tidied up: its own files go, and the plan too once the task
+ * is finished.
+ */
+async function tidyAfterLosing(deps: WorkerDeps, taskId: string, attempt: number, log: Logger): Promise<void> {
+  await deletePrefix(deps, attemptPrefix(taskId, attempt), log);
+  const now = await deps.store.get(taskId).catch(() => null);
+  if (now && isFinal(now.status)) await dropPlan(deps, taskId, log);
+}
+
+async function deletePrefix(deps: WorkerDeps, prefix: string, log: Logger): Promise<void> {
+  await deps.pipeline.blobs.deletePrefix(prefix).catch((err: unknown) => log.warn({ err: (err as Error).message, prefix }, 'could not delete stored files'));
 }
 
 /**
