@@ -21,16 +21,27 @@ if (paths.length === 0) {
   process.exit(2);
 }
 
+let stopRunning: (() => Promise<void>) | null = null;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`${sig}: stopping the services and emulators\n`);
+    void (stopRunning?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 const results: PathResult[] = [];
 for (const path of paths) {
-  results.push(
-    await runPath(path, {
-      submissions: Number(values.submissions),
-      perSecond: Number(values.rate),
-      settleTimeoutMs: 10 * 60_000,
-      log: (line) => process.stderr.write(`${line}\n`),
-    }),
-  );
+  const result = await runPath(path, {
+    submissions: Number(values.submissions),
+    perSecond: Number(values.rate),
+    settleTimeoutMs: 10 * 60_000,
+    log: (line) => process.stderr.write(`${line}\n`),
+    onStarted: (stop) => (stopRunning = stop),
+  });
+  stopRunning = null;
+  results.push(result);
+  // Each path's table as soon as it is known; the combined one at the end.
+  if (paths.length > 1) process.stderr.write(`\n${table([result])}\n\n`);
 }
 
 process.stdout.write(`\n${table(results)}\n`);

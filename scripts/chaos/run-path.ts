@@ -29,6 +29,8 @@ export interface ChaosOptions {
   /** How long the tasks may take to settle after the last fault before the run counts them lost. */
   settleTimeoutMs: number;
   log: (line: string) => void;
+  /** Called with a way to stop what the run started (Ctrl-C must not leave emulators behind). */
+  onStarted?: (stop: () => Promise<void>) => void;
 }
 
 const SECRET = 'chaos-callback-secret-0123456789abcdef';
@@ -59,6 +61,10 @@ export async function runPath(path: PathName, opts: ChaosOptions): Promise<PathR
   const receiver = await startCallbackReceiver(SECRET);
   opts.log(`[${path}] starting`);
   const target = await startTarget(path, serviceEnv());
+  opts.onStarted?.(async () => {
+    await target.stop();
+    await receiver.close();
+  });
   const renders = sampleRenders(target.scratchDir);
   const faults: string[] = [];
   try {
