@@ -1,6 +1,7 @@
 // One chaos run on one path: the submits, the faults while tasks render, then the checks. Each
 // check is a line of the table (scripts/chaos.ts); any failed check is a loss.
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ffprobe } from '../../test/support/ffprobe.ts';
 import { tempDir } from '../../test/support/temp-dir.ts';
@@ -103,6 +104,10 @@ export async function runPath(path: PathName, opts: ChaosOptions): Promise<PathR
     renders.stop();
     await target.stop().catch((err: unknown) => opts.log(`[${path}] stop: ${(err as Error).message}`));
     await receiver.close();
+    // Every line every process printed, for whoever has to find out what a loss was.
+    const logFile = join(tmpdir(), `reelsmith-chaos-${path}.log`);
+    await writeFile(logFile, `${target.logs().join('\n')}\n`);
+    opts.log(`[${path}] the services' logs: ${logFile}`);
   }
 }
 

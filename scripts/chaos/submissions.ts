@@ -70,8 +70,8 @@ async function submit(baseUrl: string, s: Submission): Promise<Answer> {
         body: JSON.stringify(s.body),
         signal: AbortSignal.timeout(60_000),
       });
-    } catch {
-      if (unreachable > 600) throw new Error(`submission ${s.n}: no server for minutes`);
+    } catch (err) {
+      if (unreachable > 600) throw new Error(`submission ${s.n}: no server for minutes (${(err as Error).cause ?? (err as Error).message})`);
       await sleep(250);
       continue;
     }
