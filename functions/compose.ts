@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApp } from './app.ts';
+import { createApp, type App } from './app.ts';
 import { ApiKeys } from './api/auth.ts';
 import type { Handler } from './api/http.ts';
 import type { Config, Role } from './config.ts';
@@ -12,7 +12,7 @@ import { Semaphore } from './lib/semaphore.ts';
 import type { Logger } from './log.ts';
 import { checkMediaTools, resolveMediaTools, type MediaTools } from './media/tools.ts';
 import { footageOrder } from './pipeline/footage.ts';
-import type { PipelineDeps } from './pipeline/produce-video.ts';
+import type { PipelineDeps } from './pipeline/pipeline-deps.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
 import { CALLBACK_GIVE_UP_MS, type CallbackDeps } from './delivery/deliver.ts';
 import { sweep, type SweepDeps } from './delivery/sweep.ts';
@@ -35,7 +35,12 @@ import { RunningTasks } from './worker/running-tasks.ts';
 import { checkScratchWritable, sweepScratch } from './worker/scratch.ts';
 
 export interface Runtime {
+  /** The HTTP app on node:http. */
   handle: Handler;
+  /** The same app on web Request/Response (in-process callers: MCP, tests). */
+  fetch: (req: Request) => Promise<Response>;
+  /** The routes the app serves (method, hono path). */
+  routes: App['routes'];
   store: TaskStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
@@ -79,7 +84,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   const dispatcher: Dispatcher =
     cfg.DISPATCHER === 'local'
       ? new LocalDispatcher({
-          workerUrl: () => cfg.WORKER_URL ?? opts.selfUrl(),
+          workerUrls: () => cfg.LOCAL_WORKER_URLS ?? [cfg.WORKER_URL ?? opts.selfUrl()],
           queues: defaultQueuePolicies({ maxConcurrentRenders: cfg.MAX_CONCURRENT_TASKS, renderDeadlineMs: (cfg.TASK_DEADLINE_SECONDS + 60) * 1000 }),
           headers: { 'x-reelsmith-dispatch-token': dispatchToken ?? '' },
           log: log.child({ component: 'dispatcher' }),
@@ -119,25 +124,12 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   const running = new RunningTasks();
   const timers: NodeJS.Timeout[] = [];
   const shutdown = new AbortController();
-  const pipeline: PipelineDeps = {
-    tools,
-    encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
-    cpu: new Semaphore(cfg.RENDER_CPUS ?? availableParallelism()),
-    speech: createSpeech(cfg, tools, log),
-    footage: {
-      sources: createFootageOrder(cfg, tools, log),
-      generated: new GeneratedFootage(),
-      searchesPerVideo: cfg.PEXELS_SEARCHES_PER_VIDEO,
-      recentClips: async (owner) => new Set(await store.recentClipIds(owner, cfg.FRESHNESS_WINDOW)),
-    },
-    blobs,
-    allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
-    ...(cfg.ALLOWED_URL_PORTS ? { allowedUrlPorts: cfg.ALLOWED_URL_PORTS } : {}),
+  const pipeline = createPipeline(cfg, tools, blobs, log, {
     music,
-    log,
-  };
+    recentClips: async (owner) => new Set(await store.recentClipIds(owner, cfg.FRESHNESS_WINDOW)),
+  });
 
-  const handle = createApp({
+  const app = createApp({
     cfg,
     log,
     role,
@@ -154,6 +146,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
             stopRunning: (id) => running.stop(id),
             music,
             limits: { maxUnfinished: cfg.MAX_QUEUED_TASKS, maxUnfinishedPerOwner: cfg.MAX_QUEUED_PER_KEY, perMinutePerOwner: cfg.SUBMITS_PER_MINUTE },
+            speech: pipeline.speech,
           },
     worker: runsWorker
       ? {
@@ -180,7 +173,9 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   });
 
   return {
-    handle,
+    handle: app.handle,
+    fetch: app.fetch,
+    routes: app.routes,
     store,
     blobs,
     dispatcher,
@@ -211,6 +206,34 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       await running.drain(DRAIN_MS);
       await store.close();
     },
+  };
+}
+
+/** The pipeline's providers from config: the worker's, and the CLI's in-process render. */
+export function createPipeline(
+  cfg: Config,
+  tools: MediaTools,
+  blobs: BlobStore,
+  log: Logger,
+  opts: { music: MusicLibrary | null; recentClips: (owner: string | null) => Promise<Set<string>> },
+): PipelineDeps {
+  return {
+    tools,
+    encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
+    fanout: cfg.FANOUT_MIN_SECONDS > 0 ? { minSeconds: cfg.FANOUT_MIN_SECONDS } : null,
+    cpu: new Semaphore(cfg.RENDER_CPUS ?? availableParallelism()),
+    speech: createSpeech(cfg, tools, log),
+    footage: {
+      sources: createFootageOrder(cfg, tools, log),
+      generated: new GeneratedFootage(),
+      searchesPerVideo: cfg.PEXELS_SEARCHES_PER_VIDEO,
+      recentClips: opts.recentClips,
+    },
+    blobs,
+    allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
+    ...(cfg.ALLOWED_URL_PORTS ? { allowedUrlPorts: cfg.ALLOWED_URL_PORTS } : {}),
+    music: opts.music,
+    log,
   };
 }
 

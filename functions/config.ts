@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   /** The worker's own deadline per attempt; below Cloud Tasks' 30 minute dispatch deadline. */
   TASK_DEADLINE_SECONDS: int(10, 1740).default(1680),
   MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(256 * 1024),
+  /** Time a client gets to send a whole request (headers and body); answering it may take longer. */
+  REQUEST_TIMEOUT_SECONDS: int(1, 600).default(30),
 
   ELEVENLABS_API_KEY: z.string().min(1).optional(),
   ELEVENLABS_BASE_URL: z.url().default('https://api.elevenlabs.io'),
@@ -58,6 +60,8 @@ const EnvSchema = z.object({
   RENDER_CRF: int(15, 35).default(23),
   /** Cores the renders of this process may keep busy at once (one per chunk encoder); all of them by default. */
   RENDER_CPUS: int(1, 64).optional(),
+  /** Narrations longer than this are rendered by chunk deliveries on any worker instance; 0 never fans out. */
+  FANOUT_MIN_SECONDS: int(0, 100_000).default(90),
   FFMPEG_PATH: z.string().min(1).optional(),
   FFPROBE_PATH: z.string().min(1).optional(),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
@@ -87,6 +91,12 @@ const EnvSchema = z.object({
   TASKS_CALLBACK_QUEUE: z.string().min(1).optional(),
   TASKS_LOCATION: z.string().min(1).optional(),
   WORKER_URL: z.url().optional(),
+  /**
+   * The worker processes the local dispatcher spreads its deliveries over (comma-separated URLs),
+   * instead of WORKER_URL: `npm run cloud-local` runs two, so chunks of a long video really
+   * render in different processes.
+   */
+  LOCAL_WORKER_URLS: list.pipe(z.array(z.url())).optional(),
   TASKS_INVOKER_SA: z.string().min(1).optional(),
   /** Public base URL of this service, used in status_url/download_url and local signed URLs. */
   PUBLIC_URL: z.url().optional(),

@@ -26,6 +26,8 @@ export class AppError extends Error {
 }
 
 export const badJson = (message: string) => new AppError('invalid_json', 400, message);
+export const unsupportedMedia = () =>
+  new AppError('unsupported_media_type', 415, 'send the body as JSON with content-type: application/json');
 export const invalid = (details: ErrorDetail[]) =>
   new AppError('invalid_request', 422, `invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, {
     details,

@@ -14,6 +14,7 @@ const LAYERS: string[][] = [
   ['index.ts', 'server.ts', 'cli'],
   ['compose.ts'],
   ['app.ts'],
+  ['mcp'],
   ['api', 'worker'],
   ['delivery'],
   ['pipeline'],

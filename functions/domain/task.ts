@@ -103,6 +103,36 @@ export interface TaskRecord {
   /** Attempts that ran out of time; a second one fails the task instead of paying for a third. */
   deadline_misses: number;
   callback: CallbackOutbox | null;
+  /** A long video rendered by chunk deliveries on several workers (domain/fanout.ts); null otherwise. */
+  fanout: Fanout | null;
+}
+
+export const CHUNK_STATES = ['pending', 'rendering', 'done'] as const;
+export type ChunkState = (typeof CHUNK_STATES)[number];
+
+/** One chunk of a fanned-out render: its own lease, attempts and record of who rendered it. */
+export interface FanoutChunk {
+  frames: number;
+  state: ChunkState;
+  /** The chunk delivery holding it while `rendering`. */
+  owner: string | null;
+  lease_expires_at: string | null;
+  attempts: number;
+  /** The worker process that rendered it (its instance id), once done. */
+  rendered_by: string | null;
+  /** Why the last attempt at it failed, for the client-facing error if it keeps failing. */
+  error: string | null;
+}
+
+export interface Fanout {
+  /** The task attempt that planned it; chunk deliveries of another attempt are stale. */
+  attempt: number;
+  /** The worker process (instance id) whose delivery planned it and asked for the chunks. */
+  planned_by: string;
+  chunks: FanoutChunk[];
+  /** The delivery joining the chunks once all are done, and until when it holds that. */
+  assembler: string | null;
+  assembler_until: string | null;
 }
 
 export function newTask(args: {
@@ -138,6 +168,7 @@ export function newTask(args: {
     dispatch_failed_at: null,
     deadline_misses: 0,
     callback: null,
+    fanout: null,
   };
 }
 
@@ -208,6 +239,8 @@ export function claim(task: TaskRecord | null, owner: string, leaseMs: number, n
       lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
       error: null,
       updated_at: now.toISOString(),
+      // An earlier attempt's chunks are stale now; this attempt plans its own.
+      fanout: null,
     },
   };
 }

@@ -38,8 +38,21 @@ export async function savePlan(blobs: BlobStore, prefix: string, plan: VideoPlan
   await blobs.put(`${prefix}${PLAN}`, json, { contentType: 'application/json' });
 }
 
-/** The stored plan with its files fetched into `dir`, or null when there is none (or it is of another version). */
-export async function loadPlan(blobs: BlobStore, prefix: string, dir: string): Promise<VideoPlan | null> {
+/** Which of the plan's files to fetch; a chunk of a fanned-out render needs only its own clips. */
+export interface PlanFiles {
+  narration: boolean;
+  music: boolean;
+  /** Indices into the plan's clips; all of them when absent. */
+  clips?: ReadonlySet<number>;
+}
+
+const ALL_FILES: PlanFiles = { narration: true, music: true };
+
+/**
+ * The stored plan with its files fetched into `dir`, or null when there is none (or it is of
+ * another version). Files not asked for keep their stored name and are not in `dir`.
+ */
+export async function loadPlan(blobs: BlobStore, prefix: string, dir: string, files: PlanFiles = ALL_FILES): Promise<VideoPlan | null> {
   if (!(await blobs.exists(`${prefix}${PLAN}`))) return null;
   const json = join(dir, PLAN);
   await blobs.get(`${prefix}${PLAN}`, json);
@@ -57,10 +70,11 @@ export async function loadPlan(blobs: BlobStore, prefix: string, dir: string): P
     }
     return f;
   };
+  const wanted = (i: number) => !files.clips || files.clips.has(i);
   const [audioPath, clips, music] = await Promise.all([
-    fetch(plan.narration.audioPath),
-    Promise.all(plan.clips.map(async (c): Promise<SourceClip> => (c.kind === 'file' ? { ...c, path: await fetch(c.path) } : c))),
-    plan.music ? fetch(plan.music.path).then((path) => ({ ...plan.music!, path })) : Promise.resolve(null),
+    files.narration ? fetch(plan.narration.audioPath) : plan.narration.audioPath,
+    Promise.all(plan.clips.map(async (c, i): Promise<SourceClip> => (c.kind === 'file' && wanted(i) ? { ...c, path: await fetch(c.path) } : c))),
+    plan.music && files.music ? fetch(plan.music.path).then((path) => ({ ...plan.music!, path })) : Promise.resolve(plan.music),
   ]);
   return { ...plan, narration: { ...plan.narration, audioPath }, clips, music };
 }

@@ -2,62 +2,34 @@
 // Voice and footage run at the same time; footage is sized from an estimate of the narration
 // and topped up if the real narration turns out longer.
 import { basename, join } from 'node:path';
-import type { Stage, TaskOutput, TaskRecord } from '../domain/task.ts';
+import type { TaskOutput } from '../domain/task.ts';
 import { frameSize, scenesOf } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { MediaTools } from '../media/tools.ts';
 import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideo } from '../media/render.ts';
-import type { EncodeSettings } from '../media/render-args.ts';
-import type { Semaphore } from '../lib/semaphore.ts';
 import { probeInput } from '../media/probe.ts';
 import { downloadToFile, type DownloadLimits } from '../net/download.ts';
-import type { BlobStore } from '../platform/ports.ts';
-import type { SpeechProvider } from '../providers/ports.ts';
-import type { MusicLibrary } from '../providers/music-library.ts';
-import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts, usedClipIds, type FootageSetup } from './footage-plan.ts';
+import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts } from './footage-plan.ts';
 import { planTimeline } from './timeline.ts';
-import { blobKeys } from './blob-keys.ts';
+import { startFanout } from './fanout-render.ts';
+import type { PipelineDeps, PipelineRun } from './pipeline-deps.ts';
+import { publishVideo } from './publish.ts';
 import { loadPlan, planPrefix, savePlan } from './plan-store.ts';
 import { sceneSpans } from './scene-spans.ts';
-import type { Credit } from '../domain/media.ts';
 import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
-import { round3 } from '../lib/numbers.ts';
 import { scriptForms } from '../language/spoken-form.ts';
 import { displayNarration } from './display-narration.ts';
 
-export interface PipelineDeps {
-  tools: MediaTools;
-  /** x264 preset and CRF of the render (RENDER_PRESET, RENDER_CRF). */
-  encode?: Partial<EncodeSettings>;
-  /** The process's CPU budget, shared by every render (RENDER_CPUS). */
-  cpu: Semaphore;
-  speech: SpeechProvider;
-  /** Footage sources per part, the generated last resort, the search budget and the owner's recent clips. */
-  footage: FootageSetup;
-  blobs: BlobStore;
-  allowPrivateUrls: boolean;
-  /** ALLOWED_URL_PORTS (80 and 443 when absent). */
-  allowedUrlPorts?: readonly number[];
-  /** MUSIC_DIR's tracks by mood, or null when it is not set. */
-  music: MusicLibrary | null;
-  log: Logger;
-}
-
-export interface PipelineRun {
-  task: TaskRecord;
-  dir: string;
-  signal: AbortSignal;
-  report: (stage: Stage, progress: number) => void;
-  /** The task's scratch budget and the process's download slots. */
-  downloads?: DownloadLimits;
-}
-
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
+export { AT as STAGE_STARTS };
 
-export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<{ output: TaskOutput; warnings: string[] }> {
+export type Produced =
+  | { kind: 'completed'; output: TaskOutput; warnings: string[] }
+  /** Long enough to be rendered by chunk deliveries on any worker: the plan and the chunks' inputs are stored. */
+  | { kind: 'fanout'; frames: number[] };
+
+export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<Produced> {
   const { task, dir, signal, report } = run;
   const req = task.request;
   const { width, height } = frameSize(req.aspect_ratio, req.resolution);
@@ -74,6 +46,9 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   }
 
   report('render', AT.render);
+  if (deps.fanout && plan.narration.durationS > deps.fanout.minSeconds) {
+    return { kind: 'fanout', frames: await startFanout(deps, { task, dir, signal, plan }) };
+  }
   const rendered = await renderVideo(deps.tools, {
     dir,
     narration: plan.narration,
@@ -92,33 +67,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   });
 
   report('upload', AT.upload);
-  const keys = blobKeys(task.id, task.attempt);
-  const cache = 'private, max-age=86400';
-  await Promise.all([
-    deps.blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),
-    deps.blobs.put(keys.thumbnail, rendered.thumbnailPath, { contentType: 'image/jpeg', cacheControl: cache }),
-    rendered.vttPath ? deps.blobs.put(keys.vtt, rendered.vttPath, { contentType: 'text/vtt; charset=utf-8', cacheControl: cache }) : null,
-    rendered.srtPath ? deps.blobs.put(keys.srt, rendered.srtPath, { contentType: 'application/x-subrip; charset=utf-8', cacheControl: cache }) : null,
-  ]);
-
-  const used = new Set(plan.segments.map((s) => s.clip));
-  const credits = dedupeCredits(plan.clips.filter((_, i) => used.has(i)).map((c) => c.credit));
-  return {
-    output: {
-      video_key: keys.video,
-      captions_vtt_key: rendered.vttPath ? keys.vtt : null,
-      captions_srt_key: rendered.srtPath ? keys.srt : null,
-      thumbnail_key: keys.thumbnail,
-      duration_s: round3(rendered.durationS),
-      width: rendered.width,
-      height: rendered.height,
-      size_bytes: rendered.sizeBytes,
-      credits,
-      pieces: plan.pieces,
-      clip_ids: usedClipIds(plan.clips, used),
-    },
-    warnings: plan.warnings,
-  };
+  return { kind: 'completed', ...(await publishVideo(deps, task, plan, rendered)) };
 }
 
 /** Speech, footage and music at the same time, then the timeline: the plan of the video. */
@@ -237,11 +186,6 @@ async function probeAudio(deps: PipelineDeps, path: string, what: string, signal
   });
 }
 
-function dedupeCredits(credits: (Credit | null)[]): Credit[] {
-  const seen = new Map<string, Credit>();
-  for (const c of credits) if (c) seen.set(`${c.provider}|${c.video_url}|${c.author}`, c);
-  return [...seen.values()];
-}
 
 /** A stable seed from the task id, so a retried attempt makes the same choices. */
 function seedFromId(id: string): number {

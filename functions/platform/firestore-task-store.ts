@@ -4,6 +4,7 @@
 // for a task are serialised by Firestore.
 import { createHash } from 'node:crypto';
 import {
+  FieldPath,
   FieldValue,
   Firestore,
   Timestamp,
@@ -18,7 +19,7 @@ import * as T from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
 import { admit, type AdmissionLimits } from '../domain/admission.ts';
 import { Semaphore } from '../lib/semaphore.ts';
-import type { CreateOutcome, TaskStore } from './ports.ts';
+import type { CreateOutcome, TaskListQuery, TaskPage, TaskStore } from './ports.ts';
 
 export interface FirestoreTaskStoreOptions {
   /** Collection of task documents (FIRESTORE_COLLECTION). Idempotency keys live in `${collection}_idempotency`. */
@@ -62,6 +63,7 @@ export interface TaskDocument {
   dispatch_failed_at?: Timestamp | null;
   deadline_misses?: number;
   callback?: T.CallbackOutbox | null;
+  fanout?: T.Fanout | null;
 }
 
 interface IdempotencyDocument {
@@ -98,6 +100,7 @@ export function toDocument(task: T.TaskRecord): TaskDocument {
     dispatch_failed_at: task.dispatch_failed_at ? ts(task.dispatch_failed_at) : null,
     deadline_misses: task.deadline_misses,
     callback: task.callback,
+    fanout: task.fanout,
   };
 }
 
@@ -126,6 +129,7 @@ export function fromDocument(id: string, d: DocumentData): T.TaskRecord {
     dispatch_failed_at: doc.dispatch_failed_at ? iso(doc.dispatch_failed_at) : null,
     deadline_misses: doc.deadline_misses ?? 0,
     callback: doc.callback ?? null,
+    fanout: doc.fanout ?? null,
   };
 }
 
@@ -365,6 +369,18 @@ export class FirestoreTaskStore implements TaskStore {
     // select() with no fields: ids only, not the request bodies.
     const snap = await this.#tasks.where('status', 'in', UNFINISHED).orderBy('created_at').select().get();
     return snap.docs.map((d) => d.id);
+  }
+
+  async list(q: TaskListQuery): Promise<TaskPage> {
+    // Served by the composite index (owner, created_at DESC, __name__ DESC) in infra/firestore.indexes.json.
+    let query = (q.owner !== undefined ? this.#tasks.where('owner', '==', q.owner) : this.#tasks)
+      .orderBy('created_at', 'desc')
+      .orderBy(FieldPath.documentId(), 'desc');
+    if (q.after) query = query.startAfter(ts(q.after.created_at), q.after.id);
+    const snap = await query.limit(q.limit + 1).get();
+    const tasks = snap.docs.slice(0, q.limit).map((d) => fromDocument(d.id, d.data()));
+    const last = tasks.at(-1);
+    return { tasks, next: snap.docs.length > q.limit && last ? { created_at: last.created_at, id: last.id } : null };
   }
 
   async recentClipIds(owner: string | null, videos: number): Promise<string[]> {

@@ -28,3 +28,8 @@ export function renderJob(taskId: string, n: number): Job {
 export function callbackJob(taskId: string, n: number): Job {
   return { queue: 'callbacks', name: `${taskId}-c${n}`, path: `${route(taskId)}/callback`, taskId };
 }
+
+/** A fanned-out render's chunk `n` of task attempt `attempt` (the job named by both, so a duplicate ask is harmless). */
+export function chunkJob(taskId: string, attempt: number, n: number): Job {
+  return { queue: 'render', name: `${taskId}-a${attempt}-k${n}`, path: `${route(taskId)}/chunks/${n}/run?attempt=${attempt}`, taskId };
+}

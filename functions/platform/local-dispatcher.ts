@@ -24,8 +24,11 @@ export interface QueuePolicy {
 }
 
 export interface LocalDispatcherOptions {
-  /** Base URL of the worker, e.g. http://127.0.0.1:8080. Resolved lazily: the server may not listen yet. */
-  workerUrl: () => string;
+  /**
+   * Base URLs of the workers, e.g. http://127.0.0.1:8080; each delivery goes to the one with the
+   * fewest deliveries in flight. Resolved lazily: the server may not listen yet.
+   */
+  workerUrls: () => string[];
   queues: Record<QueueName, QueuePolicy>;
   /** Extra headers on every delivery (the local worker route's shared token). */
   headers?: Record<string, string>;
@@ -62,6 +65,9 @@ export function defaultQueuePolicies(o: { maxConcurrentRenders: number; renderDe
   };
 }
 
+/** How long a worker that gave no answer is passed over while others are up. */
+const WORKER_DOWN_MS = 10_000;
+
 export class LocalDispatcher implements Dispatcher {
   readonly #opts: LocalDispatcherOptions;
   readonly #ready = new Map<QueueName, Entry[]>();
@@ -70,6 +76,10 @@ export class LocalDispatcher implements Dispatcher {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #inflight = new Map<string, AbortController>();
   readonly #inflightPerQueue = new Map<QueueName, number>();
+  readonly #inflightPerWorker = new Map<string, number>();
+  /** Workers that refused a connection lately, and until when they are passed over. */
+  readonly #downUntil = new Map<string, number>();
+  #turn = 0;
   /** undici's own 300 s header and body timeouts would end a long render's delivery early: the queue's deadline is the only one. */
   readonly #agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
   #closed = false;
@@ -123,10 +133,12 @@ export class LocalDispatcher implements Dispatcher {
     const now = this.#opts.now ?? Date.now;
     entry.firstAttemptAt ??= now();
     const timer = setTimeout(() => ac.abort(new Error('dispatch deadline exceeded')), policy.dispatchDeadlineMs);
+    const worker = this.#pickWorker();
+    this.#inflightPerWorker.set(worker, (this.#inflightPerWorker.get(worker) ?? 0) + 1);
     let retryAfterMs: number | null = null;
     let ok = false;
     try {
-      const res = await fetch(`${this.#opts.workerUrl()}${job.path}`, {
+      const res = await fetch(`${worker}${job.path}`, {
         method: 'POST',
         headers: {
           ...this.#opts.headers,
@@ -145,12 +157,16 @@ export class LocalDispatcher implements Dispatcher {
       const ra = Number(res.headers.get('retry-after'));
       if (!ok && Number.isFinite(ra) && ra > 0) retryAfterMs = ra * 1000;
       if (!ok) this.#opts.log.warn({ job: job.name, status: res.status, attempt: entry.attempts }, 'delivery failed');
+      this.#downUntil.delete(worker);
     } catch (err) {
-      if (!this.#closed) this.#opts.log.warn({ job: job.name, err: String(err), attempt: entry.attempts }, 'delivery error');
+      if (!this.#closed) this.#opts.log.warn({ job: job.name, worker, err: String(err), attempt: entry.attempts }, 'delivery error');
+      // No answer at all: the worker may be gone; try the others first for a while.
+      if (!ac.signal.aborted) this.#downUntil.set(worker, now() + WORKER_DOWN_MS);
     } finally {
       clearTimeout(timer);
       this.#inflight.delete(job.name);
       this.#inflightPerQueue.set(job.queue, (this.#inflightPerQueue.get(job.queue) ?? 1) - 1);
+      this.#inflightPerWorker.set(worker, (this.#inflightPerWorker.get(worker) ?? 1) - 1);
     }
     const expired = now() - (entry.firstAttemptAt ?? 0) >= policy.maxRetryDurationMs;
     if (ok || this.#closed || entry.attempts >= policy.maxAttempts || expired) {
@@ -169,6 +185,21 @@ export class LocalDispatcher implements Dispatcher {
       this.#timers.add(t);
     }
     this.#pump();
+  }
+
+  /** The least busy worker that answered lately; among equals, the next in turn. */
+  #pickWorker(): string {
+    const all = this.#opts.workerUrls();
+    const t = (this.#opts.now ?? Date.now)();
+    const up = all.filter((u) => (this.#downUntil.get(u) ?? 0) <= t);
+    const urls = up.length > 0 ? up : all;
+    const start = this.#turn++ % urls.length;
+    let best = urls[start]!;
+    for (let k = 1; k < urls.length; k++) {
+      const u = urls[(start + k) % urls.length]!;
+      if ((this.#inflightPerWorker.get(u) ?? 0) < (this.#inflightPerWorker.get(best) ?? 0)) best = u;
+    }
+    return best;
   }
 
   async close(): Promise<void> {

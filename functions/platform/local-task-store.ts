@@ -7,7 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { ConfigError } from '../config.ts';
 import * as T from '../domain/task.ts';
 import { admit, type AdmissionCounts, type AdmissionLimits } from '../domain/admission.ts';
-import type { CreateOutcome, TaskStore } from './ports.ts';
+import type { CreateOutcome, TaskListQuery, TaskPage, TaskStore } from './ports.ts';
 
 export interface LocalTaskStoreOptions {
   /** The database file; ':memory:' for tests. */
@@ -54,6 +54,7 @@ export class LocalTaskStore implements TaskStore {
       CREATE INDEX IF NOT EXISTS tasks_status ON tasks (status, created_at);
       CREATE INDEX IF NOT EXISTS tasks_owner ON tasks (coalesce(owner, ''), created_at);
       CREATE INDEX IF NOT EXISTS tasks_owner_status ON tasks (coalesce(owner, ''), status, created_at);
+      CREATE INDEX IF NOT EXISTS tasks_newest ON tasks (created_at DESC, id DESC);
     `);
   }
 
@@ -213,6 +214,25 @@ export class LocalTaskStore implements TaskStore {
       .prepare("SELECT id FROM tasks WHERE status IN ('queued', 'processing') ORDER BY created_at, id")
       .all() as { id: string }[];
     return rows.map((r) => r.id);
+  }
+
+  async list(q: TaskListQuery): Promise<TaskPage> {
+    const where: string[] = [];
+    const args: (string | number | null)[] = [];
+    if (q.owner !== undefined) {
+      where.push("coalesce(owner, '') = ?");
+      args.push(q.owner ?? '');
+    }
+    if (q.after) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      args.push(q.after.created_at, q.after.created_at, q.after.id);
+    }
+    const rows = this.#db
+      .prepare(`SELECT doc FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .all(...args, q.limit + 1) as { doc: string }[];
+    const tasks = rows.slice(0, q.limit).map((r) => JSON.parse(r.doc) as T.TaskRecord);
+    const last = tasks.at(-1);
+    return { tasks, next: rows.length > q.limit && last ? { created_at: last.created_at, id: last.id } : null };
   }
 
   async recentClipIds(owner: string | null, videos: number): Promise<string[]> {

@@ -13,6 +13,25 @@ export type CreateOutcome =
   /** A limit says no (nothing was written); the answer carries when to come back. */
   | Refusal;
 
+/** Where a page of the task list starts: just after this task (newest first). */
+export interface TaskListCursor {
+  created_at: string;
+  id: string;
+}
+
+export interface TaskListQuery {
+  /** Only this key owner's tasks; undefined lists everyone's (the service runs without keys). */
+  owner?: string | null;
+  limit: number;
+  after?: TaskListCursor | null;
+}
+
+export interface TaskPage {
+  tasks: TaskRecord[];
+  /** Where the next page starts; null on the last page. */
+  next: TaskListCursor | null;
+}
+
 export interface TaskStore {
   /**
    * Never overwrites: a second create with the same id fails. An Idempotency-Key seen before
@@ -50,6 +69,8 @@ export interface TaskStore {
    * first, duplicates kept once: the footage its next video should not repeat (FRESHNESS_WINDOW).
    */
   recentClipIds(owner: string | null, videos: number): Promise<string[]>;
+  /** Tasks newest first (created_at, then id, both descending), a page at a time. */
+  list(query: TaskListQuery): Promise<TaskPage>;
   close(): Promise<void>;
 }
 

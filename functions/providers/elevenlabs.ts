@@ -9,7 +9,7 @@ import { probeMedia } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
 import { locateWords, sentenceEndIndices, wordTimingsFromAlignment, type CharacterAlignment, type WordSpan } from './alignment.ts';
 import { joinMp3 } from './elevenlabs-mp3.ts';
-import type { SpeechProvider, SpeechRequest } from './ports.ts';
+import type { SpeechProvider, SpeechRequest, Voice } from './ports.ts';
 import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from '../net/retry.ts';
 import { normaliseScript, splitWords } from '../domain/text.ts';
 import type { Narration, WordTiming } from '../domain/media.ts';
@@ -98,6 +98,30 @@ export class ElevenLabsSpeech implements SpeechProvider {
     this.maxChars = opts.maxCharsPerRequest;
     this.log = opts.log;
     this.random = opts.random ?? Math.random;
+  }
+
+  /** GET /v1/voices: the account's voices (its own, and the premade ones it can use). */
+  async listVoices(signal: AbortSignal): Promise<Voice[]> {
+    const timeout = AbortSignal.timeout(Math.min(this.timeoutMs, 30_000));
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${this.baseUrl}/v1/voices`, { headers: { 'xi-api-key': this.apiKey, accept: 'application/json' }, signal: AbortSignal.any([signal, timeout]) });
+      text = await res.text();
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw new TaskError('tts_unavailable', `cannot reach ElevenLabs (${describeError(err)})`, { retryable: true, cause: err });
+    }
+    if (!res.ok) throw failureFromResponse(res.status, text, res.headers, '', this.modelId).taskError;
+    const body = JSON.parse(text) as {
+      voices?: { voice_id: string; name: string; labels?: Record<string, string> | null; description?: string | null; verified_languages?: { language?: string }[] | null }[];
+    };
+    return (body.voices ?? []).map((v) => ({
+      id: v.voice_id,
+      name: v.name,
+      language: v.verified_languages?.[0]?.language ?? v.labels?.language ?? null,
+      description: v.description ?? (v.labels && Object.keys(v.labels).length ? Object.values(v.labels).join(', ') : null),
+    }));
   }
 
   async synthesize(req: SpeechRequest, dir: string, signal: AbortSignal): Promise<Narration> {

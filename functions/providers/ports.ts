@@ -11,9 +11,19 @@ export interface SpeechRequest {
   seed?: number;
 }
 
+/** A voice a provider can speak with: `id` is what a request sends as voice_id. */
+export interface Voice {
+  id: string;
+  name: string;
+  language: string | null;
+  description: string | null;
+}
+
 export interface SpeechProvider {
   readonly name: string;
   synthesize(req: SpeechRequest, dir: string, signal: AbortSignal): Promise<Narration>;
+  /** The voices a request may name. */
+  listVoices(signal: AbortSignal): Promise<Voice[]>;
 }
 
 /**

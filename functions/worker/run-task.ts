@@ -4,16 +4,19 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { requestCallback } from '../delivery/deliver.ts';
-import { DEADLINE_EXCEEDED, isFinal } from '../domain/task.ts';
-import { CancelledError, TaskError } from '../errors.ts';
+import { beginFanout } from '../domain/fanout.ts';
+import { DEADLINE_EXCEEDED, isFinal, type TaskRecord } from '../domain/task.ts';
+import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
-import type { PipelineDeps } from '../pipeline/produce-video.ts';
 import { attemptPrefix } from '../pipeline/blob-keys.ts';
+import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
 import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
+import { chunkJob } from '../platform/jobs.ts';
 import type { Dispatcher, TaskStore } from '../platform/ports.ts';
+import { guardAttempt, type AttemptGuard, type StopReason } from './attempt-guard.ts';
 import { ProgressWriter } from './progress-writer.ts';
 import type { RunningTasks } from './running-tasks.ts';
 import { makeTaskDir } from './scratch.ts';
@@ -84,27 +87,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   }
 
-  const ac = new AbortController();
-  let stopReason: 'cancelled' | 'lost_lease' | 'deadline' | 'shutdown' | null = null;
-  const stop = (why: NonNullable<typeof stopReason>) => {
-    stopReason ??= why;
-    ac.abort(new CancelledError());
-  };
-  const onShutdown = () => stop('shutdown');
-  deps.shutdown.addEventListener('abort', onShutdown, { once: true });
-  const unregister = deps.running.add(taskId, () => stop('cancelled'));
-  const deadline = setTimeout(() => stop('deadline'), deps.deadlineMs);
-  const heartbeat = setInterval(async () => {
-    try {
-      const renewed = await deps.store.renewLease(taskId, owner, deps.leaseMs);
-      if (!renewed) {
-        const now = await deps.store.get(taskId);
-        stop(now?.status === 'cancelled' ? 'cancelled' : 'lost_lease');
-      }
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'lease renewal failed');
-    }
-  }, Math.max(200, Math.floor(deps.leaseMs / 3)));
+  const guard = guardDelivery(deps, taskId, async () => (await deps.store.renewLease(taskId, owner, deps.leaseMs)) !== null, log);
 
   const progress = new ProgressWriter({
     write: (stage, p) => deps.store.progress(taskId, owner, stage, p),
@@ -117,8 +100,10 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
     const downloads = { budget: new ByteBudget(deps.downloads.bytesPerTask), slots: deps.downloads.slots };
-    const { output, warnings } = await produceVideo(deps.pipeline, { task, dir, signal: ac.signal, report, downloads });
+    const produced = await produceVideo(deps.pipeline, { task, dir, signal: guard.signal, report, downloads });
     await progress.close();
+    if (produced.kind === 'fanout') return await handOverToChunks(deps, task, owner, produced.frames, log);
+    const { output, warnings } = produced;
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
       log.warn('finished, but the lease was lost; the holder records the outcome');
@@ -130,11 +115,11 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
   } catch (err) {
     await progress.close();
-    if (stopReason === 'cancelled' || stopReason === 'lost_lease') {
+    if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') {
       await tidyAfterLosing(deps, taskId, task.attempt, log);
-      return { status: 200, body: { task_id: taskId, outcome: stopReason === 'cancelled' ? 'cancelled' : 'lease_lost' } };
+      return { status: 200, body: { task_id: taskId, outcome: guard.reason === 'cancelled' ? 'cancelled' : 'lease_lost' } };
     }
-    const error = taskErrorOf(err, stopReason, deps.deadlineMs);
+    const error = taskErrorOf(err, guard.reason, deps.deadlineMs);
     if (!(err instanceof TaskError)) log.error({ err: (err as Error)?.stack ?? String(err) }, 'task attempt crashed');
     // The task keeps what the client may read; the detail (stderr, provider answers, causes) is logged here, under the task id.
     const after = await deps.store.fail(taskId, owner, { code: error.code, message: error.message, retryable: error.retryable }, deps.maxAttempts);
@@ -151,16 +136,43 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   } finally {
-    clearTimeout(deadline);
-    clearInterval(heartbeat);
-    unregister();
-    deps.shutdown.removeEventListener('abort', onShutdown);
+    guard.dispose();
     if (dir) await rm(dir, { recursive: true, force: true }).catch((e: unknown) => log.error({ err: String(e) }, 'scratch cleanup failed'));
   }
 }
 
+/** The guard of a delivery of this worker: `renew` keeps its lease (the task's, or a chunk's). */
+export function guardDelivery(deps: WorkerDeps, taskId: string, renew: () => Promise<boolean>, log: Logger): AttemptGuard {
+  return guardAttempt({
+    taskId,
+    renew,
+    cancelled: async () => (await deps.store.get(taskId))?.status === 'cancelled',
+    leaseMs: deps.leaseMs,
+    deadlineMs: deps.deadlineMs,
+    shutdown: deps.shutdown,
+    running: deps.running,
+    log,
+  });
+}
+
+/**
+ * The plan says this video is rendered by chunk deliveries: the task's lease goes over to them
+ * (domain/fanout.ts) and their jobs are asked for. A job that cannot be asked for now is asked
+ * for again by the sweeper once the fan-out's lease runs out (the task is then planned again).
+ */
+async function handOverToChunks(deps: WorkerDeps, task: TaskRecord, owner: string, frames: number[], log: Logger): Promise<DeliveryOutcome> {
+  const handed = await deps.store.update(task.id, (t, now) => {
+    const next = beginFanout(t, owner, deps.instanceId, frames, now);
+    return { write: next, result: next !== null };
+  });
+  if (!handed) return { status: 200, body: { task_id: task.id, outcome: 'lease_lost' } };
+  await Promise.all(frames.map((_, n) => deps.dispatcher.enqueue(chunkJob(task.id, task.attempt, n))));
+  log.info({ chunks: frames.length, attempt: task.attempt }, 'rendering in chunks on any worker');
+  return { status: 200, body: { task_id: task.id, outcome: 'fanned_out' } };
+}
+
 /** A finished task's plan is no longer needed (the bucket's lifecycle rule would take it later anyway). */
-async function dropPlan(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {
+export async function dropPlan(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {
   await deletePrefix(deps, planPrefix(taskId), log);
 }
 
@@ -189,7 +201,7 @@ async function deletePrefix(deps: WorkerDeps, prefix: string, log: Logger): Prom
  * volume two tasks share) is passing, so it is retried whatever the step said; an error that is
  * not a TaskError is a bug, told to the client without its text (which may hold paths).
  */
-function taskErrorOf(err: unknown, stopReason: 'cancelled' | 'lost_lease' | 'deadline' | 'shutdown' | null, deadlineMs: number): TaskError {
+export function taskErrorOf(err: unknown, stopReason: StopReason | null, deadlineMs: number): TaskError {
   if (stopReason === 'deadline') return new TaskError(DEADLINE_EXCEEDED, `the attempt ran past ${Math.round(deadlineMs / 1000)} s`, { retryable: true });
   if (stopReason === 'shutdown') return new TaskError('interrupted', 'the worker shut down during the task', { retryable: true });
   if (!(err instanceof TaskError)) {
@@ -207,7 +219,7 @@ function hasCode(err: unknown, code: string): boolean {
 }
 
 /** The messages under a TaskError (what it wraps), for the log line. */
-function causesOf(err: TaskError): { causes?: string[] } {
+export function causesOf(err: TaskError): { causes?: string[] } {
   const causes: string[] = [];
   for (let e: unknown = err.cause; e !== undefined && causes.length < 5; e = e instanceof Error ? e.cause : undefined) {
     causes.push(e instanceof TaskError && e.detail ? `${e.message}: ${e.detail}` : e instanceof Error ? e.message : String(e));

@@ -68,7 +68,7 @@ async function startCloud(env: Record<string, string>): Promise<Target> {
   return {
     url: cloud.url,
     scratchDir: join(cloud.dataDir, 'scratch'),
-    logs: () => [...cloud.logs, ...cloud.workers.flatMap((w) => w.logs)],
+    logs: () => [...cloud.logs, ...cloud.workerRuns.flatMap((w) => w.logs)],
     crashWorker: () => cloud.crashWorker(),
     restartFirestore: () => firestore.restart(),
     async list(prefix) {

@@ -5,7 +5,7 @@ import { dispatcherContract } from './dispatcher.contract.ts';
 
 dispatcherContract('LocalDispatcher', async (workerUrl) => {
   const dispatcher = new LocalDispatcher({
-    workerUrl: () => workerUrl,
+    workerUrls: () => [workerUrl],
     queues: Object.fromEntries(
       Object.entries(defaultQueuePolicies({ maxConcurrentRenders: 4, renderDeadlineMs: 60_000 })).map(([q, p]) => [q, { ...p, minBackoffMs: 10, maxBackoffMs: 100 }]),
     ) as ReturnType<typeof defaultQueuePolicies>,

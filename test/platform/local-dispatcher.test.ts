@@ -31,7 +31,7 @@ describe('local dispatcher', () => {
       seen.push(req);
       res.writeHead(204).end();
     });
-    const d = new LocalDispatcher({ workerUrl: () => w.url, queues: queues(2), log, headers: { 'x-token': 't' } });
+    const d = new LocalDispatcher({ workerUrls: () => [w.url], queues: queues(2), log, headers: { 'x-token': 't' } });
     await d.enqueue(renderJob('abc', 0));
     await d.idle();
     assert.equal(seen.length, 1);
@@ -53,7 +53,7 @@ describe('local dispatcher', () => {
       else if (times.length === 2) res.writeHead(500).end();
       else res.writeHead(200).end();
     });
-    const d = new LocalDispatcher({ workerUrl: () => w.url, queues: queues(1, { minBackoffMs: 50 }), log });
+    const d = new LocalDispatcher({ workerUrls: () => [w.url], queues: queues(1, { minBackoffMs: 50 }), log });
     await d.enqueue(renderJob('t', 0));
     await d.idle();
     assert.equal(times.length, 3);
@@ -75,7 +75,7 @@ describe('local dispatcher', () => {
         res.writeHead(200).end();
       }, 80);
     });
-    const d = new LocalDispatcher({ workerUrl: () => w.url, queues: queues(2), log });
+    const d = new LocalDispatcher({ workerUrls: () => [w.url], queues: queues(2), log });
     for (const id of ['a', 'b', 'c', 'd', 'e', 'a', 'b']) await d.enqueue(renderJob(id, 0));
     await d.idle();
     assert.equal(peak, 2);
@@ -91,7 +91,7 @@ describe('local dispatcher', () => {
       res.writeHead(200).end();
     });
     let target = 'http://127.0.0.1:1';
-    const d = new LocalDispatcher({ workerUrl: () => target, queues: queues(1, { maxBackoffMs: 40 }), log });
+    const d = new LocalDispatcher({ workerUrls: () => [target], queues: queues(1, { maxBackoffMs: 40 }), log });
     await d.enqueue(renderJob('x', 0));
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(delivered, 0);
@@ -112,7 +112,7 @@ describe('local dispatcher', () => {
       if (req.url!.endsWith('/run')) void renderHeld.then(() => res.writeHead(200).end());
       else res.writeHead(200).end();
     });
-    const d = new LocalDispatcher({ workerUrl: () => w.url, queues: queues(1), log });
+    const d = new LocalDispatcher({ workerUrls: () => [w.url], queues: queues(1), log });
     await d.enqueue(renderJob('busy', 0));
     await d.enqueue(renderJob('waiting', 0));
     const cb = callbackJob('done', 0);
@@ -134,12 +134,38 @@ describe('local dispatcher', () => {
       now += 10 * 60_000; // each failed try "takes" ten minutes
       res.writeHead(500).end();
     });
-    const d = new LocalDispatcher({ workerUrl: () => w.url, queues: queues(1, { maxRetryDurationMs: 30 * 60_000, maxAttempts: Infinity }), log, now: () => now });
+    const d = new LocalDispatcher({ workerUrls: () => [w.url], queues: queues(1, { maxRetryDurationMs: 30 * 60_000, maxAttempts: Infinity }), log, now: () => now });
     await d.enqueue(callbackJob('late', 0));
     await d.idle();
     assert.equal(tries, 3, 'tried at 0, 10 and 20 minutes, then past 30 gave up');
     await d.close();
     w.close();
+  });
+
+  it('spreads deliveries over its workers, and passes over one that gives no answer', async () => {
+    const seen = { a: 0, b: 0 };
+    const mk = async (name: 'a' | 'b') => worker((_req, res) => {
+      seen[name]++;
+      setTimeout(() => res.writeHead(200).end(), 20);
+    });
+    const a = await mk('a');
+    const b = await mk('b');
+    const d = new LocalDispatcher({ workerUrls: () => [a.url, b.url], queues: queues(4), log });
+    for (let i = 0; i < 8; i++) await d.enqueue(renderJob(`s${i}`, 0));
+    await d.idle();
+    assert.ok(seen.a > 0 && seen.b > 0, JSON.stringify(seen));
+    assert.equal(seen.a + seen.b, 8);
+    // One worker gone: after its first refused connection, the jobs go to the other.
+    const dead = 'http://127.0.0.1:1';
+    const only = new LocalDispatcher({ workerUrls: () => [dead, a.url], queues: queues(1), log });
+    const before = seen.a;
+    for (let i = 0; i < 5; i++) await only.enqueue(renderJob(`d${i}`, 0));
+    await only.idle();
+    assert.equal(seen.a - before, 5);
+    await d.close();
+    await only.close();
+    a.close();
+    b.close();
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, it, beforeEach, afterEach } from 'node:test';
 import * as T from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 import type { AdmissionLimits } from '../../functions/domain/admission.ts';
-import type { TaskStore } from '../../functions/platform/ports.ts';
+import type { TaskListCursor, TaskStore } from '../../functions/platform/ports.ts';
 
 export interface TaskStoreHarness {
   store: TaskStore;
@@ -252,6 +252,43 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       await store.fail(e, 'worker-1', permanent, 5);
       assert.equal(await store.countUnfinished(), 2);
       assert.deepEqual(await store.listUnfinished(), [a, b]);
+    });
+
+    it('lists tasks newest first, a page at a time, for one owner or for everyone', async () => {
+      const made: T.TaskRecord[] = [];
+      for (let i = 0; i < 5; i++) {
+        for (const owner of ['owner-a', 'owner-b']) {
+          const t = task({ owner });
+          await store.create(t);
+          made.push(t);
+        }
+        // Two of owner-a's tasks share a creation time: the id breaks the tie.
+        if (i !== 2) tick(1000);
+      }
+      const sameTime = task({ owner: 'owner-a' });
+      tick(-1000);
+      await store.create(sameTime);
+      made.push(sameTime);
+      const newestFirst = (ts: T.TaskRecord[]) =>
+        [...ts].sort((x, y) => y.created_at.localeCompare(x.created_at) || y.id.localeCompare(x.id)).map((t) => t.id);
+
+      const pages: string[][] = [];
+      let after: TaskListCursor | null = null;
+      do {
+        const page = await store.list({ owner: 'owner-a', limit: 2, after });
+        pages.push(page.tasks.map((t) => t.id));
+        assert.ok(page.tasks.every((t) => t.owner === 'owner-a'));
+        after = page.next;
+      } while (after);
+      assert.deepEqual(pages.flat(), newestFirst(made.filter((t) => t.owner === 'owner-a')));
+      assert.deepEqual(pages.map((p) => p.length), [2, 2, 2]);
+
+      const all = await store.list({ limit: 100 });
+      assert.deepEqual(all.tasks.map((t) => t.id), newestFirst(made));
+      assert.equal(all.next, null);
+      // The records are whole: the view can be built from them.
+      assert.deepEqual(all.tasks.find((t) => t.id === sameTime.id), sameTime);
+      assert.deepEqual((await store.list({ owner: 'nobody', limit: 10 })).tasks, []);
     });
 
     it("recent clip ids: the owner's last N completed videos, newest first, nobody else's", async () => {

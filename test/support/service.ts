@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startFirestoreEmulator } from './firestore-emulator.ts';
+import { freePort } from './emulator-process.ts';
 import { startGcsEmulator } from './gcs-emulator.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -84,31 +85,31 @@ export async function startService(
   };
 }
 
-/** The cloud path: the api (the Service itself), its worker process and the emulators. */
 export interface CloudPath extends Service {
-  /** The worker process running now (a new one after crashWorker). */
-  worker: Service;
-  /** Every worker process started so far, the current one last (their logs). */
+  /** The worker processes running now, each with a scratch dir of its own. */
   workers: Service[];
-  /** SIGKILL the worker, as when its instance dies, and start a new one on the same port. */
-  crashWorker(): Promise<void>;
+  /** Every worker process started so far, restarted ones too (their logs). */
+  workerRuns: Service[];
+  /** SIGKILL worker `i`, as when its instance dies, and start a new one on the same port. */
+  crashWorker(i?: number): Promise<void>;
+  firestore: { host: string; projectId: string };
   gcsEndpoint: string;
   bucket: string;
 }
 
 /**
- * The cloud path on one machine: Firestore and GCS emulators, the worker and the api as separate
- * processes (the api's local dispatcher delivers to the worker over HTTP, as Cloud Tasks would).
+ * The cloud path on one machine: Firestore and GCS emulators, the worker(s) and the api as separate
+ * processes (the local dispatchers deliver to the least busy worker over HTTP, as Cloud Tasks would).
  * The returned Service is the api; stopping it stops everything it started. `firestore` is an
  * emulator the caller owns (and stops), e.g. one it restarts.
  */
 export async function startCloudPath(
   env: Record<string, string> = {},
-  opts: { apiPort?: string; echo?: boolean; firestore?: { host: string; projectId: string } } = {},
+  opts: { apiPort?: string; echo?: boolean; workers?: number; firestore?: { host: string; projectId: string } } = {},
 ): Promise<CloudPath> {
   const dataDir = tempDir('reelsmith-cloud-');
-  const [firestore, gcs] = await Promise.all([opts.firestore ? null : startFirestoreEmulator(), startGcsEmulator()]);
-  const fs = opts.firestore ?? firestore!;
+  const [own, gcs] = await Promise.all([opts.firestore ? null : startFirestoreEmulator(), startGcsEmulator()]);
+  const firestore = opts.firestore ?? own!;
   // Signing V4 URLs needs a service-account key outside Cloud Run; any RSA key will do here.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyFile = join(dataDir, 'service-account.json');
@@ -116,52 +117,64 @@ export async function startCloudPath(
     keyFile,
     JSON.stringify({
       type: 'service_account',
-      project_id: fs.projectId,
-      client_email: `reelsmith@${fs.projectId}.iam.gserviceaccount.com`,
+      project_id: firestore.projectId,
+      client_email: `reelsmith@${firestore.projectId}.iam.gserviceaccount.com`,
       private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
     }),
   );
   const cloud = {
     TASK_STORE: 'firestore',
     BLOB_STORE: 'gcs',
-    GOOGLE_CLOUD_PROJECT: fs.projectId,
-    FIRESTORE_EMULATOR_HOST: fs.host,
+    GOOGLE_CLOUD_PROJECT: firestore.projectId,
+    FIRESTORE_EMULATOR_HOST: firestore.host,
     STORAGE_EMULATOR_HOST: gcs.endpoint,
     GCS_BUCKET: `reelsmith-e2e-${randomBytes(4).toString('hex')}`,
     GOOGLE_APPLICATION_CREDENTIALS: keyFile,
     ...env,
   };
-  const startWorker = (port = '0') =>
-    startService({ ...cloud, FUNCTION_TARGET: 'worker', PORT: port }, { dataDir, ...(opts.echo ? { echo: '[worker]' } : {}) });
-  const workers = [await startWorker()];
-  const workerPort = new URL(workers[0]!.url).port;
+  // Every process knows every worker up front (the chunks of a long video go to any of them), so the ports are chosen first.
+  const ports = await Promise.all(Array.from({ length: opts.workers ?? 1 }, () => freePort()));
+  const workerUrls = ports.map((p) => `http://127.0.0.1:${p}`).join(',');
+  const startWorker = (i: number) =>
+    startService(
+      {
+        ...cloud,
+        FUNCTION_TARGET: 'worker',
+        PORT: String(ports[i]),
+        LOCAL_WORKER_URLS: workerUrls,
+        // Each worker sweeps its scratch dir at start-up: with several, each needs its own.
+        ...(ports.length > 1 ? { SCRATCH_DIR: join(dataDir, `scratch-worker-${i + 1}`) } : {}),
+      },
+      { dataDir, ...(opts.echo ? { echo: `[worker ${i + 1}]` } : {}) },
+    );
+  const workers = await Promise.all(ports.map((_, i) => startWorker(i)));
+  const workerRuns = [...workers];
   const api = await startService(
-    { ...cloud, FUNCTION_TARGET: 'api', WORKER_URL: workers[0]!.url, ...(opts.apiPort ? { PORT: opts.apiPort } : {}) },
+    { ...cloud, FUNCTION_TARGET: 'api', LOCAL_WORKER_URLS: workerUrls, ...(opts.apiPort ? { PORT: opts.apiPort } : {}) },
     { dataDir, ...(opts.echo ? { echo: '[api]' } : {}) },
   );
-  const stopEmulators = () => Promise.all([firestore?.stop(), gcs.stop()]);
   return {
     ...api,
     logs: api.logs,
-    get worker() {
-      return workers.at(-1)!;
-    },
     workers,
-    async crashWorker() {
-      await workers.at(-1)!.kill();
-      workers.push(await startWorker(workerPort));
+    workerRuns,
+    async crashWorker(i = 0) {
+      await workers[i]!.kill();
+      workers[i] = await startWorker(i);
+      workerRuns.push(workers[i]);
     },
+    firestore: { host: firestore.host, projectId: firestore.projectId },
     gcsEndpoint: gcs.endpoint,
     bucket: cloud.GCS_BUCKET,
     async stop() {
       const code = await api.stop();
-      await workers.at(-1)!.stop();
-      await stopEmulators();
+      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all([own?.stop(), gcs.stop()]);
       return code;
     },
     async kill() {
-      await Promise.all([api.kill(), workers.at(-1)!.kill()]);
-      await stopEmulators();
+      await Promise.all([api.kill(), ...workers.map((w) => w.kill())]);
+      await Promise.all([own?.stop(), gcs.stop()]);
     },
   };
 }

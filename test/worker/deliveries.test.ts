@@ -11,6 +11,7 @@ import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
+import { DocumentChecker, documented } from '../support/openapi.ts';
 import { startService } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
@@ -151,5 +152,16 @@ describe('worker deliveries', () => {
     const { final } = await pollUntilFinal(`${api.url}/task/${id}`);
     assert.equal(final.status, 'completed');
     assert.equal((await callbackOf(id)).length, 1);
+  });
+
+  it('its answers match the OpenAPI document (busy: 503 with Retry-After; finished: 200)', async () => {
+    const doc = new DocumentChecker();
+    const id = await submit();
+    assert.equal((await api.runtime.store.claim(id, 'another-worker', 60_000)).kind, 'claimed');
+    const busy = await documented(doc, '/tasks/{id}/run', `${worker.url}/tasks/${id}/run`, { method: 'POST', body: '{}' });
+    assert.equal(busy.status, 503);
+    await api.runtime.store.cancel(id);
+    const done = await documented(doc, '/tasks/{id}/run', `${worker.url}/tasks/${id}/run`, { method: 'POST', body: '{}' });
+    assert.deepEqual(done.body, { task_id: id, outcome: 'cancelled' });
   });
 });

@@ -39,10 +39,12 @@ async function attempt(failure: () => Error) {
         synthesize: async () => {
           throw failure();
         },
+        listVoices: async () => [],
       },
       cpu: new Semaphore(1),
       footage: { sources: () => [], generated: new GeneratedFootage(), searchesPerVideo: 0, recentClips: async () => new Set() },
       music: null,
+      fanout: null,
       blobs: {
         put: async () => ({ sizeBytes: 0 }),
         exists: async () => false,
