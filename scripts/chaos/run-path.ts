@@ -97,7 +97,10 @@ export async function runPath(path: PathName, opts: ChaosOptions): Promise<PathR
 
     const settled = await progress.settled(opts.settleTimeoutMs);
     opts.log(`[${path}] ${settled ? 'every task settled' : 'gave up waiting for the tasks to settle'}; checking`);
-    const scratchLeft = await readdir(target.scratchDir).catch(() => [] as string[]);
+    // A delivery removes its task dir after it recorded the outcome: give the last ones a moment.
+    const scratch = () => readdir(target.scratchDir).catch(() => [] as string[]);
+    for (let waited = 0; (await scratch()).length > 0 && waited < 30_000; waited += 100) await sleep(100);
+    const scratchLeft = await scratch();
     const result = await check(path, { target, answers, tasks, receiver, scratchLeft, maxRenders: renders.max, faults });
     return { ...result, seconds: Math.round((Date.now() - t0) / 1000) };
   } finally {
