@@ -16,7 +16,7 @@ import type { PipelineDeps } from './pipeline/pipeline-deps.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
 import { CALLBACK_GIVE_UP_MS, type CallbackDeps } from './delivery/deliver.ts';
 import { sweepAll, type SweepDeps } from './delivery/sweep.ts';
-import { defaultQueuePolicies, LocalDispatcher, requeueUnfinished } from './platform/local-dispatcher.ts';
+import { defaultQueuePolicies, LocalDispatcher, requeueOwed } from './platform/local-dispatcher.ts';
 import { storyboardJob } from './platform/jobs.ts';
 import { purgeExpired } from './platform/local-retention.ts';
 import { loadOrCreateSecret } from './platform/local-secret.ts';
@@ -50,7 +50,7 @@ export interface Runtime {
   running: RunningTasks;
   /** The base URL clients reach this process on (known once the server listens). */
   setPublicUrl(url: string): void;
-  /** Sweep stale scratch dirs and re-enqueue unfinished tasks (local dispatcher). */
+  /** Sweep stale scratch dirs and re-enqueue what the store says is owed (local dispatcher). */
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -95,17 +95,21 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       : await createCloudTasksDispatcher(cfg);
 
   const instanceId = `${hostname()}:${process.pid}`;
-  const callbacks: CallbackDeps = {
-    store,
-    blobs,
-    signedUrlTtlS: cfg.SIGNED_URL_TTL_S,
-    secret: cfg.CALLBACK_SECRET ?? loadOrCreateSecret(join(dataDir, 'callback-secret')).toString('utf8').trim(),
-    allowPrivate: cfg.ALLOW_PRIVATE_URLS,
-    ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}),
-    log: log.child({ component: 'callbacks' }),
-    instanceId,
-    giveUpAfterMs: CALLBACK_GIVE_UP_MS,
-  };
+  // Only the worker sends callbacks, so only it needs the signing secret (the api records a
+  // cancel's event and asks the callbacks queue for it).
+  const callbacks: CallbackDeps | null = runsWorker
+    ? {
+        store,
+        blobs,
+        signedUrlTtlS: cfg.SIGNED_URL_TTL_S,
+        secret: cfg.CALLBACK_SECRET ?? loadOrCreateSecret(join(dataDir, 'callback-secret')).toString('utf8').trim(),
+        allowPrivate: cfg.ALLOW_PRIVATE_URLS,
+        ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}),
+        log: log.child({ component: 'callbacks' }),
+        instanceId,
+        giveUpAfterMs: CALLBACK_GIVE_UP_MS,
+      }
+    : null;
   const sweeper: SweepDeps = {
     store,
     dispatcher,
@@ -166,7 +170,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
           running,
         }
       : null,
-    callbacks: runsWorker ? callbacks : null,
+    callbacks,
     sweepers: runsWorker ? sweepers : null,
     localFiles,
     // The worker route of a local process is only for its own dispatcher; on Cloud Run the
@@ -188,13 +192,17 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     },
     async start() {
       if (runsWorker) await sweepScratch(scratchDir, log);
+      // A worker with a local dispatcher (the cloud path on one machine) queues its own callbacks.
+      if (cfg.DISPATCHER === 'local') await requeueOwed(store, dispatcher, log, { renders: role !== 'worker' });
       if (cfg.DISPATCHER === 'local' && role !== 'worker') {
-        await requeueUnfinished(store, dispatcher, log);
-        await requeueUnfinished(storyboards, dispatcher, log, storyboardJob);
-        // Cloud Scheduler sweeps in the cloud; here a timer does, with the retention purge.
+        await requeueOwed(storyboards, dispatcher, log, { renders: true, jobFor: storyboardJob });
+        // Cloud Scheduler sweeps in the cloud; here a timer does, with the retention purge (also
+        // at start-up: a process that never runs an hour still keeps RETENTION_DAYS).
         timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweepAll(sweepers)));
         if (store instanceof LocalTaskStore && storyboards instanceof LocalTaskStore && localFiles) {
-          timers.push(every(3_600_000, () => purgeExpired(store, localFiles, log, storyboards)));
+          const purge = () => purgeExpired(store, localFiles, log, storyboards);
+          timers.push(every(3_600_000, purge));
+          void purge().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'retention purge failed'));
         }
       }
     },

@@ -2,6 +2,8 @@ locals {
   required_apis = [
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
+    # The sweeper's schedule (scheduler.tf).
+    "cloudscheduler.googleapis.com",
     "cloudtasks.googleapis.com",
     "firestore.googleapis.com",
     # V4 signed URLs on Cloud Run are signed through IAM signBlob (no key files).

@@ -12,7 +12,8 @@ resource "google_service_account" "worker" {
   depends_on   = [google_project_service.required]
 }
 
-# The identity in the OIDC token Cloud Tasks sends to the worker; it can do nothing else.
+# The identity in the OIDC token Cloud Tasks and Cloud Scheduler send to the worker; it can do
+# nothing else.
 resource "google_service_account" "tasks_invoker" {
   account_id   = "reelsmith-tasks-invoker"
   display_name = "reelsmith Cloud Tasks invoker of the worker"
@@ -35,10 +36,19 @@ resource "google_project_iam_member" "api_datastore_user" {
   member  = "serviceAccount:${google_service_account.api.email}"
 }
 
+# A new task's render; a cancelled task's callback.
 resource "google_cloud_tasks_queue_iam_member" "api_enqueuer" {
   project  = var.project_id
   location = google_cloud_tasks_queue.render.location
   name     = google_cloud_tasks_queue.render.name
+  role     = "roles/cloudtasks.enqueuer"
+  member   = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_cloud_tasks_queue_iam_member" "api_enqueues_callbacks" {
+  project  = var.project_id
+  location = google_cloud_tasks_queue.callbacks.location
+  name     = google_cloud_tasks_queue.callbacks.name
   role     = "roles/cloudtasks.enqueuer"
   member   = "serviceAccount:${google_service_account.api.email}"
 }
@@ -87,7 +97,32 @@ resource "google_storage_bucket_iam_member" "worker_writes_media" {
   member = "serviceAccount:${google_service_account.worker.email}"
 }
 
-# The completion callback carries the task view with a signed download URL, signed by the worker.
+# The sweeper asks the render queue again for a task whose delivery was lost; the worker asks
+# the callbacks queue for the callback of a task it ended (and the sweeper for a lost one).
+resource "google_cloud_tasks_queue_iam_member" "worker_enqueues_renders" {
+  project  = var.project_id
+  location = google_cloud_tasks_queue.render.location
+  name     = google_cloud_tasks_queue.render.name
+  role     = "roles/cloudtasks.enqueuer"
+  member   = "serviceAccount:${google_service_account.worker.email}"
+}
+
+resource "google_cloud_tasks_queue_iam_member" "worker_enqueues_callbacks" {
+  project  = var.project_id
+  location = google_cloud_tasks_queue.callbacks.location
+  name     = google_cloud_tasks_queue.callbacks.name
+  role     = "roles/cloudtasks.enqueuer"
+  member   = "serviceAccount:${google_service_account.worker.email}"
+}
+
+# Its jobs carry an OIDC token of the invoker account, like the api's.
+resource "google_service_account_iam_member" "worker_acts_as_invoker" {
+  service_account_id = google_service_account.tasks_invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.worker.email}"
+}
+
+# A callback carries the task view with a signed download URL, signed by the worker.
 resource "google_service_account_iam_member" "worker_signs_as_itself" {
   service_account_id = google_service_account.worker.name
   role               = "roles/iam.serviceAccountTokenCreator"

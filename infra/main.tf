@@ -16,6 +16,12 @@ locals {
   # Both services exist only once there is an image to run (see var.image).
   deploy_services = var.image != null
 
+  # The worker's deterministic run.app URL (https://SERVICE-PROJECT_NUMBER.REGION.run.app), known
+  # before the service exists: the worker needs its own URL (it enqueues callbacks and the
+  # sweeper's re-asks for itself), and a resource cannot refer to its own attributes. The api,
+  # the worker and the scheduler all use this one URL, also as the OIDC audience.
+  worker_url = "https://${var.worker_service_name}-${data.google_project.this.number}.${var.region}.run.app"
+
   # Every secret, with its pinned version; null versions (optional providers) are left out.
   secrets = {
     API_KEYS           = { secret = var.secret_names.api_keys, version = var.api_keys_version }
@@ -23,8 +29,12 @@ locals {
     ELEVENLABS_API_KEY = { secret = var.secret_names.elevenlabs_api_key, version = var.elevenlabs_api_key_version }
     PEXELS_API_KEY     = { secret = var.secret_names.pexels_api_key, version = var.pexels_api_key_version }
   }
-  # Each service reads only the secrets it uses: the api checks client keys and signs the
-  # callback of a cancelled task; the worker calls the providers and signs completion callbacks.
-  api_secrets    = { for name in ["API_KEYS", "CALLBACK_SECRET"] : name => local.secrets[name] if local.secrets[name].version != null }
+  # Each service reads only the secrets it uses: the api checks client keys; the worker calls the
+  # providers and signs every callback (the api only records a cancel's event and asks for it).
+  api_secrets    = { for name in ["API_KEYS"] : name => local.secrets[name] if local.secrets[name].version != null }
   worker_secrets = { for name in ["CALLBACK_SECRET", "ELEVENLABS_API_KEY", "PEXELS_API_KEY"] : name => local.secrets[name] if local.secrets[name].version != null }
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
 }

@@ -30,3 +30,12 @@ output "media_bucket" {
 output "tasks_queue" {
   value = google_cloud_tasks_queue.render.id
 }
+
+output "callbacks_queue" {
+  value = google_cloud_tasks_queue.callbacks.id
+}
+
+output "sweep_job" {
+  description = "The Cloud Scheduler job that calls the worker's POST /tasks/sweep (null until var.image is set)."
+  value       = local.deploy_services ? google_cloud_scheduler_job.sweep[0].id : null
+}

@@ -21,19 +21,27 @@ locals {
   }
 
   api_env = {
-    FUNCTION_TARGET  = "api"
-    DISPATCHER       = "cloudtasks"
-    TASKS_QUEUE      = google_cloud_tasks_queue.render.name
-    TASKS_LOCATION   = google_cloud_tasks_queue.render.location
-    WORKER_URL       = local.deploy_services ? google_cloud_run_v2_service.worker[0].uri : null
-    TASKS_INVOKER_SA = google_service_account.tasks_invoker.email
+    FUNCTION_TARGET = "api"
+  }
+
+  # Both services enqueue: the api a new task's render and a cancel's callback; the worker the
+  # callback of a task it ended and, as the sweeper, what the queues lost. Every job is an OIDC
+  # task of the invoker account to the worker.
+  dispatch_env = {
+    DISPATCHER           = "cloudtasks"
+    TASKS_QUEUE          = google_cloud_tasks_queue.render.name
+    TASKS_CALLBACK_QUEUE = google_cloud_tasks_queue.callbacks.name
+    TASKS_LOCATION       = google_cloud_tasks_queue.render.location
+    WORKER_URL           = local.worker_url
+    TASKS_INVOKER_SA     = google_service_account.tasks_invoker.email
   }
 }
 
 # The worker: renders one task per request, inside the Cloud Tasks request (CPU is only
-# allocated during requests). Private twice over: internal ingress keeps the internet from
-# reaching it at all (Cloud Tasks in the same project counts as internal when it calls the
-# run.app URL), and only the invoker account may call it.
+# allocated during requests); sends callbacks (the callbacks queue) and sweeps (Cloud Scheduler).
+# Private twice over: internal ingress keeps the internet from reaching it at all (Cloud Tasks
+# and Cloud Scheduler in the same project count as internal when they call the run.app URL), and
+# only the invoker account may call it.
 resource "google_cloud_run_v2_service" "worker" {
   count = local.deploy_services ? 1 : 0
 
@@ -41,6 +49,9 @@ resource "google_cloud_run_v2_service" "worker" {
   location            = var.region
   ingress             = "INGRESS_TRAFFIC_INTERNAL_ONLY"
   deletion_protection = false
+  # The OIDC audience every caller uses (local.worker_url), accepted whichever run.app URL the
+  # service reports as its own.
+  custom_audiences = [local.worker_url]
 
   template {
     service_account = google_service_account.worker.email
@@ -91,7 +102,7 @@ resource "google_cloud_run_v2_service" "worker" {
       }
 
       dynamic "env" {
-        for_each = merge(local.common_env, local.worker_env)
+        for_each = merge(local.common_env, local.dispatch_env, local.worker_env)
         content {
           name  = env.key
           value = env.value
@@ -126,6 +137,12 @@ resource "google_cloud_run_v2_service" "worker" {
   lifecycle {
     # cloudbuild.yaml rolls out new images; Terraform owns everything else.
     ignore_changes = [template[0].containers[0].image, client, client_version]
+    # Cloud Run gives a service a deterministic URL only when "NAME-PROJECT_NUMBER" fits in a
+    # DNS label; local.worker_url is that URL.
+    precondition {
+      condition     = length("${var.worker_service_name}-${data.google_project.this.number}") <= 63
+      error_message = "var.worker_service_name is too long for a deterministic run.app URL (NAME-PROJECT_NUMBER must be at most 63 characters); choose a shorter name."
+    }
   }
 
   depends_on = [
@@ -171,7 +188,7 @@ resource "google_cloud_run_v2_service" "api" {
       }
 
       dynamic "env" {
-        for_each = merge(local.common_env, local.api_env)
+        for_each = merge(local.common_env, local.dispatch_env, local.api_env)
         content {
           name  = env.key
           value = env.value

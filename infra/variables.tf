@@ -40,7 +40,7 @@ variable "artifact_repository" {
 }
 
 variable "tasks_queue" {
-  description = "Cloud Tasks queue name. A deleted queue's name cannot be reused for about 7 days."
+  description = "Cloud Tasks queue of render deliveries; the callback deliveries' queue is this name with -callbacks. A deleted queue's name cannot be reused for about 7 days."
   type        = string
   default     = "reelsmith-render"
 }
@@ -109,6 +109,17 @@ variable "max_attempts" {
   validation {
     condition     = var.max_attempts >= 1 && var.max_attempts <= 20 && floor(var.max_attempts) == var.max_attempts
     error_message = "max_attempts must be a whole number between 1 and 20."
+  }
+}
+
+variable "sweep_schedule" {
+  description = "When Cloud Scheduler runs the sweeper (cron, UTC): it re-asks for render and callback deliveries a queue lost."
+  type        = string
+  default     = "*/5 * * * *"
+
+  validation {
+    condition     = length(split(" ", trimspace(var.sweep_schedule))) == 5
+    error_message = "sweep_schedule must be a cron expression with five fields, e.g. \"*/5 * * * *\"."
   }
 }
 

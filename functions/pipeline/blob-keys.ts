@@ -3,14 +3,17 @@
 // The main video keeps the attempt's own prefix; each further output has a folder named by its
 // label (domain/outputs.ts): videos/<task>/a<n>/16x9/video.mp4.
 export function blobKeys(taskId: string, attempt: number, label: string | null = null) {
-  const base = `videos/${taskId}/a${attempt}${label ? `/${label}` : ''}`;
+  const base = `${attemptPrefix(taskId, attempt)}${label ? `${label}/` : ''}`;
   return {
-    video: `${base}/video.mp4`,
-    thumbnail: `${base}/thumbnail.jpg`,
-    vtt: `${base}/captions.vtt`,
-    srt: `${base}/captions.srt`,
+    video: `${base}video.mp4`,
+    thumbnail: `${base}thumbnail.jpg`,
+    vtt: `${base}captions.vtt`,
+    srt: `${base}captions.srt`,
   };
 }
+
+/** Every file one attempt uploads is under this prefix: what is deleted when that attempt did not win. */
+export const attemptPrefix = (taskId: string, attempt: number) => `videos/${taskId}/a${attempt}/`;
 
 /** The output label in a published object's name (null for the main video's files), or undefined when the key is not a published file. */
 export function labelOfKey(key: string): string | null | undefined {

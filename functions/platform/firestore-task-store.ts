@@ -19,6 +19,7 @@ import * as T from '../domain/task.ts';
 import type { StoryboardChoice, StoryboardResult } from '../domain/storyboard.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
 import { admit, type AdmissionLimits } from '../domain/admission.ts';
+import { Semaphore } from '../lib/semaphore.ts';
 import type { CreateOutcome, TaskListQuery, TaskPage, TaskStore } from './ports.ts';
 
 export interface FirestoreTaskStoreOptions {
@@ -164,6 +165,8 @@ export class FirestoreTaskStore implements TaskStore {
   readonly #keys: CollectionReference;
   /** Admission counters: `all`, and one document per API key (`owner-<hash>`). */
   readonly #counters: CollectionReference;
+  /** One admission transaction at a time in this process (see create). */
+  readonly #admission = new Semaphore(1);
   readonly #now: () => Date;
 
   constructor(opts: FirestoreTaskStoreOptions) {
@@ -219,6 +222,20 @@ export class FirestoreTaskStore implements TaskStore {
   }
 
   async create(task: T.TaskRecord, limits?: AdmissionLimits): Promise<CreateOutcome> {
+    if (!limits) return this.#create(task);
+    // Every admitted create reads and writes the same counter document. Concurrent ones abort each
+    // other into the client's transaction backoff (a second, growing towards a minute): a burst of
+    // 50 submits a second then took minutes. One at a time they take a commit each, and only other
+    // api instances still contend.
+    const release = await this.#admission.acquire();
+    try {
+      return await this.#create(task, limits);
+    } finally {
+      release();
+    }
+  }
+
+  async #create(task: T.TaskRecord, limits?: AdmissionLimits): Promise<CreateOutcome> {
     // Counters made before this version existed start from a count of what is unfinished.
     const seed = limits ? await this.#counterSeeds(task.owner) : null;
     return this.#tx(async (tx) => {

@@ -3,10 +3,11 @@
 // with exponential backoff (honouring Retry-After) until the queue's policy gives up, and treats a
 // second enqueue of a waiting name as already done (Cloud Tasks' named-task de-duplication). The
 // queue itself lives in the task store: after a restart the composition root re-enqueues every
-// unfinished task, and the sweeper re-drives what is owed.
+// unfinished task and pending callback, and the sweeper re-drives what is owed later.
 import { Agent } from 'undici';
 import type { Logger } from '../log.ts';
-import { renderJob, type Job, type JobFor, type QueueName } from './jobs.ts';
+import { isFinal, lastDispatch } from '../domain/task.ts';
+import { callbackJob, renderJob, type Job, type JobFor, type QueueName } from './jobs.ts';
 import type { Dispatcher, TaskStore } from './ports.ts';
 
 export interface QueuePolicy {
@@ -214,14 +215,24 @@ export class LocalDispatcher implements Dispatcher {
 }
 
 /**
- * The local queue lives in memory; the task store is what survives a restart. Re-enqueue every
- * unfinished task at start-up, oldest first, under the name its last delivery had.
+ * The local queues live in memory; the task store is what survives a restart. At start-up, ask
+ * again for what the store says is owed, under the names the last asks had: every unfinished
+ * task's render, oldest first (when this process dispatches renders), and every pending callback
+ * (without this, a callback tried once before the restart would wait for the sweeper's 2 h limit).
  */
-export async function requeueUnfinished(store: TaskStore, dispatcher: Dispatcher, log: Logger, jobFor: JobFor = renderJob): Promise<void> {
-  const ids = await store.listUnfinished();
-  for (const id of ids) {
-    const task = await store.get(id);
-    if (task) await dispatcher.enqueue(jobFor(id, Math.max(0, task.dispatches - 1)));
+export async function requeueOwed(store: TaskStore, dispatcher: Dispatcher, log: Logger, opts: { renders: boolean; jobFor?: JobFor }): Promise<void> {
+  const jobFor = opts.jobFor ?? renderJob;
+  let renders = 0;
+  let callbacks = 0;
+  for (const task of await store.listForSweep()) {
+    if (opts.renders && !isFinal(task.status)) {
+      await dispatcher.enqueue(jobFor(task.id, lastDispatch(task)));
+      renders++;
+    }
+    if (task.callback?.state === 'pending') {
+      await dispatcher.enqueue(callbackJob(task.id, Math.max(0, task.callback.jobs - 1)));
+      callbacks++;
+    }
   }
-  if (ids.length) log.info({ count: ids.length }, 're-enqueued unfinished tasks');
+  if (renders + callbacks > 0) log.info({ renders, callbacks }, 're-enqueued what the store says is owed');
 }

@@ -60,9 +60,9 @@ export interface TaskStore {
    * result. It may run more than once (a transaction retried on contention), so it must be pure.
    */
   update<R>(id: string, decide: (task: TaskRecord | null, now: Date) => { write: TaskRecord | null; result: R }): Promise<R>;
-  /** Tasks the sweeper looks at: every unfinished task, and finished ones whose callback is still pending. */
+  /** Every unfinished task and every finished one whose callback is still pending, oldest first: what the sweeper looks at, and what a local dispatcher asks for again at start-up. */
   listForSweep(): Promise<TaskRecord[]>;
-  /** Ids of tasks waiting or running, oldest first: a local dispatcher re-enqueues them at start-up. */
+  /** Ids of tasks waiting or running, oldest first. */
   listUnfinished(): Promise<string[]>;
   /**
    * The clip ids (TaskOutput.clip_ids) shown by `owner`'s last `videos` completed tasks, newest

@@ -9,7 +9,7 @@ import { claimChunk, failChunk, finishChunk, releaseAssembly, renewChunk } from 
 import type { TaskRecord } from '../domain/task.ts';
 import type { Logger } from '../log.ts';
 import { assembleFanout, renderFanoutChunk } from '../pipeline/fanout-render.ts';
-import { causesOf, dropPlan, guardDelivery, taskErrorOf, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
+import { causesOf, dropEarlierAttempts, dropPlan, guardDelivery, taskErrorOf, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
 import { makeTaskDir } from './scratch.ts';
 
 export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: number, attempt: number): Promise<DeliveryOutcome> {
@@ -87,7 +87,7 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
     const done = await deps.store.complete(task.id, owner, output, warnings);
     if (!done) return answer(200, 'lease_lost');
     log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes, chunks: task.fanout?.chunks.length }, 'task completed from its chunks');
-    await ended(deps, task.id, log);
+    await Promise.all([ended(deps, task.id, log), dropEarlierAttempts(deps, task, log)]);
     return answer(200, 'completed');
   } catch (err) {
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') return answer(200, guard.reason);

@@ -5,12 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { requestCallback } from '../delivery/deliver.ts';
 import { beginFanout } from '../domain/fanout.ts';
-import { DEADLINE_EXCEEDED, type TaskRecord } from '../domain/task.ts';
+import { DEADLINE_EXCEEDED, isFinal, type TaskRecord } from '../domain/task.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
 import type { DownloadLimits } from '../net/download.ts';
+import { attemptPrefix } from '../pipeline/blob-keys.ts';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
 import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
@@ -83,6 +84,8 @@ export interface AttemptWork {
   attempt(deps: WorkerDeps, a: Attempt): Promise<DeliveryOutcome>;
   /** Where the attempt's files live in the blob store, deleted once the task has failed for good. */
   prefix(taskId: string): string;
+  /** Tidies what an attempt that lost its task (to another delivery, or to a cancel) may have stored. */
+  afterLosing?(deps: WorkerDeps, task: TaskRecord, log: Logger): Promise<void>;
 }
 
 export const VIDEO_WORK: AttemptWork = {
@@ -97,12 +100,14 @@ export const VIDEO_WORK: AttemptWork = {
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
       log.warn('finished, but the lease was lost; the holder records the outcome');
+      await tidyAfterLosing(deps, task, log);
       return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     }
     log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
-    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log), dropEarlierAttempts(deps, task, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
   },
+  afterLosing: tidyAfterLosing,
 };
 
 export async function runDelivery(deps: WorkerDeps, taskId: string, meta: DeliveryMeta = {}, work: AttemptWork = VIDEO_WORK): Promise<DeliveryOutcome> {
@@ -150,14 +155,19 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     return await work.attempt(deps, { task, owner, dir, signal: guard.signal, report, downloads, log, settle: () => progress.close() });
   } catch (err) {
     await progress.close();
-    if (guard.reason === 'cancelled') return { status: 200, body: { task_id: taskId, outcome: 'cancelled' } };
-    if (guard.reason === 'lost_lease') return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') {
+      await work.afterLosing?.(deps, task, log);
+      return { status: 200, body: { task_id: taskId, outcome: guard.reason === 'cancelled' ? 'cancelled' : 'lease_lost' } };
+    }
     const error = taskErrorOf(err, guard.reason, deps.deadlineMs);
     if (!(err instanceof TaskError)) log.error({ err: (err as Error)?.stack ?? String(err) }, 'task attempt crashed');
     // The task keeps what the client may read; the detail (stderr, provider answers, causes) is logged here, under the task id.
     const after = await deps.store.fail(taskId, owner, { code: error.code, message: error.message, retryable: error.retryable }, deps.maxAttempts);
     const logged = { code: error.code, ...(error.detail ? { detail: error.detail } : {}), ...causesOf(error) };
-    if (!after) return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    if (!after) {
+      await work.afterLosing?.(deps, task, log);
+      return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    }
     if (after.status === 'queued') {
       log.warn({ ...logged, attempt: after.attempt }, `attempt failed, will retry: ${error.message}`);
       return { status: 503, retryAfterS: 1, body: { task_id: taskId, outcome: 'retry' } };
@@ -206,8 +216,23 @@ export async function dropPlan(deps: WorkerDeps, taskId: string, log: Logger): P
   await dropFiles(deps, planPrefix(taskId), log);
 }
 
+/** The winner's files are the task's: what earlier attempts uploaded before they died is not. */
+export async function dropEarlierAttempts(deps: WorkerDeps, task: TaskRecord, log: Logger): Promise<void> {
+  for (let a = 1; a < task.attempt; a++) await dropFiles(deps, attemptPrefix(task.id, a), log);
+}
+
+/**
+ * A video's attempt that lost its task may have uploaded its video, or saved the plan, after the
+ * winner tidied up: its own files go, and the plan too once the task is finished.
+ */
+async function tidyAfterLosing(deps: WorkerDeps, task: TaskRecord, log: Logger): Promise<void> {
+  await dropFiles(deps, attemptPrefix(task.id, task.attempt), log);
+  const now = await deps.store.get(task.id).catch(() => null);
+  if (now && isFinal(now.status)) await dropPlan(deps, task.id, log);
+}
+
 async function dropFiles(deps: WorkerDeps, prefix: string, log: Logger): Promise<void> {
-  await deps.pipeline.blobs.deletePrefix(prefix).catch((err: unknown) => log.warn({ err: (err as Error).message, prefix }, 'could not delete the plan'));
+  await deps.pipeline.blobs.deletePrefix(prefix).catch((err: unknown) => log.warn({ err: (err as Error).message, prefix }, 'could not delete stored files'));
 }
 
 /**

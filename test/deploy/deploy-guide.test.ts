@@ -81,8 +81,18 @@ describe('README deploy guide', () => {
   it('says why the worker is internal only and what its start-up check does', () => {
     const why = section('### How it is set up, and why');
     assert.match(why, /ingress is internal only/);
-    assert.match(why, /Cloud Tasks of the same project still does/);
+    assert.match(why, /Cloud Tasks and Cloud Scheduler of the same project still do/);
     assert.match(why, /probe file in\s+`SCRATCH_DIR`/);
+  });
+
+  it('explains the callbacks queue and the sweeper, with the numbers infra/ and the app use', () => {
+    const why = section('### How it is set up, and why');
+    assert.match(why, /\*\*Callbacks have a queue of their own\*\* \(`reelsmith-render-callbacks`, `TASKS_CALLBACK_QUEUE`\)/);
+    assert.match(why, /retries for 24 h with no attempt\s+limit/);
+    assert.match(why, /\*\*The sweeper\.\*\*[\s\S]*Every 5 minutes\s+\(`sweep_schedule`\)[\s\S]*`POST \/tasks\/sweep`/);
+    assert.match(why, /`SWEEP_STALE_SECONDS` \(30 min\)/);
+    assert.match(why, /\*\*invoker:\*\* `run\.invoker` on the worker, nothing else/);
+    assert.match(section('### 1. Point gcloud and Terraform at the project'), /gcloud scheduler locations\s+list/);
   });
 });
 

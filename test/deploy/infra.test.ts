@@ -90,6 +90,16 @@ function plainEnv(name: 'api' | 'worker'): Record<string, unknown> {
   return env;
 }
 
+/** Both services enqueue Cloud Tasks jobs (renders, callbacks) for the worker, as the invoker account. */
+function assertDispatchEnv(env: Record<string, unknown>): void {
+  assert.equal(env.DISPATCHER, 'cloudtasks');
+  assert.equal(env.TASKS_QUEUE, '${google_cloud_tasks_queue.render.name}');
+  assert.equal(env.TASKS_CALLBACK_QUEUE, '${google_cloud_tasks_queue.callbacks.name}');
+  assert.equal(env.TASKS_LOCATION, '${google_cloud_tasks_queue.render.location}');
+  assert.equal(env.TASKS_INVOKER_SA, '${google_service_account.tasks_invoker.email}');
+  assert.equal(env.WORKER_URL, '${local.worker_url}');
+}
+
 /** name → {secret, version} of the secrets a service's `dynamic "env"` mounts. */
 function secretEnv(name: 'api' | 'worker'): Record<string, { secret: string; version: string }> {
   const dyn = service(name).container.dynamic.env as any[];
@@ -139,9 +149,25 @@ describe('infra/: the worker service', () => {
     assert.equal(service('worker').template.service_account, '${google_service_account.worker.email}');
   });
 
-  it('takes internal traffic only (Cloud Tasks of the same project counts as internal)', () => {
+  it('enqueues on both queues itself: callbacks of the tasks it ends, and the sweeper\'s re-asks', () => {
+    assertDispatchEnv(plainEnv('worker'));
+  });
+
+  it('takes internal traffic only (Cloud Tasks and Cloud Scheduler of the same project count as internal)', () => {
     assert.equal(service('worker').svc.ingress, 'INGRESS_TRAFFIC_INTERNAL_ONLY');
     assert.equal(service('api').svc.ingress, 'INGRESS_TRAFFIC_ALL', 'the api is the public one');
+  });
+
+  it('is called at its deterministic run.app URL, which it also accepts as the OIDC audience', () => {
+    // A resource cannot name its own URL, so the URL is computed: https://NAME-PROJECT_NUMBER.REGION.run.app.
+    assert.equal(
+      tf.locals.worker_url,
+      'https://${var.worker_service_name}-${data.google_project.this.number}.${var.region}.run.app',
+    );
+    assert.deepEqual(service('worker').svc.custom_audiences, ['${local.worker_url}']);
+    assert.equal(service('worker').svc.name, '${var.worker_service_name}');
+    const pre = service('worker').svc.lifecycle[0].precondition[0];
+    assert.match(pre.condition, /length\("\$\{var\.worker_service_name\}-\$\{data\.google_project\.this\.number\}"\) <= 63/);
   });
 
   it('is invokable by the Cloud Tasks invoker account only', () => {
@@ -162,10 +188,7 @@ describe('infra/: the api service', () => {
     );
     const env = plainEnv('api');
     assert.equal(env.FUNCTION_TARGET, 'api');
-    assert.equal(env.DISPATCHER, 'cloudtasks');
-    assert.equal(env.TASKS_QUEUE, '${google_cloud_tasks_queue.render.name}');
-    assert.equal(env.TASKS_INVOKER_SA, '${google_service_account.tasks_invoker.email}');
-    assert.match(String(env.WORKER_URL), /google_cloud_run_v2_service\.worker\[0\]\.uri/);
+    assertDispatchEnv(env);
     assert.equal(service('api').template.service_account, '${google_service_account.api.email}');
   });
 
@@ -188,13 +211,14 @@ describe('infra/: the environment the services get is one the app accepts', () =
       'google_storage_bucket.media.name': 'my-project-reelsmith-media',
       'google_cloud_tasks_queue.render.name': 'reelsmith-render',
       'google_cloud_tasks_queue.render.location': 'europe-west1',
+      'google_cloud_tasks_queue.callbacks.name': 'reelsmith-render-callbacks',
+      'local.worker_url': 'https://reelsmith-worker-123456789012.europe-west1.run.app',
       'google_service_account.tasks_invoker.email': 'reelsmith-tasks-invoker@my-project.iam.gserviceaccount.com',
     };
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(plainEnv(name))) {
       const ref = /^\$\{(.*)\}$/.exec(String(v))?.[1];
       if (ref && ref in placeholders) env[k] = placeholders[ref]!;
-      else if (ref?.includes('google_cloud_run_v2_service.worker[0].uri')) env[k] = 'https://reelsmith-worker-123.europe-west1.run.app';
       else env[k] = String(evaluate(tf, v));
     }
     const secretValues: Record<string, string> = {
@@ -226,8 +250,9 @@ describe('infra/: the environment the services get is one the app accepts', () =
       assert.equal(cfg.TASK_STORE, 'firestore');
       assert.equal(cfg.BLOB_STORE, 'gcs');
       assert.equal(cfg.RETENTION_DAYS, 7);
+      assert.equal(cfg.DISPATCHER, 'cloudtasks');
+      assert.equal(cfg.TASKS_CALLBACK_QUEUE, 'reelsmith-render-callbacks');
       if (name === 'api') {
-        assert.equal(cfg.DISPATCHER, 'cloudtasks');
         assert.deepEqual(cfg.API_KEYS, ['key-one', 'key-two']);
         assert.doesNotThrow(() => assertSafeToServe(cfg));
       } else {
@@ -259,9 +284,68 @@ describe('infra/: the queue', () => {
   });
 });
 
+describe('infra/: the callbacks queue', () => {
+  const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1] ?? NaN);
+
+  it('is a queue of its own, named after the render queue as the app defaults it', () => {
+    const queue = resource(tf, 'google_cloud_tasks_queue', 'callbacks');
+    assert.equal(queue.name, '${var.tasks_queue}-callbacks');
+    assert.equal(queue.location, '${var.region}');
+  });
+
+  it('retries a callback for 24 h, with no attempt limit inside that, as the worker gives an event up at 24 h', () => {
+    const retry = resource(tf, 'google_cloud_tasks_queue', 'callbacks').retry_config[0];
+    assert.equal(retry.max_retry_duration, '86400s');
+    assert.equal(retry.max_attempts, -1, 'unlimited attempts: the duration ends the job');
+    const min = seconds(retry.min_backoff);
+    const max = seconds(retry.max_backoff);
+    assert.ok(min >= 1 && min <= 60, `a receiver that was down a moment gets its event soon: ${retry.min_backoff}`);
+    // The sweeper re-asks a pending callback idle for two hours (compose.ts callbackStaleMs): the
+    // queue's longest wait must stay below that, or the sweeper would duplicate live jobs.
+    assert.ok(max > min && max <= 3600, `at most hourly: ${retry.max_backoff}`);
+    assert.ok(min * 2 ** retry.max_doublings >= max, 'the doublings reach the longest backoff');
+  });
+
+  it('has its own dispatch limits, a few at a time so that renders keep the worker slots', () => {
+    const limits = resource(tf, 'google_cloud_tasks_queue', 'callbacks').rate_limits[0];
+    const renders = evaluate(tf, resource(tf, 'google_cloud_tasks_queue', 'render').rate_limits[0].max_concurrent_dispatches);
+    const callbacks = evaluate(tf, limits.max_concurrent_dispatches);
+    assert.ok(callbacks >= 1 && callbacks < renders, `${callbacks} callbacks at once, ${renders} renders`);
+    assert.ok(limits.max_dispatches_per_second > 0);
+  });
+});
+
+describe('infra/: the sweeper', () => {
+  const job = () => resource(tf, 'google_cloud_scheduler_job', 'sweep');
+
+  it('is a Cloud Scheduler job that POSTs the worker\'s /tasks/sweep every few minutes, once the services exist', () => {
+    assert.equal(job().count, '${local.deploy_services ? 1 : 0}');
+    assert.equal(job().region, '${var.region}');
+    const target = job().http_target[0];
+    assert.equal(target.http_method, 'POST');
+    assert.equal(target.uri, '${local.worker_url}/tasks/sweep');
+    assert.equal(evaluate(tf, job().schedule), '*/5 * * * *');
+    assert.equal(job().retry_config[0].retry_count, 0, 'the next run does what a retry would');
+  });
+
+  it('authenticates with an OIDC token of the invoker account, for the URL the worker accepts', () => {
+    const oidc = job().http_target[0].oidc_token[0];
+    assert.equal(oidc.service_account_email, '${google_service_account.tasks_invoker.email}');
+    assert.equal(oidc.audience, '${local.worker_url}');
+    // The invoker account is the one that may call the worker (roles/run.invoker), and nothing else.
+    assert.deepEqual(rolesOf(tf, 'tasks_invoker'), ['roles/run.invoker @ ${google_cloud_run_v2_service.worker[0].name}']);
+  });
+
+  it('needs the Cloud Scheduler API, which Terraform enables', () => {
+    assert.ok((tf.locals.required_apis as string[]).includes('cloudscheduler.googleapis.com'));
+    assert.match(JSON.stringify(job().depends_on), /google_project_service\.required/);
+  });
+});
+
 describe('infra/: IAM is least privilege', () => {
-  it('grants the api exactly: Firestore user, enqueuer on the queue, act-as on the invoker, signBlob on itself, object viewer, its secrets', () => {
+  it('grants the api exactly: Firestore user, enqueuer on both queues, act-as on the invoker, signBlob on itself, object viewer, its secrets', () => {
     assert.deepEqual(rolesOf(tf, 'api'), [
+      'roles/cloudtasks.enqueuer @ ${google_cloud_tasks_queue.callbacks.name}',
       'roles/cloudtasks.enqueuer @ ${google_cloud_tasks_queue.render.name}',
       'roles/datastore.user @ project',
       'roles/iam.serviceAccountTokenCreator @ ${google_service_account.api.name}',
@@ -271,10 +355,13 @@ describe('infra/: IAM is least privilege', () => {
     ]);
   });
 
-  it('grants the worker exactly: Firestore user, object admin on the bucket only, signBlob on itself, its secrets', () => {
+  it('grants the worker exactly: Firestore user, enqueuer on both queues, act-as on the invoker, object admin on the bucket only, signBlob on itself, its secrets', () => {
     assert.deepEqual(rolesOf(tf, 'worker'), [
+      'roles/cloudtasks.enqueuer @ ${google_cloud_tasks_queue.callbacks.name}',
+      'roles/cloudtasks.enqueuer @ ${google_cloud_tasks_queue.render.name}',
       'roles/datastore.user @ project',
       'roles/iam.serviceAccountTokenCreator @ ${google_service_account.worker.name}',
+      'roles/iam.serviceAccountUser @ ${google_service_account.tasks_invoker.name}',
       'roles/secretmanager.secretAccessor @ ${each.value.secret}',
       'roles/storage.objectAdmin @ ${google_storage_bucket.media.name}',
     ]);
@@ -291,7 +378,8 @@ describe('infra/: IAM is least privilege', () => {
         `${svc} mounts the same secrets it may read`,
       );
     }
-    assert.deepEqual(Object.keys(secretEnv('api')).sort(), ['API_KEYS', 'CALLBACK_SECRET']);
+    // The api signs nothing for clients but download URLs (IAM signBlob): callbacks are the worker's.
+    assert.deepEqual(Object.keys(secretEnv('api')).sort(), ['API_KEYS']);
     assert.deepEqual(Object.keys(secretEnv('worker')).sort(), ['CALLBACK_SECRET', 'ELEVENLABS_API_KEY', 'PEXELS_API_KEY']);
   });
 

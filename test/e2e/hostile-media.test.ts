@@ -27,6 +27,7 @@ import { pollUntilFinal, postJson } from '../support/http.ts';
 import { watchPeakRss } from '../support/peak-rss.ts';
 import { startService, type Service } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
 const MiB = 1024 * 1024;
 const SCRIPT = 'A short line for a hostile clip.';
@@ -168,7 +169,9 @@ describe('hostile media through the service', () => {
 
     it('leaves no task dir behind', async () => {
       await Promise.allSettled(Object.values(outcome));
-      assert.deepEqual(readdirSync(join(svc.dataDir, 'scratch')), []);
+      // A task's outcome is recorded before its delivery ends and removes the dir: wait for that.
+      const scratch = join(svc.dataDir, 'scratch');
+      await waitFor(() => readdirSync(scratch).length === 0, 'every task dir to be removed');
     });
   });
 });

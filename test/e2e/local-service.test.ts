@@ -143,7 +143,7 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
     assert.match(String(mine[0]!.headers['x-reelsmith-signature']), /^t=\d+,v1=[0-9a-f]{64}$/);
 
     // Nothing left in the scratch area.
-    assert.deepEqual(readdirSync(join(svc.dataDir, 'scratch')), []);
+    await waitFor(() => readdirSync(join(svc.dataDir, 'scratch')).length === 0, 'the task dir to be removed');
   });
 
   it('every route answers as the OpenAPI document says', async () => {

@@ -44,7 +44,8 @@ describe('restart', () => {
       }
       const first0 = (await getJson(`${second.url}/task/${ids[0]}`)).body;
       assert.equal(first0.progress, 100);
-      assert.deepEqual(readdirSync(join(second.dataDir, 'scratch')), []);
+      // The outcome is recorded before the delivery ends and removes its dir: wait for that.
+      await waitFor(() => readdirSync(join(second.dataDir, 'scratch')).length === 0, 'every task dir to be removed');
     } finally {
       await second.stop();
     }

@@ -67,7 +67,7 @@ describe('a retried attempt renders the stored plan', () => {
       assert.equal(px.fileRequests().length, downloads, 'no clip was downloaded again');
       assert.ok(final.result.credits.length > 0, 'the same Pexels footage is credited');
       await waitFor(() => !existsSync(join(second.dataDir, 'blobs', 'work', id)), 'the plan to be dropped once the task completed');
-      assert.deepEqual(readdirSync(join(second.dataDir, 'scratch')), []);
+      await waitFor(() => readdirSync(join(second.dataDir, 'scratch')).length === 0, 'the task dir to be removed');
     } finally {
       await second.stop();
     }

@@ -4,8 +4,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../functions/log.ts';
-import { callbackJob, renderJob } from '../../functions/platform/jobs.ts';
-import { defaultQueuePolicies, LocalDispatcher, type LocalDispatcherOptions, type QueuePolicy } from '../../functions/platform/local-dispatcher.ts';
+import * as T from '../../functions/domain/task.ts';
+import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
+import { callbackJob, renderJob, type Job } from '../../functions/platform/jobs.ts';
+import { defaultQueuePolicies, LocalDispatcher, requeueOwed, type LocalDispatcherOptions, type QueuePolicy } from '../../functions/platform/local-dispatcher.ts';
+import { LocalTaskStore } from '../../functions/platform/local-task-store.ts';
 
 async function worker(handler: (req: IncomingMessage, res: ServerResponse) => void) {
   const server = createServer(handler);
@@ -163,5 +166,50 @@ describe('local dispatcher', () => {
     await only.close();
     a.close();
     b.close();
+  });
+});
+
+describe('after a restart (requeueOwed)', () => {
+  /** A store holding a queued task, one mid-render, a completed one whose callback failed once, and a settled one. */
+  async function storeOwing() {
+    const store = new LocalTaskStore({ path: ':memory:' });
+    const request = VideoRequestSchema.parse({ script_text: 'Hello.', callback_url: 'https://example.com/hook' });
+    const now = new Date();
+    const make = async (id: string) => {
+      await store.create(T.newTask({ id, owner: null, request, now, retentionDays: 7 }));
+      return id;
+    };
+    await make('queued');
+    const running = await make('running');
+    await store.update(running, (t) => ({ write: t && T.redispatch(t, now).task, result: null }));
+    await store.claim(running, 'w', 60_000);
+    const owing = await make('owing');
+    await store.claim(owing, 'w', 60_000);
+    const output = { video_key: 'v', captions_vtt_key: null, captions_srt_key: null, thumbnail_key: null, duration_s: 1, width: 1, height: 1, size_bytes: 1, credits: [] };
+    await store.complete(owing, 'w', output, []);
+    // Its first job (number 0) was tried once, and forgotten with the process.
+    await store.update(owing, (t) => ({ write: t && { ...t, callback: { ...t.callback!, jobs: 1, attempts: 1, last_status: 500 } }, result: null }));
+    const done = await make('done');
+    await store.claim(done, 'w', 60_000);
+    await store.complete(done, 'w', output, []);
+    await store.update(done, (t) => ({ write: t && { ...t, callback: { ...t.callback!, state: 'delivered' as const } }, result: null }));
+    return store;
+  }
+
+  it('asks again for every unfinished render and every pending callback, under the names of their last asks', async () => {
+    const store = await storeOwing();
+    const jobs: Job[] = [];
+    await requeueOwed(store, { enqueue: async (j) => void jobs.push(j), close: async () => {} }, log, { renders: true });
+    assert.deepEqual(jobs.map((j) => j.name).sort(), ['owing-c0', 'queued-r0', 'running-r1']);
+    assert.deepEqual(jobs.find((j) => j.name === 'owing-c0'), callbackJob('owing', 0));
+    await store.close();
+  });
+
+  it('a worker that only queues its own callbacks asks again for those alone', async () => {
+    const store = await storeOwing();
+    const jobs: Job[] = [];
+    await requeueOwed(store, { enqueue: async (j) => void jobs.push(j), close: async () => {} }, log, { renders: false });
+    assert.deepEqual(jobs.map((j) => j.name), ['owing-c0']);
+    await store.close();
   });
 });

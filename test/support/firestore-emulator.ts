@@ -5,7 +5,11 @@
 // data of a test running in parallel.
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort, startDetached, waitUntilReady, type EmulatorProcess } from './emulator-process.ts';
+import { startTcpProxy } from './tcp-proxy.ts';
+import { tempDir } from './temp-dir.ts';
 
 export interface FirestoreEmulator {
   /** host:port, the form FIRESTORE_EMULATOR_HOST takes. */
@@ -56,11 +60,15 @@ export async function startFirestoreEmulator(): Promise<FirestoreEmulator> {
   if (shared) {
     return { host: shared, projectId, reset: () => resetProject(shared, projectId), stop: async () => resetProject(shared, projectId) };
   }
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
-  const proc: EmulatorProcess = startDetached('gcloud', ['emulators', 'firestore', 'start', `--host-port=${host}`, '--quiet'], {
-    env: { ...process.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
-  });
+  const host = `127.0.0.1:${await freePort()}`;
+  const proc = await runEmulator(host);
+  return { host, projectId, reset: () => resetProject(host, projectId), stop: () => proc.stop() };
+}
+
+/** The gcloud emulator on `host`, optionally loading an export, once it accepts requests. */
+async function runEmulator(host: string, importData?: string): Promise<EmulatorProcess> {
+  const args = ['emulators', 'firestore', 'start', `--host-port=${host}`, '--quiet', ...(importData ? [`--import-data=${importData}`] : [])];
+  const proc = startDetached('gcloud', args, { env: { ...process.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' } });
   // The root answers "Ok" once the emulator accepts requests.
   await waitUntilReady(
     proc,
@@ -72,5 +80,49 @@ export async function startFirestoreEmulator(): Promise<FirestoreEmulator> {
     'gcloud Firestore emulator',
     180_000,
   );
-  return { host, projectId, reset: () => resetProject(host, projectId), stop: () => proc.stop() };
+  return proc;
+}
+
+export interface RestartableFirestoreEmulator extends FirestoreEmulator {
+  /** An outage that keeps the data: clients are cut off, the emulator exports, stops, starts again on it. */
+  restart(): Promise<void>;
+}
+
+/**
+ * An emulator of its own behind a proxy (`host` is the proxy's): a restart cuts every client off
+ * first, so nothing is written between the export and the stop, and the new emulator starts from
+ * that export, as a real database comes back from an outage with its data.
+ */
+export async function startRestartableFirestoreEmulator(): Promise<RestartableFirestoreEmulator> {
+  const projectId = `demo-reelsmith-${randomBytes(4).toString('hex')}`;
+  const port = await freePort();
+  const direct = `127.0.0.1:${port}`;
+  let proc = await runEmulator(direct);
+  const proxy = await startTcpProxy({ host: '127.0.0.1', port });
+  const exports = tempDir('reelsmith-firestore-export-');
+  return {
+    host: proxy.host,
+    projectId,
+    reset: () => resetProject(direct, projectId),
+    async restart() {
+      proxy.cut();
+      const res = await fetch(`http://${direct}/emulator/v1/projects/${projectId}:export`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ database: `projects/${projectId}/databases/(default)`, export_directory: exports }),
+      });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`Firestore emulator export failed: HTTP ${res.status}`);
+      await proc.stop();
+      // Each export is a new folder; the newest is the one just written.
+      const latest = readdirSync(exports).sort().at(-1)!;
+      const meta = readdirSync(join(exports, latest)).find((f) => f.endsWith('.overall_export_metadata'))!;
+      proc = await runEmulator(direct, join(exports, latest, meta));
+      proxy.resume();
+    },
+    async stop() {
+      await proxy.close();
+      await proc.stop();
+    },
+  };
 }

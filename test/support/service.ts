@@ -86,22 +86,30 @@ export async function startService(
 }
 
 export interface CloudPath extends Service {
-  /** The worker processes, each with a scratch dir of its own. */
+  /** The worker processes running now, each with a scratch dir of its own. */
   workers: Service[];
+  /** Every worker process started so far, restarted ones too (their logs). */
+  workerRuns: Service[];
+  /** SIGKILL worker `i`, as when its instance dies, and start a new one on the same port. */
+  crashWorker(i?: number): Promise<void>;
   firestore: { host: string; projectId: string };
+  gcsEndpoint: string;
+  bucket: string;
 }
 
 /**
  * The cloud path on one machine: Firestore and GCS emulators, the worker(s) and the api as separate
  * processes (the local dispatchers deliver to the least busy worker over HTTP, as Cloud Tasks would).
- * The returned Service is the api; stopping it stops everything.
+ * The returned Service is the api; stopping it stops everything it started. `firestore` is an
+ * emulator the caller owns (and stops), e.g. one it restarts.
  */
 export async function startCloudPath(
   env: Record<string, string> = {},
-  opts: { apiPort?: string; echo?: boolean; workers?: number } = {},
+  opts: { apiPort?: string; echo?: boolean; workers?: number; firestore?: { host: string; projectId: string } } = {},
 ): Promise<CloudPath> {
   const dataDir = tempDir('reelsmith-cloud-');
-  const [firestore, gcs] = await Promise.all([startFirestoreEmulator(), startGcsEmulator()]);
+  const [own, gcs] = await Promise.all([opts.firestore ? null : startFirestoreEmulator(), startGcsEmulator()]);
+  const firestore = opts.firestore ?? own!;
   // Signing V4 URLs needs a service-account key outside Cloud Run; any RSA key will do here.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyFile = join(dataDir, 'service-account.json');
@@ -127,21 +135,20 @@ export async function startCloudPath(
   // Every process knows every worker up front (the chunks of a long video go to any of them), so the ports are chosen first.
   const ports = await Promise.all(Array.from({ length: opts.workers ?? 1 }, () => freePort()));
   const workerUrls = ports.map((p) => `http://127.0.0.1:${p}`).join(',');
-  const workers = await Promise.all(
-    ports.map((port, i) =>
-      startService(
-        {
-          ...cloud,
-          FUNCTION_TARGET: 'worker',
-          PORT: String(port),
-          LOCAL_WORKER_URLS: workerUrls,
-          // Each worker sweeps its scratch dir at start-up: with several, each needs its own.
-          ...(ports.length > 1 ? { SCRATCH_DIR: join(dataDir, `scratch-worker-${i + 1}`) } : {}),
-        },
-        { dataDir, ...(opts.echo ? { echo: `[worker ${i + 1}]` } : {}) },
-      ),
-    ),
-  );
+  const startWorker = (i: number) =>
+    startService(
+      {
+        ...cloud,
+        FUNCTION_TARGET: 'worker',
+        PORT: String(ports[i]),
+        LOCAL_WORKER_URLS: workerUrls,
+        // Each worker sweeps its scratch dir at start-up: with several, each needs its own.
+        ...(ports.length > 1 ? { SCRATCH_DIR: join(dataDir, `scratch-worker-${i + 1}`) } : {}),
+      },
+      { dataDir, ...(opts.echo ? { echo: `[worker ${i + 1}]` } : {}) },
+    );
+  const workers = await Promise.all(ports.map((_, i) => startWorker(i)));
+  const workerRuns = [...workers];
   const api = await startService(
     { ...cloud, FUNCTION_TARGET: 'api', LOCAL_WORKER_URLS: workerUrls, ...(opts.apiPort ? { PORT: opts.apiPort } : {}) },
     { dataDir, ...(opts.echo ? { echo: '[api]' } : {}) },
@@ -150,16 +157,24 @@ export async function startCloudPath(
     ...api,
     logs: api.logs,
     workers,
+    workerRuns,
+    async crashWorker(i = 0) {
+      await workers[i]!.kill();
+      workers[i] = await startWorker(i);
+      workerRuns.push(workers[i]);
+    },
     firestore: { host: firestore.host, projectId: firestore.projectId },
+    gcsEndpoint: gcs.endpoint,
+    bucket: cloud.GCS_BUCKET,
     async stop() {
       const code = await api.stop();
       await Promise.all(workers.map((w) => w.stop()));
-      await Promise.all([firestore.stop(), gcs.stop()]);
+      await Promise.all([own?.stop(), gcs.stop()]);
       return code;
     },
     async kill() {
       await Promise.all([api.kill(), ...workers.map((w) => w.kill())]);
-      await Promise.all([firestore.stop(), gcs.stop()]);
+      await Promise.all([own?.stop(), gcs.stop()]);
     },
   };
 }

@@ -3,7 +3,7 @@
 // dying. Each task ends once: one completion, one object, one callback.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -103,6 +103,10 @@ describe('worker deliveries', () => {
     const id = await submit();
     const dead = await api.runtime.store.claim(id, 'dead-worker', 60_000);
     assert.equal(dead.kind, 'claimed');
+    // It had uploaded its video (under its attempt's names) when it died, before it could complete.
+    const half = join(dataDir, 'half.mp4');
+    writeFileSync(half, 'the dead attempt uploaded this');
+    await api.runtime.blobs.put(`videos/${id}/a1/video.mp4`, half, { contentType: 'video/mp4' });
     const early = await run(id);
     assert.equal(early.status, 503);
     // The dead worker's lease runs out (the clock moved on for it, not for the test).
@@ -113,6 +117,7 @@ describe('worker deliveries', () => {
     assert.equal(t?.status, 'completed');
     assert.equal(t?.attempt, 2);
     assert.equal(await api.runtime.blobs.exists(t!.output!.video_key), true);
+    assert.equal(await api.runtime.blobs.exists(`videos/${id}/a1/video.mp4`), false, 'the winner deleted what the dead attempt uploaded');
     // The dead worker, were it to come back, can no longer record anything.
     assert.equal(await api.runtime.store.complete(id, 'dead-worker', t!.output!, []), null);
     assert.equal((await callbackOf(id)).length, 1);
