@@ -1,17 +1,16 @@
-// The two yardsticks reelsmith is measured against, on the same narration and the same clips:
-// - the floor: the renderer's own single ffmpeg command (functions/media/render-args.ts) run on
-//   files already on disk, with nothing around it;
-// - the recipe we replace: every piece re-encoded to 720x1280 on its own (libx264 ultrafast,
-//   CRF 28) from the 1080p renditions, joined by the concat demuxer with stream copy, then the
-//   narration muxed in (video copied, AAC 128k). It had no captions.
+// The recipe reelsmith replaces, on the same narration and the same clips as the service's task:
+// every piece re-encoded to 720x1280 on its own (libx264 ultrafast, CRF 28) from the 1080p
+// renditions, joined by the concat demuxer with stream copy, then the narration muxed in (video
+// copied, AAC 128k). It had no captions. Its inputs are fetched from the benchmark's fakes with
+// the service's own code (prepareInputs), which the encoder sweep uses as well.
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { frameSize, VideoRequestSchema, type CaptionOptions, type Resolution } from '../functions/domain/video-request.ts';
-import { buildCaptions } from '../functions/media/captions/index.ts';
+import { splitSentences } from '../functions/domain/text.ts';
+import type { Narration, Segment, SourceClip } from '../functions/domain/media.ts';
+import { OUTPUT_FPS, segmentFrames } from '../functions/media/chunks.ts';
 import { probeMedia, type MediaInfo } from '../functions/media/probe.ts';
 import { coverCrop, fmt } from '../functions/media/render-args.ts';
-import { OUTPUT_FPS, segmentFrames } from '../functions/media/chunks.ts';
-import { renderArgs, type RenderPlan } from './single-pass.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import type { MediaTools } from '../functions/media/tools.ts';
 import { queryFor } from '../functions/pipeline/query.ts';
@@ -19,24 +18,9 @@ import { sceneSpans } from '../functions/pipeline/scene-spans.ts';
 import { planTimeline } from '../functions/pipeline/timeline.ts';
 import { ElevenLabsSpeech } from '../functions/providers/elevenlabs.ts';
 import { PexelsFootage } from '../functions/providers/pexels.ts';
+import { benchRequest, type Workload } from './workload.ts';
 
-import { splitSentences } from '../functions/domain/text.ts';
-import { MAX_CLIPS, SCRIPT, SEARCH_QUERY, SEED } from './workload.ts';
-import type { Narration, Segment, SourceClip } from '../functions/domain/media.ts';
-
-/** The request every reelsmith task in the benchmark sends (resolution varies). */
-export function benchRequest(resolution: Resolution) {
-  return {
-    script_text: SCRIPT,
-    search_query: SEARCH_QUERY,
-    aspect_ratio: '9:16' as const,
-    resolution,
-    max_clips: MAX_CLIPS,
-    seed: SEED,
-  };
-}
-
-/** What a task works from once speech and footage are done: the floor's (and the recipe's) inputs. */
+/** What a task works from once speech and footage are done. */
 export interface PreparedInputs {
   dir: string;
   resolution: Resolution;
@@ -46,23 +30,23 @@ export interface PreparedInputs {
   clips: SourceClip[];
   segments: Segment[];
   captions: CaptionOptions;
-  assFile: string;
 }
 
 /**
  * Fetches the narration and clips from the same fakes with the same parameters the pipeline
- * uses (functions/pipeline/produce-video.ts), plans the same timeline and writes the captions.
- * The benchmark checks afterwards that the service used the same clips.
+ * uses (functions/pipeline/produce-video.ts) and plans the same timeline. The benchmark checks
+ * that the service used the same clips (by their credits).
  */
 export async function prepareInputs(
   tools: MediaTools,
   fakes: { elevenlabs: { url: string; apiKey: string }; pexels: { url: string; apiKey: string } },
+  workload: Workload,
   resolution: Resolution,
   dir: string,
 ): Promise<PreparedInputs> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const req = VideoRequestSchema.parse(benchRequest(resolution));
+  const req = VideoRequestSchema.parse(benchRequest(workload, resolution));
   const { width, height } = frameSize(req.aspect_ratio, req.resolution);
   const text = req.script_text as string;
   const seed = req.seed as number;
@@ -86,6 +70,7 @@ export async function prepareInputs(
     ),
   ]);
   if (found.clips.length === 0) throw new Error(`the benchmark's Pexels gave no clips: ${found.warnings.join('; ')}`);
+  if (found.warnings.length) throw new Error(`the benchmark's Pexels fell short for ${workload.name}: ${found.warnings.join('; ')}`);
   const spans = sceneSpans(narration, [text]);
   const segments = planTimeline({
     words: narration.words,
@@ -96,40 +81,13 @@ export async function prepareInputs(
     seed,
   });
   if (req.captions === false) throw new Error('the benchmark request must have captions on');
-  const captions = buildCaptions(narration.words, narration.sentenceEnds, narration.durationS, req.captions, { width, height });
-  if (!captions) throw new Error('no captions for the benchmark script');
-  const assFile = 'captions.ass';
-  await writeFile(join(dir, assFile), captions.ass, 'utf8');
-  return { dir, resolution, width, height, narration, clips: found.clips, segments, captions: req.captions, assFile };
+  return { dir, resolution, width, height, narration, clips: found.clips, segments, captions: req.captions };
 }
 
-const FLOOR_OUTPUT = 'floor.mp4';
-
-/** Call before measuring: a previous run's output would count as this run's scratch. */
-export async function resetFloor(inp: PreparedInputs): Promise<void> {
-  await rm(join(inp.dir, FLOOR_OUTPUT), { force: true });
-}
-
-/** The renderer's plan for the prepared inputs: what the floor and the encode sweep render. */
-export function floorPlan(inp: PreparedInputs, outputFile: string, over: Partial<RenderPlan> = {}): RenderPlan {
-  return {
-    clips: inp.clips,
-    segments: inp.segments,
-    width: inp.width,
-    height: inp.height,
-    durationS: inp.narration.durationS,
-    voicePath: basename(inp.narration.audioPath),
-    assFile: inp.assFile,
-    outputFile,
-    ...over,
-  };
-}
-
-/** The renderer's one ffmpeg command on files already on disk; the output is left for checking. */
-export async function runFloor(tools: MediaTools, inp: PreparedInputs, encode?: { preset?: string; crf?: number; threads?: number }): Promise<string> {
-  const args = renderArgs(floorPlan(inp, FLOOR_OUTPUT, encode ? { encode } : {}));
-  await runFfmpeg(tools, args, { cwd: inp.dir });
-  return join(inp.dir, FLOOR_OUTPUT);
+/** Credits of the clips a plan uses, as comparable strings. */
+export function usedCredits(inp: PreparedInputs): string[] {
+  const used = new Set(inp.segments.map((s) => s.clip));
+  return [...new Set(inp.clips.filter((_, i) => used.has(i)).map((c) => (c.kind === 'file' ? (c.credit?.video_url ?? '') : '')))].sort();
 }
 
 export const RECIPE_FRAME = { width: 720, height: 1280 };
