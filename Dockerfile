@@ -31,10 +31,10 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
 # --- runtime ------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 # The same system packages as scripts/setup.sh: ffmpeg (with libass for captions), the offline
-# voice, and the caption fonts (Latin, UI and CJK scripts).
+# voice, and the caption fonts (Latin, UI and CJK scripts, and League Spartan for the bold presets).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ffmpeg espeak-ng fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-ui-core fonts-noto-cjk \
+      ffmpeg espeak-ng fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-ui-core fonts-noto-cjk fonts-league-spartan \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /var/lib/reelsmith \
  && chown node:node /var/lib/reelsmith

@@ -1,14 +1,28 @@
 // The HTTP application, built apart from any listening server: the local server, the production
-// server and functions-framework all hand requests to `handle`. Which routes exist depends on
-// the role: `api` (public routes), `worker` (POST /tasks/{id}/run) or both (local mode).
+// server and functions-framework all hand requests to `handle` (node:http), tests may call
+// `fetch` (web Request/Response). Routes are hono routes declared with their zod schemas
+// (api/spec.ts). Which routes exist depends on the role: `api` (public routes), `worker`
+// (POST /tasks/{id}/run) or both (local mode).
+import { getRequestListener } from '@hono/node-server';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { PatternRouter } from 'hono/router/pattern-router';
 import type { Config, Role } from './config.ts';
-import { AppError, notFound } from './errors.ts';
+import { AppError, invalid, notFound } from './errors.ts';
 import type { Logger } from './log.ts';
 import { traceFields } from './log.ts';
-import { createApi, type ApiDeps } from './api/routes.ts';
-import { sendError, sendJson, type Handler, type Request, type Response } from './api/http.ts';
+import { discard } from './api/body.ts';
+import { ReelsmithClient } from './api/client.ts';
+import { docsAsset, docsPage } from './api/docs.ts';
+import { openApiDocument } from './api/document.ts';
 import { serveFile } from './api/files.ts';
+import { errorResponse, json, JSON_HEADERS, type ApiEnv, type Handler } from './api/http.ts';
+import { mountApi, zodDetails, type ApiDeps } from './api/routes.ts';
+import { callbackRoute, chunkRoute, healthRoute, runRoute, sweepRoute } from './api/spec.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
+import { deliverCallback, type CallbackDeps } from './delivery/deliver.ts';
+import { sweep, type SweepDeps } from './delivery/sweep.ts';
+import { runChunkDelivery } from './worker/run-chunk.ts';
 import { runDelivery, type WorkerDeps } from './worker/run-task.ts';
 
 export interface AppDeps {
@@ -17,92 +31,179 @@ export interface AppDeps {
   role: Role;
   api: ApiDeps | null;
   worker: WorkerDeps | null;
+  /** POST /tasks/{id}/callback: the callbacks queue's deliveries (worker role). */
+  callbacks: CallbackDeps | null;
+  /** POST /tasks/sweep: Cloud Scheduler's sweep (worker role). */
+  sweeper: SweepDeps | null;
   /** Served under /files/ when the blob store is the local one. */
   localFiles: LocalBlobStore | null;
   /** When set, POST /tasks/{id}/run requires this token (the local dispatcher sends it). */
   dispatchToken: string | null;
 }
 
-const TASK_ID = '([A-Za-z0-9_-]{1,128})';
-const routes: [string, RegExp, string][] = [
-  // /health too: Google's front end reserves some paths ending in z, so /healthz is for probes.
-  ['GET', /^\/healthz?$/, 'health'],
-  ['POST', /^\/generate-video$/, 'submit'],
-  ['POST', /^\/v1\/videos$/, 'submit'],
-  ['GET', new RegExp(`^/task/${TASK_ID}$`), 'status'],
-  ['GET', new RegExp(`^/v1/videos/${TASK_ID}$`), 'status'],
-  ['DELETE', new RegExp(`^/v1/videos/${TASK_ID}$`), 'cancel'],
-  ['GET', new RegExp(`^/download/${TASK_ID}$`), 'download'],
-  ['POST', new RegExp(`^/tasks/${TASK_ID}/run$`), 'run'],
-  ['GET', /^\/files\/(.+)$/, 'file'],
-  ['HEAD', /^\/files\/(.+)$/, 'file'],
-];
-
-export function createApp(deps: AppDeps): Handler {
-  const api = deps.api ? createApi(deps.api) : null;
-
-  return async function handle(req: Request, res: Response): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://local');
-    const log = deps.log.child({
-      method: req.method,
-      path: url.pathname,
-      ...traceFields(req.headers['x-cloud-trace-context'] as string | undefined, deps.cfg.GOOGLE_CLOUD_PROJECT),
-    });
-    try {
-      const matches = routes.filter(([, re]) => re.test(url.pathname));
-      const route = matches.find(([m]) => m === req.method);
-      if (!route) {
-        if (matches.length) {
-          throw new AppError('method_not_allowed', 405, `${req.method} is not allowed on ${url.pathname}`, {
-            headers: { allow: [...new Set(matches.map(([m]) => m))].join(', ') },
-          });
-        }
-        throw notFound(`route ${req.method} ${url.pathname}`);
-      }
-      const arg = decodeURIComponent(route[1].exec(url.pathname)?.[1] ?? '');
-      switch (route[2]) {
-        case 'health':
-          return sendJson(res, 200, { status: 'ok', role: deps.role });
-        case 'submit':
-          return await need(api).submit(req, res);
-        case 'status':
-          return await need(api).status(req, res, arg);
-        case 'download':
-          return await need(api).download(req, res, arg);
-        case 'cancel':
-          return await need(api).cancel(req, res, arg);
-        case 'run':
-          return await run(req, res, arg);
-        case 'file':
-          if (!deps.localFiles) throw notFound('route /files');
-          return await serveFile(deps.localFiles, req, res, arg, url.searchParams);
-      }
-    } catch (err) {
-      sendError(res, err, log);
-    }
-  };
-
-  async function run(req: Request, res: Response, taskId: string): Promise<void> {
-    if (!deps.worker) throw notFound(`route ${req.method} /tasks/${taskId}/run`);
-    if (deps.dispatchToken && req.headers['x-reelsmith-dispatch-token'] !== deps.dispatchToken) {
-      throw new AppError('forbidden', 403, 'only the dispatcher may run tasks');
-    }
-    req.resume();
-    const header = (name: string) => {
-      const v = req.headers[name];
-      return typeof v === 'string' ? v : undefined;
-    };
-    const outcome = await runDelivery(deps.worker, taskId, {
-      queue: header('x-cloudtasks-queuename'),
-      taskName: header('x-cloudtasks-taskname'),
-      retryCount: header('x-cloudtasks-taskretrycount'),
-      executionCount: header('x-cloudtasks-taskexecutioncount'),
-    });
-    sendJson(res, outcome.status, outcome.body, outcome.retryAfterS ? { 'retry-after': String(outcome.retryAfterS) } : {});
-  }
+export interface App {
+  /** node:http handler (our server, functions-framework). */
+  handle: Handler;
+  /** The same app on web Request/Response. */
+  fetch: (req: Request) => Promise<Response>;
+  /** The routes this app serves (method and hono path), for tests that hold them to the document. */
+  routes: () => { method: string; path: string }[];
 }
 
-function need<T>(x: T | null): T {
-  if (!x) throw notFound('route');
-  return x;
+export function createApp(deps: AppDeps): App {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      // A path parameter that is not a task id: no such route, as before routes had schemas.
+      if (result.target === 'param') throw notFound(`route ${c.req.method} ${rawPath(c.req.url)}`);
+      const details = zodDetails(result.error);
+      throw invalid(result.target === 'header' ? details.map((d) => ({ ...d, path: headerName(d.path) })) : details);
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    const path = rawPath(c.req.url);
+    c.set(
+      'log',
+      deps.log.child({ method: c.req.method, path, ...traceFields(c.req.header('x-cloud-trace-context'), deps.cfg.GOOGLE_CLOUD_PROJECT) }),
+    );
+    try {
+      decodeURIComponent(path);
+    } catch {
+      throw new AppError('invalid_path', 400, `the path ${path} has a malformed % escape; send "%" as %25`);
+    }
+    await next();
+  });
+  app.onError((err, c) => errorResponse(c, err, c.get('log') ?? deps.log));
+  app.notFound((c) => {
+    const path = rawPath(c.req.url);
+    const allow = allowedMethods(path);
+    const err = allow.length
+      ? new AppError('method_not_allowed', 405, `${c.req.method} is not allowed on ${path}`, { headers: { allow: allow.join(', ') } })
+      : notFound(`route ${c.req.method} ${path}`);
+    return errorResponse(c, err, c.get('log') ?? deps.log);
+  });
+
+  // /health too: Google's front end reserves some paths ending in z, so /healthz is for probes.
+  for (const path of ['/healthz', '/health'] as const) {
+    app.openapi(healthRoute(path), (c) => json(c, { status: 'ok' as const, role: deps.role }, 200));
+  }
+
+  // The reference needs no key: a client generator or a person must be able to read it first.
+  let document: string | null = null;
+  app.get('/openapi.json', (c) =>
+    c.body((document ??= JSON.stringify(openApiDocument({ publicUrl: deps.cfg.PUBLIC_URL }))), 200, { ...JSON_HEADERS, 'cache-control': 'no-cache' }),
+  );
+  app.get('/docs', () => docsPage());
+  app.get('/docs/:name', (c) => {
+    const asset = docsAsset(c.req.param('name'));
+    if (!asset) throw notFound(`route GET ${rawPath(c.req.url)}`);
+    return asset;
+  });
+
+  if (deps.api) {
+    mountApi(app, deps.api);
+    // MCP over streamable HTTP, behind the API key. Its tools call this app in process with the
+    // caller's own key headers, so they see exactly what the caller may see. The MCP SDK loads
+    // on the first request (it costs about 45 ms of start-up otherwise).
+    const auth = deps.api.keys.required();
+    app.post('/mcp', auth, async (c) => {
+      const { mcpHttp } = await import('./mcp/server.ts');
+      const headers: Record<string, string> = {};
+      for (const name of ['authorization', 'x-api-key']) {
+        const v = c.req.header(name);
+        if (v) headers[name] = v;
+      }
+      const client = new ReelsmithClient({ baseUrl: new URL(c.req.url).origin, headers, fetch: async (req) => app.fetch(req) });
+      return mcpHttp.fetch(c.req.raw, { authInfo: { token: '', clientId: c.get('owner') ?? 'anonymous', scopes: [], extra: { client } } });
+    });
+  }
+
+  /** Worker routes are for the dispatcher (and Cloud Scheduler) alone. */
+  const workerOnly =
+    (what: string): MiddlewareHandler<ApiEnv> =>
+    async (c, next) => {
+      if (deps.dispatchToken && c.req.header('x-reelsmith-dispatch-token') !== deps.dispatchToken) {
+        throw new AppError('forbidden', 403, `only the dispatcher may ${what}`);
+      }
+      // The body says nothing we need; read it off so the request is complete while the work runs.
+      if (c.env?.incoming) discard(c.env.incoming);
+      await next();
+    };
+  /** A queue delivery's answer: 2xx ends it, 503 asks for another after Retry-After. */
+  const deliveryAnswer = (c: Context, o: { status: 200 | 503; retryAfterS?: number; body: { task_id: string; outcome: string } }) =>
+    o.status === 503 ? json(c, o.body, 503, o.retryAfterS ? { 'retry-after': String(o.retryAfterS) } : {}) : json(c, o.body, 200);
+
+  const worker = deps.worker;
+  if (worker) {
+    app.openapi({ ...runRoute, middleware: [workerOnly('run tasks')] as const }, async (c) => {
+      const h = c.req.valid('header');
+      const outcome = await runDelivery(worker, c.req.valid('param').id, {
+        queue: h['x-cloudtasks-queuename'],
+        taskName: h['x-cloudtasks-taskname'],
+        retryCount: h['x-cloudtasks-taskretrycount'],
+        executionCount: h['x-cloudtasks-taskexecutioncount'],
+      });
+      return deliveryAnswer(c, outcome);
+    });
+  }
+  if (worker) {
+    app.openapi({ ...chunkRoute, middleware: [workerOnly('render chunks')] as const }, async (c) => {
+      const { id, n } = c.req.valid('param');
+      return deliveryAnswer(c, await runChunkDelivery(worker, id, n, c.req.valid('query').attempt));
+    });
+  }
+  const callbacks = deps.callbacks;
+  if (callbacks) {
+    app.openapi({ ...callbackRoute, middleware: [workerOnly('send callbacks')] as const }, async (c) =>
+      deliveryAnswer(c, await deliverCallback(callbacks, c.req.valid('param').id)),
+    );
+  }
+  const sweeper = deps.sweeper;
+  if (sweeper) {
+    app.openapi({ ...sweepRoute, middleware: [workerOnly('sweep')] as const }, async (c) => json(c, await sweep(sweeper), 200));
+  }
+
+  const files = deps.localFiles;
+  if (files) app.on(['GET', 'HEAD'], '/files/:key{.+}', (c) => serveFile(files, c.req.raw, c.req.param('key')));
+
+  // 405 needs to know which methods a path has: a second router over the registered routes,
+  // built once all of them are in (task ids only as the routes accept them).
+  let methods: PatternRouter<string> | null = null;
+  function allowedMethods(path: string): string[] {
+    if (!methods) {
+      methods = new PatternRouter<string>();
+      for (const r of app.routes) {
+        if (r.method !== 'ALL') methods.add(r.method, r.path.replace(/:id\b/g, ':id{[A-Za-z0-9_-]{1,128}}'), r.method);
+      }
+    }
+    const found = new Set(METHODS.flatMap((m) => methods!.match(m, path)[0].map(([h]) => h)));
+    // hono answers HEAD on every GET route.
+    if (found.has('GET')) found.add('HEAD');
+    return METHODS.filter((m) => found.has(m));
+  }
+
+  // Keep Node's own Request/Response globals; bodies we did not read are discarded by us (below),
+  // with a byte bound but no timer, so a client still sending can read our answer.
+  const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false, autoCleanupIncoming: false });
+  return {
+    routes: () => [...new Map(app.routes.filter((r) => r.method !== 'ALL').map(({ method, path }) => [`${method} ${path}`, { method, path }])).values()],
+    fetch: async (req) => app.fetch(req),
+    handle: async (req, res) => {
+      res.once('finish', () => discard(req));
+      await listener(req, res);
+    },
+  };
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** The path as sent (still percent-encoded): error messages show what the client wrote. */
+function rawPath(url: string): string {
+  return new URL(url).pathname;
+}
+
+/** `idempotency-key` → `Idempotency-Key`: headers are named in errors as the docs name them. */
+function headerName(path: string): string {
+  return path.replace(/^[a-z0-9-]+/, (h) => h.replace(/(^|-)([a-z])/g, (_m, d: string, ch: string) => d + ch.toUpperCase()));
 }

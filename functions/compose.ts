@@ -3,18 +3,21 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApp } from './app.ts';
+import { createApp, type App } from './app.ts';
 import { ApiKeys } from './api/auth.ts';
 import type { Handler } from './api/http.ts';
-import { createNotifier } from './callbacks/notify.ts';
 import type { Config, Role } from './config.ts';
+import { every } from './lib/every.ts';
 import { Semaphore } from './lib/semaphore.ts';
 import type { Logger } from './log.ts';
 import { checkMediaTools, resolveMediaTools, type MediaTools } from './media/tools.ts';
 import { footageOrder } from './pipeline/footage.ts';
-import type { PipelineDeps } from './pipeline/produce-video.ts';
+import type { PipelineDeps } from './pipeline/pipeline-deps.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
-import { LocalDispatcher, requeueUnfinished } from './platform/local-dispatcher.ts';
+import { CALLBACK_GIVE_UP_MS, type CallbackDeps } from './delivery/deliver.ts';
+import { sweep, type SweepDeps } from './delivery/sweep.ts';
+import { defaultQueuePolicies, LocalDispatcher, requeueUnfinished } from './platform/local-dispatcher.ts';
+import { purgeExpired } from './platform/local-retention.ts';
 import { loadOrCreateSecret } from './platform/local-secret.ts';
 import { LocalTaskStore } from './platform/local-task-store.ts';
 import type { BlobStore, Dispatcher, TaskStore } from './platform/ports.ts';
@@ -24,14 +27,20 @@ import { ElevenLabsSpeech } from './providers/elevenlabs.ts';
 import { EspeakSpeech } from './providers/espeak-speech.ts';
 import { checkEspeak } from './providers/espeak-voices.ts';
 import { GeneratedFootage } from './providers/generated-footage.ts';
+import { MusicLibrary } from './providers/music-library.ts';
 import { PexelsFootage } from './providers/pexels.ts';
 import type { SpeechProvider } from './providers/ports.ts';
 import { UrlFootage } from './providers/url-footage.ts';
 import { RunningTasks } from './worker/running-tasks.ts';
-import { sweepScratch } from './worker/scratch.ts';
+import { checkScratchWritable, sweepScratch } from './worker/scratch.ts';
 
 export interface Runtime {
+  /** The HTTP app on node:http. */
   handle: Handler;
+  /** The same app on web Request/Response (in-process callers: MCP, tests). */
+  fetch: (req: Request) => Promise<Response>;
+  /** The routes the app serves (method, hono path). */
+  routes: App['routes'];
   store: TaskStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
@@ -65,6 +74,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     // Fail fast: a worker without ffmpeg or a voice would accept tasks it can only fail.
     await checkMediaTools(tools);
     if (!cfg.ELEVENLABS_API_KEY) await checkEspeak(cfg.ESPEAK_PATH);
+    await checkScratchWritable(scratchDir);
   }
 
   const store = await createTaskStore(cfg, dataDir);
@@ -74,58 +84,84 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   const dispatcher: Dispatcher =
     cfg.DISPATCHER === 'local'
       ? new LocalDispatcher({
-          workerUrl: () => cfg.WORKER_URL ?? opts.selfUrl(),
-          maxConcurrent: cfg.MAX_CONCURRENT_TASKS,
-          dispatchDeadlineMs: (cfg.TASK_DEADLINE_SECONDS + 60) * 1000,
+          workerUrls: () => cfg.LOCAL_WORKER_URLS ?? [cfg.WORKER_URL ?? opts.selfUrl()],
+          queues: defaultQueuePolicies({ maxConcurrentRenders: cfg.MAX_CONCURRENT_TASKS, renderDeadlineMs: (cfg.TASK_DEADLINE_SECONDS + 60) * 1000 }),
           headers: { 'x-reelsmith-dispatch-token': dispatchToken ?? '' },
           log: log.child({ component: 'dispatcher' }),
         })
       : await createCloudTasksDispatcher(cfg);
 
-  const notify = createNotifier({
+  const instanceId = `${hostname()}:${process.pid}`;
+  const callbacks: CallbackDeps = {
+    store,
     blobs,
     signedUrlTtlS: cfg.SIGNED_URL_TTL_S,
     secret: cfg.CALLBACK_SECRET ?? loadOrCreateSecret(join(dataDir, 'callback-secret')).toString('utf8').trim(),
     allowPrivate: cfg.ALLOW_PRIVATE_URLS,
-    log,
-  });
-
-  const running = new RunningTasks();
-  const shutdown = new AbortController();
-  const pipeline: PipelineDeps = {
-    tools,
-    encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
-    cpu: new Semaphore(cfg.RENDER_CPUS ?? availableParallelism()),
-    speech: createSpeech(cfg, tools, log),
-    footage: createFootageOrder(cfg, tools, log),
-    blobs,
-    allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
-    log,
+    ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}),
+    log: log.child({ component: 'callbacks' }),
+    instanceId,
+    giveUpAfterMs: CALLBACK_GIVE_UP_MS,
+  };
+  const sweeper: SweepDeps = {
+    store,
+    dispatcher,
+    log: log.child({ component: 'sweeper' }),
+    policy: {
+      maxAttempts: cfg.MAX_ATTEMPTS,
+      staleMs: cfg.SWEEP_STALE_SECONDS * 1000,
+      // Longer than the callback queue's longest backoff (an hour): a job in backoff is still alive.
+      callbackStaleMs: 2 * 3_600_000,
+      callbackLostMs: 5 * 60_000,
+    },
   };
 
-  const handle = createApp({
+  const music = cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null;
+  const running = new RunningTasks();
+  const timers: NodeJS.Timeout[] = [];
+  const shutdown = new AbortController();
+  const pipeline = createPipeline(cfg, tools, blobs, log, {
+    music,
+    recentClips: async (owner) => new Set(await store.recentClipIds(owner, cfg.FRESHNESS_WINDOW)),
+  });
+
+  const app = createApp({
     cfg,
     log,
     role,
     api:
       role === 'worker'
         ? null
-        : { cfg, store, blobs, dispatcher, keys: new ApiKeys(cfg.API_KEYS), log, stopRunning: (id) => running.stop(id), notify },
+        : {
+            cfg,
+            store,
+            blobs,
+            dispatcher,
+            keys: new ApiKeys(cfg.API_KEYS),
+            log,
+            stopRunning: (id) => running.stop(id),
+            music,
+            limits: { maxUnfinished: cfg.MAX_QUEUED_TASKS, maxUnfinishedPerOwner: cfg.MAX_QUEUED_PER_KEY, perMinutePerOwner: cfg.SUBMITS_PER_MINUTE },
+            speech: pipeline.speech,
+          },
     worker: runsWorker
       ? {
           store,
           pipeline,
           scratchDir,
+          downloads: { bytesPerTask: cfg.TASK_SCRATCH_BYTES, slots: new Semaphore(cfg.MAX_CONCURRENT_DOWNLOADS) },
           leaseMs: cfg.LEASE_SECONDS * 1000,
           maxAttempts: cfg.MAX_ATTEMPTS,
           deadlineMs: cfg.TASK_DEADLINE_SECONDS * 1000,
-          onFinished: notify,
+          dispatcher,
           log,
-          instanceId: `${hostname()}:${process.pid}`,
+          instanceId,
           shutdown: shutdown.signal,
           running,
         }
       : null,
+    callbacks: runsWorker ? callbacks : null,
+    sweeper: runsWorker ? sweeper : null,
     localFiles,
     // The worker route of a local process is only for its own dispatcher; on Cloud Run the
     // worker service is private and Cloud Tasks authenticates with an OIDC token instead.
@@ -133,7 +169,9 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   });
 
   return {
-    handle,
+    handle: app.handle,
+    fetch: app.fetch,
+    routes: app.routes,
     store,
     blobs,
     dispatcher,
@@ -143,15 +181,49 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     },
     async start() {
       if (runsWorker) await sweepScratch(scratchDir, log);
-      if (cfg.DISPATCHER === 'local' && role !== 'worker') await requeueUnfinished(store, dispatcher, log);
+      if (cfg.DISPATCHER === 'local' && role !== 'worker') {
+        await requeueUnfinished(store, dispatcher, log);
+        // Cloud Scheduler sweeps in the cloud; here a timer does, with the retention purge.
+        timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweep(sweeper)));
+        if (store instanceof LocalTaskStore && localFiles) timers.push(every(3_600_000, () => purgeExpired(store, localFiles, log)));
+      }
     },
     async close() {
+      for (const t of timers) clearInterval(t);
       await dispatcher.close();
       // Running tasks see the shutdown signal, kill ffmpeg and hand their task back to the queue.
       shutdown.abort();
       await running.drain(DRAIN_MS);
       await store.close();
     },
+  };
+}
+
+/** The pipeline's providers from config: the worker's, and the CLI's in-process render. */
+export function createPipeline(
+  cfg: Config,
+  tools: MediaTools,
+  blobs: BlobStore,
+  log: Logger,
+  opts: { music: MusicLibrary | null; recentClips: (owner: string | null) => Promise<Set<string>> },
+): PipelineDeps {
+  return {
+    tools,
+    encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
+    fanout: cfg.FANOUT_MIN_SECONDS > 0 ? { minSeconds: cfg.FANOUT_MIN_SECONDS } : null,
+    cpu: new Semaphore(cfg.RENDER_CPUS ?? availableParallelism()),
+    speech: createSpeech(cfg, tools, log),
+    footage: {
+      sources: createFootageOrder(cfg, tools, log),
+      generated: new GeneratedFootage(),
+      searchesPerVideo: cfg.PEXELS_SEARCHES_PER_VIDEO,
+      recentClips: opts.recentClips,
+    },
+    blobs,
+    allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
+    ...(cfg.ALLOWED_URL_PORTS ? { allowedUrlPorts: cfg.ALLOWED_URL_PORTS } : {}),
+    music: opts.music,
+    log,
   };
 }
 
@@ -175,7 +247,7 @@ async function createCloudTasksDispatcher(cfg: Config): Promise<Dispatcher> {
   return new CloudTasksDispatcher({
     projectId: cfg.GOOGLE_CLOUD_PROJECT!,
     location: cfg.TASKS_LOCATION!,
-    queue: cfg.TASKS_QUEUE!,
+    queues: { render: cfg.TASKS_QUEUE!, callbacks: cfg.TASKS_CALLBACK_QUEUE ?? `${cfg.TASKS_QUEUE}-callbacks` },
     workerUrl: cfg.WORKER_URL!,
     invokerServiceAccount: cfg.TASKS_INVOKER_SA!,
   });
@@ -196,12 +268,19 @@ function createSpeech(cfg: Config, tools: MediaTools, log: Logger): SpeechProvid
 function createFootageOrder(cfg: Config, tools: MediaTools, log: Logger) {
   const allowPrivate = cfg.ALLOW_PRIVATE_URLS;
   return footageOrder({
-    urls: (urls, fields) => new UrlFootage({ tools, allowPrivate, urls, fields }),
+    urls: (urls, fields) =>
+      new UrlFootage({ tools, allowPrivate, urls, fields, ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}) }),
     // One Pexels client for the process: it remembers the rate-limit state across tasks.
     pexels: cfg.PEXELS_API_KEY
-      ? new PexelsFootage({ apiKey: cfg.PEXELS_API_KEY, baseUrl: cfg.PEXELS_BASE_URL, tools, allowPrivate, log: log.child({ provider: 'pexels' }) })
+      ? new PexelsFootage({
+          apiKey: cfg.PEXELS_API_KEY,
+          baseUrl: cfg.PEXELS_BASE_URL,
+          tools,
+          allowPrivate,
+          hourlyLimit: cfg.PEXELS_HOURLY_LIMIT,
+          log: log.child({ provider: 'pexels' }),
+        })
       : null,
     dir: cfg.FOOTAGE_DIR ? new DirFootage({ tools, dir: cfg.FOOTAGE_DIR }) : null,
-    generated: new GeneratedFootage(),
   });
 }

@@ -24,6 +24,14 @@ const EnvSchema = z.object({
   SCRATCH_DIR: z.string().min(1).optional(),
   MAX_CONCURRENT_TASKS: int(1, 64).default(2),
   MAX_QUEUED_TASKS: int(1, 100_000).default(100),
+  /** Unfinished tasks one API key may have (with API_KEYS; without keys every client counts as one). */
+  MAX_QUEUED_PER_KEY: int(1, 100_000).default(50),
+  /** Tasks one API key may submit per minute; more are answered 429 with Retry-After. */
+  SUBMITS_PER_MINUTE: int(1, 100_000).default(60),
+  /** How often the sweeper runs in local mode (Cloud Scheduler runs it in the cloud). */
+  SWEEP_INTERVAL_SECONDS: int(5, 86_400).default(60),
+  /** A queued task untouched this long, or a lease expired this long ago, has lost its delivery: the sweeper asks again. */
+  SWEEP_STALE_SECONDS: int(60, 86_400).default(1800),
   /** How long a worker holds a claimed task without renewing it. */
   LEASE_SECONDS: int(2, 3600).default(60),
   /** A task whose attempts exceed this fails for good instead of being retried again. */
@@ -31,6 +39,8 @@ const EnvSchema = z.object({
   /** The worker's own deadline per attempt; below Cloud Tasks' 30 minute dispatch deadline. */
   TASK_DEADLINE_SECONDS: int(10, 1740).default(1680),
   MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(256 * 1024),
+  /** Time a client gets to send a whole request (headers and body); answering it may take longer. */
+  REQUEST_TIMEOUT_SECONDS: int(1, 600).default(30),
 
   ELEVENLABS_API_KEY: z.string().min(1).optional(),
   ELEVENLABS_BASE_URL: z.url().default('https://api.elevenlabs.io'),
@@ -38,16 +48,35 @@ const EnvSchema = z.object({
   VOICE_ID: z.string().min(1).optional(),
   PEXELS_API_KEY: z.string().min(1).optional(),
   PEXELS_BASE_URL: z.url().default('https://api.pexels.com'),
+  /** Pexels searches one video may make (cached answers are free); keep it well under the hourly limit. */
+  PEXELS_SEARCHES_PER_VIDEO: int(1, 200).default(16),
+  /** Pexels requests per hour this process stays under: 200 is Pexels' default per key; raise it for a key granted more. */
+  PEXELS_HOURLY_LIMIT: int(1, 1_000_000).default(200),
+  /** A clip shown in the owner's last this-many videos is not chosen again while others are available (0: off). */
+  FRESHNESS_WINDOW: int(0, 1000).default(20),
 
   /** x264 preset and quality of the render: faster presets trade file size for speed. */
   RENDER_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
   RENDER_CRF: int(15, 35).default(23),
   /** Cores the renders of this process may keep busy at once (one per chunk encoder); all of them by default. */
   RENDER_CPUS: int(1, 64).optional(),
+  /** Narrations longer than this are rendered by chunk deliveries on any worker instance; 0 never fans out. */
+  FANOUT_MIN_SECONDS: int(0, 100_000).default(90),
   FFMPEG_PATH: z.string().min(1).optional(),
   FFPROBE_PATH: z.string().min(1).optional(),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
   FOOTAGE_DIR: z.string().min(1).optional(),
+  /**
+   * Limits of outside media (clips, music), checked by the probe gate before any decode; the
+   * defaults are in media/limits.ts (4096 a side, 4096x2160 pixels, 240 fps, 1800 s, 16 streams).
+   */
+  MEDIA_MAX_SIDE: int(16, 16_384).optional(),
+  MEDIA_MAX_PIXELS: int(256, 16_384 * 16_384).optional(),
+  MEDIA_MAX_FPS: int(1, 1000).optional(),
+  MEDIA_MAX_DURATION_S: int(1, 86_400).optional(),
+  MEDIA_MAX_STREAMS: int(1, 64).optional(),
+  /** Background music by mood: one subfolder per mood (chill/, upbeat/…) of audio files the operator owns. */
+  MUSIC_DIR: z.string().min(1).optional(),
 
   TASK_STORE: z.enum(['local', 'firestore']).default('local'),
   BLOB_STORE: z.enum(['local', 'gcs']).default('local'),
@@ -58,8 +87,16 @@ const EnvSchema = z.object({
   /** host:port of a Firestore emulator (tests, `npm run cloud-local`). */
   FIRESTORE_EMULATOR_HOST: z.string().min(1).optional(),
   TASKS_QUEUE: z.string().min(1).optional(),
+  /** The Cloud Tasks queue of callback deliveries (retried for a day); `<TASKS_QUEUE>-callbacks` by default. */
+  TASKS_CALLBACK_QUEUE: z.string().min(1).optional(),
   TASKS_LOCATION: z.string().min(1).optional(),
   WORKER_URL: z.url().optional(),
+  /**
+   * The worker processes the local dispatcher spreads its deliveries over (comma-separated URLs),
+   * instead of WORKER_URL: `npm run cloud-local` runs two, so chunks of a long video really
+   * render in different processes.
+   */
+  LOCAL_WORKER_URLS: list.pipe(z.array(z.url())).optional(),
   TASKS_INVOKER_SA: z.string().min(1).optional(),
   /** Public base URL of this service, used in status_url/download_url and local signed URLs. */
   PUBLIC_URL: z.url().optional(),
@@ -70,9 +107,22 @@ const EnvSchema = z.object({
   API_KEYS: list.default([]),
   /** Explicit opt-in to run without API keys on Cloud Run. */
   ALLOW_UNAUTHENTICATED: bool.default(false),
-  CALLBACK_SECRET: z.string().min(16).optional(),
-  /** Development only: let callback and clip URLs reach loopback/private addresses. */
+  /** HMAC key of callback signatures: at least 32 characters (`openssl rand -hex 32` makes 64). */
+  CALLBACK_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters; make one with: openssl rand -hex 32')
+    .refine((s) => s.trim() === s, 'must not start or end with whitespace (a trailing newline from the file it came from?)')
+    .optional(),
+  /** Development only: let callback and clip URLs reach loopback/private addresses, on any port. */
   ALLOW_PRIVATE_URLS: bool.default(false),
+  /** Ports callback, clip and music URLs may name; 80 and 443 when unset (net/url-guard.ts). */
+  ALLOWED_URL_PORTS: list
+    .pipe(z.array(z.string().regex(/^\d{1,5}$/, 'must be port numbers, e.g. 80,443').transform(Number).pipe(z.number().int().min(1).max(65_535))).min(1))
+    .optional(),
+  /** Bytes one task's downloads (clips, music) may hold in its scratch dir at once. */
+  TASK_SCRATCH_BYTES: int(16 * 1024 * 1024, 64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  /** Downloads running at once in this process, across all its tasks. */
+  MAX_CONCURRENT_DOWNLOADS: int(1, 64).default(4),
   /** Cloud Run sets this; its presence means "production". */
   K_SERVICE: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -80,6 +130,7 @@ const EnvSchema = z.object({
 
 export type Config = z.infer<typeof EnvSchema>;
 
+/** A setting, or a file a setting points at (a key file, the task database), that stops start-up. */
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -99,6 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     for (const k of ['TASKS_QUEUE', 'TASKS_LOCATION', 'WORKER_URL', 'TASKS_INVOKER_SA'] as const) {
       need(!!cfg[k], `${k}: required with DISPATCHER=cloudtasks`);
     }
+  }
+  if (cfg.PEXELS_SEARCHES_PER_VIDEO > cfg.PEXELS_HOURLY_LIMIT) {
+    problems.push(`  PEXELS_SEARCHES_PER_VIDEO: ${cfg.PEXELS_SEARCHES_PER_VIDEO} is more than PEXELS_HOURLY_LIMIT (${cfg.PEXELS_HOURLY_LIMIT}); one video could use up the hour`);
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return cfg;

@@ -26,6 +26,8 @@ export class AppError extends Error {
 }
 
 export const badJson = (message: string) => new AppError('invalid_json', 400, message);
+export const unsupportedMedia = () =>
+  new AppError('unsupported_media_type', 415, 'send the body as JSON with content-type: application/json');
 export const invalid = (details: ErrorDetail[]) =>
   new AppError('invalid_request', 422, `invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, {
     details,
@@ -41,19 +43,32 @@ export const queueFull = (retryAfterS: number) =>
   new AppError('queue_full', 503, 'too many tasks are waiting; retry later', {
     headers: { 'retry-after': String(retryAfterS) },
   });
+export const keyQueueFull = (retryAfterS: number) =>
+  new AppError('key_queue_full', 503, 'this API key has too many tasks waiting (MAX_QUEUED_PER_KEY); retry once some have finished', {
+    headers: { 'retry-after': String(retryAfterS) },
+  });
+export const rateLimited = (retryAfterS: number) =>
+  new AppError('rate_limited', 429, `this API key submits faster than SUBMITS_PER_MINUTE allows; retry in ${retryAfterS} s`, {
+    headers: { 'retry-after': String(retryAfterS) },
+  });
 
 /**
  * A failure inside the pipeline. `retryable` decides whether the worker hands the task back to
  * the queue (transient: network, provider 5xx) or fails it for good (bad input, no credits).
+ * `message` is what the client reads in the task view: what failed and what to do, in its own
+ * words. `detail` is for the operator only (ffmpeg's stderr with scratch paths, a provider's
+ * answer): the worker logs it with the task id and never stores it in the task.
  */
 export class TaskError extends Error {
   readonly code: string;
   readonly retryable: boolean;
-  constructor(code: string, message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+  readonly detail: string | undefined;
+  constructor(code: string, message: string, opts: { retryable?: boolean; cause?: unknown; detail?: string } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'TaskError';
     this.code = code;
     this.retryable = opts.retryable ?? false;
+    this.detail = opts.detail;
   }
 }
 

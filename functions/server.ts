@@ -4,7 +4,8 @@
 // worker can drain on SIGTERM instead of being answered 500 mid-render (DESIGN §2).
 import { EventEmitter, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { clientErrorReply } from './api/http.ts';
 import { pathToFileURL } from 'node:url';
 import { assertSafeToServe, ConfigError, loadConfig, type Config, type Role } from './config.ts';
 import { compose, type Runtime } from './compose.ts';
@@ -28,17 +29,25 @@ export async function startServer(cfg: Config, role: Role, log: Logger = createL
   // Requests being answered: shutdown lets them finish (a worker's last answer is its 503 hand-back).
   let inflight = 0;
   const requests = new EventEmitter();
-  const server = createServer((req, res) => {
-    inflight++;
-    res.once('close', () => {
-      if (--inflight === 0) requests.emit('idle');
-    });
-    void runtime.handle(req, res);
-  });
-  // Renders take minutes; never let Node's defaults cut a worker request short.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 65_000;
+  // Node's request timeout covers receiving a request, not answering it: a slow or stalled upload
+  // is cut, while a worker delivery may render for up to TASK_DEADLINE_SECONDS.
+  const requestTimeout = cfg.REQUEST_TIMEOUT_SECONDS * 1000;
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(requestTimeout, 20_000),
+      connectionsCheckingInterval: Math.min(1_000, requestTimeout / 2),
+      keepAliveTimeout: 65_000,
+    },
+    (req, res) => {
+      inflight++;
+      res.once('close', () => {
+        if (--inflight === 0) requests.emit('idle');
+      });
+      void runtime.handle(req, res);
+    },
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket as Socket, requestTimeout));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(cfg.PORT, () => resolve());
@@ -65,6 +74,25 @@ export async function startServer(cfg: Config, role: Role, log: Logger = createL
       return stopping;
     },
   };
+}
+
+const refused = new WeakSet<Socket>();
+
+/**
+ * A request node:http could not parse or that took too long: answer in our JSON shape (431, 408,
+ * 400) and keep reading what the client still sends, so it reads the answer instead of a reset.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket, timeoutMs: number): void {
+  // The parser reports every further chunk of a refused request again.
+  if (refused.has(socket)) return;
+  refused.add(socket);
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (err.code === 'ECONNRESET' || !socket.writable || answering) {
+    socket.destroy();
+    return;
+  }
+  socket.end(clientErrorReply(err));
+  socket.setTimeout(timeoutMs, () => socket.destroy());
 }
 
 export async function main(defaultRole: Role = 'local'): Promise<void> {

@@ -31,13 +31,15 @@ locals {
 }
 
 # The worker: renders one task per request, inside the Cloud Tasks request (CPU is only
-# allocated during requests). Private: only the invoker account may call it.
+# allocated during requests). Private twice over: internal ingress keeps the internet from
+# reaching it at all (Cloud Tasks in the same project counts as internal when it calls the
+# run.app URL), and only the invoker account may call it.
 resource "google_cloud_run_v2_service" "worker" {
   count = local.deploy_services ? 1 : 0
 
   name                = var.worker_service_name
   location            = var.region
-  ingress             = "INGRESS_TRAFFIC_ALL"
+  ingress             = "INGRESS_TRAFFIC_INTERNAL_ONLY"
   deletion_protection = false
 
   template {

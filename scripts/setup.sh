@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 with_tests=false
 [ "${1:-}" = "--test" ] && with_tests=true
 
-SYSTEM_PACKAGES=(ffmpeg espeak-ng fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-ui-core fonts-noto-cjk)
+SYSTEM_PACKAGES=(ffmpeg espeak-ng fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-ui-core fonts-noto-cjk fonts-league-spartan)
+# Only the tests need a browser (the /docs page is checked in Debian's Chromium, never a downloaded one).
+if $with_tests; then SYSTEM_PACKAGES+=(chromium); fi
 
 missing=()
 for p in "${SYSTEM_PACKAGES[@]}"; do

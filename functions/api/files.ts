@@ -1,45 +1,33 @@
 // GET/HEAD /files/{key}: the local blob store's signed URLs, served with byte ranges so players
 // can seek. Only in local mode; on Google Cloud the signed URLs point at Cloud Storage.
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { AppError } from '../errors.ts';
 import type { LocalBlobStore } from '../platform/local-blob-store.ts';
-import type { Request, Response } from './http.ts';
 
-export async function serveFile(files: LocalBlobStore, req: Request, res: Response, key: string, params: URLSearchParams): Promise<void> {
+export async function serveFile(files: LocalBlobStore, req: Request, key: string): Promise<Response> {
+  const params = new URL(req.url).searchParams;
   const opened = await files.open(key, params);
   if (!opened.ok) {
     throw new AppError(opened.status === 410 ? 'expired' : opened.status === 403 ? 'forbidden' : 'not_found', opened.status, opened.reason);
   }
   const { blob, downloadName } = opened;
-  const headers: Record<string, string | number> = {
+  const headers: Record<string, string> = {
     'content-type': blob.contentType,
     'accept-ranges': 'bytes',
     ...(blob.cacheControl ? { 'cache-control': blob.cacheControl } : {}),
     ...(downloadName ? { 'content-disposition': `attachment; filename="${downloadName.replace(/[^\w.-]/g, '_')}"` } : {}),
   };
-  const range = byteRange(String(req.headers.range ?? ''), blob.sizeBytes);
-  if (range === 'unsatisfiable') {
-    res.writeHead(416, { 'content-range': `bytes */${blob.sizeBytes}` });
-    res.end();
-    return;
-  }
+  const range = byteRange(req.headers.get('range') ?? '', blob.sizeBytes);
+  if (range === 'unsatisfiable') return new Response(null, { status: 416, headers: { 'content-range': `bytes */${blob.sizeBytes}` } });
   const { start, end } = range ?? { start: 0, end: blob.sizeBytes - 1 };
   if (range) headers['content-range'] = `bytes ${start}-${end}/${blob.sizeBytes}`;
-  headers['content-length'] = end - start + 1;
-  res.writeHead(range ? 206 : 200, headers);
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
-  }
-  await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(blob.path, { start, end });
-    stream.on('error', reject);
-    res.on('close', () => {
-      stream.destroy();
-      resolve();
-    });
-    stream.pipe(res);
-  });
+  headers['content-length'] = String(end - start + 1);
+  const status = range ? 206 : 200;
+  if (req.method === 'HEAD' || blob.sizeBytes === 0) return new Response(null, { status, headers });
+  // A client that goes away cancels the web stream, which closes the file.
+  const body = Readable.toWeb(createReadStream(blob.path, { start, end })) as ReadableStream<Uint8Array>;
+  return new Response(body, { status, headers });
 }
 
 /** A single `bytes=a-b`, `bytes=a-` or `bytes=-n` range; null for none (or a form we serve whole). */

@@ -39,6 +39,10 @@ export type SourceClip =
       width: number;
       height: number;
       credit: Credit | null;
+      /** Stable identity across videos (`pexels:<video id>`, `dir:<path>`), for freshness; absent for one-off clips. */
+      id?: string;
+      /** The search that found it, when one did. */
+      query?: string;
     }
   | {
       kind: 'generated';

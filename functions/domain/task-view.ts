@@ -30,6 +30,7 @@ export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: num
       captions_srt_url: srt,
       thumbnail_url: thumb,
       credits: out.credits,
+      pieces: out.pieces ?? [],
     };
   }
   return {
@@ -43,5 +44,15 @@ export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: num
     result,
     warnings: task.warnings,
     metadata: (task.request.metadata as Record<string, unknown> | undefined) ?? null,
+    callback: task.callback
+      ? {
+          delivery_id: task.callback.delivery_id,
+          event: task.callback.event,
+          state: task.callback.state,
+          attempts: task.callback.attempts,
+          last_status: task.callback.last_status,
+          last_attempt_at: task.callback.last_attempt_at,
+        }
+      : null,
   };
 }

@@ -8,6 +8,8 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const FINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
 export const isFinal = (s: TaskStatus) => FINAL_STATUSES.includes(s);
 
+export type FinalStatus = 'completed' | 'failed' | 'cancelled';
+
 export const STAGES = ['queued', 'speech', 'footage', 'render', 'upload', 'done'] as const;
 export type Stage = (typeof STAGES)[number];
 
@@ -16,6 +18,20 @@ export interface TaskFailure {
   code: string;
   message: string;
   retryable: boolean;
+}
+
+/** One piece of the timeline (a scene or sentence group) and what its footage was searched by. */
+export interface FootagePiece {
+  start_s: number;
+  end_s: number;
+  /** Its words, as the captions show them. */
+  text: string;
+  /** Terms taken from its own words; empty when it was searched by its scene's or the video's query. */
+  search_terms: string[];
+  /** What was searched for it. */
+  query: string;
+  /** The queries whose results it shows (the topic when its own terms found nothing); empty when it borrowed other pieces' footage. */
+  found_by: string[];
 }
 
 /** What a completed task stored; URLs are minted from the keys when the task is read. */
@@ -29,6 +45,35 @@ export interface TaskOutput {
   height: number;
   size_bytes: number;
   credits: Credit[];
+  /** Per timeline piece, its search (absent on tasks completed before pieces were recorded). */
+  pieces?: FootagePiece[];
+  /** Identities of the clips shown (`pexels:<id>`), so the owner's next videos can avoid them. */
+  clip_ids?: string[];
+}
+
+export const CALLBACK_STATES = ['pending', 'delivered', 'gave_up'] as const;
+export type CallbackState = (typeof CALLBACK_STATES)[number];
+
+/**
+ * The callback outbox: the event a task's end owes its callback_url, written in the same
+ * transaction as the end itself, then delivered by a job of its own (callbacks/deliver.ts).
+ */
+export interface CallbackOutbox {
+  /** Stable per event: receivers de-duplicate by it (X-Reelsmith-Delivery-Id). */
+  delivery_id: string;
+  event: `task.${FinalStatus}`;
+  state: CallbackState;
+  attempts: number;
+  /** HTTP status of the last attempt; null before the first or when no answer came. */
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  last_attempt_at: string | null;
+  /** Delivery jobs asked for so far; each job's name includes its number. */
+  jobs: number;
+  /** Whoever is sending right now, until when: a duplicate delivery waits instead of sending twice. */
+  sender: string | null;
+  sending_until: string | null;
 }
 
 export interface TaskRecord {
@@ -51,6 +96,43 @@ export interface TaskRecord {
   warnings: string[];
   idempotency_key: string | null;
   request_hash: string | null;
+  /** Render deliveries asked for so far; each delivery's job name includes its number. */
+  dispatches: number;
+  /** The last ask for a delivery failed (the queue was unreachable): the sweeper asks again at once. */
+  dispatch_failed_at: string | null;
+  /** Attempts that ran out of time; a second one fails the task instead of paying for a third. */
+  deadline_misses: number;
+  callback: CallbackOutbox | null;
+  /** A long video rendered by chunk deliveries on several workers (domain/fanout.ts); null otherwise. */
+  fanout: Fanout | null;
+}
+
+export const CHUNK_STATES = ['pending', 'rendering', 'done'] as const;
+export type ChunkState = (typeof CHUNK_STATES)[number];
+
+/** One chunk of a fanned-out render: its own lease, attempts and record of who rendered it. */
+export interface FanoutChunk {
+  frames: number;
+  state: ChunkState;
+  /** The chunk delivery holding it while `rendering`. */
+  owner: string | null;
+  lease_expires_at: string | null;
+  attempts: number;
+  /** The worker process that rendered it (its instance id), once done. */
+  rendered_by: string | null;
+  /** Why the last attempt at it failed, for the client-facing error if it keeps failing. */
+  error: string | null;
+}
+
+export interface Fanout {
+  /** The task attempt that planned it; chunk deliveries of another attempt are stale. */
+  attempt: number;
+  /** The worker process (instance id) whose delivery planned it and asked for the chunks. */
+  planned_by: string;
+  chunks: FanoutChunk[];
+  /** The delivery joining the chunks once all are done, and until when it holds that. */
+  assembler: string | null;
+  assembler_until: string | null;
 }
 
 export function newTask(args: {
@@ -81,6 +163,55 @@ export function newTask(args: {
     warnings: [],
     idempotency_key: args.idempotencyKey ?? null,
     request_hash: args.requestHash ?? null,
+    // The first render delivery is asked for with the task itself.
+    dispatches: 1,
+    dispatch_failed_at: null,
+    deadline_misses: 0,
+    callback: null,
+    fanout: null,
+  };
+}
+
+/** The number of the render delivery last asked for (job names include it). */
+export const lastDispatch = (task: TaskRecord) => Math.max(0, task.dispatches - 1);
+
+/** Asks for another render delivery: the number of the new one. */
+export function redispatch(task: TaskRecord, now: Date): { task: TaskRecord; job: number } {
+  return { task: { ...task, dispatches: task.dispatches + 1, updated_at: now.toISOString() }, job: task.dispatches };
+}
+
+/**
+ * Fails a task for good whatever holds it: its attempts are used up (workers died mid-task, so no
+ * attempt recorded a failure) or it could not be queued. Its callback is owed like any failure's.
+ */
+export function failForGood(task: TaskRecord, error: Omit<TaskFailure, 'retryable'>, now: Date): TaskRecord {
+  if (isFinal(task.status)) return task;
+  return {
+    ...task,
+    status: 'failed',
+    error: { ...error, retryable: false },
+    lease_owner: null,
+    lease_expires_at: null,
+    updated_at: now.toISOString(),
+    callback: owe(task, 'failed', now),
+  };
+}
+
+/** The end of a task owes its callback_url one event; a task without one owes nothing. */
+function owe(task: TaskRecord, event: FinalStatus, now: Date): CallbackOutbox | null {
+  if (!task.request.callback_url) return null;
+  return {
+    delivery_id: `${task.id}.${event}`,
+    event: `task.${event}`,
+    state: 'pending',
+    attempts: 0,
+    last_status: null,
+    last_error: null,
+    created_at: now.toISOString(),
+    last_attempt_at: null,
+    jobs: 0,
+    sender: null,
+    sending_until: null,
   };
 }
 
@@ -108,6 +239,8 @@ export function claim(task: TaskRecord | null, owner: string, leaseMs: number, n
       lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
       error: null,
       updated_at: now.toISOString(),
+      // An earlier attempt's chunks are stale now; this attempt plans its own.
+      fanout: null,
     },
   };
 }
@@ -138,6 +271,7 @@ export function complete(task: TaskRecord, output: TaskOutput, warnings: string[
     lease_owner: null,
     lease_expires_at: null,
     updated_at: now.toISOString(),
+    callback: owe(task, 'completed', now),
   };
 }
 
@@ -146,7 +280,9 @@ export function complete(task: TaskRecord, output: TaskOutput, warnings: string[
  * otherwise it goes back to `queued` for the next delivery. This is the one place that decides retries.
  */
 export function failAttempt(task: TaskRecord, error: TaskFailure, maxAttempts: number, now: Date): TaskRecord {
-  const retry = error.retryable && task.attempt < maxAttempts;
+  const deadline = error.code === DEADLINE_EXCEEDED;
+  // An attempt that ran out of time once is tried once more; a second one would most likely run out again.
+  const retry = error.retryable && task.attempt < maxAttempts && !(deadline && task.deadline_misses >= 1);
   return {
     ...task,
     status: retry ? 'queued' : 'failed',
@@ -154,8 +290,13 @@ export function failAttempt(task: TaskRecord, error: TaskFailure, maxAttempts: n
     lease_owner: null,
     lease_expires_at: null,
     updated_at: now.toISOString(),
+    deadline_misses: task.deadline_misses + (deadline ? 1 : 0),
+    callback: retry ? task.callback : owe(task, 'failed', now),
   };
 }
+
+/** The error code of an attempt that ran past the worker's own deadline. */
+export const DEADLINE_EXCEEDED = 'deadline_exceeded';
 
 export function cancel(task: TaskRecord, now: Date): TaskRecord {
   if (isFinal(task.status)) return task;
@@ -166,6 +307,7 @@ export function cancel(task: TaskRecord, now: Date): TaskRecord {
     lease_owner: null,
     lease_expires_at: null,
     updated_at: now.toISOString(),
+    callback: owe(task, 'cancelled', now),
   };
 }
 
@@ -189,7 +331,17 @@ export interface TaskView {
     captions_srt_url: string | null;
     thumbnail_url: string | null;
     credits: Credit[];
+    pieces: FootagePiece[];
   } | null;
   warnings: string[];
   metadata: Record<string, unknown> | null;
+  /** Where the task's callback stands; null without a callback_url or before the task ends. */
+  callback: {
+    delivery_id: string;
+    event: string;
+    state: CallbackState;
+    attempts: number;
+    last_status: number | null;
+    last_attempt_at: string | null;
+  } | null;
 }

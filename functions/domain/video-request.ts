@@ -4,14 +4,38 @@ import { z } from 'zod';
 /** The longest script accepted; ElevenLabs' per-request limit is handled by splitting, not here. */
 export const MAX_SCRIPT_CHARS = 10_000;
 
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .max(2048);
+/**
+ * Text that is valid Unicode: a lone UTF-16 surrogate ("\ud800") is legal in JSON but not a
+ * character; TTS engines, libass and Firestore would each fail on it, or mangle it, later.
+ */
+const text = () => z.string().refine((s) => s.isWellFormed(), 'contains a lone surrogate (an invalid character); send valid UTF-8 text');
 
-export const CAPTION_STYLES = ['word-highlight', 'karaoke', 'line'] as const;
+const httpUrl = text()
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+  .pipe(z.string().max(2048))
+  .refine((u) => !hasCredentials(u), 'must not contain a user name or password; use a URL that needs no login');
+
+function hasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An ElevenLabs voice id (20 letters and digits), or an espeak-ng voice: a language code or voice
+ * file (`en-us`, `gmw/en-US`), optionally with a variant (`+f3`). No dots, `?`, `#` or `%`: the id
+ * becomes a path segment of the ElevenLabs URL, where `..` would reach another API path.
+ */
+export const VOICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9_-]*)?(\+[A-Za-z0-9][A-Za-z0-9_-]*)?$/;
+
+export const CAPTION_STYLES = ['word-highlight', 'karaoke', 'line', 'boxed', 'pop'] as const;
 export const CAPTION_POSITIONS = ['bottom', 'center', 'top'] as const;
 export const ASPECT_RATIOS = ['9:16', '1:1', '16:9'] as const;
 export const RESOLUTIONS = ['720p', '1080p'] as const;
+export const FOOTAGE_MODES = ['sentences', 'topic'] as const;
 
 const Captions = z.strictObject({
   style: z.enum(CAPTION_STYLES).default('word-highlight'),
@@ -22,22 +46,51 @@ const Captions = z.strictObject({
 });
 
 const Scene = z.strictObject({
-  text: z.string().trim().min(1).max(MAX_SCRIPT_CHARS),
-  search_query: z.string().trim().min(1).max(200).optional(),
+  text: text().trim().min(1).max(MAX_SCRIPT_CHARS),
+  search_query: text().trim().min(1).max(200).optional(),
   clip_url: httpUrl.optional(),
 });
 
 const Metadata = z
   .record(z.string().max(64), z.unknown())
+  .superRefine((m, ctx) => {
+    const bad = loneSurrogatePath(m);
+    if (bad) ctx.addIssue({ code: 'custom', path: bad, message: 'contains a lone surrogate (an invalid character); send valid UTF-8 text' });
+  })
   .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= 4096, 'must serialise to at most 4096 bytes');
+
+/** Where in a JSON value the first string (or key) with a lone surrogate is, or null. */
+function loneSurrogatePath(v: unknown, at: (string | number)[] = []): (string | number)[] | null {
+  if (typeof v === 'string') return v.isWellFormed() ? null : at;
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) {
+      const p = loneSurrogatePath(x, [...at, i]);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (!k.isWellFormed()) return [...at, k];
+      const p = loneSurrogatePath(x, [...at, k]);
+      if (p) return p;
+    }
+  }
+  return null;
+}
 
 export const VideoRequestSchema = z
   .strictObject({
-    script_text: z.string().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
+    script_text: text().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
     scenes: z.array(Scene).min(1).max(50).optional(),
-    search_query: z.string().trim().min(1).max(200).optional(),
-    voice_id: z.string().trim().min(1).max(100).optional(),
-    model_id: z.string().trim().min(1).max(100).optional(),
+    search_query: text().trim().min(1).max(200).optional(),
+    voice_id: text()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(VOICE_ID_PATTERN, 'must be a voice id: letters, digits, "-" and "_" (an espeak-ng voice may add "/file" and "+variant", e.g. en-us+f3)')
+      .optional(),
+    model_id: text().trim().min(1).max(100).optional(),
     language: z
       .string()
       .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"')
@@ -47,8 +100,18 @@ export const VideoRequestSchema = z
     aspect_ratio: z.enum(ASPECT_RATIOS).default('9:16'),
     resolution: z.enum(RESOLUTIONS).default('1080p'),
     captions: z.union([z.literal(false), Captions]).default(() => Captions.parse({})),
-    music: z.strictObject({ url: httpUrl, volume: z.number().min(0).max(1).default(0.2) }).optional(),
+    /** A track by URL, or by mood from the service's MUSIC_DIR (picked with the seed). */
+    music: z
+      .strictObject({
+        url: httpUrl.optional(),
+        mood: z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N} _-]{0,39}$/u, 'must be a mood name such as "chill" (GET /v1/music lists them)').optional(),
+        volume: z.number().min(0).max(1).default(0.2),
+      })
+      .refine((m) => !!m.url !== !!m.mood, 'send either music.url or music.mood')
+      .optional(),
     max_clips: z.number().int().min(1).max(30).default(8),
+    /** `sentences`: each sentence group of script_text searched on its own terms; `topic`: one search for the whole video. */
+    footage: z.enum(FOOTAGE_MODES).default('sentences'),
     clip_urls: z.array(httpUrl).min(1).max(30).optional(),
     seed: z.number().int().min(0).max(4_294_967_295).optional(),
     callback_url: httpUrl.optional(),

@@ -1,6 +1,6 @@
 // The one child-process runner (ffmpeg, ffprobe, espeak-ng): argument arrays only, never a shell;
 // an AbortSignal that SIGKILLs and reaps; an optional deadline; stdout collected up to a bound
-// (or streamed line by line); the tail of stderr kept for the error message.
+// (or streamed line by line); the tail of stderr kept for the logs (the error's detail).
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { CancelledError, TaskError } from '../errors.ts';
@@ -32,11 +32,14 @@ export interface ProcessResult {
 /** How many stderr lines end up in an error message. */
 export const STDERR_TAIL_LINES = 20;
 const DEFAULT_MAX_STDOUT_BYTES = 16 * 1024 * 1024;
+/** How ffmpeg, ffprobe and espeak-ng report ENOSPC. */
+const NO_SPACE = /No space left on device|ENOSPC/i;
 
 /**
  * Resolves when the process exits 0. Rejects with CancelledError once the signal aborts (after
- * the process is SIGKILLed and reaped), or with a TaskError carrying the stderr tail. A process
- * killed by a signal from outside (the OOM killer) is worth another attempt; a non-zero exit is not.
+ * the process is SIGKILLed and reaped), or with a TaskError whose detail is the stderr tail. A
+ * process killed by a signal from outside (the OOM killer) or out of disk space is worth another
+ * attempt; another non-zero exit is not.
  */
 export function runProcess(bin: string, args: string[], opts: ProcessOptions): Promise<ProcessResult> {
   const { signal, label } = opts;
@@ -98,8 +101,10 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
       signal?.removeEventListener('abort', onAbort);
       if (timer) clearTimeout(timer);
       pushTail(tail, stderrPartial);
+      // stderr names files in the task dir: it goes to the logs (detail), not to the client.
+      const detail = tail.length > 0 ? tail.join('\n') : undefined;
       const fail = (message: string, retryable: boolean, cause?: unknown) =>
-        reject(new TaskError(opts.errorCode, message, { retryable, cause }));
+        reject(new TaskError(opts.errorCode, message, { retryable, cause, ...(detail ? { detail } : {}) }));
       if (ended === 'aborted') return reject(new CancelledError());
       if (spawnError) {
         const hint = opts.installHint ? `; ${opts.installHint}` : '';
@@ -108,9 +113,11 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
       if (ended === 'timeout') return fail(`${label} took longer than ${Math.round((opts.timeoutMs ?? 0) / 1000)} s`, true);
       if (ended === 'overflow') return fail(`${label} wrote more than ${maxStdout} bytes to stdout`, false);
       if (code === 0) return resolve({ stdout: Buffer.concat(stdout), stderrTail: tail });
+      // A full disk is passing (the other task on this instance finishes and frees its scratch),
+      // so it is worth another attempt, like a kill from outside (the OOM killer).
+      if (tail.some((l) => NO_SPACE.test(l))) return fail(`${label} ran out of scratch space (no space left on device)`, true);
       const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
-      const detail = tail.length > 0 ? `:\n${tail.join('\n')}` : '';
-      fail(`${label} ${how}${detail}`, sig !== null);
+      fail(`${label} ${how}`, sig !== null);
     });
   });
 }

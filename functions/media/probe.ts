@@ -1,6 +1,8 @@
-// What a media file contains, from ffprobe: duration, display size (after rotation), frame rate, streams.
+// What a media file contains, from ffprobe: duration, display size (after rotation), frame rate,
+// streams; and the gate outside media passes before anything decodes it (limits.ts).
 import { stat } from 'node:fs/promises';
 import { CancelledError, TaskError } from '../errors.ts';
+import { CONTAINER_NAMES, DEFAULT_MEDIA_LIMITS, limitProblem } from './limits.ts';
 import { runFfprobe } from './run.ts';
 import type { MediaTools } from './tools.ts';
 
@@ -17,6 +19,8 @@ export interface MediaInfo {
   hasAudio: boolean;
   videoCodec: string | null;
   audioCodec: string | null;
+  /** Every stream, cover art and data tracks included. */
+  streamCount: number;
   sizeBytes: number;
 }
 
@@ -38,19 +42,54 @@ interface ProbeOutput {
   format?: { duration?: string; format_name?: string };
 }
 
+/**
+ * What ffprobe (run under the input guard) says `path` holds. A file the guard refuses (a
+ * playlist, a codec or frame size outside the allowlists) is an `unsupported_media` TaskError,
+ * one ffprobe cannot read an `unreadable_media` one; both permanent, and their messages say why
+ * without ffprobe's output (it names paths in the task dir), which is in `detail`, for the logs.
+ */
 export async function probeMedia(tools: MediaTools, path: string, signal?: AbortSignal): Promise<MediaInfo> {
-  let json: string;
+  let out: { stdout: string; stderr: string };
   try {
-    json = await runFfprobe(tools, ['-show_format', '-show_streams', '-of', 'json', path], {
+    out = await runFfprobe(tools, ['-show_format', '-show_streams', '-of', 'json', path], {
       ...(signal ? { signal } : {}),
       errorCode: 'unreadable_media',
     });
   } catch (err) {
     if (err instanceof CancelledError) throw err;
-    throw new TaskError('unreadable_media', `not a media file ffmpeg can read: ${(err as Error).message}`, { cause: err });
+    const detail = err instanceof TaskError ? err.detail : undefined;
+    const refusal = refusalOf(detail ?? '');
+    throw new TaskError(refusal.code, refusal.message, { cause: err, ...(detail ? { detail } : {}) });
   }
+  // A frame over the pixel cap: ffprobe still succeeds, with the stream's size zeroed.
+  const refusal = refusalOf(out.stderr);
+  if (refusal.code === 'unsupported_media') throw new TaskError(refusal.code, refusal.message, { detail: out.stderr });
   const { size } = await stat(path);
-  return parseProbe(JSON.parse(json) as ProbeOutput, size);
+  return parseProbe(JSON.parse(out.stdout) as ProbeOutput, size);
+}
+
+/**
+ * The probe gate for media from outside, before any decode: probeMedia, then the limits of
+ * `use` (footage needs an accepted video stream, music an accepted audio stream). A file outside
+ * them is an `unsupported_media` TaskError whose message names the limit.
+ */
+export async function probeInput(tools: MediaTools, path: string, use: 'video' | 'audio', signal?: AbortSignal): Promise<MediaInfo> {
+  const info = await probeMedia(tools, path, signal);
+  const problem = limitProblem(info, tools.limits ?? DEFAULT_MEDIA_LIMITS, use);
+  if (problem) throw new TaskError('unsupported_media', problem);
+  return info;
+}
+
+/** Why ffprobe refused a file, in words for the client, from its stderr. Exported for tests. */
+export function refusalOf(stderr: string): { code: 'unsupported_media' | 'unreadable_media'; message: string } {
+  const unsupported = (message: string) => ({ code: 'unsupported_media' as const, message });
+  const format = /\[([\w,]+) @ [^\]]*\] Format not on whitelist/.exec(stderr)?.[1];
+  if (format) return unsupported(`its container format (${format}) is not accepted; send ${CONTAINER_NAMES}`);
+  const codec = /Codec \(([\w-]+)\) not on whitelist/.exec(stderr)?.[1];
+  if (codec) return unsupported(`it uses the ${codec} codec, which is not accepted`);
+  const size = /Picture size (\d+)x(\d+) exceeds specified max pixel count/.exec(stderr);
+  if (size) return unsupported(`its frame is ${size[1]}x${size[2]}, more pixels than accepted`);
+  return { code: 'unreadable_media', message: 'not a media file ffmpeg can read' };
 }
 
 /** Pure part of probeMedia, exported for tests. */
@@ -83,6 +122,7 @@ export function parseProbe(out: ProbeOutput, sizeBytes: number): MediaInfo {
     hasAudio: Boolean(audio),
     videoCodec: video?.codec_name ?? null,
     audioCodec: audio?.codec_name ?? null,
+    streamCount: streams.length,
     sizeBytes,
   };
 }

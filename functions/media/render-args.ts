@@ -106,8 +106,10 @@ export function voiceGainArgs(inputFile: string, outputFile: string, gainDb: num
 /**
  * Voice (+ music) → loudness. Music is looped by the input (-stream_loop -1), cut to length, and
  * pressed down by a sidechain compressor keyed on the voice, so it sits under speech and comes
- * back up in pauses. loudnorm then brings the mix to −14 LUFS integrated (the level TikTok,
- * Reels and YouTube normalise to) with a −1.5 dBTP ceiling.
+ * back up in pauses. A voice already brought to −14 LUFS (the level TikTok, Reels and YouTube
+ * normalise to) keeps its level: the music sits under it, and a limiter holds the peaks of the
+ * mix at −1.5 dBFS. Otherwise loudnorm brings the whole mix there, which needs seconds of
+ * look-ahead: on a narration of two or three seconds it misses by tens of dB.
  */
 export function audioFilters(
   voiceInput: number,
@@ -118,7 +120,9 @@ export function audioFilters(
 ): string[] {
   const d = fmt(durationS);
   const voice = `[${voiceInput}:a:0]aresample=${AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,apad=whole_dur=${d},atrim=duration=${d}`;
-  const norm = `${LOUDNORM},aresample=${AUDIO_RATE},atrim=duration=${d}[aout]`;
+  const norm = voiceNormalised
+    ? `alimiter=limit=${VOICE_CEILING}:level=0,aresample=${AUDIO_RATE},atrim=duration=${d}[aout]`
+    : `${LOUDNORM},aresample=${AUDIO_RATE},atrim=duration=${d}[aout]`;
   // loudnorm holds ~100 MiB in the render process; a voice normalised beforehand needs none.
   if (musicInput === null) return [voiceNormalised ? `${voice}[aout]` : `${voice},${norm}`];
   return [

@@ -62,16 +62,20 @@ export interface RenderResult {
   sizeBytes: number;
 }
 
+/** The soundtrack's file in the render's dir. */
+export const SOUNDTRACK_FILE = 'audio.m4a';
+
 const FILES = {
   video: 'output.mp4',
   thumbnail: 'thumbnail.jpg',
   ass: 'captions.ass',
   vtt: 'captions.vtt',
   srt: 'captions.srt',
-  audio: 'audio.m4a',
+  audio: SOUNDTRACK_FILE,
   list: 'chunks.txt',
 } as const;
-const chunkFile = (c: Chunk) => `chunk-${String(c.index).padStart(4, '0')}.ts`;
+/** The file a chunk process writes, in the render's dir. */
+export const chunkFile = (c: Pick<Chunk, 'index'>) => `chunk-${String(c.index).padStart(4, '0')}.ts`;
 const filterFile = (c: Chunk) => `chunk-${String(c.index).padStart(4, '0')}.filter`;
 
 /** How far the rendered duration may be from the narration's. */
@@ -83,18 +87,9 @@ const CHUNKS_SHARE = 0.95;
 
 export async function renderVideo(tools: MediaTools, job: RenderJob): Promise<RenderResult> {
   const { dir, narration } = job;
-  const frame: Frame = { width: job.width, height: job.height };
-  const durationS = narration.durationS;
-  if (!(durationS > 0)) throw new TaskError('render_failed', 'the narration has no duration');
-  const encode = { ...DEFAULT_ENCODE, ...job.encode };
   const cpu = job.cpu ?? new Semaphore(availableParallelism());
-
-  const captions = await writeCaptions(job, frame);
-  const chunks = planChunks(job.segments, { parallel: cpu.capacity });
-  if (chunks.length === 0) throw new TaskError('render_failed', 'the timeline has no frames to render');
-  // Every chunk of a video must be encoded alike. A video too short to split gets the cores as encoder threads instead.
-  const threads = chunks.length < cpu.capacity ? Math.floor(cpu.capacity / chunks.length) : 1;
-  const chunkEncode = { ...encode, threads: job.encode?.threads ?? threads };
+  const prepared = await prepareRender(job, cpu.capacity);
+  const { chunks, frame, encode } = prepared;
 
   const progress = progressOf(chunks, job.onProgress);
   // One failed process stops the others at once: the task has failed, and they would only hold the cores.
@@ -102,51 +97,124 @@ export async function renderVideo(tools: MediaTools, job: RenderJob): Promise<Re
   const signal = AbortSignal.any([job.signal, stop.signal]);
   const runs = [
     cpu.with(1, signal, () =>
-      runFfmpeg(
-        tools,
-        audioArgs({ voicePath: narration.audioPath, voiceNormalised: job.voiceNormalised ?? false, music: job.music, durationS, outputFile: FILES.audio, encode }),
-        { cwd: dir, signal, errorCode: 'render_failed' },
-      ),
+      renderSoundtrack(tools, { dir, voicePath: narration.audioPath, voiceNormalised: job.voiceNormalised ?? false, music: job.music, durationS: narration.durationS, encode, signal }),
     ),
     ...chunks.map((chunk) =>
-      cpu.with(chunkEncode.threads, signal, async () => {
-        await writeFile(join(dir, filterFile(chunk)), chunkFilterGraph(chunk, frame, captions.assFile), 'utf8');
-        await runFfmpeg(tools, chunkArgs({ chunk, clips: job.clips, filterScript: filterFile(chunk), outputFile: chunkFile(chunk), encode: chunkEncode }), {
-          cwd: dir,
-          signal,
-          errorCode: 'render_failed',
-          onProgress: (s) => progress.chunk(chunk.index, s * OUTPUT_FPS),
-        }).catch((err: unknown) => {
-          throw err instanceof TaskError ? new TaskError(err.code, `chunk ${chunk.index + 1} of ${chunks.length}: ${err.message}`, { retryable: err.retryable, cause: err }) : err;
-        });
+      cpu.with(encode.threads, signal, async () => {
+        await renderChunk(tools, { dir, chunk, of: chunks.length, clips: job.clips, frame, assFile: prepared.assFile, encode, signal, onFrames: (f) => progress.chunk(chunk.index, f) });
         progress.chunk(chunk.index, chunk.frames);
       }),
     ),
   ];
   await settleAll(runs, stop, job.signal);
 
-  await writeFile(join(dir, FILES.list), concatList(chunks.map(chunkFile)), 'utf8');
-  await runFfmpeg(tools, assembleArgs(FILES.list, FILES.audio, FILES.video), { cwd: dir, signal: job.signal, errorCode: 'render_failed' });
+  const assembled = await assembleVideo(tools, { dir, chunkFiles: chunks.map(chunkFile), frame, durationS: narration.durationS, signal: job.signal });
+  progress.done();
+  return { ...assembled, vttPath: prepared.vttPath, srtPath: prepared.srtPath };
+}
+
+/** What every chunk of a render shares, decided once: the frame, the chunks, the encoder settings and the captions files. */
+export interface PreparedRender {
+  frame: Frame;
+  chunks: Chunk[];
+  /** Every chunk of a video must be encoded alike: these settings, threads included. */
+  encode: EncodeSettings;
+  assFile: string | null;
+  vttPath: string | null;
+  srtPath: string | null;
+}
+
+/**
+ * Writes the captions files into the dir and cuts the timeline into chunks for `parallel` chunk
+ * processes. A video too short to split gets the cores as encoder threads instead.
+ */
+export async function prepareRender(job: Omit<RenderJob, 'signal' | 'clips' | 'music'>, parallel: number): Promise<PreparedRender> {
+  const frame: Frame = { width: job.width, height: job.height };
+  if (!(job.narration.durationS > 0)) throw new TaskError('render_failed', 'the narration has no duration');
+  const captions = await writeCaptions(job, frame);
+  const chunks = planChunks(job.segments, { parallel });
+  if (chunks.length === 0) throw new TaskError('render_failed', 'the timeline has no frames to render');
+  const threads = chunks.length < parallel ? Math.floor(parallel / chunks.length) : 1;
+  const encode = { ...DEFAULT_ENCODE, ...job.encode, threads: job.encode?.threads ?? threads };
+  return { frame, chunks, encode, ...captions };
+}
+
+/** One chunk process: its pieces, captioned, encoded into `chunkFile(chunk)` in the dir. */
+export async function renderChunk(
+  tools: MediaTools,
+  o: {
+    dir: string;
+    chunk: Chunk;
+    /** How many chunks the video has, for messages. */
+    of: number;
+    clips: SourceClip[];
+    frame: Frame;
+    assFile: string | null;
+    encode: EncodeSettings;
+    signal: AbortSignal;
+    /** Frames of this chunk written so far. */
+    onFrames?: (frames: number) => void;
+  },
+): Promise<string> {
+  const { chunk, dir } = o;
+  await writeFile(join(dir, filterFile(chunk)), chunkFilterGraph(chunk, o.frame, o.assFile), 'utf8');
+  const onFrames = o.onFrames;
+  await runFfmpeg(tools, chunkArgs({ chunk, clips: o.clips, filterScript: filterFile(chunk), outputFile: chunkFile(chunk), encode: o.encode }), {
+    cwd: dir,
+    signal: o.signal,
+    errorCode: 'render_failed',
+    ...(onFrames ? { onProgress: (s: number) => onFrames(s * OUTPUT_FPS) } : {}),
+  }).catch((err: unknown) => {
+    if (!(err instanceof TaskError)) throw err;
+    const detail = err.detail ? { detail: err.detail } : {};
+    throw new TaskError(err.code, `chunk ${chunk.index + 1} of ${o.of}: ${err.message}`, { retryable: err.retryable, cause: err, ...detail });
+  });
+  await rm(join(dir, filterFile(chunk)), { force: true });
+  return chunkFile(chunk);
+}
+
+/** The soundtrack, once for the whole video, into `SOUNDTRACK_FILE` in the dir. */
+export async function renderSoundtrack(
+  tools: MediaTools,
+  o: { dir: string; voicePath: string; voiceNormalised: boolean; music?: { path: string; volume: number } | undefined; durationS: number; encode: EncodeSettings; signal: AbortSignal },
+): Promise<string> {
+  await runFfmpeg(
+    tools,
+    audioArgs({ voicePath: o.voicePath, voiceNormalised: o.voiceNormalised, music: o.music, durationS: o.durationS, outputFile: FILES.audio, encode: o.encode }),
+    { cwd: o.dir, signal: o.signal, errorCode: 'render_failed' },
+  );
+  return FILES.audio;
+}
+
+/**
+ * The chunks (files in the dir, in order) joined by stream copy with the soundtrack muxed in,
+ * checked with ffprobe, and a thumbnail. The chunks and the soundtrack are removed once joined.
+ */
+export async function assembleVideo(
+  tools: MediaTools,
+  o: { dir: string; chunkFiles: string[]; frame: Frame; durationS: number; signal: AbortSignal },
+): Promise<Omit<RenderResult, 'vttPath' | 'srtPath'>> {
+  const { dir } = o;
+  await writeFile(join(dir, FILES.list), concatList(o.chunkFiles), 'utf8');
+  await runFfmpeg(tools, assembleArgs(FILES.list, FILES.audio, FILES.video), { cwd: dir, signal: o.signal, errorCode: 'render_failed' });
   // The pieces are in the video now; the scratch space goes back to the other task.
-  await Promise.all([FILES.audio, FILES.list, ...chunks.flatMap((c) => [chunkFile(c), filterFile(c)])].map((f) => rm(join(dir, f), { force: true })));
+  await Promise.all([FILES.audio, FILES.list, ...o.chunkFiles].map((f) => rm(join(dir, f), { force: true })));
 
   const videoPath = join(dir, FILES.video);
-  const info = await validateRender(tools, videoPath, durationS, frame, job.signal);
+  const info = await validateRender(tools, videoPath, o.durationS, o.frame, o.signal);
   const thumbnailPath = join(dir, FILES.thumbnail);
   // A third in: past any opening fade, and the first caption line is usually up.
-  await runFfmpeg(tools, thumbnailArgs(FILES.video, Math.min(durationS / 3, Math.max(0, durationS - 0.1)), FILES.thumbnail, job.width), {
+  await runFfmpeg(tools, thumbnailArgs(FILES.video, Math.min(o.durationS / 3, Math.max(0, o.durationS - 0.1)), FILES.thumbnail, o.frame.width), {
     cwd: dir,
-    signal: job.signal,
+    signal: o.signal,
     errorCode: 'render_failed',
   });
   await stat(thumbnailPath);
-  progress.done();
-
-  return { videoPath, thumbnailPath, vttPath: captions.vttPath, srtPath: captions.srtPath, durationS: info.durationS, width: info.width, height: info.height, sizeBytes: info.sizeBytes };
+  return { videoPath, thumbnailPath, durationS: info.durationS, width: info.width, height: info.height, sizeBytes: info.sizeBytes };
 }
 
 /** The WebVTT/SRT sidecars always, and the ASS file the chunks burn in unless captions are off. */
-async function writeCaptions(job: RenderJob, frame: Frame) {
+async function writeCaptions(job: Pick<RenderJob, 'narration' | 'dir' | 'captions' | 'language'>, frame: Frame) {
   const { narration, dir } = job;
   const opts = job.captions === false ? SIDECAR_DEFAULTS : job.captions;
   const captions = buildCaptions(narration.words, narration.sentenceEnds, narration.durationS, opts, frame, job.language);

@@ -1,6 +1,8 @@
-// ffmpeg and ffprobe runs: their common flags, progress from `-progress pipe:1`, and the error code
-// a failed run carries. The process itself is run by lib/run-process.ts.
+// ffmpeg and ffprobe runs: their common flags, the input guard (input-guard.ts) on every input,
+// progress from `-progress pipe:1`, and the error a failed run carries. The process itself is run
+// by lib/run-process.ts.
 import { runProcess } from '../lib/run-process.ts';
+import { globalGuard, guardFfmpegArgs, guardFfprobeArgs } from './input-guard.ts';
 import type { MediaTools } from './tools.ts';
 
 export interface RunOptions {
@@ -17,11 +19,15 @@ const MAX_STDOUT_BYTES = 4 * 1024 * 1024;
 const INSTALL_HINT = 'install ffmpeg (Debian: apt-get install ffmpeg) or set FFMPEG_PATH / FFPROBE_PATH';
 
 /**
- * Runs ffmpeg with `args` (inputs, filters, outputs; the common flags are added here). Resolves
- * with stdout when ffmpeg exits 0 (empty when `onProgress` consumes it).
+ * Runs ffmpeg with `args` (inputs, filters, outputs; the common flags and the input guard are
+ * added here). Resolves with stdout when ffmpeg exits 0 (empty when `onProgress` consumes it).
  */
 export async function runFfmpeg(tools: MediaTools, args: string[], opts: RunOptions = {}): Promise<{ stdout: string }> {
-  const full = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-progress', 'pipe:1', '-y', ...args];
+  const full = [
+    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-progress', 'pipe:1', '-y',
+    ...globalGuard(tools.limits),
+    ...guardFfmpegArgs(args, tools.limits),
+  ];
   const { onProgress } = opts;
   const r = await runProcess(tools.ffmpeg, full, {
     label: 'ffmpeg',
@@ -42,9 +48,13 @@ export async function runFfmpeg(tools: MediaTools, args: string[], opts: RunOpti
   return { stdout: r.stdout.toString('utf8') };
 }
 
-/** Runs ffprobe and returns its stdout (callers ask for `-of json`). */
-export async function runFfprobe(tools: MediaTools, args: string[], opts: RunOptions = {}): Promise<string> {
-  const r = await runProcess(tools.ffprobe, ['-hide_banner', '-loglevel', 'error', ...args], {
+/**
+ * Runs ffprobe and returns its stdout (callers ask for `-of json`) and the tail of its stderr
+ * (the guard's refusals of a single stream are logged there while ffprobe still exits 0).
+ */
+export async function runFfprobe(tools: MediaTools, args: string[], opts: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
+  const full = ['-hide_banner', '-loglevel', 'error', ...globalGuard(tools.limits), ...guardFfprobeArgs(args, tools.limits)];
+  const r = await runProcess(tools.ffprobe, full, {
     label: 'ffprobe',
     errorCode: opts.errorCode ?? 'ffprobe_failed',
     maxStdoutBytes: MAX_STDOUT_BYTES,
@@ -52,7 +62,7 @@ export async function runFfprobe(tools: MediaTools, args: string[], opts: RunOpt
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  return r.stdout.toString('utf8');
+  return { stdout: r.stdout.toString('utf8'), stderr: r.stderrTail.join('\n') };
 }
 
 /** `out_time_us=1234567` → 1.234567; other keys and `N/A` → null. */

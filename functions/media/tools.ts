@@ -3,10 +3,24 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { execFile } from 'node:child_process';
+import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './limits.ts';
 
 export interface MediaTools {
   ffmpeg: string;
   ffprobe: string;
+  /** What outside media must be within (MEDIA_MAX_*); DEFAULT_MEDIA_LIMITS when absent. */
+  limits?: MediaLimits;
+}
+
+/** The MEDIA_MAX_* settings of Config (names kept apart so tests and benches can pass a few). */
+export interface MediaToolsConfig {
+  FFMPEG_PATH?: string | undefined;
+  FFPROBE_PATH?: string | undefined;
+  MEDIA_MAX_SIDE?: number | undefined;
+  MEDIA_MAX_PIXELS?: number | undefined;
+  MEDIA_MAX_FPS?: number | undefined;
+  MEDIA_MAX_DURATION_S?: number | undefined;
+  MEDIA_MAX_STREAMS?: number | undefined;
 }
 
 /**
@@ -14,14 +28,25 @@ export interface MediaTools {
  * dependency whose install download usually fails) → `ffmpeg` on PATH. ffprobe is resolved the
  * same way; when ffmpeg comes from an explicit path, an ffprobe beside it is preferred.
  */
-export function resolveMediaTools(cfg: { FFMPEG_PATH?: string | undefined; FFPROBE_PATH?: string | undefined }): MediaTools {
+export function resolveMediaTools(cfg: MediaToolsConfig): MediaTools {
   const ffmpeg = cfg.FFMPEG_PATH || ffmpegStatic() || 'ffmpeg';
   let ffprobe = cfg.FFPROBE_PATH || '';
   if (!ffprobe && ffmpeg.includes('/')) {
     const beside = join(dirname(ffmpeg), 'ffprobe');
     if (existsSync(beside)) ffprobe = beside;
   }
-  return { ffmpeg, ffprobe: ffprobe || 'ffprobe' };
+  return { ffmpeg, ffprobe: ffprobe || 'ffprobe', limits: mediaLimits(cfg) };
+}
+
+export function mediaLimits(cfg: MediaToolsConfig): MediaLimits {
+  const d = DEFAULT_MEDIA_LIMITS;
+  return {
+    maxSide: cfg.MEDIA_MAX_SIDE ?? d.maxSide,
+    maxPixels: cfg.MEDIA_MAX_PIXELS ?? d.maxPixels,
+    maxFps: cfg.MEDIA_MAX_FPS ?? d.maxFps,
+    maxDurationS: cfg.MEDIA_MAX_DURATION_S ?? d.maxDurationS,
+    maxStreams: cfg.MEDIA_MAX_STREAMS ?? d.maxStreams,
+  };
 }
 
 function ffmpegStatic(): string | null {

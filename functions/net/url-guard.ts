@@ -1,38 +1,31 @@
-// Refuse URLs that would make the service call into its own network: loopback, private,
-// link-local (the metadata server lives there), CGNAT, multicast and unspecified addresses.
+// Refuse URLs that would make the service call into its own network or anywhere but a public
+// web server: addresses that are not global unicast (public-address.ts), ports other than the
+// web's (ALLOWED_URL_PORTS), user:pass@ credentials, and the metadata server by name. Refusals
+// never say what a name resolved to: that would let a client map the internal DNS.
 import { lookup as lookupCallback, type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { Agent } from 'undici';
 import { TaskError } from '../errors.ts';
+import { isGlobalUnicast } from './public-address.ts';
 
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96],
-] as const) blocked.addSubnet(net, prefix, 'ipv6');
+/** The ports a URL may name unless ALLOWED_URL_PORTS says otherwise. */
+export const DEFAULT_URL_PORTS: readonly number[] = [80, 443];
 
 const METADATA_HOSTS = new Set(['metadata', 'metadata.google.internal', 'metadata.google.internal.']);
+const NOT_PUBLIC = 'a loopback, private, link-local, reserved or documentation address';
 
 export function isBlockedAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return true;
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped?.[1]) return blocked.check(mapped[1], 'ipv4');
-    return blocked.check(address, 'ipv6');
-  }
-  return blocked.check(address, 'ipv4');
+  return !isGlobalUnicast(address);
 }
 
 /**
- * Throws a permanent TaskError naming `field` when `url` is not http(s) or resolves to an address
- * the service must not call. `allowPrivate` is the development switch (ALLOW_PRIVATE_URLS).
+ * Throws a permanent TaskError naming `field` when `url` is not http(s), carries credentials,
+ * names a port outside `ports`, or resolves to an address the service must not call.
+ * `allowPrivate` is the development switch (ALLOW_PRIVATE_URLS): it lifts the address and port
+ * checks, so local test servers on any port work; credentials stay refused.
  */
-export async function assertPublicUrl(url: string, field: string, allowPrivate: boolean): Promise<URL> {
+export async function assertPublicUrl(url: string, field: string, allowPrivate: boolean, ports: readonly number[] = DEFAULT_URL_PORTS): Promise<URL> {
   let u: URL;
   try {
     u = new URL(url);
@@ -42,23 +35,30 @@ export async function assertPublicUrl(url: string, field: string, allowPrivate: 
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     throw new TaskError('invalid_url', `${field}: only http and https URLs are allowed`);
   }
+  if (u.username || u.password) {
+    throw new TaskError('invalid_url', `${field}: must not contain a user name or password; use a URL that needs no login`);
+  }
   if (allowPrivate) return u;
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  if (!ports.includes(port)) {
+    throw new TaskError('forbidden_url', `${field}: port ${port} is not allowed; use a URL on port ${ports.join(' or ')}`);
+  }
   const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (METADATA_HOSTS.has(host)) {
     throw new TaskError('forbidden_url', `${field}: ${u.hostname} is a metadata address; use a public URL`);
   }
+  if (isIP(host)) {
+    if (isBlockedAddress(host)) throw new TaskError('forbidden_url', `${field}: ${u.hostname} is ${NOT_PUBLIC}; use a public URL`);
+    return u;
+  }
   let addresses: string[];
   try {
-    addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+    addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
   } catch (err) {
     throw new TaskError('unresolvable_url', `${field}: cannot resolve ${u.hostname}`, { retryable: true, cause: err });
   }
-  const bad = addresses.find(isBlockedAddress);
-  if (bad) {
-    throw new TaskError(
-      'forbidden_url',
-      `${field}: ${u.hostname} resolves to ${bad}, a loopback, private, link-local or metadata address; use a public URL`,
-    );
+  if (addresses.length === 0 || addresses.some(isBlockedAddress)) {
+    throw new TaskError('forbidden_url', `${field}: ${u.hostname} does not resolve to a public address; use a public URL`);
   }
   return u;
 }
@@ -76,9 +76,8 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
   lookupCallback(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
     if (err) return callback(err, []);
-    const bad = addresses.find((a) => isBlockedAddress(a.address));
-    if (bad) {
-      const e: NodeJS.ErrnoException = new Error(`${hostname} resolves to ${bad.address}, a loopback, private, link-local or metadata address`);
+    if (addresses.some((a) => isBlockedAddress(a.address))) {
+      const e: NodeJS.ErrnoException = new Error(`${hostname} does not resolve to a public address`);
       e.code = BLOCKED_ADDRESS;
       return callback(e, []);
     }

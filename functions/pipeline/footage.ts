@@ -1,9 +1,8 @@
 // Where a scene's footage comes from, and in what order the sources are tried: the clips the
-// request names, Pexels, FOOTAGE_DIR, generated backgrounds; each source tops up what the
-// previous one left short.
+// request names, Pexels, FOOTAGE_DIR; each source tops up what the previous one left short.
+// Generated backgrounds are not among them: they are the video's last resort (footage-plan.ts).
 import { scenesOf, type VideoRequest } from '../domain/video-request.ts';
 import type { SourceClip } from '../domain/media.ts';
-import { TaskError } from '../errors.ts';
 import type { FootageProvider, FootageRequest } from '../providers/ports.ts';
 
 export interface FootageSources {
@@ -11,8 +10,6 @@ export interface FootageSources {
   urls: (urls: string[], fields: string[]) => FootageProvider;
   pexels: FootageProvider | null;
   dir: FootageProvider | null;
-  /** Never comes back empty. */
-  generated: FootageProvider;
 }
 
 /**
@@ -27,11 +24,11 @@ export function footageOrder(sources: FootageSources): (req: VideoRequest, scene
       : sceneIndex === 0 && req.clip_urls
         ? sources.urls(req.clip_urls, req.clip_urls.map((_, i) => `clip_urls.${i}`))
         : null;
-    return [named, sources.pexels, sources.dir, sources.generated].filter((p): p is FootageProvider => p !== null);
+    return [named, sources.pexels, sources.dir].filter((p): p is FootageProvider => p !== null);
   };
 }
 
-/** Asks each source in turn until the scene has enough footage; warnings collect what went short. */
+/** Asks each source in turn until the part has enough footage; warnings collect what went short. May find nothing. */
 export async function findFootage(
   providers: FootageProvider[],
   want: FootageRequest,
@@ -48,6 +45,5 @@ export async function findFootage(
     total += result.clips.reduce((s, c) => s + c.durationS, 0);
     if (found.length > 0 && total >= want.minTotalS) break;
   }
-  if (found.length === 0) throw new TaskError('no_footage', `no footage found for "${want.query}"`, { retryable: true });
   return found;
 }

@@ -1,56 +1,77 @@
 // speech → footage → timeline → render → publish, for one task, inside its scratch dir.
 // Voice and footage run at the same time; footage is sized from an estimate of the narration
 // and topped up if the real narration turns out longer.
-import { join } from 'node:path';
-import type { Stage, TaskOutput, TaskRecord } from '../domain/task.ts';
-import { frameSize, scenesOf, type VideoRequest } from '../domain/video-request.ts';
+import { basename, join } from 'node:path';
+import type { TaskOutput } from '../domain/task.ts';
+import { frameSize, scenesOf } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { MediaTools } from '../media/tools.ts';
 import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideo } from '../media/render.ts';
-import type { EncodeSettings } from '../media/render-args.ts';
-import type { Semaphore } from '../lib/semaphore.ts';
-import { probeMedia } from '../media/probe.ts';
-import { downloadToFile } from '../net/download.ts';
-import type { BlobStore } from '../platform/ports.ts';
-import type { FootageProvider, SpeechProvider } from '../providers/ports.ts';
-import { findFootage } from './footage.ts';
+import { probeInput } from '../media/probe.ts';
+import { downloadToFile, type DownloadLimits } from '../net/download.ts';
+import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts } from './footage-plan.ts';
 import { planTimeline } from './timeline.ts';
-import { blobKeys } from './blob-keys.ts';
-import { splitSentences } from '../domain/text.ts';
-import { queryFor } from './query.ts';
+import { startFanout } from './fanout-render.ts';
+import type { PipelineDeps, PipelineRun } from './pipeline-deps.ts';
+import { publishVideo } from './publish.ts';
+import { loadPlan, planPrefix, savePlan } from './plan-store.ts';
 import { sceneSpans } from './scene-spans.ts';
-import type { Credit, SourceClip } from '../domain/media.ts';
-import { round3 } from '../lib/numbers.ts';
+import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
+import { scriptForms } from '../language/spoken-form.ts';
+import { displayNarration } from './display-narration.ts';
 
-export interface PipelineDeps {
-  tools: MediaTools;
-  /** x264 preset and CRF of the render (RENDER_PRESET, RENDER_CRF). */
-  encode?: Partial<EncodeSettings>;
-  /** The process's CPU budget, shared by every render (RENDER_CPUS). */
-  cpu: Semaphore;
-  speech: SpeechProvider;
-  /** Tried in order until enough footage is found; the last one (generated) never comes back empty. */
-  footage: (req: VideoRequest, sceneIndex: number) => FootageProvider[];
-  blobs: BlobStore;
-  allowPrivateUrls: boolean;
-  log: Logger;
-}
-
-export interface PipelineRun {
-  task: TaskRecord;
-  dir: string;
-  signal: AbortSignal;
-  report: (stage: Stage, progress: number) => void;
-}
-
-/** Rough speaking rate used to size the footage search before the narration exists. */
-const CHARS_PER_SECOND = 15;
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
+export { AT as STAGE_STARTS };
 
-export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<{ output: TaskOutput; warnings: string[] }> {
+export type Produced =
+  | { kind: 'completed'; output: TaskOutput; warnings: string[] }
+  /** Long enough to be rendered by chunk deliveries on any worker: the plan and the chunks' inputs are stored. */
+  | { kind: 'fanout'; frames: number[] };
+
+export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<Produced> {
+  const { task, dir, signal, report } = run;
+  const req = task.request;
+  const { width, height } = frameSize(req.aspect_ratio, req.resolution);
+  const prefix = planPrefix(task.id);
+
+  report('speech', AT.speech);
+  // A retried attempt renders the plan an earlier one made: the voice is not paid for twice,
+  // and the footage is the same.
+  let plan = await loadPlan(deps.blobs, prefix, dir);
+  if (plan) deps.log.info({ task_id: task.id, attempt: task.attempt }, 'rendering the plan of an earlier attempt');
+  else {
+    plan = await prepareVideo(deps, run);
+    await savePlan(deps.blobs, prefix, plan, dir);
+  }
+
+  report('render', AT.render);
+  if (deps.fanout && plan.narration.durationS > deps.fanout.minSeconds) {
+    return { kind: 'fanout', frames: await startFanout(deps, { task, dir, signal, plan }) };
+  }
+  const rendered = await renderVideo(deps.tools, {
+    dir,
+    narration: plan.narration,
+    clips: plan.clips,
+    segments: plan.segments,
+    width,
+    height,
+    captions: req.captions,
+    ...(req.language ? { language: req.language } : {}),
+    ...(plan.music ? { music: plan.music } : {}),
+    signal,
+    voiceNormalised: true,
+    cpu: deps.cpu,
+    ...(deps.encode ? { encode: deps.encode } : {}),
+    onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
+  });
+
+  report('upload', AT.upload);
+  return { kind: 'completed', ...(await publishVideo(deps, task, plan, rendered)) };
+}
+
+/** Speech, footage and music at the same time, then the timeline: the plan of the video. */
+async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
   const { task, dir, signal, report } = run;
   const req = task.request;
   const { width, height } = frameSize(req.aspect_ratio, req.resolution);
@@ -58,8 +79,9 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const warnings: string[] = [];
   const seed = req.seed ?? seedFromId(task.id);
 
-  report('speech', AT.speech);
-  const text = scenes.map((s) => s.text).join(' ');
+  // The voice says the spoken form ("twelve hundred"); captions show the display form ("1,200").
+  const forms = scriptForms(scenes.map((s) => s.text), req.language);
+  const text = forms.spoken;
   const estimateS = Math.max(3, text.length / CHARS_PER_SECOND);
   const speechP = deps.speech.synthesize(
     {
@@ -72,22 +94,27 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     },
     dir,
     signal,
-  ).then((n) => normaliseNarration(deps.tools, n, dir, signal));
-  const footageP = Promise.all(
-    scenes.map((scene, i) =>
-      findFootage(deps.footage(req, i), {
-        query: queryFor(scene.search_query ?? req.search_query, scene.text),
-        // About one clip per sentence is all the timeline can use; more would be wasted downloads.
-        count: Math.max(1, Math.min(Math.ceil(req.max_clips * (scene.text.length / text.length)), splitSentences(scene.text, req.language).length)),
-        minTotalS: estimateS * (scene.text.length / text.length) * 1.2,
-        orientation: req.aspect_ratio === '9:16' ? 'portrait' : req.aspect_ratio === '16:9' ? 'landscape' : 'square',
-        width,
-        height,
-        seed: seed + i,
-      }, dir, signal, warnings),
-    ),
-  );
-  const musicP = req.music ? fetchMusic(deps, req.music.url, dir, signal) : Promise.resolve(null);
+  )
+    .then((n) => normaliseNarration(deps.tools, n, dir, signal))
+    .then((n) => displayNarration(forms, n));
+  // Footage is planned from the text and searched while the voice is synthesised.
+  const footageP = planFootageParts(req, forms).then(async (parts) => ({
+    parts,
+    found: await gatherFootage(deps.footage, {
+      req,
+      owner: task.owner,
+      parts,
+      estimateS,
+      width,
+      height,
+      seed,
+      dir,
+      signal,
+      warnings,
+      ...(run.downloads ? { downloads: run.downloads } : {}),
+    }),
+  }));
+  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, signal, run.downloads) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;
@@ -96,90 +123,69 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const narration = narrationR.value;
   report('footage', AT.render - 2);
 
-  const spans = sceneSpans(narration, scenes.map((s) => s.text), req.language);
-  const clips: SourceClip[] = [];
-  const clipScenes = footageR.value.map((found) => {
-    const start = clips.length;
-    clips.push(...found);
-    return found.map((_, k) => start + k);
-  });
+  const { parts, found } = footageR.value;
+  const spans = sceneSpans(narration, parts.map((p) => p.text), req.language);
   const segments = planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
     durationS: narration.durationS,
-    clips: clips.map((c) => ({ durationS: c.durationS })),
-    scenes: spans.map((s, i) => ({ startS: s.startS, endS: s.endS, clipIndices: clipScenes[i] ?? [] })),
+    clips: found.clips.map((c) => ({ durationS: c.durationS })),
+    scenes: spans.map((s, i) => ({ startS: s.startS, endS: s.endS, clipIndices: found.partClips[i] ?? [] })),
     seed,
   });
-
-  report('render', AT.render);
-  const rendered = await renderVideo(deps.tools, {
-    dir,
-    narration,
-    clips,
-    segments,
-    width,
-    height,
-    captions: req.captions,
-    ...(req.language ? { language: req.language } : {}),
-    ...(musicR.value && req.music ? { music: { path: musicR.value, volume: req.music.volume } } : {}),
-    signal,
-    voiceNormalised: true,
-    cpu: deps.cpu,
-    ...(deps.encode ? { encode: deps.encode } : {}),
-    onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
-  });
-
-  report('upload', AT.upload);
-  const keys = blobKeys(task.id);
-  const cache = 'private, max-age=86400';
-  await Promise.all([
-    deps.blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),
-    deps.blobs.put(keys.thumbnail, rendered.thumbnailPath, { contentType: 'image/jpeg', cacheControl: cache }),
-    rendered.vttPath ? deps.blobs.put(keys.vtt, rendered.vttPath, { contentType: 'text/vtt; charset=utf-8', cacheControl: cache }) : null,
-    rendered.srtPath ? deps.blobs.put(keys.srt, rendered.srtPath, { contentType: 'application/x-subrip; charset=utf-8', cacheControl: cache }) : null,
-  ]);
-
-  const used = new Set(segments.map((s) => s.clip));
-  const credits = dedupeCredits(clips.filter((_, i) => used.has(i)).map((c) => c.credit));
   return {
-    output: {
-      video_key: keys.video,
-      captions_vtt_key: rendered.vttPath ? keys.vtt : null,
-      captions_srt_key: rendered.srtPath ? keys.srt : null,
-      thumbnail_key: keys.thumbnail,
-      duration_s: round3(rendered.durationS),
-      width: rendered.width,
-      height: rendered.height,
-      size_bytes: rendered.sizeBytes,
-      credits,
-    },
+    version: VIDEO_PLAN_VERSION,
+    narration,
+    clips: found.clips,
+    segments,
+    music: musicR.value && req.music ? { path: musicR.value, volume: req.music.volume } : null,
+    pieces: pieceRecords(parts, spans, found),
     warnings,
   };
 }
 
-async function fetchMusic(deps: PipelineDeps, url: string, dir: string, signal: AbortSignal): Promise<string> {
+/** The music of a request: MUSIC_DIR's track for its mood (by seed), or its URL downloaded; through the probe gate as audio. */
+async function musicTrack(
+  deps: PipelineDeps,
+  music: { url?: string; mood?: string },
+  seed: number,
+  dir: string,
+  signal: AbortSignal,
+  downloads: DownloadLimits | undefined,
+): Promise<string> {
+  if (music.mood) {
+    if (!deps.music) throw new TaskError('invalid_music', 'music.mood: this service has no music library (MUSIC_DIR is not set); send music.url instead');
+    const track = await deps.music.pickTrack(music.mood, seed);
+    await probeAudio(deps, track, `music.mood: the track picked for "${music.mood}" (${basename(track)})`, signal);
+    return track;
+  }
   const path = join(dir, 'music.input');
-  await downloadToFile(url, path, {
+  await downloadToFile(music.url!, path, {
     field: 'music.url',
     maxBytes: 50 * 1024 * 1024,
     timeoutMs: 60_000,
     retries: 2,
     signal,
     allowPrivate: deps.allowPrivateUrls,
+    ...(deps.allowedUrlPorts ? { allowedPorts: deps.allowedUrlPorts } : {}),
+    ...(downloads ? { limits: downloads } : {}),
   });
-  const info = await probeMedia(deps.tools, path, signal).catch((err: unknown) => {
-    throw new TaskError('invalid_music', 'music.url: the file is not audio ffmpeg can read; send an MP3, AAC or WAV file', { cause: err });
-  });
-  if (!info.hasAudio) throw new TaskError('invalid_music', 'music.url: the file has no audio stream');
+  await probeAudio(deps, path, 'music.url: the file', signal);
   return path;
 }
 
-function dedupeCredits(credits: (Credit | null)[]): Credit[] {
-  const seen = new Map<string, Credit>();
-  for (const c of credits) if (c) seen.set(`${c.provider}|${c.video_url}|${c.author}`, c);
-  return [...seen.values()];
+/** The probe gate for a sound track: a file outside the media limits names the limit it breaks. */
+async function probeAudio(deps: PipelineDeps, path: string, what: string, signal: AbortSignal): Promise<void> {
+  await probeInput(deps.tools, path, 'audio', signal).catch((err: unknown) => {
+    if (signal.aborted) throw signal.reason;
+    const message =
+      err instanceof TaskError && err.code === 'unsupported_media'
+        ? `${what} was refused: ${err.message}`
+        : `${what} is not audio ffmpeg can read; use an MP3, AAC or WAV file`;
+    throw new TaskError('invalid_music', message, { cause: err });
+  });
 }
+
 
 /** A stable seed from the task id, so a retried attempt makes the same choices. */
 function seedFromId(id: string): number {

@@ -65,6 +65,8 @@ function planPieces(input: TimelineInput, minPiece: number, loopWithin: number |
   const usable = input.clips.map((c) => Math.max(0, c.durationS - SOURCE_MARGIN_S));
 
   const raw: { clip: number; sourceStart: number; from: number; to: number }[] = [];
+  /** Where in each source the last piece cut from it began and ended. */
+  const lastWindow = new Map<number, { start: number; end: number }>();
   for (const span of normaliseSpans(input, minPiece)) {
     const clipCount = playableClips(span.clipIndices, usable, minPiece).length;
     const share = loopWithin === null ? clipCount : Math.max(1, Math.floor((loopWithin * (span.endS - span.startS)) / total));
@@ -75,14 +77,18 @@ function planPieces(input: TimelineInput, minPiece: number, loopWithin: number |
       while (p1 - t > 1e-6) {
         const c = picker.pick(p1 - t);
         const avail = usable[c] ?? 0;
-        let to: number;
-        if (avail >= p1 - t || loopWithin !== null) to = p1;
-        else to = chainCut(t, t + avail, p1, points, minPiece);
+        const seen = loopWithin === null ? lastWindow.get(c) : undefined;
+        // A clip shown again (footage ran short) plays another part of itself: on from where it
+        // last stopped, or from its start, or from its middle; never the span it showed last.
+        // (Looped pieces of a very long narration play their source from its start, looping.)
+        const from = seen ? reuseStart(seen, avail, p1 - t, minPiece) : 0;
+        const left = avail - from;
+        const to = left >= p1 - t || loopWithin !== null ? p1 : chainCut(t, t + left, p1, points, minPiece);
         const need = to - t;
-        // Start somewhere in the first half of the slack so long sources don't all open on frame 0.
-        const slack = Math.max(0, avail - need);
-        const sourceStart = round3(slack * 0.5 * random());
+        // First use: start somewhere in the first half of the slack so long sources don't all open on frame 0.
+        const sourceStart = seen ? round3(from) : round3(Math.max(0, avail - need) * 0.5 * random());
         raw.push({ clip: c, sourceStart, from: t, to });
+        lastWindow.set(c, { start: sourceStart, end: sourceStart + need });
         t = to;
       }
     }
@@ -223,6 +229,18 @@ function chainCut(t: number, srcEnd: number, pieceEnd: number, points: CutPoint[
   }
   // Sources or remainders too short for the minimum: split what is left evenly, within the source.
   return Math.max(t + 1e-3, Math.min(srcEnd, (t + pieceEnd) / 2));
+}
+
+/**
+ * Where a source plays when it is shown again: on from where its last piece stopped, else from its
+ * start, else so that it ends with the source, else from its middle; the first of these that is
+ * not where its last piece began and leaves room for the whole need, else the one with most room.
+ */
+function reuseStart(last: { start: number; end: number }, avail: number, need: number, minPiece: number): number {
+  const starts = [last.end, 0, avail - need, avail / 2].filter(
+    (s) => s >= 0 && avail - s >= Math.min(need, minPiece, avail / 2) && Math.abs(s - last.start) > 1e-3,
+  );
+  return starts.find((s) => avail - s >= need) ?? starts.reduce((a, b) => (avail - b > avail - a ? b : a), avail / 2);
 }
 
 /**

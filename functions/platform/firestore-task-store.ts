@@ -4,6 +4,8 @@
 // for a task are serialised by Firestore.
 import { createHash } from 'node:crypto';
 import {
+  FieldPath,
+  FieldValue,
   Firestore,
   Timestamp,
   type CollectionReference,
@@ -15,7 +17,8 @@ import {
 import { OAuth2Client } from 'google-auth-library';
 import * as T from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
-import type { CreateOutcome, TaskStore } from './ports.ts';
+import { admit, type AdmissionLimits } from '../domain/admission.ts';
+import type { CreateOutcome, TaskListQuery, TaskPage, TaskStore } from './ports.ts';
 
 export interface FirestoreTaskStoreOptions {
   /** Collection of task documents (FIRESTORE_COLLECTION). Idempotency keys live in `${collection}_idempotency`. */
@@ -55,6 +58,11 @@ export interface TaskDocument {
   warnings: string[];
   idempotency_key: string | null;
   request_hash: string | null;
+  dispatches?: number;
+  dispatch_failed_at?: Timestamp | null;
+  deadline_misses?: number;
+  callback?: T.CallbackOutbox | null;
+  fanout?: T.Fanout | null;
 }
 
 interface IdempotencyDocument {
@@ -87,6 +95,11 @@ export function toDocument(task: T.TaskRecord): TaskDocument {
     warnings: task.warnings,
     idempotency_key: task.idempotency_key,
     request_hash: task.request_hash,
+    dispatches: task.dispatches,
+    dispatch_failed_at: task.dispatch_failed_at ? ts(task.dispatch_failed_at) : null,
+    deadline_misses: task.deadline_misses,
+    callback: task.callback,
+    fanout: task.fanout,
   };
 }
 
@@ -110,8 +123,26 @@ export function fromDocument(id: string, d: DocumentData): T.TaskRecord {
     warnings: doc.warnings ?? [],
     idempotency_key: doc.idempotency_key ?? null,
     request_hash: doc.request_hash ?? null,
+    // Documents written before these fields existed: one delivery asked for, no miss, no outbox.
+    dispatches: doc.dispatches ?? 1,
+    dispatch_failed_at: doc.dispatch_failed_at ? iso(doc.dispatch_failed_at) : null,
+    deadline_misses: doc.deadline_misses ?? 0,
+    callback: doc.callback ?? null,
+    fanout: doc.fanout ?? null,
   };
 }
+
+/** An admission counter document (collection `${FIRESTORE_COLLECTION}_counters`). */
+interface CounterDocument {
+  /** Unfinished tasks (queued or processing). */
+  unfinished: number;
+  /** The key's current one-minute submit window (owner documents only), epoch ms. */
+  window_ends_at?: number;
+  window_count?: number;
+}
+
+const ALL = 'all';
+const ownerCounter = (owner: string | null) => `owner-${owner ?? 'none'}`;
 
 /** Document id of an idempotency key: a hash, because keys are client text (slashes, length). */
 export function idempotencyDocId(owner: string | null, key: string): string {
@@ -123,6 +154,8 @@ export class FirestoreTaskStore implements TaskStore {
   readonly #ownsClient: boolean;
   readonly #tasks: CollectionReference;
   readonly #keys: CollectionReference;
+  /** Admission counters: `all`, and one document per API key (`owner-<hash>`). */
+  readonly #counters: CollectionReference;
   readonly #now: () => Date;
 
   constructor(opts: FirestoreTaskStoreOptions) {
@@ -130,6 +163,7 @@ export class FirestoreTaskStore implements TaskStore {
     this.#db = opts.firestore ?? new Firestore(firestoreSettings(opts));
     this.#tasks = this.#db.collection(opts.collection);
     this.#keys = this.#db.collection(`${opts.collection}_idempotency`);
+    this.#counters = this.#db.collection(`${opts.collection}_counters`);
     this.#now = opts.now ?? (() => new Date());
   }
 
@@ -142,9 +176,16 @@ export class FirestoreTaskStore implements TaskStore {
     return snap.exists ? fromDocument(id, snap.data()!) : null;
   }
 
-  #write(tx: Transaction, task: T.TaskRecord): void {
+  /** `prev` is the record as read in this transaction: a task that ends leaves the admission counters. */
+  #write(tx: Transaction, task: T.TaskRecord, prev: T.TaskRecord | null): void {
     // set() of the whole document: the transition functions return complete records.
     tx.set(this.#ref(task.id), toDocument(task));
+    if (prev && !T.isFinal(prev.status) && T.isFinal(task.status)) {
+      // A blind increment: no read of the counter, so finishing never contends on it.
+      for (const ref of [this.#counters.doc(ALL), this.#counters.doc(ownerCounter(task.owner))]) {
+        tx.set(ref, { unfinished: FieldValue.increment(-1) }, { merge: true });
+      }
+    }
   }
 
   #tx<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
@@ -159,12 +200,14 @@ export class FirestoreTaskStore implements TaskStore {
       const task = await this.#read(tx, id);
       if (!T.holdsLease(task, owner)) return null;
       const next = change(task, this.#now());
-      this.#write(tx, next);
+      this.#write(tx, next, task);
       return next;
     });
   }
 
-  async create(task: T.TaskRecord): Promise<CreateOutcome> {
+  async create(task: T.TaskRecord, limits?: AdmissionLimits): Promise<CreateOutcome> {
+    // Counters made before this version existed start from a count of what is unfinished.
+    const seed = limits ? await this.#counterSeeds(task.owner) : null;
     return this.#tx(async (tx) => {
       const keyRef = task.idempotency_key ? this.#keys.doc(idempotencyDocId(task.owner, task.idempotency_key)) : null;
       if (keyRef && task.idempotency_key) {
@@ -186,12 +229,59 @@ export class FirestoreTaskStore implements TaskStore {
           request_hash: task.request_hash,
           expire_at: ts(task.expire_at),
         };
+        if (limits && seed) {
+          const refused = await this.#admit(tx, task, limits, seed);
+          if (refused) return refused;
+        }
         tx.set(keyRef, keyDoc);
+      } else if (limits && seed) {
+        const refused = await this.#admit(tx, task, limits, seed);
+        if (refused) return refused;
       }
       // create(): the commit fails with ALREADY_EXISTS instead of overwriting a task with this id.
       tx.create(this.#ref(task.id), toDocument(task));
       return { kind: 'created' as const, task };
     });
+  }
+
+  async #counterSeeds(owner: string | null): Promise<{ all: number; owner: number }> {
+    const [all, mine] = await Promise.all([this.#counters.doc(ALL).get(), this.#counters.doc(ownerCounter(owner)).get()]);
+    const count = async (q: FirebaseFirestore.Query) => (await q.count().get()).data().count;
+    const unfinished = this.#tasks.where('status', 'in', UNFINISHED);
+    return {
+      all: all.exists ? 0 : await count(unfinished),
+      owner: mine.exists ? 0 : await count(unfinished.where('owner', '==', owner)),
+    };
+  }
+
+  /** Reads the counters in the create transaction, refuses or takes a place (and a slot of the key's minute). */
+  async #admit(tx: Transaction, task: T.TaskRecord, limits: AdmissionLimits, seed: { all: number; owner: number }) {
+    const allRef = this.#counters.doc(ALL);
+    const ownerRef = this.#counters.doc(ownerCounter(task.owner));
+    const [allSnap, ownerSnap] = await Promise.all([tx.get(allRef), tx.get(ownerRef)]);
+    const all = allSnap.exists ? (allSnap.data() as CounterDocument) : { unfinished: seed.all };
+    const mine = ownerSnap.exists ? (ownerSnap.data() as CounterDocument) : { unfinished: seed.owner };
+    const now = this.#now().getTime();
+    // A fixed one-minute window per key: it restarts with the first submit after it ended.
+    const windowLive = (mine.window_ends_at ?? 0) > now;
+    const refused = admit(
+      {
+        unfinished: Math.max(0, all.unfinished),
+        ownerUnfinished: Math.max(0, mine.unfinished),
+        ownerRecent: windowLive ? (mine.window_count ?? 0) : 0,
+        windowEndsAt: windowLive ? mine.window_ends_at! : now + 60_000,
+      },
+      limits,
+      now,
+    );
+    if (refused) return refused;
+    tx.set(allRef, { unfinished: Math.max(0, all.unfinished) + 1 });
+    tx.set(ownerRef, {
+      unfinished: Math.max(0, mine.unfinished) + 1,
+      window_ends_at: windowLive ? mine.window_ends_at! : now + 60_000,
+      window_count: (windowLive ? (mine.window_count ?? 0) : 0) + 1,
+    });
+    return null;
   }
 
   async get(id: string): Promise<T.TaskRecord | null> {
@@ -201,8 +291,9 @@ export class FirestoreTaskStore implements TaskStore {
 
   async claim(id: string, owner: string, leaseMs: number): Promise<T.ClaimOutcome> {
     return this.#tx(async (tx) => {
-      const outcome = T.claim(await this.#read(tx, id), owner, leaseMs, this.#now());
-      if (outcome.kind === 'claimed') this.#write(tx, outcome.task);
+      const prev = await this.#read(tx, id);
+      const outcome = T.claim(prev, owner, leaseMs, this.#now());
+      if (outcome.kind === 'claimed') this.#write(tx, outcome.task, prev);
       return outcome;
     });
   }
@@ -223,12 +314,31 @@ export class FirestoreTaskStore implements TaskStore {
     return this.#asHolder(id, owner, (t, now) => T.failAttempt(t, error, maxAttempts, now));
   }
 
+  async update<R>(id: string, decide: (task: T.TaskRecord | null, now: Date) => { write: T.TaskRecord | null; result: R }): Promise<R> {
+    return this.#tx(async (tx) => {
+      const prev = await this.#read(tx, id);
+      const { write, result } = decide(prev, this.#now());
+      if (write) this.#write(tx, write, prev);
+      return result;
+    });
+  }
+
+  async listForSweep(): Promise<T.TaskRecord[]> {
+    const [unfinished, owing] = await Promise.all([
+      this.#tasks.where('status', 'in', UNFINISHED).get(),
+      this.#tasks.where('callback.state', '==', 'pending').get(),
+    ]);
+    const byId = new Map<string, T.TaskRecord>();
+    for (const d of [...unfinished.docs, ...owing.docs]) byId.set(d.id, fromDocument(d.id, d.data()));
+    return [...byId.values()].sort((a, b) => a.created_at.localeCompare(b.created_at));
+  }
+
   async cancel(id: string): Promise<T.TaskRecord | null> {
     return this.#tx(async (tx) => {
       const task = await this.#read(tx, id);
       if (!task) return null;
       const next = T.cancel(task, this.#now());
-      if (next !== task) this.#write(tx, next);
+      if (next !== task) this.#write(tx, next, task);
       return next;
     });
   }
@@ -242,6 +352,31 @@ export class FirestoreTaskStore implements TaskStore {
     // select() with no fields: ids only, not the request bodies.
     const snap = await this.#tasks.where('status', 'in', UNFINISHED).orderBy('created_at').select().get();
     return snap.docs.map((d) => d.id);
+  }
+
+  async list(q: TaskListQuery): Promise<TaskPage> {
+    // Served by the composite index (owner, created_at DESC, __name__ DESC) in infra/firestore.indexes.json.
+    let query = (q.owner !== undefined ? this.#tasks.where('owner', '==', q.owner) : this.#tasks)
+      .orderBy('created_at', 'desc')
+      .orderBy(FieldPath.documentId(), 'desc');
+    if (q.after) query = query.startAfter(ts(q.after.created_at), q.after.id);
+    const snap = await query.limit(q.limit + 1).get();
+    const tasks = snap.docs.slice(0, q.limit).map((d) => fromDocument(d.id, d.data()));
+    const last = tasks.at(-1);
+    return { tasks, next: snap.docs.length > q.limit && last ? { created_at: last.created_at, id: last.id } : null };
+  }
+
+  async recentClipIds(owner: string | null, videos: number): Promise<string[]> {
+    if (videos <= 0) return [];
+    // Only the ids are read (a field mask), not the request bodies; index: owner, status, created_at desc.
+    const snap = await this.#tasks
+      .where('owner', '==', owner)
+      .where('status', '==', 'completed')
+      .orderBy('created_at', 'desc')
+      .limit(videos)
+      .select('output.clip_ids')
+      .get();
+    return [...new Set(snap.docs.flatMap((d) => ((d.get('output.clip_ids') as string[] | undefined) ?? [])))];
   }
 
   async close(): Promise<void> {

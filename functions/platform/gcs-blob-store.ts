@@ -4,8 +4,9 @@
 // the same object. Download URLs are V4 signed URLs: with a key when one is configured (tests,
 // machines outside Google Cloud), otherwise through IAM signBlob, which the library calls on its
 // own on Cloud Run (the runtime service account needs roles/iam.serviceAccountTokenCreator on itself).
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { GoogleAuth, JWT } from 'google-auth-library';
@@ -71,15 +72,37 @@ export class GcsBlobStore implements BlobStore {
     } catch (err) {
       // Network trouble, or a checksum mismatch (the library has deleted the object): a later
       // attempt uploads the same name again.
-      throw new TaskError('upload_failed', `uploading ${key} to Cloud Storage failed: ${(err as Error).message}`, {
+      throw new TaskError('upload_failed', 'storing the video in Cloud Storage failed; the task will be retried', {
         retryable: true,
         cause: err,
+        detail: `uploading ${key}: ${(err as Error).message}`,
       });
     }
     // The crc32c check covers the bytes; the size check catches a file that changed while streaming.
     const stored = Number(file.metadata.size ?? size);
     if (stored !== size) throw new Error(`upload of ${key}: stored ${stored} bytes, expected ${size}`);
     return { sizeBytes: size };
+  }
+
+  async get(key: string, filePath: string): Promise<void> {
+    const tmp = `${filePath}.${randomBytes(4).toString('hex')}.part`;
+    try {
+      // validation: the library checks the crc32c of what arrived against the object's.
+      await pipeline(this.#file(key).createReadStream({ validation: 'crc32c' }), createWriteStream(tmp));
+      await rename(tmp, filePath);
+    } catch (err) {
+      throw new TaskError('download_failed', `reading ${key} from Cloud Storage failed: ${(err as Error).message}`, {
+        retryable: (err as { code?: number }).code !== 404,
+        cause: err,
+      });
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    if (!prefix.endsWith('/')) throw new Error(`a prefix ends with "/", got ${prefix}`);
+    await this.#storage.bucket(this.#bucket).deleteFiles({ prefix, force: true });
   }
 
   async exists(key: string): Promise<boolean> {

@@ -2,7 +2,7 @@
 // kept beside them. The local server serves those URLs (GET /files/...) after checking the
 // signature and the expiry, so a tampered or expired URL is refused.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { loadOrCreateSecret } from './local-secret.ts';
@@ -58,6 +58,22 @@ export class LocalBlobStore implements BlobStore {
     await writeFile(`${dest}.meta.json`, JSON.stringify(meta));
     await rename(tmp, dest);
     return { sizeBytes: size };
+  }
+
+  async get(key: string, filePath: string): Promise<void> {
+    const tmp = `${filePath}.${randomBytes(4).toString('hex')}.part`;
+    try {
+      await copyFile(this.#pathOf(key), tmp);
+      await rename(tmp, filePath);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** Removes every object under `prefix` (a folder of keys, e.g. `videos/<task id>/`). */
+  async deletePrefix(prefix: string): Promise<void> {
+    if (!prefix.endsWith('/')) throw new Error(`a prefix ends with "/", got ${prefix}`);
+    await rm(this.#pathOf(prefix.slice(0, -1)), { recursive: true, force: true });
   }
 
   async exists(key: string): Promise<boolean> {

@@ -16,6 +16,11 @@ export function withSignedUrlCache(
       return store.put(key, filePath, o);
     },
     exists: (key) => store.exists(key),
+    get: (key, filePath) => store.get(key, filePath),
+    deletePrefix: (prefix) => {
+      for (const k of cache.keys()) if (k.startsWith(prefix)) cache.delete(k);
+      return store.deletePrefix(prefix);
+    },
     async signedUrl(key, ttlSeconds, downloadName) {
       const id = `${key}\n${ttlSeconds}\n${downloadName ?? ''}`;
       const hit = cache.get(id);

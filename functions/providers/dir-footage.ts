@@ -6,7 +6,7 @@ import { mapLimit } from '../lib/concurrency.ts';
 import { deriveSeed, seededRandom, shuffle, type Random } from '../lib/seeded-random.ts';
 import type { MediaInfo } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
-import { fileClip, probeVideo, queryWords, VIDEO_EXTENSIONS } from './footage-files.ts';
+import { fileClip, probeVideo, queryWords, VIDEO_EXTENSIONS, type Refusal } from './footage-files.ts';
 import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';
 
 export interface DirFootageOptions {
@@ -21,7 +21,7 @@ export interface DirFootageOptions {
 interface Probed {
   mtimeMs: number;
   size: number;
-  result: MediaInfo | string;
+  result: MediaInfo | Refusal;
 }
 
 /**
@@ -62,7 +62,7 @@ export class DirFootage implements FootageProvider {
       results.forEach((info, k) => {
         const path = batch[k]!;
         const enough = clips.length >= cap || (clips.length >= wanted && total >= req.minTotalS);
-        if (typeof info === 'string') warnings.push(`FOOTAGE_DIR: skipped ${relative(this.#o.dir, path)}, ${info}`);
+        if ('reason' in info) warnings.push(`FOOTAGE_DIR: skipped ${relative(this.#o.dir, path)}, ${info.reason}`);
         else if (!enough) {
           clips.push(fileClip(path, info));
           total += info.durationS;
@@ -72,7 +72,7 @@ export class DirFootage implements FootageProvider {
     return { clips, warnings };
   }
 
-  async #probe(path: string, signal: AbortSignal): Promise<MediaInfo | string> {
+  async #probe(path: string, signal: AbortSignal): Promise<MediaInfo | Refusal> {
     const s = await stat(path);
     const cached = this.#probed.get(path);
     if (cached && cached.mtimeMs === s.mtimeMs && cached.size === s.size) return cached.result;

@@ -9,7 +9,7 @@ import { probeMedia } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
 import { locateWords, sentenceEndIndices, wordTimingsFromAlignment, type CharacterAlignment, type WordSpan } from './alignment.ts';
 import { joinMp3 } from './elevenlabs-mp3.ts';
-import type { SpeechProvider, SpeechRequest } from './ports.ts';
+import type { SpeechProvider, SpeechRequest, Voice } from './ports.ts';
 import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from '../net/retry.ts';
 import { normaliseScript, splitWords } from '../domain/text.ts';
 import type { Narration, WordTiming } from '../domain/media.ts';
@@ -100,6 +100,30 @@ export class ElevenLabsSpeech implements SpeechProvider {
     this.random = opts.random ?? Math.random;
   }
 
+  /** GET /v1/voices: the account's voices (its own, and the premade ones it can use). */
+  async listVoices(signal: AbortSignal): Promise<Voice[]> {
+    const timeout = AbortSignal.timeout(Math.min(this.timeoutMs, 30_000));
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${this.baseUrl}/v1/voices`, { headers: { 'xi-api-key': this.apiKey, accept: 'application/json' }, signal: AbortSignal.any([signal, timeout]) });
+      text = await res.text();
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw new TaskError('tts_unavailable', `cannot reach ElevenLabs (${describeError(err)})`, { retryable: true, cause: err });
+    }
+    if (!res.ok) throw failureFromResponse(res.status, text, res.headers, '', this.modelId).taskError;
+    const body = JSON.parse(text) as {
+      voices?: { voice_id: string; name: string; labels?: Record<string, string> | null; description?: string | null; verified_languages?: { language?: string }[] | null }[];
+    };
+    return (body.voices ?? []).map((v) => ({
+      id: v.voice_id,
+      name: v.name,
+      language: v.verified_languages?.[0]?.language ?? v.labels?.language ?? null,
+      description: v.description ?? (v.labels && Object.keys(v.labels).length ? Object.values(v.labels).join(', ') : null),
+    }));
+  }
+
   async synthesize(req: SpeechRequest, dir: string, signal: AbortSignal): Promise<Narration> {
     const voiceId = req.voiceId ?? this.defaultVoiceId;
     const modelId = req.modelId ?? this.modelId;
@@ -120,7 +144,7 @@ export class ElevenLabsSpeech implements SpeechProvider {
       } catch (err) {
         // Some accounts have a lower per-request limit than the model's published one; the
         // error names it, so plan again with it (it only ever shrinks) rather than fail the task.
-        const accountLimit = err instanceof TaskError && err.code === 'tts_text_too_long' ? limitFromMessage(err.message) : null;
+        const accountLimit = err instanceof TaskError && err.code === 'tts_text_too_long' ? limitFromMessage(err.detail ?? '') : null;
         if (accountLimit === null || accountLimit >= limit) throw err;
         this.log?.warn({ provider: this.name, modelId, limit, accountLimit }, 'ElevenLabs per-request limit is lower than published; splitting again');
         limit = accountLimit;
@@ -318,9 +342,10 @@ function joinAudio(parts: Buffer[]) {
   try {
     return joinMp3(parts);
   } catch (err) {
-    throw new TaskError('tts_bad_audio', `ElevenLabs returned audio that cannot be joined: ${(err as Error).message}`, {
+    throw new TaskError('tts_bad_audio', 'ElevenLabs returned audio that cannot be joined', {
       retryable: true,
       cause: err,
+      detail: (err as Error).message,
     });
   }
 }
@@ -373,8 +398,9 @@ const VOICE_CODES = new Set(['voice_not_found', 'invalid_voice_id', 'voice_does_
 export function failureFromResponse(status: number, text: string, headers: Headers, voiceId: string, modelId: string): FailedAttempt {
   const { code, message, requestId } = parseErrorBody(text);
   const rid = requestId ?? headers.get('request-id');
+  // What ElevenLabs said is for the operator's logs (detail), not the client's task view.
   const said = `ElevenLabs answered ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}${rid ? ` (request ${rid})` : ''}`;
-  const permanent = (c: string, m: string) => new FailedAttempt(new TaskError(c, `${m} (${said})`, { retryable: false }));
+  const permanent = (c: string, m: string) => new FailedAttempt(new TaskError(c, m, { retryable: false, detail: said }));
 
   if ((code && QUOTA_CODES.has(code)) || status === 402) {
     return permanent('tts_quota_exceeded', 'the ElevenLabs account is out of credits; top it up or raise its quota');
@@ -393,18 +419,18 @@ export function failureFromResponse(status: number, text: string, headers: Heade
   }
   if (status === 429) {
     return new FailedAttempt(
-      new TaskError('tts_rate_limited', `ElevenLabs is rate-limiting this account; try again later (${said})`, { retryable: true }),
+      new TaskError('tts_rate_limited', 'ElevenLabs is rate-limiting this account; try again later', { retryable: true, detail: said }),
       parseRetryAfter(headers.get('retry-after')),
     );
   }
   if (status >= 500) {
     return new FailedAttempt(
-      new TaskError('tts_unavailable', `ElevenLabs is failing; try again later (${said})`, { retryable: true }),
+      new TaskError('tts_unavailable', 'ElevenLabs is failing; try again later', { retryable: true, detail: said }),
       parseRetryAfter(headers.get('retry-after')),
     );
   }
   if (status === 408) {
-    return new FailedAttempt(new TaskError('tts_timeout', `ElevenLabs timed out (${said})`, { retryable: true }));
+    return new FailedAttempt(new TaskError('tts_timeout', 'ElevenLabs timed out', { retryable: true, detail: said }));
   }
   return permanent('tts_invalid_request', 'ElevenLabs refused the request');
 }

@@ -4,7 +4,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TaskError } from '../errors.ts';
-import type { SpeechProvider, SpeechRequest } from './ports.ts';
+import type { SpeechProvider, SpeechRequest, Voice } from './ports.ts';
 import { normaliseScript, splitSentences, splitWords } from '../domain/text.ts';
 import { durationOf, parseWav, silence, silentRuns, trimSilence, wavHeader, type Wav } from './wav.ts';
 import type { Narration } from '../domain/media.ts';
@@ -38,6 +38,11 @@ export class EspeakSpeech implements SpeechProvider {
   constructor(opts: EspeakOptions) {
     this.#path = opts.espeakPath;
     this.#concurrency = opts.concurrency ?? 2;
+  }
+
+  async listVoices(signal: AbortSignal): Promise<Voice[]> {
+    const { voices } = await voicesOf(this.#path, signal);
+    return voices.map((v) => ({ id: v.language, name: v.file, language: v.language, description: null }));
   }
 
   async synthesize(req: SpeechRequest, dir: string, signal: AbortSignal): Promise<Narration> {

@@ -2,22 +2,33 @@
 // the words of a query that file names are matched against.
 import { CancelledError, TaskError } from '../errors.ts';
 import type { SourceClip } from '../domain/media.ts';
-import { probeMedia, type MediaInfo } from '../media/probe.ts';
+import { probeInput, type MediaInfo } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
 
 export const VIDEO_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.avi', '.mpg', '.mpeg', '.ts'] as const;
 
-/** Probes a file as footage: its MediaInfo, or why it cannot be used. Cancellation is rethrown. */
-export async function probeVideo(tools: MediaTools, path: string, signal: AbortSignal): Promise<MediaInfo | string> {
+/**
+ * Probes a file as footage through the probe gate: its MediaInfo, or why it cannot be used (a
+ * limit it breaks, or that it is not a video). Cancellation is rethrown.
+ */
+export async function probeVideo(tools: MediaTools, path: string, signal: AbortSignal): Promise<MediaInfo | Refusal> {
   try {
-    const info = await probeMedia(tools, path, signal);
-    if (!info.hasVideo) return 'it has no video stream';
-    return info;
+    return await probeInput(tools, path, 'video', signal);
   } catch (err) {
     if (err instanceof CancelledError || signal.aborted) throw signal.aborted ? signal.reason : err;
-    if (err instanceof TaskError && err.code === 'unreadable_media') return 'not a video ffmpeg can read';
+    const detail = err instanceof TaskError && err.detail ? { detail: err.detail } : {};
+    if (err instanceof TaskError && err.code === 'unreadable_media') return { reason: 'not a video ffmpeg can read', outsideLimits: false, ...detail };
+    if (err instanceof TaskError && err.code === 'unsupported_media') return { reason: err.message, outsideLimits: true, ...detail };
     throw err;
   }
+}
+
+/** Why a file is not usable footage; `outsideLimits` when it is media the gate refused (limits.ts). */
+export interface Refusal {
+  reason: string;
+  outsideLimits: boolean;
+  /** What ffprobe said, for the logs. */
+  detail?: string;
 }
 
 export function fileClip(path: string, info: MediaInfo): SourceClip {

@@ -6,18 +6,20 @@ import { join } from 'node:path';
 
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { probeMedia } from '../media/probe.ts';
+import { probeInput } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
-import { downloadToFile } from '../net/download.ts';
+import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetries, type RetryPolicy } from '../net/retry.ts';
 import { seededRandom, shuffle } from '../lib/seeded-random.ts';
 import type { Credit, SourceClip } from '../domain/media.ts';
 import { describeError } from '../net/describe-error.ts';
 import { mapLimit } from '../lib/concurrency.ts';
+import { USER_AGENT } from '../net/user-agent.ts';
+import { SlidingWindowLimit, TtlCache, untilAborted } from '../lib/ttl-cache.ts';
 
 /** Pexels' edge refuses library default user agents (python-requests, undici's "node"): say who we are. */
-export const PEXELS_DEFAULT_USER_AGENT = 'reelsmith/0.1 (narrated short-video generator)';
+export const PEXELS_DEFAULT_USER_AGENT = USER_AGENT;
 const MAX_PER_PAGE = 80;
 
 export interface PexelsLimits {
@@ -62,7 +64,17 @@ export interface PexelsOptions {
   allowPrivate?: boolean;
   log?: Logger;
   random?: () => number;
+  /** Searches this process makes per hour at most: Pexels allows 200 an hour per key by default. */
+  hourlyLimit?: number;
+  /** How long a search answer is reused; Pexels asks clients to cache. */
+  cacheTtlMs?: number;
+  /** Clock of the cache and the hourly window (tests). */
+  now?: () => number;
 }
+
+/** Pexels' default request limit per key and hour (its API guidelines); more is granted on request. */
+export const PEXELS_HOURLY_LIMIT = 200;
+const HOUR_MS = 3_600_000;
 
 /** The monthly quota as Pexels last reported it (X-Ratelimit-* come on 2xx answers only). */
 export interface PexelsQuota {
@@ -93,6 +105,8 @@ interface PexelsVideo {
 
 interface Candidate {
   videoId: number;
+  /** The search that found it. */
+  query: string;
   fileId: number | string;
   link: string;
   width: number;
@@ -129,6 +143,10 @@ export class PexelsFootage implements FootageProvider {
   private quotaState: PexelsQuota = { limit: null, remaining: null, resetAt: null };
   /** Set when the quota ran out: until then searches are not even tried. */
   private exhaustedUntil = 0;
+  private readonly now: () => number;
+  /** Answers by query, orientation and page: the same search is not asked twice within the TTL. */
+  private readonly searches: TtlCache<SearchOutcome>;
+  private readonly hourly: SlidingWindowLimit;
 
   constructor(opts: PexelsOptions) {
     if (!opts.apiKey) throw new Error('PexelsFootage needs an apiKey');
@@ -144,6 +162,11 @@ export class PexelsFootage implements FootageProvider {
     this.allowPrivate = opts.allowPrivate ?? false;
     this.log = opts.log;
     this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+    const hourlyLimit = opts.hourlyLimit ?? PEXELS_HOURLY_LIMIT;
+    // No more answers than searches an hour can make are worth keeping.
+    this.searches = new TtlCache({ ttlMs: opts.cacheTtlMs ?? HOUR_MS, maxEntries: hourlyLimit, now: this.now });
+    this.hourly = new SlidingWindowLimit(hourlyLimit, HOUR_MS, this.now);
   }
 
   /** What Pexels last said about the monthly quota. */
@@ -154,7 +177,7 @@ export class PexelsFootage implements FootageProvider {
   async find(req: FootageRequest, dir: string, signal: AbortSignal): Promise<FootageResult> {
     const warnings: string[] = [];
     const need = { count: Math.max(1, req.count), seconds: Math.max(0, req.minTotalS) };
-    if (Date.now() < this.exhaustedUntil) {
+    if (this.now() < this.exhaustedUntil) {
       return { clips: [], warnings: [`Pexels quota is used up until ${new Date(this.exhaustedUntil).toISOString()}; used other footage`] };
     }
 
@@ -162,10 +185,13 @@ export class PexelsFootage implements FootageProvider {
     if (pool.length === 0) return { clips: [], warnings };
 
     // Pexels ranks by relevance: the seed shuffles the best few, the rest stay in reserve in rank
-    // order to replace clips that fail to download.
+    // order to replace clips that fail to download. Clips the owner's recent videos used come last.
+    const recent = req.context?.recent;
+    const fresh = recent ? pool.filter((c) => !recent.has(clipId(c))) : pool;
+    const stale = recent ? pool.filter((c) => recent.has(clipId(c))) : [];
     const window = Math.max(need.count * 3, 12);
-    const order = [...shuffle(pool.slice(0, window), seededRandom(req.seed)), ...pool.slice(window)];
-    const clips = await this.downloadEnough(order, need, req.seed, dir, signal);
+    const order = [...shuffle(fresh.slice(0, window), seededRandom(req.seed)), ...fresh.slice(window), ...stale];
+    const clips = await this.downloadEnough(order, need, req, dir, signal);
 
     const total = clips.reduce((s, c) => s + c.durationS, 0);
     if (clips.length === 0) {
@@ -176,54 +202,91 @@ export class PexelsFootage implements FootageProvider {
     return { clips, warnings };
   }
 
-  /** Candidates from the query, then broader ones, until they could cover the request. */
+  /**
+   * Candidates from the query, then its fallbacks (or broader forms of it), each in the frame's
+   * orientation and then in the other one (cover-cropped by the renderer), until they could cover
+   * the request. Clips another part of the video took do not count.
+   */
   private async searchPool(req: FootageRequest, need: { count: number; seconds: number }, signal: AbortSignal, warnings: string[]): Promise<Candidate[]> {
     const pool: Candidate[] = [];
     const seen = new Set<number>();
-    const covers = (factor: number) =>
-      pool.length >= Math.ceil(need.count * factor) && pool.reduce((s, c) => s + c.declaredS, 0) >= need.seconds * factor;
-    const queries = broaderQueries(req.query, this.genericQuery);
+    const taken = req.context?.taken;
+    const covers = (factor: number) => {
+      const usable = taken ? pool.filter((c) => !taken.has(clipId(c))) : pool;
+      return usable.length >= Math.ceil(need.count * factor) && usable.reduce((s, c) => s + c.declaredS, 0) >= need.seconds * factor;
+    };
+    const queries = req.fallbacks ? [...new Set([req.query, ...req.fallbacks])] : broaderQueries(req.query, this.genericQuery);
+    const orientations = [req.orientation, ...OTHER_ORIENTATIONS[req.orientation]];
     for (const [qi, query] of queries.entries()) {
-      for (let page = 1; page <= this.limits.maxPagesPerQuery; page++) {
-        const outcome = await this.search(query, page, req.orientation, signal);
-        if (!outcome.ok) {
-          warnings.push(outcome.warning);
-          return pool;
+      for (const [oi, orientation] of orientations.entries()) {
+        for (let page = 1; page <= this.limits.maxPagesPerQuery; page++) {
+          const outcome = await this.search(query, page, orientation, signal, req);
+          if (!outcome.ok) {
+            warnings.push(outcome.warning);
+            return pool;
+          }
+          for (const v of outcome.videos) {
+            if (seen.has(v.id)) continue;
+            const c = candidateOf(v, query, req.width, req.height, this.limits);
+            if (!c) continue;
+            seen.add(v.id);
+            pool.push(c);
+          }
+          // Spare candidates (×1.5) replace broken downloads; a further page is cheaper than a worse query.
+          if (covers(1.5) || !outcome.hasNext) break;
         }
-        for (const v of outcome.videos) {
-          if (seen.has(v.id)) continue;
-          const c = candidateOf(v, req.width, req.height, this.limits);
-          if (!c) continue;
-          seen.add(v.id);
-          pool.push(c);
+        if (covers(1)) {
+          if (oi > 0) warnings.push(`Pexels had too few ${req.orientation} videos for "${query}"; used ${orientation} ones, cropped to the frame`);
+          break;
         }
-        // Spare candidates (×1.5) replace broken downloads; a further page is cheaper than a worse query.
-        if (covers(1.5) || !outcome.hasNext) break;
       }
       if (covers(1)) {
-        if (qi > 0) warnings.push(`Pexels found too little for "${req.query}"; used the broader query "${query}"`);
+        if (qi > 0) warnings.push(`Pexels found too little for "${req.query}"; used the ${req.fallbacks ? 'topic' : 'broader'} query "${query}"`);
         return pool;
       }
     }
     warnings.push(
       pool.length === 0
-        ? `Pexels found no usable video for "${req.query}" (nor for broader queries); used other footage`
-        : `Pexels found only ${pool.length} usable video(s) for "${req.query}" and broader queries; the rest comes from other footage`,
+        ? `Pexels found no usable video for "${req.query}" (nor for ${req.fallbacks ? 'the topic' : 'broader queries'}); used other footage`
+        : `Pexels found only ${pool.length} usable video(s) for "${req.query}" and ${req.fallbacks ? 'the topic' : 'broader queries'}; the rest comes from other footage`,
     );
     return pool;
   }
 
-  private async search(query: string, page: number, orientation: FootageRequest['orientation'], signal: AbortSignal): Promise<SearchOutcome> {
-    if (Date.now() < this.exhaustedUntil) {
-      return { ok: false, warning: `Pexels quota is used up until ${new Date(this.exhaustedUntil).toISOString()}; used other footage` };
+  /**
+   * One search page. Answers are cached (and a search in flight is shared) for the cache TTL;
+   * a search that reaches Pexels counts against the video's budget and this process's hourly limit.
+   */
+  private search(query: string, page: number, orientation: FootageRequest['orientation'], signal: AbortSignal, req: FootageRequest): Promise<SearchOutcome> {
+    const key = `${orientation}|${page}|${query.trim().toLowerCase().replace(/\s+/g, ' ')}`;
+    const cached = this.searches.get(key);
+    if (cached) return untilAborted(cached, signal);
+    if (this.now() < this.exhaustedUntil) {
+      return Promise.resolve({ ok: false, warning: `Pexels quota is used up until ${new Date(this.exhaustedUntil).toISOString()}; used other footage` });
     }
+    const ctx = req.context;
+    if (ctx && ctx.searchesLeft <= 0) {
+      return Promise.resolve({ ok: false, warning: `this video used all the Pexels searches it may make (PEXELS_SEARCHES_PER_VIDEO); used other footage for "${req.query}"` });
+    }
+    const slot = this.hourly.take();
+    if (!slot.ok) {
+      return Promise.resolve({ ok: false, warning: `Pexels' hourly request limit is used up until ${new Date(slot.retryAt).toISOString()}; used other footage` });
+    }
+    if (ctx) ctx.searchesLeft--;
     const url = new URL(`${this.baseUrl}/videos/search`);
     url.searchParams.set('query', query);
     url.searchParams.set('orientation', orientation);
     url.searchParams.set('per_page', String(this.perPage));
     url.searchParams.set('page', String(page));
+    // Not tied to this task's signal: another task may be waiting for the same answer.
+    const outcome = this.searches.set(key, this.searchWithRetries(url.href), (o) => o.ok);
+    return untilAborted(outcome, signal);
+  }
+
+  private async searchWithRetries(url: string): Promise<SearchOutcome> {
+    const signal = new AbortController().signal;
     try {
-      return await withRetries(() => this.searchOnce(url.href, signal), {
+      return await withRetries(() => this.searchOnce(url, signal), {
         policy: this.policy,
         signal,
         random: this.random,
@@ -237,10 +300,9 @@ export class PexelsFootage implements FootageProvider {
           this.log?.warn({ provider: this.name, attempt: attempt + 1, delayMs, err: (error as Error).message }, 'Pexels search failed; retrying'),
       });
     } catch (err) {
-      if (signal.aborted) throw signal.reason;
       if (!(err instanceof AttemptFailure)) throw err;
       if (err.kind === 'rate_limited') {
-        const resetAt = this.quotaState.remaining === 0 && this.quotaState.resetAt ? this.quotaState.resetAt : Date.now() + 60_000;
+        const resetAt = this.quotaState.remaining === 0 && this.quotaState.resetAt ? this.quotaState.resetAt : this.now() + 60_000;
         this.exhaustedUntil = resetAt;
         return {
           ok: false,
@@ -265,15 +327,15 @@ export class PexelsFootage implements FootageProvider {
       });
       text = await res.text();
     } catch (err) {
-      if (signal.aborted) throw signal.reason;
       if (timeout.aborted) throw new AttemptFailure('timeout', `no answer within ${Math.round(this.limits.searchTimeoutMs / 1000)} s`);
       throw new AttemptFailure('unavailable', `cannot reach Pexels: ${describeError(err)}`);
     }
     if (res.status === 401 || res.status === 403) {
       throw new TaskError(
         'footage_auth_failed',
-        `Pexels refused the request (${res.status}${errorText(text)}); check PEXELS_API_KEY (sent as "Authorization: <key>") ` +
+        `Pexels refused the request (${res.status}); check PEXELS_API_KEY (sent as "Authorization: <key>") ` +
           `and that the User-Agent is not a library default, which Pexels' edge blocks`,
+        { detail: `Pexels answered ${res.status}${errorText(text)}` },
       );
     }
     if (res.status === 429) {
@@ -321,11 +383,12 @@ export class PexelsFootage implements FootageProvider {
   private async downloadEnough(
     order: Candidate[],
     need: { count: number; seconds: number },
-    seed: number,
+    req: FootageRequest,
     dir: string,
     signal: AbortSignal,
   ): Promise<SourceClip[]> {
     const accepted: SourceClip[] = [];
+    const taken = req.context?.taken;
     let next = 0;
     while (next < order.length) {
       const have = accepted.reduce((s, c) => s + c.durationS, 0);
@@ -334,21 +397,26 @@ export class PexelsFootage implements FootageProvider {
       let planned = have;
       while (next < order.length && (accepted.length + batch.length < need.count || planned < need.seconds)) {
         const c = order[next++] as Candidate;
+        // Claimed when chosen, so parts of the video searching at the same time never share a clip.
+        if (taken?.has(clipId(c))) continue;
+        taken?.add(clipId(c));
         batch.push(c);
         planned += c.declaredS;
       }
-      const results = await mapLimit(batch, this.limits.downloadConcurrency, (c) => this.fetchClip(c, seed, dir, signal));
+      const results = await mapLimit(batch, this.limits.downloadConcurrency, (c) => this.fetchClip(c, req.seed, dir, signal, req.context?.downloads));
       for (const r of results) if (r) accepted.push(r);
     }
     return accepted;
   }
 
   /** One clip on disk and probed, or null when it is unusable (the reason is logged). */
-  private async fetchClip(c: Candidate, seed: number, dir: string, signal: AbortSignal): Promise<SourceClip | null> {
+  private async fetchClip(c: Candidate, seed: number, dir: string, signal: AbortSignal, downloads: DownloadLimits | undefined): Promise<SourceClip | null> {
     // The seed keeps two scenes of one task (different seeds) from writing the same file at once.
     const path = join(dir, `pexels-${c.videoId}-${c.fileId}-s${seed >>> 0}.mp4`);
+    let sizeBytes = 0;
     try {
-      await downloadToFile(c.link, path, {
+      ({ sizeBytes } = await downloadToFile(c.link, path, {
+        ...(downloads ? { limits: downloads } : {}),
         field: `Pexels video ${c.videoId}`,
         maxBytes: this.limits.maxDownloadBytes,
         timeoutMs: this.limits.downloadTimeoutMs,
@@ -357,14 +425,15 @@ export class PexelsFootage implements FootageProvider {
         headers: { 'user-agent': this.userAgent },
         allowPrivate: this.allowPrivate,
         retryPolicy: { baseDelayMs: this.policy.baseDelayMs, maxDelayMs: this.policy.maxDelayMs },
-      });
-      const info = await probeMedia(this.tools, path, signal);
-      if (!info.hasVideo || info.durationS < Math.min(this.limits.minClipS, 0.5)) {
+      }));
+      const info = await probeInput(this.tools, path, 'video', signal);
+      if (info.durationS < Math.min(this.limits.minClipS, 0.5)) {
         throw new TaskError('unreadable_media', `Pexels video ${c.videoId} has no usable video stream`);
       }
-      return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: c.credit };
+      return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: c.credit, id: clipId(c), query: c.query };
     } catch (err) {
       await rm(path, { force: true });
+      downloads?.budget.give(sizeBytes);
       if (signal.aborted) throw signal.reason;
       this.log?.warn({ provider: this.name, videoId: c.videoId, link: c.link, err: (err as Error).message }, 'Pexels clip skipped');
       return null;
@@ -382,9 +451,16 @@ export function broaderQueries(query: string, generic: string): string[] {
   return [...new Set(out.filter(Boolean))];
 }
 
+/** A rendition this many times the frame's pixels is a download out of all proportion to what is shown. */
+const MAX_AREA_FACTOR = 4;
+/** Upscaling the shown part by up to this much is preferred to such a download. */
+const MAX_UPSCALE = 1.5;
+
 /**
- * The smallest rendition that still fills a width×height frame without upscaling; when none
- * does, the largest there is. HLS playlists and entries without sizes are not files we can cut.
+ * The smallest rendition whose centre crop to the frame's shape (what the renderer shows) fills a
+ * width×height frame without upscaling. For a source of the other orientation that is often only
+ * the 4K file: then a rendition needing at most a 1.5× upscale is taken instead. When nothing
+ * covers, the largest there is. HLS playlists and entries without sizes are not files we can cut.
  */
 export function pickRendition(files: readonly PexelsVideoFile[], width: number, height: number): PexelsVideoFile | null {
   const usable = files.filter(
@@ -395,19 +471,37 @@ export function pickRendition(files: readonly PexelsVideoFile[], width: number, 
       typeof f.link === 'string' && /^https?:\/\//.test(f.link) && !/\.m3u8(\?|$)/i.test(f.link) &&
       (f.file_type == null || f.file_type.startsWith('video/')),
   );
-  const area = (f: PexelsVideoFile) => (f.width as number) * (f.height as number);
-  const covering = usable.filter((f) => (f.width as number) >= width && (f.height as number) >= height);
-  if (covering.length) return covering.reduce((a, b) => (area(b) < area(a) ? b : a));
-  return usable.reduce<PexelsVideoFile | null>((a, b) => (!a || area(b) > area(a) ? b : a), null);
+  const w = (f: PexelsVideoFile) => f.width as number;
+  const h = (f: PexelsVideoFile) => f.height as number;
+  const area = (f: PexelsVideoFile) => w(f) * h(f);
+  const covers = (f: PexelsVideoFile, upscale: number) =>
+    Math.min(w(f), (h(f) * width) / height) * upscale >= width && Math.min(h(f), (w(f) * height) / width) * upscale >= height;
+  const smallest = (list: PexelsVideoFile[]) => list.reduce<PexelsVideoFile | null>((a, b) => (!a || area(b) < area(a) ? b : a), null);
+  return (
+    smallest(usable.filter((f) => covers(f, 1) && area(f) <= MAX_AREA_FACTOR * width * height)) ??
+    smallest(usable.filter((f) => covers(f, MAX_UPSCALE))) ??
+    smallest(usable.filter((f) => covers(f, 1))) ??
+    usable.reduce<PexelsVideoFile | null>((a, b) => (!a || area(b) > area(a) ? b : a), null)
+  );
 }
 
-function candidateOf(v: PexelsVideo, width: number, height: number, limits: PexelsLimits): Candidate | null {
+const OTHER_ORIENTATIONS: Record<FootageRequest['orientation'], FootageRequest['orientation'][]> = {
+  portrait: ['landscape'],
+  landscape: ['portrait'],
+  square: ['landscape', 'portrait'],
+};
+
+/** A Pexels video's identity across tasks (freshness) and within one (no clip twice). */
+const clipId = (c: Candidate) => `pexels:${c.videoId}`;
+
+function candidateOf(v: PexelsVideo, query: string, width: number, height: number, limits: PexelsLimits): Candidate | null {
   const declaredS = typeof v.duration === 'number' ? v.duration : 0;
   if (declaredS < limits.minClipS || declaredS > limits.maxClipS) return null;
   const file = pickRendition(v.video_files ?? [], width, height);
   if (!file) return null;
   return {
     videoId: v.id,
+    query,
     fileId: file.id ?? `${file.width}x${file.height}`,
     link: file.link as string,
     width: file.width as number,

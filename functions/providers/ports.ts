@@ -1,5 +1,6 @@
 // Speech and footage ports. Providers write into the task's scratch dir and honour the signal.
 import type { Narration, SourceClip } from '../domain/media.ts';
+import type { DownloadLimits } from '../net/download.ts';
 
 export interface SpeechRequest {
   text: string;
@@ -10,13 +11,44 @@ export interface SpeechRequest {
   seed?: number;
 }
 
+/** A voice a provider can speak with: `id` is what a request sends as voice_id. */
+export interface Voice {
+  id: string;
+  name: string;
+  language: string | null;
+  description: string | null;
+}
+
 export interface SpeechProvider {
   readonly name: string;
   synthesize(req: SpeechRequest, dir: string, signal: AbortSignal): Promise<Narration>;
+  /** The voices a request may name. */
+  listVoices(signal: AbortSignal): Promise<Voice[]>;
+}
+
+/**
+ * What one video shares across its footage searches (every scene or sentence group of it): the
+ * searches it may still make, the clips its other parts already took, and the clips its owner's
+ * recent videos used.
+ */
+export interface FootageContext {
+  /** Searches against a metered API (Pexels) this video may still make; providers decrement it. */
+  searchesLeft: number;
+  /** Ids (SourceClip.id) of clips another part of this video already took; providers add theirs. */
+  taken: Set<string>;
+  /** Ids of clips the owner's last FRESHNESS_WINDOW videos used: chosen only when nothing else is left. */
+  recent: ReadonlySet<string>;
+  /** The task's scratch budget and the process's download slots, for every file fetched. */
+  downloads?: DownloadLimits;
 }
 
 export interface FootageRequest {
   query: string;
+  /**
+   * Queries to try, in order, when `query` finds too little (the topic of a per-sentence search);
+   * by default the provider broadens `query` itself.
+   */
+  fallbacks?: string[];
   /** How many distinct clips would be ideal. */
   count: number;
   /** Seconds of footage needed in total. */
@@ -25,6 +57,8 @@ export interface FootageRequest {
   width: number;
   height: number;
   seed: number;
+  /** Shared by every search of one video; absent in one-off searches (tests, tools). */
+  context?: FootageContext;
 }
 
 export interface FootageResult {

@@ -8,6 +8,7 @@ import { TaskError } from '../errors.ts';
 import { mapLimit } from '../lib/concurrency.ts';
 import type { MediaTools } from '../media/tools.ts';
 import { downloadToFile } from '../net/download.ts';
+import { DEFAULT_URL_PORTS } from '../net/url-guard.ts';
 import { fileClip, probeVideo, VIDEO_EXTENSIONS } from './footage-files.ts';
 import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';
 
@@ -18,6 +19,8 @@ export interface UrlFootageOptions {
   fields?: string[];
   /** ALLOW_PRIVATE_URLS. */
   allowPrivate: boolean;
+  /** ALLOWED_URL_PORTS. */
+  allowedPorts?: readonly number[];
   maxBytes?: number;
   timeoutMs?: number;
   retries?: number;
@@ -25,10 +28,12 @@ export interface UrlFootageOptions {
 }
 
 /**
- * Downloads the clips the request names into the task dir and keeps those ffmpeg can read as
- * video. A URL that is permanently unusable (404, too large, forbidden, not a video) is skipped
- * with a warning so the next source can fill in; a transient failure fails the attempt so the
- * task is retried, rather than silently rendering without the clips that were asked for.
+ * Downloads the clips the request names into the task dir and keeps those that pass the probe
+ * gate. A URL that is permanently unusable (404, too large, forbidden, not a video, outside the
+ * media limits) is skipped with a warning so the next source can fill in; when every clip was
+ * refused and at least one by the media limits, the task fails for good with the reasons. A
+ * transient failure fails the attempt so the task is retried, rather than silently rendering
+ * without the clips that were asked for.
  */
 export class UrlFootage implements FootageProvider {
   readonly name = 'clip_urls';
@@ -37,6 +42,7 @@ export class UrlFootage implements FootageProvider {
   constructor(opts: UrlFootageOptions) {
     this.#o = {
       maxBytes: 200 * 1024 * 1024,
+      allowedPorts: DEFAULT_URL_PORTS,
       timeoutMs: 120_000,
       retries: 2,
       concurrency: 3,
@@ -45,10 +51,13 @@ export class UrlFootage implements FootageProvider {
     };
   }
 
-  async find(_req: FootageRequest, dir: string, signal: AbortSignal): Promise<FootageResult> {
+  async find(req: FootageRequest, dir: string, signal: AbortSignal): Promise<FootageResult> {
     const o = this.#o;
+    const downloads = req.context?.downloads;
     // Per URL, so warnings read in request order whatever order the downloads finish in.
     const warningOf: (string | undefined)[] = [];
+    // Per URL too: the reasons read in request order.
+    const refusedOf: ({ field: string; reason: string; detail: string | undefined } | undefined)[] = [];
     // A failure that ends the attempt stops the other downloads instead of letting them finish.
     const stop = new AbortController();
     const both = AbortSignal.any([signal, stop.signal]);
@@ -56,15 +65,18 @@ export class UrlFootage implements FootageProvider {
       const field = o.fields[i]!;
       // Random suffix: two scenes may name the same URL and download it at the same time.
       const path = join(dir, `clip-${createHash('sha256').update(url).digest('hex').slice(0, 12)}-${randomBytes(4).toString('hex')}${videoExt(url)}`);
+      let sizeBytes: number;
       try {
-        await downloadToFile(url, path, {
+        ({ sizeBytes } = await downloadToFile(url, path, {
           field,
           maxBytes: o.maxBytes,
           timeoutMs: o.timeoutMs,
           retries: o.retries,
           signal: both,
           allowPrivate: o.allowPrivate,
-        });
+          allowedPorts: o.allowedPorts,
+          ...(downloads ? { limits: downloads } : {}),
+        }));
       } catch (err) {
         if (err instanceof TaskError && !err.retryable) {
           warningOf[i] = `${err.message}; the clip was skipped`;
@@ -74,17 +86,26 @@ export class UrlFootage implements FootageProvider {
         throw signal.aborted ? signal.reason : err;
       }
       const info = await probeVideo(o.tools, path, both);
-      if (typeof info === 'string') {
+      if ('reason' in info) {
         await rm(path, { force: true });
-        warningOf[i] = `${field}: skipped, ${info}`;
+        downloads?.budget.give(sizeBytes);
+        warningOf[i] = `${field}: skipped, ${info.reason}`;
+        if (info.outsideLimits) refusedOf[i] = { field, reason: info.reason, detail: info.detail };
         return null;
       }
       return fileClip(path, info);
     });
-    return {
-      clips: found.filter((c): c is SourceClip => c !== null),
-      warnings: warningOf.filter((w): w is string => w !== undefined),
-    };
+    const clips = found.filter((c): c is SourceClip => c !== null);
+    const refused = refusedOf.filter((r) => r !== undefined);
+    // The request's own footage all refused by the probe gate: rendering a stand-in instead would
+    // hide a problem the client has to fix (a clip too long, too large, in a refused format).
+    if (clips.length === 0 && refused.length > 0) {
+      const details = refused.filter((r) => r.detail).map((r) => `${r.field}: ${r.detail}`);
+      throw new TaskError('unsupported_media', `${refused.map((r) => `${r.field}: ${r.reason}`).join('; ')}; send clips within the accepted limits`, {
+        ...(details.length ? { detail: details.join('\n') } : {}),
+      });
+    }
+    return { clips, warnings: warningOf.filter((w): w is string => w !== undefined) };
   }
 }
 

@@ -3,12 +3,20 @@
 // way Cloud Tasks understands: 2xx = done (success or permanent failure), 503 = try again later.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import type { TaskRecord } from '../domain/task.ts';
-import { CancelledError, TaskError } from '../errors.ts';
+import { requestCallback } from '../delivery/deliver.ts';
+import { beginFanout } from '../domain/fanout.ts';
+import { DEADLINE_EXCEEDED, type TaskRecord } from '../domain/task.ts';
+import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { PipelineDeps } from '../pipeline/produce-video.ts';
+import { ByteBudget } from '../lib/byte-budget.ts';
+import type { Semaphore } from '../lib/semaphore.ts';
+import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
+import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
-import type { TaskStore } from '../platform/ports.ts';
+import { chunkJob } from '../platform/jobs.ts';
+import type { Dispatcher, TaskStore } from '../platform/ports.ts';
+import { guardAttempt, type AttemptGuard, type StopReason } from './attempt-guard.ts';
+import { ProgressWriter } from './progress-writer.ts';
 import type { RunningTasks } from './running-tasks.ts';
 import { makeTaskDir } from './scratch.ts';
 
@@ -16,11 +24,15 @@ export interface WorkerDeps {
   store: TaskStore;
   pipeline: PipelineDeps;
   scratchDir: string;
+  /** Bytes each task's downloads may hold (TASK_SCRATCH_BYTES) and the process's download slots. */
+  downloads: { bytesPerTask: number; slots: Semaphore };
   leaseMs: number;
   maxAttempts: number;
   deadlineMs: number;
-  /** Called once with the final record when this delivery finished the task. */
-  onFinished: (task: TaskRecord) => Promise<void>;
+  /** Asks for the callback of a task this delivery ended (its event is recorded with the end). */
+  dispatcher: Dispatcher;
+  /** Shortest time between two progress writes (Firestore's guidance is one write per second per document). */
+  progressIntervalMs?: number;
   log: Logger;
   /** Identifies this process in leases. */
   instanceId: string;
@@ -51,7 +63,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     task_id: taskId,
     delivery: { queue: meta.queue, retries: Number(meta.retryCount ?? 0), executions: Number(meta.executionCount ?? 0) },
   });
-  if (meta.taskName && meta.taskName.split('/').pop() !== taskId) {
+  if (meta.taskName && !meta.taskName.split('/').pop()!.startsWith(`${taskId}-`)) {
     log.warn({ task_name: meta.taskName }, 'the Cloud Tasks task name does not match the task id in the path');
   }
   const claim = await deps.store.claim(taskId, owner, deps.leaseMs);
@@ -70,80 +82,120 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
       { code: 'attempts_exhausted', message: `the task was interrupted ${task.attempt - 1} times; giving up`, retryable: false },
       deps.maxAttempts,
     );
-    if (failed) await deps.onFinished(failed);
+    if (failed) await requestCallback(deps.store, deps.dispatcher, taskId, log);
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   }
 
-  const ac = new AbortController();
-  let stopReason: 'cancelled' | 'lost_lease' | 'deadline' | 'shutdown' | null = null;
-  const stop = (why: NonNullable<typeof stopReason>) => {
-    stopReason ??= why;
-    ac.abort(new CancelledError());
-  };
-  const onShutdown = () => stop('shutdown');
-  deps.shutdown.addEventListener('abort', onShutdown, { once: true });
-  const unregister = deps.running.add(taskId, () => stop('cancelled'));
-  const deadline = setTimeout(() => stop('deadline'), deps.deadlineMs);
-  const heartbeat = setInterval(async () => {
-    try {
-      const renewed = await deps.store.renewLease(taskId, owner, deps.leaseMs);
-      if (!renewed) {
-        const now = await deps.store.get(taskId);
-        stop(now?.status === 'cancelled' ? 'cancelled' : 'lost_lease');
-      }
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'lease renewal failed');
-    }
-  }, Math.max(200, Math.floor(deps.leaseMs / 3)));
+  const guard = guardDelivery(deps, taskId, async () => (await deps.store.renewLease(taskId, owner, deps.leaseMs)) !== null, log);
 
-  // Progress writes are fire-and-forget but kept in order, so a slow write never stalls ffmpeg.
-  let progressChain = Promise.resolve();
-  const report = (stage: Parameters<TaskStore['progress']>[2], progress: number) => {
-    progressChain = progressChain
-      .then(() => deps.store.progress(taskId, owner, stage, progress))
-      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress write failed'));
-  };
+  const progress = new ProgressWriter({
+    write: (stage, p) => deps.store.progress(taskId, owner, stage, p),
+    intervalMs: deps.progressIntervalMs ?? 2_000,
+    log,
+  });
+  const report = (stage: Parameters<TaskStore['progress']>[2], p: number) => progress.report(stage, p);
 
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
-    const { output, warnings } = await produceVideo(deps.pipeline, { task, dir, signal: ac.signal, report });
-    await progressChain;
+    const downloads = { budget: new ByteBudget(deps.downloads.bytesPerTask), slots: deps.downloads.slots };
+    const produced = await produceVideo(deps.pipeline, { task, dir, signal: guard.signal, report, downloads });
+    await progress.close();
+    if (produced.kind === 'fanout') return await handOverToChunks(deps, task, owner, produced.frames, log);
+    const { output, warnings } = produced;
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
       log.warn('finished, but the lease was lost; the holder records the outcome');
       return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     }
     log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
-    await deps.onFinished(done);
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
   } catch (err) {
-    await progressChain;
-    if (stopReason === 'cancelled') return { status: 200, body: { task_id: taskId, outcome: 'cancelled' } };
-    if (stopReason === 'lost_lease') return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
-    const error =
-      stopReason === 'deadline'
-        ? new TaskError('deadline_exceeded', `the attempt ran past ${Math.round(deps.deadlineMs / 1000)} s`, { retryable: true })
-        : stopReason === 'shutdown'
-          ? new TaskError('interrupted', 'the worker shut down during the task', { retryable: true })
-          : err instanceof TaskError
-            ? err
-            : new TaskError('internal', `unexpected error: ${(err as Error)?.message ?? String(err)}`, { retryable: true, cause: err });
+    await progress.close();
+    if (guard.reason === 'cancelled') return { status: 200, body: { task_id: taskId, outcome: 'cancelled' } };
+    if (guard.reason === 'lost_lease') return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
+    const error = taskErrorOf(err, guard.reason, deps.deadlineMs);
     if (!(err instanceof TaskError)) log.error({ err: (err as Error)?.stack ?? String(err) }, 'task attempt crashed');
+    // The task keeps what the client may read; the detail (stderr, provider answers, causes) is logged here, under the task id.
     const after = await deps.store.fail(taskId, owner, { code: error.code, message: error.message, retryable: error.retryable }, deps.maxAttempts);
+    const logged = { code: error.code, ...(error.detail ? { detail: error.detail } : {}), ...causesOf(error) };
     if (!after) return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     if (after.status === 'queued') {
-      log.warn({ code: error.code, attempt: after.attempt }, `attempt failed, will retry: ${error.message}`);
+      log.warn({ ...logged, attempt: after.attempt }, `attempt failed, will retry: ${error.message}`);
       return { status: 503, retryAfterS: 1, body: { task_id: taskId, outcome: 'retry' } };
     }
-    log.warn({ code: error.code }, `task failed: ${error.message}`);
-    await deps.onFinished(after);
+    log.warn(logged, `task failed: ${error.message}`);
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   } finally {
-    clearTimeout(deadline);
-    clearInterval(heartbeat);
-    unregister();
-    deps.shutdown.removeEventListener('abort', onShutdown);
+    guard.dispose();
     if (dir) await rm(dir, { recursive: true, force: true }).catch((e: unknown) => log.error({ err: String(e) }, 'scratch cleanup failed'));
   }
+}
+
+/** The guard of a delivery of this worker: `renew` keeps its lease (the task's, or a chunk's). */
+export function guardDelivery(deps: WorkerDeps, taskId: string, renew: () => Promise<boolean>, log: Logger): AttemptGuard {
+  return guardAttempt({
+    taskId,
+    renew,
+    cancelled: async () => (await deps.store.get(taskId))?.status === 'cancelled',
+    leaseMs: deps.leaseMs,
+    deadlineMs: deps.deadlineMs,
+    shutdown: deps.shutdown,
+    running: deps.running,
+    log,
+  });
+}
+
+/**
+ * The plan says this video is rendered by chunk deliveries: the task's lease goes over to them
+ * (domain/fanout.ts) and their jobs are asked for. A job that cannot be asked for now is asked
+ * for again by the sweeper once the fan-out's lease runs out (the task is then planned again).
+ */
+async function handOverToChunks(deps: WorkerDeps, task: TaskRecord, owner: string, frames: number[], log: Logger): Promise<DeliveryOutcome> {
+  const handed = await deps.store.update(task.id, (t, now) => {
+    const next = beginFanout(t, owner, deps.instanceId, frames, now);
+    return { write: next, result: next !== null };
+  });
+  if (!handed) return { status: 200, body: { task_id: task.id, outcome: 'lease_lost' } };
+  await Promise.all(frames.map((_, n) => deps.dispatcher.enqueue(chunkJob(task.id, task.attempt, n))));
+  log.info({ chunks: frames.length, attempt: task.attempt }, 'rendering in chunks on any worker');
+  return { status: 200, body: { task_id: task.id, outcome: 'fanned_out' } };
+}
+
+/** A finished task's plan is no longer needed (the bucket's lifecycle rule would take it later anyway). */
+export async function dropPlan(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {
+  await deps.pipeline.blobs.deletePrefix(planPrefix(taskId)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not delete the plan'));
+}
+
+/**
+ * The TaskError an attempt ends with. A full disk anywhere in the chain (ENOSPC: the scratch
+ * volume two tasks share) is passing, so it is retried whatever the step said; an error that is
+ * not a TaskError is a bug, told to the client without its text (which may hold paths).
+ */
+export function taskErrorOf(err: unknown, stopReason: StopReason | null, deadlineMs: number): TaskError {
+  if (stopReason === 'deadline') return new TaskError(DEADLINE_EXCEEDED, `the attempt ran past ${Math.round(deadlineMs / 1000)} s`, { retryable: true });
+  if (stopReason === 'shutdown') return new TaskError('interrupted', 'the worker shut down during the task', { retryable: true });
+  if (!(err instanceof TaskError)) {
+    return new TaskError('internal', 'an unexpected error stopped the task; it is logged under the task id', { retryable: true, cause: err });
+  }
+  if (!err.retryable && hasCode(err, 'ENOSPC')) {
+    return new TaskError(err.code, err.message, { retryable: true, cause: err, ...(err.detail ? { detail: err.detail } : {}) });
+  }
+  return err;
+}
+
+function hasCode(err: unknown, code: string): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if ((e as NodeJS.ErrnoException).code === code) return true;
+  return false;
+}
+
+/** The messages under a TaskError (what it wraps), for the log line. */
+export function causesOf(err: TaskError): { causes?: string[] } {
+  const causes: string[] = [];
+  for (let e: unknown = err.cause; e !== undefined && causes.length < 5; e = e instanceof Error ? e.cause : undefined) {
+    causes.push(e instanceof TaskError && e.detail ? `${e.message}: ${e.detail}` : e instanceof Error ? e.message : String(e));
+  }
+  return causes.length ? { causes } : {};
 }

@@ -16,6 +16,7 @@ import {
   runtimeStage,
   setupShPackages,
 } from './manifests.ts';
+import { FONT_PACKAGES } from '../../functions/media/captions/index.ts';
 
 const df = parseDockerfile();
 const runtime = runtimeStage(df);
@@ -34,6 +35,7 @@ describe('Dockerfile', () => {
     for (const pkg of ['ffmpeg', 'espeak-ng', 'fontconfig', ...setupShPackages()]) {
       assert.ok(installed.has(pkg), `runtime stage installs ${pkg}`);
     }
+    for (const pkg of FONT_PACKAGES) assert.ok(setupShPackages().includes(pkg), `scripts/setup.sh installs ${pkg}, which the captions name`);
     assert.match(apt, /--no-install-recommends/);
     assert.match(apt, /rm -rf \/var\/lib\/apt\/lists/);
   });

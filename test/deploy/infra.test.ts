@@ -139,6 +139,11 @@ describe('infra/: the worker service', () => {
     assert.equal(service('worker').template.service_account, '${google_service_account.worker.email}');
   });
 
+  it('takes internal traffic only (Cloud Tasks of the same project counts as internal)', () => {
+    assert.equal(service('worker').svc.ingress, 'INGRESS_TRAFFIC_INTERNAL_ONLY');
+    assert.equal(service('api').svc.ingress, 'INGRESS_TRAFFIC_ALL', 'the api is the public one');
+  });
+
   it('is invokable by the Cloud Tasks invoker account only', () => {
     const invokers = grants(tf).filter((g) => g.role === 'roles/run.invoker');
     const onWorker = invokers.filter((g) => g.on.includes('google_cloud_run_v2_service.worker'));

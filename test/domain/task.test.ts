@@ -96,3 +96,53 @@ describe('task transitions', () => {
     assert.equal(T.cancel(cancelled, later(1)), cancelled);
   });
 });
+
+describe('task ends owe their callback', () => {
+  const hooked = () => T.newTask({ id: 't2', owner: null, request: VideoRequestSchema.parse({ script_text: 'Hi.', callback_url: 'https://example.com/h' }), now, retentionDays: 7 });
+  const output = { video_key: 'v', captions_vtt_key: null, captions_srt_key: null, thumbnail_key: null, duration_s: 1, width: 1, height: 1, size_bytes: 1, credits: [] };
+
+  it('completed, failed for good and cancelled each record one pending event with a stable delivery id', () => {
+    const c = T.claim(hooked(), 'w', 1000, now);
+    assert.ok(c.kind === 'claimed');
+    assert.deepEqual(
+      [T.complete(c.task, output, [], now), T.failAttempt(c.task, { code: 'x', message: 'm', retryable: false }, 5, now), T.cancel(hooked(), now)].map((t) => [t.callback?.event, t.callback?.delivery_id, t.callback?.state]),
+      [
+        ['task.completed', 't2.completed', 'pending'],
+        ['task.failed', 't2.failed', 'pending'],
+        ['task.cancelled', 't2.cancelled', 'pending'],
+      ],
+    );
+  });
+
+  it('an attempt that will be retried owes nothing yet; a task without callback_url never does', () => {
+    const c = T.claim(hooked(), 'w', 1000, now);
+    assert.ok(c.kind === 'claimed');
+    assert.equal(T.failAttempt(c.task, { code: 'x', message: 'm', retryable: true }, 5, now).callback, null);
+    assert.equal(T.cancel(fresh(), now).callback, null);
+  });
+
+  it('running out of time is retried once, not twice', () => {
+    const deadline = { code: T.DEADLINE_EXCEEDED, message: 'ran past 1680 s', retryable: true };
+    const c1 = T.claim(fresh(), 'w', 1000, now);
+    assert.ok(c1.kind === 'claimed');
+    const once = T.failAttempt(c1.task, deadline, 5, now);
+    assert.equal(once.status, 'queued');
+    assert.equal(once.deadline_misses, 1);
+    const c2 = T.claim(once, 'w', 1000, now);
+    assert.ok(c2.kind === 'claimed');
+    const twice = T.failAttempt(c2.task, deadline, 5, now);
+    assert.equal(twice.status, 'failed');
+    assert.equal(twice.error?.retryable, false);
+  });
+
+  it('failForGood ends a task whoever holds it, and leaves a finished one alone', () => {
+    const c = T.claim(hooked(), 'w', 1000, now);
+    assert.ok(c.kind === 'claimed');
+    const f = T.failForGood(c.task, { code: 'attempts_exhausted', message: 'm' }, later(5000));
+    assert.equal(f.status, 'failed');
+    assert.equal(f.lease_owner, null);
+    assert.equal(f.callback?.event, 'task.failed');
+    const done = T.cancel(hooked(), now);
+    assert.equal(T.failForGood(done, { code: 'x', message: 'm' }, now), done);
+  });
+});

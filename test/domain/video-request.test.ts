@@ -41,4 +41,47 @@ describe('video request', () => {
     const r = VideoRequestSchema.parse({ script_text: 'a b', search_query: 'ocean' });
     assert.deepEqual(scenesOf(r), [{ text: 'a b', search_query: 'ocean' }]);
   });
+
+  it('refuses a lone surrogate in any text field, naming the field', () => {
+    const bad = '\ud800';
+    const cases: [unknown, string][] = [
+      [{ script_text: `a${bad}b` }, 'script_text'],
+      [{ scenes: [{ text: 'ok' }, { text: bad }] }, 'scenes.1.text'],
+      [{ scenes: [{ text: 'ok', search_query: `x${bad}` }] }, 'scenes.0.search_query'],
+      [{ script_text: 'a', search_query: bad }, 'search_query'],
+      [{ script_text: 'a', voice_id: bad }, 'voice_id'],
+      [{ script_text: 'a', model_id: `m${bad}` }, 'model_id'],
+      [{ script_text: 'a', clip_urls: [`https://example.com/${bad}.mp4`] }, 'clip_urls.0'],
+      [{ script_text: 'a', metadata: { post: { tags: ['ok', bad] } } }, 'metadata.post.tags.1'],
+      [{ script_text: 'a', metadata: { [`k${bad}`]: 1 } }, `metadata.k${bad}`],
+    ];
+    for (const [body, path] of cases) {
+      const r = VideoRequestSchema.safeParse(body);
+      assert.equal(r.success, false, path);
+      const issue = r.error!.issues.find((i) => i.path.join('.') === path);
+      assert.ok(issue, `${path}: ${JSON.stringify(r.error!.issues)}`);
+      assert.match(issue.message, /lone surrogate/);
+    }
+    // A surrogate pair is one valid character (an emoji), not a lone half.
+    assert.ok(VideoRequestSchema.safeParse({ script_text: 'Waves \ud83c\udf0a crash.' }).success);
+  });
+
+  it('voice_id: ElevenLabs ids and espeak-ng voices pass; path, query and fragment characters do not', () => {
+    for (const id of ['21m00Tcm4TlvDq8ikWAM', 'en-us', 'pt-br', 'en-us+f3', 'gmw/en-US', 'gmw/en-US+klatt', 'cmn']) {
+      assert.ok(VideoRequestSchema.safeParse({ script_text: 'a', voice_id: id }).success, id);
+    }
+    for (const id of ['../../v1/user', 'abc?x=1#y', 'a/../b', '..', 'a%2Fb', 'a b', '/abs', 'a//b', 'a+', '+f3', 'a\\b', 'voice.1']) {
+      const r = VideoRequestSchema.safeParse({ script_text: 'a', voice_id: id });
+      assert.equal(r.success, false, id);
+      assert.deepEqual(r.error!.issues[0]!.path, ['voice_id'], id);
+    }
+  });
+
+  it('refuses URLs with a user name or password', () => {
+    for (const url of ['https://user:pass@example.com/a.mp4', 'https://user@example.com/a.mp4', 'https://:pw@example.com/']) {
+      const r = VideoRequestSchema.safeParse({ script_text: 'a', callback_url: url });
+      assert.equal(r.success, false, url);
+      assert.match(r.error!.issues[0]!.message, /user name or password/);
+    }
+  });
 });

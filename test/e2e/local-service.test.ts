@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ffprobe, integratedLufs, isFastStart } from '../support/ffprobe.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
+import { DocumentChecker, documented } from '../support/openapi.ts';
 import { makeVideo } from '../support/media-fixtures.ts';
 import { skipUnlessFirestoreEmulator } from '../support/firestore-emulator.ts';
 import { skipUnlessGcsEmulator } from '../support/gcs-emulator.ts';
 import { startCloudPath, startService, type Service } from '../support/service.ts';
+import { waitFor } from '../support/wait.ts';
 
 const SCRIPT =
   'The ocean covers most of our planet. Its waves carry energy across thousands of kilometres. ' +
@@ -35,9 +37,11 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
   const callbacks: { headers: Record<string, unknown>; body: any }[] = [];
   let callbackUrl = '';
   let closeCallbackServer = () => {};
+  /** The task the first test completes; the OpenAPI check reads it again. */
+  let completedId = '';
 
   before(async () => {
-    svc = await start({ CALLBACK_SECRET: 'test-secret-0123456789', MAX_CONCURRENT_TASKS: '2' });
+    svc = await start({ CALLBACK_SECRET: 'test-secret-0123456789abcdef0123456789', MAX_CONCURRENT_TASKS: '2' });
     const server = createServer((req, res) => {
       let data = '';
       req.on('data', (c) => (data += c));
@@ -66,6 +70,7 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
     });
     assert.equal(submit.status, 202, JSON.stringify(submit.body));
     const id = submit.body.task_id;
+    completedId = id;
     assert.match(id, /^[0-9a-f-]{36}$/);
     assert.equal(submit.body.status, 'queued');
     assert.equal(submit.body.status_url, `${svc.url}/task/${id}`);
@@ -131,8 +136,7 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
     assert.equal(del.status, 409);
 
     // The callback arrived once, signed.
-    const deadline = Date.now() + 10_000;
-    while (!callbacks.some((c) => c.body.task_id === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => callbacks.some((c) => c.body.task_id === id), 'the callback');
     const mine = callbacks.filter((c) => c.body.task_id === id);
     assert.equal(mine.length, 1);
     assert.equal(mine[0]!.body.status, 'completed');
@@ -140,6 +144,41 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
 
     // Nothing left in the scratch area.
     assert.deepEqual(readdirSync(join(svc.dataDir, 'scratch')), []);
+  });
+
+  it('every route answers as the OpenAPI document says', async () => {
+    const doc = new DocumentChecker();
+    const json = { 'content-type': 'application/json' };
+    assert.ok(completedId, 'the first test completed a task');
+    const v = (await documented(doc, '/task/{id}', `${svc.url}/task/${completedId}`)).body;
+    assert.equal(v.status, 'completed');
+    await documented(doc, '/v1/videos/{id}', `${svc.url}/v1/videos/${completedId}`);
+    assert.equal((await documented(doc, '/download/{id}', `${svc.url}/download/${completedId}`)).status, 302);
+    assert.equal((await documented(doc, '/v1/videos/{id}', `${svc.url}/v1/videos/${completedId}`, { method: 'DELETE' })).status, 409);
+    const list = await documented(doc, '/v1/videos', `${svc.url}/v1/videos?limit=1`);
+    assert.equal(list.body.data.length, 1);
+    assert.equal((await documented(doc, '/v1/videos', `${svc.url}/v1/videos?cursor=bad`)).status, 422);
+    for (const route of ['/generate-video', '/v1/videos']) {
+      const bad = await documented(doc, route, `${svc.url}${route}`, { method: 'POST', headers: json, body: '{"script_text":""}' });
+      assert.equal(bad.status, 422);
+      assert.equal((await documented(doc, route, `${svc.url}${route}`, { method: 'POST', headers: json, body: '{' })).status, 400);
+      assert.equal((await documented(doc, route, `${svc.url}${route}`, { method: 'POST', body: 'x' })).status, 415);
+    }
+    const queued = await documented(doc, '/v1/videos', `${svc.url}/v1/videos`, { method: 'POST', headers: json, body: '{"script_text":"Cancelled at once."}' });
+    assert.equal(queued.status, 202);
+    assert.equal((await documented(doc, '/v1/videos/{id}', `${svc.url}/v1/videos/${queued.body.task_id}`, { method: 'DELETE' })).status, 200);
+    assert.equal((await documented(doc, '/task/{id}', `${svc.url}/task/00000000-0000-0000-0000-000000000000`)).status, 404);
+    await documented(doc, '/healthz', `${svc.url}/healthz`);
+    await documented(doc, '/health', `${svc.url}/health`);
+    await documented(doc, '/openapi.json', `${svc.url}/openapi.json`);
+    await documented(doc, '/docs', `${svc.url}/docs`);
+    if (signaturesChecked) {
+      // Local mode: the signed URLs are this service's own /files route.
+      const file = new URL(v.result.captions_srt_url);
+      assert.equal((await documented(doc, '/files/{key}', file.href)).status, 200);
+      assert.equal((await documented(doc, '/files/{key}', file.href, { headers: { range: 'bytes=0-9' } })).status, 206);
+      assert.equal((await documented(doc, '/files/{key}', `${file.origin}${file.pathname}`)).status, 403);
+    }
   });
 
   it('cuts footage from clip_urls, 1080p by default', async () => {

@@ -2,7 +2,7 @@
 // from those two services alone: cut from the served clips (the small renditions), voiced with
 // the fake's audio, crediting the Pexels authors.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,21 +15,9 @@ import {
   type FakeElevenLabs,
   type FakePexels,
 } from '../fakes/index.ts';
-import { ffprobe } from '../support/ffprobe.ts';
+import { bandLevel, ffprobe } from '../support/ffprobe.ts';
 import { pollUntilFinal, postJson } from '../support/http.ts';
 import { startService, type Service } from '../support/service.ts';
-
-/** RMS level (dB) of the audio in a narrow band around `hz`, measured by ffmpeg's astats. */
-function bandLevel(path: string, hz: number): number {
-  const { stderr } = spawnSync(
-    'ffmpeg',
-    ['-v', 'info', '-nostats', '-i', path, '-vn', '-af', `bandpass=f=${hz}:width_type=q:w=20,astats=measure_overall=RMS_level:measure_perchannel=none`, '-f', 'null', '-'],
-    { encoding: 'utf8' },
-  );
-  const m = /RMS level dB: (-?[\d.]+|-inf)/.exec(stderr);
-  assert.ok(m, `astats printed no level:\n${stderr.slice(-500)}`);
-  return m[1] === '-inf' ? -Infinity : Number(m[1]);
-}
 
 /** Mean colour of a frame, as [r, g, b] 0..255. */
 function meanColour(path: string, atS: number): [number, number, number] {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { startService } from '../support/service.ts';
+import { waitFor } from '../support/wait.ts';
 
 describe('restart', () => {
   it('loses no task when the process is killed mid-render', async () => {
@@ -24,13 +25,10 @@ describe('restart', () => {
         ids.push(r.body.task_id);
       }
       // Wait until the first task is really running, then pull the plug.
-      const deadline = Date.now() + 60_000;
-      for (;;) {
+      await waitFor(async () => {
         const v = await getJson(`${first.url}/task/${ids[0]}`);
-        if (v.body.status === 'processing' && v.body.progress > 0) break;
-        assert.ok(Date.now() < deadline, 'first task never started');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+        return v.body.status === 'processing' && v.body.progress > 0;
+      }, 'the first task to start');
       const statuses = await Promise.all(ids.map(async (id) => (await getJson(`${first.url}/task/${id}`)).body.status));
       assert.equal(statuses[0], 'processing');
       assert.deepEqual(statuses.slice(1), ['queued', 'queued']);

@@ -16,6 +16,7 @@ import { tempDir } from '../support/temp-dir.ts';
 export const FAKE_ELEVENLABS_KEY = 'fake-elevenlabs-key';
 /** George and Rachel: a current and a legacy premade voice. */
 export const FAKE_VOICES = ['JBFqnCBsd6RMkjVDRZzb', '21m00Tcm4TlvDq8ikWAM'];
+const VOICE_NAMES: Record<string, string> = { JBFqnCBsd6RMkjVDRZzb: 'George', '21m00Tcm4TlvDq8ikWAM': 'Rachel' };
 
 const CHAR_LIMITS: Record<string, number> = {
   eleven_v3: 3_000,
@@ -50,6 +51,8 @@ export interface FakeElevenLabsOptions {
   maxConcurrent?: number;
   /** Delay before each answer (a slow upstream). */
   delayMs?: number;
+  /** Answers wait for this (after taking their concurrency slot): a test decides when a request ends. */
+  hold?: Promise<void> | null;
   /** Body shape of the errors the fake produces itself. */
   errorShape?: 'legacy' | 'current';
   /** Characters per request by model, overriding the published table (an account with lower limits). */
@@ -99,6 +102,7 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
     quotaError: opts.quotaError ?? 'legacy-401',
     maxConcurrent: opts.maxConcurrent ?? Infinity,
     delayMs: opts.delayMs ?? 0,
+    hold: opts.hold ?? null,
     errorShape: opts.errorShape ?? 'legacy',
     charLimits: opts.charLimits ?? {},
   };
@@ -123,10 +127,29 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
     return { audio, durationS };
   }
 
+  /** GET /v1/voices: the fake's voices in the shape of VoiceResponseModel (its required fields). */
+  function listVoices(r: RecordedRequest, res: ServerResponse): void {
+    const key = r.headers['xi-api-key'];
+    if (key !== options.apiKey) return send(res, 401, err('authentication_error', key ? 'invalid_api_key' : 'needs_authorization', 'Invalid API key'));
+    send(res, 200, {
+      voices: options.voices.map((voice_id, i) => ({
+        voice_id,
+        name: VOICE_NAMES[voice_id] ?? `Voice ${i + 1}`,
+        category: 'premade',
+        labels: { accent: 'american', gender: i % 2 ? 'female' : 'male', use_case: 'narration' },
+        description: null,
+        available_for_tiers: [],
+        high_quality_base_model_ids: ['eleven_multilingual_v2', 'eleven_flash_v2_5'],
+        verified_languages: [{ language: 'en', model_id: 'eleven_multilingual_v2', accent: 'american' }],
+      })),
+    });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const r = record(req, raw);
     requests.push(r);
+    if (req.method === 'GET' && r.path === '/v1/voices') return listVoices(r, res);
     const m = /^\/v1\/text-to-speech\/([^/]+)(\/with-timestamps)?\/?$/.exec(r.path);
     if (req.method !== 'POST' || !m) return send(res, 404, { detail: 'Not Found' });
     const voiceId = decodeURIComponent(m[1] as string);
@@ -155,6 +178,8 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
     inFlight++;
     try {
       await delay(options.delayMs, res);
+      // A held answer ends with the hold, or when the client goes away.
+      if (options.hold) await Promise.race([options.hold, new Promise((r) => res.once('close', r))]);
       if (res.destroyed) return;
 
       const outputFormat = r.query.output_format ?? 'mp3_44100_128';

@@ -1,5 +1,5 @@
 // Loopback fakes of the services the production providers call; reusable by any test and the benchmark.
-export { startFakeElevenLabs, FAKE_ELEVENLABS_KEY, FAKE_VOICES, type FakeElevenLabs, type FakeElevenLabsOptions } from './elevenlabs.ts';
+export { startFakeElevenLabs, characterAlignment, FAKE_ELEVENLABS_KEY, FAKE_VOICES, type FakeElevenLabs, type FakeElevenLabsOptions } from './elevenlabs.ts';
 export {
   startFakePexels,
   FAKE_PEXELS_KEY,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mapLimit } from '../../functions/lib/concurrency.ts';
+import { ByteBudget } from '../../functions/lib/byte-budget.ts';
 
 describe('mapLimit', () => {
   test('keeps order and never exceeds the limit', async () => {
@@ -36,5 +37,20 @@ describe('mapLimit', () => {
 
   test('empty input', async () => {
     assert.deepEqual(await mapLimit([], 3, async () => 1), []);
+  });
+});
+
+describe('ByteBudget', () => {
+  test('takes what fits, refuses what does not (taking nothing), and takes back what is given', () => {
+    const b = new ByteBudget(100);
+    assert.equal(b.take(60), true);
+    assert.equal(b.take(50), false);
+    assert.equal(b.used, 60);
+    assert.equal(b.remaining, 40);
+    assert.equal(b.take(40), true);
+    b.give(70);
+    assert.equal(b.remaining, 70);
+    b.give(1000);
+    assert.equal(b.used, 0);
   });
 });

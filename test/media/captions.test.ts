@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCaptions, captionFont, writingSystemOf } from '../../functions/media/captions/index.ts';
-import { assTime, escapeAssText, assStyle, buildAss } from '../../functions/media/captions/ass.ts';
+import { assTime, escapeAssText, assStyle, buildAss, frameAlignedCs } from '../../functions/media/captions/ass.ts';
 import { layoutLines, safeArea, fontSizePx, estimateWidthPx } from '../../functions/media/captions/layout.ts';
 import { buildVtt, buildSrt } from '../../functions/media/captions/sidecars.ts';
 import type { CaptionOptions } from '../../functions/domain/video-request.ts';
@@ -129,6 +129,16 @@ describe('ASS', () => {
     assert.equal(assTime(3725.5), '1:02:05.50');
     assert.equal(assTime(-1), '0:00:00.00');
   });
+  it('frame grid: an event time shows first on the frame nearest it, robust to truncated frame times', () => {
+    for (let k = 0; k < 2000; k++) {
+      const cs = frameAlignedCs(k / 30 + (k % 7) * 0.002 - 0.006);
+      const frame = Math.round((k / 30 + (k % 7) * 0.002 - 0.006) * 30);
+      // ffmpeg asks for frame n at trunc(n × (1/30) × 1000) ms; it may land a hair below the exact time.
+      const shownAt = (n: number) => Math.trunc(n * (1 / 30) * 1000 - 1e-9);
+      assert.ok(cs * 10 <= Math.max(0, shownAt(frame)), `k=${k}: ${cs} cs is after frame ${frame}`);
+      if (frame > 0) assert.ok(cs * 10 > shownAt(frame - 1), `k=${k}: ${cs} cs already shows on frame ${frame - 1}`);
+    }
+  });
   it('escapes override braces, backslashes and newlines', () => {
     assert.equal(escapeAssText('a{\\b1}c\nd'), 'a｛⧵b1｝c d');
   });
@@ -172,7 +182,7 @@ describe('ASS', () => {
       assert.match(e, /one.*two.*three/);
     });
     for (let i = 1; i < ev.length; i++) assert.equal(field(ev[i]!, 1), field(ev[i - 1]!, 2), 'no gap, no overlap');
-    assert.equal(toS(field(ev[1]!, 1)), Math.round(words[1]!.start * 100) / 100);
+    assert.equal(toS(field(ev[1]!, 1)), frameAlignedCs(words[1]!.start) / 100);
   });
 
   it('karaoke: \\kf durations follow the word timings and add up to the line', () => {
@@ -189,15 +199,49 @@ describe('ASS', () => {
       { text: 'a', start: 0, end: 0.3 },
       { text: 'b', start: 0.3, end: 0.5 },
     ];
-    // Line starts at 0, second word starts after the first: durations are 30 and 20.
+    // On the 30 fps grid: a from frame 0, b from frame 9 (shown from 0.29 s), the end at frame 15 (0.49 s).
     const c = buildCaptions(words, [2], 1, opts({ style: 'karaoke' }), PORTRAIT)!;
-    assert.match(events(c.ass)[0]!, /\{\\kf30\}a \{\\kf20\}b$/);
+    assert.match(events(c.ass)[0]!, /\{\\kf29\}a \{\\kf20\}b$/);
   });
   it('karaoke: right-to-left scripts switch whole words (\\k), not a left-to-right sweep', () => {
     const c = buildCaptions(timed('مرحبا بالعالم الجميل'), [3], 3, opts({ style: 'karaoke' }), PORTRAIT, 'ar')!;
     assert.equal(c.font.family, 'Noto Sans Arabic');
     assert.doesNotMatch(c.ass, /\\kf/);
     assert.equal([...c.ass.matchAll(/\\k\d+/g)].length, 3);
+  });
+  it('boxed: a rounded box per line on the layer below, the words highlighted above it, the display face', () => {
+    const words = timed('one two three four five');
+    const c = buildCaptions(words, [5], 3, opts({ style: 'boxed', max_words_per_line: 3 }), PORTRAIT)!;
+    assert.equal(c.font.family, 'League Spartan Black');
+    assert.match(c.ass, /^Style: Box,League Spartan Black,\d+,&HFF000000,&HFF000000,&H59000000,/m);
+    const ev = events(c.ass);
+    const boxes = ev.filter((e) => field(e, 3) === 'Box');
+    assert.equal(boxes.length, 2, 'one box per line');
+    for (const b of boxes) {
+      assert.equal(field(b, 0), 'Dialogue: 0');
+      assert.match(b, /\{\\q2\\fscy1\\xbord\d+\\ybord\d+\}/);
+    }
+    const text = ev.filter((e) => field(e, 3) === 'Caption');
+    assert.equal(text.length, 5, 'one event per word');
+    for (const t of text) assert.equal(field(t, 0), 'Dialogue: 1');
+    // The box spans its line's words exactly, in time.
+    assert.equal(field(boxes[0]!, 1), field(text[0]!, 1));
+    assert.equal(field(boxes[0]!, 2), field(text[2]!, 2));
+  });
+  it('pop: the spoken word grows from 60 % past full size and settles, in the display face', () => {
+    const c = buildCaptions(timed('one two'), [2], 2, opts({ style: 'pop' }), PORTRAIT)!;
+    assert.equal(c.font.family, 'League Spartan Black');
+    const ev = events(c.ass);
+    assert.equal(ev.length, 2);
+    assert.match(ev[1]!, /one \{\\1c&H00D4FF&\\fscx60\\fscy60\\t\(0,100,\\fscx112\\fscy112\)\\t\(100,160,\\fscx100\\fscy100\)\}two\{/);
+  });
+  it('the display face is for Latin script only: other scripts keep their Noto face', () => {
+    assert.equal(captionFont('Hello', 'en', true).family, 'League Spartan Black');
+    assert.equal(captionFont('Привет мир', 'ru', true).family, 'Noto Sans');
+    assert.equal(captionFont('مرحبا بالعالم', 'ar', true).family, 'Noto Sans Arabic');
+    assert.equal(captionFont('你好世界', 'zh', true).family, 'Noto Sans CJK SC');
+    assert.equal(buildCaptions(timed('مرحبا بالعالم'), [2], 2, opts({ style: 'pop' }), PORTRAIT, 'ar')!.font.family, 'Noto Sans Arabic');
+    assert.equal(captionFont('Hello', 'en').family, 'Noto Sans');
   });
   it('no words → no captions', () => {
     assert.equal(buildCaptions([], [], 3, opts(), PORTRAIT), null);

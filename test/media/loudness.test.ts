@@ -20,8 +20,10 @@ describe('narration loudness', () => {
     assert.match(voiceGainArgs('in.wav', 'out.wav', 7.25).join(' '), /volume=7\.25dB,alimiter=limit=0\.841:level=0:latency=1/);
     assert.doesNotMatch(audioFilters(1, null, 0, 3, true).join(';'), /loudnorm/);
     assert.match(audioFilters(1, null, 0, 3, false).join(';'), /loudnorm/);
-    // With music the mix itself is normalised: voice and music together set the level.
-    assert.match(audioFilters(1, 2, 0.2, 3, true).join(';'), /loudnorm/);
+    // With music under a normalised voice the voice keeps its level and a limiter holds the mix's peaks.
+    assert.doesNotMatch(audioFilters(1, 2, 0.2, 3, true).join(';'), /loudnorm/);
+    assert.match(audioFilters(1, 2, 0.2, 3, true).join(';'), /amix=inputs=2:duration=first:normalize=0,alimiter=limit=0\.841:level=0/);
+    assert.match(audioFilters(1, 2, 0.2, 3, false).join(';'), /amix=.*,loudnorm=/);
   });
 
   for (const seconds of [2, 6]) it(`a ${seconds} s narration comes out at −14 LUFS ±1, same length`, async () => {

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { normaliseNarration } from '../../functions/media/loudness.ts';
 import { renderVideo, validateRender, type RenderJob } from '../../functions/media/render.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { assStyle } from '../../functions/media/captions/ass.ts';
@@ -210,6 +211,48 @@ describe('renderVideo: picture, captions and sound', () => {
     assert.equal(progress.at(-1), 1);
   });
 
+  it('boxed: mid-word, the line sits on a dark box with rounded corners, the spoken word in yellow, in League Spartan', async () => {
+    const { dir, result, width, height } = await render({ captions: caps({ style: 'boxed' }) });
+    assert.match(await readFile(join(dir, 'captions.ass'), 'utf8'), /Style: Caption,League Spartan Black,/);
+    // Middle of word 2 ("two": 0.7 .. 1.125 s).
+    const frame = grabFrame(result.videoPath, 0.9, width, height);
+    const band = captionBand(width, height, 'bottom');
+    // Navy footage is (0, 0, 128); the box is black at 65 % over it.
+    const isBox = (r: number, g: number, b: number) => r < 40 && g < 40 && b < 80;
+    assert.ok(countPixels(frame, width, band, isYellow) > 150, 'the spoken word in yellow');
+    assert.ok(countPixels(frame, width, band, isWhite) > 150, 'the other words in white');
+    let [x0, x1, y0, y1] = [width, -1, height, -1];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 3;
+        if (!isBox(frame[i]!, frame[i + 1]!, frame[i + 2]!)) continue;
+        [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
+      }
+    }
+    assert.ok(x1 - x0 > 150 && y1 - y0 > 40, `a box behind the line: ${x0}..${x1} × ${y0}..${y1}`);
+    assert.ok(y0 >= band.y0 && y1 <= band.y1 + 10, 'in the caption band');
+    const at = (x: number, y: number) => {
+      const i = (y * width + x) * 3;
+      return isBox(frame[i]!, frame[i + 1]!, frame[i + 2]!);
+    };
+    const [cx, cy] = [Math.round((x0 + x1) / 2), Math.round((y0 + y1) / 2)];
+    assert.ok(at(x0 + 2, cy) && at(x1 - 2, cy) && at(cx, y0 + 2) && at(cx, y1 - 2), 'the edges are box');
+    for (const [x, y] of [[x0 + 2, y0 + 2], [x1 - 2, y0 + 2], [x0 + 2, y1 - 2], [x1 - 2, y1 - 2]] as const) {
+      assert.ok(!at(x, y), `corner (${x}, ${y}) is rounded off`);
+    }
+  });
+
+  it('pop: the spoken word scales in (smaller on its first frame) and stands full size mid-word', async () => {
+    const { result, width, height } = await render({ captions: caps({ style: 'pop' }) });
+    const band = captionBand(width, height, 'bottom');
+    // "two" starts at 0.7 s: its first frame (frame 21) shows it at about 65 %; mid-word it has settled.
+    const early = countPixels(grabFrame(result.videoPath, 0.69, width, height), width, band, isYellow);
+    const mid = countPixels(grabFrame(result.videoPath, 0.9, width, height), width, band, isYellow);
+    assert.ok(mid > 150, `the spoken word in yellow mid-word (${mid} px)`);
+    assert.ok(early < mid * 0.8, `smaller as it pops in: ${early} px on its first frame, ${mid} px mid-word`);
+    assert.ok(countPixels(grabFrame(result.videoPath, 0.9, width, height), width, band, isWhite) > 150, 'the other words in white');
+  });
+
   it('the same frame with captions off has no caption pixels (sidecars still written)', async () => {
     const { result, width, height } = await render({ captions: false });
     const frame = grabFrame(result.videoPath, 0.9, width, height);
@@ -312,6 +355,29 @@ describe('renderVideo: picture, captions and sound', () => {
     assert.ok(l > -20, `music present: ${l} LUFS`);
   });
 
+  it('a short narration already at -14 LUFS keeps its level under music (no loudnorm on the mix)', async () => {
+    const dir = await taskDir();
+    const short = await makeSpeechLikeWav(join(dir, 'short.wav'), 2.4);
+    const voice = await normaliseNarration(tools, narration(words('one two three'), short, 2.4), dir, new AbortController().signal);
+    const music = await makeTone(join(root, 'music3.wav'), 2, 440);
+    const nar = voice;
+    const segments = planTimeline({ words: nar.words, sentenceEnds: nar.sentenceEnds, durationS: nar.durationS, clips: [navy] });
+    const result = await renderVideo(tools, {
+      dir,
+      narration: nar,
+      clips: [navy],
+      segments,
+      width: 720,
+      height: 1280,
+      captions: false,
+      music: { path: music, volume: 0.2 },
+      voiceNormalised: true,
+      signal: new AbortController().signal,
+    });
+    const l = lufs(result.videoPath);
+    assert.ok(l > -16 && l < -11, `integrated loudness ${l} LUFS`);
+  });
+
   it('generated (lavfi) backgrounds render like files', async () => {
     const gen: SourceClip = { kind: 'generated', lavfi: 'testsrc2=size=320x240:rate=25', durationS: 3600, credit: null };
     const { result, width, height, nar } = await render({ clips: [gen], captions: false });
@@ -358,7 +424,7 @@ describe('renderVideo: failures', () => {
     assert.equal(alive(), false, 'ffmpeg gone after the abort');
   });
 
-  it('an unreadable clip fails with render_failed and ffmpeg’s own words', async () => {
+  it('an unreadable clip fails with render_failed; ffmpeg’s own words (with paths) are for the logs only', async () => {
     const dir = await taskDir();
     const bad = join(dir, 'bad.mp4');
     execFileSync('sh', ['-c', 'printf "not a video" > "$1"', 'sh', bad]);
@@ -375,7 +441,12 @@ describe('renderVideo: failures', () => {
         captions: false,
         signal: new AbortController().signal,
       }),
-      (err: unknown) => err instanceof TaskError && err.code === 'render_failed' && /bad\.mp4/.test(err.message),
+      (err: unknown) =>
+        err instanceof TaskError &&
+        err.code === 'render_failed' &&
+        /bad\.mp4/.test(err.detail ?? '') &&
+        !err.message.includes(dir) &&
+        !/bad\.mp4/.test(err.message),
     );
   });
 

@@ -7,6 +7,7 @@ import { resolveMediaTools, checkMediaTools } from '../../functions/media/tools.
 import { runFfmpeg, parseProgressLine } from '../../functions/media/run.ts';
 import { probeMedia, parseProbe } from '../../functions/media/probe.ts';
 import { CancelledError, TaskError } from '../../functions/errors.ts';
+import { DEFAULT_MEDIA_LIMITS } from '../../functions/media/limits.ts';
 import { makeVideo, makeTone, makeGarbage } from '../support/media-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -21,14 +22,16 @@ after(async () => {
 
 describe('resolveMediaTools', () => {
   it('prefers FFMPEG_PATH / FFPROBE_PATH', () => {
-    assert.deepEqual(resolveMediaTools({ FFMPEG_PATH: '/opt/x/ffmpeg', FFPROBE_PATH: '/opt/y/ffprobe' }), {
-      ffmpeg: '/opt/x/ffmpeg',
-      ffprobe: '/opt/y/ffprobe',
-    });
+    const { ffmpeg, ffprobe } = resolveMediaTools({ FFMPEG_PATH: '/opt/x/ffmpeg', FFPROBE_PATH: '/opt/y/ffprobe' });
+    assert.deepEqual({ ffmpeg, ffprobe }, { ffmpeg: '/opt/x/ffmpeg', ffprobe: '/opt/y/ffprobe' });
   });
   it('takes ffprobe from beside an explicit ffmpeg when it exists', () => {
-    assert.deepEqual(resolveMediaTools({ FFMPEG_PATH: '/usr/bin/ffmpeg' }), { ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe' });
-    assert.deepEqual(resolveMediaTools({ FFMPEG_PATH: '/nowhere/ffmpeg' }), { ffmpeg: '/nowhere/ffmpeg', ffprobe: 'ffprobe' });
+    assert.equal(resolveMediaTools({ FFMPEG_PATH: '/usr/bin/ffmpeg' }).ffprobe, '/usr/bin/ffprobe');
+    assert.equal(resolveMediaTools({ FFMPEG_PATH: '/nowhere/ffmpeg' }).ffprobe, 'ffprobe');
+  });
+  it('carries the media limits: the defaults, or the MEDIA_MAX_* settings', () => {
+    assert.deepEqual(resolveMediaTools({}).limits, DEFAULT_MEDIA_LIMITS);
+    assert.deepEqual(resolveMediaTools({ MEDIA_MAX_SIDE: 1920, MEDIA_MAX_FPS: 60 }).limits, { ...DEFAULT_MEDIA_LIMITS, maxSide: 1920, maxFps: 60 });
   });
   it('falls back to PATH when ffmpeg-static has no binary', () => {
     // ffmpeg-static is an optional dependency whose download fails offline; either way the result must be runnable.
@@ -84,14 +87,15 @@ describe('runFfmpeg', () => {
     assert.ok(Math.abs(info.durationS - 3) < 0.1);
   });
 
-  it('fails with ffmpeg_failed and the stderr tail', async () => {
+  it('fails with ffmpeg_failed; the stderr tail is the detail, not the message', async () => {
     await assert.rejects(
       runFfmpeg(tools, ['-f', 'lavfi', '-i', 'testsrc2=duration=1', '-vf', 'no_such_filter', '-f', 'null', '-'], { cwd: dir }),
       (err: unknown) => {
         assert.ok(err instanceof TaskError);
         assert.equal(err.code, 'ffmpeg_failed');
         assert.equal(err.retryable, false);
-        assert.match(err.message, /exited with code \d+:\n.*no_such_filter/s);
+        assert.match(err.message, /^ffmpeg exited with code \d+$/);
+        assert.match(err.detail ?? '', /no_such_filter/);
         return true;
       },
     );
@@ -102,10 +106,21 @@ describe('runFfmpeg', () => {
     const fake = join(dir, 'noisy-ffmpeg');
     await writeFile(fake, '#!/bin/sh\nfor i in $(seq 1 50); do echo "line $i" >&2; done\nexit 3\n');
     await chmod(fake, 0o755);
-    await assert.rejects(runFfmpeg({ ffmpeg: fake, ffprobe: 'ffprobe' }, []), (err: Error) => {
-      const lines = err.message.split('\n');
-      assert.match(lines[0] ?? '', /exited with code 3/);
-      assert.deepEqual(lines.slice(1), Array.from({ length: 20 }, (_, i) => `line ${i + 31}`));
+    await assert.rejects(runFfmpeg({ ffmpeg: fake, ffprobe: 'ffprobe' }, []), (err: TaskError) => {
+      assert.match(err.message, /exited with code 3/);
+      assert.deepEqual(err.detail?.split('\n'), Array.from({ length: 20 }, (_, i) => `line ${i + 31}`));
+      return true;
+    });
+  });
+
+  it('out of disk space is retryable: the neighbour task that filled the disk finishes', async () => {
+    const fake = join(dir, 'full-ffmpeg');
+    await writeFile(fake, '#!/bin/sh\necho "[out#0] Error writing trailer of output.mp4: No space left on device" >&2\nexit 1\n');
+    await chmod(fake, 0o755);
+    await assert.rejects(runFfmpeg({ ffmpeg: fake, ffprobe: 'ffprobe' }, [], { errorCode: 'render_failed' }), (err: TaskError) => {
+      assert.equal(err.code, 'render_failed');
+      assert.equal(err.retryable, true);
+      assert.match(err.message, /ran out of scratch space/);
       return true;
     });
   });
@@ -122,12 +137,14 @@ describe('runFfmpeg', () => {
     const ac = new AbortController();
     const marker = `rs-cancel-${process.pid}-${Date.now()}`;
     // An endless source: only the abort can end this run. The marker finds the process in `ps`.
+    let started!: () => void;
+    const progressed = new Promise<void>((r) => (started = r));
     const p = runFfmpeg(tools, ['-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=30', '-metadata', `title=${marker}`, '-f', 'null', '-'], {
       cwd: dir,
       signal: ac.signal,
-      onProgress: () => {},
+      onProgress: () => started(),
     });
-    await new Promise((r) => setTimeout(r, 700));
+    await progressed;
     assert.ok(running(marker), 'ffmpeg is running before the abort');
     ac.abort();
     await assert.rejects(p, CancelledError);

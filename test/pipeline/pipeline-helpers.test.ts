@@ -16,9 +16,11 @@ describe('footage query', () => {
 });
 
 describe('blob keys', () => {
-  it('derive from the task id alone, so a retry overwrites the same objects', () => {
-    assert.deepEqual(blobKeys('t1'), blobKeys('t1'));
-    assert.equal(blobKeys('t1').video, 'videos/t1/video.mp4');
+  it('each attempt writes under its own prefix: a stale worker cannot overwrite the winner', () => {
+    assert.deepEqual(blobKeys('t1', 2), blobKeys('t1', 2));
+    assert.equal(blobKeys('t1', 2).video, 'videos/t1/a2/video.mp4');
+    assert.notEqual(blobKeys('t1', 1).video, blobKeys('t1', 2).video);
+    for (const k of Object.values(blobKeys('t1', 3))) assert.ok(k.startsWith('videos/t1/a3/'), k);
   });
 });
 

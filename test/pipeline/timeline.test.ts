@@ -31,6 +31,10 @@ function check(input: TimelineInput, segs: Segment[], opts: { looped?: boolean }
     t = s.start + s.duration;
   }
   assert.ok(Math.abs(t - input.durationS) < 1e-9, `covers [0, ${input.durationS}], ends at ${t}`);
+  for (let i = 1; i < segs.length; i++) {
+    const [a, b] = [segs[i - 1]!, segs[i]!];
+    assert.ok(a.clip !== b.clip || Math.abs(a.sourceStart - b.sourceStart) > 1e-6, `the same span twice in a row: ${JSON.stringify(segs)}`);
+  }
 }
 
 const longClips = (n: number, d = 30) => Array.from({ length: n }, () => ({ durationS: d }));
@@ -245,6 +249,23 @@ describe('planTimeline', () => {
     assert.throws(() => planTimeline({ words: [], sentenceEnds: [], durationS: 0, clips: longClips(1) }), /no duration/);
     assert.throws(() => planTimeline({ words: [], sentenceEnds: [], durationS: 3, clips: [] }), /no clips/);
     assert.throws(() => planTimeline({ words: [], sentenceEnds: [], durationS: 3, clips: [{ durationS: 0.1 }] }), /shorter than 0.2/);
+  });
+
+  it('footage running short: other spans of the chosen clips, never the same span twice in a row', () => {
+    // Four clips of 10.5 s for 48.7 s of speech, as a new user saw with four portrait results.
+    const sentences = Array.from({ length: 16 }, (_, i) => `s${i} one two three four five`);
+    const n = speak(sentences, 0.4, 0.05, 0.33);
+    assert.ok(n.durationS > 48 && n.durationS < 50, String(n.durationS));
+    const input: TimelineInput = { ...n, clips: longClips(4, 10.5), seed: 3 };
+    const segs = planTimeline(input);
+    check(input, segs);
+    const spans = segs.map((s) => `${s.clip}@${s.sourceStart}`);
+    assert.equal(new Set(segs.map((s) => s.clip)).size, 4);
+    assert.ok(segs.some((s, i) => segs.findIndex((o) => o.clip === s.clip) < i), 'some clip is shown again');
+    assert.equal(new Set(spans).size, spans.length, `a clip shown again shows another part of itself: ${spans.join(' ')}`);
+    // One clip for everything: it keeps going, never restarting where it just was.
+    const one: TimelineInput = { ...n, clips: [{ durationS: 5 }], seed: 1 };
+    check(one, planTimeline(one));
   });
 
   it('randomised: invariants hold for many shapes', () => {

@@ -2,7 +2,8 @@
 // Signed URLs are fetched over HTTP exactly as a client would, so "the URL works" is tested, not assumed.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { BlobStore } from '../../functions/platform/ports.ts';
@@ -93,6 +94,31 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory, opts:
       const put = await store.put(key, await localFile(new Uint8Array(0)), { contentType: 'application/json' });
       assert.equal(put.sizeBytes, 0);
       assert.equal(await store.exists(key), true);
+    });
+
+    it('get streams an object back to a file, byte for byte; a missing one is an error', async () => {
+      const bytes = randomBytes(2 * 1024 * 1024 + 5);
+      const key = `work/${randomUUID()}/clip-1.mp4`;
+      await store.put(key, await localFile(bytes), { contentType: 'application/octet-stream' });
+      const dest = join(dir, `${randomUUID()}.mp4`);
+      await store.get(key, dest);
+      assert.equal(sha(await readFile(dest)), sha(bytes));
+      const missing = join(dir, `${randomUUID()}.mp4`);
+      await assert.rejects(store.get(`work/${randomUUID()}/nothing`, missing));
+      assert.equal(existsSync(missing), false, 'no half file left behind');
+    });
+
+    it('deletePrefix removes everything under a prefix and nothing else', async () => {
+      const id = randomUUID();
+      const keep = `work/${randomUUID()}/plan.json`;
+      for (const k of [`work/${id}/plan.json`, `work/${id}/clips/a.mp4`, keep]) {
+        await store.put(k, await localFile(Buffer.from(k)), { contentType: 'application/octet-stream' });
+      }
+      await store.deletePrefix(`work/${id}/`);
+      assert.equal(await store.exists(`work/${id}/plan.json`), false);
+      assert.equal(await store.exists(`work/${id}/clips/a.mp4`), false);
+      assert.equal(await store.exists(keep), true);
+      await store.deletePrefix(`work/${randomUUID()}/`);
     });
   });
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { OAuth2Client } from 'google-auth-library';
 import { CloudTasksDispatcher, type CloudTasksDispatcherOptions } from '../../functions/platform/cloud-tasks-dispatcher.ts';
+import { callbackJob, renderJob, type Job } from '../../functions/platform/jobs.ts';
 import { dispatcherContract } from './dispatcher.contract.ts';
 import { startFakeCloudTasks, type FakeCloudTasks } from './support/fake-cloud-tasks.ts';
 
@@ -14,11 +15,14 @@ function fixedTokenAuth(): OAuth2Client {
   return auth;
 }
 
+/** A render job whose Cloud Tasks name is exactly `name` (for the request-shape assertions). */
+const job = (name: string): Job => ({ ...renderJob('t', 0), name, path: `/tasks/${name}/run`, taskId: name });
+
 function dispatcherFor(fake: FakeCloudTasks, over: Partial<CloudTasksDispatcherOptions> = {}): CloudTasksDispatcher {
   return new CloudTasksDispatcher({
     projectId: 'demo-reelsmith',
     location: 'europe-west1',
-    queue: 'render-queue',
+    queues: { render: 'render-queue', callbacks: 'callback-queue' },
     workerUrl: 'https://worker-abc-ew.a.run.app',
     invokerServiceAccount: 'tasks-invoker@demo-reelsmith.iam.gserviceaccount.com',
     retryDelayMs: 10,
@@ -42,10 +46,10 @@ describe('CloudTasksDispatcher CreateTask request', () => {
     await fake.close();
   });
 
-  it('names the task after the id, with an OIDC token, a 1800 s deadline and a JSON body', async () => {
+  it('names the task after the job, with an OIDC token, a 1800 s deadline and a JSON body', async () => {
     const d = dispatcherFor(fake, { workerUrl: 'http://127.0.0.1:9/', headers: { 'X-Reelsmith-Dispatch-Token': 'tok' } });
     const before = fake.creates.length;
-    await d.enqueue('task-123');
+    await d.enqueue(job('task-123'));
     await d.close();
     assert.equal(fake.creates.length, before + 1);
     const c = fake.creates.at(-1)!;
@@ -68,12 +72,12 @@ describe('CloudTasksDispatcher CreateTask request', () => {
 
   it('ALREADY_EXISTS (HTTP 409, gRPC code 6) is a success', async () => {
     const d = dispatcherFor(fake, { workerUrl: 'http://127.0.0.1:9' });
-    await d.enqueue('dup-1');
+    await d.enqueue(job('dup-1'));
     const n = fake.creates.length;
-    await d.enqueue('dup-1'); // the fake answers 409 ALREADY_EXISTS for a known name
+    await d.enqueue(job('dup-1')); // the fake answers 409 ALREADY_EXISTS for a known name
     assert.equal(fake.creates.length, n + 1);
     fake.failCreates(1, 409, 'ALREADY_EXISTS');
-    await d.enqueue('dup-2');
+    await d.enqueue(job('dup-2'));
     await d.close();
   });
 
@@ -81,7 +85,7 @@ describe('CloudTasksDispatcher CreateTask request', () => {
     const d = dispatcherFor(fake, { workerUrl: 'http://127.0.0.1:9' });
     const n = fake.creates.length;
     fake.failCreates(2, 503, 'UNAVAILABLE');
-    await d.enqueue('flaky-1');
+    await d.enqueue(job('flaky-1'));
     assert.equal(fake.creates.length, n + 3);
     await d.close();
   });
@@ -90,18 +94,28 @@ describe('CloudTasksDispatcher CreateTask request', () => {
     const d = dispatcherFor(fake, { workerUrl: 'http://127.0.0.1:9' });
     const n = fake.creates.length;
     fake.failCreates(1, 403, 'PERMISSION_DENIED');
-    await assert.rejects(d.enqueue('denied-1'), (err: { code?: number }) => err.code === 7);
+    await assert.rejects(d.enqueue(job('denied-1')), (err: { code?: number }) => err.code === 7);
     assert.equal(fake.creates.length, n + 1);
     fake.failCreates(1, 404, 'NOT_FOUND');
-    await assert.rejects(d.enqueue('no-queue-1'), (err: { code?: number }) => err.code === 5);
+    await assert.rejects(d.enqueue(job('no-queue-1')), (err: { code?: number }) => err.code === 5);
     await d.close();
   });
 
-  it('refuses ids Cloud Tasks would reject, before any request', async () => {
+  it('a callback job goes to the callbacks queue with a one-minute deadline', async () => {
+    const d = dispatcherFor(fake, { workerUrl: 'http://127.0.0.1:9' });
+    await d.enqueue(callbackJob('task-9', 2));
+    await d.close();
+    const t = fake.creates.at(-1)!.body.task;
+    assert.equal(t.name, 'projects/demo-reelsmith/locations/europe-west1/queues/callback-queue/tasks/task-9-c2');
+    assert.equal(t.dispatchDeadline, '60s');
+    assert.equal(t.httpRequest.url, 'http://127.0.0.1:9/tasks/task-9/callback');
+  });
+
+  it('refuses names Cloud Tasks would reject, before any request', async () => {
     const d = dispatcherFor(fake);
     const n = fake.creates.length;
-    await assert.rejects(d.enqueue('bad/id'), /not a valid Cloud Tasks task id/);
-    await assert.rejects(d.enqueue(''), /not a valid Cloud Tasks task id/);
+    await assert.rejects(d.enqueue(job('bad/id')), /is not a valid Cloud Tasks task id/);
+    await assert.rejects(d.enqueue(job('')), /is not a valid Cloud Tasks task id/);
     assert.equal(fake.creates.length, n);
     await d.close();
   });

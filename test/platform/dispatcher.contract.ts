@@ -1,11 +1,12 @@
-// The Dispatcher contract: every adapter delivers `POST {worker}/tasks/{id}/run` (JSON body
+// The Dispatcher contract: every adapter delivers a job as `POST {worker}{job.path}` (JSON body
 // {task_id}) at least once, retries non-2xx answers, and treats a second enqueue of a waiting
-// task as done. The worker here is a loopback server that records what reaches it.
+// job name as done. The worker here is a loopback server that records what reaches it.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { callbackJob, renderJob } from '../../functions/platform/jobs.ts';
 import type { Dispatcher } from '../../functions/platform/ports.ts';
 
 export interface DispatcherHarness {
@@ -58,7 +59,7 @@ export function dispatcherContract(name: string, factory: DispatcherFactory): vo
 
     it('delivers POST /tasks/{id}/run with a JSON body naming the task', async () => {
       const id = randomUUID();
-      await h.dispatcher.enqueue(id);
+      await h.dispatcher.enqueue(renderJob(id, 0));
       await h.idle();
       assert.equal(deliveries.length, 1);
       const [d] = deliveries;
@@ -66,14 +67,14 @@ export function dispatcherContract(name: string, factory: DispatcherFactory): vo
       assert.equal(d!.url, `/tasks/${id}/run`);
       assert.match(String(d!.headers['content-type']), /^application\/json/);
       assert.deepEqual(JSON.parse(d!.body), { task_id: id });
-      assert.equal(d!.headers['x-cloudtasks-taskname'], id);
+      assert.equal(d!.headers['x-cloudtasks-taskname'], `${id}-r0`);
       assert.equal(d!.headers['x-cloudtasks-taskretrycount'], '0');
     });
 
     it('retries non-2xx answers until the worker accepts, counting retries', async () => {
       const id = randomUUID();
       answer = (_d, nth) => (nth <= 2 ? 503 : 200);
-      await h.dispatcher.enqueue(id);
+      await h.dispatcher.enqueue(renderJob(id, 0));
       await h.idle();
       assert.equal(deliveries.length, 3);
       assert.deepEqual(
@@ -90,8 +91,8 @@ export function dispatcherContract(name: string, factory: DispatcherFactory): vo
         await held;
         return 204;
       };
-      await h.dispatcher.enqueue(id);
-      await h.dispatcher.enqueue(id);
+      await h.dispatcher.enqueue(renderJob(id, 0));
+      await h.dispatcher.enqueue(renderJob(id, 0));
       // Let a wrongly duplicated delivery reach the worker before releasing the first.
       await new Promise((r) => setTimeout(r, 100));
       release();
@@ -101,9 +102,28 @@ export function dispatcherContract(name: string, factory: DispatcherFactory): vo
 
     it('delivers each of several tasks once', async () => {
       const ids = Array.from({ length: 5 }, () => randomUUID());
-      await Promise.all(ids.map((id) => h.dispatcher.enqueue(id)));
+      await Promise.all(ids.map((id) => h.dispatcher.enqueue(renderJob(id, 0))));
       await h.idle();
       assert.deepEqual(deliveries.map((d) => d.url).sort(), ids.map((id) => `/tasks/${id}/run`).sort());
+    });
+  
+    it('a job asked for again under a new number is a new delivery', async () => {
+      const id = randomUUID();
+      await h.dispatcher.enqueue(renderJob(id, 0));
+      await h.idle();
+      await h.dispatcher.enqueue(renderJob(id, 1));
+      await h.idle();
+      assert.deepEqual(deliveries.map((d) => d.headers['x-cloudtasks-taskname']), [`${id}-r0`, `${id}-r1`]);
+    });
+
+    it('a callback job goes to /tasks/{id}/callback on the callbacks queue', async () => {
+      const id = randomUUID();
+      await h.dispatcher.enqueue(callbackJob(id, 0));
+      await h.idle();
+      assert.equal(deliveries.length, 1);
+      assert.equal(deliveries[0]!.url, `/tasks/${id}/callback`);
+      assert.equal(deliveries[0]!.headers['x-cloudtasks-taskname'], `${id}-c0`);
+      assert.deepEqual(JSON.parse(deliveries[0]!.body), { task_id: id });
     });
   });
 }

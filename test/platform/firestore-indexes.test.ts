@@ -28,12 +28,37 @@ describe('infra/firestore.indexes.json', () => {
     assert.throws(() => api.validateSpec({ indexes: [], fieldOverrides: [{ collectionGroup: 'x', fieldPath: 'y', ttl: 'yes', indexes: [] }] }));
   });
 
+  const composite = (first: string) => spec.indexes.find((i) => i.collectionGroup === collection && i.fields[0]?.fieldPath === first);
+
   it('has the composite index listUnfinished needs (status equality/in, created_at order)', () => {
-    const idx = spec.indexes.find((i) => i.collectionGroup === collection);
-    assert.deepEqual(idx?.fields, [
+    assert.deepEqual(composite('status')?.fields, [
       { fieldPath: 'status', order: 'ASCENDING' },
       { fieldPath: 'created_at', order: 'ASCENDING' },
     ]);
+  });
+
+  it("has the composite index a key's task list needs (owner equality, newest first, id as the tie-break)", () => {
+    const idx = spec.indexes.filter((i) => i.collectionGroup === collection).map((i) => JSON.stringify(i.fields));
+    assert.ok(
+      idx.includes(
+        JSON.stringify([
+          { fieldPath: 'owner', order: 'ASCENDING' },
+          { fieldPath: 'created_at', order: 'DESCENDING' },
+          { fieldPath: '__name__', order: 'DESCENDING' },
+        ]),
+      ),
+    );
+  });
+
+  it('has the composite index recentClipIds needs (owner and status equality, newest first)', () => {
+    const idx = spec.indexes.filter((i) => i.collectionGroup === collection).map((i) => i.fields);
+    assert.ok(
+      idx.some((f) => JSON.stringify(f) === JSON.stringify([
+        { fieldPath: 'owner', order: 'ASCENDING' },
+        { fieldPath: 'status', order: 'ASCENDING' },
+        { fieldPath: 'created_at', order: 'DESCENDING' },
+      ])),
+    );
   });
 
   it('turns on TTL on expire_at for tasks and idempotency keys', () => {

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../functions/log.ts';
-import { LocalDispatcher } from '../../functions/platform/local-dispatcher.ts';
+import { callbackJob, renderJob } from '../../functions/platform/jobs.ts';
+import { defaultQueuePolicies, LocalDispatcher, type LocalDispatcherOptions, type QueuePolicy } from '../../functions/platform/local-dispatcher.ts';
 
 async function worker(handler: (req: IncomingMessage, res: ServerResponse) => void) {
   const server = createServer(handler);
@@ -14,6 +15,12 @@ async function worker(handler: (req: IncomingMessage, res: ServerResponse) => vo
 
 const log = createLogger('fatal');
 
+/** Quick queues for tests: the render queue at `renders` at a time, callbacks at 8. */
+function queues(renders: number, over: Partial<QueuePolicy> = {}): LocalDispatcherOptions['queues'] {
+  const q = defaultQueuePolicies({ maxConcurrentRenders: renders, renderDeadlineMs: 60_000 });
+  return { render: { ...q.render, minBackoffMs: 20, maxBackoffMs: 100, ...over }, callbacks: { ...q.callbacks, minBackoffMs: 20, maxBackoffMs: 100, ...over } };
+}
+
 describe('local dispatcher', () => {
   it('POSTs to /tasks/{id}/run with the Cloud Tasks headers', async () => {
     const seen: IncomingMessage[] = [];
@@ -21,13 +28,14 @@ describe('local dispatcher', () => {
       seen.push(req);
       res.writeHead(204).end();
     });
-    const d = new LocalDispatcher({ workerUrl: () => w.url, maxConcurrent: 2, log, headers: { 'x-token': 't' } });
-    await d.enqueue('abc');
+    const d = new LocalDispatcher({ workerUrls: () => [w.url], queues: queues(2), log, headers: { 'x-token': 't' } });
+    await d.enqueue(renderJob('abc', 0));
     await d.idle();
     assert.equal(seen.length, 1);
     assert.equal(seen[0]!.method, 'POST');
     assert.equal(seen[0]!.url, '/tasks/abc/run');
-    assert.equal(seen[0]!.headers['x-cloudtasks-taskname'], 'abc');
+    assert.equal(seen[0]!.headers['x-cloudtasks-taskname'], 'abc-r0');
+    assert.equal(seen[0]!.headers['x-cloudtasks-queuename'], 'render');
     assert.equal(seen[0]!.headers['x-cloudtasks-taskretrycount'], '0');
     assert.equal(seen[0]!.headers['x-token'], 't');
     await d.close();
@@ -42,8 +50,8 @@ describe('local dispatcher', () => {
       else if (times.length === 2) res.writeHead(500).end();
       else res.writeHead(200).end();
     });
-    const d = new LocalDispatcher({ workerUrl: () => w.url, maxConcurrent: 1, minBackoffMs: 50, log });
-    await d.enqueue('t');
+    const d = new LocalDispatcher({ workerUrls: () => [w.url], queues: queues(1, { minBackoffMs: 50 }), log });
+    await d.enqueue(renderJob('t', 0));
     await d.idle();
     assert.equal(times.length, 3);
     assert.ok(times[1]! - times[0]! >= 950, 'waited for Retry-After');
@@ -64,8 +72,8 @@ describe('local dispatcher', () => {
         res.writeHead(200).end();
       }, 80);
     });
-    const d = new LocalDispatcher({ workerUrl: () => w.url, maxConcurrent: 2, log });
-    for (const id of ['a', 'b', 'c', 'd', 'e', 'a', 'b']) await d.enqueue(id);
+    const d = new LocalDispatcher({ workerUrls: () => [w.url], queues: queues(2), log });
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'a', 'b']) await d.enqueue(renderJob(id, 0));
     await d.idle();
     assert.equal(peak, 2);
     assert.equal(served.length, 5);
@@ -80,15 +88,80 @@ describe('local dispatcher', () => {
       res.writeHead(200).end();
     });
     let target = 'http://127.0.0.1:1';
-    const d = new LocalDispatcher({ workerUrl: () => target, maxConcurrent: 1, minBackoffMs: 20, maxBackoffMs: 40, log });
-    await d.enqueue('x');
+    const d = new LocalDispatcher({ workerUrls: () => [target], queues: queues(1, { maxBackoffMs: 40 }), log });
+    await d.enqueue(renderJob('x', 0));
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(delivered, 0);
     target = w.url;
     await d.idle();
     assert.equal(delivered, 1);
     await d.close();
-    await assert.rejects(d.enqueue('y'), /closed/);
+    await assert.rejects(d.enqueue(renderJob('y', 0)), /closed/);
     w.close();
+  });
+
+  it('queues are independent: callbacks go out while every render slot is busy', async () => {
+    let releaseRender!: () => void;
+    const renderHeld = new Promise<void>((r) => (releaseRender = r));
+    const served: string[] = [];
+    const w = await worker((req, res) => {
+      served.push(req.url!);
+      if (req.url!.endsWith('/run')) void renderHeld.then(() => res.writeHead(200).end());
+      else res.writeHead(200).end();
+    });
+    const d = new LocalDispatcher({ workerUrls: () => [w.url], queues: queues(1), log });
+    await d.enqueue(renderJob('busy', 0));
+    await d.enqueue(renderJob('waiting', 0));
+    const cb = callbackJob('done', 0);
+    await d.enqueue(cb);
+    while (!served.includes(cb.path)) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(served.filter((u) => u.endsWith('/run')), ['/tasks/busy/run'], 'the second render still waits for the slot');
+    releaseRender();
+    await d.idle();
+    assert.equal(served.length, 3);
+    await d.close();
+    w.close();
+  });
+
+  it('gives up once the queue\'s retry duration has passed (injected clock)', async () => {
+    let now = 0;
+    let tries = 0;
+    const w = await worker((_req, res) => {
+      tries++;
+      now += 10 * 60_000; // each failed try "takes" ten minutes
+      res.writeHead(500).end();
+    });
+    const d = new LocalDispatcher({ workerUrls: () => [w.url], queues: queues(1, { maxRetryDurationMs: 30 * 60_000, maxAttempts: Infinity }), log, now: () => now });
+    await d.enqueue(callbackJob('late', 0));
+    await d.idle();
+    assert.equal(tries, 3, 'tried at 0, 10 and 20 minutes, then past 30 gave up');
+    await d.close();
+    w.close();
+  });
+
+  it('spreads deliveries over its workers, and passes over one that gives no answer', async () => {
+    const seen = { a: 0, b: 0 };
+    const mk = async (name: 'a' | 'b') => worker((_req, res) => {
+      seen[name]++;
+      setTimeout(() => res.writeHead(200).end(), 20);
+    });
+    const a = await mk('a');
+    const b = await mk('b');
+    const d = new LocalDispatcher({ workerUrls: () => [a.url, b.url], queues: queues(4), log });
+    for (let i = 0; i < 8; i++) await d.enqueue(renderJob(`s${i}`, 0));
+    await d.idle();
+    assert.ok(seen.a > 0 && seen.b > 0, JSON.stringify(seen));
+    assert.equal(seen.a + seen.b, 8);
+    // One worker gone: after its first refused connection, the jobs go to the other.
+    const dead = 'http://127.0.0.1:1';
+    const only = new LocalDispatcher({ workerUrls: () => [dead, a.url], queues: queues(1), log });
+    const before = seen.a;
+    for (let i = 0; i < 5; i++) await only.enqueue(renderJob(`d${i}`, 0));
+    await only.idle();
+    assert.equal(seen.a - before, 5);
+    await d.close();
+    await only.close();
+    a.close();
+    b.close();
   });
 });

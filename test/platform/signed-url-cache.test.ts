@@ -9,6 +9,8 @@ function countingStore() {
   const store: BlobStore = {
     put: async () => ({ sizeBytes: 1 }),
     exists: async () => true,
+    get: async () => {},
+    deletePrefix: async () => {},
     signedUrl: async (key, ttl, name) => ({ url: `u${++signed}:${key}:${name ?? ''}`, expiresAt: new Date(t + ttl * 1000) }),
   };
   return { store, signed: () => signed, tick: (ms: number) => (t += ms), now: () => t };

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import * as T from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
-import type { TaskStore } from '../../functions/platform/ports.ts';
+import type { AdmissionLimits } from '../../functions/domain/admission.ts';
+import type { TaskListCursor, TaskStore } from '../../functions/platform/ports.ts';
 
 export interface TaskStoreHarness {
   store: TaskStore;
@@ -253,6 +254,65 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       assert.deepEqual(await store.listUnfinished(), [a, b]);
     });
 
+    it('lists tasks newest first, a page at a time, for one owner or for everyone', async () => {
+      const made: T.TaskRecord[] = [];
+      for (let i = 0; i < 5; i++) {
+        for (const owner of ['owner-a', 'owner-b']) {
+          const t = task({ owner });
+          await store.create(t);
+          made.push(t);
+        }
+        // Two of owner-a's tasks share a creation time: the id breaks the tie.
+        if (i !== 2) tick(1000);
+      }
+      const sameTime = task({ owner: 'owner-a' });
+      tick(-1000);
+      await store.create(sameTime);
+      made.push(sameTime);
+      const newestFirst = (ts: T.TaskRecord[]) =>
+        [...ts].sort((x, y) => y.created_at.localeCompare(x.created_at) || y.id.localeCompare(x.id)).map((t) => t.id);
+
+      const pages: string[][] = [];
+      let after: TaskListCursor | null = null;
+      do {
+        const page = await store.list({ owner: 'owner-a', limit: 2, after });
+        pages.push(page.tasks.map((t) => t.id));
+        assert.ok(page.tasks.every((t) => t.owner === 'owner-a'));
+        after = page.next;
+      } while (after);
+      assert.deepEqual(pages.flat(), newestFirst(made.filter((t) => t.owner === 'owner-a')));
+      assert.deepEqual(pages.map((p) => p.length), [2, 2, 2]);
+
+      const all = await store.list({ limit: 100 });
+      assert.deepEqual(all.tasks.map((t) => t.id), newestFirst(made));
+      assert.equal(all.next, null);
+      // The records are whole: the view can be built from them.
+      assert.deepEqual(all.tasks.find((t) => t.id === sameTime.id), sameTime);
+      assert.deepEqual((await store.list({ owner: 'nobody', limit: 10 })).tasks, []);
+    });
+
+    it("recent clip ids: the owner's last N completed videos, newest first, nobody else's", async () => {
+      const finish = async (owner: string | null, clipIds: string[]) => {
+        const t = task({ owner });
+        await store.create(t);
+        await store.claim(t.id, 'worker-1', LEASE_MS);
+        await store.complete(t.id, 'worker-1', { ...output, clip_ids: clipIds }, []);
+        tick(1000);
+      };
+      await finish('owner-a', ['pexels:1', 'pexels:2']);
+      await finish('owner-a', ['pexels:3']);
+      await finish('owner-b', ['pexels:9']);
+      await finish(null, ['pexels:8']);
+      await finish('owner-a', ['pexels:4', 'pexels:3']);
+      const unfinished = task({ owner: 'owner-a' });
+      await store.create(unfinished);
+      assert.deepEqual(await store.recentClipIds('owner-a', 2), ['pexels:4', 'pexels:3']);
+      assert.deepEqual(await store.recentClipIds('owner-a', 20), ['pexels:4', 'pexels:3', 'pexels:1', 'pexels:2']);
+      assert.deepEqual(await store.recentClipIds(null, 20), ['pexels:8']);
+      assert.deepEqual(await store.recentClipIds('owner-c', 20), []);
+      assert.deepEqual(await store.recentClipIds('owner-a', 0), []);
+    });
+
     it('concurrent claims of one task: exactly one wins', async () => {
       const t = task();
       await store.create(t);
@@ -282,6 +342,73 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
         }
       }
       assert.equal(await store.countUnfinished(), 1);
+    });
+
+    const limits = (o: Partial<AdmissionLimits> = {}): AdmissionLimits => ({ maxUnfinished: 100, maxUnfinishedPerOwner: 100, perMinutePerOwner: 1000, ...o });
+
+    it('admission: the queue cap refuses a new task until one ends; a replayed key still gets its task', async () => {
+      const first = task({ key: 'k1', hash: 'h1' });
+      assert.equal((await store.create(first, limits({ maxUnfinished: 2 }))).kind, 'created');
+      assert.equal((await store.create(task(), limits({ maxUnfinished: 2 }))).kind, 'created');
+      assert.deepEqual(await store.create(task({ owner: 'owner-b' }), limits({ maxUnfinished: 2 })), { kind: 'refused', reason: 'queue_full', retryAfterS: 30 });
+      assert.equal((await store.create(task({ key: 'k1', hash: 'h1' }), limits({ maxUnfinished: 2 }))).kind, 'existing', 'a replay is never refused');
+      await store.cancel(first.id);
+      assert.equal((await store.create(task({ owner: 'owner-b' }), limits({ maxUnfinished: 2 }))).kind, 'created', 'the ended task left its place');
+      assert.equal(await store.countUnfinished(), 2);
+    });
+
+    it('admission: a key has its own cap, other keys are not held back by it', async () => {
+      const l = limits({ maxUnfinishedPerOwner: 1 });
+      assert.equal((await store.create(task({ owner: 'owner-a' }), l)).kind, 'created');
+      const refused = await store.create(task({ owner: 'owner-a' }), l);
+      assert.equal(refused.kind, 'refused');
+      assert.ok(refused.kind === 'refused' && refused.reason === 'key_queue_full');
+      assert.equal((await store.create(task({ owner: 'owner-b' }), l)).kind, 'created');
+    });
+
+    it('admission: a key submitting faster than its rate is refused until its minute is over', async () => {
+      const l = limits({ perMinutePerOwner: 3 });
+      for (let i = 0; i < 3; i++) assert.equal((await store.create(task(), l)).kind, 'created');
+      const refused = await store.create(task(), l);
+      assert.ok(refused.kind === 'refused' && refused.reason === 'rate_limited', JSON.stringify(refused));
+      assert.ok(refused.retryAfterS >= 1 && refused.retryAfterS <= 60, `Retry-After ${refused.retryAfterS}`);
+      assert.equal((await store.create(task({ owner: 'owner-b' }), l)).kind, 'created', 'another key is not limited');
+      tick(61_000);
+      assert.equal((await store.create(task(), l)).kind, 'created');
+    });
+
+    it('admission: racing creates never go past the cap', async () => {
+      const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => store.create(task({ owner: `owner-${i}` }), limits({ maxUnfinished: 3 }))));
+      assert.equal(outcomes.filter((o) => o.kind === 'created').length, 3, outcomes.map((o) => o.kind).join(', '));
+      assert.equal(await store.countUnfinished(), 3);
+    });
+
+    it('update applies a decision in one transaction and writes only what it returns', async () => {
+      const t = task();
+      await store.create(t);
+      const n = await store.update(t.id, (cur, at) => {
+        assert.ok(cur);
+        const r = T.redispatch(cur, at);
+        return { write: r.task, result: r.job };
+      });
+      assert.equal(n, 1);
+      assert.equal((await store.get(t.id))?.dispatches, 2);
+      assert.equal(await store.update('missing', (cur) => ({ write: null, result: cur })), null);
+    });
+
+    it('lists for the sweeper: unfinished tasks and finished ones still owing a callback', async () => {
+      const withHook = VideoRequestSchema.parse({ script_text: 'Hook me.', callback_url: 'https://example.com/hook' });
+      const owing = { ...task(), request: withHook };
+      const quiet = task();
+      const waiting = task();
+      for (const x of [owing, quiet, waiting]) await store.create(x);
+      await store.cancel(owing.id);
+      await store.cancel(quiet.id);
+      const ids = (await store.listForSweep()).map((x) => x.id).sort();
+      assert.deepEqual(ids, [owing.id, waiting.id].sort());
+      const cancelled = await store.get(owing.id);
+      assert.equal(cancelled?.callback?.state, 'pending');
+      assert.equal(cancelled?.callback?.event, 'task.cancelled');
     });
   });
 }

@@ -155,7 +155,8 @@ describe('error bodies', () => {
     assert.equal(r.taskError.retryable, true);
     assert.equal(r.retryAfterMs, 7000);
     assert.equal(code(503, '').retryable, true);
-    assert.match(code(500, '').message, /request hdr/);
+    assert.match(code(500, '').detail ?? '', /request hdr/);
+    assert.doesNotMatch(code(500, '').message, /request hdr/, 'what ElevenLabs said is for the logs');
   });
 });
 

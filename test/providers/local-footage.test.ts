@@ -15,8 +15,11 @@ import type { FootageRequest } from '../../functions/providers/ports.ts';
 import { seededRandom } from '../../functions/lib/seeded-random.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import { makeGarbage, makeTone, makeVideo } from '../support/media-fixtures.ts';
+import { makeHighFps, makeLongVideo } from '../support/hostile-media.ts';
 import type { SourceClip } from '../../functions/domain/media.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { defaultCatalog, startFakePexels } from '../fakes/index.ts';
+import { USER_AGENT } from '../../functions/net/user-agent.ts';
 
 const tools = resolveMediaTools({});
 const live = () => new AbortController().signal;
@@ -100,6 +103,25 @@ describe('UrlFootage', () => {
     assert.deepEqual((await readdir(dir)).sort(), [a.path, b.path].map((p) => p.slice(dir.length + 1)).sort());
   });
 
+  test('clips outside the media limits are skipped naming the limit; when all the request named are, the task fails for good', async () => {
+    await Promise.all([makeHighFps(join(fixtures, 'fast.mp4'), 1000), makeLongVideo(join(fixtures, 'long.mp4'))]);
+    const mixed = new UrlFootage({ tools, allowPrivate: true, urls: [`${base}/fast.mp4`, `${base}/portrait.mp4`] });
+    const { clips, warnings } = await mixed.find(want(), await mkdtemp(join(root, 'task-')), live());
+    assert.equal(clips.length, 1);
+    assert.match(warnings[0]!, /^clip_urls\[0\]: skipped, it runs at 1000 frames a second; at most 240 are accepted/);
+
+    const dir = await mkdtemp(join(root, 'task-'));
+    const onlyBad = new UrlFootage({ tools, allowPrivate: true, urls: [`${base}/fast.mp4`, `${base}/long.mp4`], fields: ['scenes.0.clip_url', 'scenes.0.clip_url'] });
+    await assert.rejects(onlyBad.find(want(), dir, live()), (err: unknown) => {
+      assert.ok(err instanceof TaskError);
+      assert.equal(err.code, 'unsupported_media');
+      assert.equal(err.retryable, false);
+      assert.match(err.message, /scenes\.0\.clip_url: it runs at 1000 frames a second.*; scenes\.0\.clip_url: it is 10 h long; at most 30 min is accepted/);
+      return true;
+    });
+    assert.deepEqual(await readdir(dir), [], 'refused downloads are removed');
+  });
+
   test('names scene fields in warnings when given', async () => {
     const dir = await mkdtemp(join(root, 'task-'));
     const provider = new UrlFootage({ tools, allowPrivate: true, urls: [`${base}/garbage.mp4`], fields: ['scenes[2].clip_url'] });
@@ -111,7 +133,8 @@ describe('UrlFootage', () => {
   test('a private address is refused unless allowed, as a skipped clip', async () => {
     const dir = await mkdtemp(join(root, 'task-'));
     const before = hits.get('portrait.mp4') ?? 0;
-    const provider = new UrlFootage({ tools, allowPrivate: false, urls: [`${base}/portrait.mp4`] });
+    // The test server's port allowed, so that the address is what gets the URL refused.
+    const provider = new UrlFootage({ tools, allowPrivate: false, allowedPorts: [Number(new URL(base).port)], urls: [`${base}/portrait.mp4`] });
     const { clips, warnings } = await provider.find(want(), dir, live());
     assert.deepEqual(clips, []);
     assert.match(warnings[0]!, /clip_urls\[0\]: .*loopback, private/);
@@ -124,6 +147,21 @@ describe('UrlFootage', () => {
     await assert.rejects(provider.find(want(), dir, live()), (err) => err instanceof TaskError && err.retryable && /clip_urls\[1\]/.test(err.message));
     assert.equal(hits.get('flaky'), 2);
     assert.ok(!(await readdir(dir)).some((n) => n.endsWith('.part')));
+  });
+
+  test('a Pexels file link given as a clip URL downloads: the file host gets the descriptive User-Agent', async () => {
+    const px = await startFakePexels({ videos: defaultCatalog().slice(0, 1) });
+    try {
+      const dir = await mkdtemp(join(root, 'task-'));
+      const v = px.videos[0]!;
+      const provider = new UrlFootage({ tools, allowPrivate: true, urls: [px.fileUrl(v.id, v.renditions[0]!)] });
+      const { clips, warnings } = await provider.find(want(), dir, live());
+      assert.deepEqual(warnings, []);
+      assert.equal(clips.length, 1);
+      assert.equal(px.fileRequests()[0]!.headers['user-agent'], USER_AGENT);
+    } finally {
+      await px.close();
+    }
   });
 
   test('the size cap applies', async () => {

@@ -1,5 +1,6 @@
 // Read a media file's streams and duration with ffprobe, for assertions in tests.
-import { execFileSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 export interface ProbedStream {
   codec_type: string;
@@ -32,4 +33,16 @@ export function integratedLufs(path: string): number {
   const m = [...r.matchAll(/I:\s+(-?[\d.]+) LUFS/g)].at(-1);
   if (!m) throw new Error(`ebur128 printed no summary for ${path}`);
   return Number(m[1]);
+}
+
+/** RMS level (dB) of the audio in a narrow band around `hz`, measured by ffmpeg's astats. */
+export function bandLevel(path: string, hz: number): number {
+  const { stderr } = spawnSync(
+    'ffmpeg',
+    ['-v', 'info', '-nostats', '-i', path, '-vn', '-af', `bandpass=f=${hz}:width_type=q:w=20,astats=measure_overall=RMS_level:measure_perchannel=none`, '-f', 'null', '-'],
+    { encoding: 'utf8' },
+  );
+  const m = /RMS level dB: (-?[\d.]+|-inf)/.exec(stderr);
+  assert.ok(m, `astats printed no level:\n${stderr.slice(-500)}`);
+  return m[1] === '-inf' ? -Infinity : Number(m[1]);
 }

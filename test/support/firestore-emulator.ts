@@ -70,7 +70,7 @@ export async function startFirestoreEmulator(): Promise<FirestoreEmulator> {
       return res.ok;
     },
     'gcloud Firestore emulator',
-    60_000,
+    180_000,
   );
   return { host, projectId, reset: () => resetProject(host, projectId), stop: () => proc.stop() };
 }

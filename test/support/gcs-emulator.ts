@@ -40,7 +40,7 @@ export async function startGcsEmulator(projectId = 'demo-reelsmith'): Promise<Gc
       return res.status < 500;
     },
     'GCS emulator',
-    30_000,
+    180_000,
   );
   return {
     endpoint,

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startFirestoreEmulator } from './firestore-emulator.ts';
+import { freePort } from './emulator-process.ts';
 import { startGcsEmulator } from './gcs-emulator.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -84,15 +85,21 @@ export async function startService(
   };
 }
 
+export interface CloudPath extends Service {
+  /** The worker processes, each with a scratch dir of its own. */
+  workers: Service[];
+  firestore: { host: string; projectId: string };
+}
+
 /**
- * The cloud path on one machine: Firestore and GCS emulators, the worker and the api as separate
- * processes (the api's local dispatcher delivers to the worker over HTTP, as Cloud Tasks would).
+ * The cloud path on one machine: Firestore and GCS emulators, the worker(s) and the api as separate
+ * processes (the local dispatchers deliver to the least busy worker over HTTP, as Cloud Tasks would).
  * The returned Service is the api; stopping it stops everything.
  */
 export async function startCloudPath(
   env: Record<string, string> = {},
-  opts: { apiPort?: string; echo?: boolean } = {},
-): Promise<Service> {
+  opts: { apiPort?: string; echo?: boolean; workers?: number } = {},
+): Promise<CloudPath> {
   const dataDir = tempDir('reelsmith-cloud-');
   const [firestore, gcs] = await Promise.all([startFirestoreEmulator(), startGcsEmulator()]);
   // Signing V4 URLs needs a service-account key outside Cloud Run; any RSA key will do here.
@@ -117,22 +124,41 @@ export async function startCloudPath(
     GOOGLE_APPLICATION_CREDENTIALS: keyFile,
     ...env,
   };
-  const worker = await startService({ ...cloud, FUNCTION_TARGET: 'worker' }, { dataDir, ...(opts.echo ? { echo: '[worker]' } : {}) });
+  // Every process knows every worker up front (the chunks of a long video go to any of them), so the ports are chosen first.
+  const ports = await Promise.all(Array.from({ length: opts.workers ?? 1 }, () => freePort()));
+  const workerUrls = ports.map((p) => `http://127.0.0.1:${p}`).join(',');
+  const workers = await Promise.all(
+    ports.map((port, i) =>
+      startService(
+        {
+          ...cloud,
+          FUNCTION_TARGET: 'worker',
+          PORT: String(port),
+          LOCAL_WORKER_URLS: workerUrls,
+          // Each worker sweeps its scratch dir at start-up: with several, each needs its own.
+          ...(ports.length > 1 ? { SCRATCH_DIR: join(dataDir, `scratch-worker-${i + 1}`) } : {}),
+        },
+        { dataDir, ...(opts.echo ? { echo: `[worker ${i + 1}]` } : {}) },
+      ),
+    ),
+  );
   const api = await startService(
-    { ...cloud, FUNCTION_TARGET: 'api', WORKER_URL: worker.url, ...(opts.apiPort ? { PORT: opts.apiPort } : {}) },
+    { ...cloud, FUNCTION_TARGET: 'api', LOCAL_WORKER_URLS: workerUrls, ...(opts.apiPort ? { PORT: opts.apiPort } : {}) },
     { dataDir, ...(opts.echo ? { echo: '[api]' } : {}) },
   );
   return {
     ...api,
     logs: api.logs,
+    workers,
+    firestore: { host: firestore.host, projectId: firestore.projectId },
     async stop() {
       const code = await api.stop();
-      await worker.stop();
+      await Promise.all(workers.map((w) => w.stop()));
       await Promise.all([firestore.stop(), gcs.stop()]);
       return code;
     },
     async kill() {
-      await Promise.all([api.kill(), worker.kill()]);
+      await Promise.all([api.kill(), ...workers.map((w) => w.kill())]);
       await Promise.all([firestore.stop(), gcs.stop()]);
     },
   };

@@ -11,8 +11,10 @@ import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
+import { DocumentChecker, documented } from '../support/openapi.ts';
 import { startService } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
 const quiet = createLogger('fatal');
 const script = { script_text: 'Deliveries arrive at least once. Each task ends once.', resolution: '720p', captions: { style: 'line' } };
@@ -21,7 +23,13 @@ describe('worker deliveries', () => {
   let dataDir: string;
   let api: RunningServer;
   let worker: RunningServer;
-  const callbacks: { task_id: string; status: string }[] = [];
+  const callbacks: { task_id: string; status: string; delivery_id: string }[] = [];
+  const arrived: (() => void)[] = [];
+  /** Resolves once the task's callback has reached the receiver (callbacks are jobs of their own now). */
+  const callbackOf = async (id: string) => {
+    while (!callbacks.some((c) => c.task_id === id)) await new Promise<void>((r) => arrived.push(r));
+    return callbacks.filter((c) => c.task_id === id).map(({ task_id, status }) => ({ task_id, status }));
+  };
   let hook = '';
   let closeHook = () => {};
 
@@ -32,7 +40,7 @@ describe('worker deliveries', () => {
     ALLOW_PRIVATE_URLS: 'true',
     LEASE_SECONDS: '2',
     MAX_ATTEMPTS: '3',
-    CALLBACK_SECRET: 'deliveries-secret-000',
+    CALLBACK_SECRET: 'deliveries-secret-0000000000000000',
     // The api's own dispatcher points at a dead port: the test delivers by hand.
     WORKER_URL: 'http://127.0.0.1:1',
     ...extra,
@@ -52,14 +60,16 @@ describe('worker deliveries', () => {
   before(async () => {
     dataDir = tempDir('reelsmith-deliveries-');
     api = await startServer(loadConfig(env()), 'api', quiet);
-    worker = await startServer(loadConfig(env()), 'worker', quiet);
+    // The worker's own queue delivers its callback jobs to itself.
+    worker = await startServer(loadConfig({ ...env(), WORKER_URL: undefined }), 'worker', quiet);
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         const v = JSON.parse(body);
-        callbacks.push({ task_id: v.task_id, status: v.status });
+        callbacks.push({ task_id: v.task_id, status: v.status, delivery_id: String(req.headers['x-reelsmith-delivery-id']) });
         res.writeHead(200).end();
+        for (const w of arrived.splice(0)) w();
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -86,16 +96,17 @@ describe('worker deliveries', () => {
     assert.equal(late.status, 200);
     assert.equal(((await late.json()) as { outcome: string }).outcome, 'completed');
     assert.equal((await getJson(`${api.url}/task/${id}`)).body.updated_at, view.updated_at);
-    assert.deepEqual(callbacks.filter((c) => c.task_id === id), [{ task_id: id, status: 'completed' }]);
+    assert.deepEqual(await callbackOf(id), [{ task_id: id, status: 'completed' }]);
   });
 
   it('a worker that died holding the lease: the next delivery waits for the lease, then takes over', async () => {
     const id = await submit();
-    const dead = await api.runtime.store.claim(id, 'dead-worker', 1500);
+    const dead = await api.runtime.store.claim(id, 'dead-worker', 60_000);
     assert.equal(dead.kind, 'claimed');
     const early = await run(id);
     assert.equal(early.status, 503);
-    await new Promise((r) => setTimeout(r, 1600));
+    // The dead worker's lease runs out (the clock moved on for it, not for the test).
+    await api.runtime.store.update(id, (t) => ({ write: t && { ...t, lease_expires_at: new Date(Date.now() - 1).toISOString() }, result: null }));
     const again = await run(id, '1');
     assert.equal(again.status, 200);
     const t = await api.runtime.store.get(id);
@@ -104,7 +115,7 @@ describe('worker deliveries', () => {
     assert.equal(await api.runtime.blobs.exists(t!.output!.video_key), true);
     // The dead worker, were it to come back, can no longer record anything.
     assert.equal(await api.runtime.store.complete(id, 'dead-worker', t!.output!, []), null);
-    assert.equal(callbacks.filter((c) => c.task_id === id).length, 1);
+    assert.equal((await callbackOf(id)).length, 1);
   });
 
   it('a task whose workers keep dying fails once its attempts are used up', async () => {
@@ -118,18 +129,14 @@ describe('worker deliveries', () => {
     const t = await api.runtime.store.get(id);
     assert.equal(t?.status, 'failed');
     assert.equal(t?.error?.code, 'attempts_exhausted');
-    assert.deepEqual(callbacks.filter((c) => c.task_id === id), [{ task_id: id, status: 'failed' }]);
+    assert.deepEqual(await callbackOf(id), [{ task_id: id, status: 'failed' }]);
   });
 
   it('SIGTERM mid-render hands the task back; the next delivery finishes it', async () => {
     const id = await submit();
     const proc = await startService({ ...env(), FUNCTION_TARGET: 'worker', LOG_LEVEL: 'info' }, { dataDir });
     const delivery = fetch(`${proc.url}/tasks/${id}/run`, { method: 'POST', body: '{}' }).then((r) => r.status, () => 'reset');
-    const deadline = Date.now() + 30_000;
-    while ((await api.runtime.store.get(id))?.status !== 'processing') {
-      assert.ok(Date.now() < deadline, 'never started');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(async () => (await api.runtime.store.get(id))?.status === 'processing', 'the worker to claim the task', { everyMs: 20 });
     assert.equal(await proc.stop(), 0, 'exits cleanly');
     assert.equal(await delivery, 503, 'the interrupted delivery asks to be retried');
     const handedBack = await api.runtime.store.get(id);
@@ -139,6 +146,17 @@ describe('worker deliveries', () => {
     assert.equal((await run(id, '1')).status, 200);
     const { final } = await pollUntilFinal(`${api.url}/task/${id}`);
     assert.equal(final.status, 'completed');
-    assert.equal(callbacks.filter((c) => c.task_id === id).length, 1);
+    assert.equal((await callbackOf(id)).length, 1);
+  });
+
+  it('its answers match the OpenAPI document (busy: 503 with Retry-After; finished: 200)', async () => {
+    const doc = new DocumentChecker();
+    const id = await submit();
+    assert.equal((await api.runtime.store.claim(id, 'another-worker', 60_000)).kind, 'claimed');
+    const busy = await documented(doc, '/tasks/{id}/run', `${worker.url}/tasks/${id}/run`, { method: 'POST', body: '{}' });
+    assert.equal(busy.status, 503);
+    await api.runtime.store.cancel(id);
+    const done = await documented(doc, '/tasks/{id}/run', `${worker.url}/tasks/${id}/run`, { method: 'POST', body: '{}' });
+    assert.deepEqual(done.body, { task_id: id, outcome: 'cancelled' });
   });
 });

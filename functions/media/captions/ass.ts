@@ -2,6 +2,7 @@
 // spoken word for word-highlight). Pixel units: PlayRes equals the output frame.
 import type { CaptionOptions } from '../../domain/video-request.ts';
 import type { Frame } from '../../domain/media.ts';
+import { OUTPUT_FPS } from '../chunks.ts';
 import type { CaptionFont } from './fonts.ts';
 import { fontSizePx, safeArea, type CaptionLine } from './layout.ts';
 
@@ -12,6 +13,9 @@ export const COLOURS = {
   highlight: '00D4FF',
   outline: '000000',
   shadow: '000000',
+  /** The boxed preset's background: black at 65 % (alpha 59 of FF transparent). */
+  box: '000000',
+  boxAlpha: '59',
 } as const;
 
 const styleColour = (bgr: string, alpha = '00') => `&H${alpha}${bgr}`;
@@ -27,6 +31,20 @@ export function assTime(seconds: number): string {
   const s = Math.floor((cs % 6000) / 100);
   const c = cs % 100;
   return `${h}:${pad2(m)}:${pad2(s)}.${pad2(c)}`;
+}
+
+/**
+ * The ASS time (centiseconds) at which an event starting at `seconds` first shows on the frame
+ * nearest that moment, so no caption change is more than half a frame early or late. ffmpeg's
+ * `ass` filter asks libass for frame k at its time in whole milliseconds, truncated
+ * (k × 1000 / fps, which float arithmetic may put a hair below the exact value), and libass shows
+ * an event from its start on. The latest centisecond at least 1 ms before frame k's time and
+ * after frame k−1's is shown first on frame k; a frame lasts 33 ms at 30 fps, so one exists.
+ */
+export function frameAlignedCs(seconds: number, fps: number = OUTPUT_FPS): number {
+  const frame = Math.max(0, Math.round(seconds * fps));
+  if (frame === 0) return 0;
+  return Math.floor(Math.floor((frame * 1000) / fps - 1) / 10);
 }
 
 /** Caption text must not open override blocks or produce line breaks; ASS has no escape for braces. */
@@ -48,8 +66,8 @@ export interface AssStyle {
   marginV: number;
 }
 
-export function assStyle(frame: Frame, opts: Pick<CaptionOptions, 'position' | 'font_size'>): AssStyle {
-  const size = fontSizePx(frame, opts.font_size);
+export function assStyle(frame: Frame, opts: Pick<CaptionOptions, 'position' | 'font_size'>, sizeScale = 1): AssStyle {
+  const size = Math.round(fontSizePx(frame, opts.font_size) * sizeScale);
   const safe = safeArea(frame);
   return {
     fontSize: size,
@@ -63,8 +81,10 @@ export function assStyle(frame: Frame, opts: Pick<CaptionOptions, 'position' | '
   };
 }
 
-export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Frame, font: CaptionFont): string {
-  const st = assStyle(frame, opts);
+export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Frame, font: CaptionFont, fps: number = OUTPUT_FPS): string {
+  const cs = (seconds: number) => frameAlignedCs(seconds, fps);
+  const st = assStyle(frame, opts, font.sizeScale);
+  const boxed = opts.style === 'boxed';
   // Karaoke: PrimaryColour is the part already sung, SecondaryColour the part still to come.
   const secondary = styleColour(COLOURS.text);
   const primary = styleColour(opts.style === 'karaoke' ? COLOURS.highlight : COLOURS.text);
@@ -83,29 +103,66 @@ export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Fram
     '',
     '[V4+ Styles]',
     'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
-    `Style: Caption,${font.family},${st.fontSize},${primary},${secondary},${styleColour(COLOURS.outline)},${styleColour(COLOURS.shadow, '60')},-1,0,0,0,100,100,0,0,1,${st.outline},${st.shadow},${st.alignment},${st.marginL},${st.marginR},${st.marginV},-1`,
+    // Text on a box needs no outline or shadow of its own.
+    `Style: Caption,${font.family},${st.fontSize},${primary},${secondary},${styleColour(COLOURS.outline)},${styleColour(COLOURS.shadow, '60')},-1,0,0,0,100,100,0,0,1,${boxed ? 0 : st.outline},${boxed ? 0 : st.shadow},${st.alignment},${st.marginL},${st.marginR},${st.marginV},-1`,
+    ...(boxed
+      ? [`Style: Box,${font.family},${st.fontSize},&HFF000000,&HFF000000,${styleColour(COLOURS.box, COLOURS.boxAlpha)},&HFF000000,-1,0,0,0,100,100,0,0,1,0,0,${st.alignment},${st.marginL},${st.marginR},${st.marginV},-1`]
+      : []),
     '',
     '[Events]',
     'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
   ];
   const events: string[] = [];
   for (const line of lines) {
-    if (opts.style === 'line') events.push(dialogue(line.start, line.end, escapeAssText(line.text)));
-    else if (opts.style === 'karaoke') events.push(dialogue(line.start, line.end, karaokeText(line, font)));
-    else events.push(...wordHighlightEvents(line, font));
+    const start = cs(line.start);
+    const end = cs(line.end);
+    if (end <= start) continue;
+    if (opts.style === 'line') events.push(dialogue(start, end, escapeAssText(line.text)));
+    else if (opts.style === 'karaoke') events.push(dialogue(start, end, karaokeText(line, font, cs)));
+    else if (opts.style === 'pop') events.push(...wordHighlightEvents(line, font, cs, popWord));
+    else if (boxed) {
+      events.push(boxEvent(start, end, line, st, opts.position));
+      events.push(...wordHighlightEvents(line, font, cs, colourWord, `{\\q2}`).map((e) => e.replace(/^Dialogue: 0,/, 'Dialogue: 1,')));
+    } else events.push(...wordHighlightEvents(line, font, cs, colourWord));
   }
   return [...head, ...events, ''].join('\n');
 }
 
-function dialogue(start: number, end: number, text: string): string {
-  return `Dialogue: 0,${assTime(start)},${assTime(end)},Caption,,0,0,0,,${text}`;
+/** An event from `startCs` to `endCs` (centiseconds, already on the frame grid). */
+function dialogue(startCs: number, endCs: number, text: string): string {
+  return `Dialogue: 0,${assTime(startCs / 100)},${assTime(endCs / 100)},Caption,,0,0,0,,${text}`;
+}
+
+/** The spoken word in the highlight colour. */
+function colourWord(text: string): string {
+  return `{${inlineColour(COLOURS.highlight)}}${text}{${inlineColour(COLOURS.text)}}`;
+}
+
+/** The spoken word in the highlight colour, popping in: from 60 % to 112 % in 100 ms, settling at 100 % by 160 ms. */
+function popWord(text: string): string {
+  return `{${inlineColour(COLOURS.highlight)}\\fscx60\\fscy60\\t(0,100,\\fscx112\\fscy112)\\t(100,160,\\fscx100\\fscy100)}${text}{${inlineColour(COLOURS.text)}\\fscx100\\fscy100}`;
 }
 
 /**
- * One event per word, back to back in time, each showing the whole line with that word coloured.
- * Boundaries are rounded to centiseconds once, so consecutive events share the exact same edge.
+ * The rounded background of a boxed line, on the layer below its text: the same text squeezed
+ * to a hairline (\fscy1) and given a wide border, which libass strokes with round joins. The
+ * border covers the gaps between letters and words, so what shows is one box exactly as wide as
+ * the drawn line plus padding, with elliptical ends, whatever the font measures. Its margin moves
+ * the hairline to the middle of the text line (libass aligns the squeezed line by its own height).
  */
-function wordHighlightEvents(line: CaptionLine, font: CaptionFont): string[] {
+function boxEvent(startCs: number, endCs: number, line: CaptionLine, st: AssStyle, position: CaptionOptions['position']): string {
+  const padX = Math.round(st.fontSize * 0.32);
+  const padY = Math.round(st.fontSize * 0.62);
+  const marginV = position === 'center' ? 0 : st.marginV + Math.round(st.fontSize * 0.5);
+  const text = `{\\q2\\fscy1\\xbord${padX}\\ybord${padY}}${escapeAssText(line.text)}`;
+  return `Dialogue: 0,${assTime(startCs / 100)},${assTime(endCs / 100)},Box,,0,0,${marginV},,${text}`;
+}
+
+/**
+ * One event per word, back to back in time, each showing the whole line with that word marked.
+ * Boundaries are put on the frame grid once, so consecutive events share the exact same edge.
+ */
+function wordHighlightEvents(line: CaptionLine, font: CaptionFont, cs: (s: number) => number, mark: (text: string) => string, prefix = ''): string[] {
   const sep = font.noSpaces ? '' : ' ';
   const n = line.words.length;
   const edges: number[] = [line.start];
@@ -113,13 +170,11 @@ function wordHighlightEvents(line: CaptionLine, font: CaptionFont): string[] {
   edges.push(line.end);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const a = Math.round(edges[i]! * 100);
-    const b = Math.round(edges[i + 1]! * 100);
+    const a = cs(edges[i]!);
+    const b = cs(edges[i + 1]!);
     if (b <= a) continue;
-    const text = line.words
-      .map((w, k) => (k === i ? `{${inlineColour(COLOURS.highlight)}}${escapeAssText(w.text)}{${inlineColour(COLOURS.text)}}` : escapeAssText(w.text)))
-      .join(sep);
-    out.push(dialogue(a / 100, b / 100, text));
+    const text = line.words.map((w, k) => (k === i ? mark(escapeAssText(w.text)) : escapeAssText(w.text))).join(sep);
+    out.push(dialogue(a, b, prefix + text));
   }
   return out;
 }
@@ -128,19 +183,18 @@ function wordHighlightEvents(line: CaptionLine, font: CaptionFont): string[] {
  * `\kf` sweeps each word from left to right while it is spoken; right-to-left scripts switch
  * whole words with `\k` instead, since a left-to-right sweep would run against the reading order.
  */
-function karaokeText(line: CaptionLine, font: CaptionFont): string {
+function karaokeText(line: CaptionLine, font: CaptionFont, cs: (s: number) => number): string {
   const tag = font.rtl ? 'k' : 'kf';
   const sep = font.noSpaces ? '' : ' ';
-  const startCs = Math.round(line.start * 100);
-  let at = startCs;
+  let at = cs(line.start);
   const parts: string[] = [];
   for (let i = 0; i < line.words.length; i++) {
     const w = line.words[i]!;
-    const wordStart = Math.max(at, Math.round(w.start * 100));
+    const wordStart = Math.max(at, cs(w.start));
     // A pause before the word: an empty timed block keeps later words in sync.
     if (wordStart > at) parts.push(`{\\k${wordStart - at}}`);
     const next = line.words[i + 1];
-    const until = next ? Math.max(wordStart, Math.round(next.start * 100)) : Math.max(wordStart, Math.round(w.end * 100));
+    const until = next ? Math.max(wordStart, cs(next.start)) : Math.max(wordStart, cs(w.end));
     parts.push(`{\\${tag}${until - wordStart}}${escapeAssText(w.text)}${i < line.words.length - 1 ? sep : ''}`);
     at = until;
   }

@@ -17,6 +17,8 @@ export interface CaptionFont {
    * Sans: 1 em ≈ 0.73 size; Noto Sans Arabic, with its tall marks, less).
    */
   charWidth: number;
+  /** The ASS size relative to the default: a display face with tall metrics draws smaller letters at the same size. */
+  sizeScale: number;
 }
 
 const SCRIPTS: [WritingSystem, RegExp][] = [
@@ -55,32 +57,46 @@ function cjkFamily(language: string | undefined): string {
   return 'Noto Sans CJK SC';
 }
 
-export function captionFont(text: string, language?: string): CaptionFont {
+/**
+ * The bold display face of the `boxed` and `pop` presets: League Spartan Black (SIL OFL, Debian
+ * fonts-league-spartan). It draws Latin only; other scripts keep their Noto face. libass scales a
+ * face so ascender + descender equal the size, and League Spartan's are tall: at 1.15× the size
+ * its letters stand as high as Noto Sans Bold's.
+ */
+export const DISPLAY_FONT = { family: 'League Spartan Black', charWidth: 0.36, sizeScale: 1.15 } as const;
+
+/** The face for captions of `text`; `display` asks for the bold display face where the script allows it. */
+export function captionFont(text: string, language?: string, display = false): CaptionFont {
+  const base = scriptFont(text, language);
+  return display && base.writingSystem === 'latin' ? { ...base, family: DISPLAY_FONT.family, charWidth: DISPLAY_FONT.charWidth, sizeScale: DISPLAY_FONT.sizeScale } : base;
+}
+
+function scriptFont(text: string, language?: string): CaptionFont {
   const ws = writingSystemOf(text);
   const hasKana = /[\p{Script=Hiragana}\p{Script=Katakana}]/u.test(text);
   switch (ws) {
     case 'arabic':
-      return { writingSystem: ws, family: 'Noto Sans Arabic', rtl: true, noSpaces: false, charWidth: 0.36 };
+      return { writingSystem: ws, family: 'Noto Sans Arabic', rtl: true, noSpaces: false, charWidth: 0.36, sizeScale: 1 };
     case 'hebrew':
-      return { writingSystem: ws, family: 'Noto Sans Hebrew', rtl: true, noSpaces: false, charWidth: 0.42 };
+      return { writingSystem: ws, family: 'Noto Sans Hebrew', rtl: true, noSpaces: false, charWidth: 0.42, sizeScale: 1 };
     case 'cjk':
-      return { writingSystem: ws, family: hasKana ? 'Noto Sans CJK JP' : cjkFamily(language), rtl: false, noSpaces: true, charWidth: 0.72 };
+      return { writingSystem: ws, family: hasKana ? 'Noto Sans CJK JP' : cjkFamily(language), rtl: false, noSpaces: true, charWidth: 0.72, sizeScale: 1 };
     case 'hangul':
       // Korean separates words with spaces.
-      return { writingSystem: ws, family: 'Noto Sans CJK KR', rtl: false, noSpaces: false, charWidth: 0.72 };
+      return { writingSystem: ws, family: 'Noto Sans CJK KR', rtl: false, noSpaces: false, charWidth: 0.72, sizeScale: 1 };
     case 'devanagari':
-      return { writingSystem: ws, family: 'Noto Sans Devanagari', rtl: false, noSpaces: false, charWidth: 0.45 };
+      return { writingSystem: ws, family: 'Noto Sans Devanagari', rtl: false, noSpaces: false, charWidth: 0.45, sizeScale: 1 };
     case 'bengali':
-      return { writingSystem: ws, family: 'Noto Sans Bengali', rtl: false, noSpaces: false, charWidth: 0.45 };
+      return { writingSystem: ws, family: 'Noto Sans Bengali', rtl: false, noSpaces: false, charWidth: 0.45, sizeScale: 1 };
     case 'tamil':
-      return { writingSystem: ws, family: 'Noto Sans Tamil', rtl: false, noSpaces: false, charWidth: 0.55 };
+      return { writingSystem: ws, family: 'Noto Sans Tamil', rtl: false, noSpaces: false, charWidth: 0.55, sizeScale: 1 };
     case 'thai':
-      return { writingSystem: ws, family: 'Noto Sans Thai', rtl: false, noSpaces: true, charWidth: 0.42 };
+      return { writingSystem: ws, family: 'Noto Sans Thai', rtl: false, noSpaces: true, charWidth: 0.42, sizeScale: 1 };
     default:
       // Noto Sans covers Latin, Cyrillic and Greek.
-      return { writingSystem: ws, family: 'Noto Sans', rtl: false, noSpaces: false, charWidth: 0.44 };
+      return { writingSystem: ws, family: 'Noto Sans', rtl: false, noSpaces: false, charWidth: 0.44, sizeScale: 1 };
   }
 }
 
 /** Debian packages that provide every family above; scripts/setup.sh and the Dockerfile install them. */
-export const FONT_PACKAGES = ['fonts-noto-core', 'fonts-noto-cjk'] as const;
+export const FONT_PACKAGES = ['fonts-noto-core', 'fonts-noto-cjk', 'fonts-league-spartan'] as const;

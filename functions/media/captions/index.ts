@@ -23,8 +23,8 @@ export function buildCaptions(
   frame: Frame,
   language?: string,
 ): Captions | null {
-  const font = captionFont(words.map((w) => w.text).join(' '), language);
-  const size = fontSizePx(frame, opts.font_size);
+  const font = captionFont(words.map((w) => w.text).join(' '), language, opts.style === 'boxed' || opts.style === 'pop');
+  const size = fontSizePx(frame, opts.font_size) * font.sizeScale;
   const safe = safeArea(frame);
   const maxWidth = frame.width * (1 - safe.left - safe.right);
   const lines = layoutLines(words, sentenceEnds, opts, font, size, maxWidth, durationS);

@@ -1,0 +1,133 @@
+// A client of this service's HTTP API, for the CLI's remote commands and the MCP tools. Errors
+// keep the API's code and message; a service that cannot be reached is a different error.
+import type { TaskView } from '../domain/task.ts';
+import type { ErrorDetail } from '../errors.ts';
+
+export interface SubmitAnswer {
+  task_id: string;
+  status: TaskView['status'];
+  status_url: string;
+  download_url: string;
+}
+
+export interface VoiceInfo {
+  voice_id: string;
+  name: string;
+  provider: 'espeak-ng' | 'elevenlabs';
+  language: string | null;
+  description: string | null;
+}
+
+/** The service answered with an error (`{error: {code, message, details?}}`). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: ErrorDetail[] | undefined;
+  constructor(status: number, code: string, message: string, details?: ErrorDetail[]) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** The service could not be reached, or did not answer in our shape. */
+export class UnreachableError extends Error {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(message, opts);
+    this.name = 'UnreachableError';
+  }
+}
+
+export interface ClientOptions {
+  baseUrl: string;
+  apiKey?: string | undefined;
+  /** Sent with every request instead of the key: the MCP endpoint forwards its caller's own. */
+  headers?: Record<string, string>;
+  /** Where requests go; the MCP endpoint passes the app itself, in process. */
+  fetch?: (req: Request) => Promise<Response>;
+}
+
+export class ReelsmithClient {
+  readonly baseUrl: string;
+  readonly #auth: Record<string, string>;
+  readonly #fetch: (req: Request) => Promise<Response>;
+
+  constructor(opts: ClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.#auth = opts.headers ?? (opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {});
+    this.#fetch = opts.fetch ?? ((req) => fetch(req));
+  }
+
+  submit(body: unknown, opts: { idempotencyKey?: string | undefined } = {}): Promise<SubmitAnswer> {
+    return this.#call('POST', '/v1/videos', body, opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {});
+  }
+
+  get(id: string): Promise<TaskView> {
+    return this.#call('GET', `/v1/videos/${encodeURIComponent(id)}`);
+  }
+
+  list(opts: { limit?: number; cursor?: string | null } = {}): Promise<{ data: TaskView[]; next_cursor: string | null }> {
+    const q = new URLSearchParams();
+    if (opts.limit) q.set('limit', String(opts.limit));
+    if (opts.cursor) q.set('cursor', opts.cursor);
+    return this.#call('GET', `/v1/videos${q.size ? `?${q}` : ''}`);
+  }
+
+  cancel(id: string): Promise<TaskView> {
+    return this.#call('DELETE', `/v1/videos/${encodeURIComponent(id)}`);
+  }
+
+  voices(): Promise<{ data: VoiceInfo[] }> {
+    return this.#call('GET', '/v1/voices');
+  }
+
+  /** The signed URL GET /download/{id} redirects to (fetch it without the API key). */
+  async downloadUrl(id: string): Promise<string> {
+    const res = await this.#send('GET', `/download/${encodeURIComponent(id)}`);
+    const location = res.headers.get('location');
+    if (res.status === 302 && location) return location;
+    throw await errorOf(res);
+  }
+
+  async #call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const res = await this.#send(method, path, body, headers);
+    if (!res.ok) throw await errorOf(res);
+    return (await res.json()) as T;
+  }
+
+  async #send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    const req = new Request(`${this.baseUrl}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: {
+        ...this.#auth,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    try {
+      return await this.#fetch(req);
+    } catch (err) {
+      throw new UnreachableError(`cannot reach ${this.baseUrl}: ${describe(err)}`, { cause: err });
+    }
+  }
+}
+
+async function errorOf(res: Response): Promise<Error> {
+  const text = await res.text().catch(() => '');
+  try {
+    const { error } = JSON.parse(text) as { error?: { code?: string; message?: string; details?: ErrorDetail[] } };
+    if (error?.code && error.message) return new ApiError(res.status, error.code, error.message, error.details);
+  } catch {
+    // not our error shape: below
+  }
+  return new UnreachableError(`the service answered ${res.status} ${res.statusText} without a reelsmith error (is the URL right?)`);
+}
+
+function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
+}

@@ -1,0 +1,407 @@
+// Every route's declaration: method, path, parameters, bodies and answers, as zod schemas. The
+// app registers handlers for them, and the OpenAPI document is generated from them, worker-only
+// routes included (marked `x-worker-only`).
+import { createRoute, z } from '@hono/zod-openapi';
+import { SECURITY } from './auth.ts';
+import {
+  DeliveryOutcomeSchema,
+  SweepReportSchema,
+  errorContent,
+  errorResponses,
+  HealthSchema,
+  jsonContent,
+  ListQuery,
+  SubmitHeaders,
+  SubmitResponseSchema,
+  TaskIdParams,
+  TaskListSchema,
+  TaskViewSchema,
+  VideoRequestBody,
+  VoiceListSchema,
+} from './schemas.ts';
+
+const SUBMIT_EXAMPLES = {
+  script: {
+    summary: 'A script, vertical 720p',
+    value: { script_text: 'The ocean covers most of our planet. Its waves carry energy across the world.', search_query: 'ocean', resolution: '720p' },
+  },
+  scenes: {
+    summary: 'Scene by scene, square, karaoke captions, with a callback',
+    value: {
+      scenes: [
+        { text: 'Mountains are older than you think.', search_query: 'mountains' },
+        { text: 'Rivers carve them, grain by grain.', search_query: 'river canyon' },
+      ],
+      aspect_ratio: '1:1',
+      resolution: '720p',
+      captions: { style: 'karaoke', position: 'center' },
+      callback_url: 'https://example.com/hooks/reelsmith',
+      metadata: { post_id: 'abc' },
+    },
+  },
+  clips: {
+    summary: 'Your own clips and music, no captions',
+    value: {
+      script_text: 'Two clips make this video. The first is wide. The second is tall.',
+      clip_urls: ['https://example.com/clips/a.mp4', 'https://example.com/clips/b.mp4'],
+      music: { url: 'https://example.com/music/calm.mp3', volume: 0.15 },
+      captions: false,
+      seed: 42,
+    },
+  },
+};
+
+export const submitRoute = (path: '/v1/videos' | '/generate-video', summary: string) =>
+  createRoute({
+    method: 'post',
+    path,
+    operationId: path === '/v1/videos' ? 'createVideo' : 'generateVideo',
+    tags: ['videos'],
+    summary,
+    description:
+      'Queues a script for rendering. Answers 202 with the task id; poll `status_url` or wait for the callback. ' +
+      'A repeated `Idempotency-Key` with the same body answers 200 with the first task.',
+    security: SECURITY,
+    request: {
+      headers: SubmitHeaders,
+      body: { required: true, content: { 'application/json': { schema: VideoRequestBody, examples: SUBMIT_EXAMPLES } } },
+    },
+    responses: {
+      202: { description: 'Accepted: the task is queued', content: jsonContent(SubmitResponseSchema) },
+      200: { description: 'The task made by an earlier request with the same Idempotency-Key and body', content: jsonContent(SubmitResponseSchema) },
+      ...errorResponses(400, 401, 409, 413, 415, 422, 429, 503),
+    },
+  });
+
+const taskRoute = <M extends 'get' | 'delete', P extends string>(method: M, path: P, extra: { operationId: string; summary: string }) => ({
+  method,
+  path,
+  tags: ['videos'],
+  security: SECURITY,
+  request: { params: TaskIdParams },
+  ...extra,
+});
+
+export const statusRoute = (path: '/v1/videos/{id}' | '/task/{id}', operationId: string) =>
+  createRoute({
+    ...taskRoute('get', path, { operationId, summary: 'The task view: status, stage, progress, result' }),
+    responses: { 200: { description: 'The task', content: jsonContent(TaskViewSchema) }, ...errorResponses(400, 401, 404) },
+  });
+
+export const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/videos',
+  operationId: 'listVideos',
+  tags: ['videos'],
+  summary: "The key's tasks, newest first, a page at a time",
+  description: 'With API keys on, only the tasks made with the same key; without keys, every task.',
+  security: SECURITY,
+  request: { query: ListQuery },
+  responses: { 200: { description: 'A page of task views', content: jsonContent(TaskListSchema) }, ...errorResponses(400, 401, 422) },
+});
+
+export const voicesRoute = createRoute({
+  method: 'get',
+  path: '/v1/voices',
+  operationId: 'listVoices',
+  tags: ['videos'],
+  summary: 'The voices a request can name as voice_id',
+  description: 'espeak-ng voices when the service runs offline; the ElevenLabs account’s voices when ELEVENLABS_API_KEY is set.',
+  security: SECURITY,
+  responses: { 200: { description: 'The voices', content: jsonContent(VoiceListSchema) }, ...errorResponses(401, 502) },
+});
+
+export const downloadRoute = createRoute({
+  ...taskRoute('get', '/download/{id}', {
+    operationId: 'downloadVideo',
+    summary: 'Redirect to a fresh signed URL of the MP4',
+  }),
+  responses: {
+    302: { description: 'Found: `Location` is a signed URL of the MP4, valid for SIGNED_URL_TTL_S', headers: z.object({ location: z.url() }) },
+    ...errorResponses(400, 401, 404, 410),
+    409: {
+      description: 'Not completed: `not_ready` (poll again), `task_failed` or `task_cancelled`',
+      content: errorContent('not_ready', 'task 5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90 is processing (40%); poll GET /task/5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90 until it is completed'),
+    },
+  },
+});
+
+export const cancelRoute = createRoute({
+  ...taskRoute('delete', '/v1/videos/{id}', {
+    operationId: 'cancelVideo',
+    summary: 'Cancel a queued or running task (its ffmpeg is killed)',
+  }),
+  responses: {
+    200: { description: 'The task, now cancelled', content: jsonContent(TaskViewSchema) },
+    ...errorResponses(400, 401, 404, 409),
+  },
+});
+
+/** POST /tasks/{id}/run: only Cloud Tasks (or the local dispatcher) calls it, on the worker service. */
+export const runRoute = createRoute({
+  method: 'post',
+  path: '/tasks/{id}/run',
+  operationId: 'runTask',
+  tags: ['worker'],
+  summary: 'Worker only: render a task (one Cloud Tasks delivery)',
+  description:
+    'Served by the worker service (FUNCTION_TARGET=worker or local), never by the api service. Cloud Tasks calls it with an ' +
+    'OIDC token; a local process requires its dispatcher’s X-Reelsmith-Dispatch-Token. Any 2xx ends the delivery (done or ' +
+    'failed for good); 503 asks Cloud Tasks to retry after Retry-After.',
+  'x-worker-only': true,
+  request: {
+    params: TaskIdParams,
+    headers: z.object({
+      'x-cloudtasks-taskname': z.string().optional(),
+      'x-cloudtasks-queuename': z.string().optional(),
+      'x-cloudtasks-taskretrycount': z.string().optional(),
+      'x-cloudtasks-taskexecutioncount': z.string().optional(),
+    }),
+  },
+  responses: {
+    200: { description: 'This delivery is over: the task completed, failed for good, or was already finished', content: jsonContent(DeliveryOutcomeSchema) },
+    ...errorResponses(403, 404),
+    503: {
+      description: 'Retry later: another worker holds the lease, or this worker is shutting down',
+      headers: z.object({ 'retry-after': z.string() }),
+      content: jsonContent(DeliveryOutcomeSchema),
+    },
+  },
+});
+
+/** POST /tasks/{id}/callback: the callbacks queue's delivery of a task's owed callback. */
+export const callbackRoute = createRoute({
+  method: 'post',
+  path: '/tasks/{id}/callback',
+  operationId: 'deliverCallback',
+  tags: ['worker'],
+  summary: 'Worker only: send the callback a task owes (one delivery of the callbacks queue)',
+  description: 'Any 2xx ends the delivery (sent, given up, or nothing owed); 503 asks the queue to deliver again after Retry-After.',
+  'x-worker-only': true,
+  request: { params: TaskIdParams },
+  responses: {
+    200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
+    ...errorResponses(403),
+    503: { description: 'Retry later', headers: z.object({ 'retry-after': z.string() }), content: jsonContent(DeliveryOutcomeSchema) },
+  },
+});
+
+/** POST /tasks/{id}/chunks/{n}/run: one chunk of a fanned-out render. */
+export const chunkRoute = createRoute({
+  method: 'post',
+  path: '/tasks/{id}/chunks/{n}/run',
+  operationId: 'runChunk',
+  tags: ['worker'],
+  summary: 'Worker only: render one chunk of a long video (one delivery of the render queue)',
+  description:
+    'A task longer than FANOUT_MIN_SECONDS is rendered by one delivery per chunk, on any worker. The delivery that finishes ' +
+    'the last chunk joins them and completes the task. Any 2xx ends the delivery (chunk done, task ended, or a stale ' +
+    'attempt); 503 asks the queue to deliver it again after Retry-After (the chunk is held elsewhere, or failed in passing).',
+  'x-worker-only': true,
+  request: {
+    params: TaskIdParams.extend({
+      n: z
+        .string()
+        .regex(/^\d{1,5}$/)
+        .transform(Number)
+        .meta({ param: { name: 'n', in: 'path' }, description: 'The chunk, from 0', examples: ['3'] }),
+    }),
+    query: z.object({
+      attempt: z
+        .string()
+        .regex(/^[1-9]\d{0,5}$/, 'the task attempt that planned the chunks, a positive integer')
+        .transform(Number)
+        .meta({ param: { name: 'attempt', in: 'query' }, description: 'The task attempt that planned the chunks', examples: ['1'] }),
+    }),
+  },
+  responses: {
+    200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
+    ...errorResponses(403, 422),
+    503: { description: 'Retry later', headers: z.object({ 'retry-after': z.string() }), content: jsonContent(DeliveryOutcomeSchema) },
+  },
+});
+
+/** POST /tasks/sweep: Cloud Scheduler's periodic sweep. */
+export const sweepRoute = createRoute({
+  method: 'post',
+  path: '/tasks/sweep',
+  operationId: 'sweep',
+  tags: ['worker'],
+  summary: 'Worker only: re-ask for lost deliveries and callbacks, fail exhausted tasks (Cloud Scheduler calls it)',
+  'x-worker-only': true,
+  responses: { 200: { description: 'What the sweep did', content: jsonContent(SweepReportSchema) }, ...errorResponses(403) },
+});
+
+export const healthRoute = (path: '/healthz' | '/health') =>
+  createRoute({
+    method: 'get',
+    path,
+    operationId: path === '/healthz' ? 'healthz' : 'health',
+    tags: ['health'],
+    summary:
+      path === '/healthz'
+        ? 'Liveness, no key needed (Cloud Run probes; Google’s front end reserves it from outside)'
+        : 'Liveness, no key needed, reachable from outside Cloud Run',
+    responses: { 200: { description: 'Serving', content: jsonContent(HealthSchema) } },
+  });
+
+export const openApiRoute = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'openapi',
+  tags: ['docs'],
+  summary: 'This document (OpenAPI 3.1), no key needed',
+  responses: {
+    200: {
+      description: 'The OpenAPI document',
+      content: {
+        'application/json': {
+          schema: z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }) }),
+          example: { openapi: '3.1.0', info: { title: 'reelsmith', version: '0.1.0' }, paths: {} },
+        },
+      },
+    },
+  },
+});
+
+export const docsRoute = createRoute({
+  method: 'get',
+  path: '/docs',
+  operationId: 'docs',
+  tags: ['docs'],
+  summary: 'API reference page (Swagger UI, served by the service itself, works offline), no key needed',
+  responses: {
+    200: {
+      description: 'An HTML page that renders /openapi.json',
+      content: { 'text/html': { schema: z.string(), example: '<!doctype html><html lang="en">…</html>' } },
+    },
+  },
+});
+
+/** What the service stores for a task: the video, its thumbnail, its captions. */
+const binary = (example: string) => ({ schema: z.string().meta({ format: 'binary' }), example });
+const STORED_FILES = {
+  'video/mp4': binary('(MP4 bytes)'),
+  'image/jpeg': binary('(JPEG bytes)'),
+  'text/vtt': binary('WEBVTT\n\n00:00.000 --> 00:01.200\nThe ocean covers most of our planet.\n'),
+  'application/x-subrip': binary('1\n00:00:00,000 --> 00:00:01,200\nThe ocean covers most of our planet.\n'),
+};
+
+export const filesRoute = createRoute({
+  method: 'get',
+  path: '/files/{key}',
+  operationId: 'file',
+  tags: ['files'],
+  summary: 'Local mode only: a stored file behind a signed URL (byte ranges, HEAD)',
+  description:
+    'The URLs in a task view point here when BLOB_STORE=local; on Google Cloud they point at Cloud Storage instead. ' +
+    'Take them from the task view as they are: `key` may contain slashes, and `expires` and `sig` sign it.',
+  'x-local-only': true,
+  request: {
+    params: z.object({ key: z.string().meta({ param: { name: 'key', in: 'path' }, examples: ['videos/5f0c/video.mp4'] }) }),
+    query: z.object({
+      expires: z.string().meta({ description: 'Unix seconds', examples: ['1796040941'] }),
+      sig: z.string().meta({ description: 'HMAC of key and expiry', examples: ['2Kx3'] }),
+      name: z.string().optional().meta({ description: 'Download file name (Content-Disposition)', examples: ['5f0c.mp4'] }),
+    }),
+    headers: z.object({ range: z.string().optional().meta({ examples: ['bytes=0-1023'] }) }),
+  },
+  responses: {
+    200: { description: 'The whole file', content: STORED_FILES },
+    206: { description: 'The requested byte range', content: STORED_FILES },
+    ...errorResponses(403, 404, 410),
+    416: { description: 'The range is outside the file; Content-Range: bytes */size' },
+  },
+});
+
+const JsonRpc = z.looseObject({
+  jsonrpc: z.literal('2.0'),
+  id: z.union([z.string(), z.number()]).optional(),
+  method: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  result: z.unknown().optional(),
+  error: z.unknown().optional(),
+});
+
+export const mcpRoute = createRoute({
+  method: 'post',
+  path: '/mcp',
+  operationId: 'mcp',
+  tags: ['mcp'],
+  summary: 'Model Context Protocol (streamable HTTP, stateless): tools create_video, get_video, cancel_video, list_voices',
+  description:
+    'For MCP clients (agents), not for hand-written requests: point an MCP client at this URL with the API key as a Bearer ' +
+    'token. The tools call this API as the caller, so they see only the caller’s tasks.',
+  security: SECURITY,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: JsonRpc,
+          example: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_video', arguments: { task_id: '5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90' } } },
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'The JSON-RPC answer, as JSON or as a server-sent event stream',
+      content: {
+        'application/json': { schema: JsonRpc, example: { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'task 5f0c…: processing (stage render, 45%)' }] } } },
+        'text/event-stream': { schema: z.string(), example: 'event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n' },
+      },
+    },
+    202: { description: 'A notification was accepted' },
+    ...errorResponses(401),
+  },
+});
+
+/** The callback, as an OpenAPI 3.1 webhook: POSTed to the request's callback_url when a task ends. */
+export const callbackWebhook = {
+  method: 'post' as const,
+  path: 'taskFinished',
+  operationId: 'taskFinished',
+  tags: ['callbacks'],
+  summary: 'Sent to callback_url when a task completes, fails or is cancelled',
+  description:
+    'The body is the task view. Verify `X-Reelsmith-Signature: t=<unix seconds>,v1=<hex>` before trusting it: v1 is ' +
+    'HMAC-SHA256 of `<t>.<raw body>` keyed with CALLBACK_SECRET; compare in constant time and refuse a t more than ' +
+    '5 minutes away from now (see README "Receiving callbacks"). Retried with backoff until a 2xx.',
+  request: {
+    headers: z.object({
+      'x-reelsmith-signature': z
+        .string()
+        .regex(/^t=\d+,v1=[0-9a-f]{64}$/)
+        .meta({ examples: ['t=1796040941,v1=5e1c0d1f8f9b7c2b5a0f3e6d4c1b2a39876f5e4d3c2b1a0f9e8d7c6b5a493827'] }),
+      'x-reelsmith-event': z.enum(['task.completed', 'task.failed', 'task.cancelled']).meta({ examples: ['task.completed'] }),
+      'x-reelsmith-delivery-id': z
+        .string()
+        .meta({ description: 'The same on every retry of one event: de-duplicate by it', examples: ['5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90.completed'] }),
+    }),
+    body: { required: true, content: jsonContent(TaskViewSchema) },
+  },
+  responses: { 200: { description: 'Any 2xx acknowledges; anything else is retried' } },
+};
+
+/** Every route the service has, in the order the document lists them. */
+export const ALL_ROUTES = [
+  submitRoute('/v1/videos', 'Submit a script to render'),
+  listRoute,
+  statusRoute('/v1/videos/{id}', 'getVideo'),
+  voicesRoute,
+  cancelRoute,
+  submitRoute('/generate-video', 'Submit a script to render (seed-compatible)'),
+  statusRoute('/task/{id}', 'getTask'),
+  downloadRoute,
+  mcpRoute,
+  healthRoute('/healthz'),
+  healthRoute('/health'),
+  openApiRoute,
+  docsRoute,
+  filesRoute,
+  runRoute,
+  chunkRoute,
+  callbackRoute,
+  sweepRoute,
+];

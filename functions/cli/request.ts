@@ -1,0 +1,101 @@
+// The video request the CLI sends (render and submit alike): the script file, or a JSON request
+// body, with the command-line flags on top; validated by the same schema as the API.
+import { readFileSync } from 'node:fs';
+import { zodDetails } from '../api/routes.ts';
+import { VideoRequestSchema, type VideoRequest } from '../domain/video-request.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+
+export interface RequestFlags {
+  aspect?: string;
+  resolution?: string;
+  captions?: string;
+  captionPosition?: string;
+  voice?: string;
+  model?: string;
+  language?: string;
+  speed?: number;
+  music?: string;
+  musicVolume?: number;
+  search?: string;
+  clip?: string[];
+  maxClips?: number;
+  seed?: number;
+  callback?: string;
+}
+
+/** Which flag sets a request field, to name it in errors. */
+const FLAG_OF: Record<string, string> = {
+  aspect_ratio: '--aspect',
+  resolution: '--resolution',
+  captions: '--captions',
+  'captions.style': '--captions',
+  'captions.position': '--caption-position',
+  voice_id: '--voice',
+  model_id: '--model',
+  language: '--language',
+  speed: '--speed',
+  music: '--music',
+  'music.url': '--music',
+  'music.volume': '--music-volume',
+  search_query: '--search',
+  clip_urls: '--clip',
+  max_clips: '--max-clips',
+  seed: '--seed',
+  callback_url: '--callback',
+};
+
+/** `-` reads stdin; a `.json` file is a whole request body (README "Request body"); anything else is the script. */
+export function readScript(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (err) {
+    throw new CliError(EXIT.usage, 'unreadable_script', `cannot read the script ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (path.endsWith('.json')) {
+    try {
+      const body = JSON.parse(text) as unknown;
+      if (body && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+    } catch (err) {
+      throw new CliError(EXIT.usage, 'invalid_script', `${path} is not valid JSON: ${(err as Error).message}`);
+    }
+    throw new CliError(EXIT.usage, 'invalid_script', `${path} must hold a JSON object (a request body)`);
+  }
+  if (!text.trim()) throw new CliError(EXIT.usage, 'invalid_script', `${path} is empty; write the script to narrate in it`);
+  return { script_text: text.trim() };
+}
+
+/** The request body: the file's, with every flag given on the command line on top. */
+export function requestBody(path: string, f: RequestFlags): Record<string, unknown> {
+  const body = readScript(path);
+  const set = (key: string, value: unknown) => value !== undefined && (body[key] = value);
+  set('aspect_ratio', f.aspect);
+  set('resolution', f.resolution);
+  if (f.captions === 'none') body.captions = false;
+  else if (f.captions || f.captionPosition) {
+    const base = body.captions && typeof body.captions === 'object' ? (body.captions as Record<string, unknown>) : {};
+    body.captions = { ...base, ...(f.captions ? { style: f.captions } : {}), ...(f.captionPosition ? { position: f.captionPosition } : {}) };
+  }
+  set('voice_id', f.voice);
+  set('model_id', f.model);
+  set('language', f.language);
+  set('speed', f.speed);
+  if (f.music) body.music = { url: f.music, ...(f.musicVolume !== undefined ? { volume: f.musicVolume } : {}) };
+  set('search_query', f.search);
+  if (f.clip?.length) body.clip_urls = f.clip;
+  set('max_clips', f.maxClips);
+  set('seed', f.seed);
+  set('callback_url', f.callback);
+  return body;
+}
+
+/** Validates the body as the API would, naming the flag (or the JSON field) to fix. */
+export function validRequest(body: Record<string, unknown>): VideoRequest {
+  const parsed = VideoRequestSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const lines = zodDetails(parsed.error).map(({ path, message }) => {
+    const flag = FLAG_OF[path] ?? FLAG_OF[path.split('.')[0] ?? ''];
+    return `  ${flag ? `${flag} (${path})` : path}: ${message}`;
+  });
+  throw new CliError(EXIT.usage, 'invalid_request', `the request is not valid:\n${lines.join('\n')}`);
+}

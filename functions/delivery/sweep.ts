@@ -1,0 +1,77 @@
+// The sweeper: asks again for what a task is owed when the queue that was to deliver it gave up
+// or never got the ask (Cloud Tasks stops after its retry limits; an instance may die between
+// a transition and its enqueue). Cloud Scheduler calls it on the worker (POST /tasks/sweep);
+// locally a timer runs it. Each decision is re-checked inside the task's own transaction.
+import { sweepAction, type SweepAction, type SweepPolicy } from '../domain/sweep.ts';
+import { failForGood, redispatch } from '../domain/task.ts';
+import { nextCallbackJob } from '../domain/callback-outbox.ts';
+import type { Logger } from '../log.ts';
+import { callbackJob, renderJob } from '../platform/jobs.ts';
+import type { Dispatcher, TaskStore } from '../platform/ports.ts';
+import { requestCallback } from './deliver.ts';
+
+export interface SweepDeps {
+  store: TaskStore;
+  dispatcher: Dispatcher;
+  policy: SweepPolicy;
+  log: Logger;
+  /** Injectable clock for the first pass (the decisions themselves use the store's clock). */
+  now?: () => Date;
+}
+
+export interface SweepReport {
+  looked_at: number;
+  redispatched: string[];
+  exhausted: string[];
+  callbacks: string[];
+}
+
+type Applied = { kind: SweepAction['kind']; job: number | null };
+
+export async function sweep(deps: SweepDeps): Promise<SweepReport> {
+  const tasks = await deps.store.listForSweep();
+  const report: SweepReport = { looked_at: tasks.length, redispatched: [], exhausted: [], callbacks: [] };
+  const now = (deps.now ?? (() => new Date()))();
+  for (const t of tasks) {
+    if (sweepAction(t, now, deps.policy).kind === 'none') continue;
+    try {
+      await sweepOne(deps, t.id, report);
+    } catch (err) {
+      deps.log.warn({ task_id: t.id, err: (err as Error).message }, 'sweep of a task failed; the next sweep tries again');
+    }
+  }
+  if (report.redispatched.length + report.exhausted.length + report.callbacks.length > 0) {
+    deps.log.info({ ...report, redispatched: report.redispatched.length, exhausted: report.exhausted.length, callbacks: report.callbacks.length }, 'sweep');
+  }
+  return report;
+}
+
+async function sweepOne(deps: SweepDeps, id: string, report: SweepReport): Promise<void> {
+  const applied = await deps.store.update<Applied>(id, (task, now) => {
+    const action = task ? sweepAction(task, now, deps.policy) : ({ kind: 'none' } as const);
+    if (!task || action.kind === 'none') return { write: null, result: { kind: 'none', job: null } };
+    if (action.kind === 'redispatch') {
+      const next = redispatch({ ...task, dispatch_failed_at: null }, now);
+      return { write: next.task, result: { kind: 'redispatch', job: next.job } };
+    }
+    if (action.kind === 'exhaust') {
+      const failed = failForGood(task, { code: 'attempts_exhausted', message: `the task was interrupted ${task.attempt} times; giving up` }, now);
+      return { write: failed, result: { kind: 'exhaust', job: null } };
+    }
+    const next = nextCallbackJob(task);
+    return { write: next?.task ?? null, result: { kind: 'recallback', job: next?.job ?? null } };
+  });
+  if (applied.kind === 'redispatch' && applied.job !== null) {
+    report.redispatched.push(id);
+    await deps.dispatcher.enqueue(renderJob(id, applied.job)).catch(async (err: unknown) => {
+      await deps.store.update(id, (task, now) => ({ write: task ? { ...task, dispatch_failed_at: now.toISOString() } : null, result: null }));
+      throw err;
+    });
+  } else if (applied.kind === 'exhaust') {
+    report.exhausted.push(id);
+    await requestCallback(deps.store, deps.dispatcher, id, deps.log);
+  } else if (applied.kind === 'recallback' && applied.job !== null) {
+    report.callbacks.push(id);
+    await deps.dispatcher.enqueue(callbackJob(id, applied.job));
+  }
+}

@@ -1,0 +1,42 @@
+// What the sweeper does for a task (worker/sweep.ts runs it on a timer locally and from Cloud
+// Scheduler in the cloud): the queue may have given up on a delivery (Cloud Tasks stops after its
+// retry limits), a worker may have died holding a lease, an enqueue may have failed, a callback
+// job may be lost. Pure: the store re-checks the decision inside its transaction.
+import { isFinal, type TaskRecord } from './task.ts';
+
+export interface SweepPolicy {
+  /** Attempts before a task fails for good (MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** A queued task nothing has touched for this long, or a lease expired this long ago, has no live delivery. */
+  staleMs: number;
+  /** A pending callback with no attempt for this long (longer than the callback queue's longest backoff) has no live job. */
+  callbackStaleMs: number;
+  /** A pending callback never attempted at all after this long: its first job was never enqueued. */
+  callbackLostMs: number;
+}
+
+export type SweepAction =
+  | { kind: 'redispatch' }
+  | { kind: 'exhaust' }
+  | { kind: 'recallback' }
+  | { kind: 'none' };
+
+export function sweepAction(task: TaskRecord, now: Date, p: SweepPolicy): SweepAction {
+  const t = now.getTime();
+  const age = (iso: string | null) => (iso ? t - Date.parse(iso) : Infinity);
+  if (isFinal(task.status)) {
+    const cb = task.callback;
+    if (!cb || cb.state !== 'pending') return { kind: 'none' };
+    if (cb.sending_until && age(cb.sending_until) < 0) return { kind: 'none' };
+    const idle = age(cb.last_attempt_at ?? cb.created_at);
+    const lost = cb.attempts === 0 && idle >= p.callbackLostMs;
+    return lost || idle >= p.callbackStaleMs ? { kind: 'recallback' } : { kind: 'none' };
+  }
+  if (task.status === 'processing') {
+    const expiredFor = age(task.lease_expires_at);
+    if (expiredFor < 0) return { kind: 'none' };
+    if (task.attempt >= p.maxAttempts) return { kind: 'exhaust' };
+    return expiredFor >= p.staleMs ? { kind: 'redispatch' } : { kind: 'none' };
+  }
+  return task.dispatch_failed_at || age(task.updated_at) >= p.staleMs ? { kind: 'redispatch' } : { kind: 'none' };
+}

@@ -1,0 +1,115 @@
+// The MCP server: tools an agent uses to make videos (create_video, get_video, cancel_video,
+// list_voices). Every tool is a call of the HTTP API through a client, so keys, ownership and
+// validation are the API's own: over streamable HTTP at /mcp the client calls the app in process
+// with the caller's key; over stdio (`reelsmith mcp`) it calls a running service.
+import { createMcpHandler, McpServer, type CallToolResult } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { ApiError, type ReelsmithClient } from '../api/client.ts';
+import type { TaskView } from '../domain/task.ts';
+import { VideoRequestSchema } from '../domain/video-request.ts';
+import { packageInfo } from '../lib/package-info.ts';
+
+const TaskRef = z.strictObject({ task_id: z.string().min(1).max(128).describe('The task_id create_video returned') });
+
+/** A task view as text an agent can act on: status, progress, and the URLs once it is done. */
+export function describeTask(v: TaskView): string {
+  const lines = [`task ${v.task_id}: ${v.status} (stage ${v.stage}, ${v.progress}%)`];
+  if (v.error) lines.push(`error ${v.error.code}: ${v.error.message}`);
+  if (v.result) {
+    lines.push(
+      `video_url: ${v.result.video_url} (expires ${v.result.expires_at})`,
+      `duration ${v.result.duration_s} s, ${v.result.width}x${v.result.height}, ${v.result.size_bytes} bytes`,
+    );
+    if (v.result.captions_srt_url) lines.push(`captions (SRT): ${v.result.captions_srt_url}`);
+    if (v.result.captions_url) lines.push(`captions (WebVTT): ${v.result.captions_url}`);
+    if (v.result.thumbnail_url) lines.push(`thumbnail: ${v.result.thumbnail_url}`);
+  } else if (v.status === 'queued' || v.status === 'processing') {
+    lines.push('not finished: call get_video again in a few seconds');
+  }
+  for (const w of v.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}
+
+const ok = (text: string, structured: object): CallToolResult => ({
+  content: [{ type: 'text', text }],
+  structuredContent: structured as Record<string, unknown>,
+});
+
+/** The API's refusals become tool errors the agent can read and fix; anything else propagates. */
+async function tool(call: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    const details = err.details?.map((d) => `\n${d.path}: ${d.message}`).join('') ?? '';
+    return { isError: true, content: [{ type: 'text', text: `${err.code}: ${err.message}${details}` }] };
+  }
+}
+
+export function mcpServer(client: ReelsmithClient): McpServer {
+  const server = new McpServer({ name: 'reelsmith', version: packageInfo().version });
+
+  server.registerTool(
+    'create_video',
+    {
+      title: 'Create a video',
+      description:
+        'Queue a narrated, captioned short video from a script (script_text) or scenes. Answers at once with a task_id; ' +
+        'call get_video with it until status is completed, then use result.video_url.',
+      inputSchema: VideoRequestSchema,
+    },
+    (request) =>
+      tool(async () => {
+        const r = await client.submit(request);
+        return ok(`task ${r.task_id} is ${r.status}; call get_video with task_id ${r.task_id} to follow it`, r);
+      }),
+  );
+
+  server.registerTool(
+    'get_video',
+    {
+      title: 'Get a video',
+      description: "A video task's status and progress; once completed, its video, captions and thumbnail URLs (signed, short-lived).",
+      inputSchema: TaskRef,
+    },
+    ({ task_id }) =>
+      tool(async () => {
+        const v = await client.get(task_id);
+        return ok(describeTask(v), v);
+      }),
+  );
+
+  server.registerTool(
+    'cancel_video',
+    { title: 'Cancel a video', description: 'Stop a queued or rendering video task.', inputSchema: TaskRef },
+    ({ task_id }) =>
+      tool(async () => {
+        const v = await client.cancel(task_id);
+        return ok(describeTask(v), v);
+      }),
+  );
+
+  server.registerTool(
+    'list_voices',
+    {
+      title: 'List voices',
+      description: 'The voices create_video accepts as voice_id: espeak-ng voices offline, the ElevenLabs account’s voices with a key.',
+      inputSchema: z.strictObject({}),
+    },
+    () =>
+      tool(async () => {
+        const { data } = await client.voices();
+        const text = data.map((v) => `${v.voice_id}  ${v.name}${v.language ? ` (${v.language})` : ''}${v.description ? ` — ${v.description}` : ''}`);
+        return ok(`${data.length} ${data[0]?.provider ?? ''} voices:\n${text.join('\n')}`, { voices: data });
+      }),
+  );
+
+  return server;
+}
+
+/** Streamable HTTP, stateless: each request gets a server bound to the caller's own API client. */
+export const mcpHttp = createMcpHandler((ctx) => {
+  const client = ctx.authInfo?.extra?.client as ReelsmithClient | undefined;
+  if (!client) throw new Error('the MCP endpoint is called without its API client');
+  return mcpServer(client);
+});

@@ -1,0 +1,40 @@
+// What the pipeline works with (built by the composition root) and what one run of it is given.
+import type { TaskRecord, Stage } from '../domain/task.ts';
+import type { Semaphore } from '../lib/semaphore.ts';
+import type { Logger } from '../log.ts';
+import type { EncodeSettings } from '../media/render-args.ts';
+import type { MediaTools } from '../media/tools.ts';
+import type { DownloadLimits } from '../net/download.ts';
+import type { BlobStore } from '../platform/ports.ts';
+import type { MusicLibrary } from '../providers/music-library.ts';
+import type { SpeechProvider } from '../providers/ports.ts';
+import type { FootageSetup } from './footage-plan.ts';
+
+export interface PipelineDeps {
+  tools: MediaTools;
+  /** x264 preset and CRF of the render (RENDER_PRESET, RENDER_CRF). */
+  encode?: Partial<EncodeSettings>;
+  /** The process's CPU budget, shared by every render (RENDER_CPUS). */
+  cpu: Semaphore;
+  speech: SpeechProvider;
+  /** Footage sources per part, the generated last resort, the search budget and the owner's recent clips. */
+  footage: FootageSetup;
+  blobs: BlobStore;
+  allowPrivateUrls: boolean;
+  /** ALLOWED_URL_PORTS (80 and 443 when absent). */
+  allowedUrlPorts?: readonly number[];
+  /** MUSIC_DIR's tracks by mood, or null when it is not set. */
+  music: MusicLibrary | null;
+  /** Narrations longer than this are rendered by chunk deliveries on any worker (FANOUT_MIN_SECONDS); null: never. */
+  fanout: { minSeconds: number } | null;
+  log: Logger;
+}
+
+export interface PipelineRun {
+  task: TaskRecord;
+  dir: string;
+  signal: AbortSignal;
+  report: (stage: Stage, progress: number) => void;
+  /** The task's scratch budget and the process's download slots. */
+  downloads?: DownloadLimits;
+}

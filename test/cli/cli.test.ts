@@ -1,0 +1,206 @@
+// The `reelsmith` command, run as a subprocess the way a user runs it: a real local render checked
+// with ffprobe, the remote commands against a service this test starts, and bad arguments, each
+// with a clear message and its documented exit code.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { stageFractions } from '../../functions/cli/progress.ts';
+import { loadConfig } from '../../functions/config.ts';
+import { createLogger } from '../../functions/log.ts';
+import { startServer, type RunningServer } from '../../functions/server.ts';
+import { ffprobe } from '../support/ffprobe.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+const CLI = join(import.meta.dirname, '../../functions/cli/main.ts');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? tempDir('reelsmith-cli-cwd-'),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+const SCRIPT = 'The ocean covers most of our planet. Its waves carry energy across the world.';
+
+describe('reelsmith: arguments and help', () => {
+  const dir = tempDir('reelsmith-cli-args-');
+  const script = join(dir, 'script.txt');
+  writeFileSync(script, SCRIPT);
+
+  it('--help works on the program and on every command, with the exit codes', async () => {
+    const top = await cli(['--help']);
+    assert.equal(top.code, 0);
+    assert.match(top.stdout, /Exit codes: 0 done/);
+    for (const cmd of ['render', 'submit', 'status', 'wait', 'download', 'cancel', 'list', 'mcp']) {
+      const r = await cli([cmd, '--help']);
+      assert.equal(r.code, 0, `${cmd} --help: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^Usage: reelsmith ${cmd}`), cmd);
+    }
+  });
+
+  for (const [name, args, pattern] of [
+    ['a choice that does not exist', ['render', script, '--aspect', '4:3'], /--aspect.*'4:3' is invalid.*9:16, 1:1, 16:9/],
+    ['a number that is not one', ['render', script, '--speed', 'fast'], /--speed must be a number/],
+    ['a value the schema refuses', ['render', script, '--speed', '3'], /--speed \(speed\): Too big/],
+    ['a missing script file', ['render', join(dir, 'nope.txt')], /cannot read the script .*nope\.txt: ENOENT/],
+    ['an empty script', ['render', join(dir, 'empty.txt')], /empty\.txt is empty/],
+    ['an unknown field in a JSON request', ['render', join(dir, 'bad.json')], /colour: unknown field/],
+    ['a music URL that is not http', ['submit', script, '--music', 'song.mp3'], /--music \(music\.url\): must be an http\(s\) URL/],
+    ['an unknown option', ['status', 'abc', '--colour', 'red'], /unknown option '--colour'/],
+    ['a missing argument', ['status'], /missing required argument 'id'/],
+    ['an unknown command', ['paint'], /unknown command 'paint'/],
+  ] as const) {
+    it(`${name}: exit 2 and a message naming it`, async () => {
+      writeFileSync(join(dir, 'empty.txt'), '  \n');
+      writeFileSync(join(dir, 'bad.json'), JSON.stringify({ script_text: SCRIPT, colour: 'red' }));
+      const r = await cli([...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, pattern);
+      assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
+    });
+  }
+
+  it('--json errors are one JSON document on stdout', async () => {
+    const r = await cli(['render', join(dir, 'nope.txt'), '--json']);
+    assert.equal(r.code, 2);
+    assert.equal(JSON.parse(r.stdout).error.code, 'unreadable_script');
+  });
+
+  it('stage bars: earlier stages full, the current one partly, later ones empty', () => {
+    assert.deepEqual(stageFractions('render', 61), { speech: 1, footage: 1, render: 0.5, upload: 0 });
+    assert.deepEqual(stageFractions('done', 100), { speech: 1, footage: 1, render: 1, upload: 1 });
+    assert.deepEqual(stageFractions('queued', 0), { speech: 0, footage: 0, render: 0, upload: 0 });
+  });
+});
+
+describe('reelsmith render: in this process', () => {
+  it('renders a script file to an MP4 with its sidecars (--json)', async () => {
+    const dir = tempDir('reelsmith-cli-render-');
+    writeFileSync(join(dir, 'script.txt'), SCRIPT);
+    const r = await cli(['render', 'script.txt', '-o', 'out/short.mp4', '--aspect', '1:1', '--resolution', '720p', '--captions', 'line', '--json'], {
+      cwd: dir,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '', 'nothing but the result with --json');
+    const result = JSON.parse(r.stdout);
+    assert.equal(result.output, join(dir, 'out/short.mp4'));
+    const info = ffprobe(result.output);
+    const video = info.streams.find((s) => s.codec_type === 'video');
+    assert.equal(video?.codec_name, 'h264');
+    assert.equal(info.streams.find((s) => s.codec_type === 'audio')?.codec_name, 'aac');
+    assert.deepEqual([video?.width, video?.height, result.width, result.height], [720, 720, 720, 720]);
+    assert.ok(Math.abs(info.durationS - result.duration_s) < 0.2, `${info.durationS} vs ${result.duration_s}`);
+    assert.equal(info.sizeBytes, result.size_bytes);
+    assert.equal(result.captions_vtt, join(dir, 'out/short.vtt'));
+    assert.match(readFileSync(result.captions_vtt, 'utf8'), /^WEBVTT[\s\S]*ocean/i);
+    assert.match(readFileSync(result.captions_srt, 'utf8'), /^1\r?\n00:00:0/);
+    assert.equal(ffprobe(result.thumbnail).streams[0]?.codec_name, 'mjpeg');
+    assert.deepEqual(readdirSync(join(dir, 'out')).sort(), ['short.jpg', 'short.mp4', 'short.srt', 'short.vtt'], 'no partial files left');
+  });
+
+  it('reads the script from stdin and, piped, prints progress lines and a summary', async () => {
+    const dir = tempDir('reelsmith-cli-render-');
+    const r = await cli(['render', '-', '-o', 'v.mp4', '--resolution', '720p', '--captions', 'none'], { cwd: dir, input: SCRIPT });
+    assert.equal(r.code, 0, r.stderr);
+    const stages = r.stderr.split('\n').filter(Boolean).map((l) => l.split(' ')[0]);
+    assert.deepEqual([...new Set(stages)], ['speech', 'footage', 'render', 'upload', 'done'], r.stderr);
+    assert.match(r.stdout, new RegExp(`^${join(dir, 'v.mp4')}  [\\d.]+ s  720×1280  `));
+    assert.match(r.stdout, /thumbnail {2}.*v\.jpg/);
+    assert.equal(ffprobe(join(dir, 'v.mp4')).streams.find((s) => s.codec_type === 'video')?.height, 1280);
+  });
+});
+
+describe('reelsmith against a running service', () => {
+  let svc: RunningServer;
+  let dir: string;
+  const key = 'cli-key-1';
+  let flags: string[];
+  before(async () => {
+    dir = tempDir('reelsmith-cli-remote-');
+    writeFileSync(join(dir, 'script.txt'), SCRIPT);
+    const cfg = loadConfig({ PORT: '0', DATA_DIR: join(dir, 'data'), API_KEYS: key, LOG_LEVEL: 'error', MAX_CONCURRENT_TASKS: '1' });
+    svc = await startServer(cfg, 'local', createLogger('fatal'));
+    flags = ['--url', svc.url, '--json'];
+  });
+  after(() => svc?.stop());
+
+  it('submit, wait (downloading the MP4), status, list, download', async () => {
+    const env = { REELSMITH_API_KEY: key };
+    const submitted = await cli(['submit', 'script.txt', '--resolution', '720p', '--captions', 'karaoke', ...flags], { cwd: dir, env });
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const id = JSON.parse(submitted.stdout).task_id;
+    assert.match(id, /^[0-9a-f-]{36}$/);
+
+    const waited = await cli(['wait', id, '--interval', '0.2', '-o', 'waited.mp4', ...flags], { cwd: dir, env });
+    assert.equal(waited.code, 0, waited.stderr);
+    const view = JSON.parse(waited.stdout);
+    assert.equal(view.status, 'completed');
+    assert.equal(view.downloaded.path, join(dir, 'waited.mp4'));
+    const info = ffprobe(join(dir, 'waited.mp4'));
+    assert.ok(Math.abs(info.durationS - view.result.duration_s) < 0.2);
+    assert.equal(info.sizeBytes, view.result.size_bytes);
+
+    const status = await cli(['status', id, '--url', svc.url, '--key', key]);
+    assert.equal(status.code, 0);
+    assert.match(status.stdout, new RegExp(`^${id}  completed  done  100%`));
+
+    const list = await cli(['list', ...flags], { env });
+    assert.equal(JSON.parse(list.stdout).data[0].task_id, id);
+
+    const dl = await cli(['download', id, ...flags], { cwd: dir, env });
+    assert.equal(dl.code, 0, dl.stderr);
+    assert.equal(JSON.parse(dl.stdout).size_bytes, view.result.size_bytes);
+    assert.ok(existsSync(join(dir, `${id}.mp4`)));
+
+    const again = await cli(['cancel', id, ...flags], { env });
+    assert.equal(again.code, 3, 'a finished task cannot be cancelled: the service refuses');
+    assert.equal(JSON.parse(again.stdout).error.code, 'already_finished');
+  });
+
+  it('cancel a task, then wait exits 5', async () => {
+    const env = { REELSMITH_API_KEY: key };
+    const id = JSON.parse((await cli(['submit', 'script.txt', ...flags], { cwd: dir, env })).stdout).task_id;
+    const cancelled = await cli(['cancel', id, ...flags], { env });
+    assert.equal(cancelled.code, 0, cancelled.stderr);
+    assert.equal(JSON.parse(cancelled.stdout).status, 'cancelled');
+    const waited = await cli(['wait', id, '--url', svc.url], { env });
+    assert.equal(waited.code, 5);
+    assert.match(waited.stdout, /cancelled/);
+  });
+
+  it('a refused request exits 3 with the service message; an unreachable service exits 4', async () => {
+    const noKey = await cli(['status', 'abc', '--url', svc.url]);
+    assert.equal(noKey.code, 3);
+    assert.match(noKey.stderr, /missing or unknown API key.*\(401 unauthorized\)/);
+    const unknown = await cli(['status', 'abc', '--url', svc.url, '--key', key]);
+    assert.equal(unknown.code, 3);
+    assert.match(unknown.stderr, /task abc not found \(404 not_found\)/);
+    // A port that was just free: nothing listens there.
+    const probe = createNetServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const down = await cli(['status', 'abc', '--url', `http://127.0.0.1:${port}`]);
+    assert.equal(down.code, 4);
+    assert.match(down.stderr, new RegExp(`cannot reach http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+  });
+});

@@ -1,0 +1,82 @@
+// A two-minute video on the cloud path (Firestore and GCS emulators) with two worker processes:
+// its chunks are rendered by both, one worker is SIGKILLed in the middle of a chunk (its lease
+// runs out and the other worker renders that chunk), and the result is the same video, frame for
+// frame, as the one render in a single process.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { FirestoreTaskStore } from '../../functions/platform/firestore-task-store.ts';
+import { skipUnlessFirestoreEmulator } from '../support/firestore-emulator.ts';
+import { skipUnlessGcsEmulator } from '../support/gcs-emulator.ts';
+import { pollUntilFinal, postJson } from '../support/http.ts';
+import { startCloudPath, startService, type CloudPath } from '../support/service.ts';
+import { waitFor } from '../support/wait.ts';
+
+const sentence = (i: number) => `Sentence ${i} of a long story walks through the harbour, past the boats and the gulls, and back again.`;
+// About two minutes of espeak narration.
+const LONG = { script_text: Array.from({ length: 20 }, (_, i) => sentence(i + 1)).join(' '), resolution: '720p', seed: 11, captions: { style: 'line' } };
+
+function frames(url: string): { frames: number; durationS: number } {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames:format=duration', '-of', 'json', url], { encoding: 'utf8' });
+  const j = JSON.parse(out) as { streams: { nb_read_frames: string }[]; format: { duration: string } };
+  return { frames: Number(j.streams[0]!.nb_read_frames), durationS: Number(j.format.duration) };
+}
+
+describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulator() || skipUnlessGcsEmulator() }, () => {
+  let cloud: CloudPath;
+  let store: FirestoreTaskStore;
+  before(async () => {
+    cloud = await startCloudPath({ FANOUT_MIN_SECONDS: '60', LEASE_SECONDS: '3', MAX_CONCURRENT_TASKS: '2' }, { workers: 2 });
+    store = new FirestoreTaskStore({ collection: 'reelsmith_tasks', projectId: cloud.firestore.projectId, emulatorHost: cloud.firestore.host });
+  });
+  after(async () => {
+    await store?.close();
+    await cloud?.stop();
+  });
+
+  // Two two-minute renders: far longer than the suite's default per-test bound on a busy machine.
+  it('both workers render chunks, a killed one is taken over, and the video equals the one-process render', { timeout: 1_800_000 }, async () => {
+    const r = await postJson(`${cloud.url}/v1/videos`, LONG);
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const id = r.body.task_id as string;
+
+    // The worker that did not plan the fan-out (the planner's own queue holds the chunk jobs) dies
+    // in the middle of a chunk, after it has rendered at least one.
+    const pidOf = (instance: string) => Number(instance.split(':').at(-1));
+    /** A chunk owner is the instance id (host:pid) and a delivery suffix. */
+    const ownerPid = (owner: string) => Number(owner.split(':').at(-2));
+    const victim = await waitFor(async () => {
+      const t = await store.get(id);
+      if (!t?.fanout) return null;
+      const planner = pidOf(t.fanout.planned_by);
+      const other = cloud.workers.find((w) => w.proc.pid !== planner)!;
+      const rendered = t.fanout.chunks.some((c) => c.rendered_by && pidOf(c.rendered_by) === other.proc.pid);
+      const busy = t.fanout.chunks.some((c) => c.state === 'rendering' && c.owner && ownerPid(c.owner) === other.proc.pid);
+      return rendered && busy ? other : null;
+    }, 'the other worker to be in its second chunk', { everyMs: 20, timeoutMs: 1_200_000 });
+    await victim.kill();
+
+    const { final } = await pollUntilFinal(`${cloud.url}/task/${id}`, { timeoutMs: 1_200_000 });
+    assert.equal(final.status, 'completed', JSON.stringify(final.error));
+    const t = (await store.get(id))!;
+    const renderers = new Set(t.fanout!.chunks.map((c) => pidOf(c.rendered_by!)));
+    assert.equal(renderers.size, 2, 'chunks were rendered by both workers');
+    assert.ok(t.fanout!.chunks.some((c) => c.attempts === 2), 'the killed chunk was rendered again');
+    const fanned = frames(final.result.video_url);
+    assert.ok(fanned.durationS > 100, `${fanned.durationS} s`);
+    assert.equal(fanned.frames, Math.round(final.result.duration_s * 30));
+
+    // The same request in one process, no fan-out.
+    const single = await startService({ FANOUT_MIN_SECONDS: '0' });
+    try {
+      const s = await postJson(`${single.url}/v1/videos`, LONG);
+      const { final: alone } = await pollUntilFinal(`${single.url}/task/${s.body.task_id}`, { timeoutMs: 1_200_000 });
+      assert.equal(alone.status, 'completed');
+      const one = frames(alone.result.video_url);
+      assert.equal(fanned.frames, one.frames, 'same frame count');
+      assert.ok(Math.abs(fanned.durationS - one.durationS) < 1 / 30, `same duration: ${fanned.durationS} vs ${one.durationS}`);
+    } finally {
+      await single.stop();
+    }
+  });
+});

@@ -1,0 +1,175 @@
+// The MCP server, driven by the SDK's own client: over streamable HTTP at /mcp (behind the API
+// key) and over stdio (`reelsmith mcp`): list the tools, create a video, poll it to completion,
+// cancel one, list the voices (espeak-ng offline; ElevenLabs' with a key, against the fake).
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { loadConfig } from '../../functions/config.ts';
+import { createLogger } from '../../functions/log.ts';
+import { startServer, type RunningServer } from '../../functions/server.ts';
+import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs, type FakeElevenLabs } from '../fakes/index.ts';
+import { ffprobe } from '../support/ffprobe.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+const KEY = 'mcp-key-1';
+const CLI = join(import.meta.dirname, '../../functions/cli/main.ts');
+
+async function serve(env: Record<string, string> = {}): Promise<RunningServer> {
+  const cfg = loadConfig({ PORT: '0', DATA_DIR: tempDir('reelsmith-mcp-'), API_KEYS: KEY, LOG_LEVEL: 'error', ...env });
+  return startServer(cfg, 'local', createLogger('fatal'));
+}
+
+function overHttp(url: string, key: string | null = KEY) {
+  return new StreamableHTTPClientTransport(new URL(`${url}/mcp`), key ? { requestInit: { headers: { authorization: `Bearer ${key}` } } } : {});
+}
+
+async function connected(transport: Parameters<Client['connect']>[0]) {
+  const client = new Client({ name: 'reelsmith-test', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+type ToolResult = { isError?: boolean; content: { type: string; text?: string }[]; structuredContent?: any };
+const call = async (client: Client, name: string, args: Record<string, unknown>) =>
+  (await client.callTool({ name, arguments: args })) as ToolResult;
+
+/** get_video until the task ends, the way an agent polls. */
+async function pollToEnd(client: Client, taskId: string): Promise<ToolResult> {
+  for (;;) {
+    const r = await call(client, 'get_video', { task_id: taskId });
+    assert.ok(!r.isError, JSON.stringify(r));
+    if (['completed', 'failed', 'cancelled'].includes(r.structuredContent.status)) return r;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+describe('MCP over streamable HTTP at /mcp', () => {
+  let svc: RunningServer;
+  let client: Client;
+  before(async () => {
+    svc = await serve();
+    client = await connected(overHttp(svc.url));
+  });
+  after(async () => {
+    await client?.close();
+    await svc?.stop();
+  });
+
+  it('lists the four tools; create_video takes the request schema', async () => {
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['cancel_video', 'create_video', 'get_video', 'list_voices']);
+    const create = tools.find((t) => t.name === 'create_video')!;
+    const props = (create.inputSchema as { properties: Record<string, unknown> }).properties;
+    for (const field of ['script_text', 'scenes', 'aspect_ratio', 'captions', 'callback_url']) assert.ok(field in props, field);
+  });
+
+  it('creates a video and polls it to completion; the result carries the video URLs', async () => {
+    const created = await call(client, 'create_video', { script_text: 'Agents make videos too. This one is short.', resolution: '720p' });
+    assert.ok(!created.isError, JSON.stringify(created));
+    const taskId = created.structuredContent.task_id;
+    assert.match(taskId, /^[0-9a-f-]{36}$/);
+    const done = await pollToEnd(client, taskId);
+    assert.equal(done.structuredContent.status, 'completed', done.content[0]?.text);
+    const text = done.content[0]!.text!;
+    const videoUrl = done.structuredContent.result.video_url as string;
+    assert.ok(text.includes(`video_url: ${videoUrl}`), text);
+    assert.match(text, /thumbnail: http/);
+    const path = join(tempDir('reelsmith-mcp-video-'), 'v.mp4');
+    writeFileSync(path, Buffer.from(await (await fetch(videoUrl)).arrayBuffer()));
+    const info = ffprobe(path);
+    assert.equal(info.streams.find((s) => s.codec_type === 'video')?.height, 1280);
+    assert.ok(Math.abs(info.durationS - done.structuredContent.result.duration_s) < 0.2);
+  });
+
+  it('cancels a video; bad arguments and unknown tasks come back as tool errors', async () => {
+    const created = await call(client, 'create_video', { script_text: 'This one is cancelled.' });
+    const cancelled = await call(client, 'cancel_video', { task_id: created.structuredContent.task_id });
+    assert.equal(cancelled.structuredContent.status, 'cancelled');
+    const bad = await call(client, 'create_video', { script_text: 'x', aspect_ratio: '4:3' });
+    assert.equal(bad.isError, true);
+    assert.match(bad.content[0]!.text!, /aspect_ratio/);
+    const unknown = await call(client, 'get_video', { task_id: 'no-such-task' });
+    assert.equal(unknown.isError, true);
+    assert.match(unknown.content[0]!.text!, /not_found: task no-such-task not found/);
+  });
+
+  it('lists the espeak-ng voices offline', async () => {
+    const r = await call(client, 'list_voices', {});
+    const voices = r.structuredContent.voices as { voice_id: string; provider: string }[];
+    assert.ok(voices.some((v) => v.voice_id === 'en-us' && v.provider === 'espeak-ng'), r.content[0]?.text);
+  });
+
+  it("each key sees only its own videos through MCP too; without a key it is refused with the API's 401", async () => {
+    const created = await call(client, 'create_video', { script_text: 'Mine alone.' });
+    const res = await fetch(`${svc.url}/v1/videos/${created.structuredContent.task_id}`, { headers: { authorization: `Bearer ${KEY}` } });
+    assert.equal(res.status, 200, 'the task belongs to the key that called the tool');
+    await assert.rejects(connected(overHttp(svc.url, null)), /401|unauthorized/i);
+    const raw = await fetch(`${svc.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(raw.status, 401);
+    assert.equal(((await raw.json()) as { error: { code: string } }).error.code, 'unauthorized');
+  });
+});
+
+describe('MCP over stdio (reelsmith mcp)', () => {
+  let svc: RunningServer;
+  let client: Client;
+  before(async () => {
+    svc = await serve();
+    client = await connected(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'mcp', '--url', svc.url],
+        env: { PATH: process.env.PATH ?? '', REELSMITH_API_KEY: KEY },
+      }),
+    );
+  });
+  after(async () => {
+    await client?.close();
+    await svc?.stop();
+  });
+
+  it('lists the tools, creates a video and polls it to completion', async () => {
+    assert.equal((await client.listTools()).tools.length, 4);
+    const created = await call(client, 'create_video', { script_text: 'Over standard input and output.', resolution: '720p', captions: false });
+    assert.ok(!created.isError, JSON.stringify(created));
+    const done = await pollToEnd(client, created.structuredContent.task_id);
+    assert.equal(done.structuredContent.status, 'completed');
+    assert.match(done.content[0]!.text!, /video_url: http:\/\/localhost:\d+\/files\//);
+  });
+});
+
+describe('list_voices with ElevenLabs', () => {
+  let el: FakeElevenLabs;
+  let svc: RunningServer;
+  before(async () => {
+    el = await startFakeElevenLabs({});
+    svc = await serve({ ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY, ELEVENLABS_BASE_URL: el.url, WORKER_URL: 'http://127.0.0.1:9' });
+  });
+  after(async () => {
+    await svc?.stop();
+    await el?.close();
+  });
+
+  it("lists the account's voices through the provider", async () => {
+    const client = await connected(overHttp(svc.url));
+    try {
+      const r = await call(client, 'list_voices', {});
+      const voices = r.structuredContent.voices as { voice_id: string; name: string; provider: string }[];
+      assert.deepEqual(
+        voices.map((v) => [v.voice_id, v.name, v.provider]),
+        [
+          ['JBFqnCBsd6RMkjVDRZzb', 'George', 'elevenlabs'],
+          ['21m00Tcm4TlvDq8ikWAM', 'Rachel', 'elevenlabs'],
+        ],
+      );
+      const asked = el.requests.filter((q) => q.path === '/v1/voices');
+      assert.equal(asked.length, 1);
+      assert.equal(asked[0]!.headers['xi-api-key'], FAKE_ELEVENLABS_KEY);
+    } finally {
+      await client.close();
+    }
+  });
+});

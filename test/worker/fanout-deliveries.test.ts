@@ -1,0 +1,173 @@
+// Fan-out deliveries driven by hand, as Cloud Tasks would make them: the planning delivery hands
+// the task to its chunks; chunk deliveries arrive in any order, twice, or from a worker that died;
+// the one that finishes the last chunk joins them. The result is the same video, frame for frame,
+// as the render in one delivery.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../functions/config.ts';
+import { createLogger } from '../../functions/log.ts';
+import { startServer, type RunningServer } from '../../functions/server.ts';
+import { ffprobe } from '../support/ffprobe.ts';
+import { postJson } from '../support/http.ts';
+import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
+
+const quiet = createLogger('fatal');
+// About 9 s of espeak narration: a few chunks of a few pieces.
+const script = {
+  script_text: 'Fan-out renders a long video on many workers. Each chunk has its own lease. The last one joins them all. Nothing is rendered twice.',
+  resolution: '720p' as const,
+  seed: 7,
+};
+
+function frameCount(path: string): number {
+  return Number(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path], { encoding: 'utf8' }).trim());
+}
+
+describe('fan-out deliveries', () => {
+  let dataDir: string;
+  let api: RunningServer;
+  let worker: RunningServer;
+
+  const env = (extra: Record<string, string> = {}) => ({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'error',
+    ALLOW_PRIVATE_URLS: 'true',
+    LEASE_SECONDS: '2',
+    MAX_ATTEMPTS: '3',
+    FANOUT_MIN_SECONDS: '3',
+    // Every dispatcher points at a dead port: the test makes each delivery itself.
+    WORKER_URL: 'http://127.0.0.1:1',
+    ...extra,
+  });
+  const post = (path: string) => fetch(`${worker.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const submit = async (body: object = script) => {
+    const r = await postJson(`${api.url}/v1/videos`, body);
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    return r.body.task_id as string;
+  };
+  const task = async (id: string) => (await api.runtime.store.get(id))!;
+  /** The planning delivery: the task is handed to its chunks. */
+  const plan = async (id: string) => {
+    const res = await post(`/tasks/${id}/run`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { outcome: string }).outcome, 'fanned_out');
+    const t = await task(id);
+    assert.ok(t.fanout, 'the task records its chunks');
+    return t.fanout;
+  };
+  const chunk = (id: string, n: number, attempt = 1) => post(`/tasks/${id}/chunks/${n}/run?attempt=${attempt}`);
+
+  before(async () => {
+    dataDir = tempDir('reelsmith-fanout-');
+    api = await startServer(loadConfig(env()), 'api', quiet);
+    worker = await startServer(loadConfig(env()), 'worker', quiet);
+  });
+  after(async () => {
+    await worker?.stop();
+    await api?.stop();
+  });
+
+  it('chunks in any order, one a duplicate: each rendered once, the last one joins them, the same frames as one delivery', async () => {
+    const id = await submit();
+    const fanout = await plan(id);
+    const n = fanout.chunks.length;
+    assert.ok(n >= 3, `${n} chunks`);
+    const order = [...Array(n).keys()].reverse();
+    for (const k of order.slice(0, -1)) assert.equal((await chunk(id, k)).status, 200);
+    // The last chunk delivered twice at once: one renders and joins, the other is told to come back.
+    const last = order.at(-1)!;
+    const twice = await Promise.all([chunk(id, last), chunk(id, last)]);
+    assert.deepEqual(twice.map((r) => r.status).sort(), [200, 503]);
+    const done = await task(id);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.deepEqual(done.fanout!.chunks.map((c) => c.attempts), Array(n).fill(1), 'no chunk rendered twice');
+    assert.ok(done.fanout!.chunks.every((c) => c.state === 'done' && c.rendered_by));
+    // A late duplicate changes nothing.
+    assert.equal((await chunk(id, 0)).status, 200);
+
+    // The same request rendered in one delivery.
+    const single = await startServer(loadConfig(env({ FANOUT_MIN_SECONDS: '0', WORKER_URL: 'http://127.0.0.1:1' })), 'worker', quiet);
+    try {
+      const other = await submit();
+      const res = await fetch(`${single.url}/tasks/${other}/run`, { method: 'POST', body: '{}' });
+      assert.equal(res.status, 200);
+      const alone = await task(other);
+      assert.equal(alone.status, 'completed');
+      assert.equal(alone.fanout, null);
+      const path = (t: typeof alone) => join(dataDir, 'blobs', t.output!.video_key);
+      assert.equal(frameCount(path(done)), frameCount(path(alone)), 'same frame count');
+      assert.equal(frameCount(path(done)), Math.round(done.output!.duration_s * 30));
+      assert.ok(Math.abs(ffprobe(path(done)).durationS - ffprobe(path(alone)).durationS) < 1 / 30, 'same duration');
+    } finally {
+      await single.stop();
+    }
+    assert.deepEqual(readdirSync(join(dataDir, 'scratch')), []);
+    await waitFor(() => !readdirSync(join(dataDir, 'blobs', 'work')).includes(id), 'the plan and chunks to be dropped');
+  });
+
+  it('a worker that died holding a chunk: the next delivery waits for its lease, then renders it', async () => {
+    const id = await submit();
+    const fanout = await plan(id);
+    // Chunk 0 claimed by a worker that then died: its lease is still live.
+    await api.runtime.store.update(id, (t) => {
+      const chunks = t!.fanout!.chunks.map((c, i) => (i === 0 ? { ...c, state: 'rendering' as const, owner: 'dead', attempts: 1, lease_expires_at: new Date(Date.now() + 60_000).toISOString() } : c));
+      return { write: { ...t!, fanout: { ...t!.fanout!, chunks } }, result: null };
+    });
+    assert.equal((await chunk(id, 0)).status, 503, 'held by the dead worker');
+    // Its lease runs out (the clock moved on for it, not for the test).
+    await api.runtime.store.update(id, (t) => {
+      const chunks = t!.fanout!.chunks.map((c, i) => (i === 0 ? { ...c, lease_expires_at: new Date(Date.now() - 1).toISOString() } : c));
+      return { write: { ...t!, fanout: { ...t!.fanout!, chunks } }, result: null };
+    });
+    for (let k = 0; k < fanout.chunks.length; k++) assert.equal((await chunk(id, k)).status, 200);
+    const done = await task(id);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.fanout!.chunks[0]!.attempts, 2, 'the dead worker\'s attempt counted');
+  });
+
+  it('a chunk that cannot be rendered fails the task with a clear error; the other chunks stop', async () => {
+    const id = await submit();
+    await plan(id);
+    // Chunk 2's footage cannot be rendered: its stored source is a graph ffmpeg refuses.
+    const work = join(dataDir, 'blobs', 'work', id);
+    const spec = JSON.parse(readFileSync(join(work, 'a1', 'fanout.json'), 'utf8'));
+    const planFile = join(work, 'plan.json');
+    const stored = JSON.parse(readFileSync(planFile, 'utf8'));
+    stored.clips[spec.chunks[1].pieces[0].clip] = { kind: 'generated', lavfi: 'no_such_source=s=64x64', durationS: 3600, credit: null };
+    writeFileSync(planFile, JSON.stringify(stored));
+    const res = await chunk(id, 1);
+    assert.equal(res.status, 200);
+    const failed = await task(id);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error!.message, /^chunk 2 of \d+: /);
+    assert.equal((await chunk(id, 0)).status, 200, 'a chunk of a failed task is not rendered');
+    assert.equal((await task(id)).fanout!.chunks[0]!.attempts, 0);
+  });
+
+  it('cancel during fan-out: chunk deliveries stop and nothing is published', async () => {
+    const id = await submit();
+    await plan(id);
+    const del = await fetch(`${api.url}/v1/videos/${id}`, { method: 'DELETE' });
+    assert.equal(del.status, 200);
+    for (let k = 0; k < 2; k++) assert.equal((await chunk(id, k)).status, 200);
+    const t = await task(id);
+    assert.equal(t.status, 'cancelled');
+    assert.ok(t.fanout!.chunks.every((c) => c.attempts === 0), 'no chunk was rendered after the cancel');
+    assert.equal(t.output, null);
+  });
+
+  it('a chunk of another attempt is stale; a missing attempt in the query is a 422 naming it', async () => {
+    const id = await submit();
+    await plan(id);
+    assert.equal((await chunk(id, 0, 7)).status, 200);
+    assert.equal((await task(id)).fanout!.chunks[0]!.attempts, 0);
+    const bad = await post(`/tasks/${id}/chunks/0/run`);
+    assert.equal(bad.status, 422);
+    assert.equal(((await bad.json()) as { error: { details: { path: string }[] } }).error.details[0]!.path, 'attempt');
+  });
+});
