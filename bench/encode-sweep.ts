@@ -12,11 +12,10 @@ import { normaliseNarration } from '../functions/media/loudness.ts';
 import { renderVideo, type RenderJob } from '../functions/media/render.ts';
 import { resolveMediaTools } from '../functions/media/tools.ts';
 import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs } from '../test/fakes/index.ts';
-import { startBenchPexels } from './pexels.ts';
 import { measure, type Usage } from './proc-sampler.ts';
 import { prepareInputs } from './recipe.ts';
 import { MIB, medianUsage, table } from './report.ts';
-import { CACHE_DIR, catalogue, ensureMedia, SECONDS_PER_CHAR, WORKLOADS, type WorkloadName } from './workload.ts';
+import { CACHE_DIR, ensureMedia, SECONDS_PER_CHAR, WORKLOADS, type WorkloadName } from './workload.ts';
 
 const { values: argv } = parseArgs({
   options: {
@@ -55,13 +54,11 @@ async function main() {
   const tools = resolveMediaTools({});
   await ensureMedia(tools, console.log);
   const elevenlabs = await startFakeElevenLabs({ secondsPerChar: SECONDS_PER_CHAR });
-  const pexels = await startBenchPexels(catalogue());
-  const fakes = { elevenlabs: { url: elevenlabs.url, apiKey: FAKE_ELEVENLABS_KEY }, pexels: { url: pexels.url, apiKey: pexels.apiKey } };
   const wanted = argv.variants ? new Set(argv.variants.split(',').map(Number)) : null;
   try {
     const dir = join(CACHE_DIR, 'sweep', `${workload.name}-${resolution}`);
     await mkdir(dir, { recursive: true });
-    const inp = await prepareInputs(tools, fakes, workload, resolution, dir);
+    const inp = await prepareInputs(tools, { url: elevenlabs.url, apiKey: FAKE_ELEVENLABS_KEY }, workload, resolution, dir);
     const signal = new AbortController().signal;
     const narration = await normaliseNarration(tools, inp.narration, dir, signal);
     console.log(`workload ${workload.name}, ${resolution}: narration ${narration.durationS.toFixed(1)} s, ${inp.clips.length} clips, ${inp.segments.length} pieces`);
@@ -107,7 +104,6 @@ async function main() {
     console.log(`\nworkload ${workload.name}, ${resolution}: renderVideo alone, median of ${REPS}:`);
     console.log(table(['#', 'variant', 'wall s', 'CPU s', 'CPU use', 'ffmpeg RSS MiB', 'Mbit/s', 'other CPU s'], rows));
   } finally {
-    await pexels.close();
     await elevenlabs.close();
   }
 }

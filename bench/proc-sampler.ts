@@ -12,6 +12,8 @@ import { join } from 'node:path';
 const TICKS_PER_S = 100; // USER_HZ; the same on every Linux architecture node runs on.
 const PAGE_BYTES = 4096;
 const FFMPEG_NAMES = new Set(['ffmpeg', 'ffprobe']);
+export const ENCODE_START = 'encode-start';
+export const ENCODE_END = 'encode-end';
 
 export interface ProcStat {
   pid: number;
@@ -56,6 +58,14 @@ export function machineBusyTicks(statText = readFileSync('/proc/stat', 'utf8')):
   const f = (statText.split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already inside user)
   return (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+}
+
+function readCmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
 }
 
 /** Resident bytes of a process split as the kernel counts them: private (anonymous + shmem) and file-backed. */
@@ -148,7 +158,11 @@ export interface Usage {
    */
   otherCpuS: number;
   samples: number;
-  /** Named moments within the run (mark()), in order. */
+  /**
+   * The encode window: the first sample that saw an x264 process (an ffmpeg with libx264 in its
+   * arguments: the single-pass render, or a chunk) and the last sample before none was left.
+   * Empty when no video was encoded.
+   */
   marks: Mark[];
 }
 
@@ -170,7 +184,11 @@ export class ProcSampler {
   private maxTicks = new Map<number, number>();
   private peaks = { root: 0, tree: 0, ffmpeg: 0, scratch: 0, treeScratch: 0, ffmpegScratch: 0, sharedOnceScratch: 0, ffmpegProcs: 0, oneFfmpeg: 0 };
   private samples = 0;
-  private readonly marks: Mark[] = [];
+  /** Per pid: does it encode video? Read once from its command line. */
+  private readonly encoders = new Map<number, boolean>();
+  private encoding = false;
+  private encodeStart: Mark | null = null;
+  private encodeEnd: Mark | null = null;
 
   constructor(opts: SamplerOptions) {
     this.opts = { intervalMs: 50, ...opts };
@@ -226,6 +244,13 @@ export class ProcSampler {
       }
       this.maxTicks.set(s.pid, Math.max(this.maxTicks.get(s.pid) ?? 0, s.selfTicks));
     }
+    const encoding = procs.some((s) => this.isEncoder(s));
+    if (encoding !== this.encoding) {
+      this.encoding = encoding;
+      const at = { atS: (performance.now() - this.t0) / 1000, cpuS: this.cpuTicks(procs) / TICKS_PER_S };
+      if (encoding) this.encodeStart ??= { name: ENCODE_START, ...at };
+      else this.encodeEnd = { name: ENCODE_END, ...at };
+    }
     const scratch = dirBytes(this.opts.scratchDir);
     const p = this.peaks;
     p.tree = Math.max(p.tree, tree);
@@ -264,9 +289,14 @@ export class ProcSampler {
     return ticks;
   }
 
-  /** Wall seconds and CPU seconds of the tree since start(), now: the edges of a stage within a run. */
-  mark(name: string): void {
-    this.marks.push({ name, atS: (performance.now() - this.t0) / 1000, cpuS: this.cpuTicks(this.tree()) / TICKS_PER_S });
+  private isEncoder(s: ProcStat): boolean {
+    if (!FFMPEG_NAMES.has(s.comm)) return false;
+    let known = this.encoders.get(s.pid);
+    if (known === undefined) {
+      known = readCmdline(s.pid).includes('libx264');
+      this.encoders.set(s.pid, known);
+    }
+    return known;
   }
 
   stop(): Usage {
@@ -301,17 +331,17 @@ export class ProcSampler {
       peakFfmpegPlusScratchBytes: p.ffmpegScratch,
       otherCpuS: Math.max(0, (busyTicks - ticks) / TICKS_PER_S),
       samples: this.samples,
-      marks: [...this.marks],
+      marks: [this.encodeStart, this.encodeEnd].filter((m) => m !== null),
     };
   }
 }
 
-/** Runs `fn` under a sampler (which it may mark) and returns its result with the usage. */
-export async function measure<T>(opts: SamplerOptions, fn: (sampler: ProcSampler) => Promise<T>): Promise<{ result: T; usage: Usage }> {
+/** Runs `fn` under a sampler and returns its result with the usage. */
+export async function measure<T>(opts: SamplerOptions, fn: () => Promise<T>): Promise<{ result: T; usage: Usage }> {
   const sampler = new ProcSampler(opts);
   sampler.start();
   try {
-    const result = await fn(sampler);
+    const result = await fn();
     return { result, usage: sampler.stop() };
   } catch (err) {
     sampler.stop();

@@ -1,24 +1,20 @@
 // The recipe reelsmith replaces, on the same narration and the same clips as the service's task:
 // every piece re-encoded to 720x1280 on its own (libx264 ultrafast, CRF 28) from the 1080p
 // renditions, joined by the concat demuxer with stream copy, then the narration muxed in (video
-// copied, AAC 128k). It had no captions. Its inputs are fetched from the benchmark's fakes with
-// the service's own code (prepareInputs), which the encoder sweep uses as well.
+// copied, AAC 128k). It had no captions. Its inputs (prepareInputs, which the encoder sweep uses
+// too) are the workload's whole pool of clips, as cached, and the narration from the fake voice.
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { frameSize, VideoRequestSchema, type CaptionOptions, type Resolution } from '../functions/domain/video-request.ts';
-import { splitSentences } from '../functions/domain/text.ts';
 import type { Narration, Segment, SourceClip } from '../functions/domain/media.ts';
 import { OUTPUT_FPS, segmentFrames } from '../functions/media/chunks.ts';
 import { probeMedia, type MediaInfo } from '../functions/media/probe.ts';
 import { coverCrop, fmt } from '../functions/media/render-args.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import type { MediaTools } from '../functions/media/tools.ts';
-import { queryFor } from '../functions/pipeline/query.ts';
-import { sceneSpans } from '../functions/pipeline/scene-spans.ts';
 import { planTimeline } from '../functions/pipeline/timeline.ts';
 import { ElevenLabsSpeech } from '../functions/providers/elevenlabs.ts';
-import { PexelsFootage } from '../functions/providers/pexels.ts';
-import { benchRequest, type Workload } from './workload.ts';
+import { benchRequest, poolClips, type Workload } from './workload.ts';
 
 /** What a task works from once speech and footage are done. */
 export interface PreparedInputs {
@@ -33,13 +29,13 @@ export interface PreparedInputs {
 }
 
 /**
- * Fetches the narration and clips from the same fakes with the same parameters the pipeline
- * uses (functions/pipeline/produce-video.ts) and plans the same timeline. The benchmark checks
- * that the service used the same clips (by their credits).
+ * The narration from the fake voice, the workload's clips at the rendition a service picks for
+ * the frame (straight from the cache: no download), and a timeline planned over all of them.
+ * The six-clip workload's tasks use exactly its six clips, which the benchmark checks.
  */
 export async function prepareInputs(
   tools: MediaTools,
-  fakes: { elevenlabs: { url: string; apiKey: string }; pexels: { url: string; apiKey: string } },
+  elevenlabs: { url: string; apiKey: string },
   workload: Workload,
   resolution: Resolution,
   dir: string,
@@ -48,40 +44,19 @@ export async function prepareInputs(
   await mkdir(dir, { recursive: true });
   const req = VideoRequestSchema.parse(benchRequest(workload, resolution));
   const { width, height } = frameSize(req.aspect_ratio, req.resolution);
-  const text = req.script_text as string;
+  const speech = new ElevenLabsSpeech({ apiKey: elevenlabs.apiKey, baseUrl: elevenlabs.url, modelId: 'eleven_multilingual_v2', tools });
   const seed = req.seed as number;
-  const signal = new AbortController().signal;
-  const speech = new ElevenLabsSpeech({ apiKey: fakes.elevenlabs.apiKey, baseUrl: fakes.elevenlabs.url, modelId: 'eleven_multilingual_v2', tools });
-  const pexels = new PexelsFootage({ apiKey: fakes.pexels.apiKey, baseUrl: fakes.pexels.url, tools, allowPrivate: true });
-  const [narration, found] = await Promise.all([
-    speech.synthesize({ text, seed }, dir, signal),
-    pexels.find(
-      {
-        query: queryFor(req.search_query, text),
-        count: Math.max(1, Math.min(req.max_clips, splitSentences(text).length)),
-        minTotalS: Math.max(3, text.length / 15) * 1.2,
-        orientation: 'portrait',
-        width,
-        height,
-        seed,
-      },
-      dir,
-      signal,
-    ),
-  ]);
-  if (found.clips.length === 0) throw new Error(`the benchmark's Pexels gave no clips: ${found.warnings.join('; ')}`);
-  if (found.warnings.length) throw new Error(`the benchmark's Pexels fell short for ${workload.name}: ${found.warnings.join('; ')}`);
-  const spans = sceneSpans(narration, [text]);
+  const narration = await speech.synthesize({ text: workload.script, seed }, dir, new AbortController().signal);
+  const clips = poolClips(workload, { width, height });
   const segments = planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
     durationS: narration.durationS,
-    clips: found.clips.map((c) => ({ durationS: c.durationS })),
-    scenes: spans.map((s) => ({ startS: s.startS, endS: s.endS, clipIndices: found.clips.map((_, i) => i) })),
+    clips: clips.map((c) => ({ durationS: c.durationS })),
     seed,
   });
   if (req.captions === false) throw new Error('the benchmark request must have captions on');
-  return { dir, resolution, width, height, narration, clips: found.clips, segments, captions: req.captions };
+  return { dir, resolution, width, height, narration, clips, segments, captions: req.captions };
 }
 
 /** Credits of the clips a plan uses, as comparable strings. */

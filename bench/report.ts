@@ -1,5 +1,5 @@
 // Medians, issue 11's targets and the printed tables. Pure: no I/O.
-import type { Usage } from './proc-sampler.ts';
+import { ENCODE_END, ENCODE_START, type Usage } from './proc-sampler.ts';
 
 /** The renderer before chunks (a baseline commit) and this checkout's. */
 export type System = 'baseline' | 'chunked';
@@ -37,12 +37,12 @@ export const FIGURE_TITLES: Record<Figure, string> = {
 export const RECIPE_X264 = { RENDER_PRESET: 'ultrafast', RENDER_CRF: '28' } as const;
 
 /**
- * The render stage of a lone task: from the status poll first reading `render` to it reading
- * `upload`, or `done` when the upload (a local file copy) was quicker than a poll.
+ * The render of a lone task: the window in which x264 encoded (from the first sample that saw an
+ * encoding ffmpeg to the one that saw none left), with the whole tree's CPU in it.
  */
-export function renderStage(u: Usage, label = 't1'): { wallS: number; cpuS: number } | null {
-  const from = u.marks.find((m) => m.name === `${label}:render`);
-  const to = u.marks.find((m) => m.name === `${label}:upload`) ?? u.marks.find((m) => m.name === `${label}:done`);
+export function renderStage(u: Usage): { wallS: number; cpuS: number } | null {
+  const from = u.marks.find((m) => m.name === ENCODE_START);
+  const to = u.marks.find((m) => m.name === ENCODE_END);
   return from && to && to.atS > from.atS ? { wallS: to.atS - from.atS, cpuS: to.cpuS - from.cpuS } : null;
 }
 
@@ -100,7 +100,7 @@ export function targets(m: Medians): Target[] {
     },
     {
       name: 'one 1080p render: CPU utilisation',
-      of: `render stage CPU s / wall s / ${m.cores} cores`,
+      of: `encode window CPU s / wall s / ${m.cores} cores`,
       unit: '%',
       op: '>=',
       limit: 90,

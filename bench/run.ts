@@ -197,7 +197,7 @@ async function main() {
       say('preparing the recipe inputs (narration, clips, timeline)…');
       recipeInputs = await prepareInputs(
         tools,
-        { elevenlabs: { url: elevenlabs.url, apiKey: FAKE_ELEVENLABS_KEY }, pexels: { url: pexels.url, apiKey: pexels.apiKey } },
+        { url: elevenlabs.url, apiKey: FAKE_ELEVENLABS_KEY },
         WORKLOADS['six-clips'],
         '1080p',
         join(RUN_DIR, 'recipe-inputs'),
@@ -242,8 +242,8 @@ async function main() {
       const res = figure === '720p-fast' ? '720p' : '1080p';
       const n = figure.endsWith('-x2') ? 2 : 1;
       const servedFrom = n === 1 ? checks.servedSoFar() : null;
-      const { result: views, usage } = await measure({ root: s.pid, includeRoot: true, scratchDir: s.scratch }, (sampler) =>
-        Promise.all(Array.from({ length: n }, (_, i) => runTask(s, benchRequest(w, res), { sampler, label: `t${i + 1}` }))),
+      const { result: views, usage } = await measure({ root: s.pid, includeRoot: true, scratchDir: s.scratch }, () =>
+        Promise.all(Array.from({ length: n }, () => runTask(s, benchRequest(w, res)))),
       );
       for (const v of views) checks.task(`${system} ${figure}`, w, res, v, servedFrom);
       record(`${system} ${figure}`, usage, views.map((v) => v.result), rep);
@@ -288,7 +288,7 @@ async function main() {
     const rates = Object.entries(mbps).map(([k, v]) => `${k} ${median(v).toFixed(1)}`);
     console.log(`\nOutput bit rates, Mbit/s: ${rates.join('; ')}`);
     if (Object.keys(render).length) {
-      console.log(`\nThe lone 1080p task's render stage (status poll: "render" to "upload" or "done"), narration ${medians.narrationS.toFixed(1)} s:`);
+      console.log(`\nThe lone 1080p task's render (the window in which x264 encoded), narration ${medians.narrationS.toFixed(1)} s:`);
       console.log(renderTable(medians));
     }
     console.log('\nTargets (issue 11):');

@@ -5,7 +5,6 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FAKE_ELEVENLABS_KEY } from '../test/fakes/index.ts';
 import { startService, type Service } from '../test/support/service.ts';
-import type { ProcSampler } from './proc-sampler.ts';
 import type { System } from './report.ts';
 
 export interface Fakes {
@@ -44,6 +43,11 @@ export async function startBenchService(p: {
       PEXELS_BASE_URL: p.fakes.pexels,
       MAX_CONCURRENT_TASKS: '2',
       SCRATCH_DIR: scratch,
+      // Every run of a workload must show the same clips: no preference for clips not shown lately.
+      FRESHNESS_WINDOW: '0',
+      // The fake has no hourly limit; the real default (200 per process) would turn a long run's
+      // later tasks to other footage. (Settings a commit does not know are ignored by it.)
+      PEXELS_HOURLY_LIMIT: '100000',
       // info: startService waits for the "listening on" line.
       LOG_LEVEL: 'info',
       ...p.env,
@@ -55,26 +59,17 @@ export async function startBenchService(p: {
 
 export interface TaskView {
   status: string;
-  stage: string;
   result: { width: number; height: number; duration_s: number; size_bytes: number; credits: { video_url: string | null }[] };
 }
 
-/**
- * POST → completed, polled every 100 ms (the poll's own cost is counted as the service's). The
- * sampler, when given, is marked when a stage is first seen, as `<label>:<stage>`.
- */
-export async function runTask(s: BenchService, body: object, marks?: { sampler: ProcSampler; label: string }): Promise<TaskView> {
+/** POST → completed, polled every 100 ms (the poll's own cost is counted as the service's). */
+export async function runTask(s: BenchService, body: object): Promise<TaskView> {
   const res = await fetch(`${s.svc.url}/v1/videos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const created = (await res.json()) as { status_url?: string };
   if (res.status !== 202 || !created.status_url) throw new Error(`${s.name}: submit failed: ${res.status} ${JSON.stringify(created)}`);
-  const seen = new Set<string>();
   const deadline = Date.now() + 30 * 60_000;
   while (Date.now() < deadline) {
     const view = (await (await fetch(created.status_url)).json()) as TaskView & { error?: unknown };
-    if (marks && !seen.has(view.stage)) {
-      seen.add(view.stage);
-      marks.sampler.mark(`${marks.label}:${view.stage}`);
-    }
     if (view.status === 'completed') return view;
     if (view.status === 'failed' || view.status === 'cancelled') {
       throw new Error(`${s.name}: task ${view.status}: ${JSON.stringify(view.error)}\n${s.svc.logs.slice(-20).join('\n')}`);

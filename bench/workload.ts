@@ -11,10 +11,12 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import type { SourceClip } from '../functions/domain/media.ts';
 import type { Resolution } from '../functions/domain/video-request.ts';
 import { probeMedia } from '../functions/media/probe.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import type { MediaTools } from '../functions/media/tools.ts';
+import { pickRendition } from '../functions/providers/pexels.ts';
 import type { FakePexelsVideo, FakeRendition } from '../test/fakes/index.ts';
 
 export const BENCH_DIR = resolve(import.meta.dirname);
@@ -208,6 +210,31 @@ export function catalogue(): FakePexelsVideo[] {
     const big = renditions[0] as FakeRendition;
     const slug = e.author.toLowerCase().replace(/\s+/g, '-');
     return { id: e.id, durationS: CLIP_S, width: big.width, height: big.height, user: { id: 900 + i, name: e.author, url: `https://www.pexels.com/@${slug}` }, renditions, tags: e.tags };
+  });
+}
+
+/** A workload's pool: what its query finds, by the fake Pexels' rule (untagged videos match every query). */
+export function poolOf(w: Workload): FakePexelsVideo[] {
+  const words = w.query.toLowerCase().split(/\s+/);
+  return catalogue().filter((v) => v.tags.length === 0 || v.tags.some((t) => words.includes(t)));
+}
+
+/**
+ * The pool's clips as a service would have them for a frame: the rendition it picks (the Pexels
+ * provider's own rule), from the cache, credited as the fake's API credits them.
+ */
+export function poolClips(w: Workload, frame: { width: number; height: number }): SourceClip[] {
+  return poolOf(w).map((v) => {
+    const files = v.renditions.map((r, i) => ({ id: i, quality: r.quality, file_type: 'video/mp4', width: r.width, height: r.height, link: `http://bench/${i}` }));
+    const r = v.renditions[pickRendition(files, frame.width, frame.height)?.id ?? 0] as FakeRendition;
+    return {
+      kind: 'file',
+      path: renditionPath(v.id, r),
+      durationS: v.durationS,
+      width: r.width,
+      height: r.height,
+      credit: { provider: 'pexels', author: v.user.name, author_url: v.user.url, video_url: `https://www.pexels.com/video/fake-${v.id}/` },
+    };
   });
 }
 

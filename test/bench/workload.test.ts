@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pickRendition } from '../../functions/providers/pexels.ts';
-import { catalogue, COSTLY_CLIPS, LONG_SCRIPT, renditionPath, SCRIPT, SECONDS_PER_CHAR, WORKLOADS } from '../../bench/workload.ts';
+import { catalogue, COSTLY_CLIPS, LONG_SCRIPT, poolClips, poolOf, renditionPath, SCRIPT, SECONDS_PER_CHAR, WORKLOADS } from '../../bench/workload.ts';
 import { FAKE_PEXELS_KEY, startFakePexels, type FakePexels } from '../fakes/index.ts';
 
 interface ApiVideo {
@@ -50,6 +50,17 @@ describe('bench workload', () => {
     };
     assert.deepEqual([pick(COSTLY_CLIPS.fps60)?.width, pick(COSTLY_CLIPS.fps60)?.height, Math.round(pick(COSTLY_CLIPS.fps60)?.fps ?? 0)], [1080, 1920, 60]);
     assert.deepEqual([pick(COSTLY_CLIPS.qhd)?.width, pick(COSTLY_CLIPS.qhd)?.height], [2560, 1440]);
+  });
+
+  it('knows each pool as the fake finds it, and takes the renditions a service picks', async () => {
+    for (const w of Object.values(WORKLOADS)) {
+      const found = (await search(w.query)).map((v) => v.id).sort();
+      assert.deepEqual(poolOf(w).map((v) => v.id).sort(), found, w.name);
+    }
+    const clips = poolClips(WORKLOADS['1080p'], { width: 1080, height: 1920 });
+    const sizes = clips.map((c) => (c.kind === 'file' ? `${c.width}x${c.height}` : ''));
+    assert.deepEqual([...new Set(sizes)].sort(), ['1080x1920', '1920x1080', '2560x1440']);
+    assert.ok(clips.some((c) => c.kind === 'file' && c.path.includes(`${COSTLY_CLIPS.fps60}-1080x1920-60fps`)));
   });
 
   it('serves a copy from its original\'s file, and names files by what made them', () => {
