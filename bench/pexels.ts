@@ -4,21 +4,28 @@
 // files it did not make). Two small liberties, both in the proxy:
 // - links in API answers are rewritten to point at the proxy;
 // - `orientation` is dropped from searches, so a 9:16 task also gets the 16:9 sources (the most
-//   expensive case for the renderer: crop and 1.8x upscale) and the workload is the same six clips
+//   expensive case for the renderer: crop and 1.8x upscale) and the workload is the same clips
 //   at every aspect ratio.
+// It records which rendition of which video it served, so the benchmark can check that the
+// service really downloaded the costly renditions its workload is about.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FAKE_PEXELS_KEY, startFakePexels, type FakePexelsVideo } from '../test/fakes/index.ts';
+import { FAKE_PEXELS_KEY, startFakePexels, type FakePexelsVideo, type FakeRendition } from '../test/fakes/index.ts';
 import { renditionPath } from './workload.ts';
 
 export interface BenchPexels {
   url: string;
   apiKey: string;
-  /** Rendition files served so far (downloads by the service). */
-  filesServed(): number;
+  /** Rendition files served so far (downloads by the service), in order. */
+  served(): ServedFile[];
   close(): Promise<void>;
+}
+
+export interface ServedFile {
+  videoId: number;
+  rendition: FakeRendition;
 }
 
 /** Response headers of the API worth passing on (the rest are the fake's transport details). */
@@ -26,23 +33,23 @@ const PASSED_HEADERS = ['content-type', 'x-ratelimit-limit', 'x-ratelimit-remain
 
 export async function startBenchPexels(videos: FakePexelsVideo[]): Promise<BenchPexels> {
   const fake = await startFakePexels({ videos });
-  const files = new Map<string, string>();
+  const files = new Map<string, ServedFile & { path: string }>();
   for (const v of videos) {
-    for (const r of v.renditions) files.set(new URL(fake.fileUrl(v.id, r)).pathname, renditionPath(v.id, r));
+    for (const r of v.renditions) files.set(new URL(fake.fileUrl(v.id, r)).pathname, { videoId: v.id, rendition: r, path: renditionPath(v.id, r) });
   }
   let base = '';
-  let served = 0;
+  const served: ServedFile[] = [];
 
   async function serveFile(path: string, res: ServerResponse): Promise<void> {
     const file = files.get(path);
-    const size = file ? await stat(file).then((s) => s.size, () => null) : null;
+    const size = file ? await stat(file.path).then((s) => s.size, () => null) : null;
     if (!file || size === null) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
       return;
     }
-    served++;
+    served.push({ videoId: file.videoId, rendition: file.rendition });
     res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(size), 'accept-ranges': 'bytes' });
-    createReadStream(file).pipe(res);
+    createReadStream(file.path).pipe(res);
   }
 
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -76,7 +83,7 @@ export async function startBenchPexels(videos: FakePexelsVideo[]): Promise<Bench
   return {
     url: base,
     apiKey: FAKE_PEXELS_KEY,
-    filesServed: () => served,
+    served: () => [...served],
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 const TICKS_PER_S = 100; // USER_HZ; the same on every Linux architecture node runs on.
 const PAGE_BYTES = 4096;
 const FFMPEG_NAMES = new Set(['ffmpeg', 'ffprobe']);
+export const ENCODE_START = 'encode-start';
+export const ENCODE_END = 'encode-end';
 
 export interface ProcStat {
   pid: number;
@@ -56,6 +58,28 @@ export function machineBusyTicks(statText = readFileSync('/proc/stat', 'utf8')):
   const f = (statText.split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already inside user)
   return (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+}
+
+function readCmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** Resident bytes of a process split as the kernel counts them: private (anonymous + shmem) and file-backed. */
+export function parseStatusRss(text: string): { privateBytes: number; fileBytes: number } {
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s*(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  return { privateBytes: kib('RssAnon') + kib('RssShmem'), fileBytes: kib('RssFile') };
+}
+
+function readStatusRss(pid: number): { privateBytes: number; fileBytes: number } | null {
+  try {
+    return parseStatusRss(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 function childrenOf(pid: number): number[] {
@@ -115,6 +139,16 @@ export interface Usage {
   peakScratchBytes: number;
   /** Peak of (tree RSS + scratch) at one instant: the memory a Cloud Run instance must hold. */
   peakTreePlusScratchBytes: number;
+  /**
+   * Peak of the tree with file-backed pages (the node and ffmpeg binaries and their libraries)
+   * counted once per program instead of once per process, plus scratch: nearer to what the
+   * instance's cgroup is charged when several ffmpeg processes run at once. Summed RSS counts
+   * each process's ~40 MiB of shared library pages again.
+   */
+  peakTreeSharedOncePlusScratchBytes: number;
+  /** Most ffmpeg/ffprobe processes alive at one sample, and the largest one's RSS. */
+  peakFfmpegProcs: number;
+  peakOneFfmpegRssBytes: number;
   /** Peak of (ffmpeg RSS + scratch) at one instant. */
   peakFfmpegPlusScratchBytes: number;
   /**
@@ -124,6 +158,20 @@ export interface Usage {
    */
   otherCpuS: number;
   samples: number;
+  /**
+   * The encode window: the first sample that saw an x264 process (an ffmpeg with libx264 in its
+   * arguments: the single-pass render, or a chunk) and the last sample before none was left.
+   * Empty when no video was encoded.
+   */
+  marks: Mark[];
+}
+
+export interface Mark {
+  name: string;
+  /** Seconds since the run started. */
+  atS: number;
+  /** CPU seconds of the tree since the run started. */
+  cpuS: number;
 }
 
 export class ProcSampler {
@@ -133,10 +181,14 @@ export class ProcSampler {
   private busy0 = 0;
   private rootStart: ProcStat | null = null;
   private aliveAtStart = new Map<number, number>();
-  private lastSeen = new Map<number, ProcStat>();
   private maxTicks = new Map<number, number>();
-  private peaks = { root: 0, tree: 0, ffmpeg: 0, scratch: 0, treeScratch: 0, ffmpegScratch: 0 };
+  private peaks = { root: 0, tree: 0, ffmpeg: 0, scratch: 0, treeScratch: 0, ffmpegScratch: 0, sharedOnceScratch: 0, ffmpegProcs: 0, oneFfmpeg: 0 };
   private samples = 0;
+  /** Per pid: does it encode video? Read once from its command line. */
+  private readonly encoders = new Map<number, boolean>();
+  private encoding = false;
+  private encodeStart: Mark | null = null;
+  private encodeEnd: Mark | null = null;
 
   constructor(opts: SamplerOptions) {
     this.opts = { intervalMs: 50, ...opts };
@@ -176,12 +228,28 @@ export class ProcSampler {
     const procs = this.tree();
     let tree = 0;
     let ffmpeg = 0;
+    let privateBytes = 0;
+    let ffmpegProcs = 0;
+    const fileByProgram = new Map<string, number>();
     for (const s of procs) {
       tree += s.rssBytes;
+      const split = readStatusRss(s.pid) ?? { privateBytes: s.rssBytes, fileBytes: 0 };
+      privateBytes += split.privateBytes;
+      fileByProgram.set(s.comm, Math.max(fileByProgram.get(s.comm) ?? 0, split.fileBytes));
       if (s.pid === this.opts.root) this.peaks.root = Math.max(this.peaks.root, s.rssBytes);
-      if (FFMPEG_NAMES.has(s.comm)) ffmpeg += s.rssBytes;
-      this.lastSeen.set(s.pid, s);
+      if (FFMPEG_NAMES.has(s.comm)) {
+        ffmpeg += s.rssBytes;
+        ffmpegProcs++;
+        this.peaks.oneFfmpeg = Math.max(this.peaks.oneFfmpeg, s.rssBytes);
+      }
       this.maxTicks.set(s.pid, Math.max(this.maxTicks.get(s.pid) ?? 0, s.selfTicks));
+    }
+    const encoding = procs.some((s) => this.isEncoder(s));
+    if (encoding !== this.encoding) {
+      this.encoding = encoding;
+      const at = { atS: (performance.now() - this.t0) / 1000, cpuS: this.cpuTicks(procs) / TICKS_PER_S };
+      if (encoding) this.encodeStart ??= { name: ENCODE_START, ...at };
+      else this.encodeEnd = { name: ENCODE_END, ...at };
     }
     const scratch = dirBytes(this.opts.scratchDir);
     const p = this.peaks;
@@ -189,8 +257,46 @@ export class ProcSampler {
     p.ffmpeg = Math.max(p.ffmpeg, ffmpeg);
     p.scratch = Math.max(p.scratch, scratch);
     p.treeScratch = Math.max(p.treeScratch, tree + scratch);
+    p.ffmpegProcs = Math.max(p.ffmpegProcs, ffmpegProcs);
+    const sharedOnce = privateBytes + [...fileByProgram.values()].reduce((a, b) => a + b, 0);
+    p.sharedOnceScratch = Math.max(p.sharedOnceScratch, sharedOnce + scratch);
     p.ffmpegScratch = Math.max(p.ffmpegScratch, ffmpeg + scratch);
     this.samples++;
+  }
+
+  /**
+   * CPU ticks of the tree since start(): the root's own (if counted) and its reaped children's
+   * from its counters, children still alive from `alive` (their latest stats).
+   */
+  private cpuTicks(alive: ProcStat[]): number {
+    const root = this.opts.root;
+    const end = readStat(root);
+    const start = this.rootStart;
+    let ticks = 0;
+    if (start && end) {
+      ticks += end.reapedTicks - start.reapedTicks;
+      if (this.opts.includeRoot) ticks += end.selfTicks - start.selfTicks;
+    }
+    // Children still running have not reached the root's counters yet.
+    const aliveNow = new Set<number>();
+    for (const s of alive) {
+      if (s.pid === root) continue;
+      aliveNow.add(s.pid);
+      ticks += s.selfTicks - (this.aliveAtStart.get(s.pid) ?? 0);
+    }
+    // Children alive at the start and reaped since were counted in full by cutime: take back what came before.
+    for (const [pid, before] of this.aliveAtStart) if (!aliveNow.has(pid)) ticks -= before;
+    return ticks;
+  }
+
+  private isEncoder(s: ProcStat): boolean {
+    if (!FFMPEG_NAMES.has(s.comm)) return false;
+    let known = this.encoders.get(s.pid);
+    if (known === undefined) {
+      known = readCmdline(s.pid).includes('libx264');
+      this.encoders.set(s.pid, known);
+    }
+    return known;
   }
 
   stop(): Usage {
@@ -200,27 +306,14 @@ export class ProcSampler {
     const wallS = (performance.now() - this.t0) / 1000;
     const busyTicks = machineBusyTicks() - this.busy0;
     const root = this.opts.root;
-    const end = readStat(root);
-    const start = this.rootStart;
-    let ticks = 0;
-    if (start && end) {
-      ticks += end.reapedTicks - start.reapedTicks;
-      if (this.opts.includeRoot) ticks += end.selfTicks - start.selfTicks;
-    }
-    // Children still running at the end have not reached the root's counters yet.
-    const aliveNow = new Set(this.tree().map((s) => s.pid));
-    for (const pid of aliveNow) {
-      if (pid === root) continue;
-      const s = this.lastSeen.get(pid);
-      if (s) ticks += s.selfTicks - (this.aliveAtStart.get(pid) ?? 0);
-    }
-    // Children alive at the start and reaped since were counted in full by cutime: take back what came before.
-    for (const [pid, before] of this.aliveAtStart) if (!aliveNow.has(pid)) ticks -= before;
+    const ticks = this.cpuTicks(this.tree());
     let sampledTicks = 0;
     for (const [pid, max] of this.maxTicks) {
       if (pid === root) continue;
       sampledTicks += max - (this.aliveAtStart.get(pid) ?? 0);
     }
+    const start = this.rootStart;
+    const end = readStat(root);
     if (this.opts.includeRoot && start && end) sampledTicks += end.selfTicks - start.selfTicks;
     const p = this.peaks;
     return {
@@ -232,9 +325,13 @@ export class ProcSampler {
       peakFfmpegRssBytes: p.ffmpeg,
       peakScratchBytes: p.scratch,
       peakTreePlusScratchBytes: p.treeScratch,
+      peakTreeSharedOncePlusScratchBytes: p.sharedOnceScratch,
+      peakFfmpegProcs: p.ffmpegProcs,
+      peakOneFfmpegRssBytes: p.oneFfmpeg,
       peakFfmpegPlusScratchBytes: p.ffmpegScratch,
       otherCpuS: Math.max(0, (busyTicks - ticks) / TICKS_PER_S),
       samples: this.samples,
+      marks: [this.encodeStart, this.encodeEnd].filter((m) => m !== null),
     };
   }
 }

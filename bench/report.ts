@@ -1,7 +1,12 @@
-// Medians, ratios, the issue's targets and the printed table. Pure: no I/O.
-import type { Usage } from './proc-sampler.ts';
+// Medians, issue 11's targets and the printed tables. Pure: no I/O.
+import { ENCODE_END, ENCODE_START, type Usage } from './proc-sampler.ts';
+
+/** The renderer before chunks (a baseline commit) and this checkout's. */
+export type System = 'baseline' | 'chunked';
+export const SYSTEMS: System[] = ['baseline', 'chunked'];
 
 export const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
 
 export function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
@@ -10,111 +15,209 @@ export function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** The median of every field over several runs of one kind. */
+/** The median of every numeric field over several runs of one kind (marks are per run and dropped). */
 export function medianUsage(runs: Usage[]): Usage {
-  const keys = Object.keys(runs[0] ?? {}) as (keyof Usage)[];
-  return Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]))])) as unknown as Usage;
+  const keys = (Object.keys(runs[0] ?? {}) as (keyof Usage)[]).filter((k) => typeof runs[0]?.[k] === 'number');
+  return { ...Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k] as number))])), marks: [] } as unknown as Usage;
 }
 
-export type Kind = 'reelsmith-720p' | 'reelsmith-1080p' | 'recipe-720p' | 'floor-720p' | 'floor-1080p' | 'floor-720p-recipe-x264';
+/** What the benchmark runs, for each system (the baseline commit and this checkout). */
+export const FIGURES = ['1080p', '1080p-x2', '3min-x2', '720p-fast'] as const;
+export type Figure = (typeof FIGURES)[number];
+export type Kind = `${System} ${Figure}` | 'recipe 720p';
 
-/** x264 settings of the recipe, for the floor run that isolates the architecture from the encoder preset. */
-export const RECIPE_X264 = { preset: 'ultrafast', crf: 28 } as const;
+export const FIGURE_TITLES: Record<Figure, string> = {
+  '1080p': 'one 1080p task (8 clips incl. 60 fps and 2560x1440, 45 s)',
+  '1080p-x2': 'two 1080p tasks at once (MAX_CONCURRENT_TASKS=2)',
+  '3min-x2': 'two 3-minute 1080p tasks at once',
+  '720p-fast': 'one 720p task, six clips, x264 ultrafast CRF 28',
+};
+
+/** x264 settings of the recipe, for the service runs that compare with it at equal encoder work. */
+export const RECIPE_X264 = { RENDER_PRESET: 'ultrafast', RENDER_CRF: '28' } as const;
+
+/**
+ * The render of a lone task: the window in which x264 encoded (from the first sample that saw an
+ * encoding ffmpeg to the one that saw none left), with the whole tree's CPU in it.
+ */
+export function renderStage(u: Usage): { wallS: number; cpuS: number } | null {
+  const from = u.marks.find((m) => m.name === ENCODE_START);
+  const to = u.marks.find((m) => m.name === ENCODE_END);
+  return from && to && to.atS > from.atS ? { wallS: to.atS - from.atS, cpuS: to.cpuS - from.cpuS } : null;
+}
 
 export interface Target {
   name: string;
-  ratio: number;
-  limit: number;
-  /** How the ratio was formed, for the table. */
+  /** How the value is formed, for the table. */
   of: string;
+  unit: 'MiB' | 'x' | '%';
+  op: '<=' | '>=';
+  limit: number;
+  values: Partial<Record<System, number>>;
 }
 
-export function targets(m: Record<Kind, Usage>): Target[] {
-  const rs720 = m['reelsmith-720p'];
-  const rs1080 = m['reelsmith-1080p'];
-  const recipe = m['recipe-720p'];
+export interface Medians {
+  usage: Partial<Record<Kind, Usage>>;
+  /** Median render stage of the lone 1080p task. */
+  render: Partial<Record<System, { wallS: number; cpuS: number }>>;
+  /** Seconds of narration of the 45 s workloads (the video's length). */
+  narrationS: number;
+  cores: number;
+}
+
+export function targets(m: Medians): Target[] {
+  const per = (f: (s: System) => number | null): Partial<Record<System, number>> =>
+    Object.fromEntries(SYSTEMS.flatMap((s) => {
+      const v = f(s);
+      return v === null || !Number.isFinite(v) ? [] : [[s, v]];
+    }));
+  const u = (s: System, f: Figure) => m.usage[`${s} ${f}`];
+  const recipe = m.usage['recipe 720p'];
   return [
-    { name: 'wall time vs recipe, 720p (equal output size)', ratio: rs720.wallS / recipe.wallS, limit: 0.6, of: 'reelsmith 720p / recipe 720p' },
     {
-      name: 'peak ffmpeg RSS + scratch vs recipe, 720p',
-      ratio: rs720.peakFfmpegPlusScratchBytes / recipe.peakFfmpegPlusScratchBytes,
-      limit: 0.8,
-      of: 'reelsmith 720p / recipe 720p',
+      name: 'two 1080p tasks at once: peak of the instance (node + ffmpeg + scratch)',
+      of: 'peak tree+scratch, MiB',
+      unit: 'MiB',
+      op: '<=',
+      limit: (1.1 * GIB) / MIB,
+      values: per((s) => (u(s, '1080p-x2')?.peakTreePlusScratchBytes ?? NaN) / MIB),
     },
-    { name: 'wall time vs floor, 720p', ratio: rs720.wallS / m['floor-720p'].wallS, limit: 1.15, of: 'reelsmith 720p / floor 720p' },
-    { name: 'wall time vs floor, 1080p', ratio: rs1080.wallS / m['floor-1080p'].wallS, limit: 1.15, of: 'reelsmith 1080p / floor 1080p' },
-    { name: '1080p with captions vs recipe 720p without', ratio: rs1080.wallS / recipe.wallS, limit: 1.0, of: 'reelsmith 1080p / recipe 720p' },
     {
-      name: 'peak memory per task at 1080p (MiB, node + ffmpeg + scratch)',
-      ratio: rs1080.peakTreePlusScratchBytes / MIB,
-      limit: 600,
-      of: 'reelsmith 1080p, absolute',
+      name: 'two 3-minute tasks at once vs two 45 s tasks (memory flat in length)',
+      of: 'peak tree+scratch, 3 min / 45 s',
+      unit: 'x',
+      op: '<=',
+      limit: 1.1,
+      values: per((s) => (u(s, '3min-x2')?.peakTreePlusScratchBytes ?? NaN) / (u(s, '1080p-x2')?.peakTreePlusScratchBytes ?? NaN)),
+    },
+    {
+      name: 'one 1080p task: process tree + scratch',
+      of: 'peak tree+scratch, MiB',
+      unit: 'MiB',
+      op: '<=',
+      limit: 900,
+      values: per((s) => (u(s, '1080p')?.peakTreePlusScratchBytes ?? NaN) / MIB),
+    },
+    {
+      name: 'one 1080p render: CPU utilisation',
+      of: `encode window CPU s / wall s / ${m.cores} cores`,
+      unit: '%',
+      op: '>=',
+      limit: 90,
+      values: per((s) => {
+        const r = m.render[s];
+        return r ? (100 * r.cpuS) / r.wallS / m.cores : null;
+      }),
+    },
+    {
+      name: '720p at the recipe\'s x264 settings (ultrafast CRF 28): wall time vs the recipe',
+      of: 'task wall / recipe wall',
+      unit: 'x',
+      op: '<=',
+      limit: 0.7,
+      values: per((s) => (u(s, '720p-fast')?.wallS ?? NaN) / (recipe?.wallS ?? NaN)),
+    },
+    {
+      name: '1080p with captions at the default settings: speed',
+      of: 'narration s / task wall s',
+      unit: 'x',
+      op: '>=',
+      limit: 2.2,
+      values: per((s) => m.narrationS / (u(s, '1080p')?.wallS ?? NaN)),
     },
   ];
 }
 
-export function verdict(t: Target): string {
-  if (t.ratio <= t.limit) return 'pass';
-  const over = t.limit >= 10 ? `${(t.ratio - t.limit).toFixed(0)} MiB` : `${(((t.ratio - t.limit) / t.limit) * 100).toFixed(0)} %`;
-  return `MISS by ${over}`;
+function show(v: number, unit: Target['unit']): string {
+  return unit === 'MiB' ? `${v.toFixed(0)} MiB` : unit === '%' ? `${v.toFixed(0)} %` : `${v.toFixed(2)}×`;
+}
+
+export function verdict(t: Target, v: number | undefined): string {
+  if (v === undefined) return 'not run';
+  const ok = t.op === '<=' ? v <= t.limit : v >= t.limit;
+  if (ok) return 'pass';
+  const gap = Math.abs(v - t.limit);
+  const by = t.unit === 'MiB' ? `${gap.toFixed(0)} MiB` : t.unit === '%' ? `${gap.toFixed(0)} points` : `${gap.toFixed(2)}×`;
+  return `MISS by ${by} (${((gap / t.limit) * 100).toFixed(0)} %)`;
+}
+
+export function targetTable(ts: Target[]): string {
+  return table(
+    ['target', 'measured as', 'limit', 'baseline', 'result', 'chunked', 'result'],
+    ts.map((t) => [
+      t.name,
+      t.of,
+      `${t.op === '<=' ? '≤' : '≥'} ${show(t.limit, t.unit)}`,
+      t.values.baseline === undefined ? '–' : show(t.values.baseline, t.unit),
+      verdict(t, t.values.baseline),
+      t.values.chunked === undefined ? '–' : show(t.values.chunked, t.unit),
+      verdict(t, t.values.chunked),
+    ]),
+  );
 }
 
 const mib = (b: number) => (b / MIB).toFixed(0);
 
 /** One row per kind: the medians, in the units people read. */
-export function usageTable(m: Partial<Record<Kind, Usage>>): string {
-  const head = ['run', 'wall s', 'CPU s', 'tree RSS MiB', 'node RSS MiB', 'ffmpeg RSS MiB', 'scratch MiB', 'tree+scratch MiB', 'ffmpeg+scratch MiB'];
+export function usageTable(m: Partial<Record<Kind, Usage>>, cores: number): string {
+  const head = ['run', 'wall s', 'CPU s', 'CPU use', 'tree RSS MiB', 'node RSS MiB', 'ffmpeg RSS MiB', 'scratch MiB', 'tree+scratch MiB', 'ffmpeg+scratch MiB', 'tree+scratch, shared pages once MiB', 'ffmpeg processes at once', 'largest ffmpeg MiB'];
   const rows = Object.entries(m).map(([k, u]) => [
     k,
     u.wallS.toFixed(2),
     u.cpuS.toFixed(1),
+    `${((100 * u.cpuS) / u.wallS / cores).toFixed(0)} %`,
     mib(u.peakTreeRssBytes),
     u.peakRootRssBytes > 0 ? mib(u.peakRootRssBytes) : '–',
     mib(u.peakFfmpegRssBytes),
     mib(u.peakScratchBytes),
     mib(u.peakTreePlusScratchBytes),
     mib(u.peakFfmpegPlusScratchBytes),
+    mib(u.peakTreeSharedOncePlusScratchBytes),
+    String(u.peakFfmpegProcs),
+    mib(u.peakOneFfmpegRssBytes),
   ]);
   return table(head, rows);
 }
 
-export function ratioTable(m: Record<Kind, Usage>): string {
-  const head = ['captions on', 'wall / recipe', 'wall / floor', 'tree+scratch / recipe', 'ffmpeg+scratch / recipe', 'tree+scratch / floor', 'ffmpeg+scratch / floor'];
-  const recipe = m['recipe-720p'];
-  const rows = (['720p', '1080p'] as const).map((res) => {
-    const rs = m[`reelsmith-${res}`];
-    const floor = m[`floor-${res}`];
-    return [
-      `reelsmith ${res}`,
-      (rs.wallS / recipe.wallS).toFixed(2),
-      (rs.wallS / floor.wallS).toFixed(2),
-      (rs.peakTreePlusScratchBytes / recipe.peakTreePlusScratchBytes).toFixed(2),
-      (rs.peakFfmpegPlusScratchBytes / recipe.peakFfmpegPlusScratchBytes).toFixed(2),
-      (rs.peakTreePlusScratchBytes / floor.peakTreePlusScratchBytes).toFixed(2),
-      (rs.peakFfmpegPlusScratchBytes / floor.peakFfmpegPlusScratchBytes).toFixed(2),
-    ];
+/**
+ * How the process tree alone grows from the 45 s pair to the 3-minute pair: the scratch (sources
+ * on disk, the output) grows with length by nature, the processes need not.
+ */
+export function flatness(m: Partial<Record<Kind, Usage>>): string | null {
+  const parts = SYSTEMS.flatMap((s) => {
+    const long = m[`${s} 3min-x2`];
+    const short = m[`${s} 1080p-x2`];
+    return long && short ? [`${s} ${(long.peakTreeRssBytes / short.peakTreeRssBytes).toFixed(2)}×`] : [];
   });
-  // The renderer's command at the recipe's x264 settings: what the architecture costs at equal encoder work.
-  const eq = m['floor-720p-recipe-x264'];
-  if (eq) {
-    rows.push([
-      `floor 720p, x264 ${RECIPE_X264.preset} CRF ${RECIPE_X264.crf}`,
-      (eq.wallS / recipe.wallS).toFixed(2),
-      '–',
-      (eq.peakTreePlusScratchBytes / recipe.peakTreePlusScratchBytes).toFixed(2),
-      (eq.peakFfmpegPlusScratchBytes / recipe.peakFfmpegPlusScratchBytes).toFixed(2),
-      '–',
-      '–',
-    ]);
-  }
-  return table(head, rows);
+  return parts.length ? parts.join(', ') : null;
 }
 
-export function targetTable(ts: Target[]): string {
-  return table(
-    ['target', 'measured', 'limit', 'result'],
-    ts.map((t) => [t.name, t.limit >= 10 ? t.ratio.toFixed(0) : t.ratio.toFixed(2), `≤ ${t.limit}`, verdict(t)]),
-  );
+/**
+ * What the CPU seconds allow at best, every core busy for the whole task: a bound that holds on a
+ * busy machine too, since CPU seconds barely depend on other load.
+ */
+export function cpuBounds(m: Medians): string | null {
+  const recipe = m.usage['recipe 720p'];
+  const parts = SYSTEMS.flatMap((s) => {
+    const lone = m.usage[`${s} 1080p`];
+    const fast = m.usage[`${s} 720p-fast`];
+    const out: string[] = [];
+    if (lone) out.push(`${s} 1080p speed ≤ ${(m.narrationS / (lone.cpuS / m.cores)).toFixed(2)}×`);
+    if (fast && recipe) out.push(`${s} 720p-fast wall ≥ ${(fast.cpuS / m.cores).toFixed(1)} s (the recipe took ${recipe.wallS.toFixed(1)} s)`);
+    return out;
+  });
+  return parts.length ? parts.join('; ') : null;
+}
+
+/** The lone 1080p task's render stage next to the whole task. */
+export function renderTable(m: Medians): string {
+  const rows = SYSTEMS.flatMap((s) => {
+    const task = m.usage[`${s} 1080p`];
+    const r = m.render[s];
+    if (!task || !r) return [];
+    return [[s, task.wallS.toFixed(2), r.wallS.toFixed(2), r.cpuS.toFixed(1), `${((100 * r.cpuS) / r.wallS / m.cores).toFixed(0)} %`, `${(m.narrationS / task.wallS).toFixed(2)}×`, `${(m.narrationS / r.wallS).toFixed(2)}×`]];
+  });
+  return table(['1080p, one task', 'task wall s', 'render wall s', 'render CPU s', 'render CPU use', 'task speed (realtime)', 'render speed (realtime)'], rows);
 }
 
 /** A Markdown-compatible table (reads as plain text in a terminal too). */

@@ -1,43 +1,99 @@
-// `npm run bench`: the fixed workload through reelsmith (local mode, loopback fakes of ElevenLabs
-// and Pexels), the recipe it replaces and the floor, each measured for wall time, CPU, peak RSS
-// of its process tree and peak scratch bytes; then four tasks at once at concurrency 1 and 2.
-// Fully offline. Options: --reps N (runs per figure, default 3), --quick (1 rep, no throughput),
-// --no-throughput, --keep (leave bench/.cache/run). Results also go to bench/.cache/results/<time>.json.
-import { cpus, totalmem } from 'node:os';
+// `npm run bench`: issue 11's figures for the renderer before chunks (a baseline commit, run end to
+// end from its own copy) and this checkout's chunked renderer, side by side in one run, through the
+// same loopback fakes of ElevenLabs and Pexels and the same requests; and the recipe reelsmith
+// replaces. Each run is measured for wall time, CPU, peak RSS of the service's process tree and
+// peak scratch bytes. Fully offline. Options: see USAGE. Results also go to
+// bench/.cache/results/<time>.json.
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { frameSize } from '../functions/domain/video-request.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import { resolveMediaTools, type MediaTools } from '../functions/media/tools.ts';
 import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs } from '../test/fakes/index.ts';
-import { startService, type Service } from '../test/support/service.ts';
-import { benchRequest, checkOutput, prepareInputs, RECIPE_FRAME, resetFloor, resetRecipe, runFloor, runRecipe, stageRecipe, type PreparedInputs } from './baselines.ts';
-import { startBenchPexels } from './pexels.ts';
+import { baselineBuild, currentBuild, DEFAULT_BASELINE_REF, type Build } from './builds.ts';
+import { startBenchPexels, type BenchPexels } from './pexels.ts';
 import { measure, type Usage } from './proc-sampler.ts';
-import { MIB, median, medianUsage, ratioTable, RECIPE_X264, targets, targetTable, usageTable, type Kind } from './report.ts';
-import { CACHE_DIR, catalogue, ensureMedia, NARRATION_S, SCRIPT } from './workload.ts';
+import { checkOutput, prepareInputs, RECIPE_FRAME, resetRecipe, runRecipe, stageRecipe, usedCredits, type PreparedInputs } from './recipe.ts';
+import {
+  FIGURE_TITLES,
+  cpuBounds,
+  FIGURES,
+  flatness,
+  MIB,
+  median,
+  medianUsage,
+  RECIPE_X264,
+  renderStage,
+  renderTable,
+  targets,
+  targetTable,
+  usageTable,
+  SYSTEMS,
+  type Figure,
+  type Kind,
+  type Medians,
+  type System,
+} from './report.ts';
+import { runTask, startBenchService, type BenchService, type TaskView } from './services.ts';
+import { benchRequest, CACHE_DIR, catalogue, COSTLY_CLIPS, creditVideoId, ensureMedia, SECONDS_PER_CHAR, WARM_UP_REQUEST, WORKLOADS, type Workload } from './workload.ts';
+
+const USAGE = `npm run bench -- [options]
+  --reps N          runs of each 45 s figure (default 3; --quick: 1)
+  --long-reps N     runs of the two 3-minute tasks (default 1; --quick: 0)
+  --quick           1 run each, no 3-minute pair: a check that everything works (a few minutes)
+  --only LIST       figures to run, comma-separated: ${FIGURES.join(', ')} (default: all)
+  --systems LIST    baseline, chunked or both (default: both)
+  --baseline REF    the commit to compare with (default ${DEFAULT_BASELINE_REF}: one ffmpeg per task)
+  --node-flags=F    node options for every service, e.g. --node-flags=--max-semi-space-size=2
+  --service-env=E   extra environment for every service, e.g. --service-env=MALLOC_ARENA_MAX=2,UV_THREADPOOL_SIZE=2
+  --keep            keep bench/.cache/run (every service's data, scratch dirs and videos)`;
 
 const { values: argv } = parseArgs({
   options: {
     reps: { type: 'string' },
+    'long-reps': { type: 'string' },
     quick: { type: 'boolean', default: false },
-    'no-throughput': { type: 'boolean', default: false },
-    'throughput-tasks': { type: 'string', default: '4' },
-    'throughput-resolution': { type: 'string', default: '1080p' },
-    /** Keep bench/.cache/run (service data, every task's video, the floor and recipe dirs) for inspection. */
+    only: { type: 'string' },
+    systems: { type: 'string' },
+    baseline: { type: 'string', default: DEFAULT_BASELINE_REF },
+    'node-flags': { type: 'string', default: '' },
+    'service-env': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
+if (argv.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const REPS = Number(argv.reps ?? (argv.quick ? 1 : 3));
-const THROUGHPUT = !argv.quick && !argv['no-throughput'];
-const BATCH = Number(argv['throughput-tasks']);
-const BATCH_RES = argv['throughput-resolution'] === '720p' ? '720p' : '1080p';
-if (!(REPS >= 1) || !(BATCH >= 1)) throw new Error('--reps and --throughput-tasks must be whole numbers ≥ 1');
+const LONG_REPS = Number(argv['long-reps'] ?? (argv.quick ? 0 : 1));
+if (!Number.isInteger(REPS) || REPS < 1 || !Number.isInteger(LONG_REPS) || LONG_REPS < 0) {
+  throw new Error(`--reps must be a whole number ≥ 1 and --long-reps ≥ 0\n${USAGE}`);
+}
+const listOption = <T extends string>(name: string, value: string | undefined, all: readonly T[]): T[] => {
+  const picked = value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [...all];
+  const wrong = picked.filter((p) => !all.includes(p as T));
+  if (wrong.length || picked.length === 0) throw new Error(`--${name}: ${wrong.join(', ') || 'empty'}; choose from ${all.join(', ')}\n${USAGE}`);
+  return picked as T[];
+};
+const ONLY = new Set(listOption('only', argv.only, FIGURES).filter((f) => f !== '3min-x2' || LONG_REPS > 0));
+const RUN_SYSTEMS = listOption('systems', argv.systems, SYSTEMS);
+const NODE_FLAGS = argv['node-flags'].split(/\s+/).filter(Boolean);
+const SERVICE_ENV = Object.fromEntries(
+  argv['service-env'].split(',').filter(Boolean).map((kv) => {
+    const at = kv.indexOf('=');
+    if (at < 1) throw new Error(`--service-env: "${kv}" is not NAME=value\n${USAGE}`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }),
+);
 
 const RUN_DIR = join(CACHE_DIR, 'run');
 /** Other load above this share of one core during a run is reported: the machine was not quiet. */
 const BUSY_LIMIT = 0.15;
-const disturbed: string[] = [];
+const CORES = availableParallelism();
 const started = Date.now();
 const say = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
 
@@ -45,57 +101,72 @@ async function machine(tools: MediaTools) {
   const ffmpegVersion = (await runFfmpeg(tools, ['-version'])).stdout.split('\n')[0] ?? 'unknown';
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
+    cores: CORES,
     ramGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
     node: process.version,
     ffmpeg: ffmpegVersion.replace(/ Copyright.*$/, ''),
   };
 }
 
-interface ServiceHandle {
-  svc: Service;
-  scratch: string;
-}
-
-async function startBenchService(concurrency: number, fakes: { elevenlabs: string; pexels: string; pexelsKey: string }): Promise<ServiceHandle> {
-  const dir = join(RUN_DIR, `service-c${concurrency}`);
-  const scratch = join(dir, 'scratch');
-  await mkdir(scratch, { recursive: true });
-  const svc = await startService(
-    {
-      ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY,
-      ELEVENLABS_BASE_URL: fakes.elevenlabs,
-      PEXELS_API_KEY: fakes.pexelsKey,
-      PEXELS_BASE_URL: fakes.pexels,
-      MAX_CONCURRENT_TASKS: String(concurrency),
-      SCRATCH_DIR: scratch,
-      // info: startService waits for the "listening on" line.
-      LOG_LEVEL: 'info',
-    },
-    { dataDir: join(dir, 'data') },
-  );
-  return { svc, scratch };
-}
-
-/** POST → completed, polled every 100 ms (the poll's own cost is counted as the service's). */
-async function runTask(svc: Service, body: object): Promise<any> {
-  const res = await fetch(`${svc.url}/v1/videos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const created = (await res.json()) as { status_url?: string };
-  if (res.status !== 202 || !created.status_url) throw new Error(`submit failed: ${res.status} ${JSON.stringify(created)}`);
-  const deadline = Date.now() + 15 * 60_000;
-  while (Date.now() < deadline) {
-    const view = (await (await fetch(created.status_url)).json()) as any;
-    if (view.status === 'completed') return view;
-    if (view.status === 'failed' || view.status === 'cancelled') {
-      throw new Error(`task ${view.status}: ${JSON.stringify(view.error)}\n${svc.logs.slice(-20).join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+/** What every finished task is checked against: the output asked for, from the clips the workload is about. */
+class Checks {
+  private readonly lengths = new Map<string, number>();
+  private readonly clips = new Map<string, number>();
+  private readonly pexels: BenchPexels;
+  private readonly recipeCredits: string[] | null;
+  constructor(pexels: BenchPexels, recipeCredits: string[] | null) {
+    this.pexels = pexels;
+    this.recipeCredits = recipeCredits;
   }
-  throw new Error('task did not finish in 15 minutes');
+
+  /** Files the proxy has served so far: a task's downloads are the ones after this. */
+  servedSoFar(): number {
+    return this.pexels.served().length;
+  }
+
+  task(who: string, w: Workload, res: '720p' | '1080p', view: TaskView, servedFrom: number | null): void {
+    const r = view.result;
+    const want = frameSize('9:16', res);
+    const nominal = w.script.length * SECONDS_PER_CHAR;
+    const first = this.lengths.get(w.name) ?? r.duration_s;
+    this.lengths.set(w.name, first);
+    const problems: string[] = [];
+    if (r.width !== want.width || r.height !== want.height) problems.push(`${r.width}x${r.height}, not ${want.width}x${want.height}`);
+    if (Math.abs(r.duration_s - first) > 0.15 || Math.abs(r.duration_s - nominal) > 0.02 * nominal) {
+      problems.push(`${r.duration_s} s, where the narration is ${nominal.toFixed(1)} s`);
+    }
+    const ids = new Set(r.credits.map((c) => creditVideoId(c.video_url)));
+    this.clips.set(w.name, ids.size);
+    if (w.name === 'six-clips' && this.recipeCredits) {
+      const used = r.credits.map((c) => c.video_url ?? '').sort();
+      if (used.join() !== this.recipeCredits.join()) problems.push(`used other clips than the recipe: ${used.join()} vs ${this.recipeCredits.join()}`);
+    }
+    if (w.name !== 'six-clips') {
+      for (const id of Object.values(COSTLY_CLIPS)) if (!ids.has(id)) problems.push(`clip ${id} is not in the credits`);
+    }
+    // The costly renditions must really have been downloaded (the service picks renditions by frame size).
+    if (w.name === '1080p' && servedFrom !== null) {
+      const got = this.pexels.served().slice(servedFrom);
+      const has = (id: number, width: number, height: number, fps: number) =>
+        got.some((f) => f.videoId === id && f.rendition.width === width && f.rendition.height === height && f.rendition.fps === fps);
+      if (!has(COSTLY_CLIPS.fps60, 1080, 1920, 60)) problems.push('the 60 fps clip was not downloaded as 1080x1920 at 60 fps');
+      if (!has(COSTLY_CLIPS.qhd, 2560, 1440, 30)) problems.push('the 1440p clip was not downloaded as 2560x1440');
+    }
+    if (problems.length) throw new Error(`${who}: ${problems.join('; ')}`);
+  }
+
+  /** Clips a task of the workload used (its credits). */
+  clipsOf(w: Workload): number {
+    return this.clips.get(w.name) ?? 0;
+  }
+
+  lengthOf(w: Workload): number {
+    return this.lengths.get(w.name) ?? w.script.length * SECONDS_PER_CHAR;
+  }
 }
 
-function creditIds(credits: { video_url: string | null }[]): string {
-  return credits.map((c) => c.video_url ?? '').sort().join(',');
+function workloadOf(f: Figure): Workload {
+  return f === '720p-fast' ? WORKLOADS['six-clips'] : f === '3min-x2' ? WORKLOADS['3min'] : WORKLOADS['1080p'];
 }
 
 async function main() {
@@ -103,133 +174,129 @@ async function main() {
   const host = await machine(tools);
   console.log(`reelsmith benchmark — ${new Date().toISOString().slice(0, 10)}`);
   console.log(`machine: ${host.cpu}, ${host.cores} cores, ${host.ramGiB} GiB RAM; node ${host.node}; ${host.ffmpeg}`);
-  console.log(`repetitions per figure: ${REPS}${THROUGHPUT ? `; throughput: ${BATCH} tasks at ${BATCH_RES}, concurrency 1 and 2` : ''}`);
+  console.log(`figures: ${[...ONLY].join(', ')}; systems: ${RUN_SYSTEMS.join(', ')}; ${REPS} run(s) each, ${LONG_REPS} of the 3-minute pair`);
+  if (NODE_FLAGS.length || Object.keys(SERVICE_ENV).length) console.log(`services run with node ${NODE_FLAGS.join(' ')} and ${JSON.stringify(SERVICE_ENV)}`);
 
   await ensureMedia(tools, say);
+  const builds: Partial<Record<System, Build>> = {};
+  for (const system of RUN_SYSTEMS) builds[system] = system === 'baseline' ? await baselineBuild(argv.baseline, say) : await currentBuild(say);
+  const baseline = builds.baseline ?? null;
   await rm(RUN_DIR, { recursive: true, force: true });
   await mkdir(RUN_DIR, { recursive: true });
 
-  const elevenlabs = await startFakeElevenLabs({ secondsPerChar: NARRATION_S / SCRIPT.length });
+  const elevenlabs = await startFakeElevenLabs({ secondsPerChar: SECONDS_PER_CHAR });
   const pexels = await startBenchPexels(catalogue());
-  let service: ServiceHandle | null = null;
+  const services: BenchService[] = [];
+  const disturbed: string[] = [];
   try {
-    const fakes = { elevenlabs: { url: elevenlabs.url, apiKey: FAKE_ELEVENLABS_KEY }, pexels: { url: pexels.url, apiKey: pexels.apiKey } };
-    say('preparing the floor and recipe inputs (narration, clips, timeline, captions)…');
-    const inputs: Record<'720p' | '1080p', PreparedInputs> = {
-      '720p': await prepareInputs(tools, fakes, '720p', join(RUN_DIR, 'floor-720p')),
-      '1080p': await prepareInputs(tools, fakes, '1080p', join(RUN_DIR, 'floor-1080p')),
-    };
-    const inp = inputs['1080p'];
-    const durationS = inp.narration.durationS;
-    const sizes = inp.clips.map((c) => (c.kind === 'file' ? `${c.width}x${c.height}` : 'generated'));
-    say(`narration ${durationS.toFixed(2)} s, ${inp.narration.words.length} words; ${inp.clips.length} clips (1080p task: ${sizes.join(', ')}); ${inp.segments.length} pieces`);
+    const fakes = { elevenlabs: elevenlabs.url, pexels: pexels.url, pexelsKey: pexels.apiKey };
+
+    let recipeInputs: PreparedInputs | null = null;
     const recipeDir = join(RUN_DIR, 'recipe');
-    await stageRecipe(inp, recipeDir);
+    if (ONLY.has('720p-fast')) {
+      say('preparing the recipe inputs (narration, clips, timeline)…');
+      recipeInputs = await prepareInputs(
+        tools,
+        { url: elevenlabs.url, apiKey: FAKE_ELEVENLABS_KEY },
+        WORKLOADS['six-clips'],
+        '1080p',
+        join(RUN_DIR, 'recipe-inputs'),
+      );
+      await stageRecipe(recipeInputs, recipeDir);
+    }
+    const checks = new Checks(pexels, recipeInputs ? usedCredits(recipeInputs) : null);
 
-    const svcFakes = { elevenlabs: elevenlabs.url, pexels: pexels.url, pexelsKey: pexels.apiKey };
-    service = await startBenchService(1, svcFakes);
-    const svc = service.svc;
-    const svcRoot = svc.proc.pid as number;
-
-    const runs: Record<Kind, Usage[]> = {
-      'reelsmith-720p': [],
-      'reelsmith-1080p': [],
-      'recipe-720p': [],
-      'floor-720p': [],
-      'floor-1080p': [],
-      'floor-720p-recipe-x264': [],
-    };
-    const self = { root: process.pid, includeRoot: false, childFilter: (s: { comm: string }) => s.comm === 'ffmpeg' || s.comm === 'ffprobe' };
-
-    const reelsmith = async (res: '720p' | '1080p') => {
-      const { result: view, usage } = await measure({ root: svcRoot, includeRoot: true, scratchDir: service!.scratch }, () => runTask(svc, benchRequest(res)));
-      const want = inputs[res];
-      const r = view.result;
-      if (r.width !== want.width || r.height !== want.height || Math.abs(r.duration_s - durationS) > 0.15) {
-        throw new Error(`reelsmith ${res} made ${r.width}x${r.height} ${r.duration_s} s`);
+    // Per system: one service at the default x264 settings, one at the recipe's.
+    const svc: Partial<Record<`${System} ${'default' | 'fast'}`, BenchService>> = {};
+    for (const system of RUN_SYSTEMS) {
+      const { entry } = builds[system] as Build;
+      const kinds = [...(['1080p', '1080p-x2', '3min-x2'].some((f) => ONLY.has(f as Figure)) ? ['default' as const] : []), ...(ONLY.has('720p-fast') ? ['fast' as const] : [])];
+      for (const k of kinds) {
+        const s = await startBenchService({ system, name: `${system}-${k}`, runDir: RUN_DIR, fakes, entry: [...NODE_FLAGS, ...entry], env: { ...SERVICE_ENV, ...(k === 'fast' ? RECIPE_X264 : {}) } });
+        services.push(s);
+        svc[`${system} ${k}`] = s;
+        say(`warm-up: one short task on ${s.name} (not counted)…`);
+        await runTask(s, WARM_UP_REQUEST);
       }
-      // The floor must work from the clips the service chose, or the comparison is off.
-      const floorCredits = creditIds(want.clips.filter((_, i) => want.segments.some((s) => s.clip === i)).map((c) => c.credit ?? { video_url: null }));
-      if (creditIds(r.credits) !== floorCredits) throw new Error(`reelsmith used other clips than the floor: ${creditIds(r.credits)} vs ${floorCredits}`);
-      return usage;
+    }
+
+    const runs: Partial<Record<Kind, Usage[]>> = {};
+    const mbps: Partial<Record<Kind, number[]>> = {};
+    const record = (kind: Kind, u: Usage, outputs: { size_bytes: number; duration_s: number }[], rep: number) => {
+      (runs[kind] ??= []).push(u);
+      for (const o of outputs) (mbps[kind] ??= []).push((o.size_bytes * 8) / o.duration_s / 1e6);
+      if (u.otherCpuS > BUSY_LIMIT * u.wallS) {
+        disturbed.push(`${kind} run ${rep}`);
+        say(`WARNING: other processes used ${u.otherCpuS.toFixed(1)} CPU s during this run; its times are not comparable`);
+      }
+      say(
+        `${kind.padEnd(22)} run ${rep}: wall ${u.wallS.toFixed(2)} s, CPU ${u.cpuS.toFixed(1)} s, tree ${(u.peakTreeRssBytes / MIB).toFixed(0)} MiB ` +
+          `(node ${(u.peakRootRssBytes / MIB).toFixed(0)}), scratch ${(u.peakScratchBytes / MIB).toFixed(0)} MiB, tree+scratch ${(u.peakTreePlusScratchBytes / MIB).toFixed(0)} MiB`,
+      );
     };
-    const floor = async (res: '720p' | '1080p', encode?: typeof RECIPE_X264) => {
-      await resetFloor(inputs[res]);
-      const { result: out, usage } = await measure({ ...self, scratchDir: inputs[res].dir }, () => runFloor(tools, inputs[res], encode));
-      await checkOutput(tools, out, { width: inputs[res].width, height: inputs[res].height, durationS });
-      return usage;
+
+    /** `n` identical tasks submitted at once to one service, measured as one run. */
+    const tasks = async (system: System, figure: Figure, rep: number) => {
+      const s = svc[`${system} ${figure === '720p-fast' ? 'fast' : 'default'}`] as BenchService;
+      const w = workloadOf(figure);
+      const res = figure === '720p-fast' ? '720p' : '1080p';
+      const n = figure.endsWith('-x2') ? 2 : 1;
+      const servedFrom = n === 1 ? checks.servedSoFar() : null;
+      const { result: views, usage } = await measure({ root: s.pid, includeRoot: true, scratchDir: s.scratch }, () =>
+        Promise.all(Array.from({ length: n }, () => runTask(s, benchRequest(w, res)))),
+      );
+      for (const v of views) checks.task(`${system} ${figure}`, w, res, v, servedFrom);
+      record(`${system} ${figure}`, usage, views.map((v) => v.result), rep);
     };
-    const recipe = async () => {
+    const recipe = async (rep: number) => {
+      const inp = recipeInputs as PreparedInputs;
       await resetRecipe(inp, recipeDir);
+      const self = { root: process.pid, includeRoot: false, childFilter: (p: { comm: string }) => p.comm === 'ffmpeg' || p.comm === 'ffprobe' };
       const { result: out, usage } = await measure({ ...self, scratchDir: recipeDir }, () => runRecipe(tools, inp, recipeDir));
-      await checkOutput(tools, out, { ...RECIPE_FRAME, durationS });
-      return usage;
+      const info = await checkOutput(tools, out, { ...RECIPE_FRAME, durationS: inp.narration.durationS });
+      record('recipe 720p', usage, [{ size_bytes: info.sizeBytes, duration_s: info.durationS }], rep);
     };
 
-    say('warm-up: one reelsmith task (not counted)…');
-    await reelsmith('720p');
-
-    // Interleaved, so a slow minute of the machine touches every kind alike.
+    // Interleaved, and the systems' order alternated, so a slow minute of the machine touches every kind alike.
     for (let rep = 1; rep <= REPS; rep++) {
-      for (const [kind, fn] of [
-        ['reelsmith-720p', () => reelsmith('720p')],
-        ['recipe-720p', recipe],
-        ['floor-720p', () => floor('720p')],
-        ['reelsmith-1080p', () => reelsmith('1080p')],
-        ['floor-1080p', () => floor('1080p')],
-        ['floor-720p-recipe-x264', () => floor('720p', RECIPE_X264)],
-      ] as [Kind, () => Promise<Usage>][]) {
-        const u = await fn();
-        runs[kind].push(u);
-        if (u.otherCpuS > BUSY_LIMIT * u.wallS) {
-          disturbed.push(`${kind} rep ${rep}`);
-          say(`WARNING: other processes used ${u.otherCpuS.toFixed(1)} CPU s during this run; its times are not comparable`);
-        }
-        say(`rep ${rep}/${REPS} ${kind.padEnd(16)} wall ${u.wallS.toFixed(2)} s, CPU ${u.cpuS.toFixed(1)} s, tree ${(u.peakTreeRssBytes / MIB).toFixed(0)} MiB, ffmpeg ${(u.peakFfmpegRssBytes / MIB).toFixed(0)} MiB, scratch ${(u.peakScratchBytes / MIB).toFixed(0)} MiB`);
+      const order = rep % 2 ? RUN_SYSTEMS : [...RUN_SYSTEMS].reverse();
+      for (const figure of ['1080p', '720p-fast', '1080p-x2'] as const) {
+        if (!ONLY.has(figure)) continue;
+        for (const system of order) await tasks(system, figure, rep);
+        if (figure === '720p-fast') await recipe(rep);
       }
     }
-
-    const throughput: { concurrency: number; tasks: number; resolution: string; wallS: number; tasksPerMin: number; usage: Usage }[] = [];
-    if (THROUGHPUT) {
-      for (const c of [1, 2]) {
-        if (c !== 1) {
-          await service.svc.stop();
-          service = await startBenchService(c, svcFakes);
-        }
-        const h = service;
-        const { usage } = await measure({ root: h.svc.proc.pid as number, includeRoot: true, scratchDir: h.scratch }, () =>
-          Promise.all(Array.from({ length: BATCH }, () => runTask(h.svc, benchRequest(BATCH_RES)))),
-        );
-        const t = { concurrency: c, tasks: BATCH, resolution: BATCH_RES, wallS: usage.wallS, tasksPerMin: (BATCH / usage.wallS) * 60, usage };
-        throughput.push(t);
-        if (usage.otherCpuS > BUSY_LIMIT * usage.wallS) disturbed.push(`throughput c=${c}`);
-        say(`throughput c=${c}: ${BATCH} × ${BATCH_RES} in ${usage.wallS.toFixed(1)} s = ${t.tasksPerMin.toFixed(2)} tasks/min; peak tree+scratch ${(usage.peakTreePlusScratchBytes / MIB).toFixed(0)} MiB`);
-      }
+    for (let rep = 1; rep <= LONG_REPS && ONLY.has('3min-x2'); rep++) {
+      for (const system of rep % 2 ? RUN_SYSTEMS : [...RUN_SYSTEMS].reverse()) await tasks(system, '3min-x2', rep);
     }
 
-    const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, medianUsage(v)])) as Record<Kind, Usage>;
-    const ts = targets(med);
-    console.log(`\nMedians of ${REPS} run(s); narration ${durationS.toFixed(1)} s, ${inp.clips.length} clips, ${inp.segments.length} pieces, 9:16.`);
-    console.log(usageTable(med));
-    console.log('\nRatios (reelsmith with captions; recipe: 720p, no captions):');
-    console.log(ratioTable(med));
-    console.log('\nTargets (issue 7):');
-    console.log(targetTable(ts));
-    const rs1080 = med['reelsmith-1080p'];
-    console.log(
-      `\n1080p, six clips, per task: ffmpeg ${(rs1080.peakFfmpegRssBytes / MIB).toFixed(0)} MiB + scratch ${(rs1080.peakScratchBytes / MIB).toFixed(0)} MiB ` +
-        `(peak of the sum ${(rs1080.peakFfmpegPlusScratchBytes / MIB).toFixed(0)} MiB); with node's half share on a 2-task instance ` +
-        `(${(rs1080.peakRootRssBytes / 2 / MIB).toFixed(0)} MiB): ${((rs1080.peakFfmpegPlusScratchBytes + rs1080.peakRootRssBytes / 2) / MIB).toFixed(0)} MiB`,
+    const usage = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, medianUsage(v)])) as Partial<Record<Kind, Usage>>;
+    const render = Object.fromEntries(
+      RUN_SYSTEMS.flatMap((s) => {
+        const stages = (runs[`${s} 1080p`] ?? []).map((u) => renderStage(u)).filter((r) => r !== null);
+        return stages.length ? [[s, { wallS: median(stages.map((r) => r.wallS)), cpuS: median(stages.map((r) => r.cpuS)) }]] : [];
+      }),
     );
-    if (throughput.length) {
-      console.log('\nThroughput:');
-      for (const t of throughput) {
-        console.log(
-          `  ${t.tasks} × ${t.resolution} at MAX_CONCURRENT_TASKS=${t.concurrency}: ${t.wallS.toFixed(1)} s, ${t.tasksPerMin.toFixed(2)} tasks/min, ` +
-            `CPU ${t.usage.cpuS.toFixed(0)} s, peak tree+scratch ${(t.usage.peakTreePlusScratchBytes / MIB).toFixed(0)} MiB`,
-        );
-      }
+    const medians: Medians = { usage, render, narrationS: checks.lengthOf(WORKLOADS['1080p']), cores: CORES };
+    const ts = targets(medians);
+    const baselineName = baseline ? `baseline = ${baseline.ref} (${baseline.sha?.slice(0, 12)}, one ffmpeg per task)` : '';
+    const longNote = ONLY.has('3min-x2') ? ` (${LONG_REPS} for the 3-minute pair)` : '';
+    console.log(`\nMedians of ${REPS} run(s)${longNote}. ${baselineName}; chunked = this checkout.`);
+    for (const f of FIGURES) if (ONLY.has(f)) console.log(`  ${f}: ${FIGURE_TITLES[f]}; ${checks.clipsOf(workloadOf(f))} clips used per task`);
+    if (usage['recipe 720p']) console.log(`  recipe 720p: the recipe we replace, six clips, no captions`);
+    console.log(usageTable(usage, CORES));
+    const rates = Object.entries(mbps).map(([k, v]) => `${k} ${median(v).toFixed(1)}`);
+    console.log(`\nOutput bit rates, Mbit/s: ${rates.join('; ')}`);
+    if (Object.keys(render).length) {
+      console.log(`\nThe lone 1080p task's render (the window in which x264 encoded), narration ${medians.narrationS.toFixed(1)} s:`);
+      console.log(renderTable(medians));
     }
+    console.log('\nTargets (issue 11):');
+    console.log(targetTable(ts));
+    const flat = flatness(usage);
+    if (flat) console.log(`\nMemory against length without scratch (3-minute pair / 45 s pair, tree RSS only): ${flat}`);
+    const bounds = cpuBounds(medians);
+    if (bounds) console.log(`At best, with every core busy for the whole task (CPU s / ${CORES} cores): ${bounds}`);
     if (disturbed.length) {
       console.log(`\nWARNING: other processes were busy during ${disturbed.length} run(s) (${disturbed.join(', ')}); rerun on a quiet machine before recording.`);
     } else {
@@ -238,13 +305,17 @@ async function main() {
     const resultsDir = join(CACHE_DIR, 'results');
     await mkdir(resultsDir, { recursive: true });
     const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    await writeFile(file, JSON.stringify({ host, reps: REPS, disturbed, durationS, runs, medians: med, targets: ts, throughput, walls: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.map((u) => u.wallS)])), medianWall: median(runs['reelsmith-1080p'].map((u) => u.wallS)) }, null, 2));
-    console.log(`\nraw results: ${file}\ntotal bench time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const totalS = (Date.now() - started) / 1000;
+    await writeFile(
+      file,
+      JSON.stringify({ host, builds, nodeFlags: NODE_FLAGS, serviceEnv: SERVICE_ENV, reps: REPS, longReps: LONG_REPS, figures: [...ONLY], disturbed, narrationS: medians.narrationS, runs, medians, mbps, targets: ts, totalS }, null, 2),
+    );
+    console.log(`\nraw results: ${file}\ntotal bench time ${totalS.toFixed(0)} s`);
   } finally {
-    await service?.svc.stop();
+    await Promise.all(services.map((s) => s.svc.stop()));
     await pexels.close();
     await elevenlabs.close();
-    // About 1 GB of rendered videos; the cached workload in bench/.cache/media stays.
+    // Gigabytes of rendered videos; the cached workload in bench/.cache/media stays.
     if (!argv.keep) await rm(RUN_DIR, { recursive: true, force: true });
   }
 }
