@@ -166,6 +166,14 @@ export interface Usage {
   marks: Mark[];
 }
 
+export interface WindowPeak {
+  atMs: number;
+  /** Tree RSS + scratch. */
+  bytes: number;
+  /** The root's RSS in the same sample (0 when the root is not counted). */
+  rootBytes: number;
+}
+
 export interface Mark {
   name: string;
   /** Seconds since the run started. */
@@ -184,6 +192,8 @@ export class ProcSampler {
   private maxTicks = new Map<number, number>();
   private peaks = { root: 0, tree: 0, ffmpeg: 0, scratch: 0, treeScratch: 0, ffmpegScratch: 0, sharedOnceScratch: 0, ffmpegProcs: 0, oneFfmpeg: 0 };
   private samples = 0;
+  /** (time, tree RSS + scratch, the root's RSS) of every sample, for peaks within a window (peakBetween). */
+  private readonly series: WindowPeak[] = [];
   /** Per pid: does it encode video? Read once from its command line. */
   private readonly encoders = new Map<number, boolean>();
   private encoding = false;
@@ -227,6 +237,7 @@ export class ProcSampler {
   sample(): void {
     const procs = this.tree();
     let tree = 0;
+    let rootRss = 0;
     let ffmpeg = 0;
     let privateBytes = 0;
     let ffmpegProcs = 0;
@@ -236,7 +247,10 @@ export class ProcSampler {
       const split = readStatusRss(s.pid) ?? { privateBytes: s.rssBytes, fileBytes: 0 };
       privateBytes += split.privateBytes;
       fileByProgram.set(s.comm, Math.max(fileByProgram.get(s.comm) ?? 0, split.fileBytes));
-      if (s.pid === this.opts.root) this.peaks.root = Math.max(this.peaks.root, s.rssBytes);
+      if (s.pid === this.opts.root) {
+        rootRss = s.rssBytes;
+        this.peaks.root = Math.max(this.peaks.root, s.rssBytes);
+      }
       if (FFMPEG_NAMES.has(s.comm)) {
         ffmpeg += s.rssBytes;
         ffmpegProcs++;
@@ -257,6 +271,7 @@ export class ProcSampler {
     p.ffmpeg = Math.max(p.ffmpeg, ffmpeg);
     p.scratch = Math.max(p.scratch, scratch);
     p.treeScratch = Math.max(p.treeScratch, tree + scratch);
+    this.series.push({ atMs: Date.now(), bytes: tree + scratch, rootBytes: rootRss });
     p.ffmpegProcs = Math.max(p.ffmpegProcs, ffmpegProcs);
     const sharedOnce = privateBytes + [...fileByProgram.values()].reduce((a, b) => a + b, 0);
     p.sharedOnceScratch = Math.max(p.sharedOnceScratch, sharedOnce + scratch);
@@ -297,6 +312,13 @@ export class ProcSampler {
       this.encoders.set(s.pid, known);
     }
     return known;
+  }
+
+  /** The sample with the most tree RSS + scratch among those taken between two wall-clock times (ms since the epoch). */
+  peakBetween(fromMs: number, toMs: number): WindowPeak | null {
+    let peak: WindowPeak | null = null;
+    for (const s of this.series) if (s.atMs >= fromMs && s.atMs <= toMs && (!peak || s.bytes > peak.bytes)) peak = s;
+    return peak;
   }
 
   stop(): Usage {

@@ -13,6 +13,7 @@ import { runFfmpeg } from '../functions/media/run.ts';
 import { resolveMediaTools, type MediaTools } from '../functions/media/tools.ts';
 import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs } from '../test/fakes/index.ts';
 import { baselineBuild, currentBuild, DEFAULT_BASELINE_REF, type Build } from './builds.ts';
+import { fanoutReport, runFanoutBench, type FanoutResult } from './fanout.ts';
 import { startBenchPexels, type BenchPexels } from './pexels.ts';
 import { measure, type Usage } from './proc-sampler.ts';
 import { checkOutput, prepareInputs, RECIPE_FRAME, resetRecipe, runRecipe, stageRecipe, usedCredits, type PreparedInputs } from './recipe.ts';
@@ -41,9 +42,10 @@ import { benchRequest, CACHE_DIR, catalogue, COSTLY_CLIPS, creditVideoId, ensure
 
 const USAGE = `npm run bench -- [options]
   --reps N          runs of each 45 s figure (default 3; --quick: 1)
-  --long-reps N     runs of the two 3-minute tasks (default 1; --quick: 0)
-  --quick           1 run each, no 3-minute pair: a check that everything works (a few minutes)
-  --only LIST       figures to run, comma-separated: ${FIGURES.join(', ')} (default: all)
+  --long-reps N     runs of the two 3-minute tasks, and of each fan-out setup (default 1; --quick: 0)
+  --quick           1 run each, no 3-minute runs: a check that everything works (a few minutes)
+  --only LIST       figures to run, comma-separated: ${[...FIGURES, 'fanout'].join(', ')} (default: all);
+                    fanout is issue 14's: a 3-minute video's chunks over 1, 2 and 4 workers (cloud path)
   --systems LIST    baseline, chunked or both (default: both)
   --baseline REF    the commit to compare with (default ${DEFAULT_BASELINE_REF}: one ffmpeg per task)
   --node-flags=F    node options for every service, e.g. --node-flags=--max-semi-space-size=2
@@ -79,7 +81,8 @@ const listOption = <T extends string>(name: string, value: string | undefined, a
   if (wrong.length || picked.length === 0) throw new Error(`--${name}: ${wrong.join(', ') || 'empty'}; choose from ${all.join(', ')}\n${USAGE}`);
   return picked as T[];
 };
-const ONLY = new Set(listOption('only', argv.only, FIGURES).filter((f) => f !== '3min-x2' || LONG_REPS > 0));
+const ONLY = new Set(listOption('only', argv.only, [...FIGURES, 'fanout'] as const).filter((f) => (f !== '3min-x2' && f !== 'fanout') || LONG_REPS > 0));
+const FANOUT = ONLY.delete('fanout');
 const RUN_SYSTEMS = listOption('systems', argv.systems, SYSTEMS);
 const NODE_FLAGS = argv['node-flags'].split(/\s+/).filter(Boolean);
 const SERVICE_ENV = Object.fromEntries(
@@ -174,12 +177,16 @@ async function main() {
   const host = await machine(tools);
   console.log(`reelsmith benchmark — ${new Date().toISOString().slice(0, 10)}`);
   console.log(`machine: ${host.cpu}, ${host.cores} cores, ${host.ramGiB} GiB RAM; node ${host.node}; ${host.ffmpeg}`);
-  console.log(`figures: ${[...ONLY].join(', ')}; systems: ${RUN_SYSTEMS.join(', ')}; ${REPS} run(s) each, ${LONG_REPS} of the 3-minute pair`);
+  console.log(`figures: ${[...ONLY, ...(FANOUT ? ['fanout'] : [])].join(', ')}; ${ONLY.size ? `systems: ${RUN_SYSTEMS.join(', ')}; ${REPS} run(s) each, ` : ''}${LONG_REPS} of the 3-minute runs`);
   if (NODE_FLAGS.length || Object.keys(SERVICE_ENV).length) console.log(`services run with node ${NODE_FLAGS.join(' ')} and ${JSON.stringify(SERVICE_ENV)}`);
 
   await ensureMedia(tools, say);
   const builds: Partial<Record<System, Build>> = {};
-  for (const system of RUN_SYSTEMS) builds[system] = system === 'baseline' ? await baselineBuild(argv.baseline, say) : await currentBuild(say);
+  // The fan-out runs need this checkout only.
+  const systems = ONLY.size ? RUN_SYSTEMS : RUN_SYSTEMS.filter((s) => s === 'chunked');
+  for (const system of FANOUT && !systems.includes('chunked') ? [...systems, 'chunked' as const] : systems) {
+    builds[system] = system === 'baseline' ? await baselineBuild(argv.baseline, say) : await currentBuild(say);
+  }
   const baseline = builds.baseline ?? null;
   await rm(RUN_DIR, { recursive: true, force: true });
   await mkdir(RUN_DIR, { recursive: true });
@@ -191,112 +198,124 @@ async function main() {
   try {
     const fakes = { elevenlabs: elevenlabs.url, pexels: pexels.url, pexelsKey: pexels.apiKey };
 
-    let recipeInputs: PreparedInputs | null = null;
-    const recipeDir = join(RUN_DIR, 'recipe');
-    if (ONLY.has('720p-fast')) {
-      say('preparing the recipe inputs (narration, clips, timeline)…');
-      recipeInputs = await prepareInputs(
-        tools,
-        { url: elevenlabs.url, apiKey: FAKE_ELEVENLABS_KEY },
-        WORKLOADS['six-clips'],
-        '1080p',
-        join(RUN_DIR, 'recipe-inputs'),
-      );
-      await stageRecipe(recipeInputs, recipeDir);
-    }
-    const checks = new Checks(pexels, recipeInputs ? usedCredits(recipeInputs) : null);
-
-    // Per system: one service at the default x264 settings, one at the recipe's.
-    const svc: Partial<Record<`${System} ${'default' | 'fast'}`, BenchService>> = {};
-    for (const system of RUN_SYSTEMS) {
-      const { entry } = builds[system] as Build;
-      const kinds = [...(['1080p', '1080p-x2', '3min-x2'].some((f) => ONLY.has(f as Figure)) ? ['default' as const] : []), ...(ONLY.has('720p-fast') ? ['fast' as const] : [])];
-      for (const k of kinds) {
-        const s = await startBenchService({ system, name: `${system}-${k}`, runDir: RUN_DIR, fakes, entry: [...NODE_FLAGS, ...entry], env: { ...SERVICE_ENV, ...(k === 'fast' ? RECIPE_X264 : {}) } });
-        services.push(s);
-        svc[`${system} ${k}`] = s;
-        say(`warm-up: one short task on ${s.name} (not counted)…`);
-        await runTask(s, WARM_UP_REQUEST);
+    // Issue 11: the renderer before chunks beside the chunked one, and the recipe.
+    const measureRenders = async () => {
+      let recipeInputs: PreparedInputs | null = null;
+      const recipeDir = join(RUN_DIR, 'recipe');
+      if (ONLY.has('720p-fast')) {
+        say('preparing the recipe inputs (narration, clips, timeline)…');
+        recipeInputs = await prepareInputs(
+          tools,
+          { url: elevenlabs.url, apiKey: FAKE_ELEVENLABS_KEY },
+          WORKLOADS['six-clips'],
+          '1080p',
+          join(RUN_DIR, 'recipe-inputs'),
+        );
+        await stageRecipe(recipeInputs, recipeDir);
       }
-    }
+      const checks = new Checks(pexels, recipeInputs ? usedCredits(recipeInputs) : null);
 
-    const runs: Partial<Record<Kind, Usage[]>> = {};
-    const mbps: Partial<Record<Kind, number[]>> = {};
-    const record = (kind: Kind, u: Usage, outputs: { size_bytes: number; duration_s: number }[], rep: number) => {
-      (runs[kind] ??= []).push(u);
-      for (const o of outputs) (mbps[kind] ??= []).push((o.size_bytes * 8) / o.duration_s / 1e6);
-      if (u.otherCpuS > BUSY_LIMIT * u.wallS) {
-        disturbed.push(`${kind} run ${rep}`);
-        say(`WARNING: other processes used ${u.otherCpuS.toFixed(1)} CPU s during this run; its times are not comparable`);
+      // Per system: one service at the default x264 settings, one at the recipe's.
+      const svc: Partial<Record<`${System} ${'default' | 'fast'}`, BenchService>> = {};
+      for (const system of RUN_SYSTEMS) {
+        const { entry } = builds[system] as Build;
+        const kinds = [...(['1080p', '1080p-x2', '3min-x2'].some((f) => ONLY.has(f as Figure)) ? ['default' as const] : []), ...(ONLY.has('720p-fast') ? ['fast' as const] : [])];
+        for (const k of kinds) {
+          const s = await startBenchService({ system, name: `${system}-${k}`, runDir: RUN_DIR, fakes, entry: [...NODE_FLAGS, ...entry], env: { ...SERVICE_ENV, ...(k === 'fast' ? RECIPE_X264 : {}) } });
+          services.push(s);
+          svc[`${system} ${k}`] = s;
+          say(`warm-up: one short task on ${s.name} (not counted)…`);
+          await runTask(s, WARM_UP_REQUEST);
+        }
       }
-      say(
-        `${kind.padEnd(22)} run ${rep}: wall ${u.wallS.toFixed(2)} s, CPU ${u.cpuS.toFixed(1)} s, tree ${(u.peakTreeRssBytes / MIB).toFixed(0)} MiB ` +
-          `(node ${(u.peakRootRssBytes / MIB).toFixed(0)}), scratch ${(u.peakScratchBytes / MIB).toFixed(0)} MiB, tree+scratch ${(u.peakTreePlusScratchBytes / MIB).toFixed(0)} MiB`,
-      );
-    };
 
-    /** `n` identical tasks submitted at once to one service, measured as one run. */
-    const tasks = async (system: System, figure: Figure, rep: number) => {
-      const s = svc[`${system} ${figure === '720p-fast' ? 'fast' : 'default'}`] as BenchService;
-      const w = workloadOf(figure);
-      const res = figure === '720p-fast' ? '720p' : '1080p';
-      const n = figure.endsWith('-x2') ? 2 : 1;
-      const servedFrom = n === 1 ? checks.servedSoFar() : null;
-      const { result: views, usage } = await measure({ root: s.pid, includeRoot: true, scratchDir: s.scratch }, () =>
-        Promise.all(Array.from({ length: n }, () => runTask(s, benchRequest(w, res)))),
-      );
-      for (const v of views) checks.task(`${system} ${figure}`, w, res, v, servedFrom);
-      record(`${system} ${figure}`, usage, views.map((v) => v.result), rep);
-    };
-    const recipe = async (rep: number) => {
-      const inp = recipeInputs as PreparedInputs;
-      await resetRecipe(inp, recipeDir);
-      const self = { root: process.pid, includeRoot: false, childFilter: (p: { comm: string }) => p.comm === 'ffmpeg' || p.comm === 'ffprobe' };
-      const { result: out, usage } = await measure({ ...self, scratchDir: recipeDir }, () => runRecipe(tools, inp, recipeDir));
-      const info = await checkOutput(tools, out, { ...RECIPE_FRAME, durationS: inp.narration.durationS });
-      record('recipe 720p', usage, [{ size_bytes: info.sizeBytes, duration_s: info.durationS }], rep);
-    };
+      const runs: Partial<Record<Kind, Usage[]>> = {};
+      const mbps: Partial<Record<Kind, number[]>> = {};
+      const record = (kind: Kind, u: Usage, outputs: { size_bytes: number; duration_s: number }[], rep: number) => {
+        (runs[kind] ??= []).push(u);
+        for (const o of outputs) (mbps[kind] ??= []).push((o.size_bytes * 8) / o.duration_s / 1e6);
+        if (u.otherCpuS > BUSY_LIMIT * u.wallS) {
+          disturbed.push(`${kind} run ${rep}`);
+          say(`WARNING: other processes used ${u.otherCpuS.toFixed(1)} CPU s during this run; its times are not comparable`);
+        }
+        say(
+          `${kind.padEnd(22)} run ${rep}: wall ${u.wallS.toFixed(2)} s, CPU ${u.cpuS.toFixed(1)} s, tree ${(u.peakTreeRssBytes / MIB).toFixed(0)} MiB ` +
+            `(node ${(u.peakRootRssBytes / MIB).toFixed(0)}), scratch ${(u.peakScratchBytes / MIB).toFixed(0)} MiB, tree+scratch ${(u.peakTreePlusScratchBytes / MIB).toFixed(0)} MiB`,
+        );
+      };
 
-    // Interleaved, and the systems' order alternated, so a slow minute of the machine touches every kind alike.
-    for (let rep = 1; rep <= REPS; rep++) {
-      const order = rep % 2 ? RUN_SYSTEMS : [...RUN_SYSTEMS].reverse();
-      for (const figure of ['1080p', '720p-fast', '1080p-x2'] as const) {
-        if (!ONLY.has(figure)) continue;
-        for (const system of order) await tasks(system, figure, rep);
-        if (figure === '720p-fast') await recipe(rep);
+      /** `n` identical tasks submitted at once to one service, measured as one run. */
+      const tasks = async (system: System, figure: Figure, rep: number) => {
+        const s = svc[`${system} ${figure === '720p-fast' ? 'fast' : 'default'}`] as BenchService;
+        const w = workloadOf(figure);
+        const res = figure === '720p-fast' ? '720p' : '1080p';
+        const n = figure.endsWith('-x2') ? 2 : 1;
+        const servedFrom = n === 1 ? checks.servedSoFar() : null;
+        const { result: views, usage } = await measure({ root: s.pid, includeRoot: true, scratchDir: s.scratch }, () =>
+          Promise.all(Array.from({ length: n }, () => runTask(s, benchRequest(w, res)))),
+        );
+        for (const v of views) checks.task(`${system} ${figure}`, w, res, v, servedFrom);
+        record(`${system} ${figure}`, usage, views.map((v) => v.result), rep);
+      };
+      const recipe = async (rep: number) => {
+        const inp = recipeInputs as PreparedInputs;
+        await resetRecipe(inp, recipeDir);
+        const self = { root: process.pid, includeRoot: false, childFilter: (p: { comm: string }) => p.comm === 'ffmpeg' || p.comm === 'ffprobe' };
+        const { result: out, usage } = await measure({ ...self, scratchDir: recipeDir }, () => runRecipe(tools, inp, recipeDir));
+        const info = await checkOutput(tools, out, { ...RECIPE_FRAME, durationS: inp.narration.durationS });
+        record('recipe 720p', usage, [{ size_bytes: info.sizeBytes, duration_s: info.durationS }], rep);
+      };
+
+      // Interleaved, and the systems' order alternated, so a slow minute of the machine touches every kind alike.
+      for (let rep = 1; rep <= REPS; rep++) {
+        const order = rep % 2 ? RUN_SYSTEMS : [...RUN_SYSTEMS].reverse();
+        for (const figure of ['1080p', '720p-fast', '1080p-x2'] as const) {
+          if (!ONLY.has(figure)) continue;
+          for (const system of order) await tasks(system, figure, rep);
+          if (figure === '720p-fast') await recipe(rep);
+        }
       }
-    }
-    for (let rep = 1; rep <= LONG_REPS && ONLY.has('3min-x2'); rep++) {
-      for (const system of rep % 2 ? RUN_SYSTEMS : [...RUN_SYSTEMS].reverse()) await tasks(system, '3min-x2', rep);
-    }
+      for (let rep = 1; rep <= LONG_REPS && ONLY.has('3min-x2'); rep++) {
+        for (const system of rep % 2 ? RUN_SYSTEMS : [...RUN_SYSTEMS].reverse()) await tasks(system, '3min-x2', rep);
+      }
 
-    const usage = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, medianUsage(v)])) as Partial<Record<Kind, Usage>>;
-    const render = Object.fromEntries(
-      RUN_SYSTEMS.flatMap((s) => {
-        const stages = (runs[`${s} 1080p`] ?? []).map((u) => renderStage(u)).filter((r) => r !== null);
-        return stages.length ? [[s, { wallS: median(stages.map((r) => r.wallS)), cpuS: median(stages.map((r) => r.cpuS)) }]] : [];
-      }),
-    );
-    const medians: Medians = { usage, render, narrationS: checks.lengthOf(WORKLOADS['1080p']), cores: CORES };
-    const ts = targets(medians);
-    const baselineName = baseline ? `baseline = ${baseline.ref} (${baseline.sha?.slice(0, 12)}, one ffmpeg per task)` : '';
-    const longNote = ONLY.has('3min-x2') ? ` (${LONG_REPS} for the 3-minute pair)` : '';
-    console.log(`\nMedians of ${REPS} run(s)${longNote}. ${baselineName}; chunked = this checkout.`);
-    for (const f of FIGURES) if (ONLY.has(f)) console.log(`  ${f}: ${FIGURE_TITLES[f]}; ${checks.clipsOf(workloadOf(f))} clips used per task`);
-    if (usage['recipe 720p']) console.log(`  recipe 720p: the recipe we replace, six clips, no captions`);
-    console.log(usageTable(usage, CORES));
-    const rates = Object.entries(mbps).map(([k, v]) => `${k} ${median(v).toFixed(1)}`);
-    console.log(`\nOutput bit rates, Mbit/s: ${rates.join('; ')}`);
-    if (Object.keys(render).length) {
-      console.log(`\nThe lone 1080p task's render (the window in which x264 encoded), narration ${medians.narrationS.toFixed(1)} s:`);
-      console.log(renderTable(medians));
+      const usage = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, medianUsage(v)])) as Partial<Record<Kind, Usage>>;
+      const render = Object.fromEntries(
+        RUN_SYSTEMS.flatMap((s) => {
+          const stages = (runs[`${s} 1080p`] ?? []).map((u) => renderStage(u)).filter((r) => r !== null);
+          return stages.length ? [[s, { wallS: median(stages.map((r) => r.wallS)), cpuS: median(stages.map((r) => r.cpuS)) }]] : [];
+        }),
+      );
+      const medians: Medians = { usage, render, narrationS: checks.lengthOf(WORKLOADS['1080p']), cores: CORES };
+      const ts = targets(medians);
+      const baselineName = baseline ? `baseline = ${baseline.ref} (${baseline.sha?.slice(0, 12)}, one ffmpeg per task)` : '';
+      const longNote = ONLY.has('3min-x2') ? ` (${LONG_REPS} for the 3-minute pair)` : '';
+      console.log(`\nMedians of ${REPS} run(s)${longNote}. ${baselineName}; chunked = this checkout.`);
+      for (const f of FIGURES) if (ONLY.has(f)) console.log(`  ${f}: ${FIGURE_TITLES[f]}; ${checks.clipsOf(workloadOf(f))} clips used per task`);
+      if (usage['recipe 720p']) console.log(`  recipe 720p: the recipe we replace, six clips, no captions`);
+      console.log(usageTable(usage, CORES));
+      const rates = Object.entries(mbps).map(([k, v]) => `${k} ${median(v).toFixed(1)}`);
+      console.log(`\nOutput bit rates, Mbit/s: ${rates.join('; ')}`);
+      if (Object.keys(render).length) {
+        console.log(`\nThe lone 1080p task's render (the window in which x264 encoded), narration ${medians.narrationS.toFixed(1)} s:`);
+        console.log(renderTable(medians));
+      }
+      console.log('\nTargets (issue 11):');
+      console.log(targetTable(ts));
+      const flat = flatness(usage);
+      if (flat) console.log(`\nMemory against length without scratch (3-minute pair / 45 s pair, tree RSS only): ${flat}`);
+      const bounds = cpuBounds(medians);
+      if (bounds) console.log(`At best, with every core busy for the whole task (CPU s / ${CORES} cores): ${bounds}`);
+      return { narrationS: medians.narrationS, runs, medians, mbps, targets: ts };
+    };
+    const renders = ONLY.size ? await measureRenders() : null;
+    let fanout: FanoutResult[][] | null = null;
+    if (FANOUT) {
+      say(`issue 14: a 3-minute 1080p video fanned out over worker processes (cloud path, ${LONG_REPS} run(s) per setup)…`);
+      fanout = await runFanoutBench({ fakes, entry: [...NODE_FLAGS, ...(builds.chunked as Build).entry], reps: LONG_REPS, say });
+      console.log('\nFan-out (issue 14), medians:');
+      console.log(fanoutReport(fanout));
     }
-    console.log('\nTargets (issue 11):');
-    console.log(targetTable(ts));
-    const flat = flatness(usage);
-    if (flat) console.log(`\nMemory against length without scratch (3-minute pair / 45 s pair, tree RSS only): ${flat}`);
-    const bounds = cpuBounds(medians);
-    if (bounds) console.log(`At best, with every core busy for the whole task (CPU s / ${CORES} cores): ${bounds}`);
     if (disturbed.length) {
       console.log(`\nWARNING: other processes were busy during ${disturbed.length} run(s) (${disturbed.join(', ')}); rerun on a quiet machine before recording.`);
     } else {
@@ -308,7 +327,7 @@ async function main() {
     const totalS = (Date.now() - started) / 1000;
     await writeFile(
       file,
-      JSON.stringify({ host, builds, nodeFlags: NODE_FLAGS, serviceEnv: SERVICE_ENV, reps: REPS, longReps: LONG_REPS, figures: [...ONLY], disturbed, narrationS: medians.narrationS, runs, medians, mbps, targets: ts, totalS }, null, 2),
+      JSON.stringify({ host, builds, nodeFlags: NODE_FLAGS, serviceEnv: SERVICE_ENV, reps: REPS, longReps: LONG_REPS, figures: [...ONLY, ...(FANOUT ? ['fanout'] : [])], disturbed, ...renders, fanout, totalS }, null, 2),
     );
     console.log(`\nraw results: ${file}\ntotal bench time ${totalS.toFixed(0)} s`);
   } finally {

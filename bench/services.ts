@@ -35,35 +35,36 @@ export async function startBenchService(p: {
   const dir = join(p.runDir, `service-${p.name}`);
   const scratch = join(dir, 'scratch');
   await mkdir(scratch, { recursive: true });
-  const svc = await startService(
-    {
-      ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY,
-      ELEVENLABS_BASE_URL: p.fakes.elevenlabs,
-      PEXELS_API_KEY: p.fakes.pexelsKey,
-      PEXELS_BASE_URL: p.fakes.pexels,
-      MAX_CONCURRENT_TASKS: '2',
-      SCRATCH_DIR: scratch,
-      // Every run of a workload must show the same clips: no preference for clips not shown lately.
-      FRESHNESS_WINDOW: '0',
-      // The fake has no hourly limit; the real default (200 per process) would turn a long run's
-      // later tasks to other footage. (Settings a commit does not know are ignored by it.)
-      PEXELS_HOURLY_LIMIT: '100000',
-      // info: startService waits for the "listening on" line.
-      LOG_LEVEL: 'info',
-      ...p.env,
-    },
-    { dataDir: join(dir, 'data'), entry: p.entry },
-  );
+  const svc = await startService({ ...serviceEnv(p.fakes), SCRATCH_DIR: scratch, ...p.env }, { dataDir: join(dir, 'data'), entry: p.entry });
   return { system: p.system, name: p.name, svc, scratch, pid: svc.proc.pid as number };
 }
 
+/** Every benchmarked service's settings: the fakes, and the same clips on every run of a workload. */
+export function serviceEnv(fakes: Fakes): Record<string, string> {
+  return {
+    ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY,
+    ELEVENLABS_BASE_URL: fakes.elevenlabs,
+    PEXELS_API_KEY: fakes.pexelsKey,
+    PEXELS_BASE_URL: fakes.pexels,
+    MAX_CONCURRENT_TASKS: '2',
+    // Every run of a workload must show the same clips: no preference for clips not shown lately.
+    FRESHNESS_WINDOW: '0',
+    // The fake has no hourly limit; the real default (200 per process) would turn a long run's
+    // later tasks to other footage. (Settings a commit does not know are ignored by it.)
+    PEXELS_HOURLY_LIMIT: '100000',
+    // info: startService waits for the "listening on" line.
+    LOG_LEVEL: 'info',
+  };
+}
+
 export interface TaskView {
+  task_id: string;
   status: string;
   result: { width: number; height: number; duration_s: number; size_bytes: number; credits: { video_url: string | null }[] };
 }
 
 /** POST → completed, polled every 100 ms (the poll's own cost is counted as the service's). */
-export async function runTask(s: BenchService, body: object): Promise<TaskView> {
+export async function runTask(s: { name: string; svc: Pick<Service, 'url' | 'logs'> }, body: object): Promise<TaskView> {
   const res = await fetch(`${s.svc.url}/v1/videos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const created = (await res.json()) as { status_url?: string };
   if (res.status !== 202 || !created.status_url) throw new Error(`${s.name}: submit failed: ${res.status} ${JSON.stringify(created)}`);

@@ -13,6 +13,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { SourceClip } from '../functions/domain/media.ts';
 import type { Resolution } from '../functions/domain/video-request.ts';
+import { runProcess } from '../functions/lib/run-process.ts';
 import { probeMedia } from '../functions/media/probe.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import type { MediaTools } from '../functions/media/tools.ts';
@@ -260,9 +261,10 @@ export async function ensureMedia(tools: MediaTools, log: (msg: string) => void)
     if (!existsSync(master)) {
       log(`generating ${c.id} ${big.width}x${big.height} at ${c.fps} fps (${CLIP_S} s, once)…`);
       const src = c.source.replace('{size}', `${big.width}x${big.height}`).replace('{rate}', String(c.fps));
-      await atomically(tools, master, big, (tmp) =>
-        runFfmpeg(tools, ['-f', 'lavfi', '-i', src, '-t', String(CLIP_S), '-vf', `noise=alls=${c.grain}:allf=t,format=yuv420p`, ...STOCK_ENCODE, '-f', 'mp4', tmp]),
-      );
+      // Our own generator, not footage from outside: without runFfmpeg's input guard, whose
+      // -max_alloc (128 MiB) is smaller than mandelbrot's point cache at 1080p and above.
+      const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', src, '-t', String(CLIP_S), '-vf', `noise=alls=${c.grain}:allf=t,format=yuv420p`, ...STOCK_ENCODE, '-f', 'mp4'];
+      await atomically(tools, master, big, (tmp) => runProcess(tools.ffmpeg, [...args, tmp], { label: 'ffmpeg', errorCode: 'bench_media', maxStdoutBytes: 1024 * 1024 }));
     }
     for (const r of small) {
       const out = renditionPath(c.id, r);

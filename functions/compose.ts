@@ -88,7 +88,9 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     cfg.DISPATCHER === 'local'
       ? new LocalDispatcher({
           workerUrls: () => cfg.LOCAL_WORKER_URLS ?? [cfg.WORKER_URL ?? opts.selfUrl()],
-          queues: defaultQueuePolicies({ maxConcurrentRenders: cfg.MAX_CONCURRENT_TASKS, renderDeadlineMs: (cfg.TASK_DEADLINE_SECONDS + 60) * 1000 }),
+          // As the render queue in infra/: every worker's concurrency, so a long video's chunks
+          // keep all of them busy.
+          queues: defaultQueuePolicies({ maxConcurrentRenders: cfg.MAX_CONCURRENT_TASKS * (cfg.LOCAL_WORKER_URLS?.length ?? 1), renderDeadlineMs: (cfg.TASK_DEADLINE_SECONDS + 60) * 1000 }),
           headers: { 'x-reelsmith-dispatch-token': dispatchToken ?? '' },
           log: log.child({ component: 'dispatcher' }),
         })

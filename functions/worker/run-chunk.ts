@@ -44,6 +44,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
       }),
     log,
   );
+  log.info({ frames: claim.task.fanout?.chunks[n]?.frames }, 'chunk claimed');
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);

@@ -86,8 +86,9 @@ export async function startService(
 }
 
 export interface CloudPath extends Service {
-  /** The worker processes running now, each with a scratch dir of its own. */
+  /** The worker processes running now, each with a scratch dir of its own (`workerScratch[i]`). */
   workers: Service[];
+  workerScratch: string[];
   /** Every worker process started so far, restarted ones too (their logs). */
   workerRuns: Service[];
   /** SIGKILL worker `i`, as when its instance dies, and start a new one on the same port. */
@@ -105,7 +106,7 @@ export interface CloudPath extends Service {
  */
 export async function startCloudPath(
   env: Record<string, string> = {},
-  opts: { apiPort?: string; echo?: boolean; workers?: number; firestore?: { host: string; projectId: string } } = {},
+  opts: { apiPort?: string; echo?: boolean; workers?: number; firestore?: { host: string; projectId: string }; entry?: string[] } = {},
 ): Promise<CloudPath> {
   const dataDir = tempDir('reelsmith-cloud-');
   const [own, gcs] = await Promise.all([opts.firestore ? null : startFirestoreEmulator(), startGcsEmulator()]);
@@ -135,6 +136,9 @@ export async function startCloudPath(
   // Every process knows every worker up front (the chunks of a long video go to any of them), so the ports are chosen first.
   const ports = await Promise.all(Array.from({ length: opts.workers ?? 1 }, () => freePort()));
   const workerUrls = ports.map((p) => `http://127.0.0.1:${p}`).join(',');
+  // Each worker sweeps its scratch dir at start-up: each needs its own.
+  const workerScratch = ports.map((_, i) => join(dataDir, `scratch-worker-${i + 1}`));
+  const entry = opts.entry ? { entry: opts.entry } : {};
   const startWorker = (i: number) =>
     startService(
       {
@@ -142,21 +146,21 @@ export async function startCloudPath(
         FUNCTION_TARGET: 'worker',
         PORT: String(ports[i]),
         LOCAL_WORKER_URLS: workerUrls,
-        // Each worker sweeps its scratch dir at start-up: with several, each needs its own.
-        ...(ports.length > 1 ? { SCRATCH_DIR: join(dataDir, `scratch-worker-${i + 1}`) } : {}),
+        SCRATCH_DIR: workerScratch[i]!,
       },
-      { dataDir, ...(opts.echo ? { echo: `[worker ${i + 1}]` } : {}) },
+      { dataDir, ...entry, ...(opts.echo ? { echo: `[worker ${i + 1}]` } : {}) },
     );
   const workers = await Promise.all(ports.map((_, i) => startWorker(i)));
   const workerRuns = [...workers];
   const api = await startService(
     { ...cloud, FUNCTION_TARGET: 'api', LOCAL_WORKER_URLS: workerUrls, ...(opts.apiPort ? { PORT: opts.apiPort } : {}) },
-    { dataDir, ...(opts.echo ? { echo: '[api]' } : {}) },
+    { dataDir, ...entry, ...(opts.echo ? { echo: '[api]' } : {}) },
   );
   return {
     ...api,
     logs: api.logs,
     workers,
+    workerScratch,
     workerRuns,
     async crashWorker(i = 0) {
       await workers[i]!.kill();
