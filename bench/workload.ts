@@ -239,6 +239,11 @@ export function poolClips(w: Workload, frame: { width: number; height: number })
   });
 }
 
+/** The clip a catalogue video shows: itself, or the clip a copy was listed from. */
+export function footageOf(videoId: number | null): number | null {
+  return videoId === null ? null : (entryById.get(videoId)?.clip.id ?? null);
+}
+
 /** The video id in a credit's Pexels page URL (`https://www.pexels.com/video/fake-<id>/`). */
 export function creditVideoId(videoUrl: string | null): number | null {
   const m = /(\d+)\/?$/.exec(videoUrl ?? '');
