@@ -1,6 +1,6 @@
-// What the benchmark starts: each service compiled to JavaScript and run as the image runs it
-// (`node dist/functions/server.js`, local role), so node's memory is the deployed process's and not
-// that of Node's TypeScript stripping, which `npm start` pays on top.
+// What the benchmark starts: each service compiled to JavaScript and run as its own Dockerfile's
+// image runs it (the CMD's node flags and the ENV, local role), so node's memory is the deployed
+// process's and not that of Node's TypeScript stripping, which `npm start` pays on top.
 // - this checkout, compiled into bench/.cache/build/ at every run (uncommitted changes included);
 // - "today's" service to compare with: another commit (by default 542e9e0, the renderer before
 //   chunks: one ffmpeg process per task with an input per timeline piece), `git archive`d into
@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runProcess } from '../functions/lib/run-process.ts';
+import { imageCmd, imageEnv, parseDockerfile } from '../test/deploy/manifests.ts';
 import { CACHE_DIR } from './workload.ts';
 
 export const DEFAULT_BASELINE_REF = '542e9e0';
@@ -23,8 +24,10 @@ export interface Build {
   ref: string;
   /** The commit, for a baseline. */
   sha: string | null;
-  /** Arguments after `node` that start the service in local mode. */
+  /** Arguments after `node` that start the service in local mode: the image's node flags, the compiled server. */
   entry: string[];
+  /** The image's environment, but for what the benchmark sets itself (port, data dir, role). */
+  env: Record<string, string>;
 }
 
 function run(label: string, bin: string, args: string[], cwd: string): Promise<unknown> {
@@ -43,7 +46,16 @@ export async function currentBuild(log: (msg: string) => void): Promise<Build> {
   log('compiling this checkout (tsconfig.build.json)…');
   await rm(out, { recursive: true, force: true });
   await compile(REPO, out);
-  return { ref: 'this checkout', sha: null, entry: [join(out, 'functions', 'server.js')] };
+  return { ref: 'this checkout', sha: null, ...asTheImageRuns(REPO, join(out, 'functions', 'server.js')) };
+}
+
+/** The node flags of the Dockerfile's CMD in `projectDir`, and its ENV, around the compiled `server`. */
+function asTheImageRuns(projectDir: string, server: string): Pick<Build, 'entry' | 'env'> {
+  const df = parseDockerfile(join(projectDir, 'Dockerfile'));
+  const cmd = imageCmd(df);
+  if (cmd[0] !== 'node' || !cmd.at(-1)?.endsWith('server.js')) throw new Error(`${projectDir}/Dockerfile: CMD ${JSON.stringify(cmd)} is not node <flags> …server.js`);
+  const { PORT: _port, DATA_DIR: _data, FUNCTION_TARGET: _role, ...env } = imageEnv(df);
+  return { entry: [...cmd.slice(1, -1), server], env };
 }
 
 /** The baseline commit's copy, extracted and compiled if it is not there yet. */
@@ -54,8 +66,8 @@ export async function baselineBuild(ref: string, log: (msg: string) => void): Pr
     throw new Error(`--baseline ${ref}: not a commit of this repository; give a commit id, tag or branch that \`git rev-parse\` knows`);
   }
   const dir = join(CACHE_DIR, `baseline-${sha.slice(0, 12)}`);
-  const build: Build = { ref, sha, entry: [join(dir, 'dist', 'functions', 'server.js')] };
-  if (existsSync(join(dir, COMPLETE))) return build;
+  const build = (): Build => ({ ref, sha, ...asTheImageRuns(dir, join(dir, 'dist', 'functions', 'server.js')) });
+  if (existsSync(join(dir, COMPLETE))) return build();
 
   log(`extracting and compiling the baseline ${ref} (${sha.slice(0, 12)}) in ${dir} (once)…`);
   const tmp = `${dir}.partial`;
@@ -79,5 +91,5 @@ export async function baselineBuild(ref: string, log: (msg: string) => void): Pr
   await writeFile(join(tmp, COMPLETE), `${sha}\n`, 'utf8');
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
-  return build;
+  return build();
 }

@@ -121,8 +121,8 @@ export interface FanoutResult {
   parts: CloudRunParts | null;
 }
 
-/** Runs every setup `reps` times with the compiled service (`entry`) against the benchmark's fakes. */
-export async function runFanoutBench(p: { fakes: Fakes; entry: string[]; reps: number; say: (msg: string) => void }): Promise<FanoutResult[][]> {
+/** Runs every setup `reps` times with the compiled service (`entry`, with the image's `env`) against the benchmark's fakes. */
+export async function runFanoutBench(p: { fakes: Fakes; entry: string[]; env: Record<string, string>; reps: number; say: (msg: string) => void }): Promise<FanoutResult[][]> {
   const firestore = await startFirestoreEmulator().catch((err: unknown) => {
     throw new Error(`the fan-out runs need the Firestore emulator: run \`bash scripts/setup.sh --test\` first (${(err as Error).message})`);
   });
@@ -147,8 +147,11 @@ export async function runFanoutBench(p: { fakes: Fakes; entry: string[]; reps: n
   return results;
 }
 
-async function runSetup(setup: FanoutSetup, p: { fakes: Fakes; entry: string[]; say: (msg: string) => void; firestore: { host: string; projectId: string } }): Promise<FanoutResult> {
-  const cloud: CloudPath = await startCloudPath({ ...serviceEnv(p.fakes), ...setup.env }, { workers: setup.workers, firestore: p.firestore, entry: p.entry });
+async function runSetup(
+  setup: FanoutSetup,
+  p: { fakes: Fakes; entry: string[]; env: Record<string, string>; say: (msg: string) => void; firestore: { host: string; projectId: string } },
+): Promise<FanoutResult> {
+  const cloud: CloudPath = await startCloudPath({ ...p.env, ...serviceEnv(p.fakes), ...setup.env }, { workers: setup.workers, firestore: p.firestore, entry: p.entry });
   try {
     for (const dir of cloud.workerScratch) await mkdir(dir, { recursive: true });
     const who = { name: setup.name, svc: cloud };

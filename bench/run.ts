@@ -220,10 +220,10 @@ async function main() {
       // Per system: one service at the default x264 settings, one at the recipe's.
       const svc: Partial<Record<`${System} ${'default' | 'fast'}`, BenchService>> = {};
       for (const system of RUN_SYSTEMS) {
-        const { entry } = builds[system] as Build;
+        const { entry, env } = builds[system] as Build;
         const kinds = [...(['1080p', '1080p-x2', '3min-x2'].some((f) => ONLY.has(f as Figure)) ? ['default' as const] : []), ...(ONLY.has('720p-fast') ? ['fast' as const] : [])];
         for (const k of kinds) {
-          const s = await startBenchService({ system, name: `${system}-${k}`, runDir: RUN_DIR, fakes, entry: [...NODE_FLAGS, ...entry], env: { ...SERVICE_ENV, ...(k === 'fast' ? RECIPE_X264 : {}) } });
+          const s = await startBenchService({ system, name: `${system}-${k}`, runDir: RUN_DIR, fakes, entry: [...NODE_FLAGS, ...entry], env: { ...env, ...SERVICE_ENV, ...(k === 'fast' ? RECIPE_X264 : {}) } });
           services.push(s);
           svc[`${system} ${k}`] = s;
           say(`warm-up: one short task on ${s.name} (not counted)…`);
@@ -314,7 +314,8 @@ async function main() {
     let fanout: FanoutResult[][] | null = null;
     if (FANOUT) {
       say(`issue 14: a 3-minute 1080p video fanned out over worker processes (cloud path, ${LONG_REPS} run(s) per setup)…`);
-      fanout = await runFanoutBench({ fakes, entry: [...NODE_FLAGS, ...(builds.chunked as Build).entry], reps: LONG_REPS, say });
+      const { entry, env } = builds.chunked as Build;
+      fanout = await runFanoutBench({ fakes, entry: [...NODE_FLAGS, ...entry], env: { ...env, ...SERVICE_ENV }, reps: LONG_REPS, say });
       console.log('\nFan-out (issue 14), medians:');
       console.log(fanoutReport(fanout));
     }

@@ -77,7 +77,7 @@ describe('Dockerfile', () => {
 
   it('starts the compiled server with node itself (not npm), role chosen by FUNCTION_TARGET', () => {
     const cmd = imageCmd(df);
-    assert.deepEqual(cmd, ['node', 'dist/functions/server.js']);
+    assert.deepEqual(cmd, ['node', '--max-semi-space-size=2', 'dist/functions/server.js']);
     assert.ok(!runtime.some((i) => i.keyword === 'ENTRYPOINT'), 'no ENTRYPOINT wraps the CMD');
     const env = imageEnv(df);
     assert.equal(env.NODE_ENV, 'production');
