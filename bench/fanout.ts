@@ -4,7 +4,6 @@
 // renders the chunks one at a time on one worker, so that each has both cores to itself, as it
 // would on a 2-vCPU Cloud Run instance of its own: its parts (planning, the slowest chunk, the
 // join) give the figure such a deployment would reach.
-import { mkdir } from 'node:fs/promises';
 import { startFirestoreEmulator } from '../test/support/firestore-emulator.ts';
 import { startCloudPath, type CloudPath } from '../test/support/service.ts';
 import { ProcSampler, type Usage, type WindowPeak } from './proc-sampler.ts';
@@ -131,7 +130,7 @@ export async function runFanoutBench(p: { fakes: Fakes; entry: string[]; env: Re
     for (const setup of [...FANOUT_SETUPS, PARTS_SETUP]) {
       const runs: FanoutResult[] = [];
       for (let rep = 1; rep <= p.reps; rep++) {
-        await firestore.reset?.();
+        await firestore.reset();
         const r = await runSetup(setup, { ...p, firestore: { host: firestore.host, projectId: firestore.projectId } });
         p.say(
           `${setup.name.padEnd(34)} run ${rep}: wall ${r.wallS.toFixed(1)} s, worker CPU ${r.cpuS.toFixed(0)} s, ${r.chunks} chunks on ${r.workersUsed} worker(s), ` +
@@ -149,11 +148,10 @@ export async function runFanoutBench(p: { fakes: Fakes; entry: string[]; env: Re
 
 async function runSetup(
   setup: FanoutSetup,
-  p: { fakes: Fakes; entry: string[]; env: Record<string, string>; say: (msg: string) => void; firestore: { host: string; projectId: string } },
+  p: { fakes: Fakes; entry: string[]; env: Record<string, string>; firestore: { host: string; projectId: string } },
 ): Promise<FanoutResult> {
   const cloud: CloudPath = await startCloudPath({ ...p.env, ...serviceEnv(p.fakes), ...setup.env }, { workers: setup.workers, firestore: p.firestore, entry: p.entry });
   try {
-    for (const dir of cloud.workerScratch) await mkdir(dir, { recursive: true });
     const who = { name: setup.name, svc: cloud };
     await runTask(who, WARM_UP_REQUEST);
     const samplers = cloud.workers.map((w, i) => new ProcSampler({ root: w.proc.pid as number, includeRoot: true, scratchDir: cloud.workerScratch[i]! }));
@@ -167,10 +165,7 @@ async function runSetup(
       usages = samplers.map((s) => s.stop());
     }
     checkOutput(setup, view);
-    const timeline = fanoutTimeline(
-      cloud.workers.map((w) => w.logs),
-      view.task_id,
-    );
+    const timeline = fanoutTimeline(cloud.workers.map((w) => w.logs), view.task_id);
     const fannedOut = setup.env.FANOUT_MIN_SECONDS !== '0';
     if (fannedOut && (timeline.plannedMs === null || timeline.chunks.length === 0)) throw new Error(`${setup.name}: the task was not rendered in chunks`);
     const oneAtATime = setup === PARTS_SETUP;
