@@ -167,6 +167,8 @@ export class FirestoreTaskStore implements TaskStore {
   readonly #counters: CollectionReference;
   /** One admission transaction at a time in this process (see create). */
   readonly #admission = new Semaphore(1);
+  /** Per task id, the end of the last transaction on its document this process asked for (see #tx). */
+  readonly #perTask = new Map<string, Promise<void>>();
   readonly #now: () => Date;
 
   constructor(opts: FirestoreTaskStoreOptions) {
@@ -204,15 +206,30 @@ export class FirestoreTaskStore implements TaskStore {
     }
   }
 
-  #tx<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
-    // Claims of one task by several deliveries contend on one document; allow more retries than
-    // the default 5 so contention resolves into "busy", not into an ABORTED error.
-    return this.#db.runTransaction(fn, { maxAttempts: 20 });
+  /**
+   * A transaction on task `id`'s document. This process runs them one at a time per task: a
+   * delivery's heartbeat, its progress writes and its outcome (and chunk deliveries of one video)
+   * all write that document, and run at once they abort each other into the client's transaction
+   * backoff, which grows towards a minute a try: a heartbeat so delayed let its lease run out
+   * while the delivery waited. Deliveries in other processes still contend; allow more retries
+   * than the default 5 so that resolves into "busy", not into an ABORTED error.
+   */
+  #tx<R>(id: string, fn: (tx: Transaction) => Promise<R>): Promise<R> {
+    const run = (this.#perTask.get(id) ?? Promise.resolve()).then(() => this.#db.runTransaction(fn, { maxAttempts: 20 }));
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#perTask.set(id, settled);
+    void settled.then(() => {
+      if (this.#perTask.get(id) === settled) this.#perTask.delete(id);
+    });
+    return run;
   }
 
   /** Apply `change` if `owner` holds the lease; null otherwise. */
   #asHolder(id: string, owner: string, change: (t: T.TaskRecord, now: Date) => T.TaskRecord): Promise<T.TaskRecord | null> {
-    return this.#tx(async (tx) => {
+    return this.#tx(id, async (tx) => {
       const task = await this.#read(tx, id);
       if (!T.holdsLease(task, owner)) return null;
       const next = change(task, this.#now());
@@ -238,7 +255,7 @@ export class FirestoreTaskStore implements TaskStore {
   async #create(task: T.TaskRecord, limits?: AdmissionLimits): Promise<CreateOutcome> {
     // Counters made before this version existed start from a count of what is unfinished.
     const seed = limits ? await this.#counterSeeds(task.owner) : null;
-    return this.#tx(async (tx) => {
+    return this.#tx(task.id, async (tx) => {
       const keyRef = task.idempotency_key ? this.#keys.doc(idempotencyDocId(task.owner, task.idempotency_key)) : null;
       if (keyRef && task.idempotency_key) {
         const keySnap = await tx.get(keyRef);
@@ -320,7 +337,7 @@ export class FirestoreTaskStore implements TaskStore {
   }
 
   async claim(id: string, owner: string, leaseMs: number): Promise<T.ClaimOutcome> {
-    return this.#tx(async (tx) => {
+    return this.#tx(id, async (tx) => {
       const prev = await this.#read(tx, id);
       const outcome = T.claim(prev, owner, leaseMs, this.#now());
       if (outcome.kind === 'claimed') this.#write(tx, outcome.task, prev);
@@ -345,7 +362,7 @@ export class FirestoreTaskStore implements TaskStore {
   }
 
   async update<R>(id: string, decide: (task: T.TaskRecord | null, now: Date) => { write: T.TaskRecord | null; result: R }): Promise<R> {
-    return this.#tx(async (tx) => {
+    return this.#tx(id, async (tx) => {
       const prev = await this.#read(tx, id);
       const { write, result } = decide(prev, this.#now());
       if (write) this.#write(tx, write, prev);
@@ -364,7 +381,7 @@ export class FirestoreTaskStore implements TaskStore {
   }
 
   async cancel(id: string): Promise<T.TaskRecord | null> {
-    return this.#tx(async (tx) => {
+    return this.#tx(id, async (tx) => {
       const task = await this.#read(tx, id);
       if (!task) return null;
       const next = T.cancel(task, this.#now());
