@@ -136,8 +136,9 @@ export async function startCloudPath(
   // Every process knows every worker up front (the chunks of a long video go to any of them), so the ports are chosen first.
   const ports = await Promise.all(Array.from({ length: opts.workers ?? 1 }, () => freePort()));
   const workerUrls = ports.map((p) => `http://127.0.0.1:${p}`).join(',');
-  // Each worker sweeps its scratch dir at start-up: each needs its own.
-  const workerScratch = ports.map((_, i) => join(dataDir, `scratch-worker-${i + 1}`));
+  // Each worker sweeps its scratch dir at start-up: with several, each needs its own (one keeps
+  // the default, $DATA_DIR/scratch).
+  const workerScratch = ports.map((_, i) => join(dataDir, ports.length > 1 ? `scratch-worker-${i + 1}` : 'scratch'));
   const entry = opts.entry ? { entry: opts.entry } : {};
   const startWorker = (i: number) =>
     startService(
