@@ -2,7 +2,8 @@
 // end from its own copy) and this checkout's chunked renderer, side by side in one run, through the
 // same loopback fakes of ElevenLabs and Pexels and the same requests; and the recipe reelsmith
 // replaces. Each run is measured for wall time, CPU, peak RSS of the service's process tree and
-// peak scratch bytes. Fully offline. Options: see USAGE. Results also go to
+// peak scratch bytes. Then issue 14's: a 3-minute video fanned out over worker processes on the
+// cloud path (bench/fanout.ts). Fully offline. Options: see USAGE. Results also go to
 // bench/.cache/results/<time>.json.
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
