@@ -395,12 +395,6 @@ export class FirestoreTaskStore implements TaskStore {
     return snap.data().count;
   }
 
-  async listUnfinished(): Promise<string[]> {
-    // select() with no fields: ids only, not the request bodies.
-    const snap = await this.#tasks.where('status', 'in', UNFINISHED).orderBy('created_at').select().get();
-    return snap.docs.map((d) => d.id);
-  }
-
   async list(q: TaskListQuery): Promise<TaskPage> {
     // Served by the composite index (owner, created_at DESC, __name__ DESC) in infra/firestore.indexes.json.
     let query = (q.owner !== undefined ? this.#tasks.where('owner', '==', q.owner) : this.#tasks)

@@ -209,13 +209,6 @@ export class LocalTaskStore implements TaskStore {
     return Number(row.n);
   }
 
-  async listUnfinished(): Promise<string[]> {
-    const rows = this.#db
-      .prepare("SELECT id FROM tasks WHERE status IN ('queued', 'processing') ORDER BY created_at, id")
-      .all() as { id: string }[];
-    return rows.map((r) => r.id);
-  }
-
   async list(q: TaskListQuery): Promise<TaskPage> {
     const where: string[] = [];
     const args: (string | number | null)[] = [];

@@ -62,8 +62,6 @@ export interface TaskStore {
   update<R>(id: string, decide: (task: TaskRecord | null, now: Date) => { write: TaskRecord | null; result: R }): Promise<R>;
   /** Every unfinished task and every finished one whose callback is still pending, oldest first: what the sweeper looks at, and what a local dispatcher asks for again at start-up. */
   listForSweep(): Promise<TaskRecord[]>;
-  /** Ids of tasks waiting or running, oldest first. */
-  listUnfinished(): Promise<string[]>;
   /**
    * The clip ids (TaskOutput.clip_ids) shown by `owner`'s last `videos` completed tasks, newest
    * first, duplicates kept once: the footage its next video should not repeat (FRESHNESS_WINDOW).

@@ -88,7 +88,7 @@ describe('bad requests', () => {
 
   it('left no task and no file behind', async () => {
     assert.equal(await svc.runtime.store.countUnfinished(), 0);
-    assert.deepEqual(await svc.runtime.store.listUnfinished(), []);
+    assert.deepEqual(await svc.runtime.store.listForSweep(), []);
     const blobs = join(dataDir, 'blobs');
     const files = readdirSync(blobs).filter((f) => !f.startsWith('.'));
     assert.deepEqual(files, []);

@@ -28,15 +28,6 @@ describe('infra/firestore.indexes.json', () => {
     assert.throws(() => api.validateSpec({ indexes: [], fieldOverrides: [{ collectionGroup: 'x', fieldPath: 'y', ttl: 'yes', indexes: [] }] }));
   });
 
-  const composite = (first: string) => spec.indexes.find((i) => i.collectionGroup === collection && i.fields[0]?.fieldPath === first);
-
-  it('has the composite index listUnfinished needs (status equality/in, created_at order)', () => {
-    assert.deepEqual(composite('status')?.fields, [
-      { fieldPath: 'status', order: 'ASCENDING' },
-      { fieldPath: 'created_at', order: 'ASCENDING' },
-    ]);
-  });
-
   it("has the composite index a key's task list needs (owner equality, newest first, id as the tie-break)", () => {
     const idx = spec.indexes.filter((i) => i.collectionGroup === collection).map((i) => JSON.stringify(i.fields));
     assert.ok(
