@@ -9,6 +9,8 @@ import { CloudTasksHeaders, DeliveryOutcomeSchema, errorContent, errorResponses,
 
 const EXAMPLE_ID = '7c1e9a40-3b2d-4f6e-8a1c-5d9b0e2f4a61';
 const EXAMPLE_TIME = '2026-11-30T10:15:00.000Z';
+/** A storyboard past RETENTION_DAYS: deleted, and answered 410 on every route that names it. */
+const EXPIRED = { description: 'Expired and deleted (`expired`)', content: errorContent('expired', `storyboard ${EXAMPLE_ID} has expired; make a new one`) };
 const FILES = `http://localhost:8080/files/storyboards/${EXAMPLE_ID}/thumbs`;
 
 export const StoryboardRequestBody = StoryboardRequestSchema.meta({
@@ -220,7 +222,7 @@ export const getStoryboardRoute = createRoute({
   responses: {
     200: { description: 'The storyboard', content: jsonContent(StoryboardViewSchema) },
     ...errorResponses(400, 401, 404),
-    410: { description: 'Expired and deleted (`expired`)', content: errorContent('expired', `storyboard ${EXAMPLE_ID} has expired; make a new one`) },
+    410: EXPIRED,
   },
 });
 
@@ -249,7 +251,7 @@ export const swapClipRoute = createRoute({
     200: { description: 'The storyboard with the piece swapped', content: jsonContent(StoryboardViewSchema) },
     ...errorResponses(400, 401, 404, 415),
     409: { description: 'Not ready: still being prepared, or failed (`storyboard_not_ready`)', content: errorContent('storyboard_not_ready', `storyboard ${EXAMPLE_ID} is processing; poll it until it is completed`) },
-    410: { description: 'Expired (`expired`)', content: errorContent('expired', `storyboard ${EXAMPLE_ID} has expired; make a new one`) },
+    410: EXPIRED,
     422: {
       description: 'Not a candidate of that piece (`invalid_request`, details name clip_id)',
       content: errorContent('invalid_request', 'invalid request: clip_id: clip 9 is not a candidate of piece 1; its candidates are 1, 4, 5'),
@@ -268,7 +270,7 @@ export const cancelStoryboardRoute = createRoute({
   responses: {
     200: { description: 'The storyboard, now cancelled', content: jsonContent(StoryboardViewSchema) },
     ...errorResponses(400, 401, 404, 409),
-    410: { description: 'Expired (`expired`)', content: errorContent('expired', `storyboard ${EXAMPLE_ID} has expired; make a new one`) },
+    410: EXPIRED,
   },
 });
 
