@@ -186,10 +186,8 @@ async function main() {
   await ensureMedia(tools, say);
   const builds: Partial<Record<System, Build>> = {};
   // The fan-out runs need this checkout only.
-  const systems = ONLY.size ? RUN_SYSTEMS : RUN_SYSTEMS.filter((s) => s === 'chunked');
-  for (const system of FANOUT && !systems.includes('chunked') ? [...systems, 'chunked' as const] : systems) {
-    builds[system] = system === 'baseline' ? await baselineBuild(argv.baseline, say) : await currentBuild(say);
-  }
+  const toBuild = new Set<System>([...(ONLY.size ? RUN_SYSTEMS : []), ...(FANOUT ? (['chunked'] as const) : [])]);
+  for (const system of toBuild) builds[system] = system === 'baseline' ? await baselineBuild(argv.baseline, say) : await currentBuild(say);
   const baseline = builds.baseline ?? null;
   await rm(RUN_DIR, { recursive: true, force: true });
   await mkdir(RUN_DIR, { recursive: true });
