@@ -5,7 +5,6 @@ import { describe, it } from 'node:test';
 import type { SourceClip } from '../../functions/domain/media.ts';
 import { splitWords } from '../../functions/domain/text.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
-import { pieceQuery, searchTerms } from '../../functions/language/search-terms.ts';
 import { scriptForms } from '../../functions/language/spoken-form.ts';
 import { gatherFootage, planFootageParts, sentenceGroups, type FootageSetup } from '../../functions/pipeline/footage-plan.ts';
 import type { FootageProvider, FootageRequest } from '../../functions/providers/ports.ts';
@@ -35,15 +34,6 @@ describe('sentence groups', () => {
 });
 
 describe('search terms', () => {
-  it('named things and noun phrases, without stop words, filler or numbers, none repeating the topic', async () => {
-    assert.deepEqual(await searchTerms('Coral reefs shelter a quarter of all marine species.', 'ocean'), ['coral reefs', 'marine species']);
-    assert.deepEqual(await searchTerms('Tokyo never sleeps, and neon signs light up Shibuya crossing at midnight.', 'city'), ['tokyo', 'neon signs']);
-    assert.deepEqual(await searchTerms('The Eiffel Tower grows 15 cm every summer.', 'paris'), ['eiffel tower', 'summer']);
-    assert.deepEqual(await searchTerms('So, basically, you know, I think it is really just kind of important.', 'coffee'), []);
-    assert.deepEqual(await searchTerms('The ocean is vast.', 'ocean'), []);
-    assert.equal(pieceQuery(['coral reefs', 'marine species'], 'ocean'), 'coral reefs marine species ocean');
-  });
-
   it('parts: one per sentence group, each with its terms and the topic to fall back on', async () => {
     const req = VideoRequestSchema.parse({ script_text: SCRIPT, search_query: 'nature facts' });
     const parts = await planFootageParts(req, scriptForms([SCRIPT], undefined));
@@ -52,8 +42,8 @@ describe('search terms', () => {
       text: 'Coral reefs shelter a quarter of all marine species.',
       sourceIndex: 0,
       terms: ['coral reefs', 'marine species'],
-      query: 'coral reefs marine species nature facts',
-      fallbacks: ['nature facts', 'nature'],
+      query: 'coral reefs marine species',
+      fallbacks: ['coral reefs', 'nature facts', 'nature'],
       weight: parts[0]!.weight,
     });
     assert.ok(Math.abs(parts.reduce((s, p) => s + p.weight, 0) - 1) < 0.05);
@@ -71,7 +61,7 @@ describe('search terms', () => {
       VideoRequestSchema.parse({ scenes: [{ text: 'Mountains are old.', search_query: 'mountains' }, { text: 'Rivers carve them.' }] }),
       scriptForms(['Mountains are old.', 'Rivers carve them.']),
     );
-    assert.deepEqual(scenes.map((p) => [p.query, p.sourceIndex]), [['mountains', 0], ['rivers carve', 1]]);
+    assert.deepEqual(scenes.map((p) => [p.query, p.sourceIndex]), [['mountains', 0], ['rivers mountains', 1]]);
   });
 });
 
@@ -109,7 +99,8 @@ describe('gathering footage', () => {
     assert.equal(new Set(asked.map((r) => r.context)).size, 1);
     assert.equal(asked[0]!.context!.searchesLeft, 7);
     assert.deepEqual([...asked[0]!.context!.recent], ['pexels:old']);
-    assert.deepEqual(asked[1]!.fallbacks, [parts[1]!.fallbacks![0], 'nature']);
+    assert.deepEqual(asked[1]!.fallbacks, parts[1]!.fallbacks);
+    assert.equal(asked[1]!.fallbacks!.at(-1), 'nature');
   });
 
   it('nothing anywhere: generated backgrounds for the whole video, always with a warning', async () => {
@@ -118,6 +109,19 @@ describe('gathering footage', () => {
     const got = await gatherFootage(setup(provider(() => [])), opts(parts, warnings));
     assert.equal(got.clips[0]?.kind, 'generated');
     assert.equal(generatedAsked.length, 1);
-    assert.match(warnings.join('\n'), /no footage was found for ".*"; the video uses generated backgrounds/);
+    assert.match(warnings.join('\n'), /no footage was found for "coral reefs marine species" or "rising temperatures" or "tokyo shibuya crossing"; the video uses generated backgrounds/);
+  });
+
+  it("nothing found for the user's own searches: the warning quotes them, not a made-up topic", async () => {
+    const texts = ['Mountains grow a few millimetres each year.', 'The river cuts its canyon grain by grain.'];
+    const scenesReq = VideoRequestSchema.parse({ scenes: [{ text: texts[0], search_query: 'mountains' }, { text: texts[1], search_query: 'river canyon' }] });
+    const parts = await planFootageParts(scenesReq, scriptForms(texts));
+    const warnings: string[] = [];
+    const asked: FootageRequest[] = [];
+    const s = setup(provider(() => []));
+    s.generated = provider(() => [{ kind: 'generated', lavfi: 'color', durationS: 30, credit: null }], asked);
+    await gatherFootage(s, { ...opts(parts, warnings), req: scenesReq });
+    assert.deepEqual(warnings, ['no footage was found for "mountains" or "river canyon"; the video uses generated backgrounds']);
+    assert.equal(asked[0]!.query, 'mountains river canyon');
   });
 });
