@@ -1,5 +1,5 @@
 // The media vocabulary every layer shares: a narration and its word timings, a clip ready to
-// render, a piece of the timeline, and the credit owed to a clip's author. Types only.
+// render, a piece of the timeline, and the credit owed to a clip's author. Types (and a constant).
 
 export interface WordTiming {
   text: string;
@@ -30,6 +30,12 @@ export interface Credit {
   video_url: string | null;
 }
 
+/** The still images a photo may be (media/limits.ts says how each is read). */
+export type StillFormat = 'jpeg' | 'png' | 'webp';
+
+/** How long a photo is shown before the timeline cuts away (or shows it again): a still has no length of its own. */
+export const STILL_SHOT_S = 5;
+
 /** A piece of footage ready to render: a probed local file, or an ffmpeg-generated background. */
 export type SourceClip =
   | {
@@ -43,6 +49,11 @@ export type SourceClip =
       id?: string;
       /** The search that found it, when one did. */
       query?: string;
+      /**
+       * A photo in this format: one image shown for as long as its piece lasts (durationS is
+       * STILL_SHOT_S, what the timeline may give it before it repeats).
+       */
+      still?: StillFormat;
     }
   | {
       kind: 'generated';
