@@ -1,5 +1,6 @@
 // The media vocabulary every layer shares: a narration and its word timings, a clip ready to
-// render, a piece of the timeline, and the credit owed to a clip's author. Types (and a constant).
+// render, a piece of the timeline, and the credit owed to a clip's author. Types, and the few
+// facts about them that every layer shares.
 
 export interface WordTiming {
   text: string;
@@ -27,7 +28,17 @@ export interface Credit {
   provider: string;
   author: string | null;
   author_url: string | null;
+  /** The video's page at the provider (null for a photo). */
   video_url: string | null;
+  /** The photo's page at the provider (null for a video; absent on credits of older videos). */
+  photo_url?: string | null;
+  /** The credit line the provider asks for, e.g. "Photo by Joey Farina on Pexels" (absent on older credits). */
+  attribution?: string;
+}
+
+/** One credit per video or photo shown, however often it is shown. */
+export function creditKey(c: Credit): string {
+  return `${c.provider}|${c.video_url ?? c.photo_url ?? ''}|${c.author}`;
 }
 
 /** The still images a photo may be (media/limits.ts says how each is read). */
