@@ -14,12 +14,13 @@ import type { ScriptForms } from '../language/spoken-form.ts';
 import { sentenceEndIndices } from '../providers/alignment.ts';
 import type { DownloadLimits } from '../net/download.ts';
 import type { FootageContext, FootageProvider, FootageRequest } from '../providers/ports.ts';
-import { findFootage } from './footage.ts';
+import type { MediaMode } from '../domain/footage-media.ts';
+import { findFootage, type FootageOrder } from './footage.ts';
 import { GENERIC_TOPIC, topicFor } from './query.ts';
 
 export interface FootageSetup {
-  /** The sources of one scene (or sentence group), in the order they are tried; generated backgrounds are not among them. */
-  sources: (req: VideoRequest, sceneIndex: number) => FootageProvider[];
+  /** The sources of one scene (or sentence group), in the order they are tried for a media mode; generated backgrounds are not among them. */
+  sources: FootageOrder;
   /** The last resort, used only when no source found anything for the whole video. */
   generated: FootageProvider;
   /** Searches one video may make against Pexels (PEXELS_SEARCHES_PER_VIDEO). */
@@ -166,6 +167,8 @@ export interface GatherOptions {
   downloads?: DownloadLimits;
   /** What the video's searches share, when the caller searches more afterwards (a storyboard's candidates). */
   context?: FootageContext;
+  /** What its stock footage is made of (`media`); videos by default. */
+  media?: MediaMode;
 }
 
 /** What one video's footage searches share: its search budget, the clips taken, the owner's recent clips. */
@@ -182,7 +185,7 @@ export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Prom
   const found = await Promise.all(
     o.parts.map((part, i) =>
       findFootage(
-        setup.sources(req, part.sourceIndex),
+        setup.sources(req, part.sourceIndex, o.media),
         {
           query: part.query,
           ...(part.fallbacks ? { fallbacks: part.fallbacks } : {}),
