@@ -48,6 +48,8 @@ export interface NounPhrase {
   named: boolean;
   /** It comes before the main clause's verb: what the sentence is about. */
   subject: boolean;
+  /** Something else's ("their blood", "Tokyo's lights"): an attribute, not what a script is about. */
+  possessed: boolean;
 }
 
 interface Token {
@@ -131,6 +133,13 @@ function repairTags(tokens: Token[], lexicon: Record<string, string | undefined>
   // it could act on follows (a fragment such as "Coral reefs at dawn." keeps its nouns).
   const end = mainClauseEnd(tokens);
   if (tokens.slice(0, end).some((_, i) => isFinite(tokens, i))) return;
+  // "Two of them pump blood": a "noun" right after a personal pronoun is its verb.
+  const afterPronoun = tokens.findIndex((t, i) => i < end && isNoun(t) && !has(t, 'ProperNoun') && has(tokens[i - 1], 'Pronoun') && !has(tokens[i - 1], 'Possessive'));
+  if (afterPronoun >= 0) {
+    retag(tokens[afterPronoun]!, 'Verb', 'Noun', 'Singular', 'Plural', 'Uncountable');
+    tokens[afterPronoun]!.tags.add('PresentTense');
+    return;
+  }
   const inRun = (t: Token | undefined) => (isNoun(t) || has(t, 'Gerund')) && !has(t, 'ProperNoun');
   const from = tokens.findIndex((t, i) => i < end && inRun(t));
   if (from < 0) return;
@@ -166,6 +175,7 @@ function phrasesOf(tokens: Token[], singular: (w: string) => string): NounPhrase
   const firstVerb = tokens.findIndex((_, i) => isFinite(tokens, i));
   const out: NounPhrase[] = [];
   let run: { t: Token; noun: boolean; at: number }[] = [];
+  let possessed = false;
   const close = () => {
     // Modifiers after the last noun describe something else ("the sea is blue").
     while (run.length && !run.at(-1)!.noun) run.pop();
@@ -180,6 +190,7 @@ function phrasesOf(tokens: Token[], singular: (w: string) => string): NounPhrase
       head: singular(head.t.word),
       named: words.some((r) => has(r.t, 'Person', 'Place', 'Organization', 'ProperNoun')),
       subject: out.length === 0 && (firstVerb < 0 || head.at < firstVerb),
+      possessed,
     });
   };
   tokens.forEach((t, i) => {
@@ -189,6 +200,7 @@ function phrasesOf(tokens: Token[], singular: (w: string) => string): NounPhrase
     if (noun || modifier) {
       // A modifier after a noun starts a new phrase ("fish bright lights" is two things).
       if (modifier && run.some((r) => r.noun)) close();
+      if (run.length === 0) possessed = has(tokens[i - 1], 'Possessive');
       run.push({ t, noun, at: i });
       if (/[^\s'’-]/.test(t.post) || has(t, 'Possessive')) close();
     } else close();
@@ -212,24 +224,27 @@ export async function searchTerms(text: string, max = 2): Promise<string[]> {
 }
 
 /**
- * The script's topic: the noun phrase whose head most of its sentences mention, the opening
- * sentence, named things and subjects weighing more; null when it names nothing.
+ * The script's topic: the noun phrase whose head most of its sentences mention (half as much
+ * where it is something else's, "their blood"), the opening sentence, named things and subjects
+ * weighing more; null when it names nothing.
  */
 export async function scriptTopic(text: string): Promise<string | null> {
   const sentences = await sentencePhrases(text);
-  const heads = new Map<string, { sentences: Set<number>; score: number; forms: Map<string, number>; first: number }>();
+  const heads = new Map<string, { mentions: Map<number, number>; bonus: number; forms: Map<string, number>; first: number }>();
   let order = 0;
   sentences.forEach((phrases, s) => {
     for (const p of phrases) {
-      const h = heads.get(p.head) ?? { sentences: new Set<number>(), score: 0, forms: new Map<string, number>(), first: order };
-      h.sentences.add(s);
-      h.score = Math.max(h.score, (s === 0 ? 0.5 : 0) + (p.named ? 0.5 : 0) + (p.subject ? 0.25 : 0));
+      const h = heads.get(p.head) ?? { mentions: new Map<number, number>(), bonus: 0, forms: new Map<string, number>(), first: order };
+      h.mentions.set(s, Math.max(h.mentions.get(s) ?? 0, p.possessed ? 0.5 : 1));
+      const own = !p.possessed;
+      h.bonus = Math.max(h.bonus, (s === 0 && own ? 0.5 : 0) + (p.named ? 0.5 : 0) + (p.subject && own ? 0.25 : 0));
       h.forms.set(p.text, (h.forms.get(p.text) ?? 0) + 1);
       heads.set(p.head, h);
       order++;
     }
   });
-  const best = [...heads.values()].sort((a, b) => b.sentences.size + b.score - (a.sentences.size + a.score) || a.first - b.first)[0];
+  const score = (h: { mentions: Map<number, number>; bonus: number }) => [...h.mentions.values()].reduce((a, b) => a + b, 0) + h.bonus;
+  const best = [...heads.values()].sort((a, b) => score(b) - score(a) || a.first - b.first)[0];
   if (!best) return null;
   // Its most frequent form; the fullest one on a tie ("deep ocean" over "ocean").
   return [...best.forms.entries()].sort((a, b) => b[1] - a[1] || b[0].length - a[0].length)[0]![0];

@@ -18,6 +18,9 @@ const REEFS =
 const COFFEE =
   'Coffee keeps the world awake. Farmers in Ethiopia pick the ripe cherries by hand. ' +
   'Roasting turns the green beans brown. A good espresso takes about thirty seconds.';
+const OCTOPUS =
+  'Did you know that octopuses have three hearts? Two of them pump blood to the gills. ' +
+  'The third keeps the rest of the body going. And their blood is blue, thanks to a copper-rich protein.';
 const DESERT = 'Sand dunes move a few metres every year, grain by grain. The river carved this canyon over millions of years.';
 
 /** Words that must never be searched: stop words, filler, vague modifiers, comparatives, numbers. */
@@ -30,6 +33,8 @@ describe('the topic of a script', () => {
     ['a noun phrase, not adjectives', DESERT, 'sand dunes'],
     ['a noun the script is about', COFFEE, 'coffee'],
     ['the noun phrase its sentences keep coming back to', 'Bees dance. A bee tells the hive where the flowers are. Honey is what the bees make of it.', 'bees'],
+    ['what it is about, not what is said of it ("their blood")', OCTOPUS, 'octopuses'],
+    ['a named person', 'In 1969, Neil Armstrong stepped onto the Moon. Millions watched on television. The crew left a flag and their footprints.', 'neil armstrong'],
     ['a named thing', 'Everyone loves the view. From the top, Mount Fuji looks close enough to touch.', 'mount fuji'],
   ];
   for (const [what, script, topic] of table) {
@@ -71,6 +76,8 @@ describe('the terms of a piece', () => {
     ['Sea turtles at sunset.', ['sea turtles', 'sunset']],
     ['From the top, Mount Fuji looks close enough to touch.', ['mount fuji', 'top']],
     ['The dog eats its food.', ['dog', 'food']],
+    ['Two of them pump blood to the gills.', ['blood', 'gills']],
+    ['They left behind a plaque, an American flag and their footprints.', ['american flag', 'plaque']],
     ['So, basically, you know, I think it is really just kind of important.', []],
     ['Honestly, it is a lot of fun to think about.', []],
   ];
