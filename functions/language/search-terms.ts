@@ -72,10 +72,16 @@ export async function sentencePhrases(text: string): Promise<NounPhrase[][]> {
   const n = await nlp();
   const sentences = n(text).json() as { terms: { text: string; normal: string; tags: string[]; post: string }[] }[];
   const lexicon = (n.model() as { one: { lexicon: Record<string, string | undefined> } }).one.lexicon;
+  const singulars = new Map<string, string>();
   const singular = (w: string) => {
-    const d = n(w);
-    d.tag('Noun');
-    return d.nouns().toSingular().text('normal') || w;
+    let one = singulars.get(w);
+    if (one === undefined) {
+      const d = n(w);
+      d.tag('Noun');
+      one = d.nouns().toSingular().text('normal') || w;
+      singulars.set(w, one);
+    }
+    return one;
   };
   return sentences.map((s) => {
     const tokens: Token[] = s.terms.map((t, i) => ({ word: t.normal.replace(/'s$/, ''), tags: new Set(t.tags), post: t.post, capital: i > 0 && /^\p{Lu}/u.test(t.text) }));
