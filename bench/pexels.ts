@@ -32,7 +32,8 @@ export interface ServedFile {
 const PASSED_HEADERS = ['content-type', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'];
 
 export async function startBenchPexels(videos: FakePexelsVideo[]): Promise<BenchPexels> {
-  const fake = await startFakePexels({ videos });
+  // The workloads measure video footage: no photos fill in, so the figures stay comparable.
+  const fake = await startFakePexels({ videos, photos: [] });
   const files = new Map<string, ServedFile & { path: string }>();
   for (const v of videos) {
     for (const r of v.renditions) files.set(new URL(fake.fileUrl(v.id, r)).pathname, { videoId: v.id, rendition: r, path: renditionPath(v.id, r) });

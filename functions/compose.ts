@@ -30,6 +30,7 @@ import { checkEspeak } from './providers/espeak-voices.ts';
 import { GeneratedFootage } from './providers/generated-footage.ts';
 import { MusicLibrary } from './providers/music-library.ts';
 import { PexelsFootage } from './providers/pexels.ts';
+import { PexelsClient } from './providers/pexels-client.ts';
 import type { SpeechProvider } from './providers/ports.ts';
 import { UrlFootage } from './providers/url-footage.ts';
 import { RunningTasks } from './worker/running-tasks.ts';
@@ -298,20 +299,17 @@ function createSpeech(cfg: Config, tools: MediaTools, log: Logger): SpeechProvid
 
 function createFootageOrder(cfg: Config, tools: MediaTools, log: Logger) {
   const allowPrivate = cfg.ALLOW_PRIVATE_URLS;
+  // One Pexels client for the process, for videos and photos: it remembers the rate-limit state
+  // across tasks, and Pexels counts both against the same limits.
+  const client = cfg.PEXELS_API_KEY
+    ? new PexelsClient({ apiKey: cfg.PEXELS_API_KEY, baseUrl: cfg.PEXELS_BASE_URL, hourlyLimit: cfg.PEXELS_HOURLY_LIMIT, log: log.child({ provider: 'pexels' }) })
+    : null;
+  const pexels = (media: 'videos' | 'photos') => (client ? new PexelsFootage({ client, media, tools, allowPrivate, log: log.child({ provider: 'pexels', media }) }) : null);
   return footageOrder({
     urls: (urls, fields) =>
       new UrlFootage({ tools, allowPrivate, urls, fields, ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}) }),
-    // One Pexels client for the process: it remembers the rate-limit state across tasks.
-    pexels: cfg.PEXELS_API_KEY
-      ? new PexelsFootage({
-          apiKey: cfg.PEXELS_API_KEY,
-          baseUrl: cfg.PEXELS_BASE_URL,
-          tools,
-          allowPrivate,
-          hourlyLimit: cfg.PEXELS_HOURLY_LIMIT,
-          log: log.child({ provider: 'pexels' }),
-        })
-      : null,
+    pexels: pexels('videos'),
+    pexelsPhotos: pexels('photos'),
     dir: cfg.FOOTAGE_DIR ? new DirFootage({ tools, dir: cfg.FOOTAGE_DIR }) : null,
   });
 }

@@ -75,6 +75,9 @@ const EnvSchema = z.object({
   MEDIA_MAX_FPS: int(1, 1000).optional(),
   MEDIA_MAX_DURATION_S: int(1, 86_400).optional(),
   MEDIA_MAX_STREAMS: int(1, 64).optional(),
+  /** Limits of a photo (a still image): 8192 a side and 24 megapixels by default. */
+  MEDIA_MAX_STILL_SIDE: int(16, 16_384).optional(),
+  MEDIA_MAX_STILL_PIXELS: int(256, 16_384 * 16_384).optional(),
   /** Background music by mood: one subfolder per mood (chill/, upbeat/…) of audio files the operator owns. */
   MUSIC_DIR: z.string().min(1).optional(),
 

@@ -58,9 +58,16 @@ export const SubmitResponseSchema = z
     ],
   });
 
-const CreditSchema = z
-  .strictObject({ provider: z.string(), author: z.string().nullable(), author_url: z.string().nullable(), video_url: z.string().nullable() })
-  .meta({ id: 'Credit', description: 'Who made a clip the video uses' });
+export const CreditSchema = z
+  .strictObject({
+    provider: z.string(),
+    author: z.string().nullable(),
+    author_url: z.string().nullable(),
+    video_url: z.string().nullable().meta({ description: "The video's page at the provider; null for a photo" }),
+    photo_url: z.string().nullable().optional().meta({ description: "The photo's page at the provider; null for a video (absent on videos made before photos)" }),
+    attribution: z.string().optional().meta({ description: 'The credit line the provider asks for, e.g. "Photo by Joey Farina on Pexels" (absent on videos made before photos)' }),
+  })
+  .meta({ id: 'Credit', description: 'Who made a video clip or photo the video uses' });
 
 /** One video of the example task: its files are under `folder` (the main video's at the top). */
 const exampleVideo = (folder: string, width: number, height: number, size_bytes: number, sig: string) => {
@@ -90,7 +97,10 @@ const EXAMPLE_VIEW: TaskView = {
   error: null,
   result: {
     ...EXAMPLE_MAIN,
-    credits: [{ provider: 'pexels', author: 'Jane Doe', author_url: 'https://www.pexels.com/@jane', video_url: 'https://www.pexels.com/video/123/' }],
+    credits: [
+      { provider: 'pexels', author: 'Jane Doe', author_url: 'https://www.pexels.com/@jane', video_url: 'https://www.pexels.com/video/123/', photo_url: null, attribution: 'Video by Jane Doe on Pexels' },
+      { provider: 'pexels', author: 'Joey Farina', author_url: 'https://www.pexels.com/@joey', video_url: null, photo_url: 'https://www.pexels.com/photo/brown-rocks-during-golden-hour-2014422/', attribution: 'Photo by Joey Farina on Pexels' },
+    ],
     pieces: [
       { start_s: 0, end_s: 4.1, text: 'The ocean covers most of our planet.', search_terms: ['ocean', 'planet'], query: 'ocean planet', found_by: ['ocean planet'] },
       { start_s: 4.1, end_s: 9.83, text: 'Its waves carry energy across the world.', search_terms: ['waves', 'energy'], query: 'waves energy', found_by: ['waves energy'] },

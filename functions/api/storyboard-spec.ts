@@ -5,7 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { STAGES, TASK_STATUSES } from '../domain/task.ts';
 import { StoryboardRequestSchema } from '../domain/video-request.ts';
 import { SECURITY } from './auth.ts';
-import { CloudTasksHeaders, DeliveryOutcomeSchema, errorContent, errorResponses, jsonContent, SubmitHeaders, TaskIdParams } from './schemas.ts';
+import { CloudTasksHeaders, CreditSchema, DeliveryOutcomeSchema, errorContent, errorResponses, jsonContent, SubmitHeaders, TaskIdParams } from './schemas.ts';
 
 const EXAMPLE_ID = '7c1e9a40-3b2d-4f6e-8a1c-5d9b0e2f4a61';
 const EXAMPLE_TIME = '2026-11-30T10:15:00.000Z';
@@ -145,7 +145,7 @@ export const StoryboardViewSchema = z
             }),
           )
           .meta({ description: 'The timeline: which clip plays when' }),
-        credits: z.array(z.strictObject({ provider: z.string(), author: z.string().nullable(), author_url: z.string().nullable(), video_url: z.string().nullable() })),
+        credits: z.array(CreditSchema),
         estimate: z
           .strictObject({
             render_s: z.number().meta({ description: 'Seconds the render takes on a worker (2 vCPU), from measured figures (docs/storyboards.md "Estimates")' }),

@@ -1,6 +1,6 @@
 // The public view of a storyboard: its record as clients see it, thumbnails as signed URLs
 // minted at read time (like a task's files), each piece with its clip and its candidates.
-import type { Credit } from '../domain/media.ts';
+import { creditKey, type Credit } from '../domain/media.ts';
 import { candidatesOf, sourceStartFor, type StoryboardResult } from '../domain/storyboard.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { UrlSigner } from '../domain/task-view.ts';
@@ -58,7 +58,7 @@ async function storyboardBody(sb: StoryboardResult, blobs: UrlSigner, ttlSeconds
   const credits = new Map<string, Credit>();
   for (const p of sb.pieces) {
     const credit = sb.clips[p.clip]?.credit;
-    if (credit) credits.set(`${credit.provider}|${credit.video_url}|${credit.author}`, credit);
+    if (credit) credits.set(creditKey(credit), credit);
   }
   return {
     duration_s: sb.duration_s,

@@ -65,7 +65,7 @@ function describeRender(r: RenderResult, formatBytes: (n: number) => string): st
     const captions = [v.captions_vtt, v.captions_srt].filter(Boolean);
     if (captions.length) lines.push(`  captions   ${captions.join(', ')}`);
   }
-  for (const c of r.credits) lines.push(`  credit     ${c.author ?? 'unknown'} (${c.provider}) ${c.video_url ?? ''}`.trimEnd());
+  for (const c of r.credits) lines.push(`  credit     ${c.attribution ?? `${c.author ?? 'unknown'} (${c.provider})`} ${c.photo_url ?? c.video_url ?? ''}`.trimEnd());
   for (const w of r.warnings) lines.push(`  warning    ${w}`);
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPipeline } from '../compose.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import type { Credit } from '../domain/media.ts';
 import { fileLabel } from '../domain/outputs.ts';
 import { newTask } from '../domain/task.ts';
 import { CancelledError, TaskError } from '../errors.ts';
@@ -36,7 +37,7 @@ export interface RenderedFile {
 
 /** The main video's files at the top level; every video (one per request output) in `outputs`. */
 export interface RenderResult extends RenderedFile {
-  credits: { provider: string; author: string | null; author_url: string | null; video_url: string | null }[];
+  credits: Credit[];
   warnings: string[];
   outputs: RenderedFile[];
 }

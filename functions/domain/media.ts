@@ -1,5 +1,6 @@
 // The media vocabulary every layer shares: a narration and its word timings, a clip ready to
-// render, a piece of the timeline, and the credit owed to a clip's author. Types only.
+// render, a piece of the timeline, and the credit owed to a clip's author. Types, and the few
+// facts about them that every layer shares.
 
 export interface WordTiming {
   text: string;
@@ -27,8 +28,24 @@ export interface Credit {
   provider: string;
   author: string | null;
   author_url: string | null;
+  /** The video's page at the provider (null for a photo). */
   video_url: string | null;
+  /** The photo's page at the provider (null for a video; absent on credits of older videos). */
+  photo_url?: string | null;
+  /** The credit line the provider asks for, e.g. "Photo by Joey Farina on Pexels" (absent on older credits). */
+  attribution?: string;
 }
+
+/** One credit per video or photo shown, however often it is shown. */
+export function creditKey(c: Credit): string {
+  return `${c.provider}|${c.video_url ?? c.photo_url ?? ''}|${c.author}`;
+}
+
+/** The still images a photo may be (media/limits.ts says how each is read). */
+export type StillFormat = 'jpeg' | 'png' | 'webp';
+
+/** How long a photo is shown before the timeline cuts away (or shows it again): a still has no length of its own. */
+export const STILL_SHOT_S = 5;
 
 /** A piece of footage ready to render: a probed local file, or an ffmpeg-generated background. */
 export type SourceClip =
@@ -43,6 +60,11 @@ export type SourceClip =
       id?: string;
       /** The search that found it, when one did. */
       query?: string;
+      /**
+       * A photo in this format: one image shown for as long as its piece lasts (durationS is
+       * STILL_SHOT_S, what the timeline may give it before it repeats).
+       */
+      still?: StillFormat;
     }
   | {
       kind: 'generated';

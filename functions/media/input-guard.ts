@@ -16,7 +16,11 @@
 // refused) passes unguarded, `-f concat` (our own list of our own files, e.g. chunks) and the
 // INPUT_DEMUXERS get the guard with their format added; any other forced format is a bug and
 // throws. A literal "-i" in the array is always the input flag, never an option's value.
-import { DEFAULT_MEDIA_LIMITS, INPUT_DECODERS, INPUT_DEMUXERS, type MediaLimits } from './limits.ts';
+// A photo is opened with its still demuxer forced (`-f jpeg_pipe`, …): it gets a guard of its
+// own, that demuxer and its decoder only and the still pixel cap, so image formats never open
+// for any other input, and a video never opens as an image.
+import type { StillFormat } from '../domain/media.ts';
+import { DEFAULT_MEDIA_LIMITS, INPUT_DECODERS, INPUT_DEMUXERS, STILL_FORMATS, type MediaLimits } from './limits.ts';
 
 /** Local files, and pipes for inputs read from stdin. */
 export const INPUT_PROTOCOLS = 'file,pipe';
@@ -33,16 +37,31 @@ export function decoderMaxPixels(limits: MediaLimits): number {
   return limits.maxPixels + 64 * limits.maxSide;
 }
 
+/** The decoder cap of a still image, with the same room for stride alignment. */
+export function stillMaxPixels(limits: MediaLimits): number {
+  return limits.maxStillPixels + 64 * limits.maxStillSide;
+}
+
 /**
  * ffmpeg's -max_alloc: no single allocation above this. A backstop behind max_pixels: one frame
  * within the limits in the widest pixel format (16-bit RGBA, 8 bytes a pixel), at least 128 MiB.
+ * (A still is decoded in its own format, 4 bytes a pixel at most for 8-bit RGBA.)
  */
 export function maxAllocBytes(limits: MediaLimits): number {
-  return Math.max(128 * 1024 * 1024, 8 * decoderMaxPixels(limits));
+  return Math.max(128 * 1024 * 1024, 8 * decoderMaxPixels(limits), 4 * stillMaxPixels(limits));
 }
 
 /** The options for one guarded input; `forced` is the format a builder forced, if any. */
 export function inputGuard(limits: MediaLimits, forced?: string): string[] {
+  const still = stillOf(forced);
+  if (still) {
+    return [
+      '-protocol_whitelist', INPUT_PROTOCOLS,
+      '-format_whitelist', STILL_FORMATS[still].demuxer,
+      '-codec_whitelist', STILL_FORMATS[still].decoders.join(','),
+      '-max_pixels', String(stillMaxPixels(limits)),
+    ];
+  }
   const formats = forced && !(INPUT_DEMUXERS as readonly string[]).includes(forced) ? [forced, ...INPUT_DEMUXERS] : INPUT_DEMUXERS;
   return [
     '-protocol_whitelist', INPUT_PROTOCOLS,
@@ -69,7 +88,7 @@ export function guardFfmpegArgs(args: readonly string[], limits: MediaLimits = D
       // A lavfi graph is ours (generated backgrounds); only movie/amovie sources read files.
       if (/(^|[;,[\]\s])a?movie\s*=/.test(input)) throw new Error('a lavfi input may not use the movie or amovie source (it reads files)');
     } else {
-      if (forced !== undefined && !FORCED_GUARDED.includes(forced) && !(INPUT_DEMUXERS as readonly string[]).includes(forced)) {
+      if (forced !== undefined && !FORCED_GUARDED.includes(forced) && !(INPUT_DEMUXERS as readonly string[]).includes(forced) && !stillOf(forced)) {
         throw new Error(`input format "${forced}" is not allowed; add it to media/limits.ts or media/input-guard.ts if it must be`);
       }
       out.push(...inputGuard(limits, forced));
@@ -82,11 +101,21 @@ export function guardFfmpegArgs(args: readonly string[], limits: MediaLimits = D
   return out;
 }
 
-/** ffprobe opens one input: the guard goes first, with no forced format. */
-export function guardFfprobeArgs(args: readonly string[], limits: MediaLimits = DEFAULT_MEDIA_LIMITS): string[] {
+/**
+ * ffprobe opens one input: the guard goes first, with no forced format; a still image (`still`)
+ * is opened by its own demuxer, forced, under the still guard.
+ */
+export function guardFfprobeArgs(args: readonly string[], limits: MediaLimits = DEFAULT_MEDIA_LIMITS, still?: StillFormat): string[] {
   const preset = args.find((a) => GUARD_OPTIONS.includes(a) || a === '-f');
   if (preset) throw new Error(`ffprobe arguments may not set ${preset}; media/input-guard.ts adds the guard`);
+  if (still) return ['-f', STILL_FORMATS[still].demuxer, ...inputGuard(limits, STILL_FORMATS[still].demuxer), ...args];
   return [...inputGuard(limits), ...args];
+}
+
+/** The still format whose demuxer `forced` is, if it is one. */
+function stillOf(forced: string | undefined): StillFormat | null {
+  if (!forced) return null;
+  return (Object.keys(STILL_FORMATS) as StillFormat[]).find((f) => STILL_FORMATS[f].demuxer === forced) ?? null;
 }
 
 /** Global options both tools get: the allocation backstop. */

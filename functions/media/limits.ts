@@ -1,8 +1,9 @@
 // What media the service accepts from outside (clip URLs, Pexels, FOOTAGE_DIR, music): the
-// containers and codecs ffmpeg may open, and the limits a file must be within before anything
-// decodes it. A few-KB file can declare a 16000x16000 frame (384 MB a frame), 1000 frames a
+// containers and codecs ffmpeg may open, the still images a photo may be, and the limits a file
+// must be within before anything decodes it. A few-KB file can declare a 16000x16000 frame (384 MB a frame), 1000 frames a
 // second or ten hours; the probe gate refuses those from ffprobe's numbers, and the decoder
 // options in input-guard.ts refuse them again if a stream lies about itself.
+import type { StillFormat } from '../domain/media.ts';
 import type { MediaInfo } from './probe.ts';
 
 export interface MediaLimits {
@@ -16,15 +17,25 @@ export interface MediaLimits {
   maxDurationS: number;
   /** Streams in one file: video, audio, subtitles and data together (MEDIA_MAX_STREAMS). */
   maxStreams: number;
+  /** Longest side of a still image (a photo), in pixels (MEDIA_MAX_STILL_SIDE). */
+  maxStillSide: number;
+  /** Pixels in a still image (MEDIA_MAX_STILL_PIXELS): decoded once per piece, not 30 times a second, so more than a frame. */
+  maxStillPixels: number;
 }
 
-/** 4K (DCI 4096x2160 and UHD 3840x2160, either way up) at up to 240 fps (phone slow motion), half an hour. */
+/**
+ * 4K (DCI 4096x2160 and UHD 3840x2160, either way up) at up to 240 fps (phone slow motion), half an
+ * hour; photos of 24 megapixels (6000x4000: a camera's, or a phone's 12 MP either way up), whose
+ * decoded frame (4 bytes a pixel at most for 8-bit RGBA) stays under the allocation cap.
+ */
 export const DEFAULT_MEDIA_LIMITS: MediaLimits = {
   maxSide: 4096,
   maxPixels: 4096 * 2160,
   maxFps: 240,
   maxDurationS: 1800,
   maxStreams: 16,
+  maxStillSide: 8192,
+  maxStillPixels: 24_000_000,
 };
 
 /**
@@ -69,6 +80,19 @@ export const AUDIO_CODECS: Record<string, readonly string[]> = {
  */
 export const INPUT_DECODERS = [...Object.values(VIDEO_CODECS).flat(), ...Object.values(AUDIO_CODECS).flat(), 'png'];
 
+/**
+ * The still images a photo may be, each read by its single-image demuxer (never `image2`, which
+ * opens a sequence of files by pattern) and decoded by its own decoder only. The render opens a
+ * still with its demuxer forced, so these never join the allowlists of video and audio inputs.
+ */
+export const STILL_FORMATS: Record<StillFormat, { demuxer: string; codec: string; decoders: readonly string[] }> = {
+  jpeg: { demuxer: 'jpeg_pipe', codec: 'mjpeg', decoders: ['mjpeg'] },
+  png: { demuxer: 'png_pipe', codec: 'png', decoders: ['png'] },
+  webp: { demuxer: 'webp_pipe', codec: 'webp', decoders: ['webp'] },
+};
+export const STILL_DEMUXERS: readonly string[] = Object.values(STILL_FORMATS).map((f) => f.demuxer);
+export const STILL_NAMES = 'JPEG, PNG or WebP';
+
 /** Human names for messages, in the order of VIDEO_CODECS. */
 const VIDEO_CODEC_NAMES = 'H.264, HEVC, VP8, VP9, AV1, MPEG-4, MPEG-2, ProRes or Motion JPEG';
 const AUDIO_CODEC_NAMES = 'AAC, MP3, FLAC, Opus, Vorbis or PCM (WAV)';
@@ -96,6 +120,21 @@ export function limitProblem(info: MediaInfo, limits: MediaLimits, use: 'video' 
     return `its frame is ${w}x${h} (${megapixels(w * h)} megapixels); at most ${megapixels(limits.maxPixels)} megapixels are accepted`;
   }
   if (info.fps > limits.maxFps) return `it runs at ${Math.round(info.fps)} frames a second; at most ${limits.maxFps} are accepted`;
+  return null;
+}
+
+/**
+ * Why a probed still image may not be used as a photo of `format`, naming the limit it breaks;
+ * null when it is within every limit. Pure.
+ */
+export function stillLimitProblem(info: MediaInfo, limits: MediaLimits, format: StillFormat): string | null {
+  if (!info.hasVideo || info.streamCount !== 1) return `it is not a single ${STILL_NAMES} image`;
+  if (info.videoCodec !== STILL_FORMATS[format].codec) return `its picture is ${info.videoCodec ?? 'of an unknown codec'}, not the ${format.toUpperCase()} its bytes announce`;
+  const { width: w, height: h } = info;
+  if (Math.max(w, h) > limits.maxStillSide) return `its image is ${w}x${h}; at most ${limits.maxStillSide} pixels a side are accepted`;
+  if (w * h > limits.maxStillPixels) {
+    return `its image is ${w}x${h} (${megapixels(w * h)} megapixels); at most ${megapixels(limits.maxStillPixels)} megapixels are accepted`;
+  }
   return null;
 }
 

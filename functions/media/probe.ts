@@ -1,8 +1,9 @@
 // What a media file contains, from ffprobe: duration, display size (after rotation), frame rate,
 // streams; and the gate outside media passes before anything decodes it (limits.ts).
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import type { StillFormat } from '../domain/media.ts';
 import { CancelledError, TaskError } from '../errors.ts';
-import { CONTAINER_NAMES, DEFAULT_MEDIA_LIMITS, limitProblem } from './limits.ts';
+import { CONTAINER_NAMES, DEFAULT_MEDIA_LIMITS, limitProblem, stillLimitProblem } from './limits.ts';
 import { runFfprobe } from './run.ts';
 import type { MediaTools } from './tools.ts';
 
@@ -39,6 +40,8 @@ interface ProbeStream {
 
 interface ProbeOutput {
   streams?: ProbeStream[];
+  /** A still's one frame: the decoder reports its EXIF orientation there, as a display matrix. */
+  frames?: { side_data_list?: { rotation?: number | string }[] }[];
   format?: { duration?: string; format_name?: string };
 }
 
@@ -48,11 +51,14 @@ interface ProbeOutput {
  * one ffprobe cannot read an `unreadable_media` one; both permanent, and their messages say why
  * without ffprobe's output (it names paths in the task dir), which is in `detail`, for the logs.
  */
-export async function probeMedia(tools: MediaTools, path: string, signal?: AbortSignal): Promise<MediaInfo> {
+export async function probeMedia(tools: MediaTools, path: string, signal?: AbortSignal, still?: StillFormat): Promise<MediaInfo> {
   let out: { stdout: string; stderr: string };
   try {
-    out = await runFfprobe(tools, ['-show_format', '-show_streams', '-of', 'json', path], {
+    // A still's orientation (EXIF) is only known once its frame is decoded: under the guard, once.
+    const frames = still ? ['-show_frames', '-read_intervals', '%+#1'] : [];
+    out = await runFfprobe(tools, ['-show_format', '-show_streams', ...frames, '-of', 'json', path], {
       ...(signal ? { signal } : {}),
+      ...(still ? { still } : {}),
       errorCode: 'unreadable_media',
     });
   } catch (err) {
@@ -65,7 +71,42 @@ export async function probeMedia(tools: MediaTools, path: string, signal?: Abort
   const refusal = refusalOf(out.stderr);
   if (refusal.code === 'unsupported_media') throw new TaskError(refusal.code, refusal.message, { detail: out.stderr });
   const { size } = await stat(path);
-  return parseProbe(JSON.parse(out.stdout) as ProbeOutput, size);
+  return parseProbe(JSON.parse(out.stdout) as ProbeOutput, size, still !== undefined);
+}
+
+/**
+ * The still format a file's first bytes announce (JPEG's SOI marker, PNG's signature, a RIFF
+ * WEBP header), or null: photos are told from videos by their bytes, not their names.
+ */
+export async function sniffStill(path: string): Promise<StillFormat | null> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(12);
+    const { bytesRead } = await fh.read(head, 0, 12, 0);
+    return stillFormatOf(head.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Pure part of sniffStill, exported for tests. */
+export function stillFormatOf(head: Buffer): StillFormat | null {
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
+  if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
+  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+  return null;
+}
+
+/**
+ * The probe gate for a photo: ffprobe under the still guard (its demuxer and decoder only, the
+ * still pixel cap), then the still limits. An `unsupported_media` TaskError names the limit a
+ * file breaks; an `unreadable_media` one says it is not an image ffmpeg can read.
+ */
+export async function probeStill(tools: MediaTools, path: string, format: StillFormat, signal?: AbortSignal): Promise<MediaInfo> {
+  const info = await probeMedia(tools, path, signal, format);
+  const problem = stillLimitProblem(info, tools.limits ?? DEFAULT_MEDIA_LIMITS, format);
+  if (problem) throw new TaskError('unsupported_media', problem);
+  return info;
 }
 
 /**
@@ -92,8 +133,8 @@ export function refusalOf(stderr: string): { code: 'unsupported_media' | 'unread
   return { code: 'unreadable_media', message: 'not a media file ffmpeg can read' };
 }
 
-/** Pure part of probeMedia, exported for tests. */
-export function parseProbe(out: ProbeOutput, sizeBytes: number): MediaInfo {
+/** Pure part of probeMedia, exported for tests. A still image has no duration (durationS is 0). */
+export function parseProbe(out: ProbeOutput, sizeBytes: number, still = false): MediaInfo {
   const streams = out.streams ?? [];
   // Cover art in MP3/M4A shows up as a one-frame video stream; it is not footage.
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
@@ -103,10 +144,11 @@ export function parseProbe(out: ProbeOutput, sizeBytes: number): MediaInfo {
   const durations = [out.format?.duration, video?.duration, audio?.duration]
     .map((d) => Number(d))
     .filter((d) => Number.isFinite(d) && d > 0);
-  const durationS = durations[0] ?? 0;
-  if (durationS <= 0) throw new TaskError('unreadable_media', 'the file has no measurable duration');
+  const durationS = still ? 0 : (durations[0] ?? 0);
+  if (durationS <= 0 && !still) throw new TaskError('unreadable_media', 'the file has no measurable duration');
 
-  const rotation = video ? rotationOf(video) : 0;
+  // ffmpeg turns a still upright by its frame's display matrix when it decodes it.
+  const rotation = video ? rotationOf(still ? { side_data_list: out.frames?.[0]?.side_data_list ?? [] } : video) : 0;
   const sideways = rotation === 90 || rotation === 270;
   const w = video?.width ?? 0;
   const h = video?.height ?? 0;
@@ -117,7 +159,7 @@ export function parseProbe(out: ProbeOutput, sizeBytes: number): MediaInfo {
     width: sideways ? h : w,
     height: sideways ? w : h,
     rotation,
-    fps: video ? (rate(video.avg_frame_rate) || rate(video.r_frame_rate)) : 0,
+    fps: video && !still ? (rate(video.avg_frame_rate) || rate(video.r_frame_rate)) : 0,
     hasVideo: Boolean(video),
     hasAudio: Boolean(audio),
     videoCodec: video?.codec_name ?? null,

@@ -3,6 +3,7 @@
 // ducked music → loudness), and one that joins the chunks by stream copy and muxes the audio in.
 import type { Frame, SourceClip } from '../domain/media.ts';
 import { OUTPUT_FPS, type Chunk, type ChunkPiece } from './chunks.ts';
+import { STILL_FORMATS } from './limits.ts';
 
 export const TARGET_LUFS = -14;
 /** Audio sample rate of the output (AAC at 48 kHz is what every platform re-encodes to anyway). */
@@ -31,6 +32,10 @@ const READ_SLACK_S = 0.5;
 export function inputArgs(clip: SourceClip, span: { sourceStart: number; duration: number }): string[] {
   const t = fmt(span.duration + READ_SLACK_S);
   if (clip.kind === 'generated') return ['-f', 'lavfi', '-t', t, '-i', clip.lavfi];
+  // A photo is one frame, decoded and scaled once, opened by its own demuxer (the still guard):
+  // the piece's tpad holds it for the piece's frames. Looping it at the input (`-loop 1`) decodes
+  // and scales it again for every frame: 3.7 instead of 1.3 CPU s for a 5.5 s piece at 1080p.
+  if (clip.still) return ['-f', STILL_FORMATS[clip.still].demuxer, '-framerate', String(OUTPUT_FPS), '-i', clip.path];
   const loop = span.sourceStart + span.duration > clip.durationS ? ['-stream_loop', '-1'] : [];
   // One decoder thread per input: pieces decode one after another, and frame threads cost memory per input.
   return ['-threads', '1', ...loop, ...(span.sourceStart > 0 ? ['-ss', fmt(span.sourceStart)] : []), '-t', t, '-i', clip.path];

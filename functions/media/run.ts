@@ -4,6 +4,7 @@
 import { runProcess } from '../lib/run-process.ts';
 import { globalGuard, guardFfmpegArgs, guardFfprobeArgs } from './input-guard.ts';
 import type { MediaTools } from './tools.ts';
+import type { StillFormat } from '../domain/media.ts';
 
 export interface RunOptions {
   cwd?: string;
@@ -12,6 +13,8 @@ export interface RunOptions {
   onProgress?: (outSeconds: number) => void;
   /** Error code for a non-zero exit; `ffmpeg_failed` (`ffprobe_failed`) unless the caller knows better. */
   errorCode?: string;
+  /** ffprobe only: the file is a still image of this format, opened by its own demuxer. */
+  still?: StillFormat;
 }
 
 /** stdout is only collected for ffprobe JSON (and -version); anything bigger is not what we asked for. */
@@ -53,7 +56,7 @@ export async function runFfmpeg(tools: MediaTools, args: string[], opts: RunOpti
  * (the guard's refusals of a single stream are logged there while ffprobe still exits 0).
  */
 export async function runFfprobe(tools: MediaTools, args: string[], opts: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
-  const full = ['-hide_banner', '-loglevel', 'error', ...globalGuard(tools.limits), ...guardFfprobeArgs(args, tools.limits)];
+  const full = ['-hide_banner', '-loglevel', 'error', ...globalGuard(tools.limits), ...guardFfprobeArgs(args, tools.limits, opts.still)];
   const r = await runProcess(tools.ffprobe, full, {
     label: 'ffprobe',
     errorCode: opts.errorCode ?? 'ffprobe_failed',

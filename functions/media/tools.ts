@@ -21,6 +21,8 @@ export interface MediaToolsConfig {
   MEDIA_MAX_FPS?: number | undefined;
   MEDIA_MAX_DURATION_S?: number | undefined;
   MEDIA_MAX_STREAMS?: number | undefined;
+  MEDIA_MAX_STILL_SIDE?: number | undefined;
+  MEDIA_MAX_STILL_PIXELS?: number | undefined;
 }
 
 /**
@@ -46,6 +48,8 @@ export function mediaLimits(cfg: MediaToolsConfig): MediaLimits {
     maxFps: cfg.MEDIA_MAX_FPS ?? d.maxFps,
     maxDurationS: cfg.MEDIA_MAX_DURATION_S ?? d.maxDurationS,
     maxStreams: cfg.MEDIA_MAX_STREAMS ?? d.maxStreams,
+    maxStillSide: cfg.MEDIA_MAX_STILL_SIDE ?? d.maxStillSide,
+    maxStillPixels: cfg.MEDIA_MAX_STILL_PIXELS ?? d.maxStillPixels,
   };
 }
 

@@ -14,12 +14,13 @@ import type { ScriptForms } from '../language/spoken-form.ts';
 import { sentenceEndIndices } from '../providers/alignment.ts';
 import type { DownloadLimits } from '../net/download.ts';
 import type { FootageContext, FootageProvider, FootageRequest } from '../providers/ports.ts';
-import { findFootage } from './footage.ts';
-import { queryFor } from './query.ts';
+import type { MediaMode } from '../domain/footage-media.ts';
+import { findFootage, type FootageOrder } from './footage.ts';
+import { GENERIC_TOPIC, topicFor } from './query.ts';
 
 export interface FootageSetup {
-  /** The sources of one scene (or sentence group), in the order they are tried; generated backgrounds are not among them. */
-  sources: (req: VideoRequest, sceneIndex: number) => FootageProvider[];
+  /** The sources of one scene (or sentence group), in the order they are tried for a media mode; generated backgrounds are not among them. */
+  sources: FootageOrder;
   /** The last resort, used only when no source found anything for the whole video. */
   generated: FootageProvider;
   /** Searches one video may make against Pexels (PEXELS_SEARCHES_PER_VIDEO). */
@@ -48,46 +49,53 @@ export const CHARS_PER_SECOND = 15;
 const MIN_GROUP_S = 2;
 /** A sentence longer than this is cut at its clauses. */
 const LONG_SENTENCE_S = 9;
-/** Generic words added to a topic that has none (queryFor's fallback). */
-const GENERIC_TOPIC = 'nature';
 
 /**
  * The parts of a request. Scenes are parts as sent; a script_text is one part in `footage: "topic"`
  * mode, when it names clip_urls (explicit intent), when it is not English, or when it is short;
- * otherwise one part per sentence group.
+ * otherwise one part per sentence group. A part with no search of the user's own searches by its
+ * own nouns, with the topic (the request's search_query, or the script's main noun phrase) only
+ * where those are too thin, and as the fallback.
  */
 export async function planFootageParts(req: VideoRequest, forms: ScriptForms): Promise<FootagePart[]> {
   const scenes = scenesOf(req);
   const total = Math.max(1, forms.displayParts.reduce((n, p) => n + p.length, 0));
+  const all = forms.displayParts.join(' ');
+  // Only when some part has no search of the user's own.
+  let topicP: Promise<string> | null = null;
+  const topic = () => (topicP ??= topicFor(req.search_query, all, req.language));
   if (req.scenes) {
-    return scenes.map((s, i) => ({
-      text: forms.displayParts[i] ?? '',
-      sourceIndex: i,
-      terms: [],
-      query: queryFor(s.search_query ?? req.search_query, s.text),
-      weight: (forms.displayParts[i]?.length ?? 0) / total,
-    }));
+    const english = isEnglish(all, req.language);
+    return Promise.all(
+      scenes.map(async (s, i) => {
+        const text = forms.displayParts[i] ?? '';
+        const weight = text.length / total;
+        if (s.search_query) return { text, sourceIndex: i, terms: [], query: s.search_query, weight };
+        if (!english) return { text, sourceIndex: i, terms: [], query: await topic(), weight };
+        return { text, sourceIndex: i, ...(await ownSearch(text, await topic())), weight };
+      }),
+    );
   }
   const display = forms.displayParts[0] ?? '';
-  const topic = queryFor(req.search_query, display);
-  const whole: FootagePart[] = [{ text: display, sourceIndex: 0, terms: [], query: topic, weight: 1 }];
-  if (req.footage === 'topic' || req.clip_urls || !isEnglish(display, req.language)) return whole;
+  const whole = async (): Promise<FootagePart[]> => [{ text: display, sourceIndex: 0, terms: [], query: await topic(), weight: 1 }];
+  if (req.footage === 'topic' || req.clip_urls || !isEnglish(display, req.language)) return whole();
   const groups = sentenceGroups(display, req.language, req.max_clips);
-  if (groups.length < 2) return whole;
-  const terms = await Promise.all(groups.map((g) => searchTerms(g, topic)));
-  return groups.map((text, i) => {
-    const t = terms[i]!;
-    const own = t.length > 0 ? pieceQuery(t, topic) : topic;
-    return {
-      text,
-      sourceIndex: i,
-      terms: t,
-      query: own,
-      // The topic, then the provider's broader forms of it; the generic query only when the topic is generic.
-      fallbacks: own === topic ? [] : [topic, ...(topic === GENERIC_TOPIC ? [] : [GENERIC_TOPIC])],
-      weight: text.length / total,
-    };
-  });
+  if (groups.length < 2) return whole();
+  const t = await topic();
+  return Promise.all(groups.map(async (text, i) => ({ text, sourceIndex: i, ...(await ownSearch(text, t)), weight: text.length / total })));
+}
+
+/**
+ * A part's search from its own words: its terms, the query they make (the topic joins only when
+ * they are too thin), and what to try when that finds too little: its first term alone, the
+ * topic, then the generic query.
+ */
+async function ownSearch(text: string, topic: string): Promise<Pick<FootagePart, 'terms' | 'query' | 'fallbacks'>> {
+  const terms = await searchTerms(text);
+  if (terms.length === 0) return { terms, query: topic, fallbacks: [] };
+  const query = pieceQuery(terms, topic);
+  const fallbacks = [terms[0]!, topic, ...(topic === GENERIC_TOPIC ? [] : [GENERIC_TOPIC])].filter((q) => q !== query);
+  return { terms, query, fallbacks: [...new Set(fallbacks)] };
 }
 
 /**
@@ -159,6 +167,8 @@ export interface GatherOptions {
   downloads?: DownloadLimits;
   /** What the video's searches share, when the caller searches more afterwards (a storyboard's candidates). */
   context?: FootageContext;
+  /** What its stock footage is made of (`media`); videos by default. */
+  media?: MediaMode;
 }
 
 /** What one video's footage searches share: its search budget, the clips taken, the owner's recent clips. */
@@ -175,7 +185,7 @@ export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Prom
   const found = await Promise.all(
     o.parts.map((part, i) =>
       findFootage(
-        setup.sources(req, part.sourceIndex),
+        setup.sources(req, part.sourceIndex, o.media),
         {
           query: part.query,
           ...(part.fallbacks ? { fallbacks: part.fallbacks } : {}),
@@ -197,16 +207,22 @@ export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Prom
   const clips: SourceClip[] = [];
   const partClips = found.map((list) => list.map((c) => clips.push(c) - 1));
   if (clips.length === 0) {
-    const topic = o.parts.length === 1 ? o.parts[0]!.query : queryFor(req.search_query, o.parts.map((p) => p.text).join(' '));
+    const searched = searchedFor(req, o.parts);
     const generated = await setup.generated.find(
-      { query: topic, count: Math.min(6, req.max_clips), minTotalS: o.estimateS * 1.2, orientation, width: o.width, height: o.height, seed: o.seed },
+      { query: searched.join(' '), count: Math.min(6, req.max_clips), minTotalS: o.estimateS * 1.2, orientation, width: o.width, height: o.height, seed: o.seed },
       o.dir,
       o.signal,
     );
     clips.push(...generated.clips);
-    o.warnings.push(`no footage was found for "${topic}"; the video uses generated backgrounds`);
+    o.warnings.push(`no footage was found for ${searched.map((q) => `"${q}"`).join(' or ')}; the video uses generated backgrounds`);
   }
   return { clips, partClips };
+}
+
+/** What the video searched for, in the user's words: the searches it typed, else its parts' own queries (a few). */
+function searchedFor(req: VideoRequest, parts: FootagePart[]): string[] {
+  const typed = [...new Set([req.search_query, ...(req.scenes ?? []).map((s) => s.search_query)].filter((q): q is string => !!q))];
+  return typed.length > 0 ? typed : [...new Set(parts.map((p) => p.query))].slice(0, 3);
 }
 
 export const orientationOf = (req: Pick<VideoRequest, 'aspect_ratio'>): FootageRequest['orientation'] =>

@@ -1,6 +1,6 @@
 // The end of a render: every video of the task and its sidecars uploaded under the attempt's own
 // names, and what the completed task records of them (the main video's files at the top level).
-import type { Credit } from '../domain/media.ts';
+import { creditKey, type Credit } from '../domain/media.ts';
 import { fileLabel, outputsOf, type OutputFiles, type VideoOutput } from '../domain/outputs.ts';
 import type { TaskOutput, TaskRecord } from '../domain/task.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
@@ -51,6 +51,6 @@ async function publishOne(deps: PipelineDeps, keys: ReturnType<typeof blobKeys>,
 
 function dedupeCredits(credits: (Credit | null)[]): Credit[] {
   const seen = new Map<string, Credit>();
-  for (const c of credits) if (c) seen.set(`${c.provider}|${c.video_url}|${c.author}`, c);
+  for (const c of credits) if (c) seen.set(creditKey(c), c);
   return [...seen.values()];
 }

@@ -1,5 +1,5 @@
 // Footage the request names by URL (clip_urls, scenes[].clip_url): downloaded into the task dir
-// and kept when ffmpeg can read it as video.
+// and kept when ffmpeg can read it as a video, or as a photo (JPEG, PNG, WebP, told by its bytes).
 import { createHash, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
@@ -9,7 +9,7 @@ import { mapLimit } from '../lib/concurrency.ts';
 import type { MediaTools } from '../media/tools.ts';
 import { downloadToFile } from '../net/download.ts';
 import { DEFAULT_URL_PORTS } from '../net/url-guard.ts';
-import { fileClip, probeVideo, VIDEO_EXTENSIONS } from './footage-files.ts';
+import { fileClip, probeFootage, VIDEO_EXTENSIONS } from './footage-files.ts';
 import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';
 
 export interface UrlFootageOptions {
@@ -85,15 +85,15 @@ export class UrlFootage implements FootageProvider {
         stop.abort();
         throw signal.aborted ? signal.reason : err;
       }
-      const info = await probeVideo(o.tools, path, both);
-      if ('reason' in info) {
+      const probed = await probeFootage(o.tools, path, both);
+      if ('reason' in probed) {
         await rm(path, { force: true });
         downloads?.budget.give(sizeBytes);
-        warningOf[i] = `${field}: skipped, ${info.reason}`;
-        if (info.outsideLimits) refusedOf[i] = { field, reason: info.reason, detail: info.detail };
+        warningOf[i] = `${field}: skipped, ${probed.reason}`;
+        if (probed.outsideLimits) refusedOf[i] = { field, reason: probed.reason, detail: probed.detail };
         return null;
       }
-      return fileClip(path, info);
+      return fileClip(path, probed.info, probed.still);
     });
     const clips = found.filter((c): c is SourceClip => c !== null);
     const refused = refusedOf.filter((r) => r !== undefined);

@@ -4,12 +4,14 @@ export {
   startFakePexels,
   FAKE_PEXELS_KEY,
   defaultCatalog,
+  defaultPhotos,
   portraitRenditions,
   landscapeRenditions,
   squareRenditions,
   type FakePexels,
   type FakePexelsOptions,
   type FakePexelsVideo,
+  type FakePexelsPhoto,
   type FakeRendition,
 } from './pexels.ts';
 export type { RecordedRequest, ScriptedResponse } from './server.ts';

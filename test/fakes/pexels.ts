@@ -1,13 +1,17 @@
-// A loopback Pexels Videos API that keeps to the documented contract
-// (/work/shared/reference/elevenlabs-pexels-contracts.md §2): raw-key `Authorization`, the edge's
-// refusal of library user agents, both `/videos/...` and `/v1/videos/...`, per_page up to 80,
-// `next_page` only when there is one, X-Ratelimit-* on 2xx answers only, hd/sd/uhd renditions
-// plus an hls entry with null sizes. The files it serves are real MP4s made on first request
-// (testsrc2 pattern, H.264), or garbage bytes for a video marked corrupt.
+// A loopback Pexels API (videos and photos) that keeps to the documented contract
+// (/work/shared/reference/elevenlabs-pexels-contracts.md §2, and Pexels' API documentation for
+// photos): raw-key `Authorization`, the edge's refusal of library user agents, both `/videos/...`
+// and `/v1/videos/...`, `/v1/search`, `/v1/curated` and `/v1/photos/:id` for photos, per_page up
+// to 80, `next_page` only when there is one, X-Ratelimit-* on 2xx answers only (one monthly quota
+// for videos and photos), hd/sd/uhd renditions plus an hls entry with null sizes, the eight `src`
+// sizes of a photo. The files it serves are real: MP4s made on first request (testsrc2 pattern,
+// H.264), and images from its image CDN at the size the URL asks for (`w`, `h`, `dpr`,
+// `fit=crop`, as imgix does; never larger than the original), or garbage bytes for media marked
+// corrupt.
 import { readFile, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { makeVideo, type Pattern } from '../support/media-fixtures.ts';
+import { makeImage, makeVideo, type Pattern } from '../support/media-fixtures.ts';
 import { delay, listen, readBody, record, send, type RecordedRequest, type ScriptedResponse } from './server.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -38,9 +42,28 @@ export interface FakePexelsVideo {
   color?: string;
 }
 
+export interface FakePexelsPhoto {
+  id: number;
+  /** The original's size. */
+  width: number;
+  height: number;
+  photographer: { id: number; name: string; url: string };
+  /** Words a query must contain one of to find it; empty matches every query. */
+  tags: string[];
+  /** The original's format (its `src.original` ends .jpeg, .png or .webp); JPEG by default. */
+  format?: 'jpeg' | 'png' | 'webp';
+  pattern?: 'testsrc2' | 'color' | 'split';
+  color?: string;
+  /** Its files are served as bytes that are not an image. */
+  corrupt?: boolean;
+  /** Its files answer 404. */
+  missing?: boolean;
+}
+
 export interface FakePexelsOptions {
   apiKey?: string;
   videos?: FakePexelsVideo[];
+  photos?: FakePexelsPhoto[];
   /** Monthly quota as reported in X-Ratelimit-*; every API request uses one. At 0 the API answers 429. */
   rateLimit?: { limit: number; remaining: number; resetAt: number };
   /** Status for a wrong or missing key: go-pexels saw 403, others 401. */
@@ -55,17 +78,20 @@ export interface FakePexelsOptions {
   fileDelayMs?: number;
 }
 
-type Knobs = Required<Omit<FakePexelsOptions, 'videos'>>;
+type Knobs = Required<Omit<FakePexelsOptions, 'videos' | 'photos'>>;
 
 export interface FakePexels {
   url: string;
   requests: RecordedRequest[];
   options: Knobs;
   videos: FakePexelsVideo[];
+  photos: FakePexelsPhoto[];
   /** The next N API requests (after auth) get these answers instead, in order. */
   failNext(...responses: ScriptedResponse[]): void;
   /** Requests for video files (downloads), in order. */
   fileRequests(): RecordedRequest[];
+  /** Requests to the image CDN (photo downloads), in order. */
+  photoRequests(): RecordedRequest[];
   /** Most file downloads that were being served at the same moment. */
   maxFilesInFlight(): number;
   /** The link of a video's rendition, as the API lists it. */
@@ -122,10 +148,20 @@ export function defaultCatalog(): FakePexelsVideo[] {
   return videos;
 }
 
+/** A small catalogue of photos: eight portrait (4000x6000), four landscape (6000x4000), two square (4000x4000). */
+export function defaultPhotos(): FakePexelsPhoto[] {
+  const sizes = [...Array<[number, number]>(8).fill([4000, 6000]), ...Array<[number, number]>(4).fill([6000, 4000]), ...Array<[number, number]>(2).fill([4000, 4000])];
+  return sizes.map(([width, height], i) => {
+    const name = AUTHORS[(i + 2) % AUTHORS.length] as string;
+    return { id: 3_000_001 + i, width, height, photographer: { id: 700 + i, name, url: `https://www.pexels.com/@${name.toLowerCase().replace(/\s+/g, '-')}` }, tags: [] };
+  });
+}
+
 const LIBRARY_AGENTS = /^(python-requests|python-urllib|node$|undici|axios|go-http-client|curl)/i;
 
 export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<FakePexels> {
   const videos = opts.videos ?? defaultCatalog();
+  const photos = opts.photos ?? defaultPhotos();
   const options: Knobs = {
     apiKey: opts.apiKey ?? FAKE_PEXELS_KEY,
     rateLimit: opts.rateLimit ?? { limit: 20_000, remaining: 19_684, resetAt: Math.floor(Date.now() / 1000) + 86_400 * 20 },
@@ -197,8 +233,79 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     };
   }
 
-  const orientationOf = (v: FakePexelsVideo) => (v.height > v.width ? 'portrait' : v.width > v.height ? 'landscape' : 'square');
-  const matches = (v: FakePexelsVideo, query: string) => {
+  const ext = (p: FakePexelsPhoto) => (p.format === 'png' ? 'png' : p.format === 'webp' ? 'webp' : 'jpeg');
+  const photoOriginal = (p: FakePexelsPhoto) => `${base}/photos/${p.id}/pexels-photo-${p.id}.${ext(p)}`;
+  /** The eight sizes Pexels lists, with the CDN parameters its documentation shows for each. */
+  function photoJson(p: FakePexelsPhoto) {
+    const o = photoOriginal(p);
+    const q = (params: string) => `${o}?auto=compress&cs=tinysrgb&${params}`;
+    return {
+      id: p.id,
+      width: p.width,
+      height: p.height,
+      url: `https://www.pexels.com/photo/fake-${p.id}/`,
+      photographer: p.photographer.name,
+      photographer_url: p.photographer.url,
+      photographer_id: p.photographer.id,
+      avg_color: '#978E82',
+      src: {
+        original: o,
+        large2x: q('dpr=2&h=650&w=940'),
+        large: q('h=650&w=940'),
+        medium: q('h=350'),
+        small: q('h=130'),
+        portrait: q('fit=crop&h=1200&w=800'),
+        landscape: q('fit=crop&h=627&w=1200'),
+        tiny: q('dpr=1&fit=crop&h=200&w=280'),
+      },
+      liked: false,
+      alt: `Fake photo ${p.id}`,
+    };
+  }
+
+  /**
+   * The size the image CDN serves for a photo's query string, as imgix does: `w` and/or `h`
+   * (times `dpr`) fit inside the box keeping the aspect, `fit=crop` fills the box exactly and
+   * crops the middle; never larger than the original.
+   */
+  function servedSize(p: FakePexelsPhoto, q: Record<string, string>): { width: number; height: number; crop: boolean } {
+    const dpr = Math.max(1, Math.min(5, Number(q.dpr) || 1));
+    const w = Number(q.w) > 0 ? Number(q.w) * dpr : 0;
+    const h = Number(q.h) > 0 ? Number(q.h) * dpr : 0;
+    if (q.fit === 'crop' && w && h) {
+      const k = Math.min(1, p.width / w, p.height / h);
+      return { width: Math.round(w * k), height: Math.round(h * k), crop: true };
+    }
+    const k = Math.min(1, w ? w / p.width : Infinity, h ? h / p.height : Infinity);
+    const scale = Number.isFinite(k) ? k : 1;
+    return { width: Math.max(1, Math.round(p.width * scale)), height: Math.max(1, Math.round(p.height * scale)), crop: false };
+  }
+
+  function photoBytes(p: FakePexelsPhoto, size: { width: number; height: number }): Promise<Buffer> {
+    const { width, height } = size;
+    const key = `photo-${width}x${height}-${ext(p)}-${p.pattern ?? 'testsrc2'}-${p.color ?? ''}`;
+    let bytes = files.get(key);
+    if (!bytes) {
+      const path = join(scratch, `${key}.img`);
+      bytes = makeImage(path, { width, height, format: ext(p), pattern: p.pattern ?? 'testsrc2', ...(p.color ? { color: p.color } : {}) }).then(() => readFile(path));
+      files.set(key, bytes);
+    }
+    return bytes;
+  }
+
+  async function handlePhotoFile(r: RecordedRequest, res: ServerResponse): Promise<void> {
+    const m = /^\/photos\/(\d+)\/pexels-photo-(\d+)\.(jpeg|png|webp)$/.exec(r.path);
+    const p = m && m[1] === m[2] ? photos.find((x) => x.id === Number(m[1]) && ext(x) === m[3]) : undefined;
+    await delay(options.fileDelayMs, res);
+    if (res.destroyed) return;
+    if (!p || p.missing) return send(res, 404, 'Not Found', { 'content-type': 'text/plain' });
+    const bytes = p.corrupt ? Buffer.from('<html><body>this is not an image</body></html>\n'.repeat(40)) : await photoBytes(p, servedSize(p, r.query));
+    res.writeHead(200, { 'content-type': p.corrupt ? 'text/html' : `image/${ext(p)}`, 'content-length': String(bytes.length) });
+    await new Promise<void>((resolve) => res.end(bytes, resolve));
+  }
+
+  const orientationOf = (v: { width: number; height: number }) => (v.height > v.width ? 'portrait' : v.width > v.height ? 'landscape' : 'square');
+  const matches = (v: { tags: string[] }, query: string) => {
     if (v.tags.length === 0) return true;
     const words = query.toLowerCase().split(/\s+/);
     return words.some((w) => v.tags.includes(w));
@@ -241,10 +348,12 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
       return send(res, 403, '<!DOCTYPE html><title>Attention Required! | Cloudflare</title>', { 'content-type': 'text/html' });
     }
     if (r.path.startsWith('/video-files/')) return handleFile(r, res);
+    if (r.path.startsWith('/photos/')) return handlePhotoFile(r, res);
     if (r.path.startsWith('/external/')) return send(res, 200, '#EXTM3U\n', { 'content-type': 'application/vnd.apple.mpegurl' });
 
     const route = /^(?:\/v1)?\/videos\/(search|popular|videos\/(\d+))\/?$/.exec(r.path);
-    if (req.method !== 'GET' || !route) return send(res, 404, { status: 404, error: 'Not Found' });
+    const photoRoute = /^\/v1\/(search|curated|photos\/(\d+))\/?$/.exec(r.path);
+    if (req.method !== 'GET' || !(route || photoRoute)) return send(res, 404, { status: 404, error: 'Not Found' });
     if (r.headers.authorization !== options.apiKey) {
       return send(res, options.badKeyStatus, { error: 'Access to this API has been disallowed' });
     }
@@ -260,41 +369,50 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     await delay(options.delayMs, res);
     if (res.destroyed) return;
 
-    if (route[2]) {
-      const v = videos.find((x) => x.id === Number(route[2]));
-      return v ? send(res, 200, videoJson(v), rateHeaders()) : send(res, 404, { status: 404, error: 'Not Found' });
-    }
     const query = r.query.query ?? '';
-    if (route[1] === 'search' && !query.trim()) return send(res, 400, { error: 'query is required' });
     const perPage = Math.min(80, Math.max(1, Number(r.query.per_page) || 15));
     const page = Math.max(1, Math.floor(Number(r.query.page) || 1));
     const orientation = r.query.orientation;
-    const minDuration = Number(r.query.min_duration) || 0;
-    const found = videos.filter(
-      (v) =>
-        (route[1] === 'popular' || matches(v, query)) &&
-        (!orientation || orientationOf(v) === orientation) &&
-        v.durationS >= minDuration,
-    );
-    const slice = found.slice((page - 1) * perPage, page * perPage);
-    const link = (p: number) => {
-      const q = new URLSearchParams({ page: String(p), per_page: String(perPage), ...(route[1] === 'search' ? { query } : {}) });
-      return `${base}/v1/videos/${route[1]}/?${q}`;
-    };
-    send(
-      res,
-      200,
-      {
+    /** The envelope of a paginated answer; next_page and prev_page only when there is such a page. */
+    const pageOf = <T>(found: T[], list: 'videos' | 'photos', path: string, withQuery: boolean, json: (x: T) => unknown) => {
+      const link = (p: number) => `${base}${path}?${new URLSearchParams({ page: String(p), per_page: String(perPage), ...(withQuery ? { query } : {}) })}`;
+      return {
         page,
         per_page: perPage,
         total_results: found.length,
-        url: `https://www.pexels.com/search/videos/${encodeURIComponent(query)}/`,
-        videos: slice.map(videoJson),
+        url: `https://www.pexels.com/search/${list === 'videos' ? 'videos/' : ''}${encodeURIComponent(query)}/`,
+        [list]: found.slice((page - 1) * perPage, page * perPage).map(json),
         ...(page > 1 ? { prev_page: link(page - 1) } : {}),
         ...(page * perPage < found.length ? { next_page: link(page + 1) } : {}),
-      },
-      rateHeaders(),
+      };
+    };
+
+    if (photoRoute) {
+      if (photoRoute[2]) {
+        const p = photos.find((x) => x.id === Number(photoRoute[2]));
+        return p ? send(res, 200, photoJson(p), rateHeaders()) : send(res, 404, { status: 404, error: 'Not Found' });
+      }
+      const search = photoRoute[1] === 'search';
+      if (search && !query.trim()) return send(res, 400, { error: 'query is required' });
+      // Minimum sizes: large 24 MP, medium 12 MP, small 4 MP.
+      const minPixels = { large: 24e6, medium: 12e6, small: 4e6 }[r.query.size ?? ''] ?? 0;
+      const found = photos.filter((p) => (!search || matches(p, query)) && (!orientation || orientationOf(p) === orientation) && p.width * p.height >= minPixels);
+      return send(res, 200, pageOf(found, 'photos', `/v1/${photoRoute[1]}/`, search, photoJson), rateHeaders());
+    }
+    const videoRoute = route!;
+    if (videoRoute[2]) {
+      const v = videos.find((x) => x.id === Number(videoRoute[2]));
+      return v ? send(res, 200, videoJson(v), rateHeaders()) : send(res, 404, { status: 404, error: 'Not Found' });
+    }
+    if (videoRoute[1] === 'search' && !query.trim()) return send(res, 400, { error: 'query is required' });
+    const minDuration = Number(r.query.min_duration) || 0;
+    const found = videos.filter(
+      (v) =>
+        (videoRoute[1] === 'popular' || matches(v, query)) &&
+        (!orientation || orientationOf(v) === orientation) &&
+        v.durationS >= minDuration,
     );
+    send(res, 200, pageOf(found, 'videos', `/v1/videos/${videoRoute[1]}/`, videoRoute[1] === 'search', videoJson), rateHeaders());
   }
 
   const srv = await listen(handle);
@@ -304,8 +422,10 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     requests,
     options,
     videos,
+    photos,
     failNext: (...responses) => scripted.push(...responses),
     fileRequests: () => requests.filter((r) => r.path.startsWith('/video-files/')),
+    photoRequests: () => requests.filter((r) => r.path.startsWith('/photos/')),
     fileUrl,
     maxFilesInFlight: () => maxFilesInFlight,
     close: async () => {

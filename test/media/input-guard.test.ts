@@ -7,8 +7,9 @@ import {
   guardFfprobeArgs,
   inputGuard,
   maxAllocBytes,
+  stillMaxPixels,
 } from '../../functions/media/input-guard.ts';
-import { DEFAULT_MEDIA_LIMITS, INPUT_DECODERS, INPUT_DEMUXERS } from '../../functions/media/limits.ts';
+import { DEFAULT_MEDIA_LIMITS, INPUT_DECODERS, INPUT_DEMUXERS, STILL_DEMUXERS } from '../../functions/media/limits.ts';
 import { assembleArgs, audioArgs, chunkArgs, DEFAULT_ENCODE } from '../../functions/media/render-args.ts';
 
 const L = DEFAULT_MEDIA_LIMITS;
@@ -116,6 +117,50 @@ describe('input guard', () => {
   it('ffprobe gets the guard first, and no forced format', () => {
     assert.deepEqual(guardFfprobeArgs(['-show_streams', 'a.mp4'], L), [...guard, '-show_streams', 'a.mp4']);
     assert.throws(() => guardFfprobeArgs(['-f', 'hls', 'a.mp4'], L), /-f/);
+  });
+
+  it('a photo (its still demuxer forced) gets a guard of its own: that demuxer, its decoder, the still pixel cap', () => {
+    const out = guardFfmpegArgs(['-f', 'jpeg_pipe', '-framerate', '30', '-i', 'photo.jpg', '-i', 'clip.mp4', 'out.mp4'], L);
+    assert.deepEqual(out.slice(0, out.indexOf('photo.jpg')), [
+      '-f', 'jpeg_pipe', '-framerate', '30',
+      '-protocol_whitelist', 'file,pipe', '-format_whitelist', 'jpeg_pipe', '-codec_whitelist', 'mjpeg', '-max_pixels', String(stillMaxPixels(L)),
+      '-i',
+    ]);
+    assert.deepEqual(optionsBefore(out, 'clip.mp4'), guard, 'the video input keeps the video guard');
+    assert.equal(out[out.indexOf('-codec_whitelist', out.indexOf('photo.jpg')) + 1], INPUT_DECODERS.join(','));
+    for (const [demuxer, decoder] of [['png_pipe', 'png'], ['webp_pipe', 'webp']]) {
+      const o = guardFfmpegArgs(['-f', demuxer!, '-i', 'p', 'out.mp4'], L);
+      assert.equal(o[o.indexOf('-codec_whitelist') + 1], decoder);
+    }
+    // Image demuxers never open for any other input, and image2 (file sequences by pattern) never at all.
+    for (const d of [...STILL_DEMUXERS, 'image2']) assert.ok(!INPUT_DEMUXERS.includes(d as never), d);
+    assert.ok(!INPUT_DECODERS.includes('webp'));
+    assert.throws(() => guardFfmpegArgs(['-f', 'image2', '-loop', '1', '-i', 'p.jpg', 'out.mp4'], L), /not allowed/);
+    // A still is decoded in its own format (4 bytes a pixel at most): the allocation cap holds it.
+    assert.ok(maxAllocBytes(L) >= 4 * stillMaxPixels(L));
+  });
+
+  it('ffprobe opens a still by its demuxer, forced, under the still guard', () => {
+    assert.deepEqual(guardFfprobeArgs(['-show_streams', 'p.png'], L, 'png'), [
+      '-f', 'png_pipe', '-protocol_whitelist', 'file,pipe', '-format_whitelist', 'png_pipe', '-codec_whitelist', 'png', '-max_pixels', String(stillMaxPixels(L)),
+      '-show_streams', 'p.png',
+    ]);
+  });
+
+  it('a chunk with a photo among its pieces opens it as a still, once', () => {
+    const args = chunkArgs({
+      chunk: { index: 0, startFrame: 0, frames: 120, pieces: [{ clip: 0, sourceStart: 0, frames: 60 }, { clip: 1, sourceStart: 2, frames: 60 }] },
+      clips: [
+        { kind: 'file', path: '/scratch/t/photo.webp', durationS: 5, width: 1620, height: 2880, credit: null, still: 'webp' },
+        { kind: 'file', path: '/scratch/t/clip-1.mp4', durationS: 5, width: 1920, height: 1080, credit: null },
+      ],
+      filterScript: 'chunk-0.filter',
+      outputFile: 'chunk-0.ts',
+      encode: { ...DEFAULT_ENCODE },
+    });
+    assert.deepEqual(args.slice(0, args.indexOf('/scratch/t/photo.webp') + 1), ['-f', 'webp_pipe', '-framerate', '30', '-i', '/scratch/t/photo.webp']);
+    const guarded = guardFfmpegArgs(args, L);
+    assert.equal(guarded[guarded.indexOf('-format_whitelist') + 1], 'webp_pipe');
   });
 
   it('arguments without inputs pass unchanged', () => {

@@ -3,14 +3,17 @@
 // decoder bomb never costs ffmpeg more than a few tens of MiB.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { TaskError } from '../../functions/errors.ts';
-import { DEFAULT_MEDIA_LIMITS, formatDuration, limitProblem } from '../../functions/media/limits.ts';
-import { probeInput, refusalOf, type MediaInfo } from '../../functions/media/probe.ts';
+import { DEFAULT_MEDIA_LIMITS, formatDuration, limitProblem, STILL_FORMATS, stillLimitProblem } from '../../functions/media/limits.ts';
+import { probeInput, probeStill, refusalOf, sniffStill, stillFormatOf, type MediaInfo } from '../../functions/media/probe.ts';
 import { runFfmpeg } from '../../functions/media/run.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import {
+  bigPngHeader,
+  flatJpeg,
   makeAudioOnlyMp4,
   makeCanary,
   makeConcatPlaylist,
@@ -23,7 +26,7 @@ import {
   makeTruncatedMoov,
   makeZeroBytes,
 } from '../support/hostile-media.ts';
-import { makeTone, makeVideo } from '../support/media-fixtures.ts';
+import { makeImage, makeTone, makeVideo } from '../support/media-fixtures.ts';
 import { watchPeakRss } from '../support/peak-rss.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -188,5 +191,88 @@ describe('the decoder bomb (16000x16000 MJPEG in a MOV)', () => {
     }
     assert.ok(watch.seen >= 1, 'the unguarded ffmpeg was sampled');
     assert.ok(watch.peakBytes > RSS_CEILING, `unguarded ffmpeg peaked at ${Math.round(watch.peakBytes / MiB)} MiB`);
+  });
+});
+
+describe('stills: the photo gate', () => {
+  const L = DEFAULT_MEDIA_LIMITS;
+  const still: MediaInfo = { ...video, durationS: 0, fps: 0, hasAudio: false, audioCodec: null, videoCodec: 'mjpeg', streamCount: 1, width: 4000, height: 3000 };
+  const cases: [string, Partial<MediaInfo>, 'jpeg' | 'png' | 'webp', RegExp | null][] = [
+    ['a 12 MP phone photo', {}, 'jpeg', null],
+    ['a 24 MP camera photo', { width: 6000, height: 4000 }, 'jpeg', null],
+    ['a PNG', { videoCodec: 'png', width: 1080, height: 1920 }, 'png', null],
+    ['a WebP', { videoCodec: 'webp' }, 'webp', null],
+    ['too many pixels', { width: 8000, height: 6000 }, 'jpeg', /8000x6000 \(48 megapixels\); at most 24 megapixels/],
+    ['too long a side', { width: 9000, height: 1000 }, 'jpeg', /9000x1000; at most 8192 pixels a side/],
+    ['bytes that say PNG, a picture that is JPEG', { videoCodec: 'mjpeg' }, 'png', /its picture is mjpeg, not the PNG its bytes announce/],
+    ['more than one picture', { streamCount: 2 }, 'jpeg', /not a single JPEG, PNG or WebP image/],
+  ];
+  for (const [name, over, format, expected] of cases) {
+    it(`stillLimitProblem: ${name}: ${expected ? 'refused' : 'accepted'}`, () => {
+      const problem = stillLimitProblem({ ...still, ...over }, L, format);
+      if (expected) assert.match(problem ?? '', expected);
+      else assert.equal(problem, null);
+    });
+  }
+  it('the still limits are settings too', () => {
+    assert.equal(stillLimitProblem({ ...still, width: 8000, height: 6000 }, { ...L, maxStillPixels: 48_000_000 }, 'jpeg'), null);
+  });
+
+  it('tells a photo by its first bytes, not its name', () => {
+    assert.equal(stillFormatOf(flatJpeg(16)), 'jpeg');
+    assert.equal(stillFormatOf(bigPngHeader(16)), 'png');
+    assert.equal(stillFormatOf(Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1')), 'webp');
+    assert.equal(stillFormatOf(Buffer.from('RIFF\x10\x00\x00\x00WAVEfmt ', 'latin1')), null);
+    assert.equal(stillFormatOf(Buffer.from([0, 0, 0, 0x20, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d])), null, 'an MP4');
+    assert.equal(stillFormatOf(Buffer.alloc(0)), null);
+  });
+
+  describe('real ffprobe', () => {
+    let dir: string;
+    before(() => {
+      dir = tempDir('reelsmith-stills-');
+    });
+
+    it('a JPEG, a PNG and a WebP pass with their size; a video is no still', async () => {
+      for (const format of ['jpeg', 'png', 'webp'] as const) {
+        const path = await makeImage(join(dir, `ok.${format}.img`), { width: 320, height: 200, format });
+        assert.equal(await sniffStill(path), format);
+        const info = await probeStill(tools, path, format);
+        assert.deepEqual([info.width, info.height, info.rotation, info.durationS, info.videoCodec], [320, 200, 0, 0, STILL_FORMATS[format].codec]);
+      }
+      const clip = await makeVideo(join(dir, 'clip.mp4'), { width: 64, height: 64, durationS: 1 });
+      assert.equal(await sniffStill(clip), null);
+    });
+
+    it('an EXIF-turned phone photo reports the size it is shown at', async () => {
+      const path = await makeImage(join(dir, 'turned.jpg'), { width: 320, height: 200, format: 'jpeg', exifRotate90: true });
+      const info = await probeStill(tools, path, 'jpeg');
+      assert.deepEqual([info.width, info.height, info.rotation], [200, 320, 90]);
+    });
+
+    it('a still is opened by its own demuxer only: a PNG sent as a JPEG is unreadable, never sniffed again by another demuxer', async () => {
+      const path = await makeImage(join(dir, 'liar.jpg'), { width: 64, height: 64, format: 'png' });
+      await assert.rejects(probeStill(tools, path, 'jpeg'), (err: TaskError) => err.code === 'unreadable_media');
+    });
+
+    for (const [name, bytes] of [['JPEG', () => flatJpeg(16_000)], ['PNG', () => bigPngHeader(16_000)]] as const) {
+      it(`a 16000x16000 ${name} (a few KB to 4 MB) is refused by its size before it is decoded: ffprobe stays below 300 MiB`, async () => {
+        const path = join(dir, `bomb-${name}.img`);
+        await writeFile(path, bytes());
+        const format = (await sniffStill(path))!;
+        const watch = watchPeakRss(process.pid);
+        try {
+          await assert.rejects(probeStill(tools, path, format), (err: TaskError) => {
+            assert.equal(err.code, 'unsupported_media');
+            assert.match(err.message, /16000x16000, more pixels than accepted/);
+            assert.ok(!err.message.includes(dir));
+            return true;
+          });
+        } finally {
+          watch.stop();
+        }
+        assert.ok(watch.peakBytes < RSS_CEILING, `ffprobe peaked at ${Math.round(watch.peakBytes / MiB)} MiB`);
+      });
+    }
   });
 });

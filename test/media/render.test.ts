@@ -14,9 +14,9 @@ import { planTimeline } from '../../functions/pipeline/timeline.ts';
 import { frameSize, type AspectRatio, type CaptionOptions, type Resolution } from '../../functions/domain/video-request.ts';
 import { CancelledError, TaskError } from '../../functions/errors.ts';
 
-import { makeSpeechLikeWav, makeTone, makeVideo } from '../support/media-fixtures.ts';
+import { makeImage, makeSpeechLikeWav, makeTone, makeVideo } from '../support/media-fixtures.ts';
 import { ffprobe, isFastStart } from '../support/ffprobe.ts';
-import type { Narration, SourceClip, WordTiming } from '../../functions/domain/media.ts';
+import { STILL_SHOT_S, type Narration, type SourceClip, type WordTiming } from '../../functions/domain/media.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const tools = resolveMediaTools({});
@@ -389,6 +389,41 @@ describe('renderVideo: picture, captions and sound', () => {
     const lying: SourceClip = { kind: 'file', path: short, durationS: 10, width: 320, height: 240, credit: null };
     const { result, width, height, nar } = await render({ clips: [lying] });
     await assertPlayable(result.videoPath, width, height, nar.durationS);
+  });
+});
+
+describe('renderVideo: a photo among the clips', () => {
+  it('shows the still, upright (EXIF) and cover-cropped, for its whole piece, between video pieces', async () => {
+    const dir = await taskDir();
+    // Stored landscape, red on the left, blue on the right, EXIF orientation 6: shown turned, red on top.
+    const photoPath = await makeImage(join(root, 'photo.jpg'), { width: 400, height: 300, format: 'jpeg', pattern: 'split', exifRotate90: true });
+    const photo: SourceClip = { kind: 'file', path: photoPath, durationS: STILL_SHOT_S, width: 300, height: 400, credit: null, still: 'jpeg' };
+    const nar = narration(words('one two three four five'));
+    const segments = [
+      { clip: 0, sourceStart: 0, duration: 1, start: 0 },
+      { clip: 1, sourceStart: 0, duration: 1.4, start: 1 },
+      { clip: 0, sourceStart: 1, duration: 0.8, start: 2.4 },
+    ];
+    const { width, height } = frameSize('9:16', '720p');
+    const result = await renderVideo(tools, { dir, narration: nar, clips: [navy, photo], segments, width, height, captions: false, signal: new AbortController().signal });
+    await assertPlayable(result.videoPath, width, height, nar.durationS);
+    const at = (t: number) => grabFrame(result.videoPath, t, width, height);
+    const pixel = (f: Buffer, x: number, y: number) => [...f.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)];
+    const isNavy = ([r, g, b]: number[]) => r! < 40 && g! < 40 && b! > 90;
+    const isRed = ([r, g, b]: number[]) => r! > 200 && g! < 60 && b! < 60;
+    const isBlue = ([r, g, b]: number[]) => r! < 60 && g! < 60 && b! > 200;
+    assert.ok(isNavy(pixel(at(0.5), width / 2, height / 2)), 'the video before');
+    for (const t of [1.1, 1.7, 2.3]) {
+      const f = at(t);
+      // Upright: the red half on top, the blue below, edge to edge (cover: no bars).
+      for (const x of [2, width / 2, width - 3]) {
+        assert.ok(isRed(pixel(f, x, 5)), `red at the top at ${t} s, x ${x}: ${pixel(f, x, 5)}`);
+        assert.ok(isRed(pixel(f, x, height / 2 - 40)), `red above the middle at ${t} s`);
+        assert.ok(isBlue(pixel(f, x, height / 2 + 40)), `blue below the middle at ${t} s`);
+        assert.ok(isBlue(pixel(f, x, height - 5)), `blue at the bottom at ${t} s`);
+      }
+    }
+    assert.ok(isNavy(pixel(at(2.9), width / 2, height / 2)), 'the video after');
   });
 });
 

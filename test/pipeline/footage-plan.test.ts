@@ -5,10 +5,11 @@ import { describe, it } from 'node:test';
 import type { SourceClip } from '../../functions/domain/media.ts';
 import { splitWords } from '../../functions/domain/text.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
-import { pieceQuery, searchTerms } from '../../functions/language/search-terms.ts';
 import { scriptForms } from '../../functions/language/spoken-form.ts';
 import { gatherFootage, planFootageParts, sentenceGroups, type FootageSetup } from '../../functions/pipeline/footage-plan.ts';
 import type { FootageProvider, FootageRequest } from '../../functions/providers/ports.ts';
+import { findFootage, footageOrder, interleaved } from '../../functions/pipeline/footage.ts';
+import type { MediaMode } from '../../functions/domain/footage-media.ts';
 
 const SCRIPT =
   'Coral reefs shelter a quarter of all marine species. Rising temperatures bleach them white. ' +
@@ -35,15 +36,6 @@ describe('sentence groups', () => {
 });
 
 describe('search terms', () => {
-  it('named things and noun phrases, without stop words, filler or numbers, none repeating the topic', async () => {
-    assert.deepEqual(await searchTerms('Coral reefs shelter a quarter of all marine species.', 'ocean'), ['coral reefs', 'marine species']);
-    assert.deepEqual(await searchTerms('Tokyo never sleeps, and neon signs light up Shibuya crossing at midnight.', 'city'), ['tokyo', 'neon signs']);
-    assert.deepEqual(await searchTerms('The Eiffel Tower grows 15 cm every summer.', 'paris'), ['eiffel tower', 'summer']);
-    assert.deepEqual(await searchTerms('So, basically, you know, I think it is really just kind of important.', 'coffee'), []);
-    assert.deepEqual(await searchTerms('The ocean is vast.', 'ocean'), []);
-    assert.equal(pieceQuery(['coral reefs', 'marine species'], 'ocean'), 'coral reefs marine species ocean');
-  });
-
   it('parts: one per sentence group, each with its terms and the topic to fall back on', async () => {
     const req = VideoRequestSchema.parse({ script_text: SCRIPT, search_query: 'nature facts' });
     const parts = await planFootageParts(req, scriptForms([SCRIPT], undefined));
@@ -52,8 +44,8 @@ describe('search terms', () => {
       text: 'Coral reefs shelter a quarter of all marine species.',
       sourceIndex: 0,
       terms: ['coral reefs', 'marine species'],
-      query: 'coral reefs marine species nature facts',
-      fallbacks: ['nature facts', 'nature'],
+      query: 'coral reefs marine species',
+      fallbacks: ['coral reefs', 'nature facts', 'nature'],
       weight: parts[0]!.weight,
     });
     assert.ok(Math.abs(parts.reduce((s, p) => s + p.weight, 0) - 1) < 0.05);
@@ -71,7 +63,7 @@ describe('search terms', () => {
       VideoRequestSchema.parse({ scenes: [{ text: 'Mountains are old.', search_query: 'mountains' }, { text: 'Rivers carve them.' }] }),
       scriptForms(['Mountains are old.', 'Rivers carve them.']),
     );
-    assert.deepEqual(scenes.map((p) => [p.query, p.sourceIndex]), [['mountains', 0], ['rivers carve', 1]]);
+    assert.deepEqual(scenes.map((p) => [p.query, p.sourceIndex]), [['mountains', 0], ['rivers mountains', 1]]);
   });
 });
 
@@ -109,7 +101,8 @@ describe('gathering footage', () => {
     assert.equal(new Set(asked.map((r) => r.context)).size, 1);
     assert.equal(asked[0]!.context!.searchesLeft, 7);
     assert.deepEqual([...asked[0]!.context!.recent], ['pexels:old']);
-    assert.deepEqual(asked[1]!.fallbacks, [parts[1]!.fallbacks![0], 'nature']);
+    assert.deepEqual(asked[1]!.fallbacks, parts[1]!.fallbacks);
+    assert.equal(asked[1]!.fallbacks!.at(-1), 'nature');
   });
 
   it('nothing anywhere: generated backgrounds for the whole video, always with a warning', async () => {
@@ -118,6 +111,92 @@ describe('gathering footage', () => {
     const got = await gatherFootage(setup(provider(() => [])), opts(parts, warnings));
     assert.equal(got.clips[0]?.kind, 'generated');
     assert.equal(generatedAsked.length, 1);
-    assert.match(warnings.join('\n'), /no footage was found for ".*"; the video uses generated backgrounds/);
+    assert.match(warnings.join('\n'), /no footage was found for "coral reefs marine species" or "rising temperatures" or "tokyo shibuya crossing"; the video uses generated backgrounds/);
+  });
+
+  it("nothing found for the user's own searches: the warning quotes them, not a made-up topic", async () => {
+    const texts = ['Mountains grow a few millimetres each year.', 'The river cuts its canyon grain by grain.'];
+    const scenesReq = VideoRequestSchema.parse({ scenes: [{ text: texts[0], search_query: 'mountains' }, { text: texts[1], search_query: 'river canyon' }] });
+    const parts = await planFootageParts(scenesReq, scriptForms(texts));
+    const warnings: string[] = [];
+    const asked: FootageRequest[] = [];
+    const s = setup(provider(() => []));
+    s.generated = provider(() => [{ kind: 'generated', lavfi: 'color', durationS: 30, credit: null }], asked);
+    await gatherFootage(s, { ...opts(parts, warnings), req: scenesReq });
+    assert.deepEqual(warnings, ['no footage was found for "mountains" or "river canyon"; the video uses generated backgrounds']);
+    assert.equal(asked[0]!.query, 'mountains river canyon');
+  });
+});
+
+describe('media: videos, photos or both', () => {
+  const still = (id: string): SourceClip => ({ kind: 'file', path: `/x/${id}.img`, durationS: 5, width: 1080, height: 1920, credit: null, id, still: 'jpeg' });
+  const video = (id: string): SourceClip => ({ kind: 'file', path: `/x/${id}.mp4`, durationS: 4, width: 1080, height: 1920, credit: null, id });
+  /** A source that has `n` clips and records what it was asked for. */
+  const source = (name: string, make: (id: string) => SourceClip, n: number, asked: string[]): FootageProvider => ({
+    name,
+    find: async (r) => {
+      asked.push(`${name} ${r.count} ${r.minTotalS}`);
+      return { clips: Array.from({ length: Math.min(n, r.count) }, (_, i) => make(`${name}:${i}`)), warnings: [] };
+    },
+  });
+  const req = VideoRequestSchema.parse({ script_text: 'Mountains at dawn.' });
+  const want: FootageRequest = { query: 'mountains', count: 4, minTotalS: 16, orientation: 'portrait', width: 1080, height: 1920, seed: 1 };
+
+  it('the order of the sources by mode: the named clips first, FOOTAGE_DIR last', () => {
+    const asked: string[] = [];
+    const order = footageOrder({
+      urls: () => source('urls', video, 1, asked),
+      pexels: source('videos', video, 9, asked),
+      pexelsPhotos: source('photos', still, 9, asked),
+      dir: source('dir', video, 9, asked),
+    });
+    const names = (media?: MediaMode) => order(req, 0, media).map((p) => p.name);
+    assert.deepEqual(names(), ['videos', 'photos', 'dir']);
+    assert.deepEqual(names('videos'), ['videos', 'photos', 'dir']);
+    assert.deepEqual(names('photos'), ['photos', 'videos', 'dir']);
+    assert.deepEqual(names('both'), ['videos+photos', 'videos', 'photos', 'dir']);
+    const withUrls = VideoRequestSchema.parse({ script_text: 'Mountains at dawn.', clip_urls: ['https://example.com/a.jpg'] });
+    assert.deepEqual(order(withUrls, 0, 'photos').map((p) => p.name), ['urls', 'photos', 'videos', 'dir']);
+    // Without a Pexels key there are no photos to ask for: the order is as it always was.
+    const keyless = footageOrder({ urls: () => source('urls', video, 1, asked), pexels: null, pexelsPhotos: null, dir: source('dir', video, 9, asked) });
+    assert.deepEqual(keyless(req, 0, 'both').map((p) => p.name), ['dir']);
+  });
+
+  it('videos: photos fill in only where video runs short, before anything repeats', async () => {
+    const asked: string[] = [];
+    const order = footageOrder({ urls: () => source('urls', video, 0, asked), pexels: source('videos', video, 2, asked), pexelsPhotos: source('photos', still, 9, asked), dir: null });
+    const found = await findFootage(order(req, 0, 'videos'), want, '/tmp', new AbortController().signal, []);
+    assert.deepEqual(asked, ['videos 4 16', 'photos 2 8']);
+    assert.deepEqual(found.map((c) => (c.kind === 'file' ? c.id : '')), ['videos:0', 'videos:1', 'photos:0', 'photos:1']);
+    asked.length = 0;
+    const plenty = footageOrder({ urls: () => source('urls', video, 0, asked), pexels: source('videos', video, 9, asked), pexelsPhotos: source('photos', still, 9, asked), dir: null });
+    await findFootage(plenty(req, 0), want, '/tmp', new AbortController().signal, []);
+    assert.deepEqual(asked, ['videos 4 16'], 'enough video: no photo is searched');
+  });
+
+  it('both: half from each, searched at once and interleaved', async () => {
+    const asked: string[] = [];
+    const order = footageOrder({ urls: () => source('urls', video, 0, asked), pexels: source('videos', video, 9, asked), pexelsPhotos: source('photos', still, 9, asked), dir: null });
+    const found = await findFootage(order(req, 0, 'both'), want, '/tmp', new AbortController().signal, []);
+    assert.deepEqual(asked.sort(), ['photos 2 8', 'videos 2 8']);
+    assert.deepEqual(found.map((c) => (c.kind === 'file' ? c.id : '')), ['videos:0', 'photos:0', 'videos:1', 'photos:1']);
+    assert.ok(interleaved(source('a', video, 0, []), source('b', still, 0, [])).name === 'a+b');
+  });
+
+  it('gatherFootage searches every part with the media mode it is given', async () => {
+    const seen: (MediaMode | undefined)[] = [];
+    const parts = await planFootageParts(req, scriptForms(['Mountains at dawn.']));
+    const setup: FootageSetup = {
+      sources: (_r, _i, media) => {
+        seen.push(media);
+        return [source('photos', still, 9, [])];
+      },
+      generated: source('generated', video, 1, []),
+      searchesPerVideo: 4,
+      recentClips: async () => new Set(),
+    };
+    const got = await gatherFootage(setup, { req, owner: null, parts, estimateS: 3, width: 1080, height: 1920, seed: 1, dir: '/tmp', signal: new AbortController().signal, warnings: [], media: 'photos' });
+    assert.deepEqual(seen, ['photos']);
+    assert.equal(got.clips[0]?.kind === 'file' && got.clips[0].still, 'jpeg');
   });
 });

@@ -1,20 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { blobKeys } from '../../functions/pipeline/blob-keys.ts';
-import { queryFor } from '../../functions/pipeline/query.ts';
-
-describe('footage query', () => {
-  it('uses the explicit query when there is one', () => {
-    assert.equal(queryFor('  deep sea ', 'anything'), 'deep sea');
-  });
-  it('otherwise takes the most frequent telling words of the script', () => {
-    assert.equal(queryFor(undefined, 'The ocean is vast. The ocean is deep, and whales live in the ocean deep.'), 'ocean deep whales');
-  });
-  it('falls back to a generic query for scripts with no telling word', () => {
-    assert.equal(queryFor(undefined, 'It is as it is.'), 'nature');
-  });
-});
-
 describe('blob keys', () => {
   it('each attempt writes under its own prefix: a stale worker cannot overwrite the winner', () => {
     assert.deepEqual(blobKeys('t1', 2), blobKeys('t1', 2));

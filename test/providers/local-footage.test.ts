@@ -14,9 +14,9 @@ import { UrlFootage } from '../../functions/providers/url-footage.ts';
 import type { FootageRequest } from '../../functions/providers/ports.ts';
 import { seededRandom } from '../../functions/lib/seeded-random.ts';
 import { ffprobe } from '../support/ffprobe.ts';
-import { makeGarbage, makeTone, makeVideo } from '../support/media-fixtures.ts';
-import { makeHighFps, makeLongVideo } from '../support/hostile-media.ts';
-import type { SourceClip } from '../../functions/domain/media.ts';
+import { makeGarbage, makeImage, makeTone, makeVideo } from '../support/media-fixtures.ts';
+import { flatJpeg, makeHighFps, makeLongVideo } from '../support/hostile-media.ts';
+import { STILL_SHOT_S, type SourceClip } from '../../functions/domain/media.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { defaultCatalog, startFakePexels } from '../fakes/index.ts';
 import { USER_AGENT } from '../../functions/net/user-agent.ts';
@@ -120,6 +120,35 @@ describe('UrlFootage', () => {
       return true;
     });
     assert.deepEqual(await readdir(dir), [], 'refused downloads are removed');
+  });
+
+  test('photos (JPEG, PNG, WebP, told by their bytes whatever the name) are clips too: stills shown for a shot', async () => {
+    await Promise.all([
+      makeImage(join(fixtures, 'photo.jpg'), { width: 400, height: 300, format: 'jpeg', exifRotate90: true }),
+      makeImage(join(fixtures, 'photo-png.mp4'), { width: 200, height: 320, format: 'png' }),
+      makeImage(join(fixtures, 'photo'), { width: 360, height: 240, format: 'webp' }),
+      writeFile(join(fixtures, 'huge.jpg'), flatJpeg(16_000)),
+      makeImage(join(fixtures, 'broken.png'), { width: 64, height: 64, format: 'png' }).then(async (p) => writeFile(p, (await readFile(p)).subarray(0, 40))),
+    ]);
+    const dir = await mkdtemp(join(root, 'task-'));
+    const urls = ['photo.jpg', 'photo-png.mp4', 'photo', 'huge.jpg', 'broken.png', 'portrait.mp4'].map((n) => `${base}/${n}`);
+    const { clips, warnings } = await new UrlFootage({ tools, allowPrivate: true, urls }).find(want({ count: 6 }), dir, live());
+    const got = clips.map(fileClip);
+    assert.deepEqual(
+      got.map((c) => [c.still ?? 'video', c.width, c.height, c.durationS]),
+      [['jpeg', 300, 400, STILL_SHOT_S], ['png', 200, 320, STILL_SHOT_S], ['webp', 360, 240, STILL_SHOT_S], ['video', 180, 320, got[3]!.durationS]],
+    );
+    assert.deepEqual(warnings, [
+      'clip_urls[3]: skipped, its frame is 16000x16000, more pixels than accepted',
+      'clip_urls[4]: skipped, not an image ffmpeg can read',
+    ]);
+    assert.deepEqual((await readdir(dir)).length, 4, 'the refused downloads are removed');
+
+    // The request's own footage all refused by the gate fails the task, naming the limit.
+    await assert.rejects(
+      new UrlFootage({ tools, allowPrivate: true, urls: [`${base}/huge.jpg`] }).find(want(), await mkdtemp(join(root, 'task-')), live()),
+      (err: unknown) => err instanceof TaskError && err.code === 'unsupported_media' && /^clip_urls\[0\]: its frame is 16000x16000, more pixels than accepted; send clips within the accepted limits$/.test(err.message),
+    );
   });
 
   test('names scene fields in warnings when given', async () => {

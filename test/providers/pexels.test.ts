@@ -74,7 +74,14 @@ describe('Pexels: search, renditions, credits', () => {
       assert.ok(Math.abs(c.durationS - v.durationS) < 0.1);
       assert.equal(c.width, 720);
       assert.equal(c.height, 1280);
-      assert.deepEqual(c.credit, { provider: 'pexels', author: v.user.name, author_url: v.user.url, video_url: `https://www.pexels.com/video/fake-${v.id}/` });
+      assert.deepEqual(c.credit, {
+        provider: 'pexels',
+        author: v.user.name,
+        author_url: v.user.url,
+        video_url: `https://www.pexels.com/video/fake-${v.id}/`,
+        photo_url: null,
+        attribution: `Video by ${v.user.name} on Pexels`,
+      });
     }
     assert.equal(new Set(clips.map((c) => (c.kind === 'file' ? videoIdOf(c.path) : 0))).size, 3, 'three different videos');
     assert.ok(clips.reduce((s, c) => s + c.durationS, 0) >= PORTRAIT_720.minTotalS);

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { truncate, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 
 const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
 
@@ -149,4 +150,38 @@ export async function makeCanary(dir: string): Promise<{ path: string; wasRead: 
   const atimeTracked = await readSince();
   await reset();
   return { path, wasRead: readSince, atimeTracked };
+}
+
+/**
+ * A PNG whose header declares side×side pixels of 8-bit RGB (768 MB decoded at 16000), with one
+ * row of data: the decoder must refuse the size before it allocates the picture.
+ */
+export function bigPngHeader(side: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1 + side * 3))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function crc32(buf: Buffer): number {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
 }

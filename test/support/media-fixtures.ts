@@ -1,6 +1,6 @@
 // Tiny real media for tests, generated with ffmpeg (test code may start ffmpeg directly).
 import { execFile } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 
 const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
 
@@ -105,5 +105,37 @@ export async function makeSpeechLikeWav(path: string, durationS: number): Promis
 /** A file that is not media at all (for unreadable_media paths). */
 export async function makeGarbage(path: string): Promise<string> {
   await writeFile(path, Buffer.from('this is not a video file\n'.repeat(50)));
+  return path;
+}
+
+export interface ImageFixture {
+  width: number;
+  height: number;
+  format: 'jpeg' | 'png' | 'webp';
+  /** testsrc2 (detail, colour bars) by default; `color` is flat; `split` is red on the left half, blue on the right. */
+  pattern?: 'testsrc2' | 'color' | 'split';
+  color?: string;
+  /** EXIF orientation 6: the pixels are stored turned, a viewer turns them 90° clockwise. */
+  exifRotate90?: boolean;
+}
+
+/** A real still image (a photo), one frame of the pattern encoded as JPEG, PNG or WebP. */
+export async function makeImage(path: string, o: ImageFixture): Promise<string> {
+  const half = `s=${o.width / 2}x${o.height}`;
+  const src =
+    o.pattern === 'color' ? `color=c=${o.color ?? 'teal'}:s=${o.width}x${o.height}`
+    : o.pattern === 'split' ? `color=c=red:${half}[l];color=c=blue:${half}[r];[l][r]hstack`
+    : `testsrc2=s=${o.width}x${o.height}`;
+  const codec = { jpeg: ['-c:v', 'mjpeg', '-q:v', '3', '-pix_fmt', 'yuvj420p'], png: ['-c:v', 'png'], webp: ['-c:v', 'libwebp', '-quality', '80'] }[o.format];
+  await ffmpeg(['-filter_complex', src, '-frames:v', '1', ...codec, '-f', 'image2', '-update', '1', path]);
+  if (o.exifRotate90) {
+    if (o.format !== 'jpeg') throw new Error('exifRotate90 is for JPEG fixtures');
+    const jpg = await readFile(path);
+    // An APP1 Exif segment with one IFD entry: Orientation (0x0112) = 6.
+    const tiff = Buffer.from([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0]);
+    const app1 = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+    const head = Buffer.from([0xff, 0xe1, (app1.length + 2) >> 8, (app1.length + 2) & 255]);
+    await writeFile(path, Buffer.concat([jpg.subarray(0, 2), head, app1, jpg.subarray(2)]));
+  }
   return path;
 }

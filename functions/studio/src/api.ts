@@ -33,6 +33,10 @@ export interface Credit {
   author: string | null;
   author_url: string | null;
   video_url: string | null;
+  /** A photo's page; absent on videos made before photos. */
+  photo_url?: string | null;
+  /** The line the provider asks for ("Photo by … on Pexels"); absent on older videos. */
+  attribution?: string;
 }
 
 export interface TaskView {

@@ -12,7 +12,9 @@ interface Props {
 
 /** The credits as a text file a person can paste under a post. */
 function creditsUrl(task: TaskView): string {
-  const lines = (task.result?.credits ?? []).map((c) => [c.author ?? 'unknown author', c.provider, c.video_url ?? c.author_url ?? ''].filter(Boolean).join(' · '));
+  const lines = (task.result?.credits ?? []).map((c) =>
+    [c.attribution ?? `${c.author ?? 'unknown author'} · ${c.provider}`, c.photo_url ?? c.video_url ?? c.author_url ?? ''].filter(Boolean).join(' · '),
+  );
   return URL.createObjectURL(new Blob([`Footage credits\n${lines.join('\n')}\n`], { type: 'text/plain' }));
 }
 
