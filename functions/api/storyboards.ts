@@ -10,7 +10,7 @@ import { storyboardJob } from '../platform/jobs.ts';
 import { checkMusicMood } from '../providers/music-library.ts';
 import { jsonBody } from './body.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
-import type { ApiDeps } from './routes.ts';
+import type { ApiDeps } from './deps.ts';
 import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapClipRoute } from './storyboard-spec.ts';
 import { toStoryboardView } from './storyboard-view.ts';
 import { checkUrls, refusal, submittedTask } from './submission.ts';

@@ -1,8 +1,8 @@
 // What the local footage sources share: which files count as video, probing one as footage, and
 // the words of a query that file names are matched against.
 import { CancelledError, TaskError } from '../errors.ts';
-import type { SourceClip } from '../domain/media.ts';
-import { probeInput, type MediaInfo } from '../media/probe.ts';
+import type { MediaInfo, SourceClip } from '../domain/media.ts';
+import { probeInput } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
 
 export const VIDEO_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.avi', '.mpg', '.mpeg', '.ts'] as const;
