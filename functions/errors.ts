@@ -12,16 +12,18 @@ export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefi
     const at = [...prefix, ...i.path];
     const path = at.map(String).join('.');
     if (i.code === 'unrecognized_keys') {
-      return i.keys.map((k) => ({
-        path: path ? `${path}.${k}` : k,
-        message: 'unknown field; remove it (see the API reference for accepted fields)',
-      }));
+      // zod's own words ("Unrecognized key") become ours; a schema that words it itself keeps its words.
+      const message = i.message.startsWith('Unrecognized key') ? 'unknown field; remove it (see the API reference for accepted fields)' : i.message;
+      return i.keys.map((k) => ({ path: path ? `${path}.${k}` : k, message }));
     }
     if (i.code === 'invalid_union') {
-      // Report the alternative the client evidently meant: the one whose errors reach deepest
-      // (captions: {style: "comic"} is a bad style, not "not false").
+      // Report the alternative the client evidently meant: not one that refuses a field the body
+      // sends as another alternative's (storyboard_id in a script), and of the others the one whose
+      // errors reach deepest (captions: {style: "comic"} is a bad style, not "not false").
+      const forbids = (branch: readonly z.core.$ZodIssue[]) => branch.some((b) => b.code === 'custom' && b.params?.['otherAlternative'] === true);
+      const meant = i.errors.filter((branch) => !forbids(branch));
       const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((b) => b.path.length));
-      const best = [...i.errors].sort((a, b) => depth(b) - depth(a))[0];
+      const best = [...(meant.length ? meant : i.errors)].sort((a, b) => depth(b) - depth(a))[0];
       if (best && depth(best) > 0) return zodDetails({ issues: best }, at);
     }
     return [{ path: path || '(body)', message: i.message }];

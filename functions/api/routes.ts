@@ -7,6 +7,7 @@ import { requestCallback } from '../delivery/deliver.ts';
 import { isFinal, type TaskRecord } from '../domain/task.ts';
 import { downloadStem } from '../domain/outputs.ts';
 import { storedOutputs, toView } from '../domain/task-view.ts';
+import { rendersStoryboard } from '../domain/video-request.ts';
 import { AppError, conflict, gone, invalid, notFound, TaskError } from '../errors.ts';
 import type { TaskListCursor } from '../platform/ports.ts';
 import { checkMusicMood } from '../providers/music-library.ts';
@@ -49,7 +50,7 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       const sent = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
       // With storyboard_id, the storyboard's request and its pieces as they stand now.
-      const { request, from } = sent.storyboard_id ? await fromStoryboard(deps, owner, sent, await c.req.json()) : { request: sent, from: null };
+      const { request, from } = rendersStoryboard(sent) ? await fromStoryboard(deps, owner, sent) : { request: sent, from: null };
       // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
       await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
       if (!from) await checkMusicMood(deps.music, request.music);
