@@ -6,9 +6,9 @@
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { frameSize, VideoRequestSchema, type CaptionOptions, type Resolution } from '../functions/domain/video-request.ts';
-import type { Narration, Segment, SourceClip } from '../functions/domain/media.ts';
+import type { MediaInfo, Narration, Segment, SourceClip } from '../functions/domain/media.ts';
 import { OUTPUT_FPS, segmentFrames } from '../functions/media/chunks.ts';
-import { probeMedia, type MediaInfo } from '../functions/media/probe.ts';
+import { probeMedia } from '../functions/media/probe.ts';
 import { coverCrop, fmt } from '../functions/media/render-args.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import type { MediaTools } from '../functions/media/tools.ts';

@@ -3,6 +3,7 @@
 // default x264 settings and with the recipe's. A task goes in by HTTP as a user's would.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TaskView as View } from '../functions/domain/task-view.ts';
 import { FAKE_ELEVENLABS_KEY } from '../test/fakes/index.ts';
 import { startService, type Service } from '../test/support/service.ts';
 import type { System } from './report.ts';
@@ -57,11 +58,8 @@ export function serviceEnv(fakes: Fakes): Record<string, string> {
   };
 }
 
-export interface TaskView {
-  task_id: string;
-  status: string;
-  result: { width: number; height: number; duration_s: number; size_bytes: number; credits: { video_url: string | null }[] };
-}
+/** A completed task's view (runTask returns only completed ones). */
+export type TaskView = View & { result: NonNullable<View['result']> };
 
 /** POST → completed, polled every 100 ms (the poll's own cost is counted as the service's). */
 export async function runTask(s: { name: string; svc: Pick<Service, 'url' | 'logs'> }, body: object): Promise<TaskView> {

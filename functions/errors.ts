@@ -1,8 +1,33 @@
 // Typed errors: each carries a stable code and the HTTP status it maps to (one handler maps them).
+import type { z } from 'zod';
 
 export interface ErrorDetail {
   path: string;
   message: string;
+}
+
+/** The fields a zod parse refused, as the API and the CLI name them: `captions.style`, `scenes.0.text`. */
+export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefix: PropertyKey[] = []): ErrorDetail[] {
+  return error.issues.flatMap((i): ErrorDetail[] => {
+    const at = [...prefix, ...i.path];
+    const path = at.map(String).join('.');
+    if (i.code === 'unrecognized_keys') {
+      // zod's own words ("Unrecognized key") become ours; a schema that words it itself keeps its words.
+      const message = i.message.startsWith('Unrecognized key') ? 'unknown field; remove it (see the API reference for accepted fields)' : i.message;
+      return i.keys.map((k) => ({ path: path ? `${path}.${k}` : k, message }));
+    }
+    if (i.code === 'invalid_union') {
+      // Report the alternative the client evidently meant: not one that refuses a field the body
+      // sends as another alternative's (storyboard_id in a script), and of the others the one whose
+      // errors reach deepest (captions: {style: "comic"} is a bad style, not "not false").
+      const forbids = (branch: readonly z.core.$ZodIssue[]) => branch.some((b) => b.code === 'custom' && b.params?.['otherAlternative'] === true);
+      const meant = i.errors.filter((branch) => !forbids(branch));
+      const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((b) => b.path.length));
+      const best = [...(meant.length ? meant : i.errors)].sort((a, b) => depth(b) - depth(a))[0];
+      if (best && depth(best) > 0) return zodDetails({ issues: best }, at);
+    }
+    return [{ path: path || '(body)', message: i.message }];
+  });
 }
 
 export class AppError extends Error {
@@ -51,6 +76,9 @@ export const rateLimited = (retryAfterS: number) =>
   new AppError('rate_limited', 429, `this API key submits faster than SUBMITS_PER_MINUTE allows; retry in ${retryAfterS} s`, {
     headers: { 'retry-after': String(retryAfterS) },
   });
+
+/** A setting, or a file a setting points at (a key file, the task database), that stops start-up. */
+export class ConfigError extends Error {}
 
 /**
  * A failure inside the pipeline. `retryable` decides whether the worker hands the task back to

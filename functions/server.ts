@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { clientErrorReply } from './api/http.ts';
 import { pathToFileURL } from 'node:url';
-import { assertSafeToServe, ConfigError, loadConfig, type Config, type Role } from './config.ts';
+import { assertSafeToServe, loadConfig, type Config, type Role } from './config.ts';
+import { ConfigError } from './errors.ts';
 import { compose, type Runtime } from './compose.ts';
 import { createLogger, type Logger } from './log.ts';
 

@@ -25,7 +25,9 @@ const LAYERS: string[][] = [
   ['platform'],
   ['domain'],
   ['lib'],
-  ['config.ts', 'errors.ts', 'log.ts'],
+  ['config.ts', 'log.ts'],
+  // The typed errors, which config.ts throws too.
+  ['errors.ts'],
 ];
 
 /** The folder (or root file) a path under functions/ belongs to. */

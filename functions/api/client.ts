@@ -1,36 +1,9 @@
 // A client of this service's HTTP API, for the CLI's remote commands and the MCP tools. Errors
-// keep the API's code and message; a service that cannot be reached is a different error.
-import type { TaskView } from '../domain/task.ts';
-import type { ErrorDetail } from '../errors.ts';
-
-export interface SubmitAnswer {
-  task_id: string;
-  status: TaskView['status'];
-  status_url: string;
-  download_url: string;
-}
-
-export interface VoiceInfo {
-  voice_id: string;
-  name: string;
-  provider: 'espeak-ng' | 'elevenlabs';
-  language: string | null;
-  description: string | null;
-}
-
-/** The service answered with an error (`{error: {code, message, details?}}`). */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: ErrorDetail[] | undefined;
-  constructor(status: number, code: string, message: string, details?: ErrorDetail[]) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-}
+// keep the API's code and message; a service that cannot be reached is a different error. The
+// answers' types are inferred from the schemas the service validates and documents them with.
+import type { TaskView } from '../domain/task-view.ts';
+import { ApiError } from './api-error.ts';
+import type { SubmitResponse, TaskList, VoiceList } from './schemas.ts';
 
 /** The service could not be reached, or did not answer in our shape. */
 export class UnreachableError extends Error {
@@ -60,7 +33,7 @@ export class ReelsmithClient {
     this.#fetch = opts.fetch ?? ((req) => fetch(req));
   }
 
-  submit(body: unknown, opts: { idempotencyKey?: string | undefined } = {}): Promise<SubmitAnswer> {
+  submit(body: unknown, opts: { idempotencyKey?: string | undefined } = {}): Promise<SubmitResponse> {
     return this.#call('POST', '/v1/videos', body, opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {});
   }
 
@@ -68,7 +41,7 @@ export class ReelsmithClient {
     return this.#call('GET', `/v1/videos/${encodeURIComponent(id)}`);
   }
 
-  list(opts: { limit?: number; cursor?: string | null } = {}): Promise<{ data: TaskView[]; next_cursor: string | null }> {
+  list(opts: { limit?: number; cursor?: string | null } = {}): Promise<TaskList> {
     const q = new URLSearchParams();
     if (opts.limit) q.set('limit', String(opts.limit));
     if (opts.cursor) q.set('cursor', opts.cursor);
@@ -79,7 +52,7 @@ export class ReelsmithClient {
     return this.#call('DELETE', `/v1/videos/${encodeURIComponent(id)}`);
   }
 
-  voices(): Promise<{ data: VoiceInfo[] }> {
+  voices(): Promise<VoiceList> {
     return this.#call('GET', '/v1/voices');
   }
 
@@ -118,13 +91,13 @@ export class ReelsmithClient {
 
 async function errorOf(res: Response): Promise<Error> {
   const text = await res.text().catch(() => '');
+  let body: unknown = null;
   try {
-    const { error } = JSON.parse(text) as { error?: { code?: string; message?: string; details?: ErrorDetail[] } };
-    if (error?.code && error.message) return new ApiError(res.status, error.code, error.message, error.details);
+    body = JSON.parse(text);
   } catch {
-    // not our error shape: below
+    // not JSON, so not our error shape: below
   }
-  return new UnreachableError(`the service answered ${res.status} ${res.statusText} without a reelsmith error (is the URL right?)`);
+  return ApiError.of(res.status, body) ?? new UnreachableError(`the service answered ${res.status} ${res.statusText} without a reelsmith error (is the URL right?)`);
 }
 
 function describe(err: unknown): string {

@@ -4,8 +4,9 @@ import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse 
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, badJson, unsupportedMedia, type ErrorDetail } from '../errors.ts';
+import { AppError, badJson, unsupportedMedia } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { ErrorBody } from './schemas.ts';
 
 /** What every route sees: the request's logger and, after `requireKey`, the key's owner id. */
 export interface ApiEnv {
@@ -21,10 +22,6 @@ export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8',
 /** c.json with our headers: a charset, and never cached (task views change, URLs expire). */
 export function json<T, S extends ContentfulStatusCode>(c: Context, body: T, status: S, headers: Record<string, string> = {}) {
   return c.json(body as never, status, { ...JSON_HEADERS, ...headers }) as ReturnType<typeof c.json<T, S>>;
-}
-
-export interface ErrorBody {
-  error: { code: string; message: string; details?: ErrorDetail[] };
 }
 
 export const errorBody = (e: AppError): ErrorBody => ({

@@ -1,67 +1,22 @@
 // The public HTTP API (DESIGN §4): submit, poll, download, cancel. Each route is declared with its
 // zod schemas; the same declarations validate requests and make the OpenAPI document.
-import type { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Config } from '../config.ts';
-import type { AdmissionLimits } from '../domain/admission.ts';
 import { askRender } from '../delivery/ask-render.ts';
 import { requestCallback } from '../delivery/deliver.ts';
 import { isFinal, type TaskRecord } from '../domain/task.ts';
 import { downloadStem } from '../domain/outputs.ts';
 import { storedOutputs, toView } from '../domain/task-view.ts';
-import { AppError, conflict, gone, invalid, notFound, TaskError, type ErrorDetail } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { BlobStore, Dispatcher, TaskListCursor, TaskStore } from '../platform/ports.ts';
-import type { SpeechProvider } from '../providers/ports.ts';
-import { checkMusicMood, type MusicLibrary } from '../providers/music-library.ts';
-import type { ApiKeys } from './auth.ts';
+import { rendersStoryboard } from '../domain/video-request.ts';
+import { AppError, conflict, gone, invalid, notFound, TaskError } from '../errors.ts';
+import type { TaskListCursor } from '../platform/ports.ts';
+import { checkMusicMood } from '../providers/music-library.ts';
 import { jsonBody } from './body.ts';
+import type { ApiDeps } from './deps.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import { cancelRoute, downloadRoute, listRoute, musicRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
 import { fromStoryboard } from './storyboards.ts';
 import { checkUrls, refusal, submittedTask } from './submission.ts';
-
-export interface ApiDeps {
-  cfg: Config;
-  store: TaskStore;
-  /** Storyboards' records (their own store). */
-  storyboards: TaskStore;
-  blobs: BlobStore;
-  dispatcher: Dispatcher;
-  keys: ApiKeys;
-  log: Logger;
-  /** Stop a task running in this process at once (cancel). */
-  stopRunning: (taskId: string) => void;
-  /** Limits a new task must pass (MAX_QUEUED_TASKS, MAX_QUEUED_PER_KEY, SUBMITS_PER_MINUTE). */
-  limits: AdmissionLimits;
-  /** MUSIC_DIR's tracks by mood, or null when it is not set. */
-  music: MusicLibrary | null;
-  /** The speech provider: its name and the voices it offers. */
-  speech: Pick<SpeechProvider, 'name' | 'listVoices'>;
-}
-
-export function zodDetails(error: { issues: readonly z.core.$ZodIssue[] }, prefix: PropertyKey[] = []): ErrorDetail[] {
-  return error.issues.flatMap((i): ErrorDetail[] => {
-    const at = [...prefix, ...i.path];
-    const path = at.map(String).join('.');
-    if (i.code === 'unrecognized_keys') {
-      return i.keys.map((k) => ({
-        path: path ? `${path}.${k}` : k,
-        message: 'unknown field; remove it (see the API reference for accepted fields)',
-      }));
-    }
-    if (i.code === 'invalid_union') {
-      // Report the alternative the client evidently meant: the one whose errors reach deepest
-      // (captions: {style: "comic"} is a bad style, not "not false").
-      const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((b) => b.path.length));
-      const best = [...i.errors].sort((a, b) => depth(b) - depth(a))[0];
-      if (best && depth(best) > 0) return zodDetails({ issues: best }, at);
-    }
-    return [{ path: path || '(body)', message: i.message }];
-  });
-}
-
-
 
 /** The list position as an opaque token for clients. */
 export const encodeCursor = (at: TaskListCursor): string => Buffer.from(JSON.stringify([at.created_at, at.id])).toString('base64url');
@@ -75,7 +30,6 @@ export function decodeCursor(cursor: string): TaskListCursor {
   }
   throw invalid([{ path: 'cursor', message: 'not a next_cursor from this API; start again without cursor' }]);
 }
-
 
 /** Registers the public routes on `app`. */
 export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
@@ -96,7 +50,7 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       const sent = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
       // With storyboard_id, the storyboard's request and its pieces as they stand now.
-      const { request, from } = sent.storyboard_id ? await fromStoryboard(deps, owner, sent, await c.req.json()) : { request: sent, from: null };
+      const { request, from } = rendersStoryboard(sent) ? await fromStoryboard(deps, owner, sent) : { request: sent, from: null };
       // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
       await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
       if (!from) await checkMusicMood(deps.music, request.music);

@@ -1,14 +1,16 @@
-// The shapes the API answers with, as zod schemas: routes declare them, and the OpenAPI document
-// is generated from those declarations. Each carries an example, checked against it by the tests.
-import { z } from '@hono/zod-openapi';
-import { CALLBACK_STATES, STAGES, TASK_STATUSES, type TaskView } from '../domain/task.ts';
-import { ASPECT_RATIOS, RESOLUTIONS, VideoRequestSchema } from '../domain/video-request.ts';
+// The shapes the API answers with, as zod schemas: routes declare them, the OpenAPI document is
+// generated from those declarations, and clients (api/client.ts, the studio) take their types
+// from them (z.infer). Each carries an example, checked against it by the tests. The task view's
+// schema is in domain/task-view.ts, beside the code that makes the view.
+import { z } from 'zod';
+import { TASK_STATUSES } from '../domain/task.ts';
+import { EXAMPLE_VIEW, TaskViewSchema } from '../domain/task-view.ts';
+import { StoryboardVideoSchema, VideoRequestSchema } from '../domain/video-request.ts';
 
 /** Task ids as the service makes them (UUIDs), and as Cloud Tasks allows them in task names. */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
-const EXAMPLE_ID = '5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90';
-const EXAMPLE_TIME = '2026-11-30T10:15:00.000Z';
+const EXAMPLE_ID = EXAMPLE_VIEW.task_id;
 
 export const ErrorSchema = z
   .strictObject({
@@ -33,10 +35,24 @@ export const ErrorSchema = z
       },
     ],
   });
+export type ErrorBody = z.infer<typeof ErrorSchema>;
 
 export const VideoRequestBody = VideoRequestSchema.meta({
   id: 'VideoRequest',
   description: 'A script to render. Send `script_text` or `scenes` (one of them, not both). Unknown fields are rejected.',
+});
+
+export const StoryboardVideoBody = StoryboardVideoSchema.meta({
+  id: 'StoryboardVideoRequest',
+  description:
+    'A storyboard to render as it stands (POST /v1/storyboards made it): its script, voice audio, clips and settings. ' +
+    'Only callback_url and metadata may come with storyboard_id.',
+});
+
+/** POST /v1/videos and /generate-video: a script, or a storyboard to render; checked once, by this schema. */
+export const VideoSubmissionBody = z.union([VideoRequestBody, StoryboardVideoBody]).meta({
+  id: 'VideoSubmission',
+  description: 'A script to render (VideoRequest), or a storyboard to render as it stands (StoryboardVideoRequest: storyboard_id alone, with callback_url and metadata at most).',
 });
 
 export const SubmitResponseSchema = z
@@ -57,144 +73,7 @@ export const SubmitResponseSchema = z
       },
     ],
   });
-
-export const CreditSchema = z
-  .strictObject({
-    provider: z.string(),
-    author: z.string().nullable(),
-    author_url: z.string().nullable(),
-    video_url: z.string().nullable().meta({ description: "The video's page at the provider; null for a photo" }),
-    photo_url: z.string().nullable().optional().meta({ description: "The photo's page at the provider; null for a video (absent on videos made before photos)" }),
-    attribution: z.string().optional().meta({ description: 'The credit line the provider asks for, e.g. "Photo by Joey Farina on Pexels" (absent on videos made before photos)' }),
-  })
-  .meta({ id: 'Credit', description: 'Who made a video clip or photo the video uses' });
-
-/** One video of the example task: its files are under `folder` (the main video's at the top). */
-const exampleVideo = (folder: string, width: number, height: number, size_bytes: number, sig: string) => {
-  const url = (file: string, s: string) => `http://localhost:8080/files/videos/${EXAMPLE_ID}/${folder}${file}?expires=1796040941&sig=${s}${sig}`;
-  return {
-    video_url: url('video.mp4', '2Kx3'),
-    expires_at: '2026-11-30T11:15:41.000Z',
-    duration_s: 9.83,
-    width,
-    height,
-    size_bytes,
-    captions_url: url('captions.vtt', '9fQa'),
-    captions_srt_url: url('captions.srt', 'Uu7b'),
-    thumbnail_url: url('thumbnail.jpg', 'c0Lm'),
-  };
-};
-const EXAMPLE_MAIN = exampleVideo('', 1080, 1920, 2817731, '');
-
-/** A completed task, as the docs show it. */
-const EXAMPLE_VIEW: TaskView = {
-  task_id: EXAMPLE_ID,
-  status: 'completed',
-  stage: 'done',
-  progress: 100,
-  created_at: EXAMPLE_TIME,
-  updated_at: '2026-11-30T10:15:41.000Z',
-  error: null,
-  result: {
-    ...EXAMPLE_MAIN,
-    credits: [
-      { provider: 'pexels', author: 'Jane Doe', author_url: 'https://www.pexels.com/@jane', video_url: 'https://www.pexels.com/video/123/', photo_url: null, attribution: 'Video by Jane Doe on Pexels' },
-      { provider: 'pexels', author: 'Joey Farina', author_url: 'https://www.pexels.com/@joey', video_url: null, photo_url: 'https://www.pexels.com/photo/brown-rocks-during-golden-hour-2014422/', attribution: 'Photo by Joey Farina on Pexels' },
-    ],
-    pieces: [
-      { start_s: 0, end_s: 4.1, text: 'The ocean covers most of our planet.', search_terms: ['ocean', 'planet'], query: 'ocean planet', found_by: ['ocean planet'] },
-      { start_s: 4.1, end_s: 9.83, text: 'Its waves carry energy across the world.', search_terms: ['waves', 'energy'], query: 'waves energy', found_by: ['waves energy'] },
-    ],
-    outputs: [
-      { aspect_ratio: '9:16', resolution: '1080p', ...EXAMPLE_MAIN },
-      { aspect_ratio: '16:9', resolution: '1080p', ...exampleVideo('16x9/', 1920, 1080, 3120554, 'w') },
-    ],
-  },
-  warnings: [],
-  metadata: { channel: 'facts' },
-  callback: {
-    delivery_id: `${EXAMPLE_ID}.completed`,
-    event: 'task.completed',
-    state: 'delivered',
-    attempts: 1,
-    last_status: 204,
-    last_attempt_at: '2026-11-30T10:15:42.000Z',
-  },
-};
-
-/** What each video of a task shows: its signed URLs and what ffprobe read of it. */
-const VIDEO_FIELDS = {
-  video_url: z.url().meta({ description: 'Signed, expires at expires_at; `GET /download/{id}` (`?output=<index>` for another video) redirects to a fresh one' }),
-  expires_at: z.iso.datetime(),
-  duration_s: z.number(),
-  width: z.number().int(),
-  height: z.number().int(),
-  size_bytes: z.number().int(),
-  captions_url: z.url().nullable().meta({ description: 'WebVTT, laid out for this frame' }),
-  captions_srt_url: z.url().nullable(),
-  thumbnail_url: z.url().nullable().meta({ description: 'JPEG' }),
-};
-
-const OutputViewSchema = z
-  .strictObject({ aspect_ratio: z.enum(ASPECT_RATIOS), resolution: z.enum(RESOLUTIONS), ...VIDEO_FIELDS })
-  .meta({ id: 'OutputView', description: 'One video of a task' });
-
-export const TaskViewSchema = z
-  .strictObject({
-    task_id: z.string(),
-    status: z.enum(TASK_STATUSES),
-    stage: z.enum(STAGES),
-    progress: z.number().int().min(0).max(100).meta({ description: 'Only grows' }),
-    created_at: z.iso.datetime(),
-    updated_at: z.iso.datetime(),
-    error: z
-      .strictObject({
-        code: z.string(),
-        message: z.string(),
-        retryable: z.boolean().meta({ description: 'true only on a queued task whose next attempt is coming' }),
-      })
-      .nullable(),
-    result: z
-      .strictObject({
-        ...VIDEO_FIELDS,
-        credits: z.array(CreditSchema),
-        pieces: z
-          .array(
-            z.strictObject({
-              start_s: z.number(),
-              end_s: z.number(),
-              text: z.string().meta({ description: 'Its words, as the captions show them' }),
-              search_terms: z.array(z.string()),
-              query: z.string().meta({ description: 'What was searched for it' }),
-              found_by: z.array(z.string()).meta({ description: 'The queries whose results it shows' }),
-            }),
-          )
-          .meta({ description: 'The timeline: which words each piece of footage covers and how it was found' }),
-        outputs: z
-          .array(OutputViewSchema)
-          .meta({ description: 'Every video of the task (one per entry of the request\'s `outputs`, or one): the first is the main video the fields above describe' }),
-      })
-      .nullable()
-      .meta({ description: 'Set once the task is completed; the top-level fields describe the main (first) video' }),
-    warnings: z.array(z.string()),
-    metadata: z.record(z.string(), z.unknown()).nullable().meta({ description: 'As sent in the request' }),
-    callback: z
-      .strictObject({
-        delivery_id: z.string().meta({ description: 'X-Reelsmith-Delivery-Id of the event' }),
-        event: z.string().meta({ examples: ['task.completed'] }),
-        state: z.enum(CALLBACK_STATES),
-        attempts: z.number().int(),
-        last_status: z.number().int().nullable(),
-        last_attempt_at: z.iso.datetime().nullable(),
-      })
-      .nullable()
-      .meta({ description: 'Where the callback stands; null without callback_url or before the task ends' }),
-  })
-  .meta({
-    id: 'TaskView',
-    description: 'A task as clients see it: the body of GET /task/{id} and of callbacks',
-    examples: [EXAMPLE_VIEW],
-  }) satisfies z.ZodType<TaskView>;
+export type SubmitResponse = z.infer<typeof SubmitResponseSchema>;
 
 export const TaskListSchema = z
   .strictObject({
@@ -205,6 +84,7 @@ export const TaskListSchema = z
     id: 'TaskList',
     examples: [{ data: [EXAMPLE_VIEW], next_cursor: 'WyIyMDI2LTExLTMwVDEwOjE1OjAwLjAwMFoiLCI1ZjBjIl0' }],
   });
+export type TaskList = z.infer<typeof TaskListSchema>;
 
 export const ListQuery = z.object({
   limit: z.coerce
@@ -244,6 +124,7 @@ export const VoiceListSchema = z
       },
     ],
   });
+export type VoiceList = z.infer<typeof VoiceListSchema>;
 
 export const MoodListSchema = z
   .strictObject({

@@ -1,13 +1,11 @@
-// Every route's declaration: method, path, parameters, bodies and answers, as zod schemas. The
-// app registers handlers for them, and the OpenAPI document is generated from them, worker-only
-// routes included (marked `x-worker-only`).
+// Every public route's declaration: method, path, parameters, bodies and answers, as zod schemas.
+// The app registers handlers for them, and the OpenAPI document is generated from them, with the
+// storyboard routes (storyboard-spec.ts) and the worker's (worker-spec.ts, marked `x-worker-only`).
 import { createRoute, z } from '@hono/zod-openapi';
+import { TaskViewSchema } from '../domain/task-view.ts';
 import { MAX_OUTPUTS } from '../domain/video-request.ts';
 import { SECURITY } from './auth.ts';
 import {
-  CloudTasksHeaders,
-  DeliveryOutcomeSchema,
-  SweepReportSchema,
   errorContent,
   errorResponses,
   HealthSchema,
@@ -18,11 +16,11 @@ import {
   SubmitResponseSchema,
   TaskIdParams,
   TaskListSchema,
-  TaskViewSchema,
-  VideoRequestBody,
+  VideoSubmissionBody,
   VoiceListSchema,
 } from './schemas.ts';
-import { STORYBOARD_ROUTES, storyboardRunRoute } from './storyboard-spec.ts';
+import { STORYBOARD_ROUTES } from './storyboard-spec.ts';
+import { WORKER_ROUTES } from './worker-spec.ts';
 
 const SUBMIT_EXAMPLES = {
   script: {
@@ -53,6 +51,10 @@ const SUBMIT_EXAMPLES = {
       seed: 42,
     },
   },
+  storyboard: {
+    summary: 'A storyboard as it stands (POST /v1/storyboards made it), with a callback',
+    value: { storyboard_id: '7c1e9a40-3b2d-4f6e-8a1c-5d9b0e2f4a61', callback_url: 'https://example.com/hooks/reelsmith' },
+  },
 };
 
 export const submitRoute = (path: '/v1/videos' | '/generate-video', summary: string) =>
@@ -69,7 +71,7 @@ export const submitRoute = (path: '/v1/videos' | '/generate-video', summary: str
     security: SECURITY,
     request: {
       headers: SubmitHeaders,
-      body: { required: true, content: { 'application/json': { schema: VideoRequestBody, examples: SUBMIT_EXAMPLES } } },
+      body: { required: true, content: { 'application/json': { schema: VideoSubmissionBody, examples: SUBMIT_EXAMPLES } } },
     },
     responses: {
       202: { description: 'Accepted: the task is queued', content: jsonContent(SubmitResponseSchema) },
@@ -174,93 +176,6 @@ export const cancelRoute = createRoute({
     200: { description: 'The task, now cancelled', content: jsonContent(TaskViewSchema) },
     ...errorResponses(400, 401, 404, 409),
   },
-});
-
-/** POST /tasks/{id}/run: only Cloud Tasks (or the local dispatcher) calls it, on the worker service. */
-export const runRoute = createRoute({
-  method: 'post',
-  path: '/tasks/{id}/run',
-  operationId: 'runTask',
-  tags: ['worker'],
-  summary: 'Worker only: render a task (one Cloud Tasks delivery)',
-  description:
-    'Served by the worker service (FUNCTION_TARGET=worker or local), never by the api service. Cloud Tasks calls it with an ' +
-    'OIDC token; a local process requires its dispatcher’s X-Reelsmith-Dispatch-Token. Any 2xx ends the delivery (done or ' +
-    'failed for good); 503 asks Cloud Tasks to retry after Retry-After.',
-  'x-worker-only': true,
-  request: { params: TaskIdParams, headers: CloudTasksHeaders },
-  responses: {
-    200: { description: 'This delivery is over: the task completed, failed for good, or was already finished', content: jsonContent(DeliveryOutcomeSchema) },
-    ...errorResponses(403, 404),
-    503: {
-      description: 'Retry later: another worker holds the lease, or this worker is shutting down',
-      headers: z.object({ 'retry-after': z.string() }),
-      content: jsonContent(DeliveryOutcomeSchema),
-    },
-  },
-});
-
-/** POST /tasks/{id}/callback: the callbacks queue's delivery of a task's owed callback. */
-export const callbackRoute = createRoute({
-  method: 'post',
-  path: '/tasks/{id}/callback',
-  operationId: 'deliverCallback',
-  tags: ['worker'],
-  summary: 'Worker only: send the callback a task owes (one delivery of the callbacks queue)',
-  description: 'Any 2xx ends the delivery (sent, given up, or nothing owed); 503 asks the queue to deliver again after Retry-After.',
-  'x-worker-only': true,
-  request: { params: TaskIdParams },
-  responses: {
-    200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
-    ...errorResponses(403),
-    503: { description: 'Retry later', headers: z.object({ 'retry-after': z.string() }), content: jsonContent(DeliveryOutcomeSchema) },
-  },
-});
-
-/** POST /tasks/{id}/chunks/{n}/run: one chunk of a fanned-out render. */
-export const chunkRoute = createRoute({
-  method: 'post',
-  path: '/tasks/{id}/chunks/{n}/run',
-  operationId: 'runChunk',
-  tags: ['worker'],
-  summary: 'Worker only: render one chunk of a long video (one delivery of the render queue)',
-  description:
-    'A task longer than FANOUT_MIN_SECONDS is rendered by one delivery per chunk, on any worker. The delivery that finishes ' +
-    'the last chunk joins them and completes the task. Any 2xx ends the delivery (chunk done, task ended, or a stale ' +
-    'attempt); 503 asks the queue to deliver it again after Retry-After (the chunk is held elsewhere, or failed in passing).',
-  'x-worker-only': true,
-  request: {
-    params: TaskIdParams.extend({
-      n: z
-        .string()
-        .regex(/^\d{1,5}$/)
-        .transform(Number)
-        .meta({ param: { name: 'n', in: 'path' }, description: 'The chunk, from 0', examples: ['3'] }),
-    }),
-    query: z.object({
-      attempt: z
-        .string()
-        .regex(/^[1-9]\d{0,5}$/, 'the task attempt that planned the chunks, a positive integer')
-        .transform(Number)
-        .meta({ param: { name: 'attempt', in: 'query' }, description: 'The task attempt that planned the chunks', examples: ['1'] }),
-    }),
-  },
-  responses: {
-    200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
-    ...errorResponses(403, 422),
-    503: { description: 'Retry later', headers: z.object({ 'retry-after': z.string() }), content: jsonContent(DeliveryOutcomeSchema) },
-  },
-});
-
-/** POST /tasks/sweep: Cloud Scheduler's periodic sweep. */
-export const sweepRoute = createRoute({
-  method: 'post',
-  path: '/tasks/sweep',
-  operationId: 'sweep',
-  tags: ['worker'],
-  summary: 'Worker only: re-ask for lost deliveries and callbacks, fail exhausted tasks (Cloud Scheduler calls it)',
-  'x-worker-only': true,
-  responses: { 200: { description: 'What the sweep did', content: jsonContent(SweepReportSchema) }, ...errorResponses(403) },
 });
 
 export const healthRoute = (path: '/healthz' | '/health') =>
@@ -452,9 +367,5 @@ export const ALL_ROUTES = [
   studioRoute('/'),
   studioRoute('/studio'),
   filesRoute,
-  runRoute,
-  storyboardRunRoute,
-  chunkRoute,
-  callbackRoute,
-  sweepRoute,
+  ...WORKER_ROUTES,
 ];

@@ -4,19 +4,16 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { askRender } from '../delivery/ask-render.ts';
 import { choiceOf, swapClip, type StoryboardChoice, type StoryboardResult } from '../domain/storyboard.ts';
 import { isFinal, type TaskRecord } from '../domain/task.ts';
-import type { VideoRequest } from '../domain/video-request.ts';
+import type { StoryboardVideo, VideoRequest } from '../domain/video-request.ts';
 import { conflict, gone, invalid, notFound } from '../errors.ts';
 import { storyboardJob } from '../platform/jobs.ts';
 import { checkMusicMood } from '../providers/music-library.ts';
 import { jsonBody } from './body.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
-import type { ApiDeps } from './routes.ts';
+import type { ApiDeps } from './deps.ts';
 import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapClipRoute } from './storyboard-spec.ts';
 import { toStoryboardView } from './storyboard-view.ts';
 import { checkUrls, refusal, submittedTask } from './submission.ts';
-
-/** What a video made from a storyboard may say besides storyboard_id: the rest is the storyboard's. */
-const WITH_STORYBOARD = new Set(['storyboard_id', 'callback_url', 'metadata']);
 
 /** A storyboard the caller may see (another key's answers like an unknown one), not yet expired. */
 async function ownedStoryboard(deps: ApiDeps, owner: string | null, id: string): Promise<TaskRecord> {
@@ -36,24 +33,14 @@ const notReady = (sb: TaskRecord) =>
 
 /**
  * The request and pieces of a video made from a storyboard: its own request (script, voice,
- * settings), with the video's callback_url and metadata, and its pieces as they stand now.
+ * settings), with the video's callback_url and metadata, and its pieces as they stand now. The
+ * body's schema (StoryboardVideoSchema) has already refused any other field.
  */
-export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: VideoRequest, raw: unknown): Promise<{ request: VideoRequest; from: StoryboardChoice }> {
-  const extra = Object.keys(raw && typeof raw === 'object' ? raw : {}).filter((k) => !WITH_STORYBOARD.has(k));
-  if (extra.length) {
-    throw invalid(
-      extra.map((path) => ({
-        path,
-        message: 'a video made from a storyboard_id takes the storyboard’s own request; leave this out (or make a new storyboard with it)',
-      })),
-    );
-  }
-  const id = sent.storyboard_id!;
-  const sb = await ownedStoryboard(deps, owner, id);
+export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: StoryboardVideo): Promise<{ request: VideoRequest; from: StoryboardChoice }> {
+  const sb = await ownedStoryboard(deps, owner, sent.storyboard_id);
   if (sb.status !== 'completed' || !sb.storyboard) throw notReady(sb);
   const request: VideoRequest = {
     ...sb.request,
-    storyboard_id: id,
     ...(sent.callback_url ? { callback_url: sent.callback_url } : {}),
     ...(sent.metadata ? { metadata: sent.metadata } : {}),
   };

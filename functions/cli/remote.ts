@@ -5,8 +5,10 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, ReelsmithClient, UnreachableError } from '../api/client.ts';
-import { isFinal, type TaskView } from '../domain/task.ts';
+import { ApiError } from '../api/api-error.ts';
+import { ReelsmithClient, UnreachableError } from '../api/client.ts';
+import { isFinal } from '../domain/task.ts';
+import type { TaskView } from '../domain/task-view.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { progressView } from './progress.ts';
 

@@ -1,8 +1,8 @@
 // The video request the CLI sends (render and submit alike): the script file, or a JSON request
 // body, with the command-line flags on top; validated by the same schema as the API.
 import { readFileSync } from 'node:fs';
-import { zodDetails } from '../api/routes.ts';
 import { VideoRequestSchema, type VideoRequest } from '../domain/video-request.ts';
+import { zodDetails } from '../errors.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 export interface RequestFlags {

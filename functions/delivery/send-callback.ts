@@ -5,7 +5,7 @@
 // the callback queue's (callbacks/deliver.ts), not a loop here.
 import { createHmac } from 'node:crypto';
 import type { CallbackAttempt } from '../domain/callback-outbox.ts';
-import type { TaskView } from '../domain/task.ts';
+import type { TaskView } from '../domain/task-view.ts';
 import { TaskError } from '../errors.ts';
 import { describeError } from '../net/describe-error.ts';
 import { assertPublicUrl, blockedConnection, guardedFetchOptions } from '../net/url-guard.ts';

@@ -1,6 +1,6 @@
 // The media vocabulary every layer shares: a narration and its word timings, a clip ready to
-// render, a piece of the timeline, and the credit owed to a clip's author. Types, and the few
-// facts about them that every layer shares.
+// render, a piece of the timeline, the credit owed to a clip's author, and what ffprobe tells of a
+// file. Types, and the few facts about them that every layer shares.
 
 export interface WordTiming {
   text: string;
@@ -83,4 +83,23 @@ export interface Segment {
   duration: number;
   /** Where in the output the piece starts, seconds. */
   start: number;
+}
+
+/** What ffprobe tells of a media file (media/probe.ts reads it; the probe gate in media/limits.ts judges it). */
+export interface MediaInfo {
+  durationS: number;
+  /** Display size: width and height swapped when rotation is ±90°. 0 when there is no video. */
+  width: number;
+  height: number;
+  /** Degrees clockwise the player turns the picture: 0, 90, 180 or 270. */
+  rotation: number;
+  /** Average frame rate; 0 when unknown or no video. */
+  fps: number;
+  hasVideo: boolean;
+  hasAudio: boolean;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  /** Every stream, cover art and data tracks included. */
+  streamCount: number;
+  sizeBytes: number;
 }

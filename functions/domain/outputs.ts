@@ -44,16 +44,3 @@ export interface OutputFiles extends VideoOutput {
   height: number;
   size_bytes: number;
 }
-
-/** One video as the task view shows it. */
-export interface OutputView extends VideoOutput {
-  video_url: string;
-  expires_at: string;
-  duration_s: number;
-  width: number;
-  height: number;
-  size_bytes: number;
-  captions_url: string | null;
-  captions_srt_url: string | null;
-  thumbnail_url: string | null;
-}

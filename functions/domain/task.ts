@@ -1,7 +1,7 @@
 // Task records, their states and the pure rules for moving between them. Every store adapter
 // applies these functions inside its own transaction, so the rules live in one place.
 import type { Credit } from './media.ts';
-import type { OutputFiles, OutputView } from './outputs.ts';
+import type { OutputFiles } from './outputs.ts';
 import type { StoryboardChoice, StoryboardResult } from './storyboard.ts';
 import type { VideoRequest } from './video-request.ts';
 
@@ -312,33 +312,4 @@ export function cancel(task: TaskRecord, now: Date): TaskRecord {
     updated_at: now.toISOString(),
     callback: owe(task, 'cancelled', now),
   };
-}
-
-/** The public view of a task (the body of GET /task/{id} and of callbacks). */
-export interface TaskView {
-  task_id: string;
-  status: TaskStatus;
-  stage: Stage;
-  progress: number;
-  created_at: string;
-  updated_at: string;
-  error: { code: string; message: string; retryable: boolean } | null;
-  /** The main video's files at the top level, as before a task could make several. */
-  result: (Omit<OutputView, 'aspect_ratio' | 'resolution'> & {
-    credits: Credit[];
-    pieces: FootagePiece[];
-    /** Every video of the task, the main one (the fields above) first. */
-    outputs: OutputView[];
-  }) | null;
-  warnings: string[];
-  metadata: Record<string, unknown> | null;
-  /** Where the task's callback stands; null without a callback_url or before the task ends. */
-  callback: {
-    delivery_id: string;
-    event: string;
-    state: CallbackState;
-    attempts: number;
-    last_status: number | null;
-    last_attempt_at: string | null;
-  } | null;
 }

@@ -1,5 +1,9 @@
-// The request body of POST /generate-video and POST /v1/videos. Unknown fields are rejected.
+// The request bodies of POST /generate-video and POST /v1/videos: a script to render (VideoRequest),
+// or a storyboard to render as it stands (StoryboardVideo: storyboard_id, and only callback_url
+// and metadata besides). The API takes either (api/schemas.ts); storage, the CLI and the MCP tools
+// know the first. Unknown fields are rejected.
 import { z } from 'zod';
+import { REQUEST_DEFAULTS as D } from './request-defaults.ts';
 
 /** The longest script accepted; ElevenLabs' per-request limit is handled by splitting, not here. */
 export const MAX_SCRIPT_CHARS = 10_000;
@@ -42,11 +46,11 @@ export const MAX_OUTPUTS = 3;
 export const FIT_MODES = ['fail', 'speed'] as const;
 
 const Captions = z.strictObject({
-  style: z.enum(CAPTION_STYLES).default('word-highlight'),
-  position: z.enum(CAPTION_POSITIONS).default('bottom'),
+  style: z.enum(CAPTION_STYLES).default(D.captions.style),
+  position: z.enum(CAPTION_POSITIONS).default(D.captions.position),
   /** Relative to the frame: 1 is the default size, 0.5..2 scales it. */
-  font_size: z.number().min(0.5).max(2).default(1),
-  max_words_per_line: z.number().int().min(1).max(12).default(4),
+  font_size: z.number().min(0.5).max(2).default(D.captions.font_size),
+  max_words_per_line: z.number().int().min(1).max(12).default(D.captions.max_words_per_line),
 });
 
 const Scene = z.strictObject({
@@ -67,7 +71,7 @@ const Metadata = z
     const bad = loneSurrogatePath(m);
     if (bad) ctx.addIssue({ code: 'custom', path: bad, message: 'contains a lone surrogate (an invalid character); send valid UTF-8 text' });
   })
-  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= 4096, 'must serialise to at most 4096 bytes');
+  .refine((m) => new TextEncoder().encode(JSON.stringify(m)).length <= 4096, 'must serialise to at most 4096 bytes');
 
 /** Where in a JSON value the first string (or key) with a lone surrogate is, or null. */
 function loneSurrogatePath(v: unknown, at: (string | number)[] = []): (string | number)[] | null {
@@ -89,6 +93,19 @@ function loneSurrogatePath(v: unknown, at: (string | number)[] = []): (string | 
   return null;
 }
 
+/**
+ * A field that belongs to another alternative of a body: present, it is refused at once (so a
+ * union reports the alternative the body is), and zodDetails knows it by `params.otherAlternative`.
+ * JSON Schema says it as `not: {}`.
+ */
+function otherAlternative(message: string, description: string) {
+  return z
+    .unknown()
+    .refine(() => false, { message, abort: true, params: { otherAlternative: true } })
+    .optional()
+    .meta({ not: {}, description });
+}
+
 const RequestFields = z.strictObject({
   script_text: text().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
   scenes: z.array(Scene).min(1).max(50).optional(),
@@ -107,8 +124,8 @@ const RequestFields = z.strictObject({
   /** Speaking rate, the range ElevenLabs accepts. */
   speed: z.number().min(0.7).max(1.2).optional(),
   // No zod default: with `outputs`, whether it was sent decides whether it contradicts them.
-  aspect_ratio: z.enum(ASPECT_RATIOS).optional().meta({ default: '9:16' }),
-  resolution: z.enum(RESOLUTIONS).default('1080p'),
+  aspect_ratio: z.enum(ASPECT_RATIOS).optional().meta({ default: D.aspect_ratio }),
+  resolution: z.enum(RESOLUTIONS).default(D.resolution),
   /** Several videos from one narration; the first is the main one (`aspect_ratio`, `/download/{id}`). */
   outputs: z
     .array(Output)
@@ -126,29 +143,30 @@ const RequestFields = z.strictObject({
     .strictObject({
       url: httpUrl.optional(),
       mood: z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N} _-]{0,39}$/u, 'must be a mood name such as "chill" (GET /v1/music lists them)').optional(),
-      volume: z.number().min(0).max(1).default(0.2),
+      volume: z.number().min(0).max(1).default(D.music_volume),
     })
     .refine((m) => !!m.url !== !!m.mood, 'send either music.url or music.mood')
     .optional(),
   /** A platform's limit on the video's length: a longer narration fails the task before rendering, or is sped up (`fit`). */
   max_duration_s: z.number().min(1).max(3600).optional(),
-  fit: z.enum(FIT_MODES).default('fail'),
-  max_clips: z.number().int().min(1).max(30).default(8),
+  fit: z.enum(FIT_MODES).default(D.fit),
+  max_clips: z.number().int().min(1).max(30).default(D.max_clips),
   /** `sentences`: each sentence group of script_text searched on its own terms; `topic`: one search for the whole video. */
-  footage: z.enum(FOOTAGE_MODES).default('sentences'),
+  footage: z.enum(FOOTAGE_MODES).default(D.footage),
   clip_urls: z.array(httpUrl).min(1).max(30).optional(),
   seed: z.number().int().min(0).max(4_294_967_295).optional(),
   callback_url: httpUrl.optional(),
   metadata: Metadata.optional(),
-  /** Render a storyboard's plan (POST /v1/storyboards): its script, voice, clips and settings; only callback_url and metadata may come with it. */
-  storyboard_id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a storyboard_id as POST /v1/storyboards answered it')
-    .optional(),
+  // A script request never names a storyboard: said as a field, not left to strictness, so that
+  // a body with storyboard_id is plainly the API body's other alternative (StoryboardVideoSchema).
+  storyboard_id: otherAlternative(
+    'a script cannot be sent with a storyboard_id: to render a storyboard, send storyboard_id alone (callback_url and metadata may come with it)',
+    'Not with a script: a storyboard is rendered by a body of its own (StoryboardVideoRequest)',
+  ),
 });
 
 /** The script checks: script_text or scenes, not both, within the length limit; outputs and fit that make sense. */
-function checkScript(r: z.infer<typeof RequestFields> | Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'callback_url'>, ctx: z.RefinementCtx): void {
+function checkScript(r: Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'callback_url'>, ctx: z.RefinementCtx): void {
   checkOutputs(r, ctx);
   if (r.fit === 'speed' && r.max_duration_s === undefined) {
     ctx.addIssue({ code: 'custom', path: ['fit'], message: 'fit: "speed" fits the voice into max_duration_s: send max_duration_s too' });
@@ -179,17 +197,29 @@ function fillOutputs<R extends { aspect_ratio?: AspectRatio | undefined; resolut
 }: R) {
   const filled = outputs?.map((o) => ({ aspect_ratio: o.aspect_ratio, resolution: o.resolution ?? r.resolution }));
   const main = filled?.[0];
-  return { ...r, aspect_ratio: main?.aspect_ratio ?? r.aspect_ratio ?? ('9:16' as AspectRatio), resolution: main?.resolution ?? r.resolution, ...(filled ? { outputs: filled } : {}) };
+  return { ...r, aspect_ratio: main?.aspect_ratio ?? r.aspect_ratio ?? (D.aspect_ratio as AspectRatio), resolution: main?.resolution ?? r.resolution, ...(filled ? { outputs: filled } : {}) };
 }
 
-export const VideoRequestSchema = RequestFields.superRefine((r, ctx) => {
-  // A storyboard already holds its script: what else may come with it is checked against the raw body (api/storyboards.ts).
-  if (r.storyboard_id) {
-    if (r.script_text || r.scenes) ctx.addIssue({ code: 'custom', path: ['storyboard_id'], message: 'send either storyboard_id or a script, not both' });
-    return;
-  }
-  checkScript(r, ctx);
-}).transform(fillOutputs);
+export const VideoRequestSchema = RequestFields.superRefine(checkScript).transform(fillOutputs);
+
+/**
+ * A video made from a storyboard (POST /v1/storyboards): the storyboard's own script, voice, clips
+ * and settings, with the video's callback_url and metadata. Any other field belongs to the
+ * storyboard's request and is refused here, saying so.
+ */
+export const StoryboardVideoSchema = z.strictObject(
+  {
+    storyboard_id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a storyboard_id as POST /v1/storyboards answered it'),
+    callback_url: httpUrl.optional(),
+    metadata: Metadata.optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? 'a video made from a storyboard_id takes the storyboard’s own request; leave this out (or make a new storyboard with it)'
+        : undefined,
+  },
+);
 
 /** POST /v1/storyboards: a video's request, to be planned and not rendered; its callback belongs to the video made from it. */
 export const StoryboardRequestSchema = RequestFields.omit({ storyboard_id: true, callback_url: true }).superRefine(checkScript).transform(fillOutputs);
@@ -220,7 +250,13 @@ function checkOutputs(
 }
 
 export type VideoRequest = z.infer<typeof VideoRequestSchema>;
+/** A request body as a client writes it: defaulted fields may be left out (the studio builds one). */
+export type VideoRequestInput = z.input<typeof VideoRequestSchema>;
 export type StoryboardRequest = z.infer<typeof StoryboardRequestSchema>;
+export type StoryboardVideo = z.infer<typeof StoryboardVideoSchema>;
+
+/** Whether a body the API took renders a storyboard rather than a script. */
+export const rendersStoryboard = (body: VideoRequest | StoryboardVideo): body is StoryboardVideo => body.storyboard_id !== undefined;
 export type CaptionOptions = Exclude<VideoRequest['captions'], false>;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 export type Resolution = (typeof RESOLUTIONS)[number];

@@ -4,8 +4,9 @@
 // with the caller's key; over stdio (`reelsmith mcp`) it calls a running service.
 import { createMcpHandler, McpServer, type CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { ApiError, type ReelsmithClient } from '../api/client.ts';
-import type { TaskView } from '../domain/task.ts';
+import { ApiError } from '../api/api-error.ts';
+import type { ReelsmithClient } from '../api/client.ts';
+import type { TaskView } from '../domain/task-view.ts';
 import { VideoRequestSchema } from '../domain/video-request.ts';
 import { packageInfo } from '../lib/package-info.ts';
 
@@ -45,7 +46,7 @@ async function tool(call: () => Promise<CallToolResult>): Promise<CallToolResult
     return await call();
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    const details = err.details?.map((d) => `\n${d.path}: ${d.message}`).join('') ?? '';
+    const details = err.details.map((d) => `\n${d.path}: ${d.message}`).join('');
     return { isError: true, content: [{ type: 'text', text: `${err.code}: ${err.message}${details}` }] };
   }
 }

@@ -3,8 +3,7 @@
 // must be within before anything decodes it. A few-KB file can declare a 16000x16000 frame (384 MB a frame), 1000 frames a
 // second or ten hours; the probe gate refuses those from ffprobe's numbers, and the decoder
 // options in input-guard.ts refuse them again if a stream lies about itself.
-import type { StillFormat } from '../domain/media.ts';
-import type { MediaInfo } from './probe.ts';
+import type { MediaInfo, StillFormat } from '../domain/media.ts';
 
 export interface MediaLimits {
   /** Longest side of a video frame, in pixels (MEDIA_MAX_SIDE). */

@@ -1,29 +1,11 @@
 // What a media file contains, from ffprobe: duration, display size (after rotation), frame rate,
 // streams; and the gate outside media passes before anything decodes it (limits.ts).
 import { open, stat } from 'node:fs/promises';
-import type { StillFormat } from '../domain/media.ts';
+import type { MediaInfo, StillFormat } from '../domain/media.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import { CONTAINER_NAMES, DEFAULT_MEDIA_LIMITS, limitProblem, stillLimitProblem } from './limits.ts';
 import { runFfprobe } from './run.ts';
 import type { MediaTools } from './tools.ts';
-
-export interface MediaInfo {
-  durationS: number;
-  /** Display size: width and height swapped when rotation is ±90°. 0 when there is no video. */
-  width: number;
-  height: number;
-  /** Degrees clockwise the player turns the picture: 0, 90, 180 or 270. */
-  rotation: number;
-  /** Average frame rate; 0 when unknown or no video. */
-  fps: number;
-  hasVideo: boolean;
-  hasAudio: boolean;
-  videoCodec: string | null;
-  audioCodec: string | null;
-  /** Every stream, cover art and data tracks included. */
-  streamCount: number;
-  sizeBytes: number;
-}
 
 interface ProbeStream {
   codec_type?: string;

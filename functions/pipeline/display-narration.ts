@@ -3,7 +3,7 @@
 // timing is exactly the span of its own spoken words ("1,200" lasts as long as "twelve hundred").
 import type { Narration, WordTiming } from '../domain/media.ts';
 import type { ScriptForms } from '../language/spoken-form.ts';
-import { locateWords } from '../providers/alignment.ts';
+import { locateWords } from '../domain/text.ts';
 
 export function displayNarration(forms: ScriptForms, spoken: Narration): Narration {
   if (forms.identical) return spoken;

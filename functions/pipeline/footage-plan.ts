@@ -5,13 +5,12 @@
 // video with no footage at all gets generated backgrounds (always with a warning).
 import type { SourceClip } from '../domain/media.ts';
 import type { FootagePiece } from '../domain/task.ts';
-import { splitWords } from '../domain/text.ts';
+import { sentenceEndIndices, splitWords } from '../domain/text.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
 import { scenesOf } from '../domain/video-request.ts';
 import { isEnglish } from '../language/english.ts';
 import { pieceQuery, searchTerms } from '../language/search-terms.ts';
 import type { ScriptForms } from '../language/spoken-form.ts';
-import { sentenceEndIndices } from '../providers/alignment.ts';
 import type { DownloadLimits } from '../net/download.ts';
 import type { FootageContext, FootageProvider, FootageRequest } from '../providers/ports.ts';
 import type { MediaMode } from '../domain/footage-media.ts';

@@ -13,7 +13,7 @@ import { round3 } from '../lib/numbers.ts';
 import { buildCaptions } from '../media/captions/index.ts';
 import { clipThumbnail } from '../media/clip-thumbnail.ts';
 import { SIDECAR_DEFAULTS } from '../media/render.ts';
-import { sentenceEndIndices } from '../providers/alignment.ts';
+import { sentenceEndIndices } from '../domain/text.ts';
 import type { FootageContext, FootageProvider } from '../providers/ports.ts';
 import { findFootage } from './footage.ts';
 import { newFootageContext, orientationOf, planFootageParts, type FootagePart } from './footage-plan.ts';

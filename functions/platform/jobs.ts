@@ -17,16 +17,31 @@ export interface Job {
   taskId: string;
 }
 
-const route = (taskId: string) => `/tasks/${encodeURIComponent(taskId)}`;
+/** The worker's routes (api/worker-spec.ts declares them with these paths; the jobs below fill them in). */
+export const WORKER_PATHS = {
+  task: '/tasks/{id}/run',
+  storyboard: '/storyboards/{id}/run',
+  chunk: '/tasks/{id}/chunks/{n}/run',
+  callback: '/tasks/{id}/callback',
+  sweep: '/tasks/sweep',
+} as const;
+
+/** The `{name}` parameters of a path. */
+type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest}` ? K | PathParams<Rest> : never;
+
+/** A worker path with its parameters filled in, each URI-encoded. */
+export function workerPath<P extends string>(path: P, params: Record<PathParams<P>, string | number>): string {
+  return path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(String(params[k as PathParams<P>])));
+}
 
 /** The `n`th delivery asked for to render a task. */
 export function renderJob(taskId: string, n: number): Job {
-  return { queue: 'render', name: `${taskId}-r${n}`, path: `${route(taskId)}/run`, taskId };
+  return { queue: 'render', name: `${taskId}-r${n}`, path: workerPath(WORKER_PATHS.task, { id: taskId }), taskId };
 }
 
 /** The `n`th delivery asked for to prepare a storyboard (its record is in the storyboards' store). */
 export function storyboardJob(storyboardId: string, n: number): Job {
-  return { queue: 'render', name: `${storyboardId}-s${n}`, path: `/storyboards/${encodeURIComponent(storyboardId)}/run`, taskId: storyboardId };
+  return { queue: 'render', name: `${storyboardId}-s${n}`, path: workerPath(WORKER_PATHS.storyboard, { id: storyboardId }), taskId: storyboardId };
 }
 
 /** How the delivery of a store's task is asked for: videos' renders, or storyboards' preparation. */
@@ -34,10 +49,10 @@ export type JobFor = (taskId: string, n: number) => Job;
 
 /** The `n`th delivery asked for to send a task's callback. */
 export function callbackJob(taskId: string, n: number): Job {
-  return { queue: 'callbacks', name: `${taskId}-c${n}`, path: `${route(taskId)}/callback`, taskId };
+  return { queue: 'callbacks', name: `${taskId}-c${n}`, path: workerPath(WORKER_PATHS.callback, { id: taskId }), taskId };
 }
 
 /** A fanned-out render's chunk `n` of task attempt `attempt` (the job named by both, so a duplicate ask is harmless). */
 export function chunkJob(taskId: string, attempt: number, n: number): Job {
-  return { queue: 'render', name: `${taskId}-a${attempt}-k${n}`, path: `${route(taskId)}/chunks/${n}/run?attempt=${attempt}`, taskId };
+  return { queue: 'render', name: `${taskId}-a${attempt}-k${n}`, path: `${workerPath(WORKER_PATHS.chunk, { id: taskId, n })}?attempt=${attempt}`, taskId };
 }

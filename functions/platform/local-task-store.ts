@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../errors.ts';
 import * as T from '../domain/task.ts';
 import { admit, type AdmissionCounts, type AdmissionLimits } from '../domain/admission.ts';
 import type { CreateOutcome, TaskListQuery, TaskPage, TaskStore } from './ports.ts';

@@ -3,7 +3,7 @@
 // is mapped onto them: exactly when the aligned characters are the script's, by matching words
 // when the engine normalised the text ("12" spoken as "twelve"), by spoken weight otherwise.
 
-import { normaliseScript, spokenWeight, splitSentences } from '../domain/text.ts';
+import { spokenWeight } from '../domain/text.ts';
 import type { WordTiming } from '../domain/media.ts';
 import { round3 } from '../lib/numbers.ts';
 
@@ -15,12 +15,6 @@ export interface CharacterAlignment {
 
 interface TimedChar {
   text: string;
-  start: number;
-  end: number;
-}
-
-/** Where each word sits in the normalised text: [start, end) UTF-16 offsets. */
-export interface WordSpan {
   start: number;
   end: number;
 }
@@ -212,44 +206,4 @@ function tidy(words: string[], timings: number[][], durationS: number): WordTimi
     floor = start;
   });
   return out;
-}
-
-/**
- * Offsets of each word in normaliseScript(text). Words are found in order; one that cannot be
- * found (it never happens with splitWords' output) takes the position after its predecessor.
- */
-export function locateWords(text: string, words: string[]): WordSpan[] {
-  const clean = normaliseScript(text);
-  const spans: WordSpan[] = [];
-  let cursor = 0;
-  for (const w of words) {
-    const at = clean.indexOf(w, cursor);
-    const start = at >= 0 ? at : cursor;
-    const end = at >= 0 ? at + w.length : cursor;
-    spans.push({ start, end });
-    cursor = end;
-  }
-  return spans;
-}
-
-/**
- * Exclusive word indices where the sentences of `text` end, strictly increasing, the last one
- * equal to words.length: the cut points and caption breaks the timeline builds on.
- */
-export function sentenceEndIndices(text: string, words: string[], language?: string): number[] {
-  if (words.length === 0) return [];
-  const clean = normaliseScript(text);
-  const spans = locateWords(clean, words);
-  const ends: number[] = [];
-  let cursor = 0;
-  let w = 0;
-  for (const sentence of splitSentences(clean, language)) {
-    const at = clean.indexOf(sentence, cursor);
-    const endOffset = (at >= 0 ? at : cursor) + sentence.length;
-    cursor = endOffset;
-    while (w < spans.length && (spans[w] as WordSpan).start < endOffset) w++;
-    if (w > (ends.at(-1) ?? 0)) ends.push(w);
-  }
-  if ((ends.at(-1) ?? 0) < words.length) ends.push(words.length);
-  return ends;
 }

@@ -1,10 +1,9 @@
 // Footage from a local folder (FOOTAGE_DIR): video files whose names match the query first.
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
-import type { SourceClip } from '../domain/media.ts';
+import type { MediaInfo, SourceClip } from '../domain/media.ts';
 import { mapLimit } from '../lib/concurrency.ts';
 import { deriveSeed, seededRandom, shuffle, type Random } from '../lib/seeded-random.ts';
-import type { MediaInfo } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
 import { fileClip, probeVideo, queryWords, VIDEO_EXTENSIONS, type Refusal } from './footage-files.ts';
 import type { FootageProvider, FootageRequest, FootageResult } from './ports.ts';

@@ -1,8 +1,8 @@
 // What the local footage sources share: which files count as video, probing one as footage (a
 // video, or a photo told by its bytes), and the words of a query that file names are matched against.
 import { CancelledError, TaskError } from '../errors.ts';
-import { STILL_SHOT_S, type SourceClip, type StillFormat } from '../domain/media.ts';
-import { probeInput, probeStill, sniffStill, type MediaInfo } from '../media/probe.ts';
+import { STILL_SHOT_S, type MediaInfo, type SourceClip, type StillFormat } from '../domain/media.ts';
+import { probeInput, probeStill, sniffStill } from '../media/probe.ts';
 import type { MediaTools } from '../media/tools.ts';
 
 export const VIDEO_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.avi', '.mpg', '.mpeg', '.ts'] as const;

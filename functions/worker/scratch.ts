@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 export const SCRATCH_PREFIX = 'reelsmith-task-';

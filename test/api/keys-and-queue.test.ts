@@ -3,7 +3,8 @@
 // port so tasks stay queued and the assertions do not race a render.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertSafeToServe, ConfigError, loadConfig } from '../../functions/config.ts';
+import { assertSafeToServe, loadConfig } from '../../functions/config.ts';
+import { ConfigError } from '../../functions/errors.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { getJson, postJson } from '../support/http.ts';

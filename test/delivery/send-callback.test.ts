@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { postCallback, type CallbackOptions } from '../../functions/delivery/send-callback.ts';
-import type { TaskView } from '../../functions/domain/task.ts';
+import type { TaskView } from '../../functions/domain/task-view.ts';
 
 const view = { task_id: 't1', status: 'completed' } as TaskView;
 const opts = (o: Partial<CallbackOptions> = {}): CallbackOptions => ({

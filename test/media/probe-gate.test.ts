@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { TaskError } from '../../functions/errors.ts';
 import { DEFAULT_MEDIA_LIMITS, formatDuration, limitProblem, STILL_FORMATS, stillLimitProblem } from '../../functions/media/limits.ts';
-import { probeInput, probeStill, refusalOf, sniffStill, stillFormatOf, type MediaInfo } from '../../functions/media/probe.ts';
+import type { MediaInfo } from '../../functions/domain/media.ts';
+import { probeInput, probeStill, refusalOf, sniffStill, stillFormatOf } from '../../functions/media/probe.ts';
 import { runFfmpeg } from '../../functions/media/run.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import {

@@ -124,12 +124,15 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     await field(page, 'scenes.1.search_query').fill('river');
     await page.getByLabel('Style').selectOption('karaoke');
     await page.getByLabel('Position').selectOption('top');
+    // The smaller size keeps the renders below cheap (the form starts at the API's 1080p).
+    await page.getByLabel('Resolution').selectOption('720p');
     assert.match((await page.locator('.preview .caption').getAttribute('class'))!, /style-karaoke.*at-top/);
     await shot(page, '02-compose');
 
     // The storyboard: a strip of thumbnails under the sentences, with duration and estimate.
     await page.getByRole('button', { name: 'Make storyboard' }).click();
-    await page.locator('.strip .piece img').first().waitFor();
+    // Preparing is a worker's job (voice, footage, thumbnails): as long as it takes on a busy machine.
+    await page.locator('.strip .piece img').first().waitFor({ timeout: 240_000 });
     await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.strip .piece img')).every((i) => i.complete && i.naturalWidth > 0));
     assert.ok((await page.locator('.strip .piece').count()) >= 2);
     assert.match(await page.getByTestId('storyboard-duration').innerText(), /^\d+\.\d s$/);

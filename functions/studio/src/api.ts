@@ -1,106 +1,18 @@
 // The studio's client of the reelsmith API: same origin, the key (when the service has API_KEYS)
-// from localStorage, errors in the API's own shape. The types are the parts of the OpenAPI
-// document (/openapi.json) the page reads.
+// from localStorage, errors as the one ApiError the service's other clients throw. The types are
+// the service's own, inferred from the zod schemas it validates and documents its answers with;
+// they are imported as types only, so the bundle carries none of that code (nor zod).
+import { ApiError } from '../../api/api-error.ts';
+import type { SubmitResponse, TaskList, VoiceList } from '../../api/schemas.ts';
+import type { ClipView, StoryboardSubmit, StoryboardView } from '../../api/storyboard-view.ts';
+import type { TaskView } from '../../domain/task-view.ts';
+
+export { ApiError };
+export type { StoryboardSubmit, StoryboardView, SubmitResponse, TaskList, TaskView, VoiceList };
+export type Voice = VoiceList['data'][number];
+export type StoryboardClip = ClipView;
 
 const KEY_STORAGE = 'reelsmith.apiKey';
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: FieldError[];
-  constructor(status: number, code: string, message: string, details: FieldError[] = []) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-}
-
-export interface Voice {
-  voice_id: string;
-  name: string;
-  provider: string;
-  language: string | null;
-}
-
-export interface Credit {
-  provider: string;
-  author: string | null;
-  author_url: string | null;
-  video_url: string | null;
-  /** A photo's page; absent on videos made before photos. */
-  photo_url?: string | null;
-  /** The line the provider asks for ("Photo by … on Pexels"); absent on older videos. */
-  attribution?: string;
-}
-
-export interface TaskView {
-  task_id: string;
-  status: 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
-  stage: string;
-  progress: number;
-  created_at: string;
-  error: { code: string; message: string } | null;
-  result: {
-    video_url: string;
-    duration_s: number;
-    width: number;
-    height: number;
-    size_bytes: number;
-    captions_url: string | null;
-    captions_srt_url: string | null;
-    thumbnail_url: string | null;
-    credits: Credit[];
-  } | null;
-  warnings: string[];
-  metadata: Record<string, unknown> | null;
-}
-
-export interface StoryboardClip {
-  clip_id: number;
-  provider: string;
-  source_id: string | null;
-  author: string | null;
-  author_url: string | null;
-  video_url: string | null;
-  duration_s: number;
-  source_start_s: number;
-  source_end_s: number;
-  thumbnail_url: string;
-}
-
-export interface Timed {
-  start_s: number;
-  end_s: number;
-  text: string;
-}
-
-export interface StoryboardView {
-  storyboard_id: string;
-  status: TaskView['status'];
-  stage: string;
-  progress: number;
-  error: { code: string; message: string } | null;
-  expires_at: string;
-  storyboard: {
-    duration_s: number;
-    width: number;
-    height: number;
-    scenes: (Timed & { index: number; query: string })[];
-    sentences: Timed[];
-    captions: Timed[];
-    pieces: { index: number; start_s: number; end_s: number; scene: number; swapped: boolean; clip: StoryboardClip; candidates: StoryboardClip[] }[];
-    credits: Credit[];
-    estimate: { render_s: number; render_cpu_s: number; cloud_run_usd: number; preset: string; measured_preset: boolean };
-    usage: { speech_provider: string; speech_characters: number; pexels_requests: number; clip_downloads: number };
-  } | null;
-  warnings: string[];
-}
 
 export const storedKey = (): string => localStorage.getItem(KEY_STORAGE) ?? '';
 export const storeKey = (key: string): void => (key ? localStorage.setItem(KEY_STORAGE, key) : localStorage.removeItem(KEY_STORAGE));
@@ -123,9 +35,6 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   } catch {
     // not JSON: answered below
   }
-  if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string; details?: FieldError[] } } | null)?.error;
-    throw new ApiError(res.status, e?.code ?? 'http_error', e?.message ?? `the service answered ${res.status}`, e?.details ?? []);
-  }
+  if (!res.ok) throw ApiError.of(res.status, json) ?? new ApiError(res.status, 'http_error', `the service answered ${res.status}`);
   return json as T;
 }

@@ -1,7 +1,7 @@
 // The studio: the key (asked once when the service has API_KEYS, kept in localStorage), compose,
 // storyboard, render, recent videos. Storyboards and renders are polled until they end.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, storedKey, storeKey, type StoryboardView, type TaskView, type Voice } from './api.ts';
+import { api, ApiError, storedKey, storeKey, type StoryboardSubmit, type StoryboardView, type SubmitResponse, type TaskList, type TaskView, type Voice, type VoiceList } from './api.ts';
 import { Compose, EMPTY_FORM, requestOf, type ComposeForm, type FieldErrors } from './compose.tsx';
 import { Recent } from './recent.tsx';
 import { Render } from './render.tsx';
@@ -70,14 +70,14 @@ export function App() {
   }
 
   async function loadRecent(after?: string) {
-    const page = await api<{ data: TaskView[]; next_cursor: string | null }>('GET', `/v1/videos?limit=10${after ? `&cursor=${encodeURIComponent(after)}` : ''}`);
+    const page = await api<TaskList>('GET', `/v1/videos?limit=10${after ? `&cursor=${encodeURIComponent(after)}` : ''}`);
     setRecent((old) => (after ? [...old, ...page.data] : page.data));
     setCursor(page.next_cursor);
   }
 
   async function start() {
     try {
-      const v = await api<{ data: Voice[] }>('GET', '/v1/voices');
+      const v = await api<VoiceList>('GET', '/v1/voices');
       setVoices(v.data);
       setNeedKey(false);
       await loadRecent();
@@ -106,7 +106,7 @@ export function App() {
 
   const submitVideo = (body: unknown) =>
     act(async () => {
-      const r = await api<{ task_id: string }>('POST', '/v1/videos', body);
+      const r = await api<SubmitResponse>('POST', '/v1/videos', body);
       setErrors({});
       setTask(await api<TaskView>('GET', `/v1/videos/${r.task_id}`));
       focusSoon('#render-title');
@@ -174,7 +174,7 @@ export function App() {
           onChange={setForm}
           onStoryboard={() =>
             act(async () => {
-              const r = await api<{ storyboard_id: string }>('POST', '/v1/storyboards', requestOf(form));
+              const r = await api<StoryboardSubmit>('POST', '/v1/storyboards', requestOf(form));
               setErrors({});
               setSb(await api<StoryboardView>('GET', `/v1/storyboards/${r.storyboard_id}`));
             })

@@ -2,6 +2,8 @@
 // a live preview of the caption style on a sample frame. Field errors from the API appear next to
 // their fields (the form does no validation of its own: the API's messages are the reference).
 import type { ComponentChildren } from 'preact';
+import { REQUEST_DEFAULTS as D } from '../../domain/request-defaults.ts';
+import type { CaptionOptions, VideoRequest, VideoRequestInput } from '../../domain/video-request.ts';
 import type { Voice } from './api.ts';
 
 export interface SceneInput {
@@ -17,11 +19,11 @@ export interface ComposeForm {
   scenes: SceneInput[];
   voice: string;
   language: string;
-  aspect: '9:16' | '1:1' | '16:9';
-  resolution: '720p' | '1080p';
+  aspect: VideoRequest['aspect_ratio'];
+  resolution: VideoRequest['resolution'];
   captionsOn: boolean;
-  style: 'word-highlight' | 'karaoke' | 'line' | 'boxed' | 'pop';
-  position: 'bottom' | 'center' | 'top';
+  style: CaptionOptions['style'];
+  position: CaptionOptions['position'];
   fontSize: number;
   musicUrl: string;
   musicVolume: number;
@@ -37,20 +39,20 @@ export const EMPTY_FORM: ComposeForm = {
   ],
   voice: '',
   language: '',
-  aspect: '9:16',
-  resolution: '720p',
+  aspect: D.aspect_ratio,
+  resolution: D.resolution,
   captionsOn: true,
-  style: 'word-highlight',
-  position: 'bottom',
-  fontSize: 1,
+  style: D.captions.style,
+  position: D.captions.position,
+  fontSize: D.captions.font_size,
   musicUrl: '',
-  musicVolume: 0.2,
+  musicVolume: D.music_volume,
 };
 
 /** The request body the form describes; empty fields are left out so the API's defaults apply. */
-export function requestOf(f: ComposeForm): Record<string, unknown> {
+export function requestOf(f: ComposeForm): VideoRequestInput {
   const trim = (s: string) => s.trim();
-  const body: Record<string, unknown> = { aspect_ratio: f.aspect, resolution: f.resolution };
+  const body: VideoRequestInput = { aspect_ratio: f.aspect, resolution: f.resolution };
   if (f.mode === 'script') body.script_text = f.script;
   else {
     body.scenes = f.scenes.map((s) => ({

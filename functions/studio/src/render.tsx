@@ -2,7 +2,7 @@
 // SRT, VTT, thumbnail, credits).
 import type { TaskView } from './api.ts';
 
-const STAGES: Record<string, string> = { queued: 'Waiting for a worker', speech: 'Voice', footage: 'Footage', render: 'Rendering', upload: 'Storing', done: 'Done' };
+const STAGES: Record<TaskView['stage'], string> = { queued: 'Waiting for a worker', speech: 'Voice', footage: 'Footage', render: 'Rendering', upload: 'Storing', done: 'Done' };
 
 interface Props {
   task: TaskView;
@@ -33,7 +33,7 @@ export function Render({ task, busy, onCancel }: Props) {
             ? `Failed: ${task.error?.message ?? 'no reason given'}`
             : task.status === 'cancelled'
               ? 'Cancelled.'
-              : `${STAGES[task.stage] ?? task.stage}: ${task.progress} %`}
+              : `${STAGES[task.stage]}: ${task.progress} %`}
       </p>
       {running && (
         <>

@@ -1,0 +1,28 @@
+// What the API's routes are given: the configuration, the two stores (videos, storyboards), the
+// blob store, the dispatcher, the keys and limits, and the providers a route asks directly.
+import type { Config } from '../config.ts';
+import type { AdmissionLimits } from '../domain/admission.ts';
+import type { Logger } from '../log.ts';
+import type { BlobStore, Dispatcher, TaskStore } from '../platform/ports.ts';
+import type { MusicLibrary } from '../providers/music-library.ts';
+import type { SpeechProvider } from '../providers/ports.ts';
+import type { ApiKeys } from './auth.ts';
+
+export interface ApiDeps {
+  cfg: Config;
+  store: TaskStore;
+  /** Storyboards' records (their own store). */
+  storyboards: TaskStore;
+  blobs: BlobStore;
+  dispatcher: Dispatcher;
+  keys: ApiKeys;
+  log: Logger;
+  /** Stop a task running in this process at once (cancel). */
+  stopRunning: (taskId: string) => void;
+  /** Limits a new task must pass (MAX_QUEUED_TASKS, MAX_QUEUED_PER_KEY, SUBMITS_PER_MINUTE). */
+  limits: AdmissionLimits;
+  /** MUSIC_DIR's tracks by mood, or null when it is not set. */
+  music: MusicLibrary | null;
+  /** The speech provider: its name and the voices it offers. */
+  speech: Pick<SpeechProvider, 'name' | 'listVoices'>;
+}

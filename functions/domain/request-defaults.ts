@@ -1,0 +1,12 @@
+// What a video request gets for each field it leaves out, as plain data: the request schema
+// (video-request.ts) applies these, and the studio page, which must not bundle zod, starts its
+// form from them, so the page and the API cannot drift apart.
+export const REQUEST_DEFAULTS = {
+  aspect_ratio: '9:16',
+  resolution: '1080p',
+  captions: { style: 'word-highlight', position: 'bottom', font_size: 1, max_words_per_line: 4 },
+  music_volume: 0.2,
+  fit: 'fail',
+  max_clips: 8,
+  footage: 'sentences',
+} as const;
