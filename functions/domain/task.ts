@@ -252,7 +252,11 @@ export const holdsLease = (task: TaskRecord | null, owner: string): task is Task
   !!task && task.status === 'processing' && task.lease_owner === owner;
 
 export function renewLease(task: TaskRecord, leaseMs: number, now: Date): TaskRecord {
-  return { ...task, lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(), updated_at: now.toISOString() };
+  const until = new Date(now.getTime() + leaseMs).toISOString();
+  // The joiner of a fan-out holds the join for as long as it holds the lease (domain/fanout.ts):
+  // a duplicate chunk delivery must not take over a join that is still going.
+  const joining = task.fanout?.assembler != null && task.fanout.assembler === task.lease_owner;
+  return { ...task, lease_expires_at: until, ...(joining ? { fanout: { ...task.fanout!, assembler_until: until } } : {}), updated_at: now.toISOString() };
 }
 
 /** Progress never goes backwards, even when a retried attempt starts over. */

@@ -90,6 +90,19 @@ describe('fan-out transitions', () => {
     assert.deepEqual(claimChunk(t, 1, 9, 'w', LEASE, 5, now), { kind: 'done' });
   });
 
+  it('the joiner keeps the join as long as it renews its lease: a duplicate after the first lease waits', () => {
+    let t = fanned([300]);
+    const c = claimChunk(t, 1, 0, 'w0', LEASE, 5, now);
+    assert.ok(c.kind === 'render');
+    const f = finishChunk(c.task, 1, 0, 'w0', 'host:0', LEASE, now);
+    assert.ok(f.kind === 'assemble');
+    // The joiner's heartbeat, as the worker sends it (TaskStore.renewLease), just before its first lease ends.
+    t = T.renewLease(f.task, LEASE, at(LEASE - 1));
+    const dup = claimChunk(t, 1, 0, 'dup', LEASE, 5, at(LEASE + 1));
+    assert.equal(dup.kind, 'busy', 'a late duplicate of the last chunk must not take the join from a live joiner');
+    assert.equal(t.fanout!.assembler, 'w0');
+  });
+
   it('a new attempt of the task drops the stale fan-out', () => {
     const t = fanned();
     const c = T.claim(t, 'w', LEASE, at(FANOUT_LEASE_MS + 1));
