@@ -34,9 +34,10 @@ export function sweepAction(task: TaskRecord, now: Date, p: SweepPolicy): SweepA
   }
   if (task.status === 'processing') {
     const expiredFor = age(task.lease_expires_at);
-    if (expiredFor < 0) return { kind: 'none' };
-    if (task.attempt >= p.maxAttempts) return { kind: 'exhaust' };
-    return expiredFor >= p.staleMs ? { kind: 'redispatch' } : { kind: 'none' };
+    // Every attempt, the last one too, gets the same grace: a heartbeat is a transaction that may
+    // be in backoff for most of a minute while its delivery still works.
+    if (expiredFor < p.staleMs) return { kind: 'none' };
+    return task.attempt >= p.maxAttempts ? { kind: 'exhaust' } : { kind: 'redispatch' };
   }
   return task.dispatch_failed_at || age(task.updated_at) >= p.staleMs ? { kind: 'redispatch' } : { kind: 'none' };
 }
