@@ -11,7 +11,8 @@ import { downloadStem } from '../domain/outputs.ts';
 import { storedOutputs, toView } from '../domain/task-view.ts';
 import { AppError, conflict, gone, invalid, notFound, TaskError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { BlobStore, Dispatcher, TaskListCursor, TaskStore } from '../platform/ports.ts';
+import type { StoryboardStore, TaskStore } from '../platform/leased-store.ts';
+import type { BlobStore, Dispatcher, TaskListCursor } from '../platform/ports.ts';
 import type { SpeechProvider } from '../providers/ports.ts';
 import { checkMusicMood, type MusicLibrary } from '../providers/music-library.ts';
 import type { ApiKeys } from './auth.ts';
@@ -25,7 +26,7 @@ export interface ApiDeps {
   cfg: Config;
   store: TaskStore;
   /** Storyboards' records (their own store). */
-  storyboards: TaskStore;
+  storyboards: StoryboardStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
   keys: ApiKeys;
@@ -101,8 +102,7 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
       if (!from) await checkMusicMood(deps.music, request.music);
 
-      const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() });
-      if (from) task.from_storyboard = from;
+      const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() }, from);
       // The limits are checked in the transaction that creates the task; a replayed key is never refused.
       const outcome = await store.create(task, deps.limits);
       if (outcome.kind === 'refused') throw refusal(outcome);

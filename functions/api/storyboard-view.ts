@@ -1,16 +1,15 @@
 // The public view of a storyboard: its record as clients see it, thumbnails as signed URLs
 // minted at read time (like a task's files), each piece with its clip and its candidates.
 import type { Credit } from '../domain/media.ts';
-import { candidatesOf, sourceStartFor, type StoryboardResult } from '../domain/storyboard.ts';
-import type { TaskRecord } from '../domain/task.ts';
+import { candidatesOf, sourceStartFor, type StoryboardRecord, type StoryboardResult } from '../domain/storyboard.ts';
 import type { UrlSigner } from '../domain/task-view.ts';
 import { round3 } from '../lib/numbers.ts';
 import type { StoryboardView } from './storyboard-spec.ts';
 
 type ClipView = NonNullable<StoryboardView['storyboard']>['pieces'][number]['clip'];
 
-export async function toStoryboardView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: number): Promise<StoryboardView> {
-  const sb = task.status === 'completed' ? task.storyboard : null;
+export async function toStoryboardView(task: StoryboardRecord, blobs: UrlSigner, ttlSeconds: number): Promise<StoryboardView> {
+  const sb = task.status === 'completed' ? task.result : null;
   return {
     storyboard_id: task.id,
     status: task.status,

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { requestCallback } from '../delivery/deliver.ts';
-import { claimChunk, failChunk, finishChunk, releaseAssembly, renewChunk } from '../domain/fanout.ts';
+import { claimChunk, failChunk, failJoin, finishChunk, renewChunk } from '../domain/fanout.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { Logger } from '../log.ts';
 import { assembleFanout, renderFanoutChunk } from '../pipeline/fanout-render.ts';
@@ -36,6 +36,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
 
   const guard = guardDelivery(
     deps,
+    deps.store,
     taskId,
     async () =>
       deps.store.update(taskId, (task, now) => {
@@ -80,7 +81,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
 /** Every chunk is done and this delivery holds the task's lease: join them, publish, complete. */
 async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: Logger): Promise<DeliveryOutcome> {
   const answer = (status: 200 | 503, outcome: string): DeliveryOutcome => ({ status, body: { task_id: task.id, outcome } });
-  const guard = guardDelivery(deps, task.id, async () => (await deps.store.renewLease(task.id, owner, deps.leaseMs)) !== null, log);
+  const guard = guardDelivery(deps, deps.store, task.id, async () => (await deps.store.renewLease(task.id, owner, deps.leaseMs)) !== null, log);
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, task.id);
@@ -94,14 +95,16 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') return answer(200, guard.reason);
     const error = taskErrorOf(err, guard.reason, deps.deadlineMs);
     log.warn({ code: error.code, ...(error.detail ? { detail: error.detail } : {}), ...causesOf(error) }, `joining the chunks failed: ${error.message}`);
-    if (error.retryable) {
-      // Another delivery of the last chunk will join them.
-      await deps.store.update(task.id, (t, now) => ({ write: releaseAssembly(t, owner, now), result: null }));
-      return answer(503, 'retry');
+    const after = await deps.store.update(task.id, (t, now) => {
+      const next = failJoin(t, owner, { code: error.code, message: error.message, retryable: error.retryable }, deps.maxAttempts, now);
+      return { write: next, result: next };
+    });
+    if (after?.status === 'failed') {
+      await ended(deps, task.id, log);
+      return answer(200, 'failed');
     }
-    const failed = await deps.store.fail(task.id, owner, { code: error.code, message: error.message, retryable: false }, deps.maxAttempts);
-    if (failed) await ended(deps, task.id, log);
-    return answer(200, 'failed');
+    // Let go (or lost it meanwhile): another delivery of the last chunk joins them.
+    return after ? answer(503, 'retry') : answer(200, 'lease_lost');
   } finally {
     guard.dispose();
     if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
