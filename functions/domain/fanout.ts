@@ -31,6 +31,18 @@ export function beginFanout(task: TaskRecord | null, owner: string, plannedBy: s
   };
 }
 
+/**
+ * The planning delivery could not ask for every chunk's delivery, and nothing else would ask for
+ * them before the fan-out's lease ran out: it takes the task's lease back (chunk deliveries that
+ * did go out find nothing to do) and fails its attempt like any other, so the queue delivers the
+ * task again. Null when the fan-out is no longer this attempt's, or a joiner holds it.
+ */
+export function takeBackFanout(t: TaskRecord | null, attempt: number, owner: string, leaseMs: number, now: Date): TaskRecord | null {
+  const task = live(t, attempt);
+  if (!task || task.lease_owner !== fanoutOwner(attempt)) return null;
+  return { ...task, fanout: null, lease_owner: owner, lease_expires_at: untilIso(now, leaseMs), updated_at: now.toISOString() };
+}
+
 export type ChunkClaim =
   /** Render chunk `n` under this lease. */
   | { kind: 'render'; task: TaskRecord }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { requestCallback } from '../delivery/deliver.ts';
-import { beginFanout } from '../domain/fanout.ts';
+import { beginFanout, takeBackFanout } from '../domain/fanout.ts';
 import { DEADLINE_EXCEEDED, isFinal, type LeasedRecord, type Stage, type TaskRecord } from '../domain/task.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -203,16 +203,28 @@ export function guardDelivery(deps: WorkerDeps, store: { get(id: string): Promis
 
 /**
  * The plan says this video is rendered by chunk deliveries: the task's lease goes over to them
- * (domain/fanout.ts) and their jobs are asked for. A job that cannot be asked for now is asked
- * for again by the sweeper once the fan-out's lease runs out (the task is then planned again).
+ * (domain/fanout.ts) and their jobs are asked for. If the queue refuses one, the task is taken
+ * back and the attempt fails in passing (the error thrown), so the queue delivers it again at
+ * once instead of the task waiting out the fan-out's lease.
  */
-async function handOverToChunks(deps: WorkerDeps, task: TaskRecord, owner: string, frames: number[], log: Logger): Promise<DeliveryOutcome> {
+export async function handOverToChunks(deps: WorkerDeps, task: TaskRecord, owner: string, frames: number[], log: Logger): Promise<DeliveryOutcome> {
   const handed = await deps.store.update(task.id, (t, now) => {
     const next = beginFanout(t, owner, deps.instanceId, frames, now);
     return { write: next, result: next !== null };
   });
   if (!handed) return { status: 200, body: { task_id: task.id, outcome: 'lease_lost' } };
-  await Promise.all(frames.map((_, n) => deps.dispatcher.enqueue(chunkJob(task.id, task.attempt, n))));
+  try {
+    await Promise.all(frames.map((_, n) => deps.dispatcher.enqueue(chunkJob(task.id, task.attempt, n))));
+  } catch (err) {
+    const back = await deps.store.update(task.id, (t, now) => {
+      const next = takeBackFanout(t, task.attempt, owner, deps.leaseMs, now);
+      return { write: next, result: next !== null };
+    });
+    if (back) throw new TaskError('queue_unavailable', 'the render queue refused a chunk of the video; it is tried again', { retryable: true, cause: err });
+    // The chunks went on without this delivery (their joiner holds the task), or the task ended: its files are theirs.
+    log.warn({ err: (err as Error).message }, 'a chunk could not be asked for, and the task has moved on');
+    return { status: 200, body: { task_id: task.id, outcome: 'lease_lost' } };
+  }
   log.info({ chunks: frames.length, attempt: task.attempt }, 'rendering in chunks on any worker');
   return { status: 200, body: { task_id: task.id, outcome: 'fanned_out' } };
 }

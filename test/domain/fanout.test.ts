@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { beginFanout, claimChunk, failChunk, failJoin, FANOUT_LEASE_MS, fanoutOwner, finishChunk, renewChunk } from '../../functions/domain/fanout.ts';
+import { beginFanout, claimChunk, failChunk, failJoin, FANOUT_LEASE_MS, fanoutOwner, finishChunk, renewChunk, takeBackFanout } from '../../functions/domain/fanout.ts';
 import * as T from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 
@@ -24,6 +24,28 @@ describe('fan-out transitions', () => {
     assert.equal(t.lease_expires_at, at(FANOUT_LEASE_MS).toISOString());
     assert.deepEqual(t.fanout!.chunks.map((c) => c.state), ['pending', 'pending', 'pending']);
     assert.equal(beginFanout(t, 'someone-else', 'host:2', [1], now), null);
+  });
+
+  it('a planner whose chunk jobs could not all be asked for takes the task back, and the fan-out is gone', () => {
+    const t = fanned();
+    const c = claimChunk(t, 1, 0, 'early', LEASE, 5, now);
+    assert.ok(c.kind === 'render', 'a chunk job that did go out may already run');
+    const back = takeBackFanout(c.task, 1, 'parent', LEASE, at(1));
+    assert.ok(back);
+    assert.ok(T.holdsLease(back, 'parent'));
+    assert.equal(back.lease_expires_at, at(1 + LEASE).toISOString());
+    assert.equal(back.fanout, null);
+    assert.equal(renewChunk(back, 1, 0, 'early', LEASE, at(2)), null, 'the early chunk stops');
+    assert.deepEqual(claimChunk(back, 1, 1, 'late', LEASE, 5, at(2)), { kind: 'done' });
+    assert.equal(T.failAttempt(T.TASKS, back, { code: 'queue_unavailable', message: 'x', retryable: true }, 5, at(3)).status, 'queued');
+    // Not once the fan-out has moved on: the join taken, or another attempt.
+    const one = fanned([30]);
+    const r = claimChunk(one, 1, 0, 'w', LEASE, 5, now);
+    assert.ok(r.kind === 'render');
+    const joined = finishChunk(r.task, 1, 0, 'w', 'host:1', LEASE, now);
+    assert.ok(joined.kind === 'assemble');
+    assert.equal(takeBackFanout(joined.task, 1, 'parent', LEASE, at(1)), null);
+    assert.equal(takeBackFanout(t, 2, 'parent', LEASE, at(1)), null);
   });
 
   it('a chunk is claimed once; a second delivery waits for its lease; an expired lease is taken over', () => {
