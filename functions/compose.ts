@@ -201,11 +201,12 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
         await requeueOwed(storyboards, dispatcher, log, { renders: true, jobFor: storyboardJob });
         // Cloud Scheduler sweeps in the cloud; here a timer does, with the retention purge (also
         // at start-up: a process that never runs an hour still keeps RETENTION_DAYS).
-        timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweepAll(sweepers)));
+        timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweepAll(sweepers), (err) => log.warn({ err: (err as Error).message }, 'sweep failed; the next one tries again')));
         if (local && localFiles) {
           const purge = () => purgeExpired(local.tasks, localFiles, log, local.storyboards);
-          timers.push(every(3_600_000, purge));
-          void purge().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'retention purge failed'));
+          const purgeFailed = (err: unknown) => log.warn({ err: (err as Error).message }, 'retention purge failed; the next one tries again');
+          timers.push(every(3_600_000, purge, purgeFailed));
+          void purge().catch(purgeFailed);
         }
       }
     },

@@ -2,7 +2,6 @@
 // heartbeat, run the pipeline in a scratch dir of its own, record the outcome, and answer the
 // way Cloud Tasks understands: 2xx = done (success or permanent failure), 503 = try again later.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { requestCallback } from '../delivery/deliver.ts';
 import { beginFanout, takeBackFanout } from '../domain/fanout.ts';
 import { DEADLINE_EXCEEDED, isFinal, type LeasedRecord, type Stage, type TaskRecord } from '../domain/task.ts';
@@ -21,7 +20,7 @@ import type { Dispatcher } from '../platform/ports.ts';
 import { guardAttempt, type AttemptGuard, type StopReason } from './attempt-guard.ts';
 import { ProgressWriter } from './progress-writer.ts';
 import type { RunningTasks } from './running-tasks.ts';
-import { makeTaskDir } from './scratch.ts';
+import { makeTaskDir, removeScratch } from './scratch.ts';
 
 export interface WorkerDeps {
   /** Videos' tasks. */
@@ -183,7 +182,7 @@ export async function runLeasedDelivery<R extends LeasedRecord>(deps: WorkerDeps
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   } finally {
     guard.dispose();
-    if (dir) await rm(dir, { recursive: true, force: true }).catch((e: unknown) => log.error({ err: String(e) }, 'scratch cleanup failed'));
+    if (dir) await removeScratch(dir, log);
   }
 }
 
@@ -240,16 +239,36 @@ export async function dropEarlierAttempts(deps: WorkerDeps, task: TaskRecord, lo
 }
 
 /**
- * A video's attempt that lost its task may have uploaded its video, or saved the plan, after the
- * winner tidied up: its own files go, and the plan too once the task is finished.
+ * A video's attempt (or a fan-out's joiner) that lost its task may have uploaded its video, or
+ * saved the plan, after the winner tidied up: its own files go, and the plan too once the task is
+ * finished. `task` is the record as the attempt began.
  */
-async function tidyAfterLosing(deps: WorkerDeps, task: TaskRecord, log: Logger): Promise<void> {
-  await dropFiles(deps, attemptPrefix(task.id, task.attempt), log);
-  const now = await deps.store.get(task.id).catch(() => null);
-  if (now && isFinal(now.status)) await dropPlan(deps, task.id, log);
+export async function tidyAfterLosing(deps: WorkerDeps, task: TaskRecord, log: Logger): Promise<void> {
+  let now: TaskRecord | null | undefined;
+  try {
+    now = await deps.store.get(task.id);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not read the task to tidy up after losing it; its plan stays until a later clean-up or the bucket lifecycle rule');
+  }
+  const left = leftovers(task, now);
+  await Promise.all([left.own && dropFiles(deps, attemptPrefix(task.id, task.attempt), log), left.plan && dropPlan(deps, task.id, log)]);
 }
 
-async function dropFiles(deps: WorkerDeps, prefix: string, log: Logger): Promise<void> {
+/**
+ * What a losing attempt may delete, given the task as it now stands (undefined: it could not be
+ * read): its own uploads (videos/<id>/a<n>/) unless they are the task's, and the plan once the
+ * task has ended. A fan-out's joiners share their attempt's prefix: a join another joiner took
+ * over, and may have completed, keeps them.
+ */
+export function leftovers(lost: TaskRecord, now: TaskRecord | null | undefined): { own: boolean; plan: boolean } {
+  const shared = lost.fanout?.attempt === lost.attempt;
+  if (now === undefined) return { own: !shared, plan: false };
+  if (now === null) return { own: true, plan: true };
+  const theirs = now.attempt === lost.attempt && (now.status === 'completed' || (shared && !isFinal(now.status)));
+  return { own: !theirs, plan: isFinal(now.status) };
+}
+
+export async function dropFiles(deps: WorkerDeps, prefix: string, log: Logger): Promise<void> {
   await deps.pipeline.blobs.deletePrefix(prefix).catch((err: unknown) => log.warn({ err: (err as Error).message, prefix }, 'could not delete stored files'));
 }
 
