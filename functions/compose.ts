@@ -13,6 +13,8 @@ import type { Logger } from './log.ts';
 import { checkMediaTools, resolveMediaTools, type MediaTools } from './media/tools.ts';
 import { footageOrder } from './pipeline/footage.ts';
 import type { PipelineDeps } from './pipeline/pipeline-deps.ts';
+import { planPrefix } from './pipeline/plan-store.ts';
+import { storyboardPrefix } from './pipeline/storyboard-plan.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
 import { CALLBACK_GIVE_UP_MS, type CallbackDeps } from './delivery/deliver.ts';
 import { sweepAll, type AnySweepDeps, type SweepDeps } from './delivery/sweep.ts';
@@ -125,7 +127,10 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       callbackLostMs: 5 * 60_000,
     },
   };
-  const sweepers: AnySweepDeps[] = [sweeper, { ...sweeper, store: storyboards, jobFor: storyboardJob }];
+  const sweepers: AnySweepDeps[] = [
+    { ...sweeper, dropFiles: (id) => blobs.deletePrefix(planPrefix(id)) },
+    { ...sweeper, store: storyboards, jobFor: storyboardJob, dropFiles: (id) => blobs.deletePrefix(storyboardPrefix(id)) },
+  ];
 
   const music = cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null;
   const running = new RunningTasks();

@@ -21,6 +21,8 @@ export interface SweepDeps<R extends LeasedRecord & MayOweCallback = TaskRecord>
   now?: () => Date;
   /** The delivery a task of this store is asked for again with: renders by default (storyboards have their own). */
   jobFor?: JobFor;
+  /** Drops the stored files of a record the sweeper failed for good (its plan, a fan-out's chunks), as a failed attempt does. */
+  dropFiles?: (id: string) => Promise<void>;
 }
 
 export interface SweepReport {
@@ -88,7 +90,8 @@ async function sweepOne<R extends LeasedRecord & MayOweCallback>(deps: SweepDeps
     });
   } else if (applied.kind === 'exhaust') {
     report.exhausted.push(id);
-    await requestCallback(deps.store, deps.dispatcher, id, deps.log);
+    const dropped = deps.dropFiles?.(id).catch((err: unknown) => deps.log.warn({ task_id: id, err: (err as Error).message }, 'could not delete the files of a task the sweeper failed'));
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, id, deps.log), dropped]);
   } else if (applied.kind === 'recallback' && applied.job !== null) {
     report.callbacks.push(id);
     await deps.dispatcher.enqueue(callbackJob(id, applied.job));

@@ -174,6 +174,19 @@ describe('sweeper', () => {
     assert.ok(enqueued.some((j) => j.name === `${used}-c0`), 'its callback was asked for');
   });
 
+  it('a task it fails for good has its stored files dropped (a fan-out whose deliveries all died leaves its plan and chunks)', async () => {
+    const dropped: string[] = [];
+    const used = await newTask();
+    for (let i = 0; i < 3; i++) {
+      await store.claim(used, `w${i}`, 60_000, 5);
+      tick(61_000);
+    }
+    tick(31 * 60_000);
+    const report = await sweep({ ...sweeper(), dropFiles: async (id) => void dropped.push(id) });
+    assert.deepEqual(report.exhausted, [used]);
+    assert.deepEqual(dropped, [used]);
+  });
+
   it('a callback never sent (its job was lost) is asked for again', async () => {
     const id = await newTask();
     await store.cancel(id);
