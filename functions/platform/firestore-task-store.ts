@@ -1,8 +1,8 @@
 // The production stores: one Firestore document per record, videos' tasks in FIRESTORE_COLLECTION
-// and storyboards in `<FIRESTORE_COLLECTION>_storyboards` (schema in README.md "Firestore document
-// schema"). Every change is a transaction that reads the document, applies a pure decision and
-// writes the result, so two workers racing for a record are serialised by Firestore. The lease
-// verbs are written once over update() (leased-store.ts).
+// and storyboards in `<FIRESTORE_COLLECTION>_storyboards` (schema in docs/firestore.md). Every
+// change is a transaction that reads the document, applies a pure decision and writes the result,
+// so two workers racing for a record are serialised by Firestore. The lease verbs are written
+// once over update() (leased-store.ts).
 import { createHash } from 'node:crypto';
 import {
   FieldPath,
