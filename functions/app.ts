@@ -26,7 +26,7 @@ import { studioAsset, studioPage } from './api/studio.ts';
 import { callbackRoute, chunkRoute, runRoute, storyboardRunRoute, sweepRoute } from './api/worker-spec.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
 import { deliverCallback, type CallbackDeps } from './delivery/deliver.ts';
-import { sweepAll, type SweepDeps } from './delivery/sweep.ts';
+import { sweepAll, type AnySweepDeps } from './delivery/sweep.ts';
 import { runChunkDelivery } from './worker/run-chunk.ts';
 import { runDelivery, type DeliveryMeta, type WorkerDeps } from './worker/run-task.ts';
 import { runStoryboardDelivery } from './worker/run-storyboard.ts';
@@ -40,7 +40,7 @@ export interface AppDeps {
   /** POST /tasks/{id}/callback: the callbacks queue's deliveries (worker role). */
   callbacks: CallbackDeps | null;
   /** POST /tasks/sweep: Cloud Scheduler's sweep of each store (tasks, storyboards; worker role). */
-  sweepers: SweepDeps[] | null;
+  sweepers: AnySweepDeps[] | null;
   /** Served under /files/ when the blob store is the local one. */
   localFiles: LocalBlobStore | null;
   /** When set, POST /tasks/{id}/run requires this token (the local dispatcher sends it). */

@@ -13,15 +13,18 @@ import type { Logger } from './log.ts';
 import { checkMediaTools, resolveMediaTools, type MediaTools } from './media/tools.ts';
 import { footageOrder } from './pipeline/footage.ts';
 import type { PipelineDeps } from './pipeline/pipeline-deps.ts';
+import { planPrefix } from './pipeline/plan-store.ts';
+import { storyboardPrefix } from './pipeline/storyboard-plan.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
 import { CALLBACK_GIVE_UP_MS, type CallbackDeps } from './delivery/deliver.ts';
-import { sweepAll, type SweepDeps } from './delivery/sweep.ts';
+import { sweepAll, type AnySweepDeps, type SweepDeps } from './delivery/sweep.ts';
 import { defaultQueuePolicies, LocalDispatcher, requeueOwed } from './platform/local-dispatcher.ts';
 import { storyboardJob } from './platform/jobs.ts';
 import { purgeExpired } from './platform/local-retention.ts';
 import { loadOrCreateSecret } from './platform/local-secret.ts';
-import { LocalTaskStore } from './platform/local-task-store.ts';
-import type { BlobStore, Dispatcher, TaskStore } from './platform/ports.ts';
+import { StoryboardStore, TaskStore } from './platform/leased-store.ts';
+import { LocalStoryboardStore, LocalTaskStore } from './platform/local-task-store.ts';
+import type { BlobStore, Dispatcher } from './platform/ports.ts';
 import { withSignedUrlCache } from './platform/signed-url-cache.ts';
 import { DirFootage } from './providers/dir-footage.ts';
 import { ElevenLabsSpeech } from './providers/elevenlabs.ts';
@@ -44,8 +47,8 @@ export interface Runtime {
   /** The routes the app serves (method, hono path). */
   routes: App['routes'];
   store: TaskStore;
-  /** Storyboards' records: task records of their own store (see createTaskStores). */
-  storyboards: TaskStore;
+  /** Storyboards' records, in a store of their own (see createTaskStores). */
+  storyboards: StoryboardStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
   running: RunningTasks;
@@ -81,7 +84,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     await checkScratchWritable(scratchDir);
   }
 
-  const { store, storyboards } = await createTaskStores(cfg, dataDir);
+  const { store, storyboards, local } = await createTaskStores(cfg, dataDir);
   const localFiles = cfg.BLOB_STORE === 'local' ? new LocalBlobStore({ dir: join(dataDir, 'blobs'), publicUrl: () => publicUrl }) : null;
   const blobs: BlobStore = localFiles ?? withSignedUrlCache(await createGcsBlobStore(cfg));
   const dispatchToken = cfg.DISPATCHER === 'local' ? randomBytes(16).toString('hex') : null;
@@ -125,7 +128,10 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       callbackLostMs: 5 * 60_000,
     },
   };
-  const sweepers: SweepDeps[] = [sweeper, { ...sweeper, store: storyboards, jobFor: storyboardJob }];
+  const sweepers: AnySweepDeps[] = [
+    { ...sweeper, dropFiles: (id) => blobs.deletePrefix(planPrefix(id)) },
+    { ...sweeper, store: storyboards, jobFor: storyboardJob, dropFiles: (id) => blobs.deletePrefix(storyboardPrefix(id)) },
+  ];
 
   const music = cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null;
   const running = new RunningTasks();
@@ -201,11 +207,12 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
         await requeueOwed(storyboards, dispatcher, log, { renders: true, jobFor: storyboardJob });
         // Cloud Scheduler sweeps in the cloud; here a timer does, with the retention purge (also
         // at start-up: a process that never runs an hour still keeps RETENTION_DAYS).
-        timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweepAll(sweepers)));
-        if (store instanceof LocalTaskStore && storyboards instanceof LocalTaskStore && localFiles) {
-          const purge = () => purgeExpired(store, localFiles, log, storyboards);
-          timers.push(every(3_600_000, purge));
-          void purge().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'retention purge failed'));
+        timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweepAll(sweepers), (err) => log.warn({ err: (err as Error).message }, 'sweep failed; the next one tries again')));
+        if (local && localFiles) {
+          const purge = () => purgeExpired(local.tasks, localFiles, log, local.storyboards);
+          const purgeFailed = (err: unknown) => log.warn({ err: (err as Error).message }, 'retention purge failed; the next one tries again');
+          timers.push(every(3_600_000, purge, purgeFailed));
+          void purge().catch(purgeFailed);
         }
       }
     },
@@ -251,22 +258,27 @@ export function createPipeline(
 }
 
 /**
- * Videos' tasks, and storyboards' records in a store of their own: a storyboard has a task's
- * lifecycle (queued, leased, retried, swept, expiring), but nothing that lists, counts or
- * de-duplicates videos may ever see one. Locally a second SQLite file; on Firestore a second
- * collection, `<FIRESTORE_COLLECTION>_storyboards`, on the same client.
+ * Videos' tasks, and storyboards in a store of their own: a storyboard has a task's lifecycle
+ * (queued, leased, retried, swept, expiring) and records of its own kind, and nothing that lists,
+ * counts or de-duplicates videos may ever see one. Locally a second SQLite file; on Firestore a
+ * second collection, `<FIRESTORE_COLLECTION>_storyboards`, on the same client. `local` holds the
+ * embedded adapters, whose retention this process purges itself.
  */
-async function createTaskStores(cfg: Config, dataDir: string): Promise<{ store: TaskStore; storyboards: TaskStore }> {
+async function createTaskStores(
+  cfg: Config,
+  dataDir: string,
+): Promise<{ store: TaskStore; storyboards: StoryboardStore; local: { tasks: LocalTaskStore; storyboards: LocalStoryboardStore } | null }> {
   if (cfg.TASK_STORE === 'local') {
-    return { store: new LocalTaskStore({ path: join(dataDir, 'tasks.sqlite') }), storyboards: new LocalTaskStore({ path: join(dataDir, 'storyboards.sqlite') }) };
+    const local = { tasks: new LocalTaskStore({ path: join(dataDir, 'tasks.sqlite') }), storyboards: new LocalStoryboardStore({ path: join(dataDir, 'storyboards.sqlite') }) };
+    return { store: new TaskStore(local.tasks), storyboards: new StoryboardStore(local.storyboards), local };
   }
   const { FirestoreTaskStore } = await import('./platform/firestore-task-store.ts');
-  const store = new FirestoreTaskStore({
+  const tasks = new FirestoreTaskStore({
     projectId: cfg.GOOGLE_CLOUD_PROJECT!,
     collection: cfg.FIRESTORE_COLLECTION,
     ...(cfg.FIRESTORE_EMULATOR_HOST ? { emulatorHost: cfg.FIRESTORE_EMULATOR_HOST } : {}),
   });
-  return { store, storyboards: store.withCollection(`${cfg.FIRESTORE_COLLECTION}_storyboards`) };
+  return { store: new TaskStore(tasks), storyboards: new StoryboardStore(tasks.storyboards(`${cfg.FIRESTORE_COLLECTION}_storyboards`)), local: null };
 }
 
 async function createGcsBlobStore(cfg: Config): Promise<BlobStore> {

@@ -3,7 +3,8 @@
 import type { Config } from '../config.ts';
 import type { AdmissionLimits } from '../domain/admission.ts';
 import type { Logger } from '../log.ts';
-import type { BlobStore, Dispatcher, TaskStore } from '../platform/ports.ts';
+import type { StoryboardStore, TaskStore } from '../platform/leased-store.ts';
+import type { BlobStore, Dispatcher } from '../platform/ports.ts';
 import type { MusicLibrary } from '../providers/music-library.ts';
 import type { SpeechProvider } from '../providers/ports.ts';
 import type { ApiKeys } from './auth.ts';
@@ -12,7 +13,7 @@ export interface ApiDeps {
   cfg: Config;
   store: TaskStore;
   /** Storyboards' records (their own store). */
-  storyboards: TaskStore;
+  storyboards: StoryboardStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
   keys: ApiKeys;

@@ -55,8 +55,7 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
       if (!from) await checkMusicMood(deps.music, request.music);
 
-      const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() });
-      if (from) task.from_storyboard = from;
+      const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() }, from);
       // The limits are checked in the transaction that creates the task; a replayed key is never refused.
       const outcome = await store.create(task, deps.limits);
       if (outcome.kind === 'refused') throw refusal(outcome);

@@ -4,8 +4,8 @@
 // files), each piece with its clip and its candidates.
 import { z } from 'zod';
 import { creditKey, type Credit } from '../domain/media.ts';
-import { candidatesOf, sourceStartFor, type StoryboardResult } from '../domain/storyboard.ts';
-import { STAGES, TASK_STATUSES, type TaskRecord } from '../domain/task.ts';
+import { candidatesOf, sourceStartFor, type StoryboardRecord, type StoryboardResult } from '../domain/storyboard.ts';
+import { STAGES, TASK_STATUSES } from '../domain/task.ts';
 import { CreditSchema, type UrlSigner } from '../domain/task-view.ts';
 import { round3 } from '../lib/numbers.ts';
 
@@ -178,8 +178,8 @@ export const StoryboardViewSchema = StoryboardViewShape.meta({
 /** A storyboard as clients see it (the studio imports this type). */
 export type StoryboardView = z.infer<typeof StoryboardViewShape>;
 
-export async function toStoryboardView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: number): Promise<StoryboardView> {
-  const sb = task.status === 'completed' ? task.storyboard : null;
+export async function toStoryboardView(task: StoryboardRecord, blobs: UrlSigner, ttlSeconds: number): Promise<StoryboardView> {
+  const sb = task.status === 'completed' ? task.result : null;
   return {
     storyboard_id: task.id,
     status: task.status,

@@ -2,8 +2,8 @@
 // it, swap a piece's clip, cancel it; and what POST /v1/videos takes from one (storyboard_id).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { askRender } from '../delivery/ask-render.ts';
-import { choiceOf, swapClip, type StoryboardChoice, type StoryboardResult } from '../domain/storyboard.ts';
-import { isFinal, type TaskRecord } from '../domain/task.ts';
+import { choiceOf, swapClip, type StoryboardRecord, type StoryboardResult } from '../domain/storyboard.ts';
+import { isFinal, type StoryboardChoice } from '../domain/task.ts';
 import type { StoryboardVideo, VideoRequest } from '../domain/video-request.ts';
 import { conflict, gone, invalid, notFound } from '../errors.ts';
 import { storyboardJob } from '../platform/jobs.ts';
@@ -13,17 +13,17 @@ import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import type { ApiDeps } from './deps.ts';
 import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapClipRoute } from './storyboard-spec.ts';
 import { toStoryboardView } from './storyboard-view.ts';
-import { checkUrls, refusal, submittedTask } from './submission.ts';
+import { checkUrls, refusal, submittedStoryboard } from './submission.ts';
 
 /** A storyboard the caller may see (another key's answers like an unknown one), not yet expired. */
-async function ownedStoryboard(deps: ApiDeps, owner: string | null, id: string): Promise<TaskRecord> {
+async function ownedStoryboard(deps: ApiDeps, owner: string | null, id: string): Promise<StoryboardRecord> {
   const sb = await deps.storyboards.get(id);
   if (!sb || (deps.keys.enabled && sb.owner !== owner)) throw notFound(`storyboard ${id}`);
   if (Date.parse(sb.expire_at) < Date.now()) throw gone(`storyboard ${id} has expired; make a new one`);
   return sb;
 }
 
-const notReady = (sb: TaskRecord) =>
+const notReady = (sb: StoryboardRecord) =>
   conflict(
     'storyboard_not_ready',
     isFinal(sb.status)
@@ -38,20 +38,20 @@ const notReady = (sb: TaskRecord) =>
  */
 export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: StoryboardVideo): Promise<{ request: VideoRequest; from: StoryboardChoice }> {
   const sb = await ownedStoryboard(deps, owner, sent.storyboard_id);
-  if (sb.status !== 'completed' || !sb.storyboard) throw notReady(sb);
+  if (sb.status !== 'completed' || !sb.result) throw notReady(sb);
   const request: VideoRequest = {
     ...sb.request,
     ...(sent.callback_url ? { callback_url: sent.callback_url } : {}),
     ...(sent.metadata ? { metadata: sent.metadata } : {}),
   };
-  return { request, from: choiceOf(sb as TaskRecord & { storyboard: StoryboardResult }) };
+  return { request, from: choiceOf(sb as StoryboardRecord & { result: StoryboardResult }) };
 }
 
 export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   const { cfg, storyboards, blobs, keys } = deps;
   const auth = keys.required();
   const body = jsonBody(cfg.MAX_BODY_BYTES);
-  const view = (sb: TaskRecord) => toStoryboardView(sb, blobs, cfg.SIGNED_URL_TTL_S);
+  const view = (sb: StoryboardRecord) => toStoryboardView(sb, blobs, cfg.SIGNED_URL_TTL_S);
 
   app.openapi({ ...createStoryboardRoute, middleware: [auth, body] as const }, async (c) => {
     const owner = c.get('owner');
@@ -60,7 +60,7 @@ export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
     await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     await checkMusicMood(deps.music, request.music);
     const outcome = await storyboards.create(
-      submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() }),
+      submittedStoryboard({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() }),
       deps.limits,
     );
     if (outcome.kind === 'refused') throw refusal(outcome);
@@ -85,11 +85,11 @@ export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
     await ownedStoryboard(deps, c.get('owner'), id);
     const outcome = await storyboards.update(id, (t, now) => {
       const o = swapClip(t, n, clip_id, now);
-      return { write: o.kind === 'swapped' && o.task !== t ? o.task : null, result: o };
+      return { write: o.kind === 'swapped' && o.storyboard !== t ? o.storyboard : null, result: o };
     });
     switch (outcome.kind) {
       case 'swapped':
-        return json(c, await view(outcome.task), 200);
+        return json(c, await view(outcome.storyboard), 200);
       case 'missing':
         throw notFound(`storyboard ${id}`);
       case 'not_ready':

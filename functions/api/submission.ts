@@ -2,7 +2,8 @@
 // how it answers a refusal of the admission limits.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Refusal } from '../domain/admission.ts';
-import { newTask, type TaskRecord } from '../domain/task.ts';
+import { newStoryboard, type StoryboardRecord } from '../domain/storyboard.ts';
+import { newTask, type NewRecord, type StoryboardChoice, type TaskRecord } from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
 import { AppError, invalid, keyQueueFull, queueFull, rateLimited, TaskError, type ErrorDetail } from '../errors.ts';
 import { assertPublicUrl } from '../net/url-guard.ts';
@@ -38,9 +39,28 @@ export function refusal(r: Refusal): AppError {
   return r.reason === 'key_queue_full' ? keyQueueFull(r.retryAfterS) : queueFull(r.retryAfterS);
 }
 
-/** A new record for a submit: a video's task or a storyboard, with its Idempotency-Key and the hash of the body as sent. */
-export function submittedTask(o: { owner: string | null; request: VideoRequest; retentionDays: number; idempotencyKey: string | null; body: unknown }): TaskRecord {
-  return newTask({
+interface Submit {
+  owner: string | null;
+  request: VideoRequest;
+  retentionDays: number;
+  idempotencyKey: string | null;
+  /** The body as sent: its hash answers a replayed Idempotency-Key. */
+  body: unknown;
+}
+
+/** A new video's task for a submit; `from` when it renders a storyboard (storyboard_id). */
+export function submittedTask(o: Submit, from: StoryboardChoice | null = null): TaskRecord {
+  return newTask({ ...submitted(o), fromStoryboard: from });
+}
+
+/** A new storyboard for a submit. */
+export function submittedStoryboard(o: Submit): StoryboardRecord {
+  return newStoryboard(submitted(o));
+}
+
+/** A new record of either kind, with its Idempotency-Key and the hash of the body as sent. */
+function submitted(o: Submit): NewRecord {
+  return {
     id: randomUUID(),
     owner: o.owner,
     request: o.request,
@@ -48,7 +68,7 @@ export function submittedTask(o: { owner: string | null; request: VideoRequest; 
     retentionDays: o.retentionDays,
     idempotencyKey: o.idempotencyKey,
     requestHash: o.idempotencyKey ? requestHash(o.body) : null,
-  });
+  };
 }
 
 /** Same body, same hash, whatever the key order. */

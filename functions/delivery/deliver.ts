@@ -3,11 +3,13 @@
 // under a short hold, records what the receiver said, and answers the queue so that it retries
 // with backoff (503) until the event is delivered, refused or a day old (200).
 import { randomBytes } from 'node:crypto';
-import { claimCallback, nextCallbackJob, recordCallback } from '../domain/callback-outbox.ts';
+import { claimCallback, nextCallbackJob, recordCallback, type MayOweCallback } from '../domain/callback-outbox.ts';
+import type { LeasedRecord } from '../domain/task.ts';
 import { toView, type UrlSigner } from '../domain/task-view.ts';
 import type { Logger } from '../log.ts';
 import { callbackJob } from '../platform/jobs.ts';
-import type { Dispatcher, TaskStore } from '../platform/ports.ts';
+import type { LeasedStore, TaskStore } from '../platform/leased-store.ts';
+import type { Dispatcher } from '../platform/ports.ts';
 import { postCallback } from './send-callback.ts';
 
 /** An event stays owed this long; then it is given up (the callback queue's own limit is the same). */
@@ -71,7 +73,7 @@ export async function deliverCallback(deps: CallbackDeps, taskId: string): Promi
  * event is already recorded with the task's end: if this ask fails (or the process dies first)
  * the sweeper asks again, so a failure here is logged, not thrown.
  */
-export async function requestCallback(store: TaskStore, dispatcher: Dispatcher, taskId: string, log: Logger): Promise<void> {
+export async function requestCallback<R extends LeasedRecord & MayOweCallback>(store: LeasedStore<R>, dispatcher: Dispatcher, taskId: string, log: Logger): Promise<void> {
   try {
     const n = await store.update(taskId, (task) => {
       const next = nextCallbackJob(task);

@@ -3,15 +3,17 @@
 // a transition and its enqueue). Cloud Scheduler calls it on the worker (POST /tasks/sweep);
 // locally a timer runs it. Each decision is re-checked inside the task's own transaction.
 import { sweepAction, type SweepAction, type SweepPolicy } from '../domain/sweep.ts';
-import { failForGood, redispatch } from '../domain/task.ts';
-import { nextCallbackJob } from '../domain/callback-outbox.ts';
+import { failForGood, interruptedTooOften, redispatch, type LeasedRecord, type TaskRecord } from '../domain/task.ts';
+import { nextCallbackJob, type MayOweCallback } from '../domain/callback-outbox.ts';
 import type { Logger } from '../log.ts';
 import { callbackJob, renderJob, type JobFor } from '../platform/jobs.ts';
-import type { Dispatcher, TaskStore } from '../platform/ports.ts';
+import type { LeasedStore } from '../platform/leased-store.ts';
+import type { Dispatcher } from '../platform/ports.ts';
 import { requestCallback } from './deliver.ts';
 
-export interface SweepDeps {
-  store: TaskStore;
+/** A store the sweeper looks at: videos' tasks, or storyboards (which owe no callbacks). */
+export interface SweepDeps<R extends LeasedRecord & MayOweCallback = TaskRecord> {
+  store: LeasedStore<R>;
   dispatcher: Dispatcher;
   policy: SweepPolicy;
   log: Logger;
@@ -19,6 +21,8 @@ export interface SweepDeps {
   now?: () => Date;
   /** The delivery a task of this store is asked for again with: renders by default (storyboards have their own). */
   jobFor?: JobFor;
+  /** Drops the stored files of a record the sweeper failed for good (its plan, a fan-out's chunks), as a failed attempt does. */
+  dropFiles?: (id: string) => Promise<void>;
 }
 
 export interface SweepReport {
@@ -30,7 +34,7 @@ export interface SweepReport {
 
 type Applied = { kind: SweepAction['kind']; job: number | null };
 
-export async function sweep(deps: SweepDeps): Promise<SweepReport> {
+export async function sweep<R extends LeasedRecord & MayOweCallback>(deps: SweepDeps<R>): Promise<SweepReport> {
   const tasks = await deps.store.listForSweep();
   const report: SweepReport = { looked_at: tasks.length, redispatched: [], exhausted: [], callbacks: [] };
   const now = (deps.now ?? (() => new Date()))();
@@ -48,8 +52,11 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
   return report;
 }
 
+/** The sweep of any store: tasks' or storyboards'. */
+export type AnySweepDeps = SweepDeps<LeasedRecord & MayOweCallback>;
+
 /** Sweeps of several stores (tasks and storyboards), one after the other, in one report. */
-export async function sweepAll(all: SweepDeps[]): Promise<SweepReport> {
+export async function sweepAll(all: AnySweepDeps[]): Promise<SweepReport> {
   const reports = [];
   for (const deps of all) reports.push(await sweep(deps));
   return {
@@ -60,7 +67,7 @@ export async function sweepAll(all: SweepDeps[]): Promise<SweepReport> {
   };
 }
 
-async function sweepOne(deps: SweepDeps, id: string, report: SweepReport): Promise<void> {
+async function sweepOne<R extends LeasedRecord & MayOweCallback>(deps: SweepDeps<R>, id: string, report: SweepReport): Promise<void> {
   const applied = await deps.store.update<Applied>(id, (task, now) => {
     const action = task ? sweepAction(task, now, deps.policy) : ({ kind: 'none' } as const);
     if (!task || action.kind === 'none') return { write: null, result: { kind: 'none', job: null } };
@@ -69,7 +76,7 @@ async function sweepOne(deps: SweepDeps, id: string, report: SweepReport): Promi
       return { write: next.task, result: { kind: 'redispatch', job: next.job } };
     }
     if (action.kind === 'exhaust') {
-      const failed = failForGood(task, { code: 'attempts_exhausted', message: `the task was interrupted ${task.attempt} times; giving up` }, now);
+      const failed = failForGood(deps.store.kind, task, interruptedTooOften(task.attempt), now);
       return { write: failed, result: { kind: 'exhaust', job: null } };
     }
     const next = nextCallbackJob(task);
@@ -83,7 +90,8 @@ async function sweepOne(deps: SweepDeps, id: string, report: SweepReport): Promi
     });
   } else if (applied.kind === 'exhaust') {
     report.exhausted.push(id);
-    await requestCallback(deps.store, deps.dispatcher, id, deps.log);
+    const dropped = deps.dropFiles?.(id).catch((err: unknown) => deps.log.warn({ task_id: id, err: (err as Error).message }, 'could not delete the files of a task the sweeper failed'));
+    await Promise.all([requestCallback(deps.store, deps.dispatcher, id, deps.log), dropped]);
   } else if (applied.kind === 'recallback' && applied.job !== null) {
     report.callbacks.push(id);
     await deps.dispatcher.enqueue(callbackJob(id, applied.job));

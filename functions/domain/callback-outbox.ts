@@ -3,6 +3,9 @@
 // the stores apply these inside a transaction.
 import type { CallbackOutbox, TaskRecord } from './task.ts';
 
+/** A record that may owe a callback: a video's task does once it ends; a storyboard never does. */
+export type MayOweCallback = { callback?: CallbackOutbox | null };
+
 export type CallbackClaim =
   /** This sender holds the next attempt until `sending_until`. */
   | { kind: 'send'; task: TaskRecord; callback: CallbackOutbox }
@@ -57,7 +60,7 @@ export function recordCallback(task: TaskRecord | null, sender: string, attempt:
 }
 
 /** Numbers a new delivery job for the pending callback: its name must differ from every earlier one. */
-export function nextCallbackJob(task: TaskRecord | null): { task: TaskRecord; job: number } | null {
+export function nextCallbackJob<R extends MayOweCallback>(task: R | null): { task: R; job: number } | null {
   const cb = task?.callback;
   if (!task || !cb || cb.state !== 'pending') return null;
   return { task: { ...task, callback: { ...cb, jobs: cb.jobs + 1 } }, job: cb.jobs };

@@ -3,7 +3,7 @@
 // delivery claims its chunk under a lease of its own, and whoever finishes the last chunk takes
 // the task's lease to join them and complete it. Pure, like every transition: the stores apply
 // these inside one transaction on the task.
-import { advance, failForGood, holdsLease, isFinal, type Fanout, type FanoutChunk, type TaskRecord } from './task.ts';
+import { advance, failForGood, holdsLease, isFinal, retryAllowed, TASKS, type Fanout, type FanoutChunk, type TaskFailure, type TaskRecord } from './task.ts';
 
 /** The task's lease owner while its chunks are out: no single delivery holds it. */
 export const fanoutOwner = (attempt: number) => `fanout:${attempt}`;
@@ -24,11 +24,23 @@ export function beginFanout(task: TaskRecord | null, owner: string, plannedBy: s
   const chunks: FanoutChunk[] = frames.map((f) => ({ frames: f, state: 'pending', owner: null, lease_expires_at: null, attempts: 0, rendered_by: null, error: null }));
   return {
     ...task,
-    fanout: { attempt: task.attempt, planned_by: plannedBy, chunks, assembler: null, assembler_until: null },
+    fanout: { attempt: task.attempt, planned_by: plannedBy, chunks, assembler: null, assembler_until: null, joins: 0 },
     lease_owner: fanoutOwner(task.attempt),
     lease_expires_at: new Date(now.getTime() + FANOUT_LEASE_MS).toISOString(),
     updated_at: now.toISOString(),
   };
+}
+
+/**
+ * The planning delivery could not ask for every chunk's delivery, and nothing else would ask for
+ * them before the fan-out's lease ran out: it takes the task's lease back (chunk deliveries that
+ * did go out find nothing to do) and fails its attempt like any other, so the queue delivers the
+ * task again. Null when the fan-out is no longer this attempt's, or a joiner holds it.
+ */
+export function takeBackFanout(t: TaskRecord | null, attempt: number, owner: string, leaseMs: number, now: Date): TaskRecord | null {
+  const task = live(t, attempt);
+  if (!task || task.lease_owner !== fanoutOwner(attempt)) return null;
+  return { ...task, fanout: null, lease_owner: owner, lease_expires_at: untilIso(now, leaseMs), updated_at: now.toISOString() };
 }
 
 export type ChunkClaim =
@@ -66,7 +78,7 @@ function withChunk(task: TaskRecord & { fanout: Fanout }, n: number, chunk: Fano
 function takeAssembly(task: TaskRecord & { fanout: Fanout }, owner: string, leaseMs: number, now: Date): TaskRecord {
   return {
     ...task,
-    fanout: { ...task.fanout, assembler: owner, assembler_until: untilIso(now, leaseMs) },
+    fanout: { ...task.fanout, assembler: owner, assembler_until: untilIso(now, leaseMs), joins: task.fanout.joins + 1 },
     lease_owner: owner,
     lease_expires_at: untilIso(now, leaseMs),
     updated_at: now.toISOString(),
@@ -88,9 +100,10 @@ export function claimChunk(t: TaskRecord | null, attempt: number, n: number, own
   if (chunk.state === 'rendering' && chunk.owner !== owner && leftMs(chunk.lease_expires_at, now) > 0) {
     return { kind: 'busy', retryAfterMs: leftMs(chunk.lease_expires_at, now) };
   }
-  if (chunk.attempts >= maxAttempts) {
+  // A chunk attempt that failed in passing put the chunk back; here the last one died without a word.
+  if (!retryAllowed(chunk.attempts, maxAttempts, null)) {
     const why = chunk.error ?? 'its renders were interrupted';
-    return { kind: 'exhausted', task: failForGood(task, { code: 'chunk_failed', message: `chunk ${n + 1} of ${task.fanout.chunks.length} failed ${chunk.attempts} times: ${why}` }, now) };
+    return { kind: 'exhausted', task: failForGood(TASKS, task, { code: 'chunk_failed', message: `chunk ${n + 1} of ${task.fanout.chunks.length} failed ${chunk.attempts} times: ${why}` }, now) };
   }
   const claimed: FanoutChunk = { ...chunk, state: 'rendering', owner, lease_expires_at: untilIso(now, leaseMs), attempts: chunk.attempts + 1 };
   return { kind: 'render', task: withChunk(task, n, claimed, now) };
@@ -137,7 +150,7 @@ export function failChunk(
   attempt: number,
   n: number,
   owner: string,
-  error: { code: string; message: string; retryable: boolean },
+  error: TaskFailure,
   maxAttempts: number,
   now: Date,
 ): TaskRecord | null {
@@ -145,15 +158,21 @@ export function failChunk(
   const chunk = task?.fanout.chunks[n];
   if (!task || !chunk || chunk.owner !== owner) return null;
   const of = task.fanout.chunks.length;
-  if (!error.retryable || chunk.attempts >= maxAttempts) {
-    return failForGood(task, { code: error.code, message: `chunk ${n + 1} of ${of}: ${error.message}` }, now);
+  if (!retryAllowed(chunk.attempts, maxAttempts, error)) {
+    return failForGood(TASKS, task, { code: error.code, message: `chunk ${n + 1} of ${of}: ${error.message}` }, now);
   }
   return withChunk(task, n, { ...chunk, state: 'pending', owner: null, lease_expires_at: null, error: error.message }, now);
 }
 
-/** The joining delivery failed in passing: another delivery of the last chunk may join them. */
-export function releaseAssembly(t: TaskRecord | null, owner: string, now: Date): TaskRecord | null {
-  if (!t?.fanout || t.fanout.assembler !== owner || isFinal(t.status)) return null;
+/**
+ * The joining delivery failed. In passing, while joins remain, it lets go: another delivery of the
+ * last chunk joins them. Otherwise the task fails for good. Null when it no longer holds the join.
+ */
+export function failJoin(t: TaskRecord | null, owner: string, error: TaskFailure, maxAttempts: number, now: Date): TaskRecord | null {
+  if (!t?.fanout || t.fanout.assembler !== owner || !holdsLease(t, owner)) return null;
+  if (!retryAllowed(t.fanout.joins, maxAttempts, error)) {
+    return failForGood(TASKS, t, { code: error.code, message: `joining the chunks: ${error.message}` }, now);
+  }
   return {
     ...t,
     fanout: { ...t.fanout, assembler: null, assembler_until: null },

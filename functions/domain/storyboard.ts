@@ -1,11 +1,12 @@
 // A storyboard: a video's plan made without rendering it (the voice, the timeline, the chosen
 // clips and spare ones), kept so that a client can look at it, swap a piece's clip for another
 // candidate, and then render exactly that plan (POST /v1/videos with storyboard_id). A storyboard
-// is a task record of its own store (same lifecycle: queued, leased, retried, expiring); this is
-// what its record holds once prepared, and the pure rules for changing it. Types and pure code.
+// is a record of its own kind, in a store of its own: a task's lifecycle (queued, leased, retried,
+// expiring: domain/task.ts LeasedRecord) with its own result and nothing of a video's (no output,
+// callback or fan-out). Its record, what preparing it makes, and the pure rules for changing it.
 import type { Credit } from './media.ts';
 import type { RenderEstimate } from './estimate.ts';
-import type { FootagePiece, TaskRecord } from './task.ts';
+import { finish, newLeased, type FootagePiece, type LeasedRecord, type NewRecord, type RecordKind, type StoryboardChoice } from './task.ts';
 import { round3 } from '../lib/numbers.ts';
 
 export const STORYBOARD_VERSION = 1;
@@ -73,10 +74,20 @@ export interface StoryboardResult {
   estimate: RenderEstimate;
 }
 
-/** What a video rendered from a storyboard takes from it: each piece's clip and span as they stood when the video was asked for. */
-export interface StoryboardChoice {
-  id: string;
-  pieces: { clip: number; source_start_s: number }[];
+export interface StoryboardRecord extends LeasedRecord {
+  /** What preparing it made; null until it is completed. */
+  result: StoryboardResult | null;
+}
+
+/** A storyboard owes nothing when it ends (its request has no callback_url) and keeps nothing per attempt. */
+export const STORYBOARDS: RecordKind<StoryboardRecord> = {
+  started: (r) => r,
+  renewed: (r) => r,
+  ended: (r) => r,
+};
+
+export function newStoryboard(args: NewRecord): StoryboardRecord {
+  return { ...newLeased(args), result: null };
 }
 
 /** Kept unused at a source's end, as the timeline does: container durations overstate the last frame a little. */
@@ -95,45 +106,34 @@ export function sourceStartFor(clipDurationS: number, duration: number): number 
 }
 
 export type SwapOutcome =
-  | { kind: 'swapped'; task: TaskRecord }
+  | { kind: 'swapped'; storyboard: StoryboardRecord }
   | { kind: 'missing' }
-  | { kind: 'not_ready'; status: TaskRecord['status'] }
+  | { kind: 'not_ready'; status: StoryboardRecord['status'] }
   | { kind: 'no_piece'; pieces: number }
   | { kind: 'not_candidate'; candidates: number[] };
 
 /** Piece `piece` of a prepared storyboard plays `clip` from now on (a candidate of it, or the plan's own choice). */
-export function swapClip(task: TaskRecord | null, piece: number, clip: number, now: Date): SwapOutcome {
-  if (!task) return { kind: 'missing' };
-  const sb = task.storyboard;
-  if (task.status !== 'completed' || !sb) return { kind: 'not_ready', status: task.status };
+export function swapClip(record: StoryboardRecord | null, piece: number, clip: number, now: Date): SwapOutcome {
+  if (!record) return { kind: 'missing' };
+  const sb = record.result;
+  if (record.status !== 'completed' || !sb) return { kind: 'not_ready', status: record.status };
   const p = sb.pieces[piece];
   if (!p) return { kind: 'no_piece', pieces: sb.pieces.length };
-  if (clip === p.clip) return { kind: 'swapped', task };
+  if (clip === p.clip) return { kind: 'swapped', storyboard: record };
   const allowed = candidatesOf(sb, piece);
   const source = sb.clips[clip];
   if (!allowed.includes(clip) || !source) return { kind: 'not_candidate', candidates: allowed };
   const start = clip === p.planned_clip ? p.planned_source_start_s : sourceStartFor(source.duration_s, p.end_s - p.start_s);
   const pieces = sb.pieces.map((q, i) => (i === piece ? { ...q, clip, source_start_s: start } : q));
-  return { kind: 'swapped', task: { ...task, storyboard: { ...sb, pieces }, updated_at: now.toISOString() } };
+  return { kind: 'swapped', storyboard: { ...record, result: { ...sb, pieces }, updated_at: now.toISOString() } };
 }
 
 /** Marks a storyboard prepared: what the worker made of it, recorded by the lease holder alone. */
-export function completeStoryboard(task: TaskRecord, storyboard: StoryboardResult, warnings: string[], now: Date): TaskRecord {
-  return {
-    ...task,
-    status: 'completed',
-    stage: 'done',
-    progress: 100,
-    storyboard,
-    warnings: [...new Set([...task.warnings, ...warnings])],
-    error: null,
-    lease_owner: null,
-    lease_expires_at: null,
-    updated_at: now.toISOString(),
-  };
+export function completeStoryboard(record: StoryboardRecord, result: StoryboardResult, warnings: string[], now: Date): StoryboardRecord {
+  return finish(STORYBOARDS, { ...record, result }, warnings, now);
 }
 
 /** The storyboard's pieces as a video made from it now will play them. */
-export function choiceOf(task: TaskRecord & { storyboard: StoryboardResult }): StoryboardChoice {
-  return { id: task.id, pieces: task.storyboard.pieces.map((p) => ({ clip: p.clip, source_start_s: p.source_start_s })) };
+export function choiceOf(record: StoryboardRecord & { result: StoryboardResult }): StoryboardChoice {
+  return { id: record.id, pieces: record.result.pieces.map((p) => ({ clip: p.clip, source_start_s: p.source_start_s })) };
 }

@@ -2,7 +2,8 @@
 // Scheduler in the cloud): the queue may have given up on a delivery (Cloud Tasks stops after its
 // retry limits), a worker may have died holding a lease, an enqueue may have failed, a callback
 // job may be lost. Pure: the store re-checks the decision inside its transaction.
-import { isFinal, type TaskRecord } from './task.ts';
+import type { MayOweCallback } from './callback-outbox.ts';
+import { isFinal, retryAllowed, type LeasedRecord } from './task.ts';
 
 export interface SweepPolicy {
   /** Attempts before a task fails for good (MAX_ATTEMPTS). */
@@ -21,7 +22,8 @@ export type SweepAction =
   | { kind: 'recallback' }
   | { kind: 'none' };
 
-export function sweepAction(task: TaskRecord, now: Date, p: SweepPolicy): SweepAction {
+/** What the sweeper owes a record: a video's task, with its callback; or a storyboard, which owes none. */
+export function sweepAction(task: LeasedRecord & MayOweCallback, now: Date, p: SweepPolicy): SweepAction {
   const t = now.getTime();
   const age = (iso: string | null) => (iso ? t - Date.parse(iso) : Infinity);
   if (isFinal(task.status)) {
@@ -34,9 +36,10 @@ export function sweepAction(task: TaskRecord, now: Date, p: SweepPolicy): SweepA
   }
   if (task.status === 'processing') {
     const expiredFor = age(task.lease_expires_at);
-    if (expiredFor < 0) return { kind: 'none' };
-    if (task.attempt >= p.maxAttempts) return { kind: 'exhaust' };
-    return expiredFor >= p.staleMs ? { kind: 'redispatch' } : { kind: 'none' };
+    // Every attempt, the last one too, gets the same grace: a heartbeat is a transaction that may
+    // be in backoff for most of a minute while its delivery still works.
+    if (expiredFor < p.staleMs) return { kind: 'none' };
+    return retryAllowed(task.attempt, p.maxAttempts, null) ? { kind: 'redispatch' } : { kind: 'exhaust' };
   }
   return task.dispatch_failed_at || age(task.updated_at) >= p.staleMs ? { kind: 'redispatch' } : { kind: 'none' };
 }

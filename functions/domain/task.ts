@@ -1,8 +1,10 @@
-// Task records, their states and the pure rules for moving between them. Every store adapter
-// applies these functions inside its own transaction, so the rules live in one place.
+// Task records, their states and the pure rules for moving between them. A video's task and a
+// storyboard (domain/storyboard.ts) share one lifecycle, a LeasedRecord: queued, claimed under a
+// lease, retried, ended, expiring; each kind says in its RecordKind what it adds at the edges.
+// The store's verbs (platform/leased-store.ts) apply these functions inside the adapter's
+// transaction, so the rules live in one place.
 import type { Credit } from './media.ts';
 import type { OutputFiles } from './outputs.ts';
-import type { StoryboardChoice, StoryboardResult } from './storyboard.ts';
 import type { VideoRequest } from './video-request.ts';
 
 export const TASK_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
@@ -75,9 +77,13 @@ export interface CallbackOutbox {
   sending_until: string | null;
 }
 
-export interface TaskRecord {
+/**
+ * What a video's task and a storyboard share: a request worked on by attempts under a lease,
+ * retried, swept and expiring. Each kind adds its own fields (TaskRecord, StoryboardRecord).
+ */
+export interface LeasedRecord {
   id: string;
-  /** Hash of the API key that created the task; null when the service runs without keys. */
+  /** Hash of the API key that created it; null when the service runs without keys. */
   owner: string | null;
   status: TaskStatus;
   stage: Stage;
@@ -91,23 +97,30 @@ export interface TaskRecord {
   /** For a TTL policy: when the record (and its files) may be deleted. */
   expire_at: string;
   error: TaskFailure | null;
-  output: TaskOutput | null;
   warnings: string[];
   idempotency_key: string | null;
   request_hash: string | null;
-  /** Render deliveries asked for so far; each delivery's job name includes its number. */
+  /** Deliveries asked for so far; each delivery's job name includes its number. */
   dispatches: number;
   /** The last ask for a delivery failed (the queue was unreachable): the sweeper asks again at once. */
   dispatch_failed_at: string | null;
-  /** Attempts that ran out of time; a second one fails the task instead of paying for a third. */
+  /** Attempts that ran out of time; a second one fails the record instead of paying for a third. */
   deadline_misses: number;
+}
+
+/** What a video made from a storyboard takes from it: each piece's clip and span as they stood when the video was asked for. */
+export interface StoryboardChoice {
+  id: string;
+  pieces: { clip: number; source_start_s: number }[];
+}
+
+export interface TaskRecord extends LeasedRecord {
+  output: TaskOutput | null;
   callback: CallbackOutbox | null;
   /** A long video rendered by chunk deliveries on several workers (domain/fanout.ts); null otherwise. */
   fanout: Fanout | null;
-  /** A storyboard's own record (its own store): what preparing it made; absent until then. */
-  storyboard?: StoryboardResult | null;
-  /** A video rendered from a storyboard: the storyboard's pieces as they stood when the video was asked for. */
-  from_storyboard?: StoryboardChoice | null;
+  /** A video made from a storyboard (storyboard_id): the storyboard's pieces it renders; null otherwise. */
+  from_storyboard: StoryboardChoice | null;
 }
 
 export const CHUNK_STATES = ['pending', 'rendering', 'done'] as const;
@@ -136,9 +149,31 @@ export interface Fanout {
   /** The delivery joining the chunks once all are done, and until when it holds that. */
   assembler: string | null;
   assembler_until: string | null;
+  /** Joins begun so far: a join that keeps failing in passing ends the task like any other retry. */
+  joins: number;
 }
 
-export function newTask(args: {
+/** Where the kinds of leased record differ in the shared lifecycle. */
+export interface RecordKind<R extends LeasedRecord> {
+  /** The record as a new attempt starts on it: what an earlier attempt left for itself is stale. */
+  started(record: R): R;
+  /** The holder renewed its lease until `until`: what else it keeps for as long. */
+  renewed(record: R, until: string): R;
+  /** The record has just ended (completed, failed or cancelled): what it owes for that. */
+  ended(record: R, status: FinalStatus, now: Date): R;
+}
+
+export const TASKS: RecordKind<TaskRecord> = {
+  // An earlier attempt's chunks are stale now; this attempt plans its own.
+  started: (t) => ({ ...t, fanout: null }),
+  // The joiner of a fan-out holds the join for as long as it holds the lease (domain/fanout.ts):
+  // a duplicate chunk delivery must not take over a join that is still going.
+  renewed: (t, until) => (t.fanout?.assembler != null && t.fanout.assembler === t.lease_owner ? { ...t, fanout: { ...t.fanout, assembler_until: until } } : t),
+  ended: (t, status, now) => ({ ...t, callback: owe(t, status, now) }),
+};
+
+/** What a new record of any kind is made from: a submit (api/submission.ts), or the CLI's one-off render. */
+export interface NewRecord {
   id: string;
   owner: string | null;
   request: VideoRequest;
@@ -146,7 +181,10 @@ export function newTask(args: {
   retentionDays: number;
   idempotencyKey?: string | null;
   requestHash?: string | null;
-}): TaskRecord {
+}
+
+/** The shared fields of a new record: queued, nothing tried yet. */
+export function newLeased(args: NewRecord): LeasedRecord {
   const now = args.now.toISOString();
   return {
     id: args.id,
@@ -162,42 +200,62 @@ export function newTask(args: {
     updated_at: now,
     expire_at: new Date(args.now.getTime() + args.retentionDays * 86_400_000).toISOString(),
     error: null,
-    output: null,
     warnings: [],
     idempotency_key: args.idempotencyKey ?? null,
     request_hash: args.requestHash ?? null,
-    // The first render delivery is asked for with the task itself.
+    // The first delivery is asked for with the record itself.
     dispatches: 1,
     dispatch_failed_at: null,
     deadline_misses: 0,
-    callback: null,
-    fanout: null,
   };
 }
 
-/** The number of the render delivery last asked for (job names include it). */
-export const lastDispatch = (task: TaskRecord) => Math.max(0, task.dispatches - 1);
+export function newTask(args: NewRecord & { fromStoryboard?: StoryboardChoice | null }): TaskRecord {
+  return { ...newLeased(args), output: null, callback: null, fanout: null, from_storyboard: args.fromStoryboard ?? null };
+}
 
-/** Asks for another render delivery: the number of the new one. */
-export function redispatch(task: TaskRecord, now: Date): { task: TaskRecord; job: number } {
+/** The number of the delivery last asked for (job names include it). */
+export const lastDispatch = (task: LeasedRecord) => Math.max(0, task.dispatches - 1);
+
+/** Asks for another delivery: the number of the new one. */
+export function redispatch<R extends LeasedRecord>(task: R, now: Date): { task: R; job: number } {
   return { task: { ...task, dispatches: task.dispatches + 1, updated_at: now.toISOString() }, job: task.dispatches };
 }
 
+/** The error code of an attempt that ran past the worker's own deadline. */
+export const DEADLINE_EXCEEDED = 'deadline_exceeded';
+
 /**
- * Fails a task for good whatever holds it: its attempts are used up (workers died mid-task, so no
- * attempt recorded a failure) or it could not be queued. Its callback is owed like any failure's.
+ * The one place that decides retries, for a record's attempts and a fanned-out chunk's or join's
+ * alike. `attempts` have been made, the last of which ended with `failure`, or was interrupted
+ * without one (null: its worker died, or its lease ran out); `deadlineMisses` counts the earlier
+ * attempts that ran out of time. May another attempt run?
  */
-export function failForGood(task: TaskRecord, error: Omit<TaskFailure, 'retryable'>, now: Date): TaskRecord {
+export function retryAllowed(attempts: number, maxAttempts: number, failure: TaskFailure | null, deadlineMisses = 0): boolean {
+  if (attempts >= maxAttempts) return false;
+  if (!failure) return true;
+  // An attempt that ran out of time once is tried once more; a second one would most likely run out again.
+  return failure.retryable && !(failure.code === DEADLINE_EXCEEDED && deadlineMisses >= 1);
+}
+
+/** Why a record whose attempts all died (out of memory, killed instance) without a word fails for good. */
+export const interruptedTooOften = (attempts: number) => ({ code: 'attempts_exhausted', message: `the task was interrupted ${attempts} times; giving up` });
+
+/**
+ * Fails a record for good whatever holds it: its attempts are used up (workers died mid-task, so no
+ * attempt recorded a failure) or it could not be queued. Its end is owed like any failure's.
+ */
+export function failForGood<R extends LeasedRecord>(kind: RecordKind<R>, task: R, error: Omit<TaskFailure, 'retryable'>, now: Date): R {
   if (isFinal(task.status)) return task;
-  return {
+  const failed = {
     ...task,
-    status: 'failed',
+    status: 'failed' as const,
     error: { ...error, retryable: false },
     lease_owner: null,
     lease_expires_at: null,
     updated_at: now.toISOString(),
-    callback: owe(task, 'failed', now),
   };
+  return kind.ended(failed, 'failed', now);
 }
 
 /** The end of a task owes its callback_url one event; a task without one owes nothing. */
@@ -218,98 +276,98 @@ function owe(task: TaskRecord, event: FinalStatus, now: Date): CallbackOutbox | 
   };
 }
 
-export type ClaimOutcome =
-  | { kind: 'claimed'; task: TaskRecord }
+export type ClaimOutcome<R extends LeasedRecord = TaskRecord> =
+  | { kind: 'claimed'; task: R }
   /** Another worker holds a live lease; try again once it may have expired. */
   | { kind: 'busy'; retryAfterMs: number }
-  /** Nothing to do: the task is finished, cancelled, or gone. */
-  | { kind: 'done'; task: TaskRecord | null };
+  /** Its attempts are used up (the earlier ones died without a word): it has failed for good with this record. */
+  | { kind: 'exhausted'; task: R }
+  /** Nothing to do: the record is finished, cancelled, or gone. */
+  | { kind: 'done'; task: R | null };
 
 /** Decide a claim: queued, or processing with an expired lease (its worker died). */
-export function claim(task: TaskRecord | null, owner: string, leaseMs: number, now: Date): ClaimOutcome {
+export function claim<R extends LeasedRecord>(kind: RecordKind<R>, task: R | null, owner: string, leaseMs: number, maxAttempts: number, now: Date): ClaimOutcome<R> {
   if (!task || isFinal(task.status)) return { kind: 'done', task };
   if (task.status === 'processing' && task.lease_owner !== owner && task.lease_expires_at) {
     const left = Date.parse(task.lease_expires_at) - now.getTime();
     if (left > 0) return { kind: 'busy', retryAfterMs: left };
   }
-  return {
-    kind: 'claimed',
-    task: {
-      ...task,
-      status: 'processing',
-      attempt: task.attempt + 1,
-      lease_owner: owner,
-      lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
-      error: null,
-      updated_at: now.toISOString(),
-      // An earlier attempt's chunks are stale now; this attempt plans its own.
-      fanout: null,
-    },
+  // A failed attempt that may not be retried has ended the record already: here the last one died.
+  if (!retryAllowed(task.attempt, maxAttempts, null)) return { kind: 'exhausted', task: failForGood(kind, task, interruptedTooOften(task.attempt), now) };
+  const claimed = {
+    ...task,
+    status: 'processing' as const,
+    attempt: task.attempt + 1,
+    lease_owner: owner,
+    lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
+    error: null,
+    updated_at: now.toISOString(),
   };
+  return { kind: 'claimed', task: kind.started(claimed) };
 }
 
-export const holdsLease = (task: TaskRecord | null, owner: string): task is TaskRecord =>
+export const holdsLease = <R extends LeasedRecord>(task: R | null, owner: string): task is R =>
   !!task && task.status === 'processing' && task.lease_owner === owner;
 
-export function renewLease(task: TaskRecord, leaseMs: number, now: Date): TaskRecord {
-  return { ...task, lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(), updated_at: now.toISOString() };
+export function renewLease<R extends LeasedRecord>(kind: RecordKind<R>, task: R, leaseMs: number, now: Date): R {
+  const until = new Date(now.getTime() + leaseMs).toISOString();
+  return kind.renewed({ ...task, lease_expires_at: until, updated_at: now.toISOString() }, until);
 }
 
 /** Progress never goes backwards, even when a retried attempt starts over. */
-export function advance(task: TaskRecord, stage: Stage, progress: number, now: Date): TaskRecord {
+export function advance<R extends LeasedRecord>(task: R, stage: Stage, progress: number, now: Date): R {
   const p = Math.max(task.progress, Math.min(100, Math.max(0, Math.round(progress))));
   const stageIdx = Math.max(STAGES.indexOf(task.stage), STAGES.indexOf(stage));
   return { ...task, stage: STAGES[stageIdx] ?? stage, progress: p, updated_at: now.toISOString() };
 }
 
-export function complete(task: TaskRecord, output: TaskOutput, warnings: string[], now: Date): TaskRecord {
-  return {
+/** The holder's attempt succeeded: `task` carries what it made (a video's output, a storyboard's result). */
+export function finish<R extends LeasedRecord>(kind: RecordKind<R>, task: R, warnings: string[], now: Date): R {
+  const done = {
     ...task,
-    status: 'completed',
-    stage: 'done',
+    status: 'completed' as const,
+    stage: 'done' as const,
     progress: 100,
-    output,
     warnings: [...new Set([...task.warnings, ...warnings])],
     error: null,
     lease_owner: null,
     lease_expires_at: null,
     updated_at: now.toISOString(),
-    callback: owe(task, 'completed', now),
   };
+  return kind.ended(done, 'completed', now);
+}
+
+export function complete(task: TaskRecord, output: TaskOutput, warnings: string[], now: Date): TaskRecord {
+  return finish(TASKS, { ...task, output }, warnings, now);
 }
 
 /**
- * A failed attempt: permanent errors, or transient ones after the last attempt, fail the task;
- * otherwise it goes back to `queued` for the next delivery. This is the one place that decides retries.
+ * A failed attempt: permanent errors, or transient ones after the last attempt (retryAllowed),
+ * fail the record; otherwise it goes back to `queued` for the next delivery.
  */
-export function failAttempt(task: TaskRecord, error: TaskFailure, maxAttempts: number, now: Date): TaskRecord {
-  const deadline = error.code === DEADLINE_EXCEEDED;
-  // An attempt that ran out of time once is tried once more; a second one would most likely run out again.
-  const retry = error.retryable && task.attempt < maxAttempts && !(deadline && task.deadline_misses >= 1);
-  return {
+export function failAttempt<R extends LeasedRecord>(kind: RecordKind<R>, task: R, error: TaskFailure, maxAttempts: number, now: Date): R {
+  const retry = retryAllowed(task.attempt, maxAttempts, error, task.deadline_misses);
+  const next = {
     ...task,
-    status: retry ? 'queued' : 'failed',
+    status: retry ? ('queued' as const) : ('failed' as const),
     error: retry ? error : { ...error, retryable: false },
     lease_owner: null,
     lease_expires_at: null,
     updated_at: now.toISOString(),
-    deadline_misses: task.deadline_misses + (deadline ? 1 : 0),
-    callback: retry ? task.callback : owe(task, 'failed', now),
+    deadline_misses: task.deadline_misses + (error.code === DEADLINE_EXCEEDED ? 1 : 0),
   };
+  return retry ? next : kind.ended(next, 'failed', now);
 }
 
-/** The error code of an attempt that ran past the worker's own deadline. */
-export const DEADLINE_EXCEEDED = 'deadline_exceeded';
-
-export function cancel(task: TaskRecord, now: Date): TaskRecord {
+export function cancel<R extends LeasedRecord>(kind: RecordKind<R>, task: R, now: Date): R {
   if (isFinal(task.status)) return task;
-  return {
+  const cancelled = {
     ...task,
-    status: 'cancelled',
+    status: 'cancelled' as const,
     error: { code: 'cancelled', message: 'cancelled by the client', retryable: false },
     lease_owner: null,
     lease_expires_at: null,
     updated_at: now.toISOString(),
-    callback: owe(task, 'cancelled', now),
   };
+  return kind.ended(cancelled, 'cancelled', now);
 }

@@ -1,5 +1,5 @@
 // What the pipeline works with (built by the composition root) and what one run of it is given.
-import type { TaskRecord, Stage } from '../domain/task.ts';
+import type { LeasedRecord, TaskRecord, Stage } from '../domain/task.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
 import type { Logger } from '../log.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
@@ -30,8 +30,9 @@ export interface PipelineDeps {
   log: Logger;
 }
 
-export interface PipelineRun {
-  task: TaskRecord;
+/** One run: a video's task, or (preparing it) a storyboard. */
+export interface PipelineRun<R extends LeasedRecord = TaskRecord> {
+  task: R;
   dir: string;
   signal: AbortSignal;
   report: (stage: Stage, progress: number) => void;

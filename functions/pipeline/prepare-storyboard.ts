@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { SourceClip } from '../domain/media.ts';
 import { estimateRender } from '../domain/estimate.ts';
-import { STORYBOARD_VERSION, type StoryboardClip, type StoryboardResult, type TimedText } from '../domain/storyboard.ts';
+import { STORYBOARD_VERSION, type StoryboardClip, type StoryboardRecord, type StoryboardResult, type TimedText } from '../domain/storyboard.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import { frameSize, scenesOf, type VideoRequest } from '../domain/video-request.ts';
 import { scriptForms } from '../language/spoken-form.ts';
@@ -28,7 +28,7 @@ export const CANDIDATES_PER_SCENE = 3;
 /** Thumbnail key of a storyboard's clip. */
 export const thumbnailKey = (storyboardId: string, clip: number) => `${storyboardPrefix(storyboardId)}thumbs/${clip}.jpg`;
 
-export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun): Promise<{ storyboard: StoryboardResult; warnings: string[] }> {
+export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun<StoryboardRecord>): Promise<{ storyboard: StoryboardResult; warnings: string[] }> {
   const { task, dir, signal, report } = run;
   const req = task.request;
   const frame = frameSize(req.aspect_ratio, req.resolution);

@@ -2,7 +2,7 @@
 // Voice and footage run at the same time; footage is sized from an estimate of the narration
 // and topped up if the real narration turns out longer.
 import { basename, join } from 'node:path';
-import type { TaskOutput } from '../domain/task.ts';
+import type { LeasedRecord, TaskOutput } from '../domain/task.ts';
 import { outputsOf } from '../domain/outputs.ts';
 import { frameSize, scenesOf } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
@@ -76,7 +76,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
 }
 
 /** Speech, footage and music at the same time, then the timeline: the plan of the video. */
-export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
+export async function prepareVideo(deps: PipelineDeps, run: PipelineRun<LeasedRecord>): Promise<VideoPlan> {
   const { task, dir, signal, report } = run;
   const req = task.request;
   const { width, height } = frameSize(req.aspect_ratio, req.resolution);

@@ -2,7 +2,7 @@
 // voice, clips and timeline with each piece's clip as the client chose it. Only the clips the
 // pieces play are fetched; the candidates stay behind.
 import type { SourceClip } from '../domain/media.ts';
-import type { StoryboardChoice } from '../domain/storyboard.ts';
+import type { StoryboardChoice } from '../domain/task.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import { TaskError } from '../errors.ts';
 import type { BlobStore } from '../platform/ports.ts';

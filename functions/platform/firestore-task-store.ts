@@ -1,7 +1,8 @@
-// The production task store: one Firestore document per task (schema in docs/firestore.md).
-// Every mutation is a transaction that reads the document, applies a pure transition from
-// domain/task.ts and writes the result, so the rules live in one place and two workers racing
-// for a task are serialised by Firestore.
+// The production stores: one Firestore document per record, videos' tasks in FIRESTORE_COLLECTION
+// and storyboards in `<FIRESTORE_COLLECTION>_storyboards` (schema in docs/firestore.md). Every
+// change is a transaction that reads the document, applies a pure decision and writes the result,
+// so two workers racing for a record are serialised by Firestore. The lease verbs are written
+// once over update() (leased-store.ts).
 import { createHash } from 'node:crypto';
 import {
   FieldPath,
@@ -16,14 +17,14 @@ import {
 } from '@google-cloud/firestore';
 import { OAuth2Client } from 'google-auth-library';
 import * as T from '../domain/task.ts';
-import type { StoryboardChoice, StoryboardResult } from '../domain/storyboard.ts';
+import type { StoryboardRecord, StoryboardResult } from '../domain/storyboard.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
 import { admit, type AdmissionLimits } from '../domain/admission.ts';
 import { Semaphore } from '../lib/semaphore.ts';
-import type { CreateOutcome, TaskListQuery, TaskPage, TaskStore } from './ports.ts';
+import type { CreateOutcome, RecordStore, TaskListQuery, TaskPage, TaskRecordStore } from './ports.ts';
 
 export interface FirestoreTaskStoreOptions {
-  /** Collection of task documents (FIRESTORE_COLLECTION). Idempotency keys live in `${collection}_idempotency`. */
+  /** Collection of task documents (FIRESTORE_COLLECTION). Idempotency keys live in `${collection}_idempotency`, admission counters in `${collection}_counters`. */
   collection: string;
   /** GOOGLE_CLOUD_PROJECT; on Cloud Run the library also finds it on its own. */
   projectId?: string;
@@ -40,8 +41,8 @@ export const FIRESTORE_SCHEMA_VERSION = 1;
 
 const UNFINISHED: T.TaskStatus[] = ['queued', 'processing'];
 
-/** The task document as stored: times are Timestamps (the TTL policy needs expire_at to be one). */
-export interface TaskDocument {
+/** What every record's document holds (a task's and a storyboard's): times are Timestamps (the TTL policy needs expire_at to be one). */
+interface LeasedDocument {
   schema_version: number;
   owner: string | null;
   status: T.TaskStatus;
@@ -56,18 +57,29 @@ export interface TaskDocument {
   updated_at: Timestamp;
   expire_at: Timestamp;
   error: T.TaskFailure | null;
-  output: T.TaskOutput | null;
   warnings: string[];
   idempotency_key: string | null;
   request_hash: string | null;
   dispatches?: number;
   dispatch_failed_at?: Timestamp | null;
   deadline_misses?: number;
+}
+
+/** The task document as stored. */
+export interface TaskDocument extends LeasedDocument {
+  output: T.TaskOutput | null;
   callback?: T.CallbackOutbox | null;
   fanout?: T.Fanout | null;
-  /** A storyboard's record: its result as JSON (nested arrays, and no index entries for its many fields). */
+  from_storyboard?: T.StoryboardChoice | null;
+}
+
+/**
+ * A storyboard's document: the fields it shares with a task, and its result as JSON (nested
+ * arrays, and no index entries for its many fields). Documents written when a storyboard was a
+ * task record have a task's fields too (output, callback, fanout: all null): readers ignore them.
+ */
+export interface StoryboardDocument extends LeasedDocument {
   storyboard_json?: string | null;
-  from_storyboard?: StoryboardChoice | null;
 }
 
 interface IdempotencyDocument {
@@ -81,37 +93,31 @@ interface IdempotencyDocument {
 const ts = (iso: string) => Timestamp.fromDate(new Date(iso));
 const iso = (t: Timestamp) => t.toDate().toISOString();
 
-export function toDocument(task: T.TaskRecord): TaskDocument {
+function toLeasedDocument(r: T.LeasedRecord): LeasedDocument {
   return {
     schema_version: FIRESTORE_SCHEMA_VERSION,
-    owner: task.owner,
-    status: task.status,
-    stage: task.stage,
-    progress: task.progress,
-    request_json: JSON.stringify(task.request),
-    attempt: task.attempt,
-    lease_owner: task.lease_owner,
-    lease_expires_at: task.lease_expires_at ? ts(task.lease_expires_at) : null,
-    created_at: ts(task.created_at),
-    updated_at: ts(task.updated_at),
-    expire_at: ts(task.expire_at),
-    error: task.error,
-    output: task.output,
-    warnings: task.warnings,
-    idempotency_key: task.idempotency_key,
-    request_hash: task.request_hash,
-    dispatches: task.dispatches,
-    dispatch_failed_at: task.dispatch_failed_at ? ts(task.dispatch_failed_at) : null,
-    deadline_misses: task.deadline_misses,
-    callback: task.callback,
-    fanout: task.fanout,
-    ...(task.storyboard ? { storyboard_json: JSON.stringify(task.storyboard) } : {}),
-    ...(task.from_storyboard ? { from_storyboard: task.from_storyboard } : {}),
+    owner: r.owner,
+    status: r.status,
+    stage: r.stage,
+    progress: r.progress,
+    request_json: JSON.stringify(r.request),
+    attempt: r.attempt,
+    lease_owner: r.lease_owner,
+    lease_expires_at: r.lease_expires_at ? ts(r.lease_expires_at) : null,
+    created_at: ts(r.created_at),
+    updated_at: ts(r.updated_at),
+    expire_at: ts(r.expire_at),
+    error: r.error,
+    warnings: r.warnings,
+    idempotency_key: r.idempotency_key,
+    request_hash: r.request_hash,
+    dispatches: r.dispatches,
+    dispatch_failed_at: r.dispatch_failed_at ? ts(r.dispatch_failed_at) : null,
+    deadline_misses: r.deadline_misses,
   };
 }
 
-export function fromDocument(id: string, d: DocumentData): T.TaskRecord {
-  const doc = d as TaskDocument;
+function fromLeasedDocument(id: string, doc: LeasedDocument): T.LeasedRecord {
   return {
     id,
     owner: doc.owner ?? null,
@@ -126,20 +132,55 @@ export function fromDocument(id: string, d: DocumentData): T.TaskRecord {
     updated_at: iso(doc.updated_at),
     expire_at: iso(doc.expire_at),
     error: doc.error ?? null,
-    output: doc.output ?? null,
     warnings: doc.warnings ?? [],
     idempotency_key: doc.idempotency_key ?? null,
     request_hash: doc.request_hash ?? null,
-    // Documents written before these fields existed: one delivery asked for, no miss, no outbox.
+    // Documents written before these fields existed: one delivery asked for, no miss.
     dispatches: doc.dispatches ?? 1,
     dispatch_failed_at: doc.dispatch_failed_at ? iso(doc.dispatch_failed_at) : null,
     deadline_misses: doc.deadline_misses ?? 0,
-    callback: doc.callback ?? null,
-    fanout: doc.fanout ?? null,
-    ...(doc.storyboard_json ? { storyboard: JSON.parse(doc.storyboard_json) as StoryboardResult } : {}),
-    ...(doc.from_storyboard ? { from_storyboard: doc.from_storyboard } : {}),
   };
 }
+
+export function toDocument(task: T.TaskRecord): TaskDocument {
+  return {
+    ...toLeasedDocument(task),
+    output: task.output,
+    callback: task.callback,
+    fanout: task.fanout,
+    from_storyboard: task.from_storyboard,
+  };
+}
+
+export function fromDocument(id: string, d: DocumentData): T.TaskRecord {
+  const doc = d as TaskDocument;
+  return {
+    ...fromLeasedDocument(id, doc),
+    output: doc.output ?? null,
+    // Written before these fields existed: no outbox, no fan-out join begun, no storyboard.
+    callback: doc.callback ?? null,
+    fanout: doc.fanout ? { ...doc.fanout, joins: doc.fanout.joins ?? 0 } : null,
+    from_storyboard: doc.from_storyboard ?? null,
+  };
+}
+
+export function toStoryboardDocument(r: StoryboardRecord): StoryboardDocument {
+  return { ...toLeasedDocument(r), ...(r.result ? { storyboard_json: JSON.stringify(r.result) } : {}) };
+}
+
+export function fromStoryboardDocument(id: string, d: DocumentData): StoryboardRecord {
+  const doc = d as StoryboardDocument;
+  return { ...fromLeasedDocument(id, doc), result: doc.storyboard_json ? (JSON.parse(doc.storyboard_json) as StoryboardResult) : null };
+}
+
+/** How a kind of record is kept as a document. */
+interface DocumentCodec<R> {
+  toDocument(record: R): DocumentData;
+  fromDocument(id: string, doc: DocumentData): R;
+}
+
+const TASK_DOCUMENTS: DocumentCodec<T.TaskRecord> = { toDocument: (t) => toDocument(t), fromDocument };
+const STORYBOARD_DOCUMENTS: DocumentCodec<StoryboardRecord> = { toDocument: (r) => toStoryboardDocument(r), fromDocument: fromStoryboardDocument };
 
 /** An admission counter document (collection `${FIRESTORE_COLLECTION}_counters`). */
 interface CounterDocument {
@@ -158,10 +199,12 @@ export function idempotencyDocId(owner: string | null, key: string): string {
   return createHash('sha256').update(`${owner ?? ''}\n${key}`).digest('hex');
 }
 
-export class FirestoreTaskStore implements TaskStore {
+export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordStore<R> {
   readonly #db: Firestore;
   readonly #ownsClient: boolean;
-  readonly #tasks: CollectionReference;
+  readonly #codec: DocumentCodec<R>;
+  /** The records' documents. */
+  protected readonly collection: CollectionReference;
   readonly #keys: CollectionReference;
   /** Admission counters: `all`, and one document per API key (`owner-<hash>`). */
   readonly #counters: CollectionReference;
@@ -171,33 +214,39 @@ export class FirestoreTaskStore implements TaskStore {
   readonly #perTask = new Map<string, Promise<void>>();
   readonly #now: () => Date;
 
-  constructor(opts: FirestoreTaskStoreOptions) {
+  protected constructor(opts: FirestoreTaskStoreOptions, codec: DocumentCodec<R>) {
     this.#ownsClient = !opts.firestore;
     this.#db = opts.firestore ?? new Firestore(firestoreSettings(opts));
-    this.#tasks = this.#db.collection(opts.collection);
+    this.#codec = codec;
+    this.collection = this.#db.collection(opts.collection);
     this.#keys = this.#db.collection(`${opts.collection}_idempotency`);
     this.#counters = this.#db.collection(`${opts.collection}_counters`);
     this.#now = opts.now ?? (() => new Date());
   }
 
-  /** A store over another collection on this one's client (storyboards beside tasks); closing it leaves the client to this one. */
-  withCollection(collection: string): FirestoreTaskStore {
-    return new FirestoreTaskStore({ collection, firestore: this.#db, now: this.#now });
+  /** Options for a store of `collection` on this store's client and clock; closing it leaves the client to this store. */
+  protected sameClient(collection: string): FirestoreTaskStoreOptions {
+    return { collection, firestore: this.#db, now: this.#now };
+  }
+
+  /** A record as its document holds it. */
+  protected record(snap: FirebaseFirestore.DocumentSnapshot): R {
+    return this.#codec.fromDocument(snap.id, snap.data()!);
   }
 
   #ref(id: string): DocumentReference {
-    return this.#tasks.doc(id);
+    return this.collection.doc(id);
   }
 
-  async #read(tx: Transaction, id: string): Promise<T.TaskRecord | null> {
+  async #read(tx: Transaction, id: string): Promise<R | null> {
     const snap = await tx.get(this.#ref(id));
-    return snap.exists ? fromDocument(id, snap.data()!) : null;
+    return snap.exists ? this.record(snap) : null;
   }
 
-  /** `prev` is the record as read in this transaction: a task that ends leaves the admission counters. */
-  #write(tx: Transaction, task: T.TaskRecord, prev: T.TaskRecord | null): void {
+  /** `prev` is the record as read in this transaction: a record that ends leaves the admission counters. */
+  #write(tx: Transaction, task: R, prev: R | null): void {
     // set() of the whole document: the transition functions return complete records.
-    tx.set(this.#ref(task.id), toDocument(task));
+    tx.set(this.#ref(task.id), this.#codec.toDocument(task));
     if (prev && !T.isFinal(prev.status) && T.isFinal(task.status)) {
       // A blind increment: no read of the counter, so finishing never contends on it.
       for (const ref of [this.#counters.doc(ALL), this.#counters.doc(ownerCounter(task.owner))]) {
@@ -214,7 +263,7 @@ export class FirestoreTaskStore implements TaskStore {
    * while the delivery waited. Deliveries in other processes still contend; allow more retries
    * than the default 5 so that resolves into "busy", not into an ABORTED error.
    */
-  #tx<R>(id: string, fn: (tx: Transaction) => Promise<R>): Promise<R> {
+  #tx<X>(id: string, fn: (tx: Transaction) => Promise<X>): Promise<X> {
     const run = (this.#perTask.get(id) ?? Promise.resolve()).then(() => this.#db.runTransaction(fn, { maxAttempts: 20 }));
     const settled = run.then(
       () => undefined,
@@ -227,18 +276,7 @@ export class FirestoreTaskStore implements TaskStore {
     return run;
   }
 
-  /** Apply `change` if `owner` holds the lease; null otherwise. */
-  #asHolder(id: string, owner: string, change: (t: T.TaskRecord, now: Date) => T.TaskRecord): Promise<T.TaskRecord | null> {
-    return this.#tx(id, async (tx) => {
-      const task = await this.#read(tx, id);
-      if (!T.holdsLease(task, owner)) return null;
-      const next = change(task, this.#now());
-      this.#write(tx, next, task);
-      return next;
-    });
-  }
-
-  async create(task: T.TaskRecord, limits?: AdmissionLimits): Promise<CreateOutcome> {
+  async create(task: R, limits?: AdmissionLimits): Promise<CreateOutcome<R>> {
     if (!limits) return this.#create(task);
     // Every admitted create reads and writes the same counter document. Concurrent ones abort each
     // other into the client's transaction backoff (a second, growing towards a minute): a burst of
@@ -252,7 +290,7 @@ export class FirestoreTaskStore implements TaskStore {
     }
   }
 
-  async #create(task: T.TaskRecord, limits?: AdmissionLimits): Promise<CreateOutcome> {
+  async #create(task: R, limits?: AdmissionLimits): Promise<CreateOutcome<R>> {
     // Counters made before this version existed start from a count of what is unfinished.
     const seed = limits ? await this.#counterSeeds(task.owner) : null;
     return this.#tx(task.id, async (tx) => {
@@ -286,7 +324,7 @@ export class FirestoreTaskStore implements TaskStore {
         if (refused) return refused;
       }
       // create(): the commit fails with ALREADY_EXISTS instead of overwriting a task with this id.
-      tx.create(this.#ref(task.id), toDocument(task));
+      tx.create(this.#ref(task.id), this.#codec.toDocument(task));
       return { kind: 'created' as const, task };
     });
   }
@@ -294,7 +332,7 @@ export class FirestoreTaskStore implements TaskStore {
   async #counterSeeds(owner: string | null): Promise<{ all: number; owner: number }> {
     const [all, mine] = await Promise.all([this.#counters.doc(ALL).get(), this.#counters.doc(ownerCounter(owner)).get()]);
     const count = async (q: FirebaseFirestore.Query) => (await q.count().get()).data().count;
-    const unfinished = this.#tasks.where('status', 'in', UNFINISHED);
+    const unfinished = this.collection.where('status', 'in', UNFINISHED);
     return {
       all: all.exists ? 0 : await count(unfinished),
       owner: mine.exists ? 0 : await count(unfinished.where('owner', '==', owner)),
@@ -302,7 +340,7 @@ export class FirestoreTaskStore implements TaskStore {
   }
 
   /** Reads the counters in the create transaction, refuses or takes a place (and a slot of the key's minute). */
-  async #admit(tx: Transaction, task: T.TaskRecord, limits: AdmissionLimits, seed: { all: number; owner: number }) {
+  async #admit(tx: Transaction, task: R, limits: AdmissionLimits, seed: { all: number; owner: number }) {
     const allRef = this.#counters.doc(ALL);
     const ownerRef = this.#counters.doc(ownerCounter(task.owner));
     const [allSnap, ownerSnap] = await Promise.all([tx.get(allRef), tx.get(ownerRef)]);
@@ -331,37 +369,12 @@ export class FirestoreTaskStore implements TaskStore {
     return null;
   }
 
-  async get(id: string): Promise<T.TaskRecord | null> {
+  async get(id: string): Promise<R | null> {
     const snap = await this.#ref(id).get();
-    return snap.exists ? fromDocument(id, snap.data()!) : null;
+    return snap.exists ? this.record(snap) : null;
   }
 
-  async claim(id: string, owner: string, leaseMs: number): Promise<T.ClaimOutcome> {
-    return this.#tx(id, async (tx) => {
-      const prev = await this.#read(tx, id);
-      const outcome = T.claim(prev, owner, leaseMs, this.#now());
-      if (outcome.kind === 'claimed') this.#write(tx, outcome.task, prev);
-      return outcome;
-    });
-  }
-
-  async renewLease(id: string, owner: string, leaseMs: number): Promise<T.TaskRecord | null> {
-    return this.#asHolder(id, owner, (t, now) => T.renewLease(t, leaseMs, now));
-  }
-
-  async progress(id: string, owner: string, stage: T.Stage, progress: number): Promise<void> {
-    await this.#asHolder(id, owner, (t, now) => T.advance(t, stage, progress, now));
-  }
-
-  async complete(id: string, owner: string, output: T.TaskOutput, warnings: string[]): Promise<T.TaskRecord | null> {
-    return this.#asHolder(id, owner, (t, now) => T.complete(t, output, warnings, now));
-  }
-
-  async fail(id: string, owner: string, error: T.TaskFailure, maxAttempts: number): Promise<T.TaskRecord | null> {
-    return this.#asHolder(id, owner, (t, now) => T.failAttempt(t, error, maxAttempts, now));
-  }
-
-  async update<R>(id: string, decide: (task: T.TaskRecord | null, now: Date) => { write: T.TaskRecord | null; result: R }): Promise<R> {
+  async update<X>(id: string, decide: (record: R | null, now: Date) => { write: R | null; result: X }): Promise<X> {
     return this.#tx(id, async (tx) => {
       const prev = await this.#read(tx, id);
       const { write, result } = decide(prev, this.#now());
@@ -370,39 +383,45 @@ export class FirestoreTaskStore implements TaskStore {
     });
   }
 
-  async listForSweep(): Promise<T.TaskRecord[]> {
+  async listForSweep(): Promise<R[]> {
     const [unfinished, owing] = await Promise.all([
-      this.#tasks.where('status', 'in', UNFINISHED).get(),
-      this.#tasks.where('callback.state', '==', 'pending').get(),
+      this.collection.where('status', 'in', UNFINISHED).get(),
+      this.collection.where('callback.state', '==', 'pending').get(),
     ]);
-    const byId = new Map<string, T.TaskRecord>();
-    for (const d of [...unfinished.docs, ...owing.docs]) byId.set(d.id, fromDocument(d.id, d.data()));
+    const byId = new Map<string, R>();
+    for (const d of [...unfinished.docs, ...owing.docs]) byId.set(d.id, this.record(d));
     return [...byId.values()].sort((a, b) => a.created_at.localeCompare(b.created_at));
   }
 
-  async cancel(id: string): Promise<T.TaskRecord | null> {
-    return this.#tx(id, async (tx) => {
-      const task = await this.#read(tx, id);
-      if (!task) return null;
-      const next = T.cancel(task, this.#now());
-      if (next !== task) this.#write(tx, next, task);
-      return next;
-    });
+  async close(): Promise<void> {
+    if (this.#ownsClient) await this.#db.terminate();
+  }
+}
+
+/** Videos' tasks (FIRESTORE_COLLECTION). */
+export class FirestoreTaskStore extends FirestoreRecordStore<T.TaskRecord> implements TaskRecordStore {
+  constructor(opts: FirestoreTaskStoreOptions) {
+    super(opts, TASK_DOCUMENTS);
+  }
+
+  /** Storyboards in `collection` (`<FIRESTORE_COLLECTION>_storyboards`) on this store's client: close them first. */
+  storyboards(collection: string): RecordStore<StoryboardRecord> {
+    return new FirestoreStoryboardStore(this.sameClient(collection));
   }
 
   async countUnfinished(): Promise<number> {
-    const snap = await this.#tasks.where('status', 'in', UNFINISHED).count().get();
+    const snap = await this.collection.where('status', 'in', UNFINISHED).count().get();
     return snap.data().count;
   }
 
   async list(q: TaskListQuery): Promise<TaskPage> {
     // Served by the composite index (owner, created_at DESC, __name__ DESC) in infra/firestore.indexes.json.
-    let query = (q.owner !== undefined ? this.#tasks.where('owner', '==', q.owner) : this.#tasks)
+    let query = (q.owner !== undefined ? this.collection.where('owner', '==', q.owner) : this.collection)
       .orderBy('created_at', 'desc')
       .orderBy(FieldPath.documentId(), 'desc');
     if (q.after) query = query.startAfter(ts(q.after.created_at), q.after.id);
     const snap = await query.limit(q.limit + 1).get();
-    const tasks = snap.docs.slice(0, q.limit).map((d) => fromDocument(d.id, d.data()));
+    const tasks = snap.docs.slice(0, q.limit).map((d) => this.record(d));
     const last = tasks.at(-1);
     return { tasks, next: snap.docs.length > q.limit && last ? { created_at: last.created_at, id: last.id } : null };
   }
@@ -410,7 +429,7 @@ export class FirestoreTaskStore implements TaskStore {
   async recentClipIds(owner: string | null, videos: number): Promise<string[]> {
     if (videos <= 0) return [];
     // Only the ids are read (a field mask), not the request bodies; index: owner, status, created_at desc.
-    const snap = await this.#tasks
+    const snap = await this.collection
       .where('owner', '==', owner)
       .where('status', '==', 'completed')
       .orderBy('created_at', 'desc')
@@ -419,9 +438,12 @@ export class FirestoreTaskStore implements TaskStore {
       .get();
     return [...new Set(snap.docs.flatMap((d) => ((d.get('output.clip_ids') as string[] | undefined) ?? [])))];
   }
+}
 
-  async close(): Promise<void> {
-    if (this.#ownsClient) await this.#db.terminate();
+/** Storyboards; made by FirestoreTaskStore.storyboards() on the tasks' client. */
+class FirestoreStoryboardStore extends FirestoreRecordStore<StoryboardRecord> {
+  constructor(opts: FirestoreTaskStoreOptions) {
+    super(opts, STORYBOARD_DOCUMENTS);
   }
 }
 

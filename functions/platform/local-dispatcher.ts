@@ -6,9 +6,10 @@
 // unfinished task and pending callback, and the sweeper re-drives what is owed later.
 import { Agent } from 'undici';
 import type { Logger } from '../log.ts';
-import { isFinal, lastDispatch } from '../domain/task.ts';
+import type { MayOweCallback } from '../domain/callback-outbox.ts';
+import { isFinal, lastDispatch, type LeasedRecord } from '../domain/task.ts';
 import { callbackJob, renderJob, type Job, type JobFor, type QueueName } from './jobs.ts';
-import type { Dispatcher, TaskStore } from './ports.ts';
+import type { Dispatcher, RecordStore } from './ports.ts';
 
 export interface QueuePolicy {
   /** Deliveries of this queue in flight at once (Cloud Tasks maxConcurrentDispatches). */
@@ -220,7 +221,7 @@ export class LocalDispatcher implements Dispatcher {
  * task's render, oldest first (when this process dispatches renders), and every pending callback
  * (without this, a callback tried once before the restart would wait for the sweeper's 2 h limit).
  */
-export async function requeueOwed(store: TaskStore, dispatcher: Dispatcher, log: Logger, opts: { renders: boolean; jobFor?: JobFor }): Promise<void> {
+export async function requeueOwed<R extends LeasedRecord & MayOweCallback>(store: RecordStore<R>, dispatcher: Dispatcher, log: Logger, opts: { renders: boolean; jobFor?: JobFor }): Promise<void> {
   const jobFor = opts.jobFor ?? renderJob;
   let renders = 0;
   let callbacks = 0;

@@ -2,9 +2,9 @@
 // bucket's lifecycle rule do in the cloud.
 import type { Logger } from '../log.ts';
 import type { LocalBlobStore } from './local-blob-store.ts';
-import type { LocalTaskStore } from './local-task-store.ts';
+import type { LocalStoryboardStore, LocalTaskStore } from './local-task-store.ts';
 
-export async function purgeExpired(store: LocalTaskStore, files: LocalBlobStore, log: Logger, storyboards?: LocalTaskStore): Promise<string[]> {
+export async function purgeExpired(store: LocalTaskStore, files: LocalBlobStore, log: Logger, storyboards?: LocalStoryboardStore): Promise<string[]> {
   const ids = await store.purgeExpired();
   for (const id of ids) {
     await files.deletePrefix(`videos/${id}/`);

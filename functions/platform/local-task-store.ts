@@ -1,27 +1,37 @@
-// The embedded task store: one SQLite file (node:sqlite, no dependency) under DATA_DIR. Every
-// mutation reads, applies a pure transition from domain/task.ts and writes in one immediate
-// transaction, so a crash never leaves half a change and two processes can share the file.
+// The embedded stores: one SQLite file per kind of record (node:sqlite, no dependency) under
+// DATA_DIR, each record a JSON document. Every change reads, applies a pure decision and writes in
+// one immediate transaction, so a crash never leaves half a change and two processes can share
+// the file. The lease verbs are written once over update() (leased-store.ts).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { ConfigError } from '../errors.ts';
-import * as T from '../domain/task.ts';
+import type { StoryboardRecord } from '../domain/storyboard.ts';
+import type { LeasedRecord, TaskRecord } from '../domain/task.ts';
 import { admit, type AdmissionCounts, type AdmissionLimits } from '../domain/admission.ts';
-import type { CreateOutcome, TaskListQuery, TaskPage, TaskStore } from './ports.ts';
+import type { CreateOutcome, RecordStore, TaskListQuery, TaskPage, TaskRecordStore } from './ports.ts';
 
-export interface LocalTaskStoreOptions {
+export interface LocalStoreOptions {
   /** The database file; ':memory:' for tests. */
   path: string;
   now?: () => Date;
 }
 
-export class LocalTaskStore implements TaskStore {
+/** How a kind of record is kept as a JSON document, and read back from what any version wrote. */
+interface RowCodec<R> {
+  toDoc(record: R): object;
+  fromDoc(doc: Record<string, unknown>): R;
+}
+
+export class LocalRecordStore<R extends LeasedRecord> implements RecordStore<R> {
   readonly #db: DatabaseSync;
   readonly #now: () => Date;
+  readonly #codec: RowCodec<R>;
 
-  constructor(opts: LocalTaskStoreOptions) {
+  protected constructor(opts: LocalStoreOptions, codec: RowCodec<R>) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     this.#now = opts.now ?? (() => new Date());
+    this.#codec = codec;
     try {
       this.#db = new DatabaseSync(opts.path);
       this.#open();
@@ -32,7 +42,8 @@ export class LocalTaskStore implements TaskStore {
 
   #open(): void {
     // A damaged file may open and fail only at the first query that reaches the damage: check
-    // it all now (the store holds RETENTION_DAYS of tasks, so this is quick).
+    // it all now (the store holds RETENTION_DAYS of records, so this is quick). The table is
+    // `tasks` in every file, storyboards' too, as when storyboards were task records.
     const check = this.#db.prepare('PRAGMA quick_check').all() as { quick_check: string }[];
     if (check.length !== 1 || check[0]?.quick_check !== 'ok') {
       throw new Error(`database disk image is malformed: ${check.map((r) => r.quick_check).slice(0, 3).join('; ')}`);
@@ -58,7 +69,7 @@ export class LocalTaskStore implements TaskStore {
     `);
   }
 
-  #tx<R>(fn: () => R): R {
+  #tx<X>(fn: () => X): X {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       const r = fn();
@@ -70,36 +81,38 @@ export class LocalTaskStore implements TaskStore {
     }
   }
 
-  #read(id: string): T.TaskRecord | null {
-    const row = this.#db.prepare('SELECT doc FROM tasks WHERE id = ?').get(id) as { doc: string } | undefined;
-    return row ? (JSON.parse(row.doc) as T.TaskRecord) : null;
+  #parse(doc: string): R {
+    return this.#codec.fromDoc(JSON.parse(doc) as Record<string, unknown>);
   }
 
-  #write(task: T.TaskRecord): void {
+  #read(id: string): R | null {
+    const row = this.#db.prepare('SELECT doc FROM tasks WHERE id = ?').get(id) as { doc: string } | undefined;
+    return row ? this.#parse(row.doc) : null;
+  }
+
+  #write(record: R): void {
     this.#db
       .prepare('UPDATE tasks SET status = ?, doc = ? WHERE id = ?')
-      .run(task.status, JSON.stringify(task), task.id);
+      .run(record.status, JSON.stringify(this.#codec.toDoc(record)), record.id);
   }
 
-  /** Apply `change` to the task if `owner` holds its lease; null otherwise. */
-  #asHolder(id: string, owner: string, change: (t: T.TaskRecord, now: Date) => T.TaskRecord): T.TaskRecord | null {
-    return this.#tx(() => {
-      const task = this.#read(id);
-      if (!T.holdsLease(task, owner)) return null;
-      const next = change(task, this.#now());
-      this.#write(next);
-      return next;
-    });
+  protected count(sql: string, ...args: (string | null)[]): number {
+    return Number((this.#db.prepare(sql).get(...args) as { n: number }).n);
   }
 
-  async create(task: T.TaskRecord, limits?: AdmissionLimits): Promise<CreateOutcome> {
+  /** The records a query's rows hold (each row's `doc`). */
+  protected rows(sql: string, ...args: (string | number | null)[]): R[] {
+    return (this.#db.prepare(sql).all(...args) as { doc: string }[]).map((r) => this.#parse(r.doc));
+  }
+
+  async create(task: R, limits?: AdmissionLimits): Promise<CreateOutcome<R>> {
     return this.#tx(() => {
       if (task.idempotency_key) {
         const row = this.#db
           .prepare("SELECT doc FROM tasks WHERE coalesce(owner, '') = ? AND idempotency_key = ?")
           .get(task.owner ?? '', task.idempotency_key) as { doc: string } | undefined;
         if (row) {
-          const existing = JSON.parse(row.doc) as T.TaskRecord;
+          const existing = this.#parse(row.doc);
           return existing.request_hash === task.request_hash
             ? { kind: 'existing' as const, task: existing }
             : { kind: 'conflict' as const, task: existing };
@@ -113,7 +126,7 @@ export class LocalTaskStore implements TaskStore {
       // A plain INSERT: a second create with the same id fails on the primary key, never overwrites.
       this.#db
         .prepare('INSERT INTO tasks (id, owner, idempotency_key, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(task.id, task.owner, task.idempotency_key, task.status, task.created_at, JSON.stringify(task));
+        .run(task.id, task.owner, task.idempotency_key, task.status, task.created_at, JSON.stringify(this.#codec.toDoc(task)));
       return { kind: 'created' as const, task };
     });
   }
@@ -121,7 +134,7 @@ export class LocalTaskStore implements TaskStore {
   #counts(owner: string | null): AdmissionCounts {
     const now = this.#now().getTime();
     const unfinished = "status IN ('queued', 'processing')";
-    const n = (sql: string, ...args: (string | null)[]) => Number((this.#db.prepare(sql).get(...args) as { n: number }).n);
+    const n = (sql: string, ...args: (string | null)[]) => this.count(sql, ...args);
     return {
       unfinished: n(`SELECT count(*) AS n FROM tasks WHERE ${unfinished}`),
       ownerUnfinished: n(`SELECT count(*) AS n FROM tasks WHERE ${unfinished} AND coalesce(owner, '') = ?`, owner ?? ''),
@@ -136,35 +149,11 @@ export class LocalTaskStore implements TaskStore {
     };
   }
 
-  async get(id: string): Promise<T.TaskRecord | null> {
+  async get(id: string): Promise<R | null> {
     return this.#read(id);
   }
 
-  async claim(id: string, owner: string, leaseMs: number): Promise<T.ClaimOutcome> {
-    return this.#tx(() => {
-      const outcome = T.claim(this.#read(id), owner, leaseMs, this.#now());
-      if (outcome.kind === 'claimed') this.#write(outcome.task);
-      return outcome;
-    });
-  }
-
-  async renewLease(id: string, owner: string, leaseMs: number): Promise<T.TaskRecord | null> {
-    return this.#asHolder(id, owner, (t, now) => T.renewLease(t, leaseMs, now));
-  }
-
-  async progress(id: string, owner: string, stage: T.Stage, progress: number): Promise<void> {
-    this.#asHolder(id, owner, (t, now) => T.advance(t, stage, progress, now));
-  }
-
-  async complete(id: string, owner: string, output: T.TaskOutput, warnings: string[]): Promise<T.TaskRecord | null> {
-    return this.#asHolder(id, owner, (t, now) => T.complete(t, output, warnings, now));
-  }
-
-  async fail(id: string, owner: string, error: T.TaskFailure, maxAttempts: number): Promise<T.TaskRecord | null> {
-    return this.#asHolder(id, owner, (t, now) => T.failAttempt(t, error, maxAttempts, now));
-  }
-
-  async update<R>(id: string, decide: (task: T.TaskRecord | null, now: Date) => { write: T.TaskRecord | null; result: R }): Promise<R> {
+  async update<X>(id: string, decide: (record: R | null, now: Date) => { write: R | null; result: X }): Promise<X> {
     return this.#tx(() => {
       const { write, result } = decide(this.#read(id), this.#now());
       if (write) this.#write(write);
@@ -172,15 +161,12 @@ export class LocalTaskStore implements TaskStore {
     });
   }
 
-  async listForSweep(): Promise<T.TaskRecord[]> {
-    const rows = this.#db
-      .prepare("SELECT doc FROM tasks WHERE status IN ('queued', 'processing') OR json_extract(doc, '$.callback.state') = 'pending' ORDER BY created_at, id")
-      .all() as { doc: string }[];
-    return rows.map((r) => JSON.parse(r.doc) as T.TaskRecord);
+  async listForSweep(): Promise<R[]> {
+    return this.rows("SELECT doc FROM tasks WHERE status IN ('queued', 'processing') OR json_extract(doc, '$.callback.state') = 'pending' ORDER BY created_at, id");
   }
 
   /**
-   * Deletes the tasks whose retention ran out (Firestore's TTL policy does this in the cloud);
+   * Deletes the records whose retention ran out (Firestore's TTL policy does this in the cloud);
    * returns their ids so their files can go too.
    */
   async purgeExpired(): Promise<string[]> {
@@ -192,21 +178,26 @@ export class LocalTaskStore implements TaskStore {
     });
   }
 
-  async cancel(id: string): Promise<T.TaskRecord | null> {
-    return this.#tx(() => {
-      const task = this.#read(id);
-      if (!task) return null;
-      const next = T.cancel(task, this.#now());
-      if (next !== task) this.#write(next);
-      return next;
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+/** Videos' tasks (DATA_DIR/tasks.sqlite). */
+export class LocalTaskStore extends LocalRecordStore<TaskRecord> implements TaskRecordStore {
+  constructor(opts: LocalStoreOptions) {
+    super(opts, {
+      toDoc: (task) => task,
+      // Written before these fields existed: no storyboard; a fan-out with no join begun.
+      fromDoc: (doc) => {
+        const task = doc as unknown as TaskRecord;
+        return { ...task, from_storyboard: task.from_storyboard ?? null, fanout: task.fanout ? { ...task.fanout, joins: task.fanout.joins ?? 0 } : null };
+      },
     });
   }
 
   async countUnfinished(): Promise<number> {
-    const row = this.#db
-      .prepare("SELECT count(*) AS n FROM tasks WHERE status IN ('queued', 'processing')")
-      .get() as { n: number };
-    return Number(row.n);
+    return this.count("SELECT count(*) AS n FROM tasks WHERE status IN ('queued', 'processing')");
   }
 
   async list(q: TaskListQuery): Promise<TaskPage> {
@@ -220,24 +211,34 @@ export class LocalTaskStore implements TaskStore {
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
       args.push(q.after.created_at, q.after.created_at, q.after.id);
     }
-    const rows = this.#db
-      .prepare(`SELECT doc FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`)
-      .all(...args, q.limit + 1) as { doc: string }[];
-    const tasks = rows.slice(0, q.limit).map((r) => JSON.parse(r.doc) as T.TaskRecord);
+    const rows = this.rows(`SELECT doc FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`, ...args, q.limit + 1);
+    const tasks = rows.slice(0, q.limit);
     const last = tasks.at(-1);
     return { tasks, next: rows.length > q.limit && last ? { created_at: last.created_at, id: last.id } : null };
   }
 
   async recentClipIds(owner: string | null, videos: number): Promise<string[]> {
     if (videos <= 0) return [];
-    const rows = this.#db
-      .prepare("SELECT doc FROM tasks WHERE coalesce(owner, '') = ? AND status = 'completed' ORDER BY created_at DESC, id DESC LIMIT ?")
-      .all(owner ?? '', videos) as { doc: string }[];
-    return [...new Set(rows.flatMap((r) => (JSON.parse(r.doc) as T.TaskRecord).output?.clip_ids ?? []))];
+    const tasks = this.rows("SELECT doc FROM tasks WHERE coalesce(owner, '') = ? AND status = 'completed' ORDER BY created_at DESC, id DESC LIMIT ?", owner ?? '', videos);
+    return [...new Set(tasks.flatMap((t) => t.output?.clip_ids ?? []))];
   }
+}
 
-  async close(): Promise<void> {
-    if (this.#db.isOpen) this.#db.close();
+/**
+ * Storyboards (DATA_DIR/storyboards.sqlite). Their documents keep the layout they had when a
+ * storyboard was a task record of this store (the result under `storyboard`), so a file written
+ * by any version reads the same.
+ */
+export class LocalStoryboardStore extends LocalRecordStore<StoryboardRecord> {
+  constructor(opts: LocalStoreOptions) {
+    super(opts, {
+      toDoc: ({ result, ...rest }) => ({ ...rest, ...(result ? { storyboard: result } : {}) }),
+      fromDoc: (doc) => {
+        // A video task's fields, which records written as task records carry (all null), are no storyboard's.
+        const { storyboard, output: _o, callback: _c, fanout: _f, from_storyboard: _s, ...rest } = doc;
+        return { ...(rest as unknown as Omit<StoryboardRecord, 'result'>), result: (storyboard as StoryboardRecord['result']) ?? null };
+      },
+    });
   }
 }
 

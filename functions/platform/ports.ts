@@ -2,14 +2,14 @@
 // both pass the same contract suite in test/platform/.
 import type { AdmissionLimits, Refusal } from '../domain/admission.ts';
 import type { Job } from './jobs.ts';
-import type { ClaimOutcome, Stage, TaskFailure, TaskOutput, TaskRecord } from '../domain/task.ts';
+import type { LeasedRecord, TaskRecord } from '../domain/task.ts';
 
-export type CreateOutcome =
-  | { kind: 'created'; task: TaskRecord }
-  /** Same Idempotency-Key and same body: the task made the first time. */
-  | { kind: 'existing'; task: TaskRecord }
+export type CreateOutcome<R extends LeasedRecord = TaskRecord> =
+  | { kind: 'created'; task: R }
+  /** Same Idempotency-Key and same body: the record made the first time. */
+  | { kind: 'existing'; task: R }
   /** Same Idempotency-Key, different body. */
-  | { kind: 'conflict'; task: TaskRecord }
+  | { kind: 'conflict'; task: R }
   /** A limit says no (nothing was written); the answer carries when to come back. */
   | Refusal;
 
@@ -32,36 +32,34 @@ export interface TaskPage {
   next: TaskListCursor | null;
 }
 
-export interface TaskStore {
+/**
+ * The store of one kind of leased record (videos' tasks, storyboards): what an adapter
+ * implements. The lease verbs (claim, renew, progress, complete, fail, cancel) are written once
+ * over update() in leased-store.ts.
+ */
+export interface RecordStore<R extends LeasedRecord> {
   /**
    * Never overwrites: a second create with the same id fails. An Idempotency-Key seen before
-   * answers with its task whatever the limits; a new task must pass `limits` (checked in the same
-   * transaction that writes it, so racing submits cannot go past them).
+   * answers with its record whatever the limits; a new record must pass `limits` (checked in the
+   * same transaction that writes it, so racing submits cannot go past them).
    */
-  create(task: TaskRecord, limits?: AdmissionLimits): Promise<CreateOutcome>;
-  get(id: string): Promise<TaskRecord | null>;
-  /** Transactionally move a task to `processing` under a lease held by `owner`. */
-  claim(id: string, owner: string, leaseMs: number): Promise<ClaimOutcome>;
-  /** Extend the lease; returns null when `owner` no longer holds it (lost, cancelled, finished). */
-  renewLease(id: string, owner: string, leaseMs: number): Promise<TaskRecord | null>;
-  /** Record stage and progress (monotonic); a no-op unless `owner` holds the lease. */
-  progress(id: string, owner: string, stage: Stage, progress: number): Promise<void>;
-  /** Only the lease holder may complete; returns the completed record, or null if it lost the lease. */
-  complete(id: string, owner: string, output: TaskOutput, warnings: string[]): Promise<TaskRecord | null>;
-  /** Only the lease holder may fail an attempt; the domain decides between retry and failure. */
-  fail(id: string, owner: string, error: TaskFailure, maxAttempts: number): Promise<TaskRecord | null>;
-  /** Cancel a task that is not finished; returns the record as it now stands, or null if unknown. */
-  cancel(id: string): Promise<TaskRecord | null>;
-  /** Tasks waiting or running: the api refuses new work above MAX_QUEUED_TASKS. */
-  countUnfinished(): Promise<number>;
+  create(record: R, limits?: AdmissionLimits): Promise<CreateOutcome<R>>;
+  get(id: string): Promise<R | null>;
   /**
    * Applies a pure decision in one transaction: `decide` sees the current record (null when there
    * is none) and the store's clock, and returns the record to write (or null for none) and a
    * result. It may run more than once (a transaction retried on contention), so it must be pure.
    */
-  update<R>(id: string, decide: (task: TaskRecord | null, now: Date) => { write: TaskRecord | null; result: R }): Promise<R>;
-  /** Every unfinished task and every finished one whose callback is still pending, oldest first: what the sweeper looks at, and what a local dispatcher asks for again at start-up. */
-  listForSweep(): Promise<TaskRecord[]>;
+  update<X>(id: string, decide: (record: R | null, now: Date) => { write: R | null; result: X }): Promise<X>;
+  /** Every unfinished record and every finished one whose callback is still pending, oldest first: what the sweeper looks at, and what a local dispatcher asks for again at start-up. */
+  listForSweep(): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+/** Videos' tasks: the store of every record, and the queries over tasks the api and the pipeline make. */
+export interface TaskRecordStore extends RecordStore<TaskRecord> {
+  /** Tasks waiting or running: the api refuses new work above MAX_QUEUED_TASKS. */
+  countUnfinished(): Promise<number>;
   /**
    * The clip ids (TaskOutput.clip_ids) shown by `owner`'s last `videos` completed tasks, newest
    * first, duplicates kept once: the footage its next video should not repeat (FRESHNESS_WINDOW).
@@ -69,7 +67,6 @@ export interface TaskStore {
   recentClipIds(owner: string | null, videos: number): Promise<string[]>;
   /** Tasks newest first (created_at, then id, both descending), a page at a time. */
   list(query: TaskListQuery): Promise<TaskPage>;
-  close(): Promise<void>;
 }
 
 export interface PutOptions {

@@ -3,14 +3,14 @@
 // was the last chunk, take the task's lease, join the chunks and complete the task. Answers as
 // Cloud Tasks understands: 2xx = nothing more to do, 503 = deliver this chunk again later.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { requestCallback } from '../delivery/deliver.ts';
-import { claimChunk, failChunk, finishChunk, releaseAssembly, renewChunk } from '../domain/fanout.ts';
-import type { TaskRecord } from '../domain/task.ts';
+import { claimChunk, failChunk, failJoin, finishChunk, renewChunk } from '../domain/fanout.ts';
+import { isFinal, type TaskRecord } from '../domain/task.ts';
 import type { Logger } from '../log.ts';
+import { attemptPrefix } from '../pipeline/blob-keys.ts';
 import { assembleFanout, renderFanoutChunk } from '../pipeline/fanout-render.ts';
-import { causesOf, dropEarlierAttempts, dropPlan, guardDelivery, taskErrorOf, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
-import { makeTaskDir } from './scratch.ts';
+import { causesOf, dropEarlierAttempts, dropFiles, dropPlan, guardDelivery, taskErrorOf, tidyAfterLosing, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
+import { makeTaskDir, removeScratch } from './scratch.ts';
 
 export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: number, attempt: number): Promise<DeliveryOutcome> {
   const owner = `${deps.instanceId}:${randomBytes(4).toString('hex')}`;
@@ -25,7 +25,11 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
     const c = claimChunk(task, attempt, n, owner, deps.leaseMs, deps.maxAttempts, now);
     return { write: 'task' in c ? c.task : null, result: c };
   });
-  if (claim.kind === 'done') return answer(200, 'nothing_to_do');
+  if (claim.kind === 'done') {
+    // The task may have ended (cancelled, failed elsewhere) with its plan and chunks still stored.
+    await tidyIfEnded(deps, taskId, log);
+    return answer(200, 'nothing_to_do');
+  }
   if (claim.kind === 'busy') return answer(503, 'held_elsewhere', Math.ceil(claim.retryAfterMs / 1000));
   if (claim.kind === 'exhausted') {
     log.warn({ err: claim.task.error?.message }, 'a chunk kept failing; the task failed');
@@ -36,6 +40,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
 
   const guard = guardDelivery(
     deps,
+    deps.store,
     taskId,
     async () =>
       deps.store.update(taskId, (task, now) => {
@@ -50,7 +55,10 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
     dir = await makeTaskDir(deps.scratchDir, taskId);
     await renderFanoutChunk(deps.pipeline, { task: claim.task, attempt, n, dir, signal: guard.signal });
   } catch (err) {
-    if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') return answer(200, guard.reason);
+    if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') {
+      await tidyIfEnded(deps, taskId, log);
+      return answer(200, guard.reason);
+    }
     const error = taskErrorOf(err, guard.reason, deps.deadlineMs);
     log.warn({ code: error.code, ...(error.detail ? { detail: error.detail } : {}), ...causesOf(error) }, `chunk failed: ${error.message}`);
     const after = await deps.store.update(taskId, (task, now) => {
@@ -61,17 +69,26 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
       await ended(deps, taskId, log);
       return answer(200, 'failed');
     }
+    if (!after) {
+      // It lost the chunk meanwhile: to another delivery, which answers for it, or to the task's end.
+      await tidyIfEnded(deps, taskId, log);
+      return answer(200, 'lease_lost');
+    }
     return answer(503, 'retry', 1);
   } finally {
     guard.dispose();
-    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    if (dir) await removeScratch(dir, log);
   }
 
   const finished = await deps.store.update(taskId, (task, now) => {
     const f = finishChunk(task, attempt, n, owner, deps.instanceId, deps.leaseMs, now);
     return { write: 'task' in f ? f.task : null, result: f };
   });
-  if (finished.kind === 'lost') return answer(200, 'lease_lost');
+  if (finished.kind === 'lost') {
+    // What it stored may have come after the task's end had its files dropped.
+    await tidyIfEnded(deps, taskId, log);
+    return answer(200, 'lease_lost');
+  }
   log.info('chunk rendered');
   if (finished.kind === 'assemble') return assemble(deps, finished.task, owner, log);
   return answer(200, 'chunk_done');
@@ -80,35 +97,61 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
 /** Every chunk is done and this delivery holds the task's lease: join them, publish, complete. */
 async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: Logger): Promise<DeliveryOutcome> {
   const answer = (status: 200 | 503, outcome: string): DeliveryOutcome => ({ status, body: { task_id: task.id, outcome } });
-  const guard = guardDelivery(deps, task.id, async () => (await deps.store.renewLease(task.id, owner, deps.leaseMs)) !== null, log);
+  const guard = guardDelivery(deps, deps.store, task.id, async () => (await deps.store.renewLease(task.id, owner, deps.leaseMs)) !== null, log);
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, task.id);
     const { output, warnings } = await assembleFanout(deps.pipeline, { task, dir, signal: guard.signal });
     const done = await deps.store.complete(task.id, owner, output, warnings);
-    if (!done) return answer(200, 'lease_lost');
+    if (!done) {
+      await tidyAfterLosing(deps, task, log);
+      return answer(200, 'lease_lost');
+    }
     log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes, chunks: task.fanout?.chunks.length }, 'task completed from its chunks');
     await Promise.all([ended(deps, task.id, log), dropEarlierAttempts(deps, task, log)]);
     return answer(200, 'completed');
   } catch (err) {
-    if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') return answer(200, guard.reason);
+    if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') {
+      await tidyAfterLosing(deps, task, log);
+      return answer(200, guard.reason);
+    }
     const error = taskErrorOf(err, guard.reason, deps.deadlineMs);
     log.warn({ code: error.code, ...(error.detail ? { detail: error.detail } : {}), ...causesOf(error) }, `joining the chunks failed: ${error.message}`);
-    if (error.retryable) {
-      // Another delivery of the last chunk will join them.
-      await deps.store.update(task.id, (t, now) => ({ write: releaseAssembly(t, owner, now), result: null }));
-      return answer(503, 'retry');
+    const after = await deps.store.update(task.id, (t, now) => {
+      const next = failJoin(t, owner, { code: error.code, message: error.message, retryable: error.retryable }, deps.maxAttempts, now);
+      return { write: next, result: next };
+    });
+    if (after?.status === 'failed') {
+      // What this join uploaded before it failed is nobody's.
+      await Promise.all([ended(deps, task.id, log), dropFiles(deps, attemptPrefix(task.id, task.attempt), log)]);
+      return answer(200, 'failed');
     }
-    const failed = await deps.store.fail(task.id, owner, { code: error.code, message: error.message, retryable: false }, deps.maxAttempts);
-    if (failed) await ended(deps, task.id, log);
-    return answer(200, 'failed');
+    if (!after) {
+      await tidyAfterLosing(deps, task, log);
+      return answer(200, 'lease_lost');
+    }
+    // Let go: another delivery of the last chunk joins them.
+    return answer(503, 'retry');
   } finally {
     guard.dispose();
-    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    if (dir) await removeScratch(dir, log);
   }
 }
 
 /** The task has ended: its callback is asked for and its plan (with the chunks) dropped. */
 async function ended(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {
   await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log)]);
+}
+
+/**
+ * A chunk delivery that found its task ended (cancelled, or failed by another delivery) drops the
+ * plan and the chunks, which the end's own clean-up may have missed: nobody reads them again.
+ */
+async function tidyIfEnded(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {
+  try {
+    const task = await deps.store.get(taskId);
+    if (!task || isFinal(task.status)) await dropPlan(deps, taskId, log);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not read the task to tidy up its chunks; they stay until a later clean-up or the bucket lifecycle rule');
+  }
 }

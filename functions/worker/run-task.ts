@@ -2,10 +2,9 @@
 // heartbeat, run the pipeline in a scratch dir of its own, record the outcome, and answer the
 // way Cloud Tasks understands: 2xx = done (success or permanent failure), 503 = try again later.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { requestCallback } from '../delivery/deliver.ts';
-import { beginFanout } from '../domain/fanout.ts';
-import { DEADLINE_EXCEEDED, isFinal, type TaskRecord } from '../domain/task.ts';
+import { beginFanout, takeBackFanout } from '../domain/fanout.ts';
+import { DEADLINE_EXCEEDED, isFinal, type LeasedRecord, type Stage, type TaskRecord } from '../domain/task.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
@@ -16,17 +15,18 @@ import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
 import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo } from '../pipeline/produce-video.ts';
 import { chunkJob } from '../platform/jobs.ts';
-import type { Dispatcher, TaskStore } from '../platform/ports.ts';
+import type { LeasedStore, StoryboardStore, TaskStore } from '../platform/leased-store.ts';
+import type { Dispatcher } from '../platform/ports.ts';
 import { guardAttempt, type AttemptGuard, type StopReason } from './attempt-guard.ts';
 import { ProgressWriter } from './progress-writer.ts';
 import type { RunningTasks } from './running-tasks.ts';
-import { makeTaskDir } from './scratch.ts';
+import { makeTaskDir, removeScratch } from './scratch.ts';
 
 export interface WorkerDeps {
-  /** The store of the tasks this delivery runs: videos, or storyboards (their own store). */
+  /** Videos' tasks. */
   store: TaskStore;
-  /** Storyboards' records (POST /storyboards/{id}/run runs them with this as `store`). */
-  storyboards: TaskStore;
+  /** Storyboards' records (POST /storyboards/{id}/run prepares them). */
+  storyboards: StoryboardStore;
   pipeline: PipelineDeps;
   scratchDir: string;
   /** Bytes each task's downloads may hold (TASK_SCRATCH_BYTES) and the process's download slots. */
@@ -62,14 +62,14 @@ export interface DeliveryMeta {
   executionCount?: string | undefined;
 }
 
-/** One attempt's work inside a delivery, given a claimed task and its scratch dir. */
-export interface Attempt {
-  task: TaskRecord;
+/** One attempt's work inside a delivery, given a claimed record and its scratch dir. */
+export interface Attempt<R extends LeasedRecord = TaskRecord> {
+  task: R;
   /** The lease holder's id. */
   owner: string;
   dir: string;
   signal: AbortSignal;
-  report: (stage: Parameters<TaskStore['progress']>[2], p: number) => void;
+  report: (stage: Stage, p: number) => void;
   downloads: DownloadLimits;
   log: Logger;
   /** Waits for the last progress write: call it before recording the outcome. */
@@ -80,15 +80,18 @@ export interface Attempt {
  * What a delivery makes of its task and how it records success: a video (the default), or a
  * storyboard (worker/run-storyboard.ts). Failures, retries and leases are the delivery's.
  */
-export interface AttemptWork {
-  attempt(deps: WorkerDeps, a: Attempt): Promise<DeliveryOutcome>;
-  /** Where the attempt's files live in the blob store, deleted once the task has failed for good. */
-  prefix(taskId: string): string;
-  /** Tidies what an attempt that lost its task (to another delivery, or to a cancel) may have stored. */
-  afterLosing?(deps: WorkerDeps, task: TaskRecord, log: Logger): Promise<void>;
+export interface AttemptWork<R extends LeasedRecord = TaskRecord> {
+  /** The store of the records it works on. */
+  store(deps: WorkerDeps): LeasedStore<R>;
+  attempt(deps: WorkerDeps, a: Attempt<R>): Promise<DeliveryOutcome>;
+  /** Where the attempt's files live in the blob store, deleted once the record has failed for good. */
+  prefix(id: string): string;
+  /** Tidies what an attempt that lost its record (to another delivery, or to a cancel) may have stored. */
+  afterLosing?(deps: WorkerDeps, task: R, log: Logger): Promise<void>;
 }
 
 export const VIDEO_WORK: AttemptWork = {
+  store: (deps) => deps.store,
   prefix: planPrefix,
   async attempt(deps, a) {
     const { task, owner, log } = a;
@@ -110,7 +113,14 @@ export const VIDEO_WORK: AttemptWork = {
   afterLosing: tidyAfterLosing,
 };
 
-export async function runDelivery(deps: WorkerDeps, taskId: string, meta: DeliveryMeta = {}, work: AttemptWork = VIDEO_WORK): Promise<DeliveryOutcome> {
+/** A video's delivery. */
+export function runDelivery(deps: WorkerDeps, taskId: string, meta: DeliveryMeta = {}): Promise<DeliveryOutcome> {
+  return runLeasedDelivery(deps, taskId, meta, VIDEO_WORK);
+}
+
+/** A delivery of any kind of record: claim, lease, heartbeat, the attempt's work, and its outcome. */
+export async function runLeasedDelivery<R extends LeasedRecord>(deps: WorkerDeps, taskId: string, meta: DeliveryMeta, work: AttemptWork<R>): Promise<DeliveryOutcome> {
+  const store = work.store(deps);
   const owner = `${deps.instanceId}:${randomBytes(4).toString('hex')}`;
   const log = deps.log.child({
     task_id: taskId,
@@ -119,34 +129,29 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
   if (meta.taskName && !meta.taskName.split('/').pop()!.startsWith(`${taskId}-`)) {
     log.warn({ task_name: meta.taskName }, 'the Cloud Tasks task name does not match the task id in the path');
   }
-  const claim = await deps.store.claim(taskId, owner, deps.leaseMs);
+  const claim = await store.claim(taskId, owner, deps.leaseMs, deps.maxAttempts);
   if (claim.kind === 'done') return { status: 200, body: { task_id: taskId, outcome: claim.task ? claim.task.status : 'missing' } };
   if (claim.kind === 'busy') {
     return { status: 503, retryAfterS: Math.ceil(claim.retryAfterMs / 1000), body: { task_id: taskId, outcome: 'leased' } };
   }
-  const task = claim.task;
-  log.info({ attempt: task.attempt }, 'task claimed');
-  if (task.attempt > deps.maxAttempts) {
-    // Earlier attempts died without recording a failure (out of memory, killed instance):
-    // stop here instead of letting the queue redeliver it for ever.
-    const failed = await deps.store.fail(
-      taskId,
-      owner,
-      { code: 'attempts_exhausted', message: `the task was interrupted ${task.attempt - 1} times; giving up`, retryable: false },
-      deps.maxAttempts,
-    );
-    if (failed) await requestCallback(deps.store, deps.dispatcher, taskId, log);
+  if (claim.kind === 'exhausted') {
+    // Earlier attempts died without recording a failure (out of memory, killed instance): the
+    // claim failed it instead of letting the queue redeliver it for ever.
+    log.warn({ attempt: claim.task.attempt }, `task failed: ${claim.task.error?.message}`);
+    await Promise.all([requestCallback(store, deps.dispatcher, taskId, log), dropFiles(deps, work.prefix(taskId), log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   }
+  const task = claim.task;
+  log.info({ attempt: task.attempt }, 'task claimed');
 
-  const guard = guardDelivery(deps, taskId, async () => (await deps.store.renewLease(taskId, owner, deps.leaseMs)) !== null, log);
+  const guard = guardDelivery(deps, store, taskId, async () => (await store.renewLease(taskId, owner, deps.leaseMs)) !== null, log);
 
   const progress = new ProgressWriter({
-    write: (stage, p) => deps.store.progress(taskId, owner, stage, p),
+    write: (stage, p) => store.progress(taskId, owner, stage, p),
     intervalMs: deps.progressIntervalMs ?? 2_000,
     log,
   });
-  const report = (stage: Parameters<TaskStore['progress']>[2], p: number) => progress.report(stage, p);
+  const report = (stage: Stage, p: number) => progress.report(stage, p);
 
   let dir: string | null = null;
   try {
@@ -162,7 +167,7 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     const error = taskErrorOf(err, guard.reason, deps.deadlineMs);
     if (!(err instanceof TaskError)) log.error({ err: (err as Error)?.stack ?? String(err) }, 'task attempt crashed');
     // The task keeps what the client may read; the detail (stderr, provider answers, causes) is logged here, under the task id.
-    const after = await deps.store.fail(taskId, owner, { code: error.code, message: error.message, retryable: error.retryable }, deps.maxAttempts);
+    const after = await store.fail(taskId, owner, { code: error.code, message: error.message, retryable: error.retryable }, deps.maxAttempts);
     const logged = { code: error.code, ...(error.detail ? { detail: error.detail } : {}), ...causesOf(error) };
     if (!after) {
       await work.afterLosing?.(deps, task, log);
@@ -173,20 +178,20 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
       return { status: 503, retryAfterS: 1, body: { task_id: taskId, outcome: 'retry' } };
     }
     log.warn(logged, `task failed: ${error.message}`);
-    await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropFiles(deps, work.prefix(taskId), log)]);
+    await Promise.all([requestCallback(store, deps.dispatcher, taskId, log), dropFiles(deps, work.prefix(taskId), log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'failed' } };
   } finally {
     guard.dispose();
-    if (dir) await rm(dir, { recursive: true, force: true }).catch((e: unknown) => log.error({ err: String(e) }, 'scratch cleanup failed'));
+    if (dir) await removeScratch(dir, log);
   }
 }
 
-/** The guard of a delivery of this worker: `renew` keeps its lease (the task's, or a chunk's). */
-export function guardDelivery(deps: WorkerDeps, taskId: string, renew: () => Promise<boolean>, log: Logger): AttemptGuard {
+/** The guard of a delivery of this worker: `renew` keeps its lease (the record's, or a chunk's). */
+export function guardDelivery(deps: WorkerDeps, store: { get(id: string): Promise<LeasedRecord | null> }, taskId: string, renew: () => Promise<boolean>, log: Logger): AttemptGuard {
   return guardAttempt({
     taskId,
     renew,
-    cancelled: async () => (await deps.store.get(taskId))?.status === 'cancelled',
+    cancelled: async () => (await store.get(taskId))?.status === 'cancelled',
     leaseMs: deps.leaseMs,
     deadlineMs: deps.deadlineMs,
     shutdown: deps.shutdown,
@@ -197,16 +202,28 @@ export function guardDelivery(deps: WorkerDeps, taskId: string, renew: () => Pro
 
 /**
  * The plan says this video is rendered by chunk deliveries: the task's lease goes over to them
- * (domain/fanout.ts) and their jobs are asked for. A job that cannot be asked for now is asked
- * for again by the sweeper once the fan-out's lease runs out (the task is then planned again).
+ * (domain/fanout.ts) and their jobs are asked for. If the queue refuses one, the task is taken
+ * back and the attempt fails in passing (the error thrown), so the queue delivers it again at
+ * once instead of the task waiting out the fan-out's lease.
  */
-async function handOverToChunks(deps: WorkerDeps, task: TaskRecord, owner: string, frames: number[], log: Logger): Promise<DeliveryOutcome> {
+export async function handOverToChunks(deps: WorkerDeps, task: TaskRecord, owner: string, frames: number[], log: Logger): Promise<DeliveryOutcome> {
   const handed = await deps.store.update(task.id, (t, now) => {
     const next = beginFanout(t, owner, deps.instanceId, frames, now);
     return { write: next, result: next !== null };
   });
   if (!handed) return { status: 200, body: { task_id: task.id, outcome: 'lease_lost' } };
-  await Promise.all(frames.map((_, n) => deps.dispatcher.enqueue(chunkJob(task.id, task.attempt, n))));
+  try {
+    await Promise.all(frames.map((_, n) => deps.dispatcher.enqueue(chunkJob(task.id, task.attempt, n))));
+  } catch (err) {
+    const back = await deps.store.update(task.id, (t, now) => {
+      const next = takeBackFanout(t, task.attempt, owner, deps.leaseMs, now);
+      return { write: next, result: next !== null };
+    });
+    if (back) throw new TaskError('queue_unavailable', 'the render queue refused a chunk of the video; it is tried again', { retryable: true, cause: err });
+    // The chunks went on without this delivery (their joiner holds the task), or the task ended: its files are theirs.
+    log.warn({ err: (err as Error).message }, 'a chunk could not be asked for, and the task has moved on');
+    return { status: 200, body: { task_id: task.id, outcome: 'lease_lost' } };
+  }
   log.info({ chunks: frames.length, attempt: task.attempt }, 'rendering in chunks on any worker');
   return { status: 200, body: { task_id: task.id, outcome: 'fanned_out' } };
 }
@@ -222,16 +239,36 @@ export async function dropEarlierAttempts(deps: WorkerDeps, task: TaskRecord, lo
 }
 
 /**
- * A video's attempt that lost its task may have uploaded its video, or saved the plan, after the
- * winner tidied up: its own files go, and the plan too once the task is finished.
+ * A video's attempt (or a fan-out's joiner) that lost its task may have uploaded its video, or
+ * saved the plan, after the winner tidied up: its own files go, and the plan too once the task is
+ * finished. `task` is the record as the attempt began.
  */
-async function tidyAfterLosing(deps: WorkerDeps, task: TaskRecord, log: Logger): Promise<void> {
-  await dropFiles(deps, attemptPrefix(task.id, task.attempt), log);
-  const now = await deps.store.get(task.id).catch(() => null);
-  if (now && isFinal(now.status)) await dropPlan(deps, task.id, log);
+export async function tidyAfterLosing(deps: WorkerDeps, task: TaskRecord, log: Logger): Promise<void> {
+  let now: TaskRecord | null | undefined;
+  try {
+    now = await deps.store.get(task.id);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not read the task to tidy up after losing it; its plan stays until a later clean-up or the bucket lifecycle rule');
+  }
+  const left = leftovers(task, now);
+  await Promise.all([left.own && dropFiles(deps, attemptPrefix(task.id, task.attempt), log), left.plan && dropPlan(deps, task.id, log)]);
 }
 
-async function dropFiles(deps: WorkerDeps, prefix: string, log: Logger): Promise<void> {
+/**
+ * What a losing attempt may delete, given the task as it now stands (undefined: it could not be
+ * read): its own uploads (videos/<id>/a<n>/) unless they are the task's, and the plan once the
+ * task has ended. A fan-out's joiners share their attempt's prefix: a join another joiner took
+ * over, and may have completed, keeps them.
+ */
+export function leftovers(lost: TaskRecord, now: TaskRecord | null | undefined): { own: boolean; plan: boolean } {
+  const shared = lost.fanout?.attempt === lost.attempt;
+  if (now === undefined) return { own: !shared, plan: false };
+  if (now === null) return { own: true, plan: true };
+  const theirs = now.attempt === lost.attempt && (now.status === 'completed' || (shared && !isFinal(now.status)));
+  return { own: !theirs, plan: isFinal(now.status) };
+}
+
+export async function dropFiles(deps: WorkerDeps, prefix: string, log: Logger): Promise<void> {
   await deps.pipeline.blobs.deletePrefix(prefix).catch((err: unknown) => log.warn({ err: (err as Error).message, prefix }, 'could not delete stored files'));
 }
 

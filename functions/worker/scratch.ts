@@ -13,6 +13,11 @@ export function makeTaskDir(scratchDir: string, taskId: string): Promise<string>
   return mkdtemp(join(scratchDir, `${SCRATCH_PREFIX}${taskId}-`));
 }
 
+/** Removes a delivery's scratch dir at its end; a dir that stays (it holds chunks, clips) is logged, with where it is. */
+export async function removeScratch(dir: string, log: Logger): Promise<void> {
+  await rm(dir, { recursive: true, force: true }).catch((err: unknown) => log.error({ err: (err as Error).message, dir }, 'scratch cleanup failed'));
+}
+
 /** At start-up nothing of ours runs yet: every task dir there is a dead process's. */
 export async function sweepScratch(dir: string, log: Logger): Promise<void> {
   await mkdir(dir, { recursive: true });

@@ -11,6 +11,7 @@ import * as T from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 import { createLogger } from '../../functions/log.ts';
 import type { Job } from '../../functions/platform/jobs.ts';
+import { TaskStore } from '../../functions/platform/leased-store.ts';
 import { LocalTaskStore } from '../../functions/platform/local-task-store.ts';
 import type { Dispatcher } from '../../functions/platform/ports.ts';
 
@@ -38,7 +39,7 @@ after(() => server.close());
 
 let clock = new Date('2030-01-01T00:00:00Z');
 const tick = (ms: number) => (clock = new Date(clock.getTime() + ms));
-let store: LocalTaskStore;
+let store: TaskStore;
 let enqueued: Job[];
 const dispatcher: Dispatcher = { enqueue: async (job) => void enqueued.push(job), close: async () => {} };
 const signer = { signedUrl: async (key: string) => ({ url: `https://files.example/${key}`, expiresAt: new Date(clock.getTime() + HOUR) }) };
@@ -46,7 +47,7 @@ const deps = (): CallbackDeps => ({ store, blobs: signer, signedUrlTtlS: 3600, s
 
 beforeEach(() => {
   clock = new Date('2030-01-01T00:00:00Z');
-  store = new LocalTaskStore({ path: ':memory:', now: () => new Date(clock) });
+  store = new TaskStore(new LocalTaskStore({ path: ':memory:', now: () => new Date(clock) }));
   enqueued = [];
   answers = [];
   received = [];
@@ -59,7 +60,7 @@ async function endedTask(how: 'completed' | 'cancelled' = 'cancelled', callback 
   await store.create(t);
   if (how === 'cancelled') await store.cancel(t.id);
   else {
-    await store.claim(t.id, 'w', 60_000);
+    await store.claim(t.id, 'w', 60_000, 5);
     await store.complete(t.id, 'w', { video_key: 'v.mp4', captions_vtt_key: null, captions_srt_key: null, thumbnail_key: null, duration_s: 1, width: 720, height: 1280, size_bytes: 1, credits: [] }, []);
   }
   return t.id;
@@ -156,10 +157,10 @@ describe('sweeper', () => {
 
   it('a dead worker\'s task is asked for again; with its attempts used up it fails for good, with its callback', async () => {
     const dead = await newTask();
-    await store.claim(dead, 'w1', 60_000);
+    await store.claim(dead, 'w1', 60_000, 5);
     const used = await newTask();
     for (let i = 0; i < 3; i++) {
-      await store.claim(used, `w${i}`, 60_000);
+      await store.claim(used, `w${i}`, 60_000, 5);
       tick(61_000);
     }
     tick(31 * 60_000);
@@ -171,6 +172,19 @@ describe('sweeper', () => {
     assert.equal(failed?.error?.code, 'attempts_exhausted');
     assert.equal(failed?.callback?.event, 'task.failed');
     assert.ok(enqueued.some((j) => j.name === `${used}-c0`), 'its callback was asked for');
+  });
+
+  it('a task it fails for good has its stored files dropped (a fan-out whose deliveries all died leaves its plan and chunks)', async () => {
+    const dropped: string[] = [];
+    const used = await newTask();
+    for (let i = 0; i < 3; i++) {
+      await store.claim(used, `w${i}`, 60_000, 5);
+      tick(61_000);
+    }
+    tick(31 * 60_000);
+    const report = await sweep({ ...sweeper(), dropFiles: async (id) => void dropped.push(id) });
+    assert.deepEqual(report.exhausted, [used]);
+    assert.deepEqual(dropped, [used]);
   });
 
   it('a callback never sent (its job was lost) is asked for again', async () => {

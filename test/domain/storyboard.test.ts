@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CLOUD_RUN_PRICES, estimateRender, FIXED_RENDER, WORKER_SHAPE } from '../../functions/domain/estimate.ts';
-import { candidatesOf, choiceOf, completeStoryboard, sourceStartFor, swapClip, type StoryboardResult } from '../../functions/domain/storyboard.ts';
-import { newTask, type TaskRecord } from '../../functions/domain/task.ts';
+import { candidatesOf, choiceOf, completeStoryboard, newStoryboard, sourceStartFor, STORYBOARDS, swapClip, type StoryboardRecord, type StoryboardResult } from '../../functions/domain/storyboard.ts';
+import * as T from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');
@@ -33,10 +33,34 @@ function board(): StoryboardResult {
   };
 }
 
-function prepared(): TaskRecord {
-  const t = newTask({ id: 'sb-1', owner: null, request: VideoRequestSchema.parse({ script_text: 'One. Two.' }), now: NOW, retentionDays: 7 });
+function prepared(): StoryboardRecord {
+  const t = newStoryboard({ id: 'sb-1', owner: null, request: VideoRequestSchema.parse({ script_text: 'One. Two.' }), now: NOW, retentionDays: 7 });
   return completeStoryboard({ ...t, status: 'processing', lease_owner: 'w' }, board(), [], NOW);
 }
+
+describe('a storyboard record', () => {
+  it('has a task’s lifecycle and only its own fields: claimed, retried, prepared; it owes nothing when it ends', () => {
+    const sb = newStoryboard({ id: 'sb-3', owner: 'k', request: VideoRequestSchema.parse({ script_text: 'One.' }), now: NOW, retentionDays: 7 });
+    assert.equal(sb.result, null);
+    for (const field of ['output', 'callback', 'fanout', 'from_storyboard', 'storyboard']) assert.ok(!(field in sb), `no ${field}`);
+    const c = T.claim(STORYBOARDS, sb, 'w', 1000, 2, NOW);
+    assert.ok(c.kind === 'claimed');
+    const retried = T.failAttempt(STORYBOARDS, c.task, { code: 'net', message: 'reset', retryable: true }, 2, NOW);
+    assert.equal(retried.status, 'queued');
+    const c2 = T.claim(STORYBOARDS, retried, 'w', 1000, 2, NOW);
+    assert.ok(c2.kind === 'claimed');
+    assert.equal(c2.task.attempt, 2);
+    const done = completeStoryboard(c2.task, board(), ['w1'], NOW);
+    assert.equal(done.status, 'completed');
+    assert.deepEqual(done.result, board());
+    assert.deepEqual(done.warnings, ['w1']);
+    for (const field of ['output', 'callback', 'fanout']) assert.ok(!(field in done), `no ${field}`);
+    const died = T.claim(STORYBOARDS, { ...c2.task, lease_expires_at: NOW.toISOString() }, 'w2', 1000, 2, new Date(NOW.getTime() + 1));
+    assert.ok(died.kind === 'exhausted');
+    assert.equal(died.task.error?.code, 'attempts_exhausted');
+    assert.ok(!('callback' in died.task));
+  });
+});
 
 describe('storyboard swaps', () => {
   it("a piece's candidates are its scene's spare clips, less the one it plays", () => {
@@ -55,19 +79,19 @@ describe('storyboard swaps', () => {
     const a = swapClip(prepared(), 0, 2, later);
     assert.equal(a.kind, 'swapped');
     if (a.kind !== 'swapped') return;
-    assert.deepEqual(a.task.storyboard!.pieces[0], { start_s: 0, end_s: 3, scene: 0, clip: 2, source_start_s: 3.475, planned_clip: 0, planned_source_start_s: 1 });
-    assert.equal(a.task.updated_at, later.toISOString());
-    assert.deepEqual(candidatesOf(a.task.storyboard!, 0), [0, 3]);
-    assert.deepEqual(choiceOf(a.task as TaskRecord & { storyboard: StoryboardResult }).pieces, [{ clip: 2, source_start_s: 3.475 }, { clip: 1, source_start_s: 0.5 }]);
-    const back = swapClip(a.task, 0, 0, later);
-    assert.equal(back.kind === 'swapped' && back.task.storyboard!.pieces[0]!.source_start_s, 1);
+    assert.deepEqual(a.storyboard.result!.pieces[0], { start_s: 0, end_s: 3, scene: 0, clip: 2, source_start_s: 3.475, planned_clip: 0, planned_source_start_s: 1 });
+    assert.equal(a.storyboard.updated_at, later.toISOString());
+    assert.deepEqual(candidatesOf(a.storyboard.result!, 0), [0, 3]);
+    assert.deepEqual(choiceOf(a.storyboard as StoryboardRecord & { result: StoryboardResult }).pieces, [{ clip: 2, source_start_s: 3.475 }, { clip: 1, source_start_s: 0.5 }]);
+    const back = swapClip(a.storyboard, 0, 0, later);
+    assert.equal(back.kind === 'swapped' && back.storyboard.result!.pieces[0]!.source_start_s, 1);
   });
 
   it('refuses a clip that is not a candidate, an unknown piece, and a storyboard not ready', () => {
     assert.deepEqual(swapClip(prepared(), 0, 4, NOW), { kind: 'not_candidate', candidates: [2, 3] });
     assert.deepEqual(swapClip(prepared(), 5, 2, NOW), { kind: 'no_piece', pieces: 2 });
     assert.deepEqual(swapClip(null, 0, 2, NOW), { kind: 'missing' });
-    const queued = newTask({ id: 'sb-2', owner: null, request: VideoRequestSchema.parse({ script_text: 'x' }), now: NOW, retentionDays: 7 });
+    const queued = newStoryboard({ id: 'sb-2', owner: null, request: VideoRequestSchema.parse({ script_text: 'x' }), now: NOW, retentionDays: 7 });
     assert.deepEqual(swapClip(queued, 0, 2, NOW), { kind: 'not_ready', status: 'queued' });
     const same = swapClip(prepared(), 0, 0, NOW);
     assert.equal(same.kind, 'swapped', 'the clip it already plays is no change');

@@ -1,5 +1,6 @@
-// The TaskStore contract against the gcloud Firestore emulator, plus what only Firestore has:
-// the document layout that docs/firestore.md promises (Timestamps, the idempotency document).
+// The store contract against the gcloud Firestore emulator, plus what only Firestore has: the
+// document layout that docs/firestore.md promises (Timestamps, the idempotency document), and
+// documents written by the previous version read during a rolling deploy.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +9,8 @@ import { OAuth2Client } from 'google-auth-library';
 import * as T from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 import { FirestoreTaskStore, idempotencyDocId } from '../../functions/platform/firestore-task-store.ts';
+import { StoryboardStore, TaskStore } from '../../functions/platform/leased-store.ts';
+import { PREVIOUS_STORYBOARD, PREVIOUS_VIDEO } from './support/previous-records.ts';
 import { skipUnlessFirestoreEmulator, startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.ts';
 import { taskStoreContract } from './task-store.contract.ts';
 
@@ -26,11 +29,11 @@ after(async () => {
 });
 
 taskStoreContract(
-  'FirestoreTaskStore (emulator)',
+  'Firestore (emulator)',
   async (now) => {
     await emu.reset();
-    const store = new FirestoreTaskStore({ collection: 'tasks', projectId: emu.projectId, emulatorHost: emu.host, now });
-    return { store };
+    const tasks = new FirestoreTaskStore({ collection: 'tasks', projectId: emu.projectId, emulatorHost: emu.host, now });
+    return { tasks, storyboards: tasks.storyboards('tasks_storyboards') };
   },
   { skip },
 );
@@ -39,7 +42,7 @@ describe('FirestoreTaskStore document layout', { skip }, () => {
   it('stores times as Timestamps (expire_at feeds the TTL policy) and the request as JSON', async () => {
     await emu.reset();
     const collection = `layout_${randomUUID().slice(0, 8)}`;
-    const store = new FirestoreTaskStore({ collection, projectId: emu.projectId, emulatorHost: emu.host });
+    const store = new TaskStore(new FirestoreTaskStore({ collection, projectId: emu.projectId, emulatorHost: emu.host }));
     const db = rawClient();
     try {
       const request = VideoRequestSchema.parse({ script_text: 'Hello there.', metadata: { a: [[1]] } });
@@ -53,7 +56,7 @@ describe('FirestoreTaskStore document layout', { skip }, () => {
         requestHash: 'abc',
       });
       await store.create(t);
-      await store.claim(t.id, 'worker-1', 60_000);
+      await store.claim(t.id, 'worker-1', 60_000, 5);
 
       const doc = (await db.collection(collection).doc(t.id).get()).data();
       assert.ok(doc);
@@ -81,13 +84,13 @@ describe('FirestoreTaskStore document layout', { skip }, () => {
   it("a completed task's output: the main video's files at the top, every video in output.outputs, as docs/firestore.md lists", async () => {
     await emu.reset();
     const collection = `outputs_${randomUUID().slice(0, 8)}`;
-    const store = new FirestoreTaskStore({ collection, projectId: emu.projectId, emulatorHost: emu.host });
+    const store = new TaskStore(new FirestoreTaskStore({ collection, projectId: emu.projectId, emulatorHost: emu.host }));
     const db = rawClient();
     try {
       const request = VideoRequestSchema.parse({ script_text: 'Two shapes.', outputs: [{ aspect_ratio: '9:16' }, { aspect_ratio: '16:9', resolution: '720p' }] });
       const t = T.newTask({ id: randomUUID(), owner: null, request, now: new Date(), retentionDays: 1 });
       await store.create(t);
-      await store.claim(t.id, 'worker-1', 60_000);
+      await store.claim(t.id, 'worker-1', 60_000, 5);
       const file = (dir: string, width: number, height: number, aspect: '9:16' | '16:9', resolution: '1080p' | '720p') => ({
         aspect_ratio: aspect,
         resolution,
@@ -120,7 +123,7 @@ describe('FirestoreTaskStore document layout', { skip }, () => {
 
   it('a key whose task was deleted (TTL) is free again', async () => {
     await emu.reset();
-    const store = new FirestoreTaskStore({ collection: 'ttl', projectId: emu.projectId, emulatorHost: emu.host });
+    const store = new TaskStore(new FirestoreTaskStore({ collection: 'ttl', projectId: emu.projectId, emulatorHost: emu.host }));
     const db = rawClient();
     try {
       const mk = () =>
@@ -140,6 +143,35 @@ describe('FirestoreTaskStore document layout', { skip }, () => {
       assert.equal((await store.create(second)).kind, 'created');
       assert.equal((await store.create(mk())).kind, 'existing');
     } finally {
+      await store.close();
+      await db.terminate();
+    }
+  });
+
+  it('documents written by the previous version: a storyboard kept as a task record, a video made from it mid-join', async () => {
+    await emu.reset();
+    const collection = `previous_${randomUUID().slice(0, 8)}`;
+    const db = rawClient();
+    const tasks = new FirestoreTaskStore({ collection, projectId: emu.projectId, emulatorHost: emu.host });
+    const boards = new StoryboardStore(tasks.storyboards(`${collection}_storyboards`));
+    const store = new TaskStore(tasks);
+    try {
+      await db.collection(`${collection}_storyboards`).doc('sb-old').set(PREVIOUS_STORYBOARD.firestore());
+      await db.collection(collection).doc('video-old').set(PREVIOUS_VIDEO.firestore());
+      assert.deepEqual(await boards.get('sb-old'), PREVIOUS_STORYBOARD.record);
+      assert.deepEqual(await store.get('video-old'), PREVIOUS_VIDEO.record);
+      // Written back by this version, a document the previous version reads the same way: the
+      // shared fields and storyboard_json unchanged, no task fields on a storyboard.
+      await boards.update('sb-old', (r, at) => ({ write: r && { ...r, updated_at: at.toISOString() }, result: null }));
+      const doc = (await db.collection(`${collection}_storyboards`).doc('sb-old').get()).data()!;
+      const previous = PREVIOUS_STORYBOARD.firestore();
+      for (const k of ['schema_version', 'status', 'request_json', 'storyboard_json', 'attempt', 'warnings', 'idempotency_key', 'request_hash']) {
+        assert.deepEqual(doc[k], previous[k as keyof typeof previous], k);
+      }
+      assert.deepEqual(Object.keys(doc).filter((k) => !(k in previous)), [], 'no field the previous version does not know');
+      assert.ok(!('result' in doc));
+    } finally {
+      await boards.close();
       await store.close();
       await db.terminate();
     }

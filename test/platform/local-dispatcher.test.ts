@@ -8,6 +8,7 @@ import * as T from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 import { callbackJob, renderJob, type Job } from '../../functions/platform/jobs.ts';
 import { defaultQueuePolicies, LocalDispatcher, requeueOwed, type LocalDispatcherOptions, type QueuePolicy } from '../../functions/platform/local-dispatcher.ts';
+import { TaskStore } from '../../functions/platform/leased-store.ts';
 import { LocalTaskStore } from '../../functions/platform/local-task-store.ts';
 
 async function worker(handler: (req: IncomingMessage, res: ServerResponse) => void) {
@@ -172,7 +173,7 @@ describe('local dispatcher', () => {
 describe('after a restart (requeueOwed)', () => {
   /** A store holding a queued task, one mid-render, a completed one whose callback failed once, and a settled one. */
   async function storeOwing() {
-    const store = new LocalTaskStore({ path: ':memory:' });
+    const store = new TaskStore(new LocalTaskStore({ path: ':memory:' }));
     const request = VideoRequestSchema.parse({ script_text: 'Hello.', callback_url: 'https://example.com/hook' });
     const now = new Date();
     const make = async (id: string) => {
@@ -182,15 +183,15 @@ describe('after a restart (requeueOwed)', () => {
     await make('queued');
     const running = await make('running');
     await store.update(running, (t) => ({ write: t && T.redispatch(t, now).task, result: null }));
-    await store.claim(running, 'w', 60_000);
+    await store.claim(running, 'w', 60_000, 5);
     const owing = await make('owing');
-    await store.claim(owing, 'w', 60_000);
+    await store.claim(owing, 'w', 60_000, 5);
     const output = { video_key: 'v', captions_vtt_key: null, captions_srt_key: null, thumbnail_key: null, duration_s: 1, width: 1, height: 1, size_bytes: 1, credits: [] };
     await store.complete(owing, 'w', output, []);
     // Its first job (number 0) was tried once, and forgotten with the process.
     await store.update(owing, (t) => ({ write: t && { ...t, callback: { ...t.callback!, jobs: 1, attempts: 1, last_status: 500 } }, result: null }));
     const done = await make('done');
-    await store.claim(done, 'w', 60_000);
+    await store.claim(done, 'w', 60_000, 5);
     await store.complete(done, 'w', output, []);
     await store.update(done, (t) => ({ write: t && { ...t, callback: { ...t.callback!, state: 'delivered' as const } }, result: null }));
     return store;

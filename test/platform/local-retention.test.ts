@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { newStoryboard } from '../../functions/domain/storyboard.ts';
 import * as T from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 import { createLogger } from '../../functions/log.ts';
 import { LocalBlobStore } from '../../functions/platform/local-blob-store.ts';
 import { purgeExpired } from '../../functions/platform/local-retention.ts';
-import { LocalTaskStore } from '../../functions/platform/local-task-store.ts';
+import { LocalStoryboardStore, LocalTaskStore } from '../../functions/platform/local-task-store.ts';
 import { getJson } from '../support/http.ts';
 import { startService } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -33,16 +34,16 @@ describe('local retention', () => {
     let clock = new Date('2030-01-01T00:00:00.000Z');
     const now = () => new Date(clock);
     const tasks = new LocalTaskStore({ path: ':memory:', now });
-    const storyboards = new LocalTaskStore({ path: ':memory:', now });
+    const storyboards = new LocalStoryboardStore({ path: ':memory:', now });
     const blobs = new LocalBlobStore({ dir: tempDir('retention-blobs-'), publicUrl: () => 'http://127.0.0.1:1' });
     const src = join(tempDir('retention-src-'), 'f');
     writeFileSync(src, 'x');
     const request = VideoRequestSchema.parse({ script_text: 'Old news.' });
-    const make = (id: string, days: number) => T.newTask({ id, owner: null, request, now: clock, retentionDays: days });
-    await tasks.create(make('old-task', 1));
-    await tasks.create(make('new-task', 30));
-    await storyboards.create(make('old-board', 1));
-    await storyboards.create(make('new-board', 30));
+    const make = (id: string, days: number) => ({ id, owner: null, request, now: clock, retentionDays: days });
+    await tasks.create(T.newTask(make('old-task', 1)));
+    await tasks.create(T.newTask(make('new-task', 30)));
+    await storyboards.create(newStoryboard(make('old-board', 1)));
+    await storyboards.create(newStoryboard(make('new-board', 30)));
     for (const key of ['videos/old-task/video.mp4', 'work/old-task/plan.json', 'storyboards/old-board/plan.json', 'storyboards/old-board/thumbs/0.jpg', 'storyboards/new-board/plan.json', 'videos/new-task/video.mp4']) {
       await blobs.put(key, src, { contentType: 'application/octet-stream' });
     }

@@ -1,22 +1,28 @@
-// The TaskStore contract: every adapter (local SQLite, Firestore) runs this same suite.
-// The clock is the store's `now` option, so lease expiry is tested without sleeping.
+// The store contract: every adapter (local SQLite, Firestore) runs this same suite, through the
+// lease verbs written once over it (platform/leased-store.ts): videos' tasks, and storyboards in
+// a store of their own. The clock is the store's `now` option, so lease expiry is tested without sleeping.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import * as T from '../../functions/domain/task.ts';
-import { completeStoryboard } from '../../functions/domain/storyboard.ts';
+import { newStoryboard, type StoryboardRecord, type StoryboardResult } from '../../functions/domain/storyboard.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 import type { AdmissionLimits } from '../../functions/domain/admission.ts';
-import type { TaskListCursor, TaskStore } from '../../functions/platform/ports.ts';
+import { StoryboardStore, TaskStore } from '../../functions/platform/leased-store.ts';
+import type { RecordStore, TaskListCursor, TaskRecordStore } from '../../functions/platform/ports.ts';
 
 export interface TaskStoreHarness {
-  store: TaskStore;
+  /** The adapter of videos' tasks, and of storyboards (closed first: it may share the tasks' client). */
+  tasks: TaskRecordStore;
+  storyboards: RecordStore<StoryboardRecord>;
   /** Called after close(): drop whatever the harness made (files, emulator data). */
   cleanup?: () => Promise<void>;
 }
 
-/** Build a fresh, empty store whose clock is `now`. */
+/** Build fresh, empty stores whose clock is `now`. */
 export type TaskStoreFactory = (now: () => Date) => Promise<TaskStoreHarness>;
+
+const MAX_ATTEMPTS = 5;
 
 const LEASE_MS = 30_000;
 
@@ -63,13 +69,16 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
     };
     let h: TaskStoreHarness;
     let store: TaskStore;
+    let boards: StoryboardStore;
 
     beforeEach(async () => {
       clock = new Date('2030-01-01T00:00:00.000Z');
       h = await factory(now);
-      store = h.store;
+      store = new TaskStore(h.tasks);
+      boards = new StoryboardStore(h.storyboards);
     });
     afterEach(async () => {
+      await boards.close();
       await store.close();
       await h.cleanup?.();
     });
@@ -95,7 +104,7 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
     async function claimed(owner = 'worker-1') {
       const t = task();
       await store.create(t);
-      const c = await store.claim(t.id, owner, LEASE_MS);
+      const c = await store.claim(t.id, owner, LEASE_MS, MAX_ATTEMPTS);
       assert.equal(c.kind, 'claimed');
       return t.id;
     }
@@ -138,7 +147,7 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
     it('claims a queued task: processing, attempt 1, lease held by the claimer', async () => {
       const t = task();
       await store.create(t);
-      const c = await store.claim(t.id, 'worker-1', LEASE_MS);
+      const c = await store.claim(t.id, 'worker-1', LEASE_MS, MAX_ATTEMPTS);
       assert.equal(c.kind, 'claimed');
       assert.ok(c.kind === 'claimed');
       assert.equal(c.task.status, 'processing');
@@ -151,7 +160,7 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
     it('a live lease makes other claimers busy, with the time left', async () => {
       const id = await claimed('worker-1');
       tick(10_000);
-      const c = await store.claim(id, 'worker-2', LEASE_MS);
+      const c = await store.claim(id, 'worker-2', LEASE_MS, MAX_ATTEMPTS);
       assert.deepEqual(c, { kind: 'busy', retryAfterMs: LEASE_MS - 10_000 });
       assert.equal((await store.get(id))?.lease_owner, 'worker-1');
     });
@@ -159,7 +168,7 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
     it('an expired lease is taken over: attempt + 1, and the old holder is locked out', async () => {
       const id = await claimed('worker-1');
       tick(LEASE_MS + 1);
-      const c = await store.claim(id, 'worker-2', LEASE_MS);
+      const c = await store.claim(id, 'worker-2', LEASE_MS, MAX_ATTEMPTS);
       assert.equal(c.kind, 'claimed');
       assert.ok(c.kind === 'claimed');
       assert.equal(c.task.attempt, 2);
@@ -181,7 +190,7 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       const renewed = await store.renewLease(id, 'worker-1', LEASE_MS);
       assert.equal(renewed?.lease_expires_at, new Date(clock.getTime() + LEASE_MS).toISOString());
       tick(20_000); // past the first lease, within the renewed one
-      assert.equal((await store.claim(id, 'worker-2', LEASE_MS)).kind, 'busy');
+      assert.equal((await store.claim(id, 'worker-2', LEASE_MS, MAX_ATTEMPTS)).kind, 'busy');
       assert.equal(await store.renewLease(id, 'worker-2', LEASE_MS), null);
     });
 
@@ -209,7 +218,7 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       assert.deepEqual(done?.warnings, ['used a generated background']);
       assert.equal(done?.lease_owner, null);
       assert.deepEqual(await store.get(id), done);
-      const again = await store.claim(id, 'worker-2', LEASE_MS);
+      const again = await store.claim(id, 'worker-2', LEASE_MS, MAX_ATTEMPTS);
       assert.equal(again.kind, 'done');
       assert.equal(await store.countUnfinished(), 0);
     });
@@ -221,7 +230,7 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       assert.deepEqual(retried?.error, transient);
       assert.equal(retried?.lease_owner, null);
 
-      const c = await store.claim(id, 'worker-2', LEASE_MS);
+      const c = await store.claim(id, 'worker-2', LEASE_MS, MAX_ATTEMPTS);
       assert.ok(c.kind === 'claimed');
       assert.equal(c.task.attempt, 2);
       const last = await store.fail(id, 'worker-2', transient, 2);
@@ -239,7 +248,7 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       const queued = task();
       await store.create(queued);
       assert.equal((await store.cancel(queued.id))?.status, 'cancelled');
-      assert.equal((await store.claim(queued.id, 'worker-1', LEASE_MS)).kind, 'done');
+      assert.equal((await store.claim(queued.id, 'worker-1', LEASE_MS, MAX_ATTEMPTS)).kind, 'done');
 
       const running = await claimed('worker-1');
       const c = await store.cancel(running);
@@ -264,11 +273,11 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
         tick(1000);
       }
       const [a, b, c, d, e] = ids as [string, string, string, string, string];
-      await store.claim(b, 'worker-1', LEASE_MS); // processing: unfinished
-      await store.claim(c, 'worker-1', LEASE_MS);
+      await store.claim(b, 'worker-1', LEASE_MS, MAX_ATTEMPTS); // processing: unfinished
+      await store.claim(c, 'worker-1', LEASE_MS, MAX_ATTEMPTS);
       await store.complete(c, 'worker-1', output, []);
       await store.cancel(d);
-      await store.claim(e, 'worker-1', LEASE_MS);
+      await store.claim(e, 'worker-1', LEASE_MS, MAX_ATTEMPTS);
       await store.fail(e, 'worker-1', permanent, 5);
       assert.equal(await store.countUnfinished(), 2);
       assert.deepEqual((await store.listForSweep()).map((t) => t.id), [a, b]);
@@ -315,7 +324,7 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       const finish = async (owner: string | null, clipIds: string[]) => {
         const t = task({ owner });
         await store.create(t);
-        await store.claim(t.id, 'worker-1', LEASE_MS);
+        await store.claim(t.id, 'worker-1', LEASE_MS, MAX_ATTEMPTS);
         await store.complete(t.id, 'worker-1', { ...output, clip_ids: clipIds }, []);
         tick(1000);
       };
@@ -337,7 +346,7 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       const t = task();
       await store.create(t);
       const outcomes = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => store.claim(t.id, `worker-${i}`, LEASE_MS)),
+        Array.from({ length: 8 }, (_, i) => store.claim(t.id, `worker-${i}`, LEASE_MS, MAX_ATTEMPTS)),
       );
       const winners = outcomes.filter((o) => o.kind === 'claimed');
       assert.equal(winners.length, 1, JSON.stringify(outcomes.map((o) => o.kind)));
@@ -431,10 +440,34 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       assert.equal(cancelled?.callback?.event, 'task.cancelled');
     });
 
-    it('keeps a storyboard’s result (nested lists included) and a video’s storyboard choice exactly', async () => {
-      const id = await claimed();
-      const storyboard = {
-        version: 1 as const,
+    it('a task whose last attempt died fails for good at the next claim, owing its end', async () => {
+      const hooked = { ...task(), request: VideoRequestSchema.parse({ script_text: 'Hook me.', callback_url: 'https://example.com/hook' }) };
+      await store.create(hooked);
+      assert.equal((await store.claim(hooked.id, 'worker-1', LEASE_MS, 1)).kind, 'claimed');
+      tick(LEASE_MS + 1);
+      const c = await store.claim(hooked.id, 'worker-2', LEASE_MS, 1);
+      assert.equal(c.kind, 'exhausted');
+      const failed = await store.get(hooked.id);
+      assert.equal(failed?.status, 'failed');
+      assert.equal(failed?.error?.code, 'attempts_exhausted');
+      assert.equal(failed?.callback?.event, 'task.failed');
+      assert.equal(await store.countUnfinished(), 0, 'it left the admission count');
+    });
+
+    it('keeps a video’s storyboard choice exactly; a task without one has none', async () => {
+      const choice = { id: randomUUID(), pieces: [{ clip: 2, source_start_s: 1.25 }, { clip: 0, source_start_s: 0 }] };
+      const video = T.newTask({ id: randomUUID(), owner: 'owner-a', request, now: now(), retentionDays: 7, fromStoryboard: choice });
+      await store.create(video);
+      assert.deepEqual(await store.get(video.id), video);
+      assert.deepEqual((await store.get(video.id))?.from_storyboard, choice);
+      const plain = task();
+      await store.create(plain);
+      assert.equal((await store.get(plain.id))?.from_storyboard, null);
+    });
+
+    describe('storyboards, in a store of their own', () => {
+      const result: StoryboardResult = {
+        version: 1,
         duration_s: 5.2,
         width: 720,
         height: 1280,
@@ -447,14 +480,74 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
         usage: { speech_provider: 'elevenlabs', speech_characters: 4, pexels_requests: 1, clip_downloads: 3 },
         estimate: { render_s: 3, render_cpu_s: 4, cloud_run_usd: 0.0002, preset: 'veryfast', measured_preset: true },
       };
-      const done = await store.update(id, (t, at) => ({ write: t ? completeStoryboard(t, storyboard, ['w'], at) : null, result: null }));
-      assert.equal(done, null);
-      const read = await store.get(id);
-      assert.deepEqual(read?.storyboard, storyboard);
-      assert.equal(read?.status, 'completed');
-      const video = { ...task(), from_storyboard: { id, pieces: [{ clip: 2, source_start_s: 1.25 }] } };
-      await store.create(video);
-      assert.deepEqual((await store.get(video.id))?.from_storyboard, video.from_storyboard);
+      const storyboard = (over: Partial<{ key: string; hash: string }> = {}) =>
+        newStoryboard({ id: randomUUID(), owner: 'owner-a', request, now: now(), retentionDays: 7, idempotencyKey: over.key ?? null, requestHash: over.hash ?? null });
+
+      it('stores a storyboard and reads it back unchanged, apart from the tasks', async () => {
+        const sb = storyboard();
+        assert.deepEqual(await boards.create(sb), { kind: 'created', task: sb });
+        assert.deepEqual(await boards.get(sb.id), sb);
+        assert.equal(await store.get(sb.id), null, 'not a task');
+        assert.deepEqual((await store.list({ limit: 10 })).tasks, []);
+        assert.equal(await store.countUnfinished(), 0);
+        assert.deepEqual((await boards.listForSweep()).map((r) => r.id), [sb.id]);
+      });
+
+      it('claimed, renewed and prepared by its lease holder alone; its result (nested lists included) kept exactly', async () => {
+        const sb = storyboard();
+        await boards.create(sb);
+        const c = await boards.claim(sb.id, 'worker-1', LEASE_MS, MAX_ATTEMPTS);
+        assert.ok(c.kind === 'claimed');
+        assert.equal(c.task.attempt, 1);
+        assert.equal((await boards.claim(sb.id, 'worker-2', LEASE_MS, MAX_ATTEMPTS)).kind, 'busy');
+        tick(20_000);
+        assert.ok(await boards.renewLease(sb.id, 'worker-1', LEASE_MS));
+        await boards.progress(sb.id, 'worker-1', 'footage', 40);
+        assert.equal(await boards.complete(sb.id, 'worker-2', result, []), null, 'not the holder');
+        const done = await boards.complete(sb.id, 'worker-1', result, ['w']);
+        assert.equal(done?.status, 'completed');
+        assert.equal(done?.progress, 100);
+        const read = await boards.get(sb.id);
+        assert.deepEqual(read, done);
+        assert.deepEqual(read?.result, result);
+        assert.deepEqual(read?.warnings, ['w']);
+        assert.deepEqual(await boards.listForSweep(), []);
+      });
+
+      it('a failed attempt is retried, then fails; cancel ends one being prepared; an update writes only what it returns', async () => {
+        const sb = storyboard();
+        await boards.create(sb);
+        assert.equal((await boards.claim(sb.id, 'worker-1', LEASE_MS, 2)).kind, 'claimed');
+        assert.equal((await boards.fail(sb.id, 'worker-1', transient, 2))?.status, 'queued');
+        assert.equal((await boards.claim(sb.id, 'worker-2', LEASE_MS, 2)).kind, 'claimed');
+        const failed = await boards.fail(sb.id, 'worker-2', transient, 2);
+        assert.equal(failed?.status, 'failed');
+        assert.equal(failed?.error?.retryable, false);
+
+        const other = storyboard();
+        await boards.create(other);
+        await boards.claim(other.id, 'worker-1', LEASE_MS, MAX_ATTEMPTS);
+        assert.equal((await boards.cancel(other.id))?.status, 'cancelled');
+        assert.equal(await boards.renewLease(other.id, 'worker-1', LEASE_MS), null);
+        assert.equal(await boards.cancel('no-such-storyboard'), null);
+        const n = await boards.update(other.id, (cur, at) => {
+          const r = T.redispatch(cur!, at);
+          return { write: r.task, result: r.job };
+        });
+        assert.equal(n, 1);
+        assert.equal((await boards.get(other.id))?.dispatches, 2);
+      });
+
+      it('idempotency and admission count storyboards on their own', async () => {
+        const first = storyboard({ key: 'k', hash: 'h' });
+        assert.equal((await boards.create(first, limits({ maxUnfinished: 1 }))).kind, 'created');
+        const again = await boards.create(storyboard({ key: 'k', hash: 'h' }), limits({ maxUnfinished: 1 }));
+        assert.ok(again.kind === 'existing');
+        assert.equal(again.task.id, first.id);
+        assert.equal((await boards.create(storyboard(), limits({ maxUnfinished: 1 }))).kind, 'refused');
+        // A video with the same key is another store's business.
+        assert.equal((await store.create(task({ key: 'k', hash: 'other' }), limits({ maxUnfinished: 1 }))).kind, 'created');
+      });
     });
   });
 }

@@ -101,7 +101,7 @@ describe('worker deliveries', () => {
 
   it('a worker that died holding the lease: the next delivery waits for the lease, then takes over', async () => {
     const id = await submit();
-    const dead = await api.runtime.store.claim(id, 'dead-worker', 60_000);
+    const dead = await api.runtime.store.claim(id, 'dead-worker', 60_000, 5);
     assert.equal(dead.kind, 'claimed');
     // It had uploaded its video (under its attempt's names) when it died, before it could complete.
     const half = join(dataDir, 'half.mp4');
@@ -126,7 +126,7 @@ describe('worker deliveries', () => {
   it('a task whose workers keep dying fails once its attempts are used up', async () => {
     const id = await submit();
     for (let i = 0; i < 3; i++) {
-      assert.equal((await api.runtime.store.claim(id, `dying-${i}`, 1)).kind, 'claimed');
+      assert.equal((await api.runtime.store.claim(id, `dying-${i}`, 1, 5)).kind, 'claimed');
       await new Promise((r) => setTimeout(r, 5));
     }
     const res = await run(id, '3');
@@ -157,7 +157,7 @@ describe('worker deliveries', () => {
   it('its answers match the OpenAPI document (busy: 503 with Retry-After; finished: 200)', async () => {
     const doc = new DocumentChecker();
     const id = await submit();
-    assert.equal((await api.runtime.store.claim(id, 'another-worker', 60_000)).kind, 'claimed');
+    assert.equal((await api.runtime.store.claim(id, 'another-worker', 60_000, 5)).kind, 'claimed');
     const busy = await documented(doc, '/tasks/{id}/run', `${worker.url}/tasks/${id}/run`, { method: 'POST', body: '{}' });
     assert.equal(busy.status, 503);
     await api.runtime.store.cancel(id);

@@ -10,7 +10,8 @@ import { TaskError } from '../../functions/errors.ts';
 import { Semaphore } from '../../functions/lib/semaphore.ts';
 import { createLogger } from '../../functions/log.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
-import { LocalTaskStore } from '../../functions/platform/local-task-store.ts';
+import { StoryboardStore, TaskStore } from '../../functions/platform/leased-store.ts';
+import { LocalStoryboardStore, LocalTaskStore } from '../../functions/platform/local-task-store.ts';
 import { GeneratedFootage } from '../../functions/providers/generated-footage.ts';
 import { runDelivery, type WorkerDeps } from '../../functions/worker/run-task.ts';
 import { RunningTasks } from '../../functions/worker/running-tasks.ts';
@@ -27,12 +28,12 @@ async function attempt(failure: () => Error) {
       done();
     },
   });
-  const store = new LocalTaskStore({ path: ':memory:' });
+  const store = new TaskStore(new LocalTaskStore({ path: ':memory:' }));
   const id = `task-${Math.random().toString(16).slice(2)}`;
   await store.create(newTask({ id, owner: null, request: VideoRequestSchema.parse({ script_text: 'Hello there.' }), now: new Date(), retentionDays: 1 }));
   const deps: WorkerDeps = {
     store,
-    storyboards: store,
+    storyboards: new StoryboardStore(new LocalStoryboardStore({ path: ':memory:' })),
     pipeline: {
       tools: resolveMediaTools({}),
       speech: {
