@@ -1,14 +1,13 @@
 // `reelsmith render`: the whole pipeline in this process, no server and no cloud account: speech,
 // footage, render, then the MP4 and its sidecars written next to each other (and each further
 // output beside them: out.mp4, out-16x9.mp4).
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPipeline } from '../compose.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { fileLabel } from '../domain/outputs.ts';
-import { newTask } from '../domain/task.ts';
+import { videoSpec } from '../domain/video-spec.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { checkMediaTools, resolveMediaTools } from '../media/tools.ts';
@@ -66,7 +65,7 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
   const files = new OutputFiles(resolve(flags.output), join(root, 'store'));
   const progress = progressView({ json: flags.json, tty: !!process.stderr.isTTY });
   try {
-    const task = newTask({ id: randomUUID(), owner: null, request, now: new Date(), retentionDays: 1 });
+    const spec = videoSpec(request, { seed: randomInt(2 ** 32) });
     const produced = await produceVideo(
       // No task store here: freshness across earlier videos does not apply to a one-off render;
       // and no queue either: a long video renders in this process instead of fanning out.
@@ -74,14 +73,14 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
         ...createPipeline(cfg, tools, files, log, { music: cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null, recentClips: async () => new Set() }),
         fanout: null,
       },
-      { task, dir, signal, report: (stage, p) => progress.update(stage, p) },
+      { spec, taskId: randomUUID(), attempt: 1, owner: null, dir, signal, report: (stage, p) => progress.update(stage, p) },
     );
     if (produced.kind !== 'completed') throw new Error('a render without a queue does not fan out');
     const { output, warnings } = produced;
     progress.update('done', 100);
     const videos = output.outputs ?? [];
     const rendered = videos.map((v, i): RenderedFile => {
-      const label = fileLabel(videos, i);
+      const { label } = spec.outputs[i]!;
       return {
         output: files.pathFor('mp4', label),
         aspect_ratio: v.aspect_ratio,

@@ -1,7 +1,8 @@
 // The public view of a task: signed URLs are minted from the stored keys when the task is read,
 // so a stored task never holds a URL that has expired.
-import { downloadStem, outputsOf, type OutputFiles, type OutputView } from './outputs.ts';
+import { downloadStem, type OutputFiles, type OutputView } from './outputs.ts';
 import type { TaskRecord, TaskView } from './task.ts';
+import { outputsOf } from './video-spec.ts';
 
 /** Mints a download URL for a stored object (the blob store does). */
 export interface UrlSigner {
@@ -46,10 +47,11 @@ export function storedOutputs(task: TaskRecord): OutputFiles[] {
   const out = task.output;
   if (!out) return [];
   if (out.outputs?.length) return out.outputs;
-  const [main] = outputsOf(task.request);
+  const main = outputsOf(task.request)[0]!;
   return [
     {
-      ...main!,
+      aspect_ratio: main.aspect_ratio,
+      resolution: main.resolution,
       video_key: out.video_key,
       captions_vtt_key: out.captions_vtt_key,
       captions_srt_key: out.captions_srt_key,

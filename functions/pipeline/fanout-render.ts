@@ -7,10 +7,9 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Frame } from '../domain/media.ts';
-import { outputsOf } from '../domain/outputs.ts';
 import type { TaskOutput, TaskRecord } from '../domain/task.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
-import { frameSize } from '../domain/video-request.ts';
+import { videoSpecOf, type VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import type { Chunk } from '../media/chunks.ts';
 import { assembleVideo, chunkFile, outputDir, outputFolder, prepareRender, renderChunk, renderSoundtrack, SOUNDTRACK_FILE } from '../media/render.ts';
@@ -78,18 +77,21 @@ export function locateChunk(outputs: readonly { chunks: readonly unknown[] }[], 
 }
 
 /** The planning delivery's part: soundtrack, each output's captions and the chunk list, stored; returns each chunk's frames. */
-export async function startFanout(deps: PipelineDeps, o: { task: TaskRecord; dir: string; signal: AbortSignal; plan: VideoPlan }): Promise<number[]> {
-  const { task, dir, plan, signal } = o;
-  const req = task.request;
+export async function startFanout(
+  deps: PipelineDeps,
+  o: { spec: VideoSpec; taskId: string; attempt: number; dir: string; signal: AbortSignal; plan: VideoPlan },
+): Promise<number[]> {
+  const { spec, dir, plan, signal } = o;
   // One encoder thread per chunk, whoever renders it: every chunk of the video is encoded alike.
   const encode = { ...deps.encode, threads: 1 };
-  const language = req.language ? { language: req.language } : {};
+  const language = spec.language ? { language: spec.language } : {};
+  const captions = spec.captions.burnIn ? spec.captions.look : false;
   const prepared = await Promise.all(
-    outputsOf(req).map(async (out, i) => {
+    spec.outputs.map(async (out, i) => {
       const at = outputDir(dir, i);
       await mkdir(at, { recursive: true });
-      const { width, height } = frameSize(out.aspect_ratio, out.resolution);
-      const p = await prepareRender({ dir: at, narration: plan.narration, segments: plan.segments, width, height, captions: req.captions, ...language, encode }, SPREAD);
+      const { width, height } = out.frame;
+      const p = await prepareRender({ dir: at, narration: plan.narration, segments: plan.segments, width, height, captions, ...language, encode }, SPREAD);
       const name = (f: string | null) => (f ? f.slice(at.length + 1) : null);
       const spec: OutputSpec = { frame: p.frame, chunks: p.chunks, assFile: p.assFile, sidecars: { vtt: name(p.vttPath), srt: name(p.srtPath) }, folder: folderOf(i) };
       return { spec, at, encode: p.encode };
@@ -98,9 +100,9 @@ export async function startFanout(deps: PipelineDeps, o: { task: TaskRecord; dir
   const soundtrack = await deps.cpu.with(1, signal, () =>
     renderSoundtrack(deps.tools, { dir, voicePath: plan.narration.audioPath, voiceNormalised: true, music: plan.music ?? undefined, durationS: plan.narration.durationS, encode: prepared[0]!.encode, signal }),
   );
-  const spec: FanoutSpec = { outputs: prepared.map((p) => p.spec), encode: prepared[0]!.encode, durationS: plan.narration.durationS };
-  await writeFile(join(dir, SPEC), JSON.stringify(spec), 'utf8');
-  const prefix = fanoutPrefix(task.id, task.attempt);
+  const stored: FanoutSpec = { outputs: prepared.map((p) => p.spec), encode: prepared[0]!.encode, durationS: plan.narration.durationS };
+  await writeFile(join(dir, SPEC), JSON.stringify(stored), 'utf8');
+  const prefix = fanoutPrefix(o.taskId, o.attempt);
   const uploads: [key: string, path: string][] = [[`${prefix}${soundtrack}`, join(dir, soundtrack)]];
   for (const { spec: s, at } of prepared) {
     for (const f of [s.assFile, s.sidecars.vtt, s.sidecars.srt]) if (f) uploads.push([`${prefix}${s.folder}${f}`, join(at, f)]);
@@ -108,7 +110,7 @@ export async function startFanout(deps: PipelineDeps, o: { task: TaskRecord; dir
   await Promise.all(uploads.map(([key, path]) => deps.blobs.put(key, path, { contentType: 'application/octet-stream' })));
   // The spec last: chunk deliveries may start as soon as it exists.
   await deps.blobs.put(`${prefix}${SPEC}`, join(dir, SPEC), { contentType: 'application/json' });
-  return spec.outputs.flatMap((s) => s.chunks.map((c) => c.frames));
+  return stored.outputs.flatMap((s) => s.chunks.map((c) => c.frames));
 }
 
 /** One chunk delivery's part: fetch what chunk `n` needs, render it, store it. */
@@ -168,5 +170,5 @@ export async function assembleFanout(deps: PipelineDeps, o: { task: TaskRecord; 
       return { ...assembled, vttPath: path(out.sidecars.vtt), srtPath: path(out.sidecars.srt) };
     }),
   );
-  return publishVideo(deps, task, plan, rendered);
+  return publishVideo(deps, { taskId: task.id, attempt: task.attempt, outputs: videoSpecOf(task).outputs }, plan, rendered);
 }

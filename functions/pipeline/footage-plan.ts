@@ -6,20 +6,19 @@
 import type { SourceClip } from '../domain/media.ts';
 import type { FootagePiece } from '../domain/task.ts';
 import { splitWords } from '../domain/text.ts';
-import type { VideoRequest } from '../domain/video-request.ts';
-import { scenesOf } from '../domain/video-request.ts';
+import type { VideoSpec } from '../domain/video-spec.ts';
 import { isEnglish } from '../language/english.ts';
 import { pieceQuery, searchTerms } from '../language/search-terms.ts';
 import type { ScriptForms } from '../language/spoken-form.ts';
 import { sentenceEndIndices } from '../providers/alignment.ts';
 import type { DownloadLimits } from '../net/download.ts';
-import type { FootageContext, FootageProvider, FootageRequest } from '../providers/ports.ts';
+import type { FootageContext, FootageProvider } from '../providers/ports.ts';
 import { findFootage } from './footage.ts';
 import { queryFor } from './query.ts';
 
 export interface FootageSetup {
   /** The sources of one scene (or sentence group), in the order they are tried; generated backgrounds are not among them. */
-  sources: (req: VideoRequest, sceneIndex: number) => FootageProvider[];
+  sources: (spec: Pick<VideoSpec, 'scenes' | 'footage'>, sceneIndex: number) => FootageProvider[];
   /** The last resort, used only when no source found anything for the whole video. */
   generated: FootageProvider;
   /** Searches one video may make against Pexels (PEXELS_SEARCHES_PER_VIDEO). */
@@ -52,27 +51,26 @@ const LONG_SENTENCE_S = 9;
 const GENERIC_TOPIC = 'nature';
 
 /**
- * The parts of a request. Scenes are parts as sent; a script_text is one part in `footage: "topic"`
- * mode, when it names clip_urls (explicit intent), when it is not English, or when it is short;
+ * The parts of a video. Scenes are parts as sent; a script_text is one part in `topic` mode (asked
+ * for, or clip_urls named: explicit intent), when it is not English, or when it is short;
  * otherwise one part per sentence group.
  */
-export async function planFootageParts(req: VideoRequest, forms: ScriptForms): Promise<FootagePart[]> {
-  const scenes = scenesOf(req);
+export async function planFootageParts(spec: Pick<VideoSpec, 'scenes' | 'footage' | 'language'>, forms: ScriptForms): Promise<FootagePart[]> {
   const total = Math.max(1, forms.displayParts.reduce((n, p) => n + p.length, 0));
-  if (req.scenes) {
-    return scenes.map((s, i) => ({
+  if (spec.footage.mode === 'scenes') {
+    return spec.scenes.map((s, i) => ({
       text: forms.displayParts[i] ?? '',
       sourceIndex: i,
       terms: [],
-      query: queryFor(s.search_query ?? req.search_query, s.text),
+      query: queryFor(s.search_query, s.text),
       weight: (forms.displayParts[i]?.length ?? 0) / total,
     }));
   }
   const display = forms.displayParts[0] ?? '';
-  const topic = queryFor(req.search_query, display);
+  const topic = queryFor(spec.footage.query, display);
   const whole: FootagePart[] = [{ text: display, sourceIndex: 0, terms: [], query: topic, weight: 1 }];
-  if (req.footage === 'topic' || req.clip_urls || !isEnglish(display, req.language)) return whole;
-  const groups = sentenceGroups(display, req.language, req.max_clips);
+  if (spec.footage.mode === 'topic' || !isEnglish(display, spec.language)) return whole;
+  const groups = sentenceGroups(display, spec.language, spec.footage.maxClips);
   if (groups.length < 2) return whole;
   const terms = await Promise.all(groups.map((g) => searchTerms(g, topic)));
   return groups.map((text, i) => {
@@ -144,7 +142,7 @@ export interface GatheredFootage {
 }
 
 export interface GatherOptions {
-  req: VideoRequest;
+  spec: Pick<VideoSpec, 'scenes' | 'footage' | 'language' | 'outputs'>;
   owner: string | null;
   parts: FootagePart[];
   /** Estimated narration length. */
@@ -168,19 +166,20 @@ export async function newFootageContext(setup: FootageSetup, owner: string | nul
 
 /** Searches every part at once; generated backgrounds only when the whole video found nothing. */
 export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Promise<GatheredFootage> {
-  const { req } = o;
+  const { spec } = o;
   const context = o.context ?? (await newFootageContext(setup, o.owner, o.downloads));
-  const orientation = orientationOf(req);
-  const sentencesIn = (t: string) => Math.max(1, sentenceEndIndices(t, splitWords(t, req.language), req.language).length);
+  const { orientation } = spec.outputs[0]!;
+  const { maxClips } = spec.footage;
+  const sentencesIn = (t: string) => Math.max(1, sentenceEndIndices(t, splitWords(t, spec.language), spec.language).length);
   const found = await Promise.all(
     o.parts.map((part, i) =>
       findFootage(
-        setup.sources(req, part.sourceIndex),
+        setup.sources(spec, part.sourceIndex),
         {
           query: part.query,
           ...(part.fallbacks ? { fallbacks: part.fallbacks } : {}),
           // About one clip per sentence is all the timeline can use; more would be wasted downloads.
-          count: Math.max(1, Math.min(Math.ceil(req.max_clips * part.weight), sentencesIn(part.text))),
+          count: Math.max(1, Math.min(Math.ceil(maxClips * part.weight), sentencesIn(part.text))),
           minTotalS: o.estimateS * part.weight * 1.2,
           orientation,
           width: o.width,
@@ -197,9 +196,9 @@ export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Prom
   const clips: SourceClip[] = [];
   const partClips = found.map((list) => list.map((c) => clips.push(c) - 1));
   if (clips.length === 0) {
-    const topic = o.parts.length === 1 ? o.parts[0]!.query : queryFor(req.search_query, o.parts.map((p) => p.text).join(' '));
+    const topic = o.parts.length === 1 ? o.parts[0]!.query : queryFor(spec.footage.query, o.parts.map((p) => p.text).join(' '));
     const generated = await setup.generated.find(
-      { query: topic, count: Math.min(6, req.max_clips), minTotalS: o.estimateS * 1.2, orientation, width: o.width, height: o.height, seed: o.seed },
+      { query: topic, count: Math.min(6, maxClips), minTotalS: o.estimateS * 1.2, orientation, width: o.width, height: o.height, seed: o.seed },
       o.dir,
       o.signal,
     );
@@ -208,9 +207,6 @@ export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Prom
   }
   return { clips, partClips };
 }
-
-export const orientationOf = (req: Pick<VideoRequest, 'aspect_ratio'>): FootageRequest['orientation'] =>
-  req.aspect_ratio === '9:16' ? 'portrait' : req.aspect_ratio === '16:9' ? 'landscape' : 'square';
 
 export function pieceRecords(parts: FootagePart[], spans: { startS: number; endS: number }[], gathered: GatheredFootage): FootagePiece[] {
   return parts.map((p, i) => ({

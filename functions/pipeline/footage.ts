@@ -1,7 +1,7 @@
 // Where a scene's footage comes from, and in what order the sources are tried: the clips the
 // request names, Pexels, FOOTAGE_DIR; each source tops up what the previous one left short.
 // Generated backgrounds are not among them: they are the video's last resort (footage-plan.ts).
-import { scenesOf, type VideoRequest } from '../domain/video-request.ts';
+import type { VideoSpec } from '../domain/video-spec.ts';
 import type { SourceClip } from '../domain/media.ts';
 import type { FootageProvider, FootageRequest } from '../providers/ports.ts';
 
@@ -16,13 +16,14 @@ export interface FootageSources {
  * The sources for one scene, in the order they are tried. A scene's own clip_url comes first;
  * the request's clip_urls serve the first scene (explicit intent before any search).
  */
-export function footageOrder(sources: FootageSources): (req: VideoRequest, sceneIndex: number) => FootageProvider[] {
-  return (req, sceneIndex) => {
-    const scene = scenesOf(req)[sceneIndex];
+export function footageOrder(sources: FootageSources): (spec: Pick<VideoSpec, 'scenes' | 'footage'>, sceneIndex: number) => FootageProvider[] {
+  return (spec, sceneIndex) => {
+    const scene = spec.scenes[sceneIndex];
+    const urls = spec.footage.clipUrls;
     const named = scene?.clip_url
       ? sources.urls([scene.clip_url], [`scenes.${sceneIndex}.clip_url`])
-      : sceneIndex === 0 && req.clip_urls
-        ? sources.urls(req.clip_urls, req.clip_urls.map((_, i) => `clip_urls.${i}`))
+      : sceneIndex === 0 && urls
+        ? sources.urls(urls, urls.map((_, i) => `clip_urls.${i}`))
         : null;
     return [named, sources.pexels, sources.dir].filter((p): p is FootageProvider => p !== null);
   };

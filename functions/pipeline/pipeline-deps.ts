@@ -1,5 +1,6 @@
 // What the pipeline works with (built by the composition root) and what one run of it is given.
-import type { TaskRecord, Stage } from '../domain/task.ts';
+import type { Stage } from '../domain/task.ts';
+import type { VideoSpec } from '../domain/video-spec.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
 import type { Logger } from '../log.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
@@ -31,7 +32,12 @@ export interface PipelineDeps {
 }
 
 export interface PipelineRun {
-  task: TaskRecord;
+  spec: VideoSpec;
+  /** The task (or storyboard) the run is for, and its attempt: they name what it stores. */
+  taskId: string;
+  attempt: number;
+  /** Whose video it is: the clips of their recent videos are avoided. */
+  owner: string | null;
   dir: string;
   signal: AbortSignal;
   report: (stage: Stage, progress: number) => void;

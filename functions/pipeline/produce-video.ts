@@ -3,8 +3,7 @@
 // and topped up if the real narration turns out longer.
 import { basename, join } from 'node:path';
 import type { TaskOutput } from '../domain/task.ts';
-import { outputsOf } from '../domain/outputs.ts';
-import { frameSize, scenesOf } from '../domain/video-request.ts';
+import type { MusicSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideos } from '../media/render.ts';
@@ -34,35 +33,34 @@ export type Produced =
   | { kind: 'fanout'; frames: number[] };
 
 export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<Produced> {
-  const { task, dir, signal, report } = run;
-  const req = task.request;
-  const outputs = outputsOf(req);
-  const prefix = planPrefix(task.id);
+  const { spec, dir, signal, report } = run;
+  const outputs = spec.outputs;
+  const prefix = planPrefix(run.taskId);
 
   report('speech', AT.speech);
   // A retried attempt renders the plan an earlier one made: the voice is not paid for twice,
   // and the footage is the same.
   let plan = await loadPlan(deps.blobs, prefix, dir);
-  if (plan) deps.log.info({ task_id: task.id, attempt: task.attempt }, 'rendering the plan of an earlier attempt');
+  if (plan) deps.log.info({ task_id: run.taskId, attempt: run.attempt }, 'rendering the plan of an earlier attempt');
   else {
     // A video made from a storyboard renders its plan as the client last saw it: no voice or search again.
-    plan = task.from_storyboard ? await storyboardPlan(deps.blobs, task.from_storyboard, dir) : await prepareVideo(deps, run);
+    plan = spec.storyboard ? await storyboardPlan(deps.blobs, spec.storyboard, dir) : await prepareVideo(deps, run);
     await savePlan(deps.blobs, prefix, plan, dir);
   }
 
   report('render', AT.render);
   // Every output is rendered from the same plan: what counts is the video to render in all.
   if (deps.fanout && plan.narration.durationS * outputs.length > deps.fanout.minSeconds) {
-    return { kind: 'fanout', frames: await startFanout(deps, { task, dir, signal, plan }) };
+    return { kind: 'fanout', frames: await startFanout(deps, { spec, taskId: run.taskId, attempt: run.attempt, dir, signal, plan }) };
   }
   const rendered = await renderVideos(deps.tools, {
     dir,
     narration: plan.narration,
     clips: plan.clips,
     segments: plan.segments,
-    frames: outputs.map((o) => frameSize(o.aspect_ratio, o.resolution)),
-    captions: req.captions,
-    ...(req.language ? { language: req.language } : {}),
+    frames: outputs.map((o) => o.frame),
+    captions: spec.captions.burnIn ? spec.captions.look : false,
+    ...(spec.language ? { language: spec.language } : {}),
     ...(plan.music ? { music: plan.music } : {}),
     signal,
     voiceNormalised: true,
@@ -72,36 +70,27 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   });
 
   report('upload', AT.upload);
-  return { kind: 'completed', ...(await publishVideo(deps, task, plan, rendered)) };
+  return { kind: 'completed', ...(await publishVideo(deps, { taskId: run.taskId, attempt: run.attempt, outputs }, plan, rendered)) };
 }
 
 /** Speech, footage and music at the same time, then the timeline: the plan of the video. */
 export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
-  const { task, dir, signal, report } = run;
-  const req = task.request;
-  const { width, height } = frameSize(req.aspect_ratio, req.resolution);
-  const scenes = scenesOf(req);
+  const { spec, dir, signal, report } = run;
+  const { frame } = spec.outputs[0]!;
   const warnings: string[] = [];
-  const seed = req.seed ?? seedFromId(task.id);
+  const seed = spec.seed;
 
   // The voice says the spoken form ("twelve hundred"); captions show the display form ("1,200").
-  const forms = scriptForms(scenes.map((s) => s.text), req.language);
+  const forms = scriptForms(spec.scenes.map((s) => s.text), spec.language);
   const text = forms.spoken;
   const estimateS = Math.max(3, text.length / CHARS_PER_SECOND);
-  const speech: SpeechRequest = {
-    text,
-    ...(req.voice_id ? { voiceId: req.voice_id } : {}),
-    ...(req.model_id ? { modelId: req.model_id } : {}),
-    ...(req.language ? { language: req.language } : {}),
-    ...(req.speed ? { speed: req.speed } : {}),
-    seed,
-  };
+  const speech: SpeechRequest = { text, ...spec.voice, ...(spec.language ? { language: spec.language } : {}), seed };
   // A voice that fails (or a narration over max_duration_s) stops the footage downloads at once.
   const stop = new AbortController();
   const others = AbortSignal.any([signal, stop.signal]);
   const speechP = deps.speech
     .synthesize(speech, dir, signal)
-    .then((n) => fitNarration(deps, { narration: n, speech, req, dir, signal, warnings }))
+    .then((n) => fitNarration(deps, { narration: n, speech, fit: spec.fit, dir, signal, warnings }))
     .then((n) => normaliseNarration(deps.tools, n, dir, signal))
     .then((n) => displayNarration(forms, n))
     .catch((err: unknown) => {
@@ -109,15 +98,15 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
       throw err;
     });
   // Footage is planned from the text and searched while the voice is synthesised.
-  const footageP = planFootageParts(req, forms).then(async (parts) => ({
+  const footageP = planFootageParts(spec, forms).then(async (parts) => ({
     parts,
     found: await gatherFootage(deps.footage, {
-      req,
-      owner: task.owner,
+      spec,
+      owner: run.owner,
       parts,
       estimateS,
-      width,
-      height,
+      width: frame.width,
+      height: frame.height,
       seed,
       dir,
       signal: others,
@@ -126,7 +115,7 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
       ...(run.footage ? { context: run.footage } : {}),
     }),
   }));
-  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, others, run.downloads) : Promise.resolve(null);
+  const musicP = spec.music ? musicTrack(deps, spec.music, seed, dir, others, run.downloads) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;
@@ -136,7 +125,7 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
   report('footage', AT.render - 2);
 
   const { parts, found } = footageR.value;
-  const spans = sceneSpans(narration, parts.map((p) => p.text), req.language);
+  const spans = sceneSpans(narration, parts.map((p) => p.text), spec.language);
   const segments = planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
@@ -150,7 +139,7 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
     narration,
     clips: found.clips,
     segments,
-    music: musicR.value && req.music ? { path: musicR.value, volume: req.music.volume } : null,
+    music: musicR.value && spec.music ? { path: musicR.value, volume: spec.music.volume } : null,
     pieces: pieceRecords(parts, spans, found),
     warnings,
   };
@@ -159,20 +148,20 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
 /** The music of a request: MUSIC_DIR's track for its mood (by seed), or its URL downloaded; through the probe gate as audio. */
 async function musicTrack(
   deps: PipelineDeps,
-  music: { url?: string; mood?: string },
+  music: MusicSpec,
   seed: number,
   dir: string,
   signal: AbortSignal,
   downloads: DownloadLimits | undefined,
 ): Promise<string> {
-  if (music.mood) {
+  if (music.mood !== undefined) {
     if (!deps.music) throw new TaskError('invalid_music', 'music.mood: this service has no music library (MUSIC_DIR is not set); send music.url instead');
     const track = await deps.music.pickTrack(music.mood, seed);
     await probeAudio(deps, track, `music.mood: the track picked for "${music.mood}" (${basename(track)})`, signal);
     return track;
   }
   const path = join(dir, 'music.input');
-  await downloadToFile(music.url!, path, {
+  await downloadToFile(music.url, path, {
     field: 'music.url',
     maxBytes: 50 * 1024 * 1024,
     timeoutMs: 60_000,
@@ -198,10 +187,3 @@ async function probeAudio(deps: PipelineDeps, path: string, what: string, signal
   });
 }
 
-
-/** A stable seed from the task id, so a retried attempt makes the same choices. */
-export function seedFromId(id: string): number {
-  let h = 2166136261;
-  for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
-  return h >>> 0;
-}

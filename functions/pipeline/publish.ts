@@ -1,8 +1,9 @@
 // The end of a render: every video of the task and its sidecars uploaded under the attempt's own
 // names, and what the completed task records of them (the main video's files at the top level).
 import type { Credit } from '../domain/media.ts';
-import { fileLabel, outputsOf, type OutputFiles, type VideoOutput } from '../domain/outputs.ts';
-import type { TaskOutput, TaskRecord } from '../domain/task.ts';
+import type { OutputFiles } from '../domain/outputs.ts';
+import type { TaskOutput } from '../domain/task.ts';
+import type { OutputSpec } from '../domain/video-spec.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import { round3 } from '../lib/numbers.ts';
 import type { RenderResult } from '../media/render.ts';
@@ -11,12 +12,15 @@ import { usedClipIds } from './footage-plan.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 
 /** Uploads each rendered video (one per output, in the request's order) with its sidecars, and what the task records of them. */
-export async function publishVideo(deps: PipelineDeps, task: TaskRecord, plan: VideoPlan, rendered: RenderResult[]): Promise<{ output: TaskOutput; warnings: string[] }> {
-  const outputs = outputsOf(task.request);
+export async function publishVideo(
+  deps: PipelineDeps,
+  at: { taskId: string; attempt: number; outputs: OutputSpec[] },
+  plan: VideoPlan,
+  rendered: RenderResult[],
+): Promise<{ output: TaskOutput; warnings: string[] }> {
+  const { outputs } = at;
   if (rendered.length !== outputs.length) throw new Error(`rendered ${rendered.length} videos for ${outputs.length} outputs`);
-  const files = await Promise.all(
-    rendered.map((r, i) => publishOne(deps, blobKeys(task.id, task.attempt, fileLabel(outputs, i)), outputs[i]!, r)),
-  );
+  const files = await Promise.all(rendered.map((r, i) => publishOne(deps, blobKeys(at.taskId, at.attempt, outputs[i]!.label), outputs[i]!, r)));
 
   const used = new Set(plan.segments.map((s) => s.clip));
   const credits = dedupeCredits(plan.clips.filter((_, i) => used.has(i)).map((c) => c.credit));
@@ -27,7 +31,7 @@ export async function publishVideo(deps: PipelineDeps, task: TaskRecord, plan: V
   };
 }
 
-async function publishOne(deps: PipelineDeps, keys: ReturnType<typeof blobKeys>, shape: VideoOutput, rendered: RenderResult): Promise<OutputFiles> {
+async function publishOne(deps: PipelineDeps, keys: ReturnType<typeof blobKeys>, shape: OutputSpec, rendered: RenderResult): Promise<OutputFiles> {
   const cache = 'private, max-age=86400';
   await Promise.all([
     deps.blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),

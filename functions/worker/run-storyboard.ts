@@ -11,7 +11,16 @@ const STORYBOARD_WORK: AttemptWork = {
   prefix: storyboardPrefix,
   async attempt(deps, a) {
     const id = a.task.id;
-    const { storyboard, warnings } = await prepareStoryboard(deps.pipeline, { task: a.task, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
+    const { storyboard, warnings } = await prepareStoryboard(deps.pipeline, {
+      spec: a.spec,
+      taskId: id,
+      attempt: a.task.attempt,
+      owner: a.task.owner,
+      dir: a.dir,
+      signal: a.signal,
+      report: a.report,
+      downloads: a.downloads,
+    });
     await a.settle();
     const done = await deps.store.update(id, (t, now) =>
       holdsLease(t, a.owner) ? { write: completeStoryboard(t, storyboard, warnings, now), result: true } : { write: null, result: false },

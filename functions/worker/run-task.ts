@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { requestCallback } from '../delivery/deliver.ts';
 import { beginFanout } from '../domain/fanout.ts';
 import { DEADLINE_EXCEEDED, isFinal, type TaskRecord } from '../domain/task.ts';
+import { videoSpecOf, type VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
@@ -65,6 +66,8 @@ export interface DeliveryMeta {
 /** One attempt's work inside a delivery, given a claimed task and its scratch dir. */
 export interface Attempt {
   task: TaskRecord;
+  /** The video the task asks for, derived from its stored request once, here. */
+  spec: VideoSpec;
   /** The lease holder's id. */
   owner: string;
   dir: string;
@@ -93,7 +96,16 @@ export const VIDEO_WORK: AttemptWork = {
   async attempt(deps, a) {
     const { task, owner, log } = a;
     const taskId = task.id;
-    const produced = await produceVideo(deps.pipeline, { task, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
+    const produced = await produceVideo(deps.pipeline, {
+      spec: a.spec,
+      taskId,
+      attempt: task.attempt,
+      owner: task.owner,
+      dir: a.dir,
+      signal: a.signal,
+      report: a.report,
+      downloads: a.downloads,
+    });
     await a.settle();
     if (produced.kind === 'fanout') return await handOverToChunks(deps, task, owner, produced.frames, log);
     const { output, warnings } = produced;
@@ -152,7 +164,8 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
     const downloads = { budget: new ByteBudget(deps.downloads.bytesPerTask), slots: deps.downloads.slots };
-    return await work.attempt(deps, { task, owner, dir, signal: guard.signal, report, downloads, log, settle: () => progress.close() });
+    const spec = videoSpecOf(task);
+    return await work.attempt(deps, { task, spec, owner, dir, signal: guard.signal, report, downloads, log, settle: () => progress.close() });
   } catch (err) {
     await progress.close();
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') {

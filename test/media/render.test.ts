@@ -11,7 +11,8 @@ import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { assStyle } from '../../functions/media/captions/ass.ts';
 import { captionFont } from '../../functions/media/captions/index.ts';
 import { planTimeline } from '../../functions/pipeline/timeline.ts';
-import { frameSize, type AspectRatio, type CaptionOptions, type Resolution } from '../../functions/domain/video-request.ts';
+import type { AspectRatio, CaptionOptions, Resolution } from '../../functions/domain/video-request.ts';
+import { frameSize } from '../../functions/domain/video-spec.ts';
 import { CancelledError, TaskError } from '../../functions/errors.ts';
 
 import { makeSpeechLikeWav, makeTone, makeVideo } from '../support/media-fixtures.ts';

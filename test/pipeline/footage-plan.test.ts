@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import type { SourceClip } from '../../functions/domain/media.ts';
 import { splitWords } from '../../functions/domain/text.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
+import { videoSpec } from '../../functions/domain/video-spec.ts';
 import { pieceQuery, searchTerms } from '../../functions/language/search-terms.ts';
 import { scriptForms } from '../../functions/language/spoken-form.ts';
 import { gatherFootage, planFootageParts, sentenceGroups, type FootageSetup } from '../../functions/pipeline/footage-plan.ts';
@@ -13,6 +14,9 @@ import type { FootageProvider, FootageRequest } from '../../functions/providers/
 const SCRIPT =
   'Coral reefs shelter a quarter of all marine species. Rising temperatures bleach them white. ' +
   'Tokyo never sleeps, and neon signs light up Shibuya crossing at midnight. The Eiffel Tower grows 15 cm every summer.';
+
+/** The spec of a request, as the worker derives it. */
+const spec = (body: object) => videoSpec(VideoRequestSchema.parse(body), { seed: 1 });
 
 describe('sentence groups', () => {
   it('partition the words, join short sentences, cut long ones at clauses, and respect max_clips', () => {
@@ -45,7 +49,7 @@ describe('search terms', () => {
   });
 
   it('parts: one per sentence group, each with its terms and the topic to fall back on', async () => {
-    const req = VideoRequestSchema.parse({ script_text: SCRIPT, search_query: 'nature facts' });
+    const req = spec({ script_text: SCRIPT, search_query: 'nature facts' });
     const parts = await planFootageParts(req, scriptForms([SCRIPT], undefined));
     assert.equal(parts.length, 4);
     assert.deepEqual(parts[0], {
@@ -60,15 +64,15 @@ describe('search terms', () => {
   });
 
   it('one part: footage "topic", clip_urls, a non-English script, or scenes as sent', async () => {
-    const topic = await planFootageParts(VideoRequestSchema.parse({ script_text: SCRIPT, footage: 'topic' }), scriptForms([SCRIPT]));
+    const topic = await planFootageParts(spec({ script_text: SCRIPT, footage: 'topic' }), scriptForms([SCRIPT]));
     assert.equal(topic.length, 1);
     assert.deepEqual(topic[0]!.terms, []);
-    const urls = await planFootageParts(VideoRequestSchema.parse({ script_text: SCRIPT, clip_urls: ['https://example.com/a.mp4'] }), scriptForms([SCRIPT]));
+    const urls = await planFootageParts(spec({ script_text: SCRIPT, clip_urls: ['https://example.com/a.mp4'] }), scriptForms([SCRIPT]));
     assert.equal(urls.length, 1);
     const es = 'Los arrecifes de coral albergan muchas especies. Las temperaturas los blanquean. Tokio nunca duerme de noche.';
-    assert.equal((await planFootageParts(VideoRequestSchema.parse({ script_text: es, search_query: 'mar' }), scriptForms([es]))).length, 1);
+    assert.equal((await planFootageParts(spec({ script_text: es, search_query: 'mar' }), scriptForms([es]))).length, 1);
     const scenes = await planFootageParts(
-      VideoRequestSchema.parse({ scenes: [{ text: 'Mountains are old.', search_query: 'mountains' }, { text: 'Rivers carve them.' }] }),
+      spec({ scenes: [{ text: 'Mountains are old.', search_query: 'mountains' }, { text: 'Rivers carve them.' }] }),
       scriptForms(['Mountains are old.', 'Rivers carve them.']),
     );
     assert.deepEqual(scenes.map((p) => [p.query, p.sourceIndex]), [['mountains', 0], ['rivers carve', 1]]);
@@ -91,9 +95,9 @@ describe('gathering footage', () => {
     searchesPerVideo: 7,
     recentClips: async () => new Set(['pexels:old']),
   });
-  const req = VideoRequestSchema.parse({ script_text: SCRIPT });
+  const req = spec({ script_text: SCRIPT });
   const opts = (parts: Awaited<ReturnType<typeof planFootageParts>>, warnings: string[]) => ({
-    req, owner: 'o', parts, estimateS: 20, width: 720, height: 1280, seed: 1, dir: '/tmp', signal: new AbortController().signal, warnings,
+    spec: req, owner: 'o', parts, estimateS: 20, width: 720, height: 1280, seed: 1, dir: '/tmp', signal: new AbortController().signal, warnings,
   });
 
   it('a part that finds nothing borrows; no generated background while any footage exists', async () => {
