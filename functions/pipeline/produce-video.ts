@@ -6,7 +6,8 @@ import type { TaskOutput } from '../domain/task.ts';
 import type { MusicSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { normaliseNarration } from '../media/loudness.ts';
-import { renderVideos } from '../media/render.ts';
+import { parallelPerOutput, renderVideos } from '../media/render.ts';
+import { planRender } from '../media/render-plan.ts';
 import { probeInput } from '../media/probe.ts';
 import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts } from './footage-plan.ts';
@@ -53,24 +54,23 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   if (deps.fanout && plan.narration.durationS * outputs.length > deps.fanout.minSeconds) {
     return { kind: 'fanout', frames: await startFanout(deps, { spec, taskId: run.taskId, attempt: run.attempt, dir, signal, plan }) };
   }
+  // Outputs run side by side in this process: each is cut for its share of the cores.
+  const render = planRender(spec, plan.narration, plan, {
+    parallel: parallelPerOutput(deps.cpu.capacity, outputs.length),
+    ...(deps.encode ? { encode: deps.encode } : {}),
+    voiceNormalised: true,
+  });
   const rendered = await renderVideos(deps.tools, {
     dir,
-    narration: plan.narration,
+    plan: render,
     clips: plan.clips,
-    segments: plan.segments,
-    frames: outputs.map((o) => o.frame),
-    captions: spec.captions.burnIn ? spec.captions.look : false,
-    ...(spec.language ? { language: spec.language } : {}),
-    ...(plan.music ? { music: plan.music } : {}),
     signal,
-    voiceNormalised: true,
     cpu: deps.cpu,
-    ...(deps.encode ? { encode: deps.encode } : {}),
     onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
   });
 
   report('upload', AT.upload);
-  return { kind: 'completed', ...(await publishVideo(deps, { taskId: run.taskId, attempt: run.attempt, outputs }, plan, rendered)) };
+  return { kind: 'completed', ...(await publishVideo(deps, { taskId: run.taskId, attempt: run.attempt }, plan, rendered)) };
 }
 
 /** Speech, footage and music at the same time, then the timeline: the plan of the video. */

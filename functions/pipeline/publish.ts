@@ -14,13 +14,11 @@ import type { PipelineDeps } from './pipeline-deps.ts';
 /** Uploads each rendered video (one per output, in the request's order) with its sidecars, and what the task records of them. */
 export async function publishVideo(
   deps: PipelineDeps,
-  at: { taskId: string; attempt: number; outputs: OutputSpec[] },
+  at: { taskId: string; attempt: number },
   plan: VideoPlan,
   rendered: RenderResult[],
 ): Promise<{ output: TaskOutput; warnings: string[] }> {
-  const { outputs } = at;
-  if (rendered.length !== outputs.length) throw new Error(`rendered ${rendered.length} videos for ${outputs.length} outputs`);
-  const files = await Promise.all(rendered.map((r, i) => publishOne(deps, blobKeys(at.taskId, at.attempt, outputs[i]!.label), outputs[i]!, r)));
+  const files = await Promise.all(rendered.map((r) => publishOne(deps, blobKeys(at.taskId, at.attempt, r.output.label), r.output, r)));
 
   const used = new Set(plan.segments.map((s) => s.clip));
   const credits = dedupeCredits(plan.clips.filter((_, i) => used.has(i)).map((c) => c.credit));

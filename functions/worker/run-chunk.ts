@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { requestCallback } from '../delivery/deliver.ts';
 import { claimChunk, failChunk, finishChunk, releaseAssembly, renewChunk } from '../domain/fanout.ts';
 import type { TaskRecord } from '../domain/task.ts';
+import { videoSpecOf } from '../domain/video-spec.ts';
 import type { Logger } from '../log.ts';
 import { assembleFanout, renderFanoutChunk } from '../pipeline/fanout-render.ts';
 import { causesOf, dropEarlierAttempts, dropPlan, guardDelivery, taskErrorOf, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
@@ -48,7 +49,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
-    await renderFanoutChunk(deps.pipeline, { task: claim.task, attempt, n, dir, signal: guard.signal });
+    await renderFanoutChunk(deps.pipeline, { spec: videoSpecOf(claim.task), taskId, attempt, n, dir, signal: guard.signal });
   } catch (err) {
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') return answer(200, guard.reason);
     const error = taskErrorOf(err, guard.reason, deps.deadlineMs);
@@ -84,7 +85,7 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, task.id);
-    const { output, warnings } = await assembleFanout(deps.pipeline, { task, dir, signal: guard.signal });
+    const { output, warnings } = await assembleFanout(deps.pipeline, { spec: videoSpecOf(task), taskId: task.id, attempt: task.attempt, dir, signal: guard.signal });
     const done = await deps.store.complete(task.id, owner, output, warnings);
     if (!done) return answer(200, 'lease_lost');
     log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes, chunks: task.fanout?.chunks.length }, 'task completed from its chunks');
