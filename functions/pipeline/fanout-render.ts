@@ -7,16 +7,16 @@
 // outputs fans out per output: the chunks of all its videos are one list of deliveries.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TaskOutput } from '../domain/task.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import type { VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { chunkFile, joinOutput, outputDir, renderChunk, renderSoundtrack, SOUNDTRACK_FILE, type RenderResult } from '../media/render.ts';
 import { planRender, RENDER_PLAN_VERSION, type RenderPlan } from '../media/render-plan.ts';
 import { legacyRenderPlan } from './fanout-legacy.ts';
+import type { BlobStore } from '../platform/ports.ts';
 import { loadPlan, planPrefix } from './plan-store.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { publishVideo } from './publish.ts';
+import { producedVideo, type ProducedVideo } from './produced-video.ts';
 
 /** The render plan, stored whole: every chunk delivery reads it. */
 const RENDER_PLAN = 'render.json';
@@ -26,7 +26,8 @@ const RENDER_PLAN = 'render.json';
  */
 const SPREAD = 4;
 
-type FanoutDeps = Pick<PipelineDeps, 'tools' | 'cpu' | 'blobs' | 'encode'>;
+/** What a fan-out's deliveries work with: the pipeline's tools and CPU budget, and the service's blob store. */
+export type FanoutDeps = Pick<PipelineDeps, 'tools' | 'cpu' | 'encode'> & { blobs: BlobStore };
 
 /** Where one attempt's fan-out keeps its render plan, soundtrack and chunks. */
 export const fanoutPrefix = (taskId: string, attempt: number) => `${planPrefix(taskId)}a${attempt}/`;
@@ -116,15 +117,15 @@ export async function joinFanout(
   return Promise.all(render.outputs.map((output) => joinOutput(deps.tools, { dir: outputDir(dir, output), plan: render, output, signal: o.signal })));
 }
 
-/** The joining delivery's part, published. */
+/** The joining delivery's part: each output joined, with what the result says of the footage. */
 export async function assembleFanout(
-  deps: PipelineDeps,
+  deps: FanoutDeps,
   o: { spec: Pick<VideoSpec, 'outputs'>; taskId: string; attempt: number; dir: string; signal: AbortSignal },
-): Promise<{ output: TaskOutput; warnings: string[] }> {
-  const [rendered, plan] = await Promise.all([
+): Promise<ProducedVideo> {
+  const [videos, plan] = await Promise.all([
     joinFanout(deps, o),
     loadPlan(deps.blobs, planPrefix(o.taskId), o.dir, { narration: false, music: false, clips: new Set() }),
   ]);
   if (!plan) throw new TaskError('render_failed', 'the plan of this render is gone', { retryable: true });
-  return publishVideo(deps, { taskId: o.taskId, attempt: o.attempt }, plan, rendered);
+  return producedVideo(plan, videos);
 }

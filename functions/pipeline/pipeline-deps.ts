@@ -20,7 +20,6 @@ export interface PipelineDeps {
   speech: SpeechProvider;
   /** Footage sources per part, the generated last resort, the search budget and the owner's recent clips. */
   footage: FootageSetup;
-  blobs: BlobStore;
   allowPrivateUrls: boolean;
   /** ALLOWED_URL_PORTS (80 and 443 when absent). */
   allowedUrlPorts?: readonly number[];
@@ -31,11 +30,20 @@ export interface PipelineDeps {
   log: Logger;
 }
 
-export interface PipelineRun {
-  spec: VideoSpec;
-  /** The task (or storyboard) the run is for, and its attempt: they name what it stores. */
+/** Where the service keeps a task's work between attempts and deliveries: its blob store, under the task's id. */
+export interface TaskStorage {
+  blobs: BlobStore;
+  /** The task (or storyboard) the run is for. */
   taskId: string;
   attempt: number;
+  /** Where the run keeps its plan between attempts: `work/<id>/` for a video, `storyboards/<id>/` for a storyboard. */
+  prefix: string;
+}
+
+export interface PipelineRun {
+  spec: VideoSpec;
+  /** Absent in the CLI, which keeps nothing: no retried attempt, no fan-out, no storyboard. */
+  storage?: TaskStorage;
   /** Whose video it is: the clips of their recent videos are avoided. */
   owner: string | null;
   dir: string;

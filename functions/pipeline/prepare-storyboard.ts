@@ -16,7 +16,8 @@ import { sentenceEndIndices } from '../providers/alignment.ts';
 import type { FootageContext, FootageProvider } from '../providers/ports.ts';
 import { findFootage } from './footage.ts';
 import { newFootageContext, planFootageParts, type FootagePart } from './footage-plan.ts';
-import type { PipelineDeps, PipelineRun } from './pipeline-deps.ts';
+import type { PipelineDeps, PipelineRun, TaskStorage } from './pipeline-deps.ts';
+import type { BlobStore } from '../platform/ports.ts';
 import { savePlan } from './plan-store.ts';
 import { prepareVideo, STAGE_STARTS } from './produce-video.ts';
 import { storyboardPrefix } from './storyboard-plan.ts';
@@ -27,9 +28,10 @@ export const CANDIDATES_PER_SCENE = 3;
 /** Thumbnail key of a storyboard's clip. */
 export const thumbnailKey = (storyboardId: string, clip: number) => `${storyboardPrefix(storyboardId)}thumbs/${clip}.jpg`;
 
-export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun): Promise<{ storyboard: StoryboardResult; warnings: string[] }> {
+/** A storyboard is kept by the service: its run always has the storage the storyboard lives in. */
+export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & { storage: TaskStorage }): Promise<{ storyboard: StoryboardResult; warnings: string[] }> {
   const { spec, dir, signal, report } = run;
-  const id = run.taskId;
+  const { blobs, taskId: id, prefix } = run.storage;
   const { frame } = spec.outputs[0]!;
   const footage = await newFootageContext(deps.footage, run.owner, run.downloads);
 
@@ -45,11 +47,11 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun): P
   const candidates = spare.map((list) => list.map(() => next++));
 
   report('footage', 60);
-  await thumbnails(deps, { storyboardId: id, plan: { ...plan, clips }, frame, dir, signal });
+  await thumbnails(deps, blobs, { storyboardId: id, plan: { ...plan, clips }, frame, dir, signal });
 
   report('upload', STAGE_STARTS.upload);
   // The plan with the candidates among its clips: a swap needs their files too.
-  await savePlan(deps.blobs, storyboardPrefix(id), { ...plan, clips }, dir);
+  await savePlan(blobs, prefix, { ...plan, clips }, dir);
 
   const { words, sentenceEnds, durationS } = plan.narration;
   const captions = buildCaptions(words, sentenceEnds, durationS, spec.captions.look, frame, spec.language);
@@ -134,6 +136,7 @@ async function findCandidates(
 /** A thumbnail of every clip: of the span its first piece plays, or of its middle for a candidate. */
 async function thumbnails(
   deps: PipelineDeps,
+  blobs: BlobStore,
   o: { storyboardId: string; plan: VideoPlan; frame: { width: number; height: number }; dir: string; signal: AbortSignal },
 ): Promise<void> {
   await mapLimit(o.plan.clips, deps.cpu.capacity, async (clip, i) => {
@@ -141,7 +144,7 @@ async function thumbnails(
     const atS = first ? first.sourceStart + first.duration / 2 : clip.durationS / 2;
     const file = `thumb-${i}.jpg`;
     await deps.cpu.with(1, o.signal, () => clipThumbnail(deps.tools, { clip, atS: Math.min(atS, Math.max(0, clip.durationS - 0.1)), frame: o.frame, dir: o.dir, file, signal: o.signal }));
-    await deps.blobs.put(thumbnailKey(o.storyboardId, i), join(o.dir, file), { contentType: 'image/jpeg', cacheControl: 'private, max-age=86400' });
+    await blobs.put(thumbnailKey(o.storyboardId, i), join(o.dir, file), { contentType: 'image/jpeg', cacheControl: 'private, max-age=86400' });
   });
 }
 

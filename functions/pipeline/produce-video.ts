@@ -1,8 +1,8 @@
-// speech → footage → timeline → render → publish, for one task, inside its scratch dir.
+// speech → footage → timeline → render, for one video, inside its scratch dir; the files are the
+// caller's to publish (the service: publish.ts) or to write where the user asked (the CLI).
 // Voice and footage run at the same time; footage is sized from an estimate of the narration
 // and topped up if the real narration turns out longer.
 import { basename, join } from 'node:path';
-import type { TaskOutput } from '../domain/task.ts';
 import type { MusicSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { normaliseNarration } from '../media/loudness.ts';
@@ -14,8 +14,8 @@ import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts } from 
 import { planTimeline } from './timeline.ts';
 import { startFanout } from './fanout-render.ts';
 import type { PipelineDeps, PipelineRun } from './pipeline-deps.ts';
-import { publishVideo } from './publish.ts';
-import { loadPlan, planPrefix, savePlan } from './plan-store.ts';
+import { producedVideo, type ProducedVideo } from './produced-video.ts';
+import { loadPlan, savePlan } from './plan-store.ts';
 import { sceneSpans } from './scene-spans.ts';
 import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
 import { scriptForms } from '../language/spoken-form.ts';
@@ -29,30 +29,22 @@ const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
 export { AT as STAGE_STARTS };
 
 export type Produced =
-  | { kind: 'completed'; output: TaskOutput; warnings: string[] }
+  | { kind: 'rendered'; video: ProducedVideo }
   /** Long enough to be rendered by chunk deliveries on any worker: the plan and the chunks' inputs are stored. */
   | { kind: 'fanout'; frames: number[] };
 
 export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<Produced> {
-  const { spec, dir, signal, report } = run;
+  const { spec, dir, signal, report, storage } = run;
   const outputs = spec.outputs;
-  const prefix = planPrefix(run.taskId);
 
   report('speech', AT.speech);
-  // A retried attempt renders the plan an earlier one made: the voice is not paid for twice,
-  // and the footage is the same.
-  let plan = await loadPlan(deps.blobs, prefix, dir);
-  if (plan) deps.log.info({ task_id: run.taskId, attempt: run.attempt }, 'rendering the plan of an earlier attempt');
-  else {
-    // A video made from a storyboard renders its plan as the client last saw it: no voice or search again.
-    plan = spec.storyboard ? await storyboardPlan(deps.blobs, spec.storyboard, dir) : await prepareVideo(deps, run);
-    await savePlan(deps.blobs, prefix, plan, dir);
-  }
+  const plan = await videoPlan(deps, run);
 
   report('render', AT.render);
   // Every output is rendered from the same plan: what counts is the video to render in all.
-  if (deps.fanout && plan.narration.durationS * outputs.length > deps.fanout.minSeconds) {
-    return { kind: 'fanout', frames: await startFanout(deps, { spec, taskId: run.taskId, attempt: run.attempt, dir, signal, plan }) };
+  if (storage && deps.fanout && plan.narration.durationS * outputs.length > deps.fanout.minSeconds) {
+    const frames = await startFanout({ ...deps, blobs: storage.blobs }, { spec, taskId: storage.taskId, attempt: storage.attempt, dir, signal, plan });
+    return { kind: 'fanout', frames };
   }
   // Outputs run side by side in this process: each is cut for its share of the cores.
   const render = planRender(spec, plan.narration, plan, {
@@ -60,7 +52,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     ...(deps.encode ? { encode: deps.encode } : {}),
     voiceNormalised: true,
   });
-  const rendered = await renderVideos(deps.tools, {
+  const videos = await renderVideos(deps.tools, {
     dir,
     plan: render,
     clips: plan.clips,
@@ -68,9 +60,34 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     cpu: deps.cpu,
     onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
   });
+  return { kind: 'rendered', video: producedVideo(plan, videos) };
+}
 
-  report('upload', AT.upload);
-  return { kind: 'completed', ...(await publishVideo(deps, { taskId: run.taskId, attempt: run.attempt }, plan, rendered)) };
+/**
+ * The video's plan. A retried attempt renders the plan an earlier one stored: the voice is not
+ * paid for twice, and the footage is the same. A video made from a storyboard renders the
+ * storyboard's plan as the client last saw it: no voice or search again.
+ */
+async function videoPlan(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
+  const { spec, dir, storage } = run;
+  if (!storage) {
+    if (spec.storyboard) throw new TaskError('storyboard_unavailable', `storyboard ${spec.storyboard.id} is kept by the service that made it; render it there`);
+    return prepareVideo(deps, run);
+  }
+  const { prefix } = storage;
+  const kept = await loadPlan(storage.blobs, prefix, dir);
+  if (kept) {
+    deps.log.info({ task_id: storage.taskId, attempt: storage.attempt }, 'rendering the plan of an earlier attempt');
+    return kept;
+  }
+  if (spec.storyboard) {
+    const plan = await storyboardPlan(storage.blobs, spec.storyboard, dir);
+    await savePlan(storage.blobs, prefix, plan, dir);
+    return plan;
+  }
+  const plan = await prepareVideo(deps, run);
+  await savePlan(storage.blobs, prefix, plan, dir);
+  return plan;
 }
 
 /** Speech, footage and music at the same time, then the timeline: the plan of the video. */

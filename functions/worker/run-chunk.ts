@@ -9,7 +9,8 @@ import { claimChunk, failChunk, finishChunk, releaseAssembly, renewChunk } from 
 import type { TaskRecord } from '../domain/task.ts';
 import { videoSpecOf } from '../domain/video-spec.ts';
 import type { Logger } from '../log.ts';
-import { assembleFanout, renderFanoutChunk } from '../pipeline/fanout-render.ts';
+import { assembleFanout, renderFanoutChunk, type FanoutDeps } from '../pipeline/fanout-render.ts';
+import { publishVideo } from '../pipeline/publish.ts';
 import { causesOf, dropEarlierAttempts, dropPlan, guardDelivery, taskErrorOf, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
 import { makeTaskDir } from './scratch.ts';
 
@@ -49,7 +50,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
-    await renderFanoutChunk(deps.pipeline, { spec: videoSpecOf(claim.task), taskId, attempt, n, dir, signal: guard.signal });
+    await renderFanoutChunk(fanoutDeps(deps), { spec: videoSpecOf(claim.task), taskId, attempt, n, dir, signal: guard.signal });
   } catch (err) {
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') return answer(200, guard.reason);
     const error = taskErrorOf(err, guard.reason, deps.deadlineMs);
@@ -85,7 +86,8 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, task.id);
-    const { output, warnings } = await assembleFanout(deps.pipeline, { spec: videoSpecOf(task), taskId: task.id, attempt: task.attempt, dir, signal: guard.signal });
+    const produced = await assembleFanout(fanoutDeps(deps), { spec: videoSpecOf(task), taskId: task.id, attempt: task.attempt, dir, signal: guard.signal });
+    const { output, warnings } = await publishVideo(deps.blobs, { taskId: task.id, attempt: task.attempt }, produced);
     const done = await deps.store.complete(task.id, owner, output, warnings);
     if (!done) return answer(200, 'lease_lost');
     log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes, chunks: task.fanout?.chunks.length }, 'task completed from its chunks');
@@ -108,6 +110,8 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
     if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
+
+const fanoutDeps = (deps: WorkerDeps): FanoutDeps => ({ ...deps.pipeline, blobs: deps.blobs });
 
 /** The task has ended: its callback is asked for and its plan (with the chunks) dropped. */
 async function ended(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {

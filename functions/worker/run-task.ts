@@ -15,9 +15,10 @@ import type { DownloadLimits } from '../net/download.ts';
 import { attemptPrefix } from '../pipeline/blob-keys.ts';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
 import { planPrefix } from '../pipeline/plan-store.ts';
-import { produceVideo } from '../pipeline/produce-video.ts';
+import { produceVideo, STAGE_STARTS } from '../pipeline/produce-video.ts';
+import { publishVideo } from '../pipeline/publish.ts';
 import { chunkJob } from '../platform/jobs.ts';
-import type { Dispatcher, TaskStore } from '../platform/ports.ts';
+import type { BlobStore, Dispatcher, TaskStore } from '../platform/ports.ts';
 import { guardAttempt, type AttemptGuard, type StopReason } from './attempt-guard.ts';
 import { ProgressWriter } from './progress-writer.ts';
 import type { RunningTasks } from './running-tasks.ts';
@@ -29,6 +30,8 @@ export interface WorkerDeps {
   /** Storyboards' records (POST /storyboards/{id}/run runs them with this as `store`). */
   storyboards: TaskStore;
   pipeline: PipelineDeps;
+  /** Where tasks keep their work between attempts and deliveries, and publish their videos. */
+  blobs: BlobStore;
   scratchDir: string;
   /** Bytes each task's downloads may hold (TASK_SCRATCH_BYTES) and the process's download slots. */
   downloads: { bytesPerTask: number; slots: Semaphore };
@@ -96,19 +99,15 @@ export const VIDEO_WORK: AttemptWork = {
   async attempt(deps, a) {
     const { task, owner, log } = a;
     const taskId = task.id;
-    const produced = await produceVideo(deps.pipeline, {
-      spec: a.spec,
-      taskId,
-      attempt: task.attempt,
-      owner: task.owner,
-      dir: a.dir,
-      signal: a.signal,
-      report: a.report,
-      downloads: a.downloads,
-    });
+    const storage = { blobs: deps.blobs, taskId, attempt: task.attempt, prefix: planPrefix(taskId) };
+    const produced = await produceVideo(deps.pipeline, { spec: a.spec, storage, owner: task.owner, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
+    if (produced.kind === 'fanout') {
+      await a.settle();
+      return await handOverToChunks(deps, task, owner, produced.frames, log);
+    }
+    a.report('upload', STAGE_STARTS.upload);
+    const { output, warnings } = await publishVideo(deps.blobs, storage, produced.video);
     await a.settle();
-    if (produced.kind === 'fanout') return await handOverToChunks(deps, task, owner, produced.frames, log);
-    const { output, warnings } = produced;
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
       log.warn('finished, but the lease was lost; the holder records the outcome');
@@ -245,7 +244,7 @@ async function tidyAfterLosing(deps: WorkerDeps, task: TaskRecord, log: Logger):
 }
 
 async function dropFiles(deps: WorkerDeps, prefix: string, log: Logger): Promise<void> {
-  await deps.pipeline.blobs.deletePrefix(prefix).catch((err: unknown) => log.warn({ err: (err as Error).message, prefix }, 'could not delete stored files'));
+  await deps.blobs.deletePrefix(prefix).catch((err: unknown) => log.warn({ err: (err as Error).message, prefix }, 'could not delete stored files'));
 }
 
 /**
