@@ -13,7 +13,7 @@ const STORYBOARD_WORK: AttemptWork = {
     const id = a.task.id;
     const { storyboard, warnings } = await prepareStoryboard(deps.pipeline, {
       spec: a.spec,
-      storage: { blobs: deps.blobs, taskId: id, attempt: a.task.attempt, prefix: storyboardPrefix(id) },
+      storage: a.storage,
       owner: a.task.owner,
       dir: a.dir,
       signal: a.signal,

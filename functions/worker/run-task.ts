@@ -13,7 +13,7 @@ import { ByteBudget } from '../lib/byte-budget.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
 import type { DownloadLimits } from '../net/download.ts';
 import { attemptPrefix } from '../pipeline/blob-keys.ts';
-import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
+import type { PipelineDeps, TaskStorage } from '../pipeline/pipeline-deps.ts';
 import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo, STAGE_STARTS } from '../pipeline/produce-video.ts';
 import { publishVideo } from '../pipeline/publish.ts';
@@ -71,6 +71,8 @@ export interface Attempt {
   task: TaskRecord;
   /** The video the task asks for, derived from its stored request once, here. */
   spec: VideoSpec;
+  /** Where the attempt keeps its work in the blob store (under its work's prefix). */
+  storage: TaskStorage;
   /** The lease holder's id. */
   owner: string;
   dir: string;
@@ -99,7 +101,7 @@ export const VIDEO_WORK: AttemptWork = {
   async attempt(deps, a) {
     const { task, owner, log } = a;
     const taskId = task.id;
-    const storage = { blobs: deps.blobs, taskId, attempt: task.attempt, prefix: planPrefix(taskId) };
+    const { storage } = a;
     const produced = await produceVideo(deps.pipeline, { spec: a.spec, storage, owner: task.owner, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
     if (produced.kind === 'fanout') {
       await a.settle();
@@ -164,7 +166,8 @@ export async function runDelivery(deps: WorkerDeps, taskId: string, meta: Delive
     dir = await makeTaskDir(deps.scratchDir, taskId);
     const downloads = { budget: new ByteBudget(deps.downloads.bytesPerTask), slots: deps.downloads.slots };
     const spec = videoSpecOf(task);
-    return await work.attempt(deps, { task, spec, owner, dir, signal: guard.signal, report, downloads, log, settle: () => progress.close() });
+    const storage = { blobs: deps.blobs, taskId, attempt: task.attempt, prefix: work.prefix(taskId) };
+    return await work.attempt(deps, { task, spec, storage, owner, dir, signal: guard.signal, report, downloads, log, settle: () => progress.close() });
   } catch (err) {
     await progress.close();
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') {
