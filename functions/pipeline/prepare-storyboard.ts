@@ -51,7 +51,8 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & {
 
   report('upload', STAGE_STARTS.upload);
   // The plan with the candidates among its clips: a swap needs their files too.
-  await savePlan(blobs, prefix, { ...plan, clips }, dir);
+  // Its narration is kept there already (prepareVideo): only the rest goes up.
+  await savePlan(blobs, prefix, { ...plan, clips }, dir, { narrationKept: true });
 
   const { words, sentenceEnds, durationS } = plan.narration;
   const captions = buildCaptions(words, sentenceEnds, durationS, spec.captions.look, frame, spec.language);

@@ -3,6 +3,7 @@
 // Voice and footage run at the same time; footage is sized from an estimate of the narration
 // and topped up if the real narration turns out longer.
 import { basename, join } from 'node:path';
+import type { Narration } from '../domain/media.ts';
 import type { MusicSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { normaliseNarration } from '../media/loudness.ts';
@@ -15,7 +16,7 @@ import { planTimeline } from './timeline.ts';
 import { startFanout } from './fanout-render.ts';
 import type { PipelineDeps, PipelineRun } from './pipeline-deps.ts';
 import { producedVideo, type ProducedVideo } from './produced-video.ts';
-import { loadPlan, savePlan } from './plan-store.ts';
+import { loadNarration, loadPlan, saveNarration, savePlan } from './plan-store.ts';
 import { sceneSpans } from './scene-spans.ts';
 import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
 import { scriptForms } from '../language/spoken-form.ts';
@@ -86,13 +87,19 @@ async function videoPlan(deps: PipelineDeps, run: PipelineRun): Promise<VideoPla
     return plan;
   }
   const plan = await prepareVideo(deps, run);
-  await savePlan(storage.blobs, prefix, plan, dir);
+  // Its narration is kept already (prepareVideo): only the rest goes up.
+  await savePlan(storage.blobs, prefix, plan, dir, { narrationKept: true });
   return plan;
 }
 
-/** Speech, footage and music at the same time, then the timeline: the plan of the video. */
+/**
+ * Speech, footage and music at the same time, then the timeline: the plan of the video. With
+ * storage, the narration is kept there as soon as it exists, and one an earlier attempt kept is
+ * used instead of speaking again: a retry after a footage or music failure does not pay for the
+ * voice twice.
+ */
 export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
-  const { spec, dir, signal, report } = run;
+  const { spec, dir, signal, report, storage } = run;
   const { frame } = spec.outputs[0]!;
   const warnings: string[] = [];
   const seed = spec.seed;
@@ -105,11 +112,22 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
   // A voice that fails (or a narration over max_duration_s) stops the footage downloads at once.
   const stop = new AbortController();
   const others = AbortSignal.any([signal, stop.signal]);
-  const speechP = deps.speech
-    .synthesize(speech, dir, signal)
-    .then((n) => fitNarration(deps, { narration: n, speech, fit: spec.fit, dir, signal, warnings }))
-    .then((n) => normaliseNarration(deps.tools, n, dir, signal))
-    .then((n) => displayNarration(forms, n))
+  const speak = async (): Promise<Narration> => {
+    const voiceWarnings: string[] = [];
+    const spoken = await deps.speech.synthesize(speech, dir, signal);
+    const fitted = await fitNarration(deps, { narration: spoken, speech, fit: spec.fit, dir, signal, warnings: voiceWarnings });
+    warnings.push(...voiceWarnings);
+    const narration = displayNarration(forms, await normaliseNarration(deps.tools, fitted, dir, signal));
+    if (storage) await saveNarration(storage.blobs, storage.prefix, narration, voiceWarnings, dir);
+    return narration;
+  };
+  const speechP = (storage ? loadNarration(storage.blobs, storage.prefix, dir) : Promise.resolve(null))
+    .then((kept) => {
+      if (!kept) return speak();
+      deps.log.info({ task_id: storage?.taskId }, 'using the narration an earlier attempt made');
+      warnings.push(...kept.warnings);
+      return kept.narration;
+    })
     .catch((err: unknown) => {
       stop.abort(err);
       throw err;
