@@ -1,5 +1,5 @@
-// A side experiment for the renderer's owner: the chunked render (renderVideo, as the pipeline
-// calls it) on inputs already on disk, under other encoder settings, CPU budgets and captions,
+// A side experiment for the renderer's owner: the chunked render (planned and run in one process,
+// as the pipeline does it) on inputs already on disk, under other encoder settings, CPU budgets and captions,
 // measured like the benchmark measures everything (wall, CPU, peak ffmpeg RSS, scratch, bit rate).
 // Run after `npm run bench` has cached the workload:
 //   node bench/encode-sweep.ts [--reps N] [--variants 0,2,5] [--workload 1080p|six-clips|3min] [--resolution 720p|1080p]
@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Semaphore } from '../functions/lib/semaphore.ts';
 import { normaliseNarration } from '../functions/media/loudness.ts';
-import { renderVideo, type RenderJob } from '../functions/media/render.ts';
 import { resolveMediaTools } from '../functions/media/tools.ts';
 import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs } from '../test/fakes/index.ts';
+import { renderVideo, type RenderJob } from '../test/support/render.ts';
 import { measure, type Usage } from './proc-sampler.ts';
 import { prepareInputs } from './recipe.ts';
 import { MIB, medianUsage, table } from './report.ts';
@@ -101,7 +101,7 @@ async function main() {
       rows.push(row);
       console.log(row.join('  '));
     }
-    console.log(`\nworkload ${workload.name}, ${resolution}: renderVideo alone, median of ${REPS}:`);
+    console.log(`\nworkload ${workload.name}, ${resolution}: the render alone, median of ${REPS}:`);
     console.log(table(['#', 'variant', 'wall s', 'CPU s', 'CPU use', 'ffmpeg RSS MiB', 'Mbit/s', 'other CPU s'], rows));
   } finally {
     await elevenlabs.close();

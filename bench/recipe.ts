@@ -5,7 +5,8 @@
 // too) are the workload's whole pool of clips, as cached, and the narration from the fake voice.
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { frameSize, VideoRequestSchema, type CaptionOptions, type Resolution } from '../functions/domain/video-request.ts';
+import { VideoRequestSchema, type CaptionOptions, type Resolution } from '../functions/domain/video-request.ts';
+import { outputsOf } from '../functions/domain/video-spec.ts';
 import type { MediaInfo, Narration, Segment, SourceClip } from '../functions/domain/media.ts';
 import { OUTPUT_FPS, segmentFrames } from '../functions/media/chunks.ts';
 import { probeMedia } from '../functions/media/probe.ts';
@@ -43,7 +44,7 @@ export async function prepareInputs(
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const req = VideoRequestSchema.parse(benchRequest(workload, resolution));
-  const { width, height } = frameSize(req.aspect_ratio, req.resolution);
+  const { width, height } = outputsOf(req)[0]!.frame;
   const speech = new ElevenLabsSpeech({ apiKey: elevenlabs.apiKey, baseUrl: elevenlabs.url, modelId: 'eleven_multilingual_v2', tools });
   const seed = req.seed as number;
   const narration = await speech.synthesize({ text: workload.script, seed }, dir, new AbortController().signal);

@@ -9,7 +9,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { frameSize } from '../functions/domain/video-request.ts';
+import { frameSize } from '../functions/domain/video-spec.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import { resolveMediaTools, type MediaTools } from '../functions/media/tools.ts';
 import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs } from '../test/fakes/index.ts';

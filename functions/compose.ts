@@ -137,7 +137,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   const running = new RunningTasks();
   const timers: NodeJS.Timeout[] = [];
   const shutdown = new AbortController();
-  const pipeline = createPipeline(cfg, tools, blobs, log, {
+  const pipeline = createPipeline(cfg, tools, log, {
     music,
     recentClips: async (owner) => new Set(await store.recentClipIds(owner, cfg.FRESHNESS_WINDOW)),
   });
@@ -167,6 +167,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
           store,
           storyboards,
           pipeline,
+          blobs,
           scratchDir,
           downloads: { bytesPerTask: cfg.TASK_SCRATCH_BYTES, slots: new Semaphore(cfg.MAX_CONCURRENT_DOWNLOADS) },
           leaseMs: cfg.LEASE_SECONDS * 1000,
@@ -233,7 +234,6 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
 export function createPipeline(
   cfg: Config,
   tools: MediaTools,
-  blobs: BlobStore,
   log: Logger,
   opts: { music: MusicLibrary | null; recentClips: (owner: string | null) => Promise<Set<string>> },
 ): PipelineDeps {
@@ -249,7 +249,6 @@ export function createPipeline(
       searchesPerVideo: cfg.PEXELS_SEARCHES_PER_VIDEO,
       recentClips: opts.recentClips,
     },
-    blobs,
     allowPrivateUrls: cfg.ALLOW_PRIVATE_URLS,
     ...(cfg.ALLOWED_URL_PORTS ? { allowedUrlPorts: cfg.ALLOWED_URL_PORTS } : {}),
     music: opts.music,

@@ -1,23 +1,24 @@
 // `reelsmith render`: the whole pipeline in this process, no server and no cloud account: speech,
 // footage, render, then the MP4 and its sidecars written next to each other (and each further
-// output beside them: out.mp4, out-16x9.mp4).
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+// output beside them: out.mp4, out-16x9.mp4), each under a temporary name and renamed, so an
+// interrupted render leaves no half-written output.
+import { randomInt } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { createPipeline } from '../compose.ts';
 import { loadConfig } from '../config.ts';
 import type { Credit } from '../domain/media.ts';
-import { fileLabel } from '../domain/outputs.ts';
-import { newTask } from '../domain/task.ts';
+import { videoSpec } from '../domain/video-spec.ts';
 import { CancelledError, ConfigError, TaskError } from '../errors.ts';
+import { round3 } from '../lib/numbers.ts';
 import { createLogger } from '../log.ts';
+import type { RenderResult as RenderedVideo } from '../media/render.ts';
 import { checkMediaTools, resolveMediaTools } from '../media/tools.ts';
-import { produceVideo } from '../pipeline/produce-video.ts';
+import { produceVideo, STAGE_STARTS } from '../pipeline/produce-video.ts';
 import { checkEspeak } from '../providers/espeak-voices.ts';
 import { MusicLibrary } from '../providers/music-library.ts';
 import { CliError, EXIT } from './exit-codes.ts';
-import { OutputFiles } from './output-files.ts';
 import { progressView } from './progress.ts';
 import { requestBody, validRequest, type RequestFlags } from './request.ts';
 
@@ -44,6 +45,9 @@ export interface RenderResult extends RenderedFile {
 
 export async function renderLocally(script: string, flags: RequestFlags & { output: string; json: boolean }, signal: AbortSignal): Promise<RenderResult> {
   const request = validRequest(requestBody(script, flags));
+  if (request.storyboard_id) {
+    throw new CliError(EXIT.usage, 'invalid_request', 'storyboard_id: a storyboard is kept by the service that made it; render it there with `reelsmith submit`');
+  }
   let cfg;
   try {
     cfg = loadConfig(process.env);
@@ -60,50 +64,73 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
   } catch (err) {
     throw new CliError(EXIT.failed, 'missing_tool', (err as Error).message);
   }
-  // One temporary root: the task's scratch dir, and the store of what the pipeline keeps between attempts.
-  const root = await mkdtemp(join(tmpdir(), 'reelsmith-render-'));
-  const dir = join(root, 'task');
-  await mkdir(dir);
-  const files = new OutputFiles(resolve(flags.output), join(root, 'store'));
+  // A seed of its own per render: an unseeded request gets other clips each time, as from the service.
+  const spec = videoSpec(request, { seed: randomInt(2 ** 32) });
+  const dir = await mkdtemp(join(tmpdir(), 'reelsmith-render-'));
+  const written: string[] = [];
   const progress = progressView({ json: flags.json, tty: !!process.stderr.isTTY });
   try {
-    const task = newTask({ id: randomUUID(), owner: null, request, now: new Date(), retentionDays: 1 });
     const produced = await produceVideo(
       // No task store here: freshness across earlier videos does not apply to a one-off render;
-      // and no queue either: a long video renders in this process instead of fanning out.
-      {
-        ...createPipeline(cfg, tools, files, log, { music: cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null, recentClips: async () => new Set() }),
-        fanout: null,
-      },
-      { task, dir, signal, report: (stage, p) => progress.update(stage, p) },
+      // and no blob store either: nothing is kept for a retry, and a long video renders in this
+      // process instead of fanning out.
+      { ...createPipeline(cfg, tools, log, { music: cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null, recentClips: async () => new Set() }), fanout: null },
+      { spec, owner: null, dir, signal, report: (stage, p) => progress.update(stage, p) },
     );
-    if (produced.kind !== 'completed') throw new Error('a render without a queue does not fan out');
-    const { output, warnings } = produced;
+    if (produced.kind !== 'rendered') throw new Error('a render without a blob store does not fan out');
+    const { video } = produced;
+    progress.update('upload', STAGE_STARTS.upload);
+    const files = await Promise.all(video.videos.map((v) => writeVideo(v, resolve(flags.output), written)));
     progress.update('done', 100);
-    const videos = output.outputs ?? [];
-    const rendered = videos.map((v, i): RenderedFile => {
-      const label = fileLabel(videos, i);
-      return {
-        output: files.pathFor('mp4', label),
-        aspect_ratio: v.aspect_ratio,
-        resolution: v.resolution,
-        duration_s: v.duration_s,
-        width: v.width,
-        height: v.height,
-        size_bytes: v.size_bytes,
-        thumbnail: files.writtenFor('jpg', label),
-        captions_vtt: files.writtenFor('vtt', label),
-        captions_srt: files.writtenFor('srt', label),
-      };
-    });
-    return { ...rendered[0]!, credits: output.credits, warnings, outputs: rendered };
+    return { ...files[0]!, credits: video.credits, warnings: video.warnings, outputs: files };
   } catch (err) {
-    await files.removeWritten();
+    await Promise.all(written.map((p) => rm(p, { force: true })));
     if (signal.aborted || err instanceof CancelledError) throw new CliError(EXIT.interrupted, 'interrupted', 'interrupted; nothing was written');
     if (err instanceof TaskError) throw new CliError(EXIT.failed, err.code, err.message);
     throw err;
   } finally {
     progress.stop();
-    await rm(root, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One video's files where the user asked: the MP4 at `-o` (or beside it with its label for a
+ * further output: out-16x9.mp4), its sidecars beside it with their own extensions (out.jpg,
+ * out.vtt, out.srt). Each path is added to `written` once it is there.
+ */
+async function writeVideo(v: RenderedVideo, videoPath: string, written: string[]): Promise<RenderedFile> {
+  const ext = extname(videoPath);
+  const base = `${ext ? videoPath.slice(0, -ext.length) : videoPath}${v.output.label ? `-${v.output.label}` : ''}`;
+  const place = async (from: string, to: string): Promise<string> => {
+    const partial = `${to}.partial-${process.pid}`;
+    try {
+      await mkdir(dirname(to), { recursive: true });
+      await copyFile(from, partial);
+      await rename(partial, to);
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
+    written.push(to);
+    return to;
+  };
+  const [output, thumbnail, vtt, srt] = await Promise.all([
+    place(v.videoPath, v.output.label ? `${base}${ext}` : videoPath),
+    place(v.thumbnailPath, `${base}.jpg`),
+    v.vttPath ? place(v.vttPath, `${base}.vtt`) : null,
+    v.srtPath ? place(v.srtPath, `${base}.srt`) : null,
+  ]);
+  return {
+    output,
+    aspect_ratio: v.output.aspect_ratio,
+    resolution: v.output.resolution,
+    duration_s: round3(v.durationS),
+    width: v.width,
+    height: v.height,
+    size_bytes: v.sizeBytes,
+    thumbnail,
+    captions_vtt: vtt,
+    captions_srt: srt,
+  };
 }

@@ -24,6 +24,9 @@ export interface Frame {
   height: number;
 }
 
+/** Which way round a frame (and the footage searched for it) is. */
+export type Orientation = 'portrait' | 'landscape' | 'square';
+
 export interface Credit {
   provider: string;
   author: string | null;

@@ -1,16 +1,11 @@
 // The videos one task makes from its narration (`outputs`): which they are, what each is called,
 // and what a completed task keeps of each. The first is the main video: the task's top-level
 // result and `/download/{id}` describe it, as they did before there could be several.
-import type { AspectRatio, Resolution, VideoRequest } from './video-request.ts';
+import type { AspectRatio, Resolution } from './video-request.ts';
 
 export interface VideoOutput {
   aspect_ratio: AspectRatio;
   resolution: Resolution;
-}
-
-/** The videos a request asks for: its `outputs`, or the one video its aspect_ratio and resolution describe. */
-export function outputsOf(req: Pick<VideoRequest, 'aspect_ratio' | 'resolution' | 'outputs'>): VideoOutput[] {
-  return req.outputs?.length ? req.outputs : [{ aspect_ratio: req.aspect_ratio, resolution: req.resolution }];
 }
 
 /**
@@ -25,7 +20,7 @@ export function outputLabel(outputs: readonly VideoOutput[], i: number): string 
 }
 
 /** The label in the names of output `i`'s files; null for the main video, whose files keep the plain names. */
-export const fileLabel = (outputs: readonly VideoOutput[], i: number): string | null => (i === 0 ? null : outputLabel(outputs, i));
+const fileLabel = (outputs: readonly VideoOutput[], i: number): string | null => (i === 0 ? null : outputLabel(outputs, i));
 
 /** The name (without extension) a download of output `i` of a task gets: `<task>` or `<task>-16x9`. */
 export function downloadStem(taskId: string, outputs: readonly VideoOutput[], i: number): string {

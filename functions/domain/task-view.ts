@@ -3,9 +3,10 @@
 // view made from a stored record. Signed URLs are minted from the stored keys when the task is
 // read, so a stored task never holds a URL that has expired.
 import { z } from 'zod';
-import { downloadStem, outputsOf, type OutputFiles } from './outputs.ts';
+import { downloadStem, type OutputFiles } from './outputs.ts';
 import { CALLBACK_STATES, STAGES, TASK_STATUSES, type TaskRecord } from './task.ts';
 import { ASPECT_RATIOS, RESOLUTIONS } from './video-request.ts';
+import { outputsOf } from './video-spec.ts';
 
 const EXAMPLE_ID = '5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90';
 const EXAMPLE_TIME = '2026-11-30T10:15:00.000Z';
@@ -197,10 +198,11 @@ export function storedOutputs(task: TaskRecord): OutputFiles[] {
   const out = task.output;
   if (!out) return [];
   if (out.outputs?.length) return out.outputs;
-  const [main] = outputsOf(task.request);
+  const main = outputsOf(task.request)[0]!;
   return [
     {
-      ...main!,
+      aspect_ratio: main.aspect_ratio,
+      resolution: main.resolution,
       video_key: out.video_key,
       captions_vtt_key: out.captions_vtt_key,
       captions_srt_key: out.captions_srt_key,

@@ -187,20 +187,7 @@ function checkScript(r: Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'c
   }
 }
 
-/**
- * With `outputs`, the main video's shape is the first output's: code that knows one video reads
- * aspect_ratio and resolution, and each output gets its resolution filled in.
- */
-function fillOutputs<R extends { aspect_ratio?: AspectRatio | undefined; resolution: Resolution; outputs?: { aspect_ratio: AspectRatio; resolution?: Resolution | undefined }[] | undefined }>({
-  outputs,
-  ...r
-}: R) {
-  const filled = outputs?.map((o) => ({ aspect_ratio: o.aspect_ratio, resolution: o.resolution ?? r.resolution }));
-  const main = filled?.[0];
-  return { ...r, aspect_ratio: main?.aspect_ratio ?? r.aspect_ratio ?? (D.aspect_ratio as AspectRatio), resolution: main?.resolution ?? r.resolution, ...(filled ? { outputs: filled } : {}) };
-}
-
-export const VideoRequestSchema = RequestFields.superRefine(checkScript).transform(fillOutputs);
+export const VideoRequestSchema = RequestFields.superRefine(checkScript);
 
 /**
  * A video made from a storyboard (POST /v1/storyboards): the storyboard's own script, voice, clips
@@ -222,7 +209,7 @@ export const StoryboardVideoSchema = z.strictObject(
 );
 
 /** POST /v1/storyboards: a video's request, to be planned and not rendered; its callback belongs to the video made from it. */
-export const StoryboardRequestSchema = RequestFields.omit({ storyboard_id: true, callback_url: true }).superRefine(checkScript).transform(fillOutputs);
+export const StoryboardRequestSchema = RequestFields.omit({ storyboard_id: true, callback_url: true }).superRefine(checkScript);
 
 /** `outputs` must not contradict `aspect_ratio`, and no two may be the same video. */
 function checkOutputs(
@@ -260,17 +247,3 @@ export const rendersStoryboard = (body: VideoRequest | StoryboardVideo): body is
 export type CaptionOptions = Exclude<VideoRequest['captions'], false>;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 export type Resolution = (typeof RESOLUTIONS)[number];
-
-/** The script as one text, and each scene's own text (one scene when script_text was sent). */
-export function scenesOf(r: VideoRequest): { text: string; search_query?: string; clip_url?: string }[] {
-  return r.scenes ?? [{ text: r.script_text ?? '', ...(r.search_query ? { search_query: r.search_query } : {}) }];
-}
-
-/** Output frame size: the short side is 720 or 1080. */
-export function frameSize(aspect: AspectRatio, resolution: Resolution): { width: number; height: number } {
-  const s = resolution === '1080p' ? 1080 : 720;
-  const l = resolution === '1080p' ? 1920 : 1280;
-  if (aspect === '9:16') return { width: s, height: l };
-  if (aspect === '16:9') return { width: l, height: s };
-  return { width: s, height: s };
-}

@@ -1,57 +1,25 @@
-// One render, in bounded chunks: the captions files; the soundtrack once; the timeline cut at piece
-// boundaries into chunks, each one ffmpeg process with a few decoders, run side by side within the
-// process-wide CPU budget; the chunks joined by stream copy with the audio muxed in; a thumbnail;
-// and an ffprobe check of the result before anyone uploads it.
+// Running a render plan (render-plan.ts). What every executor does with a plan is here, once:
+// render one chunk, render the soundtrack, join an output's chunks into its checked MP4. The
+// in-process executor (renderVideos) runs the soundtrack and every output's chunks side by side
+// within the process-wide CPU budget, then joins each output; a fan-out runs the same steps as
+// deliveries on any worker (pipeline/fanout-render.ts).
 import { availableParallelism } from 'node:os';
 import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Frame, Narration, Segment, SourceClip } from '../domain/media.ts';
-import type { CaptionOptions } from '../domain/video-request.ts';
+import type { Frame, SourceClip } from '../domain/media.ts';
+import type { OutputSpec } from '../domain/video-spec.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import { Semaphore } from '../lib/semaphore.ts';
-import { buildCaptions } from './captions/index.ts';
-import { OUTPUT_FPS, planChunks, type Chunk } from './chunks.ts';
+import { OUTPUT_FPS, type Chunk } from './chunks.ts';
 import { probeMedia } from './probe.ts';
-import {
-  assembleArgs,
-  audioArgs,
-  chunkArgs,
-  chunkFilterGraph,
-  concatList,
-  DEFAULT_ENCODE,
-  thumbnailArgs,
-  type EncodeSettings,
-} from './render-args.ts';
+import { assembleArgs, audioArgs, chunkArgs, chunkFilterGraph, concatList, thumbnailArgs } from './render-args.ts';
+import { chunkSubtitles, type ChunkPlan, type OutputPlan, type RenderPlan } from './render-plan.ts';
 import { runFfmpeg } from './run.ts';
 import type { MediaTools } from './tools.ts';
 
-export interface RenderJob {
-  /** The task's scratch dir; every output is written here and ffmpeg runs with it as cwd. */
-  dir: string;
-  narration: Narration;
-  clips: SourceClip[];
-  segments: Segment[];
-  width: number;
-  height: number;
-  /** false: no burned-in captions (the sidecar files are still written, for players and uploads). */
-  captions: CaptionOptions | false;
-  language?: string;
-  music?: { path: string; volume: number };
-  signal: AbortSignal;
-  /** 0..1, never decreasing. */
-  onProgress?: (fraction: number) => void;
-  /** Overrides of the x264/AAC settings (benchmarks compare presets). */
-  encode?: Partial<EncodeSettings>;
-  /** The narration went through normaliseNarration: the audio pass skips its own loudnorm. */
-  voiceNormalised?: boolean;
-  /**
-   * The process's CPU budget, one unit per core, shared by every render in the process; each
-   * chunk process holds one unit per encoder thread. Without one the render gets every core.
-   */
-  cpu?: Semaphore;
-}
-
 export interface RenderResult {
+  /** The video of the spec this is. */
+  output: OutputSpec;
   videoPath: string;
   thumbnailPath: string;
   vttPath: string | null;
@@ -68,77 +36,65 @@ export const SOUNDTRACK_FILE = 'audio.m4a';
 const FILES = {
   video: 'output.mp4',
   thumbnail: 'thumbnail.jpg',
-  ass: 'captions.ass',
   vtt: 'captions.vtt',
   srt: 'captions.srt',
   audio: SOUNDTRACK_FILE,
   list: 'chunks.txt',
 } as const;
-/** The file a chunk process writes, in the render's dir. */
-export const chunkFile = (c: Pick<Chunk, 'index'>) => `chunk-${String(c.index).padStart(4, '0')}.ts`;
-const filterFile = (c: Chunk) => `chunk-${String(c.index).padStart(4, '0')}.filter`;
+const chunkName = (c: Pick<Chunk, 'index'>) => `chunk-${String(c.index).padStart(4, '0')}`;
+/** The file a chunk process writes, in its output's dir. */
+export const chunkFile = (c: Pick<Chunk, 'index'>) => `${chunkName(c)}.ts`;
 
 /** How far the rendered duration may be from the narration's. */
 export const DURATION_TOLERANCE_S = 0.1;
-/** Sidecar layout when burn-in is off: the request gave no caption options to follow. */
-export const SIDECAR_DEFAULTS: CaptionOptions = { style: 'line', position: 'bottom', font_size: 1, max_words_per_line: 7 };
 /** Share of the progress the chunks make; the join, the check and the thumbnail make the rest. */
 const CHUNKS_SHARE = 0.95;
 
-export async function renderVideo(tools: MediaTools, job: RenderJob): Promise<RenderResult> {
-  const { width, height, ...shared } = job;
-  const [result] = await renderVideos(tools, { ...shared, frames: [{ width, height }] });
-  return result!;
-}
+/** Where output `o` of a render is written: the first in the render's dir, the others in folders of their own. */
+export const outputDir = (dir: string, o: Pick<OutputPlan, 'folder'>) => join(dir, o.folder);
 
-/** Several videos of one narration and timeline, one per frame: each its own crop and caption layout. */
-export interface RenderVideosJob extends Omit<RenderJob, 'width' | 'height'> {
-  frames: Frame[];
-}
+/** Chunk processes of one output that can run at once when `outputs` videos share a CPU budget of `capacity`. */
+export const parallelPerOutput = (capacity: number, outputs: number) => Math.max(1, Math.round(capacity / outputs));
 
-/** The folder output `i` of a render is written to, inside the render's dir: none for the first. */
-export const outputFolder = (i: number) => (i === 0 ? '' : `output-${i}`);
-/** Where output `i` of a render is written: the first in the render's dir, the others in folders of their own. */
-export const outputDir = (dir: string, i: number) => join(dir, outputFolder(i));
+export interface RenderVideosJob {
+  /** The task's scratch dir; every output is written under it and ffmpeg runs there. */
+  dir: string;
+  plan: RenderPlan;
+  /** The timeline's clips (the plan's pieces index them), their files in `dir` or elsewhere. */
+  clips: SourceClip[];
+  signal: AbortSignal;
+  /** 0..1, never decreasing. */
+  onProgress?: (fraction: number) => void;
+  /**
+   * The process's CPU budget, one unit per core, shared by every render in the process; each
+   * chunk process holds one unit per encoder thread. Without one the render gets every core.
+   */
+  cpu?: Semaphore;
+}
 
 /**
- * Renders one video per frame from the same timeline: the soundtrack once for all of them, every
- * output's chunks side by side within the CPU budget, then each output joined and checked.
- * Results are in the order of `frames`.
+ * The in-process executor: the soundtrack once for all outputs and every output's chunks side by
+ * side within the CPU budget, then each output joined and checked. Results are in the plan's order.
  */
 export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Promise<RenderResult[]> {
-  const { dir, narration } = job;
+  const { dir, plan } = job;
   const cpu = job.cpu ?? new Semaphore(availableParallelism());
-  // Outputs run side by side: each is cut for its share of the cores.
-  const parallel = Math.max(1, Math.round(cpu.capacity / job.frames.length));
-  const dirs = job.frames.map((_, i) => outputDir(dir, i));
-  await Promise.all(dirs.slice(1).map((d) => mkdir(d, { recursive: true })));
-  const prepared = await Promise.all(job.frames.map((f, i) => prepareRender({ ...job, dir: dirs[i]!, width: f.width, height: f.height }, parallel)));
+  await Promise.all(plan.outputs.map((o) => mkdir(outputDir(dir, o), { recursive: true })));
   // Chunk processes of the other outputs run in their own dirs: clips are named from the render's.
   const clips = job.clips.map((c): SourceClip => (c.kind === 'file' ? { ...c, path: resolve(dir, c.path) } : c));
 
-  const progress = progressOf(prepared.flatMap((p) => p.chunks.map((c) => c.frames)), job.onProgress);
+  const progress = progressOf(plan.outputs.flatMap((o) => o.chunks.map((c) => c.frames)), job.onProgress);
   // One failed process stops the others at once: the task has failed, and they would only hold the cores.
   const stop = new AbortController();
   const signal = AbortSignal.any([job.signal, stop.signal]);
   let at = 0;
   const runs = [
-    cpu.with(1, signal, () =>
-      renderSoundtrack(tools, {
-        dir,
-        voicePath: narration.audioPath,
-        voiceNormalised: job.voiceNormalised ?? false,
-        music: job.music,
-        durationS: narration.durationS,
-        encode: prepared[0]!.encode,
-        signal,
-      }),
-    ),
-    ...prepared.flatMap((p, o) =>
-      p.chunks.map((chunk) => {
+    cpu.with(1, signal, () => renderSoundtrack(tools, { dir, plan, signal })),
+    ...plan.outputs.flatMap((output) =>
+      output.chunks.map((chunk) => {
         const pos = at++;
-        return cpu.with(p.encode.threads, signal, async () => {
-          await renderChunk(tools, { dir: dirs[o]!, chunk, of: p.chunks.length, clips, frame: p.frame, assFile: p.assFile, encode: p.encode, signal, onFrames: (f) => progress.chunk(pos, f) });
+        return cpu.with(plan.encode.threads, signal, async () => {
+          await renderChunk(tools, { dir: outputDir(dir, output), plan, output, chunk, clips, signal, onFrames: (f) => progress.chunk(pos, f) });
           progress.chunk(pos, chunk.frames);
         });
       }),
@@ -147,64 +103,40 @@ export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Pro
   await settleAll(runs, stop, job.signal);
 
   // Each output is joined with its own copy of the soundtrack (joining removes it).
-  await Promise.all(dirs.slice(1).map((d) => copyFile(join(dir, FILES.audio), join(d, FILES.audio))));
-  const results = await Promise.all(
-    prepared.map(async (p, o) => {
-      const assembled = await assembleVideo(tools, { dir: dirs[o]!, chunkFiles: p.chunks.map(chunkFile), frame: p.frame, durationS: narration.durationS, signal: job.signal });
-      return { ...assembled, vttPath: p.vttPath, srtPath: p.srtPath };
-    }),
-  );
+  await Promise.all(plan.outputs.slice(1).map((o) => copyFile(join(dir, FILES.audio), join(outputDir(dir, o), FILES.audio))));
+  const results = await Promise.all(plan.outputs.map((output) => joinOutput(tools, { dir: outputDir(dir, output), plan, output, signal: job.signal })));
   progress.done();
   return results;
 }
 
-/** What every chunk of a render shares, decided once: the frame, the chunks, the encoder settings and the captions files. */
-export interface PreparedRender {
-  frame: Frame;
-  chunks: Chunk[];
-  /** Every chunk of a video must be encoded alike: these settings, threads included. */
-  encode: EncodeSettings;
-  assFile: string | null;
-  vttPath: string | null;
-  srtPath: string | null;
-}
-
 /**
- * Writes the captions files into the dir and cuts the timeline into chunks for `parallel` chunk
- * processes. A video too short to split gets the cores as encoder threads instead.
+ * One chunk process: its pieces, its captions, its encoding, into `chunkFile(chunk)` in `dir`.
+ * Its graph and captions are written beside it for ffmpeg to read, and removed once it is done.
  */
-export async function prepareRender(job: Omit<RenderJob, 'signal' | 'clips' | 'music'>, parallel: number): Promise<PreparedRender> {
-  const frame: Frame = { width: job.width, height: job.height };
-  if (!(job.narration.durationS > 0)) throw new TaskError('render_failed', 'the narration has no duration');
-  const captions = await writeCaptions(job, frame);
-  const chunks = planChunks(job.segments, { parallel });
-  if (chunks.length === 0) throw new TaskError('render_failed', 'the timeline has no frames to render');
-  const threads = chunks.length < parallel ? Math.floor(parallel / chunks.length) : 1;
-  const encode = { ...DEFAULT_ENCODE, ...job.encode, threads: job.encode?.threads ?? threads };
-  return { frame, chunks, encode, ...captions };
-}
-
-/** One chunk process: its pieces, captioned, encoded into `chunkFile(chunk)` in the dir. */
 export async function renderChunk(
   tools: MediaTools,
   o: {
     dir: string;
-    chunk: Chunk;
-    /** How many chunks the video has, for messages. */
-    of: number;
+    plan: Pick<RenderPlan, 'encode'>;
+    output: OutputPlan;
+    chunk: ChunkPlan;
     clips: SourceClip[];
-    frame: Frame;
-    assFile: string | null;
-    encode: EncodeSettings;
     signal: AbortSignal;
     /** Frames of this chunk written so far. */
     onFrames?: (frames: number) => void;
   },
 ): Promise<string> {
-  const { chunk, dir } = o;
-  await writeFile(join(dir, filterFile(chunk)), chunkFilterGraph(chunk, o.frame, o.assFile), 'utf8');
+  const { chunk, dir, output } = o;
+  const name = chunkName(chunk);
+  const subtitles = chunkSubtitles(output, chunk);
+  const filterScript = `${name}.filter`;
+  const assFile = subtitles === null ? null : `${name}.ass`;
+  await Promise.all([
+    writeFile(join(dir, filterScript), chunkFilterGraph(chunk, output.output.frame, assFile), 'utf8'),
+    subtitles === null ? null : writeFile(join(dir, `${name}.ass`), subtitles, 'utf8'),
+  ]);
   const onFrames = o.onFrames;
-  await runFfmpeg(tools, chunkArgs({ chunk, clips: o.clips, filterScript: filterFile(chunk), outputFile: chunkFile(chunk), encode: o.encode }), {
+  await runFfmpeg(tools, chunkArgs({ chunk, clips: o.clips, filterScript, outputFile: chunkFile(chunk), encode: o.plan.encode }), {
     cwd: dir,
     signal: o.signal,
     errorCode: 'render_failed',
@@ -212,33 +144,41 @@ export async function renderChunk(
   }).catch((err: unknown) => {
     if (!(err instanceof TaskError)) throw err;
     const detail = err.detail ? { detail: err.detail } : {};
-    throw new TaskError(err.code, `chunk ${chunk.index + 1} of ${o.of}: ${err.message}`, { retryable: err.retryable, cause: err, ...detail });
+    throw new TaskError(err.code, `chunk ${chunk.index + 1} of ${output.chunks.length}: ${err.message}`, { retryable: err.retryable, cause: err, ...detail });
   });
-  await rm(join(dir, filterFile(chunk)), { force: true });
+  await Promise.all([filterScript, assFile].map((f) => f && rm(join(dir, f), { force: true })));
   return chunkFile(chunk);
 }
 
 /** The soundtrack, once for the whole video, into `SOUNDTRACK_FILE` in the dir. */
-export async function renderSoundtrack(
-  tools: MediaTools,
-  o: { dir: string; voicePath: string; voiceNormalised: boolean; music?: { path: string; volume: number } | undefined; durationS: number; encode: EncodeSettings; signal: AbortSignal },
-): Promise<string> {
-  await runFfmpeg(
-    tools,
-    audioArgs({ voicePath: o.voicePath, voiceNormalised: o.voiceNormalised, music: o.music, durationS: o.durationS, outputFile: FILES.audio, encode: o.encode }),
-    { cwd: o.dir, signal: o.signal, errorCode: 'render_failed' },
-  );
+export async function renderSoundtrack(tools: MediaTools, o: { dir: string; plan: Pick<RenderPlan, 'soundtrack' | 'durationS' | 'encode'>; signal: AbortSignal }): Promise<string> {
+  const { soundtrack, durationS, encode } = o.plan;
+  const args = audioArgs({ voicePath: soundtrack.voicePath, voiceNormalised: soundtrack.voiceNormalised, music: soundtrack.music ?? undefined, durationS, outputFile: FILES.audio, encode });
+  await runFfmpeg(tools, args, { cwd: o.dir, signal: o.signal, errorCode: 'render_failed' });
   return FILES.audio;
+}
+
+/**
+ * One output's video from its chunks and the soundtrack (files in `dir`), checked, with its
+ * thumbnail and its sidecar captions written beside it.
+ */
+export async function joinOutput(tools: MediaTools, o: { dir: string; plan: Pick<RenderPlan, 'durationS'>; output: OutputPlan; signal: AbortSignal }): Promise<RenderResult> {
+  const { dir, output } = o;
+  const sidecars = output.sidecars;
+  const [vttPath, srtPath] = sidecars ? [join(dir, FILES.vtt), join(dir, FILES.srt)] : [null, null];
+  if (sidecars) await Promise.all([writeFile(vttPath!, sidecars.vtt, 'utf8'), writeFile(srtPath!, sidecars.srt, 'utf8')]);
+  const assembled = await assembleVideo(tools, { dir, chunkFiles: output.chunks.map(chunkFile), frame: output.output.frame, durationS: o.plan.durationS, signal: o.signal });
+  return { output: output.output, ...assembled, vttPath, srtPath };
 }
 
 /**
  * The chunks (files in the dir, in order) joined by stream copy with the soundtrack muxed in,
  * checked with ffprobe, and a thumbnail. The chunks and the soundtrack are removed once joined.
  */
-export async function assembleVideo(
+async function assembleVideo(
   tools: MediaTools,
   o: { dir: string; chunkFiles: string[]; frame: Frame; durationS: number; signal: AbortSignal },
-): Promise<Omit<RenderResult, 'vttPath' | 'srtPath'>> {
+): Promise<Omit<RenderResult, 'output' | 'vttPath' | 'srtPath'>> {
   const { dir } = o;
   await writeFile(join(dir, FILES.list), concatList(o.chunkFiles), 'utf8');
   await runFfmpeg(tools, assembleArgs(FILES.list, FILES.audio, FILES.video), { cwd: dir, signal: o.signal, errorCode: 'render_failed' });
@@ -256,20 +196,6 @@ export async function assembleVideo(
   });
   await stat(thumbnailPath);
   return { videoPath, thumbnailPath, durationS: info.durationS, width: info.width, height: info.height, sizeBytes: info.sizeBytes };
-}
-
-/** The WebVTT/SRT sidecars always, and the ASS file the chunks burn in unless captions are off. */
-async function writeCaptions(job: Pick<RenderJob, 'narration' | 'dir' | 'captions' | 'language'>, frame: Frame) {
-  const { narration, dir } = job;
-  const opts = job.captions === false ? SIDECAR_DEFAULTS : job.captions;
-  const captions = buildCaptions(narration.words, narration.sentenceEnds, narration.durationS, opts, frame, job.language);
-  if (!captions) return { vttPath: null, srtPath: null, assFile: null };
-  const vttPath = join(dir, FILES.vtt);
-  const srtPath = join(dir, FILES.srt);
-  await Promise.all([writeFile(vttPath, captions.vtt, 'utf8'), writeFile(srtPath, captions.srt, 'utf8')]);
-  if (job.captions === false) return { vttPath, srtPath, assFile: null };
-  await writeFile(join(dir, FILES.ass), captions.ass, 'utf8');
-  return { vttPath, srtPath, assFile: FILES.ass };
 }
 
 /** One monotonic 0..1 across chunks (each this many frames) that run side by side: frames done over frames in all. */

@@ -1,7 +1,7 @@
 // Object names of a task's files. Each attempt writes under its own prefix, so a stale worker that
 // lost its lease can never overwrite the winner's video; the completed task records the winner's names.
 // The main video keeps the attempt's own prefix; each further output has a folder named by its
-// label (domain/outputs.ts): videos/<task>/a<n>/16x9/video.mp4.
+// label (the spec's, domain/video-spec.ts): videos/<task>/a<n>/16x9/video.mp4.
 export function blobKeys(taskId: string, attempt: number, label: string | null = null) {
   const base = `${attemptPrefix(taskId, attempt)}${label ? `${label}/` : ''}`;
   return {
@@ -15,8 +15,3 @@ export function blobKeys(taskId: string, attempt: number, label: string | null =
 /** Every file one attempt uploads is under this prefix: what is deleted when that attempt did not win. */
 export const attemptPrefix = (taskId: string, attempt: number) => `videos/${taskId}/a${attempt}/`;
 
-/** The output label in a published object's name (null for the main video's files), or undefined when the key is not a published file. */
-export function labelOfKey(key: string): string | null | undefined {
-  const m = /^videos\/[^/]+\/a\d+\/(?:([^/]+)\/)?[^/]+$/.exec(key);
-  return m ? (m[1] ?? null) : undefined;
-}

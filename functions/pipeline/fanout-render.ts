@@ -1,70 +1,51 @@
-// The media side of a fanned-out render. The planning delivery renders the soundtrack once and
-// each output's captions, and stores them with the chunk list beside the plan
-// (work/<id>/a<attempt>/, each further output's files in a folder of its own); each chunk
-// delivery fetches only the clips its pieces use, renders its chunk and stores it; the delivery
-// that finishes the last chunk fetches every output's chunks and joins them. A task with several
+// The fan-out executor: a render plan (media/render-plan.ts) run as deliveries on any worker. The
+// planning delivery plans the render, renders the soundtrack once, and stores both beside the
+// video's plan (work/<id>/a<attempt>/); each chunk delivery fetches the render plan and only the
+// clips its chunk's pieces use, renders the chunk exactly as the in-process executor would
+// (media/render.ts) and stores it, each further output's in a folder of its own; the delivery that
+// finishes the last chunk fetches every output's chunks and joins them. A task with several
 // outputs fans out per output: the chunks of all its videos are one list of deliveries.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Frame } from '../domain/media.ts';
-import { outputsOf } from '../domain/outputs.ts';
-import type { TaskOutput, TaskRecord } from '../domain/task.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
-import { frameSize } from '../domain/video-request.ts';
+import type { VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
-import type { Chunk } from '../media/chunks.ts';
-import { assembleVideo, chunkFile, outputDir, outputFolder, prepareRender, renderChunk, renderSoundtrack, SOUNDTRACK_FILE } from '../media/render.ts';
-import type { EncodeSettings } from '../media/render-args.ts';
+import { chunkFile, joinOutput, outputDir, renderChunk, renderSoundtrack, SOUNDTRACK_FILE, type RenderResult } from '../media/render.ts';
+import { planRender, RENDER_PLAN_VERSION, type RenderPlan } from '../media/render-plan.ts';
+import { legacyRenderPlan } from './fanout-legacy.ts';
+import type { BlobStore } from '../platform/ports.ts';
 import { loadPlan, planPrefix } from './plan-store.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { publishVideo } from './publish.ts';
+import { producedVideo, type ProducedVideo } from './produced-video.ts';
 
-/** One output of a fan-out: its frame, its chunks and its captions files. */
-interface OutputSpec {
-  frame: Frame;
-  chunks: Chunk[];
-  assFile: string | null;
-  sidecars: { vtt: string | null; srt: string | null };
-  /** Where its files are, under the fan-out's prefix: '' for the first output, `output-<i>/` for the others. */
-  folder: string;
-}
-
-/** What every chunk delivery of one fan-out reads: each output's chunks and the settings they all share. */
-interface FanoutSpec {
-  outputs: OutputSpec[];
-  /** Every chunk of every output is encoded alike, whoever renders it. */
-  encode: EncodeSettings;
-  durationS: number;
-}
-
-/** The spec a planning delivery of one output wrote before there could be several (a rolling deploy may meet one). */
-interface SingleOutputSpec extends Omit<OutputSpec, 'folder'> {
-  encode: EncodeSettings;
-  durationS: number;
-}
-
-const SPEC = 'fanout.json';
+/** The render plan, stored whole: every chunk delivery reads it. */
+const RENDER_PLAN = 'render.json';
 /**
  * Chunks planned as if this many ran at once: with at most 12 s each, a three-minute video gives
  * fifteen or more, enough to spread over the instances a queue may dispatch to.
  */
 const SPREAD = 4;
 
-const fanoutPrefix = (taskId: string, attempt: number) => `${planPrefix(taskId)}a${attempt}/`;
-/** Output `i`'s files under the fan-out's prefix, as in the render's dir. */
-const folderOf = (i: number) => (i === 0 ? '' : `${outputFolder(i)}/`);
+/** What a fan-out's deliveries work with: the pipeline's tools and CPU budget, and the service's blob store. */
+export type FanoutDeps = Pick<PipelineDeps, 'tools' | 'cpu' | 'encode'> & { blobs: BlobStore };
 
-async function fetchInto(deps: PipelineDeps, prefix: string, dir: string, name: string): Promise<string> {
-  const path = join(dir, name);
-  await deps.blobs.get(`${prefix}${name}`, path);
+/** Where one attempt's fan-out keeps its render plan, soundtrack and chunks. */
+export const fanoutPrefix = (taskId: string, attempt: number) => `${planPrefix(taskId)}a${attempt}/`;
+
+async function fetchInto(deps: Pick<FanoutDeps, 'blobs'>, key: string, path: string): Promise<string> {
+  await deps.blobs.get(key, path);
   return path;
 }
 
-async function readSpec(deps: PipelineDeps, prefix: string, dir: string): Promise<FanoutSpec> {
-  const spec = JSON.parse(await readFile(await fetchInto(deps, prefix, dir, SPEC), 'utf8')) as FanoutSpec | SingleOutputSpec;
-  if ('outputs' in spec) return spec;
-  const { encode, durationS, ...one } = spec;
-  return { outputs: [{ ...one, folder: '' }], encode, durationS };
+/**
+ * The stored render plan. A chunk list stored by a planner of an earlier version (a rolling
+ * deploy) is read into one, with the outputs `spec` resolves.
+ */
+async function readRenderPlan(deps: Pick<FanoutDeps, 'blobs'>, prefix: string, dir: string, spec: Pick<VideoSpec, 'outputs'>): Promise<RenderPlan> {
+  if (!(await deps.blobs.exists(`${prefix}${RENDER_PLAN}`))) return legacyRenderPlan(deps.blobs, prefix, dir, spec);
+  const plan = JSON.parse(await readFile(await fetchInto(deps, `${prefix}${RENDER_PLAN}`, join(dir, RENDER_PLAN)), 'utf8')) as RenderPlan;
+  if (plan.version !== RENDER_PLAN_VERSION) throw new TaskError('render_failed', `the stored render plan is of version ${plan.version}; this worker reads ${RENDER_PLAN_VERSION}`, { retryable: true });
+  return plan;
 }
 
 /** Chunk `n` of the fan-out (numbered across outputs, in order) as its output and its place in it. */
@@ -77,96 +58,74 @@ export function locateChunk(outputs: readonly { chunks: readonly unknown[] }[], 
   return null;
 }
 
-/** The planning delivery's part: soundtrack, each output's captions and the chunk list, stored; returns each chunk's frames. */
-export async function startFanout(deps: PipelineDeps, o: { task: TaskRecord; dir: string; signal: AbortSignal; plan: VideoPlan }): Promise<number[]> {
-  const { task, dir, plan, signal } = o;
-  const req = task.request;
+/** The planning delivery's part: the render planned for chunk deliveries, stored with its soundtrack; returns each chunk's frames. */
+export async function startFanout(
+  deps: FanoutDeps,
+  o: { spec: VideoSpec; taskId: string; attempt: number; dir: string; signal: AbortSignal; plan: VideoPlan },
+): Promise<number[]> {
   // One encoder thread per chunk, whoever renders it: every chunk of the video is encoded alike.
-  const encode = { ...deps.encode, threads: 1 };
-  const language = req.language ? { language: req.language } : {};
-  const prepared = await Promise.all(
-    outputsOf(req).map(async (out, i) => {
-      const at = outputDir(dir, i);
-      await mkdir(at, { recursive: true });
-      const { width, height } = frameSize(out.aspect_ratio, out.resolution);
-      const p = await prepareRender({ dir: at, narration: plan.narration, segments: plan.segments, width, height, captions: req.captions, ...language, encode }, SPREAD);
-      const name = (f: string | null) => (f ? f.slice(at.length + 1) : null);
-      const spec: OutputSpec = { frame: p.frame, chunks: p.chunks, assFile: p.assFile, sidecars: { vtt: name(p.vttPath), srt: name(p.srtPath) }, folder: folderOf(i) };
-      return { spec, at, encode: p.encode };
-    }),
-  );
-  const soundtrack = await deps.cpu.with(1, signal, () =>
-    renderSoundtrack(deps.tools, { dir, voicePath: plan.narration.audioPath, voiceNormalised: true, music: plan.music ?? undefined, durationS: plan.narration.durationS, encode: prepared[0]!.encode, signal }),
-  );
-  const spec: FanoutSpec = { outputs: prepared.map((p) => p.spec), encode: prepared[0]!.encode, durationS: plan.narration.durationS };
-  await writeFile(join(dir, SPEC), JSON.stringify(spec), 'utf8');
-  const prefix = fanoutPrefix(task.id, task.attempt);
-  const uploads: [key: string, path: string][] = [[`${prefix}${soundtrack}`, join(dir, soundtrack)]];
-  for (const { spec: s, at } of prepared) {
-    for (const f of [s.assFile, s.sidecars.vtt, s.sidecars.srt]) if (f) uploads.push([`${prefix}${s.folder}${f}`, join(at, f)]);
-  }
-  await Promise.all(uploads.map(([key, path]) => deps.blobs.put(key, path, { contentType: 'application/octet-stream' })));
-  // The spec last: chunk deliveries may start as soon as it exists.
-  await deps.blobs.put(`${prefix}${SPEC}`, join(dir, SPEC), { contentType: 'application/json' });
-  return spec.outputs.flatMap((s) => s.chunks.map((c) => c.frames));
+  const render = planRender(o.spec, o.plan.narration, o.plan, { parallel: SPREAD, encode: { ...deps.encode, threads: 1 }, voiceNormalised: true });
+  await storeFanout(deps, { prefix: fanoutPrefix(o.taskId, o.attempt), render, dir: o.dir, signal: o.signal });
+  return render.outputs.flatMap((out) => out.chunks.map((c) => c.frames));
+}
+
+/** A render plan handed to chunk deliveries: its soundtrack rendered once, both stored under `prefix`. */
+export async function storeFanout(deps: FanoutDeps, o: { prefix: string; render: RenderPlan; dir: string; signal: AbortSignal }): Promise<void> {
+  const { prefix, render, dir } = o;
+  const soundtrack = await deps.cpu.with(1, o.signal, () => renderSoundtrack(deps.tools, { dir, plan: render, signal: o.signal }));
+  await deps.blobs.put(`${prefix}${soundtrack}`, join(dir, soundtrack), { contentType: 'application/octet-stream' });
+  // The plan last: chunk deliveries may start as soon as it exists.
+  await writeFile(join(dir, RENDER_PLAN), JSON.stringify(render), 'utf8');
+  await deps.blobs.put(`${prefix}${RENDER_PLAN}`, join(dir, RENDER_PLAN), { contentType: 'application/json' });
 }
 
 /** One chunk delivery's part: fetch what chunk `n` needs, render it, store it. */
 export async function renderFanoutChunk(
-  deps: PipelineDeps,
-  o: { task: TaskRecord; attempt: number; n: number; dir: string; signal: AbortSignal; onFrames?: (frames: number) => void },
+  deps: FanoutDeps,
+  o: { spec: Pick<VideoSpec, 'outputs'>; taskId: string; attempt: number; n: number; dir: string; signal: AbortSignal; onFrames?: (frames: number) => void },
 ): Promise<void> {
   const { dir } = o;
-  const prefix = fanoutPrefix(o.task.id, o.attempt);
-  const spec = await readSpec(deps, prefix, dir);
-  const at = locateChunk(spec.outputs, o.n);
-  const out = at ? spec.outputs[at.output] : undefined;
-  const chunk = at && out?.chunks[at.chunk];
-  if (!out || !chunk) throw new TaskError('render_failed', `the render has no chunk ${o.n + 1}`);
-  const [plan] = await Promise.all([
-    loadPlan(deps.blobs, planPrefix(o.task.id), dir, { narration: false, music: false, clips: new Set(chunk.pieces.map((p) => p.clip)) }),
-    out.assFile ? fetchInto(deps, `${prefix}${out.folder}`, dir, out.assFile) : null,
-  ]);
+  const prefix = fanoutPrefix(o.taskId, o.attempt);
+  const render = await readRenderPlan(deps, prefix, dir, o.spec);
+  const at = locateChunk(render.outputs, o.n);
+  const output = at ? render.outputs[at.output] : undefined;
+  const chunk = at && output?.chunks[at.chunk];
+  if (!output || !chunk) throw new TaskError('render_failed', `the render has no chunk ${o.n + 1}`);
+  const plan = await loadPlan(deps.blobs, planPrefix(o.taskId), dir, { narration: false, music: false, clips: new Set(chunk.pieces.map((p) => p.clip)) });
   if (!plan) throw new TaskError('render_failed', 'the plan of this render is gone', { retryable: true });
-  const file = await deps.cpu.with(spec.encode.threads, o.signal, () =>
-    renderChunk(deps.tools, {
-      dir,
-      chunk,
-      of: out.chunks.length,
-      clips: plan.clips,
-      frame: out.frame,
-      assFile: out.assFile,
-      encode: spec.encode,
-      signal: o.signal,
-      ...(o.onFrames ? { onFrames: o.onFrames } : {}),
-    }),
+  const file = await deps.cpu.with(render.encode.threads, o.signal, () =>
+    renderChunk(deps.tools, { dir, plan: render, output, chunk, clips: plan.clips, signal: o.signal, ...(o.onFrames ? { onFrames: o.onFrames } : {}) }),
   );
-  await deps.blobs.put(`${prefix}${out.folder}${file}`, join(dir, file), { contentType: 'video/mp2t' });
+  await deps.blobs.put(`${prefix}${output.folder}${file}`, join(dir, file), { contentType: 'video/mp2t' });
 }
 
-/** The joining delivery's part: every output's chunks and the soundtrack fetched, joined, checked and published. */
-export async function assembleFanout(deps: PipelineDeps, o: { task: TaskRecord; dir: string; signal: AbortSignal }): Promise<{ output: TaskOutput; warnings: string[] }> {
-  const { task, dir } = o;
-  const prefix = fanoutPrefix(task.id, task.attempt);
-  const spec = await readSpec(deps, prefix, dir);
-  const dirs = spec.outputs.map((_, i) => outputDir(dir, i));
-  await Promise.all(dirs.slice(1).map((d) => mkdir(d, { recursive: true })));
-  const fetches = spec.outputs.flatMap((out, i) =>
-    [...out.chunks.map(chunkFile), out.sidecars.vtt, out.sidecars.srt].filter((f): f is string => f !== null).map((f) => fetchInto(deps, `${prefix}${out.folder}`, dirs[i]!, f)),
-  );
-  const [plan] = await Promise.all([
-    loadPlan(deps.blobs, planPrefix(task.id), dir, { narration: false, music: false, clips: new Set() }),
-    fetchInto(deps, prefix, dir, SOUNDTRACK_FILE).then(() => Promise.all(dirs.slice(1).map((d) => copyFile(join(dir, SOUNDTRACK_FILE), join(d, SOUNDTRACK_FILE))))),
-    ...fetches,
+/** The joining delivery's part: every output's chunks and the soundtrack fetched, each output joined and checked. */
+export async function joinFanout(
+  deps: FanoutDeps,
+  o: { spec: Pick<VideoSpec, 'outputs'>; taskId: string; attempt: number; dir: string; signal: AbortSignal },
+): Promise<RenderResult[]> {
+  const { dir } = o;
+  const prefix = fanoutPrefix(o.taskId, o.attempt);
+  const render = await readRenderPlan(deps, prefix, dir, o.spec);
+  await Promise.all(render.outputs.map((out) => mkdir(outputDir(dir, out), { recursive: true })));
+  await Promise.all([
+    fetchInto(deps, `${prefix}${SOUNDTRACK_FILE}`, join(dir, SOUNDTRACK_FILE)).then(() =>
+      Promise.all(render.outputs.slice(1).map((out) => copyFile(join(dir, SOUNDTRACK_FILE), join(outputDir(dir, out), SOUNDTRACK_FILE)))),
+    ),
+    ...render.outputs.flatMap((out) => out.chunks.map(chunkFile).map((f) => fetchInto(deps, `${prefix}${out.folder}${f}`, join(outputDir(dir, out), f)))),
+  ]);
+  return Promise.all(render.outputs.map((output) => joinOutput(deps.tools, { dir: outputDir(dir, output), plan: render, output, signal: o.signal })));
+}
+
+/** The joining delivery's part: each output joined, with what the result says of the footage. */
+export async function assembleFanout(
+  deps: FanoutDeps,
+  o: { spec: Pick<VideoSpec, 'outputs'>; taskId: string; attempt: number; dir: string; signal: AbortSignal },
+): Promise<ProducedVideo> {
+  const [videos, plan] = await Promise.all([
+    joinFanout(deps, o),
+    loadPlan(deps.blobs, planPrefix(o.taskId), o.dir, { narration: false, music: false, clips: new Set() }),
   ]);
   if (!plan) throw new TaskError('render_failed', 'the plan of this render is gone', { retryable: true });
-  const rendered = await Promise.all(
-    spec.outputs.map(async (out, i) => {
-      const at = dirs[i]!;
-      const assembled = await assembleVideo(deps.tools, { dir: at, chunkFiles: out.chunks.map(chunkFile), frame: out.frame, durationS: spec.durationS, signal: o.signal });
-      const path = (f: string | null) => (f ? join(at, f) : null);
-      return { ...assembled, vttPath: path(out.sidecars.vtt), srtPath: path(out.sidecars.srt) };
-    }),
-  );
-  return publishVideo(deps, task, plan, rendered);
+  return producedVideo(plan, videos);
 }

@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Narration } from '../domain/media.ts';
-import type { VideoRequest } from '../domain/video-request.ts';
+import type { FitSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { speedUpNarration, tempoOf } from '../media/tempo.ts';
 import type { SpeechRequest } from '../providers/ports.ts';
@@ -27,15 +27,15 @@ export type FitPlan =
 /** Seconds for people, never rounded down below the limit they are compared with. */
 const secs = (s: number) => `${Math.ceil(s * 10 - 1e-9) / 10} s`;
 
-/** What a narration of `durationS` needs under the request's max_duration_s and fit. Pure. */
-export function planFit(durationS: number, req: Pick<VideoRequest, 'max_duration_s' | 'fit'>): FitPlan {
-  const max = req.max_duration_s;
-  if (max === undefined) return { kind: 'fits' };
+/** What a narration of `durationS` needs under the video's max_duration_s and fit. Pure. */
+export function planFit(durationS: number, fit: FitSpec | null): FitPlan {
+  if (!fit) return { kind: 'fits' };
+  const max = fit.maxDurationS;
   const targetS = max - VIDEO_SLACK_S;
   if (durationS <= targetS) return { kind: 'fits' };
   const over = `the narration is ${secs(durationS)} long and max_duration_s is ${max} s`;
   const shorten = (fits: number) => `shorten the script by about ${Math.ceil((1 - fits / durationS) * 100)} %`;
-  if (req.fit !== 'speed') {
+  if (fit.mode !== 'speed') {
     return { kind: 'too_long', message: `${over}: ${shorten(targetS)}, or send fit: "speed" to speed the voice up by up to ${MAX_SPEED_UP}×` };
   }
   const factor = durationS / targetS;
@@ -51,9 +51,9 @@ export function planFit(durationS: number, req: Pick<VideoRequest, 'max_duration
  */
 export async function fitNarration(
   deps: Pick<PipelineDeps, 'speech' | 'tools' | 'log'>,
-  o: { narration: Narration; speech: SpeechRequest; req: Pick<VideoRequest, 'max_duration_s' | 'fit'>; dir: string; signal: AbortSignal; warnings: string[] },
+  o: { narration: Narration; speech: SpeechRequest; fit: FitSpec | null; dir: string; signal: AbortSignal; warnings: string[] },
 ): Promise<Narration> {
-  const plan = planFit(o.narration.durationS, o.req);
+  const plan = planFit(o.narration.durationS, o.fit);
   if (plan.kind === 'fits') return o.narration;
   if (plan.kind === 'too_long') throw new TaskError('narration_too_long', plan.message);
 
@@ -75,7 +75,7 @@ export async function fitNarration(
     n = await speedUpNarration(deps.tools, n, n.durationS / plan.targetS, o.dir, o.signal);
     how.push('time-stretched');
   }
-  o.warnings.push(`the narration (${secs(o.narration.durationS)}) was sped up ${(o.narration.durationS / n.durationS).toFixed(2)}× (${how.join(', then ')}) to fit max_duration_s ${o.req.max_duration_s} s`);
+  o.warnings.push(`the narration (${secs(o.narration.durationS)}) was sped up ${(o.narration.durationS / n.durationS).toFixed(2)}× (${how.join(', then ')}) to fit max_duration_s ${o.fit?.maxDurationS} s`);
   deps.log.info({ from_s: o.narration.durationS, to_s: n.durationS, how: how.join(', then ') }, 'narration sped up to fit max_duration_s');
   return n;
 }

@@ -6,13 +6,12 @@
 import type { SourceClip } from '../domain/media.ts';
 import type { FootagePiece } from '../domain/task.ts';
 import { sentenceEndIndices, splitWords } from '../domain/text.ts';
-import type { VideoRequest } from '../domain/video-request.ts';
-import { scenesOf } from '../domain/video-request.ts';
+import type { VideoSpec } from '../domain/video-spec.ts';
 import { isEnglish } from '../language/english.ts';
 import { pieceQuery, searchTerms } from '../language/search-terms.ts';
 import type { ScriptForms } from '../language/spoken-form.ts';
 import type { DownloadLimits } from '../net/download.ts';
-import type { FootageContext, FootageProvider, FootageRequest } from '../providers/ports.ts';
+import type { FootageContext, FootageProvider } from '../providers/ports.ts';
 import type { MediaMode } from '../domain/footage-media.ts';
 import { findFootage, type FootageOrder } from './footage.ts';
 import { GENERIC_TOPIC, topicFor } from './query.ts';
@@ -50,23 +49,22 @@ const MIN_GROUP_S = 2;
 const LONG_SENTENCE_S = 9;
 
 /**
- * The parts of a request. Scenes are parts as sent; a script_text is one part in `footage: "topic"`
- * mode, when it names clip_urls (explicit intent), when it is not English, or when it is short;
+ * The parts of a video. Scenes are parts as sent; a script_text is one part in `topic` mode (asked
+ * for, or clip_urls named: explicit intent), when it is not English, or when it is short;
  * otherwise one part per sentence group. A part with no search of the user's own searches by its
  * own nouns, with the topic (the request's search_query, or the script's main noun phrase) only
  * where those are too thin, and as the fallback.
  */
-export async function planFootageParts(req: VideoRequest, forms: ScriptForms): Promise<FootagePart[]> {
-  const scenes = scenesOf(req);
+export async function planFootageParts(spec: Pick<VideoSpec, 'scenes' | 'footage' | 'language'>, forms: ScriptForms): Promise<FootagePart[]> {
   const total = Math.max(1, forms.displayParts.reduce((n, p) => n + p.length, 0));
   const all = forms.displayParts.join(' ');
   // Only when some part has no search of the user's own.
   let topicP: Promise<string> | null = null;
-  const topic = () => (topicP ??= topicFor(req.search_query, all, req.language));
-  if (req.scenes) {
-    const english = isEnglish(all, req.language);
+  const topic = () => (topicP ??= topicFor(spec.footage.query, all, spec.language));
+  if (spec.footage.mode === 'scenes') {
+    const english = isEnglish(all, spec.language);
     return Promise.all(
-      scenes.map(async (s, i) => {
+      spec.scenes.map(async (s, i) => {
         const text = forms.displayParts[i] ?? '';
         const weight = text.length / total;
         if (s.search_query) return { text, sourceIndex: i, terms: [], query: s.search_query, weight };
@@ -77,8 +75,8 @@ export async function planFootageParts(req: VideoRequest, forms: ScriptForms): P
   }
   const display = forms.displayParts[0] ?? '';
   const whole = async (): Promise<FootagePart[]> => [{ text: display, sourceIndex: 0, terms: [], query: await topic(), weight: 1 }];
-  if (req.footage === 'topic' || req.clip_urls || !isEnglish(display, req.language)) return whole();
-  const groups = sentenceGroups(display, req.language, req.max_clips);
+  if (spec.footage.mode === 'topic' || !isEnglish(display, spec.language)) return whole();
+  const groups = sentenceGroups(display, spec.language, spec.footage.maxClips);
   if (groups.length < 2) return whole();
   const t = await topic();
   return Promise.all(groups.map(async (text, i) => ({ text, sourceIndex: i, ...(await ownSearch(text, t)), weight: text.length / total })));
@@ -151,7 +149,7 @@ export interface GatheredFootage {
 }
 
 export interface GatherOptions {
-  req: VideoRequest;
+  spec: Pick<VideoSpec, 'scenes' | 'footage' | 'language' | 'outputs'>;
   owner: string | null;
   parts: FootagePart[];
   /** Estimated narration length. */
@@ -177,19 +175,20 @@ export async function newFootageContext(setup: FootageSetup, owner: string | nul
 
 /** Searches every part at once; generated backgrounds only when the whole video found nothing. */
 export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Promise<GatheredFootage> {
-  const { req } = o;
+  const { spec } = o;
   const context = o.context ?? (await newFootageContext(setup, o.owner, o.downloads));
-  const orientation = orientationOf(req);
-  const sentencesIn = (t: string) => Math.max(1, sentenceEndIndices(t, splitWords(t, req.language), req.language).length);
+  const { orientation } = spec.outputs[0]!;
+  const { maxClips } = spec.footage;
+  const sentencesIn = (t: string) => Math.max(1, sentenceEndIndices(t, splitWords(t, spec.language), spec.language).length);
   const found = await Promise.all(
     o.parts.map((part, i) =>
       findFootage(
-        setup.sources(req, part.sourceIndex, o.media),
+        setup.sources(spec, part.sourceIndex, o.media),
         {
           query: part.query,
           ...(part.fallbacks ? { fallbacks: part.fallbacks } : {}),
           // About one clip per sentence is all the timeline can use; more would be wasted downloads.
-          count: Math.max(1, Math.min(Math.ceil(req.max_clips * part.weight), sentencesIn(part.text))),
+          count: Math.max(1, Math.min(Math.ceil(maxClips * part.weight), sentencesIn(part.text))),
           minTotalS: o.estimateS * part.weight * 1.2,
           orientation,
           width: o.width,
@@ -206,9 +205,9 @@ export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Prom
   const clips: SourceClip[] = [];
   const partClips = found.map((list) => list.map((c) => clips.push(c) - 1));
   if (clips.length === 0) {
-    const searched = searchedFor(req, o.parts);
+    const searched = searchedFor(spec, o.parts);
     const generated = await setup.generated.find(
-      { query: searched.join(' '), count: Math.min(6, req.max_clips), minTotalS: o.estimateS * 1.2, orientation, width: o.width, height: o.height, seed: o.seed },
+      { query: searched.join(' '), count: Math.min(6, maxClips), minTotalS: o.estimateS * 1.2, orientation, width: o.width, height: o.height, seed: o.seed },
       o.dir,
       o.signal,
     );
@@ -219,13 +218,10 @@ export async function gatherFootage(setup: FootageSetup, o: GatherOptions): Prom
 }
 
 /** What the video searched for, in the user's words: the searches it typed, else its parts' own queries (a few). */
-function searchedFor(req: VideoRequest, parts: FootagePart[]): string[] {
-  const typed = [...new Set([req.search_query, ...(req.scenes ?? []).map((s) => s.search_query)].filter((q): q is string => !!q))];
+function searchedFor(spec: Pick<VideoSpec, 'scenes' | 'footage'>, parts: FootagePart[]): string[] {
+  const typed = [...new Set([spec.footage.query, ...spec.scenes.map((s) => s.search_query)].filter((q): q is string => !!q))];
   return typed.length > 0 ? typed : [...new Set(parts.map((p) => p.query))].slice(0, 3);
 }
-
-export const orientationOf = (req: Pick<VideoRequest, 'aspect_ratio'>): FootageRequest['orientation'] =>
-  req.aspect_ratio === '9:16' ? 'portrait' : req.aspect_ratio === '16:9' ? 'landscape' : 'square';
 
 export function pieceRecords(parts: FootagePart[], spans: { startS: number; endS: number }[], gathered: GatheredFootage): FootagePiece[] {
   return parts.map((p, i) => ({

@@ -3,7 +3,7 @@
 // FOOTAGE_DIR; each source tops up what the previous one left short. Generated backgrounds are
 // not among them: they are the video's last resort (footage-plan.ts).
 import { DEFAULT_MEDIA_MODE, type MediaMode } from '../domain/footage-media.ts';
-import { scenesOf, type VideoRequest } from '../domain/video-request.ts';
+import type { VideoSpec } from '../domain/video-spec.ts';
 import type { SourceClip } from '../domain/media.ts';
 import type { FootageProvider, FootageRequest, FootageResult } from '../providers/ports.ts';
 
@@ -17,7 +17,7 @@ export interface FootageSources {
 }
 
 /** The sources of one scene, in the order they are tried. */
-export type FootageOrder = (req: VideoRequest, sceneIndex: number, media?: MediaMode) => FootageProvider[];
+export type FootageOrder = (spec: Pick<VideoSpec, 'scenes' | 'footage'>, sceneIndex: number, media?: MediaMode) => FootageProvider[];
 
 /**
  * The sources for one scene, in the order they are tried. A scene's own clip_url comes first;
@@ -34,12 +34,13 @@ export function footageOrder(sources: FootageSources): FootageOrder {
     photos: [photos, videos],
     both: [mixed, videos, photos],
   };
-  return (req, sceneIndex, media = DEFAULT_MEDIA_MODE) => {
-    const scene = scenesOf(req)[sceneIndex];
+  return (spec, sceneIndex, media = DEFAULT_MEDIA_MODE) => {
+    const scene = spec.scenes[sceneIndex];
+    const urls = spec.footage.clipUrls;
     const named = scene?.clip_url
       ? sources.urls([scene.clip_url], [`scenes.${sceneIndex}.clip_url`])
-      : sceneIndex === 0 && req.clip_urls
-        ? sources.urls(req.clip_urls, req.clip_urls.map((_, i) => `clip_urls.${i}`))
+      : sceneIndex === 0 && urls
+        ? sources.urls(urls, urls.map((_, i) => `clip_urls.${i}`))
         : null;
     return [named, ...stock[media], sources.dir].filter((p): p is FootageProvider => p !== null);
   };

@@ -1,5 +1,6 @@
 // What the pipeline works with (built by the composition root) and what one run of it is given.
-import type { LeasedRecord, TaskRecord, Stage } from '../domain/task.ts';
+import type { Stage } from '../domain/task.ts';
+import type { VideoSpec } from '../domain/video-spec.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
 import type { Logger } from '../log.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
@@ -19,7 +20,6 @@ export interface PipelineDeps {
   speech: SpeechProvider;
   /** Footage sources per part, the generated last resort, the search budget and the owner's recent clips. */
   footage: FootageSetup;
-  blobs: BlobStore;
   allowPrivateUrls: boolean;
   /** ALLOWED_URL_PORTS (80 and 443 when absent). */
   allowedUrlPorts?: readonly number[];
@@ -30,9 +30,22 @@ export interface PipelineDeps {
   log: Logger;
 }
 
-/** One run: a video's task, or (preparing it) a storyboard. */
-export interface PipelineRun<R extends LeasedRecord = TaskRecord> {
-  task: R;
+/** Where the service keeps a task's work between attempts and deliveries: its blob store, under the task's id. */
+export interface TaskStorage {
+  blobs: BlobStore;
+  /** The task (or storyboard) the run is for. */
+  taskId: string;
+  attempt: number;
+  /** Where the run keeps its plan between attempts: `work/<id>/` for a video, `storyboards/<id>/` for a storyboard. */
+  prefix: string;
+}
+
+export interface PipelineRun {
+  spec: VideoSpec;
+  /** Absent in the CLI, which keeps nothing: no retried attempt, no fan-out, no storyboard. */
+  storage?: TaskStorage;
+  /** Whose video it is: the clips of their recent videos are avoided. */
+  owner: string | null;
   dir: string;
   signal: AbortSignal;
   report: (stage: Stage, progress: number) => void;

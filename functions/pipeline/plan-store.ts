@@ -1,34 +1,50 @@
 // A task's plan in the blob store (`work/<task id>/`): the files it needs from the scratch dir
 // (the narration, downloaded clips, downloaded music) and plan.json, written last, so a plan is
 // either whole or absent. A later attempt, on any worker, fetches it into its own scratch dir.
+// The narration is kept on its own as soon as it exists (narration.json and its audio), so an
+// attempt that fails later (footage, music) does not pay for the voice again.
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import type { SourceClip } from '../domain/media.ts';
+import type { Narration, SourceClip } from '../domain/media.ts';
 import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
 import type { BlobStore } from '../platform/ports.ts';
 
 const PLAN = 'plan.json';
+const NARRATION = 'narration.json';
+const NARRATION_VERSION = 1;
+
+/** The narration as kept: its audio by file name under the prefix, and the warnings making it gave (a speed-up to fit). */
+interface KeptNarration {
+  version: typeof NARRATION_VERSION;
+  narration: Narration;
+  warnings: string[];
+}
 
 /** Where a task's plan lives; deleted once the task completed. */
 export const planPrefix = (taskId: string) => `work/${taskId}/`;
 
-/** Stores the plan: its files inside `dir` go up under `prefix`; files elsewhere (FOOTAGE_DIR, MUSIC_DIR) stay referenced by path. */
-export async function savePlan(blobs: BlobStore, prefix: string, plan: VideoPlan, dir: string): Promise<void> {
-  // Providers write their files straight into the scratch dir, under plain names.
-  const local = (p: string) => {
-    const rel = relative(resolve(dir), resolve(dir, p));
-    return rel === basename(rel) ? rel : null;
-  };
+/** A file of the scratch dir by its plain name (providers write theirs straight into it), or null for a file elsewhere. */
+function localName(dir: string, p: string): string | null {
+  const rel = relative(resolve(dir), resolve(dir, p));
+  return rel === basename(rel) ? rel : null;
+}
+
+/**
+ * Stores the plan: its files inside `dir` go up under `prefix`, but for the narration's audio when
+ * the narration was kept already (saveNarration); files elsewhere (FOOTAGE_DIR, MUSIC_DIR) stay
+ * referenced by path.
+ */
+export async function savePlan(blobs: BlobStore, prefix: string, plan: VideoPlan, dir: string, o: { narrationKept?: boolean } = {}): Promise<void> {
   const uploads = new Map<string, string>();
-  const portable = (p: string) => {
-    const rel = local(p);
+  const portable = (p: string, upload = true) => {
+    const rel = localName(dir, p);
     if (rel === null) return p;
-    uploads.set(rel, join(dir, rel));
+    if (upload) uploads.set(rel, join(dir, rel));
     return rel;
   };
   const stored: VideoPlan = {
     ...plan,
-    narration: { ...plan.narration, audioPath: portable(plan.narration.audioPath) },
+    narration: { ...plan.narration, audioPath: portable(plan.narration.audioPath, !o.narrationKept) },
     clips: plan.clips.map((c): SourceClip => (c.kind === 'file' ? { ...c, path: portable(c.path) } : c)),
     music: plan.music ? { ...plan.music, path: portable(plan.music.path) } : null,
   };
@@ -77,4 +93,28 @@ export async function loadPlan(blobs: BlobStore, prefix: string, dir: string, fi
     plan.music && files.music ? fetch(plan.music.path).then((path) => ({ ...plan.music!, path })) : Promise.resolve(plan.music),
   ]);
   return { ...plan, narration: { ...plan.narration, audioPath }, clips, music };
+}
+
+/** Keeps the narration (its audio and timings) under `prefix` as soon as it exists, with the warnings making it gave. */
+export async function saveNarration(blobs: BlobStore, prefix: string, narration: Narration, warnings: string[], dir: string): Promise<void> {
+  const name = localName(dir, narration.audioPath);
+  if (name === null) throw new Error(`the narration's audio ${narration.audioPath} is not in the scratch dir`);
+  await blobs.put(`${prefix}${name}`, join(dir, name), { contentType: 'application/octet-stream' });
+  const kept: KeptNarration = { version: NARRATION_VERSION, narration: { ...narration, audioPath: name }, warnings };
+  const json = join(dir, NARRATION);
+  await writeFile(json, JSON.stringify(kept), 'utf8');
+  // The timings last: a narration is either whole or absent.
+  await blobs.put(`${prefix}${NARRATION}`, json, { contentType: 'application/json' });
+}
+
+/** The narration an earlier attempt kept under `prefix`, its audio fetched into `dir`, or null when there is none. */
+export async function loadNarration(blobs: BlobStore, prefix: string, dir: string): Promise<{ narration: Narration; warnings: string[] } | null> {
+  if (!(await blobs.exists(`${prefix}${NARRATION}`))) return null;
+  const json = join(dir, NARRATION);
+  await blobs.get(`${prefix}${NARRATION}`, json);
+  const kept = JSON.parse(await readFile(json, 'utf8')) as KeptNarration;
+  if (kept.version !== NARRATION_VERSION || basename(kept.narration.audioPath) !== kept.narration.audioPath) return null;
+  const audioPath = join(dir, kept.narration.audioPath);
+  await blobs.get(`${prefix}${kept.narration.audioPath}`, audioPath);
+  return { narration: { ...kept.narration, audioPath }, warnings: kept.warnings };
 }

@@ -4,22 +4,22 @@
 import { join } from 'node:path';
 import type { SourceClip } from '../domain/media.ts';
 import { estimateRender } from '../domain/estimate.ts';
-import { STORYBOARD_VERSION, type StoryboardClip, type StoryboardRecord, type StoryboardResult, type TimedText } from '../domain/storyboard.ts';
+import { STORYBOARD_VERSION, type StoryboardClip, type StoryboardResult, type TimedText } from '../domain/storyboard.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
-import { frameSize, scenesOf, type VideoRequest } from '../domain/video-request.ts';
+import type { VideoSpec } from '../domain/video-spec.ts';
 import { scriptForms } from '../language/spoken-form.ts';
 import { mapLimit } from '../lib/concurrency.ts';
 import { round3 } from '../lib/numbers.ts';
 import { buildCaptions } from '../media/captions/index.ts';
 import { clipThumbnail } from '../media/clip-thumbnail.ts';
-import { SIDECAR_DEFAULTS } from '../media/render.ts';
 import { sentenceEndIndices } from '../domain/text.ts';
 import type { FootageContext, FootageProvider } from '../providers/ports.ts';
 import { findFootage } from './footage.ts';
-import { newFootageContext, orientationOf, planFootageParts, type FootagePart } from './footage-plan.ts';
-import type { PipelineDeps, PipelineRun } from './pipeline-deps.ts';
+import { newFootageContext, planFootageParts, type FootagePart } from './footage-plan.ts';
+import type { PipelineDeps, PipelineRun, TaskStorage } from './pipeline-deps.ts';
+import type { BlobStore } from '../platform/ports.ts';
 import { savePlan } from './plan-store.ts';
-import { prepareVideo, seedFromId, STAGE_STARTS } from './produce-video.ts';
+import { prepareVideo, STAGE_STARTS } from './produce-video.ts';
 import { storyboardPrefix } from './storyboard-plan.ts';
 
 /** Spare clips looked for per scene: enough to choose from, few enough to download quickly. */
@@ -28,33 +28,34 @@ export const CANDIDATES_PER_SCENE = 3;
 /** Thumbnail key of a storyboard's clip. */
 export const thumbnailKey = (storyboardId: string, clip: number) => `${storyboardPrefix(storyboardId)}thumbs/${clip}.jpg`;
 
-export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun<StoryboardRecord>): Promise<{ storyboard: StoryboardResult; warnings: string[] }> {
-  const { task, dir, signal, report } = run;
-  const req = task.request;
-  const frame = frameSize(req.aspect_ratio, req.resolution);
-  const footage = await newFootageContext(deps.footage, task.owner, run.downloads);
+/** A storyboard is kept by the service: its run always has the storage the storyboard lives in. */
+export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & { storage: TaskStorage }): Promise<{ storyboard: StoryboardResult; warnings: string[] }> {
+  const { spec, dir, signal, report } = run;
+  const { blobs, taskId: id, prefix } = run.storage;
+  const { frame } = spec.outputs[0]!;
+  const footage = await newFootageContext(deps.footage, run.owner, run.downloads);
 
   report('speech', STAGE_STARTS.speech);
   const plan = await prepareVideo(deps, { ...run, footage });
-  const forms = scriptForms(scenesOf(req).map((s) => s.text), req.language);
+  const forms = scriptForms(spec.scenes.map((s) => s.text), spec.language);
 
   report('footage', 40);
-  const parts = await planFootageParts(req, forms);
-  const spare = await findCandidates(deps, { req, plan, parts, footage, seed: req.seed ?? seedFromId(task.id), dir, signal });
+  const parts = await planFootageParts(spec, forms);
+  const spare = await findCandidates(deps, { spec, plan, parts, footage, dir, signal });
   const clips = [...plan.clips, ...spare.flat()];
   let next = plan.clips.length;
   const candidates = spare.map((list) => list.map(() => next++));
 
   report('footage', 60);
-  await thumbnails(deps, { storyboardId: task.id, plan: { ...plan, clips }, frame, dir, signal });
+  await thumbnails(deps, blobs, { storyboardId: id, plan: { ...plan, clips }, frame, dir, signal });
 
   report('upload', STAGE_STARTS.upload);
   // The plan with the candidates among its clips: a swap needs their files too.
-  await savePlan(deps.blobs, storyboardPrefix(task.id), { ...plan, clips }, dir);
+  // Its narration is kept there already (prepareVideo): only the rest goes up.
+  await savePlan(blobs, prefix, { ...plan, clips }, dir, { narrationKept: true });
 
-  const captionOptions = req.captions === false ? SIDECAR_DEFAULTS : req.captions;
   const { words, sentenceEnds, durationS } = plan.narration;
-  const captions = buildCaptions(words, sentenceEnds, durationS, captionOptions, frame, req.language);
+  const captions = buildCaptions(words, sentenceEnds, durationS, spec.captions.look, frame, spec.language);
   const sceneOf = (t: number) => Math.max(0, plan.pieces.findLastIndex((p) => p.start_s <= t + 1e-6));
   return {
     storyboard: {
@@ -63,9 +64,9 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun<Sto
       width: frame.width,
       height: frame.height,
       scenes: plan.pieces,
-      sentences: sentencesOf(plan, req, captions?.font.noSpaces ?? false),
+      sentences: sentencesOf(plan, spec.language, captions?.font.noSpaces ?? false),
       captions: (captions?.lines ?? []).map((l) => ({ start_s: round3(l.start), end_s: round3(l.end), text: l.text })),
-      clips: clips.map((c, i) => clipRecord(c, i, task.id)),
+      clips: clips.map((c, i) => clipRecord(c, i, id)),
       pieces: plan.segments.map((s) => ({
         start_s: round3(s.start),
         end_s: round3(s.start + s.duration),
@@ -96,14 +97,14 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun<Sto
  */
 async function findCandidates(
   deps: PipelineDeps,
-  o: { req: VideoRequest; plan: VideoPlan; parts: FootagePart[]; footage: FootageContext; seed: number; dir: string; signal: AbortSignal },
+  o: { spec: VideoSpec; plan: VideoPlan; parts: FootagePart[]; footage: FootageContext; dir: string; signal: AbortSignal },
 ): Promise<SourceClip[][]> {
   const generatedOnly = o.plan.clips.every((c) => c.kind === 'generated');
-  const { width, height } = frameSize(o.req.aspect_ratio, o.req.resolution);
+  const { frame, orientation } = o.spec.outputs[0]!;
   for (const c of o.plan.clips) if (c.kind === 'file' && c.id) o.footage.taken.add(c.id);
   return Promise.all(
     o.parts.map(async (part, i) => {
-      const providers: FootageProvider[] = generatedOnly ? [deps.footage.generated] : deps.footage.sources(o.req, part.sourceIndex).filter((p) => p.name !== 'clip_urls');
+      const providers: FootageProvider[] = generatedOnly ? [deps.footage.generated] : deps.footage.sources(o.spec, part.sourceIndex).filter((p) => p.name !== 'clip_urls');
       const ignored: string[] = [];
       try {
         return await findFootage(
@@ -113,11 +114,11 @@ async function findCandidates(
             ...(part.fallbacks ? { fallbacks: part.fallbacks } : {}),
             count: CANDIDATES_PER_SCENE,
             minTotalS: 0,
-            orientation: orientationOf(o.req),
-            width,
-            height,
+            orientation,
+            width: frame.width,
+            height: frame.height,
             // Other choices than the plan's, and other backgrounds when those are all there is.
-            seed: o.seed + 7919 * (i + 1),
+            seed: o.spec.seed + 7919 * (i + 1),
             context: o.footage,
           },
           o.dir,
@@ -136,6 +137,7 @@ async function findCandidates(
 /** A thumbnail of every clip: of the span its first piece plays, or of its middle for a candidate. */
 async function thumbnails(
   deps: PipelineDeps,
+  blobs: BlobStore,
   o: { storyboardId: string; plan: VideoPlan; frame: { width: number; height: number }; dir: string; signal: AbortSignal },
 ): Promise<void> {
   await mapLimit(o.plan.clips, deps.cpu.capacity, async (clip, i) => {
@@ -143,7 +145,7 @@ async function thumbnails(
     const atS = first ? first.sourceStart + first.duration / 2 : clip.durationS / 2;
     const file = `thumb-${i}.jpg`;
     await deps.cpu.with(1, o.signal, () => clipThumbnail(deps.tools, { clip, atS: Math.min(atS, Math.max(0, clip.durationS - 0.1)), frame: o.frame, dir: o.dir, file, signal: o.signal }));
-    await deps.blobs.put(thumbnailKey(o.storyboardId, i), join(o.dir, file), { contentType: 'image/jpeg', cacheControl: 'private, max-age=86400' });
+    await blobs.put(thumbnailKey(o.storyboardId, i), join(o.dir, file), { contentType: 'image/jpeg', cacheControl: 'private, max-age=86400' });
   });
 }
 
@@ -157,10 +159,10 @@ function clipRecord(c: SourceClip, index: number, storyboardId: string): Storybo
 }
 
 /** Each sentence of the narration with its times, in the words the captions show (scenes are cut into their sentences). */
-function sentencesOf(plan: VideoPlan, req: VideoRequest, noSpaces: boolean): TimedText[] {
+function sentencesOf(plan: VideoPlan, language: string | undefined, noSpaces: boolean): TimedText[] {
   const { words } = plan.narration;
   const texts = words.map((w) => w.text);
-  const ends = new Set([...plan.narration.sentenceEnds, ...sentenceEndIndices(texts.join(noSpaces ? '' : ' '), texts, req.language), words.length]);
+  const ends = new Set([...plan.narration.sentenceEnds, ...sentenceEndIndices(texts.join(noSpaces ? '' : ' '), texts, language), words.length]);
   const out: TimedText[] = [];
   let from = 0;
   for (const end of [...ends].sort((a, b) => a - b)) {

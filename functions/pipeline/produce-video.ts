@@ -1,21 +1,22 @@
-// speech → footage → timeline → render → publish, for one task, inside its scratch dir.
+// speech → footage → timeline → render, for one video, inside its scratch dir; the files are the
+// caller's to publish (the service: publish.ts) or to write where the user asked (the CLI).
 // Voice and footage run at the same time; footage is sized from an estimate of the narration
 // and topped up if the real narration turns out longer.
 import { basename, join } from 'node:path';
-import type { LeasedRecord, TaskOutput } from '../domain/task.ts';
-import { outputsOf } from '../domain/outputs.ts';
-import { frameSize, scenesOf } from '../domain/video-request.ts';
+import type { Narration } from '../domain/media.ts';
+import type { MusicSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { normaliseNarration } from '../media/loudness.ts';
-import { renderVideos } from '../media/render.ts';
+import { parallelPerOutput, renderVideos } from '../media/render.ts';
+import { planRender } from '../media/render-plan.ts';
 import { probeInput } from '../media/probe.ts';
 import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts } from './footage-plan.ts';
 import { planTimeline } from './timeline.ts';
 import { startFanout } from './fanout-render.ts';
 import type { PipelineDeps, PipelineRun } from './pipeline-deps.ts';
-import { publishVideo } from './publish.ts';
-import { loadPlan, planPrefix, savePlan } from './plan-store.ts';
+import { producedVideo, type ProducedVideo } from './produced-video.ts';
+import { loadNarration, loadPlan, saveNarration, savePlan } from './plan-store.ts';
 import { sceneSpans } from './scene-spans.ts';
 import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
 import { scriptForms } from '../language/spoken-form.ts';
@@ -29,95 +30,118 @@ const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
 export { AT as STAGE_STARTS };
 
 export type Produced =
-  | { kind: 'completed'; output: TaskOutput; warnings: string[] }
+  | { kind: 'rendered'; video: ProducedVideo }
   /** Long enough to be rendered by chunk deliveries on any worker: the plan and the chunks' inputs are stored. */
   | { kind: 'fanout'; frames: number[] };
 
 export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<Produced> {
-  const { task, dir, signal, report } = run;
-  const req = task.request;
-  const outputs = outputsOf(req);
-  const prefix = planPrefix(task.id);
+  const { spec, dir, signal, report, storage } = run;
+  const outputs = spec.outputs;
 
   report('speech', AT.speech);
-  // A retried attempt renders the plan an earlier one made: the voice is not paid for twice,
-  // and the footage is the same.
-  let plan = await loadPlan(deps.blobs, prefix, dir);
-  if (plan) deps.log.info({ task_id: task.id, attempt: task.attempt }, 'rendering the plan of an earlier attempt');
-  else {
-    // A video made from a storyboard renders its plan as the client last saw it: no voice or search again.
-    plan = task.from_storyboard ? await storyboardPlan(deps.blobs, task.from_storyboard, dir) : await prepareVideo(deps, run);
-    await savePlan(deps.blobs, prefix, plan, dir);
-  }
+  const plan = await videoPlan(deps, run);
 
   report('render', AT.render);
   // Every output is rendered from the same plan: what counts is the video to render in all.
-  if (deps.fanout && plan.narration.durationS * outputs.length > deps.fanout.minSeconds) {
-    return { kind: 'fanout', frames: await startFanout(deps, { task, dir, signal, plan }) };
+  if (storage && deps.fanout && plan.narration.durationS * outputs.length > deps.fanout.minSeconds) {
+    const frames = await startFanout({ ...deps, blobs: storage.blobs }, { spec, taskId: storage.taskId, attempt: storage.attempt, dir, signal, plan });
+    return { kind: 'fanout', frames };
   }
-  const rendered = await renderVideos(deps.tools, {
-    dir,
-    narration: plan.narration,
-    clips: plan.clips,
-    segments: plan.segments,
-    frames: outputs.map((o) => frameSize(o.aspect_ratio, o.resolution)),
-    captions: req.captions,
-    ...(req.language ? { language: req.language } : {}),
-    ...(plan.music ? { music: plan.music } : {}),
-    signal,
-    voiceNormalised: true,
-    cpu: deps.cpu,
+  // Outputs run side by side in this process: each is cut for its share of the cores.
+  const render = planRender(spec, plan.narration, plan, {
+    parallel: parallelPerOutput(deps.cpu.capacity, outputs.length),
     ...(deps.encode ? { encode: deps.encode } : {}),
+    voiceNormalised: true,
+  });
+  const videos = await renderVideos(deps.tools, {
+    dir,
+    plan: render,
+    clips: plan.clips,
+    signal,
+    cpu: deps.cpu,
     onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
   });
-
-  report('upload', AT.upload);
-  return { kind: 'completed', ...(await publishVideo(deps, task, plan, rendered)) };
+  return { kind: 'rendered', video: producedVideo(plan, videos) };
 }
 
-/** Speech, footage and music at the same time, then the timeline: the plan of the video. */
-export async function prepareVideo(deps: PipelineDeps, run: PipelineRun<LeasedRecord>): Promise<VideoPlan> {
-  const { task, dir, signal, report } = run;
-  const req = task.request;
-  const { width, height } = frameSize(req.aspect_ratio, req.resolution);
-  const scenes = scenesOf(req);
+/**
+ * The video's plan. A retried attempt renders the plan an earlier one stored: the voice is not
+ * paid for twice, and the footage is the same. A video made from a storyboard renders the
+ * storyboard's plan as the client last saw it: no voice or search again.
+ */
+async function videoPlan(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
+  const { spec, dir, storage } = run;
+  if (!storage) {
+    if (spec.storyboard) throw new TaskError('storyboard_unavailable', `storyboard ${spec.storyboard.id} is kept by the service that made it; render it there`);
+    return prepareVideo(deps, run);
+  }
+  const { prefix } = storage;
+  const kept = await loadPlan(storage.blobs, prefix, dir);
+  if (kept) {
+    deps.log.info({ task_id: storage.taskId, attempt: storage.attempt }, 'rendering the plan of an earlier attempt');
+    return kept;
+  }
+  if (spec.storyboard) {
+    const plan = await storyboardPlan(storage.blobs, spec.storyboard, dir);
+    await savePlan(storage.blobs, prefix, plan, dir);
+    return plan;
+  }
+  const plan = await prepareVideo(deps, run);
+  // Its narration is kept already (prepareVideo): only the rest goes up.
+  await savePlan(storage.blobs, prefix, plan, dir, { narrationKept: true });
+  return plan;
+}
+
+/**
+ * Speech, footage and music at the same time, then the timeline: the plan of the video. With
+ * storage, the narration is kept there as soon as it exists, and one an earlier attempt kept is
+ * used instead of speaking again: a retry after a footage or music failure does not pay for the
+ * voice twice.
+ */
+export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promise<VideoPlan> {
+  const { spec, dir, signal, report, storage } = run;
+  const { frame } = spec.outputs[0]!;
   const warnings: string[] = [];
-  const seed = req.seed ?? seedFromId(task.id);
+  const seed = spec.seed;
 
   // The voice says the spoken form ("twelve hundred"); captions show the display form ("1,200").
-  const forms = scriptForms(scenes.map((s) => s.text), req.language);
+  const forms = scriptForms(spec.scenes.map((s) => s.text), spec.language);
   const text = forms.spoken;
   const estimateS = Math.max(3, text.length / CHARS_PER_SECOND);
-  const speech: SpeechRequest = {
-    text,
-    ...(req.voice_id ? { voiceId: req.voice_id } : {}),
-    ...(req.model_id ? { modelId: req.model_id } : {}),
-    ...(req.language ? { language: req.language } : {}),
-    ...(req.speed ? { speed: req.speed } : {}),
-    seed,
-  };
+  const speech: SpeechRequest = { text, ...spec.voice, ...(spec.language ? { language: spec.language } : {}), seed };
   // A voice that fails (or a narration over max_duration_s) stops the footage downloads at once.
   const stop = new AbortController();
   const others = AbortSignal.any([signal, stop.signal]);
-  const speechP = deps.speech
-    .synthesize(speech, dir, signal)
-    .then((n) => fitNarration(deps, { narration: n, speech, req, dir, signal, warnings }))
-    .then((n) => normaliseNarration(deps.tools, n, dir, signal))
-    .then((n) => displayNarration(forms, n))
+  const speak = async (): Promise<Narration> => {
+    const voiceWarnings: string[] = [];
+    const spoken = await deps.speech.synthesize(speech, dir, signal);
+    const fitted = await fitNarration(deps, { narration: spoken, speech, fit: spec.fit, dir, signal, warnings: voiceWarnings });
+    warnings.push(...voiceWarnings);
+    const narration = displayNarration(forms, await normaliseNarration(deps.tools, fitted, dir, signal));
+    if (storage) await saveNarration(storage.blobs, storage.prefix, narration, voiceWarnings, dir);
+    return narration;
+  };
+  const speechP = (storage ? loadNarration(storage.blobs, storage.prefix, dir) : Promise.resolve(null))
+    .then((kept) => {
+      if (!kept) return speak();
+      deps.log.info({ task_id: storage?.taskId }, 'using the narration an earlier attempt made');
+      warnings.push(...kept.warnings);
+      return kept.narration;
+    })
     .catch((err: unknown) => {
       stop.abort(err);
       throw err;
     });
   // Footage is planned from the text and searched while the voice is synthesised.
-  const footageP = planFootageParts(req, forms).then(async (parts) => ({
+  const footageP = planFootageParts(spec, forms).then(async (parts) => ({
     parts,
     found: await gatherFootage(deps.footage, {
-      req,
-      owner: task.owner,
+      spec,
+      owner: run.owner,
       parts,
       estimateS,
-      width,
-      height,
+      width: frame.width,
+      height: frame.height,
       seed,
       dir,
       signal: others,
@@ -126,7 +150,7 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun<LeasedRe
       ...(run.footage ? { context: run.footage } : {}),
     }),
   }));
-  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, others, run.downloads) : Promise.resolve(null);
+  const musicP = spec.music ? musicTrack(deps, spec.music, seed, dir, others, run.downloads) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;
@@ -136,7 +160,7 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun<LeasedRe
   report('footage', AT.render - 2);
 
   const { parts, found } = footageR.value;
-  const spans = sceneSpans(narration, parts.map((p) => p.text), req.language);
+  const spans = sceneSpans(narration, parts.map((p) => p.text), spec.language);
   const segments = planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
@@ -150,7 +174,7 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun<LeasedRe
     narration,
     clips: found.clips,
     segments,
-    music: musicR.value && req.music ? { path: musicR.value, volume: req.music.volume } : null,
+    music: musicR.value && spec.music ? { path: musicR.value, volume: spec.music.volume } : null,
     pieces: pieceRecords(parts, spans, found),
     warnings,
   };
@@ -159,20 +183,20 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun<LeasedRe
 /** The music of a request: MUSIC_DIR's track for its mood (by seed), or its URL downloaded; through the probe gate as audio. */
 async function musicTrack(
   deps: PipelineDeps,
-  music: { url?: string; mood?: string },
+  music: MusicSpec,
   seed: number,
   dir: string,
   signal: AbortSignal,
   downloads: DownloadLimits | undefined,
 ): Promise<string> {
-  if (music.mood) {
+  if (music.mood !== undefined) {
     if (!deps.music) throw new TaskError('invalid_music', 'music.mood: this service has no music library (MUSIC_DIR is not set); send music.url instead');
     const track = await deps.music.pickTrack(music.mood, seed);
     await probeAudio(deps, track, `music.mood: the track picked for "${music.mood}" (${basename(track)})`, signal);
     return track;
   }
   const path = join(dir, 'music.input');
-  await downloadToFile(music.url!, path, {
+  await downloadToFile(music.url, path, {
     field: 'music.url',
     maxBytes: 50 * 1024 * 1024,
     timeoutMs: 60_000,
@@ -198,10 +222,3 @@ async function probeAudio(deps: PipelineDeps, path: string, what: string, signal
   });
 }
 
-
-/** A stable seed from the task id, so a retried attempt makes the same choices. */
-export function seedFromId(id: string): number {
-  let h = 2166136261;
-  for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
-  return h >>> 0;
-}

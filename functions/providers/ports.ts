@@ -1,5 +1,5 @@
 // Speech and footage ports. Providers write into the task's scratch dir and honour the signal.
-import type { Narration, SourceClip } from '../domain/media.ts';
+import type { Narration, Orientation, SourceClip } from '../domain/media.ts';
 import type { DownloadLimits } from '../net/download.ts';
 
 export interface SpeechRequest {
@@ -55,7 +55,7 @@ export interface FootageRequest {
   count: number;
   /** Seconds of footage needed in total. */
   minTotalS: number;
-  orientation: 'portrait' | 'landscape' | 'square';
+  orientation: Orientation;
   width: number;
   height: number;
   seed: number;

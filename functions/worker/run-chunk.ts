@@ -6,9 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { requestCallback } from '../delivery/deliver.ts';
 import { claimChunk, failChunk, failJoin, finishChunk, renewChunk } from '../domain/fanout.ts';
 import { isFinal, type TaskRecord } from '../domain/task.ts';
+import { videoSpecOf } from '../domain/video-spec.ts';
 import type { Logger } from '../log.ts';
 import { attemptPrefix } from '../pipeline/blob-keys.ts';
-import { assembleFanout, renderFanoutChunk } from '../pipeline/fanout-render.ts';
+import { assembleFanout, renderFanoutChunk, type FanoutDeps } from '../pipeline/fanout-render.ts';
+import { publishVideo } from '../pipeline/publish.ts';
 import { causesOf, dropEarlierAttempts, dropFiles, dropPlan, guardDelivery, taskErrorOf, tidyAfterLosing, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
 import { makeTaskDir, removeScratch } from './scratch.ts';
 
@@ -53,7 +55,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
-    await renderFanoutChunk(deps.pipeline, { task: claim.task, attempt, n, dir, signal: guard.signal });
+    await renderFanoutChunk(fanoutDeps(deps), { spec: videoSpecOf(claim.task), taskId, attempt, n, dir, signal: guard.signal });
   } catch (err) {
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') {
       await tidyIfEnded(deps, taskId, log);
@@ -101,7 +103,8 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, task.id);
-    const { output, warnings } = await assembleFanout(deps.pipeline, { task, dir, signal: guard.signal });
+    const produced = await assembleFanout(fanoutDeps(deps), { spec: videoSpecOf(task), taskId: task.id, attempt: task.attempt, dir, signal: guard.signal });
+    const { output, warnings } = await publishVideo(deps.blobs, { taskId: task.id, attempt: task.attempt }, produced);
     const done = await deps.store.complete(task.id, owner, output, warnings);
     if (!done) {
       await tidyAfterLosing(deps, task, log);
@@ -137,6 +140,8 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
     if (dir) await removeScratch(dir, log);
   }
 }
+
+const fanoutDeps = (deps: WorkerDeps): FanoutDeps => ({ ...deps.pipeline, blobs: deps.blobs });
 
 /** The task has ended: its callback is asked for and its plan (with the chunks) dropped. */
 async function ended(deps: WorkerDeps, taskId: string, log: Logger): Promise<void> {

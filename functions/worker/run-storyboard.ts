@@ -11,7 +11,15 @@ const STORYBOARD_WORK: AttemptWork<StoryboardRecord> = {
   prefix: storyboardPrefix,
   async attempt(deps, a) {
     const id = a.task.id;
-    const { storyboard, warnings } = await prepareStoryboard(deps.pipeline, { task: a.task, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
+    const { storyboard, warnings } = await prepareStoryboard(deps.pipeline, {
+      spec: a.spec,
+      storage: a.storage,
+      owner: a.task.owner,
+      dir: a.dir,
+      signal: a.signal,
+      report: a.report,
+      downloads: a.downloads,
+    });
     await a.settle();
     const done = await deps.storyboards.complete(id, a.owner, storyboard, warnings);
     if (!done) return { status: 200, body: { task_id: id, outcome: 'lease_lost' } };

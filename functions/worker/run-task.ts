@@ -5,18 +5,20 @@ import { randomBytes } from 'node:crypto';
 import { requestCallback } from '../delivery/deliver.ts';
 import { beginFanout, takeBackFanout } from '../domain/fanout.ts';
 import { DEADLINE_EXCEEDED, isFinal, type LeasedRecord, type Stage, type TaskRecord } from '../domain/task.ts';
+import { videoSpecOf, type VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
 import type { DownloadLimits } from '../net/download.ts';
 import { attemptPrefix } from '../pipeline/blob-keys.ts';
-import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
+import type { PipelineDeps, TaskStorage } from '../pipeline/pipeline-deps.ts';
 import { planPrefix } from '../pipeline/plan-store.ts';
-import { produceVideo } from '../pipeline/produce-video.ts';
+import { produceVideo, STAGE_STARTS } from '../pipeline/produce-video.ts';
+import { publishVideo } from '../pipeline/publish.ts';
 import { chunkJob } from '../platform/jobs.ts';
 import type { LeasedStore, StoryboardStore, TaskStore } from '../platform/leased-store.ts';
-import type { Dispatcher } from '../platform/ports.ts';
+import type { BlobStore, Dispatcher } from '../platform/ports.ts';
 import { guardAttempt, type AttemptGuard, type StopReason } from './attempt-guard.ts';
 import { ProgressWriter } from './progress-writer.ts';
 import type { RunningTasks } from './running-tasks.ts';
@@ -28,6 +30,8 @@ export interface WorkerDeps {
   /** Storyboards' records (POST /storyboards/{id}/run prepares them). */
   storyboards: StoryboardStore;
   pipeline: PipelineDeps;
+  /** Where tasks keep their work between attempts and deliveries, and publish their videos. */
+  blobs: BlobStore;
   scratchDir: string;
   /** Bytes each task's downloads may hold (TASK_SCRATCH_BYTES) and the process's download slots. */
   downloads: { bytesPerTask: number; slots: Semaphore };
@@ -65,6 +69,10 @@ export interface DeliveryMeta {
 /** One attempt's work inside a delivery, given a claimed record and its scratch dir. */
 export interface Attempt<R extends LeasedRecord = TaskRecord> {
   task: R;
+  /** The video the record asks for, derived from its stored request once, here. */
+  spec: VideoSpec;
+  /** Where the attempt keeps its work in the blob store (under its work's prefix). */
+  storage: TaskStorage;
   /** The lease holder's id. */
   owner: string;
   dir: string;
@@ -96,10 +104,15 @@ export const VIDEO_WORK: AttemptWork = {
   async attempt(deps, a) {
     const { task, owner, log } = a;
     const taskId = task.id;
-    const produced = await produceVideo(deps.pipeline, { task, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
+    const { storage } = a;
+    const produced = await produceVideo(deps.pipeline, { spec: a.spec, storage, owner: task.owner, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
+    if (produced.kind === 'fanout') {
+      await a.settle();
+      return await handOverToChunks(deps, task, owner, produced.frames, log);
+    }
+    a.report('upload', STAGE_STARTS.upload);
+    const { output, warnings } = await publishVideo(deps.blobs, storage, produced.video);
     await a.settle();
-    if (produced.kind === 'fanout') return await handOverToChunks(deps, task, owner, produced.frames, log);
-    const { output, warnings } = produced;
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
       log.warn('finished, but the lease was lost; the holder records the outcome');
@@ -157,7 +170,9 @@ export async function runLeasedDelivery<R extends LeasedRecord>(deps: WorkerDeps
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
     const downloads = { budget: new ByteBudget(deps.downloads.bytesPerTask), slots: deps.downloads.slots };
-    return await work.attempt(deps, { task, owner, dir, signal: guard.signal, report, downloads, log, settle: () => progress.close() });
+    const spec = videoSpecOf(task);
+    const storage = { blobs: deps.blobs, taskId, attempt: task.attempt, prefix: work.prefix(taskId) };
+    return await work.attempt(deps, { task, spec, storage, owner, dir, signal: guard.signal, report, downloads, log, settle: () => progress.close() });
   } catch (err) {
     await progress.close();
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') {
@@ -269,7 +284,7 @@ export function leftovers(lost: TaskRecord, now: TaskRecord | null | undefined):
 }
 
 export async function dropFiles(deps: WorkerDeps, prefix: string, log: Logger): Promise<void> {
-  await deps.pipeline.blobs.deletePrefix(prefix).catch((err: unknown) => log.warn({ err: (err as Error).message, prefix }, 'could not delete stored files'));
+  await deps.blobs.deletePrefix(prefix).catch((err: unknown) => log.warn({ err: (err as Error).message, prefix }, 'could not delete stored files'));
 }
 
 /**

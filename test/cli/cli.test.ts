@@ -65,6 +65,7 @@ describe('reelsmith: arguments and help', () => {
     ['a missing script file', ['render', join(dir, 'nope.txt')], /cannot read the script .*nope\.txt: ENOENT/],
     ['an empty script', ['render', join(dir, 'empty.txt')], /empty\.txt is empty/],
     ['an unknown field in a JSON request', ['render', join(dir, 'bad.json')], /colour: unknown field/],
+    ['a storyboard_id, which only its service can render', ['render', join(dir, 'storyboard.json')], /storyboard_id: a storyboard is kept by the service that made it; render it there with `reelsmith submit`/],
     ['a music URL that is not http', ['submit', script, '--music', 'song.mp3'], /--music \(music\.url\): must be an http\(s\) URL/],
     ['an unknown option', ['status', 'abc', '--colour', 'red'], /unknown option '--colour'/],
     ['a missing argument', ['status'], /missing required argument 'id'/],
@@ -73,6 +74,7 @@ describe('reelsmith: arguments and help', () => {
     it(`${name}: exit 2 and a message naming it`, async () => {
       writeFileSync(join(dir, 'empty.txt'), '  \n');
       writeFileSync(join(dir, 'bad.json'), JSON.stringify({ script_text: SCRIPT, colour: 'red' }));
+      writeFileSync(join(dir, 'storyboard.json'), JSON.stringify({ storyboard_id: 'sb-1' }));
       const r = await cli([...args]);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, pattern);

@@ -2,10 +2,14 @@
 // their labels, and where a fan-out's chunk falls among them. Pure.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { outputLabel, outputsOf } from '../../functions/domain/outputs.ts';
-import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
+import { outputLabel } from '../../functions/domain/outputs.ts';
+import { VideoRequestSchema, type VideoRequest } from '../../functions/domain/video-request.ts';
+import { outputsOf as specOutputs } from '../../functions/domain/video-spec.ts';
 import { locateChunk } from '../../functions/pipeline/fanout-render.ts';
 
+/** The videos of a request as the spec resolves them: shape and resolution. */
+const outputsOf = (r: VideoRequest) => specOutputs(r).map(({ aspect_ratio, resolution }) => ({ aspect_ratio, resolution }));
+const main = (r: VideoRequest) => outputsOf(r)[0]!;
 const parse = (body: object) => VideoRequestSchema.safeParse({ script_text: 'Two shapes from one voice.', ...body });
 const issues = (body: object) => {
   const r = parse(body);
@@ -23,15 +27,15 @@ describe('outputs in the request', () => {
 
   it('the first output is the main video; an output without resolution takes the request\'s', () => {
     const r = parse({ resolution: '720p', outputs: [{ aspect_ratio: '16:9' }, { aspect_ratio: '9:16', resolution: '1080p' }, { aspect_ratio: '1:1' }] }).data!;
-    assert.equal(r.aspect_ratio, '16:9');
-    assert.equal(r.resolution, '720p');
+    assert.equal(main(r).aspect_ratio, '16:9');
+    assert.equal(main(r).resolution, '720p');
     assert.deepEqual(outputsOf(r), [
       { aspect_ratio: '16:9', resolution: '720p' },
       { aspect_ratio: '9:16', resolution: '1080p' },
       { aspect_ratio: '1:1', resolution: '720p' },
     ]);
     // The main video's resolution is the first output's, even where the request named another for the rest.
-    assert.equal(parse({ resolution: '720p', outputs: [{ aspect_ratio: '9:16', resolution: '1080p' }, { aspect_ratio: '16:9' }] }).data!.resolution, '1080p');
+    assert.equal(main(parse({ resolution: '720p', outputs: [{ aspect_ratio: '9:16', resolution: '1080p' }, { aspect_ratio: '16:9' }] }).data!).resolution, '1080p');
     // What the API stores parses again to the same request (MCP sends parsed requests on).
     assert.deepEqual(VideoRequestSchema.parse(r), r);
   });

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { frameSize, scenesOf, VideoRequestSchema } from '../../functions/domain/video-request.ts';
+import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
+import { frameSize, outputsOf, videoSpec } from '../../functions/domain/video-spec.ts';
 
 describe('video request', () => {
   it('fills defaults: 9:16 1080p, word-highlight captions at the bottom', () => {
     const r = VideoRequestSchema.parse({ script_text: ' Hi. ' });
     assert.equal(r.script_text, 'Hi.');
-    assert.equal(r.aspect_ratio, '9:16');
-    assert.equal(r.resolution, '1080p');
+    assert.equal(outputsOf(r)[0]!.aspect_ratio, '9:16');
+    assert.equal(outputsOf(r)[0]!.resolution, '1080p');
     assert.deepEqual(r.captions, { style: 'word-highlight', position: 'bottom', font_size: 1, max_words_per_line: 4 });
   });
 
@@ -37,9 +38,9 @@ describe('video request', () => {
     assert.deepEqual(frameSize('1:1', '1080p'), { width: 1080, height: 1080 });
   });
 
-  it('scenesOf gives one scene for a script', () => {
+  it('the spec gives one scene for a script', () => {
     const r = VideoRequestSchema.parse({ script_text: 'a b', search_query: 'ocean' });
-    assert.deepEqual(scenesOf(r), [{ text: 'a b', search_query: 'ocean' }]);
+    assert.deepEqual(videoSpec(r, { seed: 1 }).scenes, [{ text: 'a b', search_query: 'ocean' }]);
   });
 
   it('refuses a lone surrogate in any text field, naming the field', () => {

@@ -1,13 +1,18 @@
 // A task whose worker dies mid-render is rendered again from the plan the first attempt stored:
 // ElevenLabs is not paid twice, Pexels is neither searched nor downloaded from again, and the plan
-// is gone once the task has completed.
+// is gone once the task has completed. An attempt that fails on its footage after the voice was
+// made keeps the narration: the retries do not pay for the voice again either.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultCatalog, FAKE_ELEVENLABS_KEY, FAKE_PEXELS_KEY, startFakeElevenLabs, startFakePexels, type FakeElevenLabs, type FakePexels } from '../fakes/index.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { startService } from '../support/service.ts';
+import { makeVideo } from '../support/media-fixtures.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
 
 describe('a retried attempt renders the stored plan', () => {
@@ -70,6 +75,42 @@ describe('a retried attempt renders the stored plan', () => {
       await waitFor(() => readdirSync(join(second.dataDir, 'scratch')).length === 0, 'the task dir to be removed');
     } finally {
       await second.stop();
+    }
+  });
+
+  it('a clip URL that fails two attempts after the voice was made: one synthesis in all, the narration kept for the retries', async () => {
+    const clip = await makeVideo(join(tempDir('retry-clip-'), 'clip.mp4'), { width: 320, height: 180, durationS: 6 });
+    // Each attempt asks for the clip three times (a first try and two retries) before it gives up.
+    const failures = 6;
+    let asked = 0;
+    const server = createServer((_req, res) => {
+      asked++;
+      if (asked <= failures) return void res.writeHead(503, { 'retry-after': '0' }).end();
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      createReadStream(clip).pipe(res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const svc = await startService({ ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY, ELEVENLABS_BASE_URL: el.url, MAX_ATTEMPTS: '5' });
+    try {
+      const spoken = el.spoken.length;
+      const r = await postJson(`${svc.url}/v1/videos`, {
+        script_text: 'The clip host is failing today. The voice is made only once.',
+        clip_urls: [`http://127.0.0.1:${(server.address() as AddressInfo).port}/clip.mp4`],
+        resolution: '720p',
+        captions: false,
+      });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      const { final } = await pollUntilFinal(`${svc.url}/task/${r.body.task_id}`, { timeoutMs: 240_000 });
+      assert.equal(final.status, 'completed', JSON.stringify(final));
+      assert.equal(asked, failures + 1, 'two attempts failed on the clip before the third fetched it');
+      assert.equal(svc.logs.filter((l) => l.includes('attempt failed, will retry')).length, 2, 'two attempts failed');
+      assert.equal(el.spoken.length - spoken, 1, 'ElevenLabs was asked once');
+      assert.equal(svc.logs.filter((l) => l.includes('using the narration an earlier attempt made')).length, 2, 'both retries used the kept narration');
+      assert.equal(final.result.outputs.length, 1);
+      await waitFor(() => !existsSync(join(svc.dataDir, 'blobs', 'work', r.body.task_id)), 'the plan and the narration to be dropped once the task completed');
+    } finally {
+      server.close();
+      await svc.stop();
     }
   });
 });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
+import { videoSpec } from '../../functions/domain/video-spec.ts';
 import { pieceQuery, scriptTopic, searchTerms } from '../../functions/language/search-terms.ts';
 import { scriptForms } from '../../functions/language/spoken-form.ts';
 import { planFootageParts } from '../../functions/pipeline/footage-plan.ts';
@@ -102,7 +103,7 @@ describe('the query of a piece', () => {
 });
 
 describe('the searches of a video', () => {
-  const parts = async (body: Record<string, unknown>, texts: string[]) => planFootageParts(VideoRequestSchema.parse(body), scriptForms(texts));
+  const parts = async (body: Record<string, unknown>, texts: string[]) => planFootageParts(videoSpec(VideoRequestSchema.parse(body), { seed: 1 }), scriptForms(texts));
 
   it('"The deep ocean is darker than any night on land. Yet strange fish…": each sentence searches its own nouns; "fish" is kept', async () => {
     const got = await parts({ script_text: OCEAN }, [OCEAN]);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Narration, Segment, SourceClip, WordTiming } from '../../functions/domain/media.ts';
 import { planChunks, segmentFrames } from '../../functions/media/chunks.ts';
-import { renderVideo } from '../../functions/media/render.ts';
+import { renderVideo } from '../support/render.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { Semaphore } from '../../functions/lib/semaphore.ts';
 import { makeSpeechLikeWav, makeVideo } from '../support/media-fixtures.ts';

@@ -6,17 +6,20 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normaliseNarration } from '../../functions/media/loudness.ts';
-import { renderVideo, renderVideos, validateRender, type RenderJob } from '../../functions/media/render.ts';
+import { validateRender } from '../../functions/media/render.ts';
+import { renderPlanned, renderVideo, type RenderJob } from '../support/render.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { assStyle } from '../../functions/media/captions/ass.ts';
 import { captionFont } from '../../functions/media/captions/index.ts';
 import { planTimeline } from '../../functions/pipeline/timeline.ts';
-import { frameSize, type AspectRatio, type CaptionOptions, type Resolution } from '../../functions/domain/video-request.ts';
+import type { AspectRatio, CaptionOptions, Resolution } from '../../functions/domain/video-request.ts';
+import { frameSize } from '../../functions/domain/video-spec.ts';
 import { CancelledError, TaskError } from '../../functions/errors.ts';
 
 import { makeImage, makeSpeechLikeWav, makeTone, makeVideo } from '../support/media-fixtures.ts';
 import { ffprobe, isFastStart } from '../support/ffprobe.ts';
 import { STILL_SHOT_S, type Narration, type SourceClip, type WordTiming } from '../../functions/domain/media.ts';
+import type { RenderPlan } from '../../functions/media/render-plan.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const tools = resolveMediaTools({});
@@ -53,6 +56,9 @@ function words(text: string, wordS = 0.5): WordTiming[] {
 function narration(ws: WordTiming[], audioPath = voice3, durationS = 3.2): Narration {
   return { audioPath, durationS, words: ws, sentenceEnds: [ws.length] };
 }
+
+/** The captions script the render burned in (its head holds the style, with the font it picked). */
+const assOf = (r: { plan: RenderPlan }) => r.plan.outputs[0]!.subtitles ?? '';
 
 const caps = (o: Partial<CaptionOptions> = {}): CaptionOptions => ({ style: 'word-highlight', position: 'bottom', font_size: 1, max_words_per_line: 4, ...o });
 
@@ -212,8 +218,8 @@ describe('renderVideo: picture, captions and sound', () => {
   });
 
   it('boxed: mid-word, the line sits on a dark box with rounded corners, the spoken word in yellow, in League Spartan', async () => {
-    const { dir, result, width, height } = await render({ captions: caps({ style: 'boxed' }) });
-    assert.match(await readFile(join(dir, 'captions.ass'), 'utf8'), /Style: Caption,League Spartan Black,/);
+    const { result, width, height } = await render({ captions: caps({ style: 'boxed' }) });
+    assert.match(assOf(result), /Style: Caption,League Spartan Black,/);
     // Middle of word 2 ("two": 0.7 .. 1.125 s).
     const frame = grabFrame(result.videoPath, 0.9, width, height);
     const band = captionBand(width, height, 'bottom');
@@ -289,8 +295,8 @@ describe('renderVideo: picture, captions and sound', () => {
 
   it('Arabic (right to left) word-highlight draws glyphs with the Arabic font', async () => {
     const ws = words('مرحبا بالعالم الجميل اليوم');
-    const { dir, result, width, height } = await render({ narration: narration(ws), language: 'ar' });
-    const ass = await readFile(join(dir, 'captions.ass'), 'utf8');
+    const { result, width, height } = await render({ narration: narration(ws), language: 'ar' });
+    const ass = assOf(result);
     assert.match(ass, /Style: Caption,Noto Sans Arabic,/);
     const frame = grabFrame(result.videoPath, 0.9, width, height);
     const band = captionBand(width, height, 'bottom');
@@ -311,8 +317,8 @@ describe('renderVideo: picture, captions and sound', () => {
 
   it('Japanese karaoke with the CJK font', async () => {
     const ws = words('今日は 天気が とても 良い です');
-    const { dir, result, width, height, nar } = await render({ narration: narration(ws), language: 'ja', captions: caps({ style: 'karaoke' }) });
-    assert.match(await readFile(join(dir, 'captions.ass'), 'utf8'), /Style: Caption,Noto Sans CJK JP,/);
+    const { result, width, height, nar } = await render({ narration: narration(ws), language: 'ja', captions: caps({ style: 'karaoke' }) });
+    assert.match(assOf(result), /Style: Caption,Noto Sans CJK JP,/);
     await assertPlayable(result.videoPath, width, height, nar.durationS);
     const frame = grabFrame(result.videoPath, 1.0, width, height);
     const band = captionBand(width, height, 'bottom');
@@ -438,7 +444,7 @@ describe('renderVideos: several outputs from one timeline', () => {
     assert.deepEqual(new Set(segments.map((s) => s.clip)), new Set([0, 1]), 'both clips are on the timeline');
     const progress: number[] = [];
     const frames = [frameSize('9:16', '720p'), frameSize('16:9', '720p')];
-    const results = await renderVideos(tools, { dir, narration: nar, clips, segments, frames, captions: caps(), signal: new AbortController().signal, onProgress: (f) => progress.push(f) });
+    const { results } = await renderPlanned(tools, { dir, narration: nar, clips, segments, frames, captions: caps(), signal: new AbortController().signal, onProgress: (f) => progress.push(f) });
 
     assert.equal(results.length, 2);
     assert.equal(results[0]!.videoPath, join(dir, 'output.mp4'), 'the main video where a one-output render puts it');

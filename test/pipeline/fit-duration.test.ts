@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Narration } from '../../functions/domain/media.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
+import { videoSpec } from '../../functions/domain/video-spec.ts';
 import { TaskError } from '../../functions/errors.ts';
 import { createLogger } from '../../functions/log.ts';
 import { scaleTimings, tempoArgs, tempoOf } from '../../functions/media/tempo.ts';
@@ -31,25 +32,27 @@ function bursts(path: string, n: number, everyS: number, rate = 1): Narration {
 }
 
 const req = (o: object) => VideoRequestSchema.parse({ script_text: 'x', ...o });
+/** The length limit of a request, as the spec holds it. */
+const fitOf = (o: object) => videoSpec(req(o), { seed: 1 }).fit;
 
 describe('max_duration_s: the decision', () => {
   it('fits, speeds up within 1.15×, or says how long the narration is and what to do', () => {
-    assert.deepEqual(planFit(70, req({})), { kind: 'fits' });
-    assert.deepEqual(planFit(59.9, req({ max_duration_s: 60 })), { kind: 'fits' });
-    const failed = planFit(63.27, req({ max_duration_s: 60 }));
+    assert.deepEqual(planFit(70, fitOf({})), { kind: 'fits' });
+    assert.deepEqual(planFit(59.9, fitOf({ max_duration_s: 60 })), { kind: 'fits' });
+    const failed = planFit(63.27, fitOf({ max_duration_s: 60 }));
     assert.deepEqual(failed, {
       kind: 'too_long',
       message: 'the narration is 63.3 s long and max_duration_s is 60 s: shorten the script by about 6 %, or send fit: "speed" to speed the voice up by up to 1.15×',
     });
-    const sped = planFit(63.27, req({ max_duration_s: 60, fit: 'speed' }));
+    const sped = planFit(63.27, fitOf({ max_duration_s: 60, fit: 'speed' }));
     assert.equal(sped.kind, 'speed_up');
     assert.ok(sped.kind === 'speed_up' && Math.abs(sped.factor - 63.27 / (60 - VIDEO_SLACK_S)) < 1e-9 && sped.targetS === 60 - VIDEO_SLACK_S);
-    assert.deepEqual(planFit(70, req({ max_duration_s: 60, fit: 'speed' })), {
+    assert.deepEqual(planFit(70, fitOf({ max_duration_s: 60, fit: 'speed' })), {
       kind: 'too_long',
       message: 'the narration is 70 s long and max_duration_s is 60 s; even sped up 1.15× it would be 60.9 s: shorten the script by about 2 %',
     });
     // Just over the limit is over it: the length is never rounded down to the limit.
-    assert.match((planFit(60.01, req({ max_duration_s: 60 })) as { message: string }).message, /^the narration is 60\.1 s long/);
+    assert.match((planFit(60.01, fitOf({ max_duration_s: 60 })) as { message: string }).message, /^the narration is 60\.1 s long/);
   });
 
   it('the request: fit "speed" needs max_duration_s; the limit is 1..3600 s', () => {
@@ -92,7 +95,7 @@ describe('max_duration_s: the speed-up on real audio', () => {
     const dir = tempDir('fit-');
     const warnings: string[] = [];
     const first = await provider.synthesize({ text: 'x', ...(speed ? { speed } : {}) }, dir, signal);
-    const n = await fitNarration({ speech: provider, tools, log }, { narration: first, speech: { text: 'x', ...(speed ? { speed } : {}) }, req: req({ max_duration_s: maxS, fit: 'speed' }), dir, signal, warnings });
+    const n = await fitNarration({ speech: provider, tools, log }, { narration: first, speech: { text: 'x', ...(speed ? { speed } : {}) }, fit: fitOf({ max_duration_s: maxS, fit: 'speed' }), dir, signal, warnings });
     return { first, n, warnings, dir };
   };
 

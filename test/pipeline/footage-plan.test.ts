@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import type { SourceClip } from '../../functions/domain/media.ts';
 import { splitWords } from '../../functions/domain/text.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
+import { videoSpec } from '../../functions/domain/video-spec.ts';
 import { scriptForms } from '../../functions/language/spoken-form.ts';
 import { gatherFootage, planFootageParts, sentenceGroups, type FootageSetup } from '../../functions/pipeline/footage-plan.ts';
 import type { FootageProvider, FootageRequest } from '../../functions/providers/ports.ts';
@@ -14,6 +15,9 @@ import type { MediaMode } from '../../functions/domain/footage-media.ts';
 const SCRIPT =
   'Coral reefs shelter a quarter of all marine species. Rising temperatures bleach them white. ' +
   'Tokyo never sleeps, and neon signs light up Shibuya crossing at midnight. The Eiffel Tower grows 15 cm every summer.';
+
+/** The spec of a request, as the worker derives it. */
+const spec = (body: object) => videoSpec(VideoRequestSchema.parse(body), { seed: 1 });
 
 describe('sentence groups', () => {
   it('partition the words, join short sentences, cut long ones at clauses, and respect max_clips', () => {
@@ -37,7 +41,7 @@ describe('sentence groups', () => {
 
 describe('search terms', () => {
   it('parts: one per sentence group, each with its terms and the topic to fall back on', async () => {
-    const req = VideoRequestSchema.parse({ script_text: SCRIPT, search_query: 'nature facts' });
+    const req = spec({ script_text: SCRIPT, search_query: 'nature facts' });
     const parts = await planFootageParts(req, scriptForms([SCRIPT], undefined));
     assert.equal(parts.length, 4);
     assert.deepEqual(parts[0], {
@@ -52,15 +56,15 @@ describe('search terms', () => {
   });
 
   it('one part: footage "topic", clip_urls, a non-English script, or scenes as sent', async () => {
-    const topic = await planFootageParts(VideoRequestSchema.parse({ script_text: SCRIPT, footage: 'topic' }), scriptForms([SCRIPT]));
+    const topic = await planFootageParts(spec({ script_text: SCRIPT, footage: 'topic' }), scriptForms([SCRIPT]));
     assert.equal(topic.length, 1);
     assert.deepEqual(topic[0]!.terms, []);
-    const urls = await planFootageParts(VideoRequestSchema.parse({ script_text: SCRIPT, clip_urls: ['https://example.com/a.mp4'] }), scriptForms([SCRIPT]));
+    const urls = await planFootageParts(spec({ script_text: SCRIPT, clip_urls: ['https://example.com/a.mp4'] }), scriptForms([SCRIPT]));
     assert.equal(urls.length, 1);
     const es = 'Los arrecifes de coral albergan muchas especies. Las temperaturas los blanquean. Tokio nunca duerme de noche.';
-    assert.equal((await planFootageParts(VideoRequestSchema.parse({ script_text: es, search_query: 'mar' }), scriptForms([es]))).length, 1);
+    assert.equal((await planFootageParts(spec({ script_text: es, search_query: 'mar' }), scriptForms([es]))).length, 1);
     const scenes = await planFootageParts(
-      VideoRequestSchema.parse({ scenes: [{ text: 'Mountains are old.', search_query: 'mountains' }, { text: 'Rivers carve them.' }] }),
+      spec({ scenes: [{ text: 'Mountains are old.', search_query: 'mountains' }, { text: 'Rivers carve them.' }] }),
       scriptForms(['Mountains are old.', 'Rivers carve them.']),
     );
     assert.deepEqual(scenes.map((p) => [p.query, p.sourceIndex]), [['mountains', 0], ['rivers mountains', 1]]);
@@ -83,9 +87,9 @@ describe('gathering footage', () => {
     searchesPerVideo: 7,
     recentClips: async () => new Set(['pexels:old']),
   });
-  const req = VideoRequestSchema.parse({ script_text: SCRIPT });
+  const req = spec({ script_text: SCRIPT });
   const opts = (parts: Awaited<ReturnType<typeof planFootageParts>>, warnings: string[]) => ({
-    req, owner: 'o', parts, estimateS: 20, width: 720, height: 1280, seed: 1, dir: '/tmp', signal: new AbortController().signal, warnings,
+    spec: req, owner: 'o', parts, estimateS: 20, width: 720, height: 1280, seed: 1, dir: '/tmp', signal: new AbortController().signal, warnings,
   });
 
   it('a part that finds nothing borrows; no generated background while any footage exists', async () => {
@@ -116,13 +120,13 @@ describe('gathering footage', () => {
 
   it("nothing found for the user's own searches: the warning quotes them, not a made-up topic", async () => {
     const texts = ['Mountains grow a few millimetres each year.', 'The river cuts its canyon grain by grain.'];
-    const scenesReq = VideoRequestSchema.parse({ scenes: [{ text: texts[0], search_query: 'mountains' }, { text: texts[1], search_query: 'river canyon' }] });
+    const scenesReq = spec({ scenes: [{ text: texts[0], search_query: 'mountains' }, { text: texts[1], search_query: 'river canyon' }] });
     const parts = await planFootageParts(scenesReq, scriptForms(texts));
     const warnings: string[] = [];
     const asked: FootageRequest[] = [];
     const s = setup(provider(() => []));
     s.generated = provider(() => [{ kind: 'generated', lavfi: 'color', durationS: 30, credit: null }], asked);
-    await gatherFootage(s, { ...opts(parts, warnings), req: scenesReq });
+    await gatherFootage(s, { ...opts(parts, warnings), spec: scenesReq });
     assert.deepEqual(warnings, ['no footage was found for "mountains" or "river canyon"; the video uses generated backgrounds']);
     assert.equal(asked[0]!.query, 'mountains river canyon');
   });
@@ -139,7 +143,7 @@ describe('media: videos, photos or both', () => {
       return { clips: Array.from({ length: Math.min(n, r.count) }, (_, i) => make(`${name}:${i}`)), warnings: [] };
     },
   });
-  const req = VideoRequestSchema.parse({ script_text: 'Mountains at dawn.' });
+  const req = spec({ script_text: 'Mountains at dawn.' });
   const want: FootageRequest = { query: 'mountains', count: 4, minTotalS: 16, orientation: 'portrait', width: 1080, height: 1920, seed: 1 };
 
   it('the order of the sources by mode: the named clips first, FOOTAGE_DIR last', () => {
@@ -155,7 +159,7 @@ describe('media: videos, photos or both', () => {
     assert.deepEqual(names('videos'), ['videos', 'photos', 'dir']);
     assert.deepEqual(names('photos'), ['photos', 'videos', 'dir']);
     assert.deepEqual(names('both'), ['videos+photos', 'videos', 'photos', 'dir']);
-    const withUrls = VideoRequestSchema.parse({ script_text: 'Mountains at dawn.', clip_urls: ['https://example.com/a.jpg'] });
+    const withUrls = spec({ script_text: 'Mountains at dawn.', clip_urls: ['https://example.com/a.jpg'] });
     assert.deepEqual(order(withUrls, 0, 'photos').map((p) => p.name), ['urls', 'photos', 'videos', 'dir']);
     // Without a Pexels key there are no photos to ask for: the order is as it always was.
     const keyless = footageOrder({ urls: () => source('urls', video, 1, asked), pexels: null, pexelsPhotos: null, dir: source('dir', video, 9, asked) });
@@ -195,7 +199,7 @@ describe('media: videos, photos or both', () => {
       searchesPerVideo: 4,
       recentClips: async () => new Set(),
     };
-    const got = await gatherFootage(setup, { req, owner: null, parts, estimateS: 3, width: 1080, height: 1920, seed: 1, dir: '/tmp', signal: new AbortController().signal, warnings: [], media: 'photos' });
+    const got = await gatherFootage(setup, { spec: req, owner: null, parts, estimateS: 3, width: 1080, height: 1920, seed: 1, dir: '/tmp', signal: new AbortController().signal, warnings: [], media: 'photos' });
     assert.deepEqual(seen, ['photos']);
     assert.equal(got.clips[0]?.kind === 'file' && got.clips[0].still, 'jpeg');
   });

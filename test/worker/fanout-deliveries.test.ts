@@ -4,7 +4,7 @@
 // as the render in one delivery.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../functions/config.ts';
@@ -114,8 +114,8 @@ describe('fan-out deliveries', () => {
     const body = { ...script, outputs: [{ aspect_ratio: '9:16' }, { aspect_ratio: '16:9' }] };
     const id = await submit(body);
     const fanout = await plan(id);
-    const spec = JSON.parse(readFileSync(join(dataDir, 'blobs', 'work', id, 'a1', 'fanout.json'), 'utf8'));
-    assert.deepEqual(spec.outputs.map((o: { frame: object; folder: string }) => [o.frame, o.folder]), [
+    const spec = JSON.parse(readFileSync(join(dataDir, 'blobs', 'work', id, 'a1', 'render.json'), 'utf8'));
+    assert.deepEqual(spec.outputs.map((o: { output: { frame: object }; folder: string }) => [o.output.frame, o.folder]), [
       [{ width: 720, height: 1280 }, ''],
       [{ width: 1280, height: 720 }, 'output-1/'],
     ]);
@@ -155,17 +155,26 @@ describe('fan-out deliveries', () => {
     }
   });
 
-  it('a chunk list written before there could be several outputs (a rolling deploy) still renders', async () => {
+  it('a chunk list written before render plans, and before there could be several outputs (a rolling deploy), still renders', async () => {
     const id = await submit();
     const fanout = await plan(id);
-    const file = join(dataDir, 'blobs', 'work', id, 'a1', 'fanout.json');
-    const { outputs, encode, durationS } = JSON.parse(readFileSync(file, 'utf8'));
-    const { folder: _folder, ...one } = outputs[0];
-    writeFileSync(file, JSON.stringify({ ...one, encode, durationS }));
+    const at = join(dataDir, 'blobs', 'work', id, 'a1');
+    // What a planner of that version stored instead of the render plan: the chunk list, its captions as files beside it.
+    type Stored = { output: { frame: object }; chunks: { events: string[] }[]; subtitles: string; sidecars: { vtt: string; srt: string } };
+    const { outputs, encode, durationS } = JSON.parse(readFileSync(join(at, 'render.json'), 'utf8')) as { outputs: Stored[]; encode: object; durationS: number };
+    const one = outputs[0]!;
+    writeFileSync(join(at, 'captions.ass'), [one.subtitles, ...new Set(one.chunks.flatMap((c) => c.events)), ''].join('\n'));
+    writeFileSync(join(at, 'captions.vtt'), one.sidecars.vtt);
+    writeFileSync(join(at, 'captions.srt'), one.sidecars.srt);
+    const chunks = one.chunks.map(({ events: _events, ...c }) => c);
+    const sidecars = { vtt: 'captions.vtt', srt: 'captions.srt' };
+    writeFileSync(join(at, 'fanout.json'), JSON.stringify({ frame: one.output.frame, chunks, assFile: 'captions.ass', sidecars, encode, durationS }));
+    rmSync(join(at, 'render.json'));
     for (let k = 0; k < fanout.chunks.length; k++) assert.equal((await chunk(id, k)).status, 200);
     const done = await task(id);
     assert.equal(done.status, 'completed', JSON.stringify(done.error));
     assert.equal(frameCount(join(dataDir, 'blobs', done.output!.video_key)), Math.round(done.output!.duration_s * 30));
+    assert.ok(readFileSync(join(dataDir, 'blobs', done.output!.captions_vtt_key!), 'utf8').startsWith('WEBVTT'));
   });
 
   it('a worker that died holding a chunk: the next delivery waits for its lease, then renders it', async () => {
@@ -193,7 +202,7 @@ describe('fan-out deliveries', () => {
     await plan(id);
     // Chunk 2's footage cannot be rendered: its stored source is a graph ffmpeg refuses.
     const work = join(dataDir, 'blobs', 'work', id);
-    const spec = JSON.parse(readFileSync(join(work, 'a1', 'fanout.json'), 'utf8'));
+    const spec = JSON.parse(readFileSync(join(work, 'a1', 'render.json'), 'utf8'));
     const planFile = join(work, 'plan.json');
     const stored = JSON.parse(readFileSync(planFile, 'utf8'));
     stored.clips[spec.outputs[0].chunks[1].pieces[0].clip] = { kind: 'generated', lavfi: 'no_such_source=s=64x64', durationS: 3600, credit: null };

@@ -81,7 +81,30 @@ export function assStyle(frame: Frame, opts: Pick<CaptionOptions, 'position' | '
   };
 }
 
+/** One line of an ASS script's events, with when it shows (centiseconds, on the frame grid). */
+export interface AssEvent {
+  startCs: number;
+  endCs: number;
+  line: string;
+}
+
+/** An ASS script as its head (info and styles) and its events, so a render can draw a span of it. */
+export interface AssScript {
+  head: string;
+  events: AssEvent[];
+}
+
 export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Frame, font: CaptionFont, fps: number = OUTPUT_FPS): string {
+  const script = assScript(lines, opts, frame, font, fps);
+  return assText(script.head, script.events.map((e) => e.line));
+}
+
+/** The text of an ASS script: its head and these event lines. */
+export function assText(head: string, events: readonly string[]): string {
+  return [head, ...events, ''].join('\n');
+}
+
+export function assScript(lines: CaptionLine[], opts: CaptionOptions, frame: Frame, font: CaptionFont, fps: number = OUTPUT_FPS): AssScript {
   const cs = (seconds: number) => frameAlignedCs(seconds, fps);
   const st = assStyle(frame, opts, font.sizeScale);
   const boxed = opts.style === 'boxed';
@@ -112,7 +135,7 @@ export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Fram
     '[Events]',
     'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
   ];
-  const events: string[] = [];
+  const events: AssEvent[] = [];
   for (const line of lines) {
     const start = cs(line.start);
     const end = cs(line.end);
@@ -122,15 +145,15 @@ export function buildAss(lines: CaptionLine[], opts: CaptionOptions, frame: Fram
     else if (opts.style === 'pop') events.push(...wordHighlightEvents(line, font, cs, popWord));
     else if (boxed) {
       events.push(boxEvent(start, end, line, st, opts.position));
-      events.push(...wordHighlightEvents(line, font, cs, colourWord, `{\\q2}`).map((e) => e.replace(/^Dialogue: 0,/, 'Dialogue: 1,')));
+      events.push(...wordHighlightEvents(line, font, cs, colourWord, `{\\q2}`, 1));
     } else events.push(...wordHighlightEvents(line, font, cs, colourWord));
   }
-  return [...head, ...events, ''].join('\n');
+  return { head: head.join('\n'), events };
 }
 
 /** An event from `startCs` to `endCs` (centiseconds, already on the frame grid). */
-function dialogue(startCs: number, endCs: number, text: string): string {
-  return `Dialogue: 0,${assTime(startCs / 100)},${assTime(endCs / 100)},Caption,,0,0,0,,${text}`;
+function dialogue(startCs: number, endCs: number, text: string, layer = 0, style = 'Caption', marginV = 0): AssEvent {
+  return { startCs, endCs, line: `Dialogue: ${layer},${assTime(startCs / 100)},${assTime(endCs / 100)},${style},,0,0,${marginV},,${text}` };
 }
 
 /** The spoken word in the highlight colour. */
@@ -150,31 +173,31 @@ function popWord(text: string): string {
  * the drawn line plus padding, with elliptical ends, whatever the font measures. Its margin moves
  * the hairline to the middle of the text line (libass aligns the squeezed line by its own height).
  */
-function boxEvent(startCs: number, endCs: number, line: CaptionLine, st: AssStyle, position: CaptionOptions['position']): string {
+function boxEvent(startCs: number, endCs: number, line: CaptionLine, st: AssStyle, position: CaptionOptions['position']): AssEvent {
   const padX = Math.round(st.fontSize * 0.32);
   const padY = Math.round(st.fontSize * 0.62);
   const marginV = position === 'center' ? 0 : st.marginV + Math.round(st.fontSize * 0.5);
   const text = `{\\q2\\fscy1\\xbord${padX}\\ybord${padY}}${escapeAssText(line.text)}`;
-  return `Dialogue: 0,${assTime(startCs / 100)},${assTime(endCs / 100)},Box,,0,0,${marginV},,${text}`;
+  return dialogue(startCs, endCs, text, 0, 'Box', marginV);
 }
 
 /**
  * One event per word, back to back in time, each showing the whole line with that word marked.
  * Boundaries are put on the frame grid once, so consecutive events share the exact same edge.
  */
-function wordHighlightEvents(line: CaptionLine, font: CaptionFont, cs: (s: number) => number, mark: (text: string) => string, prefix = ''): string[] {
+function wordHighlightEvents(line: CaptionLine, font: CaptionFont, cs: (s: number) => number, mark: (text: string) => string, prefix = '', layer = 0): AssEvent[] {
   const sep = font.noSpaces ? '' : ' ';
   const n = line.words.length;
   const edges: number[] = [line.start];
   for (let i = 1; i < n; i++) edges.push(Math.min(Math.max(line.words[i]!.start, edges[i - 1]!), line.end));
   edges.push(line.end);
-  const out: string[] = [];
+  const out: AssEvent[] = [];
   for (let i = 0; i < n; i++) {
     const a = cs(edges[i]!);
     const b = cs(edges[i + 1]!);
     if (b <= a) continue;
     const text = line.words.map((w, k) => (k === i ? mark(escapeAssText(w.text)) : escapeAssText(w.text))).join(sep);
-    out.push(dialogue(a, b, prefix + text));
+    out.push(dialogue(a, b, prefix + text, layer));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Captions for one narration: the burned-in ASS and the WebVTT/SRT sidecars, from the same lines.
 import type { CaptionOptions } from '../../domain/video-request.ts';
 
-import { buildAss } from './ass.ts';
+import { assScript, assText, type AssScript } from './ass.ts';
 import { captionFont, type CaptionFont } from './fonts.ts';
 import { fontSizePx, layoutLines, safeArea, type CaptionLine } from './layout.ts';
 import { buildSrt, buildVtt } from './sidecars.ts';
@@ -9,6 +9,8 @@ import type { Frame, WordTiming } from '../../domain/media.ts';
 
 export interface Captions {
   ass: string;
+  /** The same ASS as its head and timed events, for a render that draws it a span at a time. */
+  script: AssScript;
   vtt: string;
   srt: string;
   font: CaptionFont;
@@ -29,9 +31,11 @@ export function buildCaptions(
   const maxWidth = frame.width * (1 - safe.left - safe.right);
   const lines = layoutLines(words, sentenceEnds, opts, font, size, maxWidth, durationS);
   if (lines.length === 0) return null;
-  return { ass: buildAss(lines, opts, frame, font), vtt: buildVtt(lines), srt: buildSrt(lines), font, lines };
+  const script = assScript(lines, opts, frame, font);
+  return { ass: assText(script.head, script.events.map((e) => e.line)), script, vtt: buildVtt(lines), srt: buildSrt(lines), font, lines };
 }
 
 export { captionFont, writingSystemOf, FONT_PACKAGES } from './fonts.ts';
 export type { CaptionFont, WritingSystem } from './fonts.ts';
+export type { AssEvent, AssScript } from './ass.ts';
 export type { CaptionLine } from './layout.ts';

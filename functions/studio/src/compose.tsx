@@ -3,7 +3,7 @@
 // their fields (the form does no validation of its own: the API's messages are the reference).
 import type { ComponentChildren } from 'preact';
 import { REQUEST_DEFAULTS as D } from '../../domain/request-defaults.ts';
-import type { CaptionOptions, VideoRequest, VideoRequestInput } from '../../domain/video-request.ts';
+import type { AspectRatio, CaptionOptions, VideoRequest, VideoRequestInput } from '../../domain/video-request.ts';
 import type { Voice } from './api.ts';
 
 export interface SceneInput {
@@ -19,7 +19,7 @@ export interface ComposeForm {
   scenes: SceneInput[];
   voice: string;
   language: string;
-  aspect: VideoRequest['aspect_ratio'];
+  aspect: AspectRatio;
   resolution: VideoRequest['resolution'];
   captionsOn: boolean;
   style: CaptionOptions['style'];

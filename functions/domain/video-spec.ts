@@ -1,0 +1,155 @@
+// A video as the pipeline makes it, derived once from a validated request (or from a storyboard's
+// stored request and the pieces the client chose) with every default applied: its scenes, each
+// output's frame, label and orientation, the seed, the caption look, the footage search, the
+// music, the length limit and the voice. Everything below the worker's entry takes this and never
+// reads the request, so no default is decided twice. Derived from what the task stores rather
+// than stored itself: the request is the record (a task stored before the spec existed is read
+// the same way), and a render planned from it is stored whole (media/render-plan.ts), so a fanned-
+// out video never meets two derivations of one request. Pure.
+import type { Frame, Orientation } from './media.ts';
+import { outputLabel, type VideoOutput } from './outputs.ts';
+import { REQUEST_DEFAULTS } from './request-defaults.ts';
+import type { LeasedRecord, StoryboardChoice } from './task.ts';
+import type { AspectRatio, CaptionOptions, FIT_MODES, Resolution, VideoRequest } from './video-request.ts';
+
+/** One video of a task, resolved: its shape, its frame in pixels, and the name its files carry. */
+export interface OutputSpec extends VideoOutput {
+  frame: Frame;
+  /** Which way round its footage is searched. */
+  orientation: Orientation;
+  /** The label in the names of its files (`out-16x9.mp4`, `a1/16x9/video.mp4`); null for the main video, whose files keep the plain names. */
+  label: string | null;
+}
+
+/** A scene of the script, with its own search (the video's is `footage.query`). */
+export interface SceneSpec {
+  text: string;
+  search_query?: string;
+  clip_url?: string;
+}
+
+export interface FootageSpec {
+  /**
+   * `scenes`: each scene sent is a part of its own; `sentences`: a script_text is searched per
+   * sentence group (where its language allows); `topic`: one search for the whole video.
+   */
+  mode: 'scenes' | 'sentences' | 'topic';
+  /** The video's topic as sent (search_query). */
+  query?: string;
+  /** Clips named by URL for the first scene. */
+  clipUrls?: string[];
+  maxClips: number;
+}
+
+export interface CaptionSpec {
+  /** Drawn into the picture; off, the sidecar files are still made (in the sidecar look). */
+  burnIn: boolean;
+  look: CaptionOptions;
+}
+
+export type MusicSpec = { volume: number } & ({ url: string; mood?: undefined } | { mood: string; url?: undefined });
+
+export interface FitSpec {
+  /** max_duration_s. */
+  maxDurationS: number;
+  mode: (typeof FIT_MODES)[number];
+}
+
+export interface VoiceSpec {
+  voiceId?: string;
+  modelId?: string;
+  speed?: number;
+}
+
+export interface VideoSpec {
+  scenes: SceneSpec[];
+  language?: string;
+  voice: VoiceSpec;
+  /** Same seed, same choices (clips, music track): the request's, or one fixed per task. */
+  seed: number;
+  captions: CaptionSpec;
+  footage: FootageSpec;
+  music: MusicSpec | null;
+  /** The length limit on the video; null without max_duration_s. */
+  fit: FitSpec | null;
+  /** The videos to make, the main one first (never empty). */
+  outputs: OutputSpec[];
+  /** A video made from a storyboard renders the storyboard's plan with these pieces: no voice or search again. */
+  storyboard: StoryboardChoice | null;
+}
+
+/** Sidecar layout when burn-in is off: the request gave no caption options to follow. */
+export const SIDECAR_CAPTIONS: CaptionOptions = { style: 'line', position: 'bottom', font_size: 1, max_words_per_line: 7 };
+
+/** The spec of a task's video (or of the plan a storyboard prepares). */
+export function videoSpecOf(task: Pick<LeasedRecord, 'id' | 'request'> & { from_storyboard?: StoryboardChoice | null }): VideoSpec {
+  return videoSpec(task.request, { seed: seedFromId(task.id), storyboard: task.from_storyboard ?? null });
+}
+
+/** The spec of a validated request; `seed` stands in for the request's when it sent none. */
+export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: StoryboardChoice | null }): VideoSpec {
+  // A scene's own search stays its own: the video's (footage.query) is the topic its parts fall back on.
+  const scene = (s: SceneSpec): SceneSpec => ({ text: s.text, ...(s.search_query ? { search_query: s.search_query } : {}), ...(s.clip_url ? { clip_url: s.clip_url } : {}) });
+  return {
+    scenes: (req.scenes ?? [{ text: req.script_text ?? '' }]).map(scene),
+    ...(req.language ? { language: req.language } : {}),
+    voice: {
+      ...(req.voice_id ? { voiceId: req.voice_id } : {}),
+      ...(req.model_id ? { modelId: req.model_id } : {}),
+      ...(req.speed ? { speed: req.speed } : {}),
+    },
+    seed: req.seed ?? o.seed,
+    captions: req.captions === false ? { burnIn: false, look: SIDECAR_CAPTIONS } : { burnIn: true, look: req.captions },
+    footage: {
+      mode: req.scenes ? 'scenes' : req.footage === 'topic' || req.clip_urls ? 'topic' : 'sentences',
+      ...(req.search_query ? { query: req.search_query } : {}),
+      ...(req.clip_urls ? { clipUrls: req.clip_urls } : {}),
+      maxClips: req.max_clips,
+    },
+    music: req.music ? musicOf(req.music) : null,
+    fit: req.max_duration_s === undefined ? null : { maxDurationS: req.max_duration_s, mode: req.fit },
+    outputs: outputsOf(req),
+    storyboard: o.storyboard ?? null,
+  };
+}
+
+function musicOf(m: NonNullable<VideoRequest['music']>): MusicSpec {
+  if (m.mood) return { mood: m.mood, volume: m.volume };
+  return { url: m.url!, volume: m.volume };
+}
+
+/**
+ * The videos a request asks for: its `outputs`, each without a resolution taking the request's,
+ * or the one video its aspect_ratio (9:16 when left out) and resolution describe. The first is
+ * the main video. A request stored before this existed had the main video's shape copied to its
+ * top level; it reads the same.
+ */
+export function outputsOf(req: Pick<VideoRequest, 'aspect_ratio' | 'resolution' | 'outputs'>): OutputSpec[] {
+  const shapes: VideoOutput[] = req.outputs?.length
+    ? req.outputs.map((o) => ({ aspect_ratio: o.aspect_ratio, resolution: o.resolution ?? req.resolution }))
+    : [{ aspect_ratio: req.aspect_ratio ?? REQUEST_DEFAULTS.aspect_ratio, resolution: req.resolution }];
+  return shapes.map((s, i) => ({
+    ...s,
+    frame: frameSize(s.aspect_ratio, s.resolution),
+    orientation: orientationOf(s.aspect_ratio),
+    label: i === 0 ? null : outputLabel(shapes, i),
+  }));
+}
+
+/** Output frame size: the short side is 720 or 1080. */
+export function frameSize(aspect: AspectRatio, resolution: Resolution): Frame {
+  const s = resolution === '1080p' ? 1080 : 720;
+  const l = resolution === '1080p' ? 1920 : 1280;
+  if (aspect === '9:16') return { width: s, height: l };
+  if (aspect === '16:9') return { width: l, height: s };
+  return { width: s, height: s };
+}
+
+const orientationOf = (aspect: AspectRatio): Orientation => (aspect === '9:16' ? 'portrait' : aspect === '16:9' ? 'landscape' : 'square');
+
+/** A stable seed from the task id, so a retried attempt makes the same choices. */
+export function seedFromId(id: string): number {
+  let h = 2166136261;
+  for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
