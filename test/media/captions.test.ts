@@ -209,24 +209,19 @@ describe('ASS', () => {
     assert.doesNotMatch(c.ass, /\\kf/);
     assert.equal([...c.ass.matchAll(/\\k\d+/g)].length, 3);
   });
-  it('boxed: a rounded box per line on the layer below, the words highlighted above it, the display face', () => {
+  it('boxed: one box per line (BorderStyle 4, one box around each event), the words highlighted on it, the display face', () => {
     const words = timed('one two three four five');
     const c = buildCaptions(words, [5], 3, opts({ style: 'boxed', max_words_per_line: 3 }), PORTRAIT)!;
     assert.equal(c.font.family, 'League Spartan Black');
-    assert.match(c.ass, /^Style: Box,League Spartan Black,\d+,&HFF000000,&HFF000000,&H59000000,/m);
+    const style = c.ass.split('\n').find((l) => l.startsWith('Style: Caption,'))!.split(',');
+    assert.equal(style[1], 'League Spartan Black');
+    assert.equal(style[6], '&H59000000', 'BackColour: the box, black at 65 %');
+    assert.equal(style[15], '4', 'BorderStyle 4');
+    assert.equal(style[16], '0', 'no outline on a box');
     const ev = events(c.ass);
-    const boxes = ev.filter((e) => field(e, 3) === 'Box');
-    assert.equal(boxes.length, 2, 'one box per line');
-    for (const b of boxes) {
-      assert.equal(field(b, 0), 'Dialogue: 0');
-      assert.match(b, /\{\\q2\\fscy1\\xbord\d+\\ybord\d+\}/);
-    }
-    const text = ev.filter((e) => field(e, 3) === 'Caption');
-    assert.equal(text.length, 5, 'one event per word');
-    for (const t of text) assert.equal(field(t, 0), 'Dialogue: 1');
-    // The box spans its line's words exactly, in time.
-    assert.equal(field(boxes[0]!, 1), field(text[0]!, 1));
-    assert.equal(field(boxes[0]!, 2), field(text[2]!, 2));
+    assert.equal(ev.length, 5, 'one event per word, each one box around its line');
+    for (const e of ev) assert.match(e, /,\{\\xshad\d+\\yshad\d+\}/, 'the padding of the box');
+    for (let i = 1; i < ev.length; i++) if (i !== 3) assert.equal(field(ev[i]!, 1), field(ev[i - 1]!, 2), 'the box stays up across the line');
   });
   it('pop: the spoken word grows from 60 % past full size and settles, in the display face', () => {
     const c = buildCaptions(timed('one two'), [2], 2, opts({ style: 'pop' }), PORTRAIT)!;
@@ -236,10 +231,10 @@ describe('ASS', () => {
     assert.match(ev[1]!, /one \{\\1c&H00D4FF&\\fscx60\\fscy60\\t\(0,100,\\fscx112\\fscy112\)\\t\(100,160,\\fscx100\\fscy100\)\}two\{/);
   });
   it('the display face is for Latin script only: other scripts keep their Noto face', () => {
-    assert.equal(captionFont('Hello', 'en', true).family, 'League Spartan Black');
-    assert.equal(captionFont('Привет мир', 'ru', true).family, 'Noto Sans');
-    assert.equal(captionFont('مرحبا بالعالم', 'ar', true).family, 'Noto Sans Arabic');
-    assert.equal(captionFont('你好世界', 'zh', true).family, 'Noto Sans CJK SC');
+    assert.equal(captionFont('Hello', 'en', 'league-spartan').family, 'League Spartan Black');
+    assert.equal(captionFont('Привет мир', 'ru', 'league-spartan').family, 'Noto Sans');
+    assert.equal(captionFont('مرحبا بالعالم', 'ar', 'league-spartan').family, 'Noto Sans Arabic');
+    assert.equal(captionFont('你好世界', 'zh', 'league-spartan').family, 'Noto Sans CJK SC');
     assert.equal(buildCaptions(timed('مرحبا بالعالم'), [2], 2, opts({ style: 'pop' }), PORTRAIT, 'ar')!.font.family, 'Noto Sans Arabic');
     assert.equal(captionFont('Hello', 'en').family, 'Noto Sans');
   });
