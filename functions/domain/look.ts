@@ -40,8 +40,10 @@ export const CORNERS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] 
 export type Corner = (typeof CORNERS)[number];
 
 export interface HookSpec {
-  /** The title as written; `**marks**` are drawn in the emphasis colour. */
+  /** The title as captions would show it (display text: no markdown marks). */
   text: string;
+  /** Per word of `text` (splitWords with the video's language): drawn in the emphasis colour (the title's `**marks**`). */
+  emphasis: readonly boolean[];
   durationS: number;
   /** The title repeats the first words of the narration (`hook: true`): captions wait until it is gone. */
   repeatsNarration: boolean;
@@ -55,18 +57,24 @@ export interface ProgressBarSpec {
 export type WatermarkSpec =
   | {
       kind: 'image';
-      /** A PNG the planner rasterised (prepareWatermarkArgs) at the size and opacity it is drawn. */
+      /** The logo as the probe gate let it in: a PNG, WebP or SVG file in the task dir. */
       file: string;
+      format: 'png' | 'webp' | 'svg';
+      /** Its size in pixels (an SVG's intrinsic size), for the box it is fitted into. */
       width: number;
       height: number;
       corner: Corner;
+      opacity: number;
+      /** 1: the default size (at most 18 % of the frame's width, 8 % of its height); 0.5..2 scales it. */
+      scale: number;
     }
   | { kind: 'text'; text: string; corner: Corner; opacity: number; scale: number };
 
 export interface EndCardSpec {
   text: string;
+  emphasis: readonly boolean[];
   durationS: number;
-  /** Seconds added after the narration (0: the card shows over the last seconds of the narration). */
+  /** Seconds added after the narration (0: the card shows over the narration's last seconds). */
   extendS: number;
 }
 

@@ -21,8 +21,8 @@ export interface BurnOptions {
   background?: string;
   /** Where the stream starts in the whole video (frames): frames carry that time for libass, as a chunk's do. */
   startFrame?: number;
-  /** Filters after the ASS burn-in (e.g. a watermark overlay), with extra inputs given as lavfi/file args. */
-  after?: string;
+  /** A graph fragment after the ASS burn-in from label `from` to label `to` (e.g. a watermark overlay), with its extra inputs. */
+  after?: (from: string, to: string) => string;
   inputs?: string[];
   /** Where to write the .ass (ffmpeg runs there). */
   dir: string;
@@ -36,7 +36,8 @@ export function burn(ass: string, o: BurnOptions): Rgb[] {
   const shift = o.startFrame ? `setpts=PTS-STARTPTS+${o.startFrame}/${OUTPUT_FPS}/TB,` : '';
   const unshift = o.startFrame ? ',setpts=PTS-STARTPTS' : '';
   const select = `select='${o.frames.map((f) => `eq(n\\,${f})`).join('+')}'`;
-  const graph = `[0:v]${shift}ass=filename=look.ass${unshift}${o.after ? `,${o.after}` : ''},${select},format=rgb24[out]`;
+  const burned = `[0:v]${shift}ass=filename=look.ass${unshift}`;
+  const graph = o.after ? `${burned}[a];${o.after('a', 'b')};[b]${select},format=rgb24[out]` : `${burned},${select},format=rgb24[out]`;
   const out = execFileSync(
     'ffmpeg',
     ['-v', 'error', '-f', 'lavfi', '-t', String((last + 2) / OUTPUT_FPS), '-i', bg, ...(o.inputs ?? []), '-filter_complex', graph, '-map', '[out]', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-'],
