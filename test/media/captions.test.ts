@@ -4,6 +4,7 @@ import { buildCaptions, captionFont, writingSystemOf } from '../../functions/med
 import { assTime, escapeAssText, assStyle, buildAss, frameAlignedCs } from '../../functions/media/captions/ass.ts';
 import { layoutLines, safeArea, fontSizePx, estimateWidthPx } from '../../functions/media/captions/layout.ts';
 import { buildVtt, buildSrt } from '../../functions/media/captions/sidecars.ts';
+import { resolveLook } from '../../functions/media/captions/looks.ts';
 import type { CaptionOptions } from '../../functions/domain/video-request.ts';
 import type { WordTiming } from '../../functions/domain/media.ts';
 
@@ -257,5 +258,41 @@ describe('sidecars', () => {
     const c = buildCaptions(timed('one two three four five six seven'), [7], 4, opts({ style: 'line', max_words_per_line: 3 }), PORTRAIT)!;
     assert.equal((c.vtt.match(/-->/g) ?? []).length, events(c.ass).length);
     assert.equal((c.srt.match(/-->/g) ?? []).length, c.lines.length);
+  });
+});
+
+describe('looks and emphasis in the ASS', () => {
+  const words = timed('one two three');
+  const em = [false, true, false];
+  it('uppercase: the burned-in text in capitals (by the language), the sidecars as written', () => {
+    const c = buildCaptions(timed('istanbul is big'), [3], 3, opts({ style: 'line' }), PORTRAIT, 'tr', { look: resolveLook('line', { look: 'bold' }) })!;
+    assert.match(events(c.ass)[0]!, /,İSTANBUL İS BİG$/);
+    assert.match(c.vtt, /istanbul is big/);
+  });
+  it('an emphasised word: its colour and 112 % in every style, back to normal after it', () => {
+    for (const style of ['word-highlight', 'karaoke', 'line', 'boxed', 'pop'] as const) {
+      const c = buildCaptions(words, [3], 3, opts({ style }), PORTRAIT, 'en', { emphasis: em, look: resolveLook(style, { emphasis_color: '#00FF80' }) })!;
+      const ev = events(c.ass);
+      // Word 0 is being spoken in the first event; "two" is emphasised.
+      assert.match(ev[0]!, /\\[12]c&H80FF00&\\fscx112\\fscy112(\\kf\d+)?\}two/, `${style}: ${ev[0]}`);
+      assert.match(ev[0]!, /two ?\{\\[12]c&HFFFFFF&\\fscx100\\fscy100\}/, style);
+    }
+  });
+  it('the spoken word keeps its emphasis size while highlighted; pop settles at it', () => {
+    const c = buildCaptions(words, [3], 3, opts({ style: 'pop' }), PORTRAIT, 'en', { emphasis: em })!;
+    assert.match(events(c.ass)[1]!, /\\fscx67\\fscy67\\t\(0,100,\\fscx125\\fscy125\)\\t\(100,160,\\fscx112\\fscy112\)\}two/);
+  });
+  it('a glowing look blurs its outline; the boxed style pads its box', () => {
+    const neon = buildCaptions(words, [3], 3, opts({ style: 'line' }), PORTRAIT, 'en', { look: resolveLook('line', { look: 'neon' }) })!;
+    assert.match(events(neon.ass)[0]!, /,\{\\blur\d+\}/);
+    assert.match(neon.ass, /Style: Caption,Montserrat ExtraBold,\d+,&H00FFFFFF,&H00FFFFFF,&H00D62BFF,/);
+  });
+  it('emphasis widens the line estimate: a line that fits plain may break when emphasised', () => {
+    const font = captionFont('x');
+    const ws = timed('aaaaaaaaaa bbbbbbbbbb');
+    const plain = layoutLines(ws, [2], { max_words_per_line: 4 }, font, 100, 950, 5);
+    const big = layoutLines(ws.map((w) => ({ ...w, emphasis: true })), [2], { max_words_per_line: 4 }, font, 100, 950, 5, { emphasisScale: 1.12 });
+    assert.equal(plain.length, 1);
+    assert.equal(big.length, 2);
   });
 });

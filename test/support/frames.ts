@@ -110,7 +110,7 @@ export function ocr(f: Rgb, o: { dir: string; lang: string; ink: Pixel; box?: Bo
   const mono = Buffer.alloc(w * h);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) mono[y * w + x] = o.ink(...pixel(f, box.x0 + x, box.y0 + y)) ? 0 : 255;
   const png = join(o.dir, `ocr-${o.lang}.png`);
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${w}x${h}`, '-i', '-', '-vf', 'pad=iw+40:ih+40:20:20:white', '-frames:v', '1', png], { input: mono });
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${w}x${h}`, '-i', '-', '-vf', 'scale=iw*2:ih*2:flags=bicubic,pad=iw+40:ih+40:20:20:white', '-frames:v', '1', png], { input: mono });
   return execFileSync('tesseract', [png, 'stdout', '-l', o.lang, '--psm', String(o.psm ?? 6)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
 }
 

@@ -68,7 +68,8 @@ export function balance<T>(words: T[], n: number, widthOf: (line: T[]) => number
     for (let i = j; i <= k; i++)
       for (let s = j - 1; s < i; s++) {
         const w = Math.max(best[j - 1]![s]!, widthOf(words.slice(s, i)));
-        if (w < best[j]![i]!) {
+        // On a tie the later break: a fuller first line ("Follow for / part 2").
+        if (w <= best[j]![i]!) {
           best[j]![i] = w;
           from[j]![i] = s;
         }
