@@ -5,7 +5,7 @@
 // (user + sys of the ffmpeg process, from /usr/bin/time) are what is compared: the machine is
 // shared, so wall time says little; the variants run interleaved, round after round, and the
 // medians are reported with the ratio to plain captions.
-//   node bench/overlay-cost.ts [--reps N] [--resolution 1080p|720p]
+//   node bench/overlay-cost.ts [--reps N] [--resolution 1080p|720p] [--variants 0,2]  (the first listed is the reference)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { planScreen, rasterizeWatermarkArgs, watermarkInputArgs, watermarkOverla
 import { chunkArgs, chunkFilterGraph, DEFAULT_ENCODE } from '../functions/media/render-args.ts';
 import { CACHE_DIR } from './workload.ts';
 
-const { values: argv } = parseArgs({ options: { reps: { type: 'string', default: '5' }, resolution: { type: 'string', default: '1080p' } } });
+const { values: argv } = parseArgs({ options: { reps: { type: 'string', default: '5' }, resolution: { type: 'string', default: '1080p' }, variants: { type: 'string' } } });
 const REPS = Number(argv.reps);
 if (!(Number.isInteger(REPS) && REPS >= 1)) throw new Error('--reps must be a whole number ≥ 1');
 const FRAME: Frame = argv.resolution === '720p' ? { width: 720, height: 1280 } : { width: 1080, height: 1920 };
@@ -58,7 +58,7 @@ const ALL: Partial<OverlaySpec> = {
   watermark: { kind: 'image', file: logo, format: 'svg', width: 240, height: 80, corner: 'bottom-right', opacity: 0.85, scale: 1 },
   endCard: { text: 'Follow for part 2', emphasis: [false, false, true, true], durationS: 2.5, extendS: 0 },
 };
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   { name: 'plain captions (word-highlight, classic look)', captions: caps },
   { name: 'all on: bold look + emphasis + hook + progress bar + logo + end card', captions: caps, look: { look: 'bold' }, emphasis: true, overlays: ALL },
   { name: 'all on with the neon look (blurred glow)', captions: caps, look: { look: 'neon' }, emphasis: true, overlays: ALL },
@@ -68,6 +68,9 @@ const VARIANTS: Variant[] = [
   { name: 'plain captions + logo watermark', captions: caps, overlays: { watermark: ALL.watermark! } },
   { name: 'no captions', captions: false },
 ];
+
+const VARIANTS = argv.variants ? argv.variants.split(',').map((i) => ALL_VARIANTS[Number(i)]!) : ALL_VARIANTS;
+if (VARIANTS.some((v) => !v)) throw new Error(`--variants: indices 0..${ALL_VARIANTS.length - 1}`);
 
 /** Writes the variant's files and returns the chunk's ffmpeg arguments. */
 function prepare(v: Variant, i: number): string[] {
@@ -106,7 +109,7 @@ for (let r = 0; r < REPS; r++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const base = median(cpu[0]!);
 console.log(`\n${FRAME.width}x${FRAME.height}, one ${SECONDS} s chunk (${chunk.frames} frames), ${REPS} interleaved rounds, CPU s (user+sys) of the chunk's ffmpeg\n`);
-console.log('| variant | CPU s (median) | runs | vs plain captions |');
+console.log(`| variant | CPU s (median) | runs | vs ${VARIANTS[0]!.name} |`);
 console.log('|---|---:|---|---:|');
 VARIANTS.forEach((v, i) => {
   const m = median(cpu[i]!);

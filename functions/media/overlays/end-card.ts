@@ -6,7 +6,7 @@ import type { Frame, Segment } from '../../domain/media.ts';
 import { OUTPUT_FPS } from '../chunks.ts';
 import { frameAlignedCs, type AssPart } from '../captions/ass-document.ts';
 import type { Rect } from './screen.ts';
-import { fitTitle, titleStyle, titleText } from './title.ts';
+import { fitTitle, titleGlow, titleStyle, titleText } from './title.ts';
 
 const END_CARD_MAX_SCALE = 1.5;
 export const END_CARD_DEFAULT_S = 3;
@@ -36,7 +36,7 @@ export function endCardPart(endCard: EndCardSpec, narrationS: number, box: Rect,
   const cy = Math.round((box.y0 + box.y1) / 2);
   const rise = Math.round(frame.height * 0.04);
   const move = `\\an5\\move(${cx},${cy + rise},${cx},${cy},0,300)\\fad(250,0)`;
-  const glow = look.glow > 0 ? `\\blur${Math.max(1, Math.round(fitted.size * look.glow))}` : '';
+  const glow = titleGlow(frame, look);
   return {
     styles: [titleStyle('EndCard', fitted, look)],
     events: [{ layer: 2, startCs: frameAlignedCs(startS, fps), endCs: frameAlignedCs(endS, fps) + 1, style: 'EndCard', text: `{${move}${glow}}${titleText(fitted, look)}` }],

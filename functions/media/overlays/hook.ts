@@ -6,7 +6,7 @@ import type { Frame } from '../../domain/media.ts';
 import { OUTPUT_FPS } from '../chunks.ts';
 import { frameAlignedCs, type AssPart } from '../captions/ass-document.ts';
 import type { Rect } from './screen.ts';
-import { fitTitle, titleStyle, titleText } from './title.ts';
+import { fitTitle, titleGlow, titleStyle, titleText } from './title.ts';
 
 /** The hook's title at most this many times the caption size. */
 const HOOK_MAX_SCALE = 1.7;
@@ -21,7 +21,7 @@ export function hookPart(hook: HookSpec, box: Rect, frame: Frame, look: CaptionL
   const cy = Math.round((box.y0 + box.y1) / 2);
   // Pops in past full size and settles: the eye catches the movement in the first frames.
   const pop = `\\an5\\pos(${cx},${cy})\\fad(${FADE_IN_MS},${FADE_OUT_MS})\\fscx80\\fscy80\\t(0,160,\\fscx106\\fscy106)\\t(160,260,\\fscx100\\fscy100)`;
-  const glow = look.glow > 0 ? `\\blur${Math.max(1, Math.round(fitted.size * look.glow))}` : '';
+  const glow = titleGlow(frame, look);
   return {
     styles: [titleStyle('Hook', fitted, look)],
     events: [{ layer: 2, startCs: 0, endCs: frameAlignedCs(hook.durationS, fps), style: 'Hook', text: `{${pop}${glow}}${titleText(fitted, look)}` }],

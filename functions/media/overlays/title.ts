@@ -117,6 +117,14 @@ export function titleStyle(name: string, t: FittedTitle, look: CaptionLook): Ass
   };
 }
 
+/**
+ * A glowing look's blur on a title: as wide as on the captions, not scaled up with the title's
+ * size. A wider blur looks no better and costs the chunk more CPU every frame the title shows.
+ */
+export function titleGlow(frame: Frame, look: CaptionLook): string {
+  return look.glow > 0 ? `\\blur${Math.max(1, Math.round(fontSizePx(frame, 1) * look.glow))}` : '';
+}
+
 /** Width estimate of a fitted title's widest line, for tests and placement checks. */
 export function titleWidthPx(t: FittedTitle): number {
   return Math.max(...t.lines.map((l) => lineWidthPx(l, t.font, t.size, { emphasisScale: EMPHASIS_SCALE / 100 })), estimateWidthPx('', t.font, t.size));
