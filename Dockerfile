@@ -22,6 +22,10 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 # The studio page: static assets in dist/studio (Vite and Preact are build tools only; the
 # runtime stage gets the built files with dist/).
 RUN node node_modules/vite/bin/vite.js build --config functions/studio/vite.config.ts
+# The caption faces that come from npm packages (Anton, Montserrat, Fredoka; dev dependencies):
+# only their font files go on, into the runtime stage's fontconfig directory.
+COPY scripts/install-fonts.ts ./scripts/
+RUN node scripts/install-fonts.ts --to /app/fonts
 
 # --- production dependencies only ---------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps
@@ -34,13 +38,17 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
 # --- runtime ------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 # The same system packages as scripts/setup.sh: ffmpeg (with libass for captions), the offline
-# voice, and the caption fonts (Latin, UI and CJK scripts, and League Spartan for the bold presets).
+# voice, and the caption fonts (Latin, UI and CJK scripts, and League Spartan for the bold presets);
+# then the faces from npm packages where fontconfig finds them (BUNDLED_FONT_DIR in
+# functions/media/captions/fonts.ts), indexed once here rather than on every process start.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ffmpeg espeak-ng fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-ui-core fonts-noto-cjk fonts-league-spartan \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /var/lib/reelsmith \
  && chown node:node /var/lib/reelsmith
+COPY --from=build /app/fonts /usr/local/share/fonts/reelsmith
+RUN fc-cache -f /usr/local/share/fonts/reelsmith
 
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provision everything reelsmith needs on Debian/Ubuntu, idempotently and quickly when done:
 # system packages (ffmpeg with libass, espeak-ng, caption fonts), the npm dependencies, which
-# bring Node 24 (the `node` devDependency) onto the PATH of npm scripts, and the studio page.
+# bring Node 24 (the `node` devDependency) onto the PATH of npm scripts, the caption faces that
+# come from npm packages (copied where fontconfig finds them), and the studio page.
 #   scripts/setup.sh          what `npm start` needs
 #   scripts/setup.sh --test   also what only the tests need (the emulators' npm tools), kept
 #                             out of `npm start`'s way so a first start stays quick
@@ -12,8 +13,12 @@ with_tests=false
 [ "${1:-}" = "--test" ] && with_tests=true
 
 SYSTEM_PACKAGES=(ffmpeg espeak-ng fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-ui-core fonts-noto-cjk fonts-league-spartan)
-# Only the tests need a browser (the /docs page is checked in Debian's Chromium, never a downloaded one).
-if $with_tests; then SYSTEM_PACKAGES+=(chromium); fi
+# Only the tests need a browser (the /docs page is checked in Debian's Chromium, never a downloaded
+# one) and OCR (frames with drawn text are read back: English, and Japanese for a non-Latin script).
+if $with_tests; then SYSTEM_PACKAGES+=(chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn); fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 missing=()
 for p in "${SYSTEM_PACKAGES[@]}"; do
@@ -21,8 +26,6 @@ for p in "${SYSTEM_PACKAGES[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -42,6 +45,12 @@ install_npm() {
 
 install_npm .
 [ -x node_modules/.bin/node ] || { rm -f node_modules/.reelsmith-lock-hash; install_npm .; }
+
+# Caption faces shipped as npm packages (Anton, Montserrat, Fredoka): Debian has no such faces.
+if ! node_modules/.bin/node scripts/install-fonts.ts --check 2>/dev/null; then
+  echo "setup: installing the caption faces from npm packages" >&2
+  $SUDO node_modules/.bin/node scripts/install-fonts.ts
+fi
 
 # The studio page (functions/studio) as static assets in dist/studio, served at / by the api:
 # built again only when its sources or the lock file changed (about 2 s; nothing the next time).

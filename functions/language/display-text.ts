@@ -7,12 +7,17 @@ const EMOJI = /[\p{Extended_Pictographic}\u{1F1E6}-\u{1F1FF}\u{1F3FB}-\u{1F3FF}\
 /** Punctuation that already ends a sentence or clause. */
 const ENDS_SENTENCE = /[.!?:;…。！？]["'”’)\]]*$/u;
 
+/** Stand-ins for a strong-emphasis mark (`**` or `__`) that displayText keeps when asked: private-use characters no script contains. */
+export const EMPHASIS_OPEN = '\ue000';
+export const EMPHASIS_CLOSE = '\ue001';
+
 /**
  * Markdown that a script pasted from a chat or a document may carry: headings, list bullets and
  * quote marks at the start of lines, emphasis and code marks, links (their text stays), images
- * and rules (gone), HTML tags. A heading or list item becomes a sentence of its own.
+ * and rules (gone), HTML tags. A heading or list item becomes a sentence of its own. With
+ * `keepEmphasis`, strong emphasis (`**like this**`) is kept as EMPHASIS_OPEN/CLOSE around its text.
  */
-export function stripMarkdown(text: string): string {
+export function stripMarkdown(text: string, opts: { keepEmphasis?: boolean } = {}): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
   for (const raw of lines) {
@@ -27,13 +32,13 @@ export function stripMarkdown(text: string): string {
       .replace(/!\[([^\]]*)\]\([^)]*\)/g, '')
       .replace(/\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)/g, '$1')
       .replace(/<\/?[a-z][^>]*>/gi, ' ')
-      .replace(/(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g, '$2')
+      .replace(/(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g, opts.keepEmphasis ? `${EMPHASIS_OPEN}$2${EMPHASIS_CLOSE}` : '$2')
       .replace(/(^|[^\p{L}\p{N}*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\p{L}\p{N}*])/gu, '$1$2')
       .replace(/(^|[^\p{L}\p{N}_])_(?=\S)([^_]+?)(?<=\S)_(?![\p{L}\p{N}_])/gu, '$1$2')
       .replace(/~~(?=\S)(.+?)(?<=\S)~~/g, '$1')
       .replace(/`+([^`]*)`+/g, '$1');
     line = line.trim();
-    if (item && line && !ENDS_SENTENCE.test(line)) line += '.';
+    if (item && line && !ENDS_SENTENCE.test(line.replace(/[\ue000\ue001]/g, ''))) line += '.';
     out.push(line);
   }
   return out.join('\n');
@@ -47,4 +52,9 @@ export function stripEmoji(text: string): string {
 /** The script as captions show it: no markdown, no emoji, whitespace collapsed. */
 export function displayText(script: string): string {
   return stripEmoji(stripMarkdown(script)).replace(/\s+/g, ' ').trim();
+}
+
+/** displayText with strong emphasis kept: EMPHASIS_OPEN/CLOSE around each `**marked**` text. */
+export function markedDisplayText(script: string): string {
+  return stripEmoji(stripMarkdown(script, { keepEmphasis: true })).replace(/\s+/g, ' ').trim();
 }

@@ -6,14 +6,8 @@
 // terms (its own nouns, named things and its subject first) and the script's topic (the noun
 // phrase its sentences keep coming back to, or the one it opens with). compromise is loaded on
 // first use, so processes that never plan footage (the api) never pay its start-up.
-import { createRequire } from 'node:module';
 import { ENGLISH_STOPWORDS } from './english.ts';
-
-type Nlp = typeof import('compromise').default;
-let loaded: Nlp | null = null;
-// Its one-file CommonJS build (the package's `require` export): its ES module entry loads the
-// source tree, hundreds of modules that keep about 9 MiB more of the worker's memory (BENCHMARKS.md).
-const nlp = async (): Promise<Nlp> => (loaded ??= createRequire(import.meta.url)('compromise') as Nlp);
+import { nlp } from './nlp.ts';
 
 /** Nouns that name nothing anyone could film. */
 const FILLER = new Set(

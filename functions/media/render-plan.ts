@@ -10,7 +10,7 @@
 import type { Narration, Segment } from '../domain/media.ts';
 import type { OutputSpec, VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
-import { assText, type AssEvent } from './captions/ass.ts';
+import { assEventLine, assHead, assText, type AssEvent } from './captions/ass-document.ts';
 import { buildCaptions } from './captions/index.ts';
 import { OUTPUT_FPS, planChunks, type Chunk } from './chunks.ts';
 import { DEFAULT_ENCODE, type EncodeSettings } from './render-args.ts';
@@ -84,13 +84,14 @@ export function planRender(spec: RenderSpec, narration: Narration, timeline: Tim
     soundtrack: { voicePath: narration.audioPath, voiceNormalised: opts.voiceNormalised ?? false, music: timeline.music },
     outputs: spec.outputs.map((output, i) => {
       const captions = buildCaptions(narration.words, narration.sentenceEnds, narration.durationS, spec.captions.look, output.frame, spec.language);
-      const burnIn = spec.captions.burnIn && captions ? captions.script : null;
+      const burnIn = spec.captions.burnIn && captions ? [captions.part] : [];
+      const events = burnIn.flatMap((p) => p.events);
       return {
         output,
         folder: outputFolder(i),
-        chunks: chunks.map((c) => ({ ...c, events: burnIn ? eventsWithin(burnIn.events, c) : [] })),
+        chunks: chunks.map((c) => ({ ...c, events: eventsWithin(events, c) })),
         sidecars: captions ? { vtt: captions.vtt, srt: captions.srt } : null,
-        subtitles: burnIn?.head ?? null,
+        subtitles: burnIn.length > 0 ? assHead(output.frame, burnIn) : null,
       };
     }),
   };
@@ -105,7 +106,7 @@ export function planRender(spec: RenderSpec, narration: Narration, timeline: Tim
 function eventsWithin(events: AssEvent[], chunk: Chunk): string[] {
   const fromCs = ((chunk.startFrame - 1) * 100) / OUTPUT_FPS;
   const toCs = ((chunk.startFrame + chunk.frames + 1) * 100) / OUTPUT_FPS;
-  return events.filter((e) => e.endCs > fromCs && e.startCs < toCs).map((e) => e.line);
+  return events.filter((e) => e.endCs > fromCs && e.startCs < toCs).map(assEventLine);
 }
 
 /** The ASS script of a chunk's span (what its `ass` filter reads), or null when it burns in none. */

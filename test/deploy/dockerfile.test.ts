@@ -17,6 +17,7 @@ import {
   setupShPackages,
 } from './manifests.ts';
 import { FONT_PACKAGES } from '../../functions/media/captions/index.ts';
+import { BUNDLED_FONT_DIR } from '../../functions/media/captions/fonts.ts';
 
 const df = parseDockerfile();
 const runtime = runtimeStage(df);
@@ -38,6 +39,17 @@ describe('Dockerfile', () => {
     for (const pkg of FONT_PACKAGES) assert.ok(setupShPackages().includes(pkg), `scripts/setup.sh installs ${pkg}, which the captions name`);
     assert.match(apt, /--no-install-recommends/);
     assert.match(apt, /rm -rf \/var\/lib\/apt\/lists/);
+  });
+
+  it('puts the caption faces from npm packages where the captions expect them, indexed by fontconfig', () => {
+    const copy = runtime.find((i) => i.keyword === 'COPY' && i.args.trim().endsWith(` ${BUNDLED_FONT_DIR}`));
+    assert.ok(copy, `the runtime stage copies the faces into ${BUNDLED_FONT_DIR}`);
+    const [from, src] = copy.args.trim().split(/\s+/);
+    const stage = /^--from=(\S+)$/.exec(from!)?.[1];
+    const runs = df.instructions.filter((i) => i.stage === stage && i.keyword === 'RUN').map((i) => i.args);
+    assert.ok(runs.some((r) => r.includes(`node scripts/install-fonts.ts --to ${src}`)), runs.join('\n'));
+    const at = runtime.indexOf(copy);
+    assert.ok(runtime.slice(at).some((i) => i.keyword === 'RUN' && i.args.includes(`fc-cache -f ${BUNDLED_FONT_DIR}`)), 'fc-cache after the copy');
   });
 
   it('ships production dependencies only', () => {

@@ -4,6 +4,7 @@ import { buildCaptions, captionFont, writingSystemOf } from '../../functions/med
 import { assTime, escapeAssText, assStyle, buildAss, frameAlignedCs } from '../../functions/media/captions/ass.ts';
 import { layoutLines, safeArea, fontSizePx, estimateWidthPx } from '../../functions/media/captions/layout.ts';
 import { buildVtt, buildSrt } from '../../functions/media/captions/sidecars.ts';
+import { resolveLook } from '../../functions/media/captions/looks.ts';
 import type { CaptionOptions } from '../../functions/domain/video-request.ts';
 import type { WordTiming } from '../../functions/domain/media.ts';
 
@@ -209,24 +210,19 @@ describe('ASS', () => {
     assert.doesNotMatch(c.ass, /\\kf/);
     assert.equal([...c.ass.matchAll(/\\k\d+/g)].length, 3);
   });
-  it('boxed: a rounded box per line on the layer below, the words highlighted above it, the display face', () => {
+  it('boxed: one box per line (BorderStyle 4, one box around each event), the words highlighted on it, the display face', () => {
     const words = timed('one two three four five');
     const c = buildCaptions(words, [5], 3, opts({ style: 'boxed', max_words_per_line: 3 }), PORTRAIT)!;
     assert.equal(c.font.family, 'League Spartan Black');
-    assert.match(c.ass, /^Style: Box,League Spartan Black,\d+,&HFF000000,&HFF000000,&H59000000,/m);
+    const style = c.ass.split('\n').find((l) => l.startsWith('Style: Caption,'))!.split(',');
+    assert.equal(style[1], 'League Spartan Black');
+    assert.equal(style[6], '&H59000000', 'BackColour: the box, black at 65 %');
+    assert.equal(style[15], '4', 'BorderStyle 4');
+    assert.equal(style[16], '0', 'no outline on a box');
     const ev = events(c.ass);
-    const boxes = ev.filter((e) => field(e, 3) === 'Box');
-    assert.equal(boxes.length, 2, 'one box per line');
-    for (const b of boxes) {
-      assert.equal(field(b, 0), 'Dialogue: 0');
-      assert.match(b, /\{\\q2\\fscy1\\xbord\d+\\ybord\d+\}/);
-    }
-    const text = ev.filter((e) => field(e, 3) === 'Caption');
-    assert.equal(text.length, 5, 'one event per word');
-    for (const t of text) assert.equal(field(t, 0), 'Dialogue: 1');
-    // The box spans its line's words exactly, in time.
-    assert.equal(field(boxes[0]!, 1), field(text[0]!, 1));
-    assert.equal(field(boxes[0]!, 2), field(text[2]!, 2));
+    assert.equal(ev.length, 5, 'one event per word, each one box around its line');
+    for (const e of ev) assert.match(e, /,\{\\xshad\d+\\yshad\d+\}/, 'the padding of the box');
+    for (let i = 1; i < ev.length; i++) if (i !== 3) assert.equal(field(ev[i]!, 1), field(ev[i - 1]!, 2), 'the box stays up across the line');
   });
   it('pop: the spoken word grows from 60 % past full size and settles, in the display face', () => {
     const c = buildCaptions(timed('one two'), [2], 2, opts({ style: 'pop' }), PORTRAIT)!;
@@ -236,10 +232,10 @@ describe('ASS', () => {
     assert.match(ev[1]!, /one \{\\1c&H00D4FF&\\fscx60\\fscy60\\t\(0,100,\\fscx112\\fscy112\)\\t\(100,160,\\fscx100\\fscy100\)\}two\{/);
   });
   it('the display face is for Latin script only: other scripts keep their Noto face', () => {
-    assert.equal(captionFont('Hello', 'en', true).family, 'League Spartan Black');
-    assert.equal(captionFont('Привет мир', 'ru', true).family, 'Noto Sans');
-    assert.equal(captionFont('مرحبا بالعالم', 'ar', true).family, 'Noto Sans Arabic');
-    assert.equal(captionFont('你好世界', 'zh', true).family, 'Noto Sans CJK SC');
+    assert.equal(captionFont('Hello', 'en', 'league-spartan').family, 'League Spartan Black');
+    assert.equal(captionFont('Привет мир', 'ru', 'league-spartan').family, 'Noto Sans');
+    assert.equal(captionFont('مرحبا بالعالم', 'ar', 'league-spartan').family, 'Noto Sans Arabic');
+    assert.equal(captionFont('你好世界', 'zh', 'league-spartan').family, 'Noto Sans CJK SC');
     assert.equal(buildCaptions(timed('مرحبا بالعالم'), [2], 2, opts({ style: 'pop' }), PORTRAIT, 'ar')!.font.family, 'Noto Sans Arabic');
     assert.equal(captionFont('Hello', 'en').family, 'Noto Sans');
   });
@@ -262,5 +258,41 @@ describe('sidecars', () => {
     const c = buildCaptions(timed('one two three four five six seven'), [7], 4, opts({ style: 'line', max_words_per_line: 3 }), PORTRAIT)!;
     assert.equal((c.vtt.match(/-->/g) ?? []).length, events(c.ass).length);
     assert.equal((c.srt.match(/-->/g) ?? []).length, c.lines.length);
+  });
+});
+
+describe('looks and emphasis in the ASS', () => {
+  const words = timed('one two three');
+  const em = [false, true, false];
+  it('uppercase: the burned-in text in capitals (by the language), the sidecars as written', () => {
+    const c = buildCaptions(timed('istanbul is big'), [3], 3, opts({ style: 'line' }), PORTRAIT, 'tr', { look: resolveLook('line', { look: 'bold' }) })!;
+    assert.match(events(c.ass)[0]!, /,İSTANBUL İS BİG$/);
+    assert.match(c.vtt, /istanbul is big/);
+  });
+  it('an emphasised word: its colour and 112 % in every style, back to normal after it', () => {
+    for (const style of ['word-highlight', 'karaoke', 'line', 'boxed', 'pop'] as const) {
+      const c = buildCaptions(words, [3], 3, opts({ style }), PORTRAIT, 'en', { emphasis: em, look: resolveLook(style, { emphasis_color: '#00FF80' }) })!;
+      const ev = events(c.ass);
+      // Word 0 is being spoken in the first event; "two" is emphasised.
+      assert.match(ev[0]!, /\\[12]c&H80FF00&\\fscx112\\fscy112(\\kf\d+)?\}two/, `${style}: ${ev[0]}`);
+      assert.match(ev[0]!, /two ?\{\\[12]c&HFFFFFF&\\fscx100\\fscy100\}/, style);
+    }
+  });
+  it('the spoken word keeps its emphasis size while highlighted; pop settles at it', () => {
+    const c = buildCaptions(words, [3], 3, opts({ style: 'pop' }), PORTRAIT, 'en', { emphasis: em })!;
+    assert.match(events(c.ass)[1]!, /\\fscx67\\fscy67\\t\(0,100,\\fscx125\\fscy125\)\\t\(100,160,\\fscx112\\fscy112\)\}two/);
+  });
+  it('a glowing look blurs its outline; the boxed style pads its box', () => {
+    const neon = buildCaptions(words, [3], 3, opts({ style: 'line' }), PORTRAIT, 'en', { look: resolveLook('line', { look: 'neon' }) })!;
+    assert.match(events(neon.ass)[0]!, /,\{\\blur\d+\}/);
+    assert.match(neon.ass, /Style: Caption,Montserrat ExtraBold,\d+,&H00FFFFFF,&H00FFFFFF,&H00D62BFF,/);
+  });
+  it('emphasis widens the line estimate: a line that fits plain may break when emphasised', () => {
+    const font = captionFont('x');
+    const ws = timed('aaaaaaaaaa bbbbbbbbbb');
+    const plain = layoutLines(ws, [2], { max_words_per_line: 4 }, font, 100, 950, 5);
+    const big = layoutLines(ws.map((w) => ({ ...w, emphasis: true })), [2], { max_words_per_line: 4 }, font, 100, 950, 5, { emphasisScale: 1.12 });
+    assert.equal(plain.length, 1);
+    assert.equal(big.length, 2);
   });
 });

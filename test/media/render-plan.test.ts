@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { Narration, Segment, WordTiming } from '../../functions/domain/media.ts';
 import type { CaptionOptions } from '../../functions/domain/video-request.ts';
 import { SIDECAR_CAPTIONS } from '../../functions/domain/video-spec.ts';
-import { assText } from '../../functions/media/captions/ass.ts';
+import { assEventLine, assHead, assText } from '../../functions/media/captions/ass-document.ts';
 import { buildCaptions } from '../../functions/media/captions/index.ts';
 import { planChunks } from '../../functions/media/chunks.ts';
 import { DEFAULT_ENCODE } from '../../functions/media/render-args.ts';
@@ -61,7 +61,8 @@ describe('planRender', () => {
 
   it('each chunk draws the caption events of its span; one across a join is in both chunks', () => {
     for (const [i, o] of plan.outputs.entries()) {
-      const whole = buildCaptions(nar.words, nar.sentenceEnds, nar.durationS, look, o.output.frame)!.script;
+      const part = buildCaptions(nar.words, nar.sentenceEnds, nar.durationS, look, o.output.frame)!.part;
+      const whole = { head: assHead(o.output.frame, [part]), events: part.events.map((e) => ({ ...e, line: assEventLine(e) })) };
       assert.equal(o.subtitles, whole.head, `output ${i}: the script's head`);
       assert.match(o.subtitles!, new RegExp(`PlayResX: ${o.output.frame.width}\nPlayResY: ${o.output.frame.height}`), 'laid out for its own frame');
       for (const c of o.chunks) {

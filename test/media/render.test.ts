@@ -217,7 +217,7 @@ describe('renderVideo: picture, captions and sound', () => {
     assert.equal(progress.at(-1), 1);
   });
 
-  it('boxed: mid-word, the line sits on a dark box with rounded corners, the spoken word in yellow, in League Spartan', async () => {
+  it('boxed: mid-word, the line sits on one dark box, the spoken word in yellow, in League Spartan', async () => {
     const { result, width, height } = await render({ captions: caps({ style: 'boxed' }) });
     assert.match(assOf(result), /Style: Caption,League Spartan Black,/);
     // Middle of word 2 ("two": 0.7 .. 1.125 s).
@@ -243,9 +243,11 @@ describe('renderVideo: picture, captions and sound', () => {
     };
     const [cx, cy] = [Math.round((x0 + x1) / 2), Math.round((y0 + y1) / 2)];
     assert.ok(at(x0 + 2, cy) && at(x1 - 2, cy) && at(cx, y0 + 2) && at(cx, y1 - 2), 'the edges are box');
+    // One box per line (libass BorderStyle 4): square corners, its edges unbroken between the words.
     for (const [x, y] of [[x0 + 2, y0 + 2], [x1 - 2, y0 + 2], [x0 + 2, y1 - 2], [x1 - 2, y1 - 2]] as const) {
-      assert.ok(!at(x, y), `corner (${x}, ${y}) is rounded off`);
+      assert.ok(at(x, y), `corner (${x}, ${y}) is box`);
     }
+    for (let x = x0 + 2; x <= x1 - 2; x++) assert.ok(at(x, y0 + 1) && at(x, y1 - 1), `the box's top and bottom edges are unbroken at x=${x}`);
   });
 
   it('pop: the spoken word scales in (smaller on its first frame) and stands full size mid-word', async () => {

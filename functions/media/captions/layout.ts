@@ -30,8 +30,13 @@ export function fontSizePx(frame: Frame, scale: number): number {
   return Math.round(0.09 * Math.min(frame.width, frame.height) * scale);
 }
 
+/** A word of the narration as captions draw it: `emphasis` marks it (script marks or `emphasis: "auto"`). */
+export interface CaptionWord extends WordTiming {
+  emphasis?: boolean;
+}
+
 export interface CaptionLine {
-  words: WordTiming[];
+  words: CaptionWord[];
   /** Seconds, when the line appears and disappears. */
   start: number;
   end: number;
@@ -49,17 +54,40 @@ export function joinWords(words: readonly { text: string }[], font: CaptionFont)
   return words.map((w) => w.text).join(font.noSpaces ? '' : ' ');
 }
 
-/** Estimated drawn width of a text at a font size, in pixels (bold, with outline). */
 /** A full-width (CJK) glyph is one em: about 0.72 of the ASS size with Noto Sans CJK. */
 const FULL_WIDTH = 0.72;
 
-export function estimateWidthPx(text: string, font: CaptionFont, sizePx: number): number {
+/** Estimated drawn width of a text at a font size, in pixels (bold, with outline); capitals are wider. */
+export function estimateWidthPx(text: string, font: Pick<CaptionFont, 'charWidth' | 'capWidth'>, sizePx: number): number {
   let units = 0;
   for (const ch of text) {
     // Full-width forms take a whole em even inside a Latin line.
-    units += /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u.test(ch) ? FULL_WIDTH : ch === ' ' ? 0.2 : font.charWidth;
+    units += /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u.test(ch)
+      ? FULL_WIDTH
+      : ch === ' '
+        ? 0.2
+        : /\p{Lu}/u.test(ch)
+          ? font.capWidth
+          : font.charWidth;
   }
   return units * sizePx;
+}
+
+/** How the words of a line are drawn, for width estimates: upper-cased, emphasised ones larger. */
+export interface LineMeasure {
+  uppercase?: boolean;
+  language?: string | undefined;
+  /** An emphasised word's size relative to the others. */
+  emphasisScale?: number;
+}
+
+/** Estimated drawn width of a line of words. */
+export function lineWidthPx(words: readonly CaptionWord[], font: CaptionFont, sizePx: number, m: LineMeasure = {}): number {
+  const gap = font.noSpaces ? 0 : estimateWidthPx(' ', font, sizePx);
+  return words.reduce((sum, w, i) => {
+    const text = m.uppercase ? w.text.toLocaleUpperCase(m.language) : w.text;
+    return sum + (i > 0 ? gap : 0) + estimateWidthPx(text, font, sizePx) * (w.emphasis ? (m.emphasisScale ?? 1) : 1);
+  }, 0);
 }
 
 /**
@@ -68,17 +96,18 @@ export function estimateWidthPx(text: string, font: CaptionFont, sizePx: number)
  * area (estimated) unless a single word is.
  */
 export function layoutLines(
-  words: WordTiming[],
+  words: CaptionWord[],
   sentenceEnds: number[],
   opts: Pick<CaptionOptions, 'max_words_per_line'>,
   font: CaptionFont,
   sizePx: number,
   maxWidthPx: number,
   durationS: number,
+  measure: LineMeasure = {},
 ): CaptionLine[] {
   const ends = new Set(sentenceEnds);
-  const groups: WordTiming[][] = [];
-  let cur: WordTiming[] = [];
+  const groups: CaptionWord[][] = [];
+  let cur: CaptionWord[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (!w.text.trim()) continue;
@@ -86,7 +115,7 @@ export function layoutLines(
       const prev = cur[cur.length - 1]!;
       const full = cur.length >= opts.max_words_per_line;
       const pause = w.start - prev.end > PAUSE_BREAK_S;
-      const tooWide = estimateWidthPx(joinWords([...cur, w], font), font, sizePx) > maxWidthPx;
+      const tooWide = lineWidthPx([...cur, w], font, sizePx, measure) > maxWidthPx;
       const clause = /[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a\u060c\u061b]$/u.test(prev.text) && cur.length >= Math.ceil(opts.max_words_per_line / 2);
       if (full || pause || tooWide || clause) {
         groups.push(cur);
