@@ -10,7 +10,7 @@ import { assertPublicUrl } from '../net/url-guard.ts';
 
 /** Refuse, at submission, URLs the worker would refuse later: the client hears it now. */
 export async function checkUrls(
-  req: Pick<VideoRequest, 'callback_url' | 'music' | 'clip_urls' | 'scenes'>,
+  req: Pick<VideoRequest, 'callback_url' | 'music' | 'clip_urls' | 'scenes' | 'watermark'>,
   allowPrivate: boolean,
   ports: readonly number[] | undefined,
 ): Promise<void> {
@@ -19,6 +19,7 @@ export async function checkUrls(
   if (req.music?.url) urls.push(['music.url', req.music.url]);
   req.clip_urls?.forEach((u, i) => urls.push([`clip_urls.${i}`, u]));
   req.scenes?.forEach((s, i) => s.clip_url && urls.push([`scenes.${i}.clip_url`, s.clip_url]));
+  if (req.watermark?.image_url) urls.push(['watermark.image_url', req.watermark.image_url]);
   const details: ErrorDetail[] = [];
   await Promise.all(
     urls.map(async ([path, url]) => {

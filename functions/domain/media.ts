@@ -46,6 +46,8 @@ export function creditKey(c: Credit): string {
 
 /** The still images a photo may be (media/limits.ts says how each is read). */
 export type StillFormat = 'jpeg' | 'png' | 'webp';
+/** The images a logo may be (a watermark): a photo's formats, or SVG drawn by librsvg. */
+export type ImageFormat = StillFormat | 'svg';
 
 /** How long a photo is shown before the timeline cuts away (or shows it again): a still has no length of its own. */
 export const STILL_SHOT_S = 5;

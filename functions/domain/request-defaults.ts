@@ -10,3 +10,13 @@ export const REQUEST_DEFAULTS = {
   max_clips: 8,
   footage: 'sentences',
 } as const;
+
+/** The on-screen craft fields' defaults (domain/craft-request.ts), for the schema and the studio's form. */
+export const CRAFT_DEFAULTS = {
+  emphasis: 'marked',
+  hook_duration_s: 2.5,
+  progress_bar_position: 'bottom',
+  watermark_position: 'top-right',
+  watermark_opacity: 0.85,
+  end_card_duration_s: 3,
+} as const;

@@ -3,6 +3,7 @@
 // and metadata besides). The API takes either (api/schemas.ts); storage, the CLI and the MCP tools
 // know the first. Unknown fields are rejected.
 import { z } from 'zod';
+import { CaptionLookFields, EndCardSchema, HookSchema, ProgressBarSchema, watermarkSchema } from './craft-request.ts';
 import { REQUEST_DEFAULTS as D } from './request-defaults.ts';
 
 /** The longest script accepted; ElevenLabs' per-request limit is handled by splitting, not here. */
@@ -51,6 +52,7 @@ const Captions = z.strictObject({
   /** Relative to the frame: 1 is the default size, 0.5..2 scales it. */
   font_size: z.number().min(0.5).max(2).default(D.captions.font_size),
   max_words_per_line: z.number().int().min(1).max(12).default(D.captions.max_words_per_line),
+  ...CaptionLookFields,
 });
 
 const Scene = z.strictObject({
@@ -155,6 +157,10 @@ const RequestFields = z.strictObject({
   footage: z.enum(FOOTAGE_MODES).default(D.footage),
   clip_urls: z.array(httpUrl).min(1).max(30).optional(),
   seed: z.number().int().min(0).max(4_294_967_295).optional(),
+  hook: HookSchema,
+  progress_bar: ProgressBarSchema,
+  watermark: watermarkSchema(httpUrl),
+  end_card: EndCardSchema,
   callback_url: httpUrl.optional(),
   metadata: Metadata.optional(),
   // A script request never names a storyboard: said as a field, not left to strictness, so that
@@ -170,6 +176,13 @@ function checkScript(r: Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'c
   checkOutputs(r, ctx);
   if (r.fit === 'speed' && r.max_duration_s === undefined) {
     ctx.addIssue({ code: 'custom', path: ['fit'], message: 'fit: "speed" fits the voice into max_duration_s: send max_duration_s too' });
+  }
+  if (r.end_card?.extend && r.max_duration_s !== undefined && r.end_card.duration_s >= r.max_duration_s) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['end_card', 'duration_s'],
+      message: `an extending end card of ${r.end_card.duration_s} s leaves no room for the narration within max_duration_s ${r.max_duration_s} s: shorten it or send extend: false`,
+    });
   }
   if (!r.script_text && !r.scenes) {
     ctx.addIssue({ code: 'custom', path: ['script_text'], message: 'required: send script_text or scenes' });
@@ -244,6 +257,9 @@ export type StoryboardVideo = z.infer<typeof StoryboardVideoSchema>;
 
 /** Whether a body the API took renders a storyboard rather than a script. */
 export const rendersStoryboard = (body: VideoRequest | StoryboardVideo): body is StoryboardVideo => body.storyboard_id !== undefined;
-export type CaptionOptions = Exclude<VideoRequest['captions'], false>;
+type CaptionsBody = Exclude<VideoRequest['captions'], false>;
+type CaptionLayout = 'style' | 'position' | 'font_size' | 'max_words_per_line';
+/** The captions' options: how they are laid out, and (optional here: a render made in code may leave them out) the look fields. */
+export type CaptionOptions = Pick<CaptionsBody, CaptionLayout> & Partial<Omit<CaptionsBody, CaptionLayout>>;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 export type Resolution = (typeof RESOLUTIONS)[number];

@@ -6,9 +6,10 @@
 // than stored itself: the request is the record (a task stored before the spec existed is read
 // the same way), and a render planned from it is stored whole (media/render-plan.ts), so a fanned-
 // out video never meets two derivations of one request. Pure.
+import { resolveLook, type CaptionLook, type EmphasisMode, type HexColour, type OverlayRequestSpec } from './look.ts';
 import type { Frame, Orientation } from './media.ts';
 import { outputLabel, type VideoOutput } from './outputs.ts';
-import { REQUEST_DEFAULTS } from './request-defaults.ts';
+import { CRAFT_DEFAULTS as REQUEST_DEFAULTS_CRAFT, REQUEST_DEFAULTS } from './request-defaults.ts';
 import type { LeasedRecord, StoryboardChoice } from './task.ts';
 import type { AspectRatio, CaptionOptions, FIT_MODES, Resolution, VideoRequest } from './video-request.ts';
 
@@ -44,7 +45,12 @@ export interface FootageSpec {
 export interface CaptionSpec {
   /** Drawn into the picture; off, the sidecar files are still made (in the sidecar look). */
   burnIn: boolean;
+  /** Style, position, size and line length (the look fields are resolved into `appearance`). */
   look: CaptionOptions;
+  /** The named look with the request's overrides applied: the captions', and the hook's and end card's, face, case and colours. */
+  appearance: CaptionLook;
+  /** Which words are drawn emphasised. */
+  emphasis: EmphasisMode;
 }
 
 export type MusicSpec = { volume: number } & ({ url: string; mood?: undefined } | { mood: string; url?: undefined });
@@ -52,6 +58,8 @@ export type MusicSpec = { volume: number } & ({ url: string; mood?: undefined } 
 export interface FitSpec {
   /** max_duration_s. */
   maxDurationS: number;
+  /** Seconds of the limit an extending end card takes after the narration: the narration must fit in the rest. */
+  reservedS: number;
   mode: (typeof FIT_MODES)[number];
 }
 
@@ -74,6 +82,8 @@ export interface VideoSpec {
   fit: FitSpec | null;
   /** The videos to make, the main one first (never empty). */
   outputs: OutputSpec[];
+  /** What every output shows over its footage besides the captions (hook, progress bar, watermark, end card). */
+  overlays: OverlayRequestSpec;
   /** A video made from a storyboard renders the storyboard's plan with these pieces: no voice or search again. */
   storyboard: StoryboardChoice | null;
 }
@@ -99,7 +109,7 @@ export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: Sto
       ...(req.speed ? { speed: req.speed } : {}),
     },
     seed: req.seed ?? o.seed,
-    captions: req.captions === false ? { burnIn: false, look: SIDECAR_CAPTIONS } : { burnIn: true, look: req.captions },
+    captions: captionSpec(req.captions),
     footage: {
       mode: req.scenes ? 'scenes' : req.footage === 'topic' || req.clip_urls ? 'topic' : 'sentences',
       ...(req.search_query ? { query: req.search_query } : {}),
@@ -107,9 +117,36 @@ export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: Sto
       maxClips: req.max_clips,
     },
     music: req.music ? musicOf(req.music) : null,
-    fit: req.max_duration_s === undefined ? null : { maxDurationS: req.max_duration_s, mode: req.fit },
+    fit: req.max_duration_s === undefined ? null : { maxDurationS: req.max_duration_s, reservedS: extendOf(req), mode: req.fit },
     outputs: outputsOf(req),
+    overlays: overlaysOf(req),
     storyboard: o.storyboard ?? null,
+  };
+}
+
+/** The captions of a request's `captions` (or of the options a render made in code sends). */
+export function captionSpec(c: VideoRequest['captions'] | CaptionOptions): CaptionSpec {
+  // Stored requests from before the look fields have none: the look captions always had.
+  if (c === false) return { burnIn: false, look: SIDECAR_CAPTIONS, appearance: resolveLook(SIDECAR_CAPTIONS.style), emphasis: REQUEST_DEFAULTS_CRAFT.emphasis };
+  return { burnIn: true, look: c, appearance: resolveLook(c.style, c), emphasis: c.emphasis ?? REQUEST_DEFAULTS_CRAFT.emphasis };
+}
+
+/** Seconds an extending end card adds after the narration. */
+const extendOf = (req: Pick<VideoRequest, 'end_card'>) => (req.end_card?.extend ? req.end_card.duration_s : 0);
+
+/** The overlays a request asks for, defaults applied; `true` forms resolved. */
+export function overlaysOf(req: Pick<VideoRequest, 'hook' | 'progress_bar' | 'watermark' | 'end_card' | 'captions'>): OverlayRequestSpec {
+  const hook = req.hook === true ? { duration_s: REQUEST_DEFAULTS_CRAFT.hook_duration_s } : req.hook;
+  const bar = req.progress_bar === true ? { position: REQUEST_DEFAULTS_CRAFT.progress_bar_position } : req.progress_bar;
+  const w = req.watermark;
+  const highlight = (req.captions === false ? resolveLook(SIDECAR_CAPTIONS.style) : resolveLook(req.captions.style, req.captions)).highlight;
+  return {
+    hook: hook ? { text: hook.text ?? null, durationS: hook.duration_s } : null,
+    progressBar: bar ? { position: bar.position, colour: bar.color ? (bar.color.toUpperCase() as HexColour) : highlight } : null,
+    watermark: w
+      ? { ...(w.image_url ? { kind: 'image' as const, url: w.image_url } : { kind: 'text' as const, text: w.text ?? '' }), corner: w.position, opacity: w.opacity, scale: w.scale }
+      : null,
+    endCard: req.end_card ? { text: req.end_card.text, durationS: req.end_card.duration_s, extendS: extendOf(req) } : null,
   };
 }
 

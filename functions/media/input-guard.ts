@@ -16,11 +16,11 @@
 // refused) passes unguarded, `-f concat` (our own list of our own files, e.g. chunks) and the
 // INPUT_DEMUXERS get the guard with their format added; any other forced format is a bug and
 // throws. A literal "-i" in the array is always the input flag, never an option's value.
-// A photo is opened with its still demuxer forced (`-f jpeg_pipe`, …): it gets a guard of its
-// own, that demuxer and its decoder only and the still pixel cap, so image formats never open
-// for any other input, and a video never opens as an image.
-import type { StillFormat } from '../domain/media.ts';
-import { DEFAULT_MEDIA_LIMITS, INPUT_DECODERS, INPUT_DEMUXERS, STILL_FORMATS, type MediaLimits } from './limits.ts';
+// A photo (or a logo) is opened with its image demuxer forced (`-f jpeg_pipe`, `-f svg_pipe`, …):
+// it gets a guard of its own, that demuxer and its decoder only and the still pixel cap, so image
+// formats never open for any other input, and a video never opens as an image.
+import type { ImageFormat } from '../domain/media.ts';
+import { DEFAULT_MEDIA_LIMITS, IMAGE_FORMATS, INPUT_DECODERS, INPUT_DEMUXERS, type MediaLimits } from './limits.ts';
 
 /** Local files, and pipes for inputs read from stdin. */
 export const INPUT_PROTOCOLS = 'file,pipe';
@@ -57,8 +57,8 @@ export function inputGuard(limits: MediaLimits, forced?: string): string[] {
   if (still) {
     return [
       '-protocol_whitelist', INPUT_PROTOCOLS,
-      '-format_whitelist', STILL_FORMATS[still].demuxer,
-      '-codec_whitelist', STILL_FORMATS[still].decoders.join(','),
+      '-format_whitelist', IMAGE_FORMATS[still].demuxer,
+      '-codec_whitelist', IMAGE_FORMATS[still].decoders.join(','),
       '-max_pixels', String(stillMaxPixels(limits)),
     ];
   }
@@ -105,17 +105,17 @@ export function guardFfmpegArgs(args: readonly string[], limits: MediaLimits = D
  * ffprobe opens one input: the guard goes first, with no forced format; a still image (`still`)
  * is opened by its own demuxer, forced, under the still guard.
  */
-export function guardFfprobeArgs(args: readonly string[], limits: MediaLimits = DEFAULT_MEDIA_LIMITS, still?: StillFormat): string[] {
+export function guardFfprobeArgs(args: readonly string[], limits: MediaLimits = DEFAULT_MEDIA_LIMITS, still?: ImageFormat): string[] {
   const preset = args.find((a) => GUARD_OPTIONS.includes(a) || a === '-f');
   if (preset) throw new Error(`ffprobe arguments may not set ${preset}; media/input-guard.ts adds the guard`);
-  if (still) return ['-f', STILL_FORMATS[still].demuxer, ...inputGuard(limits, STILL_FORMATS[still].demuxer), ...args];
+  if (still) return ['-f', IMAGE_FORMATS[still].demuxer, ...inputGuard(limits, IMAGE_FORMATS[still].demuxer), ...args];
   return [...inputGuard(limits), ...args];
 }
 
 /** The still format whose demuxer `forced` is, if it is one. */
-function stillOf(forced: string | undefined): StillFormat | null {
+function stillOf(forced: string | undefined): ImageFormat | null {
   if (!forced) return null;
-  return (Object.keys(STILL_FORMATS) as StillFormat[]).find((f) => STILL_FORMATS[f].demuxer === forced) ?? null;
+  return (Object.keys(IMAGE_FORMATS) as ImageFormat[]).find((f) => IMAGE_FORMATS[f].demuxer === forced) ?? null;
 }
 
 /** Global options both tools get: the allocation backstop. */

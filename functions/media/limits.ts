@@ -3,7 +3,7 @@
 // must be within before anything decodes it. A few-KB file can declare a 16000x16000 frame (384 MB a frame), 1000 frames a
 // second or ten hours; the probe gate refuses those from ffprobe's numbers, and the decoder
 // options in input-guard.ts refuse them again if a stream lies about itself.
-import type { MediaInfo, StillFormat } from '../domain/media.ts';
+import type { ImageFormat, MediaInfo, StillFormat } from '../domain/media.ts';
 
 export interface MediaLimits {
   /** Longest side of a video frame, in pixels (MEDIA_MAX_SIDE). */
@@ -90,6 +90,15 @@ export const STILL_FORMATS: Record<StillFormat, { demuxer: string; codec: string
   webp: { demuxer: 'webp_pipe', codec: 'webp', decoders: ['webp'] },
 };
 export const STILL_DEMUXERS: readonly string[] = Object.values(STILL_FORMATS).map((f) => f.demuxer);
+/**
+ * Every single image the service opens, each under a guard of its own: the photos' formats and,
+ * for a watermark's logo only, SVG, drawn by librsvg from the file alone (given no base file, it
+ * loads nothing the SVG names), at a size the caller sets.
+ */
+export const IMAGE_FORMATS: Record<ImageFormat, { demuxer: string; codec: string; decoders: readonly string[] }> = {
+  ...STILL_FORMATS,
+  svg: { demuxer: 'svg_pipe', codec: 'svg', decoders: ['librsvg'] },
+};
 export const STILL_NAMES = 'JPEG, PNG or WebP';
 
 /** Human names for messages, in the order of VIDEO_CODECS. */
@@ -126,9 +135,9 @@ export function limitProblem(info: MediaInfo, limits: MediaLimits, use: 'video' 
  * Why a probed still image may not be used as a photo of `format`, naming the limit it breaks;
  * null when it is within every limit. Pure.
  */
-export function stillLimitProblem(info: MediaInfo, limits: MediaLimits, format: StillFormat): string | null {
+export function stillLimitProblem(info: MediaInfo, limits: MediaLimits, format: ImageFormat): string | null {
   if (!info.hasVideo || info.streamCount !== 1) return `it is not a single ${STILL_NAMES} image`;
-  if (info.videoCodec !== STILL_FORMATS[format].codec) return `its picture is ${info.videoCodec ?? 'of an unknown codec'}, not the ${format.toUpperCase()} its bytes announce`;
+  if (info.videoCodec !== IMAGE_FORMATS[format].codec) return `its picture is ${info.videoCodec ?? 'of an unknown codec'}, not the ${format.toUpperCase()} its bytes announce`;
   const { width: w, height: h } = info;
   if (Math.max(w, h) > limits.maxStillSide) return `its image is ${w}x${h}; at most ${limits.maxStillSide} pixels a side are accepted`;
   if (w * h > limits.maxStillPixels) {

@@ -1,7 +1,7 @@
 // What a media file contains, from ffprobe: duration, display size (after rotation), frame rate,
 // streams; and the gate outside media passes before anything decodes it (limits.ts).
 import { open, stat } from 'node:fs/promises';
-import type { MediaInfo, StillFormat } from '../domain/media.ts';
+import type { ImageFormat, MediaInfo, StillFormat } from '../domain/media.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import { CONTAINER_NAMES, DEFAULT_MEDIA_LIMITS, limitProblem, stillLimitProblem } from './limits.ts';
 import { runFfprobe } from './run.ts';
@@ -33,7 +33,7 @@ interface ProbeOutput {
  * one ffprobe cannot read an `unreadable_media` one; both permanent, and their messages say why
  * without ffprobe's output (it names paths in the task dir), which is in `detail`, for the logs.
  */
-export async function probeMedia(tools: MediaTools, path: string, signal?: AbortSignal, still?: StillFormat): Promise<MediaInfo> {
+export async function probeMedia(tools: MediaTools, path: string, signal?: AbortSignal, still?: ImageFormat): Promise<MediaInfo> {
   let out: { stdout: string; stderr: string };
   try {
     // A still's orientation (EXIF) is only known once its frame is decoded: under the guard, once.
@@ -79,12 +79,33 @@ export function stillFormatOf(head: Buffer): StillFormat | null {
   return null;
 }
 
+/** The image format a logo's first bytes announce: a photo's (stillFormatOf), or SVG by its markup; null for anything else. */
+export async function sniffLogo(path: string): Promise<ImageFormat | null> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(1024);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return logoFormatOf(head.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Pure part of sniffLogo, exported for tests: SVG is XML (maybe after a declaration, comments or a doctype) whose root is `<svg`. */
+export function logoFormatOf(head: Buffer): ImageFormat | null {
+  const still = stillFormatOf(head);
+  if (still) return still;
+  const text = head.toString('utf8').replace(/^\ufeff/, '');
+  const prolog = /^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*|<!DOCTYPE\s+svg[^>]*>\s*)*<svg[\s>]/i;
+  return prolog.test(text) ? 'svg' : null;
+}
+
 /**
  * The probe gate for a photo: ffprobe under the still guard (its demuxer and decoder only, the
  * still pixel cap), then the still limits. An `unsupported_media` TaskError names the limit a
  * file breaks; an `unreadable_media` one says it is not an image ffmpeg can read.
  */
-export async function probeStill(tools: MediaTools, path: string, format: StillFormat, signal?: AbortSignal): Promise<MediaInfo> {
+export async function probeStill(tools: MediaTools, path: string, format: ImageFormat, signal?: AbortSignal): Promise<MediaInfo> {
   const info = await probeMedia(tools, path, signal, format);
   const problem = stillLimitProblem(info, tools.limits ?? DEFAULT_MEDIA_LIMITS, format);
   if (problem) throw new TaskError('unsupported_media', problem);

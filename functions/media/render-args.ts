@@ -4,6 +4,7 @@
 import type { Frame, SourceClip } from '../domain/media.ts';
 import { OUTPUT_FPS, type Chunk, type ChunkPiece } from './chunks.ts';
 import { STILL_FORMATS } from './limits.ts';
+import { watermarkInputArgs, watermarkOverlay, type LogoPlacement } from './overlays/watermark.ts';
 
 export const TARGET_LUFS = -14;
 /** Audio sample rate of the output (AAC at 48 kHz is what every platform re-encodes to anyway). */
@@ -165,16 +166,21 @@ export function encoderArgs(enc: EncodeSettings): string[] {
 }
 
 /**
- * A chunk's video: its pieces joined, then the captions of its span. libass draws by timestamp,
- * so the frames are shifted to the chunk's place in the whole video for the `ass` filter and back
- * to zero after it: a caption line across a join shows on both sides of it.
+ * A chunk's video: its pieces joined, then the captions and overlays of its span, then a logo
+ * (its input after the pieces'). libass draws by timestamp, so the frames are shifted to the
+ * chunk's place in the whole video for the `ass` filter and back to zero after it: a caption line
+ * across a join shows on both sides of it, and a progress bar runs on across it.
  */
-export function chunkFilterGraph(chunk: Chunk, frame: Frame, assFile: string | null): string {
+export function chunkFilterGraph(chunk: Chunk, frame: Frame, assFile: string | null, logo: LogoPlacement | null = null): string {
   const parts = chunk.pieces.map((p, i) => pieceFilter(i, p.frames, frame.width, frame.height, `p${i}`));
   const labels = chunk.pieces.map((_, i) => `[p${i}]`);
   const joined = labels.length === 1 ? `${labels[0]}null` : `${labels.join('')}concat=n=${labels.length}:v=1:a=0`;
   const captions = assFile ? `,setpts=PTS-STARTPTS+${chunk.startFrame}/${OUTPUT_FPS}/TB,${assFilter(assFile)},setpts=PTS-STARTPTS` : '';
-  parts.push(`${joined}${captions},format=yuv420p[vout]`);
+  if (!logo) {
+    parts.push(`${joined}${captions},format=yuv420p[vout]`);
+    return parts.join(';\n');
+  }
+  parts.push(`${joined}${captions}[drawn]`, watermarkOverlay(chunk.pieces.length, logo, 'drawn', 'marked'), `[marked]format=yuv420p[vout]`);
   return parts.join(';\n');
 }
 
@@ -184,9 +190,10 @@ export function chunkFilterGraph(chunk: Chunk, frame: Frame, assFile: string | n
  * frames, written as MPEG-TS: its 90 kHz clock holds every 1/30 s step exactly, so the chunks join
  * with continuous timestamps.
  */
-export function chunkArgs(p: { chunk: Chunk; clips: SourceClip[]; filterScript: string; outputFile: string; encode: EncodeSettings }): string[] {
+export function chunkArgs(p: { chunk: Chunk; clips: SourceClip[]; filterScript: string; outputFile: string; encode: EncodeSettings; logoFile?: string | null }): string[] {
   const args: string[] = [];
   for (const piece of p.chunk.pieces) args.push(...inputArgs(clipOf(p.clips, piece), { sourceStart: piece.sourceStart, duration: piece.frames / OUTPUT_FPS }));
+  if (p.logoFile) args.push(...watermarkInputArgs(p.logoFile));
   return [
     ...args,
     '-filter_complex_script', plainName(p.filterScript, 'filter script'),

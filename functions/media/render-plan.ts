@@ -1,25 +1,31 @@
 // A video's render as data, planned once from its spec, its narration and its timeline: per output
 // its chunks (each a run of whole timeline pieces, every piece with the source span it reads, and
 // the caption events drawn within the chunk's span) and its sidecar captions; the soundtrack once;
-// the encoder settings every chunk shares. Two executors run a plan and know nothing of what it
+// the encoder settings every chunk shares. What shows over the footage (media/overlays: a hook
+// title, a progress bar, a watermark, an end card) is planned with the captions per output, inside
+// that output's safe area, and drawn by the same ASS events of each chunk's span; a logo is an
+// overlay every chunk of the output places alike. Two executors run a plan and know nothing of what it
 // draws: the chunk pool of one process (render.ts) and the chunk deliveries of a fan-out
 // (pipeline/fanout-render.ts), which store it whole. Both hand each chunk to renderChunk, whose
 // pure builders (chunkFilterGraph, chunkSubtitles) turn the chunk's data into ffmpeg's: a new
 // visual element is a field of the spec, an element of the plan made here, and a builder there.
 // Pure.
+import type { LogoFile, OverlaySpec, ScreenText } from '../domain/look.ts';
 import type { Narration, Segment } from '../domain/media.ts';
 import type { OutputSpec, VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
-import { assEventLine, assHead, assText, type AssEvent } from './captions/ass-document.ts';
+import { assEventLine, assHead, assText, type AssEvent, type AssPart } from './captions/ass-document.ts';
 import { buildCaptions } from './captions/index.ts';
 import { OUTPUT_FPS, planChunks, type Chunk } from './chunks.ts';
+import { extendTimeline, planScreen, videoDurationS } from './overlays/index.ts';
+import type { LogoPlacement } from './overlays/watermark.ts';
 import { DEFAULT_ENCODE, type EncodeSettings } from './render-args.ts';
 
 export const RENDER_PLAN_VERSION = 1;
 
 export interface RenderPlan {
   version: typeof RENDER_PLAN_VERSION;
-  /** The narration's length: every output lasts exactly this long. */
+  /** The video's length, every output's: the narration's, plus an extending end card's seconds. */
   durationS: number;
   /** Every chunk of every output is encoded alike, whoever renders it: the chunks join by stream copy only then. */
   encode: EncodeSettings;
@@ -42,22 +48,28 @@ export interface OutputPlan {
   chunks: ChunkPlan[];
   /** The WebVTT and SRT files published beside the video; null when the narration has no words to show. */
   sidecars: { vtt: string; srt: string } | null;
-  /** The head (info and styles) of the ASS script every chunk's captions share; null when none are burned in. */
+  /** The head (info and styles) of the ASS script every chunk's captions and overlays share; null when nothing is drawn by libass. */
   subtitles: string | null;
+  /** The watermark's logo: where every chunk of this output overlays it, how opaque; null without one (absent in plans stored before it). */
+  logo?: LogoPlacement | null;
 }
 
 export interface ChunkPlan extends Chunk {
-  /** The ASS events drawn within the chunk's span (its captions), in the script's order. */
+  /** The ASS events drawn within the chunk's span (its captions and overlays), in the script's order. */
   events: string[];
 }
 
-/** What the render draws from the spec: its videos, how their captions look, and the script's language (fonts, line breaks). */
-export type RenderSpec = Pick<VideoSpec, 'outputs' | 'captions' | 'language'>;
+/** What the render draws from the spec: its videos, how their captions look, what shows over them, and the script's language (fonts, line breaks). */
+export type RenderSpec = Pick<VideoSpec, 'outputs' | 'captions' | 'language'> & Partial<Pick<VideoSpec, 'overlays'>>;
 
-/** What plays when: the timeline's pieces and the music under the voice. */
+/** What plays when: the timeline's pieces and the music under the voice; and what the screen shows besides (the video's plan has both). */
 export interface Timeline {
   segments: Segment[];
   music: { path: string; volume: number } | null;
+  /** The emphasised words and the titles' text (pipeline/screen-text.ts); none: nothing emphasised. */
+  screen?: ScreenText | undefined;
+  /** The watermark's logo, when the spec has one. */
+  logo?: LogoFile | null | undefined;
 }
 
 export interface PlanOptions {
@@ -73,28 +85,69 @@ export const outputFolder = (i: number) => (i === 0 ? '' : `output-${i}/`);
 
 export function planRender(spec: RenderSpec, narration: Narration, timeline: Timeline, opts: PlanOptions): RenderPlan {
   if (!(narration.durationS > 0)) throw new TaskError('render_failed', 'the narration has no duration');
-  const chunks = planChunks(timeline.segments, { parallel: opts.parallel });
+  const overlays = overlaySpec(spec, timeline);
+  const narrationS = narration.durationS;
+  const durationS = videoDurationS(narrationS, overlays.endCard);
+  // An extending end card: the last piece plays on after the voice.
+  const chunks = planChunks(extendTimeline(timeline.segments, durationS - narrationS), { parallel: opts.parallel });
   if (chunks.length === 0) throw new TaskError('render_failed', 'the timeline has no frames to render');
   const threads = chunks.length < opts.parallel ? Math.floor(opts.parallel / chunks.length) : 1;
   const encode: EncodeSettings = { ...DEFAULT_ENCODE, ...opts.encode, threads: opts.encode?.threads ?? threads };
+  const look = spec.captions.appearance;
+  const emphasis = timeline.screen?.emphasis;
   return {
     version: RENDER_PLAN_VERSION,
-    durationS: narration.durationS,
+    durationS,
     encode,
     soundtrack: { voicePath: narration.audioPath, voiceNormalised: opts.voiceNormalised ?? false, music: timeline.music },
     outputs: spec.outputs.map((output, i) => {
-      const captions = buildCaptions(narration.words, narration.sentenceEnds, narration.durationS, spec.captions.look, output.frame, spec.language);
-      const burnIn = spec.captions.burnIn && captions ? [captions.part] : [];
-      const events = burnIn.flatMap((p) => p.events);
+      const { frame } = output;
+      const burning = spec.captions.burnIn ? spec.captions.look : false;
+      const screen = planScreen({ frame, narrationS, captions: burning, look, overlays, language: spec.language });
+      // The sidecars are the captions as laid out to be burned in; without burn-in, in the sidecar look.
+      const captions = buildCaptions(narration.words, narration.sentenceEnds, narrationS, spec.captions.look, frame, spec.language, {
+        look,
+        ...(emphasis ? { emphasis } : {}),
+        ...(burning ? screen.captionExtras : {}),
+      });
+      const parts: AssPart[] = [...(burning && captions ? [captions.part] : []), ...screen.parts];
+      const events = parts.flatMap((p) => p.events);
       return {
         output,
         folder: outputFolder(i),
         chunks: chunks.map((c) => ({ ...c, events: eventsWithin(events, c) })),
         sidecars: captions ? { vtt: captions.vtt, srt: captions.srt } : null,
-        subtitles: burnIn.length > 0 ? assHead(output.frame, burnIn) : null,
+        subtitles: parts.length > 0 ? assHead(frame, parts) : null,
+        logo: screen.watermarkImage && overlays.watermark ? { place: screen.watermarkImage.place, opacity: overlays.watermark.opacity } : null,
       };
     }),
   };
+}
+
+/**
+ * What the outputs show over their footage: the spec's overlays with the text the pipeline
+ * resolved (a hook's first sentence, emphasised words) and the logo it fetched.
+ */
+function overlaySpec(spec: RenderSpec, timeline: Timeline): OverlaySpec {
+  const o = spec.overlays;
+  if (!o) return { hook: null, progressBar: null, watermark: null, endCard: null };
+  const screen = timeline.screen;
+  const hook = o.hook && screen?.hook ? { ...screen.hook, durationS: o.hook.durationS } : null;
+  const endCard = o.endCard && screen?.endCard ? { ...screen.endCard, durationS: o.endCard.durationS, extendS: o.endCard.extendS } : null;
+  if ((o.hook && !hook) || (o.endCard && !endCard)) throw new TaskError('render_failed', 'the plan has no text for its hook or end card', { retryable: true });
+  const w = o.watermark;
+  let watermark: OverlaySpec['watermark'] = null;
+  if (w?.kind === 'text') watermark = { kind: 'text', text: w.text, corner: w.corner, opacity: w.opacity, scale: w.scale };
+  else if (w?.kind === 'image') {
+    if (!timeline.logo) throw new TaskError('render_failed', 'the plan has no logo for its watermark', { retryable: true });
+    watermark = { kind: 'image', width: timeline.logo.width, height: timeline.logo.height, corner: w.corner, opacity: w.opacity, scale: w.scale };
+  }
+  return { hook, progressBar: o.progressBar, watermark, endCard };
+}
+
+/** Which of the video plan's files chunk `chunk` of `output` reads: its pieces' clips, and the logo if the output overlays one. */
+export function chunkInputs(output: Pick<OutputPlan, 'logo'>, chunk: Pick<ChunkPlan, 'pieces'>): { clips: Set<number>; logo: boolean } {
+  return { clips: new Set(chunk.pieces.map((p) => p.clip)), logo: !!output.logo };
 }
 
 /**

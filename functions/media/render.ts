@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { LogoFile } from '../domain/look.ts';
 import type { Frame, SourceClip } from '../domain/media.ts';
 import type { OutputSpec } from '../domain/video-spec.ts';
 import { CancelledError, TaskError } from '../errors.ts';
@@ -62,6 +63,8 @@ export interface RenderVideosJob {
   plan: RenderPlan;
   /** The timeline's clips (the plan's pieces index them), their files in `dir` or elsewhere. */
   clips: SourceClip[];
+  /** The video plan's logo, for outputs that overlay one (OutputPlan.logo). */
+  logo?: LogoFile | null;
   signal: AbortSignal;
   /** 0..1, never decreasing. */
   onProgress?: (fraction: number) => void;
@@ -82,6 +85,7 @@ export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Pro
   await Promise.all(plan.outputs.map((o) => mkdir(outputDir(dir, o), { recursive: true })));
   // Chunk processes of the other outputs run in their own dirs: clips are named from the render's.
   const clips = job.clips.map((c): SourceClip => (c.kind === 'file' ? { ...c, path: resolve(dir, c.path) } : c));
+  const logo = job.logo ? { ...job.logo, path: resolve(dir, job.logo.path) } : null;
 
   const progress = progressOf(plan.outputs.flatMap((o) => o.chunks.map((c) => c.frames)), job.onProgress);
   // One failed process stops the others at once: the task has failed, and they would only hold the cores.
@@ -94,7 +98,7 @@ export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Pro
       output.chunks.map((chunk) => {
         const pos = at++;
         return cpu.with(plan.encode.threads, signal, async () => {
-          await renderChunk(tools, { dir: outputDir(dir, output), plan, output, chunk, clips, signal, onFrames: (f) => progress.chunk(pos, f) });
+          await renderChunk(tools, { dir: outputDir(dir, output), plan, output, chunk, clips, logo, signal, onFrames: (f) => progress.chunk(pos, f) });
           progress.chunk(pos, chunk.frames);
         });
       }),
@@ -121,6 +125,8 @@ export async function renderChunk(
     output: OutputPlan;
     chunk: ChunkPlan;
     clips: SourceClip[];
+    /** The video plan's logo (chunkInputs says whether the chunk reads it). */
+    logo?: LogoFile | null;
     signal: AbortSignal;
     /** Frames of this chunk written so far. */
     onFrames?: (frames: number) => void;
@@ -131,12 +137,15 @@ export async function renderChunk(
   const subtitles = chunkSubtitles(output, chunk);
   const filterScript = `${name}.filter`;
   const assFile = subtitles === null ? null : `${name}.ass`;
+  const placement = output.logo ?? null;
+  if (placement && !o.logo) throw new TaskError('render_failed', 'the render overlays a logo, but none was handed to it', { retryable: true });
   await Promise.all([
-    writeFile(join(dir, filterScript), chunkFilterGraph(chunk, output.output.frame, assFile), 'utf8'),
+    writeFile(join(dir, filterScript), chunkFilterGraph(chunk, output.output.frame, assFile, placement), 'utf8'),
     subtitles === null ? null : writeFile(join(dir, `${name}.ass`), subtitles, 'utf8'),
   ]);
   const onFrames = o.onFrames;
-  await runFfmpeg(tools, chunkArgs({ chunk, clips: o.clips, filterScript, outputFile: chunkFile(chunk), encode: o.plan.encode }), {
+  const logoFile = placement ? o.logo!.path : null;
+  await runFfmpeg(tools, chunkArgs({ chunk, clips: o.clips, filterScript, outputFile: chunkFile(chunk), encode: o.plan.encode, logoFile }), {
     cwd: dir,
     signal: o.signal,
     errorCode: 'render_failed',

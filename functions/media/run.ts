@@ -4,7 +4,7 @@
 import { runProcess } from '../lib/run-process.ts';
 import { globalGuard, guardFfmpegArgs, guardFfprobeArgs } from './input-guard.ts';
 import type { MediaTools } from './tools.ts';
-import type { StillFormat } from '../domain/media.ts';
+import type { ImageFormat } from '../domain/media.ts';
 
 export interface RunOptions {
   cwd?: string;
@@ -14,7 +14,7 @@ export interface RunOptions {
   /** Error code for a non-zero exit; `ffmpeg_failed` (`ffprobe_failed`) unless the caller knows better. */
   errorCode?: string;
   /** ffprobe only: the file is a still image of this format, opened by its own demuxer. */
-  still?: StillFormat;
+  still?: ImageFormat;
 }
 
 /** stdout is only collected for ffprobe JSON (and -version); anything bigger is not what we asked for. */

@@ -52,6 +52,7 @@ export async function legacyRenderPlan(blobs: BlobStore, prefix: string, dir: st
         chunks: o.chunks.map((c) => ({ ...c, events: [] })),
         sidecars: vtt != null && srt != null ? { vtt, srt } : null,
         subtitles: subtitles?.replace(/\n$/, '') ?? null,
+        logo: null,
       };
     }),
   );

@@ -11,7 +11,7 @@ import type { VideoPlan } from '../domain/video-plan.ts';
 import type { VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { chunkFile, joinOutput, outputDir, renderChunk, renderSoundtrack, SOUNDTRACK_FILE, type RenderResult } from '../media/render.ts';
-import { planRender, RENDER_PLAN_VERSION, type RenderPlan } from '../media/render-plan.ts';
+import { chunkInputs, planRender, RENDER_PLAN_VERSION, type RenderPlan } from '../media/render-plan.ts';
 import { legacyRenderPlan } from './fanout-legacy.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import { loadPlan, planPrefix } from './plan-store.ts';
@@ -91,10 +91,10 @@ export async function renderFanoutChunk(
   const output = at ? render.outputs[at.output] : undefined;
   const chunk = at && output?.chunks[at.chunk];
   if (!output || !chunk) throw new TaskError('render_failed', `the render has no chunk ${o.n + 1}`);
-  const plan = await loadPlan(deps.blobs, planPrefix(o.taskId), dir, { narration: false, music: false, clips: new Set(chunk.pieces.map((p) => p.clip)) });
+  const plan = await loadPlan(deps.blobs, planPrefix(o.taskId), dir, { narration: false, music: false, ...chunkInputs(output, chunk) });
   if (!plan) throw new TaskError('render_failed', 'the plan of this render is gone', { retryable: true });
   const file = await deps.cpu.with(render.encode.threads, o.signal, () =>
-    renderChunk(deps.tools, { dir, plan: render, output, chunk, clips: plan.clips, signal: o.signal, ...(o.onFrames ? { onFrames: o.onFrames } : {}) }),
+    renderChunk(deps.tools, { dir, plan: render, output, chunk, clips: plan.clips, logo: plan.logo ?? null, signal: o.signal, ...(o.onFrames ? { onFrames: o.onFrames } : {}) }),
   );
   await deps.blobs.put(`${prefix}${output.folder}${file}`, join(dir, file), { contentType: 'video/mp2t' });
 }
@@ -124,7 +124,7 @@ export async function assembleFanout(
 ): Promise<ProducedVideo> {
   const [videos, plan] = await Promise.all([
     joinFanout(deps, o),
-    loadPlan(deps.blobs, planPrefix(o.taskId), o.dir, { narration: false, music: false, clips: new Set() }),
+    loadPlan(deps.blobs, planPrefix(o.taskId), o.dir, { narration: false, music: false, logo: false, clips: new Set() }),
   ]);
   if (!plan) throw new TaskError('render_failed', 'the plan of this render is gone', { retryable: true });
   return producedVideo(plan, videos);

@@ -30,10 +30,13 @@ const secs = (s: number) => `${Math.ceil(s * 10 - 1e-9) / 10} s`;
 /** What a narration of `durationS` needs under the video's max_duration_s and fit. Pure. */
 export function planFit(durationS: number, fit: FitSpec | null): FitPlan {
   if (!fit) return { kind: 'fits' };
-  const max = fit.maxDurationS;
+  // An extending end card takes its seconds of the limit after the narration.
+  const reserved = fit.reservedS ?? 0;
+  const max = fit.maxDurationS - reserved;
   const targetS = max - VIDEO_SLACK_S;
   if (durationS <= targetS) return { kind: 'fits' };
-  const over = `the narration is ${secs(durationS)} long and max_duration_s is ${max} s`;
+  const limit = reserved > 0 ? `${fit.maxDurationS} s, ${max} s of it before the end card's ${reserved} s` : `${max} s`;
+  const over = `the narration is ${secs(durationS)} long and max_duration_s is ${limit}`;
   const shorten = (fits: number) => `shorten the script by about ${Math.ceil((1 - fits / durationS) * 100)} %`;
   if (fit.mode !== 'speed') {
     return { kind: 'too_long', message: `${over}: ${shorten(targetS)}, or send fit: "speed" to speed the voice up by up to ${MAX_SPEED_UP}×` };

@@ -47,6 +47,7 @@ export async function savePlan(blobs: BlobStore, prefix: string, plan: VideoPlan
     narration: { ...plan.narration, audioPath: portable(plan.narration.audioPath, !o.narrationKept) },
     clips: plan.clips.map((c): SourceClip => (c.kind === 'file' ? { ...c, path: portable(c.path) } : c)),
     music: plan.music ? { ...plan.music, path: portable(plan.music.path) } : null,
+    ...(plan.logo ? { logo: { ...plan.logo, path: portable(plan.logo.path) } } : {}),
   };
   await Promise.all([...uploads].map(([rel, path]) => blobs.put(`${prefix}${rel}`, path, { contentType: 'application/octet-stream' })));
   const json = join(dir, PLAN);
@@ -58,6 +59,8 @@ export async function savePlan(blobs: BlobStore, prefix: string, plan: VideoPlan
 export interface PlanFiles {
   narration: boolean;
   music: boolean;
+  /** The watermark's logo; fetched unless false. */
+  logo?: boolean;
   /** Indices into the plan's clips; all of them when absent. */
   clips?: ReadonlySet<number>;
 }
@@ -87,12 +90,13 @@ export async function loadPlan(blobs: BlobStore, prefix: string, dir: string, fi
     return f;
   };
   const wanted = (i: number) => !files.clips || files.clips.has(i);
-  const [audioPath, clips, music] = await Promise.all([
+  const [audioPath, clips, music, logo] = await Promise.all([
     files.narration ? fetch(plan.narration.audioPath) : plan.narration.audioPath,
     Promise.all(plan.clips.map(async (c, i): Promise<SourceClip> => (c.kind === 'file' && wanted(i) ? { ...c, path: await fetch(c.path) } : c))),
     plan.music && files.music ? fetch(plan.music.path).then((path) => ({ ...plan.music!, path })) : Promise.resolve(plan.music),
+    plan.logo && files.logo !== false ? fetch(plan.logo.path).then((path) => ({ ...plan.logo!, path })) : Promise.resolve(plan.logo ?? null),
   ]);
-  return { ...plan, narration: { ...plan.narration, audioPath }, clips, music };
+  return { ...plan, narration: { ...plan.narration, audioPath }, clips, music, logo };
 }
 
 /** Keeps the narration (its audio and timings) under `prefix` as soon as it exists, with the warnings making it gave. */

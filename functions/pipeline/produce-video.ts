@@ -23,6 +23,8 @@ import { scriptForms } from '../language/spoken-form.ts';
 import { displayNarration } from './display-narration.ts';
 import { storyboardPlan } from './storyboard-plan.ts';
 import { fitNarration } from './fit-duration.ts';
+import { screenText } from './screen-text.ts';
+import { watermarkLogo } from './watermark-logo.ts';
 import type { SpeechRequest } from '../providers/ports.ts';
 
 /** Progress (0..100) at which each stage starts. */
@@ -57,6 +59,7 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     dir,
     plan: render,
     clips: plan.clips,
+    logo: plan.logo ?? null,
     signal,
     cpu: deps.cpu,
     onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
@@ -151,11 +154,13 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
     }),
   }));
   const musicP = spec.music ? musicTrack(deps, spec.music, seed, dir, others, run.downloads) : Promise.resolve(null);
+  const logoP = watermarkLogo(deps, spec, dir, others, run.downloads);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
-  const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
+  const [narrationR, footageR, musicR, logoR] = await Promise.allSettled([speechP, footageP, musicP, logoP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;
   if (footageR.status === 'rejected') throw footageR.reason;
   if (musicR.status === 'rejected') throw musicR.reason;
+  if (logoR.status === 'rejected') throw logoR.reason;
   const narration = narrationR.value;
   report('footage', AT.render - 2);
 
@@ -177,6 +182,8 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
     music: musicR.value && spec.music ? { path: musicR.value, volume: spec.music.volume } : null,
     pieces: pieceRecords(parts, spans, found),
     warnings,
+    screen: await screenText(spec, forms, narration),
+    logo: logoR.value,
   };
 }
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VideoRequestSchema, type VideoRequest } from '../../functions/domain/video-request.ts';
+import { LOOKS } from '../../functions/domain/look.ts';
 import { outputsOf, seedFromId, SIDECAR_CAPTIONS, videoSpec, videoSpecOf, type VideoSpec } from '../../functions/domain/video-spec.ts';
 
 const parse = (body: object) => VideoRequestSchema.parse({ script_text: 'One. Two.', ...body });
@@ -26,8 +27,48 @@ describe('videoSpec: one place for every default', () => {
     },
     { name: 'the request\'s seed', body: { seed: 7 }, want: (s) => s.seed, is: 7 },
     { name: 'no seed: the one given (per task)', body: {}, want: (s) => s.seed, is: 99 },
-    { name: 'captions: the request\'s look, burned in', body: { captions: { style: 'karaoke' } }, want: (s) => s.captions, is: { burnIn: true, look: { style: 'karaoke', position: 'bottom', font_size: 1, max_words_per_line: 4 } } },
-    { name: 'captions off: sidecars in the sidecar look', body: { captions: false }, want: (s) => s.captions, is: { burnIn: false, look: SIDECAR_CAPTIONS } },
+    {
+      name: 'captions: the request\'s layout, burned in, in the classic look, marked words emphasised',
+      body: { captions: { style: 'karaoke' } },
+      want: (s) => s.captions,
+      is: { burnIn: true, look: { style: 'karaoke', position: 'bottom', font_size: 1, max_words_per_line: 4 }, appearance: LOOKS.classic, emphasis: 'marked' },
+    },
+    { name: 'captions off: sidecars in the sidecar look', body: { captions: false }, want: (s) => [s.captions.burnIn, s.captions.look, s.captions.appearance], is: [false, SIDECAR_CAPTIONS, LOOKS.classic] },
+    { name: 'boxed and pop without a named look: League Spartan', body: { captions: { style: 'boxed' } }, want: (s) => s.captions.appearance.font, is: 'league-spartan' },
+    {
+      name: 'a named look with overrides: the overrides win, colours upper-cased',
+      body: { captions: { look: 'bold', uppercase: false, highlight_color: '#ff0080', outline: { width: 0.2 }, emphasis: 'auto' } },
+      want: (s) => [s.captions.appearance, s.captions.emphasis],
+      is: [{ ...LOOKS.bold, uppercase: false, highlight: '#FF0080', outline: { width: 0.2, colour: '#000000' } }, 'auto'],
+    },
+    { name: 'no overlays by default', body: {}, want: (s) => s.overlays, is: { hook: null, progressBar: null, watermark: null, endCard: null } },
+    {
+      name: 'hook: true is the first sentence for 2.5 s; a bar: true at the bottom in the highlight colour',
+      body: { hook: true, progress_bar: true, captions: { look: 'neon' } },
+      want: (s) => [s.overlays.hook, s.overlays.progressBar],
+      is: [{ text: null, durationS: 2.5 }, { position: 'bottom', colour: LOOKS.neon.highlight }],
+    },
+    {
+      name: 'hook text, bar colour, a handle and an end card as sent, defaults filled in',
+      body: { hook: { text: 'Stop **now**', duration_s: 3 }, progress_bar: { position: 'top', color: '#00ff00' }, watermark: { text: '@me' }, end_card: { text: 'Follow' } },
+      want: (s) => s.overlays,
+      is: {
+        hook: { text: 'Stop **now**', durationS: 3 },
+        progressBar: { position: 'top', colour: '#00FF00' },
+        watermark: { kind: 'text', text: '@me', corner: 'top-right', opacity: 0.85, scale: 1 },
+        endCard: { text: 'Follow', durationS: 3, extendS: 0 },
+      },
+    },
+    {
+      name: 'a logo by URL; an extending end card adds its seconds and takes them from max_duration_s',
+      body: { watermark: { image_url: 'https://example.com/logo.svg', position: 'bottom-left', opacity: 0.5, scale: 2 }, end_card: { text: 'Bye', duration_s: 4, extend: true }, max_duration_s: 60 },
+      want: (s) => [s.overlays.watermark, s.overlays.endCard, s.fit],
+      is: [
+        { kind: 'image', url: 'https://example.com/logo.svg', corner: 'bottom-left', opacity: 0.5, scale: 2 },
+        { text: 'Bye', durationS: 4, extendS: 4 },
+        { maxDurationS: 60, reservedS: 4, mode: 'fail' },
+      ],
+    },
     { name: 'a script_text is one scene with the video\'s search', body: { search_query: 'sea' }, want: (s) => s.scenes, is: [{ text: 'One. Two.', search_query: 'sea' }] },
     {
       name: 'scenes keep their own search and clip, else the video\'s search',
@@ -47,8 +88,8 @@ describe('videoSpec: one place for every default', () => {
     { name: 'music by URL at the default volume', body: { music: { url: 'https://example.com/m.mp3' } }, want: (s) => s.music, is: { url: 'https://example.com/m.mp3', volume: 0.2 } },
     { name: 'music by mood', body: { music: { mood: 'chill', volume: 0.5 } }, want: (s) => s.music, is: { mood: 'chill', volume: 0.5 } },
     { name: 'no length limit', body: { fit: 'fail' }, want: (s) => s.fit, is: null },
-    { name: 'a length limit, failing by default', body: { max_duration_s: 30 }, want: (s) => s.fit, is: { maxDurationS: 30, mode: 'fail' } },
-    { name: 'a length limit the voice is sped up to', body: { max_duration_s: 30, fit: 'speed' }, want: (s) => s.fit, is: { maxDurationS: 30, mode: 'speed' } },
+    { name: 'a length limit, failing by default', body: { max_duration_s: 30 }, want: (s) => s.fit, is: { maxDurationS: 30, reservedS: 0, mode: 'fail' } },
+    { name: 'a length limit the voice is sped up to', body: { max_duration_s: 30, fit: 'speed' }, want: (s) => s.fit, is: { maxDurationS: 30, reservedS: 0, mode: 'speed' } },
     { name: 'the provider\'s voice by default', body: {}, want: (s) => [s.voice, s.language], is: [{}, undefined] },
     {
       name: 'voice, model, speed and language as sent',

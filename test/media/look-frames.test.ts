@@ -12,7 +12,7 @@ import type { CaptionOptions } from '../../functions/domain/video-request.ts';
 import { assDocument } from '../../functions/media/captions/ass-document.ts';
 import { buildCaptions } from '../../functions/media/captions/index.ts';
 import { resolveLook } from '../../functions/media/captions/looks.ts';
-import { planScreen, rasterizeWatermarkArgs, watermarkOverlay } from '../../functions/media/overlays/index.ts';
+import { logoArgs, logoSize, planScreen, watermarkInputArgs, watermarkOverlay } from '../../functions/media/overlays/index.ts';
 import { progressAt } from '../../functions/media/overlays/progress-bar.ts';
 import { bounds, burn, count, letters, near, ocr, pixel, savePng, type Rgb } from '../support/frames.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -35,7 +35,7 @@ function timed(text: string, start = 0.2, wordS = 0.3, gapS = 0.1): WordTiming[]
 const opts = (o: Partial<CaptionOptions> = {}): CaptionOptions => ({ style: 'line', position: 'bottom', font_size: 1, max_words_per_line: 4, ...o });
 
 /** Captions (and overlays) for `words`, as one document burned onto grey; the frames asked for. */
-function draw(p: { words: WordTiming[]; opts?: CaptionOptions | false; look?: CaptionLook; emphasis?: boolean[]; overlays?: Partial<OverlaySpec>; frame?: Frame; frames: number[]; language?: string; startFrame?: number; narrationS?: number }) {
+function draw(p: { words: WordTiming[]; opts?: CaptionOptions | false; look?: CaptionLook; emphasis?: boolean[]; overlays?: Partial<OverlaySpec>; logoSvg?: string; frame?: Frame; frames: number[]; language?: string; startFrame?: number; narrationS?: number }) {
   const frame = p.frame ?? PORTRAIT;
   const o = p.opts ?? opts();
   const look = p.look ?? resolveLook(o === false ? 'line' : o.style);
@@ -46,11 +46,13 @@ function draw(p: { words: WordTiming[]; opts?: CaptionOptions | false; look?: Ca
   const doc = assDocument(frame, [...(caps ? [caps.part] : []), ...plan.parts]);
   let after: ((a: string, b: string) => string) | undefined;
   let inputs: string[] | undefined;
-  if (plan.watermarkImage && overlays.watermark?.kind === 'image') {
-    const raster = join(dir, 'mark.png');
-    execFileSync('ffmpeg', ['-v', 'error', '-y', ...rasterizeWatermarkArgs(overlays.watermark, plan.watermarkImage.place, raster)]);
-    inputs = ['-i', raster];
-    after = (a, b) => watermarkOverlay(1, plan.watermarkImage!.place, a, b);
+  if (plan.watermarkImage && overlays.watermark?.kind === 'image' && p.logoSvg) {
+    // The logo as the worker keeps it (a PNG), then placed by the chunk's overlay.
+    const kept = join(dir, 'logo.png');
+    const mark = overlays.watermark;
+    execFileSync('ffmpeg', ['-v', 'error', '-y', ...logoArgs(p.logoSvg, 'svg', logoSize(mark.width, mark.height, 'svg'), kept)]);
+    inputs = watermarkInputArgs(kept);
+    after = (a, b) => watermarkOverlay(1, { place: plan.watermarkImage!.place, opacity: mark.opacity }, a, b);
   }
   const frames = burn(doc, { ...frame, frames: p.frames, background: `color=c=${GREY.replace('#', '0x')}:s=${frame.width}x${frame.height}:r=30`, dir, ...(p.startFrame ? { startFrame: p.startFrame } : {}), ...(after ? { after, inputs: inputs! } : {}) });
   return { frames, plan, caps };
@@ -211,11 +213,11 @@ describe('watermark and safe area, every shape', () => {
     for (const corner of ['top-left', 'bottom-right'] as const) {
       it(`${name}, ${corner}: the logo (SVG) in its corner of the safe area, everything else inside it too`, () => {
         const overlays: Partial<OverlaySpec> = {
-          watermark: { kind: 'image', file: svg, format: 'svg', width: 90, height: 30, corner, opacity: 1, scale: 1 },
+          watermark: { kind: 'image', width: 90, height: 30, corner, opacity: 1, scale: 1 },
           progressBar: { position: corner.startsWith('top') ? 'top' : 'bottom', colour: '#FF0000' },
           hook: { text: 'Big news today', emphasis: [], durationS: 2, repeatsNarration: false },
         };
-        const { frames, plan } = draw({ frame, words: timed('the captions run here too', 0.1), overlays, opts: opts({ style: 'word-highlight' }), frames: [20] });
+        const { frames, plan } = draw({ frame, words: timed('the captions run here too', 0.1), overlays, logoSvg: svg, opts: opts({ style: 'word-highlight' }), frames: [20] });
         const f = frames[0]!;
         const logo = bounds(f, near('#00FF00', 30))!;
         const safe = plan.layout.safe;

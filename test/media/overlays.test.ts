@@ -7,7 +7,7 @@ import type { Frame } from '../../functions/domain/media.ts';
 import { assDocument, type AssPart } from '../../functions/media/captions/ass-document.ts';
 import { buildCaptions } from '../../functions/media/captions/index.ts';
 import { assAlpha, assBgr, LOOKS, resolveLook } from '../../functions/media/captions/looks.ts';
-import { endCardWindow, extendTimeline, planScreen, rasterizeWatermarkArgs, videoDurationS, watermarkOverlay } from '../../functions/media/overlays/index.ts';
+import { endCardWindow, extendTimeline, logoArgs, logoSize, planScreen, videoDurationS, watermarkInputArgs, watermarkOverlay } from '../../functions/media/overlays/index.ts';
 import { screenLayout, type Rect } from '../../functions/media/overlays/screen.ts';
 import { balance, fitTitle } from '../../functions/media/overlays/title.ts';
 
@@ -27,7 +27,7 @@ describe('screen layout', () => {
       for (const corner of CORNERS)
         for (const captions of ['top', 'center', 'bottom'] as const)
           it(`${frame.width}x${frame.height}: bar ${position}, logo ${corner}, captions ${captions}: all inside the safe area, nothing overlapping`, () => {
-            const l = screenLayout(frame, { position: captions, font_size: 1.4 }, { progressBar: { position, colour: '#FF0000' }, watermark: { kind: 'image', file: 'x.png', format: 'png', width: 300, height: 100, corner, opacity: 1, scale: 1 } });
+            const l = screenLayout(frame, { position: captions, font_size: 1.4 }, { progressBar: { position, colour: '#FF0000' }, watermark: { kind: 'image', width: 300, height: 100, corner, opacity: 1, scale: 1 } });
             const parts = { bar: l.bar!, watermark: l.watermark!, captions: l.captions!, hook: l.hook, endCard: l.endCard };
             for (const [name, r] of Object.entries(parts)) {
               assert.ok(inside(r, l.safe), `${name} ${JSON.stringify(r)} inside ${JSON.stringify(l.safe)}`);
@@ -101,7 +101,7 @@ describe('plan of the screen', () => {
   });
 
   it('an image watermark is placed for the overlay, a handle is drawn by libass', () => {
-    const img = planScreen({ frame, narrationS: 5, captions: false, look: LOOKS.clean, overlays: { ...NONE, watermark: { kind: 'image', file: 'logo.svg', format: 'svg', width: 200, height: 200, corner: 'top-left', opacity: 0.8, scale: 1 } } });
+    const img = planScreen({ frame, narrationS: 5, captions: false, look: LOOKS.clean, overlays: { ...NONE, watermark: { kind: 'image', width: 200, height: 200, corner: 'top-left', opacity: 0.8, scale: 1 } } });
     assert.ok(img.watermarkImage);
     assert.equal(img.parts.length, 0);
     const text = planScreen({ frame, narrationS: 5, captions: false, look: LOOKS.clean, overlays: { ...NONE, watermark: { kind: 'text', text: '@me', corner: 'top-left', opacity: 0.8, scale: 1 } } });
@@ -175,15 +175,24 @@ describe('looks', () => {
 
 describe('watermark arguments', () => {
   const place = { x0: 10, y0: 20, x1: 110, y1: 60 };
-  it('an SVG is drawn by librsvg at its size; a PNG is scaled; the opacity goes into the alpha', () => {
-    const svg = rasterizeWatermarkArgs({ file: 'logo.svg', format: 'svg', opacity: 0.5 }, place, 'mark.png');
-    assert.deepEqual(svg.slice(0, 8), ['-width', '100', '-height', '40', '-keep_ar', '0', '-i', 'logo.svg']);
-    assert.match(svg.join(' '), /scale=w=100:h=40:flags=lanczos,format=rgba,colorchannelmixer=aa=0\.5/);
-    const png = rasterizeWatermarkArgs({ file: 'logo.png', format: 'png', opacity: 1 }, place, 'mark.png');
-    assert.equal(png[0], '-i');
-    assert.equal(png.at(-1), 'mark.png');
+  it('a logo is kept at most 1024 px a side at its own shape: an SVG drawn that large, a bitmap never blown up', () => {
+    assert.deepEqual(logoSize(200, 100, 'svg'), { width: 1024, height: 512 });
+    assert.deepEqual(logoSize(200, 100, 'png'), { width: 200, height: 100 });
+    assert.deepEqual(logoSize(4000, 1000, 'webp'), { width: 1024, height: 256 });
   });
-  it('the overlay fragment', () => {
-    assert.equal(watermarkOverlay(3, place, 'v', 'w'), '[3:v]format=yuva420p[w_logo];[v][w_logo]overlay=x=10:y=20:format=yuv420:eof_action=repeat[w]');
+  it('an SVG is drawn by librsvg at its size, opened by its own demuxer; a bitmap by its own', () => {
+    const svg = logoArgs('logo.input', 'svg', { width: 100, height: 40 }, 'logo.png');
+    assert.deepEqual(svg.slice(0, 10), ['-f', 'svg_pipe', '-width', '100', '-height', '40', '-keep_ar', '0', '-i', 'logo.input']);
+    assert.match(svg.join(' '), /scale=w=100:h=40:flags=lanczos,format=rgba/);
+    const webp = logoArgs('logo.input', 'webp', { width: 100, height: 40 }, 'logo.png');
+    assert.deepEqual(webp.slice(0, 4), ['-f', 'webp_pipe', '-i', 'logo.input']);
+    assert.equal(webp.at(-1), 'logo.png');
+    assert.deepEqual(watermarkInputArgs('/w/logo.png'), ['-f', 'png_pipe', '-i', '/w/logo.png']);
+  });
+  it('the overlay fragment: scaled into its place once, its opacity in its alpha, blended in 4:2:0', () => {
+    assert.equal(
+      watermarkOverlay(3, { place, opacity: 0.5 }, 'v', 'w'),
+      '[3:v]scale=w=100:h=40:flags=lanczos,format=rgba,colorchannelmixer=aa=0.5,format=yuva420p[w_logo];[v][w_logo]overlay=x=10:y=20:format=yuv420:eof_action=repeat[w]',
+    );
   });
 });

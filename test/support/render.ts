@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import type { Frame, Narration, Segment, SourceClip } from '../../functions/domain/media.ts';
 import type { AspectRatio, CaptionOptions } from '../../functions/domain/video-request.ts';
-import { SIDECAR_CAPTIONS, type OutputSpec } from '../../functions/domain/video-spec.ts';
+import { captionSpec, type OutputSpec } from '../../functions/domain/video-spec.ts';
 import type { Semaphore } from '../../functions/lib/semaphore.ts';
 import { parallelPerOutput, renderVideos, type RenderResult } from '../../functions/media/render.ts';
 import type { EncodeSettings } from '../../functions/media/render-args.ts';
@@ -38,7 +38,7 @@ export function outputOf(frame: Frame, i = 0): OutputSpec {
 export function renderSpec(frames: Frame[], captions: CaptionOptions | false, language?: string): RenderSpec {
   return {
     outputs: frames.map((f, i) => outputOf(f, i)),
-    captions: captions === false ? { burnIn: false, look: SIDECAR_CAPTIONS } : { burnIn: true, look: captions },
+    captions: captionSpec(captions),
     ...(language ? { language } : {}),
   };
 }

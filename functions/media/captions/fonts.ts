@@ -3,7 +3,7 @@
 // and Hebrew right to left itself (fribidi + HarfBuzz); we only pick a font that has the glyphs.
 // A look names one of the shipped faces (FACES); where that face lacks the script, the script's
 // Noto face draws instead.
-import type { CaptionFontId } from '../../domain/look.ts';
+import { DISPLAY_FONT, type CaptionFontId } from '../../domain/look.ts';
 
 export type WritingSystem = 'arabic' | 'hebrew' | 'cjk' | 'hangul' | 'devanagari' | 'bengali' | 'tamil' | 'thai' | 'cyrillic' | 'greek' | 'latin';
 
@@ -142,7 +142,7 @@ function cjkFamily(language: string | undefined): string {
 }
 
 /** The face the `boxed` and `pop` styles draw with when no look names one. */
-export const DISPLAY_FACE: CaptionFontId = 'league-spartan';
+export const DISPLAY_FACE: CaptionFontId = DISPLAY_FONT;
 
 /**
  * The font for text in `text`'s writing system: the named face where it draws that script, the

@@ -2,7 +2,7 @@
 // (screen.ts), the overlays libass draws (hook, end card, progress bar, a handle), the logo's
 // placement, what the captions must do to clear them, and the video's length. The planner calls
 // this once per output and draws the captions with `captionExtras`; every chunk then burns the
-// events of its span (assDocument with the span) and overlays the logo. Pure.
+// events of its span and overlays the logo (media/render-plan.ts). Pure.
 import type { CaptionLook, OverlaySpec } from '../../domain/look.ts';
 import type { Frame } from '../../domain/media.ts';
 import type { CaptionOptions } from '../../domain/video-request.ts';
@@ -31,7 +31,7 @@ export interface ScreenPlan {
   captionExtras: { reserveV?: number; notBeforeS?: number };
   /** The overlays libass draws, for the same document as the captions. */
   parts: AssPart[];
-  /** An image watermark's place: rasterise it there once (rasterizeWatermarkArgs), overlay it in every chunk. */
+  /** An image watermark's place: every chunk scales the kept logo into it and overlays it (watermarkOverlay). */
   watermarkImage: { place: Rect } | null;
   /** The whole video's length (narration plus any end card extension). */
   durationS: number;
@@ -64,6 +64,6 @@ export function planScreen(i: ScreenInput): ScreenPlan {
 
 export { assDocument, type AssPart, type Span } from '../captions/ass-document.ts';
 export { endCardWindow, extendTimeline, videoDurationS } from './end-card.ts';
-export { rasterizeWatermarkArgs, watermarkInputArgs, watermarkOverlay } from './watermark.ts';
+export { logoArgs, logoSize, watermarkInputArgs, watermarkOverlay, type LogoPlacement } from './watermark.ts';
 export { progressAt } from './progress-bar.ts';
 export type { Rect, ScreenLayout } from './screen.ts';

@@ -1,47 +1,61 @@
-// The watermark: a logo (PNG, WebP or SVG, rasterised once by ffmpeg, whose librsvg decoder draws
-// SVG) overlaid in a corner of the safe area, or a handle drawn as text by libass. The logo is
-// fitted into the corner's box at its own aspect ratio, its opacity baked into the raster, so each
-// chunk only overlays one small still image. Pure.
-import type { CaptionLook, Corner, WatermarkSpec } from '../../domain/look.ts';
+// The watermark: a logo overlaid in a corner of the safe area, or a handle drawn as text by
+// libass. The worker brings a logo in once as a PNG of at most LOGO_MAX_SIDE a side (logoArgs: an
+// SVG drawn by ffmpeg's librsvg, WebP and JPEG decoded), kept with the video's plan; each chunk
+// scales that one frame into its place, bakes its opacity in and overlays it. Pure.
+import { LOGO_MAX_SIDE, type CaptionLook, type Corner, type WatermarkSpec } from '../../domain/look.ts';
+import type { ImageFormat } from '../../domain/media.ts';
 import { escapeAssText, type AssPart } from '../captions/ass-document.ts';
 import { captionFont } from '../captions/fonts.ts';
 import { estimateWidthPx } from '../captions/layout.ts';
 import { assAlpha, assBgr } from '../captions/looks.ts';
+import { IMAGE_FORMATS, STILL_FORMATS } from '../limits.ts';
 import { HANDLE_BOX, type Rect } from './screen.ts';
 
-type ImageMark = Extract<WatermarkSpec, { kind: 'image' }>;
+/** A logo of `width`x`height` as kept: within LOGO_MAX_SIDE at its own shape; a bitmap is never blown up, an SVG is drawn that large. */
+export function logoSize(width: number, height: number, format: ImageFormat): { width: number; height: number } {
+  const fit = LOGO_MAX_SIDE / Math.max(width, height);
+  const k = format === 'svg' ? fit : Math.min(1, fit);
+  return { width: Math.max(2, Math.round(width * k)), height: Math.max(2, Math.round(height * k)) };
+}
 
 /**
- * ffmpeg arguments that rasterise the logo once, at the size it is drawn, with its opacity in its
- * alpha channel, as a PNG. An SVG is drawn by librsvg at that size (sharp at any scale); PNG and
- * WebP are scaled with Lanczos.
+ * ffmpeg arguments that bring a logo in: the image opened by its own demuxer (the image guard), an
+ * SVG drawn by librsvg at `size`, a bitmap scaled there with Lanczos, written as an RGBA PNG.
  */
-export function rasterizeWatermarkArgs(mark: Pick<ImageMark, 'file' | 'format' | 'opacity'>, place: Rect, outputFile: string): string[] {
-  const w = place.x1 - place.x0;
-  const h = place.y1 - place.y0;
-  const svg = mark.format === 'svg' ? ['-width', String(w), '-height', String(h), '-keep_ar', '0'] : [];
+export function logoArgs(file: string, format: ImageFormat, size: { width: number; height: number }, outputFile: string): string[] {
+  const svg = format === 'svg' ? ['-width', String(size.width), '-height', String(size.height), '-keep_ar', '0'] : [];
   return [
+    '-f', IMAGE_FORMATS[format].demuxer,
     ...svg,
-    '-i', mark.file,
+    '-i', file,
     '-frames:v', '1',
-    '-vf', `scale=w=${w}:h=${h}:flags=lanczos,format=rgba,colorchannelmixer=aa=${round3(mark.opacity)}`,
+    '-vf', `scale=w=${size.width}:h=${size.height}:flags=lanczos,format=rgba`,
     '-f', 'image2', '-c:v', 'png',
     outputFile,
   ];
 }
 
-/** The chunk's input for the rasterised logo: one still frame, which overlay repeats. */
-export function watermarkInputArgs(rasterFile: string): string[] {
-  return ['-i', rasterFile];
+/** The chunk's input for the kept logo (a PNG, opened by its own demuxer): one frame, which the overlay repeats. */
+export function watermarkInputArgs(logoFile: string): string[] {
+  return ['-f', STILL_FORMATS.png.demuxer, '-i', logoFile];
+}
+
+/** Where a logo goes and how opaque it is: the plan's data for every chunk of an output. */
+export interface LogoPlacement {
+  place: Rect;
+  opacity: number;
 }
 
 /**
- * A filter-graph fragment: the logo (input `input`) over the video `from`, as `to`. The blend is
- * fixed to 4:2:0 with the logo converted once: left to `format=auto`, the overlay's RGBA input
- * draws the whole chain before it (scale, captions) into another pixel format, a third more CPU.
+ * A filter-graph fragment: the logo (input `input`) scaled into its place once, its opacity baked
+ * into its alpha, over the video `from`, as `to`. The blend is fixed to 4:2:0 with the logo
+ * converted once: left to `format=auto`, the overlay's RGBA input draws the whole chain before it
+ * (scale, captions) into another pixel format, a third more CPU.
  */
-export function watermarkOverlay(input: number, place: Rect, from: string, to: string): string {
-  return `[${input}:v]format=yuva420p[${to}_logo];[${from}][${to}_logo]overlay=x=${place.x0}:y=${place.y0}:format=yuv420:eof_action=repeat[${to}]`;
+export function watermarkOverlay(input: number, mark: LogoPlacement, from: string, to: string): string {
+  const { place } = mark;
+  const logo = `[${input}:v]scale=w=${place.x1 - place.x0}:h=${place.y1 - place.y0}:flags=lanczos,format=rgba,colorchannelmixer=aa=${round3(mark.opacity)},format=yuva420p[${to}_logo]`;
+  return `${logo};[${from}][${to}_logo]overlay=x=${place.x0}:y=${place.y0}:format=yuv420:eof_action=repeat[${to}]`;
 }
 
 const ALIGN: Record<Corner, number> = { 'top-left': 7, 'top-right': 9, 'bottom-left': 1, 'bottom-right': 3 };
