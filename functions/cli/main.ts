@@ -4,6 +4,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CAPTION_FONTS, CAPTION_LOOKS, CORNERS, EMPHASIS_MODES } from '../domain/look.ts';
 import { ASPECT_RATIOS, CAPTION_POSITIONS, CAPTION_STYLES, FIT_MODES, MAX_OUTPUTS, RESOLUTIONS } from '../domain/video-request.ts';
 import { packageInfo } from '../lib/package-info.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -25,7 +26,7 @@ const collect = (v: string, all: string[] = []) => [...all, v];
 
 /** The flags that shape a video, shared by render and submit. */
 function videoOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .addOption(new Option('--aspect <ratio>', 'frame shape').choices(ASPECT_RATIOS))
     .addOption(new Option('--resolution <res>', 'short side 720 or 1080').choices(RESOLUTIONS))
     .option('--outputs <ratios>', `up to ${MAX_OUTPUTS} videos of one narration, e.g. 9:16,16:9 (render: out.mp4, out-16x9.mp4)`)
@@ -43,6 +44,35 @@ function videoOptions(cmd: Command): Command {
     .option('--clip <url>', 'a clip to use first (repeat for more)', collect)
     .option('--max-clips <n>', 'at most this many clips, 1 to 30', number('--max-clips', true))
     .option('--seed <n>', 'same seed, same clip choice', number('--seed', true));
+  craftOptions(cmd.optionsGroup('On-screen craft (docs/videos.md, "Looks, emphasis and overlays"):'));
+  // The options added after these (a command's own) are listed with the others again.
+  return cmd.optionsGroup('Options:');
+}
+
+/** The on-screen craft flags (issue 24): the caption look, emphasis, and the overlays. */
+function craftOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--look <name>', 'caption look').choices(CAPTION_LOOKS))
+    .addOption(new Option('--font <face>', 'caption face (default: the look\'s)').choices(CAPTION_FONTS))
+    .option('--uppercase', 'captions and titles in capitals')
+    .option('--no-uppercase', 'captions and titles as written')
+    .option('--text-color <#RRGGBB>', 'caption text colour')
+    .option('--highlight-color <#RRGGBB>', 'the spoken word\'s colour')
+    .option('--emphasis-color <#RRGGBB>', 'emphasised words\' colour')
+    .option('--outline-width <fraction>', 'outline as a fraction of the font size, 0 to 0.25', number('--outline-width'))
+    .option('--outline-color <#RRGGBB>', 'outline colour')
+    .addOption(new Option('--emphasis <mode>', 'emphasised words: **marked** in the script, auto (also numbers and names), off').choices(EMPHASIS_MODES))
+    .option('--hook [text]', 'a title over the first seconds (without text: the first sentence)')
+    .option('--hook-duration <seconds>', 'how long the hook shows', number('--hook-duration'))
+    .option('--progress-bar [position]', 'a bar that fills across the video: top or bottom')
+    .option('--progress-color <#RRGGBB>', "the bar's colour (default: the highlight colour)")
+    .option('--watermark <url|text>', 'a logo (an http(s) URL of a PNG, WebP, SVG or JPEG) or a handle as text')
+    .addOption(new Option('--watermark-position <corner>', 'its corner').choices(CORNERS))
+    .option('--watermark-opacity <0.1..1>', 'its opacity', number('--watermark-opacity'))
+    .option('--watermark-scale <0.5..2>', 'its size', number('--watermark-scale'))
+    .option('--end-card <text>', 'a call to action over the last seconds')
+    .option('--end-card-duration <seconds>', 'how long the end card shows', number('--end-card-duration'))
+    .option('--extend', 'the end card adds its seconds after the voice');
 }
 
 /** Where the service is, and how to reach it. */

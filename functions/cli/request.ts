@@ -25,6 +25,30 @@ export interface RequestFlags {
   maxClips?: number;
   seed?: number;
   callback?: string;
+  // The on-screen craft (docs/videos.md "Looks, emphasis and overlays").
+  look?: string;
+  font?: string;
+  uppercase?: boolean;
+  textColor?: string;
+  highlightColor?: string;
+  emphasisColor?: string;
+  outlineWidth?: number;
+  outlineColor?: string;
+  emphasis?: string;
+  /** `--hook` alone: the first sentence. */
+  hook?: string | true;
+  hookDuration?: number;
+  /** `--progress-bar` alone: at the bottom. */
+  progressBar?: string | true;
+  progressColor?: string;
+  /** A URL is a logo; anything else a handle. */
+  watermark?: string;
+  watermarkPosition?: string;
+  watermarkOpacity?: number;
+  watermarkScale?: number;
+  endCard?: string;
+  endCardDuration?: number;
+  extend?: boolean;
 }
 
 /** Which flag sets a request field, to name it in errors. */
@@ -49,6 +73,31 @@ const FLAG_OF: Record<string, string> = {
   max_clips: '--max-clips',
   seed: '--seed',
   callback_url: '--callback',
+  'captions.look': '--look',
+  'captions.font': '--font',
+  'captions.uppercase': '--uppercase',
+  'captions.text_color': '--text-color',
+  'captions.highlight_color': '--highlight-color',
+  'captions.emphasis_color': '--emphasis-color',
+  'captions.outline.width': '--outline-width',
+  'captions.outline.color': '--outline-color',
+  'captions.emphasis': '--emphasis',
+  hook: '--hook',
+  'hook.text': '--hook',
+  'hook.duration_s': '--hook-duration',
+  progress_bar: '--progress-bar',
+  'progress_bar.position': '--progress-bar',
+  'progress_bar.color': '--progress-color',
+  watermark: '--watermark',
+  'watermark.image_url': '--watermark',
+  'watermark.text': '--watermark',
+  'watermark.position': '--watermark-position',
+  'watermark.opacity': '--watermark-opacity',
+  'watermark.scale': '--watermark-scale',
+  end_card: '--end-card',
+  'end_card.text': '--end-card',
+  'end_card.duration_s': '--end-card-duration',
+  'end_card.extend': '--extend',
 };
 
 /** `-` reads stdin; a `.json` file is a whole request body (docs/api.md "Request body"); anything else is the script. */
@@ -96,7 +145,44 @@ export function requestBody(path: string, f: RequestFlags): Record<string, unkno
   set('max_clips', f.maxClips);
   set('seed', f.seed);
   set('callback_url', f.callback);
+  craftFlags(body, f);
   return body;
+}
+
+/** The craft flags onto the body: each sets its field, over what a JSON body had there. */
+function craftFlags(body: Record<string, unknown>, f: RequestFlags): void {
+  const merge = (key: string, fields: Record<string, unknown>) => {
+    const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    if (Object.keys(set).length === 0) return;
+    const base = body[key] && typeof body[key] === 'object' ? (body[key] as Record<string, unknown>) : {};
+    body[key] = { ...base, ...set };
+  };
+  if (body.captions !== false) {
+    const outline = f.outlineWidth !== undefined || f.outlineColor !== undefined ? { width: f.outlineWidth, color: f.outlineColor } : undefined;
+    const base = body.captions && typeof body.captions === 'object' ? ((body.captions as Record<string, unknown>).outline as Record<string, unknown> | undefined) : undefined;
+    merge('captions', {
+      look: f.look,
+      font: f.font,
+      uppercase: f.uppercase,
+      text_color: f.textColor,
+      highlight_color: f.highlightColor,
+      emphasis_color: f.emphasisColor,
+      outline: outline && { ...base, ...Object.fromEntries(Object.entries(outline).filter(([, v]) => v !== undefined)) },
+      emphasis: f.emphasis,
+    });
+  }
+  if (f.hook === true && f.hookDuration === undefined) body.hook = true;
+  else if (f.hook !== undefined || f.hookDuration !== undefined) merge('hook', { text: f.hook === true ? undefined : f.hook, duration_s: f.hookDuration });
+  if (f.progressBar === true && f.progressColor === undefined) body.progress_bar = true;
+  else if (f.progressBar !== undefined || f.progressColor !== undefined) merge('progress_bar', { position: f.progressBar === true ? undefined : f.progressBar, color: f.progressColor });
+  // A logo or a handle from the flag replaces either from the body.
+  if (f.watermark !== undefined && body.watermark && typeof body.watermark === 'object') {
+    const { image_url: _url, text: _text, ...rest } = body.watermark as Record<string, unknown>;
+    body.watermark = rest;
+  }
+  const mark = f.watermark === undefined ? {} : /^https?:\/\//i.test(f.watermark) ? { image_url: f.watermark } : { text: f.watermark };
+  merge('watermark', { ...mark, position: f.watermarkPosition, opacity: f.watermarkOpacity, scale: f.watermarkScale });
+  merge('end_card', { text: f.endCard, duration_s: f.endCardDuration, extend: f.extend });
 }
 
 /** Validates the body as the API would, naming the flag (or the JSON field) to fix. */
