@@ -22,7 +22,7 @@ import type { ApiDeps } from './api/deps.ts';
 import { mountApi } from './api/routes.ts';
 import { mountStoryboards } from './api/storyboards.ts';
 import { healthRoute, studioRoute } from './api/spec.ts';
-import { studioAsset, studioPage } from './api/studio.ts';
+import { studioAsset, studioFont, studioPage } from './api/studio.ts';
 import { callbackRoute, chunkRoute, runRoute, storyboardRunRoute, sweepRoute } from './api/worker-spec.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
 import { deliverCallback, type CallbackDeps } from './delivery/deliver.ts';
@@ -104,7 +104,7 @@ export function createApp(deps: AppDeps): App {
   // The studio page loads without a key; the API calls it makes carry one.
   for (const path of ['/', '/studio'] as const) app.openapi(studioRoute(path), () => studioPage() as never);
   app.get('/studio/assets/:name', (c) => {
-    const asset = studioAsset(c.req.param('name'));
+    const asset = studioAsset(c.req.param('name')) ?? studioFont(c.req.param('name'));
     if (!asset) throw notFound(`route GET ${rawPath(c.req.url)}`);
     return asset;
   });

@@ -55,7 +55,9 @@ fi
 # The studio page (functions/studio) as static assets in dist/studio, served at / by the api:
 # built again only when its sources or the lock file changed (about 2 s; nothing the next time).
 studio_stamp=dist/studio/.reelsmith-source-hash
-studio_want=$( { sha256sum package-lock.json; find functions/studio -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -d' ' -f1)
+# The page imports the API's types and a few pure modules (the defaults, the looks, the caption
+# layout its preview draws with), so their folders count too.
+studio_want=$( { sha256sum package-lock.json; find functions/studio functions/domain functions/media/captions functions/media/overlays -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -d' ' -f1)
 if [ ! -f "$studio_stamp" ] || [ "$(cat "$studio_stamp")" != "$studio_want" ]; then
   echo "setup: building the studio page" >&2
   node_modules/.bin/vite build --config functions/studio/vite.config.ts

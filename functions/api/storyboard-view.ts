@@ -4,6 +4,7 @@
 // files), each piece with its clip and its candidates.
 import { z } from 'zod';
 import { creditKey, type Credit } from '../domain/media.ts';
+import { CAPTION_FONTS, LOOKS } from '../domain/look.ts';
 import { candidatesOf, sourceStartFor, type StoryboardRecord, type StoryboardResult } from '../domain/storyboard.ts';
 import { STAGES, TASK_STATUSES } from '../domain/task.ts';
 import { CreditSchema, type UrlSigner } from '../domain/task-view.ts';
@@ -38,6 +39,7 @@ const ClipSchema = z
     author_url: z.string().nullable(),
     video_url: z.string().nullable().meta({ description: "The clip's page at the provider" }),
     duration_s: z.number().meta({ description: 'Length of the source' }),
+    description: z.string().meta({ description: 'What it shows, as far as the service knows: the name of its page at the provider, the search that found it, or its file name' }),
     source_start_s: z.number().meta({ description: 'Where in the source the piece plays (would play, for a candidate)' }),
     source_end_s: z.number(),
     thumbnail_url: z.url().meta({ description: 'A small JPEG of the clip as the video crops it; signed, expires like the video URLs' }),
@@ -55,10 +57,49 @@ const exampleClip = (clipId: number, author: string, start: number, end: number)
   author_url: `https://www.pexels.com/@${author.toLowerCase().replace(' ', '-')}`,
   video_url: `https://www.pexels.com/video/${1_448_735 + clipId}/`,
   duration_s: 12,
+  description: 'snowy mountain peaks',
   source_start_s: start,
   source_end_s: end,
   thumbnail_url: `${FILES}/${clipId}.jpg?expires=1796040941&sig=4hQx`,
 });
+
+const Colour = z.string().meta({ description: '#RRGGBB' });
+const ScreenSchema = z
+  .strictObject({
+    duration_s: z.number().meta({ description: "The video's length: the narration's, plus an extending end card's seconds" }),
+    captions: z
+      .strictObject({
+        style: z.string(),
+        position: z.string(),
+        font_size: z.number(),
+        look: z.strictObject({
+          font: z.enum(CAPTION_FONTS),
+          uppercase: z.boolean(),
+          text: Colour,
+          highlight: Colour,
+          emphasis: Colour,
+          outline: z.strictObject({ width: z.number().meta({ description: 'A fraction of the font size' }), colour: Colour }),
+          shadow: z.number(),
+          glow: z.number(),
+          box: z.strictObject({ colour: Colour, opacity: z.number() }),
+        }),
+      })
+      .nullable()
+      .meta({ description: 'How the burned-in captions look (the request\'s look with its overrides); null when none are burned in' }),
+    hook: Timed.nullable().meta({ description: 'The hook title and when it shows' }),
+    end_card: Timed.nullable().meta({ description: 'The end card and when it shows (past duration_s of the narration when it extends the video)' }),
+    progress_bar: z.strictObject({ position: z.enum(['top', 'bottom']), color: Colour }).nullable(),
+    watermark: z
+      .strictObject({
+        position: z.string(),
+        opacity: z.number(),
+        scale: z.number(),
+        text: z.string().nullable().meta({ description: 'A handle' }),
+        image_url: z.url().nullable().meta({ description: 'The logo as the video draws it (a PNG), signed' }),
+      })
+      .nullable(),
+  })
+  .meta({ description: 'What the video shows over its footage, and when' });
 
 const StoryboardViewShape = z
   .strictObject({
@@ -72,7 +113,9 @@ const StoryboardViewShape = z
     error: z.strictObject({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
     storyboard: z
       .strictObject({
-        duration_s: z.number().meta({ description: 'The video’s length: the narration’s' }),
+        duration_s: z.number().meta({ description: 'The narration’s length (the video’s, unless an end card extends it: screen.duration_s)' }),
+        narration_url: z.url().nullable().meta({ description: 'The voice as the video will carry it (WAV), signed: a client can play it over the thumbnails as a preview; null on storyboards made before it was kept' }),
+        screen: ScreenSchema.nullable().meta({ description: 'null on storyboards made before it' }),
         width: z.number().int(),
         height: z.number().int(),
         scenes: z
@@ -139,6 +182,15 @@ export const EXAMPLE_STORYBOARD: StoryboardView = {
   error: null,
   storyboard: {
     duration_s: 5.2,
+    narration_url: `http://localhost:8080/files/storyboards/${EXAMPLE_ID}/voice.wav?expires=1796040941&sig=Vn2e`,
+    screen: {
+      duration_s: 7.2,
+      captions: { style: 'word-highlight', position: 'bottom', font_size: 1, look: LOOKS.bold },
+      hook: { start_s: 0, end_s: 2.5, text: 'Mountains are older than you think.' },
+      end_card: { start_s: 4.2, end_s: 7.2, text: 'Follow for part 2' },
+      progress_bar: { position: 'top', color: '#FFE500' },
+      watermark: { position: 'top-right', opacity: 0.85, scale: 1, text: '@peaks', image_url: null },
+    },
     width: 1080,
     height: 1920,
     scenes: [
@@ -197,6 +249,8 @@ export async function toStoryboardView(task: StoryboardRecord, blobs: UrlSigner,
 
 async function storyboardBody(sb: StoryboardResult, blobs: UrlSigner, ttlSeconds: number): Promise<NonNullable<StoryboardView['storyboard']>> {
   const urls = await Promise.all(sb.clips.map((c) => blobs.signedUrl(c.thumbnail_key, ttlSeconds).then((u) => u.url)));
+  const sign = (key: string | null | undefined) => (key ? blobs.signedUrl(key, ttlSeconds).then((u) => u.url) : Promise.resolve(null));
+  const [narrationUrl, logoUrl] = await Promise.all([sign(sb.narration_key), sign(sb.screen?.watermark?.logo_key)]);
   const clipView = (index: number, start: number, duration: number): ClipView => {
     const c = sb.clips[index]!;
     return {
@@ -207,6 +261,7 @@ async function storyboardBody(sb: StoryboardResult, blobs: UrlSigner, ttlSeconds
       author_url: c.credit?.author_url ?? null,
       video_url: c.credit?.video_url ?? null,
       duration_s: c.duration_s,
+      description: c.description ?? (c.source_id ? `${c.provider} ${c.source_id}` : c.provider),
       source_start_s: round3(start),
       source_end_s: round3(start + duration),
       thumbnail_url: urls[index]!,
@@ -229,8 +284,13 @@ async function storyboardBody(sb: StoryboardResult, blobs: UrlSigner, ttlSeconds
     const credit = sb.clips[p.clip]?.credit;
     if (credit) credits.set(creditKey(credit), credit);
   }
+  const screen = sb.screen;
   return {
     duration_s: sb.duration_s,
+    narration_url: narrationUrl,
+    screen: screen
+      ? { ...screen, watermark: screen.watermark ? { position: screen.watermark.position, opacity: screen.watermark.opacity, scale: screen.watermark.scale, text: screen.watermark.text, image_url: logoUrl } : null }
+      : null,
     width: sb.width,
     height: sb.height,
     scenes: sb.scenes.map((s, index) => ({ index, ...s })),

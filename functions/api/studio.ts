@@ -1,11 +1,15 @@
 // The studio page (GET / and GET /studio) and its assets (GET /studio/assets/{name}), served from
 // dist/studio, which `npm run build:studio` builds from functions/studio (scripts/setup.sh and the
-// Dockerfile run it). No key is needed to load the page: it asks for one when the API does.
+// Dockerfile run it), and the caption faces its preview draws with (GET /studio/assets/face-{id}):
+// the very files libass draws the video with. No key is needed to load the page: it asks for one
+// when the API does.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { CAPTION_FONTS, type CaptionFontId } from '../domain/look.ts';
 import { AppError } from '../errors.ts';
+import { FACES } from '../media/captions/fonts.ts';
 import { packageRoot } from '../lib/package-info.ts';
 
 /**
@@ -15,10 +19,16 @@ import { packageRoot } from '../lib/package-info.ts';
  */
 const CSP = "default-src 'self'; img-src 'self' http: https: blob:; media-src 'self' http: https:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+};
 
 /** Built asset names: Vite's hashed file names, nothing that could walk out of the folder. */
-const ASSET_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(js|css)$/;
+const ASSET_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(js|css|svg)$/;
 
 const builtDir = () => join(packageRoot() ?? '.', 'dist', 'studio');
 
@@ -45,6 +55,25 @@ export function studioAsset(name: string): Response | null {
       'content-type': TYPES[extname(name)]!,
       'content-length': String(statSync(path).size),
       'cache-control': 'public, max-age=31536000, immutable',
+      'x-content-type-options': 'nosniff',
+    },
+  });
+}
+
+/**
+ * A caption face as `face-<id>` (domain/look.ts CAPTION_FONTS): the installed file the video is
+ * drawn with; null for any other name, or a face not installed here.
+ */
+export function studioFont(name: string): Response | null {
+  const face = name.replace(/^face-/, '');
+  if (face === name || !(CAPTION_FONTS as readonly string[]).includes(face)) return null;
+  const path = FACES[face as CaptionFontId].source.file;
+  if (!existsSync(path)) return null;
+  return new Response(Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>, {
+    headers: {
+      'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
+      'content-length': String(statSync(path).size),
+      'cache-control': 'public, max-age=86400',
       'x-content-type-options': 'nosniff',
     },
   });

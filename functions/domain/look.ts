@@ -36,6 +36,12 @@ export interface CaptionLook {
   box: { colour: HexColour; opacity: number };
 }
 
+/** An emphasised word is drawn this much larger (percent), in every style; the studio's preview too. */
+export const EMPHASIS_SCALE = 112;
+
+/** The box of the `boxed` style around each line: padding as fractions of the font size (libass and the studio's preview draw the same box). */
+export const BOX_PADDING = { x: 0.3, y: 0.12 } as const;
+
 /** The bold display face the `boxed` and `pop` styles draw in when no look is named. */
 export const DISPLAY_FONT: CaptionFontId = 'league-spartan';
 

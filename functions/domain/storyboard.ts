@@ -4,6 +4,7 @@
 // is a record of its own kind, in a store of its own: a task's lifecycle (queued, leased, retried,
 // expiring: domain/task.ts LeasedRecord) with its own result and nothing of a video's (no output,
 // callback or fan-out). Its record, what preparing it makes, and the pure rules for changing it.
+import type { CaptionLook, Corner } from './look.ts';
 import type { Credit } from './media.ts';
 import type { RenderEstimate } from './estimate.ts';
 import { finish, newLeased, type FootagePiece, type LeasedRecord, type NewRecord, type RecordKind, type StoryboardChoice } from './task.ts';
@@ -21,6 +22,8 @@ export interface StoryboardClip {
   source_id: string | null;
   /** Length of the source, seconds. */
   duration_s: number;
+  /** What it shows, as far as the service knows (its page's name at the provider, the search that found it, its file name); absent on storyboards made before. */
+  description?: string;
   credit: Credit | null;
   /** Blob key of a small JPEG of it, cropped to the video's frame. */
   thumbnail_key: string;
@@ -57,9 +60,26 @@ export interface ProviderUsage {
   clip_downloads: number;
 }
 
+/** What the video shows over its footage, and when, for a client to show where each element appears (and to preview it). */
+export interface StoryboardScreen {
+  /** The video's length: the narration's, plus an extending end card's seconds. */
+  duration_s: number;
+  /** The burned-in captions' look; null when none are burned in. */
+  captions: { style: string; position: string; font_size: number; look: CaptionLook } | null;
+  hook: TimedText | null;
+  end_card: TimedText | null;
+  progress_bar: { position: 'top' | 'bottom'; color: string } | null;
+  /** A handle's text, or the kept logo's blob key. */
+  watermark: { position: Corner; opacity: number; scale: number; text: string | null; logo_key: string | null } | null;
+}
+
 export interface StoryboardResult {
   version: typeof STORYBOARD_VERSION;
   duration_s: number;
+  /** The narration's audio in the blob store (a preview plays it over the thumbnails); absent on storyboards made before. */
+  narration_key?: string;
+  /** Absent on storyboards made before. */
+  screen?: StoryboardScreen;
   width: number;
   height: number;
   scenes: FootagePiece[];

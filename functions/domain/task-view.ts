@@ -9,6 +9,8 @@ import { ASPECT_RATIOS, RESOLUTIONS } from './video-request.ts';
 import { outputsOf } from './video-spec.ts';
 
 const EXAMPLE_ID = '5f0c2a9e-7b1d-4c3e-9a8f-2d6b1e4c7a90';
+/** A task's summary text is at most this long. */
+const SUMMARY_CHARS = 60;
 const EXAMPLE_TIME = '2026-11-30T10:15:00.000Z';
 
 export const CreditSchema = z
@@ -64,6 +66,13 @@ const TaskViewShape = z
     progress: z.number().int().min(0).max(100).meta({ description: 'Only grows' }),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
+    summary: z
+      .strictObject({
+        text: z.string().meta({ description: `The script's first words (at most ${SUMMARY_CHARS} characters, markdown marks left out)` }),
+        aspect_ratio: z.enum(ASPECT_RATIOS).meta({ description: "The main video's" }),
+        resolution: z.enum(RESOLUTIONS),
+      })
+      .meta({ description: 'What the video is, to tell tasks apart in a list (known from the request, before it renders)' }),
     error: z
       .strictObject({
         code: z.string(),
@@ -116,6 +125,7 @@ export const EXAMPLE_VIEW: TaskView = {
   progress: 100,
   created_at: EXAMPLE_TIME,
   updated_at: '2026-11-30T10:15:41.000Z',
+  summary: { text: 'The ocean covers most of our planet. Its waves carry…', aspect_ratio: '9:16', resolution: '1080p' },
   error: null,
   result: {
     ...EXAMPLE_MAIN,
@@ -176,6 +186,7 @@ export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: num
     progress: task.progress,
     created_at: task.created_at,
     updated_at: task.updated_at,
+    summary: summaryOf(task.request),
     error: task.error,
     result,
     warnings: task.warnings,
@@ -191,6 +202,22 @@ export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: num
         }
       : null,
   };
+}
+
+/** What a task's video is, from its request: its first words and its main shape. */
+export function summaryOf(req: TaskRecord['request']): TaskView['summary'] {
+  const script = req.script_text ?? (req.scenes ?? []).map((s) => s.text).join(' ');
+  // The marks a script may carry (**emphasis**, # headings, `code`), not what they mark.
+  const plain = script.replace(/[*_`#>~]+/g, '').replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/\s+/g, ' ').trim();
+  const chars = [...plain];
+  let text = plain;
+  if (chars.length > SUMMARY_CHARS) {
+    const cut = chars.slice(0, SUMMARY_CHARS - 1).join('');
+    const space = cut.lastIndexOf(' ');
+    text = `${(space > SUMMARY_CHARS / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:!?-]+$/u, '')}…`;
+  }
+  const main = outputsOf(req)[0]!;
+  return { text, aspect_ratio: main.aspect_ratio, resolution: main.resolution };
 }
 
 /** A completed task's videos, the main one first; a task completed before there could be several has its one video at the top level. */

@@ -55,8 +55,18 @@ const Captions = z.strictObject({
   ...CaptionLookFields,
 });
 
+/** Thousands apart, as people write them: 10,720. */
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** Script text (a whole script, or a scene's): at least one sentence, within the limit, said in words a writer reads. */
+const scriptText = () =>
+  text()
+    .trim()
+    .min(1, 'write at least one sentence')
+    .max(MAX_SCRIPT_CHARS, { error: (iss) => `${count(String(iss.input).length)} characters: the limit is ${count(MAX_SCRIPT_CHARS)}` });
+
 const Scene = z.strictObject({
-  text: text().trim().min(1).max(MAX_SCRIPT_CHARS),
+  text: scriptText(),
   search_query: text().trim().min(1).max(200).optional(),
   clip_url: httpUrl.optional(),
 });
@@ -109,7 +119,7 @@ function otherAlternative(message: string, description: string) {
 }
 
 const RequestFields = z.strictObject({
-  script_text: text().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
+  script_text: scriptText().optional(),
   scenes: z.array(Scene).min(1).max(50).optional(),
   search_query: text().trim().min(1).max(200).optional(),
   voice_id: text()
@@ -184,18 +194,20 @@ function checkScript(r: Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'c
       message: `an extending end card of ${r.end_card.duration_s} s leaves no room for the narration within max_duration_s ${r.max_duration_s} s: shorten it or send extend: false`,
     });
   }
-  if (!r.script_text && !r.scenes) {
+  // An empty script_text has its own error ("write at least one sentence").
+  if (r.script_text === undefined && !r.scenes) {
     ctx.addIssue({ code: 'custom', path: ['script_text'], message: 'required: send script_text or scenes' });
   }
   if (r.script_text && r.scenes) {
     ctx.addIssue({ code: 'custom', path: ['scenes'], message: 'send either script_text or scenes, not both' });
   }
-  const total = (r.script_text?.length ?? 0) + (r.scenes ?? []).reduce((n, s) => n + s.text.length + 1, 0);
-  if (total > MAX_SCRIPT_CHARS) {
+  // A script_text has its own limit; scenes are each within it, so their total is checked here.
+  const total = (r.scenes ?? []).reduce((n, s) => n + s.text.length + 1, 0);
+  if (r.scenes && total > MAX_SCRIPT_CHARS) {
     ctx.addIssue({
       code: 'custom',
       path: ['scenes'],
-      message: `the scenes' text totals ${total} characters; the limit is ${MAX_SCRIPT_CHARS}`,
+      message: `the scenes total ${count(total)} characters: the limit is ${count(MAX_SCRIPT_CHARS)}`,
     });
   }
 }

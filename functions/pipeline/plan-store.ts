@@ -4,12 +4,13 @@
 // The narration is kept on its own as soon as it exists (narration.json and its audio), so an
 // attempt that fails later (footage, music) does not pay for the voice again.
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Narration, SourceClip } from '../domain/media.ts';
 import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
 import type { BlobStore } from '../platform/ports.ts';
 
 const PLAN = 'plan.json';
+const AUDIO_TYPES: Record<string, string> = { '.wav': 'audio/wav', '.mp3': 'audio/mpeg', '.m4a': 'audio/mp4' };
 const NARRATION = 'narration.json';
 const NARRATION_VERSION = 1;
 
@@ -103,7 +104,8 @@ export async function loadPlan(blobs: BlobStore, prefix: string, dir: string, fi
 export async function saveNarration(blobs: BlobStore, prefix: string, narration: Narration, warnings: string[], dir: string): Promise<void> {
   const name = localName(dir, narration.audioPath);
   if (name === null) throw new Error(`the narration's audio ${narration.audioPath} is not in the scratch dir`);
-  await blobs.put(`${prefix}${name}`, join(dir, name), { contentType: 'application/octet-stream' });
+  // Typed as the sound it is: a storyboard's preview plays it in the browser.
+  await blobs.put(`${prefix}${name}`, join(dir, name), { contentType: AUDIO_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream' });
   const kept: KeptNarration = { version: NARRATION_VERSION, narration: { ...narration, audioPath: name }, warnings };
   const json = join(dir, NARRATION);
   await writeFile(json, JSON.stringify(kept), 'utf8');

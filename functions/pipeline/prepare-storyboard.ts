@@ -1,10 +1,10 @@
 // A storyboard: the video's plan made as a render would make it (voice, footage, music,
 // timeline), plus a few spare clips per scene to swap in and a thumbnail of every clip, stored
 // under the storyboard's prefix. Nothing is rendered; a video made from it later reuses all of it.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { SourceClip } from '../domain/media.ts';
 import { estimateRender } from '../domain/estimate.ts';
-import { STORYBOARD_VERSION, type StoryboardClip, type StoryboardResult, type TimedText } from '../domain/storyboard.ts';
+import { STORYBOARD_VERSION, type StoryboardClip, type StoryboardResult, type StoryboardScreen, type TimedText } from '../domain/storyboard.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import type { VideoSpec } from '../domain/video-spec.ts';
 import { scriptForms } from '../language/spoken-form.ts';
@@ -55,12 +55,14 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & {
   await savePlan(blobs, prefix, { ...plan, clips }, dir, { narrationKept: true });
 
   const { words, sentenceEnds, durationS } = plan.narration;
-  const captions = buildCaptions(words, sentenceEnds, durationS, spec.captions.look, frame, spec.language);
+  const captions = buildCaptions(words, sentenceEnds, durationS, spec.captions.look, frame, spec.language, { look: spec.captions.appearance });
   const sceneOf = (t: number) => Math.max(0, plan.pieces.findLastIndex((p) => p.start_s <= t + 1e-6));
   return {
     storyboard: {
       version: STORYBOARD_VERSION,
       duration_s: round3(durationS),
+      narration_key: `${prefix}${basename(plan.narration.audioPath)}`,
+      screen: screenOf(spec, plan, prefix),
       width: frame.width,
       height: frame.height,
       scenes: plan.pieces,
@@ -86,6 +88,27 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & {
       estimate: estimateRender(durationS, frame, deps.encode?.preset ?? 'veryfast'),
     },
     warnings: plan.warnings,
+  };
+}
+
+/** What the video shows over its footage and when (the plan's resolved titles; the logo as kept beside it). */
+function screenOf(spec: VideoSpec, plan: VideoPlan, prefix: string): StoryboardScreen {
+  const o = spec.overlays;
+  const narrationS = plan.narration.durationS;
+  const videoS = narrationS + (o.endCard?.extendS ?? 0);
+  const hook = o.hook && plan.screen?.hook ? { start_s: 0, end_s: round3(Math.min(videoS, o.hook.durationS)), text: plan.screen.hook.text } : null;
+  const endCard = o.endCard && plan.screen?.endCard ? { start_s: round3(Math.max(0, videoS - o.endCard.durationS)), end_s: round3(videoS), text: plan.screen.endCard.text } : null;
+  const w = o.watermark;
+  const c = spec.captions;
+  return {
+    duration_s: round3(videoS),
+    captions: c.burnIn ? { style: c.look.style, position: c.look.position, font_size: c.look.font_size, look: c.appearance } : null,
+    hook,
+    end_card: endCard,
+    progress_bar: o.progressBar ? { position: o.progressBar.position, color: o.progressBar.colour } : null,
+    watermark: w
+      ? { position: w.corner, opacity: w.opacity, scale: w.scale, text: w.kind === 'text' ? w.text : null, logo_key: w.kind === 'image' && plan.logo ? `${prefix}${basename(plan.logo.path)}` : null }
+      : null,
   };
 }
 
@@ -151,11 +174,31 @@ async function thumbnails(
 
 function clipRecord(c: SourceClip, index: number, storyboardId: string): StoryboardClip {
   const thumbnail_key = thumbnailKey(storyboardId, index);
-  if (c.kind === 'generated') return { index, provider: 'generated', source_id: null, duration_s: round3(c.durationS), credit: null, thumbnail_key };
+  const description = describeClip(c);
+  if (c.kind === 'generated') return { index, provider: 'generated', source_id: null, duration_s: round3(c.durationS), description, credit: null, thumbnail_key };
   const [kind, ...rest] = (c.id ?? '').split(':');
   const provider = c.credit?.provider ?? (kind === 'dir' ? 'footage_dir' : 'clip_urls');
   const sourceId = kind === 'dir' ? (rest.join(':').split('/').pop() ?? null) : rest.length ? rest.join(':') : null;
-  return { index, provider, source_id: sourceId, duration_s: round3(c.durationS), credit: c.credit, thumbnail_key };
+  return { index, provider, source_id: sourceId, duration_s: round3(c.durationS), description, credit: c.credit, thumbnail_key };
+}
+
+/**
+ * What a clip shows, in words, for a person choosing between clips: the name of its page at the
+ * provider (pexels.com names a video's page after it: "aerial-view-of-a-beach-856381"), else the
+ * search that found it, else its file's name. Exported for tests.
+ */
+export function describeClip(c: SourceClip): string {
+  if (c.kind === 'generated') return 'a generated colour background';
+  const words = (s: string) => s.replace(/\.[A-Za-z0-9]{2,4}$/, '').replace(/[-_+.]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const page = c.credit?.video_url ?? c.credit?.photo_url;
+  const name = page ? decodeURIComponent(new URL(page).pathname.split('/').filter(Boolean).pop() ?? '') : '';
+  const slug = words(name.replace(/-?\d+$/, ''));
+  if (slug && !/^\d+$/.test(slug)) return slug;
+  if (c.query) return `found by searching "${c.query}"`;
+  // A file of FOOTAGE_DIR by its name; one the request named by URL is kept under a name of ours.
+  const [kind, ...rest] = (c.id ?? '').split(':');
+  const file = kind === 'dir' ? words(rest.join(':').split('/').pop() ?? '') : '';
+  return file || (c.still ? 'your photo (clip_urls)' : 'your clip (clip_urls)');
 }
 
 /** Each sentence of the narration with its times, in the words the captions show (scenes are cut into their sentences). */

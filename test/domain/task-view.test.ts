@@ -2,7 +2,7 @@
 // level; a task completed before there could be several shows its one video in `outputs` too.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { storedOutputs, toView, type UrlSigner } from '../../functions/domain/task-view.ts';
+import { storedOutputs, summaryOf, toView, type UrlSigner } from '../../functions/domain/task-view.ts';
 import * as T from '../../functions/domain/task.ts';
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 
@@ -57,5 +57,18 @@ describe('task view of the videos', () => {
     const t = T.newTask({ id: 't2', owner: null, request: VideoRequestSchema.parse({ script_text: 'Hi.' }), now: new Date(), retentionDays: 1 });
     assert.equal((await toView(t, signer, 60)).result, null);
     assert.deepEqual(storedOutputs(t), []);
+  });
+});
+
+describe('the task view: what the video is', () => {
+  it("its first words (marks left out, cut at a word) and its main shape, known before it renders", () => {
+    const summary = (body: object) => summaryOf(VideoRequestSchema.parse(body));
+    assert.deepEqual(summary({ script_text: 'Most people brew **coffee** wrong. Here is the fix, and why it works.', outputs: [{ aspect_ratio: '1:1' }, { aspect_ratio: '9:16' }], resolution: '720p' }), {
+      text: 'Most people brew coffee wrong. Here is the fix, and why it…',
+      aspect_ratio: '1:1',
+      resolution: '720p',
+    });
+    assert.deepEqual(summary({ scenes: [{ text: '# Big [news](https://x.io)' }, { text: 'Short.' }] }), { text: 'Big news Short.', aspect_ratio: '9:16', resolution: '1080p' });
+    assert.equal([...summary({ script_text: '今日は'.repeat(40) }).text].length, 60, 'no spaces: cut at the limit');
   });
 });

@@ -21,6 +21,14 @@ describe('video request', () => {
     assert.deepEqual(none.error?.issues[0]?.path, ['script_text']);
   });
 
+  it('script errors a writer reads: write at least one sentence; how many characters against the limit', () => {
+    const msg = (body: object) => VideoRequestSchema.safeParse(body).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    assert.deepEqual(msg({ script_text: '   ' }), ['script_text: write at least one sentence']);
+    assert.deepEqual(msg({ scenes: [{ text: 'ok' }, { text: '' }] }), ['scenes.1.text: write at least one sentence']);
+    assert.deepEqual(msg({ script_text: 'x'.repeat(10_720) }), ['script_text: 10,720 characters: the limit is 10,000']);
+    assert.deepEqual(msg({ scenes: [{ text: 'x'.repeat(6000) }, { text: 'y'.repeat(6000) }] }), ['scenes: the scenes total 12,002 characters: the limit is 10,000']);
+  });
+
   it('rejects unknown fields', () => {
     const r = VideoRequestSchema.safeParse({ script_text: 'a', colour: 'red' });
     assert.equal(r.success, false);

@@ -40,7 +40,13 @@ export interface FakePexelsVideo {
   missing?: boolean;
   pattern?: Pattern;
   color?: string;
+  /** What it shows: its page URL's name on pexels.com ("snowy-mountain-peaks-4000001"), as real results have. */
+  title?: string;
 }
+
+/** A video's page on pexels.com: named after what it shows when it has a title, as real ones are. */
+const pageUrl = (kind: 'video' | 'photo', id: number, title?: string) =>
+  `https://www.pexels.com/${kind}/${title ? `${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${id}` : `fake-${id}`}/`;
 
 export interface FakePexelsPhoto {
   id: number;
@@ -221,7 +227,7 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
       id: v.id,
       width: v.width,
       height: v.height,
-      url: `https://www.pexels.com/video/fake-${v.id}/`,
+      url: pageUrl('video', v.id, v.title),
       image: `https://images.pexels.com/videos/${v.id}/free-video-${v.id}.jpg?fit=crop&w=1200&h=630&auto=compress&cs=tinysrgb`,
       full_res: null,
       tags: [],

@@ -4,6 +4,7 @@
 // what libass draws).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { CAPTION_FONTS } from '../../functions/domain/look.ts';
 import { assDocument } from '../../functions/media/captions/ass-document.ts';
@@ -30,6 +31,18 @@ describe('shipped faces', () => {
     it(`${id}: fontconfig resolves "${face.family}" to the installed file`, () => {
       const file = execFileSync('fc-match', ['--format=%{file}', `${face.family}:weight=${face.bold ? 200 : 80}`], { encoding: 'utf8' });
       assert.equal(file, face.source.file, `${face.family} resolves to ${file}; run scripts/setup.sh`);
+    });
+    it(`${id}: its vertical metrics are the file's (head, hhea, OS/2), which the studio's preview draws boxes with`, () => {
+      const b = readFileSync(face.source.file);
+      const table: Record<string, number> = {};
+      for (let i = 0; i < b.readUInt16BE(4); i++) table[b.toString('latin1', 12 + i * 16, 16 + i * 16)] = b.readUInt32BE(20 + i * 16);
+      assert.deepEqual(face.metrics, {
+        unitsPerEm: b.readUInt16BE(table.head! + 18),
+        winAscent: b.readUInt16BE(table['OS/2']! + 74),
+        winDescent: b.readUInt16BE(table['OS/2']! + 76),
+        ascent: b.readInt16BE(table.hhea! + 4),
+        descent: -b.readInt16BE(table.hhea! + 6),
+      });
     });
     it(`${id}: draws ${face.scripts.join(', ')}`, () => {
       const charset = execFileSync('fc-query', ['--format=%{charset}', face.source.file], { encoding: 'utf8' });

@@ -1,16 +1,27 @@
 // The studio page in a real browser: Debian's Chromium driven by playwright-core, against the
 // service started here on the ElevenLabs and Pexels fakes, with API_KEYS on. The scenario of issue
-// 16: the key asked for once; compose two scenes; the storyboard; swap a clip; render; the player
-// loads the video; download the SRT; cancel a second render; an invalid form shows the API's field
-// error next to the field. Then the page's accessibility (labels, keyboard, contrast) and a phone
-// width, and the page without API_KEYS. A screenshot of each step goes to test-results/studio/.
+// 16, at a phone's width since issue 24: the key asked for once; compose two scenes (and an empty
+// third, dropped) with a hook, a progress bar and an end card; the storyboard, its timeline
+// scrolling sideways with a cue, what shows on screen when, its preview playing the voice over the
+// thumbnails; swap a clip (candidates described by what they show; focus stays on the piece);
+// render; the player loads the video; download the SRT; cancel a second render; errors in the
+// form's words next to their fields. A fresh page renders and plays a script typed into its first
+// box with no other input; recent videos tell themselves apart; the boxed look's preview and the
+// video draw the same box. Then the page's accessibility (labels, keyboard, contrast), a favicon,
+// and the page without API_KEYS. A screenshot of each step goes to test-results/studio/.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { FAKE_ELEVENLABS_KEY, FAKE_PEXELS_KEY, startFakeElevenLabs, startFakePexels, type FakeElevenLabs, type FakePexels, type FakePexelsVideo } from '../fakes/index.ts';
+import { resolveLook } from '../../functions/domain/look.ts';
+import { assDocument } from '../../functions/media/captions/ass-document.ts';
+import { buildCaptions } from '../../functions/media/captions/index.ts';
+import { bounds, burn, count, near, pixel, type Box, type Rgb } from '../support/frames.ts';
 import { getJson } from '../support/http.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { startService, type Service } from '../support/service.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,6 +33,9 @@ function browserSkip(): string | false {
   if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: scripts/setup.sh --test installs it`);
   return `${CHROMIUM} is not installed (scripts/setup.sh --test installs it)`;
 }
+
+/** What each fake clip shows, as its page on pexels.com is named. */
+const TITLES = ['Red cliffs at sunrise', 'Green river valley', 'Yellow wheat field', 'Blue mountain lake', 'Orange desert dunes', 'Purple mountain peaks', 'Cyan glacier stream', 'Pink evening sky'];
 
 /** Flat colours, a few seconds each: every piece's clip is told apart at a glance in the screenshots. */
 function catalog(): FakePexelsVideo[] {
@@ -35,6 +49,7 @@ function catalog(): FakePexelsVideo[] {
     tags: [],
     pattern: 'color' as const,
     color,
+    title: TITLES[i]!,
   }));
 }
 
@@ -58,6 +73,13 @@ async function loopbackOnly(context: BrowserContext): Promise<string[]> {
 
 const field = (page: Page, id: string) => page.locator(`[id="${id}"]`);
 const shot = (page: Page, name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+
+/** A PNG's pixels, as RGB. */
+function decodePng(path: string): Rgb {
+  const [width, height] = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', path], { encoding: 'utf8' }).trim().split(',').map(Number);
+  const data = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 64 * 1024 * 1024 });
+  return { width: width!, height: height!, data };
+}
 
 /** WCAG contrast ratio of two CSS colours (rgb()/rgba(), alpha ignored). */
 function contrast(fg: string, bg: string): number {
@@ -100,12 +122,13 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     await px?.close();
   });
 
-  it('compose, storyboard, swap, render, play, download, cancel, and a field error', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  it('at a phone\'s width: compose, storyboard, preview, swap, render, play, download, cancel, and errors in the form\'s words', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: true });
     const outside = await loopbackOnly(context);
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    const noSideways = async (when: string) => assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scrolling ${when}`);
 
     // The key, asked for once and kept.
     await page.goto(`${svc.url}/`);
@@ -117,40 +140,76 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     await page.getByRole('heading', { name: 'Compose' }).waitFor();
     assert.equal(await page.getByLabel('API key').count(), 0, 'the key is not asked for again');
 
-    // Two scenes, karaoke captions at the top: the preview follows.
+    // Two scenes and an empty third, which is dropped; karaoke captions at the top, a hook, a progress bar, an end card after the voice.
+    await page.getByLabel('Scenes').check();
     await field(page, 'scenes.0.text').fill('Mountains are older than you think. They rise over long ages.');
     await field(page, 'scenes.0.search_query').fill('mountains');
+    await page.getByRole('button', { name: 'Add a scene' }).click();
     await field(page, 'scenes.1.text').fill('Rivers carve them, grain by grain, and carry them to the sea.');
     await field(page, 'scenes.1.search_query').fill('river');
+    await page.getByRole('button', { name: 'Add a scene' }).click();
     await page.getByLabel('Style').selectOption('karaoke');
     await page.getByLabel('Position').selectOption('top');
     // The smaller size keeps the renders below cheap (the form starts at the API's 1080p).
     await page.getByLabel('Resolution').selectOption('720p');
-    assert.match((await page.locator('.preview .caption').getAttribute('class'))!, /style-karaoke.*at-top/);
+    assert.match((await page.locator('.preview .screen-caption').first().getAttribute('class'))!, /style-karaoke.*at-top/);
+    await page.getByLabel('A hook title over the first seconds').check();
+    await page.getByLabel('A progress bar').check();
+    await page.getByLabel('An end card over the last seconds').check();
+    await field(page, 'end_card.text').fill('Follow for part 2');
+    await page.getByLabel('After the voice (the video gets longer; music goes on)').check();
+    // The opening frame shows the hook (the first sentence: captions wait for it), the last one the end card.
+    assert.equal(await page.locator('.preview .screen-title.hook').count(), 1, 'the sample frames show the hook');
+    assert.equal(await page.locator('.preview .screen-title.end-card').count(), 1, 'the sample frames show the end card');
+    await noSideways('on the form');
     await shot(page, '02-compose');
 
-    // The storyboard: a strip of thumbnails under the sentences, with duration and estimate.
-    await page.getByRole('button', { name: 'Make storyboard' }).click();
+    // The storyboard: sentences over a strip of thumbnails, what shows on screen when, the duration and estimate.
+    const [sent] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/v1/storyboards') && r.method() === 'POST'), page.getByRole('button', { name: 'Make a storyboard first' }).first().click()]);
+    assert.equal(sent.postDataJSON().scenes.length, 2, 'the empty trailing scene is dropped');
     // Preparing is a worker's job (voice, footage, thumbnails): as long as it takes on a busy machine.
     await page.locator('.strip .piece img').first().waitFor({ timeout: 240_000 });
     await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.strip .piece img')).every((i) => i.complete && i.naturalWidth > 0));
-    assert.ok((await page.locator('.strip .piece').count()) >= 2);
+    const pieces = await page.locator('.strip .piece').count();
+    assert.ok(pieces >= 2);
     assert.match(await page.getByTestId('storyboard-duration').innerText(), /^\d+\.\d s$/);
     assert.match(await page.locator('.facts').innerText(), /Render estimate\s+about [\d.]+ s on a worker/);
+    const onScreen = await page.locator('.onscreen').innerText();
+    assert.match(onScreen, /Hook 0\.0 s–2\.5 s: “Mountains are older than you think\.”/);
+    assert.match(onScreen, /End card [\d.]+ s–[\d.]+ s, after the voice: “Follow for part 2”/);
+    assert.match(onScreen, /Progress bar along the bottom, throughout/);
+    // The timeline is wider than a phone: it scrolls on its own, and says so; the page does not.
+    const timeline = page.getByRole('group', { name: 'Timeline' });
+    const [scrollW, clientW] = await timeline.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+    assert.ok(scrollW > clientW, `the timeline overflows: ${scrollW} > ${clientW}`);
+    await page.getByText(`scroll it sideways to see all ${pieces} pieces`).waitFor();
+    assert.equal(await timeline.getAttribute('tabindex'), '0', 'reachable by keyboard to scroll');
+    await noSideways('with the storyboard');
+    await timeline.evaluate((el) => el.scrollTo({ left: el.scrollWidth }));
     await shot(page, '03-storyboard');
 
-    // Swap one clip for a candidate.
+    // The preview plays the voice over the thumbnails.
+    await page.getByRole('button', { name: 'Play preview' }).click();
+    await page.waitForFunction(() => Number.parseFloat(document.querySelector('[data-testid="preview-time"]')!.textContent!) >= 1, null, { timeout: 30_000 });
+    await shot(page, '04-preview');
+    await page.getByRole('button', { name: 'Pause preview' }).click();
+
+    // Swap one clip for a candidate, described by what it shows; focus stays on the piece.
     const piece = page.locator('.strip .piece').filter({ has: page.getByRole('button', { name: /^Swap clip/ }) }).first();
     const before = await piece.locator('img').getAttribute('data-clip');
     await piece.getByRole('button', { name: /^Swap clip/ }).click();
     const candidate = page.locator('.candidates .candidate').first();
+    const label = await candidate.innerText();
+    assert.ok(TITLES.some((t) => label.toLowerCase().includes(t.toLowerCase())), `a candidate is labelled by what it shows: ${label}`);
     const chosen = await candidate.getAttribute('data-clip');
-    await shot(page, '04-candidates');
+    await shot(page, '05-candidates');
     await candidate.click();
     const index = await piece.getAttribute('data-piece');
     await page.locator(`.strip .piece.swapped[data-piece="${index}"] img[data-clip="${chosen}"]`).waitFor();
     assert.notEqual(before, chosen);
-    await shot(page, '05-swapped');
+    await page.waitForFunction((i) => document.activeElement?.closest('.piece')?.getAttribute('data-piece') === i, index);
+    assert.match(await page.locator(`.strip .piece[data-piece="${index}"] img`).getAttribute('alt') ?? '', new RegExp(`^Piece ${Number(index) + 1}: `));
+    await shot(page, '06-swapped');
 
     // Render it; the player loads the video, as long as the task says.
     await page.getByRole('button', { name: 'Render this storyboard' }).click();
@@ -162,7 +221,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     const task = await getJson(`${svc.url}/v1/videos/${taskId}`, auth);
     assert.equal(task.body.status, 'completed');
     assert.ok(Math.abs(playerDuration - task.body.result.duration_s) <= 0.2, `player ${playerDuration} s, task ${task.body.result.duration_s} s`);
-    await shot(page, '06-player');
+    await shot(page, '07-player');
 
     // Download the SRT.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'SRT captions' }).click()]);
@@ -176,9 +235,9 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     let release: () => void = () => undefined;
     el.options.hold = new Promise<void>((r) => (release = r));
     try {
-      await page.getByRole('button', { name: 'Render without a storyboard' }).click();
+      await page.getByRole('button', { name: 'Render video' }).first().click();
       await page.getByTestId('render-status').filter({ hasText: /Voice|Waiting/ }).waitFor();
-      await shot(page, '07-rendering');
+      await shot(page, '08-rendering');
       await page.getByRole('button', { name: 'Cancel render' }).click();
       await page.getByTestId('render-status').filter({ hasText: 'Cancelled.' }).waitFor();
     } finally {
@@ -189,22 +248,131 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     assert.equal(recent.body.data[0].status, 'cancelled');
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.locator('.recent .badge.cancelled').first().waitFor();
-    await shot(page, '08-cancelled');
+    await shot(page, '09-cancelled');
 
-    // An invalid field: the API's message next to it, the field marked and focused.
+    // An invalid field: the API's message next to it, in the form's words, the field marked and focused.
     await field(page, 'scenes.1.clip_url').fill('ftp://example.com/clip.mp4');
-    await page.getByRole('button', { name: 'Make storyboard' }).click();
+    await page.getByRole('button', { name: 'Make a storyboard first' }).first().click();
     const error = page.locator('[data-field="scenes.1.clip_url"]');
     await error.waitFor();
-    assert.match(await error.innerText(), /http\(s\)/);
+    assert.match(await error.innerText(), /^Must be an http\(s\) URL$/);
     assert.equal(await field(page, 'scenes.1.clip_url').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'scenes.1.clip_url');
     assert.equal(await field(page, 'scenes.1.clip_url').getAttribute('aria-describedby'), 'scenes.1.clip_url-error');
-    await shot(page, '09-field-error');
+    await shot(page, '10-field-error');
+
+    // A script too short and one too long, said as a writer reads them.
+    await page.getByLabel('One script').check();
+    await page.getByRole('button', { name: 'Render video' }).first().click();
+    await page.locator('[data-field="script_text"]').filter({ hasText: 'Write at least one sentence' }).waitFor();
+    await field(page, 'script_text').fill('x'.repeat(10_720));
+    await page.getByRole('button', { name: 'Render video' }).first().click();
+    await page.locator('[data-field="script_text"]').filter({ hasText: '10,720 characters: the limit is 10,000' }).waitFor();
+    await shot(page, '11-script-errors');
 
     assert.deepEqual(pageErrors, []);
     assert.deepEqual(outside, [], 'the page asked for nothing outside this service');
     await context.close();
+  });
+
+  it('a fresh page at a phone\'s width: a script typed into its first box renders and plays, with nothing else set; recent videos tell themselves apart', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
+    const page = await context.newPage();
+    await page.goto(`${svc.url}/`);
+    await page.getByRole('heading', { name: 'Compose' }).waitFor();
+    const first = page.locator('textarea, input[type="text"], input[type="url"]').first();
+    assert.equal(await first.getAttribute('id'), 'script_text', 'the page opens on one script box');
+    await first.fill('Clouds weigh more than you think. A single one can weigh as much as a hundred elephants.');
+    await page.getByRole('button', { name: 'Render video' }).first().click();
+    await page.getByTestId('render-status').filter({ hasText: 'Done.' }).waitFor({ timeout: 240_000 });
+    const player = page.locator('video.player');
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video.player')?.readyState ?? 0) >= 2, null, { timeout: 60_000 });
+    await player.evaluate((v: HTMLVideoElement) => {
+      v.muted = true;
+      return v.play();
+    });
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video.player')?.currentTime ?? 0) > 0.5, null, { timeout: 30_000 });
+    assert.deepEqual(await player.evaluate((v: HTMLVideoElement) => [v.videoWidth, v.videoHeight]), [1080, 1920], "the API's defaults: 9:16 at 1080p");
+    await shot(page, '12-fresh-page-plays');
+
+    // Recent videos: a thumbnail, the script's first words, the shape and the length of each.
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const item = page.locator('.recent li').filter({ hasText: 'Clouds weigh more than you think.' }).first();
+    await item.waitFor();
+    assert.match(await item.innerText(), /9:16 · \d+\.\d s ·/);
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('.recent li .thumb img');
+      return !!img && img.complete && img.naturalWidth > 0;
+    });
+    await shot(page, '13-recent');
+    await context.close();
+  });
+
+  it("the boxed look's preview and the video draw the same box: one per line, the same size around the same words, the same shade", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 3 });
+    await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
+    const page = await context.newPage();
+    await page.goto(`${svc.url}/`);
+    await page.getByRole('heading', { name: 'Compose' }).waitFor();
+    await page.getByLabel('Style').selectOption('boxed');
+    await page.getByLabel('Position').selectOption('center');
+    // A flat grey behind both (the page's own gradient would change the box's shade from place to place).
+    const frame = page.locator('.preview .screen').first();
+    await frame.evaluate((el: HTMLElement) => (el.style.background = '#808080'));
+    await page.evaluate(() => document.fonts.ready);
+    await page.waitForFunction(() => document.fonts.check("10px 'reelsmith-league-spartan'"));
+    const dir = tempDir('boxed-preview-');
+    const png = join(dir, 'preview.png');
+    await frame.screenshot({ path: png });
+    const preview = decodePng(png);
+    await context.close();
+
+    // The same words, look and shape drawn by libass, the middle word spoken, the last emphasised.
+    const size = { width: preview.width, height: 2 * Math.round((preview.width * 8) / 9) };
+    const words = [
+      { text: 'Every', start: 0, end: 0.3 },
+      { text: 'word', start: 0.3, end: 0.9 },
+      { text: 'counts', start: 0.9, end: 1.3 },
+    ];
+    const caps = buildCaptions(words, [3], 1.5, { style: 'boxed', position: 'center', font_size: 1, max_words_per_line: 4 }, size, 'en', { look: resolveLook('boxed'), emphasis: [false, false, true] })!;
+    assert.equal(caps.lines.length, 1);
+    const video = burn(assDocument(size, [caps.part]), { ...size, frames: [15], dir, background: `color=c=0x808080:s=${size.width}x${size.height}:r=30` })[0]!;
+
+    const measure = (f: Rgb, what: string) => {
+      // Black at 65 % over grey (0x80): 0x2D where no letter covers it.
+      const isBox = near('#2D2D2D', 8);
+      const box = bounds(f, isBox)!;
+      assert.ok(box, `${what}: a box`);
+      const ink = bounds(f, (r, g, b) => !isBox(r, g, b) && !near('#808080', 12)(r, g, b), { x0: box.x0 + 2, y0: box.y0 + 2, x1: box.x1 - 2, y1: box.y1 - 2 })!;
+      // One box: its top and bottom rows run unbroken from end to end (no notches between words).
+      for (const y of [box.y0 + 1, box.y1 - 2]) {
+        const gaps = Array.from({ length: box.x1 - box.x0 - 4 }, (_, i) => box.x0 + 2 + i).filter((x) => !isBox(...pixel(f, x, y)));
+        assert.deepEqual(gaps, [], `${what}: row ${y} of the box is unbroken`);
+      }
+      // Nothing of the box's shade outside it: one box for the line.
+      assert.equal(count(f, isBox) - count(f, isBox, box), 0, `${what}: one box`);
+      return {
+        box,
+        ink,
+        shade: pixel(f, box.x0 + 2, box.y0 + 2),
+        yellow: count(f, near('#FFD400', 50), box),
+        green: count(f, near('#3DEB7A', 50), box),
+      };
+    };
+    const [p, v] = [measure(preview, 'preview'), measure(video, 'video')];
+    const w = (b: Box) => b.x1 - b.x0;
+    const h = (b: Box) => b.y1 - b.y0;
+    const close = (a: number, b: number, tolerance: number, what: string) => assert.ok(Math.abs(a - b) <= tolerance * b, `${what}: preview ${a}, video ${b}`);
+    close(w(p.box), w(v.box), 0.04, 'box width');
+    close(h(p.box), h(v.box), 0.06, 'box height');
+    close(w(p.ink), w(v.ink), 0.04, 'the words\' width');
+    close(p.ink.x0 - p.box.x0, v.ink.x0 - v.box.x0, 0.2, 'padding at the left');
+    close(p.ink.y0 - p.box.y0, v.ink.y0 - v.box.y0, 0.25, 'space over the words');
+    close(p.box.y1 - p.ink.y1, v.box.y1 - v.ink.y1, 0.25, 'space under the words');
+    for (const c of [0, 1, 2]) assert.ok(Math.abs(p.shade[c]! - v.shade[c]!) <= 6, `the box's shade: preview ${p.shade}, video ${v.shade}`);
+    close(p.yellow, v.yellow, 0.25, 'the spoken word (yellow)');
+    close(p.green, v.green, 0.25, 'the emphasised word (green)');
   });
 
   it('is accessible: labelled controls, keyboard reach, contrast', async () => {
@@ -228,8 +396,8 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
       await page.keyboard.press('Tab');
       reached.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim() || ''));
     }
-    assert.ok(reached.has('scenes.0.text'), [...reached].join(' | '));
-    assert.ok(reached.has('Make storyboard'), [...reached].join(' | '));
+    assert.ok(reached.has('script_text'), [...reached].join(' | '));
+    assert.ok(reached.has('Render video'), [...reached].join(' | '));
 
     const pairs = await page.evaluate(() => {
       const bg = (el: Element | null): string => {
@@ -250,16 +418,21 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     await context.close();
   });
 
-  it('fits a phone-width screen', async () => {
+  it('fits a phone-width screen, and has a favicon', async () => {
     const context = await browser.newContext({ viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
     const page = await context.newPage();
     await page.goto(`${svc.url}/`);
     await page.getByRole('heading', { name: 'Compose' }).waitFor();
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
-    const box = await page.getByRole('button', { name: 'Make storyboard' }).boundingBox();
+    const box = await page.getByRole('button', { name: 'Render video' }).first().boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 375 && box.height >= 24, JSON.stringify(box));
-    await shot(page, '10-phone');
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    const res = await fetch(new URL(icon!, svc.url));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/svg+xml');
+    assert.match(await res.text(), /^<svg /);
+    await shot(page, '14-phone');
     await context.close();
   });
 });
@@ -279,7 +452,7 @@ describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
       await page.getByRole('heading', { name: 'Compose' }).waitFor();
       assert.equal(await page.getByLabel('API key').count(), 0);
       await page.waitForFunction(() => document.querySelectorAll('#voice_id option').length > 1);
-      await shot(page, '11-no-keys');
+      await shot(page, '15-no-keys');
     } finally {
       await browser.close();
     }

@@ -1,7 +1,7 @@
 // The captions as ASS for libass: one style, events per caption line (or per spoken word for the
 // styles that mark it), drawn with a look (face, case, colours, outline) and emphasised words in
 // their own colour, a little larger, in every style.
-import type { CaptionLook } from '../../domain/look.ts';
+import { BOX_PADDING, EMPHASIS_SCALE, type CaptionLook } from '../../domain/look.ts';
 import type { Frame } from '../../domain/media.ts';
 import type { CaptionOptions } from '../../domain/video-request.ts';
 import { OUTPUT_FPS } from '../chunks.ts';
@@ -12,8 +12,7 @@ import { assAlpha, assBgr, resolveLook } from './looks.ts';
 
 export { assTime, escapeAssText, frameAlignedCs } from './ass-document.ts';
 
-/** An emphasised word is drawn this much larger (percent). */
-export const EMPHASIS_SCALE = 112;
+export { EMPHASIS_SCALE } from '../../domain/look.ts';
 
 const ALIGNMENT = { bottom: 2, center: 5, top: 8 } as const;
 
@@ -54,8 +53,6 @@ export function assStyle(frame: Frame, opts: Pick<CaptionOptions, 'position' | '
   };
 }
 
-/** The box of the boxed style around the text: padding as fractions of the font size. */
-const BOX_PAD = { x: 0.3, y: 0.12 } as const;
 
 export function captionStyle(frame: Frame, opts: CaptionOptions, font: CaptionFont, draw: CaptionDraw): AssStyleDef {
   const { look } = draw;
@@ -96,7 +93,7 @@ export function captionPart(lines: CaptionLine[], opts: CaptionOptions, frame: F
   // Per event: the box's padding (boxed) or the outline's glow; nothing for a plain look.
   const prefix =
     opts.style === 'boxed'
-      ? `{\\xshad${Math.round(style.size * BOX_PAD.x)}\\yshad${Math.round(style.size * BOX_PAD.y)}}`
+      ? `{\\xshad${Math.round(style.size * BOX_PADDING.x)}\\yshad${Math.round(style.size * BOX_PADDING.y)}}`
       : look.glow > 0
         ? `{\\blur${Math.max(1, Math.round(style.size * look.glow))}}`
         : '';

@@ -39,6 +39,13 @@ export interface Face {
   charWidth: number;
   capWidth: number;
   sizeScale: number;
+  /**
+   * The file's vertical metrics (font units): libass sizes a face so that winAscent + winDescent
+   * (OS/2) is the ASS size, where a browser makes unitsPerEm the CSS size; a box (the boxed style)
+   * spans winAscent over the baseline to winDescent under it, where a browser's inline background
+   * spans the hhea ascent and descent. The studio's preview draws the video's boxes from these.
+   */
+  metrics: { unitsPerEm: number; winAscent: number; winDescent: number; ascent: number; descent: number };
   source: FaceSource;
 }
 
@@ -60,6 +67,7 @@ export const FACES: Record<CaptionFontId, Face> = {
     charWidth: 0.44,
     capWidth: 0.51,
     sizeScale: 1,
+    metrics: { unitsPerEm: 1000, winAscent: 1069, winDescent: 293, ascent: 1069, descent: 293 },
     source: { debian: 'fonts-noto-core', file: '/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf' },
   },
   // Geometric, black: the boxed and pop presets' face.
@@ -70,6 +78,7 @@ export const FACES: Record<CaptionFontId, Face> = {
     charWidth: 0.36,
     capWidth: 0.44,
     sizeScale: 1.15,
+    metrics: { unitsPerEm: 2000, winAscent: 2305, winDescent: 675, ascent: 1400, descent: 440 },
     source: { debian: 'fonts-league-spartan', file: '/usr/share/fonts/opentype/league-spartan/LeagueSpartan-Black.otf' },
   },
   // Heavy condensed grotesk: the uppercase title face of short-form video. Drawn a fifth taller
@@ -81,6 +90,7 @@ export const FACES: Record<CaptionFontId, Face> = {
     charWidth: 0.26,
     capWidth: 0.27,
     sizeScale: 1.25,
+    metrics: { unitsPerEm: 2048, winAscent: 2876, winDescent: 674, ascent: 2409, descent: 674 },
     source: { npm: '@expo-google-fonts/anton/400Regular/Anton_400Regular.ttf', file: `${BUNDLED_FONT_DIR}/Anton_400Regular.ttf` },
   },
   // Clean geometric sans, extra bold; draws Cyrillic too.
@@ -91,6 +101,7 @@ export const FACES: Record<CaptionFontId, Face> = {
     charWidth: 0.41,
     capWidth: 0.49,
     sizeScale: 1.15,
+    metrics: { unitsPerEm: 1000, winAscent: 1109, winDescent: 453, ascent: 968, descent: 251 },
     source: { npm: '@expo-google-fonts/montserrat/800ExtraBold/Montserrat_800ExtraBold.ttf', file: `${BUNDLED_FONT_DIR}/Montserrat_800ExtraBold.ttf` },
   },
   // Rounded and bold: the friendly face; draws Hebrew too.
@@ -101,6 +112,7 @@ export const FACES: Record<CaptionFontId, Face> = {
     charWidth: 0.42,
     capWidth: 0.52,
     sizeScale: 0.95,
+    metrics: { unitsPerEm: 1000, winAscent: 999, winDescent: 252, ascent: 974, descent: 236 },
     source: { npm: '@expo-google-fonts/fredoka/700Bold/Fredoka_700Bold.ttf', file: `${BUNDLED_FONT_DIR}/Fredoka_700Bold.ttf` },
   },
 };

@@ -8,7 +8,7 @@ import { frameAlignedCs, type AssPart } from '../captions/ass-document.ts';
 import type { Rect } from './screen.ts';
 import { fitTitle, titleGlow, titleStyle, titleText } from './title.ts';
 
-const END_CARD_MAX_SCALE = 1.5;
+export const END_CARD_MAX_SCALE = 1.5;
 export const END_CARD_DEFAULT_S = 3;
 
 /** The video's length: the narration, plus the end card's extension. */

@@ -9,7 +9,7 @@ import type { Rect } from './screen.ts';
 import { fitTitle, titleGlow, titleStyle, titleText } from './title.ts';
 
 /** The hook's title at most this many times the caption size. */
-const HOOK_MAX_SCALE = 1.7;
+export const HOOK_MAX_SCALE = 1.7;
 /** Default hook length (seconds), and the fade at either end (ms). */
 export const HOOK_DEFAULT_S = 2.5;
 const FADE_IN_MS = 100;

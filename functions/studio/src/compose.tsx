@@ -1,10 +1,14 @@
-// Compose: a script, or scenes with their own search terms and clip, the voice and the look, with
-// a live preview of the caption style on a sample frame. Field errors from the API appear next to
-// their fields (the form does no validation of its own: the API's messages are the reference).
+// Compose: a script (or scenes with their own search terms and clip), the voice and the look, and
+// what shows over the footage (a hook, a progress bar, a watermark, an end card), with sample
+// frames that preview each as the video draws it. Field errors from the API appear next to their
+// fields, in the form's words (the form does no validation of its own: the API's messages are the
+// reference).
 import type { ComponentChildren } from 'preact';
-import { REQUEST_DEFAULTS as D } from '../../domain/request-defaults.ts';
+import { CAPTION_FONTS, CAPTION_LOOKS, CORNERS, resolveLook, type CaptionFontId, type CaptionLookName, type Corner, type EmphasisMode } from '../../domain/look.ts';
+import { CRAFT_DEFAULTS as C, REQUEST_DEFAULTS as D } from '../../domain/request-defaults.ts';
 import type { AspectRatio, CaptionOptions, VideoRequest, VideoRequestInput } from '../../domain/video-request.ts';
 import type { Voice } from './api.ts';
+import { Screen } from './screen.tsx';
 
 export interface SceneInput {
   text: string;
@@ -27,16 +31,74 @@ export interface ComposeForm {
   fontSize: number;
   musicUrl: string;
   musicVolume: number;
+  craft: CraftForm;
 }
 
+/** The on-screen craft: a look with its overrides ('' or null: the look's own), and the overlays. */
+export interface CraftForm {
+  look: CaptionLookName;
+  font: CaptionFontId | '';
+  uppercase: 'look' | 'on' | 'off';
+  textColor: string;
+  highlightColor: string;
+  emphasisColor: string;
+  outlineWidth: number | null;
+  outlineColor: string;
+  emphasis: EmphasisMode;
+  hook: boolean;
+  /** '': the script's first sentence. */
+  hookText: string;
+  hookDuration: number;
+  bar: boolean;
+  barPosition: 'top' | 'bottom';
+  /** '': the highlight colour. */
+  barColor: string;
+  watermark: 'none' | 'text' | 'image';
+  watermarkText: string;
+  watermarkUrl: string;
+  watermarkPosition: Corner;
+  watermarkOpacity: number;
+  watermarkScale: number;
+  endCard: boolean;
+  endCardText: string;
+  endCardDuration: number;
+  endCardExtend: boolean;
+}
+
+export const EMPTY_CRAFT: CraftForm = {
+  look: 'classic',
+  font: '',
+  uppercase: 'look',
+  textColor: '',
+  highlightColor: '',
+  emphasisColor: '',
+  outlineWidth: null,
+  outlineColor: '',
+  emphasis: C.emphasis,
+  hook: false,
+  hookText: '',
+  hookDuration: C.hook_duration_s,
+  bar: false,
+  barPosition: C.progress_bar_position,
+  barColor: '',
+  watermark: 'none',
+  watermarkText: '',
+  watermarkUrl: '',
+  watermarkPosition: C.watermark_position,
+  watermarkOpacity: C.watermark_opacity,
+  watermarkScale: 1,
+  endCard: false,
+  endCardText: '',
+  endCardDuration: C.end_card_duration_s,
+  endCardExtend: false,
+};
+
+/** A fresh page opens on one script box: type, and render. */
 export const EMPTY_FORM: ComposeForm = {
-  mode: 'scenes',
+  mode: 'script',
   script: '',
   topic: '',
-  scenes: [
-    { text: '', search_query: '', clip_url: '' },
-    { text: '', search_query: '', clip_url: '' },
-  ],
+  scenes: [{ text: '', search_query: '', clip_url: '' }],
   voice: '',
   language: '',
   aspect: D.aspect_ratio,
@@ -47,7 +109,50 @@ export const EMPTY_FORM: ComposeForm = {
   fontSize: D.captions.font_size,
   musicUrl: '',
   musicVolume: D.music_volume,
+  craft: EMPTY_CRAFT,
 };
+
+/** The look the form describes: the named look with the form's overrides, as the service resolves it. */
+export function lookOf(f: Pick<ComposeForm, 'style' | 'craft'>) {
+  return resolveLook(f.style, lookFields(f.craft));
+}
+
+/** The look fields of `captions` the form sets (only those it changes from the look's). */
+function lookFields(c: CraftForm): Partial<CaptionOptions> {
+  const named = c.look !== 'classic' ? { look: c.look } : {};
+  const base = resolveLook('', named);
+  const out: Partial<CaptionOptions> = { ...named };
+  if (c.font) out.font = c.font;
+  if (c.uppercase !== 'look') out.uppercase = c.uppercase === 'on';
+  if (c.textColor && c.textColor.toUpperCase() !== base.text) out.text_color = c.textColor.toUpperCase();
+  if (c.highlightColor && c.highlightColor.toUpperCase() !== base.highlight) out.highlight_color = c.highlightColor.toUpperCase();
+  if (c.emphasisColor && c.emphasisColor.toUpperCase() !== base.emphasis) out.emphasis_color = c.emphasisColor.toUpperCase();
+  const outline = {
+    ...(c.outlineWidth !== null ? { width: c.outlineWidth } : {}),
+    ...(c.outlineColor && c.outlineColor.toUpperCase() !== base.outline.colour ? { color: c.outlineColor.toUpperCase() } : {}),
+  };
+  if (Object.keys(outline).length) out.outline = outline;
+  if (c.emphasis !== C.emphasis) out.emphasis = c.emphasis;
+  return out;
+}
+
+/** The overlay fields of the request the form describes. */
+function overlayFields(c: CraftForm): Partial<VideoRequestInput> {
+  const trim = (s: string) => s.trim();
+  const out: Partial<VideoRequestInput> = {};
+  if (c.hook) out.hook = trim(c.hookText) || c.hookDuration !== C.hook_duration_s ? { ...(trim(c.hookText) ? { text: trim(c.hookText) } : {}), duration_s: c.hookDuration } : true;
+  if (c.bar) out.progress_bar = { position: c.barPosition, ...(c.barColor ? { color: c.barColor.toUpperCase() } : {}) };
+  if (c.watermark !== 'none') {
+    out.watermark = {
+      ...(c.watermark === 'image' ? { image_url: trim(c.watermarkUrl) } : { text: trim(c.watermarkText) }),
+      position: c.watermarkPosition,
+      opacity: c.watermarkOpacity,
+      scale: c.watermarkScale,
+    };
+  }
+  if (c.endCard) out.end_card = { text: trim(c.endCardText), duration_s: c.endCardDuration, extend: c.endCardExtend };
+  return out;
+}
 
 /** The request body the form describes; empty fields are left out so the API's defaults apply. */
 export function requestOf(f: ComposeForm): VideoRequestInput {
@@ -55,7 +160,10 @@ export function requestOf(f: ComposeForm): VideoRequestInput {
   const body: VideoRequestInput = { aspect_ratio: f.aspect, resolution: f.resolution };
   if (f.mode === 'script') body.script_text = f.script;
   else {
-    body.scenes = f.scenes.map((s) => ({
+    // An empty scene left at the end is not meant: it is dropped (a lone empty one stays, to be told it needs a sentence).
+    let last = f.scenes.length;
+    while (last > 1 && !f.scenes[last - 1]!.text.trim()) last--;
+    body.scenes = f.scenes.slice(0, last).map((s) => ({
       text: s.text,
       ...(trim(s.search_query) ? { search_query: trim(s.search_query) } : {}),
       ...(trim(s.clip_url) ? { clip_url: trim(s.clip_url) } : {}),
@@ -64,10 +172,13 @@ export function requestOf(f: ComposeForm): VideoRequestInput {
   if (f.mode === 'script' && trim(f.topic)) body.search_query = trim(f.topic);
   if (f.voice) body.voice_id = f.voice;
   if (trim(f.language)) body.language = trim(f.language);
-  body.captions = f.captionsOn ? { style: f.style, position: f.position, font_size: f.fontSize } : false;
+  body.captions = f.captionsOn ? { style: f.style, position: f.position, font_size: f.fontSize, ...lookFields(f.craft) } : false;
   if (trim(f.musicUrl)) body.music = { url: trim(f.musicUrl), volume: f.musicVolume };
-  return body;
+  return { ...body, ...overlayFields(f.craft) };
 }
+
+/** An API message in the form's words: a sentence, as the rest of the page writes them. */
+export const sentence = (m: string) => (m ? m[0]!.toUpperCase() + m.slice(1) : m);
 
 export type FieldErrors = Record<string, string>;
 
@@ -95,17 +206,26 @@ function Field(p: { id: string; label: string; error?: string | undefined; hint?
       )}
       {p.error && (
         <p class="field-error" id={`${p.id}-error`} data-field={p.id}>
-          {p.error}
+          {sentence(p.error)}
         </p>
       )}
     </div>
   );
 }
 
+const LOOK_NAMES: Record<CaptionLookName, string> = { classic: 'Classic', bold: 'Bold', clean: 'Clean', neon: 'Neon', playful: 'Playful' };
+const FONT_NAMES: Record<CaptionFontId, string> = { 'noto-sans': 'Noto Sans', 'league-spartan': 'League Spartan', anton: 'Anton', montserrat: 'Montserrat', fredoka: 'Fredoka' };
+const CORNER_NAMES: Record<Corner, string> = { 'top-left': 'Top left', 'top-right': 'Top right', 'bottom-left': 'Bottom left', 'bottom-right': 'Bottom right' };
+
 export function Compose({ form, voices, errors, busy, onChange, onStoryboard, onRender }: Props) {
   const set = <K extends keyof ComposeForm>(k: K, v: ComposeForm[K]) => onChange({ ...form, [k]: v });
+  const setCraft = <K extends keyof CraftForm>(k: K, v: CraftForm[K]) => onChange({ ...form, craft: { ...form.craft, [k]: v } });
   const setScene = (i: number, k: keyof SceneInput, v: string) => set('scenes', form.scenes.map((s, j) => (j === i ? { ...s, [k]: v } : s)));
   const value = (e: Event) => (e.currentTarget as HTMLInputElement).value;
+  const checked = (e: Event) => (e.currentTarget as HTMLInputElement).checked;
+  const craft = form.craft;
+  const look = lookOf(form);
+  const off = !form.captionsOn;
   return (
     <section aria-labelledby="compose-title">
       <h2 id="compose-title">Compose</h2>
@@ -113,12 +233,12 @@ export function Compose({ form, voices, errors, busy, onChange, onStoryboard, on
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
-          onStoryboard();
+          onRender();
         }}
       >
         <fieldset class="mode">
           <legend>Write it as</legend>
-          {(['scenes', 'script'] as const).map((m) => (
+          {(['script', 'scenes'] as const).map((m) => (
             <label key={m} class="choice">
               <input type="radio" name="mode" value={m} checked={form.mode === m} onChange={() => set('mode', m)} />
               {m === 'scenes' ? 'Scenes' : 'One script'}
@@ -128,7 +248,7 @@ export function Compose({ form, voices, errors, busy, onChange, onStoryboard, on
 
         {form.mode === 'script' ? (
           <>
-            <Field id="script_text" label="Script" error={errors.script_text} hint="Each sentence gets footage of its own.">
+            <Field id="script_text" label="Script" error={errors.script_text} hint="Each sentence gets footage of its own. Mark words **like this** to make them stand out.">
               {(a) => <textarea {...a} rows={6} value={form.script} onInput={(e) => set('script', value(e))} />}
             </Field>
             <Field id="search_query" label="Topic (optional)" error={errors.search_query}>
@@ -140,7 +260,7 @@ export function Compose({ form, voices, errors, busy, onChange, onStoryboard, on
             <legend>Scenes</legend>
             {errors.scenes && (
               <p class="field-error" data-field="scenes">
-                {errors.scenes}
+                {sentence(errors.scenes)}
               </p>
             )}
             <ol>
@@ -170,6 +290,15 @@ export function Compose({ form, voices, errors, busy, onChange, onStoryboard, on
             </button>
           </fieldset>
         )}
+
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            Render video
+          </button>
+          <button type="button" class="secondary" disabled={busy} onClick={onStoryboard}>
+            Make a storyboard first
+          </button>
+        </div>
 
         <fieldset>
           <legend>Voice and format</legend>
@@ -215,47 +344,213 @@ export function Compose({ form, voices, errors, busy, onChange, onStoryboard, on
         <fieldset class="captions">
           <legend>Captions</legend>
           <label class="choice">
-            <input type="checkbox" checked={form.captionsOn} onChange={(e) => set('captionsOn', (e.currentTarget as HTMLInputElement).checked)} />
+            <input type="checkbox" checked={form.captionsOn} onChange={(e) => set('captionsOn', checked(e))} />
             Burn captions into the video
           </label>
           <div class="captions-grid">
             <div>
-              <Field id="captions.style" label="Style" error={errors['captions.style']}>
-                {(a) => (
-                  <select {...a} disabled={!form.captionsOn} value={form.style} onChange={(e) => set('style', value(e) as ComposeForm['style'])}>
-                    <option value="word-highlight">Word highlight</option>
-                    <option value="karaoke">Karaoke</option>
-                    <option value="line">Line</option>
-                    <option value="boxed">Boxed</option>
-                    <option value="pop">Pop</option>
-                  </select>
-                )}
-              </Field>
-              <Field id="captions.position" label="Position" error={errors['captions.position']}>
-                {(a) => (
-                  <select {...a} disabled={!form.captionsOn} value={form.position} onChange={(e) => set('position', value(e) as ComposeForm['position'])}>
-                    <option value="bottom">Bottom</option>
-                    <option value="center">Center</option>
-                    <option value="top">Top</option>
-                  </select>
-                )}
-              </Field>
+              <fieldset class="looks" disabled={off}>
+                <legend>Look</legend>
+                <div class="look-cards">
+                  {CAPTION_LOOKS.map((name) => (
+                    <label key={name} class={`look-card${craft.look === name ? ' chosen' : ''}`}>
+                      <input type="radio" name="captions.look" value={name} checked={craft.look === name} onChange={() => onChange({ ...form, craft: { ...craft, look: name, font: '', uppercase: 'look', textColor: '', highlightColor: '', emphasisColor: '', outlineColor: '', outlineWidth: null } })} />
+                      <Screen
+                        aspect="1:1"
+                        class="mini"
+                        label={`${LOOK_NAMES[name]} look`}
+                        look={resolveLook(form.style, name === 'classic' ? {} : { look: name })}
+                        captions={{ style: form.style, position: 'center', fontSize: 1.1, look: resolveLook(form.style, name === 'classic' ? {} : { look: name }), words: SAMPLE_WORDS.slice(0, 2) }}
+                      />
+                      <span>{LOOK_NAMES[name]}</span>
+                    </label>
+                  ))}
+                </div>
+              </fieldset>
+              <div class="row">
+                <Field id="captions.style" label="Style" error={errors['captions.style']}>
+                  {(a) => (
+                    <select {...a} disabled={off} value={form.style} onChange={(e) => set('style', value(e) as ComposeForm['style'])}>
+                      <option value="word-highlight">Word highlight</option>
+                      <option value="karaoke">Karaoke</option>
+                      <option value="line">Line</option>
+                      <option value="boxed">Boxed</option>
+                      <option value="pop">Pop</option>
+                    </select>
+                  )}
+                </Field>
+                <Field id="captions.position" label="Position" error={errors['captions.position']}>
+                  {(a) => (
+                    <select {...a} disabled={off} value={form.position} onChange={(e) => set('position', value(e) as ComposeForm['position'])}>
+                      <option value="bottom">Bottom</option>
+                      <option value="center">Center</option>
+                      <option value="top">Top</option>
+                    </select>
+                  )}
+                </Field>
+              </div>
               <Field id="captions.font_size" label={`Size ×${form.fontSize.toFixed(1)}`} error={errors['captions.font_size']}>
-                {(a) => (
-                  <input
-                    {...a}
-                    type="range"
-                    min="0.5"
-                    max="2"
-                    step="0.1"
-                    disabled={!form.captionsOn}
-                    value={form.fontSize}
-                    onInput={(e) => set('fontSize', Number(value(e)))}
-                  />
-                )}
+                {(a) => <input {...a} type="range" min="0.5" max="2" step="0.1" disabled={off} value={form.fontSize} onInput={(e) => set('fontSize', Number(value(e)))} />}
               </Field>
+              <div class="row">
+                <Field id="captions.font" label="Font" error={errors['captions.font']}>
+                  {(a) => (
+                    <select {...a} disabled={off} value={craft.font} onChange={(e) => setCraft('font', value(e) as CraftForm['font'])}>
+                      <option value="">The look's ({FONT_NAMES[resolveLook(form.style, craft.look === 'classic' ? {} : { look: craft.look }).font]})</option>
+                      {CAPTION_FONTS.map((f) => (
+                        <option key={f} value={f}>
+                          {FONT_NAMES[f]}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+                <Field id="captions.uppercase" label="Case" error={errors['captions.uppercase']}>
+                  {(a) => (
+                    <select {...a} disabled={off} value={craft.uppercase} onChange={(e) => setCraft('uppercase', value(e) as CraftForm['uppercase'])}>
+                      <option value="look">The look's</option>
+                      <option value="on">CAPITALS</option>
+                      <option value="off">As written</option>
+                    </select>
+                  )}
+                </Field>
+                <Field id="captions.emphasis" label="Emphasis" error={errors['captions.emphasis']}>
+                  {(a) => (
+                    <select {...a} disabled={off} value={craft.emphasis} onChange={(e) => setCraft('emphasis', value(e) as EmphasisMode)}>
+                      <option value="marked">Words marked **like this**</option>
+                      <option value="auto">Those, numbers and names</option>
+                      <option value="off">None</option>
+                    </select>
+                  )}
+                </Field>
+              </div>
+              <div class="row colours">
+                {(
+                  [
+                    ['textColor', 'captions.text_color', 'Text', look.text],
+                    ['highlightColor', 'captions.highlight_color', 'Spoken word', look.highlight],
+                    ['emphasisColor', 'captions.emphasis_color', 'Emphasis', look.emphasis],
+                    ['outlineColor', 'captions.outline.color', 'Outline', look.outline.colour],
+                  ] as const
+                ).map(([k, id, label, current]) => (
+                  <Field key={id} id={id} label={label} error={errors[id]}>
+                    {(a) => <input {...a} type="color" disabled={off} value={current.toLowerCase()} onInput={(e) => setCraft(k, value(e))} />}
+                  </Field>
+                ))}
+                <Field id="captions.outline.width" label={`Outline ${Math.round(look.outline.width * 100)} %`} error={errors['captions.outline.width']}>
+                  {(a) => <input {...a} type="range" min="0" max="0.25" step="0.01" disabled={off} value={look.outline.width} onInput={(e) => setCraft('outlineWidth', Number(value(e)))} />}
+                </Field>
+              </div>
             </div>
-            <CaptionPreview form={form} />
+            <SampleFrames form={form} />
+          </div>
+        </fieldset>
+
+        <fieldset class="overlays">
+          <legend>On screen</legend>
+          <div class="overlay">
+            <label class="choice">
+              <input type="checkbox" checked={craft.hook} onChange={(e) => setCraft('hook', checked(e))} />
+              A hook title over the first seconds
+            </label>
+            {craft.hook && (
+              <div class="row">
+                <Field id="hook.text" label="Hook text (empty: the first sentence)" error={errors['hook.text'] ?? errors.hook}>
+                  {(a) => <input {...a} type="text" maxLength={120} value={craft.hookText} onInput={(e) => setCraft('hookText', value(e))} />}
+                </Field>
+                <Field id="hook.duration_s" label={`For ${craft.hookDuration.toFixed(1)} s`} error={errors['hook.duration_s']}>
+                  {(a) => <input {...a} type="range" min="0.5" max="10" step="0.5" value={craft.hookDuration} onInput={(e) => setCraft('hookDuration', Number(value(e)))} />}
+                </Field>
+              </div>
+            )}
+          </div>
+          <div class="overlay">
+            <label class="choice">
+              <input type="checkbox" checked={craft.bar} onChange={(e) => setCraft('bar', checked(e))} />
+              A progress bar
+            </label>
+            {craft.bar && (
+              <div class="row">
+                <Field id="progress_bar.position" label="Along the" error={errors['progress_bar.position']}>
+                  {(a) => (
+                    <select {...a} value={craft.barPosition} onChange={(e) => setCraft('barPosition', value(e) as CraftForm['barPosition'])}>
+                      <option value="top">Top</option>
+                      <option value="bottom">Bottom</option>
+                    </select>
+                  )}
+                </Field>
+                <Field id="progress_bar.color" label="Colour" error={errors['progress_bar.color']}>
+                  {(a) => <input {...a} type="color" value={(craft.barColor || look.highlight).toLowerCase()} onInput={(e) => setCraft('barColor', value(e))} />}
+                </Field>
+              </div>
+            )}
+          </div>
+          <div class="overlay">
+            <fieldset class="inline">
+              <legend>Watermark</legend>
+              {(['none', 'text', 'image'] as const).map((k) => (
+                <label key={k} class="choice">
+                  <input type="radio" name="watermark" value={k} checked={craft.watermark === k} onChange={() => setCraft('watermark', k)} />
+                  {k === 'none' ? 'None' : k === 'text' ? 'A handle' : 'A logo'}
+                </label>
+              ))}
+            </fieldset>
+            {craft.watermark !== 'none' && (
+              <>
+                <div class="row">
+                  {craft.watermark === 'text' ? (
+                    <Field id="watermark.text" label="Handle" error={errors['watermark.text'] ?? errors['watermark.image_url']}>
+                      {(a) => <input {...a} type="text" maxLength={40} placeholder="@yourname" value={craft.watermarkText} onInput={(e) => setCraft('watermarkText', value(e))} />}
+                    </Field>
+                  ) : (
+                    <Field id="watermark.image_url" label="Logo URL (PNG, WebP, SVG or JPEG)" error={errors['watermark.image_url']}>
+                      {(a) => <input {...a} type="url" inputMode="url" value={craft.watermarkUrl} onInput={(e) => setCraft('watermarkUrl', value(e))} />}
+                    </Field>
+                  )}
+                  <Field id="watermark.position" label="Corner" error={errors['watermark.position']}>
+                    {(a) => (
+                      <select {...a} value={craft.watermarkPosition} onChange={(e) => setCraft('watermarkPosition', value(e) as Corner)}>
+                        {CORNERS.map((c) => (
+                          <option key={c} value={c}>
+                            {CORNER_NAMES[c]}
+                          </option>
+                        ))}
+                      </select>
+                    )}
+                  </Field>
+                </div>
+                <div class="row">
+                  <Field id="watermark.opacity" label={`Opacity ${Math.round(craft.watermarkOpacity * 100)} %`} error={errors['watermark.opacity']}>
+                    {(a) => <input {...a} type="range" min="0.1" max="1" step="0.05" value={craft.watermarkOpacity} onInput={(e) => setCraft('watermarkOpacity', Number(value(e)))} />}
+                  </Field>
+                  <Field id="watermark.scale" label={`Size ×${craft.watermarkScale.toFixed(1)}`} error={errors['watermark.scale']}>
+                    {(a) => <input {...a} type="range" min="0.5" max="2" step="0.1" value={craft.watermarkScale} onInput={(e) => setCraft('watermarkScale', Number(value(e)))} />}
+                  </Field>
+                </div>
+              </>
+            )}
+          </div>
+          <div class="overlay">
+            <label class="choice">
+              <input type="checkbox" checked={craft.endCard} onChange={(e) => setCraft('endCard', checked(e))} />
+              An end card over the last seconds
+            </label>
+            {craft.endCard && (
+              <>
+                <div class="row">
+                  <Field id="end_card.text" label="Call to action" error={errors['end_card.text'] ?? errors.end_card}>
+                    {(a) => <input {...a} type="text" maxLength={100} placeholder="Follow for part 2" value={craft.endCardText} onInput={(e) => setCraft('endCardText', value(e))} />}
+                  </Field>
+                  <Field id="end_card.duration_s" label={`For ${craft.endCardDuration.toFixed(1)} s`} error={errors['end_card.duration_s']}>
+                    {(a) => <input {...a} type="range" min="1" max="10" step="0.5" value={craft.endCardDuration} onInput={(e) => setCraft('endCardDuration', Number(value(e)))} />}
+                  </Field>
+                </div>
+                <label class="choice">
+                  <input type="checkbox" checked={craft.endCardExtend} onChange={(e) => setCraft('endCardExtend', checked(e))} />
+                  After the voice (the video gets longer; music goes on)
+                </label>
+              </>
+            )}
           </div>
         </fieldset>
 
@@ -273,10 +568,10 @@ export function Compose({ form, voices, errors, busy, onChange, onStoryboard, on
 
         <div class="actions">
           <button type="submit" disabled={busy}>
-            Make storyboard
+            Render video
           </button>
-          <button type="button" class="secondary" disabled={busy} onClick={onRender}>
-            Render without a storyboard
+          <button type="button" class="secondary" disabled={busy} onClick={onStoryboard}>
+            Make a storyboard first
           </button>
         </div>
       </form>
@@ -284,33 +579,46 @@ export function Compose({ form, voices, errors, busy, onChange, onStoryboard, on
   );
 }
 
-/** The caption style on a sample frame of the chosen shape, redrawn as the options change. */
-function CaptionPreview({ form }: { form: ComposeForm }) {
-  const words = ['Every', 'word', 'lights', 'up'];
-  const spoken = 1;
-  const line = words.map((w, i) => {
-    const lit = form.style === 'karaoke' ? i <= spoken : (form.style === 'word-highlight' || form.style === 'boxed' || form.style === 'pop') && i === spoken;
-    return (
-      <span key={i} class={lit ? `lit${form.style === 'pop' ? ' pop' : ''}` : undefined}>
-        {w}
-        {i < words.length - 1 ? ' ' : ''}
-      </span>
-    );
-  });
+/** The sample line: a spoken word, and an emphasised one ahead of it. */
+export const SAMPLE_WORDS = [{ text: 'Every' }, { text: 'word', lit: true }, { text: 'counts', emphasis: true }];
+
+/** The first words of the script, for a hook of its first sentence. */
+function firstSentence(form: ComposeForm): string {
+  const text = (form.mode === 'script' ? form.script : (form.scenes[0]?.text ?? '')).replace(/[*_`#>]+/g, '').replace(/\s+/g, ' ').trim();
+  const first = /^.*?[.!?。！？](\s|$)/u.exec(text)?.[0] ?? text;
+  return first.trim() || 'Your first sentence';
+}
+
+/**
+ * The chosen look and overlays on sample frames of the chosen shape, redrawn as the options
+ * change: the opening (hook, captions, bar, watermark) and, with an end card, the last seconds.
+ */
+function SampleFrames({ form }: { form: ComposeForm }) {
+  const c = form.craft;
+  const look = lookOf(form);
+  const captions = form.captionsOn ? { style: form.style, position: form.position, fontSize: form.fontSize, look, words: SAMPLE_WORDS } : null;
+  const bar = (fraction: number) => (c.bar ? { position: c.barPosition, color: c.barColor || look.highlight, fraction } : null);
+  const watermark = c.watermark === 'none' ? null : { position: c.watermarkPosition, opacity: c.watermarkOpacity, scale: c.watermarkScale, text: c.watermark === 'text' ? c.watermarkText.trim() || '@yourname' : null, imageUrl: c.watermark === 'image' && /^https?:\/\//.test(c.watermarkUrl.trim()) ? c.watermarkUrl.trim() : null };
+  const hook = c.hook ? c.hookText.trim() || firstSentence(form) : null;
+  const parts = [form.captionsOn ? `${form.style} captions at the ${form.position} in the ${LOOK_NAMES[c.look]} look` : 'no captions', hook && `the hook "${hook}"`, c.bar && `a progress bar at the ${c.barPosition}`, watermark && `a watermark at the ${CORNER_NAMES[c.watermarkPosition].toLowerCase()}`].filter(Boolean);
   return (
     <figure class="preview">
-      <div
-        class={`frame aspect-${form.aspect.replace(':', '-')}`}
-        role="img"
-        aria-label={form.captionsOn ? `Sample frame with ${form.style} captions at the ${form.position}` : 'Sample frame without captions'}
-      >
-        {form.captionsOn && (
-          <p class={`caption style-${form.style} at-${form.position}`} style={{ '--scale': String(form.fontSize) }} aria-hidden="true">
-            <span class="line">{line}</span>
-          </p>
+      <div class="frames">
+        <Screen aspect={form.aspect} label={`Sample opening frame with ${parts.join(', ')}`} look={look} captions={hook && !c.hookText.trim() ? null : captions} hook={hook} hookRepeats={!!hook && !c.hookText.trim()} bar={bar(0.08)} watermark={watermark} />
+        {c.endCard && (
+          <Screen
+            aspect={form.aspect}
+            label={`Sample last frame with the end card "${c.endCardText.trim() || 'Follow for part 2'}"`}
+            look={look}
+            captions={c.endCardExtend ? null : captions}
+            endCard={c.endCardText.trim() || 'Follow for part 2'}
+            endCardAfter={c.endCardExtend}
+            bar={bar(0.97)}
+            watermark={watermark}
+          />
         )}
       </div>
-      <figcaption>Caption preview</figcaption>
+      <figcaption>How the video will look</figcaption>
     </figure>
   );
 }

@@ -1,4 +1,6 @@
-// The current key's videos, newest first (GET /v1/videos), a page at a time.
+// The current key's videos, newest first (GET /v1/videos), a page at a time: each with its
+// thumbnail (or its shape, before it has one), the script's first words, its shape, its length
+// and where it stands, so one is told from another at a glance.
 import type { TaskView } from './api.ts';
 
 interface Props {
@@ -8,6 +10,8 @@ interface Props {
   onMore: () => void;
   onRefresh: () => void;
 }
+
+const STATUS: Record<TaskView['status'], string> = { queued: 'Waiting', processing: 'Rendering', completed: 'Ready', failed: 'Failed', cancelled: 'Cancelled' };
 
 export function Recent({ tasks, more, onOpen, onMore, onRefresh }: Props) {
   return (
@@ -20,16 +24,24 @@ export function Recent({ tasks, more, onOpen, onMore, onRefresh }: Props) {
         <p>No videos yet.</p>
       ) : (
         <ol>
-          {tasks.map((t) => (
-            <li key={t.task_id} data-task={t.task_id}>
-              <button type="button" class="link" onClick={() => onOpen(t.task_id)}>
-                {new Date(t.created_at).toLocaleString()}
-              </button>{' '}
-              <span class={`badge ${t.status}`}>{t.status}</span>
-              {t.status === 'processing' && <span> {t.progress} %</span>}
-              {t.result && <span> · {t.result.duration_s.toFixed(1)} s</span>}
-            </li>
-          ))}
+          {tasks.map((t) => {
+            const shape = t.summary.aspect_ratio.replace(':', '-');
+            const when = new Date(t.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+            return (
+              <li key={t.task_id} data-task={t.task_id}>
+                <button type="button" class="recent-item" onClick={() => onOpen(t.task_id)}>
+                  <span class={`thumb aspect-${shape}`}>{t.result?.thumbnail_url && <img src={t.result.thumbnail_url} alt="" loading="lazy" />}</span>
+                  <span class="recent-text">
+                    <span class="first-words">{t.summary.text || 'Untitled'}</span>
+                    <span class="recent-facts">
+                      {t.summary.aspect_ratio} · {t.result ? `${t.result.duration_s.toFixed(1)} s` : t.status === 'processing' ? `${t.progress} %` : '—'} · {when}
+                    </span>
+                  </span>
+                  <span class={`badge ${t.status}`}>{STATUS[t.status]}</span>
+                </button>
+              </li>
+            );
+          })}
         </ol>
       )}
       {more && (
