@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { ConfigError } from '../config.ts';
 import * as T from '../domain/task.ts';
-import { admit, type AdmissionCounts, type AdmissionLimits } from '../domain/admission.ts';
+import { admit, type AdmissionCounts, type AdmissionLimits, type Refusal } from '../domain/admission.ts';
 import type { CreateOutcome, TaskListQuery, TaskPage, TaskStore } from './ports.ts';
 
 export interface LocalTaskStoreOptions {
@@ -116,6 +116,17 @@ export class LocalTaskStore implements TaskStore {
         .run(task.id, task.owner, task.idempotency_key, task.status, task.created_at, JSON.stringify(task));
       return { kind: 'created' as const, task };
     });
+  }
+
+  async findByIdempotencyKey(owner: string | null, key: string): Promise<T.TaskRecord | null> {
+    const row = this.#db
+      .prepare("SELECT doc FROM tasks WHERE coalesce(owner, '') = ? AND idempotency_key = ?")
+      .get(owner ?? '', key) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as T.TaskRecord) : null;
+  }
+
+  async previewAdmission(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null> {
+    return admit(this.#counts(owner), limits, this.#now().getTime());
   }
 
   #counts(owner: string | null): AdmissionCounts {

@@ -39,6 +39,16 @@ export interface TaskStore {
    * transaction that writes it, so racing submits cannot go past them).
    */
   create(task: TaskRecord, limits?: AdmissionLimits): Promise<CreateOutcome>;
+  /**
+   * The task `owner`'s Idempotency-Key names, or null: a submit answers a replay from it before
+   * anything that costs (DNS lookups, the music library, a storyboard). A read; create() decides.
+   */
+  findByIdempotencyKey(owner: string | null, key: string): Promise<TaskRecord | null>;
+  /**
+   * What `limits` would say to a new task of `owner` now, read outside any transaction: a submit
+   * over its key's rate is refused before its URLs are resolved. create() checks again.
+   */
+  previewAdmission(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null>;
   get(id: string): Promise<TaskRecord | null>;
   /** Transactionally move a task to `processing` under a lease held by `owner`. */
   claim(id: string, owner: string, leaseMs: number): Promise<ClaimOutcome>;
