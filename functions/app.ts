@@ -11,7 +11,7 @@ import type { Config, Role } from './config.ts';
 import { AppError, invalid, notFound } from './errors.ts';
 import type { Logger } from './log.ts';
 import { traceFields } from './log.ts';
-import { discard } from './api/body.ts';
+import { discard, readBody } from './api/body.ts';
 import { ReelsmithClient } from './api/client.ts';
 import { docsAsset, docsPage } from './api/docs.ts';
 import { openApiDocument } from './api/document.ts';
@@ -120,7 +120,7 @@ export function createApp(deps: AppDeps): App {
     // caller's own key headers, so they see exactly what the caller may see. The MCP SDK loads
     // on the first request (it costs about 45 ms of start-up otherwise).
     const auth = deps.api.keys.required();
-    app.post('/mcp', auth, async (c) => {
+    app.post('/mcp', auth, mcpBody(deps.cfg.MAX_BODY_BYTES), async (c) => {
       const { mcpHttp } = await import('./mcp/server.ts');
       const headers: Record<string, string> = {};
       for (const name of ['authorization', 'x-api-key']) {
@@ -140,7 +140,7 @@ export function createApp(deps: AppDeps): App {
         throw new AppError('forbidden', 403, `only the dispatcher may ${what}`);
       }
       // The body says nothing we need; read it off so the request is complete while the work runs.
-      if (c.env?.incoming) discard(c.env.incoming);
+      if (c.env?.incoming) void discard(c.env.incoming);
       await next();
     };
   /** A queue delivery's answer: 2xx ends it, 503 asks for another after Retry-After. */
@@ -199,13 +199,33 @@ export function createApp(deps: AppDeps): App {
     routes: () => [...new Map(app.routes.filter((r) => r.method !== 'ALL').map(({ method, path }) => [`${method} ${path}`, { method, path }])).values()],
     fetch: async (req) => app.fetch(req),
     handle: async (req, res) => {
-      res.once('finish', () => discard(req));
+      res.once('finish', () => void discard(req));
       await listener(req, res);
     },
   };
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * /mcp's body under MAX_BODY_BYTES like every other body (the MCP SDK would read up to its own
+ * 4 MiB): read here first, and refused in the JSON-RPC error shape an MCP client understands.
+ */
+function mcpBody(limit: number): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    let bytes: Buffer;
+    try {
+      bytes = await readBody(c, limit);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status !== 413) throw err;
+      // -32000: the code the SDK gives its own 413 (JSON-RPC's range for server errors).
+      const error = { code: -32000, message: `request body exceeds ${limit} bytes (MAX_BODY_BYTES); send a smaller MCP message` };
+      return c.body(JSON.stringify({ jsonrpc: '2.0', error, id: null }), 413, JSON_HEADERS);
+    }
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers: c.req.raw.headers, body: new Uint8Array(bytes) });
+    await next();
+  };
+}
 
 /** A delivery's X-CloudTasks-* headers, as the worker logs them. */
 function deliveryMeta(h: z.infer<typeof CloudTasksHeaders>): DeliveryMeta {
