@@ -20,7 +20,7 @@ import { jsonBody } from './body.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import { cancelRoute, downloadRoute, listRoute, musicRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
 import { fromStoryboard } from './storyboards.ts';
-import { answerEarly, checkUrls, idempotencyConflict, refusal, submittedTask } from './submission.ts';
+import { answerEarly, checkUrls, idempotencyConflict, refusal, submittedTask, unspeakable } from './submission.ts';
 
 export interface ApiDeps {
   cfg: Config;
@@ -95,6 +95,8 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   async function submitNew(owner: string | null, sent: VideoRequest, raw: unknown, idempotencyKey: string | null) {
     // With storyboard_id, the storyboard's request and its pieces as they stand now.
     const { request, from } = sent.storyboard_id ? await fromStoryboard(deps, owner, sent, raw) : { request: sent, from: null };
+    const silent = from ? [] : unspeakable(request);
+    if (silent.length) throw invalid(silent);
     // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
     await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     if (!from) await checkMusicMood(deps.music, request.music);

@@ -13,7 +13,7 @@ import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import type { ApiDeps } from './routes.ts';
 import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapClipRoute } from './storyboard-spec.ts';
 import { toStoryboardView } from './storyboard-view.ts';
-import { answerEarly, checkUrls, idempotencyConflict, refusal, submittedTask } from './submission.ts';
+import { answerEarly, checkUrls, idempotencyConflict, refusal, submittedTask, unspeakable } from './submission.ts';
 
 /** What a video made from a storyboard may say besides storyboard_id: the rest is the storyboard's. */
 const WITH_STORYBOARD = new Set(['storyboard_id', 'callback_url', 'metadata']);
@@ -68,6 +68,8 @@ export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
 
   /** A storyboard submit that is not a replay: its checks, then the record, created under the limits. */
   async function prepareNew(owner: string | null, request: StoryboardRequest, raw: unknown, idempotencyKey: string | null) {
+    const silent = unspeakable(request);
+    if (silent.length) throw invalid(silent);
     await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     await checkMusicMood(deps.music, request.music);
     const outcome = await storyboards.create(submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: raw }), deps.limits);

@@ -5,6 +5,7 @@ import type { AdmissionLimits, Refusal } from '../domain/admission.ts';
 import { newTask, type TaskRecord } from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
 import { AppError, conflict, invalid, keyQueueFull, queueFull, rateLimited, TaskError, type ErrorDetail } from '../errors.ts';
+import { scriptForms } from '../language/spoken-form.ts';
 import { assertPublicUrl, lookedUpHost, resolveHost, type HostLookup } from '../net/url-guard.ts';
 import type { TaskStore } from '../platform/ports.ts';
 
@@ -47,6 +48,18 @@ export async function checkUrls(
     }),
   );
   if (details.length) throw invalid(details.sort((a, b) => a.path.localeCompare(b.path)));
+}
+
+/**
+ * A script, or a scene, that leaves the voice nothing to say once emoji and markdown are taken out
+ * (an emoji-only script): refused here, naming its field, rather than accepted and failed later
+ * as empty_script. The same forms the pipeline speaks.
+ */
+export function unspeakable(req: Pick<VideoRequest, 'script_text' | 'scenes' | 'language'>): ErrorDetail[] {
+  const says = (text: string) => /[\p{L}\p{N}]/u.test(scriptForms([text], req.language).spoken);
+  const message = 'there is nothing to speak once emoji and markdown are taken out; send some words';
+  if (req.script_text !== undefined) return says(req.script_text) ? [] : [{ path: 'script_text', message }];
+  return (req.scenes ?? []).flatMap((s, i) => (says(s.text) ? [] : [{ path: `scenes.${i}.text`, message }]));
 }
 
 /** Before any lookup: a request naming more hosts than MAX_HOSTS_PER_REQUEST is refused at the first one past it. */
