@@ -24,10 +24,10 @@ import { callbackRoute, chunkRoute, healthRoute, runRoute, studioRoute, sweepRou
 import { studioAsset, studioPage } from './api/studio.ts';
 import { storyboardRunRoute } from './api/storyboard-spec.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
-import { deliverCallback, type CallbackDeps } from './delivery/deliver.ts';
+import { deliverCallback, type CallbackDeps, type CallbackOutcome } from './delivery/deliver.ts';
 import { sweepAll, type SweepDeps } from './delivery/sweep.ts';
 import { runChunkDelivery } from './worker/run-chunk.ts';
-import { runDelivery, type DeliveryMeta, type WorkerDeps } from './worker/run-task.ts';
+import { inRenderSlot, runDelivery, type DeliveryMeta, type DeliveryOutcome, type WorkerDeps } from './worker/run-task.ts';
 import { runStoryboardDelivery } from './worker/run-storyboard.ts';
 
 export interface AppDeps {
@@ -143,29 +143,31 @@ export function createApp(deps: AppDeps): App {
       if (c.env?.incoming) void discard(c.env.incoming);
       await next();
     };
-  /** A queue delivery's answer: 2xx ends it, 503 asks for another after Retry-After. */
-  const deliveryAnswer = (c: Context, o: { status: 200 | 503; retryAfterS?: number; body: { task_id: string; outcome: string } }) =>
-    o.status === 503 ? json(c, o.body, 503, o.retryAfterS ? { 'retry-after': String(o.retryAfterS) } : {}) : json(c, o.body, 200);
+  /** A queue delivery's answer: 2xx ends it, 409 or 503 asks for another (worker/run-task.ts, DeliveryOutcome), after Retry-After. */
+  const retryAfter = (o: { retryAfterS?: number }): Record<string, string> => (o.retryAfterS ? { 'retry-after': String(o.retryAfterS) } : {});
+  const deliveryAnswer = (c: Context, o: DeliveryOutcome) =>
+    o.status === 409 ? json(c, o.body, 409, retryAfter(o)) : o.status === 503 ? json(c, o.body, 503, retryAfter(o)) : json(c, o.body, 200);
+  const callbackAnswer = (c: Context, o: CallbackOutcome) => (o.status === 409 ? json(c, o.body, 409, retryAfter(o)) : json(c, o.body, 200));
 
   const worker = deps.worker;
   if (worker) {
     app.openapi({ ...runRoute, middleware: [workerOnly('run tasks')] as const }, async (c) =>
-      deliveryAnswer(c, await runDelivery(worker, c.req.valid('param').id, deliveryMeta(c.req.valid('header')))),
+      deliveryAnswer(c, await inRenderSlot(worker, c.req.valid('param').id, () => runDelivery(worker, c.req.valid('param').id, deliveryMeta(c.req.valid('header'))))),
     );
   }
   if (worker) {
     app.openapi({ ...storyboardRunRoute, middleware: [workerOnly('prepare storyboards')] as const }, async (c) =>
-      deliveryAnswer(c, await runStoryboardDelivery(worker, c.req.valid('param').id, deliveryMeta(c.req.valid('header')))),
+      deliveryAnswer(c, await inRenderSlot(worker, c.req.valid('param').id, () => runStoryboardDelivery(worker, c.req.valid('param').id, deliveryMeta(c.req.valid('header'))))),
     );
     app.openapi({ ...chunkRoute, middleware: [workerOnly('render chunks')] as const }, async (c) => {
       const { id, n } = c.req.valid('param');
-      return deliveryAnswer(c, await runChunkDelivery(worker, id, n, c.req.valid('query').attempt));
+      return deliveryAnswer(c, await inRenderSlot(worker, id, () => runChunkDelivery(worker, id, n, c.req.valid('query').attempt)));
     });
   }
   const callbacks = deps.callbacks;
   if (callbacks) {
     app.openapi({ ...callbackRoute, middleware: [workerOnly('send callbacks')] as const }, async (c) =>
-      deliveryAnswer(c, await deliverCallback(callbacks, c.req.valid('param').id)),
+      callbackAnswer(c, await deliverCallback(callbacks, c.req.valid('param').id)),
     );
   }
   const sweepers = deps.sweepers;

@@ -262,6 +262,7 @@ export const DeliveryOutcomeSchema = z
   })
   .meta({ id: 'DeliveryOutcome', examples: [{ task_id: EXAMPLE_ID, outcome: 'completed' }] });
 
+
 export const SweepReportSchema = z
   .strictObject({
     looked_at: z.number().int(),
@@ -381,3 +382,19 @@ export const jsonContent = <T extends z.ZodType>(schema: T) => ({
   'application/json': { schema, ...(schema.meta()?.examples ? { example: (schema.meta()!.examples as unknown[])[0] } : {}) },
 });
 
+/** A queue delivery's answers that ask for it again (worker/run-task.ts, DeliveryOutcome), after Retry-After. */
+const retryHeaders = z.object({ 'retry-after': z.string() });
+export const DELIVERY_RETRIES = {
+  409: {
+    description:
+      'Deliver this job again, at the queue’s own backoff: its task (or chunk) is held by another delivery, or this attempt failed in passing. ' +
+      'Not 503, which would slow the whole queue down',
+    headers: retryHeaders,
+    content: jsonContent(DeliveryOutcomeSchema),
+  },
+  503: {
+    description: 'This worker cannot take work now: it is shutting down (the task was handed back), or every render slot (MAX_CONCURRENT_TASKS) is taken (`busy`)',
+    headers: retryHeaders,
+    content: jsonContent(DeliveryOutcomeSchema),
+  },
+};

@@ -6,6 +6,7 @@ import { MAX_OUTPUTS } from '../domain/video-request.ts';
 import { SECURITY } from './auth.ts';
 import {
   CloudTasksHeaders,
+  DELIVERY_RETRIES,
   DeliveryOutcomeSchema,
   SweepReportSchema,
   errorContent,
@@ -186,17 +187,13 @@ export const runRoute = createRoute({
   description:
     'Served by the worker service (FUNCTION_TARGET=worker or local), never by the api service. Cloud Tasks calls it with an ' +
     'OIDC token; a local process requires its dispatcher’s X-Reelsmith-Dispatch-Token. Any 2xx ends the delivery (done or ' +
-    'failed for good); 503 asks Cloud Tasks to retry after Retry-After.',
+    'failed for good); 409 and 503 ask Cloud Tasks to deliver it again after Retry-After.',
   'x-worker-only': true,
   request: { params: TaskIdParams, headers: CloudTasksHeaders },
   responses: {
     200: { description: 'This delivery is over: the task completed, failed for good, or was already finished', content: jsonContent(DeliveryOutcomeSchema) },
     ...errorResponses(403, 404),
-    503: {
-      description: 'Retry later: another worker holds the lease, or this worker is shutting down',
-      headers: z.object({ 'retry-after': z.string() }),
-      content: jsonContent(DeliveryOutcomeSchema),
-    },
+    ...DELIVERY_RETRIES,
   },
 });
 
@@ -207,13 +204,15 @@ export const callbackRoute = createRoute({
   operationId: 'deliverCallback',
   tags: ['worker'],
   summary: 'Worker only: send the callback a task owes (one delivery of the callbacks queue)',
-  description: 'Any 2xx ends the delivery (sent, given up, or nothing owed); 503 asks the queue to deliver again after Retry-After.',
+  description:
+    'Any 2xx ends the delivery (sent, given up, or nothing owed); 409 asks the queue to deliver again at its own backoff (the receiver did not take ' +
+    'the event, or another delivery is sending it).',
   'x-worker-only': true,
   request: { params: TaskIdParams },
   responses: {
     200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
     ...errorResponses(403),
-    503: { description: 'Retry later', headers: z.object({ 'retry-after': z.string() }), content: jsonContent(DeliveryOutcomeSchema) },
+    409: DELIVERY_RETRIES[409],
   },
 });
 
@@ -227,7 +226,7 @@ export const chunkRoute = createRoute({
   description:
     'A task longer than FANOUT_MIN_SECONDS is rendered by one delivery per chunk, on any worker. The delivery that finishes ' +
     'the last chunk joins them and completes the task. Any 2xx ends the delivery (chunk done, task ended, or a stale ' +
-    'attempt); 503 asks the queue to deliver it again after Retry-After (the chunk is held elsewhere, or failed in passing).',
+    'attempt); 409 asks the queue to deliver it again (the chunk is held elsewhere, or failed in passing), 503 that this worker cannot take it now.',
   'x-worker-only': true,
   request: {
     params: TaskIdParams.extend({
@@ -248,7 +247,7 @@ export const chunkRoute = createRoute({
   responses: {
     200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
     ...errorResponses(403, 422),
-    503: { description: 'Retry later', headers: z.object({ 'retry-after': z.string() }), content: jsonContent(DeliveryOutcomeSchema) },
+    ...DELIVERY_RETRIES,
   },
 });
 

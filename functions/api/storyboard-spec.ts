@@ -5,7 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { STAGES, TASK_STATUSES } from '../domain/task.ts';
 import { StoryboardRequestSchema } from '../domain/video-request.ts';
 import { SECURITY } from './auth.ts';
-import { CloudTasksHeaders, DeliveryOutcomeSchema, errorContent, errorResponses, jsonContent, SubmitHeaders, TaskIdParams } from './schemas.ts';
+import { CloudTasksHeaders, DELIVERY_RETRIES, DeliveryOutcomeSchema, errorContent, errorResponses, jsonContent, SubmitHeaders, TaskIdParams } from './schemas.ts';
 
 const EXAMPLE_ID = '7c1e9a40-3b2d-4f6e-8a1c-5d9b0e2f4a61';
 const EXAMPLE_TIME = '2026-11-30T10:15:00.000Z';
@@ -281,13 +281,13 @@ export const storyboardRunRoute = createRoute({
   operationId: 'runStoryboard',
   tags: ['worker'],
   summary: 'Worker only: prepare a storyboard (one delivery of the render queue)',
-  description: 'As POST /tasks/{id}/run, for a storyboard: any 2xx ends the delivery; 503 asks the queue to deliver it again after Retry-After.',
+  description: 'As POST /tasks/{id}/run, for a storyboard: any 2xx ends the delivery; 409 and 503 ask the queue to deliver it again after Retry-After.',
   'x-worker-only': true,
   request: { params: TaskIdParams, headers: CloudTasksHeaders },
   responses: {
     200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
     ...errorResponses(403, 404),
-    503: { description: 'Retry later', headers: z.object({ 'retry-after': z.string() }), content: jsonContent(DeliveryOutcomeSchema) },
+    ...DELIVERY_RETRIES,
   },
 });
 
