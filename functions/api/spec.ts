@@ -414,7 +414,7 @@ export const callbackWebhook = {
   description:
     'The body is the task view. Verify `X-Reelsmith-Signature: t=<unix seconds>,v1=<hex>` before trusting it: v1 is ' +
     'HMAC-SHA256 of `<t>.<raw body>` keyed with CALLBACK_SECRET; compare in constant time and refuse a t more than ' +
-    '5 minutes away from now (see README "Receiving callbacks"). Retried with backoff until a 2xx.',
+    '5 minutes away from now (see docs/webhooks.md). Retried with backoff until a 2xx.',
   request: {
     headers: z.object({
       'x-reelsmith-signature': z

@@ -148,7 +148,7 @@ export const StoryboardViewSchema = z
         credits: z.array(z.strictObject({ provider: z.string(), author: z.string().nullable(), author_url: z.string().nullable(), video_url: z.string().nullable() })),
         estimate: z
           .strictObject({
-            render_s: z.number().meta({ description: 'Seconds the render takes on a worker (2 vCPU), from measured figures (README "Estimates")' }),
+            render_s: z.number().meta({ description: 'Seconds the render takes on a worker (2 vCPU), from measured figures (docs/storyboards.md "Estimates")' }),
             render_cpu_s: z.number().meta({ description: 'CPU seconds of the render' }),
             cloud_run_usd: z.number().meta({ description: 'What that worker time costs on Cloud Run (request-based billing, tier 1)' }),
             preset: z.string().meta({ description: 'RENDER_PRESET' }),

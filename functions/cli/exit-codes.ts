@@ -1,4 +1,4 @@
-// What `reelsmith` exits with (README "CLI" documents the same table).
+// What `reelsmith` exits with (docs/cli.md documents the same table).
 export const EXIT = {
   ok: 0,
   /** The video could not be made: the render or the task failed. */

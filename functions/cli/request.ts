@@ -9,7 +9,7 @@ import { CliError, EXIT } from './exit-codes.ts';
 export interface RequestFlags {
   aspect?: string;
   resolution?: string;
-  /** Comma-separated aspect ratios: one video of each (README "Several videos from one script"). */
+  /** Comma-separated aspect ratios: one video of each (docs/videos.md "Several videos from one script"). */
   outputs?: string;
   maxDuration?: number;
   fit?: string;
@@ -52,7 +52,7 @@ const FLAG_OF: Record<string, string> = {
   callback_url: '--callback',
 };
 
-/** `-` reads stdin; a `.json` file is a whole request body (README "Request body"); anything else is the script. */
+/** `-` reads stdin; a `.json` file is a whole request body (docs/api.md "Request body"); anything else is the script. */
 export function readScript(path: string): Record<string, unknown> {
   let text: string;
   try {

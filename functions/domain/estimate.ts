@@ -1,6 +1,6 @@
 // What rendering a plan will take: seconds on a worker and what that costs on Cloud Run, from
 // figures measured by `npm run bench` (BENCHMARKS.md) and Cloud Run's published prices. Pure.
-// README "Estimates" lists these constants and where each comes from; keep the two in step.
+// docs/storyboards.md "Estimates" lists these constants and where each comes from; keep the two in step.
 import type { Frame } from './media.ts';
 
 /**

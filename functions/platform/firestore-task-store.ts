@@ -1,4 +1,4 @@
-// The production task store: one Firestore document per task (schema in README.md "Firestore document schema").
+// The production task store: one Firestore document per task (schema in docs/firestore.md).
 // Every mutation is a transaction that reads the document, applies a pure transition from
 // domain/task.ts and writes the result, so the rules live in one place and two workers racing
 // for a task are serialised by Firestore.

@@ -92,7 +92,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as README's Callbacks section tells receivers to check. */
+/** `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as docs/api.md "Callbacks" tells receivers to check. */
 function signatureOk(secret: string, body: string, header: string): boolean {
   const parts = Object.fromEntries(header.split(',').map((p) => p.split('=') as [string, string]));
   if (!parts.t || !parts.v1) return false;

@@ -1,4 +1,4 @@
-// A client generated from GET /openapi.json, as README shows: openapi-typescript makes the types,
+// A client generated from GET /openapi.json, as docs/api.md shows: openapi-typescript makes the types,
 // openapi-fetch calls the service with them. The generated types accept a real request and catch
 // a wrong one at compile time, and the client submits a video and reads it back.
 import assert from 'node:assert/strict';

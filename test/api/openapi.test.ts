@@ -1,9 +1,9 @@
 // GET /openapi.json and GET /docs: the document is valid OpenAPI 3.1 (a maintained validator and
 // a strict JSON Schema compiler), lists every route the app serves, carries an example on every
-// body that matches its schema, and README's curl examples are requests it accepts. /docs renders
-// it in a real browser with every request outside loopback refused.
+// body that matches its schema, and the curl examples of README and docs/ are requests it accepts.
+// /docs renders it in a real browser with every request outside loopback refused.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validate } from '@readme/openapi-parser';
@@ -98,9 +98,9 @@ describe('the OpenAPI document', () => {
     assert.ok(checked > 20, `checked ${checked} examples`);
   });
 
-  it("README's curl examples are requests the document accepts", () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const commands = curlCommands(readme);
+  it("the curl examples of README and docs/ are requests the document accepts", () => {
+    const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const commands = pages.flatMap((page) => curlCommands(readFileSync(join(ROOT, page), 'utf8')));
     assert.ok(commands.length >= 8, `found ${commands.length} curl commands`);
     for (const cmd of commands) {
       const route = routeOf(doc, cmd.path);
@@ -126,7 +126,7 @@ describe('the OpenAPI document', () => {
         const body = JSON.parse(cmd.body);
         const errors = checker.requestErrors(cmd.method, route, body);
         if (cmd.expect === 422) {
-          assert.ok(errors !== null || !VideoRequestSchema.safeParse(body).success, `README says ${cmd.body} is refused`);
+          assert.ok(errors !== null || !VideoRequestSchema.safeParse(body).success, `the docs say ${cmd.body} is refused`);
         } else {
           assert.equal(errors, null, `${cmd.method} ${route} ${cmd.body}`);
           // JSON Schema cannot say "script_text or scenes": the zod schema of the body must accept it too.
@@ -234,11 +234,11 @@ interface Curl {
   query: string;
   headers: Record<string, string>;
   body?: string;
-  /** The status the README says it gets, when it says one. */
+  /** The status the docs say it gets, when they say one. */
   expect?: number;
 }
 
-/** The curl commands in README's shell blocks, split as a shell would (quotes, line continuations). */
+/** The curl commands in a markdown page's shell blocks, split as a shell would (quotes, line continuations). */
 function curlCommands(markdown: string): Curl[] {
   const blocks = [...markdown.matchAll(/```(?:sh|bash)\n([\s\S]*?)```/g)].map((m) => m[1]!);
   const out: Curl[] = [];

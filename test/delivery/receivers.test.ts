@@ -64,10 +64,12 @@ for name, raw, header, secret, accepted in json.load(sys.stdin):
     for (const [name, got, want] of lines) assert.equal(got, want, name);
   });
 
-  it('README points to these receivers and no longer compares signatures with ===', () => {
+  it('README and the API page point to these receivers, and neither compares signatures with ===', () => {
     const readme = readFileSync(join(DOCS, '../README.md'), 'utf8');
+    const api = readFileSync(join(DOCS, 'api.md'), 'utf8');
     assert.match(readme, /docs\/webhooks\.md/);
-    assert.doesNotMatch(readme, /digest\('hex'\) ===/);
+    assert.match(api, /\(webhooks\.md\)/);
+    for (const page of [readme, api]) assert.doesNotMatch(page, /digest\('hex'\) ===/);
   });
 });
 

@@ -2,7 +2,7 @@
 // render it as a video. The video plays exactly the storyboard's clips (each piece's frame is its
 // clip's colour, every clip is a flat colour of its own), lasts its duration, credits its clips,
 // costs no second voice or search, and its render's CPU time is within the documented factor of
-// the storyboard's estimate (README "Estimates").
+// the storyboard's estimate (docs/storyboards.md "Estimates").
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { startService, type Service } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
 
-/** The measured render's CPU seconds are within this factor of the estimate, either way (README "Estimates"). */
+/** The measured render's CPU seconds are within this factor of the estimate, either way (docs/storyboards.md "Estimates"). */
 export const ESTIMATE_FACTOR = 3;
 
 const COLORS = ['0xe6194b', '0x3cb44b', '0xffe119', '0x4363d8', '0xf58231', '0x911eb4', '0x46f0f0', '0xf032e6', '0xbcf60c', '0xfabebe', '0x008080', '0x9a6324'];

@@ -1,5 +1,5 @@
 // The TaskStore contract against the gcloud Firestore emulator, plus what only Firestore has:
-// the document layout that README.md "Firestore document schema" promises (Timestamps, the idempotency document).
+// the document layout that docs/firestore.md promises (Timestamps, the idempotency document).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -78,7 +78,7 @@ describe('FirestoreTaskStore document layout', { skip }, () => {
     }
   });
 
-  it("a completed task's output: the main video's files at the top, every video in output.outputs, as README lists", async () => {
+  it("a completed task's output: the main video's files at the top, every video in output.outputs, as docs/firestore.md lists", async () => {
     await emu.reset();
     const collection = `outputs_${randomUUID().slice(0, 8)}`;
     const store = new FirestoreTaskStore({ collection, projectId: emu.projectId, emulatorHost: emu.host });
@@ -108,7 +108,7 @@ describe('FirestoreTaskStore document layout', { skip }, () => {
       assert.ok(doc);
       assert.equal(doc.output.video_key, outputs[0]!.video_key);
       assert.deepEqual(doc.output.outputs, outputs);
-      // The fields README's "Firestore document schema" promises for each entry.
+      // The fields docs/firestore.md promises for each entry.
       for (const o of doc.output.outputs) {
         assert.deepEqual(Object.keys(o).sort(), ['aspect_ratio', 'captions_srt_key', 'captions_vtt_key', 'duration_s', 'height', 'resolution', 'size_bytes', 'thumbnail_key', 'video_key', 'width']);
       }
