@@ -1,6 +1,7 @@
 // The video request the CLI sends (render and submit alike): the script file, or a JSON request
 // body, with the command-line flags on top; validated by the same schema as the API.
 import { readFileSync } from 'node:fs';
+import { unspeakable } from '../api/submission.ts';
 import { VideoRequestSchema, type VideoRequest } from '../domain/video-request.ts';
 import { zodDetails } from '../errors.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -102,8 +103,9 @@ export function requestBody(path: string, f: RequestFlags): Record<string, unkno
 /** Validates the body as the API would, naming the flag (or the JSON field) to fix. */
 export function validRequest(body: Record<string, unknown>): VideoRequest {
   const parsed = VideoRequestSchema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const lines = zodDetails(parsed.error).map(({ path, message }) => {
+  const details = parsed.success ? unspeakable(parsed.data) : zodDetails(parsed.error);
+  if (parsed.success && details.length === 0) return parsed.data;
+  const lines = details.map(({ path, message }) => {
     const flag = FLAG_OF[path] ?? FLAG_OF[path.split('.')[0] ?? ''];
     return `  ${flag ? `${flag} (${path})` : path}: ${message}`;
   });
