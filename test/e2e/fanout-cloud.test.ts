@@ -51,7 +51,7 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
       const planner = pidOf(t.fanout.planned_by);
       const other = cloud.workers.find((w) => w.proc.pid !== planner)!;
       const pid = other.proc.pid!;
-      const busyIn = (task: typeof t) => task?.fanout?.chunks.some((c) => c.state === 'rendering' && c.owner && ownerPid(c.owner) === pid) ?? false;
+      const busyIn = (task: Awaited<ReturnType<typeof store.get>>) => task?.fanout?.chunks.some((c) => c.state === 'rendering' && c.owner && ownerPid(c.owner) === pid) ?? false;
       const rendered = t.fanout.chunks.some((c) => c.rendered_by && pidOf(c.rendered_by) === pid);
       if (!rendered || !busyIn(t)) return null;
       // Frozen, it can record nothing more: if its chunk is still rendering now, it dies in it. On a
