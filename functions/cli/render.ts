@@ -44,12 +44,7 @@ export interface RenderResult extends RenderedFile {
 }
 
 export async function renderLocally(script: string, flags: RequestFlags & { output: string; json: boolean }, signal: AbortSignal): Promise<RenderResult> {
-  const body = requestBody(script, flags);
-  // Before the schema, which refuses storyboard_id in a script's request without saying where a storyboard is rendered.
-  if (body.storyboard_id !== undefined) {
-    throw new CliError(EXIT.usage, 'invalid_request', 'storyboard_id: a storyboard is kept by the service that made it; render it there with `reelsmith submit`');
-  }
-  const request = validRequest(body);
+  const request = validRequest(requestBody(script, flags));
   let cfg;
   try {
     cfg = loadConfig(process.env);
