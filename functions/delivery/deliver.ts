@@ -1,7 +1,9 @@
 // The callback outbox, delivered: each pending event gets delivery jobs on the callbacks queue
 // (named by event and number, so a duplicate ask is de-duplicated); each job makes one attempt
 // under a short hold, records what the receiver said, and answers the queue so that it retries
-// with backoff (503) until the event is delivered, refused or a day old (200).
+// with backoff (409) until the event is delivered, refused or a day old (200). Not 503: Cloud Tasks
+// slows the whole queue down on 429 and 503, and one receiver being down is no reason to delay
+// every other client's callback.
 import { randomBytes } from 'node:crypto';
 import { claimCallback, nextCallbackJob, recordCallback, type MayOweCallback } from '../domain/callback-outbox.ts';
 import type { LeasedRecord } from '../domain/task.ts';
@@ -32,7 +34,7 @@ export interface CallbackDeps {
 }
 
 export interface CallbackOutcome {
-  status: 200 | 503;
+  status: 200 | 409;
   retryAfterS?: number;
   body: { task_id: string; outcome: string };
 }
@@ -45,7 +47,7 @@ export async function deliverCallback(deps: CallbackDeps, taskId: string): Promi
     return { write: c.kind === 'send' ? c.task : null, result: c };
   });
   if (claim.kind === 'done') return { status: 200, body: { task_id: taskId, outcome: 'nothing_owed' } };
-  if (claim.kind === 'busy') return { status: 503, retryAfterS: Math.ceil(claim.retryAfterMs / 1000), body: { task_id: taskId, outcome: 'sending_elsewhere' } };
+  if (claim.kind === 'busy') return { status: 409, retryAfterS: Math.ceil(claim.retryAfterMs / 1000), body: { task_id: taskId, outcome: 'sending_elsewhere' } };
 
   const { task, callback } = claim;
   const log = deps.log.child({ task_id: taskId, delivery_id: callback.delivery_id, attempt: callback.attempts + 1 });
@@ -64,7 +66,7 @@ export async function deliverCallback(deps: CallbackDeps, taskId: string): Promi
   const state = after?.callback?.state ?? 'lost_hold';
   if (attempt.ok) log.info({ status: attempt.status }, 'callback delivered');
   else log.warn({ status: attempt.status, err: attempt.error, state }, state === 'gave_up' ? 'callback given up' : 'callback attempt failed');
-  if (state === 'pending') return { status: 503, body: { task_id: taskId, outcome: 'retry' } };
+  if (state === 'pending') return { status: 409, body: { task_id: taskId, outcome: 'retry' } };
   return { status: 200, body: { task_id: taskId, outcome: state } };
 }
 

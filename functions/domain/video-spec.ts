@@ -98,10 +98,11 @@ export function videoSpecOf(task: Pick<LeasedRecord, 'id' | 'request'> & { from_
 
 /** The spec of a validated request; `seed` stands in for the request's when it sent none. */
 export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: StoryboardChoice | null }): VideoSpec {
-  // A scene's own search stays its own: the video's (footage.query) is the topic its parts fall back on.
+  // Scenes sent keep their own searches: the video's (footage.query) is the topic their parts fall
+  // back on. A script_text is one scene searched by the video's.
   const scene = (s: SceneSpec): SceneSpec => ({ text: s.text, ...(s.search_query ? { search_query: s.search_query } : {}), ...(s.clip_url ? { clip_url: s.clip_url } : {}) });
   return {
-    scenes: (req.scenes ?? [{ text: req.script_text ?? '' }]).map(scene),
+    scenes: (req.scenes ?? [{ text: req.script_text ?? '', ...(req.search_query ? { search_query: req.search_query } : {}) }]).map(scene),
     ...(req.language ? { language: req.language } : {}),
     voice: {
       ...(req.voice_id ? { voiceId: req.voice_id } : {}),

@@ -5,7 +5,7 @@
 // storyboards (domain/storyboard.ts): the same lifecycle, their own records.
 import { STORYBOARDS, completeStoryboard, type StoryboardRecord, type StoryboardResult } from '../domain/storyboard.ts';
 import * as T from '../domain/task.ts';
-import type { AdmissionLimits } from '../domain/admission.ts';
+import type { AdmissionLimits, Refusal } from '../domain/admission.ts';
 import type { CreateOutcome, RecordStore, TaskListQuery, TaskPage, TaskRecordStore } from './ports.ts';
 
 export class LeasedStore<R extends T.LeasedRecord> implements RecordStore<R> {
@@ -20,6 +20,14 @@ export class LeasedStore<R extends T.LeasedRecord> implements RecordStore<R> {
 
   create(record: R, limits?: AdmissionLimits): Promise<CreateOutcome<R>> {
     return this.#records.create(record, limits);
+  }
+
+  findByIdempotencyKey(owner: string | null, key: string): Promise<R | null> {
+    return this.#records.findByIdempotencyKey(owner, key);
+  }
+
+  previewAdmission(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null> {
+    return this.#records.previewAdmission(owner, limits);
   }
 
   get(id: string): Promise<R | null> {
