@@ -55,6 +55,16 @@ describe('max_duration_s: the decision', () => {
     assert.match((planFit(60.01, fitOf({ max_duration_s: 60 })) as { message: string }).message, /^the narration is 60\.1 s long/);
   });
 
+  it('an end card that extends the video takes its seconds of the limit: the narration must fit in the rest', () => {
+    const withCard = fitOf({ max_duration_s: 60, end_card: { text: 'Follow', duration_s: 3, extend: true } });
+    assert.deepEqual(planFit(56.9, withCard), { kind: 'fits' });
+    assert.deepEqual(planFit(58, withCard), {
+      kind: 'too_long',
+      message: 'the narration is 58 s long and max_duration_s is 60 s, 57 s of it before the end card\'s 3 s: shorten the script by about 2 %, or send fit: "speed" to speed the voice up by up to 1.15×',
+    });
+    assert.deepEqual(planFit(58, fitOf({ max_duration_s: 60, end_card: { text: 'Follow', duration_s: 3 } })), { kind: 'fits' }, 'over the last seconds, it takes none');
+  });
+
   it('the request: fit "speed" needs max_duration_s; the limit is 1..3600 s', () => {
     const r = VideoRequestSchema.safeParse({ script_text: 'x', fit: 'speed' });
     assert.deepEqual(r.error?.issues.map((i) => [i.path.join('.'), i.message]), [['fit', 'fit: "speed" fits the voice into max_duration_s: send max_duration_s too']]);
