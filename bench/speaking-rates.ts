@@ -1,12 +1,13 @@
 // Measures the offline voice's speaking rate per language: each sample (the same short narration,
-// written in each language) is spoken by the EspeakSpeech provider exactly as a task speaks it
-// (lead-in, sentence pauses, tail), and the rate is its words, and characters, over the
-// narration's real length. domain/script.ts sizes written scripts from these figures; rerun this
-// after changing the voice's pauses or rate, and copy the table there.
+// written in each language) is spoken by the EspeakSpeech provider exactly as a task speaks it,
+// and the rate is its words (or characters) over the time spent speaking: the narration's real
+// length less the lead-in, the tail and the pause between sentences, which domain/script.ts adds
+// back per sentence (a script of short sentences has more pauses). Rerun this after changing the
+// voice's pauses or rate, and copy the speech rates into domain/script.ts.
 //   node bench/speaking-rates.ts
 import { rm } from 'node:fs/promises';
-import { splitWords } from '../functions/domain/text.ts';
-import { EspeakSpeech } from '../functions/providers/espeak-speech.ts';
+import { splitSentences, splitWords } from '../functions/domain/text.ts';
+import { EspeakSpeech, LEAD_IN_S, SENTENCE_PAUSE_S, TAIL_S } from '../functions/providers/espeak-speech.ts';
 import { tempDir } from '../test/support/temp-dir.ts';
 
 /** Narration in the style a written script has: short declarative sentences, a question, a list. */
@@ -70,14 +71,20 @@ async function main(): Promise<void> {
   const espeak = new EspeakSpeech({ espeakPath: process.env.ESPEAK_PATH ?? 'espeak-ng' });
   const dir = tempDir('speaking-rates-');
   try {
-    console.log('| language | words | characters | narration s | words/s | characters/s |');
-    console.log('|---|---|---|---|---|---|');
+    console.log('| language | words | characters | sentences | narration s | speaking s | words/s | characters/s | characters/word |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
     for (const [language, text] of Object.entries(SAMPLES)) {
       const n = await espeak.synthesize({ text, language }, dir, AbortSignal.timeout(120_000));
       const words = NO_SPACES.has(language) ? NaN : splitWords(text, language).length;
       const chars = [...text.replace(/\s+/g, ' ').trim()].length;
+      const letters = [...text.replace(/\s+/g, '')].length;
+      const sentences = splitSentences(text, language).length;
+      const speaking = n.durationS - LEAD_IN_S - TAIL_S - (sentences - 1) * SENTENCE_PAUSE_S;
       const f = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(2));
-      console.log(`| ${language} | ${NO_SPACES.has(language) ? '—' : words} | ${chars} | ${n.durationS.toFixed(2)} | ${f(words / n.durationS)} | ${f(chars / n.durationS)} |`);
+      console.log(
+        `| ${language} | ${NO_SPACES.has(language) ? '—' : words} | ${chars} | ${sentences} | ${n.durationS.toFixed(2)} | ${speaking.toFixed(2)} | ` +
+          `${f(words / speaking)} | ${f(letters / speaking)} | ${f(chars / words)} |`,
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -199,15 +199,20 @@ export type BudgetUnit = 'words' | 'characters';
 const NO_SPACES = new Set(['ja', 'zh', 'th', 'lo', 'km', 'my', 'bo']);
 
 /**
- * espeak-ng at its default rate, narrating the same text in each language as a task does (lead-in,
- * sentence pauses and tail included): words per second, or characters per second where words
- * are not spaced. Measured by `node bench/speaking-rates.ts` (espeak-ng 1.51).
+ * espeak-ng at its default rate while it speaks: words per second (characters per second, spaces
+ * left out, where words are not spaced), the pauses a task puts between sentences and around
+ * the narration left out. Measured by `node bench/speaking-rates.ts` (espeak-ng 1.51) on the same
+ * narration in each language; within 6 % across English texts of 6 to 48 words a sentence, where
+ * a rate with the pauses in it was 20 % apart.
  */
 const ESPEAK_RATES: Record<string, number> = {
-  en: 3.44, es: 3.05, fr: 3.75, de: 2.88, it: 3.02, pt: 2.89, nl: 2.93, ru: 2.79,
-  ja: 2.31, zh: 2.81,
+  en: 3.8, es: 3.31, fr: 4.16, de: 3.14, it: 3.28, pt: 3.13, nl: 3.18, ru: 3.06,
+  ja: 2.39, zh: 2.94,
 };
-const ESPEAK_DEFAULT = { words: 3.0, characters: 2.5 };
+const ESPEAK_DEFAULT = { words: 3.3, characters: 2.6 };
+/** EspeakSpeech's silences (providers/espeak-speech.ts; a test keeps them equal): between sentences, scaled by speed, and the lead-in and tail. */
+const ESPEAK_SENTENCE_PAUSE_S = 0.3;
+const ESPEAK_EDGES_S = 0.1 + 0.3;
 
 /**
  * Characters per word (spaces included) of the same texts: the same sentences take more characters
@@ -218,8 +223,9 @@ const DEFAULT_CHARS_PER_WORD = 5.6;
 
 /**
  * ElevenLabs' narration voices, not measured here (no key in this project): about 14 characters a
- * second, 150 to 170 words a minute in English, the middle of what its voices are reported to
- * take; per language by its characters per word. Japanese and Chinese by their usual rates.
+ * second with their pauses, 150 to 170 words a minute in English, the middle of what its voices
+ * are reported to take; per language by its characters per word. Japanese and Chinese by their
+ * usual rates.
  */
 const NATURAL_CHARS_PER_SECOND = 14;
 const NATURAL_NO_SPACE_RATES: Record<string, number> = { ja: 6, zh: 4.5 };
@@ -227,8 +233,12 @@ const NATURAL_NO_SPACE_DEFAULT = 4.5;
 
 export interface SpeakingRate {
   unit: BudgetUnit;
-  /** Units (words or characters) per second of narration. */
+  /** Units (words or characters) per second while speaking. */
   perSecond: number;
+  /** Silence between two sentences. */
+  pauseS: number;
+  /** Silence before and after the narration. */
+  edgesS: number;
 }
 
 const primary = (language: string) => language.split('-')[0]!.toLowerCase();
@@ -242,15 +252,12 @@ export function budgetUnit(language: string): BudgetUnit {
 export function speakingRate(voice: string, language: string, speed = 1): SpeakingRate {
   const lang = primary(language);
   const unit = budgetUnit(language);
-  let perSecond: number;
   if (voice === 'espeak-ng') {
-    perSecond = ESPEAK_RATES[lang] ?? ESPEAK_DEFAULT[unit];
-  } else if (unit === 'characters') {
-    perSecond = NATURAL_NO_SPACE_RATES[lang] ?? NATURAL_NO_SPACE_DEFAULT;
-  } else {
-    perSecond = NATURAL_CHARS_PER_SECOND / (CHARS_PER_WORD[lang] ?? DEFAULT_CHARS_PER_WORD);
+    return { unit, perSecond: (ESPEAK_RATES[lang] ?? ESPEAK_DEFAULT[unit]) * speed, pauseS: ESPEAK_SENTENCE_PAUSE_S / speed, edgesS: ESPEAK_EDGES_S };
   }
-  return { unit, perSecond: perSecond * speed };
+  const perSecond =
+    unit === 'characters' ? (NATURAL_NO_SPACE_RATES[lang] ?? NATURAL_NO_SPACE_DEFAULT) : NATURAL_CHARS_PER_SECOND / (CHARS_PER_WORD[lang] ?? DEFAULT_CHARS_PER_WORD);
+  return { unit, perSecond: perSecond * speed, pauseS: 0, edgesS: 0 };
 }
 
 /** How long a script is, for a budget: its words, or its characters other than spaces. */
@@ -258,49 +265,67 @@ export function scriptLength(spoken: string, unit: BudgetUnit, language?: string
   return unit === 'words' ? splitWords(spoken, language).length : [...spoken.replace(/\s+/g, '')].length;
 }
 
+/** Sentences of a short video's narration, as the prompt asks for them: the budget assumes this length. */
+export const TYPICAL_SENTENCE = { words: 12, characters: 30 } as const;
+
 export interface ScriptBudget {
   unit: BudgetUnit;
-  /** What the prompt asks for. */
+  durationS: number;
+  /** What the prompt asks for: the length that lasts durationS in sentences of TYPICAL_SENTENCE. */
   target: number;
-  /** Outside [min, max] a script is far enough off to be asked again (and, too long still, trimmed to max). */
+  /** The lengths that last durationS less and more BUDGET_TOLERANCE: what the prompt allows. */
   min: number;
   max: number;
   rate: SpeakingRate;
 }
 
-/** A script within this share of its target lasts close enough to what was asked. */
+/** A script lasting within this share of the duration asked is close enough. */
 export const BUDGET_TOLERANCE = 0.2;
 
-export function scriptBudget(durationS: number, rate: SpeakingRate): ScriptBudget {
-  const target = Math.max(1, Math.round(durationS * rate.perSecond));
+/** The length that lasts `durationS` at `rate`, in sentences of `perSentence` units. */
+export function lengthFor(durationS: number, rate: SpeakingRate, perSentence: number): number {
+  // durationS = edges + length / perSecond + (length / perSentence - 1) * pause, solved for length.
+  const length = (durationS - rate.edgesS + rate.pauseS) / (1 / rate.perSecond + rate.pauseS / perSentence);
   // Never past the longest script a video takes, whatever the rate says.
   const cap = rate.unit === 'characters' ? MAX_SCRIPT_CHARS : Math.floor(MAX_SCRIPT_CHARS / 6);
-  const t = Math.min(target, cap);
+  return Math.max(1, Math.min(cap, Math.round(length)));
+}
+
+export function scriptBudget(durationS: number, rate: SpeakingRate): ScriptBudget {
+  const per = TYPICAL_SENTENCE[rate.unit];
   return {
     unit: rate.unit,
-    target: t,
-    min: Math.max(1, Math.floor(t * (1 - BUDGET_TOLERANCE))),
-    max: Math.min(cap, Math.ceil(t * (1 + BUDGET_TOLERANCE))),
+    durationS,
+    target: lengthFor(durationS, rate, per),
+    min: lengthFor(durationS * (1 - BUDGET_TOLERANCE), rate, per),
+    max: lengthFor(durationS * (1 + BUDGET_TOLERANCE), rate, per),
     rate,
   };
 }
 
-export function estimateDurationS(length: number, rate: SpeakingRate): number {
-  return Math.round((length / rate.perSecond) * 10) / 10;
+/** How long the voice takes to say a script of `length` units in `sentences` sentences. */
+export function estimateDurationS(length: number, sentences: number, rate: SpeakingRate): number {
+  const s = rate.edgesS + length / rate.perSecond + Math.max(0, sentences - 1) * rate.pauseS;
+  return Math.round(s * 10) / 10;
+}
+
+/** What one sentence adds to the narration: its words and the pause after the one before. */
+export function sentenceSeconds(length: number, rate: SpeakingRate): number {
+  return length / rate.perSecond + rate.pauseS;
 }
 
 export type LengthVerdict = 'short' | 'fits' | 'long';
 
-export function lengthVerdict(length: number, budget: ScriptBudget): LengthVerdict {
-  return length < budget.min ? 'short' : length > budget.max ? 'long' : 'fits';
+export function lengthVerdict(estimateS: number, durationS: number): LengthVerdict {
+  return estimateS < durationS * (1 - BUDGET_TOLERANCE) ? 'short' : estimateS > durationS * (1 + BUDGET_TOLERANCE) ? 'long' : 'fits';
 }
 
 /**
- * The scenes cut to at most `max` units on a sentence boundary: whole sentences are kept in order
- * while they fit, a scene left with none is dropped, and the first sentence always stays. `count`
- * measures a text as the budget does (its spoken form).
+ * The scenes cut to at most `max` on a sentence boundary: whole sentences are kept in order while
+ * their `cost` (for a budget, sentenceSeconds of its spoken form) fits, a scene left with none is
+ * dropped, and the first sentence always stays.
  */
-export function trimScenes<S extends { text: string }>(scenes: readonly S[], max: number, count: (text: string) => number, language?: string): S[] {
+export function trimScenes<S extends { text: string }>(scenes: readonly S[], max: number, cost: (sentence: string) => number, language?: string): S[] {
   const out: S[] = [];
   let used = 0;
   for (const scene of scenes) {
@@ -308,7 +333,7 @@ export function trimScenes<S extends { text: string }>(scenes: readonly S[], max
     if (sentences.length === 0) continue;
     const kept: string[] = [];
     for (const sentence of sentences) {
-      const n = count(sentence);
+      const n = cost(sentence);
       if (used + n > max && (out.length > 0 || kept.length > 0)) break;
       kept.push(sentence);
       used += n;

@@ -5,9 +5,11 @@
 // is otherwise trimmed at a sentence end. A refusal, the provider's content filter, or a second
 // unusable answer fails for good, naming the cause.
 import {
+  BUDGET_TOLERANCE,
   clipAtSentence,
   clipAtWord,
   estimateDurationS,
+  lengthFor,
   lengthVerdict,
   MAX_DESCRIPTION_CHARS,
   MAX_SEARCH_QUERY_CHARS,
@@ -17,6 +19,7 @@ import {
   SCRIPT_JSON_SCHEMA,
   scriptBudget,
   scriptLength,
+  sentenceSeconds,
   speakingRate,
   trimScenes,
   type ScriptBrief,
@@ -24,6 +27,7 @@ import {
   type ScriptScene,
   type WrittenScript,
 } from '../domain/script.ts';
+import { splitSentences } from '../domain/text.ts';
 import { VideoRequestSchema } from '../domain/video-request.ts';
 import type { Config } from '../config.ts';
 import { TaskError } from '../errors.ts';
@@ -43,7 +47,7 @@ const RESPONSE_SCHEMA = {
 
 /** A script as read from an answer: usable, with its length; or what is wrong with it. */
 type Reading =
-  | { ok: true; title: string; scenes: ScriptScene[]; description: string; hashtags: string[]; length: number }
+  | { ok: true; title: string; scenes: ScriptScene[]; description: string; hashtags: string[]; length: number; sentences: number; estimateS: number }
   | { ok: false; problems: string[] };
 
 export class ChatScriptWriter implements ScriptWriter {
@@ -80,12 +84,14 @@ export class ChatScriptWriter implements ScriptWriter {
     // Then the length: one more answer for a script far off; the closer of the two is kept.
     let best = reading;
     let model = answer.model;
-    if (lengthVerdict(best.length, budget) !== 'fits') {
-      const estimate = estimateDurationS(best.length, rate);
+    if (lengthVerdict(best.estimateS, brief.duration_s) !== 'fits') {
+      // The length that fits, in sentences as long as this script's own.
+      const per = best.length / Math.max(1, best.sentences);
+      const aim = { ...budget, target: lengthFor(brief.duration_s, rate, per), min: lengthFor(brief.duration_s * (1 - BUDGET_TOLERANCE), rate, per), max: lengthFor(brief.duration_s * (1 + BUDGET_TOLERANCE), rate, per) };
       try {
-        const again = await ask([{ role: 'assistant', content: answer.content ?? '' }, resizeFollowUp(best.length, estimate, brief.duration_s, budget)]);
+        const again = await ask([{ role: 'assistant', content: answer.content ?? '' }, resizeFollowUp(best.length, best.estimateS, brief.duration_s, aim)]);
         const second = this.read(again, brief, budget);
-        if (second.ok && Math.abs(second.length - budget.target) < Math.abs(best.length - budget.target)) {
+        if (second.ok && Math.abs(second.estimateS - brief.duration_s) < Math.abs(best.estimateS - brief.duration_s)) {
           best = second;
           model = again.model;
         }
@@ -102,20 +108,20 @@ export class ChatScriptWriter implements ScriptWriter {
   /** Trimmed when still too long; the result with its estimate and warnings. */
   private finish(r: Extract<Reading, { ok: true }>, brief: ScriptBrief, budget: ScriptBudget, model: string): WrittenScript {
     const warnings: string[] = [];
-    let scenes = r.scenes;
-    let length = r.length;
-    const count = (text: string) => scriptLength(scriptForms([text], brief.language).spoken, budget.unit, brief.language);
-    if (lengthVerdict(length, budget) === 'long') {
-      scenes = trimScenes(scenes, budget.max, count, brief.language);
-      const trimmed = scenes.reduce((n, s) => n + count(s.text), 0);
-      warnings.push(`the model wrote ${length} ${budget.unit}, more than ${brief.duration_s} s takes; trimmed to ${trimmed} at the end of a sentence`);
-      length = trimmed;
+    let { scenes, length, estimateS: estimate } = r;
+    if (lengthVerdict(estimate, brief.duration_s) === 'long') {
+      const rate = budget.rate;
+      const cost = (sentence: string) => sentenceSeconds(scriptLength(scriptForms([sentence], brief.language).spoken, budget.unit, brief.language), rate);
+      // Whole sentences up to the duration asked: the first sentence has no pause before it.
+      scenes = trimScenes(scenes, brief.duration_s - rate.edgesS + rate.pauseS, cost, brief.language);
+      const measured = measure(scenes, brief, budget);
+      warnings.push(`the model wrote ${length} ${budget.unit}, more than ${brief.duration_s} s takes; trimmed to ${measured.length} at the end of a sentence`);
+      ({ length, estimateS: estimate } = measured);
     }
-    const estimate = estimateDurationS(length, budget.rate);
-    if (lengthVerdict(length, budget) === 'short') {
+    if (lengthVerdict(estimate, brief.duration_s) === 'short') {
       warnings.push(`the script lasts about ${Math.round(estimate)} s, shorter than the ${brief.duration_s} s asked`);
     }
-    this.log?.info({ provider: 'llm', model, length, unit: budget.unit, target: budget.target, estimateS: estimate }, 'script written');
+    this.log?.info({ provider: 'llm', model, length, unit: budget.unit, target: budget.target, estimateS: estimate, durationS: brief.duration_s }, 'script written');
     return {
       title: r.title,
       script_text: scenes.map((s) => s.text).join(' '),
@@ -167,16 +173,23 @@ export class ChatScriptWriter implements ScriptWriter {
     if (!title) problems.push('title: is empty');
     if (problems.length) return { ok: false, problems };
 
-    const spoken = scriptForms(scenes.map((s) => s.text), brief.language).spoken;
     return {
       ok: true,
       title,
       scenes,
       description: clipAtSentence(stripMarkdown(m.description).replace(/[ \t]+/g, ' ').trim(), MAX_DESCRIPTION_CHARS, brief.language),
       hashtags: normaliseHashtags(m.hashtags),
-      length: scriptLength(spoken, budget.unit, brief.language),
+      ...measure(scenes, brief, budget),
     };
   }
+}
+
+/** A script's length, sentences and time as the voice will say it: its spoken form, sentences as the voice splits them. */
+function measure(scenes: ScriptScene[], brief: ScriptBrief, budget: ScriptBudget): { length: number; sentences: number; estimateS: number } {
+  const spoken = scriptForms(scenes.map((s) => s.text), brief.language).spoken;
+  const length = scriptLength(spoken, budget.unit, brief.language);
+  const sentences = splitSentences(spoken, brief.language).length;
+  return { length, sentences, estimateS: estimateDurationS(length, sentences, budget.rate) };
 }
 
 /**

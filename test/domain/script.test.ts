@@ -5,6 +5,7 @@ import {
   clipAtSentence,
   clipAtWord,
   estimateDurationS,
+  lengthFor,
   lengthVerdict,
   MAX_HASHTAGS,
   ModelScriptSchema,
@@ -13,12 +14,14 @@ import {
   scriptBudget,
   scriptLength,
   ScriptRequestSchema,
+  sentenceSeconds,
   speakingRate,
   topicWithoutWriter,
   trimScenes,
 } from '../../functions/domain/script.ts';
 import { MAX_SCRIPT_CHARS } from '../../functions/domain/video-request.ts';
 import { splitWords } from '../../functions/domain/text.ts';
+import { LEAD_IN_S, SENTENCE_PAUSE_S, TAIL_S } from '../../functions/providers/espeak-speech.ts';
 
 const words = (t: string) => splitWords(t).length;
 
@@ -99,25 +102,32 @@ describe('speaking rates and budgets', () => {
     assert.equal(scriptLength('タコ は 三つ', 'characters'), 5);
   });
 
-  it('espeak-ng at its measured rate, faster with speed; a natural voice says fewer German than English words', () => {
-    assert.equal(speakingRate('espeak-ng', 'en').perSecond, 3.44);
-    assert.equal(speakingRate('espeak-ng', 'en-US', 1.5).perSecond, 3.44 * 1.5);
-    assert.equal(speakingRate('espeak-ng', 'sw').perSecond, 3.0);
-    const en = speakingRate('elevenlabs', 'en').perSecond;
-    assert.ok(en > 2.5 && en < 2.9, `ElevenLabs English ${en} words/s is 150 to 175 a minute`);
-    assert.ok(speakingRate('elevenlabs', 'de').perSecond < en);
-    assert.deepEqual(speakingRate('elevenlabs', 'ja'), { unit: 'characters', perSecond: 6 });
+  it('espeak-ng at its measured rate, faster with speed, with the pauses EspeakSpeech puts in; a natural voice says fewer German than English words', () => {
+    const en = speakingRate('espeak-ng', 'en');
+    assert.deepEqual(en, { unit: 'words', perSecond: 3.8, pauseS: SENTENCE_PAUSE_S, edgesS: LEAD_IN_S + TAIL_S });
+    const fast = speakingRate('espeak-ng', 'en-US', 1.5);
+    assert.equal(fast.perSecond, 3.8 * 1.5);
+    assert.equal(fast.pauseS, SENTENCE_PAUSE_S / 1.5);
+    assert.equal(speakingRate('espeak-ng', 'sw').perSecond, 3.3);
+    const natural = speakingRate('elevenlabs', 'en').perSecond;
+    assert.ok(natural > 2.5 && natural < 2.9, `ElevenLabs English ${natural} words/s is 150 to 175 a minute`);
+    assert.ok(speakingRate('elevenlabs', 'de').perSecond < natural);
+    assert.deepEqual(speakingRate('elevenlabs', 'ja'), { unit: 'characters', perSecond: 6, pauseS: 0, edgesS: 0 });
   });
 
-  it('a budget is the duration at the rate, with a 20 % band either side, and never past the longest script', () => {
-    const b = scriptBudget(30, { unit: 'words', perSecond: 3 });
-    assert.deepEqual({ target: b.target, min: b.min, max: b.max }, { target: 90, min: 72, max: 108 });
-    assert.equal(lengthVerdict(71, b), 'short');
-    assert.equal(lengthVerdict(90, b), 'fits');
-    assert.equal(lengthVerdict(109, b), 'long');
-    const huge = scriptBudget(600, { unit: 'characters', perSecond: 20 });
-    assert.equal(huge.max, MAX_SCRIPT_CHARS);
-    assert.equal(estimateDurationS(90, b.rate), 30);
+  it('a budget is the length that lasts the duration in sentences of the typical length, and 20 % either side', () => {
+    const rate = { unit: 'words' as const, perSecond: 4, pauseS: 0.5, edgesS: 1 };
+    const b = scriptBudget(31, rate);
+    // 31 s = 1 s + n/4 + (n/12 - 1) * 0.5  →  n = 30.5 / (1/4 + 1/24) = 104.6
+    assert.deepEqual({ target: b.target, min: b.min, max: b.max }, { target: 105, min: lengthFor(24.8, rate, 12), max: lengthFor(37.2, rate, 12) });
+    assert.equal(estimateDurationS(104.57, 104.57 / 12, rate), 31);
+    // Shorter sentences mean more pauses, so fewer words fit.
+    assert.ok(lengthFor(31, rate, 6) < b.target);
+    assert.equal(lengthVerdict(24.7, 31), 'short');
+    assert.equal(lengthVerdict(31, 31), 'fits');
+    assert.equal(lengthVerdict(37.3, 31), 'long');
+    assert.equal(scriptBudget(600, { unit: 'characters', perSecond: 40, pauseS: 0, edgesS: 0 }).max, MAX_SCRIPT_CHARS);
+    assert.equal(sentenceSeconds(8, rate), 2.5);
   });
 
   it('trims on sentence boundaries, dropping scenes past the budget and keeping the first sentence whatever its length', () => {

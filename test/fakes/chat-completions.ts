@@ -422,7 +422,7 @@ function sentence(w: Writing, n: number): string {
   return `${capitalise(words(w, Math.max(1, n)).join(' '))}.`;
 }
 
-/** Sentences of 5 to 10 words (or their characters) adding up to `n` of the budget's unit. */
+/** Sentences of 8 to 16 words (or 8 to 15 characters) adding up to `n` of the budget's unit, as a model writes narration. */
 function prose(w: Writing, n: number): string {
   const out: string[] = [];
   if (w.budget.unit === 'characters') {
@@ -438,7 +438,7 @@ function prose(w: Writing, n: number): string {
   }
   let left = Math.max(1, n);
   while (left > 0) {
-    const take = left <= 10 ? left : Math.min(left - 5, 5 + Math.floor(w.random() * 6));
+    const take = left <= 16 ? left : Math.min(left - 8, 8 + Math.floor(w.random() * 9));
     out.push(sentence(w, take));
     left -= take;
   }
