@@ -12,7 +12,7 @@ export const MAX_SCRIPT_CHARS = 10_000;
  * Text that is valid Unicode: a lone UTF-16 surrogate ("\ud800") is legal in JSON but not a
  * character; TTS engines, libass and Firestore would each fail on it, or mangle it, later.
  */
-const text = () => z.string().refine((s) => s.isWellFormed(), 'contains a lone surrogate (an invalid character); send valid UTF-8 text');
+export const text = () => z.string().refine((s) => s.isWellFormed(), 'contains a lone surrogate (an invalid character); send valid UTF-8 text');
 
 const httpUrl = text()
   .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
@@ -27,6 +27,9 @@ function hasCredentials(url: string): boolean {
     return false;
   }
 }
+
+/** A BCP 47 language tag as the voices and the text rules take it. */
+export const LanguageTagSchema = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"');
 
 /**
  * An ElevenLabs voice id (20 letters and digits), or an espeak-ng voice: a language code or voice
@@ -117,10 +120,7 @@ const RequestFields = z.strictObject({
     .regex(VOICE_ID_PATTERN, 'must be a voice id: letters, digits, "-" and "_" (an espeak-ng voice may add "/file" and "+variant", e.g. en-us+f3)')
     .optional(),
   model_id: text().trim().min(1).max(100).optional(),
-  language: z
-    .string()
-    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"')
-    .optional(),
+  language: LanguageTagSchema.optional(),
   /** Speaking rate, the range ElevenLabs accepts. */
   speed: z.number().min(0.7).max(1.2).optional(),
   // No zod default: with `outputs`, whether it was sent decides whether it contradicts them.
