@@ -16,7 +16,8 @@ import type { ApiDeps } from './deps.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import { cancelRoute, downloadRoute, listRoute, musicRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
 import { fromStoryboard } from './storyboards.ts';
-import { checkUrls, refusal, submittedTask } from './submission.ts';
+import { checkTopic, checkUrls, refusal, submittedTask } from './submission.ts';
+import { templated } from './templates.ts';
 
 /** The list position as an opaque token for clients. */
 export const encodeCursor = (at: TaskListCursor): string => Buffer.from(JSON.stringify([at.created_at, at.id])).toString('base64url');
@@ -45,17 +46,18 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   }
 
   for (const route of [submitRoute('/v1/videos', 'Submit a script to render'), submitRoute('/generate-video', 'Submit a script to render (seed-compatible)')]) {
-    app.openapi({ ...route, middleware: [auth, body] as const }, async (c) => {
+    app.openapi({ ...route, middleware: [auth, body, templated(deps)] as const }, async (c) => {
       const owner = c.get('owner');
       const sent = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
       // With storyboard_id, the storyboard's request and its pieces as they stand now.
-      const { request, from } = rendersStoryboard(sent) ? await fromStoryboard(deps, owner, sent) : { request: sent, from: null };
+      const { request, from, script } = rendersStoryboard(sent) ? await fromStoryboard(deps, owner, sent) : { request: sent, from: null, script: null };
+      if (!from) checkTopic(request, deps.scripts);
       // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
       await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
       if (!from) await checkMusicMood(deps.music, request.music);
 
-      const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() }, from);
+      const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: c.get('sent'), script }, from);
       // The limits are checked in the transaction that creates the task; a replayed key is never refused.
       const outcome = await store.create(task, deps.limits);
       if (outcome.kind === 'refused') throw refusal(outcome);

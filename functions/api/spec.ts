@@ -20,6 +20,9 @@ import {
   VoiceListSchema,
 } from './schemas.ts';
 import { STORYBOARD_ROUTES } from './storyboard-spec.ts';
+import { writeScriptRoute } from './script-spec.ts';
+import { BATCH_ROUTES } from './batch-spec.ts';
+import { TEMPLATE_ROUTES } from './template-spec.ts';
 import { WORKER_ROUTES } from './worker-spec.ts';
 
 const SUBMIT_EXAMPLES = {
@@ -356,6 +359,9 @@ export const ALL_ROUTES = [
   musicRoute,
   cancelRoute,
   ...STORYBOARD_ROUTES,
+  writeScriptRoute,
+  ...BATCH_ROUTES,
+  ...TEMPLATE_ROUTES,
   submitRoute('/generate-video', 'Submit a script to render (seed-compatible)'),
   statusRoute('/task/{id}', 'getTask'),
   downloadRoute,

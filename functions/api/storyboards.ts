@@ -4,6 +4,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { askRender } from '../delivery/ask-render.ts';
 import { choiceOf, swapClip, type StoryboardRecord, type StoryboardResult } from '../domain/storyboard.ts';
 import { isFinal, type StoryboardChoice } from '../domain/task.ts';
+import type { WrittenScript } from '../domain/script.ts';
 import type { StoryboardVideo, VideoRequest } from '../domain/video-request.ts';
 import { conflict, gone, invalid, notFound } from '../errors.ts';
 import { storyboardJob } from '../platform/jobs.ts';
@@ -13,7 +14,8 @@ import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import type { ApiDeps } from './deps.ts';
 import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapClipRoute } from './storyboard-spec.ts';
 import { toStoryboardView } from './storyboard-view.ts';
-import { checkUrls, refusal, submittedStoryboard } from './submission.ts';
+import { checkTopic, checkUrls, refusal, submittedStoryboard } from './submission.ts';
+import { templated } from './templates.ts';
 
 /** A storyboard the caller may see (another key's answers like an unknown one), not yet expired. */
 async function ownedStoryboard(deps: ApiDeps, owner: string | null, id: string): Promise<StoryboardRecord> {
@@ -36,7 +38,7 @@ const notReady = (sb: StoryboardRecord) =>
  * settings), with the video's callback_url and metadata, and its pieces as they stand now. The
  * body's schema (StoryboardVideoSchema) has already refused any other field.
  */
-export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: StoryboardVideo): Promise<{ request: VideoRequest; from: StoryboardChoice }> {
+export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: StoryboardVideo): Promise<{ request: VideoRequest; from: StoryboardChoice; script: WrittenScript | null }> {
   const sb = await ownedStoryboard(deps, owner, sent.storyboard_id);
   if (sb.status !== 'completed' || !sb.result) throw notReady(sb);
   const request: VideoRequest = {
@@ -44,7 +46,8 @@ export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: 
     ...(sent.callback_url ? { callback_url: sent.callback_url } : {}),
     ...(sent.metadata ? { metadata: sent.metadata } : {}),
   };
-  return { request, from: choiceOf(sb as StoryboardRecord & { result: StoryboardResult }) };
+  // Its script, written from its topic, is the video's: never written again.
+  return { request, from: choiceOf(sb as StoryboardRecord & { result: StoryboardResult }), script: sb.script };
 }
 
 export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
@@ -53,14 +56,15 @@ export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
   const body = jsonBody(cfg.MAX_BODY_BYTES);
   const view = (sb: StoryboardRecord) => toStoryboardView(sb, blobs, cfg.SIGNED_URL_TTL_S);
 
-  app.openapi({ ...createStoryboardRoute, middleware: [auth, body] as const }, async (c) => {
+  app.openapi({ ...createStoryboardRoute, middleware: [auth, body, templated(deps)] as const }, async (c) => {
     const owner = c.get('owner');
     const request = c.req.valid('json');
     const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
+    checkTopic(request, deps.scripts);
     await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     await checkMusicMood(deps.music, request.music);
     const outcome = await storyboards.create(
-      submittedStoryboard({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: await c.req.json() }),
+      submittedStoryboard({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: c.get('sent') }),
       deps.limits,
     );
     if (outcome.kind === 'refused') throw refusal(outcome);

@@ -2,11 +2,13 @@
 // how it answers a refusal of the admission limits.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Refusal } from '../domain/admission.ts';
+import { topicWithoutWriter, type WrittenScript } from '../domain/script.ts';
 import { newStoryboard, type StoryboardRecord } from '../domain/storyboard.ts';
 import { newTask, type NewRecord, type StoryboardChoice, type TaskRecord } from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
 import { AppError, invalid, keyQueueFull, queueFull, rateLimited, TaskError, type ErrorDetail } from '../errors.ts';
 import { assertPublicUrl } from '../net/url-guard.ts';
+import type { ScriptWriter } from '../providers/ports.ts';
 
 /** Refuse, at submission, URLs the worker would refuse later: the client hears it now. */
 export async function checkUrls(
@@ -34,6 +36,11 @@ export async function checkUrls(
   if (details.length) throw invalid(details.sort((a, b) => a.path.localeCompare(b.path)));
 }
 
+/** A topic needs the service's language model: without one it is refused now, naming the setting. */
+export function checkTopic(req: Pick<VideoRequest, 'topic'>, writer: ScriptWriter | null, path = 'topic'): void {
+  if (req.topic !== undefined && !writer) throw invalid([topicWithoutWriter(path)]);
+}
+
 export function refusal(r: Refusal): AppError {
   if (r.reason === 'rate_limited') return rateLimited(r.retryAfterS);
   return r.reason === 'key_queue_full' ? keyQueueFull(r.retryAfterS) : queueFull(r.retryAfterS);
@@ -46,6 +53,8 @@ interface Submit {
   idempotencyKey: string | null;
   /** The body as sent: its hash answers a replayed Idempotency-Key. */
   body: unknown;
+  /** Written already (a video made from a storyboard whose script was written from its topic). */
+  script?: WrittenScript | null;
 }
 
 /** A new video's task for a submit; `from` when it renders a storyboard (storyboard_id). */
@@ -68,6 +77,7 @@ function submitted(o: Submit): NewRecord {
     retentionDays: o.retentionDays,
     idempotencyKey: o.idempotencyKey,
     requestHash: o.idempotencyKey ? requestHash(o.body) : null,
+    script: o.script ?? null,
   };
 }
 

@@ -93,6 +93,19 @@ export const callbackRoute = createRoute({
   responses: deliveryAnswers('This delivery is over', 'Retry later', 403),
 });
 
+/** POST /batches/{id}/callback: the callbacks queue's delivery of a batch's callback, once every item has ended. */
+export const batchCallbackRoute = createRoute({
+  method: 'post',
+  path: WORKER_PATHS.batchCallback,
+  operationId: 'deliverBatchCallback',
+  tags: ['worker'],
+  summary: 'Worker only: send the callback a batch owes once every item has ended (one delivery of the callbacks queue)',
+  description: 'Any 2xx ends the delivery (sent, given up, or nothing owed); 503 asks the queue to deliver again after Retry-After.',
+  'x-worker-only': true,
+  request: { params: TaskIdParams },
+  responses: deliveryAnswers('This delivery is over', 'Retry later', 403),
+});
+
 /** POST /tasks/sweep: Cloud Scheduler's periodic sweep. */
 export const sweepRoute = createRoute({
   method: 'post',
@@ -105,4 +118,4 @@ export const sweepRoute = createRoute({
 });
 
 /** The worker's routes, in the order the document lists them. */
-export const WORKER_ROUTES = [runRoute, storyboardRunRoute, chunkRoute, callbackRoute, sweepRoute];
+export const WORKER_ROUTES = [runRoute, storyboardRunRoute, chunkRoute, callbackRoute, batchCallbackRoute, sweepRoute];

@@ -6,48 +6,45 @@
 import { z } from 'zod';
 import type { ErrorDetail } from '../errors.ts';
 import { splitSentences, splitWords } from './text.ts';
-import { LanguageTagSchema, MAX_SCRIPT_CHARS, text } from './video-request.ts';
+import { LanguageTagSchema, MAX_SCRIPT_CHARS } from './video-request.ts';
 
-/** Kinds of script a topic can become; each is a way of telling it (providers/script-prompt.ts). */
-export const SCRIPT_FORMATS = ['facts', 'story', 'listicle', 'how-to', 'explainer', 'myths'] as const;
-export type ScriptFormat = (typeof SCRIPT_FORMATS)[number];
+import {
+  DEFAULT_SCRIPT_DURATION_S,
+  defaultScriptDuration,
+  MAX_DESCRIPTION_CHARS,
+  MAX_HASHTAG_CHARS,
+  MAX_HASHTAGS,
+  MAX_TITLE_CHARS,
+  ScriptDurationSchema,
+  ScriptFormatSchema,
+  ToneSchema,
+  TopicSchema,
+} from './script-fields.ts';
+import type { VideoRequest } from './video-request.ts';
 
-export const MAX_TOPIC_CHARS = 500;
-export const MIN_SCRIPT_DURATION_S = 5;
-/** Ten minutes: at the fastest voice that is still under MAX_SCRIPT_CHARS, the longest script a video takes. */
-export const MAX_SCRIPT_DURATION_S = 600;
-export const DEFAULT_SCRIPT_DURATION_S = 45;
+export {
+  DEFAULT_SCRIPT_DURATION_S,
+  MAX_DESCRIPTION_CHARS,
+  MAX_HASHTAGS,
+  MAX_SCRIPT_DURATION_S,
+  MAX_TITLE_CHARS,
+  MAX_TOPIC_CHARS,
+  MIN_SCRIPT_DURATION_S,
+  SCRIPT_FORMATS,
+  type ScriptFormat,
+} from './script-fields.ts';
+
 /** As a video request's `scenes`. */
 export const MAX_SCRIPT_SCENES = 50;
-/** YouTube's title limit; TikTok and Instagram show less before "more". */
-export const MAX_TITLE_CHARS = 100;
-/** Well under the 2,200 characters TikTok and Instagram allow a caption, hashtags included. */
-export const MAX_DESCRIPTION_CHARS = 1_000;
-export const MAX_HASHTAGS = 8;
-const MAX_HASHTAG_CHARS = 40;
 export const MAX_SEARCH_QUERY_CHARS = 200;
 
 /** The body of POST /v1/scripts; a video or storyboard request's `topic` fields are the same ones. */
 export const ScriptRequestSchema = z.strictObject({
-  topic: text()
-    .trim()
-    .min(3, 'must say what the video is about, in a few words at least')
-    .max(MAX_TOPIC_CHARS)
-    .meta({ description: 'What the video is about: a subject, a question, or a brief in a sentence or two' }),
-  duration_s: z
-    .number()
-    .min(MIN_SCRIPT_DURATION_S)
-    .max(MAX_SCRIPT_DURATION_S)
-    .default(DEFAULT_SCRIPT_DURATION_S)
-    .meta({ description: "How long the narration should last, in seconds: the script is sized to the voice's speaking rate in its language" }),
+  topic: TopicSchema,
+  duration_s: ScriptDurationSchema.default(DEFAULT_SCRIPT_DURATION_S),
   language: LanguageTagSchema.default('en').meta({ description: 'The language the script is written in, e.g. "en", "es", "pt-BR"' }),
-  tone: text()
-    .trim()
-    .min(1)
-    .max(60)
-    .optional()
-    .meta({ description: 'How it should sound, in a few words, e.g. "playful", "calm and factual", "dramatic"' }),
-  format: z.enum(SCRIPT_FORMATS).default('facts').meta({ description: 'How the topic is told: surprising facts, a story, a numbered list, steps, an explanation, or myths set straight' }),
+  tone: ToneSchema.optional(),
+  format: ScriptFormatSchema.default('facts'),
 });
 export type ScriptRequest = z.infer<typeof ScriptRequestSchema>;
 
@@ -57,6 +54,20 @@ export interface ScriptBrief extends ScriptRequest {
   voice: string;
   /** The video's `speed`, when it has one: a faster voice fits more words. */
   speed?: number | undefined;
+}
+
+/** What a writer is asked for a video request's `topic`: its script fields with their defaults, for `voice`. */
+export function scriptBriefOf(req: Pick<VideoRequest, 'topic' | 'duration_s' | 'language' | 'tone' | 'script_format' | 'max_duration_s' | 'speed'>, voice: string): ScriptBrief {
+  if (!req.topic) throw new Error('a script brief needs a topic');
+  return {
+    topic: req.topic,
+    duration_s: req.duration_s ?? defaultScriptDuration(req.max_duration_s),
+    language: req.language ?? 'en',
+    ...(req.tone ? { tone: req.tone } : {}),
+    format: req.script_format ?? 'facts',
+    voice,
+    ...(req.speed ? { speed: req.speed } : {}),
+  };
 }
 
 export interface ScriptScene {
@@ -101,6 +112,21 @@ export const WrittenScriptSchema = z
     warnings: z.array(z.string()),
   })
   .meta({ id: 'WrittenScript', description: 'A script written from a topic: its scenes render as they are (send them as `scenes`)' });
+
+/** What a video is posted with: the request's own title, description and hashtags, else its written script's. */
+export interface Posting {
+  title: string | null;
+  description: string | null;
+  hashtags: string[];
+}
+
+export function postingOf(request: Pick<VideoRequest, 'title' | 'description' | 'hashtags'>, script: WrittenScript | null): Posting {
+  return {
+    title: request.title ?? script?.title ?? null,
+    description: request.description ?? script?.description ?? null,
+    hashtags: normaliseHashtags(request.hashtags ?? script?.hashtags ?? []),
+  };
+}
 
 // --- The model's answer ---------------------------------------------------------------------------
 

@@ -4,15 +4,14 @@
 // know the first. Unknown fields are rejected.
 import { z } from 'zod';
 import { REQUEST_DEFAULTS as D } from './request-defaults.ts';
+import { POSTING_FIELDS, TOPIC_FIELDS } from './script-fields.ts';
+import { text } from './valid-text.ts';
+
+export { text };
 
 /** The longest script accepted; ElevenLabs' per-request limit is handled by splitting, not here. */
 export const MAX_SCRIPT_CHARS = 10_000;
 
-/**
- * Text that is valid Unicode: a lone UTF-16 surrogate ("\ud800") is legal in JSON but not a
- * character; TTS engines, libass and Firestore would each fail on it, or mangle it, later.
- */
-export const text = () => z.string().refine((s) => s.isWellFormed(), 'contains a lone surrogate (an invalid character); send valid UTF-8 text');
 
 const httpUrl = text()
   .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
@@ -109,9 +108,18 @@ function otherAlternative(message: string, description: string) {
     .meta({ not: {}, description });
 }
 
-const RequestFields = z.strictObject({
+/** A template of the caller's key (domain/template.ts), applied under the request's own fields. */
+export const TemplateIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a template_id as POST /v1/templates answered it')
+  .meta({ description: 'A template of this API key (POST /v1/templates): its settings apply under the request’s own fields' });
+
+/** Every field of a video request, unchecked as a whole (templates and batches take them one by one). */
+export const RequestFields = z.strictObject({
   script_text: text().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
   scenes: z.array(Scene).min(1).max(50).optional(),
+  ...TOPIC_FIELDS,
+  ...POSTING_FIELDS,
   search_query: text().trim().min(1).max(200).optional(),
   voice_id: text()
     .trim()
@@ -157,6 +165,7 @@ const RequestFields = z.strictObject({
   seed: z.number().int().min(0).max(4_294_967_295).optional(),
   callback_url: httpUrl.optional(),
   metadata: Metadata.optional(),
+  template_id: TemplateIdSchema.optional(),
   // A script request never names a storyboard: said as a field, not left to strictness, so that
   // a body with storyboard_id is plainly the API body's other alternative (StoryboardVideoSchema).
   storyboard_id: otherAlternative(
@@ -171,12 +180,7 @@ function checkScript(r: Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'c
   if (r.fit === 'speed' && r.max_duration_s === undefined) {
     ctx.addIssue({ code: 'custom', path: ['fit'], message: 'fit: "speed" fits the voice into max_duration_s: send max_duration_s too' });
   }
-  if (!r.script_text && !r.scenes) {
-    ctx.addIssue({ code: 'custom', path: ['script_text'], message: 'required: send script_text or scenes' });
-  }
-  if (r.script_text && r.scenes) {
-    ctx.addIssue({ code: 'custom', path: ['scenes'], message: 'send either script_text or scenes, not both' });
-  }
+  checkScriptSource(r, ctx);
   const total = (r.script_text?.length ?? 0) + (r.scenes ?? []).reduce((n, s) => n + s.text.length + 1, 0);
   if (total > MAX_SCRIPT_CHARS) {
     ctx.addIssue({
@@ -184,6 +188,23 @@ function checkScript(r: Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'c
       path: ['scenes'],
       message: `the scenes' text totals ${total} characters; the limit is ${MAX_SCRIPT_CHARS}`,
     });
+  }
+}
+
+/** One script: script_text, scenes, or a topic to write one from; the topic's own fields only with a topic. */
+function checkScriptSource(
+  r: { script_text?: string | undefined; scenes?: unknown[] | undefined; topic?: string | undefined; duration_s?: number | undefined; tone?: string | undefined; script_format?: string | undefined; max_duration_s?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const sent = (['script_text', 'scenes', 'topic'] as const).filter((k) => r[k] !== undefined);
+  if (sent.length === 0) ctx.addIssue({ code: 'custom', path: ['script_text'], message: 'required: send script_text, scenes, or a topic to write the script from' });
+  if (sent.length > 1) ctx.addIssue({ code: 'custom', path: [sent[1]!], message: `send one of script_text, scenes or topic, not ${sent.join(' and ')}` });
+  if (r.topic === undefined) {
+    for (const k of ['duration_s', 'tone', 'script_format'] as const) {
+      if (r[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `${k} shapes a script written from a topic: send topic too, or leave ${k} out` });
+    }
+  } else if (r.duration_s !== undefined && r.max_duration_s !== undefined && r.duration_s > r.max_duration_s) {
+    ctx.addIssue({ code: 'custom', path: ['duration_s'], message: `the script is to last ${r.duration_s} s, longer than max_duration_s (${r.max_duration_s}): ask for at most ${r.max_duration_s}` });
   }
 }
 

@@ -2,7 +2,7 @@
 // SRT, VTT, thumbnail, credits).
 import type { TaskView } from './api.ts';
 
-const STAGES: Record<TaskView['stage'], string> = { queued: 'Waiting for a worker', speech: 'Voice', footage: 'Footage', render: 'Rendering', upload: 'Storing', done: 'Done' };
+const STAGES: Record<TaskView['stage'], string> = { queued: 'Waiting for a worker', script: 'Writing the script', speech: 'Voice', footage: 'Footage', render: 'Rendering', upload: 'Storing', done: 'Done' };
 
 interface Props {
   task: TaskView;
