@@ -106,9 +106,9 @@ export function program(signal: AbortSignal): Command {
         .option('--idempotency-key <key>', 'makes a retried submit safe'),
     ),
   ).action(async (script: string, opts: RequestFlags & ServiceFlags & { idempotencyKey?: string }) => {
-    const [{ requestBody, validRequest }, { calling, clientOf }] = await Promise.all([import('./request.ts'), remote()]);
+    const [{ requestBody, validSubmission }, { calling, clientOf }] = await Promise.all([import('./request.ts'), remote()]);
     const body = requestBody(script, opts);
-    validRequest(body);
+    validSubmission(body);
     const r = await calling(clientOf(opts).submit(body, { idempotencyKey: opts.idempotencyKey }));
     print(opts.json, r, `${r.task_id}  ${r.status}\n  status: ${r.status_url}`);
   });

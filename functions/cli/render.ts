@@ -45,9 +45,6 @@ export interface RenderResult extends RenderedFile {
 
 export async function renderLocally(script: string, flags: RequestFlags & { output: string; json: boolean }, signal: AbortSignal): Promise<RenderResult> {
   const request = validRequest(requestBody(script, flags));
-  if (request.storyboard_id) {
-    throw new CliError(EXIT.usage, 'invalid_request', 'storyboard_id: a storyboard is kept by the service that made it; render it there with `reelsmith submit`');
-  }
   let cfg;
   try {
     cfg = loadConfig(process.env);

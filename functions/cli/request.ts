@@ -1,7 +1,8 @@
 // The video request the CLI sends (render and submit alike): the script file, or a JSON request
 // body, with the command-line flags on top; validated by the same schema as the API.
 import { readFileSync } from 'node:fs';
-import { VideoRequestSchema, type VideoRequest } from '../domain/video-request.ts';
+import { VideoSubmissionBody } from '../api/schemas.ts';
+import { VideoRequestSchema, type StoryboardVideo, type VideoRequest } from '../domain/video-request.ts';
 import { zodDetails } from '../errors.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
@@ -100,8 +101,23 @@ export function requestBody(path: string, f: RequestFlags): Record<string, unkno
 }
 
 /** Validates the body as the API would, naming the flag (or the JSON field) to fix. */
+/**
+ * A request `render` can make in this process: a script's. A storyboard is kept by the service that
+ * made it, so a body naming one is refused here, saying where it renders.
+ */
 export function validRequest(body: Record<string, unknown>): VideoRequest {
-  const parsed = VideoRequestSchema.safeParse(body);
+  if (body.storyboard_id !== undefined) {
+    throw new CliError(EXIT.usage, 'invalid_request', 'storyboard_id: a storyboard is kept by the service that made it; render it there with `reelsmith submit`');
+  }
+  return checked(VideoRequestSchema.safeParse(body));
+}
+
+/** A body the service takes (`submit`): a script's request, or a storyboard to render as it stands. */
+export function validSubmission(body: Record<string, unknown>): VideoRequest | StoryboardVideo {
+  return checked(VideoSubmissionBody.safeParse(body));
+}
+
+function checked<T>(parsed: { success: true; data: T } | { success: false; error: Parameters<typeof zodDetails>[0] }): T {
   if (parsed.success) return parsed.data;
   const lines = zodDetails(parsed.error).map(({ path, message }) => {
     const flag = FLAG_OF[path] ?? FLAG_OF[path.split('.')[0] ?? ''];

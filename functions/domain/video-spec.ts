@@ -93,13 +93,14 @@ export function videoSpecOf(task: Pick<LeasedRecord, 'id' | 'request'> & { scrip
 /** The spec of a validated request; `seed` stands in for the request's when it sent none; `script`, written from its topic. */
 export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: StoryboardChoice | null; script?: WrittenScript | null }): VideoSpec {
   if (req.topic && !o.script) throw new Error('a request with a topic is made from its written script: write it first');
-  // A scene's own search stays its own: the video's (footage.query) is the topic its parts fall back on.
+  // Scenes sent keep their own searches: the video's (footage.query) is the topic their parts fall
+  // back on. A script_text is one scene searched by the video's.
   const scene = (s: SceneSpec): SceneSpec => ({ text: s.text, ...(s.search_query ? { search_query: s.search_query } : {}), ...(s.clip_url ? { clip_url: s.clip_url } : {}) });
   // A written script is scenes, each with the footage the model named for it.
   const scenes = req.scenes ?? (req.topic && o.script ? o.script.scenes : null);
   const language = req.language ?? (req.topic ? o.script?.language : undefined);
   return {
-    scenes: (scenes ?? [{ text: req.script_text ?? '' }]).map(scene),
+    scenes: (scenes ?? [{ text: req.script_text ?? '', ...(req.search_query ? { search_query: req.search_query } : {}) }]).map(scene),
     ...(language ? { language } : {}),
     voice: {
       ...(req.voice_id ? { voiceId: req.voice_id } : {}),

@@ -30,10 +30,10 @@ describe('videoSpec: one place for every default', () => {
     { name: 'captions off: sidecars in the sidecar look', body: { captions: false }, want: (s) => s.captions, is: { burnIn: false, look: SIDECAR_CAPTIONS } },
     { name: 'a script_text is one scene with the video\'s search', body: { search_query: 'sea' }, want: (s) => s.scenes, is: [{ text: 'One. Two.', search_query: 'sea' }] },
     {
-      name: 'scenes keep their own search and clip, else the video\'s search',
+      name: 'scenes keep their own search and clip; the video\'s search is the footage topic',
       body: { script_text: undefined, search_query: 'sea', scenes: [{ text: 'A.', search_query: 'hill', clip_url: 'https://example.com/a.mp4' }, { text: 'B.' }] },
-      want: (s) => [s.scenes, s.footage.mode],
-      is: [[{ text: 'A.', search_query: 'hill', clip_url: 'https://example.com/a.mp4' }, { text: 'B.', search_query: 'sea' }], 'scenes'],
+      want: (s) => [s.scenes, s.footage.mode, s.footage.query],
+      is: [[{ text: 'A.', search_query: 'hill', clip_url: 'https://example.com/a.mp4' }, { text: 'B.' }], 'scenes', 'sea'],
     },
     { name: 'footage per sentence by default, 8 clips', body: {}, want: (s) => s.footage, is: { mode: 'sentences', maxClips: 8 } },
     { name: 'footage "topic"', body: { footage: 'topic', search_query: 'sea', max_clips: 3 }, want: (s) => s.footage, is: { mode: 'topic', query: 'sea', maxClips: 3 } },

@@ -50,9 +50,16 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
       if (!t?.fanout) return null;
       const planner = pidOf(t.fanout.planned_by);
       const other = cloud.workers.find((w) => w.proc.pid !== planner)!;
-      const rendered = t.fanout.chunks.some((c) => c.rendered_by && pidOf(c.rendered_by) === other.proc.pid);
-      const busy = t.fanout.chunks.some((c) => c.state === 'rendering' && c.owner && ownerPid(c.owner) === other.proc.pid);
-      return rendered && busy ? other : null;
+      const pid = other.proc.pid!;
+      const busyIn = (task: Awaited<ReturnType<typeof store.get>>) => task?.fanout?.chunks.some((c) => c.state === 'rendering' && c.owner && ownerPid(c.owner) === pid) ?? false;
+      const rendered = t.fanout.chunks.some((c) => c.rendered_by && pidOf(c.rendered_by) === pid);
+      if (!rendered || !busyIn(t)) return null;
+      // Frozen, it can record nothing more: if its chunk is still rendering now, it dies in it. On a
+      // busy machine the chunk may have finished since it was read; then it goes on and we wait again.
+      process.kill(pid, 'SIGSTOP');
+      if (busyIn(await store.get(id))) return other;
+      process.kill(pid, 'SIGCONT');
+      return null;
     }, 'the other worker to be in its second chunk', { everyMs: 20, timeoutMs: 1_200_000 });
     await victim.kill();
 
