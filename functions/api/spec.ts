@@ -294,7 +294,7 @@ export const mcpRoute = createRoute({
   path: '/mcp',
   operationId: 'mcp',
   tags: ['mcp'],
-  summary: 'Model Context Protocol (streamable HTTP, stateless): tools create_video, get_video, cancel_video, list_voices',
+  summary: 'Model Context Protocol (streamable HTTP, stateless): tools create_video, get_video, cancel_video, list_voices, write_script, create_batch, get_batch, list_templates',
   description:
     'For MCP clients (agents), not for hand-written requests: point an MCP client at this URL with the API key as a Bearer ' +
     'token. The tools call this API as the caller, so they see only the caller’s tasks.',
