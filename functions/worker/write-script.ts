@@ -34,7 +34,7 @@ export async function withWrittenScript<R extends LeasedRecord>(store: LeasedSto
   s.report('script', 0);
   const script = await s.writer.write(scriptBriefOf(record.request, s.voice), s.signal);
   const kept = await store.recordScript(record.id, s.owner, script);
-  if (!kept) throw new TaskError('lease_lost', 'another delivery took the task over while its script was written', { retryable: true });
+  if (!kept) throw new TaskError('lease_lost', 'the task was cancelled, or taken over by another delivery, while its script was written', { retryable: true });
   s.log.info({ model: script.model, length: script.length, unit: script.unit, estimated_duration_s: script.estimated_duration_s }, 'script written');
   return kept;
 }
