@@ -53,6 +53,28 @@ export function Render({ task, busy, onCancel }: Props) {
           <p>
             {r.duration_s.toFixed(2)} s · {r.width}×{r.height} · {(r.size_bytes / 1e6).toFixed(1)} MB
           </p>
+          {(r.title || r.description || r.hashtags.length > 0) && (
+            <dl class="facts posting" data-testid="posting">
+              {r.title && (
+                <div>
+                  <dt>Title</dt>
+                  <dd>{r.title}</dd>
+                </div>
+              )}
+              {r.description && (
+                <div>
+                  <dt>Description</dt>
+                  <dd>{r.description}</dd>
+                </div>
+              )}
+              {r.hashtags.length > 0 && (
+                <div>
+                  <dt>Hashtags</dt>
+                  <dd>{r.hashtags.join(' ')}</dd>
+                </div>
+              )}
+            </dl>
+          )}
           <ul class="downloads" aria-label="Downloads">
             <li>
               <a href={r.video_url} download={`${task.task_id}.mp4`}>

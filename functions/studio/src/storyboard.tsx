@@ -1,6 +1,7 @@
 // The storyboard: its sentences over a strip of clip thumbnails (one per timeline piece, as wide
-// as its share of the video), the duration and the estimate; each piece's clip can be swapped for
-// one of its candidates before rendering.
+// as its share of the video), the duration and the estimate, and the written script's title,
+// description and hashtags when it came from a topic; each piece's clip can be swapped for one of
+// its candidates before rendering.
 import { useState } from 'preact/hooks';
 import type { StoryboardClip, StoryboardView } from './api.ts';
 
@@ -62,6 +63,7 @@ export function Storyboard({ view, busy, onSwap, onRender }: Props) {
           </dd>
         </div>
       </dl>
+      {view.script && <WrittenScript script={view.script} />}
       {view.warnings.length > 0 && (
         <ul class="warnings">
           {view.warnings.map((w) => (
@@ -123,5 +125,31 @@ export function Storyboard({ view, busy, onSwap, onRender }: Props) {
         </button>
       </div>
     </section>
+  );
+}
+
+/** The script written from the topic: the words for posting it; its scenes are the timeline's. */
+function WrittenScript({ script }: { script: NonNullable<StoryboardView['script']> }) {
+  return (
+    <dl class="facts written" data-testid="written-script">
+      <div>
+        <dt>Title</dt>
+        <dd>{script.title}</dd>
+      </div>
+      <div>
+        <dt>Description</dt>
+        <dd>{script.description}</dd>
+      </div>
+      <div>
+        <dt>Hashtags</dt>
+        <dd>{script.hashtags.join(' ')}</dd>
+      </div>
+      <div>
+        <dt>Written by</dt>
+        <dd>
+          {script.model}, about {secs(script.estimated_duration_s)}
+        </dd>
+      </div>
+    </dl>
   );
 }
