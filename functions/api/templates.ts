@@ -7,6 +7,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { applyTemplate, checkSettings, MAX_TEMPLATES_PER_OWNER, templateIdOf, type TemplateBody, type TemplateRecord } from '../domain/template.ts';
 import { unknownTemplate } from '../domain/batch.ts';
+import { isObject } from '../domain/request-layers.ts';
 import { AppError, conflict, invalid, notFound } from '../errors.ts';
 import { jsonBody } from './body.ts';
 import type { ApiDeps } from './deps.ts';
@@ -30,7 +31,9 @@ export function templated(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const sent: unknown = await c.req.raw.clone().json();
     c.set('sent', sent);
-    const id = templateIdOf(sent);
+    // A storyboard's video takes the storyboard's own settings: its body's schema refuses a
+    // template_id, which is then named as the field to leave out, rather than the template's fields.
+    const id = isObject(sent) && sent.storyboard_id !== undefined ? null : templateIdOf(sent);
     if (id) {
       const template = await ownedTemplate(deps, c.get('owner'), id);
       if (!template) throw invalid([{ path: 'template_id', message: unknownTemplate(id) }]);

@@ -183,6 +183,11 @@ describe('templates', () => {
     assert.equal((await call('POST', '/v1/storyboards', '/v1/storyboards', { script_text: 'Hi.', fit: 'speed', template_id: id })).status, 202);
     assert.equal((await call('POST', '/v1/storyboards', '/v1/storyboards', { script_text: 'Hi.', fit: 'speed' })).status, 422);
 
+    // A storyboard's video takes the storyboard's settings: template_id is the field named.
+    const fromBoard = await call('POST', '/v1/videos', '/v1/videos', { storyboard_id: 'sb-1', template_id: id });
+    assert.equal(fromBoard.status, 422);
+    assert.deepEqual(fromBoard.body.error.details.map((d: { path: string }) => d.path), ['template_id']);
+
     assert.equal((await call('DELETE', '/v1/templates/{id}', `/v1/templates/${id}`)).status, 204);
     assert.equal((await call('GET', '/v1/templates/{id}', `/v1/templates/${id}`)).status, 404);
     assert.equal((await call('DELETE', '/v1/templates/{id}', `/v1/templates/${id}`)).status, 404);
