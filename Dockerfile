@@ -5,6 +5,8 @@
 # One artifact means the api and the worker always run the same code and task schema; the api
 # carries ffmpeg it never starts, which costs image size but not memory (Cloud Run does not
 # count the image against the instance's memory).
+# For builds that must not change under a moved tag, pin it by digest:
+#   NODE_IMAGE=node:24-bookworm-slim@sha256:<digest>   (docker buildx imagetools inspect node:24-bookworm-slim)
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- compile TypeScript -------------------------------------------------------------------

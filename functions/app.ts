@@ -11,7 +11,7 @@ import type { Config, Role } from './config.ts';
 import { AppError, invalid, notFound, zodDetails } from './errors.ts';
 import type { Logger } from './log.ts';
 import { traceFields } from './log.ts';
-import { discard } from './api/body.ts';
+import { discard, readBody } from './api/body.ts';
 import { ReelsmithClient } from './api/client.ts';
 import { docsAsset, docsPage } from './api/docs.ts';
 import { openApiDocument } from './api/document.ts';
@@ -28,10 +28,10 @@ import { healthRoute, studioRoute } from './api/spec.ts';
 import { studioAsset, studioPage } from './api/studio.ts';
 import { batchCallbackRoute, callbackRoute, chunkRoute, runRoute, storyboardRunRoute, sweepRoute } from './api/worker-spec.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
-import { deliverBatchCallback, deliverCallback, type CallbackDeps } from './delivery/deliver.ts';
+import { deliverBatchCallback, deliverCallback, type CallbackDeps, type CallbackOutcome } from './delivery/deliver.ts';
 import type { SweepReport } from './delivery/sweep.ts';
 import { runChunkDelivery } from './worker/run-chunk.ts';
-import { runDelivery, type DeliveryMeta, type WorkerDeps } from './worker/run-task.ts';
+import { inRenderSlot, runDelivery, type DeliveryMeta, type DeliveryOutcome, type WorkerDeps } from './worker/run-task.ts';
 import { runStoryboardDelivery } from './worker/run-storyboard.ts';
 
 export interface AppDeps {
@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps): App {
     // caller's own key headers, so they see exactly what the caller may see. The MCP SDK loads
     // on the first request (it costs about 45 ms of start-up otherwise).
     const auth = deps.api.keys.required();
-    app.post('/mcp', auth, async (c) => {
+    app.post('/mcp', auth, mcpBody(deps.cfg.MAX_BODY_BYTES), async (c) => {
       const { mcpHttp } = await import('./mcp/server.ts');
       const headers: Record<string, string> = {};
       for (const name of ['authorization', 'x-api-key']) {
@@ -147,35 +147,37 @@ export function createApp(deps: AppDeps): App {
         throw new AppError('forbidden', 403, `only the dispatcher may ${what}`);
       }
       // The body says nothing we need; read it off so the request is complete while the work runs.
-      if (c.env?.incoming) discard(c.env.incoming);
+      if (c.env?.incoming) void discard(c.env.incoming);
       await next();
     };
-  /** A queue delivery's answer: 2xx ends it, 503 asks for another after Retry-After. */
-  const deliveryAnswer = (c: Context, o: { status: 200 | 503; retryAfterS?: number; body: { task_id: string; outcome: string } }) =>
-    o.status === 503 ? json(c, o.body, 503, o.retryAfterS ? { 'retry-after': String(o.retryAfterS) } : {}) : json(c, o.body, 200);
+  /** A queue delivery's answer: 2xx ends it, 409 or 503 asks for another (worker/run-task.ts, DeliveryOutcome), after Retry-After. */
+  const retryAfter = (o: { retryAfterS?: number }): Record<string, string> => (o.retryAfterS ? { 'retry-after': String(o.retryAfterS) } : {});
+  const deliveryAnswer = (c: Context, o: DeliveryOutcome) =>
+    o.status === 409 ? json(c, o.body, 409, retryAfter(o)) : o.status === 503 ? json(c, o.body, 503, retryAfter(o)) : json(c, o.body, 200);
+  const callbackAnswer = (c: Context, o: CallbackOutcome) => (o.status === 409 ? json(c, o.body, 409, retryAfter(o)) : json(c, o.body, 200));
 
   const worker = deps.worker;
   if (worker) {
     app.openapi({ ...runRoute, middleware: [workerOnly('run tasks')] as const }, async (c) =>
-      deliveryAnswer(c, await runDelivery(worker, c.req.valid('param').id, deliveryMeta(c.req.valid('header')))),
+      deliveryAnswer(c, await inRenderSlot(worker, c.req.valid('param').id, () => runDelivery(worker, c.req.valid('param').id, deliveryMeta(c.req.valid('header'))))),
     );
   }
   if (worker) {
     app.openapi({ ...storyboardRunRoute, middleware: [workerOnly('prepare storyboards')] as const }, async (c) =>
-      deliveryAnswer(c, await runStoryboardDelivery(worker, c.req.valid('param').id, deliveryMeta(c.req.valid('header')))),
+      deliveryAnswer(c, await inRenderSlot(worker, c.req.valid('param').id, () => runStoryboardDelivery(worker, c.req.valid('param').id, deliveryMeta(c.req.valid('header'))))),
     );
     app.openapi({ ...chunkRoute, middleware: [workerOnly('render chunks')] as const }, async (c) => {
       const { id, n } = c.req.valid('param');
-      return deliveryAnswer(c, await runChunkDelivery(worker, id, n, c.req.valid('query').attempt));
+      return deliveryAnswer(c, await inRenderSlot(worker, id, () => runChunkDelivery(worker, id, n, c.req.valid('query').attempt)));
     });
   }
   const callbacks = deps.callbacks;
   if (callbacks) {
     app.openapi({ ...callbackRoute, middleware: [workerOnly('send callbacks')] as const }, async (c) =>
-      deliveryAnswer(c, await deliverCallback(callbacks, c.req.valid('param').id)),
+      callbackAnswer(c, await deliverCallback(callbacks, c.req.valid('param').id)),
     );
     app.openapi({ ...batchCallbackRoute, middleware: [workerOnly('send callbacks')] as const }, async (c) =>
-      deliveryAnswer(c, await deliverBatchCallback(callbacks, c.req.valid('param').id)),
+      callbackAnswer(c, await deliverBatchCallback(callbacks, c.req.valid('param').id)),
     );
   }
   const sweep = deps.sweep;
@@ -209,13 +211,33 @@ export function createApp(deps: AppDeps): App {
     routes: () => [...new Map(app.routes.filter((r) => r.method !== 'ALL').map(({ method, path }) => [`${method} ${path}`, { method, path }])).values()],
     fetch: async (req) => app.fetch(req),
     handle: async (req, res) => {
-      res.once('finish', () => discard(req));
+      res.once('finish', () => void discard(req));
       await listener(req, res);
     },
   };
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * /mcp's body under MAX_BODY_BYTES like every other body (the MCP SDK would read up to its own
+ * 4 MiB): read here first, and refused in the JSON-RPC error shape an MCP client understands.
+ */
+function mcpBody(limit: number): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    let bytes: Buffer;
+    try {
+      bytes = await readBody(c, limit);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status !== 413) throw err;
+      // -32000: the code the SDK gives its own 413 (JSON-RPC's range for server errors).
+      const error = { code: -32000, message: `request body exceeds ${limit} bytes (MAX_BODY_BYTES); send a smaller MCP message` };
+      return c.body(JSON.stringify({ jsonrpc: '2.0', error, id: null }), 413, JSON_HEADERS);
+    }
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers: c.req.raw.headers, body: new Uint8Array(bytes) });
+    await next();
+  };
+}
 
 /** A delivery's X-CloudTasks-* headers, as the worker logs them. */
 function deliveryMeta(h: z.infer<typeof CloudTasksHeaders>): DeliveryMeta {

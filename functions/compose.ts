@@ -180,6 +180,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
           blobs,
           scratchDir,
           downloads: { bytesPerTask: cfg.TASK_SCRATCH_BYTES, slots: new Semaphore(cfg.MAX_CONCURRENT_DOWNLOADS) },
+          renderSlots: new Semaphore(cfg.MAX_CONCURRENT_TASKS),
           leaseMs: cfg.LEASE_SECONDS * 1000,
           maxAttempts: cfg.MAX_ATTEMPTS,
           deadlineMs: cfg.TASK_DEADLINE_SECONDS * 1000,

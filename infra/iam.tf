@@ -1,5 +1,11 @@
 # Four identities, each with only what its job needs. No project-wide storage, run or IAM roles.
 
+locals {
+  # An IAM condition that holds for the service's Firestore database alone (the form Firestore's
+  # IAM documentation gives for per-database access).
+  firestore_database_condition = "resource.name == \"projects/${var.project_id}/databases/${google_firestore_database.main.name}\""
+}
+
 resource "google_service_account" "api" {
   account_id   = "reelsmith-api"
   display_name = "reelsmith api (Cloud Run runtime)"
@@ -29,11 +35,17 @@ resource "google_service_account" "deployer" {
 
 # --- api -----------------------------------------------------------------------------------
 
-# Firestore grants only at project (or database-condition) level.
+# Firestore grants only at project level; the condition narrows it to the service's database.
 resource "google_project_iam_member" "api_datastore_user" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = "serviceAccount:${google_service_account.api.email}"
+
+  condition {
+    title       = "reelsmith database only"
+    description = "The Firestore database the services use, not the project's other databases."
+    expression  = local.firestore_database_condition
+  }
 }
 
 # A new task's render; a cancelled task's callback.
@@ -89,11 +101,19 @@ resource "google_project_iam_member" "worker_datastore_user" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = "serviceAccount:${google_service_account.worker.email}"
+
+  condition {
+    title       = "reelsmith database only"
+    description = "The Firestore database the services use, not the project's other databases."
+    expression  = local.firestore_database_condition
+  }
 }
 
+# Create, read, overwrite and delete objects: what the worker does with videos and plans. Not
+# objectAdmin, which also lets it change the objects' access control.
 resource "google_storage_bucket_iam_member" "worker_writes_media" {
   bucket = google_storage_bucket.media.name
-  role   = "roles/storage.objectAdmin"
+  role   = "roles/storage.objectUser"
   member = "serviceAccount:${google_service_account.worker.email}"
 }
 

@@ -1,12 +1,19 @@
 locals {
-  # Each worker instance renders this many tasks at once (Cloud Run container concurrency). The
-  # 2 GiB memory budget is sized for it: node (~150 MiB) + 2 ffmpeg processes (~400-500 MiB each
-  # at 1080p) + the scratch volume below.
-  worker_concurrency = 2
+  # Each worker instance renders this many tasks at once (MAX_CONCURRENT_TASKS: the worker answers
+  # a render delivery beyond it 503). The 2 GiB memory budget is sized for it: node (~150 MiB) +
+  # 2 ffmpeg processes (~400-500 MiB each at 1080p) + the scratch volume.
+  worker_render_slots = 2
+  # Cloud Run's request slots per instance: the renders' and one more, so that a callback delivery
+  # or the sweep always finds a slot however busy the renders are (they would get Cloud Run's 429).
+  worker_concurrency = local.worker_render_slots + 1
+  # Encoder processes per instance (RENDER_CPUS): its vCPUs. Node would otherwise count the host's.
+  worker_cpus = 2
 
-  # The queue never hands out more tasks than the workers can run at once; beyond that Cloud
-  # Run would queue requests for 60 s and answer 429, which only costs retries.
-  queue_max_concurrent_dispatches = var.worker_max_instances * local.worker_concurrency
+  # The render queue never hands out more tasks than the workers can render at once; beyond that
+  # Cloud Run would queue requests for 60 s and answer 429, which only costs retries.
+  queue_max_concurrent_dispatches = var.worker_max_instances * local.worker_render_slots
+  # Callback deliveries take the spare slot of each instance, and only that.
+  callbacks_max_concurrent_dispatches = var.worker_max_instances * (local.worker_concurrency - local.worker_render_slots)
 
   bucket_name        = coalesce(var.bucket_name, "${var.project_id}-reelsmith-media")
   build_bucket_name  = "${var.project_id}-reelsmith-build"
@@ -29,9 +36,12 @@ locals {
     ELEVENLABS_API_KEY = { secret = var.secret_names.elevenlabs_api_key, version = var.elevenlabs_api_key_version }
     PEXELS_API_KEY     = { secret = var.secret_names.pexels_api_key, version = var.pexels_api_key_version }
   }
-  # Each service reads only the secrets it uses: the api checks client keys; the worker calls the
-  # providers and signs every callback (the api only records a cancel's event and asks for it).
-  api_secrets    = { for name in ["API_KEYS"] : name => local.secrets[name] if local.secrets[name].version != null }
+  # Each service reads only the secrets it uses: the api checks client keys and lists the voice
+  # provider's voices; the worker calls the providers and signs every callback (the api only
+  # records a cancel's event and asks for it).
+  # The api lists voices (GET /v1/voices, MCP list_voices) from the provider the worker speaks
+  # with, so it reads the ElevenLabs key too (when there is one).
+  api_secrets    = { for name in ["API_KEYS", "ELEVENLABS_API_KEY"] : name => local.secrets[name] if local.secrets[name].version != null }
   worker_secrets = { for name in ["CALLBACK_SECRET", "ELEVENLABS_API_KEY", "PEXELS_API_KEY"] : name => local.secrets[name] if local.secrets[name].version != null }
 }
 

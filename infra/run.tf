@@ -12,8 +12,10 @@ locals {
   }
 
   worker_env = {
-    FUNCTION_TARGET      = "worker"
-    MAX_CONCURRENT_TASKS = tostring(local.worker_concurrency)
+    FUNCTION_TARGET = "worker"
+    # The renders one instance runs at once; Cloud Run's concurrency is one more (main.tf).
+    MAX_CONCURRENT_TASKS = tostring(local.worker_render_slots)
+    RENDER_CPUS          = tostring(local.worker_cpus)
     MAX_ATTEMPTS         = tostring(var.max_attempts)
     # The in-memory volume below; TMPDIR too, so nothing else writes to the unbounded rootfs.
     SCRATCH_DIR = "/scratch"
@@ -85,7 +87,7 @@ resource "google_cloud_run_v2_service" "worker" {
         # per vCPU-second, so halving a render's wall time costs about the same CPU and halves
         # the time the 2 GiB is held (and the risk of reaching the 30 minute deadline).
         limits = {
-          cpu    = "2"
+          cpu    = tostring(local.worker_cpus)
           memory = "2Gi"
         }
         cpu_idle          = true
@@ -123,13 +125,14 @@ resource "google_cloud_run_v2_service" "worker" {
       }
 
       # The worker checks ffmpeg, ffprobe and espeak-ng before it listens.
+      # A check must end before the next one is due: a timeout below the period.
       startup_probe {
         http_get {
           path = "/healthz"
         }
-        period_seconds    = 2
+        period_seconds    = 3
         timeout_seconds   = 2
-        failure_threshold = 15
+        failure_threshold = 10
       }
     }
   }
@@ -148,6 +151,7 @@ resource "google_cloud_run_v2_service" "worker" {
   depends_on = [
     google_secret_manager_secret_iam_member.worker_secrets,
     google_project_iam_member.worker_datastore_user,
+    terraform_data.callback_secret_check,
   ]
 }
 
@@ -208,13 +212,14 @@ resource "google_cloud_run_v2_service" "api" {
         }
       }
 
+      # A check must end before the next one is due: a timeout below the period.
       startup_probe {
         http_get {
           path = "/healthz"
         }
-        period_seconds    = 2
+        period_seconds    = 3
         timeout_seconds   = 2
-        failure_threshold = 15
+        failure_threshold = 10
       }
     }
   }

@@ -20,9 +20,13 @@ resource "google_cloud_scheduler_job" "sweep" {
   # A sweep reads the unfinished tasks and the pending callbacks and enqueues what is owed.
   attempt_deadline = "180s"
 
-  # A failed run is not retried: the next one comes within minutes and does the same.
+  # A run that fails (the worker's spare slot taken at that moment: Cloud Run answers 429, or an
+  # instance stopping) is tried again within a minute or two rather than left to the next run.
   retry_config {
-    retry_count = 0
+    retry_count          = 3
+    min_backoff_duration = "15s"
+    max_backoff_duration = "60s"
+    max_doublings        = 2
   }
 
   http_target {

@@ -80,7 +80,7 @@ variable "signed_url_ttl_seconds" {
 }
 
 variable "worker_max_instances" {
-  description = "Upper bound on worker instances. Each runs 2 renders at once, so the queue dispatches at most twice this many tasks at a time."
+  description = "Upper bound on worker instances. Each runs 2 renders at once (and keeps a third request slot for callbacks and the sweep), so the render queue dispatches at most twice this many tasks at a time."
   type        = number
   default     = 3
 
@@ -177,7 +177,7 @@ variable "api_keys_version" {
 }
 
 variable "callback_secret_version" {
-  description = "Pinned version of the CALLBACK_SECRET secret (at least 16 characters; signs the callbacks). Required: every instance must sign with the same secret."
+  description = "Pinned version of the CALLBACK_SECRET secret (at least 32 characters, no leading or trailing whitespace; signs the callbacks). Required: every instance must sign with the same secret. terraform apply checks the version before the worker uses it (secrets.tf)."
   type        = string
 
   validation {

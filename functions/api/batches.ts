@@ -20,7 +20,7 @@ import { cancelBatchRoute, createBatchRoute, getBatchRoute } from './batch-spec.
 import { jsonBody } from './body.ts';
 import type { ApiDeps } from './deps.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
-import { checkTopic, checkUrls, refusal, requestHash } from './submission.ts';
+import { checkTopic, checkUrls, refusal, requestHash, unspeakable } from './submission.ts';
 import { ownedTemplate } from './templates.ts';
 
 /** Items checked (URLs resolved, moods looked up) or renders asked for at once. */
@@ -78,6 +78,8 @@ export function mountBatches(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       await mapLimit(items, PARALLEL, ({ index, request }) =>
         itemProblems(index, async () => {
           checkTopic(request, deps.scripts);
+          const silent = unspeakable(request);
+          if (silent.length) throw invalid(silent);
           await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
           await checkMusicMood(deps.music, request.music);
         }),

@@ -7,7 +7,7 @@ import { requestCallback } from '../delivery/deliver.ts';
 import { isFinal, type TaskRecord } from '../domain/task.ts';
 import { downloadStem } from '../domain/outputs.ts';
 import { storedOutputs, toView } from '../domain/task-view.ts';
-import { rendersStoryboard } from '../domain/video-request.ts';
+import { rendersStoryboard, type StoryboardVideo, type VideoRequest } from '../domain/video-request.ts';
 import { AppError, conflict, gone, invalid, notFound, TaskError } from '../errors.ts';
 import type { TaskListCursor } from '../platform/ports.ts';
 import { checkMusicMood } from '../providers/music-library.ts';
@@ -16,7 +16,7 @@ import type { ApiDeps } from './deps.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import { cancelRoute, downloadRoute, listRoute, musicRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
 import { fromStoryboard } from './storyboards.ts';
-import { checkTopic, checkUrls, refusal, submittedTask } from './submission.ts';
+import { answerEarly, checkTopic, checkUrls, idempotencyConflict, refusal, submittedTask, unspeakable } from './submission.ts';
 import { templated } from './templates.ts';
 
 /** The list position as an opaque token for clients. */
@@ -45,28 +45,33 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     return task;
   }
 
+  /** A submit that is not a replay: its checks, then the task, created under the limits. */
+  async function submitNew(owner: string | null, sent: VideoRequest | StoryboardVideo, raw: unknown, idempotencyKey: string | null) {
+    // With storyboard_id, the storyboard's request and its pieces as they stand now.
+    const { request, from, script } = rendersStoryboard(sent) ? await fromStoryboard(deps, owner, sent) : { request: sent, from: null, script: null };
+    if (!from) checkTopic(request, deps.scripts);
+    const silent = from ? [] : unspeakable(request);
+    if (silent.length) throw invalid(silent);
+    // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
+    await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
+    if (!from) await checkMusicMood(deps.music, request.music);
+    const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: raw, script }, from);
+    // The limits are checked again in the transaction that creates the task; a replayed key is never refused.
+    const outcome = await store.create(task, deps.limits);
+    if (outcome.kind === 'refused') throw refusal(outcome);
+    if (outcome.kind === 'conflict') throw idempotencyConflict('task', outcome.task.id);
+    return outcome;
+  }
+
   for (const route of [submitRoute('/v1/videos', 'Submit a script to render'), submitRoute('/generate-video', 'Submit a script to render (seed-compatible)')]) {
     app.openapi({ ...route, middleware: [auth, body, templated(deps)] as const }, async (c) => {
       const owner = c.get('owner');
       const sent = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
-      // With storyboard_id, the storyboard's request and its pieces as they stand now.
-      const { request, from, script } = rendersStoryboard(sent) ? await fromStoryboard(deps, owner, sent) : { request: sent, from: null, script: null };
-      if (!from) checkTopic(request, deps.scripts);
-      // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
-      await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
-      if (!from) await checkMusicMood(deps.music, request.music);
-
-      const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: c.get('sent'), script }, from);
-      // The limits are checked in the transaction that creates the task; a replayed key is never refused.
-      const outcome = await store.create(task, deps.limits);
-      if (outcome.kind === 'refused') throw refusal(outcome);
-      if (outcome.kind === 'conflict') {
-        throw conflict(
-          'idempotency_conflict',
-          `Idempotency-Key was already used with a different body (task ${outcome.task.id}); use a new key for a new video`,
-        );
-      }
+      // The body as sent, before its template was applied: its hash answers a replayed key.
+      const raw = c.get('sent');
+      const replay = await answerEarly(store, { owner, idempotencyKey, body: raw, limits: deps.limits, what: 'task' });
+      const outcome = replay ? { kind: 'existing' as const, task: replay } : await submitNew(owner, sent, raw, idempotencyKey);
       const t = outcome.task;
       // Ask again for an existing queued task too: the queue de-duplicates the job, and this
       // re-drives a task whose first ask failed. A failed ask still answers 202: the task is

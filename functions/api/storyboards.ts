@@ -5,7 +5,7 @@ import { askRender } from '../delivery/ask-render.ts';
 import { choiceOf, swapClip, type StoryboardRecord, type StoryboardResult } from '../domain/storyboard.ts';
 import { isFinal, type StoryboardChoice } from '../domain/task.ts';
 import type { WrittenScript } from '../domain/script.ts';
-import type { StoryboardVideo, VideoRequest } from '../domain/video-request.ts';
+import type { StoryboardRequest, StoryboardVideo, VideoRequest } from '../domain/video-request.ts';
 import { conflict, gone, invalid, notFound } from '../errors.ts';
 import { storyboardJob } from '../platform/jobs.ts';
 import { checkMusicMood } from '../providers/music-library.ts';
@@ -14,7 +14,7 @@ import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import type { ApiDeps } from './deps.ts';
 import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapClipRoute } from './storyboard-spec.ts';
 import { toStoryboardView } from './storyboard-view.ts';
-import { checkTopic, checkUrls, refusal, submittedStoryboard } from './submission.ts';
+import { answerEarly, checkTopic, checkUrls, idempotencyConflict, refusal, submittedStoryboard, unspeakable } from './submission.ts';
 import { templated } from './templates.ts';
 
 /** A storyboard the caller may see (another key's answers like an unknown one), not yet expired. */
@@ -56,21 +56,27 @@ export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
   const body = jsonBody(cfg.MAX_BODY_BYTES);
   const view = (sb: StoryboardRecord) => toStoryboardView(sb, blobs, cfg.SIGNED_URL_TTL_S);
 
+  /** A storyboard submit that is not a replay: its checks, then the record, created under the limits. */
+  async function prepareNew(owner: string | null, request: StoryboardRequest, raw: unknown, idempotencyKey: string | null) {
+    checkTopic(request, deps.scripts);
+    const silent = unspeakable(request);
+    if (silent.length) throw invalid(silent);
+    await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
+    await checkMusicMood(deps.music, request.music);
+    const outcome = await storyboards.create(submittedStoryboard({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: raw }), deps.limits);
+    if (outcome.kind === 'refused') throw refusal(outcome);
+    if (outcome.kind === 'conflict') throw idempotencyConflict('storyboard', outcome.task.id);
+    return outcome;
+  }
+
   app.openapi({ ...createStoryboardRoute, middleware: [auth, body, templated(deps)] as const }, async (c) => {
     const owner = c.get('owner');
     const request = c.req.valid('json');
     const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
-    checkTopic(request, deps.scripts);
-    await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
-    await checkMusicMood(deps.music, request.music);
-    const outcome = await storyboards.create(
-      submittedStoryboard({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: c.get('sent') }),
-      deps.limits,
-    );
-    if (outcome.kind === 'refused') throw refusal(outcome);
-    if (outcome.kind === 'conflict') {
-      throw conflict('idempotency_conflict', `Idempotency-Key was already used with a different body (storyboard ${outcome.task.id}); use a new key for a new storyboard`);
-    }
+    // The body as sent, before its template was applied: its hash answers a replayed key.
+    const raw = c.get('sent');
+    const replay = await answerEarly(storyboards, { owner, idempotencyKey, body: raw, limits: deps.limits, what: 'storyboard' });
+    const outcome = replay ? { kind: 'existing' as const, task: replay } : await prepareNew(owner, request, raw, idempotencyKey);
     const sb = outcome.task;
     // As for a video: asked for before answering (no CPU after the answer on Cloud Run); a failed ask is swept.
     if (sb.status === 'queued') await askRender(storyboards, deps.dispatcher, sb.id, deps.log, false, storyboardJob);

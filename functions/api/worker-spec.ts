@@ -6,12 +6,30 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { WORKER_PATHS } from '../platform/jobs.ts';
 import { CloudTasksHeaders, DeliveryOutcomeSchema, errorResponses, jsonContent, SweepReportSchema, TaskIdParams } from './schemas.ts';
 
-/** A queue delivery's answers: any 2xx ends it, 503 asks the queue for another after Retry-After. */
-function deliveryAnswers<const S extends number>(over: string, retry: string, ...errors: S[]) {
+const retryHeaders = z.object({ 'retry-after': z.string() });
+
+/** A queue delivery's answers that ask for it again (worker/run-task.ts, DeliveryOutcome), after Retry-After. */
+const RETRIES = {
+  409: {
+    description:
+      'Deliver this job again, at the queue’s own backoff: its task (or chunk) is held by another delivery, or this attempt failed in passing. ' +
+      'Not 503, which would slow the whole queue down',
+    headers: retryHeaders,
+    content: jsonContent(DeliveryOutcomeSchema),
+  },
+  503: {
+    description: 'This worker cannot take work now: it is shutting down (the task was handed back), or every render slot (MAX_CONCURRENT_TASKS) is taken (`busy`)',
+    headers: retryHeaders,
+    content: jsonContent(DeliveryOutcomeSchema),
+  },
+};
+
+/** A render queue delivery's answers: any 2xx ends it, 409 and 503 ask the queue for another. */
+function deliveryAnswers<const S extends number>(over: string, ...errors: S[]) {
   return {
     200: { description: over, content: jsonContent(DeliveryOutcomeSchema) },
     ...errorResponses(...errors),
-    503: { description: retry, headers: z.object({ 'retry-after': z.string() }), content: jsonContent(DeliveryOutcomeSchema) },
+    ...RETRIES,
   };
 }
 
@@ -25,15 +43,10 @@ export const runRoute = createRoute({
   description:
     'Served by the worker service (FUNCTION_TARGET=worker or local), never by the api service. Cloud Tasks calls it with an ' +
     'OIDC token; a local process requires its dispatcher’s X-Reelsmith-Dispatch-Token. Any 2xx ends the delivery (done or ' +
-    'failed for good); 503 asks Cloud Tasks to retry after Retry-After.',
+    'failed for good); 409 and 503 ask Cloud Tasks to deliver it again after Retry-After.',
   'x-worker-only': true,
   request: { params: TaskIdParams, headers: CloudTasksHeaders },
-  responses: deliveryAnswers(
-    'This delivery is over: the task completed, failed for good, or was already finished',
-    'Retry later: another worker holds the lease, or this worker is shutting down',
-    403,
-    404,
-  ),
+  responses: deliveryAnswers('This delivery is over: the task completed, failed for good, or was already finished', 403, 404),
 });
 
 /** POST /storyboards/{id}/run: the render queue's delivery that prepares a storyboard. */
@@ -43,10 +56,10 @@ export const storyboardRunRoute = createRoute({
   operationId: 'runStoryboard',
   tags: ['worker'],
   summary: 'Worker only: prepare a storyboard (one delivery of the render queue)',
-  description: 'As POST /tasks/{id}/run, for a storyboard: any 2xx ends the delivery; 503 asks the queue to deliver it again after Retry-After.',
+  description: 'As POST /tasks/{id}/run, for a storyboard: any 2xx ends the delivery; 409 and 503 ask the queue to deliver it again after Retry-After.',
   'x-worker-only': true,
   request: { params: TaskIdParams, headers: CloudTasksHeaders },
-  responses: deliveryAnswers('This delivery is over', 'Retry later', 403, 404),
+  responses: deliveryAnswers('This delivery is over', 403, 404),
 });
 
 /** POST /tasks/{id}/chunks/{n}/run: one chunk of a fanned-out render. */
@@ -59,7 +72,7 @@ export const chunkRoute = createRoute({
   description:
     'A task longer than FANOUT_MIN_SECONDS is rendered by one delivery per chunk, on any worker. The delivery that finishes ' +
     'the last chunk joins them and completes the task. Any 2xx ends the delivery (chunk done, task ended, or a stale ' +
-    'attempt); 503 asks the queue to deliver it again after Retry-After (the chunk is held elsewhere, or failed in passing).',
+    'attempt); 409 asks the queue to deliver it again (the chunk is held elsewhere, or failed in passing), 503 that this worker cannot take it now.',
   'x-worker-only': true,
   request: {
     params: TaskIdParams.extend({
@@ -77,7 +90,7 @@ export const chunkRoute = createRoute({
         .meta({ param: { name: 'attempt', in: 'query' }, description: 'The task attempt that planned the chunks', examples: ['1'] }),
     }),
   },
-  responses: deliveryAnswers('This delivery is over', 'Retry later', 403, 422),
+  responses: deliveryAnswers('This delivery is over', 403, 422),
 });
 
 /** POST /tasks/{id}/callback: the callbacks queue's delivery of a task's owed callback. */
@@ -87,10 +100,16 @@ export const callbackRoute = createRoute({
   operationId: 'deliverCallback',
   tags: ['worker'],
   summary: 'Worker only: send the callback a task owes (one delivery of the callbacks queue)',
-  description: 'Any 2xx ends the delivery (sent, given up, or nothing owed); 503 asks the queue to deliver again after Retry-After.',
+  description:
+    'Any 2xx ends the delivery (sent, given up, or nothing owed); 409 asks the queue to deliver again at its own backoff (the receiver did not take ' +
+    'the event, or another delivery is sending it).',
   'x-worker-only': true,
   request: { params: TaskIdParams },
-  responses: deliveryAnswers('This delivery is over', 'Retry later', 403),
+  responses: {
+    200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
+    ...errorResponses(403),
+    409: RETRIES[409],
+  },
 });
 
 /** POST /batches/{id}/callback: the callbacks queue's delivery of a batch's callback, once every item has ended. */
@@ -100,10 +119,16 @@ export const batchCallbackRoute = createRoute({
   operationId: 'deliverBatchCallback',
   tags: ['worker'],
   summary: 'Worker only: send the callback a batch owes once every item has ended (one delivery of the callbacks queue)',
-  description: 'Any 2xx ends the delivery (sent, given up, or nothing owed); 503 asks the queue to deliver again after Retry-After.',
+  description:
+    'As POST /tasks/{id}/callback, for a batch: any 2xx ends the delivery (sent, given up, or nothing owed); 409 asks the queue to deliver again ' +
+    'at its own backoff.',
   'x-worker-only': true,
   request: { params: TaskIdParams },
-  responses: deliveryAnswers('This delivery is over', 'Retry later', 403),
+  responses: {
+    200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
+    ...errorResponses(403),
+    409: RETRIES[409],
+  },
 });
 
 /** POST /tasks/sweep: Cloud Scheduler's periodic sweep. */

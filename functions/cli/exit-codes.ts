@@ -13,6 +13,8 @@ export const EXIT = {
   cancelled: 5,
   /** Interrupted with Ctrl-C. */
   interrupted: 130,
+  /** Stopped by SIGTERM (cleaned up as for Ctrl-C). */
+  terminated: 143,
 } as const;
 
 /** An error the CLI reports as one line and an exit code, never a stack trace. */

@@ -25,6 +25,13 @@ const number = (what: string, int = false) => (v: string) => {
 
 const collect = (v: string, all: string[] = []) => [...all, v];
 
+/** list's page size: the API's 1..100, refused here rather than sent and refused there. */
+const limitOf = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError('--limit must be a whole number from 1 to 100');
+  return n;
+};
+
 /** The flags that shape a video, shared by render and submit. */
 function videoOptions(cmd: Command): Command {
   return cmd
@@ -94,7 +101,7 @@ export function program(signal: AbortSignal): Command {
     .addHelpText(
       'after',
       '\nExit codes: 0 done, 1 the video could not be made, 2 bad arguments or script, 3 the service refused the request,\n' +
-        '4 the service could not be reached (or answered 5xx), 5 the task was cancelled, 130 interrupted.',
+        '4 the service could not be reached (or answered 5xx), 5 the task was cancelled, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.',
     );
 
   scriptOptions(videoOptions(
@@ -176,7 +183,7 @@ export function program(signal: AbortSignal): Command {
     root
       .command('list')
       .description('your tasks, newest first')
-      .option('--limit <n>', 'how many, 1 to 100', number('--limit', true), 20),
+      .option('--limit <n>', 'how many, 1 to 100', limitOf, 20),
   ).action(async (opts: ServiceFlags & { limit: number }) => {
     const { calling, clientOf } = await remote();
     const page = await calling(clientOf(opts).list({ limit: opts.limit }));
@@ -308,24 +315,48 @@ export function program(signal: AbortSignal): Command {
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   const ac = new AbortController();
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
+  // Ctrl-C and a SIGTERM (a terminal closing, a supervisor, an MCP client stopping its server)
+  // stop the work the same way: renders are cancelled and leave nothing behind.
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+    stoppedBy ??= sig;
+    ac.abort();
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, onSignal);
   const json = argv.includes('--json');
   try {
-    await program(ac.signal).parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // commander has printed its message (and help when asked for it).
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    const e = err instanceof CliError ? err : new CliError(EXIT.failed, 'error', (err as Error)?.message ?? String(err));
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`);
-    process.stderr.write(`reelsmith: ${e.message}\n`);
-    return e.exitCode;
+    return terminated(await run());
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, onSignal);
   }
+
+  /** An interrupted command exits 143 (128 + SIGTERM) when SIGTERM stopped it, as a process killed by it would. */
+  function terminated(code: number): number {
+    return code === EXIT.interrupted && stoppedBy === 'SIGTERM' ? EXIT.terminated : code;
+  }
+
+  async function run(): Promise<number> {
+    try {
+      await program(ac.signal).parseAsync(argv);
+      return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+    } catch (err) {
+      if (err instanceof CommanderError) {
+        // commander has printed its message (and help when asked for it) on stderr.
+        if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.ok;
+        if (json) process.stdout.write(`${JSON.stringify({ error: { code: usageCode(err.code), message: err.message.replace(/^error: /, '') } })}\n`);
+        return EXIT.usage;
+      }
+      const e = err instanceof CliError ? err : new CliError(EXIT.failed, 'error', (err as Error)?.message ?? String(err));
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`);
+      process.stderr.write(`reelsmith: ${e.message}\n`);
+      return e.exitCode;
+    }
+  }
+}
+
+/** commander's error code as ours: `commander.invalidArgument` → `invalid_argument`. */
+function usageCode(code: string): string {
+  return code.replace(/^commander\./, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 /** Run as a program (also through the `bin` symlink npx and npm install -g make), not when imported. */

@@ -8,7 +8,8 @@ const SHOWN = ['speech', 'footage', 'render', 'upload'] as const;
 type Shown = (typeof SHOWN)[number];
 
 export interface ProgressView {
-  update(stage: Stage, progress: number): void;
+  /** The task's stage and overall progress; `status` too when it is known (a task's view), so an end other than completed shows. */
+  update(stage: Stage, progress: number, status?: string): void;
   stop(): void;
 }
 
@@ -42,11 +43,17 @@ export function progressView(mode: { json: boolean; tty: boolean }, err: NodeJS.
     { stream: err, format: ' {stage} |{bar}| {percentage}%', hideCursor: true, clearOnComplete: false, autopadding: true },
     Presets.shades_classic,
   );
-  const bars = Object.fromEntries(SHOWN.map((s) => [s, multi.create(100, 0, { stage: s.padEnd(7) })])) as Record<Shown, SingleBar>;
+  const label = (s: string) => s.padEnd(18);
+  const bars = Object.fromEntries(SHOWN.map((s) => [s, multi.create(100, 0, { stage: label(s) })])) as Record<Shown, SingleBar>;
+  // The task's own figure, the one its status line shows: a stage's bar is that stage's share of it.
+  const total = multi.create(100, 0, { stage: label('total') });
   return {
-    update(stage, progress) {
+    update(stage, progress, status) {
       const f = stageFractions(stage, progress);
-      for (const s of SHOWN) bars[s].update(Math.round(f[s] * 100));
+      // A task that ended otherwise (cancelled, failed) says so on the bar of the stage it stopped in.
+      const stopped = status && status !== 'completed' && status !== 'queued' && status !== 'processing' ? status : null;
+      for (const s of SHOWN) bars[s].update(Math.round(f[s] * 100), { stage: label(stopped && s === stage ? `${s} (${stopped})` : s) });
+      total.update(Math.round(progress));
     },
     stop() {
       multi.stop();

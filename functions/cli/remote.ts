@@ -27,8 +27,9 @@ export async function calling<T>(what: Promise<T>): Promise<T> {
     return await what;
   } catch (err) {
     if (err instanceof ApiError) {
-      const details = err.details?.length ? `\n${err.details.map((d) => `  ${d.path}: ${d.message}`).join('\n')}` : '';
-      throw new CliError(err.status >= 500 ? EXIT.unreachable : EXIT.refused, err.code, `${err.message} (${err.status} ${err.code})${details}`);
+      // The service's message names its fields already when it has details; say each once, a line each.
+      const message = err.details?.length ? `${err.message.replace(/:.*$/s, '')} (${err.status} ${err.code}):\n${err.details.map((d) => `  ${d.path}: ${d.message}`).join('\n')}` : `${err.message} (${err.status} ${err.code})`;
+      throw new CliError(err.status >= 500 ? EXIT.unreachable : EXIT.refused, err.code, message);
     }
     if (err instanceof UnreachableError) throw new CliError(EXIT.unreachable, 'unreachable', err.message);
     throw err;
@@ -42,7 +43,7 @@ export async function waitFor(f: ServiceFlags, id: string, intervalS: number, si
   try {
     for (;;) {
       const view = await calling(client.get(id));
-      progress.update(view.stage, view.progress);
+      progress.update(view.stage, view.progress, view.status);
       if (isFinal(view.status)) return view;
       await sleep(intervalS * 1000, undefined, { signal }).catch(() => {
         throw new CliError(EXIT.interrupted, 'interrupted', `stopped waiting; task ${id} goes on (reelsmith cancel ${id} stops it)`);

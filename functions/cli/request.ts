@@ -2,8 +2,9 @@
 // body, with the command-line flags on top; validated by the same schema as the API.
 import { readFileSync } from 'node:fs';
 import { VideoSubmissionBody } from '../api/schemas.ts';
-import { VideoRequestSchema, type StoryboardVideo, type VideoRequest } from '../domain/video-request.ts';
-import { zodDetails } from '../errors.ts';
+import { unspeakable } from '../api/submission.ts';
+import { rendersStoryboard, VideoRequestSchema, type StoryboardVideo, type VideoRequest } from '../domain/video-request.ts';
+import { zodDetails, type ErrorDetail } from '../errors.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 export interface RequestFlags {
@@ -130,7 +131,6 @@ export function flagFields(body: Record<string, unknown>, f: RequestFlags): Reco
   return body;
 }
 
-/** Validates the body as the API would, naming the flag (or the JSON field) to fix. */
 /**
  * A request `render` can make in this process: a script's. A storyboard is kept by the service that
  * made it, so a body naming one is refused here, saying where it renders.
@@ -139,17 +139,19 @@ export function validRequest(body: Record<string, unknown>): VideoRequest {
   if (body.storyboard_id !== undefined) {
     throw new CliError(EXIT.usage, 'invalid_request', 'storyboard_id: a storyboard is kept by the service that made it; render it there with `reelsmith submit`');
   }
-  return checked(VideoRequestSchema.safeParse(body));
+  return checked(VideoRequestSchema.safeParse(body), unspeakable);
 }
 
 /** A body the service takes (`submit`): a script's request, or a storyboard to render as it stands. */
 export function validSubmission(body: Record<string, unknown>): VideoRequest | StoryboardVideo {
-  return checked(VideoSubmissionBody.safeParse(body));
+  return checked(VideoSubmissionBody.safeParse(body), (b) => (rendersStoryboard(b) ? [] : unspeakable(b)));
 }
 
-function checked<T>(parsed: { success: true; data: T } | { success: false; error: Parameters<typeof zodDetails>[0] }): T {
-  if (parsed.success) return parsed.data;
-  const lines = zodDetails(parsed.error).map(({ path, message }) => {
+/** Validates the body as the API would (the schema, then what it cannot say), naming the flag (or the JSON field) to fix. */
+function checked<T>(parsed: { success: true; data: T } | { success: false; error: Parameters<typeof zodDetails>[0] }, more: (data: T) => ErrorDetail[]): T {
+  const details = parsed.success ? more(parsed.data) : zodDetails(parsed.error);
+  if (parsed.success && details.length === 0) return parsed.data;
+  const lines = details.map(({ path, message }) => {
     const flag = FLAG_OF[path] ?? FLAG_OF[path.split('.')[0] ?? ''];
     return `  ${flag ? `${flag} (${path})` : path}: ${message}`;
   });

@@ -1,10 +1,12 @@
 // The callback outbox, delivered: each pending event gets delivery jobs on the callbacks queue
 // (named by event and number, so a duplicate ask is de-duplicated); each job makes one attempt
 // under a short hold, records what the receiver said, and answers the queue so that it retries
-// with backoff (503) until the event is delivered, refused or a day old (200). A task's event goes
-// to its callback_url, and an item of a batch tells its batch (domain/batch.ts): the batch records
-// the item ended, and once every item has, the batch's own event goes to the batch's callback_url
-// through the batch's outbox, delivered the same way.
+// with backoff (409) until the event is delivered, refused or a day old (200). Not 503: Cloud Tasks
+// slows the whole queue down on 429 and 503, and one receiver being down is no reason to delay
+// every other client's callback. A task's event goes to its callback_url, and an item of a batch
+// tells its batch (domain/batch.ts): the batch records the item ended, and once every item has,
+// the batch's own event goes to the batch's callback_url through the batch's outbox, delivered
+// the same way.
 import { randomBytes } from 'node:crypto';
 import { itemEnded } from '../domain/batch.ts';
 import { toBatchView } from '../domain/batch-view.ts';
@@ -42,7 +44,7 @@ export interface CallbackDeps {
 }
 
 export interface CallbackOutcome {
-  status: 200 | 503;
+  status: 200 | 409;
   retryAfterS?: number;
   body: { task_id: string; outcome: string };
 }
@@ -93,7 +95,7 @@ async function deliverOutbox<R extends MayOweCallback & { id: string }>(
     return { write: c.kind === 'send' ? c.task : null, result: c };
   });
   if (claim.kind === 'done') return { status: 200, body: { task_id: id, outcome: 'nothing_owed' } };
-  if (claim.kind === 'busy') return { status: 503, retryAfterS: Math.ceil(claim.retryAfterMs / 1000), body: { task_id: id, outcome: 'sending_elsewhere' } };
+  if (claim.kind === 'busy') return { status: 409, retryAfterS: Math.ceil(claim.retryAfterMs / 1000), body: { task_id: id, outcome: 'sending_elsewhere' } };
 
   const { task, callback } = claim;
   const log = deps.log.child({ task_id: id, delivery_id: callback.delivery_id, attempt: callback.attempts + 1 });
@@ -105,7 +107,7 @@ async function deliverOutbox<R extends MayOweCallback & { id: string }>(
   const state = after?.callback?.state ?? 'lost_hold';
   if (attempt.ok) log.info({ status: attempt.status }, 'callback delivered');
   else log.warn({ status: attempt.status, err: attempt.error, state }, state === 'gave_up' ? 'callback given up' : 'callback attempt failed');
-  if (state === 'pending') return { status: 503, body: { task_id: id, outcome: 'retry' } };
+  if (state === 'pending') return { status: 409, body: { task_id: id, outcome: 'retry' } };
   return { status: 200, body: { task_id: id, outcome: state } };
 }
 

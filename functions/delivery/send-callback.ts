@@ -19,6 +19,8 @@ export interface CallbackOptions {
   timeoutMs?: number;
   /** Injectable clock (unix ms) for the signature's timestamp. */
   now?: () => number;
+  /** The URL check; a seam for tests, which cannot make a resolver hang. */
+  guard?: typeof assertPublicUrl;
 }
 
 export function signPayload(secret: string, body: string, timestamp: number): string {
@@ -30,9 +32,11 @@ export function signPayload(secret: string, body: string, timestamp: number): st
 export async function postCallback(url: string, view: object, opts: CallbackOptions): Promise<CallbackAttempt> {
   const body = JSON.stringify(view);
   let res: Response;
+  // One deadline for the whole attempt, the name's lookup included.
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 10_000);
   try {
     // Checked on every attempt: a name that resolved to a public address once may not the next time.
-    await assertPublicUrl(url, 'callback_url', opts.allowPrivate, opts.allowedPorts);
+    await (opts.guard ?? assertPublicUrl)(url, 'callback_url', opts.allowPrivate, opts.allowedPorts, { signal });
     res = await fetch(url, {
       method: 'POST',
       redirect: 'manual',
@@ -44,7 +48,7 @@ export async function postCallback(url: string, view: object, opts: CallbackOpti
         'x-reelsmith-signature': signPayload(opts.secret, body, Math.floor((opts.now ?? Date.now)() / 1000)),
       },
       body,
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      signal,
       ...guardedFetchOptions(opts.allowPrivate),
     } as RequestInit);
     // The answer's body means nothing to us: drop it unread.

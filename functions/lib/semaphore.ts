@@ -60,6 +60,20 @@ export class Semaphore {
     });
   }
 
+  /** `weight` units at once if they are free and nobody waits ahead; null otherwise (nothing taken). */
+  tryAcquire(weight = 1): (() => void) | null {
+    const w = Math.min(Math.max(1, weight), this.capacity);
+    if (this.#queue.length > 0 || this.#free < w) return null;
+    this.#free -= w;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#free += w;
+      this.#drain();
+    };
+  }
+
   /** Runs `fn` holding `weight` units. */
   async with<T>(weight: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     const release = await this.acquire(weight, signal);

@@ -143,7 +143,8 @@ async function fetchFollowingRedirects(url: string, opts: DownloadOptions, signa
   const { field } = opts;
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    await (opts.guard ?? assertPublicUrl)(current, field, opts.allowPrivate, opts.allowedPorts);
+    // The lookup counts against the attempt's deadline like the transfer does.
+    await (opts.guard ?? assertPublicUrl)(current, field, opts.allowPrivate, opts.allowedPorts, { signal });
     const res = await fetch(current, {
       redirect: 'manual',
       signal,

@@ -3,7 +3,7 @@
 // web's (ALLOWED_URL_PORTS), user:pass@ credentials, and the metadata server by name. Refusals
 // never say what a name resolved to: that would let a client map the internal DNS.
 import { lookup as lookupCallback, type LookupAddress, type LookupOptions } from 'node:dns';
-import { lookup } from 'node:dns/promises';
+import { lookup as systemLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Agent } from 'undici';
 import { TaskError } from '../errors.ts';
@@ -15,8 +15,55 @@ export const DEFAULT_URL_PORTS: readonly number[] = [80, 443];
 const METADATA_HOSTS = new Set(['metadata', 'metadata.google.internal', 'metadata.google.internal.']);
 const NOT_PUBLIC = 'a loopback, private, link-local, reserved or documentation address';
 
+/**
+ * The longest one name may take to resolve, whatever the caller's own deadline. dns.lookup runs
+ * getaddrinfo on libuv's small thread pool and has no timeout of its own: a slow resolver would
+ * otherwise hold a submit, a callback or a download hop for as long as it likes.
+ */
+export const LOOKUP_TIMEOUT_MS = 5_000;
+
+/** Resolves `host` to its addresses; rejects when `signal` aborts. A seam for tests, which cannot make a resolver hang. */
+export type HostLookup = (host: string, signal: AbortSignal) => Promise<string[]>;
+
+export interface UrlCheckOptions {
+  /** The caller's deadline (a callback's, a download attempt's): the lookup counts against it. */
+  signal?: AbortSignal;
+  lookup?: HostLookup;
+  /** LOOKUP_TIMEOUT_MS unless given. */
+  lookupTimeoutMs?: number;
+}
+
+/** dns.lookup with an abort: the answer is dropped when `signal` aborts (getaddrinfo itself cannot be stopped). */
+export const resolveHost: HostLookup = (host, signal) => {
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    systemLookup(host, { all: true, verbatim: true }).then(
+      (found) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(found.map((a) => a.address));
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+};
+
 export function isBlockedAddress(address: string): boolean {
   return !isGlobalUnicast(address);
+}
+
+/** The host name of `url` that a check would resolve (not an IP literal), or null. */
+export function lookedUpHost(url: string): string | null {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    return host && !isIP(host) ? host : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -25,7 +72,13 @@ export function isBlockedAddress(address: string): boolean {
  * `allowPrivate` is the development switch (ALLOW_PRIVATE_URLS): it lifts the address and port
  * checks, so local test servers on any port work; credentials stay refused.
  */
-export async function assertPublicUrl(url: string, field: string, allowPrivate: boolean, ports: readonly number[] = DEFAULT_URL_PORTS): Promise<URL> {
+export async function assertPublicUrl(
+  url: string,
+  field: string,
+  allowPrivate: boolean,
+  ports: readonly number[] = DEFAULT_URL_PORTS,
+  opts: UrlCheckOptions = {},
+): Promise<URL> {
   let u: URL;
   try {
     u = new URL(url);
@@ -52,16 +105,24 @@ export async function assertPublicUrl(url: string, field: string, allowPrivate: 
     return u;
   }
   let addresses: string[];
+  const limitMs = opts.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS;
+  const ownLimit = AbortSignal.timeout(limitMs);
   try {
-    addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+    addresses = await (opts.lookup ?? resolveHost)(host, opts.signal ? AbortSignal.any([opts.signal, ownLimit]) : ownLimit);
   } catch (err) {
-    throw new TaskError('unresolvable_url', `${field}: cannot resolve ${u.hostname}`, { retryable: true, cause: err });
+    // The caller's deadline is the caller's to report (a download's timeout, a callback's "no answer").
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    // A shared lookup (one per host in a request) may have been cut by another check's limit.
+    const why = ownLimit.aborted || (err as Error)?.name === 'TimeoutError' ? `${u.hostname} did not resolve within ${formatSeconds(limitMs)}` : `cannot resolve ${u.hostname}`;
+    throw new TaskError('unresolvable_url', `${field}: ${why}`, { retryable: true, cause: err });
   }
   if (addresses.length === 0 || addresses.some(isBlockedAddress)) {
     throw new TaskError('forbidden_url', `${field}: ${u.hostname} does not resolve to a public address; use a public URL`);
   }
   return u;
 }
+
+const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 /** Error code of a connection the guarded dispatcher refused. */
 export const BLOCKED_ADDRESS = 'EBLOCKEDADDRESS';

@@ -20,7 +20,7 @@ import type { WrittenScript } from '../domain/script.ts';
 import * as T from '../domain/task.ts';
 import type { StoryboardRecord, StoryboardResult } from '../domain/storyboard.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
-import { admit, admitRate, type AdmissionLimits, type Refusal } from '../domain/admission.ts';
+import { admit, admitRate, type AdmissionCounts, type AdmissionLimits, type Refusal } from '../domain/admission.ts';
 import { Semaphore } from '../lib/semaphore.ts';
 import type { BatchItem, BatchRecord } from '../domain/batch.ts';
 import type { TemplateRecord } from '../domain/template.ts';
@@ -210,6 +210,17 @@ export function idempotencyDocId(owner: string | null, key: string): string {
   return createHash('sha256').update(`${owner ?? ''}\n${key}`).digest('hex');
 }
 
+/** The admission counts a key's counters say at `now`: a fixed one-minute window per key, restarted by the first submit after it ended. */
+function countsOf(all: CounterDocument, mine: CounterDocument, now: number): AdmissionCounts {
+  const windowLive = (mine.window_ends_at ?? 0) > now;
+  return {
+    unfinished: Math.max(0, all.unfinished),
+    ownerUnfinished: Math.max(0, mine.unfinished),
+    ownerRecent: windowLive ? (mine.window_count ?? 0) : 0,
+    windowEndsAt: windowLive ? mine.window_ends_at! : now + 60_000,
+  };
+}
+
 export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordStore<R> {
   protected readonly db: Firestore;
   readonly #ownsClient: boolean;
@@ -361,14 +372,7 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
     const all = allSnap.exists ? (allSnap.data() as CounterDocument) : { unfinished: seed.all };
     const mine = ownerSnap.exists ? (ownerSnap.data() as CounterDocument) : { unfinished: seed.owner };
     const now = this.now().getTime();
-    // A fixed one-minute window per key: it restarts with the first submit after it ended.
-    const windowLive = (mine.window_ends_at ?? 0) > now;
-    const counts = {
-      unfinished: Math.max(0, all.unfinished),
-      ownerUnfinished: Math.max(0, mine.unfinished),
-      ownerRecent: windowLive ? (mine.window_count ?? 0) : 0,
-      windowEndsAt: windowLive ? mine.window_ends_at! : now + 60_000,
-    };
+    const counts = countsOf(all, mine, now);
     const refused = tasks ? admit(counts, limits, now, n) : admitRate(counts, limits, now, n);
     if (refused) return refused;
     const taken = tasks ? n : 0;
@@ -379,6 +383,19 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
       window_count: counts.ownerRecent + n,
     });
     return null;
+  }
+
+  async findByIdempotencyKey(owner: string | null, key: string): Promise<R | null> {
+    const snap = await this.#keys.doc(idempotencyDocId(owner, key)).get();
+    // A key whose record is gone (TTL deletes the two documents separately) names nothing.
+    return snap.exists ? this.get((snap.data() as IdempotencyDocument).task_id) : null;
+  }
+
+  async previewAdmission(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null> {
+    const [all, mine] = await Promise.all([this.counters.doc(ALL).get(), this.counters.doc(ownerCounter(owner)).get()]);
+    // Counters not made yet count as empty here; the create transaction seeds them from the records.
+    const now = this.now().getTime();
+    return admit(countsOf((all.data() as CounterDocument | undefined) ?? { unfinished: 0 }, (mine.data() as CounterDocument | undefined) ?? { unfinished: 0 }, now), limits, now);
   }
 
   async get(id: string): Promise<R | null> {

@@ -24,6 +24,14 @@ export class LeasedStore<R extends T.LeasedRecord> implements RecordStore<R> {
     return this.#records.create(record, limits);
   }
 
+  findByIdempotencyKey(owner: string | null, key: string): Promise<R | null> {
+    return this.#records.findByIdempotencyKey(owner, key);
+  }
+
+  previewAdmission(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null> {
+    return this.#records.previewAdmission(owner, limits);
+  }
+
   get(id: string): Promise<R | null> {
     return this.#records.get(id);
   }

@@ -108,16 +108,11 @@ export class LocalRecordStore<R extends LeasedRecord> implements RecordStore<R> 
 
   async create(task: R, limits?: AdmissionLimits): Promise<CreateOutcome<R>> {
     return this.tx(() => {
-      if (task.idempotency_key) {
-        const row = this.db
-          .prepare("SELECT doc FROM tasks WHERE coalesce(owner, '') = ? AND idempotency_key = ?")
-          .get(task.owner ?? '', task.idempotency_key) as { doc: string } | undefined;
-        if (row) {
-          const existing = this.parse(row.doc);
-          return existing.request_hash === task.request_hash
-            ? { kind: 'existing' as const, task: existing }
-            : { kind: 'conflict' as const, task: existing };
-        }
+      const existing = task.idempotency_key ? this.#byKey(task.owner, task.idempotency_key) : null;
+      if (existing) {
+        return existing.request_hash === task.request_hash
+          ? { kind: 'existing' as const, task: existing }
+          : { kind: 'conflict' as const, task: existing };
       }
       if (limits) {
         // BEGIN IMMEDIATE holds the write lock: these counts cannot change before the insert.
@@ -134,6 +129,21 @@ export class LocalRecordStore<R extends LeasedRecord> implements RecordStore<R> 
     this.db
       .prepare('INSERT INTO tasks (id, owner, idempotency_key, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
       .run(record.id, record.owner, record.idempotency_key, record.status, record.created_at, JSON.stringify(this.#codec.toDoc(record)));
+  }
+
+  async findByIdempotencyKey(owner: string | null, key: string): Promise<R | null> {
+    return this.#byKey(owner, key);
+  }
+
+  #byKey(owner: string | null, key: string): R | null {
+    const row = this.db
+      .prepare("SELECT doc FROM tasks WHERE coalesce(owner, '') = ? AND idempotency_key = ?")
+      .get(owner ?? '', key) as { doc: string } | undefined;
+    return row ? this.parse(row.doc) : null;
+  }
+
+  async previewAdmission(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null> {
+    return admit(this.counts(owner), limits, this.now().getTime());
   }
 
   protected counts(owner: string | null): AdmissionCounts {

@@ -46,6 +46,16 @@ export interface RecordStore<R extends LeasedRecord> {
    * same transaction that writes it, so racing submits cannot go past them).
    */
   create(record: R, limits?: AdmissionLimits): Promise<CreateOutcome<R>>;
+  /**
+   * The record `owner`'s Idempotency-Key names, or null: a submit answers a replay from it before
+   * anything that costs (DNS lookups, the music library, a storyboard). A read; create() decides.
+   */
+  findByIdempotencyKey(owner: string | null, key: string): Promise<R | null>;
+  /**
+   * What `limits` would say to a new record of `owner` now, read outside any transaction: a submit
+   * over its key's rate is refused before its URLs are resolved. create() checks again.
+   */
+  previewAdmission(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null>;
   get(id: string): Promise<R | null>;
   /**
    * Applies a pure decision in one transaction: `decide` sees the current record (null when there

@@ -89,3 +89,64 @@ function spread(ws: string[], startS: number, endS: number, out: WordTiming[]): 
     out.push({ text: w, start: round3(start), end: round3(start + voiced[k]! * perUnit) });
   });
 }
+
+/** What one synthesis run says: a sentence, or a stretch of a long one. */
+export interface SynthesisParts {
+  /** The texts to synthesise one by one, in script order, each a slice of the script. */
+  parts: string[];
+  /** The sentence each part belongs to. */
+  sentenceOf: number[];
+}
+
+/**
+ * Sentences to synthesise, each cut into parts of at most `maxChars` where it is longer: espeak-ng
+ * writes a sentence's whole WAV to stdout, and an unpunctuated script of a few thousand characters
+ * would be one sentence over the runner's output cap. Cuts fall between words (the caption words,
+ * so every word lies in exactly one part and its timing stays inside its part's measured sound),
+ * after a clause's punctuation where one is in the second half of the part, else after the last
+ * word that fits. A word longer than `maxChars` is a part of its own. Pure.
+ */
+export function synthesisParts(text: string, sentences: string[], words: string[], maxChars: number): SynthesisParts {
+  const starts = positionsOf(text, sentences);
+  const wordAt = positionsOf(text, words);
+  const out: SynthesisParts = { parts: [], sentenceOf: [] };
+  let w = 0;
+  sentences.forEach((sentence, si) => {
+    const end = starts[si]! + sentence.length;
+    // The words of this sentence: those that start before it ends (the next sentence's start).
+    const first = w;
+    while (w < words.length && (si === sentences.length - 1 || wordAt[w]! < (starts[si + 1] ?? Infinity))) w++;
+    if (sentence.length <= maxChars || w - first < 2) {
+      out.parts.push(sentence);
+      out.sentenceOf.push(si);
+      return;
+    }
+    let from = first;
+    while (from < w) {
+      const partStart = from === first ? starts[si]! : wordAt[from]!;
+      let to = from + 1;
+      let clause = -1;
+      while (to < w && wordAt[to]! + words[to]!.length - partStart <= maxChars) {
+        if (CLAUSE_END.test(words[to - 1]!) && wordAt[to - 1]! + words[to - 1]!.length - partStart >= maxChars / 2) clause = to;
+        to++;
+      }
+      if (to < w && clause > from) to = clause;
+      const partEnd = to < w ? wordAt[to - 1]! + words[to - 1]!.length : end;
+      out.parts.push(text.slice(partStart, partEnd));
+      out.sentenceOf.push(si);
+      from = to;
+    }
+  });
+  return out;
+}
+
+/** Where each of `pieces` starts in `text`, searched in order (a piece not found is placed where the last one ended). */
+function positionsOf(text: string, pieces: string[]): number[] {
+  let cursor = 0;
+  return pieces.map((p) => {
+    const at = text.indexOf(p, cursor);
+    const pos = at >= 0 ? at : cursor;
+    cursor = pos + (at >= 0 ? p.length : 0);
+    return pos;
+  });
+}

@@ -1,7 +1,8 @@
 // One delivery of POST /tasks/{id}/chunks/{n}/run?attempt=A: claim chunk n of a fanned-out render
 // under a lease of its own (domain/fanout.ts), render it from the stored plan, store it; and if it
 // was the last chunk, take the task's lease, join the chunks and complete the task. Answers as
-// Cloud Tasks understands: 2xx = nothing more to do, 503 = deliver this chunk again later.
+// Cloud Tasks understands: 2xx = nothing more to do, 409 = deliver this chunk again later (503
+// when this worker is shutting down; see DeliveryOutcome).
 import { randomBytes } from 'node:crypto';
 import { requestCallback } from '../delivery/deliver.ts';
 import { claimChunk, failChunk, failJoin, finishChunk, renewChunk } from '../domain/fanout.ts';
@@ -11,17 +12,13 @@ import type { Logger } from '../log.ts';
 import { attemptPrefix } from '../pipeline/blob-keys.ts';
 import { assembleFanout, renderFanoutChunk, type FanoutDeps } from '../pipeline/fanout-render.ts';
 import { publishVideo } from '../pipeline/publish.ts';
-import { causesOf, dropEarlierAttempts, dropFiles, dropPlan, guardDelivery, taskErrorOf, tidyAfterLosing, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
+import { causesOf, dropEarlierAttempts, dropFiles, dropPlan, guardDelivery, retryAnswer, taskErrorOf, tidyAfterLosing, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
 import { makeTaskDir, removeScratch } from './scratch.ts';
 
 export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: number, attempt: number): Promise<DeliveryOutcome> {
   const owner = `${deps.instanceId}:${randomBytes(4).toString('hex')}`;
   const log = deps.log.child({ task_id: taskId, chunk: n, attempt });
-  const answer = (status: 200 | 503, outcome: string, retryAfterS?: number): DeliveryOutcome => ({
-    status,
-    ...(retryAfterS ? { retryAfterS } : {}),
-    body: { task_id: taskId, outcome },
-  });
+  const answer = (status: 200, outcome: string): DeliveryOutcome => ({ status, body: { task_id: taskId, outcome } });
 
   const claim = await deps.store.update(taskId, (task, now) => {
     const c = claimChunk(task, attempt, n, owner, deps.leaseMs, deps.maxAttempts, now);
@@ -32,7 +29,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
     await tidyIfEnded(deps, taskId, log);
     return answer(200, 'nothing_to_do');
   }
-  if (claim.kind === 'busy') return answer(503, 'held_elsewhere', Math.ceil(claim.retryAfterMs / 1000));
+  if (claim.kind === 'busy') return retryAnswer(taskId, null, 'held_elsewhere', Math.ceil(claim.retryAfterMs / 1000));
   if (claim.kind === 'exhausted') {
     log.warn({ err: claim.task.error?.message }, 'a chunk kept failing; the task failed');
     await ended(deps, taskId, log);
@@ -76,7 +73,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
       await tidyIfEnded(deps, taskId, log);
       return answer(200, 'lease_lost');
     }
-    return answer(503, 'retry', 1);
+    return retryAnswer(taskId, guard.reason);
   } finally {
     guard.dispose();
     if (dir) await removeScratch(dir, log);
@@ -98,7 +95,7 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
 
 /** Every chunk is done and this delivery holds the task's lease: join them, publish, complete. */
 async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: Logger): Promise<DeliveryOutcome> {
-  const answer = (status: 200 | 503, outcome: string): DeliveryOutcome => ({ status, body: { task_id: task.id, outcome } });
+  const answer = (status: 200, outcome: string): DeliveryOutcome => ({ status, body: { task_id: task.id, outcome } });
   const guard = guardDelivery(deps, deps.store, task.id, async () => (await deps.store.renewLease(task.id, owner, deps.leaseMs)) !== null, log);
   let dir: string | null = null;
   try {
@@ -134,7 +131,7 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
       return answer(200, 'lease_lost');
     }
     // Let go: another delivery of the last chunk joins them.
-    return answer(503, 'retry');
+    return retryAnswer(task.id, guard.reason);
   } finally {
     guard.dispose();
     if (dir) await removeScratch(dir, log);

@@ -1,6 +1,7 @@
 // One delivery of POST /tasks/{id}/run: claim the task under a lease, keep the lease alive with a
 // heartbeat, run the pipeline in a scratch dir of its own, record the outcome, and answer the
-// way Cloud Tasks understands: 2xx = done (success or permanent failure), 503 = try again later.
+// way Cloud Tasks understands: 2xx = done (success or permanent failure), anything else = deliver
+// it again (DeliveryOutcome says which code when).
 import { randomBytes } from 'node:crypto';
 import { requestCallback } from '../delivery/deliver.ts';
 import { beginFanout, takeBackFanout } from '../domain/fanout.ts';
@@ -36,6 +37,8 @@ export interface WorkerDeps {
   scratchDir: string;
   /** Bytes each task's downloads may hold (TASK_SCRATCH_BYTES) and the process's download slots. */
   downloads: { bytesPerTask: number; slots: Semaphore };
+  /** Renders (tasks, chunks, storyboards) this process runs at once (MAX_CONCURRENT_TASKS); one more delivery is sent elsewhere. */
+  renderSlots: Semaphore;
   leaseMs: number;
   maxAttempts: number;
   deadlineMs: number;
@@ -51,10 +54,39 @@ export interface WorkerDeps {
   running: RunningTasks;
 }
 
+/**
+ * A delivery's answer to its queue. 200 ends it (done, failed for good, nothing to do). 409 asks
+ * for this job again with the queue's own backoff: its task is held by another delivery, or its
+ * attempt failed in passing. 503 is kept for this worker itself being unable to take work (it is
+ * shutting down, or its render slots are full): Cloud Tasks answers 429 and 503 by slowing the
+ * whole queue down, which is right for an overloaded worker and wrong for one task's retry.
+ */
 export interface DeliveryOutcome {
-  status: 200 | 503;
+  status: 200 | 409 | 503;
   retryAfterS?: number;
   body: { task_id: string; outcome: string };
+}
+
+/** Retry-After of a busy worker: about the time a short render takes to free a slot. */
+const BUSY_RETRY_S = 30;
+
+/** `work` in one of this process's render slots, or, when all are taken, the 503 that sends the delivery to another worker (or here again later). */
+export async function inRenderSlot(deps: WorkerDeps, taskId: string, work: () => Promise<DeliveryOutcome>): Promise<DeliveryOutcome> {
+  const release = deps.renderSlots.tryAcquire();
+  if (!release) {
+    deps.log.warn({ task_id: taskId, slots: deps.renderSlots.capacity }, 'every render slot is taken: delivery sent back');
+    return { status: 503, retryAfterS: BUSY_RETRY_S, body: { task_id: taskId, outcome: 'busy' } };
+  }
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}
+
+/** The answer to a delivery whose attempt must run again: 503 when this worker is stopping, else 409. */
+export function retryAnswer(taskId: string, reason: StopReason | null, outcome = 'retry', retryAfterS = 1): DeliveryOutcome {
+  return { status: reason === 'shutdown' ? 503 : 409, retryAfterS, body: { task_id: taskId, outcome } };
 }
 
 /** What Cloud Tasks (or the local dispatcher) says about the delivery, in its X-CloudTasks-* headers. */
@@ -145,9 +177,7 @@ export async function runLeasedDelivery<R extends LeasedRecord>(deps: WorkerDeps
   }
   const claim = await store.claim(taskId, owner, deps.leaseMs, deps.maxAttempts);
   if (claim.kind === 'done') return { status: 200, body: { task_id: taskId, outcome: claim.task ? claim.task.status : 'missing' } };
-  if (claim.kind === 'busy') {
-    return { status: 503, retryAfterS: Math.ceil(claim.retryAfterMs / 1000), body: { task_id: taskId, outcome: 'leased' } };
-  }
+  if (claim.kind === 'busy') return retryAnswer(taskId, null, 'leased', Math.ceil(claim.retryAfterMs / 1000));
   if (claim.kind === 'exhausted') {
     // Earlier attempts died without recording a failure (out of memory, killed instance): the
     // claim failed it instead of letting the queue redeliver it for ever.
@@ -192,7 +222,7 @@ export async function runLeasedDelivery<R extends LeasedRecord>(deps: WorkerDeps
     }
     if (after.status === 'queued') {
       log.warn({ ...logged, attempt: after.attempt }, `attempt failed, will retry: ${error.message}`);
-      return { status: 503, retryAfterS: 1, body: { task_id: taskId, outcome: 'retry' } };
+      return retryAnswer(taskId, guard.reason);
     }
     log.warn(logged, `task failed: ${error.message}`);
     await Promise.all([requestCallback(store, deps.dispatcher, taskId, log), dropFiles(deps, work.prefix(taskId), log)]);

@@ -134,6 +134,10 @@ describe('batches', () => {
 
   it('limits count every item: a batch larger than the key’s queue is invalid, one that does not fit now waits, and nothing is made', async () => {
     const items = (n: number) => Array.from({ length: n }, (_, i) => ({ script_text: `Video ${i}.` }));
+    // An item with nothing to speak is refused as a single submit's would be, by its index.
+    const silent = await call('POST', '/v1/batches', '/v1/batches', { items: [{ script_text: 'Fine.' }, { scenes: [{ text: 'Words.' }, { text: '🐙🐙' }] }] });
+    assert.equal(silent.status, 422);
+    assert.deepEqual(silent.body.error.details.map((d: { path: string }) => d.path), ['items.1.scenes.1.text']);
     const tooMany = await call('POST', '/v1/batches', '/v1/batches', { items: items(6) });
     assert.equal(tooMany.status, 422);
     assert.equal(tooMany.body.error.code, 'batch_too_large');

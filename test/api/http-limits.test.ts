@@ -83,6 +83,55 @@ describe('HTTP limits and hostile requests', () => {
     assertError(r.json, 'payload_too_large');
   });
 
+  it('a client that sends all of an oversized body with Connection: close before reading still reads the 413', async () => {
+    const body = Buffer.alloc(10 * 1024 * 1024, 'a');
+    const r = await raw(
+      svc.url,
+      `POST /v1/videos HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`,
+      body,
+    );
+    assert.equal(r.status, 413);
+    assert.match(r.head, /connection: close/i);
+    assertError(JSON.parse(r.body), 'payload_too_large');
+  });
+
+  it('with Connection: close, a body that stops coming is answered 413 once the drain gives up, not left to time out', async () => {
+    // Declares 10 MB, sends 1 MB, then waits for the answer without ever finishing.
+    const r = await raw(
+      svc.url,
+      `POST /v1/videos HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${10 * 1024 * 1024}\r\nconnection: close\r\n\r\n`,
+      Buffer.alloc(1024 * 1024, 'a'),
+    );
+    assert.equal(r.status, 413);
+    assertError(JSON.parse(r.body), 'payload_too_large');
+  });
+
+  it('/mcp is held to MAX_BODY_BYTES before the MCP SDK reads the body: 413 in the JSON-RPC error shape', async () => {
+    const message = { jsonrpc: '2.0', id: 7, method: 'tools/list', params: { _meta: { padding: 'a'.repeat(1024 * 1024) } } };
+    const res = await fetch(`${svc.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify(message),
+    });
+    assert.equal(res.status, 413);
+    const answer = (await res.json()) as any;
+    assert.equal(answer.jsonrpc, '2.0');
+    assert.equal(answer.id, null);
+    assert.equal(answer.error.code, -32000);
+    assert.match(answer.error.message, /request body exceeds 262144 bytes \(MAX_BODY_BYTES\)/);
+    // Chunked, with no Content-Length to go by, it is cut as it arrives.
+    const chunked = await postChunked(`${svc.url}/mcp`, FIVE_MB);
+    assert.equal(chunked.status, 413);
+    assert.equal(chunked.json.error.code, -32000);
+    // A message within the limit still reaches the tools.
+    const small = await fetch(`${svc.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ ...message, params: {} }),
+    });
+    assert.equal(small.status, 200, await small.clone().text());
+  });
+
   it('oversized headers get 431 headers_too_large in the JSON shape', async () => {
     const res = await fetch(`${svc.url}/healthz`, { headers: { 'x-padding': 'a'.repeat(64 * 1024) } });
     assert.equal(res.status, 431);

@@ -3,11 +3,12 @@
 // with a clear message and its documented exit code.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { stageFractions } from '../../functions/cli/progress.ts';
+import { progressView, stageFractions } from '../../functions/cli/progress.ts';
 import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
@@ -94,6 +95,58 @@ describe('reelsmith: arguments and help', () => {
     assert.equal(JSON.parse(r.stdout).error.code, 'unreadable_script');
   });
 
+  for (const args of [
+    ['render', 'script.txt', '--aspect', '4:3'],
+    ['status'],
+    ['list', '--colour', 'red'],
+    ['paint'],
+  ]) {
+    it(`--json with an argument error (${args.join(' ')}): one JSON error on stdout, exit 2`, async () => {
+      const r = await cli([...args, '--json'], { cwd: dir });
+      assert.equal(r.code, 2, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.match(doc.error.code, /^[a-z_]+$/);
+      assert.ok(doc.error.message.length > 10 && !doc.error.message.startsWith('error:'), doc.error.message);
+    });
+  }
+
+  for (const limit of ['0', '500', '2.5']) {
+    it(`list --limit ${limit}: refused before asking the service, with one message`, async () => {
+      const r = await cli(['list', '--limit', limit, '--url', 'http://127.0.0.1:9']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.match(/must be a whole number from 1 to 100/g)?.length, 1, r.stderr);
+      assert.match(r.stderr, /--limit must be a whole number from 1 to 100/);
+    });
+  }
+
+  it('an emoji-only script is refused before anything runs: nothing to speak, naming script_text', async () => {
+    writeFileSync(join(dir, 'emoji.txt'), '🎉🚀 ✨\n');
+    const r = await cli(['render', join(dir, 'emoji.txt'), '-o', join(dir, 'emoji.mp4')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /script_text: there is nothing to speak/);
+    assert.equal(existsSync(join(dir, 'emoji.mp4')), false);
+  });
+
+  it('wait on a terminal: the bars end where the status does (total 52%, the stopped stage marked)', () => {
+    let screen = '';
+    const tty = Object.assign(
+      new Writable({
+        write(chunk, _enc, done) {
+          screen += chunk;
+          done();
+        },
+      }),
+      { isTTY: true, columns: 100, rows: 40 },
+    ) as unknown as NodeJS.WriteStream;
+    const view = progressView({ json: false, tty: true }, tty);
+    view.update('render', 52, 'cancelled');
+    view.stop();
+    // The last frame, without the terminal's control sequences.
+    const text = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    assert.match(text, /total\s+\|[^|]*\|\s+52%/);
+    assert.match(text, /render \(cancelled\)\s+\|[^|]*\|\s+35%/);
+  });
+
   it('stage bars: earlier stages full, the current one partly, later ones empty', () => {
     assert.deepEqual(stageFractions('render', 61), { speech: 1, footage: 1, render: 0.5, upload: 0 });
     assert.deepEqual(stageFractions('done', 100), { speech: 1, footage: 1, render: 1, upload: 1 });
@@ -124,6 +177,34 @@ describe('reelsmith render: in this process', () => {
     assert.match(readFileSync(result.captions_srt, 'utf8'), /^1\r?\n00:00:0/);
     assert.equal(ffprobe(result.thumbnail).streams[0]?.codec_name, 'mjpeg');
     assert.deepEqual(readdirSync(join(dir, 'out')).sort(), ['short.jpg', 'short.mp4', 'short.srt', 'short.vtt'], 'no partial files left');
+  });
+
+  it('SIGTERM cleans up as Ctrl-C does: no output, no temporary files, exit 143', async () => {
+    const dir = tempDir('reelsmith-cli-term-');
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    writeFileSync(join(dir, 'long.txt'), Array.from({ length: 12 }, (_, i) => `Sentence number ${i + 1} keeps the renderer busy for a while.`).join(' '));
+    const child = spawn(process.execPath, [CLI, 'render', 'long.txt', '-o', 'out.mp4', '--resolution', '720p'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      // Piped, progress comes as lines: stop it once it is under way.
+      if (!sent && /^(speech|footage|render) \d+%$/m.test(stderr)) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.on('close', (c, sig) => r([c, sig])));
+    assert.ok(sent, stderr);
+    assert.deepEqual([code, signal], [143, null], stderr);
+    assert.match(stderr, /interrupted; nothing was written/);
+    assert.deepEqual(readdirSync(dir).sort(), ['long.txt', 'tmp']);
+    assert.deepEqual(readdirSync(tmp), [], 'the render’s temporary dir is removed');
   });
 
   it('--outputs: one file per video beside -o (out.mp4, out-16x9.mp4), each with its sidecars', async () => {
@@ -214,6 +295,31 @@ describe('reelsmith against a running service', () => {
     const again = await cli(['cancel', id, ...flags], { env });
     assert.equal(again.code, 3, 'a finished task cannot be cancelled: the service refuses');
     assert.equal(JSON.parse(again.stdout).error.code, 'already_finished');
+  });
+
+  it('a 422 from the service names each field once', async () => {
+    const r = await cli(['submit', 'script.txt', '--callback', 'http://127.0.0.1/hook', '--url', svc.url, '--key', key], { cwd: dir });
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stderr.match(/callback_url/g)?.length, 1, r.stderr);
+  });
+
+  it('an emoji-only script is refused at submit: 422 naming script_text, no task made', async () => {
+    const res = await fetch(`${svc.url}/v1/videos`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ script_text: '🎉🚀 ✨' }),
+    });
+    assert.equal(res.status, 422);
+    const body = (await res.json()) as any;
+    assert.equal(body.error.details[0].path, 'script_text');
+    assert.match(body.error.details[0].message, /there is nothing to speak/);
+    const scenes = await fetch(`${svc.url}/v1/storyboards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ scenes: [{ text: 'Words here.' }, { text: '**🔥**' }] }),
+    });
+    assert.equal(scenes.status, 422);
+    assert.equal(((await scenes.json()) as any).error.details[0].path, 'scenes.1.text');
   });
 
   it('cancel a task, then wait exits 5', async () => {

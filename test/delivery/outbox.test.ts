@@ -81,12 +81,12 @@ describe('callback outbox', () => {
     assert.equal(received.length, 1);
   });
 
-  it('a failing receiver: 503 to the queue, attempts counted, then delivered with the same delivery id', async () => {
+  it('a failing receiver: 409 to the queue (retry this job, do not slow the queue), attempts counted, then delivered with the same delivery id', async () => {
     const id = await endedTask();
     answers = [500, 503];
-    assert.equal((await deliverCallback(deps(), id)).status, 503);
+    assert.equal((await deliverCallback(deps(), id)).status, 409);
     tick(10_000);
-    assert.equal((await deliverCallback(deps(), id)).status, 503);
+    assert.equal((await deliverCallback(deps(), id)).status, 409);
     const mid = (await store.get(id))?.callback;
     assert.equal(mid?.attempts, 2);
     assert.equal(mid?.last_status, 503);
@@ -109,14 +109,14 @@ describe('callback outbox', () => {
     assert.equal((await store.get(late))?.callback?.state, 'gave_up');
   });
 
-  it('while one delivery is sending, a duplicate waits (503 with Retry-After) instead of sending twice', async () => {
+  it('while one delivery is sending, a duplicate waits (409 with Retry-After) instead of sending twice', async () => {
     const id = await endedTask();
     let release!: () => void;
     hold = new Promise((r) => (release = r));
     const first = deliverCallback(deps(), id);
     while (received.length === 0) await new Promise((r) => setImmediate(r));
     const second = await deliverCallback(deps(), id);
-    assert.equal(second.status, 503);
+    assert.equal(second.status, 409);
     assert.ok((second.retryAfterS ?? 0) > 0);
     release();
     assert.equal((await first).status, 200);

@@ -56,6 +56,23 @@ describe('postCallback', () => {
     }
   });
 
+  it('a name that takes long to resolve counts against the attempt’s own timeout: no answer, tried again', async () => {
+    let lookups = 0;
+    // A resolver that never answers: only the attempt's deadline can end the wait.
+    const guard: CallbackOptions['guard'] = (_url, _field, _allow, _ports, o) => {
+      lookups++;
+      const signal = o?.signal;
+      if (!signal) return Promise.reject(new Error('the lookup was given no deadline'));
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    };
+    const attempt = await postCallback('http://slow-dns.example/hook', view, opts({ allowPrivate: false, timeoutMs: 100, guard }));
+    assert.equal(lookups, 1);
+    assert.equal(attempt.ok, false);
+    assert.equal(attempt.status, null);
+    assert.equal(attempt.permanent, false);
+    assert.match(attempt.error!, /^no answer: /);
+  });
+
   it('no answer at all is worth another try', async () => {
     const a = await postCallback('http://127.0.0.1:1/hook', view, opts());
     assert.equal(a.ok, false);

@@ -88,7 +88,8 @@ describe('the deploy guide', () => {
   it('explains the callbacks queue and the sweeper, with the numbers infra/ and the app use', () => {
     const why = section('## How it is set up, and why');
     assert.match(why, /\*\*Callbacks have a queue of their own\*\* \(`reelsmith-render-callbacks`, `TASKS_CALLBACK_QUEUE`\)/);
-    assert.match(why, /retries for 24 h with no attempt\s+limit/);
+    assert.match(why, /It retries for 24 h \(backoff from\s+10 s, doubling to hourly\)/);
+    assert.match(why, /Cloud Tasks stops retrying only when both limits are reached/);
     assert.match(why, /\*\*The sweeper\.\*\*[\s\S]*Every 5 minutes\s+\(`sweep_schedule`\)[\s\S]*`POST \/tasks\/sweep`/);
     assert.match(why, /`SWEEP_STALE_SECONDS` \(30 min\)/);
     assert.match(why, /\*\*invoker:\*\* `run\.invoker` on the worker, nothing else/);

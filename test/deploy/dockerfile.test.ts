@@ -26,7 +26,7 @@ const resolveImage = (image: string) => image.replace(/\$\{(\w+)\}|\$(\w+)/g, (a
 describe('Dockerfile', () => {
   it('is multi-stage on a Node 24 slim base', () => {
     assert.ok(df.stages.length >= 2, 'build and runtime stages');
-    for (const stage of df.stages) assert.match(resolveImage(stage.image), /^node:24(\.\d+)*-[a-z]+-slim$/, stage.name);
+    for (const stage of df.stages) assert.match(resolveImage(stage.image), /^node:24(\.\d+)*-[a-z]+-slim(@sha256:[0-9a-f]{64})?$/, stage.name);
   });
 
   it('installs ffmpeg, espeak-ng and the caption fonts: every package scripts/setup.sh installs', () => {

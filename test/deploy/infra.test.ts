@@ -3,9 +3,10 @@
 // the settings that keep the service safe and within its memory can still be held in place.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { tempDir } from '../support/temp-dir.ts';
 import { assertSafeToServe, loadConfig } from '../../functions/config.ts';
 import {
   allStrings,
@@ -114,16 +115,32 @@ function secretEnv(name: 'api' | 'worker'): Record<string, { secret: string; ver
   return Object.fromEntries(names.map((n) => [n, all[n]!]));
 }
 
+const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1] ?? NaN);
+
+/**
+ * The waits between a Cloud Tasks queue's deliveries, as its RetryConfig documents them: from
+ * min_backoff, doubling max_doublings times, then up by that last step each time, at most
+ * max_backoff (10 s, 300 s, 3 doublings: 10, 20, 40, 80, 160, 240, 300, 300, …). 60 of them.
+ */
+function retrySchedule(retry: { min_backoff: string; max_backoff: string; max_doublings: number }): number[] {
+  const min = seconds(retry.min_backoff);
+  const max = seconds(retry.max_backoff);
+  const step = min * 2 ** retry.max_doublings;
+  return Array.from({ length: 60 }, (_, k) => Math.min(max, k <= retry.max_doublings ? min * 2 ** k : step + (k - retry.max_doublings) * step));
+}
+
 describe('infra/: the worker service', () => {
-  it('has 2 GiB, container concurrency 2, a 1800 s timeout, gen2 and bounded instances', () => {
+  it('has 2 GiB, 2 render slots and one request slot more (callbacks, the sweep), a 1800 s timeout, gen2 and bounded instances', () => {
     const { template, container } = service('worker');
     assert.equal(container.resources[0].limits.memory, '2Gi');
-    assert.equal(evaluate(tf, template.max_instance_request_concurrency), 2);
+    assert.equal(evaluate(tf, tf.locals.worker_render_slots), 2);
+    assert.equal(evaluate(tf, template.max_instance_request_concurrency), 3);
+    assert.equal(tf.locals.worker_concurrency, '${local.worker_render_slots + 1}');
     assert.equal(template.timeout, '1800s');
     assert.equal(template.execution_environment, 'EXECUTION_ENVIRONMENT_GEN2');
     const max = evaluate(tf, template.scaling[0].max_instance_count);
     assert.ok(Number.isInteger(max) && max >= 1 && max <= 10, `worker max instances is bounded: ${max}`);
-    assert.ok(Number(container.resources[0].limits.cpu) >= 1, 'a 2 GiB instance needs at least one vCPU');
+    assert.ok(Number(evaluate(tf, container.resources[0].limits.cpu)) >= 1, 'a 2 GiB instance needs at least one vCPU');
   });
 
   it('renders in a size-limited in-memory scratch volume that the app is pointed at', () => {
@@ -139,12 +156,17 @@ describe('infra/: the worker service', () => {
     assert.equal(env.TMPDIR, mount.mount_path);
   });
 
-  it('runs the worker role with the Google Cloud adapters and as many slots as its concurrency', () => {
+  it('runs the worker role with the Google Cloud adapters, as many renders as its render slots and an encoder per vCPU', () => {
     const env = plainEnv('worker');
     assert.equal(env.FUNCTION_TARGET, 'worker');
     assert.equal(env.TASK_STORE, 'firestore');
     assert.equal(env.BLOB_STORE, 'gcs');
+    // The worker refuses (503) a render beyond MAX_CONCURRENT_TASKS: the spare request slot stays free for callbacks and the sweep.
+    assert.equal(env.MAX_CONCURRENT_TASKS, '${tostring(local.worker_render_slots)}');
     assert.equal(evaluate(tf, env.MAX_CONCURRENT_TASKS), '2');
+    // Set, not left to node, which on Cloud Run may count the host's cores rather than the instance's vCPUs.
+    assert.equal(evaluate(tf, env.RENDER_CPUS), evaluate(tf, service('worker').container.resources[0].limits.cpu));
+    assert.equal(evaluate(tf, env.RENDER_CPUS), '2');
     assert.equal(env.GCS_BUCKET, '${google_storage_bucket.media.name}');
     assert.equal(service('worker').template.service_account, '${google_service_account.worker.email}');
   });
@@ -198,9 +220,27 @@ describe('infra/: the api service', () => {
     assert.ok(!/ALLOW_UNAUTHENTICATED/.test(tf.text));
   });
 
+  it('lists voices from the provider the worker speaks with: every voice provider key the worker mounts, the api mounts too', () => {
+    const worker = secretEnv('worker');
+    const api = secretEnv('api');
+    assert.deepEqual(api.ELEVENLABS_API_KEY, worker.ELEVENLABS_API_KEY);
+    // The same pinned variable, so the two can never speak with different accounts.
+    assert.equal(api.ELEVENLABS_API_KEY!.version, '${var.elevenlabs_api_key_version}');
+  });
+
   it('exposes its URL as an output', () => {
     assert.match(tf.outputs.api_url.value, /google_cloud_run_v2_service\.api\[0\]\.uri/);
   });
+});
+
+describe('infra/: probes', () => {
+  for (const name of ['api', 'worker'] as const) {
+    it(`${name}: the startup probe's timeout is below its period, and the window stays about 30 s`, () => {
+      const probe = service(name).container.startup_probe[0];
+      assert.ok(probe.timeout_seconds < probe.period_seconds, `timeout ${probe.timeout_seconds} s, period ${probe.period_seconds} s`);
+      assert.ok(probe.period_seconds * probe.failure_threshold >= 30, 'time enough to check ffmpeg and espeak-ng');
+    });
+  }
 });
 
 describe('infra/: the environment the services get is one the app accepts', () => {
@@ -257,6 +297,7 @@ describe('infra/: the environment the services get is one the app accepts', () =
         assert.doesNotThrow(() => assertSafeToServe(cfg));
       } else {
         assert.equal(cfg.MAX_CONCURRENT_TASKS, 2);
+        assert.equal(cfg.RENDER_CPUS, 2);
         assert.equal(cfg.SCRATCH_DIR, '/scratch');
         assert.ok(cfg.TASK_DEADLINE_SECONDS < 1800, 'the worker gives up before Cloud Tasks and Cloud Run do');
       }
@@ -265,11 +306,11 @@ describe('infra/: the environment the services get is one the app accepts', () =
 });
 
 describe('infra/: the queue', () => {
-  it('dispatches at most worker max instances × worker concurrency tasks at once', () => {
+  it('dispatches at most worker max instances × render slots tasks at once', () => {
     const queue = resource(tf, 'google_cloud_tasks_queue', 'render');
     const cap = evaluate(tf, queue.rate_limits[0].max_concurrent_dispatches);
     const { template } = service('worker');
-    const expected = evaluate(tf, template.scaling[0].max_instance_count) * evaluate(tf, template.max_instance_request_concurrency);
+    const expected = evaluate(tf, template.scaling[0].max_instance_count) * evaluate(tf, tf.locals.worker_render_slots);
     assert.equal(cap, expected);
     assert.equal(cap, 6, 'with the defaults: 3 instances × 2');
     // Computed, not a copy: the cap follows the variable it is derived from.
@@ -282,10 +323,18 @@ describe('infra/: the queue', () => {
     assert.match(retry.min_backoff, /^\d+s$/);
     assert.match(retry.max_backoff, /^\d+s$/);
   });
+
+  it('ends a job after its max_attempts deliveries: Cloud Tasks stops only when both limits are reached, and the duration is reached first', () => {
+    const retry = resource(tf, 'google_cloud_tasks_queue', 'render').retry_config[0];
+    const attempts = evaluate(tf, retry.max_attempts);
+    const lastAt = retrySchedule(retry).slice(0, attempts - 1).reduce((a, b) => a + b, 0);
+    assert.ok(seconds(retry.max_retry_duration) <= lastAt, `max_retry_duration ${retry.max_retry_duration}; delivery ${attempts} comes after ${lastAt} s`);
+    assert.ok(lastAt < 3 * 3600, `a lost render is given up (and left to the sweeper) within hours: ${lastAt} s`);
+    assert.match(tf.text, /BOTH limits are reached/, 'tasks.tf says so');
+  });
 });
 
 describe('infra/: the callbacks queue', () => {
-  const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1] ?? NaN);
 
   it('is a queue of its own, named after the render queue as the app defaults it', () => {
     const queue = resource(tf, 'google_cloud_tasks_queue', 'callbacks');
@@ -293,10 +342,13 @@ describe('infra/: the callbacks queue', () => {
     assert.equal(queue.location, '${var.region}');
   });
 
-  it('retries a callback for 24 h, with no attempt limit inside that, as the worker gives an event up at 24 h', () => {
+  it('retries a callback for 24 h: its attempt limit is reached before that, so the duration ends the job, as the worker gives an event up at 24 h', () => {
     const retry = resource(tf, 'google_cloud_tasks_queue', 'callbacks').retry_config[0];
     assert.equal(retry.max_retry_duration, '86400s');
-    assert.equal(retry.max_attempts, -1, 'unlimited attempts: the duration ends the job');
+    // Both must be reached: -1 (unlimited) attempts would keep a job for the 31-day retention.
+    assert.ok(retry.max_attempts > 1, `max_attempts ${retry.max_attempts}`);
+    const lastAt = retrySchedule(retry).slice(0, retry.max_attempts - 1).reduce((a: number, b: number) => a + b, 0);
+    assert.ok(lastAt < seconds(retry.max_retry_duration), `delivery ${retry.max_attempts} comes after ${lastAt} s, within the 24 h`);
     const min = seconds(retry.min_backoff);
     const max = seconds(retry.max_backoff);
     assert.ok(min >= 1 && min <= 60, `a receiver that was down a moment gets its event soon: ${retry.min_backoff}`);
@@ -306,11 +358,16 @@ describe('infra/: the callbacks queue', () => {
     assert.ok(min * 2 ** retry.max_doublings >= max, 'the doublings reach the longest backoff');
   });
 
-  it('has its own dispatch limits, a few at a time so that renders keep the worker slots', () => {
+  it('takes the spare request slots only: renders and callbacks together never exceed the workers\' slots', () => {
     const limits = resource(tf, 'google_cloud_tasks_queue', 'callbacks').rate_limits[0];
     const renders = evaluate(tf, resource(tf, 'google_cloud_tasks_queue', 'render').rate_limits[0].max_concurrent_dispatches);
     const callbacks = evaluate(tf, limits.max_concurrent_dispatches);
+    const { template } = service('worker');
+    const slots = evaluate(tf, template.scaling[0].max_instance_count) * evaluate(tf, template.max_instance_request_concurrency);
     assert.ok(callbacks >= 1 && callbacks < renders, `${callbacks} callbacks at once, ${renders} renders`);
+    assert.ok(renders + callbacks <= slots, `${renders} renders + ${callbacks} callbacks within ${slots} request slots`);
+    assert.equal(renders + callbacks, slots, 'no slot left idle either: the sweep shares the spare ones and retries');
+    assert.match(tf.locals.callbacks_max_concurrent_dispatches, /var\.worker_max_instances/);
     assert.ok(limits.max_dispatches_per_second > 0);
   });
 });
@@ -325,7 +382,18 @@ describe('infra/: the sweeper', () => {
     assert.equal(target.http_method, 'POST');
     assert.equal(target.uri, '${local.worker_url}/tasks/sweep');
     assert.equal(evaluate(tf, job().schedule), '*/5 * * * *');
-    assert.equal(job().retry_config[0].retry_count, 0, 'the next run does what a retry would');
+  });
+
+  it('retries a failed run (a 429 while every slot is busy, an instance stopping) well within the schedule’s 5 minutes', () => {
+    const retry = job().retry_config[0];
+    assert.ok(retry.retry_count >= 1 && retry.retry_count <= 5, `retry_count ${retry.retry_count}`);
+    const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1] ?? NaN);
+    const waits = Array.from({ length: retry.retry_count }, (_, k) =>
+      Math.min(seconds(retry.max_backoff_duration), seconds(retry.min_backoff_duration) * 2 ** Math.min(k, retry.max_doublings)),
+    );
+    const attempts = (retry.retry_count + 1) * seconds(job().attempt_deadline);
+    assert.ok(waits.reduce((a, b) => a + b, 0) < 300, `backoffs ${waits.join(', ')} s`);
+    assert.ok(attempts > 0);
   });
 
   it('authenticates with an OIDC token of the invoker account, for the URL the worker accepts', () => {
@@ -355,7 +423,7 @@ describe('infra/: IAM is least privilege', () => {
     ]);
   });
 
-  it('grants the worker exactly: Firestore user, enqueuer on both queues, act-as on the invoker, object admin on the bucket only, signBlob on itself, its secrets', () => {
+  it('grants the worker exactly: Firestore user, enqueuer on both queues, act-as on the invoker, object user on the bucket only, signBlob on itself, its secrets', () => {
     assert.deepEqual(rolesOf(tf, 'worker'), [
       'roles/cloudtasks.enqueuer @ ${google_cloud_tasks_queue.callbacks.name}',
       'roles/cloudtasks.enqueuer @ ${google_cloud_tasks_queue.render.name}',
@@ -363,8 +431,20 @@ describe('infra/: IAM is least privilege', () => {
       'roles/iam.serviceAccountTokenCreator @ ${google_service_account.worker.name}',
       'roles/iam.serviceAccountUser @ ${google_service_account.tasks_invoker.name}',
       'roles/secretmanager.secretAccessor @ ${each.value.secret}',
-      'roles/storage.objectAdmin @ ${google_storage_bucket.media.name}',
+      'roles/storage.objectUser @ ${google_storage_bucket.media.name}',
     ]);
+  });
+
+  it("grants Firestore on the service's database only: datastore.user with a condition naming it", () => {
+    assert.equal(tf.locals.firestore_database_condition, 'resource.name == "projects/${var.project_id}/databases/${google_firestore_database.main.name}"');
+    assert.equal(resource(tf, 'google_firestore_database', 'main').name, '(default)');
+    const datastore = grants(tf).filter((g) => g.role === 'roles/datastore.user');
+    assert.deepEqual(datastore.map((g) => g.members).flat().sort(), ['sa:api', 'sa:worker']);
+    for (const g of datastore) {
+      const body = resource(tf, 'google_project_iam_member', g.address.split('.')[1]!);
+      assert.equal(body.condition[0].expression, '${local.firestore_database_condition}', g.address);
+      assert.ok(body.condition[0].title, 'a condition has a title');
+    }
   });
 
   it('gives each runtime account only the secrets its service mounts', () => {
@@ -379,7 +459,8 @@ describe('infra/: IAM is least privilege', () => {
       );
     }
     // The api signs nothing for clients but download URLs (IAM signBlob): callbacks are the worker's.
-    assert.deepEqual(Object.keys(secretEnv('api')).sort(), ['API_KEYS']);
+    // It lists voices from the provider the worker speaks with, so it has the ElevenLabs key too.
+    assert.deepEqual(Object.keys(secretEnv('api')).sort(), ['API_KEYS', 'ELEVENLABS_API_KEY']);
     assert.deepEqual(Object.keys(secretEnv('worker')).sort(), ['CALLBACK_SECRET', 'ELEVENLABS_API_KEY', 'PEXELS_API_KEY']);
   });
 
@@ -479,12 +560,85 @@ describe('infra/: storage, Firestore and secrets', () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
+  it('pins the provider to versions with GA empty_dir volumes (6.11+) and below the next major', () => {
+    assert.match(tf.text, /source\s*=\s*"hashicorp\/google"\s*\n\s*version\s*=\s*">= 6\.11, < 8\.0"/);
+  });
+
+  it('keeps .terraform.lock.hcl in git (never ignored), and when it is there it locks a version the pin allows', () => {
+    const ignored = spawnSync('git', ['check-ignore', '-q', join(INFRA, '.terraform.lock.hcl')], { cwd: ROOT });
+    assert.equal(ignored.status, 1, 'infra/.terraform.lock.hcl is not git-ignored');
+    const lock = join(INFRA, '.terraform.lock.hcl');
+    if (!existsSync(lock)) return;
+    const m = /provider "registry\.terraform\.io\/hashicorp\/google" \{\s*version\s*=\s*"(\d+)\.(\d+)\.(\d+)"/.exec(readFileSync(lock, 'utf8'));
+    assert.ok(m, 'the lock file locks hashicorp/google');
+    const [major, minor] = [Number(m[1]), Number(m[2])];
+    assert.ok((major === 6 && minor >= 11) || major === 7, `locked ${m.slice(1).join('.')}`);
+  });
+
   it('ships a tfvars example that sets every required variable', () => {
     const example = readFileSync(join(INFRA, 'terraform.tfvars.example'), 'utf8');
     const set = new Set([...example.matchAll(/^([a-z_]+)\s*=/gm)].map((m) => m[1]));
     const required = Object.entries(tf.variables).filter(([, v]) => !('default' in v)).map(([k]) => k);
     assert.ok(required.length >= 3);
     for (const name of required) assert.ok(set.has(name), `terraform.tfvars.example sets ${name}`);
+  });
+});
+
+describe('infra/: a CALLBACK_SECRET the worker would refuse fails terraform apply', () => {
+  /** The check's command run as Terraform's local-exec would, with a gcloud that answers `value` (or fails). */
+  function runCheck(value: string | null): { status: number | null; stderr: string; gcloudArgs: string } {
+    const check = resource(tf, 'terraform_data', 'callback_secret_check');
+    const exec = (Array.isArray(check.provisioner) ? check.provisioner[0] : check.provisioner)['local-exec'][0];
+    assert.deepEqual(exec.interpreter, ['/bin/sh', '-c']);
+    assert.deepEqual(exec.environment, { PROJECT: '${var.project_id}', SECRET: '${var.secret_names.callback_secret}', VERSION: '${var.callback_secret_version}' });
+    const dir = tempDir('reelsmith-secret-check-');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(dir, 'value'), value ?? '');
+    writeFileSync(
+      join(bin, 'gcloud'),
+      value === null
+        ? `#!/bin/sh\necho "$*" > '${dir}/args'\necho 'ERROR: NOT_FOUND: Secret Version not found' >&2\nexit 1\n`
+        : `#!/bin/sh\necho "$*" > '${dir}/args'\ncat '${dir}/value'\n`,
+    );
+    chmodSync(join(bin, 'gcloud'), 0o755);
+    const r = spawnSync(exec.interpreter[0], [...exec.interpreter.slice(1), exec.command], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, PROJECT: 'my-project', SECRET: 'reelsmith-callback-secret', VERSION: '3' },
+      encoding: 'utf8',
+    });
+    const args = existsSync(join(dir, 'args')) ? readFileSync(join(dir, 'args'), 'utf8').trim() : '';
+    return { status: r.status, stderr: r.stderr, gcloudArgs: args };
+  }
+
+  it('reads the pinned version with gcloud and passes a 64-character secret', () => {
+    const r = runCheck('a'.repeat(64));
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.gcloudArgs, 'secrets versions access 3 --secret=reelsmith-callback-secret --project=my-project');
+  });
+
+  it('refuses 16 to 31 characters with a message that says how long it is and what to do, never the value', () => {
+    for (const n of [16, 31]) {
+      const value = 'x'.repeat(n - 1) + 'Q';
+      const r = runCheck(value);
+      assert.equal(r.status, 1, `${n} characters`);
+      assert.match(r.stderr, new RegExp(`version 3 \\(CALLBACK_SECRET\\) has ${n} characters; the worker needs at least 32`));
+      assert.match(r.stderr, /callback_secret_version/);
+      assert.ok(!r.stderr.includes(value), 'the value is never printed');
+    }
+  });
+
+  it('refuses a trailing newline (a secret made with echo), and a version gcloud cannot read', () => {
+    const newline = runCheck(`${'b'.repeat(40)}\n`);
+    assert.equal(newline.status, 1);
+    assert.match(newline.stderr, /starts or ends with whitespace/);
+    assert.notEqual(runCheck(null).status, 0);
+  });
+
+  it('runs before the worker is created or updated, and again when the version changes; the variable says 32', () => {
+    assert.match(JSON.stringify(service('worker').svc.depends_on), /terraform_data\.callback_secret_check/);
+    assert.match(JSON.stringify(resource(tf, 'terraform_data', 'callback_secret_check').triggers_replace), /var\.callback_secret_version/);
+    assert.match(tf.variables.callback_secret_version.description, /at least 32 characters/);
+    assert.doesNotMatch(tf.text, /16 characters/);
   });
 });
 
@@ -517,19 +671,20 @@ describe('cloudbuild.yaml', () => {
     assert.equal(subs._REGION, evaluate(tf, tf.variables.region.default));
     assert.equal(subs._WORKER_SERVICE, evaluate(tf, tf.variables.worker_service_name.default));
     assert.equal(subs._API_SERVICE, evaluate(tf, tf.variables.api_service_name.default));
-    assert.match(script('build'), new RegExp(`--tag ${image.replace(/[.]/g, '\\.')} \\.$`));
-    assert.equal(script('push'), `push ${image}`);
+    assert.match(script('build'), new RegExp(`--tag ${image.replace(/[.]/g, '\\.')} `));
+    assert.match(script('build'), / \.$/);
+    assert.match(script('push'), new RegExp(`docker push ${image.replace(/[.]/g, '\\.')} &&`));
     assert.deepEqual(build.images, ['${_IMAGE}']);
   });
 
-  it('rolls the worker out with the shape infra/run.tf declares: gen2, 2 GiB, concurrency 2, 1800 s', () => {
+  it('rolls the worker out with the shape infra/run.tf declares: gen2, 2 GiB, concurrency 3, 1800 s', () => {
     const s = script('deploy-worker');
     const { template, container } = service('worker');
     assert.match(s, /gcloud run services update reelsmith-worker /);
     assert.match(s, /--image=europe-west1-docker\.pkg\.dev\/my-project\/reelsmith\/reelsmith:b-123/);
     assert.match(s, /--execution-environment=gen2/);
     assert.match(s, new RegExp(`--memory=${container.resources[0].limits.memory}\\b`));
-    assert.match(s, new RegExp(`--cpu=${container.resources[0].limits.cpu}\\b`));
+    assert.match(s, new RegExp(`--cpu=${evaluate(tf, container.resources[0].limits.cpu)}\\b`));
     assert.match(s, new RegExp(`--concurrency=${evaluate(tf, template.max_instance_request_concurrency)}\\b`));
     assert.match(s, new RegExp(`--timeout=${template.timeout.replace(/s$/, '')}\\b`));
   });
@@ -541,6 +696,17 @@ describe('cloudbuild.yaml', () => {
     assert.match(s, new RegExp(`--memory=${container.resources[0].limits.memory}\\b`));
     assert.match(s, new RegExp(`--concurrency=${template.max_instance_request_concurrency}\\b`));
     assert.match(s, new RegExp(`--timeout=${template.timeout.replace(/s$/, '')}\\b`));
+  });
+
+  it('builds on the last build’s layers: --cache-from a tag this build tags and pushes too, with BuildKit inline cache', () => {
+    const cache = substitute(subs._CACHE_IMAGE!, subs);
+    assert.equal(cache, 'europe-west1-docker.pkg.dev/my-project/reelsmith/reelsmith:buildcache');
+    const build = script('build');
+    assert.match(build, new RegExp(`--cache-from ${cache.replace(/[.]/g, '\\.')} `));
+    assert.match(build, /--build-arg BUILDKIT_INLINE_CACHE=1/);
+    assert.match(build, new RegExp(`--tag ${cache.replace(/[.]/g, '\\.')} `));
+    assert.deepEqual(step('build').env, ['DOCKER_BUILDKIT=1']);
+    assert.match(script('push'), new RegExp(`docker push ${cache.replace(/[.]/g, '\\.')}$`));
   });
 
   it('never creates services, changes IAM, env, secrets or scaling that Terraform owns, or uses "latest"', () => {

@@ -67,7 +67,8 @@ export function resourcesOf(tf: Terraform, ...types: string[]): { address: strin
 
 /**
  * Value of a simple Terraform expression as HCL JSON spells it: a literal, `${var.x}` (the
- * variable's default), `${local.x}`, `${tostring(...)}`, or a product `${a * b}`. Anything else
+ * variable's default), `${local.x}`, `${tostring(...)}`, a product `${a * b}`, a sum or
+ * difference `${a + b - c}`, in parentheses or not. Anything else
  * throws, so a test never passes by not understanding what it reads.
  */
 export function evaluate(tf: Terraform, value: Json): Json {
@@ -77,7 +78,21 @@ export function evaluate(tf: Terraform, value: Json): Json {
   return evalExpr(tf, m[1]!.trim());
 }
 
-function evalExpr(tf: Terraform, expr: string): Json {
+function evalExpr(tf: Terraform, raw: string): Json {
+  const expr = raw.trim();
+  if (/^\(.*\)$/s.test(expr) && balanced(expr.slice(1, -1))) return evalExpr(tf, expr.slice(1, -1));
+  // A sum or difference at the top level (operators spaced, as terraform fmt writes them).
+  const terms = splitTopLevel(expr, /\s([+-])\s/y);
+  if (terms.length > 1) {
+    const number = (part: string) => {
+      const v = evalExpr(tf, part);
+      if (typeof v !== 'number') throw new Error(`not a number: ${part} = ${JSON.stringify(v)}`);
+      return v;
+    };
+    let acc = number(terms[0]!);
+    for (let i = 1; i < terms.length; i += 2) acc = terms[i] === '+' ? acc + number(terms[i + 1]!) : acc - number(terms[i + 1]!);
+    return acc;
+  }
   const product = expr.split('*').map((s) => s.trim());
   if (product.length > 1) {
     return product.reduce((acc, part) => {
@@ -102,6 +117,39 @@ function evalExpr(tf: Terraform, expr: string): Json {
     return evaluate(tf, tf.locals[l[1]!]);
   }
   throw new Error(`cannot evaluate Terraform expression: ${expr}`);
+}
+
+/** Parentheses in `s` open and close in order. */
+function balanced(s: string): boolean {
+  let depth = 0;
+  for (const c of s) {
+    depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+    if (depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/** `expr` cut at `op` (a sticky regex whose group is the operator) outside parentheses: [term, op, term, op, term, …]. */
+function splitTopLevel(expr: string, op: RegExp): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0) {
+      op.lastIndex = i;
+      const m = op.exec(expr);
+      if (m && i > from) {
+        out.push(expr.slice(from, i).trim(), m[1]!);
+        from = i + m[0].length;
+        i = from - 1;
+      }
+    }
+  }
+  out.push(expr.slice(from).trim());
+  return out;
 }
 
 /** Every string anywhere inside a JSON value. */

@@ -59,4 +59,22 @@ describe('Semaphore', () => {
     await assert.rejects(s.with(1, undefined, async () => Promise.reject(new Error('boom'))), /boom/);
     assert.equal(s.free, 1);
   });
+
+  it('tryAcquire takes free units at once, or nothing; it never jumps a waiter', async () => {
+    const s = new Semaphore(2);
+    const a = s.tryAcquire()!;
+    assert.equal(s.free, 1);
+    const b = s.tryAcquire()!;
+    assert.equal(s.tryAcquire(), null, 'none left');
+    assert.equal(s.free, 0);
+    const waiting = s.acquire(2);
+    a();
+    assert.equal(s.tryAcquire(), null, 'a unit is free, but a waiter came first');
+    b();
+    (await waiting)();
+    const c = s.tryAcquire()!;
+    c();
+    c();
+    assert.equal(s.free, 2, 'a release counts once');
+  });
 });

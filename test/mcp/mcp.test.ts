@@ -2,8 +2,9 @@
 // key) and over stdio (`reelsmith mcp`): list the tools, create a video, poll it to completion,
 // cancel one, list the voices (espeak-ng offline; ElevenLabs' with a key, against the fake).
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -180,6 +181,71 @@ describe('MCP over stdio (reelsmith mcp)', () => {
     const done = await pollToEnd(client, created.structuredContent.task_id);
     assert.equal(done.structuredContent.status, 'completed');
     assert.match(done.content[0]!.text!, /video_url: http:\/\/localhost:\d+\/files\//);
+  });
+});
+
+/** npx as a user's shell finds it (never our node_modules/.bin), or null. */
+function systemNpx(): string | null {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d && !d.includes('node_modules'));
+  return dirs.map((d) => join(d, 'npx')).find((p) => existsSync(p)) ?? null;
+}
+
+/**
+ * A directory whose `node` is older than 24 (cannot load .ts): the system's own node when it is,
+ * else this Node with type stripping turned off, which fails on .ts the same way.
+ */
+function olderNodeDir(npx: string): string {
+  const dir = tempDir('reelsmith-old-node-');
+  const system = join(dirname(npx), 'node');
+  const major = existsSync(system) ? Number(/^v(\d+)/.exec(spawnSync(system, ['--version'], { encoding: 'utf8' }).stdout)?.[1]) : NaN;
+  if (major < 24) symlinkSync(system, join(dir, 'node'));
+  else {
+    writeFileSync(join(dir, 'node'), `#!/bin/sh\nexec '${process.execPath}' --no-experimental-strip-types "$@"\n`);
+    chmodSync(join(dir, 'node'), 0o755);
+  }
+  return dir;
+}
+
+const npx = systemNpx();
+
+describe("MCP over stdio as README's client configuration starts it: npx --prefix <clone>, elsewhere, an older node first on PATH", { skip: npx ? false : 'no npx on PATH' }, () => {
+  let svc: RunningServer;
+  let client: Client;
+  before(async () => {
+    svc = await serve();
+    const elsewhere = tempDir('reelsmith-mcp-client-');
+    // The caller's own project may have a node_modules/.bin of its own.
+    mkdirSync(join(elsewhere, 'node_modules', '.bin'), { recursive: true });
+    const old = olderNodeDir(npx!);
+    assert.notEqual(spawnSync(join(old, 'node'), ['-e', 'process.exit(process.features.typescript ? 0 : 1)']).status, 0, 'the node first on PATH cannot run TypeScript');
+    client = await connected(
+      new StdioClientTransport({
+        command: 'npx',
+        args: ['--prefix', resolve(import.meta.dirname, '../..'), 'reelsmith', 'mcp'],
+        cwd: elsewhere,
+        env: {
+          PATH: [old, dirname(npx!), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter),
+          HOME: process.env.HOME ?? '',
+          // npx's own cache, fresh: what a first-time user has.
+          npm_config_cache: tempDir('reelsmith-npx-cache-'),
+          npm_config_update_notifier: 'false',
+          REELSMITH_URL: svc.url,
+          REELSMITH_API_KEY: KEY,
+        },
+        stderr: 'ignore',
+      }),
+    );
+  });
+  after(async () => {
+    await client?.close();
+    await svc?.stop();
+  });
+
+  it('connects and serves the tools (the entry runs main.ts on the clone’s Node 24)', async () => {
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), ['cancel_video', 'create_video', 'get_video', 'list_voices']);
+    const r = await call(client, 'list_voices', {});
+    assert.ok(!r.isError, JSON.stringify(r));
+    assert.ok((r.structuredContent.voices as { voice_id: string }[]).some((v) => v.voice_id === 'en-us'));
   });
 });
 

@@ -224,6 +224,24 @@ describe('downloadToFile', () => {
     await noLeftovers('meta');
   });
 
+  test('a name that takes long to resolve counts against the attempt’s deadline, and the attempt is tried again', async () => {
+    let lookups = 0;
+    const guard: typeof assertPublicUrl = (_url, _field, _allow, _ports, o) => {
+      lookups++;
+      const signal = o?.signal;
+      if (!signal) return Promise.reject(new Error('the lookup was given no deadline'));
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    };
+    const err = await rejectsWith(
+      downloadToFile(`${base}/ok`, join(dir, 'slow-dns'), opts({ allowPrivate: false, guard, timeoutMs: 100, retries: 1 })),
+      'download_timeout',
+      true,
+    );
+    assert.match(err.message, /^clip_urls\[0\]: the download took longer than/);
+    assert.equal(lookups, 2, 'each attempt looked the name up once, within its own deadline');
+    await noLeftovers('slow-dns');
+  });
+
   test('a name that passed the check but connects to a private address is refused at connect time', async () => {
     // DNS rebinding: the first look-up said "public" (the stand-in guard), the connection's own
     // look-up says 127.0.0.1. The guarded dispatcher refuses it, and nothing is sent.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TaskError } from '../../functions/errors.ts';
 import { ipv6Words, isGlobalUnicast } from '../../functions/net/public-address.ts';
-import { assertPublicUrl, isBlockedAddress } from '../../functions/net/url-guard.ts';
+import { assertPublicUrl, isBlockedAddress, type HostLookup } from '../../functions/net/url-guard.ts';
 import { REFUSED_URLS } from '../support/url-forms.ts';
 
 /** Every form of address the service must not call, with why. */
@@ -114,6 +114,29 @@ describe('url guard', () => {
     }
     assert.equal((await assertPublicUrl('https://8.8.8.8:8443/', 'callback_url', false, [443, 8443])).port, '8443');
     assert.match((await refusal('http://8.8.8.8/', [8443])).message, /port 80 is not allowed; use a URL on port 8443/);
+  });
+
+  /** A resolver that never answers: only a deadline ends the wait. */
+  const hangs: HostLookup = (_host, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+
+  it('a lookup that does not answer is cut at its own limit: unresolvable, worth another try', async () => {
+    const err = await assertPublicUrl('https://slow-dns.example/hook', 'callback_url', false, undefined, { lookup: hangs, lookupTimeoutMs: 100 }).then(
+      () => assert.fail('allowed'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof TaskError, String(err));
+    assert.equal(err.code, 'unresolvable_url');
+    assert.equal(err.retryable, true);
+    assert.equal(err.message, 'callback_url: slow-dns.example did not resolve within 0.1 s');
+  });
+
+  it("the caller's deadline ends a lookup too, as the caller's own timeout", async () => {
+    const signal = AbortSignal.timeout(50);
+    await assert.rejects(assertPublicUrl('https://slow-dns.example/hook', 'callback_url', false, undefined, { lookup: hangs, signal }), (e: unknown) => {
+      assert.equal((e as Error).name, 'TimeoutError');
+      assert.equal(e, signal.reason);
+      return true;
+    });
   });
 
   it('the development switch allows private addresses on any port, never credentials', async () => {

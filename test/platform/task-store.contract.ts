@@ -410,6 +410,31 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       assert.equal((await store.create(task(), l)).kind, 'created');
     });
 
+    it('finds the task an Idempotency-Key names, per owner; nothing for an unknown key', async () => {
+      const first = task({ key: 'key-1', hash: 'hash-1' });
+      await store.create(first);
+      assert.deepEqual(await store.findByIdempotencyKey('owner-a', 'key-1'), first);
+      assert.equal(await store.findByIdempotencyKey('owner-b', 'key-1'), null);
+      assert.equal(await store.findByIdempotencyKey('owner-a', 'key-2'), null);
+      const keyless = task({ owner: null, key: 'key-1', hash: 'hash-9' });
+      await store.create(keyless);
+      assert.deepEqual(await store.findByIdempotencyKey(null, 'key-1'), keyless);
+    });
+
+    it('previews admission without taking a place: what create would say now', async () => {
+      const l = limits({ perMinutePerOwner: 2, maxUnfinished: 3 });
+      assert.equal(await store.previewAdmission('owner-a', l), null);
+      assert.equal(await store.previewAdmission('owner-a', l), null, 'a preview takes nothing');
+      for (let i = 0; i < 2; i++) assert.equal((await store.create(task(), l)).kind, 'created');
+      const refused = await store.previewAdmission('owner-a', l);
+      assert.ok(refused?.reason === 'rate_limited' && refused.retryAfterS >= 1 && refused.retryAfterS <= 60, JSON.stringify(refused));
+      assert.equal(await store.previewAdmission('owner-b', l), null, 'another key is not limited');
+      assert.equal((await store.create(task({ owner: 'owner-b' }), l)).kind, 'created');
+      assert.deepEqual(await store.previewAdmission('owner-c', l), { kind: 'refused', reason: 'queue_full', retryAfterS: 30 });
+      tick(61_000);
+      assert.deepEqual(await store.previewAdmission('owner-a', l), { kind: 'refused', reason: 'queue_full', retryAfterS: 30 }, 'a new minute, but the queue is still full');
+    });
+
     it('admission: racing creates never go past the cap', async () => {
       const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => store.create(task({ owner: `owner-${i}` }), limits({ maxUnfinished: 3 }))));
       assert.equal(outcomes.filter((o) => o.kind === 'created').length, 3, outcomes.map((o) => o.kind).join(', '));

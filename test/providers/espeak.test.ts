@@ -4,9 +4,9 @@ import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TaskError } from '../../functions/errors.ts';
-import { EspeakSpeech } from '../../functions/providers/espeak-speech.ts';
+import { EspeakSpeech, MAX_PART_CHARS } from '../../functions/providers/espeak-speech.ts';
 import { checkEspeak, parseVoiceList, resolveVoice, type VoiceIndex } from '../../functions/providers/espeak-voices.ts';
-import { placeWords } from '../../functions/providers/espeak-word-timing.ts';
+import { placeWords, synthesisParts } from '../../functions/providers/espeak-word-timing.ts';
 
 import { splitSentences, splitWords } from '../../functions/domain/text.ts';
 import { parseWav } from '../../functions/providers/wav.ts';
@@ -161,6 +161,65 @@ describe('placeWords', () => {
   });
 });
 
+describe('synthesisParts', () => {
+  /** Every part is a slice of the script; together, in order, they hold every word once. */
+  function checkParts(text: string, language?: string, maxChars = 40) {
+    const sentences = splitSentences(text, language);
+    const words = splitWords(text, language);
+    const { parts, sentenceOf } = synthesisParts(text, sentences, words, maxChars);
+    assert.equal(parts.length, sentenceOf.length);
+    // Each word lies whole inside exactly one part, and the parts follow each other in the script.
+    let cursor = 0;
+    const ranges = parts.map((p) => {
+      const at = text.indexOf(p, cursor);
+      assert.ok(at >= cursor, `part "${p}" is a slice of the script after the one before`);
+      cursor = at + p.length;
+      return [at, at + p.length] as const;
+    });
+    cursor = 0;
+    for (const w of words) {
+      const at = text.indexOf(w, cursor);
+      cursor = at + w.length;
+      assert.equal(ranges.filter(([a, b]) => at >= a && at + w.length <= b).length, 1, `word "${w}" is in one part`);
+    }
+    assert.deepEqual([...new Set(sentenceOf)], sentences.map((_, i) => i), 'every sentence has parts, in order');
+    for (let si = 0; si < sentences.length; si++) {
+      const own = parts.filter((_, i) => sentenceOf[i] === si);
+      assert.ok(sentences[si]!.startsWith(own[0]!) && sentences[si]!.endsWith(own.at(-1)!), `the parts of sentence ${si} cover it`);
+    }
+    return { parts, sentenceOf, words };
+  }
+
+  test('short sentences are their own parts, unchanged', () => {
+    const text = 'The ocean covers most of our planet. Who has been there?';
+    const { parts } = checkParts(text, 'en', 100);
+    assert.deepEqual(parts, ['The ocean covers most of our planet.', 'Who has been there?']);
+  });
+
+  test('a long unpunctuated sentence is cut between words into parts of at most maxChars', () => {
+    const long = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    const { parts, sentenceOf } = checkParts(`${long}. Then a short one.`, 'en', 40);
+    assert.ok(parts.length > 5);
+    for (const p of parts) assert.ok(p.length <= 40, `${p.length}: ${p}`);
+    assert.equal(sentenceOf.at(-1), 1);
+    assert.equal(parts.at(-1), 'Then a short one.');
+  });
+
+  test('a cut falls after a comma in the second half of a part rather than mid-clause', () => {
+    const text = 'alpha beta gamma delta epsilon, zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma';
+    const { parts } = checkParts(text, 'en', 40);
+    assert.equal(parts[0], 'alpha beta gamma delta epsilon,');
+  });
+
+  test('a word longer than maxChars is a part of its own; scripts without spaces are cut between their words', () => {
+    const { parts } = checkParts(`short ${'x'.repeat(60)} words after it`, 'en', 20);
+    assert.ok(parts.includes('x'.repeat(60)));
+    const zh = '海洋覆盖了地球的大部分它非常深而且很蓝色人们喜欢在海边散步看日落听海浪的声音';
+    const cut = checkParts(zh, 'zh', 10);
+    assert.ok(cut.parts.length > 2, cut.parts.join(' | '));
+  });
+});
+
 describe('EspeakSpeech with real espeak-ng', () => {
   let dir: string;
   const speech = new EspeakSpeech({ espeakPath: 'espeak-ng' });
@@ -230,6 +289,40 @@ describe('EspeakSpeech with real espeak-ng', () => {
       assert.ok(rms(w.end + 0.01, next.start - 0.01) < 50, `silence after ${w.text}`);
       assert.ok(rms(w.end - 0.06, w.end) > 100, `${w.text} ends in sound`);
       assert.ok(rms(next.start, next.start + 0.06) > 100, `${next.text} starts in sound`);
+    }
+  });
+
+  test('a long unpunctuated script (over espeak-ng’s 16 MiB of output as one sentence) is narrated in parts, word timings exact at every cut', async () => {
+    // About 7 minutes of speech without a full stop: one sentence whose WAV would be some 18 MiB.
+    const vocabulary = 'the river runs past old stone bridges and quiet fields where farmers work from dawn until late evening light fades'.split(' ');
+    const runOn = Array.from({ length: 1400 }, (_, i) => vocabulary[(i * 7) % vocabulary.length]).join(' ');
+    const text = `${runOn}. The end.`;
+    assert.ok(runOn.length > 7 * MAX_PART_CHARS);
+    const n = await speech.synthesize({ text, language: 'en' }, await mkdtemp(join(dir, 'long-')), live());
+    checkNarration(n, text);
+    assert.deepEqual(n.sentenceEnds, [1400, 1402]);
+    const wav = parseWav(await readFile(n.audioPath));
+    assert.ok(wav.pcm.length > 16 * 1024 * 1024, `${wav.pcm.length} bytes of audio`);
+    // At each cut the words either side are timed inside sound of their own parts: the word after
+    // a cut starts where its part's sound starts, so it starts in sound.
+    const { parts, sentenceOf } = synthesisParts(text, splitSentences(text, 'en'), splitWords(text, 'en'), MAX_PART_CHARS);
+    assert.ok(parts.length >= 8);
+    const rms = (fromS: number, toS: number) => {
+      const a = Math.floor(fromS * wav.format.sampleRate);
+      const b = Math.floor(toS * wav.format.sampleRate);
+      let sum = 0;
+      for (let i = a; i < b; i++) sum += wav.pcm.readInt16LE(i * 2) ** 2;
+      return Math.sqrt(sum / Math.max(1, b - a));
+    };
+    let first = 0;
+    for (let i = 0; i < parts.length - 1; i++) {
+      first += splitWords(parts[i]!, 'en').length;
+      if (sentenceOf[i + 1] !== sentenceOf[i]) continue;
+      const before = n.words[first - 1]!;
+      const after = n.words[first]!;
+      assert.ok(rms(before.end - 0.06, before.end) > 100, `${before.text} ends in sound (cut ${i})`);
+      assert.ok(rms(after.start, after.start + 0.06) > 100, `${after.text} starts in sound (cut ${i})`);
+      assert.ok(after.start >= before.end, 'words keep their order across the cut');
     }
   });
 

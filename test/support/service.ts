@@ -23,47 +23,68 @@ export interface Service {
   kill(): Promise<void>;
 }
 
-export async function startService(
-  env: Record<string, string> = {},
-  opts: { dataDir?: string; entry?: string[]; timeoutMs?: number; echo?: string } = {},
-): Promise<Service> {
+export interface StartOptions {
+  dataDir?: string;
+  entry?: string[];
+  timeoutMs?: number;
+  echo?: string;
+  /**
+   * The environment the service starts from, below the test's own settings: PATH and HOME by
+   * default, so tests are not swayed by the shell they run in; `npm run cloud-local` passes the
+   * caller's whole environment (their keys, FANOUT_MIN_SECONDS, LOG_LEVEL, ...).
+   */
+  inherit?: NodeJS.ProcessEnv;
+}
+
+export async function startService(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Service> {
   const dataDir = opts.dataDir ?? tempDir('reelsmith-test-');
   const args = opts.entry ?? ['functions/local.ts'];
   const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: '0',
-      DATA_DIR: dataDir,
       ALLOW_PRIVATE_URLS: 'true',
       LOG_LEVEL: 'info',
+      ...(opts.inherit ?? { PATH: process.env.PATH, HOME: process.env.HOME }),
+      PORT: '0',
+      DATA_DIR: dataDir,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A service on a known port is also found by its health check: with LOG_LEVEL=warn it never
+  // logs that it listens.
+  const port = Number(env.PORT ?? 0);
   const logs: string[] = [];
   const url = await new Promise<string>((resolveUrl, reject) => {
+    let probe: NodeJS.Timeout | undefined;
+    const settle = (err: Error | null, found?: string) => {
+      clearTimeout(timer);
+      clearInterval(probe);
+      if (err) reject(err);
+      else resolveUrl(found!);
+    };
     const timer = setTimeout(() => {
       // Never leave a half-started service behind.
       proc.kill('SIGKILL');
-      reject(new Error(`service did not start:\n${logs.join('\n')}`));
+      settle(new Error(`service did not start:\n${logs.join('\n')}`));
     }, opts.timeoutMs ?? 30_000);
     for (const stream of [proc.stdout!, proc.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         logs.push(line);
         if (opts.echo) process.stdout.write(`${opts.echo} ${line}\n`);
         const m = /listening on :(\d+)/.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          resolveUrl(`http://127.0.0.1:${m[1]}`);
-        }
+        if (m) settle(null, `http://127.0.0.1:${m[1]}`);
       });
     }
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code} before listening:\n${logs.join('\n')}`));
-    });
+    proc.once('exit', (code) => settle(new Error(`service exited with ${code} before listening:\n${logs.join('\n')}`)));
+    if (port > 0) {
+      probe = setInterval(() => {
+        fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (res) => res.status === 200 && settle(null, `http://127.0.0.1:${port}`),
+          () => undefined,
+        );
+      }, 100);
+    }
   });
   const exited = new Promise<number | null>((r) => {
     if (proc.exitCode !== null) r(proc.exitCode);
@@ -106,7 +127,15 @@ export interface CloudPath extends Service {
  */
 export async function startCloudPath(
   env: Record<string, string> = {},
-  opts: { apiPort?: string; echo?: boolean; workers?: number; firestore?: { host: string; projectId: string }; entry?: string[] } = {},
+  opts: {
+    apiPort?: string;
+    echo?: boolean;
+    workers?: number;
+    firestore?: { host: string; projectId: string };
+    entry?: string[];
+    /** The environment every process starts from (see StartOptions.inherit). */
+    inherit?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<CloudPath> {
   const dataDir = tempDir('reelsmith-cloud-');
   const [own, gcs] = await Promise.all([opts.firestore ? null : startFirestoreEmulator(), startGcsEmulator()]);
@@ -126,6 +155,8 @@ export async function startCloudPath(
   const cloud = {
     TASK_STORE: 'firestore',
     BLOB_STORE: 'gcs',
+    // The local dispatchers stand in for Cloud Tasks, whatever the caller's environment says.
+    DISPATCHER: 'local',
     GOOGLE_CLOUD_PROJECT: firestore.projectId,
     FIRESTORE_EMULATOR_HOST: firestore.host,
     STORAGE_EMULATOR_HOST: gcs.endpoint,
@@ -139,7 +170,7 @@ export async function startCloudPath(
   // Each worker sweeps its scratch dir at start-up: with several, each needs its own (one keeps
   // the default, $DATA_DIR/scratch).
   const workerScratch = ports.map((_, i) => join(dataDir, ports.length > 1 ? `scratch-worker-${i + 1}` : 'scratch'));
-  const entry = opts.entry ? { entry: opts.entry } : {};
+  const start = { ...(opts.entry ? { entry: opts.entry } : {}), ...(opts.inherit ? { inherit: opts.inherit } : {}) };
   const startWorker = (i: number) =>
     startService(
       {
@@ -149,13 +180,13 @@ export async function startCloudPath(
         LOCAL_WORKER_URLS: workerUrls,
         SCRATCH_DIR: workerScratch[i]!,
       },
-      { dataDir, ...entry, ...(opts.echo ? { echo: `[worker ${i + 1}]` } : {}) },
+      { dataDir, ...start, ...(opts.echo ? { echo: `[worker ${i + 1}]` } : {}) },
     );
   const workers = await Promise.all(ports.map((_, i) => startWorker(i)));
   const workerRuns = [...workers];
   const api = await startService(
     { ...cloud, FUNCTION_TARGET: 'api', LOCAL_WORKER_URLS: workerUrls, ...(opts.apiPort ? { PORT: opts.apiPort } : {}) },
-    { dataDir, ...entry, ...(opts.echo ? { echo: '[api]' } : {}) },
+    { dataDir, ...start, ...(opts.echo ? { echo: '[api]' } : {}) },
   );
   return {
     ...api,

@@ -3,7 +3,7 @@
 // dying. Each task ends once: one completion, one object, one callback.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { DocumentChecker, documented } from '../support/openapi.ts';
+import { makeVideo } from '../support/media-fixtures.ts';
 import { startService } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
@@ -87,8 +88,9 @@ describe('worker deliveries', () => {
     const id = await submit();
     const [a, b] = await Promise.all([run(id), run(id)]);
     const statuses = [a.status, b.status].sort();
-    assert.deepEqual(statuses, [200, 503]);
-    const busy = a.status === 503 ? a : b;
+    // 409: another delivery of this task, not an overloaded worker (Cloud Tasks throttles the whole queue on 503).
+    assert.deepEqual(statuses, [200, 409]);
+    const busy = a.status === 409 ? a : b;
     assert.ok(Number(busy.headers.get('retry-after')) >= 1);
     const view = (await getJson(`${api.url}/task/${id}`)).body;
     assert.equal(view.status, 'completed');
@@ -108,7 +110,7 @@ describe('worker deliveries', () => {
     writeFileSync(half, 'the dead attempt uploaded this');
     await api.runtime.blobs.put(`videos/${id}/a1/video.mp4`, half, { contentType: 'video/mp4' });
     const early = await run(id);
-    assert.equal(early.status, 503);
+    assert.equal(early.status, 409);
     // The dead worker's lease runs out (the clock moved on for it, not for the test).
     await api.runtime.store.update(id, (t) => ({ write: t && { ...t, lease_expires_at: new Date(Date.now() - 1).toISOString() }, result: null }));
     const again = await run(id, '1');
@@ -154,12 +156,41 @@ describe('worker deliveries', () => {
     assert.equal((await callbackOf(id)).length, 1);
   });
 
-  it('its answers match the OpenAPI document (busy: 503 with Retry-After; finished: 200)', async () => {
+  it('a worker whose render slots (MAX_CONCURRENT_TASKS) are all taken answers another render 503 with Retry-After, claiming nothing', async () => {
+    // A clip whose server holds its answer keeps the first render in its footage stage until released.
+    const clip = await makeVideo(join(dataDir, 'held.mp4'), { width: 96, height: 160, durationS: 2 });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const clips = createServer((_req, res) => void released.then(() => res.writeHead(200, { 'content-type': 'video/mp4' }).end(readFileSync(clip))));
+    await new Promise<void>((r) => clips.listen(0, '127.0.0.1', r));
+    const one = await startServer(loadConfig({ ...env(), WORKER_URL: undefined, MAX_CONCURRENT_TASKS: '1' }), 'worker', quiet);
+    try {
+      const held = await postJson(`${api.url}/generate-video`, { ...script, clip_urls: [`http://127.0.0.1:${(clips.address() as AddressInfo).port}/held.mp4`] });
+      const other = await submit();
+      const first = fetch(`${one.url}/tasks/${held.body.task_id}/run`, { method: 'POST', body: '{}' });
+      await waitFor(async () => (await api.runtime.store.get(held.body.task_id))?.status === 'processing', 'the first render to start', { everyMs: 20 });
+      const refused = await fetch(`${one.url}/tasks/${other}/run`, { method: 'POST', body: '{}' });
+      assert.equal(refused.status, 503);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+      assert.deepEqual(await refused.json(), { task_id: other, outcome: 'busy' });
+      assert.equal((await api.runtime.store.get(other))?.attempt, 0, 'the refused delivery claimed nothing');
+      release();
+      assert.equal((await first).status, 200);
+      assert.equal((await fetch(`${one.url}/tasks/${other}/run`, { method: 'POST', body: '{}' })).status, 200, 'a slot is free again');
+    } finally {
+      release();
+      await one.stop();
+      clips.close();
+    }
+  });
+
+  it('its answers match the OpenAPI document (held elsewhere: 409 with Retry-After; finished: 200)', async () => {
     const doc = new DocumentChecker();
     const id = await submit();
     assert.equal((await api.runtime.store.claim(id, 'another-worker', 60_000, 5)).kind, 'claimed');
     const busy = await documented(doc, '/tasks/{id}/run', `${worker.url}/tasks/${id}/run`, { method: 'POST', body: '{}' });
-    assert.equal(busy.status, 503);
+    assert.equal(busy.status, 409);
+    assert.ok(Number(busy.headers.get('retry-after')) >= 1);
     await api.runtime.store.cancel(id);
     const done = await documented(doc, '/tasks/{id}/run', `${worker.url}/tasks/${id}/run`, { method: 'POST', body: '{}' });
     assert.deepEqual(done.body, { task_id: id, outcome: 'cancelled' });

@@ -82,7 +82,7 @@ describe('fan-out deliveries', () => {
     // The last chunk delivered twice at once: one renders and joins, the other is told to come back.
     const last = order.at(-1)!;
     const twice = await Promise.all([chunk(id, last), chunk(id, last)]);
-    assert.deepEqual(twice.map((r) => r.status).sort(), [200, 503]);
+    assert.deepEqual(twice.map((r) => r.status).sort(), [200, 409]);
     const done = await task(id);
     assert.equal(done.status, 'completed', JSON.stringify(done.error));
     assert.deepEqual(done.fanout!.chunks.map((c) => c.attempts), Array(n).fill(1), 'no chunk rendered twice');
@@ -185,7 +185,7 @@ describe('fan-out deliveries', () => {
       const chunks = t!.fanout!.chunks.map((c, i) => (i === 0 ? { ...c, state: 'rendering' as const, owner: 'dead', attempts: 1, lease_expires_at: new Date(Date.now() + 60_000).toISOString() } : c));
       return { write: { ...t!, fanout: { ...t!.fanout!, chunks } }, result: null };
     });
-    assert.equal((await chunk(id, 0)).status, 503, 'held by the dead worker');
+    assert.equal((await chunk(id, 0)).status, 409, 'held by the dead worker');
     // Its lease runs out (the clock moved on for it, not for the test).
     await api.runtime.store.update(id, (t) => {
       const chunks = t!.fanout!.chunks.map((c, i) => (i === 0 ? { ...c, lease_expires_at: new Date(Date.now() - 1).toISOString() } : c));

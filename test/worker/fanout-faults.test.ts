@@ -78,6 +78,7 @@ function worker(dispatcher: Dispatcher, onGet: (key: string) => Promise<void> = 
     blobs,
     scratchDir: dir,
     downloads: { bytesPerTask: 1e6, slots: new Semaphore(1) },
+    renderSlots: new Semaphore(1),
     leaseMs: LEASE,
     maxAttempts: 3,
     deadlineMs: 60_000,
@@ -113,7 +114,7 @@ describe('handing a task to its chunks', () => {
       prefix: planPrefix,
       attempt: (d, a) => handOverToChunks(d, a.task as TaskRecord, a.owner, [30, 30, 30], a.log),
     });
-    assert.deepEqual(outcome, { status: 503, retryAfterS: 1, body: { task_id: id, outcome: 'retry' } }, 'Cloud Tasks must deliver the task again');
+    assert.deepEqual(outcome, { status: 409, retryAfterS: 1, body: { task_id: id, outcome: 'retry' } }, 'Cloud Tasks must deliver the task again');
     const task = (await store.get(id))!;
     assert.equal(task.status, 'queued');
     assert.equal(task.error?.code, 'queue_unavailable');

@@ -60,6 +60,7 @@ async function attempt(failure: () => Error) {
     } satisfies BlobStore,
     scratchDir: tempDir('reelsmith-errors-'),
     downloads: { bytesPerTask: 1e6, slots: new Semaphore(1) },
+    renderSlots: new Semaphore(1),
     leaseMs: 60_000,
     maxAttempts: 3,
     deadlineMs: 60_000,
@@ -90,7 +91,7 @@ describe('task errors: the client’s message, the operator’s detail', () => {
 
   it('an unexpected error tells the client nothing of its text; the log has it', async () => {
     const { outcome, task, line } = await attempt(() => new Error(`ENOENT: no such file or directory, open '${SCRATCH_PATH}'`));
-    assert.equal(outcome.status, 503, 'retried');
+    assert.equal(outcome.status, 409, 'retried, without throttling the queue');
     assert.equal(task.error?.code, 'internal');
     assert.doesNotMatch(task.error?.message ?? '', /scratch|ENOENT/);
     assert.match(String((line.causes as string[])[0]), /ENOENT: .*narration\.wav/);
@@ -99,7 +100,7 @@ describe('task errors: the client’s message, the operator’s detail', () => {
   it('a full disk (ENOSPC) anywhere in the chain is retried, even from a step that called its failure permanent', async () => {
     const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     const { outcome, task } = await attempt(() => new TaskError('speech_failed', 'espeak-ng wrote no usable audio', { cause: enospc }));
-    assert.equal(outcome.status, 503);
+    assert.equal(outcome.status, 409);
     assert.equal(task.status, 'queued');
     assert.equal(task.error?.retryable, true);
   });
