@@ -21,12 +21,15 @@ import type { CloudTasksHeaders } from './api/schemas.ts';
 import type { ApiDeps } from './api/deps.ts';
 import { mountApi } from './api/routes.ts';
 import { mountStoryboards } from './api/storyboards.ts';
+import { mountScripts } from './api/scripts.ts';
+import { mountBatches } from './api/batches.ts';
+import { mountTemplates } from './api/templates.ts';
 import { healthRoute, studioRoute } from './api/spec.ts';
 import { studioAsset, studioFont, studioPage } from './api/studio.ts';
-import { callbackRoute, chunkRoute, runRoute, storyboardRunRoute, sweepRoute } from './api/worker-spec.ts';
+import { batchCallbackRoute, callbackRoute, chunkRoute, runRoute, storyboardRunRoute, sweepRoute } from './api/worker-spec.ts';
 import type { LocalBlobStore } from './platform/local-blob-store.ts';
-import { deliverCallback, type CallbackDeps, type CallbackOutcome } from './delivery/deliver.ts';
-import { sweepAll, type AnySweepDeps } from './delivery/sweep.ts';
+import { deliverBatchCallback, deliverCallback, type CallbackDeps, type CallbackOutcome } from './delivery/deliver.ts';
+import type { SweepReport } from './delivery/sweep.ts';
 import { runChunkDelivery } from './worker/run-chunk.ts';
 import { inRenderSlot, runDelivery, type DeliveryMeta, type DeliveryOutcome, type WorkerDeps } from './worker/run-task.ts';
 import { runStoryboardDelivery } from './worker/run-storyboard.ts';
@@ -39,8 +42,8 @@ export interface AppDeps {
   worker: WorkerDeps | null;
   /** POST /tasks/{id}/callback: the callbacks queue's deliveries (worker role). */
   callbacks: CallbackDeps | null;
-  /** POST /tasks/sweep: Cloud Scheduler's sweep of each store (tasks, storyboards; worker role). */
-  sweepers: AnySweepDeps[] | null;
+  /** POST /tasks/sweep: Cloud Scheduler's sweep of each store (tasks, storyboards, batches; worker role). */
+  sweep: (() => Promise<SweepReport>) | null;
   /** Served under /files/ when the blob store is the local one. */
   localFiles: LocalBlobStore | null;
   /** When set, POST /tasks/{id}/run requires this token (the local dispatcher sends it). */
@@ -117,6 +120,9 @@ export function createApp(deps: AppDeps): App {
   if (deps.api) {
     mountApi(app, deps.api);
     mountStoryboards(app, deps.api);
+    mountScripts(app, deps.api);
+    mountBatches(app, deps.api);
+    mountTemplates(app, deps.api);
     // MCP over streamable HTTP, behind the API key. Its tools call this app in process with the
     // caller's own key headers, so they see exactly what the caller may see. The MCP SDK loads
     // on the first request (it costs about 45 ms of start-up otherwise).
@@ -170,10 +176,13 @@ export function createApp(deps: AppDeps): App {
     app.openapi({ ...callbackRoute, middleware: [workerOnly('send callbacks')] as const }, async (c) =>
       callbackAnswer(c, await deliverCallback(callbacks, c.req.valid('param').id)),
     );
+    app.openapi({ ...batchCallbackRoute, middleware: [workerOnly('send callbacks')] as const }, async (c) =>
+      callbackAnswer(c, await deliverBatchCallback(callbacks, c.req.valid('param').id)),
+    );
   }
-  const sweepers = deps.sweepers;
-  if (sweepers) {
-    app.openapi({ ...sweepRoute, middleware: [workerOnly('sweep')] as const }, async (c) => json(c, await sweepAll(sweepers), 200));
+  const sweep = deps.sweep;
+  if (sweep) {
+    app.openapi({ ...sweepRoute, middleware: [workerOnly('sweep')] as const }, async (c) => json(c, await sweep(), 200));
   }
 
   const files = deps.localFiles;

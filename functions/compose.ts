@@ -18,13 +18,14 @@ import { storyboardPrefix } from './pipeline/storyboard-plan.ts';
 import { LocalBlobStore } from './platform/local-blob-store.ts';
 import { CALLBACK_GIVE_UP_MS, type CallbackDeps } from './delivery/deliver.ts';
 import { sweepAll, type AnySweepDeps, type SweepDeps } from './delivery/sweep.ts';
-import { defaultQueuePolicies, LocalDispatcher, requeueOwed } from './platform/local-dispatcher.ts';
+import { defaultQueuePolicies, LocalDispatcher, requeueOwed, requeueOwedBatches } from './platform/local-dispatcher.ts';
 import { storyboardJob } from './platform/jobs.ts';
 import { purgeExpired } from './platform/local-retention.ts';
 import { loadOrCreateSecret } from './platform/local-secret.ts';
 import { StoryboardStore, TaskStore } from './platform/leased-store.ts';
 import { LocalStoryboardStore, LocalTaskStore } from './platform/local-task-store.ts';
-import type { BlobStore, Dispatcher } from './platform/ports.ts';
+import { LocalTemplateStore } from './platform/local-template-store.ts';
+import type { BatchStore, BlobStore, Dispatcher, TemplateStore } from './platform/ports.ts';
 import { withSignedUrlCache } from './platform/signed-url-cache.ts';
 import { DirFootage } from './providers/dir-footage.ts';
 import { ElevenLabsSpeech } from './providers/elevenlabs.ts';
@@ -35,6 +36,7 @@ import { MusicLibrary } from './providers/music-library.ts';
 import { PexelsFootage } from './providers/pexels.ts';
 import { PexelsClient } from './providers/pexels-client.ts';
 import type { SpeechProvider } from './providers/ports.ts';
+import { scriptWriterFromConfig } from './providers/script-writer.ts';
 import { UrlFootage } from './providers/url-footage.ts';
 import { RunningTasks } from './worker/running-tasks.ts';
 import { checkScratchWritable, sweepScratch } from './worker/scratch.ts';
@@ -84,7 +86,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     await checkScratchWritable(scratchDir);
   }
 
-  const { store, storyboards, local } = await createTaskStores(cfg, dataDir);
+  const { store, storyboards, batches, templates, local } = await createTaskStores(cfg, dataDir);
   const localFiles = cfg.BLOB_STORE === 'local' ? new LocalBlobStore({ dir: join(dataDir, 'blobs'), publicUrl: () => publicUrl }) : null;
   const blobs: BlobStore = localFiles ?? withSignedUrlCache(await createGcsBlobStore(cfg));
   const dispatchToken = cfg.DISPATCHER === 'local' ? randomBytes(16).toString('hex') : null;
@@ -106,8 +108,12 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
   const callbacks: CallbackDeps | null = runsWorker
     ? {
         store,
+        batches,
+        dispatcher,
         blobs,
         signedUrlTtlS: cfg.SIGNED_URL_TTL_S,
+        // A worker of its own (Cloud Run) knows the api's URL only by PUBLIC_URL.
+        apiUrl: () => (role === 'local' ? publicUrl : (cfg.PUBLIC_URL ?? null)),
         secret: cfg.CALLBACK_SECRET ?? loadOrCreateSecret(join(dataDir, 'callback-secret')).toString('utf8').trim(),
         allowPrivate: cfg.ALLOW_PRIVATE_URLS,
         ...(cfg.ALLOWED_URL_PORTS ? { allowedPorts: cfg.ALLOWED_URL_PORTS } : {}),
@@ -132,6 +138,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     { ...sweeper, dropFiles: (id) => blobs.deletePrefix(planPrefix(id)) },
     { ...sweeper, store: storyboards, jobFor: storyboardJob, dropFiles: (id) => blobs.deletePrefix(storyboardPrefix(id)) },
   ];
+  const sweepEverything = () => sweepAll(sweepers, { batches, dispatcher: sweeper.dispatcher, policy: sweeper.policy, log: sweeper.log });
 
   const music = cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null;
   const running = new RunningTasks();
@@ -153,6 +160,8 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
             cfg,
             store,
             storyboards,
+            batches,
+            templates,
             blobs,
             dispatcher,
             keys: new ApiKeys(cfg.API_KEYS),
@@ -161,6 +170,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
             music,
             limits: { maxUnfinished: cfg.MAX_QUEUED_TASKS, maxUnfinishedPerOwner: cfg.MAX_QUEUED_PER_KEY, perMinutePerOwner: cfg.SUBMITS_PER_MINUTE },
             speech: pipeline.speech,
+            scripts: pipeline.scripts,
           },
     worker: runsWorker
       ? {
@@ -182,7 +192,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
         }
       : null,
     callbacks,
-    sweepers: runsWorker ? sweepers : null,
+    sweep: runsWorker ? sweepEverything : null,
     localFiles,
     // The worker route of a local process is only for its own dispatcher; on Cloud Run the
     // worker service is private and Cloud Tasks authenticates with an OIDC token instead.
@@ -204,12 +214,15 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
     async start() {
       if (runsWorker) await sweepScratch(scratchDir, log);
       // A worker with a local dispatcher (the cloud path on one machine) queues its own callbacks.
-      if (cfg.DISPATCHER === 'local') await requeueOwed(store, dispatcher, log, { renders: role !== 'worker' });
+      if (cfg.DISPATCHER === 'local') {
+        await requeueOwed(store, dispatcher, log, { renders: role !== 'worker' });
+        await requeueOwedBatches(batches, dispatcher, log);
+      }
       if (cfg.DISPATCHER === 'local' && role !== 'worker') {
         await requeueOwed(storyboards, dispatcher, log, { renders: true, jobFor: storyboardJob });
         // Cloud Scheduler sweeps in the cloud; here a timer does, with the retention purge (also
         // at start-up: a process that never runs an hour still keeps RETENTION_DAYS).
-        timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, () => sweepAll(sweepers), (err) => log.warn({ err: (err as Error).message }, 'sweep failed; the next one tries again')));
+        timers.push(every(cfg.SWEEP_INTERVAL_SECONDS * 1000, sweepEverything, (err) => log.warn({ err: (err as Error).message }, 'sweep failed; the next one tries again')));
         if (local && localFiles) {
           const purge = () => purgeExpired(local.tasks, localFiles, log, local.storyboards);
           const purgeFailed = (err: unknown) => log.warn({ err: (err as Error).message }, 'retention purge failed; the next one tries again');
@@ -226,6 +239,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
       await running.drain(DRAIN_MS);
       // The storyboards' Firestore store shares the tasks' client: it goes first.
       await storyboards.close();
+      await templates.close();
       await store.close();
     },
   };
@@ -244,6 +258,7 @@ export function createPipeline(
     fanout: cfg.FANOUT_MIN_SECONDS > 0 ? { minSeconds: cfg.FANOUT_MIN_SECONDS } : null,
     cpu: new Semaphore(cfg.RENDER_CPUS ?? availableParallelism()),
     speech: createSpeech(cfg, tools, log),
+    scripts: scriptWriterFromConfig(cfg, log.child({ provider: 'llm' })),
     footage: {
       sources: createFootageOrder(cfg, tools, log),
       generated: new GeneratedFootage(),
@@ -264,13 +279,23 @@ export function createPipeline(
  * second collection, `<FIRESTORE_COLLECTION>_storyboards`, on the same client. `local` holds the
  * embedded adapters, whose retention this process purges itself.
  */
-async function createTaskStores(
-  cfg: Config,
-  dataDir: string,
-): Promise<{ store: TaskStore; storyboards: StoryboardStore; local: { tasks: LocalTaskStore; storyboards: LocalStoryboardStore } | null }> {
+async function createTaskStores(cfg: Config, dataDir: string): Promise<{
+  store: TaskStore;
+  storyboards: StoryboardStore;
+  /** Batches, beside the tasks they are made with (one transaction makes both). */
+  batches: BatchStore;
+  templates: TemplateStore;
+  local: { tasks: LocalTaskStore; storyboards: LocalStoryboardStore } | null;
+}> {
   if (cfg.TASK_STORE === 'local') {
     const local = { tasks: new LocalTaskStore({ path: join(dataDir, 'tasks.sqlite') }), storyboards: new LocalStoryboardStore({ path: join(dataDir, 'storyboards.sqlite') }) };
-    return { store: new TaskStore(local.tasks), storyboards: new StoryboardStore(local.storyboards), local };
+    return {
+      store: new TaskStore(local.tasks),
+      storyboards: new StoryboardStore(local.storyboards),
+      batches: local.tasks.batches(),
+      templates: new LocalTemplateStore({ path: join(dataDir, 'templates.sqlite') }),
+      local,
+    };
   }
   const { FirestoreTaskStore } = await import('./platform/firestore-task-store.ts');
   const tasks = new FirestoreTaskStore({
@@ -278,7 +303,13 @@ async function createTaskStores(
     collection: cfg.FIRESTORE_COLLECTION,
     ...(cfg.FIRESTORE_EMULATOR_HOST ? { emulatorHost: cfg.FIRESTORE_EMULATOR_HOST } : {}),
   });
-  return { store: new TaskStore(tasks), storyboards: new StoryboardStore(tasks.storyboards(`${cfg.FIRESTORE_COLLECTION}_storyboards`)), local: null };
+  return {
+    store: new TaskStore(tasks),
+    storyboards: new StoryboardStore(tasks.storyboards(`${cfg.FIRESTORE_COLLECTION}_storyboards`)),
+    batches: tasks.batches(),
+    templates: tasks.templates(),
+    local: null,
+  };
 }
 
 async function createGcsBlobStore(cfg: Config): Promise<BlobStore> {

@@ -53,6 +53,18 @@ const EnvSchema = z.object({
   PEXELS_SEARCHES_PER_VIDEO: int(1, 200).default(16),
   /** Pexels requests per hour this process stays under: 200 is Pexels' default per key; raise it for a key granted more. */
   PEXELS_HOURLY_LIMIT: int(1, 1_000_000).default(200),
+  /**
+   * An OpenAI-compatible Chat Completions API that writes scripts from a topic: its root with the
+   * version path (https://api.openai.com/v1, https://generativelanguage.googleapis.com/v1beta/openai,
+   * http://localhost:11434/v1 for Ollama); unset, a topic is refused.
+   */
+  LLM_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.openai.com/v1' }).optional(),
+  /** Sent as `Authorization: Bearer`; local servers (Ollama, vLLM) need none. */
+  LLM_API_KEY: z.string().min(1).optional(),
+  /** The model that writes, e.g. gpt-4o-mini, gemini-2.5-flash, llama3.1; one that supports structured outputs (json_schema). */
+  LLM_MODEL: z.string().min(1).optional(),
+  /** Deadline of one request to the model, the whole answer included; a local model on a CPU needs minutes. */
+  LLM_TIMEOUT_SECONDS: int(5, 900).default(120),
   /** A clip shown in the owner's last this-many videos is not chosen again while others are available (0: off). */
   FRESHNESS_WINDOW: int(0, 1000).default(20),
 
@@ -151,6 +163,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     for (const k of ['TASKS_QUEUE', 'TASKS_LOCATION', 'WORKER_URL', 'TASKS_INVOKER_SA'] as const) {
       need(!!cfg[k], `${k}: required with DISPATCHER=cloudtasks`);
     }
+  }
+  if (cfg.LLM_BASE_URL) need(!!cfg.LLM_MODEL, 'LLM_MODEL: required with LLM_BASE_URL (the model that writes scripts, e.g. gpt-4o-mini, gemini-2.5-flash, llama3.1)');
+  if (!cfg.LLM_BASE_URL) {
+    for (const k of ['LLM_MODEL', 'LLM_API_KEY'] as const) need(!cfg[k], `${k}: set, but LLM_BASE_URL is not: set LLM_BASE_URL to the Chat Completions API's root (https://api.openai.com/v1 for OpenAI)`);
   }
   if (cfg.PEXELS_SEARCHES_PER_VIDEO > cfg.PEXELS_HOURLY_LIMIT) {
     problems.push(`  PEXELS_SEARCHES_PER_VIDEO: ${cfg.PEXELS_SEARCHES_PER_VIDEO} is more than PEXELS_HOURLY_LIMIT (${cfg.PEXELS_HOURLY_LIMIT}); one video could use up the hour`);

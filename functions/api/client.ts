@@ -1,7 +1,12 @@
 // A client of this service's HTTP API, for the CLI's remote commands and the MCP tools. Errors
 // keep the API's code and message; a service that cannot be reached is a different error. The
 // answers' types are inferred from the schemas the service validates and documents them with.
+import type { BatchView } from '../domain/batch-view.ts';
+import type { ScriptRequest, WrittenScript } from '../domain/script.ts';
+import type { TemplateBody } from '../domain/template.ts';
 import type { TaskView } from '../domain/task-view.ts';
+import type { BatchSubmit } from './batch-spec.ts';
+import type { TemplateView } from './template-spec.ts';
 import { ApiError } from './api-error.ts';
 import type { SubmitResponse, TaskList, VoiceList } from './schemas.ts';
 
@@ -54,6 +59,40 @@ export class ReelsmithClient {
 
   voices(): Promise<VoiceList> {
     return this.#call('GET', '/v1/voices');
+  }
+
+  /** A script written from a topic (POST /v1/scripts). */
+  writeScript(body: Partial<ScriptRequest> & { topic: string }): Promise<WrittenScript> {
+    return this.#call('POST', '/v1/scripts', body);
+  }
+
+  createBatch(body: unknown, opts: { idempotencyKey?: string | undefined } = {}): Promise<BatchSubmit> {
+    return this.#call('POST', '/v1/batches', body, opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {});
+  }
+
+  getBatch(id: string): Promise<BatchView> {
+    return this.#call('GET', `/v1/batches/${encodeURIComponent(id)}`);
+  }
+
+  cancelBatch(id: string): Promise<BatchView> {
+    return this.#call('DELETE', `/v1/batches/${encodeURIComponent(id)}`);
+  }
+
+  templates(): Promise<{ data: TemplateView[] }> {
+    return this.#call('GET', '/v1/templates');
+  }
+
+  template(id: string): Promise<TemplateView> {
+    return this.#call('GET', `/v1/templates/${encodeURIComponent(id)}`);
+  }
+
+  saveTemplate(body: TemplateBody, id?: string): Promise<TemplateView> {
+    return id ? this.#call('PUT', `/v1/templates/${encodeURIComponent(id)}`, body) : this.#call('POST', '/v1/templates', body);
+  }
+
+  async deleteTemplate(id: string): Promise<void> {
+    const res = await this.#send('DELETE', `/v1/templates/${encodeURIComponent(id)}`);
+    if (!res.ok) throw await errorOf(res);
   }
 
   /** The signed URL GET /download/{id} redirects to (fetch it without the API key). */

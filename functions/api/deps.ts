@@ -4,9 +4,9 @@ import type { Config } from '../config.ts';
 import type { AdmissionLimits } from '../domain/admission.ts';
 import type { Logger } from '../log.ts';
 import type { StoryboardStore, TaskStore } from '../platform/leased-store.ts';
-import type { BlobStore, Dispatcher } from '../platform/ports.ts';
+import type { BatchStore, BlobStore, Dispatcher, TemplateStore } from '../platform/ports.ts';
 import type { MusicLibrary } from '../providers/music-library.ts';
-import type { SpeechProvider } from '../providers/ports.ts';
+import type { ScriptWriter, SpeechProvider } from '../providers/ports.ts';
 import type { ApiKeys } from './auth.ts';
 
 export interface ApiDeps {
@@ -14,6 +14,10 @@ export interface ApiDeps {
   store: TaskStore;
   /** Storyboards' records (their own store). */
   storyboards: StoryboardStore;
+  /** Batches (made with their tasks by store.createBatch). */
+  batches: BatchStore;
+  /** Each key's templates. */
+  templates: TemplateStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
   keys: ApiKeys;
@@ -26,4 +30,6 @@ export interface ApiDeps {
   music: MusicLibrary | null;
   /** The speech provider: its name and the voices it offers. */
   speech: Pick<SpeechProvider, 'name' | 'listVoices'>;
+  /** Writes scripts from topics (POST /v1/scripts, `topic` in a request); null without LLM_BASE_URL. */
+  scripts: ScriptWriter | null;
 }

@@ -11,7 +11,8 @@ import type { ErrorBody } from './schemas.ts';
 /** What every route sees: the request's logger and, after `requireKey`, the key's owner id. */
 export interface ApiEnv {
   Bindings: { incoming?: IncomingMessage & { rawBody?: Buffer }; outgoing?: ServerResponse };
-  Variables: { log: Logger; owner: string | null };
+  /** `sent`: a submit's body as the client sent it, before its template was applied (api/templates.ts). */
+  Variables: { log: Logger; owner: string | null; sent: unknown };
 }
 
 /** A node:http request handler: our server and functions-framework both call one. */

@@ -16,7 +16,8 @@ import type { ApiDeps } from './deps.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import { cancelRoute, downloadRoute, listRoute, musicRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
 import { fromStoryboard } from './storyboards.ts';
-import { answerEarly, checkUrls, idempotencyConflict, refusal, submittedTask, unspeakable } from './submission.ts';
+import { answerEarly, checkTopic, checkUrls, idempotencyConflict, refusal, submittedTask, unspeakable } from './submission.ts';
+import { templated } from './templates.ts';
 
 /** The list position as an opaque token for clients. */
 export const encodeCursor = (at: TaskListCursor): string => Buffer.from(JSON.stringify([at.created_at, at.id])).toString('base64url');
@@ -47,13 +48,14 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   /** A submit that is not a replay: its checks, then the task, created under the limits. */
   async function submitNew(owner: string | null, sent: VideoRequest | StoryboardVideo, raw: unknown, idempotencyKey: string | null) {
     // With storyboard_id, the storyboard's request and its pieces as they stand now.
-    const { request, from } = rendersStoryboard(sent) ? await fromStoryboard(deps, owner, sent) : { request: sent, from: null };
+    const { request, from, script } = rendersStoryboard(sent) ? await fromStoryboard(deps, owner, sent) : { request: sent, from: null, script: null };
+    if (!from) checkTopic(request, deps.scripts);
     const silent = from ? [] : unspeakable(request);
     if (silent.length) throw invalid(silent);
     // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
     await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     if (!from) await checkMusicMood(deps.music, request.music);
-    const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: raw }, from);
+    const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: raw, script }, from);
     // The limits are checked again in the transaction that creates the task; a replayed key is never refused.
     const outcome = await store.create(task, deps.limits);
     if (outcome.kind === 'refused') throw refusal(outcome);
@@ -62,11 +64,12 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   }
 
   for (const route of [submitRoute('/v1/videos', 'Submit a script to render'), submitRoute('/generate-video', 'Submit a script to render (seed-compatible)')]) {
-    app.openapi({ ...route, middleware: [auth, body] as const }, async (c) => {
+    app.openapi({ ...route, middleware: [auth, body, templated(deps)] as const }, async (c) => {
       const owner = c.get('owner');
       const sent = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
-      const raw = await c.req.json();
+      // The body as sent, before its template was applied: its hash answers a replayed key.
+      const raw = c.get('sent');
       const replay = await answerEarly(store, { owner, idempotencyKey, body: raw, limits: deps.limits, what: 'task' });
       const outcome = replay ? { kind: 'existing' as const, task: replay } : await submitNew(owner, sent, raw, idempotencyKey);
       const t = outcome.task;

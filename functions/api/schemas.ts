@@ -250,7 +250,7 @@ const ERRORS: Record<number, { description: string; code: string; message: strin
   },
 };
 
-const RETRY_AFTER = z.object({ 'retry-after': z.string().meta({ description: 'Seconds to wait before retrying' }) });
+export const RETRY_AFTER = z.object({ 'retry-after': z.string().meta({ description: 'Seconds to wait before retrying' }) });
 
 export const errorContent = (code: string, message: string) => ({
   'application/json': { schema: ErrorSchema, example: { error: { code, message } } },

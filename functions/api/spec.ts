@@ -20,6 +20,9 @@ import {
   VoiceListSchema,
 } from './schemas.ts';
 import { STORYBOARD_ROUTES } from './storyboard-spec.ts';
+import { writeScriptRoute } from './script-spec.ts';
+import { BATCH_ROUTES } from './batch-spec.ts';
+import { TEMPLATE_ROUTES } from './template-spec.ts';
 import { WORKER_ROUTES } from './worker-spec.ts';
 
 const SUBMIT_EXAMPLES = {
@@ -291,7 +294,7 @@ export const mcpRoute = createRoute({
   path: '/mcp',
   operationId: 'mcp',
   tags: ['mcp'],
-  summary: 'Model Context Protocol (streamable HTTP, stateless): tools create_video, get_video, cancel_video, list_voices',
+  summary: 'Model Context Protocol (streamable HTTP, stateless): tools create_video, get_video, cancel_video, list_voices, write_script, create_batch, get_batch, list_templates',
   description:
     'For MCP clients (agents), not for hand-written requests: point an MCP client at this URL with the API key as a Bearer ' +
     'token. The tools call this API as the caller, so they see only the caller’s tasks.',
@@ -356,6 +359,9 @@ export const ALL_ROUTES = [
   musicRoute,
   cancelRoute,
   ...STORYBOARD_ROUTES,
+  writeScriptRoute,
+  ...BATCH_ROUTES,
+  ...TEMPLATE_ROUTES,
   submitRoute('/generate-video', 'Submit a script to render (seed-compatible)'),
   statusRoute('/task/{id}', 'getTask'),
   downloadRoute,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { creditKey, type Credit } from '../domain/media.ts';
 import { CAPTION_FONTS, LOOKS } from '../domain/look.ts';
+import { WrittenScriptSchema } from '../domain/script.ts';
 import { candidatesOf, sourceStartFor, type StoryboardRecord, type StoryboardResult } from '../domain/storyboard.ts';
 import { STAGES, TASK_STATUSES } from '../domain/task.ts';
 import { CreditSchema, type UrlSigner } from '../domain/task-view.ts';
@@ -166,6 +167,7 @@ const StoryboardViewShape = z
       })
       .nullable()
       .meta({ description: 'Set once status is completed' }),
+    script: WrittenScriptSchema.nullable().meta({ description: 'The script written from the request’s topic, its scenes as the storyboard’s scenes tell them; null when the request sent its own' }),
     warnings: z.array(z.string()),
     metadata: z.record(z.string(), z.unknown()).nullable(),
   });
@@ -217,6 +219,7 @@ export const EXAMPLE_STORYBOARD: StoryboardView = {
     estimate: { render_s: 4.4, render_cpu_s: 6.6, cloud_run_usd: 0.000233, preset: 'veryfast', measured_preset: true },
     usage: { speech_provider: 'elevenlabs', speech_characters: 70, pexels_requests: 2, clip_downloads: 8 },
   },
+  script: null,
   warnings: [],
   metadata: null,
 };
@@ -242,6 +245,7 @@ export async function toStoryboardView(task: StoryboardRecord, blobs: UrlSigner,
     expires_at: task.expire_at,
     error: task.error,
     storyboard: sb ? await storyboardBody(sb, blobs, ttlSeconds) : null,
+    script: task.script,
     warnings: task.warnings,
     metadata: (task.request.metadata as Record<string, unknown> | undefined) ?? null,
   };

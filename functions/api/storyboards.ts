@@ -4,6 +4,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { askRender } from '../delivery/ask-render.ts';
 import { choiceOf, swapClip, type StoryboardRecord, type StoryboardResult } from '../domain/storyboard.ts';
 import { isFinal, type StoryboardChoice } from '../domain/task.ts';
+import type { WrittenScript } from '../domain/script.ts';
 import type { StoryboardRequest, StoryboardVideo, VideoRequest } from '../domain/video-request.ts';
 import { conflict, gone, invalid, notFound } from '../errors.ts';
 import { storyboardJob } from '../platform/jobs.ts';
@@ -13,7 +14,8 @@ import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import type { ApiDeps } from './deps.ts';
 import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapClipRoute } from './storyboard-spec.ts';
 import { toStoryboardView } from './storyboard-view.ts';
-import { answerEarly, checkUrls, idempotencyConflict, refusal, submittedStoryboard, unspeakable } from './submission.ts';
+import { answerEarly, checkTopic, checkUrls, idempotencyConflict, refusal, submittedStoryboard, unspeakable } from './submission.ts';
+import { templated } from './templates.ts';
 
 /** A storyboard the caller may see (another key's answers like an unknown one), not yet expired. */
 async function ownedStoryboard(deps: ApiDeps, owner: string | null, id: string): Promise<StoryboardRecord> {
@@ -36,7 +38,7 @@ const notReady = (sb: StoryboardRecord) =>
  * settings), with the video's callback_url and metadata, and its pieces as they stand now. The
  * body's schema (StoryboardVideoSchema) has already refused any other field.
  */
-export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: StoryboardVideo): Promise<{ request: VideoRequest; from: StoryboardChoice }> {
+export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: StoryboardVideo): Promise<{ request: VideoRequest; from: StoryboardChoice; script: WrittenScript | null }> {
   const sb = await ownedStoryboard(deps, owner, sent.storyboard_id);
   if (sb.status !== 'completed' || !sb.result) throw notReady(sb);
   const request: VideoRequest = {
@@ -44,7 +46,8 @@ export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: 
     ...(sent.callback_url ? { callback_url: sent.callback_url } : {}),
     ...(sent.metadata ? { metadata: sent.metadata } : {}),
   };
-  return { request, from: choiceOf(sb as StoryboardRecord & { result: StoryboardResult }) };
+  // Its script, written from its topic, is the video's: never written again.
+  return { request, from: choiceOf(sb as StoryboardRecord & { result: StoryboardResult }), script: sb.script };
 }
 
 export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
@@ -55,6 +58,7 @@ export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
 
   /** A storyboard submit that is not a replay: its checks, then the record, created under the limits. */
   async function prepareNew(owner: string | null, request: StoryboardRequest, raw: unknown, idempotencyKey: string | null) {
+    checkTopic(request, deps.scripts);
     const silent = unspeakable(request);
     if (silent.length) throw invalid(silent);
     await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
@@ -65,11 +69,12 @@ export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
     return outcome;
   }
 
-  app.openapi({ ...createStoryboardRoute, middleware: [auth, body] as const }, async (c) => {
+  app.openapi({ ...createStoryboardRoute, middleware: [auth, body, templated(deps)] as const }, async (c) => {
     const owner = c.get('owner');
     const request = c.req.valid('json');
     const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
-    const raw = await c.req.json();
+    // The body as sent, before its template was applied: its hash answers a replayed key.
+    const raw = c.get('sent');
     const replay = await answerEarly(storyboards, { owner, idempotencyKey, body: raw, limits: deps.limits, what: 'storyboard' });
     const outcome = replay ? { kind: 'existing' as const, task: replay } : await prepareNew(owner, request, raw, idempotencyKey);
     const sb = outcome.task;

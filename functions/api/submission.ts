@@ -2,6 +2,7 @@
 // how it answers a refusal of the admission limits.
 import { createHash, randomUUID } from 'node:crypto';
 import type { AdmissionLimits, Refusal } from '../domain/admission.ts';
+import { topicWithoutWriter, type WrittenScript } from '../domain/script.ts';
 import { newStoryboard, type StoryboardRecord } from '../domain/storyboard.ts';
 import { newTask, type LeasedRecord, type NewRecord, type StoryboardChoice, type TaskRecord } from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
@@ -9,6 +10,7 @@ import { AppError, conflict, invalid, keyQueueFull, queueFull, rateLimited, Task
 import { scriptForms } from '../language/spoken-form.ts';
 import { assertPublicUrl, lookedUpHost, resolveHost, type HostLookup } from '../net/url-guard.ts';
 import type { RecordStore } from '../platform/ports.ts';
+import type { ScriptWriter } from '../providers/ports.ts';
 
 /**
  * Host names one request may make the api resolve: each is a DNS lookup before the answer, and a
@@ -50,6 +52,11 @@ export async function checkUrls(
     }),
   );
   if (details.length) throw invalid(details.sort((a, b) => a.path.localeCompare(b.path)));
+}
+
+/** A topic needs the service's language model: without one it is refused now, naming the setting. */
+export function checkTopic(req: Pick<VideoRequest, 'topic'>, writer: ScriptWriter | null, path = 'topic'): void {
+  if (req.topic !== undefined && !writer) throw invalid([topicWithoutWriter(path)]);
 }
 
 /**
@@ -122,6 +129,8 @@ interface Submit {
   idempotencyKey: string | null;
   /** The body as sent: its hash answers a replayed Idempotency-Key. */
   body: unknown;
+  /** Written already (a video made from a storyboard whose script was written from its topic). */
+  script?: WrittenScript | null;
 }
 
 /** A new video's task for a submit; `from` when it renders a storyboard (storyboard_id). */
@@ -144,6 +153,7 @@ function submitted(o: Submit): NewRecord {
     retentionDays: o.retentionDays,
     idempotencyKey: o.idempotencyKey,
     requestHash: o.idempotencyKey ? requestHash(o.body) : null,
+    script: o.script ?? null,
   };
 }
 

@@ -112,6 +112,25 @@ export const callbackRoute = createRoute({
   },
 });
 
+/** POST /batches/{id}/callback: the callbacks queue's delivery of a batch's callback, once every item has ended. */
+export const batchCallbackRoute = createRoute({
+  method: 'post',
+  path: WORKER_PATHS.batchCallback,
+  operationId: 'deliverBatchCallback',
+  tags: ['worker'],
+  summary: 'Worker only: send the callback a batch owes once every item has ended (one delivery of the callbacks queue)',
+  description:
+    'As POST /tasks/{id}/callback, for a batch: any 2xx ends the delivery (sent, given up, or nothing owed); 409 asks the queue to deliver again ' +
+    'at its own backoff.',
+  'x-worker-only': true,
+  request: { params: TaskIdParams },
+  responses: {
+    200: { description: 'This delivery is over', content: jsonContent(DeliveryOutcomeSchema) },
+    ...errorResponses(403),
+    409: RETRIES[409],
+  },
+});
+
 /** POST /tasks/sweep: Cloud Scheduler's periodic sweep. */
 export const sweepRoute = createRoute({
   method: 'post',
@@ -124,4 +143,4 @@ export const sweepRoute = createRoute({
 });
 
 /** The worker's routes, in the order the document lists them. */
-export const WORKER_ROUTES = [runRoute, storyboardRunRoute, chunkRoute, callbackRoute, sweepRoute];
+export const WORKER_ROUTES = [runRoute, storyboardRunRoute, chunkRoute, callbackRoute, batchCallbackRoute, sweepRoute];

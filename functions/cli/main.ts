@@ -5,10 +5,12 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CAPTION_FONTS, CAPTION_LOOKS, CORNERS, EMPHASIS_MODES } from '../domain/look.ts';
+import { SCRIPT_FORMATS } from '../domain/script-fields.ts';
 import { ASPECT_RATIOS, CAPTION_POSITIONS, CAPTION_STYLES, FIT_MODES, MAX_OUTPUTS, RESOLUTIONS } from '../domain/video-request.ts';
 import { packageInfo } from '../lib/package-info.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { RenderResult } from './render.ts';
+import type { BatchFlags } from './batch.ts';
 import type { ServiceFlags } from './remote.ts';
 import type { RequestFlags } from './request.ts';
 
@@ -82,6 +84,18 @@ function craftOptions(cmd: Command): Command {
     .option('--extend', 'the end card adds its seconds after the voice');
 }
 
+/** The flags of a script written from a topic, and the words a video is posted with. */
+function scriptOptions(cmd: Command, topic = true): Command {
+  if (topic) cmd.option('--topic <text>', "have the script written from this topic by the service's language model (instead of a script file)");
+  return cmd
+    .option('--duration <seconds>', 'with a topic: how long the narration should last', number('--duration'))
+    .option('--tone <words>', 'with a topic: how it should sound, e.g. playful')
+    .addOption(new Option('--format <kind>', 'with a topic: how it is told').choices(SCRIPT_FORMATS))
+    .option('--title <text>', 'a title for posting (result.title)')
+    .option('--description <text>', 'a caption for posting (result.description)')
+    .option('--hashtags <tags>', 'hashtags for posting, e.g. "#ocean #facts"');
+}
+
 /** Where the service is, and how to reach it. */
 function serviceOptions(cmd: Command): Command {
   return cmd
@@ -120,32 +134,34 @@ export function program(signal: AbortSignal): Command {
         '4 the service could not be reached (or answered 5xx), 5 the task was cancelled, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.',
     );
 
-  videoOptions(
+  scriptOptions(videoOptions(
     root
       .command('render')
-      .description('render a script to an MP4 in this process (no server, no cloud account)')
-      .argument('<script>', 'a text file with the script (- for stdin), or a .json request body')
+      .description('render a script to an MP4 in this process (no server, no cloud account; --topic needs LLM_BASE_URL and LLM_MODEL set here)')
+      .argument('[script]', 'a text file with the script (- for stdin), or a .json request body; or none, with --topic')
       .option('-o, --output <file>', 'the MP4 to write; sidecars (.jpg, .vtt, .srt) go beside it', 'video.mp4')
       .option('--json', 'print one JSON document on stdout', false),
-  ).action(async (script: string, opts: RequestFlags & { output: string; json: boolean }) => {
+  )).action(async (script: string | undefined, opts: RequestFlags & { output: string; json: boolean }) => {
     const [{ renderLocally }, { formatBytes }] = await Promise.all([render(), remote()]);
     const r = await renderLocally(script, opts, signal);
     print(opts.json, r, describeRender(r, formatBytes));
   });
 
   serviceOptions(
-    videoOptions(
+    scriptOptions(videoOptions(
       root
         .command('submit')
-        .description('submit a script to a running service; prints the task id')
-        .argument('<script>', 'a text file with the script (- for stdin), or a .json request body')
+        .description('submit a script (or a topic to write one from) to a running service; prints the task id')
+        .argument('[script]', 'a text file with the script (- for stdin), or a .json request body; or none, with --topic')
+        .option('--template <id>', "apply one of your templates (reelsmith template list); the request's own fields win")
         .option('--callback <url>', 'URL that receives the task view when it ends')
         .option('--idempotency-key <key>', 'makes a retried submit safe'),
-    ),
-  ).action(async (script: string, opts: RequestFlags & ServiceFlags & { idempotencyKey?: string }) => {
+    )),
+  ).action(async (script: string | undefined, opts: RequestFlags & ServiceFlags & { idempotencyKey?: string }) => {
     const [{ requestBody, validSubmission }, { calling, clientOf }] = await Promise.all([import('./request.ts'), remote()]);
     const body = requestBody(script, opts);
-    validSubmission(body);
+    // With a template the service validates the request whole, once its settings are under it.
+    if (body.template_id === undefined) validSubmission(body);
     const r = await calling(clientOf(opts).submit(body, { idempotencyKey: opts.idempotencyKey }));
     print(opts.json, r, `${r.task_id}  ${r.status}\n  status: ${r.status_url}`);
   });
@@ -206,8 +222,107 @@ export function program(signal: AbortSignal): Command {
 
   serviceOptions(
     root
+      .command('script')
+      .description("have the service's language model write a script from a topic; prints it (or saves it as a request body to submit)")
+      .argument('<topic...>', 'what the video is about')
+      .option('--duration <seconds>', 'how long the narration should last (default 45)', number('--duration'))
+      .option('--language <tag>', 'the language to write it in (BCP 47, default en)')
+      .option('--tone <words>', 'how it should sound, e.g. playful')
+      .addOption(new Option('--format <kind>', 'how it is told (default facts)').choices(SCRIPT_FORMATS))
+      .option('-o, --output <file>', 'also save it as a request body (scenes, title, description, hashtags) that submit and render take'),
+  ).action(async (topic: string[], opts: ServiceFlags & { duration?: number; language?: string; tone?: string; format?: string; output?: string }) => {
+    const { calling, clientOf, describeScript, saveScript } = await remote();
+    const s = await calling(
+      clientOf(opts).writeScript({
+        topic: topic.join(' '),
+        ...(opts.duration !== undefined ? { duration_s: opts.duration } : {}),
+        ...(opts.language ? { language: opts.language } : {}),
+        ...(opts.tone ? { tone: opts.tone } : {}),
+        ...(opts.format ? { format: opts.format as (typeof SCRIPT_FORMATS)[number] } : {}),
+      }),
+    );
+    const saved = opts.output ? await saveScript(s, opts.output) : null;
+    print(opts.json, saved ? { ...s, saved } : s, describeScript(s) + (saved ? `
+  saved: ${saved}` : ''));
+  });
+
+  serviceOptions(
+    scriptOptions(
+      videoOptions(
+        root
+          .command('batch')
+          .description('submit every row of a CSV (a header of request fields) or every line of a JSON Lines file as one batch, follow each video and download them into a folder')
+          .argument('<file>', 'a .csv or .jsonl file: one video a row or line (script_text, scenes or topic, and any request field)')
+          .option('--template <id>', 'apply one of your templates under every row')
+          .option('--callback <url>', 'URL called once, when every video has ended')
+          .option('--idempotency-key <key>', 'makes a retried submit safe')
+          .option('-o, --out-dir <dir>', 'where the videos go (default: a folder named after the file)')
+          .option('--no-download', 'follow the batch without downloading the videos')
+          .option('--interval <seconds>', 'time between polls', number('--interval'), 2),
+      ),
+      false,
+    ),
+  ).action(async (file: string, opts: RequestFlags & BatchFlags) => {
+    const [{ runBatch, batchExit, describeBatch }, { flagFields }] = await Promise.all([import('./batch.ts'), import('./request.ts')]);
+    // The flags are defaults under every row; the batch's own are sent apart.
+    const { template, callback, ...videoFlags } = opts;
+    const r = await runBatch(file, flagFields({}, videoFlags), opts, signal);
+    print(opts.json, r, describeBatch(r.batch));
+    process.exitCode = batchExit(r.batch);
+  });
+
+  serviceOptions(root.command('batch-status').description("show a batch's items").argument('<id>', 'batch id')).action(async (id: string, opts: ServiceFlags) => {
+    const [{ describeBatch }, { calling, clientOf }] = await Promise.all([import('./batch.ts'), remote()]);
+    const v = await calling(clientOf(opts).getBatch(id));
+    print(opts.json, v, describeBatch(v));
+  });
+
+  serviceOptions(root.command('batch-cancel').description("cancel a batch's unfinished videos").argument('<id>', 'batch id')).action(async (id: string, opts: ServiceFlags) => {
+    const [{ describeBatch }, { calling, clientOf }] = await Promise.all([import('./batch.ts'), remote()]);
+    const v = await calling(clientOf(opts).cancelBatch(id));
+    print(opts.json, v, describeBatch(v));
+  });
+
+  const template = root.command('template').description("your templates: a channel's request settings saved once, applied with --template");
+  serviceOptions(template.command('list').description('your templates')).action(async (opts: ServiceFlags) => {
+    const { calling, clientOf } = await remote();
+    const { data } = await calling(clientOf(opts).templates());
+    print(opts.json, { data }, data.map((t) => `${t.template_id}  ${t.name}  ${JSON.stringify(t.settings)}`).join('\n') || 'no templates');
+  });
+  serviceOptions(template.command('show').description('one template').argument('<id>', 'template id')).action(async (id: string, opts: ServiceFlags) => {
+    const { calling, clientOf } = await remote();
+    const t = await calling(clientOf(opts).template(id));
+    print(opts.json, t, `${t.template_id}  ${t.name}\n${JSON.stringify(t.settings, null, 2)}`);
+  });
+  serviceOptions(
+    scriptOptions(
+      videoOptions(
+        template
+          .command('save')
+          .description('save request settings as a template: from the flags, over a .json file of settings; --replace <id> changes one')
+          .argument('<name>', 'its name, unique among your templates')
+          .option('--from <file>', 'a .json file of request settings (a request body without its script)')
+          .option('--replace <id>', 'the template to change instead of making a new one'),
+      ),
+      false,
+    ),
+  ).action(async (name: string, opts: RequestFlags & ServiceFlags & { from?: string; replace?: string }) => {
+    const [{ flagFields, readScript }, { calling, clientOf }] = await Promise.all([import('./request.ts'), remote()]);
+    const base = opts.from ? readScript(opts.from) : {};
+    const { from: _f, replace, ...flags } = opts;
+    const t = await calling(clientOf(opts).saveTemplate({ name, settings: flagFields(base, flags) }, replace));
+    print(opts.json, t, `${t.template_id}  ${t.name}  ${JSON.stringify(t.settings)}`);
+  });
+  serviceOptions(template.command('delete').description('delete a template').argument('<id>', 'template id')).action(async (id: string, opts: ServiceFlags) => {
+    const { calling, clientOf } = await remote();
+    await calling(clientOf(opts).deleteTemplate(id));
+    print(opts.json, { deleted: id }, `deleted ${id}`);
+  });
+
+  serviceOptions(
+    root
       .command('mcp')
-      .description('serve the MCP tools (create_video, get_video, cancel_video, list_voices) over stdio, for agents; they call the service at --url'),
+      .description('serve the MCP tools (create_video, get_video, cancel_video, list_voices, write_script, create_batch, get_batch, list_templates) over stdio, for agents; they call the service at --url'),
   ).action(async (opts: ServiceFlags) => {
     const [{ serveStdio }, { mcpServer }, { clientOf }] = await Promise.all([
       import('@modelcontextprotocol/server/stdio'),

@@ -1,6 +1,6 @@
 // The commands that talk to a running service: submit, status, wait, download, cancel, list.
 import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../api/api-error.ts';
 import { ReelsmithClient, UnreachableError } from '../api/client.ts';
 import { isFinal } from '../domain/task.ts';
+import type { WrittenScript } from '../domain/script.ts';
 import type { TaskView } from '../domain/task-view.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { progressView } from './progress.ts';
@@ -84,6 +85,9 @@ export function describeView(v: TaskView): string {
     lines.push(`  video: ${v.result.video_url}`, `  ${v.result.duration_s} s, ${v.result.width}×${v.result.height}, ${formatBytes(v.result.size_bytes)}`);
     if (v.result.captions_srt_url) lines.push(`  captions: ${v.result.captions_srt_url}`);
     if (v.result.thumbnail_url) lines.push(`  thumbnail: ${v.result.thumbnail_url}`);
+    if (v.result.title) lines.push(`  title: ${v.result.title}`);
+    if (v.result.description) lines.push(`  description: ${v.result.description}`);
+    if (v.result.hashtags.length) lines.push(`  hashtags: ${v.result.hashtags.join(' ')}`);
     for (const [i, o] of v.result.outputs.entries()) {
       if (i > 0) lines.push(`  output ${i}: ${o.aspect_ratio} ${o.width}×${o.height}, ${formatBytes(o.size_bytes)}: ${o.video_url}`);
     }
@@ -94,4 +98,21 @@ export function describeView(v: TaskView): string {
 
 export function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`;
+}
+
+/** A written script as lines for people: its title, scenes (with their searches) and posting words. */
+export function describeScript(s: WrittenScript): string {
+  const lines = [`${s.title}  (~${s.estimated_duration_s} s, ${s.length} ${s.unit}, ${s.model})`];
+  s.scenes.forEach((scene, i) => lines.push(`  ${i + 1}. ${scene.text}`, `     footage: ${scene.search_query}`));
+  lines.push(`  description: ${s.description}`, `  hashtags: ${s.hashtags.join(' ')}`);
+  for (const w of s.warnings) lines.push(`  warning: ${w}`);
+  return lines.join('\n');
+}
+
+/** Saves a written script as a request body `submit` and `render` take: its scenes as they are, and its posting words. */
+export async function saveScript(s: WrittenScript, out: string): Promise<string> {
+  const path = resolve(out);
+  const body = { scenes: s.scenes, language: s.language, title: s.title, description: s.description, hashtags: s.hashtags };
+  await writeFile(path, `${JSON.stringify(body, null, 2)}\n`);
+  return path;
 }

@@ -9,7 +9,10 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { createPipeline } from '../compose.ts';
 import { loadConfig } from '../config.ts';
 import type { Credit } from '../domain/media.ts';
+import { scriptBriefOf, type WrittenScript } from '../domain/script.ts';
+import type { VideoRequest } from '../domain/video-request.ts';
 import { videoSpec } from '../domain/video-spec.ts';
+import type { PipelineDeps } from '../pipeline/pipeline-deps.ts';
 import { CancelledError, ConfigError, TaskError } from '../errors.ts';
 import { round3 } from '../lib/numbers.ts';
 import { createLogger } from '../log.ts';
@@ -43,7 +46,7 @@ export interface RenderResult extends RenderedFile {
   outputs: RenderedFile[];
 }
 
-export async function renderLocally(script: string, flags: RequestFlags & { output: string; json: boolean }, signal: AbortSignal): Promise<RenderResult> {
+export async function renderLocally(script: string | undefined, flags: RequestFlags & { output: string; json: boolean }, signal: AbortSignal): Promise<RenderResult> {
   const request = validRequest(requestBody(script, flags));
   let cfg;
   try {
@@ -61,8 +64,10 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
   } catch (err) {
     throw new CliError(EXIT.failed, 'missing_tool', (err as Error).message);
   }
+  const pipeline = { ...createPipeline(cfg, tools, log, { music: cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null, recentClips: async () => new Set() }), fanout: null };
+  const writtenScript = request.topic ? await writeScript(pipeline, request, signal) : null;
   // A seed of its own per render: an unseeded request gets other clips each time, as from the service.
-  const spec = videoSpec(request, { seed: randomInt(2 ** 32) });
+  const spec = videoSpec(request, { seed: randomInt(2 ** 32), script: writtenScript });
   const dir = await mkdtemp(join(tmpdir(), 'reelsmith-render-'));
   const written: string[] = [];
   const progress = progressView({ json: flags.json, tty: !!process.stderr.isTTY });
@@ -71,7 +76,7 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
       // No task store here: freshness across earlier videos does not apply to a one-off render;
       // and no blob store either: nothing is kept for a retry, and a long video renders in this
       // process instead of fanning out.
-      { ...createPipeline(cfg, tools, log, { music: cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null, recentClips: async () => new Set() }), fanout: null },
+      pipeline,
       { spec, owner: null, dir, signal, report: (stage, p) => progress.update(stage, p) },
     );
     if (produced.kind !== 'rendered') throw new Error('a render without a blob store does not fan out');
@@ -130,4 +135,17 @@ async function writeVideo(v: RenderedVideo, videoPath: string, written: string[]
     captions_vtt: vtt,
     captions_srt: srt,
   };
+}
+
+/** A request's script written from its topic by the language model LLM_BASE_URL names here, as the service's first stage does. */
+async function writeScript(pipeline: PipelineDeps, request: VideoRequest, signal: AbortSignal): Promise<WrittenScript> {
+  if (!pipeline.scripts) {
+    throw new CliError(EXIT.usage, 'no_language_model', 'topic: writing a script needs a language model: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY) in the environment, or give a script');
+  }
+  try {
+    return await pipeline.scripts.write(scriptBriefOf(request, pipeline.speech.name), signal);
+  } catch (err) {
+    if (err instanceof TaskError) throw new CliError(EXIT.failed, err.code, err.message);
+    throw err;
+  }
 }

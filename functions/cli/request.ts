@@ -51,6 +51,15 @@ export interface RequestFlags {
   endCard?: string;
   endCardDuration?: number;
   extend?: boolean;
+  /** A script written from this topic by the service's language model (instead of a script file). */
+  topic?: string;
+  duration?: number;
+  tone?: string;
+  format?: string;
+  title?: string;
+  description?: string;
+  hashtags?: string;
+  template?: string;
 }
 
 /** Which flag sets a request field, to name it in errors. */
@@ -100,6 +109,14 @@ const FLAG_OF: Record<string, string> = {
   'end_card.text': '--end-card',
   'end_card.duration_s': '--end-card-duration',
   'end_card.extend': '--extend',
+  topic: '--topic',
+  duration_s: '--duration',
+  tone: '--tone',
+  script_format: '--format',
+  title: '--title',
+  description: '--description',
+  hashtags: '--hashtags',
+  template_id: '--template',
 };
 
 /** `-` reads stdin; a `.json` file is a whole request body (docs/api.md "Request body"); anything else is the script. */
@@ -123,9 +140,14 @@ export function readScript(path: string): Record<string, unknown> {
   return { script_text: text.trim() };
 }
 
-/** The request body: the file's, with every flag given on the command line on top. */
-export function requestBody(path: string, f: RequestFlags): Record<string, unknown> {
-  const body = readScript(path);
+/** The request body: the file's (none with --topic), with every flag given on the command line on top. */
+export function requestBody(path: string | undefined, f: RequestFlags): Record<string, unknown> {
+  if (path === undefined && f.topic === undefined) throw new CliError(EXIT.usage, 'missing_script', 'give a script file (- for stdin), or --topic to have one written');
+  return flagFields(path === undefined ? {} : readScript(path), f);
+}
+
+/** The fields the flags set, over `body` (a request, or a batch's defaults). */
+export function flagFields(body: Record<string, unknown>, f: RequestFlags): Record<string, unknown> {
   const set = (key: string, value: unknown) => value !== undefined && (body[key] = value);
   set('aspect_ratio', f.aspect);
   set('resolution', f.resolution);
@@ -148,6 +170,14 @@ export function requestBody(path: string, f: RequestFlags): Record<string, unkno
   set('seed', f.seed);
   set('callback_url', f.callback);
   craftFlags(body, f);
+  set('topic', f.topic);
+  set('duration_s', f.duration);
+  set('tone', f.tone);
+  set('script_format', f.format);
+  set('title', f.title);
+  set('description', f.description);
+  if (f.hashtags !== undefined) body.hashtags = f.hashtags.split(/[\s,]+/).filter(Boolean);
+  set('template_id', f.template);
   return body;
 }
 

@@ -5,7 +5,6 @@
 // the callback queue's (callbacks/deliver.ts), not a loop here.
 import { createHmac } from 'node:crypto';
 import type { CallbackAttempt } from '../domain/callback-outbox.ts';
-import type { TaskView } from '../domain/task-view.ts';
 import { TaskError } from '../errors.ts';
 import { describeError } from '../net/describe-error.ts';
 import { assertPublicUrl, blockedConnection, guardedFetchOptions } from '../net/url-guard.ts';
@@ -29,7 +28,8 @@ export function signPayload(secret: string, body: string, timestamp: number): st
   return `t=${timestamp},v1=${mac}`;
 }
 
-export async function postCallback(url: string, view: TaskView, opts: CallbackOptions): Promise<CallbackAttempt> {
+/** `view` is the body: a task's view, or a batch's. */
+export async function postCallback(url: string, view: object, opts: CallbackOptions): Promise<CallbackAttempt> {
   const body = JSON.stringify(view);
   let res: Response;
   // One deadline for the whole attempt, the name's lookup included.

@@ -2,13 +2,13 @@
 // or never got the ask (Cloud Tasks stops after its retry limits; an instance may die between
 // a transition and its enqueue). Cloud Scheduler calls it on the worker (POST /tasks/sweep);
 // locally a timer runs it. Each decision is re-checked inside the task's own transaction.
-import { sweepAction, type SweepAction, type SweepPolicy } from '../domain/sweep.ts';
+import { callbackLost, sweepAction, type SweepAction, type SweepPolicy } from '../domain/sweep.ts';
 import { failForGood, interruptedTooOften, redispatch, type LeasedRecord, type TaskRecord } from '../domain/task.ts';
 import { nextCallbackJob, type MayOweCallback } from '../domain/callback-outbox.ts';
 import type { Logger } from '../log.ts';
-import { callbackJob, renderJob, type JobFor } from '../platform/jobs.ts';
+import { batchCallbackJob, callbackJob, renderJob, type JobFor } from '../platform/jobs.ts';
 import type { LeasedStore } from '../platform/leased-store.ts';
-import type { Dispatcher } from '../platform/ports.ts';
+import type { BatchStore, Dispatcher } from '../platform/ports.ts';
 import { requestCallback } from './deliver.ts';
 
 /** A store the sweeper looks at: videos' tasks, or storyboards (which owe no callbacks). */
@@ -55,10 +55,42 @@ export async function sweep<R extends LeasedRecord & MayOweCallback>(deps: Sweep
 /** The sweep of any store: tasks' or storyboards'. */
 export type AnySweepDeps = SweepDeps<LeasedRecord & MayOweCallback>;
 
-/** Sweeps of several stores (tasks and storyboards), one after the other, in one report. */
-export async function sweepAll(all: AnySweepDeps[]): Promise<SweepReport> {
+/** The batches' sweep: a batch owes nothing but its callback, once every item has ended. */
+export interface BatchSweepDeps {
+  batches: BatchStore;
+  dispatcher: Dispatcher;
+  policy: SweepPolicy;
+  log: Logger;
+  now?: () => Date;
+}
+
+/** Asks again for the callback of each batch whose callback job is evidently gone (as for a task's: domain/sweep.ts callbackLost). */
+export async function sweepBatches(deps: BatchSweepDeps): Promise<SweepReport> {
+  const owing = await deps.batches.listForSweep();
+  const report: SweepReport = { looked_at: owing.length, redispatched: [], exhausted: [], callbacks: [] };
+  const now = (deps.now ?? (() => new Date()))();
+  for (const b of owing) {
+    if (!callbackLost(b.callback, now, deps.policy)) continue;
+    try {
+      const job = await deps.batches.update(b.id, (batch, at) => {
+        const next = callbackLost(batch?.callback, at, deps.policy) ? nextCallbackJob(batch) : null;
+        return { write: next?.task ?? null, result: next?.job ?? null };
+      });
+      if (job === null) continue;
+      report.callbacks.push(b.id);
+      await deps.dispatcher.enqueue(batchCallbackJob(b.id, job));
+    } catch (err) {
+      deps.log.warn({ batch_id: b.id, err: (err as Error).message }, 'sweep of a batch failed; the next sweep tries again');
+    }
+  }
+  return report;
+}
+
+/** Sweeps of several stores (tasks and storyboards, then batches), one after the other, in one report. */
+export async function sweepAll(all: AnySweepDeps[], batches: BatchSweepDeps | null = null): Promise<SweepReport> {
   const reports = [];
   for (const deps of all) reports.push(await sweep(deps));
+  if (batches) reports.push(await sweepBatches(batches));
   return {
     looked_at: reports.reduce((n, r) => n + r.looked_at, 0),
     redispatched: reports.flatMap((r) => r.redispatched),

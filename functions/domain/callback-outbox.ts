@@ -1,20 +1,21 @@
 // Delivering the callback outbox (domain/task.ts CallbackOutbox): who may send the next attempt,
-// what its answer does to the record, when a delivery is owed again. Pure, like every transition:
-// the stores apply these inside a transaction.
-import type { CallbackOutbox, TaskRecord } from './task.ts';
+// what its answer does to the record, when a delivery is owed again. The same for a video's task
+// and a batch (domain/batch.ts). Pure, like every transition: the stores apply these inside a
+// transaction.
+import type { CallbackOutbox } from './task.ts';
 
-/** A record that may owe a callback: a video's task does once it ends; a storyboard never does. */
+/** A record that may owe a callback: a video's task and a batch do once they end; a storyboard never does. */
 export type MayOweCallback = { callback?: CallbackOutbox | null };
 
-export type CallbackClaim =
+export type CallbackClaim<R extends MayOweCallback> =
   /** This sender holds the next attempt until `sending_until`. */
-  | { kind: 'send'; task: TaskRecord; callback: CallbackOutbox }
+  | { kind: 'send'; task: R; callback: CallbackOutbox }
   /** Another sender holds it; ask again once its hold may have ended. */
   | { kind: 'busy'; retryAfterMs: number }
   /** Nothing owed: no such task, no callback, or it was delivered or given up. */
   | { kind: 'done' };
 
-export function claimCallback(task: TaskRecord | null, sender: string, holdMs: number, now: Date): CallbackClaim {
+export function claimCallback<R extends MayOweCallback>(task: R | null, sender: string, holdMs: number, now: Date): CallbackClaim<R> {
   const cb = task?.callback;
   if (!task || !cb || cb.state !== 'pending') return { kind: 'done' };
   if (cb.sender && cb.sender !== sender && cb.sending_until) {
@@ -39,7 +40,7 @@ export interface CallbackAttempt {
  * the queue's next try until `giveUpAfterMs` after the event, then it is given up. Null when
  * `sender` no longer holds the attempt (its hold ran out and another sender took over).
  */
-export function recordCallback(task: TaskRecord | null, sender: string, attempt: CallbackAttempt, giveUpAfterMs: number, now: Date): TaskRecord | null {
+export function recordCallback<R extends MayOweCallback>(task: R | null, sender: string, attempt: CallbackAttempt, giveUpAfterMs: number, now: Date): R | null {
   const cb = task?.callback;
   if (!task || !cb || cb.state !== 'pending' || cb.sender !== sender) return null;
   const expired = now.getTime() - Date.parse(cb.created_at) >= giveUpAfterMs;

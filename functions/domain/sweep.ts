@@ -3,7 +3,7 @@
 // retry limits), a worker may have died holding a lease, an enqueue may have failed, a callback
 // job may be lost. Pure: the store re-checks the decision inside its transaction.
 import type { MayOweCallback } from './callback-outbox.ts';
-import { isFinal, retryAllowed, type LeasedRecord } from './task.ts';
+import { isFinal, retryAllowed, type CallbackOutbox, type LeasedRecord } from './task.ts';
 
 export interface SweepPolicy {
   /** Attempts before a task fails for good (MAX_ATTEMPTS). */
@@ -26,14 +26,7 @@ export type SweepAction =
 export function sweepAction(task: LeasedRecord & MayOweCallback, now: Date, p: SweepPolicy): SweepAction {
   const t = now.getTime();
   const age = (iso: string | null) => (iso ? t - Date.parse(iso) : Infinity);
-  if (isFinal(task.status)) {
-    const cb = task.callback;
-    if (!cb || cb.state !== 'pending') return { kind: 'none' };
-    if (cb.sending_until && age(cb.sending_until) < 0) return { kind: 'none' };
-    const idle = age(cb.last_attempt_at ?? cb.created_at);
-    const lost = cb.attempts === 0 && idle >= p.callbackLostMs;
-    return lost || idle >= p.callbackStaleMs ? { kind: 'recallback' } : { kind: 'none' };
-  }
+  if (isFinal(task.status)) return callbackLost(task.callback, now, p) ? { kind: 'recallback' } : { kind: 'none' };
   if (task.status === 'processing') {
     const expiredFor = age(task.lease_expires_at);
     // Every attempt, the last one too, gets the same grace: a heartbeat is a transaction that may
@@ -42,4 +35,14 @@ export function sweepAction(task: LeasedRecord & MayOweCallback, now: Date, p: S
     return retryAllowed(task.attempt, p.maxAttempts, null) ? { kind: 'redispatch' } : { kind: 'exhaust' };
   }
   return task.dispatch_failed_at || age(task.updated_at) >= p.staleMs ? { kind: 'redispatch' } : { kind: 'none' };
+}
+
+/** A pending callback (a task's or a batch's) whose job is evidently gone: never attempted for callbackLostMs, or idle for callbackStaleMs. */
+export function callbackLost(cb: CallbackOutbox | null | undefined, now: Date, p: Pick<SweepPolicy, 'callbackLostMs' | 'callbackStaleMs'>): boolean {
+  if (!cb || cb.state !== 'pending') return false;
+  const t = now.getTime();
+  const age = (iso: string | null) => (iso ? t - Date.parse(iso) : Infinity);
+  if (cb.sending_until && age(cb.sending_until) < 0) return false;
+  const idle = age(cb.last_attempt_at ?? cb.created_at);
+  return (cb.attempts === 0 && idle >= p.callbackLostMs) || idle >= p.callbackStaleMs;
 }

@@ -4,6 +4,7 @@
 // read, so a stored task never holds a URL that has expired.
 import { z } from 'zod';
 import { downloadStem, type OutputFiles } from './outputs.ts';
+import { postingOf, WrittenScriptSchema } from './script.ts';
 import { CALLBACK_STATES, STAGES, TASK_STATUSES, type TaskRecord } from './task.ts';
 import { ASPECT_RATIOS, RESOLUTIONS } from './video-request.ts';
 import { outputsOf } from './video-spec.ts';
@@ -58,6 +59,13 @@ const OutputViewSchema = z
   .strictObject({ aspect_ratio: z.enum(ASPECT_RATIOS), resolution: z.enum(RESOLUTIONS), ...VIDEO_FIELDS })
   .meta({ id: 'OutputView', description: 'One video of a task' });
 
+/** The words a video is posted with: the request's, else its written script's (absent on tasks made before them). */
+export const POSTING = {
+  title: z.string().nullable().meta({ description: 'For posting: the request’s title, else the written script’s; null when neither has one' }),
+  description: z.string().nullable().meta({ description: 'For posting: the request’s description, else the written script’s' }),
+  hashtags: z.array(z.string()).meta({ description: 'For posting, each with its "#": the request’s, else the written script’s' }),
+};
+
 const TaskViewShape = z
   .strictObject({
     task_id: z.string(),
@@ -99,9 +107,11 @@ const TaskViewShape = z
         outputs: z
           .array(OutputViewSchema)
           .meta({ description: 'Every video of the task (one per entry of the request\'s `outputs`, or one): the first is the main video the fields above describe' }),
+        ...POSTING,
       })
       .nullable()
       .meta({ description: 'Set once the task is completed; the top-level fields describe the main (first) video' }),
+    script: WrittenScriptSchema.nullable().meta({ description: 'The script written from the request’s topic (its first stage, `script`); null when the request sent its own' }),
     warnings: z.array(z.string()),
     metadata: z.record(z.string(), z.unknown()).nullable().meta({ description: 'As sent in the request' }),
     callback: z
@@ -141,7 +151,11 @@ export const EXAMPLE_VIEW: TaskView = {
       { aspect_ratio: '9:16', resolution: '1080p', ...EXAMPLE_MAIN },
       { aspect_ratio: '16:9', resolution: '1080p', ...exampleVideo('16x9/', 1920, 1080, 3120554, 'w') },
     ],
+    title: 'The ocean in ten seconds',
+    description: 'How much of the planet the sea covers, and what its waves carry.',
+    hashtags: ['#ocean', '#facts'],
   },
+  script: null,
   warnings: [],
   metadata: { channel: 'facts' },
   callback: {
@@ -177,7 +191,7 @@ export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: num
     const files = storedOutputs(task);
     const outputs = await Promise.all(files.map((f, i) => signOutput(f, downloadStem(task.id, files, i), blobs, ttlSeconds)));
     const { aspect_ratio: _a, resolution: _r, ...main } = outputs[0]!;
-    result = { ...main, credits: out.credits, pieces: out.pieces ?? [], outputs };
+    result = { ...main, credits: out.credits, pieces: out.pieces ?? [], outputs, ...postingOf(task.request, task.script) };
   }
   return {
     task_id: task.id,
@@ -189,9 +203,11 @@ export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: num
     summary: summaryOf(task.request),
     error: task.error,
     result,
+    script: task.script,
     warnings: task.warnings,
     metadata: (task.request.metadata as Record<string, unknown> | undefined) ?? null,
-    callback: task.callback
+    // An item of a batch owes its batch word of its end (the same outbox): not a callback of its own.
+    callback: task.callback && task.request.callback_url
       ? {
           delivery_id: task.callback.delivery_id,
           event: task.callback.event,

@@ -5,6 +5,7 @@
 // transaction, so the rules live in one place.
 import type { Credit } from './media.ts';
 import type { OutputFiles } from './outputs.ts';
+import type { WrittenScript } from './script.ts';
 import type { VideoRequest } from './video-request.ts';
 
 export const TASK_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
@@ -14,7 +15,8 @@ export const isFinal = (s: TaskStatus) => FINAL_STATUSES.includes(s);
 
 export type FinalStatus = 'completed' | 'failed' | 'cancelled';
 
-export const STAGES = ['queued', 'speech', 'footage', 'render', 'upload', 'done'] as const;
+/** `script`: a request with a topic has its script written first (domain/script.ts). */
+export const STAGES = ['queued', 'script', 'speech', 'footage', 'render', 'upload', 'done'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Why an attempt or a task failed, as stored and shown: `retryable` only while a retry is coming. */
@@ -62,7 +64,7 @@ export type CallbackState = (typeof CALLBACK_STATES)[number];
 export interface CallbackOutbox {
   /** Stable per event: receivers de-duplicate by it (X-Reelsmith-Delivery-Id). */
   delivery_id: string;
-  event: `task.${FinalStatus}`;
+  event: `task.${FinalStatus}` | 'batch.completed';
   state: CallbackState;
   attempts: number;
   /** HTTP status of the last attempt; null before the first or when no answer came. */
@@ -106,6 +108,11 @@ export interface LeasedRecord {
   dispatch_failed_at: string | null;
   /** Attempts that ran out of time; a second one fails the record instead of paying for a third. */
   deadline_misses: number;
+  /**
+   * The script written from the request's `topic`, kept as soon as it exists (a retried attempt
+   * does not pay the language model again); null when the request sent its own script.
+   */
+  script: WrittenScript | null;
 }
 
 /** What a video made from a storyboard takes from it: each piece's clip and span as they stood when the video was asked for. */
@@ -121,6 +128,14 @@ export interface TaskRecord extends LeasedRecord {
   fanout: Fanout | null;
   /** A video made from a storyboard (storyboard_id): the storyboard's pieces it renders; null otherwise. */
   from_storyboard: StoryboardChoice | null;
+  /** An item of a batch (domain/batch.ts): its end is owed to the batch, through the callback outbox; null otherwise. */
+  batch: BatchRef | null;
+}
+
+/** Which batch a task is an item of, and which item. */
+export interface BatchRef {
+  id: string;
+  index: number;
 }
 
 export const CHUNK_STATES = ['pending', 'rendering', 'done'] as const;
@@ -181,6 +196,8 @@ export interface NewRecord {
   retentionDays: number;
   idempotencyKey?: string | null;
   requestHash?: string | null;
+  /** Written already: a video made from a storyboard takes the storyboard's. */
+  script?: WrittenScript | null;
 }
 
 /** The shared fields of a new record: queued, nothing tried yet. */
@@ -207,11 +224,12 @@ export function newLeased(args: NewRecord): LeasedRecord {
     dispatches: 1,
     dispatch_failed_at: null,
     deadline_misses: 0,
+    script: args.script ?? null,
   };
 }
 
-export function newTask(args: NewRecord & { fromStoryboard?: StoryboardChoice | null }): TaskRecord {
-  return { ...newLeased(args), output: null, callback: null, fanout: null, from_storyboard: args.fromStoryboard ?? null };
+export function newTask(args: NewRecord & { fromStoryboard?: StoryboardChoice | null; batch?: BatchRef | null }): TaskRecord {
+  return { ...newLeased(args), output: null, callback: null, fanout: null, from_storyboard: args.fromStoryboard ?? null, batch: args.batch ?? null };
 }
 
 /** The number of the delivery last asked for (job names include it). */
@@ -258,9 +276,13 @@ export function failForGood<R extends LeasedRecord>(kind: RecordKind<R>, task: R
   return kind.ended(failed, 'failed', now);
 }
 
-/** The end of a task owes its callback_url one event; a task without one owes nothing. */
+/**
+ * The end of a task owes its callback_url one event, and an item of a batch owes its batch word
+ * of its end (delivered the same way, to the batch's record instead of a URL); a task with neither
+ * owes nothing.
+ */
 function owe(task: TaskRecord, event: FinalStatus, now: Date): CallbackOutbox | null {
-  if (!task.request.callback_url) return null;
+  if (!task.request.callback_url && !task.batch) return null;
   return {
     delivery_id: `${task.id}.${event}`,
     event: `task.${event}`,
@@ -312,6 +334,11 @@ export const holdsLease = <R extends LeasedRecord>(task: R | null, owner: string
 export function renewLease<R extends LeasedRecord>(kind: RecordKind<R>, task: R, leaseMs: number, now: Date): R {
   const until = new Date(now.getTime() + leaseMs).toISOString();
   return kind.renewed({ ...task, lease_expires_at: until, updated_at: now.toISOString() }, until);
+}
+
+/** The holder's attempt wrote the record's script: kept now, so a retry uses it instead of writing again. */
+export function withScript<R extends LeasedRecord>(record: R, script: WrittenScript, now: Date): R {
+  return { ...record, script, updated_at: now.toISOString() };
 }
 
 /** Progress never goes backwards, even when a retried attempt starts over. */

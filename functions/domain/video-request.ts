@@ -5,15 +5,14 @@
 import { z } from 'zod';
 import { CaptionLookFields, EndCardSchema, HookSchema, ProgressBarSchema, watermarkSchema } from './craft-request.ts';
 import { REQUEST_DEFAULTS as D } from './request-defaults.ts';
+import { POSTING_FIELDS, TOPIC_FIELDS } from './script-fields.ts';
+import { text } from './valid-text.ts';
+
+export { text };
 
 /** The longest script accepted; ElevenLabs' per-request limit is handled by splitting, not here. */
 export const MAX_SCRIPT_CHARS = 10_000;
 
-/**
- * Text that is valid Unicode: a lone UTF-16 surrogate ("\ud800") is legal in JSON but not a
- * character; TTS engines, libass and Firestore would each fail on it, or mangle it, later.
- */
-const text = () => z.string().refine((s) => s.isWellFormed(), 'contains a lone surrogate (an invalid character); send valid UTF-8 text');
 
 const httpUrl = text()
   .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
@@ -28,6 +27,9 @@ function hasCredentials(url: string): boolean {
     return false;
   }
 }
+
+/** A BCP 47 language tag as the voices and the text rules take it. */
+export const LanguageTagSchema = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"');
 
 /**
  * An ElevenLabs voice id (20 letters and digits), or an espeak-ng voice: a language code or voice
@@ -118,9 +120,18 @@ function otherAlternative(message: string, description: string) {
     .meta({ not: {}, description });
 }
 
-const RequestFields = z.strictObject({
+/** A template of the caller's key (domain/template.ts), applied under the request's own fields. */
+export const TemplateIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a template_id as POST /v1/templates answered it')
+  .meta({ description: 'A template of this API key (POST /v1/templates): its settings apply under the request’s own fields' });
+
+/** Every field of a video request, unchecked as a whole (templates and batches take them one by one). */
+export const RequestFields = z.strictObject({
   script_text: scriptText().optional(),
   scenes: z.array(Scene).min(1).max(50).optional(),
+  ...TOPIC_FIELDS,
+  ...POSTING_FIELDS,
   search_query: text().trim().min(1).max(200).optional(),
   voice_id: text()
     .trim()
@@ -129,10 +140,7 @@ const RequestFields = z.strictObject({
     .regex(VOICE_ID_PATTERN, 'must be a voice id: letters, digits, "-" and "_" (an espeak-ng voice may add "/file" and "+variant", e.g. en-us+f3)')
     .optional(),
   model_id: text().trim().min(1).max(100).optional(),
-  language: z
-    .string()
-    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"')
-    .optional(),
+  language: LanguageTagSchema.optional(),
   /** Speaking rate, the range ElevenLabs accepts. */
   speed: z.number().min(0.7).max(1.2).optional(),
   // No zod default: with `outputs`, whether it was sent decides whether it contradicts them.
@@ -173,6 +181,7 @@ const RequestFields = z.strictObject({
   end_card: EndCardSchema,
   callback_url: httpUrl.optional(),
   metadata: Metadata.optional(),
+  template_id: TemplateIdSchema.optional(),
   // A script request never names a storyboard: said as a field, not left to strictness, so that
   // a body with storyboard_id is plainly the API body's other alternative (StoryboardVideoSchema).
   storyboard_id: otherAlternative(
@@ -194,13 +203,7 @@ function checkScript(r: Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'c
       message: `an extending end card of ${r.end_card.duration_s} s leaves no room for the narration within max_duration_s ${r.max_duration_s} s: shorten it or send extend: false`,
     });
   }
-  // An empty script_text has its own error ("write at least one sentence").
-  if (r.script_text === undefined && !r.scenes) {
-    ctx.addIssue({ code: 'custom', path: ['script_text'], message: 'required: send script_text or scenes' });
-  }
-  if (r.script_text && r.scenes) {
-    ctx.addIssue({ code: 'custom', path: ['scenes'], message: 'send either script_text or scenes, not both' });
-  }
+  checkScriptSource(r, ctx);
   // A script_text has its own limit; scenes are each within it, so their total is checked here.
   const total = (r.scenes ?? []).reduce((n, s) => n + s.text.length + 1, 0);
   if (r.scenes && total > MAX_SCRIPT_CHARS) {
@@ -209,6 +212,23 @@ function checkScript(r: Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'c
       path: ['scenes'],
       message: `the scenes total ${count(total)} characters: the limit is ${count(MAX_SCRIPT_CHARS)}`,
     });
+  }
+}
+
+/** One script: script_text, scenes, or a topic to write one from; the topic's own fields only with a topic. */
+function checkScriptSource(
+  r: { script_text?: string | undefined; scenes?: unknown[] | undefined; topic?: string | undefined; duration_s?: number | undefined; tone?: string | undefined; script_format?: string | undefined; max_duration_s?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const sent = (['script_text', 'scenes', 'topic'] as const).filter((k) => r[k] !== undefined);
+  if (sent.length === 0) ctx.addIssue({ code: 'custom', path: ['script_text'], message: 'required: send script_text, scenes, or a topic to write the script from' });
+  if (sent.length > 1) ctx.addIssue({ code: 'custom', path: [sent[1]!], message: `send one of script_text, scenes or topic, not ${sent.join(' and ')}` });
+  if (r.topic === undefined) {
+    for (const k of ['duration_s', 'tone', 'script_format'] as const) {
+      if (r[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `${k} shapes a script written from a topic: send topic too, or leave ${k} out` });
+    }
+  } else if (r.duration_s !== undefined && r.max_duration_s !== undefined && r.duration_s > r.max_duration_s) {
+    ctx.addIssue({ code: 'custom', path: ['duration_s'], message: `the script is to last ${r.duration_s} s, longer than max_duration_s (${r.max_duration_s}): ask for at most ${r.max_duration_s}` });
   }
 }
 

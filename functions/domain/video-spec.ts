@@ -10,6 +10,7 @@ import { resolveLook, type CaptionLook, type EmphasisMode, type HexColour, type 
 import type { Frame, Orientation } from './media.ts';
 import { outputLabel, type VideoOutput } from './outputs.ts';
 import { CRAFT_DEFAULTS as REQUEST_DEFAULTS_CRAFT, REQUEST_DEFAULTS } from './request-defaults.ts';
+import type { WrittenScript } from './script.ts';
 import type { LeasedRecord, StoryboardChoice } from './task.ts';
 import type { AspectRatio, CaptionOptions, FIT_MODES, Resolution, VideoRequest } from './video-request.ts';
 
@@ -91,19 +92,26 @@ export interface VideoSpec {
 /** Sidecar layout when burn-in is off: the request gave no caption options to follow. */
 export const SIDECAR_CAPTIONS: CaptionOptions = { style: 'line', position: 'bottom', font_size: 1, max_words_per_line: 7 };
 
-/** The spec of a task's video (or of the plan a storyboard prepares). */
-export function videoSpecOf(task: Pick<LeasedRecord, 'id' | 'request'> & { from_storyboard?: StoryboardChoice | null }): VideoSpec {
-  return videoSpec(task.request, { seed: seedFromId(task.id), storyboard: task.from_storyboard ?? null });
+/**
+ * The spec of a task's video (or of the plan a storyboard prepares). A request with a topic is
+ * made from the script its record holds, which the worker writes first.
+ */
+export function videoSpecOf(task: Pick<LeasedRecord, 'id' | 'request'> & { script?: WrittenScript | null; from_storyboard?: StoryboardChoice | null }): VideoSpec {
+  return videoSpec(task.request, { seed: seedFromId(task.id), storyboard: task.from_storyboard ?? null, script: task.script ?? null });
 }
 
-/** The spec of a validated request; `seed` stands in for the request's when it sent none. */
-export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: StoryboardChoice | null }): VideoSpec {
+/** The spec of a validated request; `seed` stands in for the request's when it sent none; `script`, written from its topic. */
+export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: StoryboardChoice | null; script?: WrittenScript | null }): VideoSpec {
+  if (req.topic && !o.script) throw new Error('a request with a topic is made from its written script: write it first');
   // Scenes sent keep their own searches: the video's (footage.query) is the topic their parts fall
   // back on. A script_text is one scene searched by the video's.
   const scene = (s: SceneSpec): SceneSpec => ({ text: s.text, ...(s.search_query ? { search_query: s.search_query } : {}), ...(s.clip_url ? { clip_url: s.clip_url } : {}) });
+  // A written script is scenes, each with the footage the model named for it.
+  const scenes = req.scenes ?? (req.topic && o.script ? o.script.scenes : null);
+  const language = req.language ?? (req.topic ? o.script?.language : undefined);
   return {
-    scenes: (req.scenes ?? [{ text: req.script_text ?? '', ...(req.search_query ? { search_query: req.search_query } : {}) }]).map(scene),
-    ...(req.language ? { language: req.language } : {}),
+    scenes: (scenes ?? [{ text: req.script_text ?? '', ...(req.search_query ? { search_query: req.search_query } : {}) }]).map(scene),
+    ...(language ? { language } : {}),
     voice: {
       ...(req.voice_id ? { voiceId: req.voice_id } : {}),
       ...(req.model_id ? { modelId: req.model_id } : {}),
@@ -112,7 +120,7 @@ export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: Sto
     seed: req.seed ?? o.seed,
     captions: captionSpec(req.captions),
     footage: {
-      mode: req.scenes ? 'scenes' : req.footage === 'topic' || req.clip_urls ? 'topic' : 'sentences',
+      mode: scenes ? 'scenes' : req.footage === 'topic' || req.clip_urls ? 'topic' : 'sentences',
       ...(req.search_query ? { query: req.search_query } : {}),
       ...(req.clip_urls ? { clipUrls: req.clip_urls } : {}),
       maxClips: req.max_clips,

@@ -1,5 +1,5 @@
 // The MCP server: tools an agent uses to make videos (create_video, get_video, cancel_video,
-// list_voices). Every tool is a call of the HTTP API through a client, so keys, ownership and
+// list_voices, write_script, create_batch, get_batch, list_templates). Every tool is a call of the HTTP API through a client, so keys, ownership and
 // validation are the API's own: over streamable HTTP at /mcp the client calls the app in process
 // with the caller's key; over stdio (`reelsmith mcp`) it calls a running service.
 import { createMcpHandler, McpServer, type CallToolResult } from '@modelcontextprotocol/server';
@@ -7,7 +7,10 @@ import { z } from 'zod';
 import { ApiError } from '../api/api-error.ts';
 import type { ReelsmithClient } from '../api/client.ts';
 import type { TaskView } from '../domain/task-view.ts';
-import { VideoRequestSchema } from '../domain/video-request.ts';
+import { BatchBodySchema } from '../api/batch-spec.ts';
+import { ScriptRequestSchema } from '../domain/script.ts';
+import { RequestFields } from '../domain/video-request.ts';
+import { asSent } from './as-sent.ts';
 import { packageInfo } from '../lib/package-info.ts';
 
 const TaskRef = z.strictObject({ task_id: z.string().min(1).max(128).describe('The task_id create_video returned') });
@@ -59,9 +62,10 @@ export function mcpServer(client: ReelsmithClient): McpServer {
     {
       title: 'Create a video',
       description:
-        'Queue a narrated, captioned short video from a script (script_text) or scenes. Answers at once with a task_id; ' +
+        'Queue a narrated, captioned short video from a script (script_text), scenes, or a topic to write the script from. Answers at once with a task_id; ' +
         'call get_video with it until status is completed, then use result.video_url.',
-      inputSchema: VideoRequestSchema,
+      // As sent: a template's settings apply under the fields the agent sends, not under defaults.
+      inputSchema: asSent(RequestFields),
     },
     (request) =>
       tool(async () => {
@@ -106,6 +110,72 @@ export function mcpServer(client: ReelsmithClient): McpServer {
         const { data } = await client.voices();
         const text = data.map((v) => `${v.voice_id}  ${v.name}${v.language ? ` (${v.language})` : ''}${v.description ? ` — ${v.description}` : ''}`);
         return ok(`${data.length} ${data[0]?.provider ?? ''} voices:\n${text.join('\n')}`, { voices: data });
+      }),
+  );
+
+  server.registerTool(
+    'write_script',
+    {
+      title: 'Write a script',
+      description:
+        "Have the service's language model write a short video's narration from a topic, sized to duration_s at the voice's speaking rate: " +
+        'a title, scenes (each with footage to search for), a description and hashtags. Pass its scenes (and title, description, hashtags) ' +
+        'to create_video to render it as it is, or give create_video the topic itself.',
+      inputSchema: ScriptRequestSchema,
+    },
+    (request) =>
+      tool(async () => {
+        const s = await client.writeScript(request);
+        const scenes = s.scenes.map((scene, i) => `${i + 1}. ${scene.text} [footage: ${scene.search_query}]`);
+        return ok(`${s.title} (~${s.estimated_duration_s} s)\n${scenes.join('\n')}\n${s.description}\n${s.hashtags.join(' ')}`, s);
+      }),
+  );
+
+  server.registerTool(
+    'create_batch',
+    {
+      title: 'Create a batch of videos',
+      description:
+        'Queue up to 100 videos at once: each item a video request (script_text, scenes, or a topic to write one from), merged over `defaults` ' +
+        '(and a template). All of them are made, or none when any item is invalid (each error names items.<index>). Answers with a batch_id; ' +
+        'call get_batch with it until status is completed.',
+      inputSchema: asSent(BatchBodySchema),
+    },
+    (body) =>
+      tool(async () => {
+        const r = await client.createBatch(body);
+        return ok(`batch ${r.batch_id}: ${r.total} videos queued; call get_batch with batch_id ${r.batch_id} to follow them`, r);
+      }),
+  );
+
+  server.registerTool(
+    'get_batch',
+    {
+      title: 'Get a batch',
+      description: "A batch's videos by status, and each item's task_id, status and, once completed, its video URL.",
+      inputSchema: z.strictObject({ batch_id: z.string().min(1).max(128).describe('The batch_id create_batch returned') }),
+    },
+    ({ batch_id }) =>
+      tool(async () => {
+        const v = await client.getBatch(batch_id);
+        const counts = Object.entries(v.counts).filter(([, n]) => n > 0).map(([st, n]) => `${n} ${st}`).join(', ');
+        const items = v.items.map((i) => `${i.index}: ${i.status} ${i.progress}%${i.title ? ` "${i.title}"` : ''}${i.video_url ? ` ${i.video_url}` : ''}${i.error ? ` (${i.error.code}: ${i.error.message})` : ''}`);
+        const next = v.status === 'completed' ? '' : '\nnot finished: call get_batch again in a few seconds';
+        return ok(`batch ${v.batch_id}: ${v.status} (${counts})\n${items.join('\n')}${next}`, v);
+      }),
+  );
+
+  server.registerTool(
+    'list_templates',
+    {
+      title: 'List templates',
+      description: "The caller's templates: saved request settings (voice, captions, music, outputs, …) that create_video and create_batch apply with template_id.",
+      inputSchema: z.strictObject({}),
+    },
+    () =>
+      tool(async () => {
+        const { data } = await client.templates();
+        return ok(data.length ? data.map((t) => `${t.template_id}  ${t.name}  ${JSON.stringify(t.settings)}`).join('\n') : 'no templates', { templates: data });
       }),
   );
 

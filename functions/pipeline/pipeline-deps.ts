@@ -8,7 +8,7 @@ import type { MediaTools } from '../media/tools.ts';
 import type { DownloadLimits } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import type { MusicLibrary } from '../providers/music-library.ts';
-import type { FootageContext, SpeechProvider } from '../providers/ports.ts';
+import type { FootageContext, ScriptWriter, SpeechProvider } from '../providers/ports.ts';
 import type { FootageSetup } from './footage-plan.ts';
 
 export interface PipelineDeps {
@@ -18,6 +18,8 @@ export interface PipelineDeps {
   /** The process's CPU budget, shared by every render (RENDER_CPUS). */
   cpu: Semaphore;
   speech: SpeechProvider;
+  /** Writes a request's script from its topic (LLM_BASE_URL); null when the service has no language model. */
+  scripts: ScriptWriter | null;
   /** Footage sources per part, the generated last resort, the search budget and the owner's recent clips. */
   footage: FootageSetup;
   allowPrivateUrls: boolean;

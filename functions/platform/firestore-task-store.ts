@@ -16,12 +16,15 @@ import {
   type Transaction,
 } from '@google-cloud/firestore';
 import { OAuth2Client } from 'google-auth-library';
+import type { WrittenScript } from '../domain/script.ts';
 import * as T from '../domain/task.ts';
 import type { StoryboardRecord, StoryboardResult } from '../domain/storyboard.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
-import { admit, type AdmissionCounts, type AdmissionLimits, type Refusal } from '../domain/admission.ts';
+import { admit, admitRate, type AdmissionCounts, type AdmissionLimits, type Refusal } from '../domain/admission.ts';
 import { Semaphore } from '../lib/semaphore.ts';
-import type { CreateOutcome, RecordStore, TaskListQuery, TaskPage, TaskRecordStore } from './ports.ts';
+import type { BatchItem, BatchRecord } from '../domain/batch.ts';
+import type { TemplateRecord } from '../domain/template.ts';
+import type { BatchCreateOutcome, BatchStore, CreateOutcome, RecordStore, TaskListQuery, TaskPage, TaskRecordStore, TemplateStore } from './ports.ts';
 
 export interface FirestoreTaskStoreOptions {
   /** Collection of task documents (FIRESTORE_COLLECTION). Idempotency keys live in `${collection}_idempotency`, admission counters in `${collection}_counters`. */
@@ -63,6 +66,8 @@ interface LeasedDocument {
   dispatches?: number;
   dispatch_failed_at?: Timestamp | null;
   deadline_misses?: number;
+  /** The script written from the request's topic (a map: its scenes are an array of maps). */
+  script?: WrittenScript | null;
 }
 
 /** The task document as stored. */
@@ -71,6 +76,7 @@ export interface TaskDocument extends LeasedDocument {
   callback?: T.CallbackOutbox | null;
   fanout?: T.Fanout | null;
   from_storyboard?: T.StoryboardChoice | null;
+  batch?: T.BatchRef | null;
 }
 
 /**
@@ -114,6 +120,8 @@ function toLeasedDocument(r: T.LeasedRecord): LeasedDocument {
     dispatches: r.dispatches,
     dispatch_failed_at: r.dispatch_failed_at ? ts(r.dispatch_failed_at) : null,
     deadline_misses: r.deadline_misses,
+    // Only when there is one: a record with its own script keeps the layout it had before scripts were written.
+    ...(r.script ? { script: r.script } : {}),
   };
 }
 
@@ -139,6 +147,7 @@ function fromLeasedDocument(id: string, doc: LeasedDocument): T.LeasedRecord {
     dispatches: doc.dispatches ?? 1,
     dispatch_failed_at: doc.dispatch_failed_at ? iso(doc.dispatch_failed_at) : null,
     deadline_misses: doc.deadline_misses ?? 0,
+    script: doc.script ?? null,
   };
 }
 
@@ -149,6 +158,7 @@ export function toDocument(task: T.TaskRecord): TaskDocument {
     callback: task.callback,
     fanout: task.fanout,
     from_storyboard: task.from_storyboard,
+    batch: task.batch,
   };
 }
 
@@ -161,6 +171,7 @@ export function fromDocument(id: string, d: DocumentData): T.TaskRecord {
     callback: doc.callback ?? null,
     fanout: doc.fanout ? { ...doc.fanout, joins: doc.fanout.joins ?? 0 } : null,
     from_storyboard: doc.from_storyboard ?? null,
+    batch: doc.batch ?? null,
   };
 }
 
@@ -211,33 +222,33 @@ function countsOf(all: CounterDocument, mine: CounterDocument, now: number): Adm
 }
 
 export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordStore<R> {
-  readonly #db: Firestore;
+  protected readonly db: Firestore;
   readonly #ownsClient: boolean;
   readonly #codec: DocumentCodec<R>;
   /** The records' documents. */
   protected readonly collection: CollectionReference;
   readonly #keys: CollectionReference;
   /** Admission counters: `all`, and one document per API key (`owner-<hash>`). */
-  readonly #counters: CollectionReference;
+  protected readonly counters: CollectionReference;
   /** One admission transaction at a time in this process (see create). */
-  readonly #admission = new Semaphore(1);
-  /** Per task id, the end of the last transaction on its document this process asked for (see #tx). */
+  protected readonly admission = new Semaphore(1);
+  /** Per task id, the end of the last transaction on its document this process asked for (see tx). */
   readonly #perTask = new Map<string, Promise<void>>();
-  readonly #now: () => Date;
+  protected readonly now: () => Date;
 
   protected constructor(opts: FirestoreTaskStoreOptions, codec: DocumentCodec<R>) {
     this.#ownsClient = !opts.firestore;
-    this.#db = opts.firestore ?? new Firestore(firestoreSettings(opts));
+    this.db = opts.firestore ?? new Firestore(firestoreSettings(opts));
     this.#codec = codec;
-    this.collection = this.#db.collection(opts.collection);
-    this.#keys = this.#db.collection(`${opts.collection}_idempotency`);
-    this.#counters = this.#db.collection(`${opts.collection}_counters`);
-    this.#now = opts.now ?? (() => new Date());
+    this.collection = this.db.collection(opts.collection);
+    this.#keys = this.db.collection(`${opts.collection}_idempotency`);
+    this.counters = this.db.collection(`${opts.collection}_counters`);
+    this.now = opts.now ?? (() => new Date());
   }
 
   /** Options for a store of `collection` on this store's client and clock; closing it leaves the client to this store. */
   protected sameClient(collection: string): FirestoreTaskStoreOptions {
-    return { collection, firestore: this.#db, now: this.#now };
+    return { collection, firestore: this.db, now: this.now };
   }
 
   /** A record as its document holds it. */
@@ -260,7 +271,7 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
     tx.set(this.#ref(task.id), this.#codec.toDocument(task));
     if (prev && !T.isFinal(prev.status) && T.isFinal(task.status)) {
       // A blind increment: no read of the counter, so finishing never contends on it.
-      for (const ref of [this.#counters.doc(ALL), this.#counters.doc(ownerCounter(task.owner))]) {
+      for (const ref of [this.counters.doc(ALL), this.counters.doc(ownerCounter(task.owner))]) {
         tx.set(ref, { unfinished: FieldValue.increment(-1) }, { merge: true });
       }
     }
@@ -274,8 +285,8 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
    * while the delivery waited. Deliveries in other processes still contend; allow more retries
    * than the default 5 so that resolves into "busy", not into an ABORTED error.
    */
-  #tx<X>(id: string, fn: (tx: Transaction) => Promise<X>): Promise<X> {
-    const run = (this.#perTask.get(id) ?? Promise.resolve()).then(() => this.#db.runTransaction(fn, { maxAttempts: 20 }));
+  protected tx<X>(id: string, fn: (tx: Transaction) => Promise<X>): Promise<X> {
+    const run = (this.#perTask.get(id) ?? Promise.resolve()).then(() => this.db.runTransaction(fn, { maxAttempts: 20 }));
     const settled = run.then(
       () => undefined,
       () => undefined,
@@ -293,7 +304,7 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
     // other into the client's transaction backoff (a second, growing towards a minute): a burst of
     // 50 submits a second then took minutes. One at a time they take a commit each, and only other
     // api instances still contend.
-    const release = await this.#admission.acquire();
+    const release = await this.admission.acquire();
     try {
       return await this.#create(task, limits);
     } finally {
@@ -303,8 +314,8 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
 
   async #create(task: R, limits?: AdmissionLimits): Promise<CreateOutcome<R>> {
     // Counters made before this version existed start from a count of what is unfinished.
-    const seed = limits ? await this.#counterSeeds(task.owner) : null;
-    return this.#tx(task.id, async (tx) => {
+    const seed = limits ? await this.counterSeeds(task.owner) : null;
+    return this.tx(task.id, async (tx) => {
       const keyRef = task.idempotency_key ? this.#keys.doc(idempotencyDocId(task.owner, task.idempotency_key)) : null;
       if (keyRef && task.idempotency_key) {
         const keySnap = await tx.get(keyRef);
@@ -326,12 +337,12 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
           expire_at: ts(task.expire_at),
         };
         if (limits && seed) {
-          const refused = await this.#admit(tx, task, limits, seed);
+          const refused = await this.admitIn(tx, task.owner, limits, seed);
           if (refused) return refused;
         }
         tx.set(keyRef, keyDoc);
       } else if (limits && seed) {
-        const refused = await this.#admit(tx, task, limits, seed);
+        const refused = await this.admitIn(tx, task.owner, limits, seed);
         if (refused) return refused;
       }
       // create(): the commit fails with ALREADY_EXISTS instead of overwriting a task with this id.
@@ -340,8 +351,8 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
     });
   }
 
-  async #counterSeeds(owner: string | null): Promise<{ all: number; owner: number }> {
-    const [all, mine] = await Promise.all([this.#counters.doc(ALL).get(), this.#counters.doc(ownerCounter(owner)).get()]);
+  protected async counterSeeds(owner: string | null): Promise<{ all: number; owner: number }> {
+    const [all, mine] = await Promise.all([this.counters.doc(ALL).get(), this.counters.doc(ownerCounter(owner)).get()]);
     const count = async (q: FirebaseFirestore.Query) => (await q.count().get()).data().count;
     const unfinished = this.collection.where('status', 'in', UNFINISHED);
     return {
@@ -350,22 +361,26 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
     };
   }
 
-  /** Reads the counters in the create transaction, refuses or takes a place (and a slot of the key's minute). */
-  async #admit(tx: Transaction, task: R, limits: AdmissionLimits, seed: { all: number; owner: number }) {
-    const allRef = this.#counters.doc(ALL);
-    const ownerRef = this.#counters.doc(ownerCounter(task.owner));
+  /**
+   * Reads the counters in the create transaction, refuses or takes `n` places (and as many slots
+   * of the key's minute); `tasks: false` (a submit that makes no task) takes a slot of the minute alone.
+   */
+  protected async admitIn(tx: Transaction, owner: string | null, limits: AdmissionLimits, seed: { all: number; owner: number }, n = 1, tasks = true) {
+    const allRef = this.counters.doc(ALL);
+    const ownerRef = this.counters.doc(ownerCounter(owner));
     const [allSnap, ownerSnap] = await Promise.all([tx.get(allRef), tx.get(ownerRef)]);
     const all = allSnap.exists ? (allSnap.data() as CounterDocument) : { unfinished: seed.all };
     const mine = ownerSnap.exists ? (ownerSnap.data() as CounterDocument) : { unfinished: seed.owner };
-    const now = this.#now().getTime();
-    const windowLive = (mine.window_ends_at ?? 0) > now;
-    const refused = admit(countsOf(all, mine, now), limits, now);
+    const now = this.now().getTime();
+    const counts = countsOf(all, mine, now);
+    const refused = tasks ? admit(counts, limits, now, n) : admitRate(counts, limits, now, n);
     if (refused) return refused;
-    tx.set(allRef, { unfinished: Math.max(0, all.unfinished) + 1 });
+    const taken = tasks ? n : 0;
+    tx.set(allRef, { unfinished: counts.unfinished + taken });
     tx.set(ownerRef, {
-      unfinished: Math.max(0, mine.unfinished) + 1,
-      window_ends_at: windowLive ? mine.window_ends_at! : now + 60_000,
-      window_count: (windowLive ? (mine.window_count ?? 0) : 0) + 1,
+      unfinished: counts.ownerUnfinished + taken,
+      window_ends_at: counts.windowEndsAt,
+      window_count: counts.ownerRecent + n,
     });
     return null;
   }
@@ -377,9 +392,9 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
   }
 
   async previewAdmission(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null> {
-    const [all, mine] = await Promise.all([this.#counters.doc(ALL).get(), this.#counters.doc(ownerCounter(owner)).get()]);
+    const [all, mine] = await Promise.all([this.counters.doc(ALL).get(), this.counters.doc(ownerCounter(owner)).get()]);
     // Counters not made yet count as empty here; the create transaction seeds them from the records.
-    const now = this.#now().getTime();
+    const now = this.now().getTime();
     return admit(countsOf((all.data() as CounterDocument | undefined) ?? { unfinished: 0 }, (mine.data() as CounterDocument | undefined) ?? { unfinished: 0 }, now), limits, now);
   }
 
@@ -389,9 +404,9 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
   }
 
   async update<X>(id: string, decide: (record: R | null, now: Date) => { write: R | null; result: X }): Promise<X> {
-    return this.#tx(id, async (tx) => {
+    return this.tx(id, async (tx) => {
       const prev = await this.#read(tx, id);
-      const { write, result } = decide(prev, this.#now());
+      const { write, result } = decide(prev, this.now());
       if (write) this.#write(tx, write, prev);
       return result;
     });
@@ -408,7 +423,7 @@ export class FirestoreRecordStore<R extends T.LeasedRecord> implements RecordSto
   }
 
   async close(): Promise<void> {
-    if (this.#ownsClient) await this.#db.terminate();
+    if (this.#ownsClient) await this.db.terminate();
   }
 }
 
@@ -421,6 +436,73 @@ export class FirestoreTaskStore extends FirestoreRecordStore<T.TaskRecord> imple
   /** Storyboards in `collection` (`<FIRESTORE_COLLECTION>_storyboards`) on this store's client: close them first. */
   storyboards(collection: string): RecordStore<StoryboardRecord> {
     return new FirestoreStoryboardStore(this.sameClient(collection));
+  }
+
+  /** Batches, in `<FIRESTORE_COLLECTION>_batches` on this store's client (createBatch writes them with their tasks). */
+  batches(): BatchStore {
+    return new FirestoreBatchStore(this.#batchCollection(), this.db, this.now);
+  }
+
+  /** Templates, in `<FIRESTORE_COLLECTION>_templates` on this store's client. */
+  templates(): TemplateStore {
+    return new FirestoreTemplateStore(this.db.collection(`${this.collection.id}_templates`));
+  }
+
+  #batchCollection(): CollectionReference {
+    return this.db.collection(`${this.collection.id}_batches`);
+  }
+
+  async createBatch(batch: BatchRecord, tasks: T.TaskRecord[], limits?: AdmissionLimits): Promise<BatchCreateOutcome> {
+    // As create(): one admission transaction at a time in this process.
+    const release = limits ? await this.admission.acquire() : null;
+    try {
+      const seed = limits ? await this.counterSeeds(batch.owner) : null;
+      const batches = this.#batchCollection();
+      const keys = this.db.collection(`${batches.id}_idempotency`);
+      // One transaction: the idempotency key, the counters, every task and the batch. Under
+      // Firestore's limits (10 MiB a request, 270 s) for MAX_BATCH_ITEMS tasks of
+      // MAX_BATCH_REQUEST_BYTES in all; its reads all come before its writes.
+      return await this.tx(batch.id, async (tx) => {
+        const keyRef = batch.idempotency_key ? keys.doc(idempotencyDocId(batch.owner, batch.idempotency_key)) : null;
+        if (keyRef) {
+          const keySnap = await tx.get(keyRef);
+          const earlier = keySnap.exists ? await tx.get(batches.doc((keySnap.data() as { batch_id: string }).batch_id)) : null;
+          // A key whose batch is gone (TTL deletes the two documents separately) is free again.
+          if (earlier?.exists) {
+            const existing = fromBatchDocument(earlier.id, earlier.data()!);
+            return existing.request_hash === batch.request_hash ? { kind: 'existing' as const, batch: existing } : { kind: 'conflict' as const, batch: existing };
+          }
+        }
+        if (limits && seed) {
+          const refused = await this.admitIn(tx, batch.owner, limits, seed, tasks.length);
+          if (refused) return refused;
+        }
+        for (const t of tasks) tx.create(this.collection.doc(t.id), toDocument(t));
+        tx.create(batches.doc(batch.id), toBatchDocument(batch));
+        if (keyRef && batch.idempotency_key) {
+          tx.set(keyRef, { batch_id: batch.id, owner: batch.owner, idempotency_key: batch.idempotency_key, request_hash: batch.request_hash, expire_at: ts(batch.expire_at) });
+        }
+        return { kind: 'created' as const, batch };
+      });
+    } finally {
+      release?.();
+    }
+  }
+
+  async getMany(ids: readonly string[]): Promise<(T.TaskRecord | null)[]> {
+    if (!ids.length) return [];
+    const snaps = await this.db.getAll(...ids.map((id) => this.collection.doc(id)));
+    return snaps.map((snap) => (snap.exists ? this.record(snap) : null));
+  }
+
+  async takeSubmit(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null> {
+    const release = await this.admission.acquire();
+    try {
+      const seed = await this.counterSeeds(owner);
+      return await this.tx(ownerCounter(owner), (tx) => this.admitIn(tx, owner, limits, seed, 1, false));
+    } finally {
+      release();
+    }
   }
 
   async countUnfinished(): Promise<number> {
@@ -451,6 +533,160 @@ export class FirestoreTaskStore extends FirestoreRecordStore<T.TaskRecord> imple
       .select('output.clip_ids')
       .get();
     return [...new Set(snap.docs.flatMap((d) => ((d.get('output.clip_ids') as string[] | undefined) ?? [])))];
+  }
+}
+
+/** A batch's document: times as Timestamps (expire_at feeds the TTL policy), its metadata as JSON (free-form). */
+interface BatchDocument {
+  schema_version: number;
+  owner: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expire_at: Timestamp;
+  items: BatchItem[];
+  callback_url: string | null;
+  metadata_json: string | null;
+  completed_at: Timestamp | null;
+  callback: T.CallbackOutbox | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+}
+
+function toBatchDocument(b: BatchRecord): BatchDocument {
+  return {
+    schema_version: FIRESTORE_SCHEMA_VERSION,
+    owner: b.owner,
+    created_at: ts(b.created_at),
+    updated_at: ts(b.updated_at),
+    expire_at: ts(b.expire_at),
+    items: b.items,
+    callback_url: b.callback_url,
+    metadata_json: b.metadata ? JSON.stringify(b.metadata) : null,
+    completed_at: b.completed_at ? ts(b.completed_at) : null,
+    callback: b.callback,
+    idempotency_key: b.idempotency_key,
+    request_hash: b.request_hash,
+  };
+}
+
+function fromBatchDocument(id: string, d: DocumentData): BatchRecord {
+  const doc = d as BatchDocument;
+  return {
+    id,
+    owner: doc.owner ?? null,
+    created_at: iso(doc.created_at),
+    updated_at: iso(doc.updated_at),
+    expire_at: iso(doc.expire_at),
+    items: doc.items,
+    callback_url: doc.callback_url ?? null,
+    metadata: doc.metadata_json ? (JSON.parse(doc.metadata_json) as Record<string, unknown>) : null,
+    completed_at: doc.completed_at ? iso(doc.completed_at) : null,
+    callback: doc.callback ?? null,
+    idempotency_key: doc.idempotency_key ?? null,
+    request_hash: doc.request_hash ?? null,
+  };
+}
+
+/** Batches; made by FirestoreTaskStore.batches() on the tasks' client. */
+class FirestoreBatchStore implements BatchStore {
+  readonly #collection: CollectionReference;
+  readonly #db: Firestore;
+  readonly #now: () => Date;
+
+  constructor(collection: CollectionReference, db: Firestore, now: () => Date) {
+    this.#collection = collection;
+    this.#db = db;
+    this.#now = now;
+  }
+
+  async get(id: string): Promise<BatchRecord | null> {
+    const snap = await this.#collection.doc(id).get();
+    return snap.exists ? fromBatchDocument(id, snap.data()!) : null;
+  }
+
+  update<X>(id: string, decide: (batch: BatchRecord | null, now: Date) => { write: BatchRecord | null; result: X }): Promise<X> {
+    // Items ending at once contend on the batch's document: more retries than the default 5.
+    return this.#db.runTransaction(
+      async (tx) => {
+        const snap = await tx.get(this.#collection.doc(id));
+        const { write, result } = decide(snap.exists ? fromBatchDocument(id, snap.data()!) : null, this.#now());
+        if (write) tx.set(this.#collection.doc(id), toBatchDocument(write));
+        return result;
+      },
+      { maxAttempts: 20 },
+    );
+  }
+
+  async listForSweep(): Promise<BatchRecord[]> {
+    const snap = await this.#collection.where('callback.state', '==', 'pending').get();
+    return snap.docs.map((d) => fromBatchDocument(d.id, d.data())).sort((a, b) => a.created_at.localeCompare(b.created_at));
+  }
+}
+
+/** A template's document: its settings as JSON (a request's fields, kept as sent, with no index entries). */
+type TemplateDocument = Omit<TemplateRecord, 'settings'> & { settings_json: string };
+const toTemplateDocument = ({ settings, ...rest }: TemplateRecord): TemplateDocument => ({ ...rest, settings_json: JSON.stringify(settings) });
+const fromTemplateDocument = (d: DocumentData): TemplateRecord => {
+  const { settings_json, ...rest } = d as TemplateDocument;
+  return { ...rest, settings: JSON.parse(settings_json) as Record<string, unknown> };
+};
+
+/** Templates; made by FirestoreTaskStore.templates() on the tasks' client. A name is unique among its owner's, checked in the write's transaction. */
+class FirestoreTemplateStore implements TemplateStore {
+  readonly #collection: CollectionReference;
+
+  constructor(collection: CollectionReference) {
+    this.#collection = collection;
+  }
+
+  /** The owner's templates, read in `tx` (a query in a transaction: a racing write of the same owner's aborts one of the two). */
+  async #owned(tx: Transaction, owner: string | null): Promise<TemplateRecord[]> {
+    const snap = await tx.get(this.#collection.where('owner', '==', owner));
+    return snap.docs.map((d) => fromTemplateDocument(d.data()));
+  }
+
+  async create(t: TemplateRecord, maxPerOwner: number): Promise<'written' | 'name_taken' | 'too_many'> {
+    return this.#collection.firestore.runTransaction(async (tx) => {
+      const mine = await this.#owned(tx, t.owner);
+      if (mine.some((x) => x.name === t.name)) return 'name_taken';
+      if (mine.length >= maxPerOwner) return 'too_many';
+      tx.create(this.#collection.doc(t.id), toTemplateDocument(t));
+      return 'written';
+    });
+  }
+
+  async get(id: string): Promise<TemplateRecord | null> {
+    const snap = await this.#collection.doc(id).get();
+    return snap.exists ? fromTemplateDocument(snap.data()!) : null;
+  }
+
+  async list(owner: string | null): Promise<TemplateRecord[]> {
+    const snap = await this.#collection.where('owner', '==', owner).get();
+    return snap.docs.map((d) => fromTemplateDocument(d.data())).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  async replace(t: TemplateRecord): Promise<'written' | 'name_taken' | 'missing'> {
+    return this.#collection.firestore.runTransaction(async (tx) => {
+      const current = await tx.get(this.#collection.doc(t.id));
+      if (!current.exists) return 'missing';
+      const mine = await this.#owned(tx, t.owner);
+      if (mine.some((x) => x.name === t.name && x.id !== t.id)) return 'name_taken';
+      tx.set(this.#collection.doc(t.id), toTemplateDocument(t));
+      return 'written';
+    });
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.#collection.firestore.runTransaction(async (tx) => {
+      const ref = this.#collection.doc(id);
+      if (!(await tx.get(ref)).exists) return false;
+      tx.delete(ref);
+      return true;
+    });
+  }
+
+  async close(): Promise<void> {
+    // The tasks' store owns the client.
   }
 }
 

@@ -23,6 +23,7 @@ export const WORKER_PATHS = {
   storyboard: '/storyboards/{id}/run',
   chunk: '/tasks/{id}/chunks/{n}/run',
   callback: '/tasks/{id}/callback',
+  batchCallback: '/batches/{id}/callback',
   sweep: '/tasks/sweep',
 } as const;
 
@@ -55,4 +56,9 @@ export function callbackJob(taskId: string, n: number): Job {
 /** A fanned-out render's chunk `n` of task attempt `attempt` (the job named by both, so a duplicate ask is harmless). */
 export function chunkJob(taskId: string, attempt: number, n: number): Job {
   return { queue: 'render', name: `${taskId}-a${attempt}-k${n}`, path: `${workerPath(WORKER_PATHS.chunk, { id: taskId, n })}?attempt=${attempt}`, taskId };
+}
+
+/** The `n`th delivery asked for to send a batch's callback (once every item has ended). */
+export function batchCallbackJob(batchId: string, n: number): Job {
+  return { queue: 'callbacks', name: `${batchId}-bc${n}`, path: workerPath(WORKER_PATHS.batchCallback, { id: batchId }), taskId: batchId };
 }

@@ -4,9 +4,11 @@
 // local and Firestore stores cannot drift apart. TaskStore holds videos' tasks, StoryboardStore
 // storyboards (domain/storyboard.ts): the same lifecycle, their own records.
 import { STORYBOARDS, completeStoryboard, type StoryboardRecord, type StoryboardResult } from '../domain/storyboard.ts';
+import type { WrittenScript } from '../domain/script.ts';
 import * as T from '../domain/task.ts';
 import type { AdmissionLimits, Refusal } from '../domain/admission.ts';
-import type { CreateOutcome, RecordStore, TaskListQuery, TaskPage, TaskRecordStore } from './ports.ts';
+import type { BatchRecord } from '../domain/batch.ts';
+import type { BatchCreateOutcome, CreateOutcome, RecordStore, TaskListQuery, TaskPage, TaskRecordStore } from './ports.ts';
 
 export class LeasedStore<R extends T.LeasedRecord> implements RecordStore<R> {
   readonly #records: RecordStore<R>;
@@ -67,6 +69,11 @@ export class LeasedStore<R extends T.LeasedRecord> implements RecordStore<R> {
     await this.asHolder(id, owner, (r, now) => T.advance(r, stage, progress, now));
   }
 
+  /** Keeps the script the holder's attempt wrote (domain/task.ts withScript); null if `owner` no longer holds the lease. */
+  recordScript(id: string, owner: string, script: WrittenScript): Promise<R | null> {
+    return this.asHolder(id, owner, (r, now) => T.withScript(r, script, now));
+  }
+
   /** Only the lease holder may fail an attempt; retryAllowed decides between a retry and the end. */
   fail(id: string, owner: string, error: T.TaskFailure, maxAttempts: number): Promise<R | null> {
     return this.asHolder(id, owner, (r, now) => T.failAttempt(this.kind, r, error, maxAttempts, now));
@@ -105,6 +112,18 @@ export class TaskStore extends LeasedStore<T.TaskRecord> {
 
   countUnfinished(): Promise<number> {
     return this.#tasks.countUnfinished();
+  }
+
+  createBatch(batch: BatchRecord, tasks: T.TaskRecord[], limits?: AdmissionLimits): Promise<BatchCreateOutcome> {
+    return this.#tasks.createBatch(batch, tasks, limits);
+  }
+
+  getMany(ids: readonly string[]): Promise<(T.TaskRecord | null)[]> {
+    return this.#tasks.getMany(ids);
+  }
+
+  takeSubmit(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null> {
+    return this.#tasks.takeSubmit(owner, limits);
   }
 
   recentClipIds(owner: string | null, videos: number): Promise<string[]> {

@@ -8,8 +8,8 @@ import { Agent } from 'undici';
 import type { Logger } from '../log.ts';
 import type { MayOweCallback } from '../domain/callback-outbox.ts';
 import { isFinal, lastDispatch, type LeasedRecord } from '../domain/task.ts';
-import { callbackJob, renderJob, type Job, type JobFor, type QueueName } from './jobs.ts';
-import type { Dispatcher, RecordStore } from './ports.ts';
+import { batchCallbackJob, callbackJob, renderJob, type Job, type JobFor, type QueueName } from './jobs.ts';
+import type { BatchStore, Dispatcher, RecordStore } from './ports.ts';
 
 export interface QueuePolicy {
   /** Deliveries of this queue in flight at once (Cloud Tasks maxConcurrentDispatches). */
@@ -236,4 +236,11 @@ export async function requeueOwed<R extends LeasedRecord & MayOweCallback>(store
     }
   }
   if (renders + callbacks > 0) log.info({ renders, callbacks }, 're-enqueued what the store says is owed');
+}
+
+/** At start-up: every batch's pending callback (its job may have died with the process before). */
+export async function requeueOwedBatches(batches: BatchStore, dispatcher: Dispatcher, log: Logger): Promise<void> {
+  const owing = await batches.listForSweep();
+  for (const b of owing) await dispatcher.enqueue(batchCallbackJob(b.id, Math.max(0, (b.callback?.jobs ?? 1) - 1)));
+  if (owing.length) log.info({ batch_callbacks: owing.length }, 're-enqueued the callbacks batches owe');
 }

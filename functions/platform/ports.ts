@@ -1,6 +1,8 @@
 // The three platform ports. Each has a local adapter (embedded default) and a Google Cloud one;
 // both pass the same contract suite in test/platform/.
 import type { AdmissionLimits, Refusal } from '../domain/admission.ts';
+import type { BatchRecord } from '../domain/batch.ts';
+import type { TemplateRecord } from '../domain/template.ts';
 import type { Job } from './jobs.ts';
 import type { LeasedRecord, TaskRecord } from '../domain/task.ts';
 
@@ -66,8 +68,30 @@ export interface RecordStore<R extends LeasedRecord> {
   close(): Promise<void>;
 }
 
+export type BatchCreateOutcome =
+  | { kind: 'created'; batch: BatchRecord }
+  /** Same Idempotency-Key and same body: the batch made the first time. */
+  | { kind: 'existing'; batch: BatchRecord }
+  /** Same Idempotency-Key, different body. */
+  | { kind: 'conflict'; batch: BatchRecord }
+  /** A limit says no to its tasks (nothing was written). */
+  | Refusal;
+
 /** Videos' tasks: the store of every record, and the queries over tasks the api and the pipeline make. */
 export interface TaskRecordStore extends RecordStore<TaskRecord> {
+  /**
+   * A batch and every item's task, in one transaction: all of them or nothing. `limits` count
+   * every task (the batch passes only if all of them fit). An Idempotency-Key seen before answers
+   * with its batch whatever the limits, and creates nothing.
+   */
+  createBatch(batch: BatchRecord, tasks: TaskRecord[], limits?: AdmissionLimits): Promise<BatchCreateOutcome>;
+  /** The records with these ids, in that order (null for one that is gone). */
+  getMany(ids: readonly string[]): Promise<(TaskRecord | null)[]>;
+  /**
+   * A submit that makes no task (a script written by POST /v1/scripts) takes a place in its key's
+   * minute as a task does, or is refused over SUBMITS_PER_MINUTE (the queue limits do not apply).
+   */
+  takeSubmit(owner: string | null, limits: AdmissionLimits): Promise<Refusal | null>;
   /** Tasks waiting or running: the api refuses new work above MAX_QUEUED_TASKS. */
   countUnfinished(): Promise<number>;
   /**
@@ -77,6 +101,31 @@ export interface TaskRecordStore extends RecordStore<TaskRecord> {
   recentClipIds(owner: string | null, videos: number): Promise<string[]>;
   /** Tasks newest first (created_at, then id, both descending), a page at a time. */
   list(query: TaskListQuery): Promise<TaskPage>;
+}
+
+/** Batches (domain/batch.ts), kept beside the tasks they are made with (TaskRecordStore.createBatch). */
+export interface BatchStore {
+  get(id: string): Promise<BatchRecord | null>;
+  /** As RecordStore.update: a pure decision applied in one transaction (it may run more than once). */
+  update<X>(id: string, decide: (batch: BatchRecord | null, now: Date) => { write: BatchRecord | null; result: X }): Promise<X>;
+  /** Batches whose callback is still pending: what the sweeper looks at, and what a local dispatcher asks for again at start-up. */
+  listForSweep(): Promise<BatchRecord[]>;
+}
+
+export type TemplateWrite = 'written' | 'name_taken' | 'too_many' | 'missing';
+
+/** Templates (domain/template.ts): per owner, names unique among an owner's. */
+export interface TemplateStore {
+  /** Adds a new template: refused when its owner has one of that name, or `maxPerOwner` already. */
+  create(template: TemplateRecord, maxPerOwner: number): Promise<Exclude<TemplateWrite, 'missing'>>;
+  get(id: string): Promise<TemplateRecord | null>;
+  /** An owner's templates, by name. */
+  list(owner: string | null): Promise<TemplateRecord[]>;
+  /** Replaces a template's name and settings: `missing` when it is gone, `name_taken` when another of its owner's has the name. */
+  replace(template: TemplateRecord): Promise<Exclude<TemplateWrite, 'too_many'>>;
+  /** False when there was none. */
+  delete(id: string): Promise<boolean>;
+  close(): Promise<void>;
 }
 
 export interface PutOptions {

@@ -25,12 +25,12 @@ export interface EspeakOptions {
 const DEFAULT_WPM = 175;
 /** Silence kept around each sentence's sound so plosives are not clipped. */
 const EDGE_MARGIN_S = 0.02;
-const LEAD_IN_S = 0.1;
+export const LEAD_IN_S = 0.1;
 /** Between sentences, at speed 1; espeak-ng's own sentence pause is about this long. */
-const SENTENCE_PAUSE_S = 0.3;
+export const SENTENCE_PAUSE_S = 0.3;
 /** Shortest silence taken for a clause pause at speed 1: commas give 150+ ms, stop consonants under 70. */
 const CLAUSE_PAUSE_MIN_S = 0.09;
-const TAIL_S = 0.3;
+export const TAIL_S = 0.3;
 /**
  * Longest text one espeak-ng run synthesises: at half speed about 150 s of audio, 6.5 MiB of WAV,
  * well under the 16 MiB the process runner keeps of a child's stdout. Longer sentences (an

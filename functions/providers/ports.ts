@@ -1,5 +1,6 @@
-// Speech and footage ports. Providers write into the task's scratch dir and honour the signal.
+// Speech, footage and script ports. Providers write into the task's scratch dir and honour the signal.
 import type { Narration, Orientation, SourceClip } from '../domain/media.ts';
+import type { ScriptBrief, WrittenScript } from '../domain/script.ts';
 import type { DownloadLimits } from '../net/download.ts';
 
 export interface SpeechRequest {
@@ -72,4 +73,15 @@ export interface FootageProvider {
   readonly name: string;
   /** Returns what it found; an empty list means "try the next source". */
   find(req: FootageRequest, dir: string, signal: AbortSignal): Promise<FootageResult>;
+}
+
+/**
+ * Writes a video's script from a topic, sized to the voice that will speak it. The service has one
+ * when a language model is configured (LLM_BASE_URL), none otherwise.
+ */
+export interface ScriptWriter {
+  readonly name: string;
+  /** The model it asks (LLM_MODEL). */
+  readonly model: string;
+  write(brief: ScriptBrief, signal: AbortSignal): Promise<WrittenScript>;
 }

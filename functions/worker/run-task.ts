@@ -24,6 +24,7 @@ import { guardAttempt, type AttemptGuard, type StopReason } from './attempt-guar
 import { ProgressWriter } from './progress-writer.ts';
 import type { RunningTasks } from './running-tasks.ts';
 import { makeTaskDir, removeScratch } from './scratch.ts';
+import { withWrittenScript } from './write-script.ts';
 
 export interface WorkerDeps {
   /** Videos' tasks. */
@@ -200,9 +201,10 @@ export async function runLeasedDelivery<R extends LeasedRecord>(deps: WorkerDeps
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
     const downloads = { budget: new ByteBudget(deps.downloads.bytesPerTask), slots: deps.downloads.slots };
-    const spec = videoSpecOf(task);
+    const scripted = await withWrittenScript(store, task, { writer: deps.pipeline.scripts, voice: deps.pipeline.speech.name, owner, signal: guard.signal, report, log });
+    const spec = videoSpecOf(scripted);
     const storage = { blobs: deps.blobs, taskId, attempt: task.attempt, prefix: work.prefix(taskId) };
-    return await work.attempt(deps, { task, spec, storage, owner, dir, signal: guard.signal, report, downloads, log, settle: () => progress.close() });
+    return await work.attempt(deps, { task: scripted, spec, storage, owner, dir, signal: guard.signal, report, downloads, log, settle: () => progress.close() });
   } catch (err) {
     await progress.close();
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') {

@@ -51,7 +51,7 @@ describe('reelsmith: arguments and help', () => {
     const top = await cli(['--help']);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /Exit codes: 0 done/);
-    for (const cmd of ['render', 'submit', 'status', 'wait', 'download', 'cancel', 'list', 'mcp']) {
+    for (const cmd of ['render', 'submit', 'status', 'wait', 'download', 'cancel', 'list', 'mcp', 'script', 'batch', 'batch-status', 'batch-cancel']) {
       const r = await cli([cmd, '--help']);
       assert.equal(r.code, 0, `${cmd} --help: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^Usage: reelsmith ${cmd}`), cmd);
@@ -71,11 +71,17 @@ describe('reelsmith: arguments and help', () => {
     ['an unknown option', ['status', 'abc', '--colour', 'red'], /unknown option '--colour'/],
     ['a missing argument', ['status'], /missing required argument 'id'/],
     ['an unknown command', ['paint'], /unknown command 'paint'/],
+    ['neither a script nor a topic', ['submit'], /give a script file \(- for stdin\), or --topic to have one written/],
+    ['a topic to render here without a language model', ['render', '--topic', 'why bees dance'], /topic: writing a script needs a language model: set LLM_BASE_URL and LLM_MODEL/],
+    ['a topic field without a topic', ['render', script, '--tone', 'calm'], /--tone \(tone\): tone shapes a script written from a topic/],
+    ['a batch file of another kind', ['batch', script], /a batch file is a \.csv .* or a \.jsonl/],
+    ['a batch file that is not JSON Lines', ['batch', join(dir, 'bad.jsonl')], /bad\.jsonl line 2 is not JSON/],
   ] as const) {
     it(`${name}: exit 2 and a message naming it`, async () => {
       writeFileSync(join(dir, 'empty.txt'), '  \n');
       writeFileSync(join(dir, 'bad.json'), JSON.stringify({ script_text: SCRIPT, colour: 'red' }));
       writeFileSync(join(dir, 'storyboard.json'), JSON.stringify({ storyboard_id: 'sb-1' }));
+      writeFileSync(join(dir, 'bad.jsonl'), '{"script_text":"One."}\n{script_text: two}\n');
       const r = await cli([...args]);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, pattern);

@@ -43,11 +43,13 @@ let store: TaskStore;
 let enqueued: Job[];
 const dispatcher: Dispatcher = { enqueue: async (job) => void enqueued.push(job), close: async () => {} };
 const signer = { signedUrl: async (key: string) => ({ url: `https://files.example/${key}`, expiresAt: new Date(clock.getTime() + HOUR) }) };
-const deps = (): CallbackDeps => ({ store, blobs: signer, signedUrlTtlS: 3600, secret: 'x'.repeat(32), allowPrivate: true, log, instanceId: 'test' });
+let local: LocalTaskStore;
+const deps = (): CallbackDeps => ({ store, batches: local.batches(), dispatcher, apiUrl: () => 'https://api.example', blobs: signer, signedUrlTtlS: 3600, secret: 'x'.repeat(32), allowPrivate: true, log, instanceId: 'test' });
 
 beforeEach(() => {
   clock = new Date('2030-01-01T00:00:00Z');
-  store = new TaskStore(new LocalTaskStore({ path: ':memory:', now: () => new Date(clock) }));
+  local = new LocalTaskStore({ path: ':memory:', now: () => new Date(clock) });
+  store = new TaskStore(local);
   enqueued = [];
   answers = [];
   received = [];

@@ -39,9 +39,11 @@ describe('task view of the videos', () => {
       ['9:16', 720, 'https://files.example/videos/t1/a1/video.mp4?ttl=60&name=t1.mp4', 'https://files.example/videos/t1/a1/captions.vtt?ttl=60&name=t1.vtt', null, 'https://files.example/videos/t1/a1/thumbnail.jpg?ttl=60&name=t1.jpg'],
       ['16:9', 1280, 'https://files.example/videos/t1/a1/16x9/video.mp4?ttl=60&name=t1-16x9.mp4', 'https://files.example/videos/t1/a1/16x9/captions.vtt?ttl=60&name=t1-16x9.vtt', null, 'https://files.example/videos/t1/a1/16x9/thumbnail.jpg?ttl=60&name=t1-16x9.jpg'],
     ]);
-    const { outputs: listed, credits: _c, pieces: _p, ...top } = v.result!;
+    const { outputs: listed, credits: _c, pieces: _p, title, description, hashtags, ...top } = v.result!;
     const { aspect_ratio: _a, resolution: _r, ...first } = listed[0]!;
     assert.deepEqual(top, first);
+    // Nothing to post it with: the request sent no title and no script was written.
+    assert.deepEqual({ title, description, hashtags }, { title: null, description: null, hashtags: [] });
   });
 
   it('a task completed before outputs existed shows its one video, shaped as its request', async () => {

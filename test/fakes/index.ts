@@ -15,3 +15,16 @@ export {
   type FakeRendition,
 } from './pexels.ts';
 export type { RecordedRequest, ScriptedResponse } from './server.ts';
+export {
+  startFakeChatCompletions,
+  writeAnswer,
+  strictProblem,
+  openAiError,
+  FAKE_LLM_KEY,
+  FAKE_LLM_MODELS,
+  type FakeChatCompletions,
+  type FakeChatOptions,
+  type FakeChatRequest,
+  type FakeCompletionRecord,
+  type ScriptedCompletion,
+} from './chat-completions.ts';

@@ -11,7 +11,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
-import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs, type FakeElevenLabs } from '../fakes/index.ts';
+import { FAKE_ELEVENLABS_KEY, FAKE_LLM_KEY, startFakeChatCompletions, startFakeElevenLabs, type FakeChatCompletions, type FakeElevenLabs } from '../fakes/index.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -47,24 +47,66 @@ async function pollToEnd(client: Client, taskId: string): Promise<ToolResult> {
   }
 }
 
+const TOOLS = ['cancel_video', 'create_batch', 'create_video', 'get_batch', 'get_video', 'list_templates', 'list_voices', 'write_script'];
+
 describe('MCP over streamable HTTP at /mcp', () => {
   let svc: RunningServer;
   let client: Client;
+  let llm: FakeChatCompletions;
   before(async () => {
-    svc = await serve();
+    llm = await startFakeChatCompletions({});
+    svc = await serve({ LLM_BASE_URL: llm.url, LLM_API_KEY: FAKE_LLM_KEY, LLM_MODEL: 'gpt-4o-mini' });
     client = await connected(overHttp(svc.url));
   });
   after(async () => {
     await client?.close();
     await svc?.stop();
+    await llm?.close();
   });
 
-  it('lists the four tools; create_video takes the request schema', async () => {
+  it('lists the tools; create_video takes the request schema, create_batch items of it', async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['cancel_video', 'create_video', 'get_video', 'list_voices']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), TOOLS);
     const create = tools.find((t) => t.name === 'create_video')!;
     const props = (create.inputSchema as { properties: Record<string, unknown> }).properties;
-    for (const field of ['script_text', 'scenes', 'aspect_ratio', 'captions', 'callback_url']) assert.ok(field in props, field);
+    for (const field of ['script_text', 'scenes', 'topic', 'aspect_ratio', 'captions', 'callback_url', 'template_id']) assert.ok(field in props, field);
+    const batch = tools.find((t) => t.name === 'create_batch')!.inputSchema as { properties: Record<string, { items?: { properties: Record<string, unknown> } }> };
+    for (const field of ['defaults', 'items', 'template_id', 'callback_url']) assert.ok(field in batch.properties, field);
+    assert.ok('topic' in batch.properties.items!.items!.properties);
+  });
+
+  it('writes a script from a topic, and makes a batch whose defaults apply under its items, followed with get_batch', async () => {
+    const written = await call(client, 'write_script', { topic: 'why bees dance', duration_s: 8 });
+    assert.ok(!written.isError, JSON.stringify(written));
+    const script = written.structuredContent;
+    assert.ok(script.scenes.length >= 1 && script.title);
+    assert.ok(written.content[0]!.text!.startsWith(script.title));
+    // The written scenes rendered as they are, and a second item of its own; the defaults' 1:1 720p
+    // under both (the tool passes the items as sent: no default of its own over the batch's).
+    const made = await call(client, 'create_batch', {
+      defaults: { aspect_ratio: '1:1', resolution: '720p', captions: false },
+      items: [{ scenes: script.scenes.slice(0, 1), title: script.title }, { script_text: 'Bees dance to share the way.' }],
+    });
+    assert.ok(!made.isError, JSON.stringify(made));
+    const id = made.structuredContent.batch_id;
+    let view: any;
+    for (;;) {
+      const r = await call(client, 'get_batch', { batch_id: id });
+      assert.ok(!r.isError, JSON.stringify(r));
+      view = r.structuredContent;
+      if (view.status === 'completed') break;
+      assert.match(r.content[0]!.text!, /call get_batch again/);
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    assert.deepEqual(view.counts, { queued: 0, processing: 0, completed: 2, failed: 0, cancelled: 0 });
+    assert.equal(view.items[0].title, script.title);
+    for (const item of view.items) {
+      const v = (await call(client, 'get_video', { task_id: item.task_id })).structuredContent;
+      assert.deepEqual([v.result.width, v.result.height], [720, 720]);
+    }
+    const bad = await call(client, 'create_batch', { items: [{ script_text: 'Fine.' }, { captions: false }] });
+    assert.equal(bad.isError, true);
+    assert.match(bad.content[0]!.text!, /items\.1\.script_text/);
   });
 
   it('creates a video and polls it to completion; the result carries the video URLs', async () => {
@@ -133,7 +175,7 @@ describe('MCP over stdio (reelsmith mcp)', () => {
   });
 
   it('lists the tools, creates a video and polls it to completion', async () => {
-    assert.equal((await client.listTools()).tools.length, 4);
+    assert.equal((await client.listTools()).tools.length, TOOLS.length);
     const created = await call(client, 'create_video', { script_text: 'Over standard input and output.', resolution: '720p', captions: false });
     assert.ok(!created.isError, JSON.stringify(created));
     const done = await pollToEnd(client, created.structuredContent.task_id);

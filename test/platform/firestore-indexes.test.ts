@@ -52,8 +52,8 @@ describe('infra/firestore.indexes.json', () => {
     );
   });
 
-  it('turns on TTL on expire_at for tasks, storyboards and their idempotency keys', () => {
-    for (const group of [collection, `${collection}_idempotency`, `${collection}_storyboards`, `${collection}_storyboards_idempotency`]) {
+  it('turns on TTL on expire_at for tasks, storyboards, batches and their idempotency keys', () => {
+    for (const group of [collection, `${collection}_idempotency`, `${collection}_storyboards`, `${collection}_storyboards_idempotency`, `${collection}_batches`, `${collection}_batches_idempotency`]) {
       const o = spec.fieldOverrides.find((f) => f.collectionGroup === group && f.fieldPath === 'expire_at');
       assert.equal(o?.ttl, true, group);
     }

@@ -13,6 +13,7 @@ import { StoryboardStore, TaskStore } from '../../functions/platform/leased-stor
 import { PREVIOUS_STORYBOARD, PREVIOUS_VIDEO } from './support/previous-records.ts';
 import { skipUnlessFirestoreEmulator, startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.ts';
 import { taskStoreContract } from './task-store.contract.ts';
+import { templateStoreContract } from './template-store.contract.ts';
 
 const skip = skipUnlessFirestoreEmulator();
 
@@ -33,7 +34,17 @@ taskStoreContract(
   async (now) => {
     await emu.reset();
     const tasks = new FirestoreTaskStore({ collection: 'tasks', projectId: emu.projectId, emulatorHost: emu.host, now });
-    return { tasks, storyboards: tasks.storyboards('tasks_storyboards') };
+    return { tasks, storyboards: tasks.storyboards('tasks_storyboards'), batches: tasks.batches() };
+  },
+  { skip },
+);
+
+templateStoreContract(
+  'Firestore (emulator)',
+  async () => {
+    await emu.reset();
+    const tasks = new FirestoreTaskStore({ collection: 'tasks', projectId: emu.projectId, emulatorHost: emu.host });
+    return { templates: tasks.templates(), cleanup: () => tasks.close() };
   },
   { skip },
 );

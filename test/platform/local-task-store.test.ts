@@ -7,16 +7,25 @@ import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { LocalStoryboardStore, LocalTaskStore } from '../../functions/platform/local-task-store.ts';
 import { taskStoreContract } from './task-store.contract.ts';
+import { templateStoreContract } from './template-store.contract.ts';
+import { LocalTemplateStore } from '../../functions/platform/local-template-store.ts';
 import { PREVIOUS_STORYBOARD, PREVIOUS_VIDEO } from './support/previous-records.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 taskStoreContract('local (sqlite files)', async (now) => {
   const dir = tempDir('reelsmith-store-');
+  const tasks = new LocalTaskStore({ path: join(dir, 'tasks.db'), now });
   return {
-    tasks: new LocalTaskStore({ path: join(dir, 'tasks.db'), now }),
+    tasks,
     storyboards: new LocalStoryboardStore({ path: join(dir, 'storyboards.db'), now }),
+    batches: tasks.batches(),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+});
+
+templateStoreContract('local (sqlite file)', async () => {
+  const dir = tempDir('reelsmith-templates-');
+  return { templates: new LocalTemplateStore({ path: join(dir, 'templates.sqlite') }), cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
 describe('local stores: files written by the previous version', () => {

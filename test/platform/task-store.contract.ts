@@ -9,12 +9,16 @@ import { newStoryboard, type StoryboardRecord, type StoryboardResult } from '../
 import { VideoRequestSchema } from '../../functions/domain/video-request.ts';
 import type { AdmissionLimits } from '../../functions/domain/admission.ts';
 import { StoryboardStore, TaskStore } from '../../functions/platform/leased-store.ts';
-import type { RecordStore, TaskListCursor, TaskRecordStore } from '../../functions/platform/ports.ts';
+import type { BatchStore, RecordStore, TaskListCursor, TaskRecordStore } from '../../functions/platform/ports.ts';
+import { itemEnded, newBatch, type BatchRecord } from '../../functions/domain/batch.ts';
+import type { WrittenScript } from '../../functions/domain/script.ts';
 
 export interface TaskStoreHarness {
   /** The adapter of videos' tasks, and of storyboards (closed first: it may share the tasks' client). */
   tasks: TaskRecordStore;
   storyboards: RecordStore<StoryboardRecord>;
+  /** The batches made with the tasks (TaskRecordStore.createBatch). */
+  batches: BatchStore;
   /** Called after close(): drop whatever the harness made (files, emulator data). */
   cleanup?: () => Promise<void>;
 }
@@ -488,6 +492,139 @@ export function taskStoreContract(name: string, factory: TaskStoreFactory, opts:
       const plain = task();
       await store.create(plain);
       assert.equal((await store.get(plain.id))?.from_storyboard, null);
+    });
+
+    describe('batches, made whole with their tasks', () => {
+      function batchOf(n: number, over: Partial<{ owner: string; key: string; hash: string }> = {}): { batch: BatchRecord; tasks: T.TaskRecord[] } {
+        const id = randomUUID();
+        const tasks = Array.from({ length: n }, (_, index) =>
+          T.newTask({ id: randomUUID(), owner: over.owner ?? 'owner-a', request, now: now(), retentionDays: 7, batch: { id, index } }),
+        );
+        const batch = newBatch({
+          id,
+          owner: over.owner ?? 'owner-a',
+          taskIds: tasks.map((t) => t.id),
+          callbackUrl: 'https://example.com/hook',
+          metadata: { nested: [[1, 2]], name: 'x' },
+          now: now(),
+          retentionDays: 7,
+          idempotencyKey: over.key ?? null,
+          requestHash: over.hash ?? null,
+        });
+        return { batch, tasks };
+      }
+
+      it('writes the batch and every task in one go, read back unchanged, in order', async () => {
+        const { batch, tasks } = batchOf(3);
+        assert.deepEqual(await store.createBatch(batch, tasks, limits()), { kind: 'created', batch });
+        assert.deepEqual(await h.batches.get(batch.id), batch);
+        assert.deepEqual(await store.getMany([tasks[2]!.id, 'gone', tasks[0]!.id]), [tasks[2], null, tasks[0]]);
+        assert.deepEqual((await store.get(tasks[1]!.id))?.batch, { id: batch.id, index: 1 });
+        assert.equal(await store.countUnfinished(), 3);
+      });
+
+      it('admission counts every task: a batch that does not fit whole writes nothing', async () => {
+        await store.create(task(), limits());
+        const { batch, tasks } = batchOf(3);
+        assert.deepEqual(await store.createBatch(batch, tasks, limits({ maxUnfinishedPerOwner: 3 })), { kind: 'refused', reason: 'key_queue_full', retryAfterS: 30 });
+        assert.equal(await h.batches.get(batch.id), null);
+        assert.deepEqual(await store.getMany(tasks.map((t) => t.id)), [null, null, null]);
+        assert.equal(await store.countUnfinished(), 1);
+        // The key's minute counts every task too.
+        const refused = await store.createBatch(batch, tasks, limits({ perMinutePerOwner: 3 }));
+        assert.equal(refused.kind === 'refused' && refused.reason, 'rate_limited');
+        assert.equal((await store.createBatch(batch, tasks, limits({ maxUnfinishedPerOwner: 4, perMinutePerOwner: 4 }))).kind, 'created');
+        // And the queue is now full for the key: one more task waits.
+        assert.equal((await store.create(task(), limits({ maxUnfinishedPerOwner: 4 }))).kind, 'refused');
+      });
+
+      it('a task id that exists already fails the whole batch: nothing of it is written', async () => {
+        const taken = task();
+        await store.create(taken);
+        const { batch, tasks } = batchOf(3);
+        const clash = [tasks[0]!, { ...tasks[1]!, id: taken.id }, tasks[2]!];
+        await assert.rejects(store.createBatch({ ...batch, items: clash.map((t) => ({ task_id: t.id, ended: null })) }, clash, limits()));
+        assert.equal(await h.batches.get(batch.id), null);
+        assert.deepEqual(await store.getMany([tasks[0]!.id, tasks[2]!.id]), [null, null]);
+        assert.deepEqual(await store.get(taken.id), taken);
+      });
+
+      it('idempotency: the same key and body answer with the first batch and write nothing; another body conflicts', async () => {
+        const first = batchOf(2, { key: 'bk', hash: 'h1' });
+        assert.equal((await store.createBatch(first.batch, first.tasks, limits())).kind, 'created');
+        const again = batchOf(2, { key: 'bk', hash: 'h1' });
+        const replay = await store.createBatch(again.batch, again.tasks, limits({ maxUnfinished: 1 }));
+        assert.ok(replay.kind === 'existing', 'a replay is never refused');
+        assert.deepEqual(replay.batch, first.batch);
+        assert.deepEqual(await store.getMany(again.tasks.map((t) => t.id)), [null, null]);
+        const changed = batchOf(2, { key: 'bk', hash: 'h2' });
+        const c = await store.createBatch(changed.batch, changed.tasks, limits());
+        assert.ok(c.kind === 'conflict');
+        assert.equal(c.batch.id, first.batch.id);
+        // A video's key is another namespace.
+        assert.equal((await store.create(task({ key: 'bk', hash: 'x' }))).kind, 'created');
+      });
+
+      it('records its items ending, owes its callback once, and lists it for the sweep until delivered', async () => {
+        const { batch, tasks } = batchOf(2);
+        await store.createBatch(batch, tasks);
+        const end = (id: string) =>
+          h.batches.update(batch.id, (b, at) => {
+            const e = itemEnded(b, id, 'completed', at);
+            return { write: e.kind === 'recorded' ? e.batch : null, result: e.kind };
+          });
+        assert.equal(await end(tasks[0]!.id), 'recorded');
+        assert.equal(await end(tasks[0]!.id), 'known');
+        assert.deepEqual(await h.batches.listForSweep(), []);
+        assert.equal(await end(tasks[1]!.id), 'recorded');
+        const done = await h.batches.get(batch.id);
+        assert.equal(done?.callback?.state, 'pending');
+        assert.equal(done?.completed_at, now().toISOString());
+        assert.deepEqual((await h.batches.listForSweep()).map((b) => b.id), [batch.id]);
+        await h.batches.update(batch.id, (b) => ({ write: b ? { ...b, callback: { ...b.callback!, state: 'delivered' } } : null, result: null }));
+        assert.deepEqual(await h.batches.listForSweep(), []);
+        assert.equal(await h.batches.update('no-such-batch', (b) => ({ write: null, result: b })), null);
+      });
+    });
+
+    it('a submit that makes no task (a script) takes a place in its key’s minute, shared with tasks', async () => {
+      const l = limits({ perMinutePerOwner: 2, maxUnfinished: 1 });
+      // The queue limits do not apply to it: the queue is full, and a script is still written.
+      await store.create(task({ owner: 'owner-b' }));
+      assert.equal(await store.takeSubmit('owner-a', l), null);
+      assert.equal((await store.create(task(), limits({ perMinutePerOwner: 2 }))).kind, 'created');
+      const refused = await store.takeSubmit('owner-a', l);
+      assert.equal(refused?.reason, 'rate_limited');
+      assert.ok(refused && refused.retryAfterS > 0 && refused.retryAfterS <= 60);
+      assert.equal(await store.takeSubmit('owner-c', l), null, 'another key has its own minute');
+      tick(61_000);
+      assert.equal(await store.takeSubmit('owner-a', l), null, 'a new minute');
+    });
+
+    it('keeps the script an attempt wrote, for its lease holder alone', async () => {
+      const script: WrittenScript = {
+        title: 'T',
+        script_text: 'One. Two.',
+        scenes: [{ text: 'One.', search_query: 'one' }, { text: 'Two.', search_query: 'two' }],
+        description: 'D',
+        hashtags: ['#a'],
+        language: 'en',
+        estimated_duration_s: 1.2,
+        length: 2,
+        unit: 'words',
+        model: 'm',
+        warnings: [],
+      };
+      const id = await claimed('worker-1');
+      assert.equal(await store.recordScript(id, 'worker-2', script), null);
+      const kept = await store.recordScript(id, 'worker-1', script);
+      assert.deepEqual(kept?.script, script);
+      assert.deepEqual((await store.get(id))?.script, script);
+      // A retried attempt finds it.
+      await store.fail(id, 'worker-1', transient, MAX_ATTEMPTS);
+      const again = await store.claim(id, 'worker-2', LEASE_MS, MAX_ATTEMPTS);
+      assert.ok(again.kind === 'claimed');
+      assert.deepEqual(again.task.script, script);
     });
 
     describe('storyboards, in a store of their own', () => {

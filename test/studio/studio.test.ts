@@ -457,4 +457,46 @@ describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
       await browser.close();
     }
   });
+
+  it('saves the look as a template and starts a form from it; a topic without a language model is marked on its field', async () => {
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${svc.url}/`);
+      await page.getByRole('heading', { name: 'Compose' }).waitFor();
+      await page.getByLabel('Style').selectOption('boxed');
+      await page.getByLabel('Position').selectOption('center');
+      await page.getByLabel('Resolution').selectOption('720p');
+      await page.getByLabel('Save these settings as').fill('boxed look');
+      await page.getByRole('button', { name: 'Save as template' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved the template “boxed look”' }).waitFor();
+      const saved = (await getJson(`${svc.url}/v1/templates`)).body.data;
+      assert.equal(saved.length, 1);
+      assert.deepEqual(saved[0].settings.captions, { style: 'boxed', position: 'center', font_size: 1 });
+      assert.equal(saved[0].settings.resolution, '720p');
+      assert.equal(saved[0].settings.script_text, undefined, 'a template keeps no script');
+
+      // A fresh form started from it shows its look.
+      await page.reload();
+      await page.getByRole('heading', { name: 'Compose' }).waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('#template_id option').length > 1);
+      assert.equal(await page.getByLabel('Style').inputValue(), 'word-highlight');
+      await page.getByLabel('Start from a template').selectOption({ label: 'boxed look' });
+      assert.equal(await page.getByLabel('Style').inputValue(), 'boxed');
+      assert.equal(await page.getByLabel('Position').inputValue(), 'center');
+      assert.equal(await page.getByLabel('Resolution').inputValue(), '720p');
+
+      // From a topic: this service has no language model, and says so next to the topic.
+      await page.getByLabel('From a topic').check();
+      await page.getByLabel('What the video is about').fill('why octopuses have three hearts');
+      await page.getByLabel('Tone (optional)').fill('playful');
+      await page.getByRole('button', { name: 'Make storyboard' }).click();
+      const error = page.locator('[data-field="topic"]');
+      await error.waitFor();
+      assert.match(await error.innerText(), /LLM_BASE_URL/);
+      await shot(page, '12-template-topic');
+    } finally {
+      await browser.close();
+    }
+  });
 });

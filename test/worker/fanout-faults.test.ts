@@ -66,6 +66,7 @@ function worker(dispatcher: Dispatcher, onGet: (key: string) => Promise<void> = 
     storyboards: new StoryboardStore(new LocalStoryboardStore({ path: ':memory:' })),
     pipeline: {
       tools: resolveMediaTools({}),
+      scripts: null,
       speech: { name: 'unused', synthesize: async () => assert.fail('no speech here'), listVoices: async () => [] },
       cpu: new Semaphore(1),
       footage: { sources: () => [], generated: new GeneratedFootage(), searchesPerVideo: 0, recentClips: async () => new Set() },

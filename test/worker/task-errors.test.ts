@@ -36,6 +36,7 @@ async function attempt(failure: () => Error) {
     storyboards: new StoryboardStore(new LocalStoryboardStore({ path: ':memory:' })),
     pipeline: {
       tools: resolveMediaTools({}),
+      scripts: null,
       speech: {
         name: 'failing',
         synthesize: async () => {

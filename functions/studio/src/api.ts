@@ -5,10 +5,11 @@
 import { ApiError } from '../../api/api-error.ts';
 import type { SubmitResponse, TaskList, VoiceList } from '../../api/schemas.ts';
 import type { ClipView, StoryboardSubmit, StoryboardView } from '../../api/storyboard-view.ts';
+import type { TemplateView } from '../../api/template-spec.ts';
 import type { TaskView } from '../../domain/task-view.ts';
 
 export { ApiError };
-export type { StoryboardSubmit, StoryboardView, SubmitResponse, TaskList, TaskView, VoiceList };
+export type { StoryboardSubmit, StoryboardView, SubmitResponse, TaskList, TaskView, TemplateView, VoiceList };
 export type Voice = VoiceList['data'][number];
 export type StoryboardClip = ClipView;
 

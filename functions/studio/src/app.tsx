@@ -1,8 +1,8 @@
 // The studio: the key (asked once when the service has API_KEYS, kept in localStorage), compose,
 // storyboard, render, recent videos. Storyboards and renders are polled until they end.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, storedKey, storeKey, type StoryboardSubmit, type StoryboardView, type SubmitResponse, type TaskList, type TaskView, type Voice, type VoiceList } from './api.ts';
-import { Compose, EMPTY_FORM, requestOf, type ComposeForm, type FieldErrors } from './compose.tsx';
+import { api, ApiError, storedKey, storeKey, type StoryboardSubmit, type StoryboardView, type SubmitResponse, type TaskList, type TaskView, type TemplateView, type Voice, type VoiceList } from './api.ts';
+import { Compose, EMPTY_FORM, requestOf, settingsOf, type ComposeForm, type FieldErrors } from './compose.tsx';
 import { Recent } from './recent.tsx';
 import { Render } from './render.tsx';
 import { Storyboard } from './storyboard.tsx';
@@ -34,6 +34,8 @@ export function App() {
   const [needKey, setNeedKey] = useState(false);
   const [keyInput, setKeyInput] = useState('');
   const [voices, setVoices] = useState<Voice[]>([]);
+  const [templates, setTemplates] = useState<TemplateView[]>([]);
+  const [saved, setSaved] = useState<string | null>(null);
   const [form, setForm] = useState<ComposeForm>(EMPTY_FORM);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [problem, setProblem] = useState<string | null>(null);
@@ -79,6 +81,7 @@ export function App() {
     try {
       const v = await api<VoiceList>('GET', '/v1/voices');
       setVoices(v.data);
+      setTemplates((await api<{ data: TemplateView[] }>('GET', '/v1/templates')).data);
       setNeedKey(false);
       await loadRecent();
     } catch (e) {
@@ -169,6 +172,7 @@ export function App() {
         <Compose
           form={form}
           voices={voices}
+          templates={templates}
           errors={errors}
           busy={busy}
           onChange={setForm}
@@ -180,7 +184,28 @@ export function App() {
             })
           }
           onRender={() => submitVideo(requestOf(form))}
+          onSaveTemplate={(name) =>
+            act(async () => {
+              setSaved(null);
+              try {
+                const t = await api<TemplateView>('POST', '/v1/templates', { name, settings: settingsOf(form) });
+                setTemplates((await api<{ data: TemplateView[] }>('GET', '/v1/templates')).data);
+                setForm({ ...form, templateId: t.template_id });
+                setErrors({});
+                setSaved(`Saved the template “${t.name}”.`);
+              } catch (e) {
+                // A setting the template cannot keep is marked on its own field.
+                if (e instanceof ApiError) throw new ApiError(e.status, e.code, e.message, e.details.map((d) => ({ ...d, path: d.path.replace(/^settings\./, '') })));
+                throw e;
+              }
+            })
+          }
         />
+        {saved && (
+          <p class="saved" role="status">
+            {saved}
+          </p>
+        )}
         {sb && (
           <Storyboard
             view={sb}

@@ -1,13 +1,15 @@
-// Compose: a script (or scenes with their own search terms and clip), the voice and the look, and
-// what shows over the footage (a hook, a progress bar, a watermark, an end card), with sample
-// frames that preview each as the video draws it. Field errors from the API appear next to their
-// fields, in the form's words (the form does no validation of its own: the API's messages are the
-// reference).
+// Compose: a script (or scenes with their own search terms and clip), or a topic to have the
+// script written, the voice and the look, and what shows over the footage (a hook, a progress bar,
+// a watermark, an end card), with sample frames that preview each as the video draws it; the
+// settings saved as a template of the key, and a form started from one. Field errors from the API
+// appear next to their fields, in the form's words (the form does no validation of its own: the
+// API's messages are the reference).
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
 import { CAPTION_FONTS, CAPTION_LOOKS, CORNERS, resolveLook, type CaptionFontId, type CaptionLookName, type Corner, type EmphasisMode } from '../../domain/look.ts';
 import { CRAFT_DEFAULTS as C, REQUEST_DEFAULTS as D } from '../../domain/request-defaults.ts';
 import type { AspectRatio, CaptionOptions, VideoRequest, VideoRequestInput } from '../../domain/video-request.ts';
-import type { Voice } from './api.ts';
+import type { TemplateView, Voice } from './api.ts';
 import { Screen } from './screen.tsx';
 
 export interface SceneInput {
@@ -16,8 +18,10 @@ export interface SceneInput {
   clip_url: string;
 }
 
+export const SCRIPT_FORMATS = ['facts', 'story', 'listicle', 'how-to', 'explainer', 'myths'] as const;
+
 export interface ComposeForm {
-  mode: 'script' | 'scenes';
+  mode: 'script' | 'scenes' | 'topic';
   script: string;
   topic: string;
   scenes: SceneInput[];
@@ -32,6 +36,13 @@ export interface ComposeForm {
   musicUrl: string;
   musicVolume: number;
   craft: CraftForm;
+  /** What a written script is about (mode topic), and how it is to be written. */
+  brief: string;
+  duration: string;
+  tone: string;
+  scriptFormat: (typeof SCRIPT_FORMATS)[number];
+  /** The template the form started from: sent as template_id, so its settings the form does not show apply too. */
+  templateId: string;
 }
 
 /** The on-screen craft: a look with its overrides ('' or null: the look's own), and the overlays. */
@@ -110,7 +121,41 @@ export const EMPTY_FORM: ComposeForm = {
   musicUrl: '',
   musicVolume: D.music_volume,
   craft: EMPTY_CRAFT,
+  brief: '',
+  duration: '',
+  tone: '',
+  scriptFormat: 'facts',
+  templateId: '',
 };
+
+/** The settings of the form a template keeps: the request without its content (script, scenes, topic). */
+export function settingsOf(f: ComposeForm): Record<string, unknown> {
+  const { script_text: _s, scenes: _c, search_query: _q, topic: _t, template_id: _i, ...settings } = requestOf(f) as Record<string, unknown>;
+  return settings;
+}
+
+/** The form started from a template: the settings it shows taken from it (the others apply through template_id). */
+export function fromTemplate(f: ComposeForm, t: TemplateView): ComposeForm {
+  const s = t.settings;
+  const captions = s.captions;
+  return {
+    ...f,
+    templateId: t.template_id,
+    ...(s.voice_id ? { voice: s.voice_id } : {}),
+    ...(s.language ? { language: s.language } : {}),
+    ...(s.aspect_ratio ? { aspect: s.aspect_ratio } : s.outputs?.[0] ? { aspect: s.outputs[0].aspect_ratio } : {}),
+    ...(s.resolution ? { resolution: s.resolution } : {}),
+    ...(captions === false ? { captionsOn: false } : {}),
+    ...(captions && typeof captions === 'object'
+      ? { captionsOn: true, ...(captions.style ? { style: captions.style } : {}), ...(captions.position ? { position: captions.position } : {}), ...(captions.font_size ? { fontSize: captions.font_size } : {}) }
+      : {}),
+    ...(s.music?.url ? { musicUrl: s.music.url } : {}),
+    ...(s.music?.volume !== undefined ? { musicVolume: s.music.volume } : {}),
+    ...(s.duration_s ? { duration: String(s.duration_s) } : {}),
+    ...(s.tone ? { tone: s.tone } : {}),
+    ...(s.script_format ? { scriptFormat: s.script_format } : {}),
+  };
+}
 
 /** The look the form describes: the named look with the form's overrides, as the service resolves it. */
 export function lookOf(f: Pick<ComposeForm, 'style' | 'craft'>) {
@@ -158,8 +203,14 @@ function overlayFields(c: CraftForm): Partial<VideoRequestInput> {
 export function requestOf(f: ComposeForm): VideoRequestInput {
   const trim = (s: string) => s.trim();
   const body: VideoRequestInput = { aspect_ratio: f.aspect, resolution: f.resolution };
+  if (f.templateId) body.template_id = f.templateId;
   if (f.mode === 'script') body.script_text = f.script;
-  else {
+  else if (f.mode === 'topic') {
+    body.topic = f.brief;
+    if (trim(f.duration)) body.duration_s = Number(trim(f.duration));
+    if (trim(f.tone)) body.tone = trim(f.tone);
+    body.script_format = f.scriptFormat;
+  } else {
     // An empty scene left at the end is not meant: it is dropped (a lone empty one stays, to be told it needs a sentence).
     let last = f.scenes.length;
     while (last > 1 && !f.scenes[last - 1]!.text.trim()) last--;
@@ -185,11 +236,14 @@ export type FieldErrors = Record<string, string>;
 interface Props {
   form: ComposeForm;
   voices: Voice[];
+  templates: TemplateView[];
   errors: FieldErrors;
   busy: boolean;
   onChange: (f: ComposeForm) => void;
   onStoryboard: () => void;
   onRender: () => void;
+  /** Save the form's settings as a template of this name. */
+  onSaveTemplate: (name: string) => void;
 }
 
 /** A labelled control with its API error under it, tied together for screen readers. */
@@ -217,7 +271,8 @@ const LOOK_NAMES: Record<CaptionLookName, string> = { classic: 'Classic', bold: 
 const FONT_NAMES: Record<CaptionFontId, string> = { 'noto-sans': 'Noto Sans', 'league-spartan': 'League Spartan', anton: 'Anton', montserrat: 'Montserrat', fredoka: 'Fredoka' };
 const CORNER_NAMES: Record<Corner, string> = { 'top-left': 'Top left', 'top-right': 'Top right', 'bottom-left': 'Bottom left', 'bottom-right': 'Bottom right' };
 
-export function Compose({ form, voices, errors, busy, onChange, onStoryboard, onRender }: Props) {
+export function Compose({ form, voices, templates, errors, busy, onChange, onStoryboard, onRender, onSaveTemplate }: Props) {
+  const [templateName, setTemplateName] = useState('');
   const set = <K extends keyof ComposeForm>(k: K, v: ComposeForm[K]) => onChange({ ...form, [k]: v });
   const setCraft = <K extends keyof CraftForm>(k: K, v: CraftForm[K]) => onChange({ ...form, craft: { ...form.craft, [k]: v } });
   const setScene = (i: number, k: keyof SceneInput, v: string) => set('scenes', form.scenes.map((s, j) => (j === i ? { ...s, [k]: v } : s)));
@@ -236,17 +291,73 @@ export function Compose({ form, voices, errors, busy, onChange, onStoryboard, on
           onRender();
         }}
       >
+        <fieldset class="templates">
+          <legend>Template</legend>
+          <div class="row">
+            <Field id="template_id" label="Start from a template" error={errors.template_id} hint="Its voice, look and outputs; what you change here wins.">
+              {(a) => (
+                <select
+                  {...a}
+                  value={form.templateId}
+                  onChange={(e) => {
+                    const t = templates.find((x) => x.template_id === value(e));
+                    onChange(t ? fromTemplate(form, t) : { ...form, templateId: '' });
+                  }}
+                >
+                  <option value="">None</option>
+                  {templates.map((t) => (
+                    <option key={t.template_id} value={t.template_id}>
+                      {t.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field id="name" label="Save these settings as" error={errors.name}>
+              {(a) => <input {...a} type="text" placeholder="Template name" value={templateName} onInput={(e) => setTemplateName(value(e))} />}
+            </Field>
+          </div>
+          <button type="button" class="secondary" disabled={busy || !templateName.trim()} onClick={() => onSaveTemplate(templateName.trim())}>
+            Save as template
+          </button>
+        </fieldset>
+
         <fieldset class="mode">
           <legend>Write it as</legend>
-          {(['script', 'scenes'] as const).map((m) => (
+          {(['script', 'scenes', 'topic'] as const).map((m) => (
             <label key={m} class="choice">
               <input type="radio" name="mode" value={m} checked={form.mode === m} onChange={() => set('mode', m)} />
-              {m === 'scenes' ? 'Scenes' : 'One script'}
+              {m === 'scenes' ? 'Scenes' : m === 'script' ? 'One script' : 'From a topic'}
             </label>
           ))}
         </fieldset>
 
-        {form.mode === 'script' ? (
+        {form.mode === 'topic' ? (
+          <>
+            <Field id="topic" label="What the video is about" error={errors.topic} hint="The service's language model writes the script, scene by scene, as the first stage.">
+              {(a) => <textarea {...a} rows={2} value={form.brief} onInput={(e) => set('brief', value(e))} />}
+            </Field>
+            <div class="row">
+              <Field id="duration_s" label="Length in seconds (optional)" error={errors.duration_s}>
+                {(a) => <input {...a} type="text" inputMode="numeric" value={form.duration} onInput={(e) => set('duration', value(e))} />}
+              </Field>
+              <Field id="tone" label="Tone (optional)" error={errors.tone} hint="e.g. playful, calm and factual.">
+                {(a) => <input {...a} type="text" value={form.tone} onInput={(e) => set('tone', value(e))} />}
+              </Field>
+              <Field id="script_format" label="Told as" error={errors.script_format}>
+                {(a) => (
+                  <select {...a} value={form.scriptFormat} onChange={(e) => set('scriptFormat', value(e) as ComposeForm['scriptFormat'])}>
+                    {SCRIPT_FORMATS.map((f) => (
+                      <option key={f} value={f}>
+                        {f}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            </div>
+          </>
+        ) : form.mode === 'script' ? (
           <>
             <Field id="script_text" label="Script" error={errors.script_text} hint="Each sentence gets footage of its own. Mark words **like this** to make them stand out.">
               {(a) => <textarea {...a} rows={6} value={form.script} onInput={(e) => set('script', value(e))} />}

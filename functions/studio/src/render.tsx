@@ -2,7 +2,7 @@
 // SRT, VTT, thumbnail, credits).
 import type { TaskView } from './api.ts';
 
-const STAGES: Record<TaskView['stage'], string> = { queued: 'Waiting for a worker', speech: 'Voice', footage: 'Footage', render: 'Rendering', upload: 'Storing', done: 'Done' };
+const STAGES: Record<TaskView['stage'], string> = { queued: 'Waiting for a worker', script: 'Writing the script', speech: 'Voice', footage: 'Footage', render: 'Rendering', upload: 'Storing', done: 'Done' };
 
 interface Props {
   task: TaskView;
@@ -53,6 +53,28 @@ export function Render({ task, busy, onCancel }: Props) {
           <p>
             {r.duration_s.toFixed(2)} s · {r.width}×{r.height} · {(r.size_bytes / 1e6).toFixed(1)} MB
           </p>
+          {(r.title || r.description || r.hashtags.length > 0) && (
+            <dl class="facts posting" data-testid="posting">
+              {r.title && (
+                <div>
+                  <dt>Title</dt>
+                  <dd>{r.title}</dd>
+                </div>
+              )}
+              {r.description && (
+                <div>
+                  <dt>Description</dt>
+                  <dd>{r.description}</dd>
+                </div>
+              )}
+              {r.hashtags.length > 0 && (
+                <div>
+                  <dt>Hashtags</dt>
+                  <dd>{r.hashtags.join(' ')}</dd>
+                </div>
+              )}
+            </dl>
+          )}
           <ul class="downloads" aria-label="Downloads">
             <li>
               <a href={r.video_url} download={`${task.task_id}.mp4`}>

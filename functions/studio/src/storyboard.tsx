@@ -1,6 +1,7 @@
 // The storyboard: its sentences over a strip of clip thumbnails (one per timeline piece, as wide
 // as its share of the video) and a row of what shows on screen when (hook, end card, progress
-// bar, watermark), the duration and the estimate; a preview that plays the voice over the clips'
+// bar, watermark), the duration and the estimate, and the written script's title, description
+// and hashtags when it came from a topic; a preview that plays the voice over the clips'
 // thumbnails with the captions and overlays; each piece's clip can be swapped for one of its
 // candidates, described by what they show, before rendering.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
@@ -94,6 +95,7 @@ export function Storyboard({ view, busy, onSwap, onRender }: Props) {
           </dd>
         </div>
       </dl>
+      {view.script && <WrittenScript script={view.script} />}
       {view.warnings.length > 0 && (
         <ul class="warnings">
           {view.warnings.map((w) => (
@@ -278,5 +280,31 @@ function Preview({ sb }: { sb: Board }) {
         <p class="hint">The voice over each clip's thumbnail, with the captions and what shows on screen: the video moves, this does not.</p>
       </div>
     </div>
+  );
+}
+
+/** The script written from the topic: the words for posting it; its scenes are the timeline's. */
+function WrittenScript({ script }: { script: NonNullable<StoryboardView['script']> }) {
+  return (
+    <dl class="facts written" data-testid="written-script">
+      <div>
+        <dt>Title</dt>
+        <dd>{script.title}</dd>
+      </div>
+      <div>
+        <dt>Description</dt>
+        <dd>{script.description}</dd>
+      </div>
+      <div>
+        <dt>Hashtags</dt>
+        <dd>{script.hashtags.join(' ')}</dd>
+      </div>
+      <div>
+        <dt>Written by</dt>
+        <dd>
+          {script.model}, about {secs(script.estimated_duration_s)}
+        </dd>
+      </div>
+    </dl>
   );
 }

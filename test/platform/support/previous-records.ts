@@ -107,6 +107,7 @@ export const PREVIOUS_STORYBOARD = {
     dispatches: 1,
     dispatch_failed_at: null,
     deadline_misses: 0,
+    script: null,
     result,
   } satisfies StoryboardRecord as StoryboardRecord,
 };
@@ -180,5 +181,7 @@ export const PREVIOUS_VIDEO = {
     callback: null,
     fanout: { ...fanout, chunks: [...fanout.chunks], joins: 0 },
     from_storyboard: choice,
+    script: null,
+    batch: null,
   } satisfies TaskRecord as TaskRecord,
 };
