@@ -242,7 +242,7 @@ describe("MCP over stdio as README's client configuration starts it: npx --prefi
   });
 
   it('connects and serves the tools (the entry runs main.ts on the clone’s Node 24)', async () => {
-    assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), ['cancel_video', 'create_video', 'get_video', 'list_voices']);
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), TOOLS);
     const r = await call(client, 'list_voices', {});
     assert.ok(!r.isError, JSON.stringify(r));
     assert.ok((r.structuredContent.voices as { voice_id: string }[]).some((v) => v.voice_id === 'en-us'));
