@@ -35,14 +35,16 @@ locals {
     CALLBACK_SECRET    = { secret = var.secret_names.callback_secret, version = var.callback_secret_version }
     ELEVENLABS_API_KEY = { secret = var.secret_names.elevenlabs_api_key, version = var.elevenlabs_api_key_version }
     PEXELS_API_KEY     = { secret = var.secret_names.pexels_api_key, version = var.pexels_api_key_version }
+    LLM_API_KEY        = { secret = var.secret_names.llm_api_key, version = var.llm_api_key_version }
   }
   # Each service reads only the secrets it uses: the api checks client keys and lists the voice
   # provider's voices; the worker calls the providers and signs every callback (the api only
   # records a cancel's event and asks for it).
   # The api lists voices (GET /v1/voices, MCP list_voices) from the provider the worker speaks
   # with, so it reads the ElevenLabs key too (when there is one).
-  api_secrets    = { for name in ["API_KEYS", "ELEVENLABS_API_KEY"] : name => local.secrets[name] if local.secrets[name].version != null }
-  worker_secrets = { for name in ["CALLBACK_SECRET", "ELEVENLABS_API_KEY", "PEXELS_API_KEY"] : name => local.secrets[name] if local.secrets[name].version != null }
+  # Both write scripts from a topic: the api for POST /v1/scripts, the worker as a task's first stage.
+  api_secrets    = { for name in ["API_KEYS", "ELEVENLABS_API_KEY", "LLM_API_KEY"] : name => local.secrets[name] if local.secrets[name].version != null }
+  worker_secrets = { for name in ["CALLBACK_SECRET", "ELEVENLABS_API_KEY", "PEXELS_API_KEY", "LLM_API_KEY"] : name => local.secrets[name] if local.secrets[name].version != null }
 }
 
 data "google_project" "this" {

@@ -11,6 +11,14 @@ locals {
     LOG_LEVEL            = var.log_level
   }
 
+  # The language model that writes scripts from a topic (docs/configuration.md), on both services;
+  # without a base URL a topic is refused with 422 and these stay unset.
+  llm_env = var.llm_base_url == null ? {} : {
+    LLM_BASE_URL        = var.llm_base_url
+    LLM_MODEL           = var.llm_model
+    LLM_TIMEOUT_SECONDS = tostring(var.llm_timeout_seconds)
+  }
+
   worker_env = {
     FUNCTION_TARGET = "worker"
     # The renders one instance runs at once; Cloud Run's concurrency is one more (main.tf).
@@ -104,7 +112,7 @@ resource "google_cloud_run_v2_service" "worker" {
       }
 
       dynamic "env" {
-        for_each = merge(local.common_env, local.dispatch_env, local.worker_env)
+        for_each = merge(local.common_env, local.dispatch_env, local.llm_env, local.worker_env)
         content {
           name  = env.key
           value = env.value
@@ -145,6 +153,11 @@ resource "google_cloud_run_v2_service" "worker" {
     precondition {
       condition     = length("${var.worker_service_name}-${data.google_project.this.number}") <= 63
       error_message = "var.worker_service_name is too long for a deterministic run.app URL (NAME-PROJECT_NUMBER must be at most 63 characters); choose a shorter name."
+    }
+    # LLM_BASE_URL without LLM_MODEL would stop both services at start-up (config.ts refuses it).
+    precondition {
+      condition     = var.llm_base_url == null || var.llm_model != null
+      error_message = "var.llm_base_url is set without var.llm_model: name the model that writes the scripts, e.g. llm_model = \"gpt-4o-mini\"."
     }
   }
 
@@ -192,7 +205,7 @@ resource "google_cloud_run_v2_service" "api" {
       }
 
       dynamic "env" {
-        for_each = merge(local.common_env, local.dispatch_env, local.api_env)
+        for_each = merge(local.common_env, local.dispatch_env, local.llm_env, local.api_env)
         content {
           name  = env.key
           value = env.value

@@ -157,12 +157,14 @@ variable "secret_names" {
     callback_secret    = string
     elevenlabs_api_key = string
     pexels_api_key     = string
+    llm_api_key        = string
   })
   default = {
     api_keys           = "reelsmith-api-keys"
     callback_secret    = "reelsmith-callback-secret"
     elevenlabs_api_key = "reelsmith-elevenlabs-api-key"
     pexels_api_key     = "reelsmith-pexels-api-key"
+    llm_api_key        = "reelsmith-llm-api-key"
   }
 }
 
@@ -205,5 +207,49 @@ variable "pexels_api_key_version" {
   validation {
     condition     = var.pexels_api_key_version == null || can(regex("^[1-9][0-9]*$", var.pexels_api_key_version))
     error_message = "pexels_api_key_version must be null or a version number such as \"1\" (not \"latest\")."
+  }
+}
+
+variable "llm_base_url" {
+  description = "An OpenAI-compatible Chat Completions API (its root with the version path, e.g. https://api.openai.com/v1) that writes scripts from a topic, or null to refuse topics."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.llm_base_url == null || can(regex("^https?://", var.llm_base_url))
+    error_message = "llm_base_url must be null or an http(s) URL such as \"https://api.openai.com/v1\"."
+  }
+}
+
+variable "llm_model" {
+  description = "The model that writes scripts (one with structured outputs), required with llm_base_url."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.llm_model == null || try(length(trimspace(var.llm_model)) > 0, false)
+    error_message = "llm_model must be a model name such as \"gpt-4o-mini\"."
+  }
+}
+
+variable "llm_timeout_seconds" {
+  description = "Deadline of one request to the model, its whole answer included (LLM_TIMEOUT_SECONDS)."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.llm_timeout_seconds >= 5 && var.llm_timeout_seconds <= 900
+    error_message = "llm_timeout_seconds must be between 5 and 900."
+  }
+}
+
+variable "llm_api_key_version" {
+  description = "Pinned version of the LLM_API_KEY secret, or null for a model that needs no key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.llm_api_key_version == null || can(regex("^[1-9][0-9]*$", var.llm_api_key_version))
+    error_message = "llm_api_key_version must be null or a version number such as \"1\" (not \"latest\")."
   }
 }

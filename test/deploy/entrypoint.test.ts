@@ -32,6 +32,8 @@ function buildImageLayout(appDir: string): void {
   for (const copy of copies) {
     if (copy === 'package.json ./') copyFileSync(join(ROOT, 'package.json'), join(appDir, 'package.json'));
     else if (/\/app\/node_modules \.\/node_modules$/.test(copy)) symlinkSync(join(ROOT, 'node_modules'), join(appDir, 'node_modules'), 'dir');
+    // The caption faces go where fontconfig looks; on this machine setup.sh put them there.
+    else if (/\/app\/fonts \/usr\/local\/share\/fonts\/reelsmith$/.test(copy)) continue;
     else if (!/\/app\/dist \.\/dist$/.test(copy)) throw new Error(`the runtime stage copies something this test does not lay out: COPY ${copy}`);
   }
 }

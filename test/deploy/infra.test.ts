@@ -77,7 +77,11 @@ function service(name: 'api' | 'worker') {
 }
 
 /** The literal env maps a service's `dynamic "env"` merges (merge(local.a, local.b)). */
-function plainEnv(name: 'api' | 'worker'): Record<string, unknown> {
+/**
+ * A service's plain environment as the variables' defaults give it; `optional` adds the names of
+ * the maps set only when a variable is (`var.X == null ? {} : {...}`, the language model's).
+ */
+function plainEnv(name: 'api' | 'worker', optional = false): Record<string, unknown> {
   const dyn = service(name).container.dynamic.env as any[];
   const plain = dyn.find((d) => d.content[0].value !== undefined);
   const m = /^\$\{merge\((.*)\)\}$/.exec(plain.for_each);
@@ -86,7 +90,15 @@ function plainEnv(name: 'api' | 'worker'): Record<string, unknown> {
   for (const ref of m[1]!.split(',').map((s) => s.trim())) {
     const local = /^local\.(\w+)$/.exec(ref);
     assert.ok(local, `merge argument is a local: ${ref}`);
-    Object.assign(env, tf.locals[local[1]!]);
+    const value = tf.locals[local[1]!];
+    if (typeof value !== 'string') {
+      Object.assign(env, value);
+      continue;
+    }
+    const cond = /^\$\{var\.(\w+) == null \? \{\} : \{([^}]*)\}\}$/s.exec(value);
+    assert.ok(cond, `local.${local[1]} is a map, or a map only when a variable is set: ${value}`);
+    assert.equal((tf.variables as any)[cond[1]!].default, null, `${cond[1]} is unset by default`);
+    if (optional) for (const [, k] of cond[2]!.matchAll(/(\w+)\s*=/g)) env[k!] = null;
   }
   return env;
 }
@@ -276,7 +288,7 @@ describe('infra/: the environment the services get is one the app accepts', () =
     // FUNCTION_TARGET is read by server.ts; TMPDIR by node and ffmpeg themselves.
     const outside = new Set(['FUNCTION_TARGET', 'TMPDIR']);
     for (const name of ['api', 'worker'] as const) {
-      const names = [...Object.keys(plainEnv(name)), ...Object.keys(secretEnv(name))];
+      const names = [...Object.keys(plainEnv(name, true)), ...Object.keys(secretEnv(name))];
       for (const k of names) {
         assert.ok(outside.has(k) || new RegExp(`^\\s+${k}: `, 'm').test(configSource), `${name}: ${k} is a config.ts setting`);
       }
@@ -460,8 +472,9 @@ describe('infra/: IAM is least privilege', () => {
     }
     // The api signs nothing for clients but download URLs (IAM signBlob): callbacks are the worker's.
     // It lists voices from the provider the worker speaks with, so it has the ElevenLabs key too.
-    assert.deepEqual(Object.keys(secretEnv('api')).sort(), ['API_KEYS', 'ELEVENLABS_API_KEY']);
-    assert.deepEqual(Object.keys(secretEnv('worker')).sort(), ['CALLBACK_SECRET', 'ELEVENLABS_API_KEY', 'PEXELS_API_KEY']);
+    // Both write scripts from a topic (POST /v1/scripts; a task's first stage).
+    assert.deepEqual(Object.keys(secretEnv('api')).sort(), ['API_KEYS', 'ELEVENLABS_API_KEY', 'LLM_API_KEY']);
+    assert.deepEqual(Object.keys(secretEnv('worker')).sort(), ['CALLBACK_SECRET', 'ELEVENLABS_API_KEY', 'LLM_API_KEY', 'PEXELS_API_KEY']);
   });
 
   it('lets the deployer roll out revisions and push images, but not change IAM', () => {
@@ -537,7 +550,7 @@ describe('infra/: storage, Firestore and secrets', () => {
     const declared = [tf.resources, tf.locals, Object.values(tf.variables).map((v) => v.default)];
     assert.deepEqual(allStrings(declared).filter((s) => /latest/i.test(s)), []);
     const pinned = tf.locals.secrets as Record<string, { version: string }>;
-    assert.deepEqual(Object.keys(pinned).sort(), ['API_KEYS', 'CALLBACK_SECRET', 'ELEVENLABS_API_KEY', 'PEXELS_API_KEY']);
+    assert.deepEqual(Object.keys(pinned).sort(), ['API_KEYS', 'CALLBACK_SECRET', 'ELEVENLABS_API_KEY', 'LLM_API_KEY', 'PEXELS_API_KEY']);
     for (const [name, { version }] of Object.entries(pinned)) {
       const variable = /^\$\{var\.(\w+)\}$/.exec(version)?.[1];
       assert.ok(variable, `${name} version comes from a variable`);
