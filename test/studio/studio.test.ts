@@ -490,7 +490,7 @@ describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
       await page.getByLabel('From a topic').check();
       await page.getByLabel('What the video is about').fill('why octopuses have three hearts');
       await page.getByLabel('Tone (optional)').fill('playful');
-      await page.getByRole('button', { name: 'Make storyboard' }).click();
+      await page.getByRole('button', { name: 'Make a storyboard first' }).first().click();
       const error = page.locator('[data-field="topic"]');
       await error.waitFor();
       assert.match(await error.innerText(), /LLM_BASE_URL/);

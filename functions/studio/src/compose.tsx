@@ -291,37 +291,6 @@ export function Compose({ form, voices, templates, errors, busy, onChange, onSto
           onRender();
         }}
       >
-        <fieldset class="templates">
-          <legend>Template</legend>
-          <div class="row">
-            <Field id="template_id" label="Start from a template" error={errors.template_id} hint="Its voice, look and outputs; what you change here wins.">
-              {(a) => (
-                <select
-                  {...a}
-                  value={form.templateId}
-                  onChange={(e) => {
-                    const t = templates.find((x) => x.template_id === value(e));
-                    onChange(t ? fromTemplate(form, t) : { ...form, templateId: '' });
-                  }}
-                >
-                  <option value="">None</option>
-                  {templates.map((t) => (
-                    <option key={t.template_id} value={t.template_id}>
-                      {t.name}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field id="name" label="Save these settings as" error={errors.name}>
-              {(a) => <input {...a} type="text" placeholder="Template name" value={templateName} onInput={(e) => setTemplateName(value(e))} />}
-            </Field>
-          </div>
-          <button type="button" class="secondary" disabled={busy || !templateName.trim()} onClick={() => onSaveTemplate(templateName.trim())}>
-            Save as template
-          </button>
-        </fieldset>
-
         <fieldset class="mode">
           <legend>Write it as</legend>
           {(['script', 'scenes', 'topic'] as const).map((m) => (
@@ -410,6 +379,37 @@ export function Compose({ form, voices, templates, errors, busy, onChange, onSto
             Make a storyboard first
           </button>
         </div>
+
+        <fieldset class="templates">
+          <legend>Template</legend>
+          <div class="row">
+            <Field id="template_id" label="Start from a template" error={errors.template_id} hint="Its voice, look and outputs; what you change here wins.">
+              {(a) => (
+                <select
+                  {...a}
+                  value={form.templateId}
+                  onChange={(e) => {
+                    const t = templates.find((x) => x.template_id === value(e));
+                    onChange(t ? fromTemplate(form, t) : { ...form, templateId: '' });
+                  }}
+                >
+                  <option value="">None</option>
+                  {templates.map((t) => (
+                    <option key={t.template_id} value={t.template_id}>
+                      {t.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field id="name" label="Save these settings as" error={errors.name}>
+              {(a) => <input {...a} type="text" placeholder="Template name" value={templateName} onInput={(e) => setTemplateName(value(e))} />}
+            </Field>
+          </div>
+          <button type="button" class="secondary" disabled={busy || !templateName.trim()} onClick={() => onSaveTemplate(templateName.trim())}>
+            Save as template
+          </button>
+        </fieldset>
 
         <fieldset>
           <legend>Voice and format</legend>
