@@ -16,7 +16,7 @@ import { attemptPrefix } from '../pipeline/blob-keys.ts';
 import type { PipelineDeps, TaskStorage } from '../pipeline/pipeline-deps.ts';
 import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo, STAGE_STARTS } from '../pipeline/produce-video.ts';
-import { publishVideo } from '../pipeline/publish.ts';
+import { publishedOutput, publishOutput } from '../pipeline/publish.ts';
 import { chunkJob } from '../platform/jobs.ts';
 import type { LeasedStore, StoryboardStore, TaskStore } from '../platform/leased-store.ts';
 import type { BlobStore, Dispatcher } from '../platform/ports.ts';
@@ -137,13 +137,19 @@ export const VIDEO_WORK: AttemptWork = {
     const { task, owner, log } = a;
     const taskId = task.id;
     const { storage } = a;
-    const produced = await produceVideo(deps.pipeline, { spec: a.spec, storage, owner: task.owner, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
+    // Each output is uploaded as soon as it is joined; an attempt that fails after some were leaves none behind.
+    const produced = await produceVideo(deps.pipeline, { spec: a.spec, storage, owner: task.owner, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads }, (video) =>
+      publishOutput(deps.blobs, storage, video),
+    ).catch(async (err: unknown) => {
+      await dropFiles(deps, attemptPrefix(taskId, task.attempt), log);
+      throw err;
+    });
     if (produced.kind === 'fanout') {
       await a.settle();
       return await handOverToChunks(deps, task, owner, produced.frames, log);
     }
     a.report('upload', STAGE_STARTS.upload);
-    const { output, warnings } = await publishVideo(deps.blobs, storage, produced.video);
+    const { output, warnings } = publishedOutput(produced.video);
     await a.settle();
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
