@@ -3,7 +3,7 @@
 // (or streamed line by line); the tail of stderr kept for the logs (the error's detail).
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { CancelledError, TaskError } from '../errors.ts';
+import { CancelledError, scratchFull, TaskError } from '../errors.ts';
 
 export interface ProcessOptions {
   /** Names the program in messages: "ffmpeg exited with code 1: …". */
@@ -39,14 +39,16 @@ export interface ProcessResult {
 /** How many stderr lines end up in an error message. */
 export const STDERR_TAIL_LINES = 20;
 const DEFAULT_MAX_STDOUT_BYTES = 16 * 1024 * 1024;
+/** What a write to a pipe the reading process has closed fails with. */
+const PIPE_CLOSED = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
 /** How ffmpeg, ffprobe and espeak-ng report ENOSPC. */
 const NO_SPACE = /No space left on device|ENOSPC/i;
 
 /**
  * Resolves when the process exits 0. Rejects with CancelledError once the signal aborts (after
  * the process is SIGKILLed and reaped), or with a TaskError whose detail is the stderr tail. A
- * process killed by a signal from outside (the OOM killer) or out of disk space is worth another
- * attempt; another non-zero exit is not.
+ * process killed by a signal from outside (the OOM killer) is worth another attempt; another
+ * non-zero exit is not, nor one out of disk space (`scratch_full`).
  */
 export function runProcess(bin: string, args: string[], opts: ProcessOptions): Promise<ProcessResult> {
   const { signal, label } = opts;
@@ -118,7 +120,9 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
       ? opts.pipes.write(extra).then(
           () => null,
           (error: unknown) => {
-            if (!exited) kill('input');
+            // A pipe the process closed is the echo of its own failure (ffmpeg out of disk space
+            // closes its inputs as it exits, maybe before node sees the exit): its exit says why.
+            if (!exited && !PIPE_CLOSED.has((error as NodeJS.ErrnoException).code ?? '')) kill('input');
             return { error };
           },
         )
@@ -145,9 +149,8 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
       if (ended === 'overflow') return fail(`${label} wrote more than ${maxStdout} bytes to stdout`, false);
       if (code === 0 && input) return reject(input.error);
       if (code === 0) return resolve({ stdout: Buffer.concat(stdout), stderrTail: tail });
-      // A full disk is passing (the other task on this instance finishes and frees its scratch),
-      // so it is worth another attempt, like a kill from outside (the OOM killer).
-      if (tail.some((l) => NO_SPACE.test(l))) return fail(`${label} ran out of scratch space (no space left on device)`, true);
+      // A full disk is for good (errors.ts scratchFull): another attempt would fill it again.
+      if (tail.some((l) => NO_SPACE.test(l))) return reject(scratchFull(label, detail ? { detail } : {}));
       const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
       fail(`${label} ${how}`, sig !== null);
     }
