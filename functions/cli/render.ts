@@ -15,7 +15,7 @@ import { round3 } from '../lib/numbers.ts';
 import { createLogger } from '../log.ts';
 import type { RenderResult as RenderedVideo } from '../media/render.ts';
 import { checkMediaTools, resolveMediaTools } from '../media/tools.ts';
-import { produceVideo } from '../pipeline/produce-video.ts';
+import { produceVideo, STAGE_STARTS } from '../pipeline/produce-video.ts';
 import { checkEspeak } from '../providers/espeak-voices.ts';
 import { MusicLibrary } from '../providers/music-library.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -78,6 +78,8 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
     );
     if (produced.kind !== 'rendered') throw new Error('a render without a blob store does not fan out');
     const { video } = produced;
+    // As the service reports it: every file is written by now, the last as its output was joined.
+    progress.update('upload', STAGE_STARTS.upload);
     progress.update('done', 100);
     return { ...video.videos[0]!, credits: video.credits, warnings: video.warnings, outputs: video.videos };
   } catch (err) {

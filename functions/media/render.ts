@@ -101,21 +101,29 @@ export async function renderVideos<T>(tools: MediaTools, job: RenderVideosJob & 
   const stop = new AbortController();
   const signal = AbortSignal.any([job.signal, stop.signal]);
   const soundtrack = cpu.with(1, signal, () => renderSoundtrack(tools, { dir, plan, signal }));
+  // Observed with the first output's chunks; a cancel before then must not leave its rejection unhandled.
+  soundtrack.catch(() => {});
   const results: (T | RenderResult)[] = [];
   let at = 0;
-  for (const [k, output] of plan.outputs.entries()) {
-    await mkdir(outputDir(dir, output), { recursive: true });
-    const runs = output.chunks.map((chunk) => {
-      const pos = at++;
-      return cpu.with(plan.encode.threads, signal, async () => {
-        await renderChunk(tools, { dir: outputDir(dir, output), plan, output, chunk, clips, signal, onFrames: (f) => progress.chunk(pos, f) });
-        progress.chunk(pos, chunk.frames);
+  try {
+    for (const [k, output] of plan.outputs.entries()) {
+      await mkdir(outputDir(dir, output), { recursive: true });
+      const runs = output.chunks.map((chunk) => {
+        const pos = at++;
+        return cpu.with(plan.encode.threads, signal, async () => {
+          await renderChunk(tools, { dir: outputDir(dir, output), plan, output, chunk, clips, signal, onFrames: (f) => progress.chunk(pos, f) });
+          progress.chunk(pos, chunk.frames);
+        });
       });
-    });
-    await settleAll(k === 0 ? [soundtrack, ...runs] : runs, stop, job.signal);
-    if (k === 0) await shareSoundtrack(dir, plan.outputs);
-    const video = await joinOutput(tools, { dir: outputDir(dir, output), plan, output, signal: job.signal });
-    results.push(job.deliver ? await handOver(video, job.deliver) : video);
+      await settleAll(k === 0 ? [soundtrack, ...runs] : runs, stop, job.signal);
+      if (k === 0) await shareSoundtrack(dir, plan.outputs);
+      const video = await joinOutput(tools, { dir: outputDir(dir, output), plan, output, signal: job.signal });
+      results.push(job.deliver ? await handOver(video, job.deliver) : video);
+    }
+  } catch (err) {
+    // A step that failed before the soundtrack was awaited (the first output's dir) stops it too.
+    stop.abort();
+    throw err;
   }
   progress.done();
   return results;
