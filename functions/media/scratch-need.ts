@@ -94,15 +94,18 @@ export function scratchRefusal(o: {
   frames: readonly Frame[];
   encode: EncodeBound;
   limitBytes: number;
-  /** Where the length comes from: a script the client can shorten, or a storyboard's narration. */
-  from: 'script' | 'storyboard';
+  /**
+   * Where the length comes from: the shortest a script can be spoken in (at submit), a
+   * storyboard's narration, or the narration the worker has just made of the script.
+   */
+  from: 'script' | 'storyboard' | 'narration';
 }): ScratchRefusal | null {
   const needBytes = scratchNeedBytes(o);
   if (needBytes <= o.limitBytes) return null;
   const longestS = longestFittingS(o);
   const largest = [...o.frames].sort((a, b) => b.width * b.height - a.width * a.height)[0];
   const size = largest ? ` at ${largest.width}x${largest.height}` : '';
-  const what = o.from === 'storyboard' ? `its narration is ${Math.round(o.durationS)} s` : `its script takes at least ${Math.round(o.durationS)} s to speak`;
+  const what = o.from === 'script' ? `its script takes at least ${Math.round(o.durationS)} s to speak` : `its narration is ${Math.round(o.durationS)} s`;
   // 720p is a fix only for a video that has a larger output.
   const smaller = largest && Math.min(largest.width, largest.height) > 720 ? ', or choose 720p' : '';
   const fix = o.from === 'storyboard' ? `make a storyboard of a shorter script${smaller}` : `shorten the script (or set max_duration_s to at most ${longestS})${smaller}`;

@@ -5,11 +5,13 @@
 // and topped up if the real narration turns out longer.
 import { basename, join } from 'node:path';
 import type { Narration } from '../domain/media.ts';
-import type { MusicSpec } from '../domain/video-spec.ts';
+import type { MusicSpec, VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { normaliseNarration } from '../media/loudness.ts';
 import { renderVideos, type Deliver } from '../media/render.ts';
+import { DEFAULT_ENCODE, type EncodeSettings } from '../media/render-args.ts';
 import { planRender } from '../media/render-plan.ts';
+import { scratchRefusal } from '../media/scratch-need.ts';
 import { probeInput } from '../media/probe.ts';
 import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts } from './footage-plan.ts';
@@ -42,6 +44,7 @@ export async function produceVideo<V>(deps: PipelineDeps, run: PipelineRun, deli
 
   report('speech', AT.speech);
   const plan = await videoPlan(deps, run);
+  if (run.downloads) refuseOverScratch(plan.narration.durationS, spec, deps.encode, run.downloads.budget.limit);
 
   report('render', AT.render);
   // Every output is rendered from the same plan: what counts is the video to render in all.
@@ -65,6 +68,19 @@ export async function produceVideo<V>(deps: PipelineDeps, run: PipelineRun, deli
     deliver,
   });
   return { kind: 'rendered', video: producedVideo(plan, videos) };
+}
+
+/**
+ * A narration whose render could never fit the task's scratch (TASK_SCRATCH_BYTES, the budget its
+ * downloads were given) fails the task for good before it renders: the api refused only what the
+ * fastest voice could not fit, and a slower voice makes a longer video. On a worker whose volume
+ * is sized to that budget it would otherwise fill the scratch mid-render. The CLI renders on the
+ * user's own disk, with no budget, and is not held to it.
+ */
+function refuseOverScratch(durationS: number, spec: Pick<VideoSpec, 'outputs'>, encode: Partial<EncodeSettings> | undefined, limitBytes: number): void {
+  const { preset, crf } = { ...DEFAULT_ENCODE, ...encode };
+  const refused = scratchRefusal({ durationS, frames: spec.outputs.map((o) => o.frame), encode: { preset, crf }, limitBytes, from: 'narration' });
+  if (refused) throw new TaskError('video_too_large', refused.message);
 }
 
 /**
