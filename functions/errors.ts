@@ -100,6 +100,22 @@ export class TaskError extends Error {
   }
 }
 
+/**
+ * The scratch volume filled up (ENOSPC) while `what` wrote to it: for good. A render holds one
+ * output's files at a time and the api refuses at submit a video estimated not to fit
+ * TASK_SCRATCH_BYTES (media/scratch-need.ts), so a full disk means this video's files are larger
+ * than estimated, or the volume is smaller than its tasks' budgets: another attempt would fill it
+ * again, after paying for the voice and the footage again.
+ */
+export function scratchFull(what: string, opts: { cause?: unknown; detail?: string } = {}): TaskError {
+  return new TaskError(
+    'scratch_full',
+    `${what} ran out of the worker's scratch space (no space left on device in SCRATCH_DIR): the video's files did not fit; ` +
+      'render a shorter script or a smaller resolution, or ask the operator to raise the scratch volume (worker_scratch_size) and TASK_SCRATCH_BYTES',
+    { retryable: false, ...opts },
+  );
+}
+
 export class CancelledError extends Error {
   constructor() {
     super('task was cancelled');

@@ -16,7 +16,7 @@ import type { ApiDeps } from './deps.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import { cancelRoute, downloadRoute, listRoute, musicRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
 import { fromStoryboard } from './storyboards.ts';
-import { answerEarly, checkTopic, checkUrls, idempotencyConflict, refusal, submittedTask, unspeakable } from './submission.ts';
+import { answerEarly, checkTopic, checkUrls, idempotencyConflict, refuseTooLargeForScratch, refusal, submittedTask, unspeakable } from './submission.ts';
 import { templated } from './templates.ts';
 
 /** The list position as an opaque token for clients. */
@@ -48,10 +48,15 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   /** A submit that is not a replay: its checks, then the task, created under the limits. */
   async function submitNew(owner: string | null, sent: VideoRequest | StoryboardVideo, raw: unknown, idempotencyKey: string | null) {
     // With storyboard_id, the storyboard's request and its pieces as they stand now.
-    const { request, from, script } = rendersStoryboard(sent) ? await fromStoryboard(deps, owner, sent) : { request: sent, from: null, script: null };
+    const { request, from, script, durationS } = rendersStoryboard(sent) ? await fromStoryboard(deps, owner, sent) : { request: sent, from: null, script: null, durationS: undefined };
     if (!from) checkTopic(request, deps.scripts);
     const silent = from ? [] : unspeakable(request);
     if (silent.length) throw invalid(silent);
+    refuseTooLargeForScratch(request, {
+      limitBytes: cfg.TASK_SCRATCH_BYTES,
+      encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF },
+      ...(durationS === undefined ? {} : { storyboardDurationS: durationS }),
+    });
     // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
     await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     if (!from) await checkMusicMood(deps.music, request.music);

@@ -257,6 +257,15 @@ export const errorContent = (code: string, message: string) => ({
 });
 
 /** The documented error answers of a route, all in the one error shape. */
+/** A submit's 422 (videos and storyboards): invalid fields, or a video its workers' scratch could never hold. */
+export const SUBMIT_UNPROCESSABLE = {
+  422: {
+    description:
+      'Invalid fields (`invalid_request`; `details` names each one), or a video too long for the worker’s scratch space (`video_too_large`: its largest output is estimated over TASK_SCRATCH_BYTES; the message says how many seconds fit and what to change)',
+    content: errorContent('invalid_request', 'invalid request: script_text: required: send script_text or scenes'),
+  },
+};
+
 export function errorResponses<const S extends number>(...statuses: S[]) {
   return Object.fromEntries(
     statuses.map((s) => {

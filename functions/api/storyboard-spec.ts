@@ -4,7 +4,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { StoryboardRequestSchema } from '../domain/video-request.ts';
 import { SECURITY } from './auth.ts';
-import { errorContent, errorResponses, jsonContent, SubmitHeaders, TaskIdParams } from './schemas.ts';
+import { errorContent, errorResponses, jsonContent, SUBMIT_UNPROCESSABLE, SubmitHeaders, TaskIdParams } from './schemas.ts';
 import { EXAMPLE_STORYBOARD, StoryboardSubmitSchema, StoryboardViewSchema } from './storyboard-view.ts';
 
 const EXAMPLE_ID = EXAMPLE_STORYBOARD.storyboard_id;
@@ -54,6 +54,7 @@ export const createStoryboardRoute = createRoute({
     202: { description: 'Accepted: the storyboard is being prepared', content: jsonContent(StoryboardSubmitSchema) },
     200: { description: 'The storyboard made by an earlier request with the same Idempotency-Key and body', content: jsonContent(StoryboardSubmitSchema) },
     ...errorResponses(400, 401, 409, 413, 415, 422, 429, 503),
+    ...SUBMIT_UNPROCESSABLE,
   },
 });
 

@@ -14,7 +14,7 @@ import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import type { ApiDeps } from './deps.ts';
 import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapClipRoute } from './storyboard-spec.ts';
 import { toStoryboardView } from './storyboard-view.ts';
-import { answerEarly, checkTopic, checkUrls, idempotencyConflict, refusal, submittedStoryboard, unspeakable } from './submission.ts';
+import { answerEarly, checkTopic, checkUrls, idempotencyConflict, refuseTooLargeForScratch, refusal, submittedStoryboard, unspeakable } from './submission.ts';
 import { templated } from './templates.ts';
 
 /** A storyboard the caller may see (another key's answers like an unknown one), not yet expired. */
@@ -38,7 +38,7 @@ const notReady = (sb: StoryboardRecord) =>
  * settings), with the video's callback_url and metadata, and its pieces as they stand now. The
  * body's schema (StoryboardVideoSchema) has already refused any other field.
  */
-export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: StoryboardVideo): Promise<{ request: VideoRequest; from: StoryboardChoice; script: WrittenScript | null }> {
+export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: StoryboardVideo): Promise<{ request: VideoRequest; from: StoryboardChoice; script: WrittenScript | null; durationS: number }> {
   const sb = await ownedStoryboard(deps, owner, sent.storyboard_id);
   if (sb.status !== 'completed' || !sb.result) throw notReady(sb);
   const request: VideoRequest = {
@@ -47,7 +47,7 @@ export async function fromStoryboard(deps: ApiDeps, owner: string | null, sent: 
     ...(sent.metadata ? { metadata: sent.metadata } : {}),
   };
   // Its script, written from its topic, is the video's: never written again.
-  return { request, from: choiceOf(sb as StoryboardRecord & { result: StoryboardResult }), script: sb.script };
+  return { request, from: choiceOf(sb as StoryboardRecord & { result: StoryboardResult }), script: sb.script, durationS: sb.result.duration_s };
 }
 
 export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
@@ -61,6 +61,8 @@ export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
     checkTopic(request, deps.scripts);
     const silent = unspeakable(request);
     if (silent.length) throw invalid(silent);
+    // A storyboard of a video that could never be rendered is refused now, not at its render.
+    refuseTooLargeForScratch(request, { limitBytes: cfg.TASK_SCRATCH_BYTES, encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF } });
     await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     await checkMusicMood(deps.music, request.music);
     const outcome = await storyboards.create(submittedStoryboard({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: raw }), deps.limits);

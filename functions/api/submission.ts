@@ -6,8 +6,10 @@ import { topicWithoutWriter, type WrittenScript } from '../domain/script.ts';
 import { newStoryboard, type StoryboardRecord } from '../domain/storyboard.ts';
 import { newTask, type LeasedRecord, type NewRecord, type StoryboardChoice, type TaskRecord } from '../domain/task.ts';
 import type { VideoRequest } from '../domain/video-request.ts';
+import { outputsOf } from '../domain/video-spec.ts';
 import { AppError, conflict, invalid, keyQueueFull, queueFull, rateLimited, TaskError, type ErrorDetail } from '../errors.ts';
 import { scriptForms } from '../language/spoken-form.ts';
+import { FASTEST_CHARS_PER_S, scratchRefusal, type EncodeBound } from '../media/scratch-need.ts';
 import { assertPublicUrl, lookedUpHost, resolveHost, type HostLookup } from '../net/url-guard.ts';
 import type { RecordStore } from '../platform/ports.ts';
 import type { ScriptWriter } from '../providers/ports.ts';
@@ -69,6 +71,32 @@ export function unspeakable(req: Pick<VideoRequest, 'script_text' | 'scenes' | '
   const message = 'there is nothing to speak once emoji and markdown are taken out; send some words';
   if (req.script_text !== undefined) return says(req.script_text) ? [] : [{ path: 'script_text', message }];
   return (req.scenes ?? []).flatMap((s, i) => (says(s.text) ? [] : [{ path: `scenes.${i}.text`, message }]));
+}
+
+/**
+ * A video whose render could never fit the worker's scratch (TASK_SCRATCH_BYTES), refused before
+ * anything is stored: its length is the storyboard's narration, or the shortest the script can be
+ * spoken in (capped by max_duration_s, which the narration never exceeds). The worker would
+ * otherwise fill its scratch and fail after the voice and footage were paid for.
+ */
+export function refuseTooLargeForScratch(
+  req: Pick<VideoRequest, 'script_text' | 'scenes' | 'topic' | 'duration_s' | 'language' | 'max_duration_s' | 'aspect_ratio' | 'resolution' | 'outputs'>,
+  o: { limitBytes: number; encode: EncodeBound; storyboardDurationS?: number },
+): void {
+  const texts = req.script_text !== undefined ? [req.script_text] : (req.scenes ?? []).map((s) => s.text);
+  // A script still to be written from a topic is as long as it was asked to be (the worker checks the narration again).
+  const spokenS = req.topic !== undefined ? (req.duration_s ?? 0) : scriptForms(texts, req.language).spoken.length / FASTEST_CHARS_PER_S;
+  const durationS = o.storyboardDurationS ?? Math.min(req.max_duration_s ?? Infinity, spokenS);
+  const refused = scratchRefusal({
+    durationS,
+    frames: outputsOf(req).map((out) => out.frame),
+    encode: o.encode,
+    limitBytes: o.limitBytes,
+    from: o.storyboardDurationS === undefined ? 'script' : 'storyboard',
+  });
+  if (!refused) return;
+  const path = refused.path !== 'script_text' ? refused.path : req.topic !== undefined ? 'duration_s' : req.script_text === undefined ? 'scenes' : refused.path;
+  throw new AppError('video_too_large', 422, refused.message, { details: [{ path, message: refused.message }] });
 }
 
 /** Before any lookup: a request naming more hosts than MAX_HOSTS_PER_REQUEST is refused at the first one past it. */

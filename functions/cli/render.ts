@@ -1,7 +1,7 @@
 // `reelsmith render`: the whole pipeline in this process, no server and no cloud account: speech,
-// footage, render, then the MP4 and its sidecars written next to each other (and each further
-// output beside them: out.mp4, out-16x9.mp4), each under a temporary name and renamed, so an
-// interrupted render leaves no half-written output.
+// footage, render, each MP4 and its sidecars written next to each other as soon as it is joined
+// (each further output beside them: out.mp4, out-16x9.mp4), each under a temporary name and
+// renamed, so an interrupted render leaves no half-written output (and what it did write goes).
 import { randomInt } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,13 +78,15 @@ export async function renderLocally(script: string | undefined, flags: RequestFl
       // process instead of fanning out.
       pipeline,
       { spec, owner: null, dir, signal, report: (stage, p) => progress.update(stage, p) },
+      // Each video is written where the user asked as soon as it is joined.
+      (v) => writeVideo(v, resolve(flags.output), written),
     );
     if (produced.kind !== 'rendered') throw new Error('a render without a blob store does not fan out');
     const { video } = produced;
+    // As the service reports it: every file is written by now, the last as its output was joined.
     progress.update('upload', STAGE_STARTS.upload);
-    const files = await Promise.all(video.videos.map((v) => writeVideo(v, resolve(flags.output), written)));
     progress.update('done', 100);
-    return { ...files[0]!, credits: video.credits, warnings: video.warnings, outputs: files };
+    return { ...video.videos[0]!, credits: video.credits, warnings: video.warnings, outputs: video.videos };
   } catch (err) {
     await Promise.all(written.map((p) => rm(p, { force: true })));
     if (signal.aborted || err instanceof CancelledError) throw new CliError(EXIT.interrupted, 'interrupted', 'interrupted; nothing was written');

@@ -3,7 +3,7 @@
 // (or streamed line by line); the tail of stderr kept for the logs (the error's detail).
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { CancelledError, TaskError } from '../errors.ts';
+import { CancelledError, scratchFull, TaskError } from '../errors.ts';
 
 export interface ProcessOptions {
   /** Names the program in messages: "ffmpeg exited with code 1: …". */
@@ -22,6 +22,13 @@ export interface ProcessOptions {
   onStdoutLine?: (line: string) => void;
   /** Appended to "could not be started", e.g. "install espeak-ng or set ESPEAK_PATH". */
   installHint?: string;
+  /**
+   * Inputs streamed to the process through pipes of their own: `count` pipes become its file
+   * descriptors 3, 4, … (ffmpeg reads them as `pipe:3`, …), and `write` fills them while it
+   * runs. If `write` fails the process is killed and the run fails with its error; if the
+   * process fails first, its own error is the run's (the writes' broken pipes are its echo).
+   */
+  pipes?: { count: number; write: (pipes: Writable[]) => Promise<void> };
 }
 
 export interface ProcessResult {
@@ -32,23 +39,26 @@ export interface ProcessResult {
 /** How many stderr lines end up in an error message. */
 export const STDERR_TAIL_LINES = 20;
 const DEFAULT_MAX_STDOUT_BYTES = 16 * 1024 * 1024;
+/** What a write to a pipe the reading process has closed fails with. */
+const PIPE_CLOSED = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
 /** How ffmpeg, ffprobe and espeak-ng report ENOSPC. */
 const NO_SPACE = /No space left on device|ENOSPC/i;
 
 /**
  * Resolves when the process exits 0. Rejects with CancelledError once the signal aborts (after
  * the process is SIGKILLed and reaped), or with a TaskError whose detail is the stderr tail. A
- * process killed by a signal from outside (the OOM killer) or out of disk space is worth another
- * attempt; another non-zero exit is not.
+ * process killed by a signal from outside (the OOM killer) is worth another attempt; another
+ * non-zero exit is not, nor one out of disk space (`scratch_full`).
  */
 export function runProcess(bin: string, args: string[], opts: ProcessOptions): Promise<ProcessResult> {
   const { signal, label } = opts;
   if (signal?.aborted) return Promise.reject(new CancelledError());
   const maxStdout = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
   return new Promise((resolve, reject) => {
+    const pipes = opts.pipes?.count ?? 0;
     const child = spawn(bin, args, {
       cwd: opts.cwd,
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...Array<'pipe'>(pipes).fill('pipe')],
       windowsHide: true,
     }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
     const tail: string[] = [];
@@ -56,7 +66,7 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let linePartial = '';
-    let ended: 'aborted' | 'timeout' | 'overflow' | null = null;
+    let ended: 'aborted' | 'timeout' | 'overflow' | 'input' | null = null;
     let spawnError: Error | null = null;
 
     // SIGKILL: ffmpeg may ignore or delay SIGTERM while it flushes; the output is discarded anyway.
@@ -97,7 +107,30 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
       spawnError = err;
     });
 
-    child.on('close', (code, sig) => {
+    const extra = child.stdio.slice(3, 3 + pipes) as Writable[];
+    let exited = false;
+    // A pipe the process closed (it failed, or stopped reading) errors on the next write: the exit
+    // says why. Once it has exited nothing reads them: the writes still waiting end at once.
+    for (const p of extra) p.on('error', () => {});
+    child.on('exit', () => {
+      exited = true;
+      for (const p of extra) p.destroy();
+    });
+    const written: Promise<{ error: unknown } | null> = opts.pipes
+      ? opts.pipes.write(extra).then(
+          () => null,
+          (error: unknown) => {
+            // A pipe the process closed is the echo of its own failure (ffmpeg out of disk space
+            // closes its inputs as it exits, maybe before node sees the exit): its exit says why.
+            if (!exited && !PIPE_CLOSED.has((error as NodeJS.ErrnoException).code ?? '')) kill('input');
+            return { error };
+          },
+        )
+      : Promise.resolve(null);
+
+    child.on('close', (code, sig) => void written.then((input) => closed(code, sig, input)));
+
+    function closed(code: number | null, sig: NodeJS.Signals | null, input: { error: unknown } | null) {
       signal?.removeEventListener('abort', onAbort);
       if (timer) clearTimeout(timer);
       pushTail(tail, stderrPartial);
@@ -110,15 +143,17 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
         const hint = opts.installHint ? `; ${opts.installHint}` : '';
         return fail(`${label} could not be started (${bin}): ${spawnError.message}${hint}`, false, spawnError);
       }
+      // What it was given failed (a chunk that could not be read or fetched): that is the error.
+      if (ended === 'input' && input) return reject(input.error);
       if (ended === 'timeout') return fail(`${label} took longer than ${Math.round((opts.timeoutMs ?? 0) / 1000)} s`, true);
       if (ended === 'overflow') return fail(`${label} wrote more than ${maxStdout} bytes to stdout`, false);
+      if (code === 0 && input) return reject(input.error);
       if (code === 0) return resolve({ stdout: Buffer.concat(stdout), stderrTail: tail });
-      // A full disk is passing (the other task on this instance finishes and frees its scratch),
-      // so it is worth another attempt, like a kill from outside (the OOM killer).
-      if (tail.some((l) => NO_SPACE.test(l))) return fail(`${label} ran out of scratch space (no space left on device)`, true);
+      // A full disk is for good (errors.ts scratchFull): another attempt would fill it again.
+      if (tail.some((l) => NO_SPACE.test(l))) return reject(scratchFull(label, detail ? { detail } : {}));
       const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
       fail(`${label} ${how}`, sig !== null);
-    });
+    }
   });
 }
 

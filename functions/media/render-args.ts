@@ -240,15 +240,28 @@ export function audioArgs(p: {
   ];
 }
 
-/** The concat demuxer's list of chunk files, in order. */
-export function concatList(files: string[]): string {
-  return files.map((f) => `file '${plainName(f, 'chunk file')}'\n`).join('');
+/** The file descriptor of the first chunk's pipe in the join (0, 1 and 2 are stdin, stdout, stderr). */
+export const FIRST_CHUNK_FD = 3;
+
+/**
+ * The concat demuxer's list of an output's chunks (each this many frames), in order, each read
+ * from a pipe of its own (fd 3, 4, …) so the join can remove a chunk as soon as it is read, and
+ * each with its exact length: a pipe cannot be measured, and the demuxer starts every chunk where
+ * the one before it ends by that length (to the microsecond, as it would measure a file).
+ */
+export function concatList(chunkFrames: number[]): string {
+  const entries = chunkFrames.flatMap((f, i) => [`file 'pipe:${FIRST_CHUNK_FD + i}'`, `duration ${(f / OUTPUT_FPS).toFixed(6)}`]);
+  return ['ffconcat version 1.0', ...entries, ''].join('\n');
 }
 
-/** The final MP4 without re-encoding: chunks joined by stream copy, the audio muxed in, moov first. */
+/**
+ * The final MP4 without re-encoding: chunks joined by stream copy, the audio muxed in, moov first
+ * (+faststart moves it within the same file: no second copy). `-safe 0` lets the list name its
+ * pipes; the list is ours, and the input guard still allows files and pipes only.
+ */
 export function assembleArgs(listFile: string, audioFile: string, outputFile: string): string[] {
   return [
-    '-f', 'concat', '-i', plainName(listFile, 'concat list'),
+    '-f', 'concat', '-safe', '0', '-i', plainName(listFile, 'concat list'),
     '-i', plainName(audioFile, 'audio file'),
     '-map', '0:v:0',
     '-map', '1:a:0',

@@ -1,12 +1,18 @@
 // Running a render plan (render-plan.ts). What every executor does with a plan is here, once:
-// render one chunk, render the soundtrack, join an output's chunks into its checked MP4. The
-// in-process executor (renderVideos) runs the soundtrack and every output's chunks side by side
-// within the process-wide CPU budget, then joins each output; a fan-out runs the same steps as
-// deliveries on any worker (pipeline/fanout-render.ts).
+// render one chunk, render the soundtrack, join an output's chunks into its checked MP4, hand an
+// output over and free it. The in-process executor (renderVideos) renders one output at a time:
+// its chunks side by side within the process-wide CPU budget (the soundtrack beside the first
+// output's), then its join, then its hand-over, before the next output's chunks start; a fan-out
+// runs the same steps as deliveries on any worker (pipeline/fanout-render.ts). So a task's scratch
+// holds one output's work at a time, whatever the number of outputs: its chunks, then (the join
+// reads each chunk through a pipe and removes it once read) its video, never both whole.
+import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { LogoFile } from '../domain/look.ts';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Frame, SourceClip } from '../domain/media.ts';
 import type { OutputSpec } from '../domain/video-spec.ts';
 import { CancelledError, TaskError } from '../errors.ts';
@@ -54,9 +60,6 @@ const CHUNKS_SHARE = 0.95;
 /** Where output `o` of a render is written: the first in the render's dir, the others in folders of their own. */
 export const outputDir = (dir: string, o: Pick<OutputPlan, 'folder'>) => join(dir, o.folder);
 
-/** Chunk processes of one output that can run at once when `outputs` videos share a CPU budget of `capacity`. */
-export const parallelPerOutput = (capacity: number, outputs: number) => Math.max(1, Math.round(capacity / outputs));
-
 export interface RenderVideosJob {
   /** The task's scratch dir; every output is written under it and ffmpeg runs there. */
   dir: string;
@@ -76,13 +79,23 @@ export interface RenderVideosJob {
 }
 
 /**
- * The in-process executor: the soundtrack once for all outputs and every output's chunks side by
- * side within the CPU budget, then each output joined and checked. Results are in the plan's order.
+ * What becomes of an output once it is joined and checked, before the next one is rendered: the
+ * service uploads it, the CLI copies it where the user asked. Its files are removed once this
+ * resolves; what it resolves with is the output's result.
  */
-export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Promise<RenderResult[]> {
+export type Deliver<T> = (video: RenderResult) => Promise<T>;
+
+/**
+ * The in-process executor, one output after the other: its chunks side by side within the CPU
+ * budget (the soundtrack, once for all outputs, beside the first output's), its join and check,
+ * and its hand-over to `deliver`, which frees its files before the next output starts. Without
+ * `deliver` every output's files stay in the dir and the results name them. In the plan's order.
+ */
+export function renderVideos(tools: MediaTools, job: RenderVideosJob): Promise<RenderResult[]>;
+export function renderVideos<T>(tools: MediaTools, job: RenderVideosJob & { deliver: Deliver<T> }): Promise<T[]>;
+export async function renderVideos<T>(tools: MediaTools, job: RenderVideosJob & { deliver?: Deliver<T> }): Promise<(T | RenderResult)[]> {
   const { dir, plan } = job;
   const cpu = job.cpu ?? new Semaphore(availableParallelism());
-  await Promise.all(plan.outputs.map((o) => mkdir(outputDir(dir, o), { recursive: true })));
   // Chunk processes of the other outputs run in their own dirs: clips are named from the render's.
   const clips = job.clips.map((c): SourceClip => (c.kind === 'file' ? { ...c, path: resolve(dir, c.path) } : c));
   const logo = job.logo ? { ...job.logo, path: resolve(dir, job.logo.path) } : null;
@@ -91,26 +104,56 @@ export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Pro
   // One failed process stops the others at once: the task has failed, and they would only hold the cores.
   const stop = new AbortController();
   const signal = AbortSignal.any([job.signal, stop.signal]);
+  const soundtrack = cpu.with(1, signal, () => renderSoundtrack(tools, { dir, plan, signal }));
+  // Observed with the first output's chunks; a cancel before then must not leave its rejection unhandled.
+  soundtrack.catch(() => {});
+  const results: (T | RenderResult)[] = [];
   let at = 0;
-  const runs = [
-    cpu.with(1, signal, () => renderSoundtrack(tools, { dir, plan, signal })),
-    ...plan.outputs.flatMap((output) =>
-      output.chunks.map((chunk) => {
+  try {
+    for (const [k, output] of plan.outputs.entries()) {
+      await mkdir(outputDir(dir, output), { recursive: true });
+      const runs = output.chunks.map((chunk) => {
         const pos = at++;
         return cpu.with(plan.encode.threads, signal, async () => {
           await renderChunk(tools, { dir: outputDir(dir, output), plan, output, chunk, clips, logo, signal, onFrames: (f) => progress.chunk(pos, f) });
           progress.chunk(pos, chunk.frames);
         });
-      }),
-    ),
-  ];
-  await settleAll(runs, stop, job.signal);
-
-  // Each output is joined with its own copy of the soundtrack (joining removes it).
-  await Promise.all(plan.outputs.slice(1).map((o) => copyFile(join(dir, FILES.audio), join(outputDir(dir, o), FILES.audio))));
-  const results = await Promise.all(plan.outputs.map((output) => joinOutput(tools, { dir: outputDir(dir, output), plan, output, signal: job.signal })));
+      });
+      await settleAll(k === 0 ? [soundtrack, ...runs] : runs, stop, job.signal);
+      if (k === 0) await shareSoundtrack(dir, plan.outputs);
+      const video = await joinOutput(tools, { dir: outputDir(dir, output), plan, output, signal: job.signal });
+      results.push(job.deliver ? await handOver(video, job.deliver) : video);
+    }
+  } catch (err) {
+    // A step that failed before the soundtrack was awaited (the first output's dir) stops it too.
+    stop.abort();
+    throw err;
+  }
   progress.done();
   return results;
+}
+
+/**
+ * The soundtrack (in `dir`, the first output's) given to every further output's dir for its
+ * join, which removes its own: as a hard link, which takes no space, or a copy where the file
+ * system has none.
+ */
+export async function shareSoundtrack(dir: string, outputs: readonly OutputPlan[]): Promise<void> {
+  const from = join(dir, FILES.audio);
+  await Promise.all(
+    outputs.slice(1).map(async (o) => {
+      const to = join(outputDir(dir, o), FILES.audio);
+      await mkdir(outputDir(dir, o), { recursive: true });
+      await link(from, to).catch(() => copyFile(from, to));
+    }),
+  );
+}
+
+/** An output handed to `deliver`, and its files removed once it has it: the next output gets the space. */
+export async function handOver<T>(video: RenderResult, deliver: Deliver<T>): Promise<T> {
+  const delivered = await deliver(video);
+  await Promise.all([video.videoPath, video.thumbnailPath, video.vttPath, video.srtPath].map((f) => f && rm(f, { force: true })));
+  return delivered;
 }
 
 /**
@@ -168,31 +211,48 @@ export async function renderSoundtrack(tools: MediaTools, o: { dir: string; plan
 }
 
 /**
- * One output's video from its chunks and the soundtrack (files in `dir`), checked, with its
- * thumbnail and its sidecar captions written beside it.
+ * Where the join finds a chunk: `fetch` puts chunk `c`'s file at `path` (a fan-out's join fetches
+ * it from the blob store); without it every chunk's file is in the output's dir already.
  */
-export async function joinOutput(tools: MediaTools, o: { dir: string; plan: Pick<RenderPlan, 'durationS'>; output: OutputPlan; signal: AbortSignal }): Promise<RenderResult> {
+export type ChunkFetch = (c: ChunkPlan, path: string) => Promise<void>;
+
+/**
+ * One output's video from its chunks and the soundtrack (`SOUNDTRACK_FILE` in `dir`), checked,
+ * with its thumbnail and its sidecar captions written beside it. Each chunk is removed as soon as
+ * the join has read it, and the soundtrack once joined: the dir holds the video as it grows and
+ * the chunks still to come, about one output's bytes at any moment.
+ */
+export async function joinOutput(
+  tools: MediaTools,
+  o: { dir: string; plan: Pick<RenderPlan, 'durationS'>; output: OutputPlan; signal: AbortSignal; fetch?: ChunkFetch },
+): Promise<RenderResult> {
   const { dir, output } = o;
   const sidecars = output.sidecars;
   const [vttPath, srtPath] = sidecars ? [join(dir, FILES.vtt), join(dir, FILES.srt)] : [null, null];
   if (sidecars) await Promise.all([writeFile(vttPath!, sidecars.vtt, 'utf8'), writeFile(srtPath!, sidecars.srt, 'utf8')]);
-  const assembled = await assembleVideo(tools, { dir, chunkFiles: output.chunks.map(chunkFile), frame: output.output.frame, durationS: o.plan.durationS, signal: o.signal });
+  const assembled = await assembleVideo(tools, { dir, chunks: output.chunks, frame: output.output.frame, durationS: o.plan.durationS, signal: o.signal, ...(o.fetch ? { fetch: o.fetch } : {}) });
   return { output: output.output, ...assembled, vttPath, srtPath };
 }
 
 /**
- * The chunks (files in the dir, in order) joined by stream copy with the soundtrack muxed in,
- * checked with ffprobe, and a thumbnail. The chunks and the soundtrack are removed once joined.
+ * The chunks joined by stream copy with the soundtrack muxed in, checked with ffprobe, and a
+ * thumbnail. ffmpeg reads the chunks through pipes (media/render-args.ts concatList), fed here one
+ * after the other.
  */
 async function assembleVideo(
   tools: MediaTools,
-  o: { dir: string; chunkFiles: string[]; frame: Frame; durationS: number; signal: AbortSignal },
+  o: { dir: string; chunks: ChunkPlan[]; frame: Frame; durationS: number; signal: AbortSignal; fetch?: ChunkFetch },
 ): Promise<Omit<RenderResult, 'output' | 'vttPath' | 'srtPath'>> {
-  const { dir } = o;
-  await writeFile(join(dir, FILES.list), concatList(o.chunkFiles), 'utf8');
-  await runFfmpeg(tools, assembleArgs(FILES.list, FILES.audio, FILES.video), { cwd: dir, signal: o.signal, errorCode: 'render_failed' });
-  // The pieces are in the video now; the scratch space goes back to the other task.
-  await Promise.all([FILES.audio, FILES.list, ...o.chunkFiles].map((f) => rm(join(dir, f), { force: true })));
+  const { dir, chunks } = o;
+  await writeFile(join(dir, FILES.list), concatList(chunks.map((c) => c.frames)), 'utf8');
+  await runFfmpeg(tools, assembleArgs(FILES.list, FILES.audio, FILES.video), {
+    cwd: dir,
+    signal: o.signal,
+    errorCode: 'render_failed',
+    pipes: { count: chunks.length, write: (pipes) => feedChunks(dir, chunks, pipes, o.fetch) },
+  });
+  // The soundtrack is in the video now; the scratch space goes back to the other task.
+  await Promise.all([FILES.audio, FILES.list].map((f) => rm(join(dir, f), { force: true })));
 
   const videoPath = join(dir, FILES.video);
   const info = await validateRender(tools, videoPath, o.durationS, o.frame, o.signal);
@@ -205,6 +265,24 @@ async function assembleVideo(
   });
   await stat(thumbnailPath);
   return { videoPath, thumbnailPath, durationS: info.durationS, width: info.width, height: info.height, sizeBytes: info.sizeBytes };
+}
+
+/**
+ * Each chunk written into its pipe in order, and removed once written. Fetched chunks are fetched
+ * one ahead: at most two wait in the dir beside the growing video.
+ */
+async function feedChunks(dir: string, chunks: ChunkPlan[], pipes: Writable[], fetch: ChunkFetch | undefined): Promise<void> {
+  const path = (i: number) => join(dir, chunkFile(chunks[i]!));
+  const present = (i: number): Promise<void> => (i >= chunks.length || !fetch ? Promise.resolve() : fetch(chunks[i]!, path(i)));
+  let next = present(0);
+  for (let i = 0; i < chunks.length; i++) {
+    await next;
+    next = present(i + 1);
+    // Awaited on the next turn; if this chunk's write fails first, the fetch is not left unobserved.
+    next.catch(() => {});
+    await pipeline(createReadStream(path(i)), pipes[i]!);
+    await rm(path(i), { force: true });
+  }
 }
 
 /** One monotonic 0..1 across chunks (each this many frames) that run side by side: frames done over frames in all. */

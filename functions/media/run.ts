@@ -1,7 +1,7 @@
 // ffmpeg and ffprobe runs: their common flags, the input guard (input-guard.ts) on every input,
 // progress from `-progress pipe:1`, and the error a failed run carries. The process itself is run
 // by lib/run-process.ts.
-import { runProcess } from '../lib/run-process.ts';
+import { runProcess, type ProcessOptions } from '../lib/run-process.ts';
 import { globalGuard, guardFfmpegArgs, guardFfprobeArgs } from './input-guard.ts';
 import type { MediaTools } from './tools.ts';
 import type { ImageFormat } from '../domain/media.ts';
@@ -15,6 +15,8 @@ export interface RunOptions {
   errorCode?: string;
   /** ffprobe only: the file is a still image of this format, opened by its own demuxer. */
   still?: ImageFormat;
+  /** ffmpeg only: inputs it reads from pipes (`pipe:3`, …), written while it runs (lib/run-process.ts). */
+  pipes?: ProcessOptions['pipes'];
 }
 
 /** stdout is only collected for ffprobe JSON (and -version); anything bigger is not what we asked for. */
@@ -39,6 +41,7 @@ export async function runFfmpeg(tools: MediaTools, args: string[], opts: RunOpti
     installHint: INSTALL_HINT,
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.pipes ? { pipes: opts.pipes } : {}),
     ...(onProgress
       ? {
           onStdoutLine: (line: string) => {

@@ -3,15 +3,16 @@
 // video's plan (work/<id>/a<attempt>/); each chunk delivery fetches the render plan and only the
 // clips its chunk's pieces use, renders the chunk exactly as the in-process executor would
 // (media/render.ts) and stores it, each further output's in a folder of its own; the delivery that
-// finishes the last chunk fetches every output's chunks and joins them. A task with several
-// outputs fans out per output: the chunks of all its videos are one list of deliveries.
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+// finishes the last chunk joins them, one output at a time: each chunk fetched as the join reads
+// it, the output handed over (published) and freed before the next. A task with several outputs
+// fans out per output: the chunks of all its videos are one list of deliveries.
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import type { VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
-import { chunkFile, joinOutput, outputDir, renderChunk, renderSoundtrack, SOUNDTRACK_FILE, type RenderResult } from '../media/render.ts';
-import { chunkInputs, planRender, RENDER_PLAN_VERSION, type RenderPlan } from '../media/render-plan.ts';
+import { chunkFile, handOver, joinOutput, outputDir, renderChunk, renderSoundtrack, shareSoundtrack, SOUNDTRACK_FILE, type Deliver } from '../media/render.ts';
+import { chunkInputs, planRender, RENDER_PLAN_VERSION, type ChunkPlan, type RenderPlan } from '../media/render-plan.ts';
 import { legacyRenderPlan } from './fanout-legacy.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import { loadPlan, planPrefix } from './plan-store.ts';
@@ -99,29 +100,34 @@ export async function renderFanoutChunk(
   await deps.blobs.put(`${prefix}${output.folder}${file}`, join(dir, file), { contentType: 'video/mp2t' });
 }
 
-/** The joining delivery's part: every output's chunks and the soundtrack fetched, each output joined and checked. */
-export async function joinFanout(
+/**
+ * The joining delivery's part: the soundtrack fetched, then each output in turn joined from its
+ * chunks (each fetched as the join reads it), checked, and handed to `deliver`, which frees it
+ * before the next output: the delivery's scratch holds one output at a time.
+ */
+export async function joinFanout<T>(
   deps: FanoutDeps,
-  o: { spec: Pick<VideoSpec, 'outputs'>; taskId: string; attempt: number; dir: string; signal: AbortSignal },
-): Promise<RenderResult[]> {
+  o: { spec: Pick<VideoSpec, 'outputs'>; taskId: string; attempt: number; dir: string; signal: AbortSignal; deliver: Deliver<T> },
+): Promise<T[]> {
   const { dir } = o;
   const prefix = fanoutPrefix(o.taskId, o.attempt);
   const render = await readRenderPlan(deps, prefix, dir, o.spec);
-  await Promise.all(render.outputs.map((out) => mkdir(outputDir(dir, out), { recursive: true })));
-  await Promise.all([
-    fetchInto(deps, `${prefix}${SOUNDTRACK_FILE}`, join(dir, SOUNDTRACK_FILE)).then(() =>
-      Promise.all(render.outputs.slice(1).map((out) => copyFile(join(dir, SOUNDTRACK_FILE), join(outputDir(dir, out), SOUNDTRACK_FILE)))),
-    ),
-    ...render.outputs.flatMap((out) => out.chunks.map(chunkFile).map((f) => fetchInto(deps, `${prefix}${out.folder}${f}`, join(outputDir(dir, out), f)))),
-  ]);
-  return Promise.all(render.outputs.map((output) => joinOutput(deps.tools, { dir: outputDir(dir, output), plan: render, output, signal: o.signal })));
+  await fetchInto(deps, `${prefix}${SOUNDTRACK_FILE}`, join(dir, SOUNDTRACK_FILE));
+  await shareSoundtrack(dir, render.outputs);
+  const videos: T[] = [];
+  for (const output of render.outputs) {
+    const fetch = (c: ChunkPlan, path: string) => deps.blobs.get(`${prefix}${output.folder}${chunkFile(c)}`, path);
+    const video = await joinOutput(deps.tools, { dir: outputDir(dir, output), plan: render, output, signal: o.signal, fetch });
+    videos.push(await handOver(video, o.deliver));
+  }
+  return videos;
 }
 
-/** The joining delivery's part: each output joined, with what the result says of the footage. */
-export async function assembleFanout(
+/** The joining delivery's part: each output joined and handed to `deliver`, with what the result says of the footage. */
+export async function assembleFanout<T>(
   deps: FanoutDeps,
-  o: { spec: Pick<VideoSpec, 'outputs'>; taskId: string; attempt: number; dir: string; signal: AbortSignal },
-): Promise<ProducedVideo> {
+  o: { spec: Pick<VideoSpec, 'outputs'>; taskId: string; attempt: number; dir: string; signal: AbortSignal; deliver: Deliver<T> },
+): Promise<ProducedVideo<T>> {
   const [videos, plan] = await Promise.all([
     joinFanout(deps, o),
     loadPlan(deps.blobs, planPrefix(o.taskId), o.dir, { narration: false, music: false, logo: false, clips: new Set() }),

@@ -1,14 +1,17 @@
-// speech → footage → timeline → render, for one video, inside its scratch dir; the files are the
-// caller's to publish (the service: publish.ts) or to write where the user asked (the CLI).
+// speech → footage → timeline → render, for one video, inside its scratch dir; each output is
+// handed to the caller as soon as it is joined, to publish (the service: publish.ts) or to write
+// where the user asked (the CLI), and freed before the next is rendered.
 // Voice and footage run at the same time; footage is sized from an estimate of the narration
 // and topped up if the real narration turns out longer.
 import { basename, join } from 'node:path';
 import type { Narration } from '../domain/media.ts';
-import type { MusicSpec } from '../domain/video-spec.ts';
+import type { MusicSpec, VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { normaliseNarration } from '../media/loudness.ts';
-import { parallelPerOutput, renderVideos } from '../media/render.ts';
+import { renderVideos, type Deliver } from '../media/render.ts';
+import { DEFAULT_ENCODE, type EncodeSettings } from '../media/render-args.ts';
 import { planRender } from '../media/render-plan.ts';
+import { scratchRefusal } from '../media/scratch-need.ts';
 import { probeInput } from '../media/probe.ts';
 import { downloadToFile, type DownloadLimits } from '../net/download.ts';
 import { CHARS_PER_SECOND, gatherFootage, pieceRecords, planFootageParts } from './footage-plan.ts';
@@ -31,17 +34,19 @@ import type { SpeechRequest } from '../providers/ports.ts';
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
 export { AT as STAGE_STARTS };
 
-export type Produced =
-  | { kind: 'rendered'; video: ProducedVideo }
+export type Produced<V> =
+  | { kind: 'rendered'; video: ProducedVideo<V> }
   /** Long enough to be rendered by chunk deliveries on any worker: the plan and the chunks' inputs are stored. */
   | { kind: 'fanout'; frames: number[] };
 
-export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promise<Produced> {
+/** The video of `run`; each output rendered in this process is handed to `deliver` as soon as it is joined. */
+export async function produceVideo<V>(deps: PipelineDeps, run: PipelineRun, deliver: Deliver<V>): Promise<Produced<V>> {
   const { spec, dir, signal, report, storage } = run;
   const outputs = spec.outputs;
 
   report('speech', AT.speech);
   const plan = await videoPlan(deps, run);
+  if (run.downloads) refuseOverScratch(plan.narration.durationS, spec, deps.encode, run.downloads.budget.limit);
 
   report('render', AT.render);
   // Every output is rendered from the same plan: what counts is the video to render in all.
@@ -49,9 +54,9 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     const frames = await startFanout({ ...deps, blobs: storage.blobs }, { spec, taskId: storage.taskId, attempt: storage.attempt, dir, signal, plan });
     return { kind: 'fanout', frames };
   }
-  // Outputs run side by side in this process: each is cut for its share of the cores.
+  // Outputs are rendered one after the other in this process: each is cut for all the cores.
   const render = planRender(spec, plan.narration, plan, {
-    parallel: parallelPerOutput(deps.cpu.capacity, outputs.length),
+    parallel: deps.cpu.capacity,
     ...(deps.encode ? { encode: deps.encode } : {}),
     voiceNormalised: true,
   });
@@ -63,8 +68,22 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
     signal,
     cpu: deps.cpu,
     onProgress: (f) => report('render', AT.render + f * (AT.upload - AT.render)),
+    deliver,
   });
   return { kind: 'rendered', video: producedVideo(plan, videos) };
+}
+
+/**
+ * A narration whose render could never fit the task's scratch (TASK_SCRATCH_BYTES, the budget its
+ * downloads were given) fails the task for good before it renders: the api refused only what the
+ * fastest voice could not fit, and a slower voice makes a longer video. On a worker whose volume
+ * is sized to that budget it would otherwise fill the scratch mid-render. The CLI renders on the
+ * user's own disk, with no budget, and is not held to it.
+ */
+function refuseOverScratch(durationS: number, spec: Pick<VideoSpec, 'outputs'>, encode: Partial<EncodeSettings> | undefined, limitBytes: number): void {
+  const { preset, crf } = { ...DEFAULT_ENCODE, ...encode };
+  const refused = scratchRefusal({ durationS, frames: spec.outputs.map((o) => o.frame), encode: { preset, crf }, limitBytes, from: 'narration' });
+  if (refused) throw new TaskError('video_too_large', refused.message);
 }
 
 /**

@@ -1,15 +1,15 @@
-// What the pipeline hands over once a video is rendered: its files in the scratch dir, one per
-// output of the spec, and what its result says of the footage. The service publishes it
-// (publish.ts); the CLI writes it where the user asked.
+// What the pipeline hands over once a video is rendered: one result per output of the spec (each
+// output handed over as it was joined: the service published it (publish.ts), the CLI wrote it
+// where the user asked), and what its result says of the footage.
 import { creditKey, type Credit } from '../domain/media.ts';
 import type { FootagePiece } from '../domain/task.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import type { RenderResult } from '../media/render.ts';
 import { usedClipIds } from './footage-plan.ts';
 
-export interface ProducedVideo {
-  /** One per output, the main video first. */
-  videos: RenderResult[];
+export interface ProducedVideo<V = RenderResult> {
+  /** One per output, the main video first: as rendered, or what became of it once handed over (published, copied). */
+  videos: V[];
   /** The authors of the footage shown, once each. */
   credits: Credit[];
   pieces: FootagePiece[];
@@ -18,7 +18,7 @@ export interface ProducedVideo {
   warnings: string[];
 }
 
-export function producedVideo(plan: VideoPlan, videos: RenderResult[]): ProducedVideo {
+export function producedVideo<V>(plan: VideoPlan, videos: V[]): ProducedVideo<V> {
   const used = new Set(plan.segments.map((s) => s.clip));
   return {
     videos,

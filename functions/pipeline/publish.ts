@@ -1,6 +1,7 @@
-// Publishing a produced video (the service's last step): every video of the task and its sidecars
-// uploaded under the attempt's own names, and what the completed task records of them (the main
-// video's files at the top level).
+// Publishing a produced video (the service's last step): each video of the task uploaded with its
+// sidecars under the attempt's own names as soon as it is joined (publishOutput is what the render
+// hands each output to, so its files leave the scratch before the next output is rendered), and
+// what the completed task records of them (the main video's files at the top level).
 import type { OutputFiles } from '../domain/outputs.ts';
 import type { TaskOutput } from '../domain/task.ts';
 import { round3 } from '../lib/numbers.ts';
@@ -9,17 +10,9 @@ import type { BlobStore } from '../platform/ports.ts';
 import { blobKeys } from './blob-keys.ts';
 import type { ProducedVideo } from './produced-video.ts';
 
-/** Uploads each video (one per output, in the spec's order) with its sidecars; what the task records of them. */
-export async function publishVideo(blobs: BlobStore, at: { taskId: string; attempt: number }, produced: ProducedVideo): Promise<{ output: TaskOutput; warnings: string[] }> {
-  const files = await Promise.all(produced.videos.map((r) => publishOne(blobs, blobKeys(at.taskId, at.attempt, r.output.label), r)));
-  const { aspect_ratio: _a, resolution: _r, ...main } = files[0]!;
-  return {
-    output: { ...main, credits: produced.credits, pieces: produced.pieces, clip_ids: produced.clipIds, outputs: files },
-    warnings: produced.warnings,
-  };
-}
-
-async function publishOne(blobs: BlobStore, keys: ReturnType<typeof blobKeys>, rendered: RenderResult): Promise<OutputFiles> {
+/** Uploads one video with its sidecars, under the attempt's names for its output; what the task records of it. */
+export async function publishOutput(blobs: BlobStore, at: { taskId: string; attempt: number }, rendered: RenderResult): Promise<OutputFiles> {
+  const keys = blobKeys(at.taskId, at.attempt, rendered.output.label);
   const cache = 'private, max-age=86400';
   await Promise.all([
     blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),
@@ -38,5 +31,14 @@ async function publishOne(blobs: BlobStore, keys: ReturnType<typeof blobKeys>, r
     width: rendered.width,
     height: rendered.height,
     size_bytes: rendered.sizeBytes,
+  };
+}
+
+/** What the completed task records of its published videos (one per output, in the spec's order). */
+export function publishedOutput(produced: ProducedVideo<OutputFiles>): { output: TaskOutput; warnings: string[] } {
+  const { aspect_ratio: _a, resolution: _r, ...main } = produced.videos[0]!;
+  return {
+    output: { ...main, credits: produced.credits, pieces: produced.pieces, clip_ids: produced.clipIds, outputs: produced.videos },
+    warnings: produced.warnings,
   };
 }

@@ -11,7 +11,7 @@ import { videoSpecOf } from '../domain/video-spec.ts';
 import type { Logger } from '../log.ts';
 import { attemptPrefix } from '../pipeline/blob-keys.ts';
 import { assembleFanout, renderFanoutChunk, type FanoutDeps } from '../pipeline/fanout-render.ts';
-import { publishVideo } from '../pipeline/publish.ts';
+import { publishedOutput, publishOutput } from '../pipeline/publish.ts';
 import { causesOf, dropEarlierAttempts, dropFiles, dropPlan, guardDelivery, retryAnswer, taskErrorOf, tidyAfterLosing, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
 import { makeTaskDir, removeScratch } from './scratch.ts';
 
@@ -100,8 +100,10 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, task.id);
-    const produced = await assembleFanout(fanoutDeps(deps), { spec: videoSpecOf(task), taskId: task.id, attempt: task.attempt, dir, signal: guard.signal });
-    const { output, warnings } = await publishVideo(deps.blobs, { taskId: task.id, attempt: task.attempt }, produced);
+    const at = { taskId: task.id, attempt: task.attempt };
+    // Each output is uploaded as soon as it is joined, and leaves the scratch before the next.
+    const produced = await assembleFanout(fanoutDeps(deps), { spec: videoSpecOf(task), ...at, dir, signal: guard.signal, deliver: (video) => publishOutput(deps.blobs, at, video) });
+    const { output, warnings } = publishedOutput(produced);
     const done = await deps.store.complete(task.id, owner, output, warnings);
     if (!done) {
       await tidyAfterLosing(deps, task, log);

@@ -7,7 +7,7 @@ import { requestCallback } from '../delivery/deliver.ts';
 import { beginFanout, takeBackFanout } from '../domain/fanout.ts';
 import { DEADLINE_EXCEEDED, isFinal, type LeasedRecord, type Stage, type TaskRecord } from '../domain/task.ts';
 import { videoSpecOf, type VideoSpec } from '../domain/video-spec.ts';
-import { TaskError } from '../errors.ts';
+import { scratchFull, TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
@@ -16,7 +16,7 @@ import { attemptPrefix } from '../pipeline/blob-keys.ts';
 import type { PipelineDeps, TaskStorage } from '../pipeline/pipeline-deps.ts';
 import { planPrefix } from '../pipeline/plan-store.ts';
 import { produceVideo, STAGE_STARTS } from '../pipeline/produce-video.ts';
-import { publishVideo } from '../pipeline/publish.ts';
+import { publishedOutput, publishOutput } from '../pipeline/publish.ts';
 import { chunkJob } from '../platform/jobs.ts';
 import type { LeasedStore, StoryboardStore, TaskStore } from '../platform/leased-store.ts';
 import type { BlobStore, Dispatcher } from '../platform/ports.ts';
@@ -138,13 +138,19 @@ export const VIDEO_WORK: AttemptWork = {
     const { task, owner, log } = a;
     const taskId = task.id;
     const { storage } = a;
-    const produced = await produceVideo(deps.pipeline, { spec: a.spec, storage, owner: task.owner, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
+    // Each output is uploaded as soon as it is joined; an attempt that fails after some were leaves none behind.
+    const produced = await produceVideo(deps.pipeline, { spec: a.spec, storage, owner: task.owner, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads }, (video) =>
+      publishOutput(deps.blobs, storage, video),
+    ).catch(async (err: unknown) => {
+      await dropFiles(deps, attemptPrefix(taskId, task.attempt), log);
+      throw err;
+    });
     if (produced.kind === 'fanout') {
       await a.settle();
       return await handOverToChunks(deps, task, owner, produced.frames, log);
     }
     a.report('upload', STAGE_STARTS.upload);
-    const { output, warnings } = await publishVideo(deps.blobs, storage, produced.video);
+    const { output, warnings } = publishedOutput(produced.video);
     await a.settle();
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
@@ -320,19 +326,20 @@ export async function dropFiles(deps: WorkerDeps, prefix: string, log: Logger): 
 }
 
 /**
- * The TaskError an attempt ends with. A full disk anywhere in the chain (ENOSPC: the scratch
- * volume two tasks share) is passing, so it is retried whatever the step said; an error that is
- * not a TaskError is a bug, told to the client without its text (which may hold paths).
+ * The TaskError an attempt ends with. A full disk (ENOSPC) under a step that called its failure
+ * permanent, or under no TaskError at all (a write of the join), fails the task for good as
+ * `scratch_full`, naming the limits (errors.ts scratchFull); a download that met it keeps its own
+ * retry. Another error that is not a TaskError is a bug, told to the client without its text
+ * (which may hold paths).
  */
 export function taskErrorOf(err: unknown, stopReason: StopReason | null, deadlineMs: number): TaskError {
   if (stopReason === 'deadline') return new TaskError(DEADLINE_EXCEEDED, `the attempt ran past ${Math.round(deadlineMs / 1000)} s`, { retryable: true });
   if (stopReason === 'shutdown') return new TaskError('interrupted', 'the worker shut down during the task', { retryable: true });
+  if (!(err instanceof TaskError) && hasCode(err, 'ENOSPC')) return scratchFull('the render', { cause: err });
   if (!(err instanceof TaskError)) {
     return new TaskError('internal', 'an unexpected error stopped the task; it is logged under the task id', { retryable: true, cause: err });
   }
-  if (!err.retryable && hasCode(err, 'ENOSPC')) {
-    return new TaskError(err.code, err.message, { retryable: true, cause: err, ...(err.detail ? { detail: err.detail } : {}) });
-  }
+  if (!err.retryable && err.code !== 'scratch_full' && hasCode(err, 'ENOSPC')) return scratchFull(`the ${err.code.replace(/_failed$/, '')} step`, { cause: err, ...(err.detail ? { detail: err.detail } : {}) });
   return err;
 }
 

@@ -23,6 +23,8 @@ interface Case {
   code: string;
   /** Field paths the error must name. */
   paths?: string[];
+  /** What the message must say. */
+  message?: RegExp;
 }
 
 const cases: Case[] = [
@@ -33,6 +35,15 @@ const cases: Case[] = [
   { name: 'no script', body: { search_query: 'ocean' }, status: 422, code: 'invalid_request', paths: ['script_text'] },
   { name: 'blank script', body: { script_text: '   ' }, status: 422, code: 'invalid_request', paths: ['script_text'] },
   { name: 'script too long', body: { script_text: 'a'.repeat(10_001) }, status: 422, code: 'invalid_request', paths: ['script_text'] },
+  {
+    // Some 9,000 characters at 1080p: even the fastest voice takes 450 s, some 450 MiB of scratch for one output.
+    name: 'a video too long for the worker\'s scratch',
+    body: { script_text: 'The tide turns slowly. '.repeat(390), outputs: [{ aspect_ratio: '9:16' }, { aspect_ratio: '16:9' }] },
+    status: 422,
+    code: 'video_too_large',
+    paths: ['script_text'],
+    message: /TASK_SCRATCH_BYTES allows 256 MiB: its script takes at least \d+ s to speak, and at most \d+ s fit at 1080x1920 .*shorten the script/,
+  },
   { name: 'script and scenes', body: { ...ok, scenes: [{ text: 'b' }] }, status: 422, code: 'invalid_request', paths: ['scenes'] },
   { name: 'unknown field', body: { ...ok, colour: 'red' }, status: 422, code: 'invalid_request', paths: ['colour'] },
   { name: 'unknown nested field', body: { ...ok, captions: { style: 'line', blink: true } }, status: 422, code: 'invalid_request', paths: ['captions.blink'] },
@@ -79,6 +90,7 @@ describe('bad requests', () => {
       assert.equal(res.status, c.status, JSON.stringify(body));
       assert.equal(body.error.code, c.code);
       assert.ok(body.error.message.length > 10, 'a message that says what to fix');
+      if (c.message) assert.match(body.error.message, c.message);
       assert.doesNotMatch(JSON.stringify(body), /at .*\.ts:\d+/, 'no stack trace');
       for (const p of c.paths ?? []) {
         assert.ok(body.error.details?.some((d) => d.path === p), `details name ${p}: ${JSON.stringify(body.error.details)}`);

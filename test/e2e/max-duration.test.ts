@@ -124,3 +124,27 @@ describe('max_duration_s with ElevenLabs', () => {
     fast.forEach((t, i) => assert.ok(Math.abs(t * tempo - slow[i]!) <= 1 / 30 + 0.005, `line ${i}: ${t} s × ${tempo.toFixed(3)} vs ${slow[i]} s`));
   });
 });
+
+describe('a narration longer than the worker\'s scratch holds (TASK_SCRATCH_BYTES)', () => {
+  let svc: Service;
+  before(async () => {
+    // 16 MiB: a 1080p video of about 5 s.
+    svc = await startService({ TASK_SCRATCH_BYTES: String(16 * 1024 * 1024) });
+  });
+  after(async () => {
+    await svc?.stop();
+  });
+
+  it('passes admission on its length in characters, then fails before rendering once the slow voice has made it longer', async () => {
+    // 80 characters: at least 4 s however fast it is spoken, which fits; at speed 0.7 espeak-ng takes over 6 s, which does not.
+    const script = 'A slow voice makes a long video. The worker knows it once it has spoken it.';
+    const submit = await postJson(`${svc.url}/v1/videos`, { script_text: script, resolution: '1080p', speed: 0.7 });
+    assert.equal(submit.status, 202, JSON.stringify(submit.body));
+    const { final, seen } = await pollUntilFinal(`${svc.url}/v1/videos/${submit.body.task_id}`);
+    assert.equal(final.status, 'failed');
+    assert.equal(final.error.code, 'video_too_large');
+    assert.equal(final.error.retryable, false);
+    assert.match(final.error.message, /TASK_SCRATCH_BYTES allows 16 MiB: its narration is \d+ s, and at most \d+ s fit at 1080x1920 .*shorten the script/);
+    assert.ok(seen.every((v) => v.stage !== 'render' && v.stage !== 'upload'), 'never reached the render');
+  });
+});

@@ -197,14 +197,17 @@ describe('audioArgs', () => {
 });
 
 describe('concatList and assembleArgs', () => {
-  it('lists the chunks in order for the concat demuxer', () => {
-    assert.equal(concatList(['chunk-0000.ts', 'chunk-0001.ts']), "file 'chunk-0000.ts'\nfile 'chunk-0001.ts'\n");
-    assert.throws(() => concatList(["it's.ts"]), /plain file name/);
+  it('lists the chunks in order for the concat demuxer, each from its own pipe, each with its exact length', () => {
+    assert.equal(
+      concatList([31, 47, 360]),
+      "ffconcat version 1.0\nfile 'pipe:3'\nduration 1.033333\nfile 'pipe:4'\nduration 1.566667\nfile 'pipe:5'\nduration 12.000000\n",
+    );
   });
   it('joins by stream copy, muxes the audio, moov first', () => {
     assert.deepEqual(assembleArgs('chunks.txt', 'audio.m4a', 'output.mp4'), [
-      '-f', 'concat', '-i', 'chunks.txt', '-i', 'audio.m4a', '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', 'output.mp4',
+      '-f', 'concat', '-safe', '0', '-i', 'chunks.txt', '-i', 'audio.m4a', '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', 'output.mp4',
     ]);
+    assert.throws(() => assembleArgs('../chunks.txt', 'audio.m4a', 'output.mp4'), /plain file name/);
   });
 });
 

@@ -113,14 +113,14 @@ describe('runFfmpeg', () => {
     });
   });
 
-  it('out of disk space is retryable: the neighbour task that filled the disk finishes', async () => {
+  it('out of disk space is for good (scratch_full): another attempt would fill the scratch again', async () => {
     const fake = join(dir, 'full-ffmpeg');
     await writeFile(fake, '#!/bin/sh\necho "[out#0] Error writing trailer of output.mp4: No space left on device" >&2\nexit 1\n');
     await chmod(fake, 0o755);
     await assert.rejects(runFfmpeg({ ffmpeg: fake, ffprobe: 'ffprobe' }, [], { errorCode: 'render_failed' }), (err: TaskError) => {
-      assert.equal(err.code, 'render_failed');
-      assert.equal(err.retryable, true);
-      assert.match(err.message, /ran out of scratch space/);
+      assert.equal(err.code, 'scratch_full');
+      assert.equal(err.retryable, false);
+      assert.match(err.message, /ffmpeg ran out of the worker's scratch space/);
       return true;
     });
   });

@@ -3,9 +3,11 @@
 // stored plan; the last one joins). Every frame of every output, and the sound, are the same,
 // with everything drawn over the footage on: a caption look with emphasis, a hook, a progress bar,
 // a logo (fetched by each chunk delivery with its clips) and an end card that extends the video.
+// Both hand each output over as soon as it is joined and free it before the next: the scratch
+// dir never holds the work of two outputs, nor an output's chunks beside its whole video.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { LogoFile, OverlayRequestSpec, ScreenText } from '../../functions/domain/look.ts';
@@ -14,13 +16,16 @@ import { VIDEO_PLAN_VERSION } from '../../functions/domain/video-plan.ts';
 import { Semaphore } from '../../functions/lib/semaphore.ts';
 import { renderVideos, type RenderResult } from '../../functions/media/render.ts';
 import { prepareLogo } from '../../functions/media/overlays/logo.ts';
+import type { MediaTools } from '../../functions/media/tools.ts';
 import { planRender, type RenderPlan } from '../../functions/media/render-plan.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { fanoutPrefix, joinFanout, renderFanoutChunk, storeFanout } from '../../functions/pipeline/fanout-render.ts';
 import { planPrefix, savePlan } from '../../functions/pipeline/plan-store.ts';
 import { LocalBlobStore } from '../../functions/platform/local-blob-store.ts';
+import type { BlobStore } from '../../functions/platform/ports.ts';
 import { makeSpeechLikeWav, makeVideo } from '../support/media-fixtures.ts';
 import { renderSpec } from '../support/render.ts';
+import { watchScratch, type ScratchSample } from '../support/scratch-watch.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const tools = resolveMediaTools({});
@@ -81,8 +86,19 @@ function fingerprint(path: string): { frames: string[]; audio: string } {
   return { frames: md5s, audio };
 }
 
-/** The chunk deliveries: the plan stored, each chunk rendered in its own dir (last first), then joined. */
-async function deliveries(plan: RenderPlan): Promise<RenderResult[]> {
+/** What a test keeps of an output handed over: its fingerprint and size, read while its files exist. */
+interface Delivered {
+  fingerprint: { frames: string[]; audio: string };
+  width: number;
+  height: number;
+  sizeBytes: number;
+  output: RenderResult['output'];
+}
+
+const delivered = async (r: RenderResult): Promise<Delivered> => ({ fingerprint: fingerprint(r.videoPath), width: r.width, height: r.height, sizeBytes: r.sizeBytes, output: r.output });
+
+/** The chunk deliveries: the plan stored, each chunk rendered in its own dir (last first), then joined in a dir watched with `joinTools`. */
+async function deliveries(plan: RenderPlan, joinDir: string, joinTools: MediaTools, onFetched: () => void): Promise<Delivered[]> {
   const blobs = new LocalBlobStore({ dir: join(root, 'blobs'), publicUrl: 'http://127.0.0.1:1' });
   const deps = { tools, cpu: new Semaphore(2), blobs };
   const taskId = 'fanned';
@@ -97,22 +113,65 @@ async function deliveries(plan: RenderPlan): Promise<RenderResult[]> {
   const spec = { outputs: plan.outputs.map((o) => o.output) };
   const n = plan.outputs.reduce((k, o) => k + o.chunks.length, 0);
   for (let k = n - 1; k >= 0; k--) await renderFanoutChunk(deps, { spec, taskId, attempt: 1, n: k, dir: dir(`chunk-${k}`), signal });
-  return joinFanout(deps, { spec, taskId, attempt: 1, dir: dir('join'), signal });
+  // Every fetch of the join is watched too: what it holds before ffmpeg starts counts.
+  const watched: BlobStore = {
+    put: (key, path, opts) => blobs.put(key, path, opts),
+    exists: (key) => blobs.exists(key),
+    get: async (key, path) => {
+      await blobs.get(key, path);
+      onFetched();
+    },
+    deletePrefix: (prefix) => blobs.deletePrefix(prefix),
+    signedUrl: (key, ttl, name) => blobs.signedUrl(key, ttl, name),
+  };
+  return joinFanout({ ...deps, tools: joinTools, blobs: watched }, { spec, taskId, attempt: 1, dir: joinDir, signal, deliver: delivered });
+}
+
+/** The output a scratch file belongs to: output i > 0 works in `output-<i>/`, the first in the dir itself. */
+const outputOfFile = (path: string) => Number(/^output-(\d+)\//.exec(path)?.[1] ?? 0);
+const isChunk = (path: string) => /(^|\/)chunk-\d+\.ts$/.test(path);
+const isVideo = (path: string) => /(^|\/)output\.mp4$/.test(path);
+
+/**
+ * What one output needs at most, and no sample over it: the soundtrack, and the larger of the
+ * output's chunks and its video (a streamed join removes each chunk once read), with room for the
+ * small files (sidecars, thumbnail, lists, filter scripts).
+ */
+function assertOneOutputAtATime(samples: ScratchSample[], videos: Delivered[], where: string) {
+  assert.ok(samples.length > 4, `${where}: samples taken (${samples.length})`);
+  for (const s of samples) {
+    const working = new Set(s.files.filter((f) => isChunk(f.path) || isVideo(f.path)).map((f) => outputOfFile(f.path)));
+    assert.ok(working.size <= 1, `${where}, ${s.at}: the chunks or videos of outputs ${[...working].join(', ')} at once: ${s.files.map((f) => f.path).join(' ')}`);
+  }
+  const soundtrack = Math.max(0, ...samples.flatMap((s) => s.files.filter((f) => f.path.endsWith('.m4a')).map((f) => f.bytes)));
+  const chunkBytes = (s: ScratchSample, k: number) => s.files.filter((f) => isChunk(f.path) && outputOfFile(f.path) === k).reduce((a, f) => a + f.bytes, 0);
+  const need = Math.max(...videos.map((v, k) => Math.max(v.sizeBytes, ...samples.map((s) => chunkBytes(s, k)))));
+  const peak = Math.max(...samples.map((s) => s.bytes));
+  assert.ok(peak <= soundtrack + need + 64 * 1024, `${where}: peak ${peak} bytes; one output needs ${need}, the soundtrack ${soundtrack}`);
 }
 
 describe('one plan, two executors', () => {
-  it('the chunk pool of one process and chunk deliveries through a blob store make the same frames and sound, output for output', async () => {
+  it('the chunk pool of one process and chunk deliveries through a blob store make the same frames and sound, output for output, one output at a time', async () => {
     const caps = { style: 'word-highlight', position: 'center', font_size: 1, max_words_per_line: 3, look: 'bold' } as const;
     const plan = planRender({ ...renderSpec(frames, caps), overlays }, narration, { segments, music: null, screen, logo }, { parallel: 4, encode: { threads: 1 } });
     assert.ok(plan.outputs.every((o) => o.chunks.length >= 3), `several chunks per output: ${plan.outputs.map((o) => o.chunks.length)}`);
     assert.ok(plan.outputs.every((o) => o.logo), 'every output overlays the logo');
 
-    const alone = await renderVideos(tools, { dir: join(root, 'pool'), plan, clips, logo, signal, cpu: new Semaphore(2) });
-    const fanned = await deliveries(plan);
+    const poolDir = join(root, 'pool');
+    const joinDir = join(root, 'deliveries', 'join');
+    for (const d of [poolDir, joinDir]) mkdirSync(d, { recursive: true });
+    const poolWatch = watchScratch(tools, poolDir, root);
+    const alone = await renderVideos(poolWatch.tools, { dir: poolDir, plan, clips, logo, signal, cpu: new Semaphore(2), deliver: delivered });
+    const joinWatch = watchScratch(tools, joinDir, join(root, 'deliveries'));
+    const fanned = await deliveries(plan, joinDir, joinWatch.tools, () => joinWatch.sample('fetched'));
+
+    assertOneOutputAtATime(poolWatch.samples(), alone, 'the chunk pool');
+    assertOneOutputAtATime(joinWatch.samples(), fanned, 'the join of chunk deliveries');
+    assert.deepEqual(readdirSync(poolDir, { recursive: true }).filter((f) => /\.(ts|mp4|m4a)$/.test(String(f))), [], 'each output freed once handed over');
 
     assert.equal(fanned.length, frames.length);
     for (const [i, f] of frames.entries()) {
-      const [a, b] = [fingerprint(alone[i]!.videoPath), fingerprint(fanned[i]!.videoPath)];
+      const [a, b] = [alone[i]!.fingerprint, fanned[i]!.fingerprint];
       assert.equal(a.frames.length, Math.round((DURATION_S + EXTEND_S) * 30), `output ${i}: every frame, the end card's extension too`);
       assert.deepEqual([fanned[i]!.width, fanned[i]!.height], [f.width, f.height]);
       const differ = a.frames.flatMap((m, k) => (m === b.frames[k] ? [] : [k]));

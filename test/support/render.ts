@@ -5,7 +5,7 @@ import type { Frame, Narration, Segment, SourceClip } from '../../functions/doma
 import type { AspectRatio, CaptionOptions } from '../../functions/domain/video-request.ts';
 import { captionSpec, type OutputSpec } from '../../functions/domain/video-spec.ts';
 import type { Semaphore } from '../../functions/lib/semaphore.ts';
-import { parallelPerOutput, renderVideos, type RenderResult } from '../../functions/media/render.ts';
+import { renderVideos, type RenderResult } from '../../functions/media/render.ts';
 import type { EncodeSettings } from '../../functions/media/render-args.ts';
 import { planRender, type RenderPlan, type RenderSpec } from '../../functions/media/render-plan.ts';
 import type { MediaTools } from '../../functions/media/tools.ts';
@@ -43,11 +43,10 @@ export function renderSpec(frames: Frame[], captions: CaptionOptions | false, la
   };
 }
 
-/** The plan of a job, as the pipeline plans a render in one process. */
+/** The plan of a job, as the pipeline plans a render in one process (one output at a time, on every core). */
 export function planOf(job: Omit<RenderJob, 'dir' | 'clips' | 'signal' | 'onProgress'>): RenderPlan {
-  const capacity = job.cpu?.capacity ?? availableParallelism();
   return planRender(renderSpec(job.frames, job.captions, job.language), job.narration, { segments: job.segments, music: job.music ?? null }, {
-    parallel: parallelPerOutput(capacity, job.frames.length),
+    parallel: job.cpu?.capacity ?? availableParallelism(),
     ...(job.encode ? { encode: job.encode } : {}),
     voiceNormalised: job.voiceNormalised ?? false,
   });

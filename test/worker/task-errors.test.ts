@@ -1,6 +1,6 @@
 // What a failed attempt leaves where: the task (read by the client) holds a code and a message
 // written for the client; the detail (stderr with scratch paths, a provider's answer, a stack)
-// goes to the log line, under the task id. And a full disk is retried, whoever reported it.
+// goes to the log line, under the task id. And a full scratch disk fails for good, whoever reported it.
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -97,11 +97,28 @@ describe('task errors: the client’s message, the operator’s detail', () => {
     assert.match(String((line.causes as string[])[0]), /ENOENT: .*narration\.wav/);
   });
 
-  it('a full disk (ENOSPC) anywhere in the chain is retried, even from a step that called its failure permanent', async () => {
+  it('a full disk (ENOSPC) under a permanent step fails the task for good as scratch_full, naming the scratch and its limits', async () => {
     const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    const { outcome, task } = await attempt(() => new TaskError('speech_failed', 'espeak-ng wrote no usable audio', { cause: enospc }));
+    const { outcome, task } = await attempt(() => new TaskError('render_failed', 'ffmpeg exited with code 1', { cause: enospc }));
+    assert.equal(outcome.status, 200);
+    assert.equal(task.status, 'failed');
+    assert.equal(task.error?.code, 'scratch_full');
+    assert.equal(task.error?.retryable, false);
+    assert.match(task.error?.message ?? '', /the render step ran out of the worker's scratch space .*SCRATCH_DIR.*TASK_SCRATCH_BYTES/);
+  });
+
+  it('a full disk met by a write outside any step (the join feeding its chunks) is scratch_full too, not an internal error', async () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const { task } = await attempt(() => enospc);
+    assert.equal(task.status, 'failed');
+    assert.equal(task.error?.code, 'scratch_full');
+  });
+
+  it('a download that met a full disk keeps its own retry', async () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const { outcome, task } = await attempt(() => new TaskError('download_failed', 'clip_urls.0: the worker ran out of scratch space; the task will be retried', { retryable: true, cause: enospc }));
     assert.equal(outcome.status, 409);
     assert.equal(task.status, 'queued');
-    assert.equal(task.error?.retryable, true);
+    assert.equal(task.error?.code, 'download_failed');
   });
 });
