@@ -28,16 +28,15 @@ export interface SpeechFeatures {
   energyDb: Float32Array;
 }
 
-/** The short-time power spectra of a recording, kept so its cepstra can be taken at several warps. */
+/**
+ * A recording's short-time spectra as the mel filters read them, at each frequency warp asked
+ * for (the spectra themselves are not kept: 26 values a frame per warp instead of hundreds).
+ */
 export interface Spectra {
-  sampleRate: number;
-  fftSize: number;
   frames: number;
-  /** Bins kept per frame (up to the highest frequency any warp reads). */
-  bins: number;
-  /** frames × bins, row after row. */
-  power: Float32Array;
   energyDb: Float32Array;
+  /** Per warp: frames × MEL_FILTERS energies (linear), row after row. */
+  mel: Map<number, Float32Array>;
 }
 
 /** The time a frame stands for (its centre), in seconds from the start of the audio. */
@@ -50,7 +49,6 @@ export const frameAt = (seconds: number): number => Math.max(0, Math.round((seco
  * shorter vocal tract does (a woman's or child's voice against espeak-ng's man's).
  */
 export const WARPS = [0.88, 0.94, 1, 1.07, 1.14, 1.22];
-const MIN_WARP = Math.min(...WARPS);
 
 const mel = (hz: number) => 2595 * Math.log10(1 + hz / 700);
 const hzOf = (m: number) => 700 * (10 ** (m / 2595) - 1);
@@ -75,14 +73,16 @@ function windowFor(sampleRate: number) {
   return w;
 }
 
-/** Power spectra of mono 16-bit samples: one frame per HOP_S, the last ones padded with silence. */
-export function spectraOf(samples: Int16Array, sampleRate: number): Spectra {
+/**
+ * Mel energies of mono 16-bit samples at each of `warps`: one frame per HOP_S, the last ones
+ * padded with silence.
+ */
+export function spectraOf(samples: Int16Array, sampleRate: number, warps: readonly number[] = [1]): Spectra {
   const { window, fft } = windowFor(sampleRate);
-  const binHz = sampleRate / fft.size;
-  const bins = Math.min(fft.size / 2 + 1, Math.ceil(Math.min(sampleRate / 2, HIGH_HZ / MIN_WARP) / binHz) + 2);
+  const banks = warps.map((w) => filterBank(sampleRate, fft.size, w));
   const hop = HOP_S * sampleRate;
   const frames = Math.max(0, Math.ceil(samples.length / hop));
-  const power = new Float32Array(frames * bins);
+  const mel = warps.map(() => new Float32Array(frames * MEL_FILTERS));
   const energyDb = new Float32Array(frames);
   const frame = new Float64Array(window.length);
   const spectrum = new Float64Array(fft.size / 2 + 1);
@@ -98,9 +98,17 @@ export function spectraOf(samples: Int16Array, sampleRate: number): Spectra {
     }
     energyDb[j] = Math.max(-100, 10 * Math.log10(sumSq / window.length + POWER_FLOOR));
     fft.compute(frame, spectrum);
-    for (let b = 0; b < bins; b++) power[j * bins + b] = spectrum[b]!;
+    banks.forEach((bank, w) => {
+      const out = mel[w]!;
+      for (let f = 0; f < MEL_FILTERS; f++) {
+        const { from, weights } = bank.filters[f]!;
+        let e = 0;
+        for (let b = 0; b < weights.length; b++) e += weights[b]! * spectrum[from + b]!;
+        out[j * MEL_FILTERS + f] = e;
+      }
+    });
   }
-  return { sampleRate, fftSize: fft.size, frames, bins, power, energyDb };
+  return { frames, energyDb, mel: new Map(warps.map((w, k) => [w, mel[k]!])) };
 }
 
 interface FilterBank {
@@ -111,8 +119,8 @@ interface FilterBank {
 const banks = new Map<string, FilterBank>();
 
 /** Triangular filters evenly spaced in mel from LOW_HZ to HIGH_HZ, read at frequencies divided by `warp`. */
-function filterBank(sampleRate: number, fftSize: number, bins: number, warp: number): FilterBank {
-  const key = `${sampleRate}|${fftSize}|${bins}|${warp}`;
+function filterBank(sampleRate: number, fftSize: number, warp: number): FilterBank {
+  const key = `${sampleRate}|${fftSize}|${warp}`;
   let bank = banks.get(key);
   if (bank) return bank;
   const high = Math.min(HIGH_HZ, (sampleRate / 2) * warp);
@@ -123,7 +131,7 @@ function filterBank(sampleRate: number, fftSize: number, bins: number, warp: num
   for (let f = 0; f < MEL_FILTERS; f++) {
     const [lo, mid, hi] = [edges[f]!, edges[f + 1]!, edges[f + 2]!];
     const from = Math.max(0, Math.ceil(lo / binHz));
-    const to = Math.min(bins - 1, Math.floor(hi / binHz));
+    const to = Math.min(fftSize / 2, Math.floor(hi / binHz));
     const weights = new Float64Array(Math.max(0, to - from + 1));
     for (let b = from; b <= to; b++) {
       const f0 = b * binHz;
@@ -136,20 +144,10 @@ function filterBank(sampleRate: number, fftSize: number, bins: number, warp: num
   return bank;
 }
 
-/** Energy in each mel filter (frames × MEL_FILTERS, linear), the spectra's frequencies read at `warp`. */
+/** Energy in each mel filter (frames × MEL_FILTERS, linear), the frequencies read at `warp`. */
 export function melEnergies(spectra: Spectra, warp = 1): Float32Array {
-  const { frames, bins, power } = spectra;
-  const { filters } = filterBank(spectra.sampleRate, spectra.fftSize, bins, warp);
-  const mel = new Float32Array(frames * MEL_FILTERS);
-  for (let j = 0; j < frames; j++) {
-    const row = j * bins;
-    for (let f = 0; f < MEL_FILTERS; f++) {
-      const { from, weights } = filters[f]!;
-      let e = 0;
-      for (let b = 0; b < weights.length; b++) e += weights[b]! * power[row + from + b]!;
-      mel[j * MEL_FILTERS + f] = e;
-    }
-  }
+  const mel = spectra.mel.get(warp);
+  if (!mel) throw new Error(`these spectra were not read at warp ${warp}`);
   return mel;
 }
 

@@ -2,7 +2,7 @@
 // word boundary known), and that reading is warped onto the recording (alignment/align.ts). No
 // speech model and no network: espeak-ng, an ffmpeg decode, and a few MB of spectra.
 import { alignToReference, type AlignmentResult } from '../alignment/align.ts';
-import { spectraOf } from '../alignment/features.ts';
+import { spectraOf, WARPS } from '../alignment/features.ts';
 import type { Narration, WordTiming } from '../domain/media.ts';
 import { normaliseScript, splitWords } from '../domain/text.ts';
 import { TaskError } from '../errors.ts';
@@ -15,7 +15,7 @@ import { readReference, type ReferenceReading } from './espeak-reference.ts';
 import { resolveVoice, voicesOf } from './espeak-voices.ts';
 import type { AlignRequest, Aligner } from './ports.ts';
 import { VoiceoverMismatch } from './voiceover-mismatch.ts';
-import { parseWav } from './wav.ts';
+import { int16Of, parseWav } from './wav.ts';
 
 export interface EspeakAlignerOptions {
   espeakPath: string;
@@ -76,17 +76,21 @@ export class EspeakAligner implements Aligner {
     const sentences = sentenceEnds.map((end, k) => words.slice(sentenceEnds[k - 1] ?? 0, end));
     const voice = resolveVoice(await voicesOf(this.#opts.espeakPath, signal), { language: req.language });
 
+    // Only the spectra are kept: the samples (2 bytes a sample) go as soon as they are read.
     const [recording, readings] = await Promise.all([
-      decodeMonoWav(this.#opts.tools, req.audioPath, dir, signal).then((buf) => parseWav(buf)),
-      readReference(sentences, { espeakPath: this.#opts.espeakPath, voice, signal, concurrency: this.#opts.concurrency ?? 2 }),
+      decodeMonoWav(this.#opts.tools, req.audioPath, dir, signal).then((buf) => {
+        const { format, pcm } = parseWav(buf);
+        return { spectra: spectraOf(int16Of(pcm), format.sampleRate), durationS: pcm.length / 2 / format.sampleRate };
+      }),
+      readReference(sentences, { espeakPath: this.#opts.espeakPath, voice, signal, concurrency: this.#opts.concurrency ?? 2 }, (r) => ({
+        spectra: spectraOf(r.samples, r.sampleRate, WARPS),
+        words: r.words,
+        how: r.how,
+      })),
     ]);
     signal.throwIfAborted();
-    const samples = monoSamples(recording.pcm);
-    const durationS = samples.length / recording.format.sampleRate;
-    const result = alignToReference(
-      spectraOf(samples, recording.format.sampleRate),
-      readings.map((r) => ({ spectra: spectraOf(r.samples, r.sampleRate), words: r.words })),
-    );
+    const { durationS } = recording;
+    const result = alignToReference(recording.spectra, readings);
     const timings: WordTiming[] = result.words.map((w, k) => {
       const end = Math.min(durationS, round3(w.end));
       return { text: words[k]!, start: Math.min(end, round3(w.start)), end };
@@ -98,11 +102,4 @@ export class EspeakAligner implements Aligner {
       readings: readings.map((r) => r.how),
     };
   }
-}
-
-/** 16-bit little-endian mono PCM as samples (copied: a Buffer's offset need not be even). */
-function monoSamples(pcm: Buffer): Int16Array {
-  const out = new Int16Array(pcm.length >> 1);
-  for (let k = 0; k < out.length; k++) out[k] = pcm.readInt16LE(2 * k);
-  return out;
 }

@@ -12,15 +12,17 @@
 // "ay"), and failing that, its words share its sound by spoken weight.
 import { mapLimit } from '../lib/concurrency.ts';
 import { runEspeak } from './espeak-voices.ts';
-import { parseWav, type Wav } from './wav.ts';
+import { int16Of, parseWav, type Wav } from './wav.ts';
 import { TaskError } from '../errors.ts';
 import { spokenWeight } from '../domain/text.ts';
 import type { ReferenceWord } from '../alignment/align.ts';
 
 /** espeak-ng's word gap (-g, in 10 ms units at its default rate): longer than any pause it makes itself. */
-const WORD_GAP_S = 1;
-/** A silence this long holds at least one gap (a comma adds a few hundred ms to its gap, never this much). */
-const MIN_GAP_RUN_S = 0.7;
+const WORD_GAP_S = 0.5;
+/** A silence this long holds at least one gap. */
+const MIN_GAP_RUN_S = 0.35;
+/** The most a clause's own pause (a comma at espeak-ng's default rate) adds to the gap after its word. */
+const CLAUSE_PAUSE_S = 0.4;
 /** espeak-ng's silence is digital zero; its quietest sounds are far above this. */
 const SILENCE_LEVEL = 8;
 
@@ -44,8 +46,16 @@ export interface ReferenceOptions {
   concurrency?: number;
 }
 
-/** Each sentence (its caption words) read by espeak-ng, with the words' sound spans. */
-export async function readReference(sentences: string[][], opts: ReferenceOptions): Promise<ReferenceReading[]> {
+/**
+ * Each sentence (its caption words) read by espeak-ng, with the words' sound spans, passed
+ * through `keep` as soon as it is read (so a caller that keeps less than the samples does not
+ * hold every sentence's audio at once).
+ */
+export async function readReference<T = ReferenceReading>(
+  sentences: string[][],
+  opts: ReferenceOptions,
+  keep: (reading: ReferenceReading) => T = (r) => r as T,
+): Promise<T[]> {
   const stop = new AbortController();
   const signal = AbortSignal.any([opts.signal, stop.signal]);
   const say = async (args: string[], input: string) =>
@@ -53,8 +63,8 @@ export async function readReference(sentences: string[][], opts: ReferenceOption
   try {
     return await mapLimit(sentences, opts.concurrency ?? 2, async (words) => {
       const running = cutAtGaps(await say(['-g', String(Math.round(WORD_GAP_S * 100))], gappedText(words)), words, 'gaps');
-      if (running.how !== 'weight') return running;
-      return cutAtGaps(await say(['-m'], breakMarkup(words)), words, 'breaks');
+      if (running.how !== 'weight') return keep(running);
+      return keep(cutAtGaps(await say(['-m'], breakMarkup(words)), words, 'breaks'));
     });
   } catch (err) {
     // One failed sentence stops the others at once.
@@ -99,13 +109,14 @@ function parseReferenceWav(buf: Buffer): Wav {
  */
 export function cutAtGaps(wav: Wav, words: string[], how: 'gaps' | 'breaks'): ReferenceReading {
   const rate = wav.format.sampleRate;
-  const all = new Int16Array(wav.pcm.length / 2);
-  for (let k = 0; k < all.length; k++) all[k] = wav.pcm.readInt16LE(2 * k);
+  const all = int16Of(wav.pcm);
   const runs = silences(all, Math.round(MIN_GAP_RUN_S * rate));
-  const breaksIn = (r: { from: number; to: number }) => Math.max(1, Math.round((r.to - r.from) / (WORD_GAP_S * rate)));
+  // A run holds one gap, plus one per further WORD_GAP_S beyond what a clause pause adds.
+  const gapsIn = (r: { from: number; to: number }) => Math.floor(((r.to - r.from) / rate - CLAUSE_PAUSE_S) / WORD_GAP_S) + 1;
+  const breaksIn = (r: { from: number; to: number }) => Math.max(1, gapsIn(r));
   const inner = runs.filter((r) => r.from > 0 && r.to < all.length);
   const lead = runs.find((r) => r.from === 0);
-  const leadBreaks = lead ? Math.round((lead.to - lead.from) / (WORD_GAP_S * rate)) : 0;
+  const leadBreaks = lead ? Math.max(0, gapsIn(lead)) : 0;
   const total = leadBreaks + inner.reduce((n, r) => n + breaksIn(r), 0);
 
   // The sound between the breaks, in order: [from, to) sample ranges.

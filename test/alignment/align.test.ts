@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { alignToReference, type ReferenceSentence } from '../../functions/alignment/align.ts';
-import { spectraOf } from '../../functions/alignment/features.ts';
+import { spectraOf, WARPS } from '../../functions/alignment/features.ts';
 import { seededRandom, type Random } from '../../functions/lib/seeded-random.ts';
 
 const CHORDS = [
@@ -41,7 +41,7 @@ function reference(words: number[]): ReferenceSentence {
     chord(samples, rate, w, DURATIONS[w]!);
     return { startS, endS: samples.length / rate, pauseAfter: k === words.length - 1 };
   });
-  return { spectra: spectraOf(Int16Array.from(samples, Math.round), rate), words: spans };
+  return { spectra: spectraOf(Int16Array.from(samples, Math.round), rate, WARPS), words: spans };
 }
 
 interface Said {
