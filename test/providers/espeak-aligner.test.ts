@@ -54,6 +54,17 @@ describe('offline aligner (espeak-ng reference)', () => {
     n.words.forEach((w, k) => assert.ok(w.start <= w.end && w.end <= (n.words[k + 1]?.start ?? n.durationS)));
   });
 
+  it('aligns a right-to-left language by its own espeak-ng voice', async () => {
+    const arabic = ['لديه ثلاثة قلوب ودم أزرق.', 'عندما يقترب الخطر، يغير لون جلده.'];
+    const rec = await espeakRecording(arabic, { voice: 'ar+f2', rate: 140, pitch: 70 }, { seed: 9, wordChance: 0.4 });
+    const n = await aligner.align({ audioPath: await mp3Of('arabic', rec), text: arabic.join(' '), language: 'ar' }, dir, AbortSignal.timeout(60_000));
+    assert.deepEqual(n.sentenceEnds, [5, 11]);
+    n.words.forEach((w, k) => {
+      assert.equal(w.text, rec.words[k]!.text);
+      assert.ok(Math.abs(w.start - rec.words[k]!.start) <= 0.06, `${w.text}: ${w.start} for ${rec.words[k]!.start}`);
+    });
+  });
+
   it('names the sentence a recording does not say', async () => {
     const other = await espeakRecording([SAID[0]!, 'A storm rolled in over the grey hills at dusk.'], VOICE, { seed: 8 });
     const path = await mp3Of('other', other);
