@@ -10,6 +10,7 @@ import type { Frame, Orientation } from './media.ts';
 import { outputLabel, type VideoOutput } from './outputs.ts';
 import { REQUEST_DEFAULTS } from './request-defaults.ts';
 import type { LeasedRecord, StoryboardChoice } from './task.ts';
+import { uploadKeys } from './uploads.ts';
 import type { AspectRatio, CaptionOptions, FIT_MODES, Resolution, VideoRequest } from './video-request.ts';
 
 /** One video of a task, resolved: its shape, its frame in pixels, and the name its files carry. */
@@ -61,10 +62,18 @@ export interface VoiceSpec {
   speed?: number;
 }
 
+/**
+ * A recorded narration in place of the voice: by URL, an upload in the blob store (its key under
+ * the task's owner), or a file on this machine (the CLI's in-process render only).
+ */
+export type VoiceoverSpec = { url: string } | { upload: { id: string; key: string } } | { path: string };
+
 export interface VideoSpec {
   scenes: SceneSpec[];
   language?: string;
   voice: VoiceSpec;
+  /** The recording that replaces the voice; null: the voice speaks the script. */
+  voiceover: VoiceoverSpec | null;
   /** Same seed, same choices (clips, music track): the request's, or one fixed per task. */
   seed: number;
   captions: CaptionSpec;
@@ -82,12 +91,15 @@ export interface VideoSpec {
 export const SIDECAR_CAPTIONS: CaptionOptions = { style: 'line', position: 'bottom', font_size: 1, max_words_per_line: 7 };
 
 /** The spec of a task's video (or of the plan a storyboard prepares). */
-export function videoSpecOf(task: Pick<LeasedRecord, 'id' | 'request'> & { from_storyboard?: StoryboardChoice | null }): VideoSpec {
-  return videoSpec(task.request, { seed: seedFromId(task.id), storyboard: task.from_storyboard ?? null });
+export function videoSpecOf(task: Pick<LeasedRecord, 'id' | 'request'> & { owner?: string | null; from_storyboard?: StoryboardChoice | null }): VideoSpec {
+  return videoSpec(task.request, { seed: seedFromId(task.id), storyboard: task.from_storyboard ?? null, owner: task.owner ?? null });
 }
 
-/** The spec of a validated request; `seed` stands in for the request's when it sent none. */
-export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: StoryboardChoice | null }): VideoSpec {
+/**
+ * The spec of a validated request; `seed` stands in for the request's when it sent none. `owner`
+ * (the task's) finds a voiceover's upload; `voiceoverFile` is the CLI's recording on this machine.
+ */
+export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: StoryboardChoice | null; owner?: string | null; voiceoverFile?: string }): VideoSpec {
   // Scenes sent keep their own searches: the video's (footage.query) is the topic their parts fall
   // back on. A script_text is one scene searched by the video's.
   const scene = (s: SceneSpec): SceneSpec => ({ text: s.text, ...(s.search_query ? { search_query: s.search_query } : {}), ...(s.clip_url ? { clip_url: s.clip_url } : {}) });
@@ -99,6 +111,7 @@ export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: Sto
       ...(req.model_id ? { modelId: req.model_id } : {}),
       ...(req.speed ? { speed: req.speed } : {}),
     },
+    voiceover: voiceoverOf(req, o),
     seed: req.seed ?? o.seed,
     captions: req.captions === false ? { burnIn: false, look: SIDECAR_CAPTIONS } : { burnIn: true, look: req.captions },
     footage: {
@@ -112,6 +125,14 @@ export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: Sto
     outputs: outputsOf(req),
     storyboard: o.storyboard ?? null,
   };
+}
+
+function voiceoverOf(req: VideoRequest, o: { owner?: string | null; voiceoverFile?: string }): VoiceoverSpec | null {
+  if (o.voiceoverFile) return { path: o.voiceoverFile };
+  const v = req.voiceover;
+  if (!v) return null;
+  if (v.url) return { url: v.url };
+  return { upload: { id: v.upload_id!, key: uploadKeys(o.owner ?? null, v.upload_id!).file } };
 }
 
 function musicOf(m: NonNullable<VideoRequest['music']>): MusicSpec {
