@@ -21,6 +21,7 @@ import type { CloudTasksHeaders } from './api/schemas.ts';
 import type { ApiDeps } from './api/deps.ts';
 import { mountApi } from './api/routes.ts';
 import { mountStoryboards } from './api/storyboards.ts';
+import { mountUploads } from './api/uploads.ts';
 import { healthRoute, studioRoute } from './api/spec.ts';
 import { studioAsset, studioPage } from './api/studio.ts';
 import { callbackRoute, chunkRoute, runRoute, storyboardRunRoute, sweepRoute } from './api/worker-spec.ts';
@@ -117,6 +118,7 @@ export function createApp(deps: AppDeps): App {
   if (deps.api) {
     mountApi(app, deps.api);
     mountStoryboards(app, deps.api);
+    mountUploads(app, deps.api);
     // MCP over streamable HTTP, behind the API key. Its tools call this app in process with the
     // caller's own key headers, so they see exactly what the caller may see. The MCP SDK loads
     // on the first request (it costs about 45 ms of start-up otherwise).

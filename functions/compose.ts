@@ -163,6 +163,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
             music,
             limits: { maxUnfinished: cfg.MAX_QUEUED_TASKS, maxUnfinishedPerOwner: cfg.MAX_QUEUED_PER_KEY, perMinutePerOwner: cfg.SUBMITS_PER_MINUTE },
             speech: pipeline.speech,
+            tools,
           },
     worker: runsWorker
       ? {

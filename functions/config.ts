@@ -42,8 +42,12 @@ const EnvSchema = z.object({
   MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(256 * 1024),
   /** Longest recorded narration (voiceover) accepted, seconds: an upload's or a voiceover URL's. */
   MAX_NARRATION_SECONDS: int(5, 3600).default(600),
-  /** Largest file POST /v1/uploads (and a voiceover URL's download) takes, bytes: 10 minutes of 44.1 kHz stereo WAV fit. */
-  MAX_UPLOAD_BYTES: int(64 * 1024, 1024 * 1024 * 1024).default(120 * 1024 * 1024),
+  /**
+   * Largest file POST /v1/uploads (and a voiceover URL's download) takes, bytes. Cloud Run refuses
+   * HTTP/1 requests over 32 MiB before they reach us, so that is the default: ten minutes of MP3
+   * or Opus, or three of 44.1 kHz mono WAV.
+   */
+  MAX_UPLOAD_BYTES: int(64 * 1024, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
   /** Time a client gets to send a whole request (headers and body); answering it may take longer. */
   REQUEST_TIMEOUT_SECONDS: int(1, 600).default(30),
 

@@ -3,6 +3,7 @@
 import type { Config } from '../config.ts';
 import type { AdmissionLimits } from '../domain/admission.ts';
 import type { Logger } from '../log.ts';
+import type { MediaTools } from '../media/tools.ts';
 import type { StoryboardStore, TaskStore } from '../platform/leased-store.ts';
 import type { BlobStore, Dispatcher } from '../platform/ports.ts';
 import type { MusicLibrary } from '../providers/music-library.ts';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   limits: AdmissionLimits;
   /** MUSIC_DIR's tracks by mood, or null when it is not set. */
   music: MusicLibrary | null;
+  /** ffprobe for uploads (POST /v1/uploads checks a recording before keeping it). */
+  tools: MediaTools;
   /** The speech provider: its name and the voices it offers. */
   speech: Pick<SpeechProvider, 'name' | 'listVoices'>;
 }

@@ -16,6 +16,7 @@ import type { ApiDeps } from './deps.ts';
 import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import { cancelRoute, downloadRoute, listRoute, musicRoute, statusRoute, submitRoute, voicesRoute } from './spec.ts';
 import { fromStoryboard } from './storyboards.ts';
+import { checkVoiceoverUpload } from './uploads.ts';
 import { answerEarly, checkUrls, idempotencyConflict, refusal, submittedTask, unspeakable } from './submission.ts';
 
 /** The list position as an opaque token for clients. */
@@ -53,6 +54,7 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
     await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     if (!from) await checkMusicMood(deps.music, request.music);
+    if (!from) await checkVoiceoverUpload(blobs, owner, request.voiceover);
     const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: raw }, from);
     // The limits are checked again in the transaction that creates the task; a replayed key is never refused.
     const outcome = await store.create(task, deps.limits);

@@ -13,6 +13,7 @@ import { baseUrlOf, json, type ApiEnv } from './http.ts';
 import type { ApiDeps } from './deps.ts';
 import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapClipRoute } from './storyboard-spec.ts';
 import { toStoryboardView } from './storyboard-view.ts';
+import { checkVoiceoverUpload } from './uploads.ts';
 import { answerEarly, checkUrls, idempotencyConflict, refusal, submittedStoryboard, unspeakable } from './submission.ts';
 
 /** A storyboard the caller may see (another key's answers like an unknown one), not yet expired. */
@@ -59,6 +60,7 @@ export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
     if (silent.length) throw invalid(silent);
     await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     await checkMusicMood(deps.music, request.music);
+    await checkVoiceoverUpload(blobs, owner, request.voiceover);
     const outcome = await storyboards.create(submittedStoryboard({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: raw }), deps.limits);
     if (outcome.kind === 'refused') throw refusal(outcome);
     if (outcome.kind === 'conflict') throw idempotencyConflict('storyboard', outcome.task.id);

@@ -20,20 +20,35 @@ export function uploadKeys(owner: string | null, uploadId: string) {
 }
 
 /** What is kept about an upload beside its file. */
-export const UploadRecordSchema = z.object({
-  upload_id: z.string(),
-  kind: z.literal('voiceover'),
-  /** The container the file is (mp3, wav, m4a, ogg, webm). */
-  format: z.string(),
-  /** Its audio codec, as ffprobe names it. */
-  codec: z.string(),
-  duration_s: z.number(),
-  size_bytes: z.number().int(),
-  /** The file name the client sent, if any (shown back, never used as a path). */
-  filename: z.string().nullable(),
-  created_at: z.string(),
-  expires_at: z.string(),
-});
+export const UploadRecordSchema = z
+  .object({
+    upload_id: z.string().meta({ description: 'Send it as voiceover.upload_id, with the same API key' }),
+    kind: z.literal('voiceover'),
+    format: z.string().meta({ description: 'The container: mp3, wav, m4a, aac, ogg or webm' }),
+    codec: z.string().meta({ description: 'Its audio codec, as ffprobe names it' }),
+    duration_s: z.number().meta({ description: 'Its length in seconds' }),
+    size_bytes: z.number().int(),
+    filename: z.string().nullable().meta({ description: 'The file name the client sent, if any (shown back, never used as a path)' }),
+    created_at: z.string(),
+    expires_at: z.string().meta({ description: 'When it is deleted (RETENTION_DAYS); a video must be submitted at least 6 hours before' }),
+  })
+  .meta({
+    id: 'Upload',
+    description: 'A recorded narration the service keeps for a video to use',
+    examples: [
+      {
+        upload_id: '3f6b1c2e-8d4a-4e7f-9b0c-1a2d3e4f5a6b',
+        kind: 'voiceover',
+        format: 'mp3',
+        codec: 'mp3',
+        duration_s: 21.48,
+        size_bytes: 343_872,
+        filename: 'voice.mp3',
+        created_at: '2026-12-07T05:00:00.000Z',
+        expires_at: '2026-12-14T05:00:00.000Z',
+      },
+    ],
+  });
 export type UploadRecord = z.infer<typeof UploadRecordSchema>;
 
 /** The record of a voiceover just received. */
