@@ -20,7 +20,7 @@ import { checkEspeak } from '../providers/espeak-voices.ts';
 import { MusicLibrary } from '../providers/music-library.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { progressView } from './progress.ts';
-import { requestBody, validRequest, type RequestFlags } from './request.ts';
+import { requestBody, validRequest, voiceoverFile, type RequestFlags } from './request.ts';
 
 /** One video the render wrote, with its sidecars. */
 export interface RenderedFile {
@@ -44,7 +44,11 @@ export interface RenderResult extends RenderedFile {
 }
 
 export async function renderLocally(script: string, flags: RequestFlags & { output: string; json: boolean }, signal: AbortSignal): Promise<RenderResult> {
-  const request = validRequest(requestBody(script, flags));
+  const checked = validRequest(requestBody(script, flags));
+  // A recording on this machine is read where it is: the request's stand-in upload goes.
+  const recording = voiceoverFile(flags);
+  const { voiceover: _standIn, ...withoutUpload } = checked;
+  const request = recording ? withoutUpload : checked;
   let cfg;
   try {
     cfg = loadConfig(process.env);
@@ -62,7 +66,7 @@ export async function renderLocally(script: string, flags: RequestFlags & { outp
     throw new CliError(EXIT.failed, 'missing_tool', (err as Error).message);
   }
   // A seed of its own per render: an unseeded request gets other clips each time, as from the service.
-  const spec = videoSpec(request, { seed: randomInt(2 ** 32) });
+  const spec = videoSpec(request, { seed: randomInt(2 ** 32), ...(recording ? { voiceoverFile: recording } : {}) });
   const dir = await mkdtemp(join(tmpdir(), 'reelsmith-render-'));
   const written: string[] = [];
   const progress = progressView({ json: flags.json, tty: !!process.stderr.isTTY });
