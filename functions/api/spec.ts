@@ -166,6 +166,11 @@ export const uploadRoute = createRoute({
       description: 'The body is not multipart/form-data (`unsupported_media_type`)',
       content: errorContent('unsupported_media_type', 'send the recording as multipart/form-data, in a part named "file" (curl -F file=@voice.mp3)'),
     },
+    503: {
+      description: 'The file could not be stored just now (`storage_unavailable`): send it again after Retry-After seconds',
+      headers: z.object({ 'retry-after': z.string().meta({ description: 'Seconds to wait before retrying' }) }),
+      content: errorContent('storage_unavailable', 'the recording could not be stored just now; send it again in a moment'),
+    },
     422: {
       description: 'No `file` part, another part, or a file that is not a narration the service takes (`invalid_request`, details name `file`)',
       content: errorContent('invalid_request', 'invalid request: file: it has a video stream; send the sound alone (MP3, WAV, M4A/AAC, Ogg/Opus or WebM)'),

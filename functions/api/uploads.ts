@@ -50,6 +50,12 @@ const notMultipart = () =>
 
 const fileProblem = (message: string) => invalid([{ path: 'file', message }]);
 
+/** The blob store could not keep the file (Cloud Storage unreachable): nothing was kept, send it again. */
+function storeFailed(err: unknown): never {
+  if (!(err instanceof TaskError) || err.code !== 'upload_failed') throw err;
+  throw new AppError('storage_unavailable', 503, 'the recording could not be stored just now; send it again in a moment', { cause: err, headers: { 'retry-after': '5' } });
+}
+
 export function mountUploads(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   const auth = deps.keys.required();
   // Registered without hono's form validator, which would read the whole body into memory; the
@@ -65,7 +71,7 @@ export function mountUploads(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       });
       const uploadId = randomUUID();
       const keys = uploadKeys(owner, uploadId);
-      const { sizeBytes } = await deps.blobs.put(keys.file, gated.path, { contentType: CONTENT_TYPES[gated.format] ?? 'application/octet-stream' });
+      const { sizeBytes } = await deps.blobs.put(keys.file, gated.path, { contentType: CONTENT_TYPES[gated.format] ?? 'application/octet-stream' }).catch(storeFailed);
       const record = newUploadRecord({
         uploadId,
         format: gated.format,
@@ -81,8 +87,9 @@ export function mountUploads(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
       await writeFile(recordPath, JSON.stringify(record));
       // Nothing half-kept: a file whose record could not be written is removed again.
       await deps.blobs.put(keys.record, recordPath, { contentType: 'application/json' }).catch(async (err: unknown) => {
+        // In the cloud the api may not delete (it only creates under uploads/): the lifecycle rule will.
         await deps.blobs.deletePrefix(keys.prefix).catch(() => undefined);
-        throw err;
+        storeFailed(err);
       });
       c.get('log').info({ upload_id: uploadId, format: record.format, duration_s: record.duration_s, size_bytes: sizeBytes }, 'upload stored');
       return json(c, record, 201);
