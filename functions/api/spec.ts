@@ -167,7 +167,9 @@ export const uploadRoute = createRoute({
       content: errorContent('unsupported_media_type', 'send the recording as multipart/form-data, in a part named "file" (curl -F file=@voice.mp3)'),
     },
     503: {
-      description: 'The file could not be stored just now (`storage_unavailable`): send it again after Retry-After seconds',
+      description:
+        'MAX_CONCURRENT_UPLOADS uploads are being received (`uploads_busy`), or the file could not be stored just now ' +
+        '(`storage_unavailable`): send it again after Retry-After seconds',
       headers: z.object({ 'retry-after': z.string().meta({ description: 'Seconds to wait before retrying' }) }),
       content: errorContent('storage_unavailable', 'the recording could not be stored just now; send it again in a moment'),
     },

@@ -60,43 +60,58 @@ export function mountUploads(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   const auth = deps.keys.required();
   // Registered without hono's form validator, which would read the whole body into memory; the
   // route's declaration (spec.ts) documents the same form.
+  let receiving = 0;
   app.post(uploadRoute.path, auth, async (c) => {
-    const owner = c.get('owner');
-    const dir = await mkdtemp(join(tmpdir(), 'reelsmith-upload-'));
+    if (receiving >= deps.cfg.MAX_CONCURRENT_UPLOADS) {
+      const incoming = c.env?.incoming;
+      if (incoming && !incoming.rawBody) await refuseRest(incoming, 0, c.env?.outgoing?.shouldKeepAlive === false);
+      throw new AppError('uploads_busy', 503, `this server is receiving ${receiving} uploads already; send it again in a moment`, { headers: { 'retry-after': '5' } });
+    }
+    receiving++;
     try {
-      const sent = await receiveFile(c, deps.cfg.MAX_UPLOAD_BYTES, dir);
-      const gated = await gateVoiceover(deps.tools, sent.path, dir, { maxSeconds: deps.cfg.MAX_NARRATION_SECONDS, signal: c.req.raw.signal }).catch((err: unknown) => {
-        if (err instanceof TaskError && (err.code === 'unsupported_media' || err.code === 'unreadable_media')) throw fileProblem(err.message);
-        throw err;
-      });
-      const uploadId = randomUUID();
-      const keys = uploadKeys(owner, uploadId);
-      const { sizeBytes } = await deps.blobs.put(keys.file, gated.path, { contentType: CONTENT_TYPES[gated.format] ?? 'application/octet-stream' }).catch(storeFailed);
-      const record = newUploadRecord({
-        uploadId,
-        format: gated.format,
-        codec: gated.codec,
-        durationS: gated.durationS,
-        sizeBytes,
-        filename: sent.filename,
-        now: new Date(),
-        retentionDays: deps.cfg.RETENTION_DAYS,
-      });
-      // The record last: an upload whose record exists has its file.
-      const recordPath = join(dir, 'upload.json');
-      await writeFile(recordPath, JSON.stringify(record));
-      // Nothing half-kept: a file whose record could not be written is removed again.
-      await deps.blobs.put(keys.record, recordPath, { contentType: 'application/json' }).catch(async (err: unknown) => {
-        // In the cloud the api may not delete (it only creates under uploads/): the lifecycle rule will.
-        await deps.blobs.deletePrefix(keys.prefix).catch(() => undefined);
-        storeFailed(err);
-      });
-      c.get('log').info({ upload_id: uploadId, format: record.format, duration_s: record.duration_s, size_bytes: sizeBytes }, 'upload stored');
-      return json(c, record, 201);
+      return json(c, await storeUpload(c, deps), 201);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      receiving--;
     }
   });
+}
+
+/** The upload received, checked and kept, or refused with nothing kept (temporary files included). */
+async function storeUpload(c: Context<ApiEnv>, deps: ApiDeps): Promise<UploadRecord> {
+  const owner = c.get('owner');
+  const dir = await mkdtemp(join(tmpdir(), 'reelsmith-upload-'));
+  try {
+    const sent = await receiveFile(c, deps.cfg.MAX_UPLOAD_BYTES, dir);
+    const gated = await gateVoiceover(deps.tools, sent.path, dir, { maxSeconds: deps.cfg.MAX_NARRATION_SECONDS, signal: c.req.raw.signal }).catch((err: unknown) => {
+      if (err instanceof TaskError && (err.code === 'unsupported_media' || err.code === 'unreadable_media')) throw fileProblem(err.message);
+      throw err;
+    });
+    const uploadId = randomUUID();
+    const keys = uploadKeys(owner, uploadId);
+    const { sizeBytes } = await deps.blobs.put(keys.file, gated.path, { contentType: CONTENT_TYPES[gated.format] ?? 'application/octet-stream' }).catch(storeFailed);
+    const record = newUploadRecord({
+      uploadId,
+      format: gated.format,
+      codec: gated.codec,
+      durationS: gated.durationS,
+      sizeBytes,
+      filename: sent.filename,
+      now: new Date(),
+      retentionDays: deps.cfg.RETENTION_DAYS,
+    });
+    // The record last: an upload whose record exists has its file.
+    const recordPath = join(dir, 'upload.json');
+    await writeFile(recordPath, JSON.stringify(record));
+    await deps.blobs.put(keys.record, recordPath, { contentType: 'application/json' }).catch(async (err: unknown) => {
+      // Nothing half-kept. In the cloud the api may not delete (it only creates under uploads/): the lifecycle rule will.
+      await deps.blobs.deletePrefix(keys.prefix).catch(() => undefined);
+      storeFailed(err);
+    });
+    c.get('log').info({ upload_id: uploadId, format: record.format, duration_s: record.duration_s, size_bytes: sizeBytes }, 'upload stored');
+    return record;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**

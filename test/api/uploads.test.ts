@@ -13,6 +13,7 @@ import { purgeExpiredUploads } from '../../functions/platform/local-retention.ts
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { makeGarbage, makeSpeechLikeWav, makeVideo } from '../support/media-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
 const MAX_BYTES = 96 * 1024;
 const KEY_A = 'key-a-0123456789';
@@ -28,15 +29,31 @@ describe('POST /v1/uploads', () => {
   let dataDir: string;
   const media = tempDir('uploads-media-');
   let voice: Buffer;
+  // The server's temporary files go here (os.tmpdir() reads TMPDIR): none may be left behind.
+  const scratch = tempDir('uploads-tmp-');
+  const tmpBefore = process.env.TMPDIR;
 
   before(async () => {
+    process.env.TMPDIR = scratch;
     dataDir = tempDir('reelsmith-uploads-');
-    const cfg = loadConfig({ PORT: '0', DATA_DIR: dataDir, MAX_UPLOAD_BYTES: String(MAX_BYTES), MAX_NARRATION_SECONDS: '5', API_KEYS: `${KEY_A},${KEY_B}`, LOG_LEVEL: 'error' });
+    const cfg = loadConfig({
+      PORT: '0',
+      DATA_DIR: dataDir,
+      MAX_UPLOAD_BYTES: String(MAX_BYTES),
+      MAX_NARRATION_SECONDS: '5',
+      MAX_CONCURRENT_UPLOADS: '1',
+      API_KEYS: `${KEY_A},${KEY_B}`,
+      LOG_LEVEL: 'error',
+    });
     svc = await startServer(cfg, 'local', createLogger('error'));
     // 1.5 s of 24 kHz mono 16-bit WAV: 72,044 bytes, under the 96 KiB cap; two of it are over.
     voice = readFileSync(await makeSpeechLikeWav(join(media, 'voice.wav'), 1.5));
   });
-  after(() => svc?.stop());
+  after(async () => {
+    await svc?.stop();
+    if (tmpBefore === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpBefore;
+  });
 
   async function upload(file: Buffer | null, o: { name?: string; type?: string; key?: string; field?: string } = {}): Promise<Answer> {
     const form = new FormData();
@@ -148,6 +165,30 @@ describe('POST /v1/uploads', () => {
       assert.equal(refused.body.error?.details?.[0]?.path, 'voiceover.upload_id');
       assert.match(refused.body.error!.details![0]!.message, /send the recording to POST \/v1\/uploads/);
     }
+  });
+
+  it('receives MAX_CONCURRENT_UPLOADS at once: one more is 503 uploads_busy; no temporary file outlives its upload', async () => {
+    const boundary = 'reelsmith-test-boundary';
+    const head = Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="slow.wav"\r\ncontent-type: audio/wav\r\n\r\n`);
+    let send!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void ((send = c), c.enqueue(new Uint8Array(Buffer.concat([head, voice.subarray(0, 1000)])))) });
+    const slow = fetch(`${svc.url}/v1/uploads`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY_A, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    // The first upload is being received once its temporary folder exists.
+    await waitFor(() => readdirSync(scratch).some((f) => f.startsWith('reelsmith-upload-')), 'the first upload to start');
+    const busy = await upload(voice);
+    assert.equal(busy.status, 503, JSON.stringify(busy.body));
+    assert.equal(busy.body.error?.code, 'uploads_busy');
+    send.enqueue(new Uint8Array(Buffer.concat([voice.subarray(1000), Buffer.from(`\r\n--${boundary}--\r\n`)])));
+    send.close();
+    const done = await slow;
+    assert.equal(done.status, 201, await done.text());
+    assert.equal((await upload(voice)).status, 201, 'the next one is taken');
+    assert.deepEqual(readdirSync(scratch).filter((f) => f.startsWith('reelsmith-upload-')), [], 'no temporary file left');
   });
 
   it('local retention deletes an upload past its expires_at, and only that', async () => {
