@@ -24,6 +24,7 @@ import { mountStoryboards } from './api/storyboards.ts';
 import { mountScripts } from './api/scripts.ts';
 import { mountBatches } from './api/batches.ts';
 import { mountTemplates } from './api/templates.ts';
+import { mountUploads } from './api/uploads.ts';
 import { healthRoute, studioRoute } from './api/spec.ts';
 import { studioAsset, studioFont, studioPage } from './api/studio.ts';
 import { batchCallbackRoute, callbackRoute, chunkRoute, runRoute, storyboardRunRoute, sweepRoute } from './api/worker-spec.ts';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): App {
     mountScripts(app, deps.api);
     mountBatches(app, deps.api);
     mountTemplates(app, deps.api);
+    mountUploads(app, deps.api);
     // MCP over streamable HTTP, behind the API key. Its tools call this app in process with the
     // caller's own key headers, so they see exactly what the caller may see. The MCP SDK loads
     // on the first request (it costs about 45 ms of start-up otherwise).

@@ -35,7 +35,9 @@ import { GeneratedFootage } from './providers/generated-footage.ts';
 import { MusicLibrary } from './providers/music-library.ts';
 import { PexelsFootage } from './providers/pexels.ts';
 import { PexelsClient } from './providers/pexels-client.ts';
-import type { SpeechProvider } from './providers/ports.ts';
+import type { Aligner, SpeechProvider } from './providers/ports.ts';
+import { ElevenLabsAligner } from './providers/elevenlabs-aligner.ts';
+import { EspeakAligner } from './providers/espeak-aligner.ts';
 import { scriptWriterFromConfig } from './providers/script-writer.ts';
 import { UrlFootage } from './providers/url-footage.ts';
 import { RunningTasks } from './worker/running-tasks.ts';
@@ -171,6 +173,7 @@ export async function compose(cfg: Config, role: Role, opts: ComposeOptions): Pr
             limits: { maxUnfinished: cfg.MAX_QUEUED_TASKS, maxUnfinishedPerOwner: cfg.MAX_QUEUED_PER_KEY, perMinutePerOwner: cfg.SUBMITS_PER_MINUTE },
             speech: pipeline.speech,
             scripts: pipeline.scripts,
+            tools,
           },
     worker: runsWorker
       ? {
@@ -259,6 +262,8 @@ export function createPipeline(
     cpu: new Semaphore(cfg.RENDER_CPUS ?? availableParallelism()),
     speech: createSpeech(cfg, tools, log),
     scripts: scriptWriterFromConfig(cfg, log.child({ provider: 'llm' })),
+    aligner: createAligner(cfg, tools, log),
+    voiceover: { maxSeconds: cfg.MAX_NARRATION_SECONDS, maxBytes: cfg.MAX_UPLOAD_BYTES },
     footage: {
       sources: createFootageOrder(cfg, tools, log),
       generated: new GeneratedFootage(),
@@ -338,6 +343,12 @@ function createSpeech(cfg: Config, tools: MediaTools, log: Logger): SpeechProvid
     tools,
     log: log.child({ provider: 'elevenlabs' }),
   });
+}
+
+/** ElevenLabs' forced alignment with its key; otherwise espeak-ng's reading warped onto the recording, offline. */
+function createAligner(cfg: Config, tools: MediaTools, log: Logger): Aligner {
+  if (!cfg.ELEVENLABS_API_KEY) return new EspeakAligner({ espeakPath: cfg.ESPEAK_PATH, tools, log: log.child({ aligner: 'espeak-ng' }) });
+  return new ElevenLabsAligner({ apiKey: cfg.ELEVENLABS_API_KEY, baseUrl: cfg.ELEVENLABS_BASE_URL, tools, log: log.child({ aligner: 'elevenlabs' }) });
 }
 
 function createFootageOrder(cfg: Config, tools: MediaTools, log: Logger) {

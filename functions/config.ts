@@ -40,6 +40,19 @@ const EnvSchema = z.object({
   /** The worker's own deadline per attempt; below Cloud Tasks' 30 minute dispatch deadline. */
   TASK_DEADLINE_SECONDS: int(10, 1740).default(1680),
   MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(256 * 1024),
+  /**
+   * Uploads an api process receives at once; more are answered 503 with Retry-After. Each is a file
+   * in TMPDIR, which is memory on Cloud Run (512 MiB for the api): 3 of 32 MiB, and a copy each.
+   */
+  MAX_CONCURRENT_UPLOADS: int(1, 64).default(3),
+  /** Longest recorded narration (voiceover) accepted, seconds: an upload's or a voiceover URL's. */
+  MAX_NARRATION_SECONDS: int(5, 3600).default(600),
+  /**
+   * Largest file POST /v1/uploads (and a voiceover URL's download) takes, bytes. Cloud Run refuses
+   * HTTP/1 requests over 32 MiB before they reach us, so that is the default: ten minutes of MP3
+   * or Opus, or three of 44.1 kHz mono WAV.
+   */
+  MAX_UPLOAD_BYTES: int(64 * 1024, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
   /** Time a client gets to send a whole request (headers and body); answering it may take longer. */
   REQUEST_TIMEOUT_SECONDS: int(1, 600).default(30),
 

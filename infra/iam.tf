@@ -86,6 +86,20 @@ resource "google_storage_bucket_iam_member" "api_reads_media" {
   member = "serviceAccount:${google_service_account.api.email}"
 }
 
+# Recordings sent to POST /v1/uploads: the api creates objects under uploads/ and nowhere else,
+# and never overwrites or deletes one (the bucket's lifecycle rule deletes them).
+resource "google_storage_bucket_iam_member" "api_creates_uploads" {
+  bucket = google_storage_bucket.media.name
+  role   = "roles/storage.objectCreator"
+  member = "serviceAccount:${google_service_account.api.email}"
+
+  condition {
+    title       = "uploads only"
+    description = "Recordings sent to POST /v1/uploads, under uploads/."
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.media.name}/objects/uploads/\")"
+  }
+}
+
 resource "google_secret_manager_secret_iam_member" "api_secrets" {
   for_each = local.api_secrets
 

@@ -21,7 +21,8 @@ const LAYERS: string[][] = [
   ['delivery'],
   ['pipeline'],
   ['providers'],
-  ['media', 'net', 'language'],
+  // alignment: forced alignment's signal processing (features, pauses, time warping); pure.
+  ['media', 'net', 'language', 'alignment'],
   ['platform'],
   ['domain'],
   ['lib'],

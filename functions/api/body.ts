@@ -67,7 +67,7 @@ export async function readBody(c: Context<ApiEnv>, limit: number): Promise<Buffe
  * at once and the draining goes on behind it; on one that closes after the answer, the answer
  * waits for the body's end (or DISCARD_LIMIT_BYTES, or DRAIN_BEFORE_CLOSE_MS).
  */
-async function refuseRest(req: IncomingMessage, alreadyRead: number, closes: boolean): Promise<void> {
+export async function refuseRest(req: IncomingMessage, alreadyRead: number, closes: boolean): Promise<void> {
   const drained = discard(req, alreadyRead);
   if (!closes) return;
   let timer: NodeJS.Timeout | undefined;

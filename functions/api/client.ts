@@ -1,12 +1,15 @@
 // A client of this service's HTTP API, for the CLI's remote commands and the MCP tools. Errors
 // keep the API's code and message; a service that cannot be reached is a different error. The
 // answers' types are inferred from the schemas the service validates and documents them with.
+import { openAsBlob } from 'node:fs';
+import { basename } from 'node:path';
 import type { BatchView } from '../domain/batch-view.ts';
 import type { ScriptRequest, WrittenScript } from '../domain/script.ts';
 import type { TemplateBody } from '../domain/template.ts';
 import type { TaskView } from '../domain/task-view.ts';
 import type { BatchSubmit } from './batch-spec.ts';
 import type { TemplateView } from './template-spec.ts';
+import type { UploadRecord } from '../domain/uploads.ts';
 import { ApiError } from './api-error.ts';
 import type { SubmitResponse, TaskList, VoiceList } from './schemas.ts';
 
@@ -55,6 +58,13 @@ export class ReelsmithClient {
 
   cancel(id: string): Promise<TaskView> {
     return this.#call('DELETE', `/v1/videos/${encodeURIComponent(id)}`);
+  }
+
+  /** POST /v1/uploads: a recording on this machine, streamed from disk; its upload_id goes in voiceover.upload_id. */
+  async upload(path: string): Promise<UploadRecord> {
+    const form = new FormData();
+    form.append('file', await openAsBlob(path), basename(path));
+    return this.#call('POST', '/v1/uploads', form);
   }
 
   voices(): Promise<VoiceList> {
@@ -115,10 +125,11 @@ export class ReelsmithClient {
       redirect: 'manual',
       headers: {
         ...this.#auth,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        // A form sets its own multipart content-type, boundary included.
+        ...(body === undefined || body instanceof FormData ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: body instanceof FormData ? body : JSON.stringify(body) }),
     });
     try {
       return await this.#fetch(req);

@@ -3,6 +3,7 @@
 import type { Config } from '../config.ts';
 import type { AdmissionLimits } from '../domain/admission.ts';
 import type { Logger } from '../log.ts';
+import type { MediaTools } from '../media/tools.ts';
 import type { StoryboardStore, TaskStore } from '../platform/leased-store.ts';
 import type { BatchStore, BlobStore, Dispatcher, TemplateStore } from '../platform/ports.ts';
 import type { MusicLibrary } from '../providers/music-library.ts';
@@ -28,6 +29,8 @@ export interface ApiDeps {
   limits: AdmissionLimits;
   /** MUSIC_DIR's tracks by mood, or null when it is not set. */
   music: MusicLibrary | null;
+  /** ffprobe for uploads (POST /v1/uploads checks a recording before keeping it). */
+  tools: MediaTools;
   /** The speech provider: its name and the voices it offers. */
   speech: Pick<SpeechProvider, 'name' | 'listVoices'>;
   /** Writes scripts from topics (POST /v1/scripts, `topic` in a request); null without LLM_BASE_URL. */

@@ -18,6 +18,7 @@ import { cancelRoute, downloadRoute, listRoute, musicRoute, statusRoute, submitR
 import { fromStoryboard } from './storyboards.ts';
 import { answerEarly, checkTopic, checkUrls, idempotencyConflict, refuseTooLargeForScratch, refusal, submittedTask, unspeakable } from './submission.ts';
 import { templated } from './templates.ts';
+import { checkVoiceoverUpload } from './uploads.ts';
 
 /** The list position as an opaque token for clients. */
 export const encodeCursor = (at: TaskListCursor): string => Buffer.from(JSON.stringify([at.created_at, at.id])).toString('base64url');
@@ -60,6 +61,7 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     // A storyboard's clips and music are in its plan already: only a new callback_url is checked.
     await checkUrls(from ? { callback_url: request.callback_url } : request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     if (!from) await checkMusicMood(deps.music, request.music);
+    if (!from) await checkVoiceoverUpload(blobs, owner, request.voiceover);
     const task = submittedTask({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: raw, script }, from);
     // The limits are checked again in the transaction that creates the task; a replayed key is never refused.
     const outcome = await store.create(task, deps.limits);

@@ -3,6 +3,7 @@
 // storyboard routes (storyboard-spec.ts) and the worker's (worker-spec.ts, marked `x-worker-only`).
 import { createRoute, z } from '@hono/zod-openapi';
 import { TaskViewSchema } from '../domain/task-view.ts';
+import { UploadRecordSchema } from '../domain/uploads.ts';
 import { MAX_OUTPUTS } from '../domain/video-request.ts';
 import { SECURITY } from './auth.ts';
 import {
@@ -134,6 +135,54 @@ export const musicRoute = createRoute({
   description: 'The subfolders of the service’s MUSIC_DIR that hold audio files; an empty list when MUSIC_DIR is not set.',
   security: SECURITY,
   responses: { 200: { description: 'The moods', content: jsonContent(MoodListSchema) }, ...errorResponses(401) },
+});
+
+export const uploadRoute = createRoute({
+  method: 'post',
+  path: '/v1/uploads',
+  operationId: 'createUpload',
+  tags: ['videos'],
+  summary: 'Upload your own recording of a script (a voiceover) for a video to use',
+  description:
+    'The file goes in a multipart part named `file`: MP3, WAV, M4A/AAC, Ogg/Opus or WebM, audio alone, at most ' +
+    'MAX_UPLOAD_BYTES (32 MiB by default) and MAX_NARRATION_SECONDS (600 s) long. Send the answered `upload_id` as ' +
+    '`voiceover.upload_id` in POST /v1/videos or /v1/storyboards, with the same API key, before `expires_at` (RETENTION_DAYS).',
+  security: SECURITY,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'multipart/form-data': {
+          schema: z.object({ file: z.string().meta({ format: 'binary', description: 'The recording' }) }).meta({ id: 'UploadForm' }),
+          example: { file: '(MP3 bytes)' },
+        },
+      },
+    },
+  },
+  responses: {
+    201: { description: 'Stored: use `upload_id` as voiceover.upload_id', content: jsonContent(UploadRecordSchema) },
+    400: { description: 'A malformed multipart body (`invalid_form`), or one cut off (`upload_incomplete`)', content: errorContent('invalid_form', 'the multipart body is malformed: Unexpected end of form; send it with curl -F file=@voice.mp3 or a FormData') },
+    ...errorResponses(401),
+    413: {
+      description: 'The file is over MAX_UPLOAD_BYTES (`payload_too_large`)',
+      content: errorContent('payload_too_large', 'the recording is over MAX_UPLOAD_BYTES (32.0 MiB); send it compressed (MP3, M4A or Ogg/Opus) or shorter'),
+    },
+    415: {
+      description: 'The body is not multipart/form-data (`unsupported_media_type`)',
+      content: errorContent('unsupported_media_type', 'send the recording as multipart/form-data, in a part named "file" (curl -F file=@voice.mp3)'),
+    },
+    503: {
+      description:
+        'MAX_CONCURRENT_UPLOADS uploads are being received (`uploads_busy`), or the file could not be stored just now ' +
+        '(`storage_unavailable`): send it again after Retry-After seconds',
+      headers: z.object({ 'retry-after': z.string().meta({ description: 'Seconds to wait before retrying' }) }),
+      content: errorContent('storage_unavailable', 'the recording could not be stored just now; send it again in a moment'),
+    },
+    422: {
+      description: 'No `file` part, another part, or a file that is not a narration the service takes (`invalid_request`, details name `file`)',
+      content: errorContent('invalid_request', 'invalid request: file: it has a video stream; send the sound alone (MP3, WAV, M4A/AAC, Ogg/Opus or WebM)'),
+    },
+  },
 });
 
 const route = taskRoute('get', '/download/{id}', {
@@ -359,6 +408,7 @@ export const ALL_ROUTES = [
   statusRoute('/v1/videos/{id}', 'getVideo'),
   voicesRoute,
   musicRoute,
+  uploadRoute,
   cancelRoute,
   ...STORYBOARD_ROUTES,
   writeScriptRoute,

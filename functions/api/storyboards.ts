@@ -16,6 +16,7 @@ import { cancelStoryboardRoute, createStoryboardRoute, getStoryboardRoute, swapC
 import { toStoryboardView } from './storyboard-view.ts';
 import { answerEarly, checkTopic, checkUrls, idempotencyConflict, refuseTooLargeForScratch, refusal, submittedStoryboard, unspeakable } from './submission.ts';
 import { templated } from './templates.ts';
+import { checkVoiceoverUpload } from './uploads.ts';
 
 /** A storyboard the caller may see (another key's answers like an unknown one), not yet expired. */
 async function ownedStoryboard(deps: ApiDeps, owner: string | null, id: string): Promise<StoryboardRecord> {
@@ -65,6 +66,7 @@ export function mountStoryboards(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void 
     refuseTooLargeForScratch(request, { limitBytes: cfg.TASK_SCRATCH_BYTES, encode: { preset: cfg.RENDER_PRESET, crf: cfg.RENDER_CRF } });
     await checkUrls(request, cfg.ALLOW_PRIVATE_URLS, cfg.ALLOWED_URL_PORTS);
     await checkMusicMood(deps.music, request.music);
+    await checkVoiceoverUpload(blobs, owner, request.voiceover);
     const outcome = await storyboards.create(submittedStoryboard({ owner, request, retentionDays: cfg.RETENTION_DAYS, idempotencyKey, body: raw }), deps.limits);
     if (outcome.kind === 'refused') throw refusal(outcome);
     if (outcome.kind === 'conflict') throw idempotencyConflict('storyboard', outcome.task.id);

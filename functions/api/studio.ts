@@ -14,10 +14,11 @@ import { packageRoot } from '../lib/package-info.ts';
 
 /**
  * Only this origin, except pictures and video: their signed URLs are another origin's (Cloud
- * Storage; PUBLIC_URL, or http://localhost:PORT locally, whatever name the page was opened by).
- * Downloads are links, so nothing else is fetched.
+ * Storage; PUBLIC_URL, or http://localhost:PORT locally, whatever name the page was opened by),
+ * and blob: for a recording played back from the browser's own copy. Downloads are links, so
+ * nothing else is fetched.
  */
-const CSP = "default-src 'self'; img-src 'self' http: https: blob:; media-src 'self' http: https:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP = "default-src 'self'; img-src 'self' http: https: blob:; media-src 'self' http: https: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

@@ -22,7 +22,7 @@ export const MAX_HOSTS_PER_REQUEST = 10;
 
 /** Refuse, at submission, URLs the worker would refuse later: the client hears it now. */
 export async function checkUrls(
-  req: Pick<VideoRequest, 'callback_url' | 'music' | 'clip_urls' | 'scenes' | 'watermark'>,
+  req: Pick<VideoRequest, 'callback_url' | 'music' | 'clip_urls' | 'scenes' | 'watermark' | 'voiceover'>,
   allowPrivate: boolean,
   ports: readonly number[] | undefined,
   opts: { lookup?: HostLookup } = {},
@@ -30,6 +30,7 @@ export async function checkUrls(
   const urls: [string, string][] = [];
   if (req.callback_url) urls.push(['callback_url', req.callback_url]);
   if (req.music?.url) urls.push(['music.url', req.music.url]);
+  if (req.voiceover?.url) urls.push(['voiceover.url', req.voiceover.url]);
   req.clip_urls?.forEach((u, i) => urls.push([`clip_urls.${i}`, u]));
   req.scenes?.forEach((s, i) => s.clip_url && urls.push([`scenes.${i}.clip_url`, s.clip_url]));
   if (req.watermark?.image_url) urls.push(['watermark.image_url', req.watermark.image_url]);

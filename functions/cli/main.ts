@@ -44,6 +44,7 @@ function videoOptions(cmd: Command): Command {
     .addOption(new Option('--captions <style>', 'caption style, or none').choices([...CAPTION_STYLES, 'none']))
     .addOption(new Option('--caption-position <pos>', 'where captions sit').choices(CAPTION_POSITIONS))
     .option('--voice <id>', 'voice: an espeak-ng voice (en-us, en-gb+f3) offline, an ElevenLabs voice id with ELEVENLABS_API_KEY')
+    .option('--voiceover <file|url>', 'your own recording of the script in place of the voice (MP3, WAV, M4A, Ogg, WebM); submit uploads a file first')
     .option('--model <id>', 'ElevenLabs model id')
     .option('--language <tag>', 'language of the script (BCP 47, e.g. en, pt-BR): picks the voice and caption font')
     .option('--speed <rate>', 'speaking rate, 0.7 to 1.2', number('--speed'))
@@ -158,10 +159,13 @@ export function program(signal: AbortSignal): Command {
         .option('--idempotency-key <key>', 'makes a retried submit safe'),
     )),
   ).action(async (script: string | undefined, opts: RequestFlags & ServiceFlags & { idempotencyKey?: string }) => {
-    const [{ requestBody, validSubmission }, { calling, clientOf }] = await Promise.all([import('./request.ts'), remote()]);
+    const [{ requestBody, validSubmission, voiceoverFile }, { calling, clientOf }] = await Promise.all([import('./request.ts'), remote()]);
     const body = requestBody(script, opts);
     // With a template the service validates the request whole, once its settings are under it.
     if (body.template_id === undefined) validSubmission(body);
+    // A recording on this machine goes to the service first; the request names its upload.
+    const recording = voiceoverFile(opts);
+    if (recording) body.voiceover = { upload_id: (await calling(clientOf(opts).upload(recording))).upload_id };
     const r = await calling(clientOf(opts).submit(body, { idempotencyKey: opts.idempotencyKey }));
     print(opts.json, r, `${r.task_id}  ${r.status}\n  status: ${r.status_url}`);
   });

@@ -23,7 +23,7 @@ import { checkEspeak } from '../providers/espeak-voices.ts';
 import { MusicLibrary } from '../providers/music-library.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { progressView } from './progress.ts';
-import { requestBody, validRequest, type RequestFlags } from './request.ts';
+import { requestBody, validRequest, voiceoverFile, type RequestFlags } from './request.ts';
 
 /** One video the render wrote, with its sidecars. */
 export interface RenderedFile {
@@ -47,7 +47,11 @@ export interface RenderResult extends RenderedFile {
 }
 
 export async function renderLocally(script: string | undefined, flags: RequestFlags & { output: string; json: boolean }, signal: AbortSignal): Promise<RenderResult> {
-  const request = validRequest(requestBody(script, flags));
+  const checked = validRequest(requestBody(script, flags));
+  // A recording on this machine is read where it is: the request's stand-in upload goes.
+  const recording = voiceoverFile(flags);
+  const { voiceover: _standIn, ...withoutUpload } = checked;
+  const request = recording ? withoutUpload : checked;
   let cfg;
   try {
     cfg = loadConfig(process.env);
@@ -67,7 +71,7 @@ export async function renderLocally(script: string | undefined, flags: RequestFl
   const pipeline = { ...createPipeline(cfg, tools, log, { music: cfg.MUSIC_DIR ? new MusicLibrary(cfg.MUSIC_DIR) : null, recentClips: async () => new Set() }), fanout: null };
   const writtenScript = request.topic ? await writeScript(pipeline, request, signal) : null;
   // A seed of its own per render: an unseeded request gets other clips each time, as from the service.
-  const spec = videoSpec(request, { seed: randomInt(2 ** 32), script: writtenScript });
+  const spec = videoSpec(request, { seed: randomInt(2 ** 32), script: writtenScript, ...(recording ? { voiceoverFile: recording } : {}) });
   const dir = await mkdtemp(join(tmpdir(), 'reelsmith-render-'));
   const written: string[] = [];
   const progress = progressView({ json: flags.json, tty: !!process.stderr.isTTY });

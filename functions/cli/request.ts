@@ -1,6 +1,7 @@
 // The video request the CLI sends (render and submit alike): the script file, or a JSON request
 // body, with the command-line flags on top; validated by the same schema as the API.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { VideoSubmissionBody } from '../api/schemas.ts';
 import { unspeakable } from '../api/submission.ts';
 import { rendersStoryboard, VideoRequestSchema, type StoryboardVideo, type VideoRequest } from '../domain/video-request.ts';
@@ -60,6 +61,8 @@ export interface RequestFlags {
   description?: string;
   hashtags?: string;
   template?: string;
+  /** Your own recording: a file on this machine (uploaded by submit, read in place by render) or an http(s) URL. */
+  voiceover?: string;
 }
 
 /** Which flag sets a request field, to name it in errors. */
@@ -117,7 +120,30 @@ const FLAG_OF: Record<string, string> = {
   description: '--description',
   hashtags: '--hashtags',
   template_id: '--template',
+  voiceover: '--voiceover',
+  'voiceover.url': '--voiceover',
+  'voiceover.upload_id': '--voiceover',
 };
+
+/**
+ * Stands in for the upload a local --voiceover file becomes, while the request is checked: the
+ * request is refused (a --voice beside it, say) before anything is uploaded or rendered.
+ */
+const PENDING_UPLOAD = '00000000-0000-4000-8000-000000000000';
+
+/** Where --voiceover points: a URL the service downloads, or a file here (which must be readable). */
+export function voiceoverOf(value: string): { url: string } | { file: string } {
+  if (/^https?:\/\//i.test(value)) return { url: value };
+  const file = resolve(value);
+  let isFile = false;
+  try {
+    isFile = statSync(file).isFile();
+  } catch (err) {
+    throw new CliError(EXIT.usage, 'unreadable_voiceover', `--voiceover: cannot read ${value}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!isFile) throw new CliError(EXIT.usage, 'unreadable_voiceover', `--voiceover: ${value} is not a file; give an audio file (MP3, WAV, M4A, Ogg, WebM) or an http(s) URL`);
+  return { file };
+}
 
 /** `-` reads stdin; a `.json` file is a whole request body (docs/api.md "Request body"); anything else is the script. */
 export function readScript(path: string): Record<string, unknown> {
@@ -178,8 +204,19 @@ export function flagFields(body: Record<string, unknown>, f: RequestFlags): Reco
   set('description', f.description);
   if (f.hashtags !== undefined) body.hashtags = f.hashtags.split(/[\s,]+/).filter(Boolean);
   set('template_id', f.template);
+  if (f.voiceover !== undefined) {
+    const v = voiceoverOf(f.voiceover);
+    body.voiceover = 'url' in v ? { url: v.url } : { upload_id: PENDING_UPLOAD };
+  }
   return body;
 }
+
+/** The local file --voiceover names, if it names one (its request holds a stand-in upload until then). */
+export const voiceoverFile = (f: RequestFlags): string | null => {
+  if (f.voiceover === undefined) return null;
+  const v = voiceoverOf(f.voiceover);
+  return 'file' in v ? v.file : null;
+};
 
 /** The craft flags onto the body: each sets its field, over what a JSON body had there. */
 function craftFlags(body: Record<string, unknown>, f: RequestFlags): void {

@@ -9,6 +9,7 @@ import { POSTING_FIELDS, TOPIC_FIELDS } from './script-fields.ts';
 import { text } from './valid-text.ts';
 
 export { text };
+import { UPLOAD_ID_PATTERN } from './uploads.ts';
 
 /** The longest script accepted; ElevenLabs' per-request limit is handled by splitting, not here. */
 export const MAX_SCRIPT_CHARS = 10_000;
@@ -120,6 +121,24 @@ function otherAlternative(message: string, description: string) {
     .meta({ not: {}, description });
 }
 
+/** A recorded narration: by URL (fetched through the URL guard, as clips are), or an upload's id. */
+const Voiceover = z
+  .strictObject({
+    url: httpUrl.optional().meta({ description: 'An MP3, WAV, M4A/AAC, Ogg/Opus or WebM file the service downloads' }),
+    upload_id: z
+      .string()
+      .regex(UPLOAD_ID_PATTERN, 'must be an upload_id as POST /v1/uploads answered it')
+      .optional()
+      .meta({ description: 'A file sent to POST /v1/uploads with the same API key' }),
+  })
+  .refine((v) => !!v.url !== !!v.upload_id, 'send either voiceover.url or voiceover.upload_id')
+  .meta({
+    description:
+      'Your own recording of the script, in place of a synthesised voice. `script_text` or `scenes` must hold what it says: ' +
+      'its words are found in the recording (forced alignment) for the captions and the cuts, and a sentence it does not say fails ' +
+      'the task (`voiceover_mismatch`). No voice_id, model_id or speed with it.',
+  });
+
 /** A template of the caller's key (domain/template.ts), applied under the request's own fields. */
 export const TemplateIdSchema = z
   .string()
@@ -167,6 +186,8 @@ export const RequestFields = z.strictObject({
     })
     .refine((m) => !!m.url !== !!m.mood, 'send either music.url or music.mood')
     .optional(),
+  /** A narration the client recorded, in place of a synthesised voice: the script says what it says. */
+  voiceover: Voiceover.optional(),
   /** A platform's limit on the video's length: a longer narration fails the task before rendering, or is sped up (`fit`). */
   max_duration_s: z.number().min(1).max(3600).optional(),
   fit: z.enum(FIT_MODES).default(D.fit),
@@ -196,6 +217,7 @@ function checkScript(r: Omit<z.infer<typeof RequestFields>, 'storyboard_id' | 'c
   if (r.fit === 'speed' && r.max_duration_s === undefined) {
     ctx.addIssue({ code: 'custom', path: ['fit'], message: 'fit: "speed" fits the voice into max_duration_s: send max_duration_s too' });
   }
+  if (r.voiceover) checkVoiceover(r, ctx);
   if (r.end_card?.extend && r.max_duration_s !== undefined && r.end_card.duration_s >= r.max_duration_s) {
     ctx.addIssue({
       code: 'custom',
@@ -256,6 +278,22 @@ export const StoryboardVideoSchema = z.strictObject(
 /** POST /v1/storyboards: a video's request, to be planned and not rendered; its callback belongs to the video made from it. */
 export const StoryboardRequestSchema = RequestFields.omit({ storyboard_id: true, callback_url: true }).superRefine(checkScript);
 
+/** A recording is the voice: nothing may ask for a synthesised one beside it. */
+function checkVoiceover(r: Pick<z.infer<typeof RequestFields>, 'voice_id' | 'model_id' | 'speed' | 'topic'>, ctx: z.RefinementCtx): void {
+  // A recording says a script that exists already: one to be written could not match it.
+  if (r.topic !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['topic'], message: 'a voiceover says a script you wrote: send what it says as script_text or scenes instead of a topic' });
+  }
+  for (const field of ['voice_id', 'model_id', 'speed'] as const) {
+    if (r[field] === undefined) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [field],
+      message: `the voiceover is the voice: leave ${field} out (or leave voiceover out to have the script spoken)`,
+    });
+  }
+}
+
 /** `outputs` must not contradict `aspect_ratio`, and no two may be the same video. */
 function checkOutputs(
   r: { aspect_ratio?: AspectRatio | undefined; resolution: Resolution; outputs?: { aspect_ratio: AspectRatio; resolution?: Resolution | undefined }[] | undefined },
@@ -293,5 +331,6 @@ type CaptionsBody = Exclude<VideoRequest['captions'], false>;
 type CaptionLayout = 'style' | 'position' | 'font_size' | 'max_words_per_line';
 /** The captions' options: how they are laid out, and (optional here: a render made in code may leave them out) the look fields. */
 export type CaptionOptions = Pick<CaptionsBody, CaptionLayout> & Partial<Omit<CaptionsBody, CaptionLayout>>;
+export type VoiceoverRequest = NonNullable<VideoRequest['voiceover']>;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 export type Resolution = (typeof RESOLUTIONS)[number];

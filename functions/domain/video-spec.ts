@@ -12,6 +12,7 @@ import { outputLabel, type VideoOutput } from './outputs.ts';
 import { CRAFT_DEFAULTS as REQUEST_DEFAULTS_CRAFT, REQUEST_DEFAULTS } from './request-defaults.ts';
 import type { WrittenScript } from './script.ts';
 import type { LeasedRecord, StoryboardChoice } from './task.ts';
+import { uploadKeys } from './uploads.ts';
 import type { AspectRatio, CaptionOptions, FIT_MODES, Resolution, VideoRequest } from './video-request.ts';
 
 /** One video of a task, resolved: its shape, its frame in pixels, and the name its files carry. */
@@ -70,10 +71,18 @@ export interface VoiceSpec {
   speed?: number;
 }
 
+/**
+ * A recorded narration in place of the voice: by URL, an upload in the blob store (its key under
+ * the task's owner), or a file on this machine (the CLI's in-process render only).
+ */
+export type VoiceoverSpec = { url: string } | { upload: { id: string; key: string } } | { path: string };
+
 export interface VideoSpec {
   scenes: SceneSpec[];
   language?: string;
   voice: VoiceSpec;
+  /** The recording that replaces the voice; null: the voice speaks the script. */
+  voiceover: VoiceoverSpec | null;
   /** Same seed, same choices (clips, music track): the request's, or one fixed per task. */
   seed: number;
   captions: CaptionSpec;
@@ -96,12 +105,19 @@ export const SIDECAR_CAPTIONS: CaptionOptions = { style: 'line', position: 'bott
  * The spec of a task's video (or of the plan a storyboard prepares). A request with a topic is
  * made from the script its record holds, which the worker writes first.
  */
-export function videoSpecOf(task: Pick<LeasedRecord, 'id' | 'request'> & { script?: WrittenScript | null; from_storyboard?: StoryboardChoice | null }): VideoSpec {
-  return videoSpec(task.request, { seed: seedFromId(task.id), storyboard: task.from_storyboard ?? null, script: task.script ?? null });
+export function videoSpecOf(task: Pick<LeasedRecord, 'id' | 'request'> & { owner?: string | null; script?: WrittenScript | null; from_storyboard?: StoryboardChoice | null }): VideoSpec {
+  return videoSpec(task.request, { seed: seedFromId(task.id), storyboard: task.from_storyboard ?? null, script: task.script ?? null, owner: task.owner ?? null });
 }
 
-/** The spec of a validated request; `seed` stands in for the request's when it sent none; `script`, written from its topic. */
-export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: StoryboardChoice | null; script?: WrittenScript | null }): VideoSpec {
+/**
+ * The spec of a validated request; `seed` stands in for the request's when it sent none; `script`,
+ * written from its topic. `owner` (the task's) finds a voiceover's upload; `voiceoverFile` is the
+ * CLI's recording on this machine.
+ */
+export function videoSpec(
+  req: VideoRequest,
+  o: { seed: number; storyboard?: StoryboardChoice | null; script?: WrittenScript | null; owner?: string | null; voiceoverFile?: string },
+): VideoSpec {
   if (req.topic && !o.script) throw new Error('a request with a topic is made from its written script: write it first');
   // Scenes sent keep their own searches: the video's (footage.query) is the topic their parts fall
   // back on. A script_text is one scene searched by the video's.
@@ -117,6 +133,7 @@ export function videoSpec(req: VideoRequest, o: { seed: number; storyboard?: Sto
       ...(req.model_id ? { modelId: req.model_id } : {}),
       ...(req.speed ? { speed: req.speed } : {}),
     },
+    voiceover: voiceoverOf(req, o),
     seed: req.seed ?? o.seed,
     captions: captionSpec(req.captions),
     footage: {
@@ -157,6 +174,14 @@ export function overlaysOf(req: Pick<VideoRequest, 'hook' | 'progress_bar' | 'wa
       : null,
     endCard: req.end_card ? { text: req.end_card.text, durationS: req.end_card.duration_s, extendS: extendOf(req) } : null,
   };
+}
+
+function voiceoverOf(req: VideoRequest, o: { owner?: string | null; voiceoverFile?: string }): VoiceoverSpec | null {
+  if (o.voiceoverFile) return { path: o.voiceoverFile };
+  const v = req.voiceover;
+  if (!v) return null;
+  if (v.url) return { url: v.url };
+  return { upload: { id: v.upload_id!, key: uploadKeys(o.owner ?? null, v.upload_id!).file } };
 }
 
 function musicOf(m: NonNullable<VideoRequest['music']>): MusicSpec {

@@ -63,7 +63,9 @@ export function mcpServer(client: ReelsmithClient): McpServer {
       title: 'Create a video',
       description:
         'Queue a narrated, captioned short video from a script (script_text), scenes, or a topic to write the script from. Answers at once with a task_id; ' +
-        'call get_video with it until status is completed, then use result.video_url.',
+        'call get_video with it until status is completed, then use result.video_url. To narrate with a recording ' +
+        'instead of a synthesised voice, pass voiceover.url (an MP3, WAV, M4A, Ogg or WebM the service downloads) with the ' +
+        'script it says; its words are found in it for the captions, and a sentence it does not say fails the task.',
       // As sent: a template's settings apply under the fields the agent sends, not under defaults.
       inputSchema: asSent(RequestFields),
     },

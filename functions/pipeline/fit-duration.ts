@@ -27,8 +27,8 @@ export type FitPlan =
 /** Seconds for people, never rounded down below the limit they are compared with. */
 const secs = (s: number) => `${Math.ceil(s * 10 - 1e-9) / 10} s`;
 
-/** What a narration of `durationS` needs under the video's max_duration_s and fit. Pure. */
-export function planFit(durationS: number, fit: FitSpec | null): FitPlan {
+/** What a narration of `durationS` needs under the video's max_duration_s and fit (a recording's is shortened by recording it again). Pure. */
+export function planFit(durationS: number, fit: FitSpec | null, recorded = false): FitPlan {
   if (!fit) return { kind: 'fits' };
   // An extending end card takes its seconds of the limit after the narration.
   const reserved = fit.reservedS ?? 0;
@@ -36,10 +36,10 @@ export function planFit(durationS: number, fit: FitSpec | null): FitPlan {
   const targetS = max - VIDEO_SLACK_S;
   if (durationS <= targetS) return { kind: 'fits' };
   const limit = reserved > 0 ? `${fit.maxDurationS} s, ${max} s of it before the end card's ${reserved} s` : `${max} s`;
-  const over = `the narration is ${secs(durationS)} long and max_duration_s is ${limit}`;
-  const shorten = (fits: number) => `shorten the script by about ${Math.ceil((1 - fits / durationS) * 100)} %`;
+  const over = `the ${recorded ? 'recording' : 'narration'} is ${secs(durationS)} long and max_duration_s is ${limit}`;
+  const shorten = (fits: number) => `shorten the ${recorded ? 'recording' : 'script'} by about ${Math.ceil((1 - fits / durationS) * 100)} %`;
   if (fit.mode !== 'speed') {
-    return { kind: 'too_long', message: `${over}: ${shorten(targetS)}, or send fit: "speed" to speed the voice up by up to ${MAX_SPEED_UP}×` };
+    return { kind: 'too_long', message: `${over}: ${shorten(targetS)}, or send fit: "speed" to speed ${recorded ? 'it' : 'the voice'} up by up to ${MAX_SPEED_UP}×` };
   }
   const factor = durationS / targetS;
   if (factor > MAX_SPEED_UP) {
@@ -54,17 +54,18 @@ export function planFit(durationS: number, fit: FitSpec | null): FitPlan {
  */
 export async function fitNarration(
   deps: Pick<PipelineDeps, 'speech' | 'tools' | 'log'>,
-  o: { narration: Narration; speech: SpeechRequest; fit: FitSpec | null; dir: string; signal: AbortSignal; warnings: string[] },
+  /** `speech` is null for a recording, which cannot be spoken again: it is time-stretched. */
+  o: { narration: Narration; speech: SpeechRequest | null; fit: FitSpec | null; dir: string; signal: AbortSignal; warnings: string[] },
 ): Promise<Narration> {
-  const plan = planFit(o.narration.durationS, o.fit);
+  const plan = planFit(o.narration.durationS, o.fit, o.speech === null);
   if (plan.kind === 'fits') return o.narration;
   if (plan.kind === 'too_long') throw new TaskError('narration_too_long', plan.message);
 
   let n = o.narration;
   const how: string[] = [];
-  const speed = tempoOf((o.speech.speed ?? 1) * plan.factor);
   const range = deps.speech.speedRange;
-  if (range && speed <= range.max) {
+  const speed = o.speech ? tempoOf((o.speech.speed ?? 1) * plan.factor) : Infinity;
+  if (o.speech && range && speed <= range.max) {
     // Its own folder: the first narration's file stays, should it be the one to stretch.
     const again = join(o.dir, 'fit');
     await mkdir(again, { recursive: true });

@@ -8,7 +8,7 @@ import type { MediaTools } from '../media/tools.ts';
 import type { DownloadLimits } from '../net/download.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import type { MusicLibrary } from '../providers/music-library.ts';
-import type { FootageContext, ScriptWriter, SpeechProvider } from '../providers/ports.ts';
+import type { Aligner, FootageContext, ScriptWriter, SpeechProvider } from '../providers/ports.ts';
 import type { FootageSetup } from './footage-plan.ts';
 
 export interface PipelineDeps {
@@ -20,6 +20,10 @@ export interface PipelineDeps {
   speech: SpeechProvider;
   /** Writes a request's script from its topic (LLM_BASE_URL); null when the service has no language model. */
   scripts: ScriptWriter | null;
+  /** Times the words of a recorded narration (voiceover) in place of the voice. */
+  aligner: Aligner;
+  /** A recording's limits: its length (MAX_NARRATION_SECONDS) and a voiceover URL's size (MAX_UPLOAD_BYTES). */
+  voiceover: { maxSeconds: number; maxBytes: number };
   /** Footage sources per part, the generated last resort, the search budget and the owner's recent clips. */
   footage: FootageSetup;
   allowPrivateUrls: boolean;

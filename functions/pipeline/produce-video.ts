@@ -28,6 +28,7 @@ import { storyboardPlan } from './storyboard-plan.ts';
 import { fitNarration } from './fit-duration.ts';
 import { screenText } from './screen-text.ts';
 import { watermarkLogo } from './watermark-logo.ts';
+import { recordedNarration } from './voiceover.ts';
 import type { SpeechRequest } from '../providers/ports.ts';
 
 /** Progress (0..100) at which each stage starts. */
@@ -131,13 +132,24 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const text = forms.spoken;
   const estimateS = Math.max(3, text.length / CHARS_PER_SECOND);
   const speech: SpeechRequest = { text, ...spec.voice, ...(spec.language ? { language: spec.language } : {}), seed };
-  // A voice that fails (or a narration over max_duration_s) stops the footage downloads at once.
+  // A voice that fails (a recording that does not say the script, a narration over max_duration_s) stops the footage downloads at once.
   const stop = new AbortController();
   const others = AbortSignal.any([signal, stop.signal]);
   const speak = async (): Promise<Narration> => {
     const voiceWarnings: string[] = [];
-    const spoken = await deps.speech.synthesize(speech, dir, signal);
-    const fitted = await fitNarration(deps, { narration: spoken, speech, fit: spec.fit, dir, signal, warnings: voiceWarnings });
+    // A recording in place of the voice: its words found in it, and it can only be time-stretched to fit.
+    const spoken = spec.voiceover
+      ? await recordedNarration(deps, {
+          voiceover: spec.voiceover,
+          text,
+          ...(spec.language ? { language: spec.language } : {}),
+          ...(storage ? { storage } : {}),
+          dir,
+          signal,
+          ...(run.downloads ? { downloads: run.downloads } : {}),
+        })
+      : await deps.speech.synthesize(speech, dir, signal);
+    const fitted = await fitNarration(deps, { narration: spoken, speech: spec.voiceover ? null : speech, fit: spec.fit, dir, signal, warnings: voiceWarnings });
     warnings.push(...voiceWarnings);
     const narration = displayNarration(forms, await normaliseNarration(deps.tools, fitted, dir, signal));
     if (storage) await saveNarration(storage.blobs, storage.prefix, narration, voiceWarnings, dir);

@@ -2,7 +2,7 @@
 // kept beside them. The local server serves those URLs (GET /files/...) after checking the
 // signature and the expiry, so a tampered or expired URL is refused.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { loadOrCreateSecret } from './local-secret.ts';
@@ -74,6 +74,24 @@ export class LocalBlobStore implements BlobStore {
   async deletePrefix(prefix: string): Promise<void> {
     if (!prefix.endsWith('/')) throw new Error(`a prefix ends with "/", got ${prefix}`);
     await rm(this.#pathOf(prefix.slice(0, -1)), { recursive: true, force: true });
+  }
+
+  /** The keys of the objects under `prefix` (local retention reads the upload records with it). */
+  async keysUnder(prefix: string): Promise<string[]> {
+    if (!prefix.endsWith('/')) throw new Error(`a prefix ends with "/", got ${prefix}`);
+    const root = this.#pathOf(prefix.slice(0, -1));
+    const names = await readdir(root, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    return names
+      .filter((d) => d.isFile() && !d.name.endsWith('.meta.json') && !d.name.endsWith('.part'))
+      .map((d) => join(d.parentPath, d.name).slice(this.#dir.length + 1).split(sep).join('/'));
+  }
+
+  /** An object's bytes. */
+  read(key: string): Promise<Buffer> {
+    return readFile(this.#pathOf(key));
   }
 
   async exists(key: string): Promise<boolean> {

@@ -85,3 +85,23 @@ export interface ScriptWriter {
   readonly model: string;
   write(brief: ScriptBrief, signal: AbortSignal): Promise<WrittenScript>;
 }
+
+/** A recording of the script to time: the words of `text` are found in the audio at `audioPath`. */
+export interface AlignRequest {
+  /** The recording, any format ffmpeg reads (already through the probe gate). */
+  audioPath: string;
+  /** What the recording says, in the form spoken (the script's spoken form). */
+  text: string;
+  language?: string;
+}
+
+/**
+ * Forced alignment: where each word of a known text falls in a recording of it. The result is a
+ * narration of that recording, timed like a synthesised one (the words of splitWords(text) and
+ * the sentence ends of the captions). A recording that does not say the text fails with a
+ * VoiceoverMismatch naming the sentence that was not found.
+ */
+export interface Aligner {
+  readonly name: string;
+  align(req: AlignRequest, dir: string, signal: AbortSignal): Promise<Narration>;
+}

@@ -139,3 +139,11 @@ export function silentRuns(wav: Wav, opts: { minS: number; threshold?: number })
   }
   return runs;
 }
+
+/** 16-bit little-endian PCM as samples: a view when its bytes are aligned for one, else a copy. */
+export function int16Of(pcm: Buffer): Int16Array {
+  if (pcm.byteOffset % 2 === 0) return new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
+  const out = new Int16Array(pcm.length >> 1);
+  for (let k = 0; k < out.length; k++) out[k] = pcm.readInt16LE(2 * k);
+  return out;
+}

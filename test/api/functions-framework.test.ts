@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { getJson, postJson } from '../support/http.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getJson, postJson, uploadFile } from '../support/http.ts';
+import { makeSpeechLikeWav } from '../support/media-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 describe('functions-framework entry', () => {
@@ -37,5 +40,13 @@ describe('functions-framework entry', () => {
     const r = await postJson(`${url}/v1/videos`, { script_text: 'x', colour: 'red' });
     assert.equal(r.status, 422);
     assert.equal(r.body.error.details[0].path, 'colour');
+  });
+
+  it('takes an upload the framework has already read into memory (rawBody)', async () => {
+    const wav = readFileSync(await makeSpeechLikeWav(join(tempDir('reelsmith-ff-upload-'), 'take.wav'), 1));
+    const r = await uploadFile(url, wav, 'take.wav');
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.format, 'wav');
+    assert.equal(r.body.size_bytes, wav.length);
   });
 });

@@ -130,6 +130,12 @@ describe('the OpenAPI document', () => {
         const schema = op.parameters[i].schema;
         assert.equal(checker.check(`paths/${esc(route)}/${cmd.method.toLowerCase()}/parameters/${i}/schema`, schema.type === 'integer' ? Number(value) : value), null);
       }
+      for (const part of cmd.form ?? []) {
+        const form = op.requestBody?.content?.['multipart/form-data']?.schema;
+        assert.ok(form, `${cmd.method} ${route} takes no multipart form`);
+        const schema = form.$ref ? doc.components.schemas[form.$ref.split('/').at(-1)] : form;
+        assert.ok(part in (schema.properties ?? {}), `${cmd.method} ${route}: form part ${part} is not documented`);
+      }
       if (cmd.body !== undefined) {
         const body = JSON.parse(cmd.body);
         const errors = checker.requestErrors(cmd.method, route, body);
@@ -240,6 +246,8 @@ interface Curl {
   query: string;
   headers: Record<string, string>;
   body?: string;
+  /** The names of the multipart parts it sends (-F name=...). */
+  form?: string[];
   /** The status the docs say it gets, when they say one. */
   expect?: number;
 }
@@ -263,6 +271,7 @@ function curlCommands(markdown: string): Curl[] {
           const [name, ...rest] = args[++k]!.split(':');
           cmd.headers[name!.trim().toLowerCase()] = rest.join(':').trim();
         } else if (a === '-d') cmd.body = args[++k]!;
+        else if (a === '-F') (cmd.form ??= []).push(args[++k]!.split('=')[0]!);
         else if (a === '-o') k++;
         else if (!a.startsWith('-')) {
           const url = new URL(a.replace(/^(localhost|\$API_URL|"\$API_URL)/, 'http://host').replace(/\$\w+|…/g, 'x').replace(/"$/, ''));

@@ -13,6 +13,7 @@ import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { ffprobe } from '../support/ffprobe.ts';
+import { espeakRecording, writeRecording } from '../support/speech-recordings.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const CLI = join(import.meta.dirname, '../../functions/cli/main.ts');
@@ -68,6 +69,8 @@ describe('reelsmith: arguments and help', () => {
     ['an unknown field in a JSON request', ['render', join(dir, 'bad.json')], /colour: unknown field/],
     ['a storyboard_id, which only its service can render', ['render', join(dir, 'storyboard.json')], /storyboard_id: a storyboard is kept by the service that made it; render it there with `reelsmith submit`/],
     ['a music URL that is not http', ['submit', script, '--music', 'song.mp3'], /--music \(music\.url\): must be an http\(s\) URL/],
+    ['a --voiceover file that is not there', ['submit', script, '--voiceover', join(dir, 'nope.mp3')], /--voiceover: cannot read .*nope\.mp3: ENOENT/],
+    ['a --voiceover with a --voice', ['render', script, '--voiceover', script, '--voice', 'en-us'], /--voice \(voice_id\): the voiceover is the voice: leave voice_id out/],
     ['an unknown option', ['status', 'abc', '--colour', 'red'], /unknown option '--colour'/],
     ['a missing argument', ['status'], /missing required argument 'id'/],
     ['an unknown command', ['paint'], /unknown command 'paint'/],
@@ -295,6 +298,28 @@ describe('reelsmith against a running service', () => {
     const again = await cli(['cancel', id, ...flags], { env });
     assert.equal(again.code, 3, 'a finished task cannot be cancelled: the service refuses');
     assert.equal(JSON.parse(again.stdout).error.code, 'already_finished');
+  });
+
+  it('--voiceover FILE: submit uploads the recording and the task aligns it; render reads it in place (a recording of another sentence fails both, naming it)', async () => {
+    // A mismatch fails at alignment, before any footage or render: the recording reached the
+    // aligner through the upload (submit) and in place (render), at the cost of no video.
+    const said = ['The cat slept on the warm mat all morning.', 'Then it woke up, stretched, and walked away.'];
+    const other = await espeakRecording([said[0]!, 'A storm rolled in over the grey hills at dusk.'], { voice: 'en-us+klatt3', rate: 150, pitch: 30 }, { seed: 8 });
+    await writeRecording(join(dir, 'take.wav'), other);
+    writeFileSync(join(dir, 'said.txt'), said.join(' '));
+    const env = { REELSMITH_API_KEY: key };
+    const submitted = await cli(['submit', 'said.txt', '--voiceover', 'take.wav', ...flags], { cwd: dir, env });
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const waited = await cli(['wait', JSON.parse(submitted.stdout).task_id, '--interval', '0.2', ...flags], { cwd: dir, env });
+    assert.equal(waited.code, 1, waited.stderr);
+    const failed = JSON.parse(waited.stdout);
+    assert.equal(failed.error.code, 'voiceover_mismatch');
+    assert.match(failed.error.message, /sentence 2 \("Then it woke up, stretched, and walked away\."\)/);
+
+    const rendered = await cli(['render', 'said.txt', '--voiceover', 'take.wav', '-o', 'take.mp4'], { cwd: dir });
+    assert.equal(rendered.code, 1, rendered.stderr);
+    assert.match(rendered.stderr, /sentence 2 \("Then it woke up, stretched, and walked away\."\)/);
+    assert.equal(existsSync(join(dir, 'take.mp4')), false);
   });
 
   it('a 422 from the service names each field once', async () => {

@@ -423,7 +423,7 @@ describe('infra/: the sweeper', () => {
 });
 
 describe('infra/: IAM is least privilege', () => {
-  it('grants the api exactly: Firestore user, enqueuer on both queues, act-as on the invoker, signBlob on itself, object viewer, its secrets', () => {
+  it('grants the api exactly: Firestore user, enqueuer on both queues, act-as on the invoker, signBlob on itself, object viewer, object creator under uploads/, its secrets', () => {
     assert.deepEqual(rolesOf(tf, 'api'), [
       'roles/cloudtasks.enqueuer @ ${google_cloud_tasks_queue.callbacks.name}',
       'roles/cloudtasks.enqueuer @ ${google_cloud_tasks_queue.render.name}',
@@ -431,8 +431,12 @@ describe('infra/: IAM is least privilege', () => {
       'roles/iam.serviceAccountTokenCreator @ ${google_service_account.api.name}',
       'roles/iam.serviceAccountUser @ ${google_service_account.tasks_invoker.name}',
       'roles/secretmanager.secretAccessor @ ${each.value.secret}',
+      'roles/storage.objectCreator @ ${google_storage_bucket.media.name}',
       'roles/storage.objectViewer @ ${google_storage_bucket.media.name}',
     ]);
+    // Creating is for recordings only: POST /v1/uploads writes under uploads/, nothing else.
+    const creates = resource(tf, 'google_storage_bucket_iam_member', 'api_creates_uploads');
+    assert.equal(creates.condition[0].expression, 'resource.name.startsWith("projects/_/buckets/${google_storage_bucket.media.name}/objects/uploads/")');
   });
 
   it('grants the worker exactly: Firestore user, enqueuer on both queues, act-as on the invoker, object user on the bucket only, signBlob on itself, its secrets', () => {

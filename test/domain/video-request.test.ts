@@ -86,6 +86,26 @@ describe('video request', () => {
     }
   });
 
+  it('voiceover: a URL or an upload_id, not both, and no synthesised voice beside it; the spec finds an upload under its owner', () => {
+    const id = '3f6b1c2e-8d4a-4e7f-9b0c-1a2d3e4f5a6b';
+    const issues = (body: object) => VideoRequestSchema.safeParse({ script_text: 'Said.', ...body }).error?.issues.map((i) => [i.path.join('.'), i.message]);
+    assert.equal(issues({ voiceover: { upload_id: id } }), undefined);
+    assert.deepEqual(issues({ voiceover: { url: 'https://example.com/take.mp3', upload_id: id } }), [['voiceover', 'send either voiceover.url or voiceover.upload_id']]);
+    assert.deepEqual(issues({ voiceover: {} }), [['voiceover', 'send either voiceover.url or voiceover.upload_id']]);
+    assert.deepEqual(issues({ voiceover: { upload_id: 'take.mp3' } }), [['voiceover.upload_id', 'must be an upload_id as POST /v1/uploads answered it']]);
+    assert.deepEqual(issues({ voiceover: { url: 'https://example.com/take.mp3' }, voice_id: 'en-us', speed: 1.1 }), [
+      ['voice_id', 'the voiceover is the voice: leave voice_id out (or leave voiceover out to have the script spoken)'],
+      ['speed', 'the voiceover is the voice: leave speed out (or leave voiceover out to have the script spoken)'],
+    ]);
+    const topic = VideoRequestSchema.safeParse({ topic: 'why bees dance', voiceover: { upload_id: id } }).error?.issues.map((i) => i.path.join('.'));
+    assert.deepEqual(topic, ['topic'], 'a recording says a script that exists: not one still to be written');
+    const req = VideoRequestSchema.parse({ script_text: 'Said.', voiceover: { upload_id: id } });
+    assert.deepEqual(videoSpec(req, { seed: 1, owner: 'abc' }).voiceover, { upload: { id, key: `uploads/abc/${id}/file` } });
+    assert.deepEqual(videoSpec(req, { seed: 1, owner: null }).voiceover, { upload: { id, key: `uploads/public/${id}/file` } });
+    assert.deepEqual(videoSpec(req, { seed: 1, voiceoverFile: '/home/me/take.wav' }).voiceover, { path: '/home/me/take.wav' });
+    assert.equal(videoSpec(VideoRequestSchema.parse({ script_text: 'Said.' }), { seed: 1 }).voiceover, null);
+  });
+
   it('refuses URLs with a user name or password', () => {
     for (const url of ['https://user:pass@example.com/a.mp4', 'https://user@example.com/a.mp4', 'https://:pw@example.com/']) {
       const r = VideoRequestSchema.safeParse({ script_text: 'a', callback_url: url });

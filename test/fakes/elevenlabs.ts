@@ -3,14 +3,31 @@
 // shapes, per-model character limits, credits, a concurrency limit, `request-id`/`character-cost`
 // headers, and `/with-timestamps` answers whose audio is a real MP3 (a sine tone of a known
 // frequency) with one alignment entry per character ending at the audio's real duration.
+//
+// Also `POST /v1/forced-alignment`, which the reference does not cover yet. Its contract, from
+// ElevenLabs' OpenAPI (elevenlabs-docs, "Create Forced Alignment") and the Python SDK
+// (forced_alignment/raw_client.py, types/forced_alignment_*_response_model.py) [OFFICIAL]:
+// `xi-api-key`; multipart/form-data with `file` (binary, required, "all major audio formats",
+// under 1 GB), `text` (string, required, plain text, no diarization) and `enabled_spooled_file`
+// (boolean, default false); 200 with ForcedAlignmentResponseModel `{characters: [{text, start,
+// end}], words: [{text, start, end, loss}], loss}` (all required, seconds); 422 HTTPValidationError.
+// A real answer (published in a public repository) [OBSERVED] has a character entry for every
+// character of the text, spaces, line breaks and zero-length punctuation included, and `words`
+// that are the whitespace-separated tokens with their punctuation ("mat,") and the whitespace
+// between them (" ", with its own times and loss); word losses 0.0001 to 0.12, odd tokens up to
+// 0.51, overall 0.075. Billing is per audio duration, as Speech to Text; the quota error has the
+// legacy shape [OBSERVED]. The answer to an undecodable file is UNCONFIRMED (the fake: 400).
+// The fake answers with characters timed like characterAlignment over the upload's real
+// duration, words cut as above with a loss each (a test may set them), FastAPI's 422 for a
+// missing field, and counts seconds of audio against alignmentSecondsLeft.
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { probeMedia } from '../../functions/media/probe.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { makeTone } from '../support/media-fixtures.ts';
-import { delay, listen, readBody, record, send, type RecordedRequest, type ScriptedResponse } from './server.ts';
+import { delay, listen, readBodyBytes, record, send, type RecordedRequest, type ScriptedResponse } from './server.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 export const FAKE_ELEVENLABS_KEY = 'fake-elevenlabs-key';
@@ -57,6 +74,10 @@ export interface FakeElevenLabsOptions {
   errorShape?: 'legacy' | 'current';
   /** Characters per request by model, overriding the published table (an account with lower limits). */
   charLimits?: Record<string, number>;
+  /** Seconds of audio forced alignment may still process; a longer upload gets the quota error. */
+  alignmentSecondsLeft?: number;
+  /** The loss forced alignment reports for a word (by its text and its index among the words): a test marks words the "audio" does not say. */
+  alignmentLoss?: ((word: string, index: number) => number) | null;
 }
 
 type Knobs = Required<FakeElevenLabsOptions>;
@@ -71,9 +92,22 @@ export interface SpokenRecord {
   audioBytes: number;
 }
 
+/** One forced-alignment upload as the fake received it. */
+export interface AlignmentRecord {
+  text: string;
+  fileName: string;
+  fileBytes: number;
+  /** The form's enabled_spooled_file, when sent. */
+  spooled: string | null;
+  /** ffprobe's duration of the uploaded file. */
+  durationS: number;
+}
+
 export interface FakeElevenLabs {
   url: string;
   requests: RecordedRequest[];
+  /** Every forced alignment answered, in order. */
+  alignments: AlignmentRecord[];
   /** The knobs; change them between requests. */
   options: Knobs;
   /** The next N requests (after auth) get these answers instead, in order. */
@@ -107,8 +141,11 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
     hold: opts.hold ?? null,
     errorShape: opts.errorShape ?? 'legacy',
     charLimits: opts.charLimits ?? {},
+    alignmentSecondsLeft: opts.alignmentSecondsLeft ?? Infinity,
+    alignmentLoss: opts.alignmentLoss ?? null,
   };
   const requests: RecordedRequest[] = [];
+  const alignments: AlignmentRecord[] = [];
   const spoken: SpokenRecord[] = [];
   const scripted: ScriptedResponse[] = [];
   const tools = resolveMediaTools({});
@@ -147,11 +184,68 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
     });
   }
 
+  /** POST /v1/forced-alignment: multipart `file` + `text` → characters, words and loss (§1.11). */
+  async function forcedAlignment(r: RecordedRequest, bytes: Buffer, res: ServerResponse): Promise<void> {
+    const key = r.headers['xi-api-key'];
+    if (!key) {
+      return send(res, 401, err('authentication_error', 'needs_authorization', 'Neither authorization header nor xi-api-key received, please provide one.'));
+    }
+    if (key !== options.apiKey) return send(res, 401, err('authentication_error', 'invalid_api_key', 'Invalid API key'));
+    const next = scripted.shift();
+    if (next) {
+      await delay(next.delayMs ?? 0, res);
+      return send(res, next.status, next.body ?? '', next.headers ?? {});
+    }
+    await delay(options.delayMs, res);
+    if (res.destroyed) return;
+
+    let form: FormData | null = null;
+    if (/^multipart\/form-data/i.test(r.headers['content-type'] ?? '')) {
+      try {
+        form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': r.headers['content-type']! }, body: new Uint8Array(bytes) }).formData();
+      } catch {
+        form = null;
+      }
+    }
+    const file = form?.get('file');
+    const text = form?.get('text');
+    const missing = [...(file instanceof Blob ? [] : ['file']), ...(typeof text === 'string' ? [] : ['text'])];
+    if (missing.length) {
+      return send(res, 422, { detail: missing.map((f) => ({ loc: ['body', f], msg: 'field required', type: 'value_error.missing' })) });
+    }
+    const spooled = form!.get('enabled_spooled_file');
+    if (spooled !== null && !/^(true|false|1|0)$/i.test(String(spooled))) {
+      return send(res, 422, { detail: [{ loc: ['body', 'enabled_spooled_file'], msg: 'value could not be parsed to a boolean', type: 'type_error.bool' }] });
+    }
+    const upload = file as File;
+    const path = join(scratch, `${randomBytes(6).toString('hex')}-upload`);
+    await writeFile(path, Buffer.from(await upload.arrayBuffer()));
+    let durationS: number;
+    try {
+      const info = await probeMedia(tools, path);
+      if (!info.hasAudio || !(info.durationS > 0)) throw new Error('no audio');
+      durationS = info.durationS;
+    } catch {
+      // What the real service answers for a file it cannot decode is not documented (UNCONFIRMED).
+      return send(res, 400, err('invalid_request', 'invalid_audio', 'The uploaded file could not be decoded as audio.'));
+    } finally {
+      await rm(path, { force: true });
+    }
+    if (durationS > options.alignmentSecondsLeft) {
+      const msg = `This request exceeds your quota. You have ${Math.floor(options.alignmentSecondsLeft)} seconds remaining, while ${Math.ceil(durationS)} are required for this request.`;
+      return send(res, 401, legacyError('quota_exceeded', msg));
+    }
+    options.alignmentSecondsLeft -= durationS;
+    alignments.push({ text: text as string, fileName: upload.name, fileBytes: upload.size, spooled: spooled === null ? null : String(spooled), durationS });
+    send(res, 200, forcedAlignmentBody(text as string, durationS, options.alignmentLoss), { 'request-id': randomBytes(16).toString('hex') });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
-    const r = record(req, raw);
+    const bytes = await readBodyBytes(req);
+    const r = record(req, /^multipart\//i.test(req.headers['content-type'] ?? '') ? '' : bytes.toString('utf8'));
     requests.push(r);
     if (req.method === 'GET' && r.path === '/v1/voices') return listVoices(r, res);
+    if (req.method === 'POST' && r.path === '/v1/forced-alignment') return forcedAlignment(r, bytes, res);
     const m = /^\/v1\/text-to-speech\/([^/]+)(\/with-timestamps)?\/?$/.exec(r.path);
     if (req.method !== 'POST' || !m) return send(res, 404, { detail: 'Not Found' });
     const voiceId = decodeURIComponent(m[1] as string);
@@ -279,6 +373,7 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
   return {
     url: srv.url,
     requests,
+    alignments,
     options,
     spoken,
     failNext: (...responses) => scripted.push(...responses),
@@ -307,6 +402,32 @@ export function characterAlignment(text: string, durationS: number) {
   }
   if (ends.length) ends[ends.length - 1] = round3(durationS);
   return { characters: chars, character_start_times_seconds: starts, character_end_times_seconds: ends };
+}
+
+/**
+ * A forced-alignment answer in ForcedAlignmentResponseModel's shape: `characters` one per
+ * character of the text (timed like characterAlignment), `words` the text cut into runs of
+ * non-whitespace and of whitespace (as the real service answers: "mat," and " " are both words),
+ * each with a loss, and the overall loss as the mean over the characters.
+ */
+export function forcedAlignmentBody(text: string, durationS: number, lossFor: ((word: string, index: number) => number) | null = null) {
+  const a = characterAlignment(text, durationS);
+  const characters = a.characters.map((c, k) => ({ text: c, start: a.character_start_times_seconds[k]!, end: a.character_end_times_seconds[k]! }));
+  const words: { text: string; start: number; end: number; loss: number }[] = [];
+  let at = 0;
+  let index = 0;
+  for (const run of text.match(/\s+|\S+/gu) ?? []) {
+    const n = [...run].length;
+    const chars = characters.slice(at, at + n);
+    at += n;
+    const spoken = /\S/u.test(run);
+    // A small, steady loss for a word said; whitespace is cheaper still.
+    const loss = spoken ? (lossFor?.(run, index) ?? 0.001 + 0.004 * (index % 7)) : 0.0005;
+    if (spoken) index++;
+    words.push({ text: run, start: chars[0]!.start, end: chars.at(-1)!.end, loss });
+  }
+  const charLoss = words.flatMap((w) => Array<number>([...w.text].length).fill(w.loss));
+  return { characters, words, loss: charLoss.reduce((s, x) => s + x, 0) / Math.max(1, charLoss.length) };
 }
 
 const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];

@@ -69,7 +69,8 @@ describe('MCP over streamable HTTP at /mcp', () => {
     assert.deepEqual(tools.map((t) => t.name).sort(), TOOLS);
     const create = tools.find((t) => t.name === 'create_video')!;
     const props = (create.inputSchema as { properties: Record<string, unknown> }).properties;
-    for (const field of ['script_text', 'scenes', 'topic', 'aspect_ratio', 'captions', 'callback_url', 'template_id']) assert.ok(field in props, field);
+    for (const field of ['script_text', 'scenes', 'topic', 'aspect_ratio', 'captions', 'callback_url', 'template_id', 'voiceover']) assert.ok(field in props, field);
+    assert.match(create.description!, /voiceover\.url/);
     const batch = tools.find((t) => t.name === 'create_batch')!.inputSchema as { properties: Record<string, { items?: { properties: Record<string, unknown> } }> };
     for (const field of ['defaults', 'items', 'template_id', 'callback_url']) assert.ok(field in batch.properties, field);
     assert.ok('topic' in batch.properties.items!.items!.properties);
@@ -107,6 +108,16 @@ describe('MCP over streamable HTTP at /mcp', () => {
     const bad = await call(client, 'create_batch', { items: [{ script_text: 'Fine.' }, { captions: false }] });
     assert.equal(bad.isError, true);
     assert.match(bad.content[0]!.text!, /items\.1\.script_text/);
+  });
+
+  it("create_video takes a voiceover URL to the API, whose refusals name the field", async () => {
+    // This service does not fetch from private addresses: refused at submission, named.
+    const refused = await call(client, 'create_video', { script_text: 'My own voice.', voiceover: { url: 'http://10.0.0.8/take.mp3' } });
+    assert.equal(refused.isError, true);
+    assert.match(refused.content[0]!.text!, /\nvoiceover\.url: .*private/);
+    const both = await call(client, 'create_video', { script_text: 'My own voice.', voiceover: { url: 'https://example.com/take.mp3' }, voice_id: 'en-us' });
+    assert.equal(both.isError, true);
+    assert.match(both.content[0]!.text!, /voice_id.*the voiceover is the voice/);
   });
 
   it('creates a video and polls it to completion; the result carries the video URLs', async () => {

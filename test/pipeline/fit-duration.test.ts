@@ -65,6 +65,14 @@ describe('max_duration_s: the decision', () => {
     assert.deepEqual(planFit(58, fitOf({ max_duration_s: 60, end_card: { text: 'Follow', duration_s: 3 } })), { kind: 'fits' }, 'over the last seconds, it takes none');
   });
 
+  it('a recording is shortened by recording it again, or time-stretched: never spoken again', () => {
+    assert.deepEqual(planFit(63.27, fitOf({ max_duration_s: 60 }), true), {
+      kind: 'too_long',
+      message: 'the recording is 63.3 s long and max_duration_s is 60 s: shorten the recording by about 6 %, or send fit: "speed" to speed it up by up to 1.15×',
+    });
+    assert.equal(planFit(63.27, fitOf({ max_duration_s: 60, fit: 'speed' }), true).kind, 'speed_up');
+  });
+
   it('the request: fit "speed" needs max_duration_s; the limit is 1..3600 s', () => {
     const r = VideoRequestSchema.safeParse({ script_text: 'x', fit: 'speed' });
     assert.deepEqual(r.error?.issues.map((i) => [i.path.join('.'), i.message]), [['fit', 'fit: "speed" fits the voice into max_duration_s: send max_duration_s too']]);

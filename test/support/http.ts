@@ -33,3 +33,11 @@ export async function pollUntilFinal(statusUrl: string, opts: { timeoutMs?: numb
   }
   throw new Error(`task did not finish in time; last: ${JSON.stringify(seen.at(-1))}`);
 }
+
+/** POST a file to /v1/uploads as multipart, as `curl -F file=@path` does. */
+export async function uploadFile(baseUrl: string, file: Buffer, filename: string, headers: Record<string, string> = {}) {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(file)]), filename);
+  const res = await fetch(`${baseUrl}/v1/uploads`, { method: 'POST', headers, body: form });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+}

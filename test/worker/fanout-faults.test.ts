@@ -68,6 +68,8 @@ function worker(dispatcher: Dispatcher, onGet: (key: string) => Promise<void> = 
       tools: resolveMediaTools({}),
       scripts: null,
       speech: { name: 'unused', synthesize: async () => assert.fail('no speech here'), listVoices: async () => [] },
+      aligner: { name: 'unused', align: async () => assert.fail('no recording here') },
+      voiceover: { maxSeconds: 600, maxBytes: 1e6 },
       cpu: new Semaphore(1),
       footage: { sources: () => [], generated: new GeneratedFootage(), searchesPerVideo: 0, recentClips: async () => new Set() },
       music: null,

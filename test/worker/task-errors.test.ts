@@ -44,6 +44,8 @@ async function attempt(failure: () => Error) {
         },
         listVoices: async () => [],
       },
+      aligner: { name: 'unused', align: async () => assert.fail('no recording here') },
+      voiceover: { maxSeconds: 600, maxBytes: 1e6 },
       cpu: new Semaphore(1),
       footage: { sources: () => [], generated: new GeneratedFootage(), searchesPerVideo: 0, recentClips: async () => new Set() },
       music: null,

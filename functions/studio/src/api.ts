@@ -7,9 +7,10 @@ import type { SubmitResponse, TaskList, VoiceList } from '../../api/schemas.ts';
 import type { ClipView, StoryboardSubmit, StoryboardView } from '../../api/storyboard-view.ts';
 import type { TemplateView } from '../../api/template-spec.ts';
 import type { TaskView } from '../../domain/task-view.ts';
+import type { UploadRecord } from '../../domain/uploads.ts';
 
 export { ApiError };
-export type { StoryboardSubmit, StoryboardView, SubmitResponse, TaskList, TaskView, TemplateView, VoiceList };
+export type { StoryboardSubmit, StoryboardView, SubmitResponse, TaskList, TaskView, TemplateView, UploadRecord, VoiceList };
 export type Voice = VoiceList['data'][number];
 export type StoryboardClip = ClipView;
 
@@ -22,10 +23,12 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const headers: Record<string, string> = { accept: 'application/json' };
   const key = storedKey();
   if (key) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // A form (an upload) sets its own multipart content-type.
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: form ? body : JSON.stringify(body) }) });
   } catch {
     throw new ApiError(0, 'offline', 'the service cannot be reached; check that it is running');
   }
@@ -38,4 +41,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   if (!res.ok) throw ApiError.of(res.status, json) ?? new ApiError(res.status, 'http_error', `the service answered ${res.status}`);
   return json as T;
+}
+
+/** POST /v1/uploads: a recording (a chosen file, or one made here) kept by the service for a video to use. */
+export function uploadRecording(audio: Blob, name: string): Promise<UploadRecord> {
+  const form = new FormData();
+  form.append('file', audio, name);
+  return api<UploadRecord>('POST', '/v1/uploads', form);
 }

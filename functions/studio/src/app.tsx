@@ -2,7 +2,7 @@
 // storyboard, render, recent videos. Storyboards and renders are polled until they end.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, storedKey, storeKey, type StoryboardSubmit, type StoryboardView, type SubmitResponse, type TaskList, type TaskView, type TemplateView, type Voice, type VoiceList } from './api.ts';
-import { Compose, EMPTY_FORM, requestOf, settingsOf, type ComposeForm, type FieldErrors } from './compose.tsx';
+import { Compose, EMPTY_FORM, missingRecording, requestOf, settingsOf, type ComposeForm, type FieldErrors } from './compose.tsx';
 import { Recent } from './recent.tsx';
 import { Render } from './render.tsx';
 import { Storyboard } from './storyboard.tsx';
@@ -116,6 +116,16 @@ export function App() {
       await loadRecent();
     });
 
+  /** False (and the field marked) when the form lacks what only the page can know is missing. */
+  function checkedForm(): boolean {
+    const missing = missingRecording(form);
+    if (!Object.keys(missing).length) return true;
+    setErrors(missing);
+    setProblem('Your recording is missing (marked below).');
+    focusSoon('#voiceover-file');
+    return false;
+  }
+
   if (needKey) {
     return (
       <main class="narrow">
@@ -175,15 +185,23 @@ export function App() {
           templates={templates}
           errors={errors}
           busy={busy}
-          onChange={setForm}
+          onChange={(next) => {
+            // A new recording answers whatever was said about the last one.
+            if (next.recording !== form.recording) {
+              setErrors(({ 'voiceover.upload_id': _gone, ...rest }) => rest);
+              setProblem(null);
+            }
+            setForm(next);
+          }}
           onStoryboard={() =>
+            checkedForm() &&
             act(async () => {
               const r = await api<StoryboardSubmit>('POST', '/v1/storyboards', requestOf(form));
               setErrors({});
               setSb(await api<StoryboardView>('GET', `/v1/storyboards/${r.storyboard_id}`));
             })
           }
-          onRender={() => submitVideo(requestOf(form))}
+          onRender={() => checkedForm() && submitVideo(requestOf(form))}
           onSaveTemplate={(name) =>
             act(async () => {
               setSaved(null);

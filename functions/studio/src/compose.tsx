@@ -11,6 +11,7 @@ import { CRAFT_DEFAULTS as C, REQUEST_DEFAULTS as D } from '../../domain/request
 import type { AspectRatio, CaptionOptions, VideoRequest, VideoRequestInput } from '../../domain/video-request.ts';
 import type { TemplateView, Voice } from './api.ts';
 import { Screen } from './screen.tsx';
+import { Voiceover, type Recording } from './voiceover.tsx';
 
 export interface SceneInput {
   text: string;
@@ -25,6 +26,9 @@ export interface ComposeForm {
   script: string;
   topic: string;
   scenes: SceneInput[];
+  /** Who narrates: a voice reads the script, or the user's own recording says it. */
+  narration: 'voice' | 'recording';
+  recording: Recording | null;
   voice: string;
   language: string;
   aspect: AspectRatio;
@@ -110,6 +114,8 @@ export const EMPTY_FORM: ComposeForm = {
   script: '',
   topic: '',
   scenes: [{ text: '', search_query: '', clip_url: '' }],
+  narration: 'voice',
+  recording: null,
   voice: '',
   language: '',
   aspect: D.aspect_ratio,
@@ -221,7 +227,9 @@ export function requestOf(f: ComposeForm): VideoRequestInput {
     }));
   }
   if (f.mode === 'script' && trim(f.topic)) body.search_query = trim(f.topic);
-  if (f.voice) body.voice_id = f.voice;
+  if (f.narration === 'recording') {
+    if (f.recording) body.voiceover = { upload_id: f.recording.upload_id };
+  } else if (f.voice) body.voice_id = f.voice;
   if (trim(f.language)) body.language = trim(f.language);
   body.captions = f.captionsOn ? { style: f.style, position: f.position, font_size: f.fontSize, ...lookFields(f.craft) } : false;
   if (trim(f.musicUrl)) body.music = { url: trim(f.musicUrl), volume: f.musicVolume };
@@ -232,6 +240,11 @@ export function requestOf(f: ComposeForm): VideoRequestInput {
 export const sentence = (m: string) => (m ? m[0]!.toUpperCase() + m.slice(1) : m);
 
 export type FieldErrors = Record<string, string>;
+
+/** What the page itself must say before asking: "my recording" chosen and none made yet. */
+export function missingRecording(f: ComposeForm): FieldErrors {
+  return f.narration === 'recording' && !f.recording ? { 'voiceover.upload_id': 'Upload or record your narration first, or let a voice read the script.' } : {};
+}
 
 interface Props {
   form: ComposeForm;
@@ -413,20 +426,32 @@ export function Compose({ form, voices, templates, errors, busy, onChange, onSto
 
         <fieldset>
           <legend>Voice and format</legend>
+          <fieldset class="mode">
+            <legend>Narration</legend>
+            {(['voice', 'recording'] as const).map((n) => (
+              <label key={n} class="choice">
+                <input type="radio" name="narration" value={n} checked={form.narration === n} onChange={() => set('narration', n)} />
+                {n === 'voice' ? 'A voice reads the script' : 'Use my recording'}
+              </label>
+            ))}
+          </fieldset>
+          {form.narration === 'recording' && <Voiceover value={form.recording} error={errors['voiceover.upload_id'] ?? errors.voiceover} onChange={(r) => set('recording', r)} />}
           <div class="row">
-            <Field id="voice_id" label="Voice" error={errors.voice_id}>
-              {(a) => (
-                <select {...a} value={form.voice} onChange={(e) => set('voice', value(e))}>
-                  <option value="">The service's default</option>
-                  {voices.map((v) => (
-                    <option key={v.voice_id} value={v.voice_id}>
-                      {v.name}
-                      {v.language ? ` (${v.language})` : ''}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            {form.narration === 'voice' && (
+              <Field id="voice_id" label="Voice" error={errors.voice_id}>
+                {(a) => (
+                  <select {...a} value={form.voice} onChange={(e) => set('voice', value(e))}>
+                    <option value="">The service's default</option>
+                    {voices.map((v) => (
+                      <option key={v.voice_id} value={v.voice_id}>
+                        {v.name}
+                        {v.language ? ` (${v.language})` : ''}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            )}
             <Field id="language" label="Language (optional)" error={errors.language} hint="A tag such as en or pt-BR.">
               {(a) => <input {...a} type="text" value={form.language} onInput={(e) => set('language', value(e))} />}
             </Field>
