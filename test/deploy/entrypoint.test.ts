@@ -57,7 +57,7 @@ before(async () => {
       // As in the image: nothing allows private URLs.
       ALLOW_PRIVATE_URLS: 'false',
     },
-    { entry, dataDir: join(work, 'data'), timeoutMs: 60_000 },
+    { entry, dataDir: join(work, 'data') },
   );
 }, { timeout: 120_000 });
 
@@ -82,7 +82,7 @@ describe('the image entrypoint (CMD + ENV from the Dockerfile)', () => {
     const { task_id, status_url, download_url } = submit.body;
     assert.ok(task_id && status_url && download_url);
 
-    const { final } = await pollUntilFinal(status_url, { timeoutMs: 240_000 });
+    const { final } = await pollUntilFinal(status_url);
     assert.equal(final.status, 'completed', JSON.stringify(final.error));
     assert.equal(final.result.width, 720);
     assert.equal(final.result.height, 1280);

@@ -217,11 +217,7 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
   it('a storyboard is prepared by the worker, its thumbnails are served, and a video renders from it', async () => {
     const made = await postJson(`${svc.url}/v1/storyboards`, { script_text: 'Quiet light falls on the water. Then the evening comes.', resolution: '720p', captions: false });
     assert.equal(made.status, 202, JSON.stringify(made.body));
-    let sb: any = null;
-    for (const deadline = Date.now() + 180_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-      sb = (await getJson(made.body.status_url)).body;
-      if (!['queued', 'processing'].includes(sb.status)) break;
-    }
+    const { final: sb } = await pollUntilFinal(made.body.status_url);
     assert.equal(sb.status, 'completed', JSON.stringify(sb));
     assert.equal(sb.storyboard.usage.speech_provider, 'espeak-ng');
     const piece = sb.storyboard.pieces[0];

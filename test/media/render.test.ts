@@ -21,6 +21,7 @@ import { ffprobe, isFastStart } from '../support/ffprobe.ts';
 import { STILL_SHOT_S, type Narration, type SourceClip, type WordTiming } from '../../functions/domain/media.ts';
 import type { RenderPlan } from '../../functions/media/render-plan.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
 const tools = resolveMediaTools({});
 let root: string;
@@ -502,8 +503,7 @@ describe('renderVideo: failures', () => {
     });
     // Every ffmpeg of the render runs in the task dir: chunk processes, the audio pass, the join.
     const alive = () => ffmpegIn(dir).length > 0;
-    const t0 = Date.now();
-    while (!progressed && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => progressed, 'the render to report progress');
     assert.ok(alive(), 'ffmpeg running before the abort');
     ac.abort();
     await assert.rejects(p, CancelledError);
