@@ -8,7 +8,7 @@
 // H.264), and images from its image CDN at the size the URL asks for (`w`, `h`, `dpr`,
 // `fit=crop`, as imgix does; never larger than the original), or garbage bytes for media marked
 // corrupt.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { makeImage, makeVideo, type Pattern } from '../support/media-fixtures.ts';
@@ -157,6 +157,25 @@ export function defaultPhotos(): FakePexelsPhoto[] {
   });
 }
 
+/**
+ * The media every fake of this process serves, made once: a file's bytes depend only on its key
+ * (size, rate, length, picture), and a test file starts many fakes that serve the same clips.
+ * A failed make is forgotten, so the next request tries again.
+ */
+const made = new Map<string, Promise<Buffer>>();
+let madeDir: string | undefined;
+
+function makeOnce(key: string, make: (path: string) => Promise<unknown>): Promise<Buffer> {
+  let bytes = made.get(key);
+  if (!bytes) {
+    const path = join((madeDir ??= tempDir('fake-pexels-')), key);
+    bytes = make(path).then(() => readFile(path));
+    bytes.catch(() => made.delete(key));
+    made.set(key, bytes);
+  }
+  return bytes;
+}
+
 const LIBRARY_AGENTS = /^(python-requests|python-urllib|node$|undici|axios|go-http-client|curl)/i;
 
 export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<FakePexels> {
@@ -173,8 +192,6 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
   };
   const requests: RecordedRequest[] = [];
   const scripted: ScriptedResponse[] = [];
-  const scratch = tempDir('fake-pexels-');
-  const files = new Map<string, Promise<Buffer>>();
   let base = '';
   let filesInFlight = 0;
   let maxFilesInFlight = 0;
@@ -188,21 +205,17 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
 
   /** Real MP4 bytes, made once per distinct picture and shared by the videos that look alike. */
   function fileBytes(v: FakePexelsVideo, r: FakeRendition): Promise<Buffer> {
-    const key = `${r.width}x${r.height}-${r.fps}-${v.durationS}-${v.pattern ?? 'testsrc2'}-${v.color ?? ''}`;
-    let p = files.get(key);
-    if (!p) {
-      const path = join(scratch, `${key}.mp4`);
-      p = makeVideo(path, {
+    const key = `${r.width}x${r.height}-${r.fps}-${v.durationS}-${v.pattern ?? 'testsrc2'}-${v.color ?? ''}.mp4`;
+    return makeOnce(key, (path) =>
+      makeVideo(path, {
         width: r.width,
         height: r.height,
         durationS: v.durationS,
         fps: r.fps,
         ...(v.pattern ? { pattern: v.pattern } : {}),
         ...(v.color ? { color: v.color } : {}),
-      }).then(() => readFile(path));
-      files.set(key, p);
-    }
-    return p;
+      }),
+    );
   }
 
   function videoJson(v: FakePexelsVideo) {
@@ -283,14 +296,8 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
 
   function photoBytes(p: FakePexelsPhoto, size: { width: number; height: number }): Promise<Buffer> {
     const { width, height } = size;
-    const key = `photo-${width}x${height}-${ext(p)}-${p.pattern ?? 'testsrc2'}-${p.color ?? ''}`;
-    let bytes = files.get(key);
-    if (!bytes) {
-      const path = join(scratch, `${key}.img`);
-      bytes = makeImage(path, { width, height, format: ext(p), pattern: p.pattern ?? 'testsrc2', ...(p.color ? { color: p.color } : {}) }).then(() => readFile(path));
-      files.set(key, bytes);
-    }
-    return bytes;
+    const key = `photo-${width}x${height}-${ext(p)}-${p.pattern ?? 'testsrc2'}-${p.color ?? ''}.img`;
+    return makeOnce(key, (path) => makeImage(path, { width, height, format: ext(p), pattern: p.pattern ?? 'testsrc2', ...(p.color ? { color: p.color } : {}) }));
   }
 
   async function handlePhotoFile(r: RecordedRequest, res: ServerResponse): Promise<void> {
@@ -428,9 +435,6 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     photoRequests: () => requests.filter((r) => r.path.startsWith('/photos/')),
     fileUrl,
     maxFilesInFlight: () => maxFilesInFlight,
-    close: async () => {
-      await srv.close();
-      await rm(scratch, { recursive: true, force: true });
-    },
+    close: () => srv.close(),
   };
 }
