@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { FAKE_ELEVENLABS_KEY, FAKE_PEXELS_KEY, startFakeElevenLabs, startFakePexels, type FakeElevenLabs, type FakePexels, type FakePexelsVideo } from '../fakes/index.ts';
 import { getJson } from '../support/http.ts';
 import { startService, type Service } from '../support/service.ts';
@@ -38,11 +38,23 @@ function catalog(): FakePexelsVideo[] {
   }));
 }
 
+// No clock of Playwright's own: each wait below is for an event on the page (an element, a status,
+// a download), as long as a busy machine makes it take; the runner's per-test timeout is the one
+// hang guard. Playwright's default gives every action and wait 30 s, which a loaded machine can use
+// up on a render, a storyboard or the browser's own start.
 const launch = () =>
   chromium.launch({
+    timeout: 0,
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
   });
+
+/** A browser context whose actions and waits have no time limit of their own (see launch). */
+async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(0);
+  return context;
+}
 
 /** Everything the page asks for must be this service (loopback; signed URLs name it localhost): no CDN, no fonts, nothing else. */
 async function loopbackOnly(context: BrowserContext): Promise<string[]> {
@@ -101,7 +113,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
   });
 
   it('compose, storyboard, swap, render, play, download, cancel, and a field error', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const context = await newContext(browser, { viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const outside = await loopbackOnly(context);
     const page = await context.newPage();
     const pageErrors: string[] = [];
@@ -132,7 +144,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     // The storyboard: a strip of thumbnails under the sentences, with duration and estimate.
     await page.getByRole('button', { name: 'Make storyboard' }).click();
     // Preparing is a worker's job (voice, footage, thumbnails): as long as it takes on a busy machine.
-    await page.locator('.strip .piece img').first().waitFor({ timeout: 240_000 });
+    await page.locator('.strip .piece img').first().waitFor();
     await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.strip .piece img')).every((i) => i.complete && i.naturalWidth > 0));
     assert.ok((await page.locator('.strip .piece').count()) >= 2);
     assert.match(await page.getByTestId('storyboard-duration').innerText(), /^\d+\.\d s$/);
@@ -154,8 +166,8 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
 
     // Render it; the player loads the video, as long as the task says.
     await page.getByRole('button', { name: 'Render this storyboard' }).click();
-    await page.getByTestId('render-status').filter({ hasText: 'Done.' }).waitFor({ timeout: 240_000 });
-    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video.player')?.readyState ?? 0) >= 2, null, { timeout: 60_000 });
+    await page.getByTestId('render-status').filter({ hasText: 'Done.' }).waitFor();
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video.player')?.readyState ?? 0) >= 2);
     const playerDuration = await page.locator('video.player').evaluate((v: HTMLVideoElement) => v.duration);
     const href = await page.getByRole('link', { name: 'MP4' }).getAttribute('download');
     const taskId = href!.replace(/\.mp4$/, '');
@@ -208,7 +220,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
   });
 
   it('is accessible: labelled controls, keyboard reach, contrast', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await newContext(browser, { viewport: { width: 1280, height: 900 } });
     await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
     const page = await context.newPage();
     await page.goto(`${svc.url}/studio`);
@@ -251,7 +263,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
   });
 
   it('fits a phone-width screen', async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const context = await newContext(browser, { viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
     const page = await context.newPage();
     await page.goto(`${svc.url}/`);
@@ -274,7 +286,7 @@ describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
   it('opens on the form, with the offline voices, no key asked', async () => {
     const browser = await launch();
     try {
-      const page = await browser.newPage();
+      const page = await (await newContext(browser)).newPage();
       await page.goto(`${svc.url}/`);
       await page.getByRole('heading', { name: 'Compose' }).waitFor();
       assert.equal(await page.getByLabel('API key').count(), 0);
