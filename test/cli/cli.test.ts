@@ -16,6 +16,8 @@ import { ffprobe } from '../support/ffprobe.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const CLI = join(import.meta.dirname, '../../functions/cli/main.ts');
+// The renders here check files, sizes and durations, never the encoder's efficiency: x264's fastest preset.
+const ENCODE = { RENDER_PRESET: 'ultrafast' };
 
 interface Run {
   code: number | null;
@@ -27,7 +29,7 @@ function cli(args: string[], opts: { env?: Record<string, string>; input?: strin
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? tempDir('reelsmith-cli-cwd-'),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', ...opts.env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', ...ENCODE, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -180,7 +182,7 @@ describe('reelsmith render: in this process', () => {
     writeFileSync(join(dir, 'long.txt'), Array.from({ length: 12 }, (_, i) => `Sentence number ${i + 1} keeps the renderer busy for a while.`).join(' '));
     const child = spawn(process.execPath, [CLI, 'render', 'long.txt', '-o', 'out.mp4', '--resolution', '720p'], {
       cwd: dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', TMPDIR: tmp },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', ...ENCODE, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -252,7 +254,7 @@ describe('reelsmith against a running service', () => {
   before(async () => {
     dir = tempDir('reelsmith-cli-remote-');
     writeFileSync(join(dir, 'script.txt'), SCRIPT);
-    const cfg = loadConfig({ PORT: '0', DATA_DIR: join(dir, 'data'), API_KEYS: key, LOG_LEVEL: 'error', MAX_CONCURRENT_TASKS: '1' });
+    const cfg = loadConfig({ ...ENCODE, PORT: '0', DATA_DIR: join(dir, 'data'), API_KEYS: key, LOG_LEVEL: 'error', MAX_CONCURRENT_TASKS: '1' });
     svc = await startServer(cfg, 'local', createLogger('fatal'));
     flags = ['--url', svc.url, '--json'];
   });
