@@ -9,9 +9,10 @@ const run = promisify(execFile);
 
 export type Rgb = [number, number, number];
 
-/** The frame shown at `atS`, scaled to `width`x`height`, as rgb24 bytes. */
-export async function frameAt(path: string, atS: number, width: number, height: number): Promise<Buffer> {
-  const args = ['-v', 'error', '-ss', String(atS), '-i', path, '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
+/** The frame shown at `atS`, scaled to `width`x`height` (by ffmpeg's default or the given flags), as rgb24 bytes. */
+export async function frameAt(path: string, atS: number, width: number, height: number, scaleFlags?: string): Promise<Buffer> {
+  const scale = `scale=${width}:${height}${scaleFlags ? `:flags=${scaleFlags}` : ''}`;
+  const args = ['-v', 'error', '-ss', String(atS), '-i', path, '-frames:v', '1', '-vf', scale, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
   const { stdout } = await run('ffmpeg', args, { encoding: 'buffer', maxBuffer: width * height * 3 + 1024 });
   return stdout;
 }
