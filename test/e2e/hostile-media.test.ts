@@ -67,7 +67,7 @@ describe('hostile media through the service', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     // Loopback clip URLs need the development switch; every media guard stays on.
-    svc = await startService({ ALLOW_PRIVATE_URLS: 'true', MAX_CONCURRENT_TASKS: '2' });
+    svc = await startService({ ALLOW_PRIVATE_URLS: 'true', MAX_CONCURRENT_TASKS: '2', RENDER_PRESET: 'ultrafast' });
   });
 
   after(async () => {

@@ -26,11 +26,14 @@ async function run(svc: Service, body: object) {
   return { final: view, seen };
 }
 
+// The renders check durations and speed-ups, not the encoder: x264's fastest preset.
+const ENCODE = { RENDER_PRESET: 'ultrafast' };
+
 describe('max_duration_s with espeak-ng', () => {
   let svc: Service;
   let natural: number;
   before(async () => {
-    svc = await startService();
+    svc = await startService(ENCODE);
   });
   after(async () => {
     await svc?.stop();
@@ -81,7 +84,7 @@ describe('max_duration_s with ElevenLabs', () => {
   let svc: Service;
   before(async () => {
     el = await startFakeElevenLabs({});
-    svc = await startService({ ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY, ELEVENLABS_BASE_URL: el.url });
+    svc = await startService({ ...ENCODE, ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY, ELEVENLABS_BASE_URL: el.url });
   });
   after(async () => {
     await svc?.stop();
