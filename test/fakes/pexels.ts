@@ -76,6 +76,8 @@ export interface FakePexelsOptions {
   delayMs?: number;
   /** Delay before each file answer. */
   fileDelayMs?: number;
+  /** While set, video file answers wait for it (or for the client to go away): downloads pile up to the client's limit. */
+  holdFiles?: Promise<void> | null;
 }
 
 type Knobs = Required<Omit<FakePexelsOptions, 'videos' | 'photos'>>;
@@ -92,6 +94,8 @@ export interface FakePexels {
   fileRequests(): RecordedRequest[];
   /** Requests to the image CDN (photo downloads), in order. */
   photoRequests(): RecordedRequest[];
+  /** File downloads being served now. */
+  filesInFlight(): number;
   /** Most file downloads that were being served at the same moment. */
   maxFilesInFlight(): number;
   /** The link of a video's rendition, as the API lists it. */
@@ -189,6 +193,7 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     retryAfterOn429: opts.retryAfterOn429 ?? null,
     delayMs: opts.delayMs ?? 0,
     fileDelayMs: opts.fileDelayMs ?? 0,
+    holdFiles: opts.holdFiles ?? null,
   };
   const requests: RecordedRequest[] = [];
   const scripted: ScriptedResponse[] = [];
@@ -334,6 +339,7 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     maxFilesInFlight = Math.max(maxFilesInFlight, filesInFlight);
     try {
       await delay(options.fileDelayMs, res);
+      if (options.holdFiles) await Promise.race([options.holdFiles, new Promise((r) => res.once('close', r))]);
       if (res.destroyed) return;
       if (!v || !rendition || v.missing) return send(res, 404, 'Not Found', { 'content-type': 'text/plain' });
       const bytes = v.corrupt
@@ -434,6 +440,7 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     fileRequests: () => requests.filter((r) => r.path.startsWith('/video-files/')),
     photoRequests: () => requests.filter((r) => r.path.startsWith('/photos/')),
     fileUrl,
+    filesInFlight: () => filesInFlight,
     maxFilesInFlight: () => maxFilesInFlight,
     close: () => srv.close(),
   };

@@ -10,6 +10,7 @@ import type { SourceClip } from '../../functions/domain/media.ts';
 import { defaultCatalog, startFakePexels, type FakePexels, type FakePexelsVideo } from '../fakes/pexels.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
 // The work's signal: nothing here is cancelled. A wall-clock signal (AbortSignal.timeout) would cut
 // the work short on a busy machine and fail the test with the wrong error.
@@ -468,9 +469,15 @@ describe('Pexels: failures', () => {
 
 describe('Pexels: parallel downloads', () => {
   test('run at most three at a time', async () => {
-    const fake = await startFakePexels({ fileDelayMs: 300 });
+    // Held, the downloads pile up to the provider's limit: three in flight at once (a delay instead
+    // would let the first end before the third starts on a busy machine).
+    let release!: () => void;
+    const fake = await startFakePexels({ holdFiles: new Promise<void>((r) => (release = r)) });
     try {
-      const { clips } = await provider(fake).find({ ...PORTRAIT_720, count: 7, minTotalS: 20 }, await newDir(), NEVER);
+      const found = provider(fake).find({ ...PORTRAIT_720, count: 7, minTotalS: 20 }, await newDir(), NEVER);
+      await waitFor(() => fake.filesInFlight() === 3, 'three downloads in flight');
+      release();
+      const { clips } = await found;
       assert.equal(clips.length, 7);
       assert.equal(fake.maxFilesInFlight(), 3);
     } finally {
