@@ -13,9 +13,8 @@ import { startCloudPath, startService, type CloudPath } from '../support/service
 import { waitFor } from '../support/wait.ts';
 
 const sentence = (i: number) => `Sentence ${i} of a long story walks through the harbour, past the boats and the gulls, and back again.`;
-// About 50 s of espeak narration, over FANOUT_MIN_SECONDS below: nine chunks or so (at most
-// 12 s or three pieces each), enough for both workers to render some and for one to die in its
-// second. Square 720p and x264's fastest preset: the point is who renders what and that the joined
+// About 50 s of espeak narration, over FANOUT_MIN_SECONDS below: six chunks (at most 12 s or
+// three pieces each), enough for both workers to render some and for one to die in its second. Square 720p and x264's fastest preset: the point is who renders what and that the joined
 // video has every frame, not the picture (test/pipeline/plan-executors.test.ts compares frames).
 const LONG = { script_text: Array.from({ length: 8 }, (_, i) => sentence(i + 1)).join(' '), resolution: '720p', aspect_ratio: '1:1', seed: 11, captions: { style: 'line' } };
 const ENCODE = { RENDER_PRESET: 'ultrafast' };
