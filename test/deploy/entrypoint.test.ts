@@ -59,7 +59,7 @@ before(async () => {
     },
     { entry, dataDir: join(work, 'data') },
   );
-}, { timeout: 120_000 });
+});
 
 after(async () => {
   await service?.stop();
@@ -73,7 +73,7 @@ describe('the image entrypoint (CMD + ENV from the Dockerfile)', () => {
     assert.deepEqual(res.body, { status: 'ok', role: 'local' });
   });
 
-  it('renders a 720p vertical video end to end and serves it through /download', { timeout: 300_000 }, async () => {
+  it('renders a 720p vertical video end to end and serves it through /download', async () => {
     const submit = await postJson(`${service!.url}/generate-video`, {
       script_text: 'Cloud Run starts the image. The worker renders this short video.',
       resolution: '720p',
