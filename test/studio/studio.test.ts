@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
-import { FAKE_ELEVENLABS_KEY, FAKE_PEXELS_KEY, startFakeElevenLabs, startFakePexels, type FakeElevenLabs, type FakePexels, type FakePexelsVideo } from '../fakes/index.ts';
+import type { FakePexelsVideo } from '../fakes/index.ts';
 import { getJson } from '../support/http.ts';
-import { startService, type Service } from '../support/service.ts';
+import { withService } from '../support/with-service.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'studio-key-1';
@@ -85,31 +85,17 @@ function contrast(fg: string, bg: string): number {
 }
 
 describe('the studio page in Chromium', { skip: browserSkip() }, () => {
-  let el: FakeElevenLabs;
-  let px: FakePexels;
-  let svc: Service;
+  const service = withService({ elevenlabs: true, pexels: { videos: catalog() }, env: { API_KEYS: KEY } });
   let browser: Browser;
   const auth = { authorization: `Bearer ${KEY}` };
 
   before(async () => {
     rmSync(OUT, { recursive: true, force: true });
     mkdirSync(OUT, { recursive: true });
-    el = await startFakeElevenLabs({});
-    px = await startFakePexels({ videos: catalog() });
-    svc = await startService({
-      API_KEYS: KEY,
-      ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY,
-      ELEVENLABS_BASE_URL: el.url,
-      PEXELS_API_KEY: FAKE_PEXELS_KEY,
-      PEXELS_BASE_URL: px.url,
-    });
     browser = await launch();
   });
   after(async () => {
     await browser?.close();
-    await svc?.stop();
-    await el?.close();
-    await px?.close();
   });
 
   it('compose, storyboard, swap, render, play, download, cancel, and a field error', async () => {
@@ -120,7 +106,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
 
     // The key, asked for once and kept.
-    await page.goto(`${svc.url}/`);
+    await page.goto(`${service.url}/`);
     await page.getByLabel('API key').fill(KEY);
     await shot(page, '01-key');
     await page.getByRole('button', { name: 'Use this key' }).click();
@@ -171,7 +157,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     const playerDuration = await page.locator('video.player').evaluate((v: HTMLVideoElement) => v.duration);
     const href = await page.getByRole('link', { name: 'MP4' }).getAttribute('download');
     const taskId = href!.replace(/\.mp4$/, '');
-    const task = await getJson(`${svc.url}/v1/videos/${taskId}`, auth);
+    const task = await getJson(`${service.url}/v1/videos/${taskId}`, auth);
     assert.equal(task.body.status, 'completed');
     assert.ok(Math.abs(playerDuration - task.body.result.duration_s) <= 0.2, `player ${playerDuration} s, task ${task.body.result.duration_s} s`);
     await shot(page, '06-player');
@@ -186,7 +172,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
 
     // A second render, held at the voice, cancelled from the page.
     let release: () => void = () => undefined;
-    el.options.hold = new Promise<void>((r) => (release = r));
+    service.el.options.hold = new Promise<void>((r) => (release = r));
     try {
       await page.getByRole('button', { name: 'Render without a storyboard' }).click();
       await page.getByTestId('render-status').filter({ hasText: /Voice|Waiting/ }).waitFor();
@@ -194,10 +180,10 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
       await page.getByRole('button', { name: 'Cancel render' }).click();
       await page.getByTestId('render-status').filter({ hasText: 'Cancelled.' }).waitFor();
     } finally {
-      el.options.hold = null;
+      service.el.options.hold = null;
       release();
     }
-    const recent = await getJson(`${svc.url}/v1/videos?limit=1`, auth);
+    const recent = await getJson(`${service.url}/v1/videos?limit=1`, auth);
     assert.equal(recent.body.data[0].status, 'cancelled');
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.locator('.recent .badge.cancelled').first().waitFor();
@@ -223,7 +209,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     const context = await newContext(browser, { viewport: { width: 1280, height: 900 } });
     await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
     const page = await context.newPage();
-    await page.goto(`${svc.url}/studio`);
+    await page.goto(`${service.url}/studio`);
     await page.getByRole('heading', { name: 'Compose' }).waitFor();
 
     const unlabelled = await page.evaluate(() =>
@@ -266,7 +252,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     const context = await newContext(browser, { viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
     const page = await context.newPage();
-    await page.goto(`${svc.url}/`);
+    await page.goto(`${service.url}/`);
     await page.getByRole('heading', { name: 'Compose' }).waitFor();
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
     const box = await page.getByRole('button', { name: 'Make storyboard' }).boundingBox();
@@ -277,17 +263,13 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
 });
 
 describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
-  let svc: Service;
-  before(async () => {
-    svc = await startService({});
-  });
-  after(() => svc?.stop());
+  const service = withService();
 
   it('opens on the form, with the offline voices, no key asked', async () => {
     const browser = await launch();
     try {
       const page = await (await newContext(browser)).newPage();
-      await page.goto(`${svc.url}/`);
+      await page.goto(`${service.url}/`);
       await page.getByRole('heading', { name: 'Compose' }).waitFor();
       assert.equal(await page.getByLabel('API key').count(), 0);
       await page.waitForFunction(() => document.querySelectorAll('#voice_id option').length > 1);
