@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultCatalog, defaultPhotos } from '../fakes/index.ts';
-import { frameAt, framesAt, meanRgb } from '../support/frames.ts';
+import { frameAt, framesAt, meanRgb } from '../support/video-frames.ts';
 import { makeImage } from '../support/media-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { withService } from '../support/with-service.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultCatalog, FAKE_ELEVENLABS_KEY, FAKE_PEXELS_KEY } from '../fakes/index.ts';
 import { bandLevel, ffprobe } from '../support/ffprobe.ts';
-import { frameAt } from '../support/frames.ts';
+import { frameAt } from '../support/video-frames.ts';
 import { pollUntilFinal, postJson } from '../support/http.ts';
 import { withService } from '../support/with-service.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { FakePexelsVideo } from '../fakes/index.ts';
 import { ffprobe } from '../support/ffprobe.ts';
-import { frameAt } from '../support/frames.ts';
+import { frameAt } from '../support/video-frames.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { DocumentChecker, documented } from '../support/openapi.ts';
 import { tempDir } from '../support/temp-dir.ts';
