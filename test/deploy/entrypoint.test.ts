@@ -59,9 +59,9 @@ before(async () => {
       // As in the image: nothing allows private URLs.
       ALLOW_PRIVATE_URLS: 'false',
     },
-    { entry, dataDir: join(work, 'data'), timeoutMs: 60_000 },
+    { entry, dataDir: join(work, 'data') },
   );
-}, { timeout: 120_000 });
+});
 
 after(async () => {
   await service?.stop();
@@ -75,7 +75,7 @@ describe('the image entrypoint (CMD + ENV from the Dockerfile)', () => {
     assert.deepEqual(res.body, { status: 'ok', role: 'local' });
   });
 
-  it('renders a 720p vertical video end to end and serves it through /download', { timeout: 300_000 }, async () => {
+  it('renders a 720p vertical video end to end and serves it through /download', async () => {
     const submit = await postJson(`${service!.url}/generate-video`, {
       script_text: 'Cloud Run starts the image. The worker renders this short video.',
       resolution: '720p',
@@ -84,7 +84,7 @@ describe('the image entrypoint (CMD + ENV from the Dockerfile)', () => {
     const { task_id, status_url, download_url } = submit.body;
     assert.ok(task_id && status_url && download_url);
 
-    const { final } = await pollUntilFinal(status_url, { timeoutMs: 240_000 });
+    const { final } = await pollUntilFinal(status_url);
     assert.equal(final.status, 'completed', JSON.stringify(final.error));
     assert.equal(final.result.width, 720);
     assert.equal(final.result.height, 1280);

@@ -2,10 +2,10 @@
 // the task result show it), and submitting it again picks other clips (freshness across videos),
 // asking Pexels nothing new (searches are cached).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { defaultCatalog, FAKE_PEXELS_KEY, startFakePexels, type FakePexels, type FakePexelsVideo } from '../fakes/index.ts';
+import { describe, it } from 'node:test';
+import { defaultCatalog, type FakePexelsVideo } from '../fakes/index.ts';
 import { pollUntilFinal, postJson } from '../support/http.ts';
-import { startService, type Service } from '../support/service.ts';
+import { withService } from '../support/with-service.ts';
 
 const SCRIPT =
   'Coral reefs shelter a quarter of all marine species. Tokyo never sleeps under its bright neon signs. ' +
@@ -21,29 +21,19 @@ function catalog(): FakePexelsVideo[] {
 }
 
 describe('footage per sentence, fresh across videos', () => {
-  let px: FakePexels;
-  let svc: Service;
-
-  before(async () => {
-    px = await startFakePexels({ videos: catalog() });
-    svc = await startService({ PEXELS_API_KEY: FAKE_PEXELS_KEY, PEXELS_BASE_URL: px.url });
-  });
-  after(async () => {
-    await svc?.stop();
-    await px?.close();
-  });
+  const service = withService({ pexels: { videos: catalog() } });
 
   const submit = async () => {
-    const res = await postJson(`${svc.url}/v1/videos`, { script_text: SCRIPT, search_query: 'travel', resolution: '720p', captions: false, seed: 42 });
+    const res = await postJson(`${service.url}/v1/videos`, { script_text: SCRIPT, search_query: 'travel', resolution: '720p', captions: false, seed: 42 });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    const { final } = await pollUntilFinal(`${svc.url}/v1/videos/${res.body.task_id}`);
+    const { final } = await pollUntilFinal(`${service.url}/v1/videos/${res.body.task_id}`);
     assert.equal(final.status, 'completed', JSON.stringify(final));
     return final;
   };
 
   it('searches each sentence on its own terms and records them per piece; a repeat picks other clips', async () => {
     const first = await submit();
-    const queries = px.requests.filter((r) => r.path.endsWith('/search')).map((r) => r.query.query!);
+    const queries = service.px.requests.filter((r) => r.path.endsWith('/search')).map((r) => r.query.query!);
     // Each sentence by its own nouns: the topic (search_query) is only their fallback.
     for (const subject of ['coral', 'tokyo', 'eiffel', 'dunes']) {
       assert.ok(queries.some((q) => q.includes(subject) && !q.includes('travel')), `a search for "${subject}" of its own: ${queries.join(' | ')}`);
@@ -59,9 +49,9 @@ describe('footage per sentence, fresh across videos', () => {
     assert.ok(Math.abs(pieces[3]!.end_s - first.result.duration_s) < 0.2);
     assert.deepEqual(first.warnings, []);
 
-    const searchesBefore = px.requests.filter((r) => r.path.endsWith('/search')).length;
+    const searchesBefore = service.px.requests.filter((r) => r.path.endsWith('/search')).length;
     const second = await submit();
-    assert.equal(px.requests.filter((r) => r.path.endsWith('/search')).length, searchesBefore, 'the same searches come from the cache');
+    assert.equal(service.px.requests.filter((r) => r.path.endsWith('/search')).length, searchesBefore, 'the same searches come from the cache');
     const shown = (v: typeof first) => new Set((v.result.credits as { video_url: string }[]).map((c) => c.video_url));
     const a = shown(first);
     const b = shown(second);

@@ -27,15 +27,16 @@ import {
 import { writeFile } from 'node:fs/promises';
 import { pollUntilFinal, postJson } from '../support/http.ts';
 import { watchPeakRss } from '../support/peak-rss.ts';
-import { startService, type Service } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
+import { withService } from '../support/with-service.ts';
 
 const MiB = 1024 * 1024;
 const SCRIPT = 'A short line for a hostile clip.';
 
 describe('hostile media through the service', () => {
-  let svc: Service;
+  // Loopback clip URLs need the development switch; every media guard stays on.
+  const service = withService({ env: { ALLOW_PRIVATE_URLS: 'true', MAX_CONCURRENT_TASKS: '2' } });
   let server: Server;
   let base: string;
   let canary: Awaited<ReturnType<typeof makeCanary>>;
@@ -66,28 +67,25 @@ describe('hostile media through the service', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // Loopback clip URLs need the development switch; every media guard stays on.
-    svc = await startService({ ALLOW_PRIVATE_URLS: 'true', MAX_CONCURRENT_TASKS: '2' });
   });
 
-  after(async () => {
+  after(() => {
     server?.closeAllConnections();
     server?.close();
-    await svc?.stop();
   });
 
   async function run(body: Record<string, unknown>) {
-    const submit = await postJson(`${svc.url}/v1/videos`, { script_text: SCRIPT, resolution: '720p', aspect_ratio: '1:1', captions: false, ...body });
+    const submit = await postJson(`${service.url}/v1/videos`, { script_text: SCRIPT, resolution: '720p', aspect_ratio: '1:1', captions: false, ...body });
     assert.equal(submit.status, 202, JSON.stringify(submit.body));
-    const { final } = await pollUntilFinal(`${svc.url}/v1/videos/${submit.body.task_id}`);
+    const { final } = await pollUntilFinal(`${service.url}/v1/videos/${submit.body.task_id}`);
     // Whatever the outcome, nothing the client reads names a file on the worker.
-    assert.ok(!JSON.stringify(final).includes(svc.dataDir), `a scratch path reached the client: ${JSON.stringify(final)}`);
+    assert.ok(!JSON.stringify(final).includes(service.svc.dataDir), `a scratch path reached the client: ${JSON.stringify(final)}`);
     return final;
   }
 
   /** Resolves once the service has logged a line that passes `match`. */
   async function logLine(match: (line: string) => boolean): Promise<void> {
-    while (!svc.logs.some(match)) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => service.svc.logs.some(match), 'the log line', { everyMs: 20 });
   }
 
   function failed(final: any, code: string, message: RegExp) {
@@ -98,7 +96,7 @@ describe('hostile media through the service', () => {
   }
 
   it('the decoder bomb (16000x16000 MJPEG in a MOV) fails clearly; ffmpeg and ffprobe stay below 300 MiB', async () => {
-    const watch = watchPeakRss(svc.proc.pid!);
+    const watch = watchPeakRss(service.svc.proc.pid!);
     let final: any;
     try {
       final = await run({ clip_urls: [`${base}/bomb.mov`] });
@@ -111,7 +109,7 @@ describe('hostile media through the service', () => {
   });
 
   it('the photo bomb (a 16000x16000 JPEG of 4 MB) fails clearly; ffmpeg and ffprobe stay below 300 MiB', async () => {
-    const watch = watchPeakRss(svc.proc.pid!);
+    const watch = watchPeakRss(service.svc.proc.pid!);
     let final: any;
     try {
       final = await run({ clip_urls: [`${base}/bomb.jpg`] });
@@ -191,7 +189,7 @@ describe('hostile media through the service', () => {
     it('leaves no task dir behind', async () => {
       await Promise.allSettled(Object.values(outcome));
       // A task's outcome is recorded before its delivery ends and removes the dir: wait for that.
-      const scratch = join(svc.dataDir, 'scratch');
+      const scratch = join(service.svc.dataDir, 'scratch');
       await waitFor(() => readdirSync(scratch).length === 0, 'every task dir to be removed');
     });
   });

@@ -39,7 +39,7 @@ describe('restart', () => {
     const second = await startService(env, { dataDir: first.dataDir });
     try {
       for (const id of ids) {
-        const { final } = await pollUntilFinal(`${second.url}/task/${id}`, { timeoutMs: 240_000 });
+        const { final } = await pollUntilFinal(`${second.url}/task/${id}`);
         assert.equal(final.status, 'completed', JSON.stringify(final));
       }
       const first0 = (await getJson(`${second.url}/task/${ids[0]}`)).body;

@@ -65,7 +65,7 @@ describe('a retried attempt renders the stored plan', () => {
 
     const second = await startService(env, { dataDir: first.dataDir });
     try {
-      const { final } = await pollUntilFinal(`${second.url}/task/${id}`, { timeoutMs: 240_000 });
+      const { final } = await pollUntilFinal(`${second.url}/task/${id}`);
       assert.equal(final.status, 'completed', JSON.stringify(final));
       assert.equal(el.spoken.length, spoken, 'ElevenLabs was not asked again');
       assert.equal(px.requests.length, searches, 'Pexels was not searched again');
@@ -100,7 +100,7 @@ describe('a retried attempt renders the stored plan', () => {
         captions: false,
       });
       assert.equal(r.status, 202, JSON.stringify(r.body));
-      const { final } = await pollUntilFinal(`${svc.url}/task/${r.body.task_id}`, { timeoutMs: 240_000 });
+      const { final } = await pollUntilFinal(`${svc.url}/task/${r.body.task_id}`);
       assert.equal(final.status, 'completed', JSON.stringify(final));
       assert.equal(asked, failures + 1, 'two attempts failed on the clip before the third fetched it');
       assert.equal(svc.logs.filter((l) => l.includes('attempt failed, will retry')).length, 2, 'two attempts failed');

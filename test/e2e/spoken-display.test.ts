@@ -1,10 +1,10 @@
 // The voice is asked to say the spoken form; the captions show the display form at the times the
 // voice said it: "$1,200" on screen while "twelve hundred dollars" is heard.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { characterAlignment, FAKE_ELEVENLABS_KEY, startFakeElevenLabs, type FakeElevenLabs } from '../fakes/index.ts';
+import { describe, it } from 'node:test';
+import { characterAlignment } from '../fakes/index.ts';
 import { pollUntilFinal, postJson } from '../support/http.ts';
-import { startService, type Service } from '../support/service.ts';
+import { withService } from '../support/with-service.ts';
 
 /** WebVTT cues as [start seconds, text]. */
 function cues(vtt: string): [number, string][] {
@@ -17,30 +17,20 @@ function cues(vtt: string): [number, string][] {
 }
 
 describe('spoken form to the voice, display form on screen', () => {
-  let el: FakeElevenLabs;
-  let svc: Service;
-
-  before(async () => {
-    el = await startFakeElevenLabs({});
-    svc = await startService({ ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY, ELEVENLABS_BASE_URL: el.url });
-  });
-  after(async () => {
-    await svc?.stop();
-    await el?.close();
-  });
+  const service = withService({ elevenlabs: true });
 
   it('the fake hears "twelve hundred dollars"; the captions show "$1,200" from when it was said', async () => {
-    const submit = await postJson(`${svc.url}/v1/videos`, {
+    const submit = await postJson(`${service.url}/v1/videos`, {
       script_text: '**Tickets** cost $1,200 in 2024 🚀. Book at www.example.com today!',
       language: 'en',
       resolution: '720p',
       captions: { style: 'word-highlight', max_words_per_line: 1 },
     });
     assert.equal(submit.status, 202, JSON.stringify(submit.body));
-    const { final } = await pollUntilFinal(`${svc.url}/v1/videos/${submit.body.task_id}`);
+    const { final } = await pollUntilFinal(`${service.url}/v1/videos/${submit.body.task_id}`);
     assert.equal(final.status, 'completed', JSON.stringify(final));
 
-    const said = el.spoken.map((s) => s.text).join(' ');
+    const said = service.el.spoken.map((s) => s.text).join(' ');
     assert.equal(said, 'Tickets cost twelve hundred dollars in twenty twenty-four. Book at example dot com today!');
 
     const vtt = await (await fetch(final.result.captions_url)).text();
@@ -50,7 +40,7 @@ describe('spoken form to the voice, display form on screen', () => {
       ['Tickets', 'cost', '$1,200', 'in', '2024.', 'Book', 'at', 'www.example.com', 'today!'],
     );
     // Each display word appears when the first letter of its spoken form was said.
-    const { character_start_times_seconds: at } = characterAlignment(said, el.spoken[0]!.durationS);
+    const { character_start_times_seconds: at } = characterAlignment(said, service.el.spoken[0]!.durationS);
     const spokenStart = (needle: string, from = 0) => at[said.indexOf(needle, from)]!;
     const expect: Record<string, number> = {
       '$1,200': spokenStart('twelve'),

@@ -4,17 +4,17 @@
 // costs no second voice or search, and its render's CPU time is within the documented factor of
 // the storyboard's estimate (docs/storyboards.md "Estimates").
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { FAKE_ELEVENLABS_KEY, FAKE_PEXELS_KEY, startFakeElevenLabs, startFakePexels, type FakeElevenLabs, type FakePexels, type FakePexelsVideo } from '../fakes/index.ts';
-import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
+import { describe, it } from 'node:test';
+import type { FakePexelsVideo } from '../fakes/index.ts';
 import { ffprobe } from '../support/ffprobe.ts';
+import { frameAt } from '../support/video-frames.ts';
+import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { DocumentChecker, documented } from '../support/openapi.ts';
-import { startService, type Service } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
+import { withService } from '../support/with-service.ts';
 
 /** The measured render's CPU seconds are within this factor of the estimate, either way (docs/storyboards.md "Estimates"). */
 export const ESTIMATE_FACTOR = 3;
@@ -48,11 +48,8 @@ function catalog(): FakePexelsVideo[] {
 }
 
 /** The mean colour of a picture (a video's frame at `atS`, or an image), as RGB. */
-function meanColor(path: string, atS?: number): [number, number, number] {
-  const out = execFileSync(
-    'ffmpeg',
-    ['-v', 'error', ...(atS === undefined ? [] : ['-ss', String(atS)]), '-i', path, '-frames:v', '1', '-vf', 'scale=1:1:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
-  );
+async function meanColor(path: string, atS = 0): Promise<[number, number, number]> {
+  const out = await frameAt(path, atS, 1, 1, 'area');
   return [out[0]!, out[1]!, out[2]!];
 }
 const distance = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - b[i]!)));
@@ -65,29 +62,13 @@ function childCpuS(pid: number): number {
 }
 
 describe('storyboards', () => {
-  let el: FakeElevenLabs;
-  let px: FakePexels;
-  let svc: Service;
+  // The default encoder settings: the estimate test compares the render's CPU time with what the
+  // storyboard says, and docs/storyboards.md's allowance was measured on this render.
+  const service = withService({ elevenlabs: true, pexels: { videos: catalog() }, env: { RENDER_PRESET: 'veryfast' } });
   const checker = new DocumentChecker();
   const call = (method: string, route: string, path: string, body?: unknown) =>
-    documented(checker, route, `${svc.url}${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
-  const apiRequests = () => px.requests.filter((r) => !r.path.startsWith('/video-files/')).length;
-
-  before(async () => {
-    el = await startFakeElevenLabs({});
-    px = await startFakePexels({ videos: catalog() });
-    svc = await startService({
-      ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY,
-      ELEVENLABS_BASE_URL: el.url,
-      PEXELS_API_KEY: FAKE_PEXELS_KEY,
-      PEXELS_BASE_URL: px.url,
-    });
-  });
-  after(async () => {
-    await svc?.stop();
-    await el?.close();
-    await px?.close();
-  });
+    documented(checker, route, `${service.url}${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  const apiRequests = () => service.px.requests.filter((r) => !r.path.startsWith('/video-files/')).length;
 
   it('a storyboard, one clip swapped, renders into a video of exactly its clips', async () => {
     const made = await call('POST', '/v1/storyboards', '/v1/storyboards', {
@@ -120,7 +101,7 @@ describe('storyboards', () => {
     }
     const usage = board.usage;
     assert.equal(usage.speech_provider, 'elevenlabs');
-    assert.equal(usage.speech_characters, el.spoken.reduce((n, s) => n + s.text.length, 0), 'the characters ElevenLabs was sent');
+    assert.equal(usage.speech_characters, service.el.spoken.reduce((n, s) => n + s.text.length, 0), 'the characters ElevenLabs was sent');
     assert.equal(usage.pexels_requests, apiRequests(), 'the requests Pexels answered');
 
     // Swap the first piece that has a candidate.
@@ -139,15 +120,15 @@ describe('storyboards', () => {
     assert.equal(refused.body.error.details[0].path, 'clip_id');
 
     // Render it: nothing asked of ElevenLabs or Pexels again.
-    const spoken = el.spoken.length;
-    const requests = px.requests.length;
+    const spoken = service.el.spoken.length;
+    const requests = service.px.requests.length;
     const video = await call('POST', '/v1/videos', '/v1/videos', { storyboard_id: id, metadata: { from: 'storyboard' } });
     assert.equal(video.status, 202, JSON.stringify(video.body));
     const { final } = await pollUntilFinal(video.body.status_url);
     assert.equal(final.status, 'completed', JSON.stringify(final));
     assert.deepEqual(final.metadata, { from: 'storyboard' });
-    assert.equal(el.spoken.length, spoken, 'no second voice charge');
-    assert.equal(px.requests.length, requests, 'no search or download again');
+    assert.equal(service.el.spoken.length, spoken, 'no second voice charge');
+    assert.equal(service.px.requests.length, requests, 'no search or download again');
 
     // Same duration, same credits.
     assert.ok(Math.abs(final.result.duration_s - after.duration_s) <= 0.05, `${final.result.duration_s} vs ${after.duration_s}`);
@@ -167,11 +148,11 @@ describe('storyboards', () => {
         const r = await fetch(c.thumbnail_url);
         assert.equal(r.headers.get('content-type'), 'image/jpeg');
         writeFileSync(file, Buffer.from(await r.arrayBuffer()));
-        thumbColor.set(c.clip_id, meanColor(file));
+        thumbColor.set(c.clip_id, await meanColor(file));
       }
     }
     for (const p of after.pieces) {
-      const frame = meanColor(mp4, (p.start_s + p.end_s) / 2);
+      const frame = await meanColor(mp4, (p.start_s + p.end_s) / 2);
       const own = thumbColor.get(p.clip.clip_id)!;
       assert.ok(distance(frame, own) <= 24, `piece ${p.index}: frame ${frame} vs its clip ${own}`);
       for (const c of p.candidates) {
@@ -193,39 +174,39 @@ describe('storyboards', () => {
       assert.ok(!['failed', 'cancelled'].includes(r.body.status), JSON.stringify(r.body));
       return r.body.status === 'completed' ? r.body : null;
     }, 'the storyboard');
-    const cpuBefore = childCpuS(svc.proc.pid!);
-    const video = await postJson(`${svc.url}/v1/videos`, { storyboard_id: sb.storyboard_id });
+    const cpuBefore = childCpuS(service.svc.proc.pid!);
+    const video = await postJson(`${service.url}/v1/videos`, { storyboard_id: sb.storyboard_id });
     const { final } = await pollUntilFinal(video.body.status_url);
     assert.equal(final.status, 'completed', JSON.stringify(final));
-    const cpu = childCpuS(svc.proc.pid!) - cpuBefore;
+    const cpu = childCpuS(service.svc.proc.pid!) - cpuBefore;
     const est = sb.storyboard.estimate.render_cpu_s;
     assert.ok(est / ESTIMATE_FACTOR <= cpu && cpu <= est * ESTIMATE_FACTOR, `render CPU ${cpu.toFixed(2)} s, estimated ${est} s (factor ${ESTIMATE_FACTOR})`);
   });
 
   it('refuses what a storyboard cannot take, and answers for one not ready or unknown', async () => {
-    const bad = await postJson(`${svc.url}/v1/storyboards`, { script_text: 'A callback belongs to the video.', callback_url: 'https://example.com/hook' });
+    const bad = await postJson(`${service.url}/v1/storyboards`, { script_text: 'A callback belongs to the video.', callback_url: 'https://example.com/hook' });
     assert.equal(bad.status, 422);
     assert.equal(bad.body.error.details[0].path, 'callback_url');
-    const unknown = await postJson(`${svc.url}/v1/videos`, { storyboard_id: 'no-such-storyboard' });
+    const unknown = await postJson(`${service.url}/v1/videos`, { storyboard_id: 'no-such-storyboard' });
     assert.equal(unknown.status, 404);
     assert.match(unknown.body.error.message, /storyboard no-such-storyboard/);
-    const both = await postJson(`${svc.url}/v1/videos`, { storyboard_id: 'x', script_text: 'Two plans.' });
+    const both = await postJson(`${service.url}/v1/videos`, { storyboard_id: 'x', script_text: 'Two plans.' });
     assert.equal(both.status, 422);
     // A storyboard still being prepared cannot be rendered yet, nor swapped.
-    const made = await postJson(`${svc.url}/v1/storyboards`, { script_text: 'Slow clouds drift over the hills at dawn.', resolution: '720p' });
+    const made = await postJson(`${service.url}/v1/storyboards`, { script_text: 'Slow clouds drift over the hills at dawn.', resolution: '720p' });
     assert.equal(made.status, 202);
     const id = made.body.storyboard_id;
-    const early = await postJson(`${svc.url}/v1/videos`, { storyboard_id: id, aspect_ratio: '1:1' });
+    const early = await postJson(`${service.url}/v1/videos`, { storyboard_id: id, aspect_ratio: '1:1' });
     assert.equal(early.status, 422, 'fields of the storyboard’s own request are refused with it');
     assert.equal(early.body.error.details[0].path, 'aspect_ratio');
-    const cancelled = await fetch(`${svc.url}/v1/storyboards/${id}`, { method: 'DELETE' });
+    const cancelled = await fetch(`${service.url}/v1/storyboards/${id}`, { method: 'DELETE' });
     if (cancelled.status === 200) {
       assert.equal((await cancelled.json()).status, 'cancelled');
-      const r = await postJson(`${svc.url}/v1/videos`, { storyboard_id: id });
+      const r = await postJson(`${service.url}/v1/videos`, { storyboard_id: id });
       assert.equal(r.status, 409);
       assert.equal(r.body.error.code, 'storyboard_not_ready');
     } else assert.equal(cancelled.status, 409, 'already prepared');
-    const gone = await getJson(`${svc.url}/v1/storyboards/unknown-id`);
+    const gone = await getJson(`${service.url}/v1/storyboards/unknown-id`);
     assert.equal(gone.status, 404);
   });
 });

@@ -8,7 +8,7 @@
 // H.264), and images from its image CDN at the size the URL asks for (`w`, `h`, `dpr`,
 // `fit=crop`, as imgix does; never larger than the original), or garbage bytes for media marked
 // corrupt.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { makeImage, makeVideo, type Pattern } from '../support/media-fixtures.ts';
@@ -82,6 +82,8 @@ export interface FakePexelsOptions {
   delayMs?: number;
   /** Delay before each file answer. */
   fileDelayMs?: number;
+  /** While set, video file answers wait for it (or for the client to go away): downloads pile up to the client's limit. */
+  holdFiles?: Promise<void> | null;
 }
 
 type Knobs = Required<Omit<FakePexelsOptions, 'videos' | 'photos'>>;
@@ -98,6 +100,8 @@ export interface FakePexels {
   fileRequests(): RecordedRequest[];
   /** Requests to the image CDN (photo downloads), in order. */
   photoRequests(): RecordedRequest[];
+  /** File downloads being served now. */
+  filesInFlight(): number;
   /** Most file downloads that were being served at the same moment. */
   maxFilesInFlight(): number;
   /** The link of a video's rendition, as the API lists it. */
@@ -163,6 +167,25 @@ export function defaultPhotos(): FakePexelsPhoto[] {
   });
 }
 
+/**
+ * The media every fake of this process serves, made once: a file's bytes depend only on its key
+ * (size, rate, length, picture), and a test file starts many fakes that serve the same clips.
+ * A failed make is forgotten, so the next request tries again.
+ */
+const made = new Map<string, Promise<Buffer>>();
+let madeDir: string | undefined;
+
+function makeOnce(key: string, make: (path: string) => Promise<unknown>): Promise<Buffer> {
+  let bytes = made.get(key);
+  if (!bytes) {
+    const path = join((madeDir ??= tempDir('fake-pexels-')), key);
+    bytes = make(path).then(() => readFile(path));
+    bytes.catch(() => made.delete(key));
+    made.set(key, bytes);
+  }
+  return bytes;
+}
+
 const LIBRARY_AGENTS = /^(python-requests|python-urllib|node$|undici|axios|go-http-client|curl)/i;
 
 export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<FakePexels> {
@@ -176,11 +199,10 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     retryAfterOn429: opts.retryAfterOn429 ?? null,
     delayMs: opts.delayMs ?? 0,
     fileDelayMs: opts.fileDelayMs ?? 0,
+    holdFiles: opts.holdFiles ?? null,
   };
   const requests: RecordedRequest[] = [];
   const scripted: ScriptedResponse[] = [];
-  const scratch = tempDir('fake-pexels-');
-  const files = new Map<string, Promise<Buffer>>();
   let base = '';
   let filesInFlight = 0;
   let maxFilesInFlight = 0;
@@ -194,21 +216,17 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
 
   /** Real MP4 bytes, made once per distinct picture and shared by the videos that look alike. */
   function fileBytes(v: FakePexelsVideo, r: FakeRendition): Promise<Buffer> {
-    const key = `${r.width}x${r.height}-${r.fps}-${v.durationS}-${v.pattern ?? 'testsrc2'}-${v.color ?? ''}`;
-    let p = files.get(key);
-    if (!p) {
-      const path = join(scratch, `${key}.mp4`);
-      p = makeVideo(path, {
+    const key = `${r.width}x${r.height}-${r.fps}-${v.durationS}-${v.pattern ?? 'testsrc2'}-${v.color ?? ''}.mp4`;
+    return makeOnce(key, (path) =>
+      makeVideo(path, {
         width: r.width,
         height: r.height,
         durationS: v.durationS,
         fps: r.fps,
         ...(v.pattern ? { pattern: v.pattern } : {}),
         ...(v.color ? { color: v.color } : {}),
-      }).then(() => readFile(path));
-      files.set(key, p);
-    }
-    return p;
+      }),
+    );
   }
 
   function videoJson(v: FakePexelsVideo) {
@@ -289,14 +307,8 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
 
   function photoBytes(p: FakePexelsPhoto, size: { width: number; height: number }): Promise<Buffer> {
     const { width, height } = size;
-    const key = `photo-${width}x${height}-${ext(p)}-${p.pattern ?? 'testsrc2'}-${p.color ?? ''}`;
-    let bytes = files.get(key);
-    if (!bytes) {
-      const path = join(scratch, `${key}.img`);
-      bytes = makeImage(path, { width, height, format: ext(p), pattern: p.pattern ?? 'testsrc2', ...(p.color ? { color: p.color } : {}) }).then(() => readFile(path));
-      files.set(key, bytes);
-    }
-    return bytes;
+    const key = `photo-${width}x${height}-${ext(p)}-${p.pattern ?? 'testsrc2'}-${p.color ?? ''}.img`;
+    return makeOnce(key, (path) => makeImage(path, { width, height, format: ext(p), pattern: p.pattern ?? 'testsrc2', ...(p.color ? { color: p.color } : {}) }));
   }
 
   async function handlePhotoFile(r: RecordedRequest, res: ServerResponse): Promise<void> {
@@ -333,6 +345,7 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     maxFilesInFlight = Math.max(maxFilesInFlight, filesInFlight);
     try {
       await delay(options.fileDelayMs, res);
+      if (options.holdFiles) await Promise.race([options.holdFiles, new Promise((r) => res.once('close', r))]);
       if (res.destroyed) return;
       if (!v || !rendition || v.missing) return send(res, 404, 'Not Found', { 'content-type': 'text/plain' });
       const bytes = v.corrupt
@@ -433,10 +446,8 @@ export async function startFakePexels(opts: FakePexelsOptions = {}): Promise<Fak
     fileRequests: () => requests.filter((r) => r.path.startsWith('/video-files/')),
     photoRequests: () => requests.filter((r) => r.path.startsWith('/photos/')),
     fileUrl,
+    filesInFlight: () => filesInFlight,
     maxFilesInFlight: () => maxFilesInFlight,
-    close: async () => {
-      await srv.close();
-      await rm(scratch, { recursive: true, force: true });
-    },
+    close: () => srv.close(),
   };
 }

@@ -19,7 +19,7 @@ const KEY = 'mcp-key-1';
 const CLI = join(import.meta.dirname, '../../functions/cli/main.ts');
 
 async function serve(env: Record<string, string> = {}): Promise<RunningServer> {
-  const cfg = loadConfig({ PORT: '0', DATA_DIR: tempDir('reelsmith-mcp-'), API_KEYS: KEY, LOG_LEVEL: 'error', ...env });
+  const cfg = loadConfig({ PORT: '0', DATA_DIR: tempDir('reelsmith-mcp-'), API_KEYS: KEY, LOG_LEVEL: 'error', RENDER_PRESET: 'ultrafast', ...env });
   return startServer(cfg, 'local', createLogger('fatal'));
 }
 

@@ -7,7 +7,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normaliseNarration } from '../../functions/media/loudness.ts';
 import { validateRender } from '../../functions/media/render.ts';
-import { renderPlanned, renderVideo, type RenderJob } from '../support/render.ts';
+import { renderPlanned, renderVideo, TEST_ENCODE, type RenderJob } from '../support/render.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { assStyle } from '../../functions/media/captions/ass.ts';
 import { captionFont } from '../../functions/media/captions/index.ts';
@@ -21,6 +21,7 @@ import { ffprobe, isFastStart } from '../support/ffprobe.ts';
 import { STILL_SHOT_S, type Narration, type SourceClip, type WordTiming } from '../../functions/domain/media.ts';
 import type { RenderPlan } from '../../functions/media/render-plan.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
 const tools = resolveMediaTools({});
 let root: string;
@@ -85,6 +86,7 @@ async function render(o: {
     segments,
     width,
     height,
+    encode: TEST_ENCODE,
     captions: o.captions === undefined ? caps() : o.captions,
     ...(o.language ? { language: o.language } : {}),
     ...(o.music ? { music: o.music } : {}),
@@ -375,9 +377,11 @@ describe('renderVideo: picture, captions and sound', () => {
       narration: nar,
       clips: [navy],
       segments,
-      width: 720,
-      height: 1280,
+      // The sound is the point: the smallest frame.
+      width: 180,
+      height: 320,
       captions: false,
+      encode: TEST_ENCODE,
       music: { path: music, volume: 0.2 },
       voiceNormalised: true,
       signal: new AbortController().signal,
@@ -413,7 +417,7 @@ describe('renderVideo: a photo among the clips', () => {
       { clip: 0, sourceStart: 1, duration: 0.8, start: 2.4 },
     ];
     const { width, height } = frameSize('9:16', '720p');
-    const result = await renderVideo(tools, { dir, narration: nar, clips: [navy, photo], segments, width, height, captions: false, signal: new AbortController().signal });
+    const result = await renderVideo(tools, { dir, narration: nar, clips: [navy, photo], segments, width, height, captions: false, encode: TEST_ENCODE, signal: new AbortController().signal });
     await assertPlayable(result.videoPath, width, height, nar.durationS);
     const at = (t: number) => grabFrame(result.videoPath, t, width, height);
     const pixel = (f: Buffer, x: number, y: number) => [...f.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)];
@@ -446,7 +450,7 @@ describe('renderVideos: several outputs from one timeline', () => {
     assert.deepEqual(new Set(segments.map((s) => s.clip)), new Set([0, 1]), 'both clips are on the timeline');
     const progress: number[] = [];
     const frames = [frameSize('9:16', '720p'), frameSize('16:9', '720p')];
-    const { results } = await renderPlanned(tools, { dir, narration: nar, clips, segments, frames, captions: caps(), signal: new AbortController().signal, onProgress: (f) => progress.push(f) });
+    const { results } = await renderPlanned(tools, { dir, narration: nar, clips, segments, frames, captions: caps(), encode: TEST_ENCODE, signal: new AbortController().signal, onProgress: (f) => progress.push(f) });
 
     assert.equal(results.length, 2);
     assert.equal(results[0]!.videoPath, join(dir, 'output.mp4'), 'the main video where a one-output render puts it');
@@ -504,8 +508,7 @@ describe('renderVideo: failures', () => {
     });
     // Every ffmpeg of the render runs in the task dir: chunk processes, the audio pass, the join.
     const alive = () => ffmpegIn(dir).length > 0;
-    const t0 = Date.now();
-    while (!progressed && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => progressed, 'the render to report progress');
     assert.ok(alive(), 'ffmpeg running before the abort');
     ac.abort();
     await assert.rejects(p, CancelledError);

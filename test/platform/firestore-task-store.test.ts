@@ -24,7 +24,7 @@ let emu: FirestoreEmulator;
 
 before(async () => {
   if (!skip) emu = await startFirestoreEmulator();
-}, { timeout: 90_000 });
+});
 after(async () => {
   await emu?.stop();
 });

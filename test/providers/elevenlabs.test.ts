@@ -10,6 +10,10 @@ import { currentError, legacyError, startFakeElevenLabs, type FakeElevenLabs } f
 import { ffprobe } from '../support/ffprobe.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
+// The work's signal: nothing here is cancelled. A wall-clock signal (AbortSignal.timeout) would cut
+// the work short on a busy machine and fail the test with the wrong error.
+const NEVER = new AbortController().signal;
+
 const tools = resolveMediaTools({});
 const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 100, retries: 3 };
 const SCRIPT =
@@ -58,7 +62,7 @@ beforeEach(async () => {
 
 describe('ElevenLabs: the request', () => {
   test('posts to /with-timestamps with xi-api-key, the default model, mp3_44100_128 and no language_code for multilingual_v2', async () => {
-    const n = await provider().synthesize({ text: SCRIPT, language: 'en', voiceId: '21m00Tcm4TlvDq8ikWAM', seed: 42, speed: 1.1 }, dir, AbortSignal.timeout(30_000));
+    const n = await provider().synthesize({ text: SCRIPT, language: 'en', voiceId: '21m00Tcm4TlvDq8ikWAM', seed: 42, speed: 1.1 }, dir, NEVER);
     assert.equal(fake.requests.length, 1);
     const r = fake.requests[0]!;
     assert.equal(r.method, 'POST');
@@ -76,19 +80,19 @@ describe('ElevenLabs: the request', () => {
   });
 
   test('sends language_code (ISO 639-1) to a model that takes it', async () => {
-    await provider({ modelId: 'eleven_flash_v2_5' }).synthesize({ text: 'Olá mundo.', language: 'pt-BR' }, dir, AbortSignal.timeout(30_000));
+    await provider({ modelId: 'eleven_flash_v2_5' }).synthesize({ text: 'Olá mundo.', language: 'pt-BR' }, dir, NEVER);
     const body = fake.requests[0]!.body as Record<string, unknown>;
     assert.equal(body.model_id, 'eleven_flash_v2_5');
     assert.equal(body.language_code, 'pt');
   });
 
   test('uses the default voice when the request names none', async () => {
-    await provider({ defaultVoiceId: 'JBFqnCBsd6RMkjVDRZzb' }).synthesize({ text: 'Hi there.' }, dir, AbortSignal.timeout(30_000));
+    await provider({ defaultVoiceId: 'JBFqnCBsd6RMkjVDRZzb' }).synthesize({ text: 'Hi there.' }, dir, NEVER);
     assert.equal(fake.requests[0]!.path, '/v1/text-to-speech/JBFqnCBsd6RMkjVDRZzb/with-timestamps');
   });
 
   test('refuses a speed outside 0.7..1.2 before calling the API', async () => {
-    const err = await rejects(provider().synthesize({ text: 'Hi.', speed: 1.5 }, dir, AbortSignal.timeout(5_000)));
+    const err = await rejects(provider().synthesize({ text: 'Hi.', speed: 1.5 }, dir, NEVER));
     assert.equal(err.code, 'invalid_speed');
     assert.equal(fake.requests.length, 0);
   });
@@ -96,7 +100,7 @@ describe('ElevenLabs: the request', () => {
 
 describe('ElevenLabs: narration', () => {
   test('writes the decoded MP3 and times every script word from the character alignment', async () => {
-    const n = await provider().synthesize({ text: SCRIPT }, dir, AbortSignal.timeout(30_000));
+    const n = await provider().synthesize({ text: SCRIPT }, dir, NEVER);
     const probed = ffprobe(n.audioPath);
     assert.equal(probed.streams[0]?.codec_name, 'mp3');
     assert.ok(Math.abs(probed.durationS - n.durationS) < 0.01);
@@ -111,7 +115,7 @@ describe('ElevenLabs: narration', () => {
   test('falls back to normalized_alignment when alignment is null (numbers read as words)', async () => {
     fake.options.alignment = 'normalized';
     const text = 'I have 12 cats and 3 dogs. They eat 250 grams a day.';
-    const n = await provider().synthesize({ text }, dir, AbortSignal.timeout(30_000));
+    const n = await provider().synthesize({ text }, dir, NEVER);
     assert.deepEqual(n.words.map((w) => w.text), splitWords(text));
     assertMonotonic(n.words, n.durationS);
     const twelve = n.words[2]!;
@@ -123,7 +127,7 @@ describe('ElevenLabs: narration', () => {
 
   test('estimates timings when both alignments are null', async () => {
     fake.options.alignment = 'none';
-    const n = await provider().synthesize({ text: SCRIPT }, dir, AbortSignal.timeout(30_000));
+    const n = await provider().synthesize({ text: SCRIPT }, dir, NEVER);
     assert.deepEqual(n.words.map((w) => w.text), splitWords(SCRIPT));
     assertMonotonic(n.words, n.durationS);
     assert.equal(n.words[0]!.start, 0);
@@ -131,7 +135,7 @@ describe('ElevenLabs: narration', () => {
   });
 
   test('splits a long script on sentence boundaries, stitches with request ids and offsets timings by each part\'s real duration', async () => {
-    const n = await provider({ maxCharsPerRequest: 60 }).synthesize({ text: SCRIPT }, dir, AbortSignal.timeout(30_000));
+    const n = await provider({ maxCharsPerRequest: 60 }).synthesize({ text: SCRIPT }, dir, NEVER);
     assert.equal(fake.requests.length, 4, `spoken in ${fake.requests.length} parts`);
     const bodies = fake.requests.map((r) => r.body as Record<string, unknown>);
     const texts = bodies.map((b) => b.text as string);
@@ -172,7 +176,7 @@ describe('ElevenLabs: narration', () => {
     const sentence = 'This sentence is here to make the script longer than the model allows. ';
     const text = sentence.repeat(Math.ceil(3500 / sentence.length)).trim();
     try {
-      const n = await provider({ modelId: 'eleven_v3' }).synthesize({ text }, dir, AbortSignal.timeout(60_000));
+      const n = await provider({ modelId: 'eleven_v3' }).synthesize({ text }, dir, NEVER);
       assert.equal(fake.requests.length, 2);
       for (const r of fake.requests) assert.ok(((r.body as { text: string }).text).length <= 3000);
       assert.equal(n.words.length, splitWords(text).length);
@@ -187,7 +191,7 @@ describe('ElevenLabs: failures', () => {
     test(`an account limit below the published one (${shape} shape) is learnt from the error and the script split again`, async () => {
       fake.options.errorShape = shape;
       fake.options.charLimits = { eleven_multilingual_v2: 90 };
-      const n = await provider().synthesize({ text: SCRIPT }, dir, AbortSignal.timeout(30_000));
+      const n = await provider().synthesize({ text: SCRIPT }, dir, NEVER);
       const texts = fake.requests.map((r) => (r.body as { text: string }).text);
       assert.equal(texts[0], SCRIPT, 'first tried in one piece');
       for (const t of texts.slice(1)) assert.ok(t.length <= 90);
@@ -198,13 +202,13 @@ describe('ElevenLabs: failures', () => {
 
   test('a single word beyond the limit is a permanent tts_text_too_long', async () => {
     fake.options.charLimits = { eleven_multilingual_v2: 5 };
-    const err = await rejects(provider().synthesize({ text: 'Incomprehensibilities abound.' }, dir, AbortSignal.timeout(10_000)));
+    const err = await rejects(provider().synthesize({ text: 'Incomprehensibilities abound.' }, dir, NEVER));
     assert.equal(err.code, 'tts_text_too_long');
     assert.equal(err.retryable, false);
   });
 
   test('a wrong key fails the task for good, without retrying', async () => {
-    const err = await rejects(provider({ apiKey: 'wrong' }).synthesize({ text: 'Hi.' }, dir, AbortSignal.timeout(5_000)));
+    const err = await rejects(provider({ apiKey: 'wrong' }).synthesize({ text: 'Hi.' }, dir, NEVER));
     assert.equal(err.code, 'tts_auth_failed');
     assert.equal(err.retryable, false);
     assert.match(err.message, /check ELEVENLABS_API_KEY/);
@@ -215,7 +219,7 @@ describe('ElevenLabs: failures', () => {
   test('out of credits, legacy shape (401 quota_exceeded): permanent tts_quota_exceeded', async () => {
     fake.options.creditsLeft = 2;
     fake.options.quotaError = 'legacy-401';
-    const err = await rejects(provider().synthesize({ text: 'Hello there.' }, dir, AbortSignal.timeout(5_000)));
+    const err = await rejects(provider().synthesize({ text: 'Hello there.' }, dir, NEVER));
     assert.equal(err.code, 'tts_quota_exceeded');
     assert.equal(err.retryable, false);
     assert.match(err.message, /credits/);
@@ -225,7 +229,7 @@ describe('ElevenLabs: failures', () => {
   test('out of credits, current shape (402 insufficient_credits): permanent tts_quota_exceeded', async () => {
     fake.options.creditsLeft = 2;
     fake.options.quotaError = 'current-402';
-    const err = await rejects(provider().synthesize({ text: 'Hello there.' }, dir, AbortSignal.timeout(5_000)));
+    const err = await rejects(provider().synthesize({ text: 'Hello there.' }, dir, NEVER));
     assert.equal(err.code, 'tts_quota_exceeded');
     assert.equal(err.retryable, false);
     assert.match(err.detail ?? '', /request [0-9a-f]{32}/, 'the request id from the body is kept for support, in the logs');
@@ -234,7 +238,7 @@ describe('ElevenLabs: failures', () => {
   for (const shape of ['legacy', 'current'] as const) {
     test(`an unknown voice (${shape} shape) is a permanent invalid_voice naming voice_id`, async () => {
       fake.options.errorShape = shape;
-      const err = await rejects(provider().synthesize({ text: 'Hi.', voiceId: 'nope123' }, dir, AbortSignal.timeout(5_000)));
+      const err = await rejects(provider().synthesize({ text: 'Hi.', voiceId: 'nope123' }, dir, NEVER));
       assert.equal(err.code, 'invalid_voice');
       assert.equal(err.retryable, false);
       assert.match(err.message, /voice_id "nope123"/);
@@ -242,7 +246,7 @@ describe('ElevenLabs: failures', () => {
   }
 
   test('an unknown model is a permanent invalid_model', async () => {
-    const err = await rejects(provider({ modelId: 'eleven_imaginary_v9' }).synthesize({ text: 'Hi.' }, dir, AbortSignal.timeout(5_000)));
+    const err = await rejects(provider({ modelId: 'eleven_imaginary_v9' }).synthesize({ text: 'Hi.' }, dir, NEVER));
     assert.equal(err.code, 'invalid_model');
     assert.equal(err.retryable, false);
   });
@@ -250,7 +254,7 @@ describe('ElevenLabs: failures', () => {
   test('429 with Retry-After is waited out, then succeeds', async () => {
     fake.failNext({ status: 429, headers: { 'retry-after': '1' }, body: legacyError('too_many_concurrent_requests', 'busy') });
     const t0 = Date.now();
-    const n = await provider().synthesize({ text: 'Hi there.' }, dir, AbortSignal.timeout(10_000));
+    const n = await provider().synthesize({ text: 'Hi there.' }, dir, NEVER);
     assert.ok(Date.now() - t0 >= 1000, 'waited at least the Retry-After');
     assert.equal(fake.requests.length, 2);
     assert.equal(n.words.length, 2);
@@ -261,7 +265,7 @@ describe('ElevenLabs: failures', () => {
       { status: 429, body: currentError('rate_limit_error', 'system_busy', 'The system is busy') },
       { status: 429, body: currentError('rate_limit_error', 'system_busy', 'The system is busy') },
     );
-    const n = await provider().synthesize({ text: 'Hi there.' }, dir, AbortSignal.timeout(10_000));
+    const n = await provider().synthesize({ text: 'Hi there.' }, dir, NEVER);
     assert.equal(fake.requests.length, 3);
     assert.equal(n.words.length, 2);
   });
@@ -294,7 +298,7 @@ describe('ElevenLabs: failures', () => {
 
   test('5xx is retried with backoff, then succeeds', async () => {
     fake.failNext({ status: 500, body: currentError('internal_error', 'internal_error', 'boom') }, { status: 503, body: 'upstream unavailable' });
-    const n = await provider().synthesize({ text: 'Hi there.' }, dir, AbortSignal.timeout(10_000));
+    const n = await provider().synthesize({ text: 'Hi there.' }, dir, NEVER);
     assert.equal(fake.requests.length, 3);
     assert.equal(n.words.length, 2);
   });
@@ -302,7 +306,7 @@ describe('ElevenLabs: failures', () => {
   test('5xx that persists ends in a retryable tts_unavailable after a bounded number of attempts', async () => {
     // Exactly as many failures as attempts, so none is left for the next test.
     fake.failNext(...Array.from({ length: FAST_RETRY.retries + 1 }, () => ({ status: 502, body: 'bad gateway' })));
-    const err = await rejects(provider().synthesize({ text: 'Hi.' }, dir, AbortSignal.timeout(10_000)));
+    const err = await rejects(provider().synthesize({ text: 'Hi.' }, dir, NEVER));
     assert.equal(err.code, 'tts_unavailable');
     assert.equal(err.retryable, true);
     assert.equal(fake.requests.length, FAST_RETRY.retries + 1);

@@ -13,6 +13,7 @@ import { parseWav } from '../../functions/providers/wav.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import type { Narration } from '../../functions/domain/media.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
 const VOICES = `Pty Language       Age/Gender VoiceName          File                 Other Languages
  5  cmn             --/M      Chinese_(Mandarin,_latin_as_English) sit/cmn              (zh-cmn 5)(zh 5)
@@ -369,7 +370,7 @@ describe('EspeakSpeech with real espeak-ng', () => {
     const ac = new AbortController();
     const p = slow.synthesize({ text: 'One. Two. Three. Four.' }, dir, ac.signal);
     const children = () => childCommands().filter((c) => c.includes('sleep 300'));
-    for (let i = 0; i < 100 && children().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => children().length >= 2, 'both sentences’ espeak-ng running', { everyMs: 20 });
     assert.equal(children().length, 2, 'two sentences run at once');
     const reason = new Error('cancelled by test');
     ac.abort(reason);

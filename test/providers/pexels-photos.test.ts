@@ -15,6 +15,10 @@ import { defaultPhotos, startFakePexels, type FakePexels, type FakePexelsPhoto }
 import { ffprobe } from '../support/ffprobe.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
+// The work's signal: nothing here is cancelled. A wall-clock signal (AbortSignal.timeout) would cut
+// the work short on a busy machine and fail the test with the wrong error.
+const NEVER = new AbortController().signal;
+
 const tools = resolveMediaTools({});
 const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 100, retries: 2 };
 const PORTRAIT_720: FootageRequest = { query: 'ocean waves', count: 2, minTotalS: 9, orientation: 'portrait', width: 720, height: 1280, seed: 7 };
@@ -49,7 +53,7 @@ describe('Pexels photos: search, sizes, credits', () => {
   });
 
   test('searches GET /v1/search with the raw key, a descriptive User-Agent, the orientation and 80 per page', async () => {
-    await photosOf(fake).find(PORTRAIT_720, newDir(), AbortSignal.timeout(60_000));
+    await photosOf(fake).find(PORTRAIT_720, newDir(), NEVER);
     const s = photoSearches(fake);
     assert.equal(s.length, 1);
     assert.equal(s[0]!.headers.authorization, fake.options.apiKey, 'no "Bearer" prefix');
@@ -60,7 +64,7 @@ describe('Pexels photos: search, sizes, credits', () => {
 
   test('downloads each photo from the image CDN at the size that covers the frame with room for motion; a still clip, credited as Pexels asks', async () => {
     const dir = newDir();
-    const { clips, warnings } = await photosOf(fake).find(PORTRAIT_720, dir, AbortSignal.timeout(60_000));
+    const { clips, warnings } = await photosOf(fake).find(PORTRAIT_720, dir, NEVER);
     assert.deepEqual(warnings, []);
     assert.equal(clips.length, 2, 'two photos of a 5 s shot each cover 9 s');
     // 4000x6000 originals for a 720x1280 frame: cover scale 0.2133, ×1.25 → 1067x1600.
@@ -99,7 +103,7 @@ describe('Pexels photos: search, sizes, credits', () => {
     ];
     const own = await startFakePexels({ photos });
     try {
-      const { clips } = await photosOf(own).find({ ...PORTRAIT_720, orientation: 'landscape', width: 1280, height: 720 }, newDir(), AbortSignal.timeout(60_000));
+      const { clips } = await photosOf(own).find({ ...PORTRAIT_720, orientation: 'landscape', width: 1280, height: 720 }, newDir(), NEVER);
       assert.equal(photoSearches(own)[0]!.query.orientation, 'landscape');
       assert.deepEqual(clips.map((c) => file(c).still).sort(), ['png', 'webp']);
       for (const c of clips.map(file)) assert.ok(c.width > c.height);
@@ -111,7 +115,7 @@ describe('Pexels photos: search, sizes, credits', () => {
   test('too few portrait photos: landscape ones of the same query fill in, with a warning', async () => {
     const own = await startFakePexels({ photos: defaultPhotos().filter((p, i) => i === 0 || p.width > p.height) });
     try {
-      const { clips, warnings } = await photosOf(own).find({ ...PORTRAIT_720, count: 3, minTotalS: 14 }, newDir(), AbortSignal.timeout(60_000));
+      const { clips, warnings } = await photosOf(own).find({ ...PORTRAIT_720, count: 3, minTotalS: 14 }, newDir(), NEVER);
       assert.deepEqual(photoSearches(own).map((r) => r.query.orientation), ['portrait', 'landscape']);
       assert.equal(clips.length, 3);
       assert.ok(clips.some((c) => file(c).width > file(c).height), 'landscape photos were used');
@@ -124,7 +128,7 @@ describe('Pexels photos: search, sizes, credits', () => {
   test('a photo too small for the frame is not downloaded at all', async () => {
     const own = await startFakePexels({ photos: [{ ...defaultPhotos()[0]!, width: 400, height: 600 }, defaultPhotos()[1]!] });
     try {
-      const { clips } = await photosOf(own).find({ ...PORTRAIT_720, count: 2 }, newDir(), AbortSignal.timeout(60_000));
+      const { clips } = await photosOf(own).find({ ...PORTRAIT_720, count: 2 }, newDir(), NEVER);
       assert.deepEqual(clips.map(photoIdOf), [own.photos[1]!.id]);
       assert.ok(own.photoRequests().every((r) => r.path.includes(String(own.photos[1]!.id))));
     } finally {
@@ -142,14 +146,14 @@ describe('Pexels photos: one key, one set of limits with videos', () => {
       const photos = new PexelsFootage({ client, media: 'photos', tools, allowPrivate: true });
       const ctx: FootageContext = { searchesLeft: 10, taken: new Set(), recent: new Set() };
       const want = { ...PORTRAIT_720, count: 1, minTotalS: 1, context: ctx };
-      await videos.find(want, newDir(), AbortSignal.timeout(60_000));
-      await photos.find(want, newDir(), AbortSignal.timeout(60_000));
+      await videos.find(want, newDir(), NEVER);
+      await photos.find(want, newDir(), NEVER);
       assert.equal(fake.requests.filter((r) => r.path.endsWith('/search')).length, 2, 'the same query for photos is its own search');
       assert.equal(ctx.searchesLeft, 8, 'both count against the video\'s budget');
       // The monthly quota Pexels reported on the photo answer is what the video side knows.
       assert.equal(videos.quota().remaining, 4_998);
-      await photos.find({ ...want, query: 'forest' }, newDir(), AbortSignal.timeout(60_000));
-      const { clips, warnings } = await videos.find({ ...want, query: 'desert' }, newDir(), AbortSignal.timeout(60_000));
+      await photos.find({ ...want, query: 'forest' }, newDir(), NEVER);
+      const { clips, warnings } = await videos.find({ ...want, query: 'desert' }, newDir(), NEVER);
       assert.deepEqual(clips, []);
       assert.ok(warnings.some((w) => /hourly request limit is used up until/.test(w)), warnings.join('; '));
     } finally {
@@ -162,10 +166,10 @@ describe('Pexels photos: one key, one set of limits with videos', () => {
     try {
       const client = new PexelsClient({ apiKey: fake.options.apiKey, baseUrl: fake.url, retry: { ...FAST_RETRY, retries: 0 } });
       const photos = new PexelsFootage({ client, media: 'photos', tools, allowPrivate: true });
-      const first = await photos.find(PORTRAIT_720, newDir(), AbortSignal.timeout(60_000));
+      const first = await photos.find(PORTRAIT_720, newDir(), NEVER);
       assert.ok(first.warnings.some((w) => /rate-limiting/.test(w)), first.warnings.join('; '));
       const before = fake.requests.length;
-      const again = await new PexelsFootage({ client, tools, allowPrivate: true }).find(PORTRAIT_720, newDir(), AbortSignal.timeout(60_000));
+      const again = await new PexelsFootage({ client, tools, allowPrivate: true }).find(PORTRAIT_720, newDir(), NEVER);
       assert.deepEqual(again.clips, []);
       assert.ok(again.warnings.some((w) => /quota is used up until/.test(w)), again.warnings.join('; '));
       assert.equal(fake.requests.length, before, 'not even tried');
@@ -183,7 +187,7 @@ describe('Pexels photos: failures', () => {
     const fake = await startFakePexels({ photos });
     try {
       const dir = newDir();
-      const { clips, warnings } = await photosOf(fake).find({ ...PORTRAIT_720, count: 2, minTotalS: 10, seed: 1 }, dir, AbortSignal.timeout(60_000));
+      const { clips, warnings } = await photosOf(fake).find({ ...PORTRAIT_720, count: 2, minTotalS: 10, seed: 1 }, dir, NEVER);
       assert.deepEqual(warnings, []);
       assert.deepEqual(clips.map(photoIdOf).sort(), [photos[2]!.id, photos[3]!.id]);
     } finally {
@@ -194,7 +198,7 @@ describe('Pexels photos: failures', () => {
   test('a bad key is a permanent footage_auth_failed, as for videos', async () => {
     const fake = await startFakePexels();
     try {
-      await assert.rejects(photosOf(fake, { apiKey: 'wrong' }).find(PORTRAIT_720, newDir(), AbortSignal.timeout(10_000)), (err: unknown) => {
+      await assert.rejects(photosOf(fake, { apiKey: 'wrong' }).find(PORTRAIT_720, newDir(), NEVER), (err: unknown) => {
         assert.ok(err instanceof TaskError);
         assert.equal(err.code, 'footage_auth_failed');
         assert.equal(err.retryable, false);
@@ -208,7 +212,7 @@ describe('Pexels photos: failures', () => {
   test('nothing found: an empty list and a warning naming the query', async () => {
     const fake = await startFakePexels({ photos: defaultPhotos().map((p) => ({ ...p, tags: ['forest'] })) });
     try {
-      const { clips, warnings } = await photosOf(fake).find({ ...PORTRAIT_720, fallbacks: [] }, newDir(), AbortSignal.timeout(60_000));
+      const { clips, warnings } = await photosOf(fake).find({ ...PORTRAIT_720, fallbacks: [] }, newDir(), NEVER);
       assert.deepEqual(clips, []);
       assert.ok(warnings.some((w) => /Pexels found no usable photo for "ocean waves"/.test(w)), warnings.join('; '));
     } finally {

@@ -10,6 +10,11 @@ import type { SourceClip } from '../../functions/domain/media.ts';
 import { defaultCatalog, startFakePexels, type FakePexels, type FakePexelsVideo } from '../fakes/pexels.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
+
+// The work's signal: nothing here is cancelled. A wall-clock signal (AbortSignal.timeout) would cut
+// the work short on a busy machine and fail the test with the wrong error.
+const NEVER = new AbortController().signal;
 
 const tools = resolveMediaTools({});
 const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 100, retries: 2 };
@@ -48,7 +53,7 @@ describe('Pexels: search, renditions, credits', () => {
   });
 
   test('searches /videos/search with the raw key, a descriptive User-Agent, the orientation and 80 per page', async () => {
-    await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000));
+    await provider(fake).find(PORTRAIT_720, await newDir(), NEVER);
     const s = searches(fake);
     assert.equal(s.length, 1, 'one page of 80 is enough');
     const r = s[0]!;
@@ -60,7 +65,7 @@ describe('Pexels: search, renditions, credits', () => {
 
   test('downloads the smallest rendition that covers the frame, never hls or uhd, and probes it', async () => {
     const dir = await newDir();
-    const { clips, warnings } = await provider(fake).find(PORTRAIT_720, dir, AbortSignal.timeout(60_000));
+    const { clips, warnings } = await provider(fake).find(PORTRAIT_720, dir, NEVER);
     assert.deepEqual(warnings, []);
     assert.equal(clips.length, 3);
     for (const f of fake.fileRequests()) assert.match(f.path, /-hd_720_1280_25fps\.mp4$/);
@@ -88,13 +93,13 @@ describe('Pexels: search, renditions, credits', () => {
   });
 
   test('a 1080p frame takes the 1080×1920 files; a landscape frame the landscape videos', async () => {
-    await provider(fake).find({ ...PORTRAIT_720, width: 1080, height: 1920, count: 1, minTotalS: 2 }, await newDir(), AbortSignal.timeout(60_000));
+    await provider(fake).find({ ...PORTRAIT_720, width: 1080, height: 1920, count: 1, minTotalS: 2 }, await newDir(), NEVER);
     assert.match(fake.fileRequests()[0]!.path, /-hd_1080_1920_25fps\.mp4$/);
     fake.requests.length = 0;
     const { clips } = await provider(fake).find(
       { ...PORTRAIT_720, orientation: 'landscape', width: 1280, height: 720, count: 2, minTotalS: 4 },
       await newDir(),
-      AbortSignal.timeout(60_000),
+      NEVER,
     );
     assert.equal(searches(fake)[0]!.query.orientation, 'landscape');
     assert.equal(clips.length, 2);
@@ -103,7 +108,7 @@ describe('Pexels: search, renditions, credits', () => {
 
   test('the same seed picks the same clips; other seeds pick differently', async () => {
     const pick = async (seed: number) => {
-      const { clips } = await provider(fake).find({ ...PORTRAIT_720, seed }, await newDir(), AbortSignal.timeout(60_000));
+      const { clips } = await provider(fake).find({ ...PORTRAIT_720, seed }, await newDir(), NEVER);
       return clips.map((c) => (c.kind === 'file' ? videoIdOf(c.path) : 0));
     };
     const a = await pick(1234);
@@ -114,7 +119,7 @@ describe('Pexels: search, renditions, credits', () => {
 
   test('reads X-Ratelimit-* from successful answers', async () => {
     const p = provider(fake);
-    await p.find({ ...PORTRAIT_720, count: 1, minTotalS: 1 }, await newDir(), AbortSignal.timeout(60_000));
+    await p.find({ ...PORTRAIT_720, count: 1, minTotalS: 1 }, await newDir(), NEVER);
     const q = p.quota();
     assert.equal(q.limit, 20_000);
     assert.equal(q.remaining, fake.options.rateLimit.remaining);
@@ -129,7 +134,7 @@ describe('Pexels: too few results', () => {
       const { clips } = await provider(fake, { perPage: 5, limits: { maxPagesPerQuery: 5 } }).find(
         { ...PORTRAIT_720, count: 8, minTotalS: 30 },
         await newDir(),
-        AbortSignal.timeout(60_000),
+        NEVER,
       );
       const pages = searches(fake).filter((r) => r.query.query === 'ocean waves').map((r) => r.query.page);
       assert.deepEqual(pages, ['1', '2'], 'eight portrait videos: two pages of five, no third');
@@ -145,7 +150,7 @@ describe('Pexels: too few results', () => {
       const { clips, warnings } = await provider(fake).find(
         { ...PORTRAIT_720, query: 'ocean sunset waves', count: 4, minTotalS: 12 },
         await newDir(),
-        AbortSignal.timeout(60_000),
+        NEVER,
       );
       // Each query in the frame's orientation, then in the other one (cropped), before a broader query.
       assert.deepEqual(
@@ -167,7 +172,7 @@ describe('Pexels: too few results', () => {
     videos[1]!.durationS = 600;
     const fake = await startFakePexels({ videos });
     try {
-      const { clips } = await provider(fake).find({ ...PORTRAIT_720, count: 3, minTotalS: 3 }, await newDir(), AbortSignal.timeout(60_000));
+      const { clips } = await provider(fake).find({ ...PORTRAIT_720, count: 3, minTotalS: 3 }, await newDir(), NEVER);
       assert.deepEqual(clips.map((c) => (c.kind === 'file' ? videoIdOf(c.path) : 0)), [videos[2]!.id]);
       assert.equal(fake.fileRequests().length, 1);
     } finally {
@@ -181,7 +186,7 @@ describe('Pexels: too few results', () => {
       const { clips, warnings } = await provider(fake).find(
         { ...PORTRAIT_720, query: 'purple elephant', count: 3, minTotalS: 20 },
         await newDir(),
-        AbortSignal.timeout(60_000),
+        NEVER,
       );
       assert.equal(clips.length, 1);
       assert.ok(warnings.some((w) => /found only 1 usable video/.test(w)), warnings.join('; '));
@@ -213,14 +218,14 @@ describe('Pexels: cache, budgets, orientation, freshness', () => {
     let clock = Date.now();
     try {
       const p = provider(fake, { now: () => clock });
-      await Promise.all([p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000)), p.find({ ...PORTRAIT_720, query: ' Ocean  WAVES' }, await newDir(), AbortSignal.timeout(60_000))]);
-      await p.find({ ...PORTRAIT_720, seed: 99 }, await newDir(), AbortSignal.timeout(60_000));
+      await Promise.all([p.find(PORTRAIT_720, await newDir(), NEVER), p.find({ ...PORTRAIT_720, query: ' Ocean  WAVES' }, await newDir(), NEVER)]);
+      await p.find({ ...PORTRAIT_720, seed: 99 }, await newDir(), NEVER);
       assert.equal(searches(fake).length, 1, 'one request for three finds of the same query');
       clock += 59 * 60_000;
-      await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000));
+      await p.find(PORTRAIT_720, await newDir(), NEVER);
       assert.equal(searches(fake).length, 1, 'still fresh after 59 minutes');
       clock += 2 * 60_000;
-      await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000));
+      await p.find(PORTRAIT_720, await newDir(), NEVER);
       assert.equal(searches(fake).length, 2, 'asked again after an hour');
     } finally {
       await fake.close();
@@ -232,9 +237,9 @@ describe('Pexels: cache, budgets, orientation, freshness', () => {
     try {
       const p = provider(fake, { retry: { ...FAST_RETRY, retries: 0 } });
       fake.failNext({ status: 503, body: { error: 'busy' } });
-      const first = await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000));
+      const first = await p.find(PORTRAIT_720, await newDir(), NEVER);
       assert.deepEqual(first.clips, []);
-      const second = await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000));
+      const second = await p.find(PORTRAIT_720, await newDir(), NEVER);
       assert.equal(second.clips.length, 3);
       assert.equal(searches(fake).length, 2);
     } finally {
@@ -247,12 +252,12 @@ describe('Pexels: cache, budgets, orientation, freshness', () => {
     try {
       const p = provider(fake);
       const c = ctx({ searchesLeft: 3 });
-      const { warnings } = await p.find({ ...PORTRAIT_720, query: 'purple elephant dance', context: c }, await newDir(), AbortSignal.timeout(60_000));
+      const { warnings } = await p.find({ ...PORTRAIT_720, query: 'purple elephant dance', context: c }, await newDir(), NEVER);
       assert.equal(searches(fake).length, 3);
       assert.equal(c.searchesLeft, 0);
       assert.ok(warnings.some((w) => /used all the Pexels searches it may make \(PEXELS_SEARCHES_PER_VIDEO\)/.test(w)), warnings.join('; '));
       // The first query's answers are cached: asking again needs no budget.
-      await p.find({ ...PORTRAIT_720, query: 'purple elephant dance', count: 1, minTotalS: 0, fallbacks: [], context: ctx({ searchesLeft: 0 }) }, await newDir(), AbortSignal.timeout(60_000));
+      await p.find({ ...PORTRAIT_720, query: 'purple elephant dance', count: 1, minTotalS: 0, fallbacks: [], context: ctx({ searchesLeft: 0 }) }, await newDir(), NEVER);
       assert.equal(searches(fake).length, 3);
     } finally {
       await fake.close();
@@ -262,7 +267,7 @@ describe('Pexels: cache, budgets, orientation, freshness', () => {
   test('the process keeps under the hourly request limit, naming when it frees up', async () => {
     const fake = await startFakePexels({ videos: tagged([['nature']]) });
     try {
-      const { warnings } = await provider(fake, { hourlyLimit: 2 }).find({ ...PORTRAIT_720, query: 'purple elephant' }, await newDir(), AbortSignal.timeout(60_000));
+      const { warnings } = await provider(fake, { hourlyLimit: 2 }).find({ ...PORTRAIT_720, query: 'purple elephant' }, await newDir(), NEVER);
       assert.equal(searches(fake).length, 2);
       assert.ok(warnings.some((w) => /hourly request limit is used up until \d{4}-/.test(w)), warnings.join('; '));
     } finally {
@@ -275,7 +280,7 @@ describe('Pexels: cache, budgets, orientation, freshness', () => {
     const videos = defaultCatalog().filter((v, i) => i < 4 || (v.width > v.height));
     const fake = await startFakePexels({ videos });
     try {
-      const { clips, warnings } = await provider(fake).find({ ...PORTRAIT_720, count: 6, minTotalS: 20 }, await newDir(), AbortSignal.timeout(60_000));
+      const { clips, warnings } = await provider(fake).find({ ...PORTRAIT_720, count: 6, minTotalS: 20 }, await newDir(), NEVER);
       assert.deepEqual(searches(fake).map((r) => r.query.orientation), ['portrait', 'landscape']);
       const landscape = clips.filter((c) => c.kind === 'file' && c.width > c.height);
       assert.ok(landscape.length >= 1, 'landscape clips were used');
@@ -295,17 +300,17 @@ describe('Pexels: cache, budgets, orientation, freshness', () => {
       const p = provider(fake);
       const all = fake.videos.map((v) => v.id);
       const recent = new Set(all.slice(0, 4).map((id) => `pexels:${id}`));
-      const { clips } = await p.find({ ...PORTRAIT_720, count: 2, minTotalS: 6, context: ctx({ recent }) }, await newDir(), AbortSignal.timeout(60_000));
+      const { clips } = await p.find({ ...PORTRAIT_720, count: 2, minTotalS: 6, context: ctx({ recent }) }, await newDir(), NEVER);
       assert.deepEqual(ids(clips).sort(), all.slice(4, 6).sort(), 'the two clips no recent video used');
       // Every one used recently: still a video, from the recent ones.
       const everything = new Set(all.map((id) => `pexels:${id}`));
-      const again = await p.find({ ...PORTRAIT_720, count: 1, minTotalS: 3, context: ctx({ recent: everything }) }, await newDir(), AbortSignal.timeout(60_000));
+      const again = await p.find({ ...PORTRAIT_720, count: 1, minTotalS: 3, context: ctx({ recent: everything }) }, await newDir(), NEVER);
       assert.equal(again.clips.length, 1);
       // Two parts of one video searching at once split the videos between them.
       const shared = ctx();
       const [a, b] = await Promise.all([
-        p.find({ ...PORTRAIT_720, count: 3, minTotalS: 9, seed: 1, context: shared }, await newDir(), AbortSignal.timeout(60_000)),
-        p.find({ ...PORTRAIT_720, count: 3, minTotalS: 9, seed: 1, context: shared }, await newDir(), AbortSignal.timeout(60_000)),
+        p.find({ ...PORTRAIT_720, count: 3, minTotalS: 9, seed: 1, context: shared }, await newDir(), NEVER),
+        p.find({ ...PORTRAIT_720, count: 3, minTotalS: 9, seed: 1, context: shared }, await newDir(), NEVER),
       ]);
       const both = [...ids(a.clips), ...ids(b.clips)];
       assert.equal(new Set(both).size, both.length, `no video twice: ${both.join(', ')}`);
@@ -333,7 +338,7 @@ describe('Pexels: failures', () => {
   for (const status of [401, 403] as const) {
     test(`a bad key (${status}) is a permanent footage_auth_failed, not retried`, async () => {
       fake.options.badKeyStatus = status;
-      await assert.rejects(provider(fake, { apiKey: 'Bearer wrong' }).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(10_000)), (err: unknown) => {
+      await assert.rejects(provider(fake, { apiKey: 'Bearer wrong' }).find(PORTRAIT_720, await newDir(), NEVER), (err: unknown) => {
         assert.ok(err instanceof TaskError);
         assert.equal(err.code, 'footage_auth_failed');
         assert.equal(err.retryable, false);
@@ -346,13 +351,13 @@ describe('Pexels: failures', () => {
   }
 
   test('a library default User-Agent is refused by the edge, and the error says so', async () => {
-    await assert.rejects(provider(fake, { userAgent: 'python-requests/2.31.0' }).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(10_000)), /User-Agent/);
+    await assert.rejects(provider(fake, { userAgent: 'python-requests/2.31.0' }).find(PORTRAIT_720, await newDir(), NEVER), /User-Agent/);
   });
 
   test('429 with Retry-After is waited out, then the search succeeds', async () => {
     fake.failNext({ status: 429, headers: { 'retry-after': '1' }, body: { error: 'Rate limit exceeded' } });
     const t0 = Date.now();
-    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), NEVER);
     assert.ok(Date.now() - t0 >= 1000);
     assert.equal(searches(fake).length, 2);
     assert.equal(clips.length, 3);
@@ -360,7 +365,7 @@ describe('Pexels: failures', () => {
 
   test('429 without Retry-After backs off and succeeds', async () => {
     fake.failNext({ status: 429, body: { error: 'Rate limit exceeded' } });
-    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), NEVER);
     assert.equal(searches(fake).length, 2);
     assert.equal(clips.length, 3);
   });
@@ -368,12 +373,12 @@ describe('Pexels: failures', () => {
   test('quota used up (429 on every call): bounded retries, then an empty result with a clear warning, and a pause', async () => {
     fake.options.rateLimit.remaining = 0;
     const p = provider(fake);
-    const { clips, warnings } = await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    const { clips, warnings } = await p.find(PORTRAIT_720, await newDir(), NEVER);
     assert.deepEqual(clips, []);
     assert.equal(searches(fake).length, FAST_RETRY.retries + 1);
     assert.ok(warnings.some((w) => /rate-limiting/.test(w)), warnings.join('; '));
     // The next task does not hammer an API that just said no.
-    const again = await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    const again = await p.find(PORTRAIT_720, await newDir(), NEVER);
     assert.deepEqual(again.clips, []);
     assert.equal(searches(fake).length, FAST_RETRY.retries + 1);
     assert.ok(again.warnings.some((w) => /quota is used up until/.test(w)));
@@ -382,9 +387,9 @@ describe('Pexels: failures', () => {
   test('X-Ratelimit-Remaining reaching 0 stops further searches until the reset, naming it', async () => {
     fake.options.rateLimit.remaining = 1;
     const p = provider(fake);
-    const first = await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    const first = await p.find(PORTRAIT_720, await newDir(), NEVER);
     assert.equal(first.clips.length, 3);
-    const second = await p.find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    const second = await p.find(PORTRAIT_720, await newDir(), NEVER);
     assert.deepEqual(second.clips, []);
     assert.equal(searches(fake).length, 1);
     const reset = new Date(fake.options.rateLimit.resetAt * 1000).toISOString();
@@ -393,14 +398,14 @@ describe('Pexels: failures', () => {
 
   test('5xx is retried, then succeeds', async () => {
     fake.failNext({ status: 502, body: 'bad gateway' }, { status: 500, body: { error: 'oops' } });
-    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), NEVER);
     assert.equal(searches(fake).length, 3);
     assert.equal(clips.length, 3);
   });
 
   test('5xx that persists: bounded attempts, an empty result and a warning (the fallback takes over)', async () => {
     fake.failNext(...Array.from({ length: FAST_RETRY.retries + 1 }, () => ({ status: 503, body: 'unavailable' })));
-    const { clips, warnings } = await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(30_000));
+    const { clips, warnings } = await provider(fake).find(PORTRAIT_720, await newDir(), NEVER);
     assert.deepEqual(clips, []);
     assert.equal(searches(fake).length, FAST_RETRY.retries + 1);
     assert.ok(warnings.some((w) => /Pexels search failed \(Pexels answered 503/.test(w)), warnings.join('; '));
@@ -418,7 +423,7 @@ describe('Pexels: failures', () => {
     // Five of eight portrait videos serve garbage: whatever the seed picks, some must be replaced.
     for (const v of fake.videos.slice(0, 5)) v.corrupt = true;
     const dir = await newDir();
-    const { clips } = await provider(fake).find(PORTRAIT_720, dir, AbortSignal.timeout(60_000));
+    const { clips } = await provider(fake).find(PORTRAIT_720, dir, NEVER);
     assert.equal(clips.length, 3);
     const corrupt = new Set(fake.videos.slice(0, 5).map((v) => v.id));
     for (const c of clips) assert.ok(c.kind === 'file' && !corrupt.has(videoIdOf(c.path)));
@@ -429,13 +434,13 @@ describe('Pexels: failures', () => {
 
   test('a dead link (404) is skipped and replaced', async () => {
     for (const v of fake.videos.slice(0, 5)) v.missing = true;
-    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000));
+    const { clips } = await provider(fake).find(PORTRAIT_720, await newDir(), NEVER);
     assert.equal(clips.length, 3);
     assert.ok(fake.fileRequests().length > 3);
   });
 
   test('files over the size cap are skipped; with none left the result is empty', async () => {
-    const { clips, warnings } = await provider(fake, { limits: { maxDownloadBytes: 1000 } }).find(PORTRAIT_720, await newDir(), AbortSignal.timeout(60_000));
+    const { clips, warnings } = await provider(fake, { limits: { maxDownloadBytes: 1000 } }).find(PORTRAIT_720, await newDir(), NEVER);
     assert.deepEqual(clips, []);
     assert.ok(warnings.some((w) => /could be downloaded/.test(w)));
   });
@@ -464,9 +469,15 @@ describe('Pexels: failures', () => {
 
 describe('Pexels: parallel downloads', () => {
   test('run at most three at a time', async () => {
-    const fake = await startFakePexels({ fileDelayMs: 300 });
+    // Held, the downloads pile up to the provider's limit: three in flight at once (a delay instead
+    // would let the first end before the third starts on a busy machine).
+    let release!: () => void;
+    const fake = await startFakePexels({ holdFiles: new Promise<void>((r) => (release = r)) });
     try {
-      const { clips } = await provider(fake).find({ ...PORTRAIT_720, count: 7, minTotalS: 20 }, await newDir(), AbortSignal.timeout(60_000));
+      const found = provider(fake).find({ ...PORTRAIT_720, count: 7, minTotalS: 20 }, await newDir(), NEVER);
+      await waitFor(() => fake.filesInFlight() === 3, 'three downloads in flight');
+      release();
+      const { clips } = await found;
       assert.equal(clips.length, 7);
       assert.equal(fake.maxFilesInFlight(), 3);
     } finally {

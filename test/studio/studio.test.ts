@@ -14,15 +14,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { FAKE_ELEVENLABS_KEY, FAKE_PEXELS_KEY, startFakeElevenLabs, startFakePexels, type FakeElevenLabs, type FakePexels, type FakePexelsVideo } from '../fakes/index.ts';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { FakePexelsVideo } from '../fakes/index.ts';
 import { resolveLook } from '../../functions/domain/look.ts';
 import { assDocument } from '../../functions/media/captions/ass-document.ts';
 import { buildCaptions } from '../../functions/media/captions/index.ts';
 import { bounds, burn, count, near, pixel, type Box, type Rgb } from '../support/frames.ts';
 import { getJson } from '../support/http.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import { startService, type Service } from '../support/service.ts';
+import { withService } from '../support/with-service.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'studio-key-1';
@@ -53,11 +53,23 @@ function catalog(): FakePexelsVideo[] {
   }));
 }
 
+// No clock of Playwright's own: each wait below is for an event on the page (an element, a status,
+// a download), as long as a busy machine makes it take; the runner's per-test timeout is the one
+// hang guard. Playwright's default gives every action and wait 30 s, which a loaded machine can use
+// up on a render, a storyboard or the browser's own start.
 const launch = () =>
   chromium.launch({
+    timeout: 0,
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
   });
+
+/** A browser context whose actions and waits have no time limit of their own (see launch). */
+async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(0);
+  return context;
+}
 
 /** Everything the page asks for must be this service (loopback; signed URLs name it localhost): no CDN, no fonts, nothing else. */
 async function loopbackOnly(context: BrowserContext): Promise<string[]> {
@@ -95,35 +107,21 @@ function contrast(fg: string, bg: string): number {
 }
 
 describe('the studio page in Chromium', { skip: browserSkip() }, () => {
-  let el: FakeElevenLabs;
-  let px: FakePexels;
-  let svc: Service;
+  const service = withService({ elevenlabs: true, pexels: { videos: catalog() }, env: { API_KEYS: KEY } });
   let browser: Browser;
   const auth = { authorization: `Bearer ${KEY}` };
 
   before(async () => {
     rmSync(OUT, { recursive: true, force: true });
     mkdirSync(OUT, { recursive: true });
-    el = await startFakeElevenLabs({});
-    px = await startFakePexels({ videos: catalog() });
-    svc = await startService({
-      API_KEYS: KEY,
-      ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY,
-      ELEVENLABS_BASE_URL: el.url,
-      PEXELS_API_KEY: FAKE_PEXELS_KEY,
-      PEXELS_BASE_URL: px.url,
-    });
     browser = await launch();
   });
   after(async () => {
     await browser?.close();
-    await svc?.stop();
-    await el?.close();
-    await px?.close();
   });
 
   it('at a phone\'s width: compose, storyboard, preview, swap, render, play, download, cancel, and errors in the form\'s words', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: true });
+    const context = await newContext(browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: true });
     const outside = await loopbackOnly(context);
     const page = await context.newPage();
     const pageErrors: string[] = [];
@@ -131,7 +129,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     const noSideways = async (when: string) => assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scrolling ${when}`);
 
     // The key, asked for once and kept.
-    await page.goto(`${svc.url}/`);
+    await page.goto(`${service.url}/`);
     await page.getByLabel('API key').fill(KEY);
     await shot(page, '01-key');
     await page.getByRole('button', { name: 'Use this key' }).click();
@@ -168,7 +166,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     const [sent] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/v1/storyboards') && r.method() === 'POST'), page.getByRole('button', { name: 'Make a storyboard first' }).first().click()]);
     assert.equal(sent.postDataJSON().scenes.length, 2, 'the empty trailing scene is dropped');
     // Preparing is a worker's job (voice, footage, thumbnails): as long as it takes on a busy machine.
-    await page.locator('.strip .piece img').first().waitFor({ timeout: 240_000 });
+    await page.locator('.strip .piece img').first().waitFor();
     await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.strip .piece img')).every((i) => i.complete && i.naturalWidth > 0));
     const pieces = await page.locator('.strip .piece').count();
     assert.ok(pieces >= 2);
@@ -190,7 +188,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
 
     // The preview plays the voice over the thumbnails.
     await page.getByRole('button', { name: 'Play preview' }).click();
-    await page.waitForFunction(() => Number.parseFloat(document.querySelector('[data-testid="preview-time"]')!.textContent!) >= 1, null, { timeout: 30_000 });
+    await page.waitForFunction(() => Number.parseFloat(document.querySelector('[data-testid="preview-time"]')!.textContent!) >= 1);
     await shot(page, '04-preview');
     await page.getByRole('button', { name: 'Pause preview' }).click();
 
@@ -213,12 +211,12 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
 
     // Render it; the player loads the video, as long as the task says.
     await page.getByRole('button', { name: 'Render this storyboard' }).click();
-    await page.getByTestId('render-status').filter({ hasText: 'Done.' }).waitFor({ timeout: 240_000 });
-    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video.player')?.readyState ?? 0) >= 2, null, { timeout: 60_000 });
+    await page.getByTestId('render-status').filter({ hasText: 'Done.' }).waitFor();
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video.player')?.readyState ?? 0) >= 2);
     const playerDuration = await page.locator('video.player').evaluate((v: HTMLVideoElement) => v.duration);
     const href = await page.getByRole('link', { name: 'MP4' }).getAttribute('download');
     const taskId = href!.replace(/\.mp4$/, '');
-    const task = await getJson(`${svc.url}/v1/videos/${taskId}`, auth);
+    const task = await getJson(`${service.url}/v1/videos/${taskId}`, auth);
     assert.equal(task.body.status, 'completed');
     assert.ok(Math.abs(playerDuration - task.body.result.duration_s) <= 0.2, `player ${playerDuration} s, task ${task.body.result.duration_s} s`);
     await shot(page, '07-player');
@@ -233,7 +231,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
 
     // A second render, held at the voice, cancelled from the page.
     let release: () => void = () => undefined;
-    el.options.hold = new Promise<void>((r) => (release = r));
+    service.el.options.hold = new Promise<void>((r) => (release = r));
     try {
       await page.getByRole('button', { name: 'Render video' }).first().click();
       await page.getByTestId('render-status').filter({ hasText: /Voice|Waiting/ }).waitFor();
@@ -241,10 +239,10 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
       await page.getByRole('button', { name: 'Cancel render' }).click();
       await page.getByTestId('render-status').filter({ hasText: 'Cancelled.' }).waitFor();
     } finally {
-      el.options.hold = null;
+      service.el.options.hold = null;
       release();
     }
-    const recent = await getJson(`${svc.url}/v1/videos?limit=1`, auth);
+    const recent = await getJson(`${service.url}/v1/videos?limit=1`, auth);
     assert.equal(recent.body.data[0].status, 'cancelled');
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.locator('.recent .badge.cancelled').first().waitFor();
@@ -276,23 +274,23 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
   });
 
   it('a fresh page at a phone\'s width: a script typed into its first box renders and plays, with nothing else set; recent videos tell themselves apart', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const context = await newContext(browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
     const page = await context.newPage();
-    await page.goto(`${svc.url}/`);
+    await page.goto(`${service.url}/`);
     await page.getByRole('heading', { name: 'Compose' }).waitFor();
     const first = page.locator('textarea, input[type="text"], input[type="url"]').first();
     assert.equal(await first.getAttribute('id'), 'script_text', 'the page opens on one script box');
     await first.fill('Clouds weigh more than you think. A single one can weigh as much as a hundred elephants.');
     await page.getByRole('button', { name: 'Render video' }).first().click();
-    await page.getByTestId('render-status').filter({ hasText: 'Done.' }).waitFor({ timeout: 240_000 });
+    await page.getByTestId('render-status').filter({ hasText: 'Done.' }).waitFor();
     const player = page.locator('video.player');
-    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video.player')?.readyState ?? 0) >= 2, null, { timeout: 60_000 });
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video.player')?.readyState ?? 0) >= 2);
     await player.evaluate((v: HTMLVideoElement) => {
       v.muted = true;
       return v.play();
     });
-    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video.player')?.currentTime ?? 0) > 0.5, null, { timeout: 30_000 });
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video.player')?.currentTime ?? 0) > 0.5);
     assert.deepEqual(await player.evaluate((v: HTMLVideoElement) => [v.videoWidth, v.videoHeight]), [1080, 1920], "the API's defaults: 9:16 at 1080p");
     await shot(page, '12-fresh-page-plays');
 
@@ -310,10 +308,10 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
   });
 
   it("the boxed look's preview and the video draw the same box: one per line, the same size around the same words, the same shade", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 3 });
+    const context = await newContext(browser, { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 3 });
     await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
     const page = await context.newPage();
-    await page.goto(`${svc.url}/`);
+    await page.goto(`${service.url}/`);
     await page.getByRole('heading', { name: 'Compose' }).waitFor();
     await page.getByLabel('Style').selectOption('boxed');
     await page.getByLabel('Position').selectOption('center');
@@ -376,10 +374,10 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
   });
 
   it('is accessible: labelled controls, keyboard reach, contrast', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await newContext(browser, { viewport: { width: 1280, height: 900 } });
     await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
     const page = await context.newPage();
-    await page.goto(`${svc.url}/studio`);
+    await page.goto(`${service.url}/studio`);
     await page.getByRole('heading', { name: 'Compose' }).waitFor();
 
     const unlabelled = await page.evaluate(() =>
@@ -419,16 +417,16 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
   });
 
   it('fits a phone-width screen, and has a favicon', async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const context = await newContext(browser, { viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await context.addInitScript((key) => localStorage.setItem('reelsmith.apiKey', key), KEY);
     const page = await context.newPage();
-    await page.goto(`${svc.url}/`);
+    await page.goto(`${service.url}/`);
     await page.getByRole('heading', { name: 'Compose' }).waitFor();
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
     const box = await page.getByRole('button', { name: 'Render video' }).first().boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 375 && box.height >= 24, JSON.stringify(box));
     const icon = await page.locator('link[rel="icon"]').getAttribute('href');
-    const res = await fetch(new URL(icon!, svc.url));
+    const res = await fetch(new URL(icon!, service.url));
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'image/svg+xml');
     assert.match(await res.text(), /^<svg /);
@@ -438,17 +436,13 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
 });
 
 describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
-  let svc: Service;
-  before(async () => {
-    svc = await startService({});
-  });
-  after(() => svc?.stop());
+  const service = withService();
 
   it('opens on the form, with the offline voices, no key asked', async () => {
     const browser = await launch();
     try {
-      const page = await browser.newPage();
-      await page.goto(`${svc.url}/`);
+      const page = await (await newContext(browser)).newPage();
+      await page.goto(`${service.url}/`);
       await page.getByRole('heading', { name: 'Compose' }).waitFor();
       assert.equal(await page.getByLabel('API key').count(), 0);
       await page.waitForFunction(() => document.querySelectorAll('#voice_id option').length > 1);
@@ -461,8 +455,8 @@ describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
   it('saves the look as a template and starts a form from it; a topic without a language model is marked on its field', async () => {
     const browser = await launch();
     try {
-      const page = await browser.newPage();
-      await page.goto(`${svc.url}/`);
+      const page = await (await newContext(browser)).newPage();
+      await page.goto(`${service.url}/`);
       await page.getByRole('heading', { name: 'Compose' }).waitFor();
       await page.getByLabel('Style').selectOption('boxed');
       await page.getByLabel('Position').selectOption('center');
@@ -470,7 +464,7 @@ describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
       await page.getByLabel('Save these settings as').fill('boxed look');
       await page.getByRole('button', { name: 'Save as template' }).click();
       await page.getByRole('status').filter({ hasText: 'Saved the template “boxed look”' }).waitFor();
-      const saved = (await getJson(`${svc.url}/v1/templates`)).body.data;
+      const saved = (await getJson(`${service.url}/v1/templates`)).body.data;
       assert.equal(saved.length, 1);
       assert.deepEqual(saved[0].settings.captions, { style: 'boxed', position: 'center', font_size: 1 });
       assert.equal(saved[0].settings.resolution, '720p');

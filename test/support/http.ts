@@ -1,4 +1,6 @@
 // Small HTTP helpers for tests that talk to the service.
+import { pause } from './wait.ts';
+
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
     method: 'POST',
@@ -20,18 +22,19 @@ export async function getJson(url: string, headers: Record<string, string> = {})
   return { status: res.status, headers: res.headers, body };
 }
 
-/** Poll a task until it reaches a final status; returns every view seen (to check progress). */
-export async function pollUntilFinal(statusUrl: string, opts: { timeoutMs?: number; headers?: Record<string, string> } = {}) {
+/**
+ * Poll a task until it reaches a final status, however long that takes (see waitFor); returns
+ * every view seen (to check progress).
+ */
+export async function pollUntilFinal(statusUrl: string, opts: { headers?: Record<string, string> } = {}) {
   const seen: any[] = [];
-  const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
-  while (Date.now() < deadline) {
+  for (;;) {
     const { status, body } = await getJson(statusUrl, opts.headers);
     if (status !== 200) throw new Error(`GET ${statusUrl} → ${status} ${JSON.stringify(body)}`);
     seen.push(body);
     if (['completed', 'failed', 'cancelled'].includes(body.status)) return { final: body, seen };
-    await new Promise((r) => setTimeout(r, 250));
+    await pause(250);
   }
-  throw new Error(`task did not finish in time; last: ${JSON.stringify(seen.at(-1))}`);
 }
 
 /** POST a file to /v1/uploads as multipart, as `curl -F file=@path` does. */

@@ -29,6 +29,13 @@ export interface RenderJob {
   onProgress?: (fraction: number) => void;
 }
 
+/**
+ * For tests that check pictures, sound, timing and joins, never the encoder's efficiency: x264's
+ * fastest preset (about half the CPU of the default at these sizes). Not a default here: the
+ * bench renders through these helpers with the real settings.
+ */
+export const TEST_ENCODE: Partial<EncodeSettings> = { preset: 'ultrafast' };
+
 /** A spec's output of any frame (tests render tiny ones): its shape from the frame's. */
 export function outputOf(frame: Frame, i = 0): OutputSpec {
   const aspect: AspectRatio = frame.width < frame.height ? '9:16' : frame.width > frame.height ? '16:9' : '1:1';

@@ -26,6 +26,11 @@ export interface Service {
 export interface StartOptions {
   dataDir?: string;
   entry?: string[];
+  /**
+   * Give up when the service has not listened after this long. None by default: a test waits for
+   * the service's "listening" line or its exit, however slow a busy machine is (the runner's
+   * per-test timeout is the hang guard); a command a person runs may want a bound.
+   */
   timeoutMs?: number;
   echo?: string;
   /**
@@ -58,16 +63,19 @@ export async function startService(env: Record<string, string> = {}, opts: Start
   const url = await new Promise<string>((resolveUrl, reject) => {
     let probe: NodeJS.Timeout | undefined;
     const settle = (err: Error | null, found?: string) => {
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
       clearInterval(probe);
       if (err) reject(err);
       else resolveUrl(found!);
     };
-    const timer = setTimeout(() => {
-      // Never leave a half-started service behind.
-      proc.kill('SIGKILL');
-      settle(new Error(`service did not start:\n${logs.join('\n')}`));
-    }, opts.timeoutMs ?? 30_000);
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            // Never leave a half-started service behind.
+            proc.kill('SIGKILL');
+            settle(new Error(`service did not start in ${opts.timeoutMs} ms:\n${logs.join('\n')}`));
+          }, opts.timeoutMs);
     for (const stream of [proc.stdout!, proc.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         logs.push(line);
