@@ -32,27 +32,28 @@ export interface Stream {
 }
 
 /**
- * Joins streams in order into `[output]`: runs of cuts through one `concat`, each transition
- * through `xfade` over the last `frames` of everything before it and the first of the next
- * stream. `enter[i]` is the transition into `streams[i]` (null: a cut; `enter[0]` is unused).
- * Every stream must be `frame`'s size, yuv420p, 30 fps, timestamps from 0. `id` prefixes inner
- * labels.
+ * Joins streams in order into `[output]`: runs of cuts through one `concat`; at a transition, the
+ * last `frames` of everything before it and the first `frames` of the next stream are cut out
+ * (split + trim, which pass frames by reference), blended by the transition, and put back between
+ * the two by `concat`, so the blending filters see the transition's frames only. `enter[i]` is the
+ * transition into `streams[i]` (null: a cut; `enter[0]` is unused). Every stream must be
+ * `frame`'s size, yuv420p, 30 fps, timestamps from 0. `id` prefixes inner labels.
  */
 export function joinGraph(streams: Stream[], enter: (Transition | null)[], frame: Frame, output: string, id: string): string {
   if (streams.length === 0) throw new Error('nothing to join');
   const parts: string[] = [];
-  let acc = streams[0]!.label;
-  let accFrames = streams[0]!.frames;
-  let run: string[] = [acc];
   let n = 0;
   const label = () => `${id}j${n++}`;
-  const flush = () => {
-    if (run.length > 1) {
-      const out = label();
-      parts.push(`${run.map((l) => `[${l}]`).join('')}concat=n=${run.length}:v=1:a=0[${out}]`);
-      acc = out;
-    }
-    run = [];
+  /** Segments of what is joined so far, to be concatenated in order. */
+  let run: string[] = [streams[0]!.label];
+  let accFrames = streams[0]!.frames;
+  const joined = () => {
+    if (run.length === 1) return run[0]!;
+    const out = label();
+    // concat's output counts time in microseconds: back to the pieces' 1/30 s, so every stream the
+    // transitions pair up ticks alike.
+    parts.push(`${run.map((l) => `[${l}]`).join('')}concat=n=${run.length}:v=1:a=0,settb=1/${OUTPUT_FPS}[${out}]`);
+    return out;
   };
   for (let i = 1; i < streams.length; i++) {
     const s = streams[i]!;
@@ -65,52 +66,64 @@ export function joinGraph(streams: Stream[], enter: (Transition | null)[], frame
     if (t.frames > accFrames || t.frames > s.frames) {
       throw new Error(`a ${t.frames}-frame transition needs that many frames on both sides (before: ${accFrames}, after: ${s.frames})`);
     }
-    flush();
     const at = accFrames - t.frames;
-    const out = label();
-    parts.push(...transitionGraph(t, acc, s.label, at, out, `${out}_`, frame));
-    acc = out;
-    run = [acc];
+    const before = joined();
+    const [head, outgoing] = cut(before, accFrames, at, parts, label);
+    const [incoming, rest] = cut(s.label, s.frames, t.frames, parts, label);
+    const blend = label();
+    parts.push(...transitionGraph(t, outgoing!, incoming!, blend, `${blend}_`, frame));
+    run = [head, blend, rest].filter((l): l is string => l !== null);
     accFrames = at + s.frames;
   }
-  flush();
-  parts.push(`[${acc}]null[${output}]`);
+  parts.push(`[${joined()}]null[${output}]`);
   return parts.join(';');
 }
 
-/** Seconds for xfade, exact to the frame: xfade rounds them back onto the 1/30 s grid. */
-const secs = (frames: number) => (frames / OUTPUT_FPS).toFixed(6);
+/** Splits a stream of `frames` frames at frame `at` into the frames before it and those from it (null for an empty side). */
+function cut(stream: string, frames: number, at: number, parts: string[], label: () => string): [string | null, string | null] {
+  if (at === 0) return [null, stream];
+  if (at === frames) return [stream, null];
+  const head = label();
+  const tail = label();
+  parts.push(`[${stream}]split=2[${head}a][${tail}a]`, `[${head}a]trim=end_frame=${at}[${head}]`, `[${tail}a]trim=start_frame=${at},setpts=PTS-STARTPTS[${tail}]`);
+  return [head, tail];
+}
 
 /**
- * One transition: `[a]` (whose last `t.frames` frames, from `at`, are the outgoing tail) into
- * `[b]`. xfade's first blended frame is still all `a` and its progress falls linearly to `b`.
+ * One transition over two streams of `t.frames` frames each: `[a]`, the outgoing tail, into `[b]`,
+ * the incoming head. Frame k shows k/frames of `b` (the first frame is still all `a`, as with
+ * xfade). Built from filters that copy or use SIMD code: xfade computes every pixel in float and
+ * costs ~13 ms a 1080x1920 frame where the dissolve below costs ~3 and the slide ~2.
  */
-function transitionGraph(t: Transition, a: string, b: string, at: number, out: string, id: string, frame: Frame): string[] {
-  const xfade = (kind: string, from: string, to: string, into: string) =>
-    `[${from}][${to}]xfade=transition=${kind}:duration=${secs(t.frames)}:offset=${secs(at)}[${into}]`;
+function transitionGraph(t: Transition, a: string, b: string, out: string, id: string, frame: Frame): string[] {
+  const d = t.frames;
+  // The incoming picture over the outgoing one, its alpha rising by 1/d a frame from 0.
+  const dissolve = (from: string, to: string, into: string) => [
+    `[${to}]format=yuva420p,fade=t=in:s=0:n=${d}:alpha=1[${id}f]`,
+    `[${from}][${id}f]overlay=format=yuv420,format=yuv420p[${into}]`,
+  ];
+  // Both pictures side by side, and a frame-wide window moving across them: a push to the left.
+  const push = (into: string) => `[${a}][${b}]hstack=inputs=2,crop=w=${frame.width}:h=${frame.height}:x='${frame.width}*n/${d}':y=0[${into}]`;
   switch (t.type) {
     case 'fade':
-      return [xfade('fade', a, b, out)];
+      return dissolve(a, b, out);
     case 'slide':
-      return [xfade('slideleft', a, b, out)];
+      return [push(out)];
     case 'zoom': {
       // The outgoing picture pushes in faster and faster, the incoming one settles from the same
       // push, and they dissolve: a move this fast hides whole-pixel steps.
-      const outF = `if(gte(n\\,${at})\\,1+${ZOOM_PUSH}*pow((n-${at})/${t.frames}\\,2)\\,1)`;
-      const inF = `if(lt(n\\,${t.frames})\\,1+${ZOOM_PUSH}*pow(1-n/${t.frames}\\,2)\\,1)`;
-      return [`[${a}]${zoomChain(outF, frame)}[${id}a]`, `[${b}]${zoomChain(inF, frame)}[${id}b]`, xfade('fade', `${id}a`, `${id}b`, out)];
+      const outF = `1+${ZOOM_PUSH}*pow(n/${d}\\,2)`;
+      const inF = `1+${ZOOM_PUSH}*pow(1-n/${d}\\,2)`;
+      return [`[${a}]${zoomChain(outF, frame)}[${id}a]`, `[${b}]${zoomChain(inF, frame)}[${id}b]`, ...dissolve(`${id}a`, `${id}b`, out)];
     }
     case 'whip': {
-      // A fast slide with horizontal motion blur, strongest mid-way.
+      // A fast push with horizontal motion blur, strongest mid-way.
       const scale = frame.width / 1080;
       const [soft, hard] = WHIP_BLUR.map((r) => Math.max(2, Math.round(r * scale)));
-      const third = Math.max(1, Math.round(t.frames / 3));
-      const whole = `between(n\\,${at + 1}\\,${at + t.frames - 1})`;
-      const middle = `between(n\\,${at + third}\\,${at + t.frames - third})`;
-      return [
-        xfade('slideleft', a, b, `${id}s`),
-        `[${id}s]avgblur=sizeX=${soft}:sizeY=1:enable='${whole}',avgblur=sizeX=${hard}:sizeY=1:enable='${middle}'[${out}]`,
-      ];
+      const third = Math.max(1, Math.round(d / 3));
+      const whole = `between(n\\,1\\,${d - 1})`;
+      const middle = `between(n\\,${third}\\,${d - third})`;
+      return [push(`${id}s`), `[${id}s]avgblur=sizeX=${soft}:sizeY=1:enable='${whole}',avgblur=sizeX=${hard}:sizeY=1:enable='${middle}'[${out}]`];
     }
   }
 }

@@ -160,7 +160,7 @@ describe('transitions across chunk joins', () => {
     const { windows } = layout();
     for (const w of windows) {
       for (let k = 0; k < w.frames; k++) {
-        // xfade: the first frame is all outgoing; the share of the incoming grows by 1/frames a frame.
+        // The first frame is all outgoing; the share of the incoming grows by 1/frames a frame.
         const p = k / w.frames;
         const a = lumaOf(w.from.n + k);
         const b = lumaOf(w.to.n + k);
