@@ -22,8 +22,8 @@ export function transitionFrames(durationS: number, fps = OUTPUT_FPS): number {
 
 /** How far the zoom transition pushes in (outgoing) and pulls back from (incoming). */
 const ZOOM_PUSH = 0.35;
-/** Whip: the horizontal motion blur at the transition's ends and, stronger, in its middle third (pixels of a 1080-wide frame). */
-const WHIP_BLUR = [24, 64] as const;
+/** Whip: how far frames are squeezed sideways in the transition's middle third (a motion blur about that many pixels long). */
+const WHIP_SQUEEZE = 24;
 
 export interface Stream {
   label: string;
@@ -50,9 +50,10 @@ export function joinGraph(streams: Stream[], enter: (Transition | null)[], frame
   const joined = () => {
     if (run.length === 1) return run[0]!;
     const out = label();
-    // concat's output counts time in microseconds: back to the pieces' 1/30 s, so every stream the
-    // transitions pair up ticks alike.
-    parts.push(`${run.map((l) => `[${l}]`).join('')}concat=n=${run.length}:v=1:a=0,settb=1/${OUTPUT_FPS}[${out}]`);
+    // concat's output counts time in microseconds, and gives a one-frame segment no duration (the
+    // next one starts on the same timestamp): each frame is stamped anew by its number, in the
+    // pieces' 1/30 s.
+    parts.push(`${run.map((l) => `[${l}]`).join('')}concat=n=${run.length}:v=1:a=0,settb=1/${OUTPUT_FPS},setpts=N[${out}]`);
     return out;
   };
   for (let i = 1; i < streams.length; i++) {
@@ -117,13 +118,28 @@ function transitionGraph(t: Transition, a: string, b: string, out: string, id: s
       return [`[${a}]${zoomChain(outF, frame)}[${id}a]`, `[${b}]${zoomChain(inF, frame)}[${id}b]`, ...dissolve(`${id}a`, `${id}b`, out)];
     }
     case 'whip': {
-      // A fast push with horizontal motion blur, strongest mid-way.
-      const scale = frame.width / 1080;
-      const [soft, hard] = WHIP_BLUR.map((r) => Math.max(2, Math.round(r * scale)));
+      // A fast push smeared sideways, most in its middle third: frames squeezed to a fraction of
+      // their width and stretched back, the cheapest horizontal blur there is (a blur filter holds
+      // full-frame float buffers for the whole chunk). Each stretch of frames gets its own fixed
+      // squeeze: a scale whose input changes size mid-stream draws garbage.
       const third = Math.max(1, Math.round(d / 3));
-      const whole = `between(n\\,1\\,${d - 1})`;
-      const middle = `between(n\\,${third}\\,${d - third})`;
-      return [push(`${id}s`), `[${id}s]avgblur=sizeX=${soft}:sizeY=1:enable='${whole}',avgblur=sizeX=${hard}:sizeY=1:enable='${middle}'[${out}]`];
+      const spans = [
+        { from: 0, to: 1, squeeze: 1 },
+        { from: 1, to: third, squeeze: WHIP_SQUEEZE / 4 },
+        { from: third, to: d - third, squeeze: WHIP_SQUEEZE },
+        { from: d - third, to: d, squeeze: WHIP_SQUEEZE / 4 },
+      ].filter((x) => x.to > x.from);
+      const narrow = (k: number) => Math.max(16, 2 * Math.round(frame.width / k / 2));
+      const branches = spans.map((x, i) => {
+        const smear = x.squeeze > 1 ? `,scale=w=${narrow(x.squeeze)}:h=${frame.height},scale=w=${frame.width}:h=${frame.height}:flags=bilinear` : '';
+        return `[${id}w${i}]trim=start_frame=${x.from}:end_frame=${x.to},setpts=PTS-STARTPTS${smear}[${id}v${i}]`;
+      });
+      return [
+        push(`${id}s`),
+        `[${id}s]split=${spans.length}${spans.map((_, i) => `[${id}w${i}]`).join('')}`,
+        ...branches,
+        `${spans.map((_, i) => `[${id}v${i}]`).join('')}concat=n=${spans.length}:v=1:a=0,settb=1/${OUTPUT_FPS},setpts=N[${out}]`,
+      ];
     }
   }
 }
