@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { Frame } from '../functions/domain/media.ts';
 import { coverRegion, kenBurnsGraph, viewAt, type KenBurns, type Rect } from '../functions/media/motion.ts';
 import { DotTracker, readGreyFrames, smoothness, writeDotsImage, type Dot } from '../test/support/motion-track.ts';
+import { timedFfmpeg } from './ffmpeg-time.ts';
 import { median, table } from './report.ts';
 
 const { values: argv } = parseArgs({ options: { reps: { type: 'string', default: '3' }, only: { type: 'string' }, chains: { type: 'string' } } });
@@ -155,13 +156,6 @@ function f2(v: number): string {
   return v.toFixed(v < 0.1 ? 3 : 2);
 }
 
-/** user + sys CPU seconds and peak RSS (KiB) of one ffmpeg run, from /usr/bin/time. */
-function timed(args: string[]): { cpuS: number; rssKiB: number } {
-  const res = execFileSync('bash', ['-c', '/usr/bin/time -f "TIME %U %S %M" "$@" 2>&1 >/dev/null | grep ^TIME', 'time', 'ffmpeg', '-v', 'error', '-nostdin', ...args], { encoding: 'utf8' });
-  const [, u, s, m] = res.trim().split(/\s+/);
-  return { cpuS: Number(u) + Number(s), rssKiB: Number(m) };
-}
-
 async function cost(): Promise<void> {
   const move = MOVES[1]!;
   const rows: string[][] = [];
@@ -176,7 +170,7 @@ async function cost(): Promise<void> {
     const chains = [{ name: 'decode only', graph: '[0:v]null[out]' }, ...CHAINS.filter((c, i) => i === 0 || PICK(c.name)).map((c) => ({ name: c.name, graph: graphOf(c, src.size, region, move.kb) }))];
     for (let rep = 0; rep < REPS; rep++) {
       for (const c of chains) {
-        const r = timed(['-threads', '1', '-i', clip, '-filter_complex_threads', '1', '-filter_complex', c.graph, '-map', '[out]', '-frames:v', String(FRAMES), '-f', 'null', '-']);
+        const r = timedFfmpeg(['-threads', '1', '-i', clip, '-filter_complex_threads', '1', '-filter_complex', c.graph, '-map', '[out]', '-frames:v', String(FRAMES), '-f', 'null', '-']);
         const e = runs.get(c.name) ?? { cpu: [], rss: [] };
         e.cpu.push(r.cpuS);
         e.rss.push(r.rssKiB);
