@@ -74,7 +74,8 @@ const CHAINS: Chain[] = [
       const z = zoomExpr(kb, 'n');
       const w = `2*round(${OUT.width}*${z}/2)`;
       const h = `2*round(${OUT.height}*${z}/2)`;
-      return `${cropOf(r)},scale=w='${w}':h='${h}':eval=frame,crop=w=${OUT.width}:h=${OUT.height}:x='2*round((${lerpExpr(kb.from.x, kb.to.x, 'n')}*in_w-${OUT.width / 2})/2)':y='2*round((${lerpExpr(kb.from.y, kb.to.y, 'n')}*in_h-${OUT.height / 2})/2)':exact=1`;
+      // crop's in_w is the size it was set up with: the scaled size is written out again.
+      return `${cropOf(r)},scale=w='${w}':h='${h}':eval=frame,crop=w=${OUT.width}:h=${OUT.height}:x='2*round((${lerpExpr(kb.from.x, kb.to.x, 'n')}*${w}-${OUT.width / 2})/2)':y='2*round((${lerpExpr(kb.from.y, kb.to.y, 'n')}*${h}-${OUT.height / 2})/2)':exact=1`;
     },
   },
   {

@@ -62,20 +62,18 @@ export function pictureGraph(p: Picture, input: string, output: string, id: stri
   }
   const box = fitBox(p.source, frame);
   const fg = p.motion
-    ? kenBurnsGraph(move(p, wholeSource(p.source), { width: box.width, height: box.height }), `${id}f`, `${id}F`, `${id}k`)
-    : `[${id}f]scale=w=${box.width}:h=${box.height}[${id}F]`;
-  return [
-    `[${input}]split=2[${id}f][${id}b]`,
-    `[${id}b]${backdrop(frame)}[${id}B]`,
-    fg,
-    `[${id}B][${id}F]overlay=x=${box.x}:y=${box.y}:format=yuv420,${tail}`,
-  ].join(';');
+    ? kenBurnsGraph(move(p, wholeSource(p.source), { width: box.width, height: box.height }), input, `${id}f`, `${id}k`)
+    : `[${input}]scale=w=${box.width}:h=${box.height}[${id}f]`;
+  // The backdrop is drawn from the fitted picture, not the source: a few hundred thousand pixels
+  // to read instead of the source's millions, and it moves with the picture.
+  return [fg, `[${id}f]split=2[${id}F][${id}b]`, `[${id}b]${backdrop(frame)}[${id}B]`, `[${id}B][${id}F]overlay=x=${box.x}:y=${box.y}:format=yuv420,${tail}`].join(';');
 }
 
 /**
- * The blurred backdrop as a chain: cover-cropped, shrunk to an eighth, box-blurred twice (close to
- * a Gaussian), dimmed and a little desaturated on the small picture, then scaled back up with a
- * cheap bilinear filter (nothing sharp is left to lose).
+ * The blurred backdrop as a chain from the fitted picture: cover-cropped to the frame's shape,
+ * shrunk to an eighth of the frame, box-blurred twice (close to a Gaussian), dimmed and a little
+ * desaturated on the small picture, then scaled back up with a cheap bilinear filter (nothing
+ * sharp is left to lose).
  */
 export function backdrop(frame: Frame): string {
   const even = (v: number) => Math.max(2, 2 * Math.round(v / 2));
