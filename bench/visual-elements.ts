@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import type { Frame, SourceClip } from '../functions/domain/media.ts';
 import { deriveSeed, seededRandom } from '../functions/lib/seeded-random.ts';
 import { OUTPUT_FPS } from '../functions/media/chunks.ts';
-import { chunkInputArgs, chunkVideoGraph, type ChunkPlan, type PiecePlan } from '../functions/media/chunk-video.ts';
+import { chunkFilterGraph, chunkInputArgs, type VideoChunk, type PiecePlan } from '../functions/media/chunk-video.ts';
 import type { Framing } from '../functions/media/framing.ts';
 import { planKenBurns, type MotionStyle } from '../functions/media/motion.ts';
 import { DEFAULT_ENCODE, encoderArgs } from '../functions/media/render-args.ts';
@@ -61,7 +61,7 @@ const VARIANTS: Variant[] = [
   { name: 'dynamic + whip 0.4 s + blur', motion: 'dynamic', transition: 'whip', framing: 'blur' },
 ];
 
-function plan(v: Variant): ChunkPlan[] {
+function plan(v: Variant): VideoChunk[] {
   const frames = PIECES.map((p) => Math.round(p.s * OUTPUT_FPS));
   const enter = (i: number): Transition | null => (i > 0 && v.transition !== 'cut' ? { type: v.transition, frames: transitionFrames(0.4) } : null);
   const pieces: PiecePlan[] = PIECES.map((p, i) => ({
@@ -79,7 +79,7 @@ function plan(v: Variant): ChunkPlan[] {
   return CHUNKS.map((ks, index) => {
     const ps = ks.map((k) => pieces[k]!);
     const n = ps.reduce((a, p) => a + p.frames, 0);
-    const c: ChunkPlan = { index, startFrame: start, frames: n, pieces: ps, lead: ps[0]!.enter ? pieces[ks[0]! - 1]! : null };
+    const c: VideoChunk = { index, startFrame: start, frames: n, pieces: ps, lead: ps[0]!.enter ? pieces[ks[0]! - 1]! : null };
     start += n;
     return c;
   });
@@ -112,7 +112,7 @@ async function main() {
       let rss = 0;
       for (const c of plan(v)) {
         const script = `chunk-${c.index}.filter`;
-        await writeFile(join(DIR, script), chunkVideoGraph(c, FRAME, null));
+        await writeFile(join(DIR, script), chunkFilterGraph(c, FRAME, null));
         const out = FILTERS_ONLY ? ['-f', 'null', '-'] : [...encoderArgs(DEFAULT_ENCODE), '-frames:v', String(c.frames), '-f', 'mpegts', `chunk-${c.index}.ts`];
         const r = timedFfmpeg([...chunkInputArgs(c, clips), '-filter_complex_script', script, '-filter_complex_threads', '1', '-map', '[vout]', '-an', ...out], DIR);
         cpu += r.cpuS;

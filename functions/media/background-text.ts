@@ -52,7 +52,7 @@ export function drawableTerm(term: string, language?: string): string | null {
 export function backgroundTextFilter(p: BackgroundText): string | null {
   const text = drawableTerm(p.term, p.language);
   if (!text) return null;
-  const font = captionFont(text, p.language, true);
+  const font = captionFont(text, p.language, 'league-spartan');
   const chars = [...text].length;
   // Capitals of a heavy face advance about 0.65 of the size (League Spartan Black, Noto Sans Bold);
   // CJK glyphs a whole size. The term keeps a margin at each side for its drift.

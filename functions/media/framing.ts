@@ -2,11 +2,11 @@
 // all of it over a blurred, darkened, cover-cropped copy of itself (the look landscape footage
 // gets in vertical video). Either may move (motion.ts). Pure builders of filter-graph text.
 import type { Frame } from '../domain/media.ts';
+import type { Framing } from '../domain/visuals.ts';
 import { coverCrop } from './render-args.ts';
 import { coverRegion, kenBurnsGraph, type KenBurns, type Rect } from './motion.ts';
 
-export const FRAMINGS = ['cover', 'blur'] as const;
-export type Framing = (typeof FRAMINGS)[number];
+export { FRAMINGS, type Framing } from '../domain/visuals.ts';
 
 /**
  * Shapes closer than this (relative difference of aspect ratios) fill the frame either way: a

@@ -14,10 +14,10 @@
 // first pass runs at the smaller of the source's and the frame's resolution, the second is the
 // scale to the frame that the cover crop needs anyway.
 import type { Frame } from '../domain/media.ts';
+import type { MotionStyle } from '../domain/visuals.ts';
 import type { Random } from '../lib/seeded-random.ts';
 
-export const MOTION_STYLES = ['none', 'subtle', 'dynamic'] as const;
-export type MotionStyle = (typeof MOTION_STYLES)[number];
+export { MOTION_STYLES, type MotionStyle } from '../domain/visuals.ts';
 
 /** Where the camera looks: zoom ≥ 1 into the region (1 shows all of it), its centre as fractions of the region. */
 export interface View {

@@ -4,10 +4,10 @@
 // the voice and every caption stay where they are, and every frame outside a transition is the
 // frame of the cut version. Pure builders of filter-graph text.
 import type { Frame } from '../domain/media.ts';
+import type { TransitionType } from '../domain/visuals.ts';
 import { OUTPUT_FPS } from './chunks.ts';
 
-export const TRANSITION_TYPES = ['cut', 'fade', 'slide', 'zoom', 'whip'] as const;
-export type TransitionType = (typeof TRANSITION_TYPES)[number];
+export { TRANSITION_TYPES, type TransitionType } from '../domain/visuals.ts';
 
 /** A transition into a piece: `frames` of overlap with the piece before it. */
 export interface Transition {

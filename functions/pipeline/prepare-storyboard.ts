@@ -127,7 +127,7 @@ async function findCandidates(
   for (const c of o.plan.clips) if (c.kind === 'file' && c.id) o.footage.taken.add(c.id);
   return Promise.all(
     o.parts.map(async (part, i) => {
-      const providers: FootageProvider[] = generatedOnly ? [deps.footage.generated] : deps.footage.sources(o.spec, part.sourceIndex).filter((p) => p.name !== 'clip_urls');
+      const providers: FootageProvider[] = generatedOnly ? [deps.footage.generated] : deps.footage.sources(o.spec, part.sourceIndex, o.spec.visuals.media).filter((p) => p.name !== 'clip_urls');
       const ignored: string[] = [];
       try {
         return await findFootage(

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { SourceClip } from '../../functions/domain/media.ts';
 import { OUTPUT_FPS } from '../../functions/media/chunks.ts';
-import { chunkInputArgs, chunkVideoGraph, type ChunkPlan, type PiecePlan } from '../../functions/media/chunk-video.ts';
+import { chunkFilterGraph, chunkInputArgs, type VideoChunk, type PiecePlan } from '../../functions/media/chunk-video.ts';
 import { assembleArgs, concatList, DEFAULT_ENCODE, encoderArgs } from '../../functions/media/render-args.ts';
 import type { Transition } from '../../functions/media/transitions.ts';
 import { readGreyFrames } from '../support/motion-track.ts';
@@ -56,7 +56,7 @@ const OTHER = TIMELINE.map((t) => ({ ...t }));
 let kind = 0;
 for (const t of OTHER) if (t.enter) t.enter = { type: KINDS[kind++]!, frames: t.enter.frames };
 
-function plan(withTransitions: boolean, timeline = TIMELINE): ChunkPlan[] {
+function plan(withTransitions: boolean, timeline = TIMELINE): VideoChunk[] {
   const pieces: PiecePlan[] = timeline.map((t, i) => {
     const next = timeline[i + 1];
     return {
@@ -74,19 +74,19 @@ function plan(withTransitions: boolean, timeline = TIMELINE): ChunkPlan[] {
   return CHUNKS.map((ks, index) => {
     const ps = ks.map((k) => pieces[k]!);
     const frames = ps.reduce((n, p) => n + p.frames, 0);
-    const c: ChunkPlan = { index, startFrame: start, frames, pieces: ps, lead: ps[0]!.enter ? pieces[ks[0]! - 1]! : null };
+    const c: VideoChunk = { index, startFrame: start, frames, pieces: ps, lead: ps[0]!.enter ? pieces[ks[0]! - 1]! : null };
     start += frames;
     return c;
   });
 }
 
 /** Each chunk its own ffmpeg process; then joined by stream copy with a silent soundtrack, as the renderer assembles. */
-async function render(name: string, chunks: ChunkPlan[]): Promise<string> {
+async function render(name: string, chunks: VideoChunk[]): Promise<string> {
   const dir = tempDir(`${name}-`);
   const files: string[] = [];
   for (const c of chunks) {
     const script = `chunk-${c.index}.filter`;
-    await writeFile(join(dir, script), chunkVideoGraph(c, frame, null));
+    await writeFile(join(dir, script), chunkFilterGraph(c, frame, null));
     const out = `chunk-${c.index}.ts`;
     execFileSync('ffmpeg', ['-v', 'error', '-y', ...chunkInputArgs(c, clips), '-filter_complex_script', script, '-map', '[vout]', '-an', ...encoderArgs({ ...DEFAULT_ENCODE, crf: 12 }), '-frames:v', String(c.frames), '-f', 'mpegts', out], { cwd: dir });
     files.push(out);
