@@ -36,3 +36,14 @@ export interface VisualSpec {
   /** A key term behind the captions of each generated background; null: on for generated backgrounds (the default), off otherwise. */
   backgroundText: boolean | null;
 }
+
+/** A Ken Burns move in words, as a storyboard shows it. */
+export const MOVES = ['zoom-in', 'zoom-out', 'pan-left', 'pan-right', 'pan-up', 'pan-down'] as const;
+export type Move = (typeof MOVES)[number];
+
+/** How one piece of a storyboard is drawn: its move (null: still), the transition into it (null: a cut), its framing. */
+export interface PieceVisual {
+  motion: Move | null;
+  transition: { type: Exclude<TransitionType, 'cut'>; duration_s: number } | null;
+  framing: Framing;
+}

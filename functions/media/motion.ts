@@ -14,7 +14,7 @@
 // first pass runs at the smaller of the source's and the frame's resolution, the second is the
 // scale to the frame that the cover crop needs anyway.
 import type { Frame } from '../domain/media.ts';
-import type { MotionStyle } from '../domain/visuals.ts';
+import type { Move, MotionStyle } from '../domain/visuals.ts';
 import type { Random } from '../lib/seeded-random.ts';
 
 export { MOTION_STYLES, type MotionStyle } from '../domain/visuals.ts';
@@ -93,6 +93,18 @@ export function planKenBurns(style: MotionStyle, durationS: number, random: Rand
   const angle = random() * 2 * Math.PI;
   const near: View = { zoom: close, x: 0.5 + room * Math.cos(angle), y: 0.5 + room * Math.sin(angle) };
   return kind === 'in' ? { from: wide, to: near } : { from: near, to: wide };
+}
+
+/** A move in words: a zoom in or out (its drift aside), else a pan the way the view travels. */
+export function describeMove(kb: KenBurns | null): Move | null {
+  if (!kb) return null;
+  const zoom = kb.to.zoom / kb.from.zoom;
+  if (zoom > 1.002) return 'zoom-in';
+  if (zoom < 1 / 1.002) return 'zoom-out';
+  const dx = kb.to.x - kb.from.x;
+  const dy = kb.to.y - kb.from.y;
+  if (Math.abs(dx) >= Math.abs(dy)) return dx >= 0 ? 'pan-right' : 'pan-left';
+  return dy >= 0 ? 'pan-down' : 'pan-up';
 }
 
 /** How far the centre may move from the middle at a zoom, keeping the view inside the region. */

@@ -3,13 +3,13 @@
 // transition into it, and a key term behind the captions of a generated background. A scene's own
 // transition and framing apply to the pieces that start within it. Then each chunk gets its
 // pieces' elements, and the piece before it as its lead when a transition crosses into it. Pure.
-import type { Frame, Narration, SourceClip } from '../domain/media.ts';
+import type { Frame, Segment, SourceClip } from '../domain/media.ts';
 import type { FootagePiece } from '../domain/task.ts';
-import type { SceneVisuals, VisualSpec } from '../domain/visuals.ts';
+import type { PieceVisual, SceneVisuals, VisualSpec } from '../domain/visuals.ts';
 import { deriveSeed, seededRandom } from '../lib/seeded-random.ts';
 import type { PiecePlan, VideoChunk } from './chunk-video.ts';
-import { OUTPUT_FPS, type Chunk } from './chunks.ts';
-import { planKenBurns } from './motion.ts';
+import { OUTPUT_FPS, segmentFrames, type Chunk } from './chunks.ts';
+import { describeMove, planKenBurns } from './motion.ts';
 import { transitionFrames, type Transition } from './transitions.ts';
 
 export interface PieceVisualsInput {
@@ -30,12 +30,12 @@ export interface PieceVisualsInput {
 }
 
 /**
- * Where each scene starts, from the narration's ends: when scenes were sent, `sentenceEnds` holds
- * one end per scene. Otherwise (a script_text) the video is one scene.
+ * Where each scene starts, seconds: when scenes were sent, each is a footage part of its own, its
+ * span recorded on the plan's footage pieces. Otherwise (a script_text) the video is one scene.
  */
-export function sceneStarts(narration: Pick<Narration, 'words' | 'sentenceEnds'>, scenes: number): number[] {
-  if (scenes <= 1 || narration.sentenceEnds.length !== scenes) return [0];
-  return [0, ...narration.sentenceEnds.slice(0, -1).map((end) => narration.words[end]?.start ?? Infinity)];
+export function sceneStarts(footage: Pick<FootagePiece, 'start_s'>[], scenes: number): number[] {
+  if (scenes <= 1 || footage.length !== scenes) return [0];
+  return footage.map((f) => f.start_s);
 }
 
 /** The chunks with each piece's elements, and a lead where a transition crosses into a chunk. */
@@ -97,4 +97,23 @@ function termAt(footage: FootagePiece[], t: number): string | null {
   const f = footage.find((x) => x.start_s <= t && t < x.end_s) ?? footage.at(-1);
   if (!f) return null;
   return f.search_terms[0] ?? f.query.split(/\s+/).find((w) => w.length > 0) ?? null;
+}
+
+/**
+ * How each segment of a timeline is drawn, in words (a storyboard's pieces): planned as the render
+ * plans its pieces. A segment too short for a frame is a cut, still.
+ */
+export function pieceVisuals(segments: Segment[], o: PieceVisualsInput): PieceVisual[] {
+  const frames = segmentFrames(segments);
+  const kept = segments.flatMap((s, i) => (frames[i]! > 0 ? [{ clip: s.clip, sourceStart: s.sourceStart, frames: frames[i]! }] : []));
+  const planned = planPieces(kept, o);
+  let k = 0;
+  return frames.map((f): PieceVisual => {
+    const p = f > 0 ? planned[k++]! : null;
+    return {
+      motion: describeMove(p?.motion ?? null),
+      transition: p?.enter ? { type: p.enter.type, duration_s: Math.round((p.enter.frames / OUTPUT_FPS) * 1000) / 1000 } : null,
+      framing: p?.framing ?? 'cover',
+    };
+  });
 }

@@ -103,7 +103,7 @@ export function planRender(spec: RenderSpec, narration: Narration, timeline: Tim
   // An extending end card: the last piece plays on after the voice.
   const cut = planChunks(extendTimeline(timeline.segments, durationS - narrationS), { parallel: opts.parallel });
   if (cut.length === 0) throw new TaskError('render_failed', 'the timeline has no frames to render');
-  const chunks = drawnChunks(cut, spec, narration, timeline);
+  const chunks = drawnChunks(cut, spec, timeline);
   const threads = chunks.length < opts.parallel ? Math.floor(opts.parallel / chunks.length) : 1;
   const encode: EncodeSettings = { ...DEFAULT_ENCODE, ...opts.encode, threads: opts.encode?.threads ?? threads };
   const look = spec.captions.appearance;
@@ -138,7 +138,7 @@ export function planRender(spec: RenderSpec, narration: Narration, timeline: Tim
 }
 
 /** The chunks with how each piece is drawn, when the spec says (RenderSpec's `visuals`). */
-function drawnChunks(chunks: Chunk[], spec: RenderSpec, narration: Narration, timeline: Timeline): VideoChunk[] {
+function drawnChunks(chunks: Chunk[], spec: RenderSpec, timeline: Timeline): VideoChunk[] {
   if (!spec.visuals) return chunks;
   if (!timeline.clips) throw new TaskError('render_failed', 'the plan has no clips to draw its pieces from', { retryable: true });
   const scenes = spec.scenes ?? [];
@@ -147,7 +147,7 @@ function drawnChunks(chunks: Chunk[], spec: RenderSpec, narration: Narration, ti
     seed: spec.seed ?? 0,
     clips: timeline.clips,
     scenes: scenes.map((s) => ({ ...(s.transition ? { transition: s.transition } : {}), ...(s.framing ? { framing: s.framing } : {}) })),
-    sceneStartsS: sceneStarts(narration, scenes.length),
+    sceneStartsS: sceneStarts(timeline.pieces ?? [], scenes.length),
     footage: timeline.pieces ?? [],
     generatedSize: spec.outputs[0]!.frame,
     language: spec.language,

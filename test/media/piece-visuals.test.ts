@@ -7,13 +7,15 @@ import { describe, it } from 'node:test';
 import type { Narration, Segment, SourceClip, WordTiming } from '../../functions/domain/media.ts';
 import type { FootagePiece } from '../../functions/domain/task.ts';
 import type { VisualSpec } from '../../functions/domain/visuals.ts';
+import { describeMove } from '../../functions/media/motion.ts';
+import { pieceVisuals, sceneStarts } from '../../functions/media/piece-visuals.ts';
 import { planRender, type RenderPlan } from '../../functions/media/render-plan.ts';
 import { renderSpec } from '../support/render.ts';
 
 const frame = { width: 180, height: 320 };
 const words: WordTiming[] = Array.from({ length: 12 }, (_, i) => ({ text: `w${i}`, start: 0.1 + i / 2, end: 0.5 + i / 2 }));
-/** Two scenes: words 0–5 and 6–11 (the second starts at 3.1 s). */
-const narration: Narration = { audioPath: '/v.wav', durationS: 6, words, sentenceEnds: [6, 12] };
+/** Two scenes (the footage pieces below): the second starts at 3 s. */
+const narration: Narration = { audioPath: '/v.wav', durationS: 6, words, sentenceEnds: [12] };
 const clips: SourceClip[] = [
   { kind: 'file', path: '/a.mp4', durationS: 8, width: 320, height: 180, credit: null },
   { kind: 'file', path: '/p.png', durationS: 5, width: 400, height: 600, credit: null, still: 'png' },
@@ -84,6 +86,29 @@ describe('piece visuals in the render plan', () => {
   it('is data: stored as JSON and read back, the same plan', () => {
     const p = plan();
     assert.deepEqual(JSON.parse(JSON.stringify(p)), p);
+  });
+  it("a storyboard's pieces say in words what the render plans for them", () => {
+    const p = plan({}, { scenes: [{}, { transition: { type: 'whip', durationS: 0.2 }, framing: 'cover' }] });
+    const words = pieceVisuals(segments, {
+      visuals: visuals(),
+      seed: 1,
+      clips,
+      scenes: [{}, { transition: { type: 'whip', durationS: 0.2 }, framing: 'cover' }],
+      sceneStartsS: sceneStarts(pieces, 2),
+      footage: pieces,
+      generatedSize: frame,
+    });
+    assert.deepEqual(words, piecesOf(p).map((x) => ({ motion: describeMove(x.motion ?? null), transition: x.enter ? { type: x.enter.type, duration_s: Math.round((x.enter.frames / 30) * 1000) / 1000 } : null, framing: x.framing })));
+    assert.deepEqual(words.map((w) => w.transition), [null, { type: 'fade', duration_s: 0.4 }, { type: 'whip', duration_s: 0.2 }, { type: 'whip', duration_s: 0.2 }]);
+    assert.ok(words.every((w) => w.motion && /^(zoom-in|zoom-out|pan-(left|right|up|down))$/.test(w.motion)));
+  });
+  it('moves in words', () => {
+    const v = (zoom: number, x = 0.5, y = 0.5) => ({ zoom, x, y });
+    assert.equal(describeMove({ from: v(1.05), to: v(1.12, 0.52) }), 'zoom-in');
+    assert.equal(describeMove({ from: v(1.12, 0.4), to: v(1.05) }), 'zoom-out');
+    assert.equal(describeMove({ from: v(1.1, 0.55), to: v(1.1, 0.45) }), 'pan-left');
+    assert.equal(describeMove({ from: v(1.1, 0.5, 0.45), to: v(1.1, 0.5, 0.55) }), 'pan-down');
+    assert.equal(describeMove(null), null);
   });
   it('without visuals in the spec, pieces are plain cuts as before', () => {
     const p = planRender(renderSpec([frame], false), narration, { segments, music: null }, { parallel: 4 });
