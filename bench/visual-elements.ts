@@ -4,7 +4,7 @@
 // processes (chunk-video.ts builders, x264 as every chunk is encoded: veryfast, CRF 23, one thread,
 // lookahead 5), each measured with /usr/bin/time (user + sys CPU, peak RSS). Variants run
 // interleaved, `--reps` rounds, medians kept: the machine's other load hits every variant alike.
-//   node bench/visual-elements.ts [--reps 3] [--only <variant name starts or indexes>] [--filters-only]
+//   node bench/visual-elements.ts [--reps 3] [--only <variant name starts or indexes>] [--filters-only] [--pieces-per-chunk 3]
 import { existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +20,9 @@ import { transitionFrames, type Transition } from '../functions/media/transition
 import { timedFfmpeg } from './ffmpeg-time.ts';
 import { median, table } from './report.ts';
 
-const { values: argv } = parseArgs({ options: { reps: { type: 'string', default: '3' }, only: { type: 'string' }, 'filters-only': { type: 'boolean', default: false } } });
+const { values: argv } = parseArgs({
+  options: { reps: { type: 'string', default: '3' }, only: { type: 'string' }, 'filters-only': { type: 'boolean', default: false }, 'pieces-per-chunk': { type: 'string', default: '3' } },
+});
 /** Without the encoder (frames to -f null): what the filters alone cost. */
 const FILTERS_ONLY = argv['filters-only'];
 const REPS = Number(argv.reps);
@@ -43,7 +45,9 @@ const PIECES = [
   { clip: 0, start: 4.0, s: 2.6 },
   { clip: 1, start: 3.0, s: 2.4 },
 ];
-const CHUNKS = [[0, 1, 2], [3, 4, 5]];
+/** The pieces of each chunk process: three a chunk (the renderer's most), or fewer to see what a chunk's memory follows. */
+const PER_CHUNK = Number(argv['pieces-per-chunk']);
+const CHUNKS = Array.from({ length: Math.ceil(PIECES.length / PER_CHUNK) }, (_, c) => PIECES.map((_, k) => k).slice(c * PER_CHUNK, (c + 1) * PER_CHUNK));
 
 interface Variant {
   name: string;
@@ -132,7 +136,7 @@ async function main() {
     const total = PIECES.reduce((n, p) => n + Math.round(p.s * OUTPUT_FPS), 0);
     return [v.name, cpu.toFixed(2), ((cpu * 1000) / total).toFixed(1), Number.isFinite(plain) ? `${cpu >= plain ? '+' : ''}${((100 * (cpu - plain)) / plain).toFixed(0)} %` : '', (median(e.rss) / 1024).toFixed(0)];
   });
-  console.log(`\n1080x1920, 16 s, 6 pieces in 2 chunks${FILTERS_ONLY ? ', decode and filters only (no encoder)' : ''}; median of ${REPS} (CPU = user + sys of both chunk processes; RSS = the larger chunk's peak):`);
+  console.log(`\n1080x1920, 16 s, 6 pieces in ${CHUNKS.length} chunks${FILTERS_ONLY ? ', decode and filters only (no encoder)' : ''}; median of ${REPS} (CPU = user + sys of both chunk processes; RSS = the larger chunk's peak):`);
   console.log(table(['variant', 'CPU s', 'ms/frame', 'vs plain', 'peak RSS MiB'], rows));
 }
 
