@@ -16,7 +16,7 @@ import type { CaptionOptions } from '../functions/domain/video-request.ts';
 import { captionSpec, type OutputSpec } from '../functions/domain/video-spec.ts';
 import { OUTPUT_FPS } from '../functions/media/chunks.ts';
 import { logoArgs, logoSize } from '../functions/media/overlays/index.ts';
-import { chunkArgs, chunkFilterGraph } from '../functions/media/render-args.ts';
+import { chunkArgs, chunkFilterGraph } from '../functions/media/chunk-video.ts';
 import { chunkSubtitles, planRender } from '../functions/media/render-plan.ts';
 import { CACHE_DIR } from './workload.ts';
 

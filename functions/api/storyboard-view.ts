@@ -2,6 +2,7 @@
 // OpenAPI document's Storyboard with its example), the type clients read, inferred from it, and
 // the view made from a record: thumbnails as signed URLs minted at read time (like a task's
 // files), each piece with its clip and its candidates.
+import { FRAMINGS, MOVES, TRANSITION_TYPES } from '../domain/visuals.ts';
 import { z } from 'zod';
 import { creditKey, type Credit } from '../domain/media.ts';
 import { CAPTION_FONTS, LOOKS } from '../domain/look.ts';
@@ -144,6 +145,12 @@ const StoryboardViewShape = z
               swapped: z.boolean().meta({ description: 'Plays another clip than the one the plan chose' }),
               clip: ClipSchema,
               candidates: z.array(ClipSchema).meta({ description: 'Clips it can be swapped to' }),
+              motion: z.enum(MOVES).nullable().meta({ description: 'Its Ken Burns move (motion): zoom-in, zoom-out, pan-left, pan-right, pan-up or pan-down; null: still (motion none, or a storyboard made before)' }),
+              transition: z
+                .strictObject({ type: z.enum(TRANSITION_TYPES.filter((t) => t !== 'cut') as ['fade', 'slide', 'zoom', 'whip']), duration_s: z.number() })
+                .nullable()
+                .meta({ description: 'The transition into it from the piece before (overlapping both; the timings stay those of a cut); null: a cut' }),
+              framing: z.enum(FRAMINGS).meta({ description: 'cover: cropped to the frame; blur: whole, over a blurred copy of itself' }),
             }),
           )
           .meta({ description: 'The timeline: which clip plays when' }),
@@ -209,8 +216,8 @@ export const EXAMPLE_STORYBOARD: StoryboardView = {
       { start_s: 2.75, end_s: 5.2, text: 'Rivers carve them, grain by grain.' },
     ],
     pieces: [
-      { index: 0, start_s: 0, end_s: 2.6, scene: 0, swapped: false, clip: exampleClip(0, 'Kelly Lacy', 4.1, 6.7), candidates: [exampleClip(2, 'Taryn Elliott', 4.7, 7.3)] },
-      { index: 1, start_s: 2.6, end_s: 5.2, scene: 1, swapped: true, clip: exampleClip(3, 'Pressmaster', 4.7, 7.3), candidates: [exampleClip(1, 'Mikhail Nilov', 0, 2.6)] },
+      { index: 0, start_s: 0, end_s: 2.6, scene: 0, swapped: false, clip: exampleClip(0, 'Kelly Lacy', 4.1, 6.7), candidates: [exampleClip(2, 'Taryn Elliott', 4.7, 7.3)], motion: 'zoom-in', transition: null, framing: 'cover' },
+      { index: 1, start_s: 2.6, end_s: 5.2, scene: 1, swapped: true, clip: exampleClip(3, 'Pressmaster', 4.7, 7.3), candidates: [exampleClip(1, 'Mikhail Nilov', 0, 2.6)], motion: 'pan-left', transition: { type: 'fade', duration_s: 0.4 }, framing: 'cover' },
     ],
     credits: [
       { provider: 'pexels', author: 'Kelly Lacy', author_url: 'https://www.pexels.com/@kelly-lacy', video_url: 'https://www.pexels.com/video/1448735/' },
@@ -281,6 +288,9 @@ async function storyboardBody(sb: StoryboardResult, blobs: UrlSigner, ttlSeconds
       swapped: p.clip !== p.planned_clip,
       clip: clipView(p.clip, p.source_start_s, d),
       candidates: candidatesOf(sb, i).map((c) => clipView(c, c === p.planned_clip ? p.planned_source_start_s : sourceStartFor(sb.clips[c]!.duration_s, d), d)),
+      motion: p.visual?.motion ?? null,
+      transition: p.visual?.transition ?? null,
+      framing: p.visual?.framing ?? ('cover' as const),
     };
   });
   const credits = new Map<string, Credit>();

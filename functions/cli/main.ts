@@ -5,7 +5,9 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CAPTION_FONTS, CAPTION_LOOKS, CORNERS, EMPHASIS_MODES } from '../domain/look.ts';
+import { MEDIA_MODES } from '../domain/footage-media.ts';
 import { SCRIPT_FORMATS } from '../domain/script-fields.ts';
+import { FRAMINGS, MOTION_STYLES, TRANSITION_TYPES } from '../domain/visuals.ts';
 import { ASPECT_RATIOS, CAPTION_POSITIONS, CAPTION_STYLES, FIT_MODES, MAX_OUTPUTS, RESOLUTIONS } from '../domain/video-request.ts';
 import { packageInfo } from '../lib/package-info.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -55,6 +57,7 @@ function videoOptions(cmd: Command): Command {
     .option('--max-clips <n>', 'at most this many clips, 1 to 30', number('--max-clips', true))
     .option('--seed <n>', 'same seed, same clip choice', number('--seed', true));
   craftOptions(cmd.optionsGroup('On-screen craft (docs/videos.md, "Looks, emphasis and overlays"):'));
+  visualOptions(cmd.optionsGroup('Motion, transitions and framing (docs/videos.md):'));
   // The options added after these (a command's own) are listed with the others again.
   return cmd.optionsGroup('Options:');
 }
@@ -83,6 +86,18 @@ function craftOptions(cmd: Command): Command {
     .option('--end-card <text>', 'a call to action over the last seconds')
     .option('--end-card-duration <seconds>', 'how long the end card shows', number('--end-card-duration'))
     .option('--extend', 'the end card adds its seconds after the voice');
+}
+
+/** The picture's own craft flags (issue 23): motion, transitions, framing, what the footage is made of. */
+function visualOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--motion <amount>', 'a slow zoom or pan on every piece (default subtle; photos always move)').choices(MOTION_STYLES))
+    .addOption(new Option('--transition <type>', 'how pieces join (default cut)').choices(TRANSITION_TYPES))
+    .option('--transition-duration <seconds>', 'how long pieces overlap, 0.1 to 1.5 (default 0.4)', number('--transition-duration'))
+    .addOption(new Option('--framing <how>', 'a clip of another shape: cropped (cover, default) or whole over a blurred copy (blur)').choices(FRAMINGS))
+    .addOption(new Option('--media <kind>', 'stock footage from videos (default), photos or both').choices(MEDIA_MODES))
+    .option('--background-text', "each piece's key term large and faint behind the captions (default: over generated backgrounds)")
+    .option('--no-background-text', 'no key terms behind the captions');
 }
 
 /** The flags of a script written from a topic, and the words a video is posted with. */

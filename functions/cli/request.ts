@@ -52,6 +52,14 @@ export interface RequestFlags {
   endCard?: string;
   endCardDuration?: number;
   extend?: boolean;
+  // The picture's own craft (docs/videos.md "Motion, transitions and framing").
+  motion?: string;
+  transition?: string;
+  transitionDuration?: number;
+  framing?: string;
+  media?: string;
+  /** --background-text / --no-background-text; left out: on over generated backgrounds. */
+  backgroundText?: boolean;
   /** A script written from this topic by the service's language model (instead of a script file). */
   topic?: string;
   duration?: number;
@@ -112,6 +120,13 @@ const FLAG_OF: Record<string, string> = {
   'end_card.text': '--end-card',
   'end_card.duration_s': '--end-card-duration',
   'end_card.extend': '--extend',
+  motion: '--motion',
+  transition: '--transition',
+  'transition.type': '--transition',
+  'transition.duration_s': '--transition-duration',
+  framing: '--framing',
+  media: '--media',
+  background_text: '--background-text',
   topic: '--topic',
   duration_s: '--duration',
   tone: '--tone',
@@ -196,6 +211,7 @@ export function flagFields(body: Record<string, unknown>, f: RequestFlags): Reco
   set('seed', f.seed);
   set('callback_url', f.callback);
   craftFlags(body, f);
+  visualFlags(body, f);
   set('topic', f.topic);
   set('duration_s', f.duration);
   set('tone', f.tone);
@@ -252,6 +268,18 @@ function craftFlags(body: Record<string, unknown>, f: RequestFlags): void {
   const mark = f.watermark === undefined ? {} : /^https?:\/\//i.test(f.watermark) ? { image_url: f.watermark } : { text: f.watermark };
   merge('watermark', { ...mark, position: f.watermarkPosition, opacity: f.watermarkOpacity, scale: f.watermarkScale });
   merge('end_card', { text: f.endCard, duration_s: f.endCardDuration, extend: f.extend });
+}
+
+/** The picture's craft flags onto the body: each sets its field; the transition's duration keeps a JSON body's type. */
+function visualFlags(body: Record<string, unknown>, f: RequestFlags): void {
+  if (f.motion !== undefined) body.motion = f.motion;
+  if (f.transition !== undefined || f.transitionDuration !== undefined) {
+    const base = body.transition && typeof body.transition === 'object' ? (body.transition as Record<string, unknown>) : {};
+    body.transition = { ...base, ...(f.transition !== undefined ? { type: f.transition } : {}), ...(f.transitionDuration !== undefined ? { duration_s: f.transitionDuration } : {}) };
+  }
+  if (f.framing !== undefined) body.framing = f.framing;
+  if (f.media !== undefined) body.media = f.media;
+  if (f.backgroundText !== undefined) body.background_text = f.backgroundText;
 }
 
 /**

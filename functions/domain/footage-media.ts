@@ -14,8 +14,9 @@ export const DEFAULT_MEDIA_MODE: MediaMode = 'videos';
 /** The request field, ready for the VideoSpec: `media: MediaModeSchema`. */
 export const MediaModeSchema = z
   .enum(MEDIA_MODES, { error: 'must be "videos", "photos" or "both": what the stock footage is made of' })
-  .default(DEFAULT_MEDIA_MODE)
+  .optional()
   .meta({
+    default: DEFAULT_MEDIA_MODE,
     description:
       'Stock footage from video clips (`videos`, the default; photos fill in where video runs short, before any clip repeats), ' +
       'from photos with motion (`photos`; video fills in), or from both, interleaved (`both`). Photos come from the Pexels Photos API ' +

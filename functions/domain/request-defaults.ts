@@ -20,3 +20,11 @@ export const CRAFT_DEFAULTS = {
   watermark_opacity: 0.85,
   end_card_duration_s: 3,
 } as const;
+
+/** The picture's own craft (domain/visuals-request.ts): motion, transitions, framing; for the schema and the studio's form. */
+export const VISUAL_DEFAULTS = {
+  motion: 'subtle',
+  transition: 'cut',
+  transition_duration_s: 0.4,
+  framing: 'cover',
+} as const;

@@ -4,6 +4,7 @@
 // is a record of its own kind, in a store of its own: a task's lifecycle (queued, leased, retried,
 // expiring: domain/task.ts LeasedRecord) with its own result and nothing of a video's (no output,
 // callback or fan-out). Its record, what preparing it makes, and the pure rules for changing it.
+import type { PieceVisual } from './visuals.ts';
 import type { CaptionLook, Corner } from './look.ts';
 import type { Credit } from './media.ts';
 import type { RenderEstimate } from './estimate.ts';
@@ -40,6 +41,8 @@ export interface StoryboardPiece {
   /** The clip and span the plan chose, so a swapped piece can go back to them. */
   planned_clip: number;
   planned_source_start_s: number;
+  /** How the render draws it, as planned for the chosen clip (absent on storyboards made before). */
+  visual?: PieceVisual;
 }
 
 export interface TimedText {

@@ -7,6 +7,7 @@ import { CaptionLookFields, EndCardSchema, HookSchema, ProgressBarSchema, waterm
 import { REQUEST_DEFAULTS as D } from './request-defaults.ts';
 import { POSTING_FIELDS, TOPIC_FIELDS } from './script-fields.ts';
 import { text } from './valid-text.ts';
+import { SceneVisualFields, VisualFields } from './visuals-request.ts';
 
 export { text };
 import { UPLOAD_ID_PATTERN } from './uploads.ts';
@@ -72,6 +73,7 @@ const Scene = z.strictObject({
   text: scriptText(),
   search_query: text().trim().min(1).max(200).optional(),
   clip_url: httpUrl.optional(),
+  ...SceneVisualFields,
 });
 
 /** One video of a task: its frame shape and size. */
@@ -200,6 +202,7 @@ export const RequestFields = z.strictObject({
   progress_bar: ProgressBarSchema,
   watermark: watermarkSchema(httpUrl),
   end_card: EndCardSchema,
+  ...VisualFields,
   callback_url: httpUrl.optional(),
   metadata: Metadata.optional(),
   template_id: TemplateIdSchema.optional(),

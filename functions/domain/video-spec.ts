@@ -14,6 +14,8 @@ import type { WrittenScript } from './script.ts';
 import type { LeasedRecord, StoryboardChoice } from './task.ts';
 import { uploadKeys } from './uploads.ts';
 import type { AspectRatio, CaptionOptions, FIT_MODES, Resolution, VideoRequest } from './video-request.ts';
+import type { SceneVisuals, VisualSpec } from './visuals.ts';
+import { transitionSpec, visualsOf } from './visuals-request.ts';
 
 /** One video of a task, resolved: its shape, its frame in pixels, and the name its files carry. */
 export interface OutputSpec extends VideoOutput {
@@ -24,8 +26,8 @@ export interface OutputSpec extends VideoOutput {
   label: string | null;
 }
 
-/** A scene of the script, with its own search (the video's is `footage.query`). */
-export interface SceneSpec {
+/** A scene of the script, with its own search (the video's is `footage.query`), and its own transition and framing (the video's in `visuals`). */
+export interface SceneSpec extends SceneVisuals {
   text: string;
   search_query?: string;
   clip_url?: string;
@@ -94,6 +96,8 @@ export interface VideoSpec {
   outputs: OutputSpec[];
   /** What every output shows over its footage besides the captions (hook, progress bar, watermark, end card). */
   overlays: OverlayRequestSpec;
+  /** How the pieces move, join and fill the frame, what the stock footage is made of, and the key terms behind generated backgrounds' captions. */
+  visuals: VisualSpec;
   /** A video made from a storyboard renders the storyboard's plan with these pieces: no voice or search again. */
   storyboard: StoryboardChoice | null;
 }
@@ -121,7 +125,13 @@ export function videoSpec(
   if (req.topic && !o.script) throw new Error('a request with a topic is made from its written script: write it first');
   // Scenes sent keep their own searches: the video's (footage.query) is the topic their parts fall
   // back on. A script_text is one scene searched by the video's.
-  const scene = (s: SceneSpec): SceneSpec => ({ text: s.text, ...(s.search_query ? { search_query: s.search_query } : {}), ...(s.clip_url ? { clip_url: s.clip_url } : {}) });
+  const scene = (s: SceneRequest): SceneSpec => ({
+    text: s.text,
+    ...(s.search_query ? { search_query: s.search_query } : {}),
+    ...(s.clip_url ? { clip_url: s.clip_url } : {}),
+    ...(s.transition ? { transition: transitionSpec(s.transition) } : {}),
+    ...(s.framing ? { framing: s.framing } : {}),
+  });
   // A written script is scenes, each with the footage the model named for it.
   const scenes = req.scenes ?? (req.topic && o.script ? o.script.scenes : null);
   const language = req.language ?? (req.topic ? o.script?.language : undefined);
@@ -146,9 +156,13 @@ export function videoSpec(
     fit: req.max_duration_s === undefined ? null : { maxDurationS: req.max_duration_s, reservedS: extendOf(req), mode: req.fit },
     outputs: outputsOf(req),
     overlays: overlaysOf(req),
+    visuals: visualsOf(req),
     storyboard: o.storyboard ?? null,
   };
 }
+
+/** A scene as a request sends it, or as a written script names it (no transition or framing of its own). */
+type SceneRequest = Pick<SceneSpec, 'text' | 'search_query' | 'clip_url' | 'framing'> & { transition?: { type: NonNullable<SceneSpec['transition']>['type']; duration_s: number } | undefined };
 
 /** The captions of a request's `captions` (or of the options a render made in code sends). */
 export function captionSpec(c: VideoRequest['captions'] | CaptionOptions): CaptionSpec {

@@ -1,10 +1,9 @@
-// Pure builders for the chunked render: one ffmpeg command per chunk (its pieces normalised,
-// joined and captioned, encoded with settings every chunk shares), one for the audio (voice +
-// ducked music → loudness), and one that joins the chunks by stream copy and muxes the audio in.
+// Pure builders for the chunked render: a piece's input, the cover crop, the settings every chunk
+// is encoded with (a chunk's own command and graph: chunk-video.ts), the audio (voice + ducked
+// music → loudness), and the join of the chunks by stream copy with the audio muxed in.
 import type { Frame, SourceClip } from '../domain/media.ts';
-import { OUTPUT_FPS, type Chunk, type ChunkPiece } from './chunks.ts';
+import { OUTPUT_FPS } from './chunks.ts';
 import { STILL_FORMATS } from './limits.ts';
-import { watermarkInputArgs, watermarkOverlay, type LogoPlacement } from './overlays/watermark.ts';
 
 export const TARGET_LUFS = -14;
 /** Audio sample rate of the output (AAC at 48 kHz is what every platform re-encodes to anyway). */
@@ -40,21 +39,6 @@ export function inputArgs(clip: SourceClip, span: { sourceStart: number; duratio
   const loop = span.sourceStart + span.duration > clip.durationS ? ['-stream_loop', '-1'] : [];
   // One decoder thread per input: pieces decode one after another, and frame threads cost memory per input.
   return ['-threads', '1', ...loop, ...(span.sourceStart > 0 ? ['-ss', fmt(span.sourceStart)] : []), '-t', t, '-i', clip.path];
-}
-
-/**
- * One piece: restart timestamps, constant 30 fps (evens out VFR sources), centre-crop to the
- * frame's shape and scale to its size (cover: never black bars), square pixels, then exactly
- * `frames` frames; a source that ends early repeats its last frame for the few missing ones
- * instead of shortening the video.
- * Rotation metadata is applied by ffmpeg's autorotate on decode, before this chain.
- */
-export function pieceFilter(input: number, frames: number, width: number, height: number, label: string): string {
-  return (
-    `[${input}:v:0]setpts=PTS-STARTPTS,fps=${OUTPUT_FPS},` +
-    `${coverCrop(width, height)},scale=w=${width}:h=${height},setsar=1,format=yuv420p,` +
-    `tpad=stop_mode=clone:stop=${frames},trim=end_frame=${frames},setpts=PTS-STARTPTS[${label}]`
-  );
 }
 
 /**
@@ -140,7 +124,7 @@ export function audioFilters(
 }
 
 /** A plain file name in the render's cwd: filter arguments and concat lists then need no escaping. */
-function plainName(name: string, what: string): string {
+export function plainName(name: string, what: string): string {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`${what} must be a plain file name, got "${name}"`);
   return name;
 }
@@ -163,55 +147,6 @@ export function encoderArgs(enc: EncodeSettings): string[] {
     '-threads', String(enc.threads),
     '-rc-lookahead', String(enc.lookahead),
   ];
-}
-
-/**
- * A chunk's video: its pieces joined, then the captions and overlays of its span, then a logo
- * (its input after the pieces'). libass draws by timestamp, so the frames are shifted to the
- * chunk's place in the whole video for the `ass` filter and back to zero after it: a caption line
- * across a join shows on both sides of it, and a progress bar runs on across it.
- */
-export function chunkFilterGraph(chunk: Chunk, frame: Frame, assFile: string | null, logo: LogoPlacement | null = null): string {
-  const parts = chunk.pieces.map((p, i) => pieceFilter(i, p.frames, frame.width, frame.height, `p${i}`));
-  const labels = chunk.pieces.map((_, i) => `[p${i}]`);
-  const joined = labels.length === 1 ? `${labels[0]}null` : `${labels.join('')}concat=n=${labels.length}:v=1:a=0`;
-  const captions = assFile ? `,setpts=PTS-STARTPTS+${chunk.startFrame}/${OUTPUT_FPS}/TB,${assFilter(assFile)},setpts=PTS-STARTPTS` : '';
-  if (!logo) {
-    parts.push(`${joined}${captions},format=yuv420p[vout]`);
-    return parts.join(';\n');
-  }
-  parts.push(`${joined}${captions}[drawn]`, watermarkOverlay(chunk.pieces.length, logo, 'drawn', 'marked'), `[marked]format=yuv420p[vout]`);
-  return parts.join(';\n');
-}
-
-/**
- * One chunk process: its pieces as inputs, the graph read from `filterScript` (a long graph on the
- * command line would run into the kernel's argument limit), video only, exactly `chunk.frames`
- * frames, written as MPEG-TS: its 90 kHz clock holds every 1/30 s step exactly, so the chunks join
- * with continuous timestamps.
- */
-export function chunkArgs(p: { chunk: Chunk; clips: SourceClip[]; filterScript: string; outputFile: string; encode: EncodeSettings; logoFile?: string | null }): string[] {
-  const args: string[] = [];
-  for (const piece of p.chunk.pieces) args.push(...inputArgs(clipOf(p.clips, piece), { sourceStart: piece.sourceStart, duration: piece.frames / OUTPUT_FPS }));
-  if (p.logoFile) args.push(...watermarkInputArgs(p.logoFile));
-  return [
-    ...args,
-    '-filter_complex_script', plainName(p.filterScript, 'filter script'),
-    // Filters run in one thread: the chunk processes beside it get the other cores.
-    '-filter_complex_threads', '1',
-    '-map', '[vout]',
-    '-an',
-    ...encoderArgs(p.encode),
-    '-frames:v', String(p.chunk.frames),
-    '-f', 'mpegts',
-    plainName(p.outputFile, 'chunk file'),
-  ];
-}
-
-function clipOf(clips: SourceClip[], piece: ChunkPiece): SourceClip {
-  const clip = clips[piece.clip];
-  if (!clip) throw new Error(`a piece refers to clip ${piece.clip}, but there are ${clips.length} clips`);
-  return clip;
 }
 
 /** The soundtrack, rendered once for the whole video: voice (+ looped, ducked music) → AAC. */

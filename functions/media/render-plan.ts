@@ -11,14 +11,17 @@
 // visual element is a field of the spec, an element of the plan made here, and a builder there.
 // Pure.
 import type { LogoFile, OverlaySpec, ScreenText } from '../domain/look.ts';
-import type { Narration, Segment } from '../domain/media.ts';
+import type { Narration, Segment, SourceClip } from '../domain/media.ts';
+import type { FootagePiece } from '../domain/task.ts';
 import type { OutputSpec, VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
 import { assEventLine, assHead, assText, type AssEvent, type AssPart } from './captions/ass-document.ts';
 import { buildCaptions } from './captions/index.ts';
+import type { VideoChunk } from './chunk-video.ts';
 import { OUTPUT_FPS, planChunks, type Chunk } from './chunks.ts';
 import { extendTimeline, planScreen, videoDurationS } from './overlays/index.ts';
 import type { LogoPlacement } from './overlays/watermark.ts';
+import { sceneStarts, withPieceVisuals } from './piece-visuals.ts';
 import { DEFAULT_ENCODE, type EncodeSettings } from './render-args.ts';
 
 export const RENDER_PLAN_VERSION = 1;
@@ -54,13 +57,18 @@ export interface OutputPlan {
   logo?: LogoPlacement | null;
 }
 
-export interface ChunkPlan extends Chunk {
+/** A chunk: its pieces with how each is drawn (framing, motion, the transition into it), the lead a transition into it needs. */
+export interface ChunkPlan extends VideoChunk {
   /** The ASS events drawn within the chunk's span (its captions and overlays), in the script's order. */
   events: string[];
 }
 
-/** What the render draws from the spec: its videos, how their captions look, what shows over them, and the script's language (fonts, line breaks). */
-export type RenderSpec = Pick<VideoSpec, 'outputs' | 'captions' | 'language'> & Partial<Pick<VideoSpec, 'overlays'>>;
+/**
+ * What the render draws from the spec: its videos, how their captions look, what shows over them,
+ * the script's language (fonts, line breaks), and how the pieces move, join and fill the frame
+ * (without `visuals`: still, cover-cropped pieces joined by cuts).
+ */
+export type RenderSpec = Pick<VideoSpec, 'outputs' | 'captions' | 'language'> & Partial<Pick<VideoSpec, 'overlays' | 'visuals' | 'seed' | 'scenes'>>;
 
 /** What plays when: the timeline's pieces and the music under the voice; and what the screen shows besides (the video's plan has both). */
 export interface Timeline {
@@ -70,6 +78,10 @@ export interface Timeline {
   screen?: ScreenText | undefined;
   /** The watermark's logo, when the spec has one. */
   logo?: LogoFile | null | undefined;
+  /** The clips the segments index (their sizes, which are photos): needed with the spec's `visuals`. */
+  clips?: SourceClip[];
+  /** The footage pieces and their search terms: a generated background's key term. */
+  pieces?: FootagePiece[];
 }
 
 export interface PlanOptions {
@@ -89,8 +101,9 @@ export function planRender(spec: RenderSpec, narration: Narration, timeline: Tim
   const narrationS = narration.durationS;
   const durationS = videoDurationS(narrationS, overlays.endCard);
   // An extending end card: the last piece plays on after the voice.
-  const chunks = planChunks(extendTimeline(timeline.segments, durationS - narrationS), { parallel: opts.parallel });
-  if (chunks.length === 0) throw new TaskError('render_failed', 'the timeline has no frames to render');
+  const cut = planChunks(extendTimeline(timeline.segments, durationS - narrationS), { parallel: opts.parallel });
+  if (cut.length === 0) throw new TaskError('render_failed', 'the timeline has no frames to render');
+  const chunks = drawnChunks(cut, spec, timeline);
   const threads = chunks.length < opts.parallel ? Math.floor(opts.parallel / chunks.length) : 1;
   const encode: EncodeSettings = { ...DEFAULT_ENCODE, ...opts.encode, threads: opts.encode?.threads ?? threads };
   const look = spec.captions.appearance;
@@ -124,6 +137,23 @@ export function planRender(spec: RenderSpec, narration: Narration, timeline: Tim
   };
 }
 
+/** The chunks with how each piece is drawn, when the spec says (RenderSpec's `visuals`). */
+function drawnChunks(chunks: Chunk[], spec: RenderSpec, timeline: Timeline): VideoChunk[] {
+  if (!spec.visuals) return chunks;
+  if (!timeline.clips) throw new TaskError('render_failed', 'the plan has no clips to draw its pieces from', { retryable: true });
+  const scenes = spec.scenes ?? [];
+  return withPieceVisuals(chunks, {
+    visuals: spec.visuals,
+    seed: spec.seed ?? 0,
+    clips: timeline.clips,
+    scenes: scenes.map((s) => ({ ...(s.transition ? { transition: s.transition } : {}), ...(s.framing ? { framing: s.framing } : {}) })),
+    sceneStartsS: sceneStarts(timeline.pieces ?? [], scenes.length),
+    footage: timeline.pieces ?? [],
+    generatedSize: spec.outputs[0]!.frame,
+    language: spec.language,
+  });
+}
+
 /**
  * What the outputs show over their footage: the spec's overlays with the text the pipeline
  * resolved (a hook's first sentence, emphasised words) and the logo it fetched.
@@ -145,9 +175,9 @@ function overlaySpec(spec: RenderSpec, timeline: Timeline): OverlaySpec {
   return { hook, progressBar: o.progressBar, watermark, endCard };
 }
 
-/** Which of the video plan's files chunk `chunk` of `output` reads: its pieces' clips, and the logo if the output overlays one. */
-export function chunkInputs(output: Pick<OutputPlan, 'logo'>, chunk: Pick<ChunkPlan, 'pieces'>): { clips: Set<number>; logo: boolean } {
-  return { clips: new Set(chunk.pieces.map((p) => p.clip)), logo: !!output.logo };
+/** Which of the video plan's files chunk `chunk` of `output` reads: its pieces' clips (and its lead's), and the logo if the output overlays one. */
+export function chunkInputs(output: Pick<OutputPlan, 'logo'>, chunk: Pick<ChunkPlan, 'pieces' | 'lead'>): { clips: Set<number>; logo: boolean } {
+  return { clips: new Set([...(chunk.lead ? [chunk.lead.clip] : []), ...chunk.pieces.map((p) => p.clip)]), logo: !!output.logo };
 }
 
 /**

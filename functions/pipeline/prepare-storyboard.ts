@@ -12,6 +12,7 @@ import { mapLimit } from '../lib/concurrency.ts';
 import { round3 } from '../lib/numbers.ts';
 import { buildCaptions } from '../media/captions/index.ts';
 import { clipThumbnail } from '../media/clip-thumbnail.ts';
+import { pieceVisuals, sceneStarts } from '../media/piece-visuals.ts';
 import { sentenceEndIndices } from '../domain/text.ts';
 import type { FootageContext, FootageProvider } from '../providers/ports.ts';
 import { findFootage } from './footage.ts';
@@ -57,6 +58,17 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & {
   const { words, sentenceEnds, durationS } = plan.narration;
   const captions = buildCaptions(words, sentenceEnds, durationS, spec.captions.look, frame, spec.language, { look: spec.captions.appearance });
   const sceneOf = (t: number) => Math.max(0, plan.pieces.findLastIndex((p) => p.start_s <= t + 1e-6));
+  // As the render will plan them (media/piece-visuals.ts).
+  const visuals = pieceVisuals(plan.segments, {
+    visuals: spec.visuals,
+    seed: spec.seed,
+    clips: plan.clips,
+    scenes: spec.scenes,
+    sceneStartsS: sceneStarts(plan.pieces, spec.scenes.length),
+    footage: plan.pieces,
+    generatedSize: frame,
+    language: spec.language,
+  });
   return {
     storyboard: {
       version: STORYBOARD_VERSION,
@@ -69,7 +81,7 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & {
       sentences: sentencesOf(plan, spec.language, captions?.font.noSpaces ?? false),
       captions: (captions?.lines ?? []).map((l) => ({ start_s: round3(l.start), end_s: round3(l.end), text: l.text })),
       clips: clips.map((c, i) => clipRecord(c, i, id)),
-      pieces: plan.segments.map((s) => ({
+      pieces: plan.segments.map((s, i) => ({
         start_s: round3(s.start),
         end_s: round3(s.start + s.duration),
         scene: sceneOf(s.start + s.duration / 2),
@@ -77,6 +89,7 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & {
         source_start_s: s.sourceStart,
         planned_clip: s.clip,
         planned_source_start_s: s.sourceStart,
+        visual: visuals[i]!,
       })),
       candidates,
       usage: {
@@ -127,7 +140,7 @@ async function findCandidates(
   for (const c of o.plan.clips) if (c.kind === 'file' && c.id) o.footage.taken.add(c.id);
   return Promise.all(
     o.parts.map(async (part, i) => {
-      const providers: FootageProvider[] = generatedOnly ? [deps.footage.generated] : deps.footage.sources(o.spec, part.sourceIndex).filter((p) => p.name !== 'clip_urls');
+      const providers: FootageProvider[] = generatedOnly ? [deps.footage.generated] : deps.footage.sources(o.spec, part.sourceIndex, o.spec.visuals.media).filter((p) => p.name !== 'clip_urls');
       const ignored: string[] = [];
       try {
         return await findFootage(

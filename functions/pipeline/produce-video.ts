@@ -177,6 +177,7 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
       width: frame.width,
       height: frame.height,
       seed,
+      media: spec.visuals.media,
       dir,
       signal: others,
       warnings,

@@ -3,6 +3,7 @@
 // in one process, and on the Google Cloud adapters (Firestore and GCS emulators) with the api and
 // the worker as separate processes.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createReadStream, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -105,6 +106,7 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
     assert.equal(video?.width, 720);
     assert.equal(video?.height, 1280);
     assert.ok(Math.abs(info.durationS - final.result.duration_s) < 0.2, `${info.durationS} vs ${final.result.duration_s}`);
+    assertMovingColour(path);
     const loudness = integratedLufs(path);
     assert.ok(Math.abs(loudness + 14) <= 1, `integrated loudness ${loudness} LUFS, want -14 ±1`);
 
@@ -241,3 +243,21 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
     assert.equal(final.result.height, 1280);
   });
 });
+
+/**
+ * The quick start's video with no keys (generated backgrounds) moves and has colour: frames a
+ * second apart, shrunk to 36x64 (the grain averages out), differ, and their pixels are coloured,
+ * not grey.
+ */
+function assertMovingColour(path: string): void {
+  const [w, h] = [36, 64];
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-vf', `select='eq(n\\,6)+eq(n\\,36)',scale=${w}:${h}:flags=area`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  const size = w * h * 3;
+  assert.equal(raw.length, 2 * size);
+  const [a, b] = [raw.subarray(0, size), raw.subarray(size)];
+  const moved = a.reduce((n, v, i) => n + Math.abs(v - b[i]!), 0) / size;
+  assert.ok(moved > 1, `frames a second apart differ by ${moved.toFixed(2)} on average: the background should move`);
+  let chroma = 0;
+  for (let i = 0; i < size; i += 3) chroma += Math.max(a[i]!, a[i + 1]!, a[i + 2]!) - Math.min(a[i]!, a[i + 1]!, a[i + 2]!);
+  assert.ok(chroma / (w * h) > 25, `mean colourfulness ${(chroma / (w * h)).toFixed(1)}: the background should have colour`);
+}

@@ -74,11 +74,12 @@ describe('storyboards', () => {
     const made = await call('POST', '/v1/storyboards', '/v1/storyboards', {
       scenes: [
         { text: 'Mountains are older than you think. They rise over long ages.', search_query: 'mountains' },
-        { text: 'Rivers carve them, grain by grain, and carry them to the sea.', search_query: 'river' },
+        { text: 'Rivers carve them, grain by grain, and carry them to the sea.', search_query: 'river', transition: { type: 'fade', duration_s: 0.3 } },
       ],
       resolution: '720p',
       captions: false,
       seed: 11,
+      framing: 'blur',
     });
     assert.equal(made.status, 202, JSON.stringify(made.body));
     const id = made.body.storyboard_id;
@@ -98,7 +99,12 @@ describe('storyboards', () => {
       if (i > 0) assert.equal(p.start_s, board.pieces[i - 1].end_s);
       assert.equal(p.clip.provider, 'pexels');
       assert.ok(p.clip.source_end_s - p.clip.source_start_s > 0);
+      // How each is drawn: subtle motion by default, the video's framing, the second scene's fade into its pieces.
+      assert.match(p.motion, /^(zoom-in|zoom-out|pan-(left|right|up|down))$/);
+      assert.equal(p.framing, 'blur');
+      assert.deepEqual(p.transition, p.scene === 1 && i > 0 ? { type: 'fade', duration_s: 0.3 } : null, `piece ${i}`);
     }
+    assert.ok(board.pieces.some((p: any) => p.scene === 1), 'the second scene has pieces');
     const usage = board.usage;
     assert.equal(usage.speech_provider, 'elevenlabs');
     assert.equal(usage.speech_characters, service.el.spoken.reduce((n, s) => n + s.text.length, 0), 'the characters ElevenLabs was sent');

@@ -71,6 +71,10 @@ describe('MCP over streamable HTTP at /mcp', () => {
     const props = (create.inputSchema as { properties: Record<string, unknown> }).properties;
     for (const field of ['script_text', 'scenes', 'topic', 'aspect_ratio', 'captions', 'callback_url', 'template_id', 'voiceover']) assert.ok(field in props, field);
     assert.match(create.description!, /voiceover\.url/);
+    // The picture's craft, described for the agent (issue 23).
+    for (const field of ['motion', 'transition', 'framing', 'media', 'background_text']) {
+      assert.match(String((props[field] as { description?: string } | undefined)?.description), /\w+ \w+/, `${field} is described`);
+    }
     const batch = tools.find((t) => t.name === 'create_batch')!.inputSchema as { properties: Record<string, { items?: { properties: Record<string, unknown> } }> };
     for (const field of ['defaults', 'items', 'template_id', 'callback_url']) assert.ok(field in batch.properties, field);
     assert.ok('topic' in batch.properties.items!.items!.properties);

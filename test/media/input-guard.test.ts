@@ -10,7 +10,8 @@ import {
   stillMaxPixels,
 } from '../../functions/media/input-guard.ts';
 import { DEFAULT_MEDIA_LIMITS, INPUT_DECODERS, INPUT_DEMUXERS, STILL_DEMUXERS } from '../../functions/media/limits.ts';
-import { assembleArgs, audioArgs, chunkArgs, DEFAULT_ENCODE } from '../../functions/media/render-args.ts';
+import { chunkArgs } from '../../functions/media/chunk-video.ts';
+import { assembleArgs, audioArgs, DEFAULT_ENCODE } from '../../functions/media/render-args.ts';
 
 const L = DEFAULT_MEDIA_LIMITS;
 const guard = inputGuard(L);

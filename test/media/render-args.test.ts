@@ -7,16 +7,14 @@ import {
   assFilter,
   audioArgs,
   audioFilters,
-  chunkArgs,
-  chunkFilterGraph,
   concatList,
   coverCrop,
   DEFAULT_ENCODE,
   fmt,
   inputArgs,
-  pieceFilter,
   thumbnailArgs,
 } from '../../functions/media/render-args.ts';
+import { chunkArgs, chunkFilterGraph } from '../../functions/media/chunk-video.ts';
 import { planChunks, segmentFrames, type Chunk } from '../../functions/media/chunks.ts';
 
 const file = (path: string, durationS = 10): SourceClip => ({ kind: 'file', path, durationS, width: 1920, height: 1080, credit: null });
@@ -71,13 +69,13 @@ describe('inputArgs', () => {
   });
 });
 
-describe('pieceFilter', () => {
-  const f = pieceFilter(3, 66, 1080, 1920, 'p3');
+describe('a plain piece (no motion, cover framing, cuts)', () => {
+  const f = chunkFilterGraph({ ...tail, pieces: [{ clip: 2, sourceStart: 0, frames: 66 }], frames: 66 }, frame, null).split(';\n')[0]!;
   it('normalises timestamps and frame rate before scaling (VFR in, CFR out)', () => {
-    assert.match(f, /^\[3:v:0\]setpts=PTS-STARTPTS,fps=30,crop=/);
+    assert.match(f, /^\[0:v:0\]setpts=PTS-STARTPTS,fps=30\[p0r\];\[p0r\]crop=/);
   });
   it('centre-crops to the frame shape, then scales to the exact frame: no black bars', () => {
-    assert.ok(f.includes(`fps=30,${coverCrop(1080, 1920)},scale=w=1080:h=1920,setsar=1`), f);
+    assert.ok(f.includes(`[p0r]${coverCrop(1080, 1920)},scale=w=1080:h=1920,setsar=1`), f);
     assert.doesNotMatch(f, /(^|,)pad=/);
   });
   it('coverCrop: even width/height of the largest centred window with the frame aspect', () => {
@@ -85,7 +83,7 @@ describe('pieceFilter', () => {
     assert.equal(coverCrop(1080, 1920), "crop=w='2*trunc(min(iw,ih*1080/1920)/2)':h='2*trunc(min(ih,iw*1920/1080)/2)'");
   });
   it('emits exactly the planned frame count, cloning the last frame only if the source runs short', () => {
-    assert.match(f, /tpad=stop_mode=clone:stop=66,trim=end_frame=66,setpts=PTS-STARTPTS\[p3\]$/);
+    assert.match(f, /tpad=stop_mode=clone:stop=66,trim=end_frame=66,setpts=PTS-STARTPTS\[p0\]$/);
   });
 });
 
@@ -116,17 +114,18 @@ describe('assFilter', () => {
 describe('chunkFilterGraph', () => {
   it("pieces → concat → the chunk's captions → yuv420p", () => {
     const chains = chunkFilterGraph(whole, frame, 'captions.ass').split(';\n');
-    assert.equal(chains.length, 4);
+    assert.equal(chains.length, 5);
     assert.match(chains[0]!, /^\[0:v:0\].*\[p0\]$/);
     assert.match(chains[2]!, /^\[2:v:0\].*tpad=stop_mode=clone:stop=72,trim=end_frame=72,.*\[p2\]$/);
-    assert.equal(chains[3], '[p0][p1][p2]concat=n=3:v=1:a=0,setpts=PTS-STARTPTS+0/30/TB,ass=filename=captions.ass,setpts=PTS-STARTPTS,format=yuv420p[vout]');
+    assert.equal(chains[3], '[p0][p1][p2]concat=n=3:v=1:a=0,settb=1/30,setpts=N[xj0];[xj0]null[joined]');
+    assert.equal(chains[4], '[joined]setpts=PTS-STARTPTS+0/30/TB,ass=filename=captions.ass,setpts=PTS-STARTPTS,format=yuv420p[vout]');
   });
   it('captions are drawn at the chunk\'s place in the whole video, then time restarts at zero', () => {
-    assert.match(chunkFilterGraph(tail, frame, 'captions.ass'), /\[p0\]null,setpts=PTS-STARTPTS\+123\/30\/TB,ass=filename=captions\.ass,setpts=PTS-STARTPTS,format=yuv420p\[vout\]$/);
+    assert.match(chunkFilterGraph(tail, frame, 'captions.ass'), /\[joined\]setpts=PTS-STARTPTS\+123\/30\/TB,ass=filename=captions\.ass,setpts=PTS-STARTPTS,format=yuv420p\[vout\]$/);
   });
   it('without captions there is no ass filter; one piece needs no concat', () => {
     const g = chunkFilterGraph(tail, frame, null);
-    assert.match(g, /\[p0\]null,format=yuv420p\[vout\]$/);
+    assert.match(g, /\[p0\]null\[joined\];\n\[joined\]format=yuv420p\[vout\]$/);
     assert.doesNotMatch(g, /ass=|concat=/);
   });
 });
@@ -168,7 +167,7 @@ describe('chunkArgs', () => {
     assert.equal(after(a, '-crf'), '28');
   });
   it('rejects a piece pointing at no clip, and file names that would need escaping', () => {
-    const bad: Chunk = { ...tail, pieces: [{ clip: 9, sourceStart: 0, frames: 30 }] };
+    const bad: Chunk = { ...tail, pieces: [{ clip: 9, sourceStart: 0, frames: 72 }] };
     assert.throws(() => chunkArgs({ chunk: bad, clips, filterScript: 'c.filter', outputFile: 'c.ts', encode: DEFAULT_ENCODE }), /clip 9/);
     assert.throws(() => chunkArgs({ chunk: tail, clips, filterScript: '/tmp/c.filter', outputFile: 'c.ts', encode: DEFAULT_ENCODE }), /plain file name/);
   });

@@ -5,6 +5,9 @@
 // a logo (fetched by each chunk delivery with its clips) and an end card that extends the video.
 // Both hand each output over as soon as it is joined and free it before the next: the scratch
 // dir never holds the work of two outputs, nor an output's chunks beside its whole video.
+// And issue 23's done-when: four pieces with subtle motion, 0.4 s fades, blur framing and a photo,
+// every transition across a chunk join, drawn the same by both executors, each element seen in the
+// frames, the length and the captions those of the same video with cuts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -23,7 +26,8 @@ import { fanoutPrefix, joinFanout, renderFanoutChunk, storeFanout } from '../../
 import { planPrefix, savePlan } from '../../functions/pipeline/plan-store.ts';
 import { LocalBlobStore } from '../../functions/platform/local-blob-store.ts';
 import type { BlobStore } from '../../functions/platform/ports.ts';
-import { makeSpeechLikeWav, makeVideo } from '../support/media-fixtures.ts';
+import type { VisualSpec } from '../../functions/domain/visuals.ts';
+import { makeImage, makeSpeechLikeWav, makeVideo } from '../support/media-fixtures.ts';
 import { renderSpec } from '../support/render.ts';
 import { watchScratch, type ScratchSample } from '../support/scratch-watch.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -182,5 +186,121 @@ describe('one plan, two executors', () => {
     }
     // A caption is burned in: the plan drew some (the test would prove little without).
     assert.ok(plan.outputs[0]!.chunks.some((c) => c.events.length > 0));
+  });
+});
+
+describe('motion, fades, blur framing and a photo through one plan (issue 23)', () => {
+  const frame = { width: 180, height: 320 };
+  const caps = { style: 'line', position: 'bottom', font_size: 1, max_words_per_line: 3 } as const;
+  /** A landscape clip (blur framing shows it whole), a photo, then a red and a blue clip: a second each. */
+  const pieces: Segment[] = [0, 1, 2, 3].map((clip) => ({ clip, sourceStart: 0, duration: 1, start: clip }));
+  let visualClips: SourceClip[];
+  const crafted: VisualSpec = { motion: 'subtle', transition: { type: 'fade', durationS: 0.4 }, framing: 'blur', media: 'videos', backgroundText: null };
+  const cuts: VisualSpec = { motion: 'none', transition: { type: 'cut', durationS: 0.4 }, framing: 'cover', media: 'videos', backgroundText: null };
+  const planOf = (visuals: VisualSpec) =>
+    planRender({ ...renderSpec([frame], caps), visuals, seed: 5, scenes: [{ text: 'x' }] }, narration, { segments: pieces, music: null, clips: visualClips, pieces: [] }, { parallel: 4, encode: { threads: 1 } });
+  let plan: RenderPlan;
+  let alone: RenderResult;
+  let cut: RenderResult;
+  /** Frames `at` of a video as RGB24. */
+  const rgb = (path: string, at: number[]) => {
+    const size = frame.width * frame.height * 3;
+    const out = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-vf', `select='${at.map((k) => `eq(n\\,${k})`).join('+')}'`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 64 << 20 });
+    assert.equal(out.length, size * at.length);
+    return at.map((_, i) => out.subarray(i * size, (i + 1) * size));
+  };
+  const at = (f: Buffer, x: number, y: number) => [...f.subarray((y * frame.width + x) * 3, (y * frame.width + x) * 3 + 3)];
+  /** Mean absolute difference of horizontally adjacent luma-ish values in rows [y0, y1): how sharp that band is. */
+  const sharpness = (f: Buffer, y0: number, y1: number) => {
+    let sum = 0;
+    let n = 0;
+    for (let y = y0; y < y1; y++) for (let x = 1; x < frame.width; x++) {
+      const i = (y * frame.width + x) * 3;
+      sum += Math.abs(f[i + 1]! - f[i - 2]!);
+      n++;
+    }
+    return sum / n;
+  };
+
+  /** Mean of every value in rows [y0, y1). */
+  const brightness = (f: Buffer, y0: number, y1: number) => {
+    const band = f.subarray(y0 * frame.width * 3, y1 * frame.width * 3);
+    return band.reduce((a, v) => a + v, 0) / band.length;
+  };
+
+  before(async () => {
+    const wide = await makeVideo(join(root, 'wide.mp4'), { width: 320, height: 180, durationS: 2 });
+    const photo = await makeImage(join(root, 'photo.png'), { width: 360, height: 640, format: 'png' });
+    const red = await makeVideo(join(root, 'red.mp4'), { width: 180, height: 320, durationS: 2, pattern: 'color', color: 'red' });
+    const blue = await makeVideo(join(root, 'blue.mp4'), { width: 180, height: 320, durationS: 2, pattern: 'color', color: 'blue' });
+    visualClips = [
+      { kind: 'file', path: wide, durationS: 2, width: 320, height: 180, credit: null },
+      { kind: 'file', path: photo, durationS: 5, width: 360, height: 640, credit: null, still: 'png' },
+      { kind: 'file', path: red, durationS: 2, width: 180, height: 320, credit: null },
+      { kind: 'file', path: blue, durationS: 2, width: 180, height: 320, credit: null },
+    ];
+    plan = planOf(crafted);
+    [alone] = (await renderVideos(tools, { dir: join(root, 'crafted'), plan, clips: visualClips, signal, cpu: new Semaphore(2) })) as [RenderResult];
+    [cut] = (await renderVideos(tools, { dir: join(root, 'cuts'), plan: planOf(cuts), clips: visualClips, signal, cpu: new Semaphore(2) })) as [RenderResult];
+  });
+
+  it('every transition crosses a chunk join, and the plan keeps the cuts\' chunks, length and captions', () => {
+    const chunks = plan.outputs[0]!.chunks;
+    assert.equal(chunks.length, 4);
+    assert.ok(chunks.slice(1).every((c) => c.lead && c.pieces[0]!.enter?.type === 'fade' && c.pieces[0]!.enter.frames === 12));
+    const plain = planOf(cuts);
+    assert.equal(plain.durationS, plan.durationS);
+    assert.deepEqual(plain.outputs[0]!.chunks.map((c) => [c.startFrame, c.frames, c.events]), chunks.map((c) => [c.startFrame, c.frames, c.events]));
+    assert.equal(plain.outputs[0]!.subtitles, plan.outputs[0]!.subtitles);
+  });
+
+  it('the duration and the frame count are those of the video with cuts', () => {
+    assert.ok(Math.abs(alone.durationS - cut.durationS) < 0.001, `${alone.durationS} vs ${cut.durationS}`);
+    assert.equal(fingerprint(alone.videoPath).frames.length, DURATION_S * 30);
+    assert.equal(fingerprint(cut.videoPath).frames.length, DURATION_S * 30);
+  });
+
+  it('fanned out, every frame is the lone executor\'s', async () => {
+    const blobs = new LocalBlobStore({ dir: join(root, 'crafted-blobs'), publicUrl: 'http://127.0.0.1:1' });
+    const deps = { tools, cpu: new Semaphore(2), blobs };
+    const dir = (name: string) => {
+      const d = join(root, 'crafted-deliveries', name);
+      mkdirSync(d, { recursive: true });
+      return d;
+    };
+    await savePlan(blobs, planPrefix('crafted'), { version: VIDEO_PLAN_VERSION, narration, clips: visualClips, segments: pieces, music: null, pieces: [], warnings: [] }, root);
+    await storeFanout(deps, { prefix: fanoutPrefix('crafted', 1), render: plan, dir: dir('start'), signal });
+    const spec = { outputs: plan.outputs.map((o) => o.output) };
+    for (let k = 3; k >= 0; k--) await renderFanoutChunk(deps, { spec, taskId: 'crafted', attempt: 1, n: k, dir: dir(`chunk-${k}`), signal });
+    // The joined video leaves the scratch once handed over: it is read as it is handed over.
+    const [b] = await joinFanout(deps, { spec, taskId: 'crafted', attempt: 1, dir: dir('join'), signal, deliver: async (r: RenderResult) => fingerprint(r.videoPath) });
+    const a = fingerprint(alone.videoPath);
+    assert.deepEqual(a.frames.flatMap((m, k) => (m === b!.frames[k] ? [] : [k])), [], 'the frames that differ');
+    assert.equal(b!.frames.length, a.frames.length);
+  });
+
+  it('blur framing: the landscape clip whole, over a soft, darkened copy where cover crops it', () => {
+    const [blurred, covered] = [rgb(alone.videoPath, [15])[0]!, rgb(cut.videoPath, [15])[0]!];
+    // Above the fitted picture (rows 108–209) is the backdrop: the cover crop, blurred and dimmed.
+    assert.ok(sharpness(blurred, 10, 90) < 0.6 * sharpness(covered, 10, 90), `backdrop ${sharpness(blurred, 10, 90)} vs cover ${sharpness(covered, 10, 90)}`);
+    assert.ok(brightness(blurred, 10, 90) < 0.75 * brightness(covered, 10, 90), `backdrop ${brightness(blurred, 10, 90)} vs cover ${brightness(covered, 10, 90)}`);
+    assert.ok(sharpness(blurred, 120, 200) > 3 * sharpness(blurred, 10, 90), 'the picture itself is sharp');
+  });
+
+  it('motion: the photo moves over its frames clear of transitions', () => {
+    const [f43, f58] = rgb(alone.videoPath, [43, 58]);
+    let moved = 0;
+    for (let i = 0; i < f43!.length; i++) if (Math.abs(f43![i]! - f58![i]!) > 24) moved++;
+    assert.ok(moved > f43!.length * 0.05, `${moved} of ${f43!.length} values changed`);
+  });
+
+  it('fade: mid-transition frames blend both clips; the frames either side are each clip alone', () => {
+    const [red, mid, blue] = rgb(alone.videoPath, [85, 96, 110]).map((f) => at(f, 90, 140));
+    const [cutBefore, cutAt] = rgb(cut.videoPath, [89, 96]).map((f) => at(f, 90, 140));
+    assert.ok(red![0]! > 200 && red![2]! < 40, `red ${red}`);
+    assert.ok(blue![2]! > 200 && blue![0]! < 40, `blue ${blue}`);
+    assert.ok(mid![0]! > 70 && mid![0]! < 190 && mid![2]! > 70 && mid![2]! < 190, `mid-fade ${mid}`);
+    // With cuts, frame 96 is the blue clip already.
+    assert.ok(cutBefore![0]! > 200 && cutAt![2]! > 200, `cuts ${cutBefore} ${cutAt}`);
   });
 });

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { TaskError } from '../../functions/errors.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { DirFootage, rankByQuery } from '../../functions/providers/dir-footage.ts';
-import { GeneratedFootage, gradientGraph } from '../../functions/providers/generated-footage.ts';
+import { backgroundGraph, GeneratedFootage, PALETTES } from '../../functions/providers/generated-footage.ts';
 import { UrlFootage } from '../../functions/providers/url-footage.ts';
 import type { FootageRequest } from '../../functions/providers/ports.ts';
 import { seededRandom } from '../../functions/lib/seeded-random.ts';
@@ -282,11 +282,19 @@ describe('GeneratedFootage', () => {
     }
   });
 
-  test('the query steers the palette', async () => {
+  test('the query steers the palette, and one palette serves the whole video', async () => {
     const g = new GeneratedFootage();
-    const { clips } = await g.find(want({ query: 'deep ocean', count: 1 }), root, live());
-    const lavfi = clips[0]?.kind === 'generated' ? clips[0].lavfi : '';
-    assert.match(lavfi, /0x0f2027|0x00b4db|0x003b5c|0x2c5364/);
+    const { clips } = await g.find(want({ query: 'deep ocean', count: 3 }), root, live());
+    const colours = (c: SourceClip) => new Set((c.kind === 'generated' ? c.lavfi : '').match(/0x[0-9a-f]{6}/g));
+    const ocean = PALETTES.find((p) => p.tags.includes('ocean'))!;
+    for (const c of clips) assert.deepEqual(colours(c), new Set([...ocean.ground, ...ocean.glows]));
+    // Another seed, another palette among the ones with nothing to say about the topic.
+    const picks = new Set<string>();
+    for (let seed = 0; seed < 12; seed++) {
+      const { clips: other } = await g.find(want({ query: 'quarterly figures', count: 1, seed }), root, live());
+      picks.add([...colours(other[0]!)].sort().join());
+    }
+    assert.ok(picks.size >= 4, `${picks.size} palettes over 12 seeds`);
   });
 
   test('the lavfi graph renders with ffmpeg at the frame size', async () => {
@@ -303,12 +311,37 @@ describe('GeneratedFootage', () => {
     }
   });
 
-  test('gradientGraph draws small and scales up to even sizes', () => {
-    const graph = gradientGraph({ width: 1080, height: 1920, fps: 30, scale: 4, colors: ['0x000000', '0xffffff'], type: 'radial', speed: 0.01, seed: 5 });
-    assert.equal(
-      graph,
-      'gradients=s=270x480:rate=30:c0=0x000000:c1=0xffffff:n=2:type=radial:speed=0.01:seed=5,scale=1080:1920:flags=bicubic,format=yuv420p,setsar=1',
-    );
-    assert.match(gradientGraph({ width: 720, height: 1280, fps: 30, scale: 3, colors: ['red', 'blue'], type: 'linear', speed: 0.01, seed: 1 }), /s=240x426:/);
+  test('backgroundGraph draws small in RGB, then 4:2:0, scaled up, grain on top', () => {
+    const graph = backgroundGraph({
+      width: 1080,
+      height: 1920,
+      fps: 30,
+      scale: 8,
+      ground: ['0x000000', '0x111111'],
+      groundSpeed: 0.003,
+      glows: [{ color: '0xff0000', from: [0.5, 0.5], to: [0.9, 0.5], speed: 0.01, seed: 4 }],
+      grain: 9,
+    });
+    assert.match(graph, /^gradients=s=136x240:rate=30:n=2:c0=0x000000:c1=0x111111:type=linear/);
+    assert.match(graph, /gradients=s=136x240:rate=30:n=2:c0=0xff0000ff:c1=0xff000000:type=radial:x0=68:y0=120:x1=122:y1=120:speed=0.01:seed=4\[l0\]/);
+    assert.match(graph, /\[g0\]\[l0\]overlay=format=rgb\[lit\];\[lit\]format=yuv420p,boxblur=\d+:2,scale=1080:1920:flags=bicubic,noise=c0s=9:c0f=t\+u,setsar=1\[out0\]$/);
+  });
+
+  test('a background moves, has colour and grain', async () => {
+    const { clips } = await new GeneratedFootage().find(want({ query: 'sunset beach', count: 1, width: 270, height: 480 }), root, live());
+    const clip = clips[0]!;
+    assert.equal(clip.kind, 'generated');
+    const { stdout } = await promisify(execFile)('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-t', '4', '-i', clip.lavfi, '-vf', "select='eq(n\\,0)+eq(n\\,1)+eq(n\\,119)'", '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 });
+    const size = 270 * 480 * 3;
+    assert.equal(stdout.length, 3 * size);
+    const [a, b, z] = [0, 1, 2].map((k) => stdout.subarray(k * size, (k + 1) * size));
+    const meanDiff = (x: Buffer, y: Buffer) => x.reduce((s, v, i) => s + Math.abs(v - y[i]!), 0) / x.length;
+    // Grain: neighbouring frames differ a little everywhere; four seconds apart, the glows have moved.
+    assert.ok(meanDiff(a!, b!) > 0.5 && meanDiff(a!, b!) < 8, `grain between frames: ${meanDiff(a!, b!)}`);
+    assert.ok(meanDiff(a!, z!) > meanDiff(a!, b!) * 2, `drift over 4 s: ${meanDiff(a!, z!)} against ${meanDiff(a!, b!)}`);
+    // Colour: the picture is not grey (mean spread between channels).
+    let chroma = 0;
+    for (let i = 0; i < size; i += 3) chroma += Math.max(a![i]!, a![i + 1]!, a![i + 2]!) - Math.min(a![i]!, a![i + 1]!, a![i + 2]!);
+    assert.ok(chroma / (size / 3) > 25, `colourful: ${chroma / (size / 3)}`);
   });
 });

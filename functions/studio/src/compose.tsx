@@ -7,7 +7,9 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { CAPTION_FONTS, CAPTION_LOOKS, CORNERS, resolveLook, type CaptionFontId, type CaptionLookName, type Corner, type EmphasisMode } from '../../domain/look.ts';
-import { CRAFT_DEFAULTS as C, REQUEST_DEFAULTS as D } from '../../domain/request-defaults.ts';
+import type { MediaMode } from '../../domain/footage-media.ts';
+import { CRAFT_DEFAULTS as C, REQUEST_DEFAULTS as D, VISUAL_DEFAULTS as V } from '../../domain/request-defaults.ts';
+import { FRAMINGS, MOTION_STYLES, TRANSITION_TYPES, type Framing, type MotionStyle, type TransitionType } from '../../domain/visuals.ts';
 import type { AspectRatio, CaptionOptions, VideoRequest, VideoRequestInput } from '../../domain/video-request.ts';
 import type { TemplateView, Voice } from './api.ts';
 import { Screen } from './screen.tsx';
@@ -40,6 +42,8 @@ export interface ComposeForm {
   musicUrl: string;
   musicVolume: number;
   craft: CraftForm;
+  /** How the pieces move, join and fill the frame, and what stock footage is made of. */
+  picture: PictureForm;
   /** What a written script is about (mode topic), and how it is to be written. */
   brief: string;
   duration: string;
@@ -48,6 +52,24 @@ export interface ComposeForm {
   /** The template the form started from: sent as template_id, so its settings the form does not show apply too. */
   templateId: string;
 }
+
+/** The picture's own craft (docs/videos.md "Motion, transitions and framing"). */
+export interface PictureForm {
+  motion: MotionStyle;
+  transition: TransitionType;
+  transitionDuration: number;
+  framing: Framing;
+  media: MediaMode;
+}
+
+export const DEFAULT_PICTURE: PictureForm = { motion: V.motion, transition: V.transition, transitionDuration: V.transition_duration_s, framing: V.framing, media: 'videos' };
+
+const MEDIA_CHOICES: [MediaMode, string][] = [
+  ['videos', 'Videos (photos fill in)'],
+  ['photos', 'Photos with motion'],
+  ['both', 'Both, interleaved'],
+];
+const TRANSITION_NAMES: Record<TransitionType, string> = { cut: 'Cut', fade: 'Fade', slide: 'Slide', zoom: 'Zoom', whip: 'Whip' };
 
 /** The on-screen craft: a look with its overrides ('' or null: the look's own), and the overlays. */
 export interface CraftForm {
@@ -127,6 +149,7 @@ export const EMPTY_FORM: ComposeForm = {
   musicUrl: '',
   musicVolume: D.music_volume,
   craft: EMPTY_CRAFT,
+  picture: DEFAULT_PICTURE,
   brief: '',
   duration: '',
   tone: '',
@@ -160,6 +183,24 @@ export function fromTemplate(f: ComposeForm, t: TemplateView): ComposeForm {
     ...(s.duration_s ? { duration: String(s.duration_s) } : {}),
     ...(s.tone ? { tone: s.tone } : {}),
     ...(s.script_format ? { scriptFormat: s.script_format } : {}),
+    picture: {
+      ...f.picture,
+      ...(s.motion ? { motion: s.motion } : {}),
+      ...(s.transition?.type ? { transition: s.transition.type } : {}),
+      ...(s.transition?.duration_s ? { transitionDuration: s.transition.duration_s } : {}),
+      ...(s.framing ? { framing: s.framing } : {}),
+      ...(s.media ? { media: s.media } : {}),
+    },
+  };
+}
+
+/** The picture's fields of the request the form describes: only those that differ from the service's defaults. */
+function pictureFields(p: PictureForm): Partial<VideoRequestInput> {
+  return {
+    ...(p.motion !== V.motion ? { motion: p.motion } : {}),
+    ...(p.transition !== V.transition ? { transition: { type: p.transition, duration_s: p.transitionDuration } } : {}),
+    ...(p.framing !== V.framing ? { framing: p.framing } : {}),
+    ...(p.media !== 'videos' ? { media: p.media } : {}),
   };
 }
 
@@ -233,7 +274,7 @@ export function requestOf(f: ComposeForm): VideoRequestInput {
   if (trim(f.language)) body.language = trim(f.language);
   body.captions = f.captionsOn ? { style: f.style, position: f.position, font_size: f.fontSize, ...lookFields(f.craft) } : false;
   if (trim(f.musicUrl)) body.music = { url: trim(f.musicUrl), volume: f.musicVolume };
-  return { ...body, ...overlayFields(f.craft) };
+  return { ...body, ...overlayFields(f.craft), ...pictureFields(f.picture) };
 }
 
 /** An API message in the form's words: a sentence, as the rest of the page writes them. */
@@ -292,6 +333,8 @@ export function Compose({ form, voices, templates, errors, busy, onChange, onSto
   const value = (e: Event) => (e.currentTarget as HTMLInputElement).value;
   const checked = (e: Event) => (e.currentTarget as HTMLInputElement).checked;
   const craft = form.craft;
+  const picture = form.picture;
+  const setPicture = <K extends keyof PictureForm>(k: K, v: PictureForm[K]) => onChange({ ...form, picture: { ...picture, [k]: v } });
   const look = lookOf(form);
   const off = !form.captionsOn;
   return (
@@ -471,6 +514,55 @@ export function Compose({ form, voices, templates, errors, busy, onChange, onSto
                 <select {...a} value={form.resolution} onChange={(e) => set('resolution', value(e) as ComposeForm['resolution'])}>
                   <option value="720p">720p</option>
                   <option value="1080p">1080p</option>
+                </select>
+              )}
+            </Field>
+          </div>
+          <div class="row picture">
+            <Field id="motion" label="Motion" error={errors.motion} hint="A slow zoom or pan on every piece; photos always move.">
+              {(a) => (
+                <select {...a} value={picture.motion} onChange={(e) => setPicture('motion', value(e) as MotionStyle)}>
+                  {MOTION_STYLES.map((m) => (
+                    <option key={m} value={m}>
+                      {m === 'none' ? 'None' : m === 'subtle' ? 'Subtle' : 'Dynamic'}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field id="transition.type" label="Transitions" error={errors['transition.type'] ?? errors.transition}>
+              {(a) => (
+                <select {...a} value={picture.transition} onChange={(e) => setPicture('transition', value(e) as TransitionType)}>
+                  {TRANSITION_TYPES.map((t) => (
+                    <option key={t} value={t}>
+                      {TRANSITION_NAMES[t]}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field id="transition.duration_s" label={`Overlap ${picture.transitionDuration.toFixed(1)} s`} error={errors['transition.duration_s']}>
+              {(a) => <input {...a} type="range" min="0.1" max="1.5" step="0.1" disabled={picture.transition === 'cut'} value={picture.transitionDuration} onInput={(e) => setPicture('transitionDuration', Number(value(e)))} />}
+            </Field>
+            <Field id="framing" label="Other shapes" error={errors.framing} hint="A landscape clip in a vertical video: cropped, or whole over a blurred copy.">
+              {(a) => (
+                <select {...a} value={picture.framing} onChange={(e) => setPicture('framing', value(e) as Framing)}>
+                  {FRAMINGS.map((f) => (
+                    <option key={f} value={f}>
+                      {f === 'cover' ? 'Crop to fill' : 'Whole, over a blur'}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field id="media" label="Footage" error={errors.media}>
+              {(a) => (
+                <select {...a} value={picture.media} onChange={(e) => setPicture('media', value(e) as MediaMode)}>
+                  {MEDIA_CHOICES.map(([m, label]) => (
+                    <option key={m} value={m}>
+                      {label}
+                    </option>
+                  ))}
                 </select>
               )}
             </Field>

@@ -126,6 +126,9 @@ export function Storyboard({ view, busy, onSwap, onRender }: Props) {
                 <span class="time">
                   {secs(p.start_s)}–{secs(p.end_s)}
                 </span>
+                <span class="drawn" data-testid="piece-drawn">
+                  {drawnAs(p)}
+                </span>
                 {p.candidates.length > 0 && (
                   <button type="button" class="secondary small swap" aria-expanded={open === p.index} onClick={() => setOpen(open === p.index ? null : p.index)}>
                     Swap clip {p.index + 1}
@@ -307,4 +310,11 @@ function WrittenScript({ script }: { script: NonNullable<StoryboardView['script'
       </div>
     </dl>
   );
+}
+
+const MOVE_WORDS: Record<string, string> = { 'zoom-in': 'zoom in', 'zoom-out': 'zoom out', 'pan-left': 'pan left', 'pan-right': 'pan right', 'pan-up': 'pan up', 'pan-down': 'pan down' };
+
+/** How the render draws a piece, in a few words: the transition into it, its move, a blurred backdrop. */
+function drawnAs(p: { motion: string | null; transition: { type: string; duration_s: number } | null; framing: string }): string {
+  return [p.transition ? `${p.transition.type} ${p.transition.duration_s} s` : null, p.motion ? MOVE_WORDS[p.motion] ?? p.motion : 'still', p.framing === 'blur' ? 'blur framing' : null].filter(Boolean).join(' · ');
 }
