@@ -43,6 +43,8 @@ export type SourceClip =
       id?: string;
       /** The search that found it, when one did. */
       query?: string;
+      /** When its keyframes are (probeKeyframes), for pieces that start on one; absent or null when unknown. */
+      keyframesS?: number[] | null;
     }
   | {
       kind: 'generated';

@@ -22,6 +22,11 @@ export interface MediaInfo {
   /** Every stream, cover art and data tracks included. */
   streamCount: number;
   sizeBytes: number;
+  /**
+   * Footage only (probeInput as video): when the keyframes are, seconds from the start as `-ss`
+   * counts, ascending; null when the container's index could not be listed.
+   */
+  keyframesS?: number[] | null;
 }
 
 interface ProbeStream {
@@ -77,7 +82,46 @@ export async function probeInput(tools: MediaTools, path: string, use: 'video' |
   const info = await probeMedia(tools, path, signal);
   const problem = limitProblem(info, tools.limits ?? DEFAULT_MEDIA_LIMITS, use);
   if (problem) throw new TaskError('unsupported_media', problem);
-  return info;
+  return use === 'video' ? { ...info, keyframesS: await probeKeyframes(tools, path, signal) } : info;
+}
+
+/**
+ * When the first video stream's keyframes are, in seconds from the file's start as an input `-ss`
+ * counts them, from the container's index: ffprobe lists the packets and their flags, and
+ * decodes nothing (a few ms for a minute of footage). A piece that starts on one decodes no frame
+ * it does not show (timeline.ts). Null when the index cannot be listed (the timeline then places
+ * pieces without it); cancellation is rethrown.
+ */
+export async function probeKeyframes(tools: MediaTools, path: string, signal?: AbortSignal): Promise<number[] | null> {
+  try {
+    const { stdout } = await runFfprobe(tools, ['-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags:format=start_time', '-of', 'csv=p=0', path], {
+      ...(signal ? { signal } : {}),
+    });
+    return parseKeyframes(stdout);
+  } catch (err) {
+    if (err instanceof CancelledError || signal?.aborted) throw signal?.aborted ? signal.reason : err;
+    return null;
+  }
+}
+
+/**
+ * Pure part of probeKeyframes: `pts_time,flags` lines of the packets (`K` first in the flags of a
+ * keyframe; N/A for a packet without a time) and the format's `start_time` line, which the times
+ * are counted from. Exported for tests.
+ */
+export function parseKeyframes(csv: string): number[] | null {
+  let start = 0;
+  const keys: number[] = [];
+  for (const line of csv.split('\n')) {
+    const [time, flags] = line.trim().split(',');
+    const t = Number(time);
+    if (!time || !Number.isFinite(t)) continue;
+    if (flags === undefined) start = t;
+    else if (flags.startsWith('K')) keys.push(t);
+  }
+  if (keys.length === 0) return null;
+  const out = [...new Set(keys.map((k) => Math.max(0, Math.round((k - start) * 1e6) / 1e6)))].sort((a, b) => a - b);
+  return out;
 }
 
 /** Why ffprobe refused a file, in words for the client, from its stderr. Exported for tests. */

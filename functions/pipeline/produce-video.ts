@@ -141,7 +141,7 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
     durationS: narration.durationS,
-    clips: found.clips.map((c) => ({ durationS: c.durationS })),
+    clips: found.clips.map((c) => ({ durationS: c.durationS, keyframesS: c.kind === 'file' ? c.keyframesS : null })),
     scenes: spans.map((s, i) => ({ startS: s.startS, endS: s.endS, clipIndices: found.partClips[i] ?? [] })),
     seed,
   });

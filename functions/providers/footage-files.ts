@@ -32,7 +32,7 @@ export interface Refusal {
 }
 
 export function fileClip(path: string, info: MediaInfo): SourceClip {
-  return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: null };
+  return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: null, ...(info.keyframesS ? { keyframesS: info.keyframesS } : {}) };
 }
 
 const STOP_WORDS = new Set(['the', 'and', 'for', 'with', 'from', 'into', 'this', 'that', 'are', 'was', 'its', 'our', 'your', 'video', 'clip', 'footage']);

@@ -430,7 +430,8 @@ export class PexelsFootage implements FootageProvider {
       if (info.durationS < Math.min(this.limits.minClipS, 0.5)) {
         throw new TaskError('unreadable_media', `Pexels video ${c.videoId} has no usable video stream`);
       }
-      return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: c.credit, id: clipId(c), query: c.query };
+      const keyframes = info.keyframesS ? { keyframesS: info.keyframesS } : {};
+      return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: c.credit, id: clipId(c), query: c.query, ...keyframes };
     } catch (err) {
       await rm(path, { force: true });
       downloads?.budget.give(sizeBytes);
