@@ -22,6 +22,8 @@ export interface ProcessOptions {
   onStdoutLine?: (line: string) => void;
   /** Appended to "could not be started", e.g. "install espeak-ng or set ESPEAK_PATH". */
   installHint?: string;
+  /** Each stderr line before it is kept for the tail: the line to keep (possibly rewritten), or null to drop it. */
+  onStderrLine?: (line: string) => string | null;
 }
 
 export interface ProcessResult {
@@ -68,11 +70,15 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = opts.timeoutMs ? setTimeout(() => kill('timeout'), opts.timeoutMs) : null;
 
+    const keep = (line: string) => {
+      const kept = opts.onStderrLine ? opts.onStderrLine(line) : line;
+      if (kept !== null) pushTail(tail, kept);
+    };
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       const lines = (stderrPartial + chunk).split(/\r?\n|\r/);
       stderrPartial = lines.pop() ?? '';
-      for (const line of lines) pushTail(tail, line);
+      for (const line of lines) keep(line);
     });
 
     child.stdout.on('data', (chunk: Buffer) => {
@@ -100,7 +106,7 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
     child.on('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
       if (timer) clearTimeout(timer);
-      pushTail(tail, stderrPartial);
+      if (stderrPartial) keep(stderrPartial);
       // stderr names files in the task dir: it goes to the logs (detail), not to the client.
       const detail = tail.length > 0 ? tail.join('\n') : undefined;
       const fail = (message: string, retryable: boolean, cause?: unknown) =>
