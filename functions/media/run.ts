@@ -12,6 +12,8 @@ export interface RunOptions {
   onProgress?: (outSeconds: number) => void;
   /** Error code for a non-zero exit; `ffmpeg_failed` (`ffprobe_failed`) unless the caller knows better. */
   errorCode?: string;
+  /** More stdout than this fails the run (4 MiB unless given: JSON answers are small). */
+  maxStdoutBytes?: number;
 }
 
 /** stdout is only collected for ffprobe JSON (and -version); anything bigger is not what we asked for. */
@@ -94,7 +96,7 @@ export async function runFfprobe(tools: MediaTools, args: string[], opts: RunOpt
   const r = await runProcess(tools.ffprobe, full, {
     label: 'ffprobe',
     errorCode: opts.errorCode ?? 'ffprobe_failed',
-    maxStdoutBytes: MAX_STDOUT_BYTES,
+    maxStdoutBytes: opts.maxStdoutBytes ?? MAX_STDOUT_BYTES,
     installHint: INSTALL_HINT,
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),

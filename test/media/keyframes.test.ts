@@ -1,10 +1,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseKeyframes, probeInput, probeKeyframes } from '../../functions/media/probe.ts';
+import { keyframesOf, probeInput, probeKeyframes } from '../../functions/media/probe.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { makeTone } from '../support/media-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -64,9 +64,25 @@ describe('probeKeyframes', () => {
     assert.equal(await probeKeyframes(tools, tone), null);
   });
 
-  it('parses packets against the format start time, skipping packets without a time', () => {
-    const csv = ['1.400000,K_', '1.483333,__', 'N/A,__', '1.566667,K_', '11.400000,K_', '1.400000', ''].join('\n');
-    assert.deepEqual(parseKeyframes(csv), [0, 0.166667, 10]);
-    assert.equal(parseKeyframes('0.000000,__\n0.041667,__\n0.000000\n'), null);
+  it('reads one stream\'s keyframes against the format start time, skipping packets without a time', () => {
+    const p = (stream_index: number, pts_time: string | undefined, flags: string) => ({ stream_index, ...(pts_time ? { pts_time } : {}), flags });
+    const out = {
+      format: { start_time: '1.400000' },
+      packets: [p(0, '1.400000', 'K_'), p(1, '1.400000', 'K_'), p(0, '1.483333', '__'), p(0, undefined, 'K_'), p(0, 'N/A', 'K_'), p(0, '1.566667', 'K_'), p(1, '2.0', 'K_'), p(0, '11.400000', 'K_')],
+    };
+    assert.deepEqual(keyframesOf(out, 0), [0, 0.166667, 10]);
+    assert.deepEqual(keyframesOf(out, 1), [0, 0.6]);
+    assert.equal(keyframesOf({ packets: [p(0, '0.0', '__')] }, 0), null);
+  });
+
+  it('a footage probe is one ffprobe run: its packets give the keyframes, its streams the rest', async () => {
+    const tools2 = { ...tools, ffprobe: join(dir, 'counting-ffprobe') };
+    const log = join(dir, 'ffprobe-runs.log');
+    await writeFile(tools2.ffprobe, `#!/bin/sh\necho run >> '${log}'\nexec ffprobe "$@"\n`);
+    await chmod(tools2.ffprobe, 0o755);
+    const info = await probeInput(tools2, clip, 'video');
+    assert.equal(info.width, 96);
+    assert.equal(info.keyframesS?.length, KEYS.length);
+    assert.equal((await readFile(log, 'utf8')).trim().split('\n').length, 1);
   });
 });
