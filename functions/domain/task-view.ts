@@ -15,7 +15,7 @@ export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: num
     const files = storedOutputs(task);
     const outputs = await Promise.all(files.map((f, i) => signOutput(f, downloadStem(task.id, files, i), blobs, ttlSeconds)));
     const { aspect_ratio: _a, resolution: _r, ...main } = outputs[0]!;
-    result = { ...main, credits: out.credits, pieces: out.pieces ?? [], outputs };
+    result = { ...main, credits: out.credits, pieces: out.pieces ?? [], outputs, timings: out.timings ?? null };
   }
   return {
     task_id: task.id,

@@ -1,5 +1,6 @@
 // Task records, their states and the pure rules for moving between them. Every store adapter
 // applies these functions inside its own transaction, so the rules live in one place.
+import type { TaskTimings } from './task-timings.ts';
 import type { Credit } from './media.ts';
 import type { OutputFiles, OutputView } from './outputs.ts';
 import type { StoryboardChoice, StoryboardResult } from './storyboard.ts';
@@ -48,6 +49,8 @@ export interface TaskOutput extends Omit<OutputFiles, 'aspect_ratio' | 'resoluti
   clip_ids?: string[];
   /** Every video of the task, the main one first (absent on tasks completed before there could be several). */
   outputs?: OutputFiles[];
+  /** Where the task's time went (absent on tasks completed before it was recorded). */
+  timings?: TaskTimings;
 }
 
 export const CALLBACK_STATES = ['pending', 'delivered', 'gave_up'] as const;
@@ -329,6 +332,8 @@ export interface TaskView {
     pieces: FootagePiece[];
     /** Every video of the task, the main one (the fields above) first. */
     outputs: OutputView[];
+    /** Where its time went; null on tasks completed before it was recorded. */
+    timings: TaskTimings | null;
   }) | null;
   warnings: string[];
   metadata: Record<string, unknown> | null;

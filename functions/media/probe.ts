@@ -2,6 +2,7 @@
 // streams; and the gate outside media passes before anything decodes it (limits.ts).
 import { stat } from 'node:fs/promises';
 import { CancelledError, TaskError } from '../errors.ts';
+import { stage } from '../lib/stage-timings.ts';
 import { CONTAINER_NAMES, DEFAULT_MEDIA_LIMITS, limitProblem } from './limits.ts';
 import { runFfprobe } from './run.ts';
 import type { MediaTools } from './tools.ts';
@@ -100,7 +101,7 @@ const FOOTAGE_PROBE_MAX_BYTES = 48 * 1024 * 1024;
  * it loading Debian's build and its ~200 libraries).
  */
 export async function probeInput(tools: MediaTools, path: string, use: 'video' | 'audio', signal?: AbortSignal): Promise<MediaInfo> {
-  const info = use === 'video' ? await probeFootage(tools, path, signal) : await probeMedia(tools, path, signal);
+  const info = await stage('probe', () => (use === 'video' ? probeFootage(tools, path, signal) : probeMedia(tools, path, signal)));
   const problem = limitProblem(info, tools.limits ?? DEFAULT_MEDIA_LIMITS, use);
   if (problem) throw new TaskError('unsupported_media', problem);
   return info;

@@ -9,6 +9,7 @@ import type { Frame, Narration, Segment, SourceClip } from '../domain/media.ts';
 import type { CaptionOptions } from '../domain/video-request.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import { Semaphore } from '../lib/semaphore.ts';
+import { stage } from '../lib/stage-timings.ts';
 import { buildCaptions } from './captions/index.ts';
 import { OUTPUT_FPS, planChunks, type Chunk } from './chunks.ts';
 import { probeMedia } from './probe.ts';
@@ -113,7 +114,7 @@ export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Pro
   const parallel = Math.max(1, Math.round(cpu.capacity / job.frames.length));
   const dirs = job.frames.map((_, i) => outputDir(dir, i));
   await Promise.all(dirs.slice(1).map((d) => mkdir(d, { recursive: true })));
-  const prepared = await Promise.all(job.frames.map((f, i) => prepareRender({ ...job, dir: dirs[i]!, width: f.width, height: f.height }, parallel)));
+  const prepared = await stage('captions', () => Promise.all(job.frames.map((f, i) => prepareRender({ ...job, dir: dirs[i]!, width: f.width, height: f.height }, parallel))));
   // Chunk processes of the other outputs run in their own dirs: clips are named from the render's.
   const clips = job.clips.map((c): SourceClip => (c.kind === 'file' ? { ...c, path: resolve(dir, c.path) } : c));
 
@@ -124,7 +125,7 @@ export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Pro
   let at = 0;
   const runs = [
     cpu.with(1, signal, () =>
-      renderSoundtrack(tools, {
+      stage('soundtrack', () => renderSoundtrack(tools, {
         dir,
         voicePath: narration.audioPath,
         voiceNormalised: job.voiceNormalised ?? false,
@@ -132,13 +133,13 @@ export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Pro
         durationS: narration.durationS,
         encode: prepared[0]!.encode,
         signal,
-      }),
+      })),
     ),
     ...prepared.flatMap((p, o) =>
       p.chunks.map((chunk) => {
         const pos = at++;
         return cpu.with(p.encode.threads, signal, async () => {
-          await renderChunk(tools, { dir: dirs[o]!, chunk, of: p.chunks.length, clips, frame: p.frame, assFile: p.assFile, encode: p.encode, signal, onFrames: (f) => progress.chunk(pos, f) });
+          await stage('render', () => renderChunk(tools, { dir: dirs[o]!, chunk, of: p.chunks.length, clips, frame: p.frame, assFile: p.assFile, encode: p.encode, signal, onFrames: (f) => progress.chunk(pos, f) }), { output: o });
           progress.chunk(pos, chunk.frames);
         });
       }),
@@ -150,7 +151,7 @@ export async function renderVideos(tools: MediaTools, job: RenderVideosJob): Pro
   await Promise.all(dirs.slice(1).map((d) => copyFile(join(dir, FILES.audio), join(d, FILES.audio))));
   const results = await Promise.all(
     prepared.map(async (p, o) => {
-      const assembled = await assembleVideo(tools, { dir: dirs[o]!, chunkFiles: p.chunks.map(chunkFile), frame: p.frame, durationS: narration.durationS, signal: job.signal });
+      const assembled = await assembleVideo(tools, { dir: dirs[o]!, chunkFiles: p.chunks.map(chunkFile), frame: p.frame, durationS: narration.durationS, signal: job.signal, output: o });
       return { ...assembled, vttPath: p.vttPath, srtPath: p.srtPath };
     }),
   );
@@ -237,23 +238,21 @@ export async function renderSoundtrack(
  */
 export async function assembleVideo(
   tools: MediaTools,
-  o: { dir: string; chunkFiles: string[]; frame: Frame; durationS: number; signal: AbortSignal },
+  o: { dir: string; chunkFiles: string[]; frame: Frame; durationS: number; signal: AbortSignal; /** Which output of the task, for its timings. */ output: number },
 ): Promise<Omit<RenderResult, 'vttPath' | 'srtPath'>> {
   const { dir } = o;
+  const of = { output: o.output };
   await writeFile(join(dir, FILES.list), concatList(o.chunkFiles), 'utf8');
-  await runFfmpeg(tools, assembleArgs(FILES.list, FILES.audio, FILES.video), { cwd: dir, signal: o.signal, errorCode: 'render_failed' });
+  await stage('join', () => runFfmpeg(tools, assembleArgs(FILES.list, FILES.audio, FILES.video), { cwd: dir, signal: o.signal, errorCode: 'render_failed' }), of);
   // The pieces are in the video now; the scratch space goes back to the other task.
   await Promise.all([FILES.audio, FILES.list, ...o.chunkFiles].map((f) => rm(join(dir, f), { force: true })));
 
   const videoPath = join(dir, FILES.video);
-  const info = await validateRender(tools, videoPath, o.durationS, o.frame, o.signal);
+  const info = await stage('validation', () => validateRender(tools, videoPath, o.durationS, o.frame, o.signal), of);
   const thumbnailPath = join(dir, FILES.thumbnail);
   // A third in: past any opening fade, and the first caption line is usually up.
-  await runFfmpeg(tools, thumbnailArgs(FILES.video, Math.min(o.durationS / 3, Math.max(0, o.durationS - 0.1)), FILES.thumbnail, o.frame.width), {
-    cwd: dir,
-    signal: o.signal,
-    errorCode: 'render_failed',
-  });
+  const thumbnail = thumbnailArgs(FILES.video, Math.min(o.durationS / 3, Math.max(0, o.durationS - 0.1)), FILES.thumbnail, o.frame.width);
+  await stage('thumbnail', () => runFfmpeg(tools, thumbnail, { cwd: dir, signal: o.signal, errorCode: 'render_failed' }), of);
   await stat(thumbnailPath);
   return { videoPath, thumbnailPath, durationS: info.durationS, width: info.width, height: info.height, sizeBytes: info.sizeBytes };
 }

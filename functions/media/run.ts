@@ -2,6 +2,7 @@
 // progress from `-progress pipe:1`, the CPU seconds of an ffmpeg run (`-benchmark`), and the error
 // a failed run carries. The process itself is run by lib/run-process.ts.
 import { runProcess } from '../lib/run-process.ts';
+import { addStageCpu } from '../lib/stage-timings.ts';
 import { globalGuard, guardFfmpegArgs, guardFfprobeArgs } from './input-guard.ts';
 import type { MediaTools } from './tools.ts';
 
@@ -65,6 +66,8 @@ export async function runFfmpeg(tools: MediaTools, args: string[], opts: RunOpti
         }
       : {}),
   });
+  // The task's account of where its CPU went (result.timings) counts it in the stage this run is part of.
+  addStageCpu(cpuS);
   return { stdout: r.stdout.toString('utf8'), cpuS };
 }
 

@@ -12,6 +12,7 @@ import type { TaskOutput, TaskRecord } from '../domain/task.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import { frameSize } from '../domain/video-request.ts';
 import { TaskError } from '../errors.ts';
+import { currentTimings, stage, type TimingsSnapshot } from '../lib/stage-timings.ts';
 import type { Chunk } from '../media/chunks.ts';
 import { assembleVideo, chunkFile, outputDir, outputFolder, prepareRender, renderChunk, renderSoundtrack, SOUNDTRACK_FILE } from '../media/render.ts';
 import type { EncodeSettings } from '../media/render-args.ts';
@@ -44,6 +45,8 @@ interface SingleOutputSpec extends Omit<OutputSpec, 'folder'> {
 }
 
 const SPEC = 'fanout.json';
+/** Where each delivery stores its timings under the fan-out's prefix. */
+const TIMINGS = 'timings/';
 /**
  * Chunks planned as if this many ran at once: with at most 12 s each, a three-minute video gives
  * fifteen or more, enough to spread over the instances a queue may dispatch to.
@@ -58,6 +61,33 @@ async function fetchInto(deps: PipelineDeps, prefix: string, dir: string, name: 
   const path = join(dir, name);
   await deps.blobs.get(`${prefix}${name}`, path);
   return path;
+}
+
+/**
+ * This delivery's timings so far, stored for the delivery that joins the chunks (`name`: `plan`, or
+ * the chunk's number): the task's timings are every delivery's.
+ */
+async function storeTimings(deps: PipelineDeps, prefix: string, dir: string, name: string): Promise<void> {
+  const timings = currentTimings();
+  if (!timings) return;
+  const file = `timings-${name}.json`;
+  await writeFile(join(dir, file), JSON.stringify(timings.snapshot()), 'utf8');
+  await deps.blobs.put(`${prefix}${TIMINGS}${file}`, join(dir, file), { contentType: 'application/json' });
+}
+
+/** The timings every earlier delivery of the fan-out stored, merged into this one's. One that is missing (a delivery of an older release) is left out. */
+async function mergeTimings(deps: PipelineDeps, prefix: string, dir: string, chunks: number): Promise<void> {
+  const timings = currentTimings();
+  if (!timings) return;
+  const names = ['plan', ...Array.from({ length: chunks }, (_, n) => String(n))];
+  const stored = await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, `timings-${name}.json`);
+      const found = await deps.blobs.get(`${prefix}${TIMINGS}timings-${name}.json`, path).then(() => true, () => false);
+      return found ? (JSON.parse(await readFile(path, 'utf8')) as TimingsSnapshot) : null;
+    }),
+  );
+  for (const s of stored) if (s) timings.merge(s);
 }
 
 async function readSpec(deps: PipelineDeps, prefix: string, dir: string): Promise<FanoutSpec> {
@@ -84,7 +114,7 @@ export async function startFanout(deps: PipelineDeps, o: { task: TaskRecord; dir
   // One encoder thread per chunk, whoever renders it: every chunk of the video is encoded alike.
   const encode = { ...deps.encode, threads: 1 };
   const language = req.language ? { language: req.language } : {};
-  const prepared = await Promise.all(
+  const prepared = await stage('captions', () => Promise.all(
     outputsOf(req).map(async (out, i) => {
       const at = outputDir(dir, i);
       await mkdir(at, { recursive: true });
@@ -94,9 +124,11 @@ export async function startFanout(deps: PipelineDeps, o: { task: TaskRecord; dir
       const spec: OutputSpec = { frame: p.frame, chunks: p.chunks, assFile: p.assFile, sidecars: { vtt: name(p.vttPath), srt: name(p.srtPath) }, folder: folderOf(i) };
       return { spec, at, encode: p.encode };
     }),
-  );
+  ));
   const soundtrack = await deps.cpu.with(1, signal, () =>
-    renderSoundtrack(deps.tools, { dir, voicePath: plan.narration.audioPath, voiceNormalised: true, music: plan.music ?? undefined, durationS: plan.narration.durationS, encode: prepared[0]!.encode, signal }),
+    stage('soundtrack', () =>
+      renderSoundtrack(deps.tools, { dir, voicePath: plan.narration.audioPath, voiceNormalised: true, music: plan.music ?? undefined, durationS: plan.narration.durationS, encode: prepared[0]!.encode, signal }),
+    ),
   );
   const spec: FanoutSpec = { outputs: prepared.map((p) => p.spec), encode: prepared[0]!.encode, durationS: plan.narration.durationS };
   await writeFile(join(dir, SPEC), JSON.stringify(spec), 'utf8');
@@ -105,7 +137,8 @@ export async function startFanout(deps: PipelineDeps, o: { task: TaskRecord; dir
   for (const { spec: s, at } of prepared) {
     for (const f of [s.assFile, s.sidecars.vtt, s.sidecars.srt]) if (f) uploads.push([`${prefix}${s.folder}${f}`, join(at, f)]);
   }
-  await Promise.all(uploads.map(([key, path]) => deps.blobs.put(key, path, { contentType: 'application/octet-stream' })));
+  await stage('store', () => Promise.all(uploads.map(([key, path]) => deps.blobs.put(key, path, { contentType: 'application/octet-stream' }))));
+  await storeTimings(deps, prefix, dir, 'plan');
   // The spec last: chunk deliveries may start as soon as it exists.
   await deps.blobs.put(`${prefix}${SPEC}`, join(dir, SPEC), { contentType: 'application/json' });
   return spec.outputs.flatMap((s) => s.chunks.map((c) => c.frames));
@@ -118,18 +151,20 @@ export async function renderFanoutChunk(
 ): Promise<void> {
   const { dir } = o;
   const prefix = fanoutPrefix(o.task.id, o.attempt);
-  const spec = await readSpec(deps, prefix, dir);
+  const spec = await stage('fetch', () => readSpec(deps, prefix, dir));
   const at = locateChunk(spec.outputs, o.n);
   const out = at ? spec.outputs[at.output] : undefined;
   const chunk = at && out?.chunks[at.chunk];
-  if (!out || !chunk) throw new TaskError('render_failed', `the render has no chunk ${o.n + 1}`);
-  const [plan] = await Promise.all([
-    loadPlan(deps.blobs, planPrefix(o.task.id), dir, { narration: false, music: false, clips: new Set(chunk.pieces.map((p) => p.clip)) }),
-    out.assFile ? fetchInto(deps, `${prefix}${out.folder}`, dir, out.assFile) : null,
-  ]);
+  if (!at || !out || !chunk) throw new TaskError('render_failed', `the render has no chunk ${o.n + 1}`);
+  const [plan] = await stage('fetch', () =>
+    Promise.all([
+      loadPlan(deps.blobs, planPrefix(o.task.id), dir, { narration: false, music: false, clips: new Set(chunk.pieces.map((p) => p.clip)) }),
+      out.assFile ? fetchInto(deps, `${prefix}${out.folder}`, dir, out.assFile) : null,
+    ]),
+  );
   if (!plan) throw new TaskError('render_failed', 'the plan of this render is gone', { retryable: true });
   const file = await deps.cpu.with(spec.encode.threads, o.signal, () =>
-    renderChunk(deps.tools, {
+    stage('render', () => renderChunk(deps.tools, {
       dir,
       chunk,
       of: out.chunks.length,
@@ -139,31 +174,35 @@ export async function renderFanoutChunk(
       encode: spec.encode,
       signal: o.signal,
       ...(o.onFrames ? { onFrames: o.onFrames } : {}),
-    }),
+    }), { output: at.output }),
   );
-  await deps.blobs.put(`${prefix}${out.folder}${file}`, join(dir, file), { contentType: 'video/mp2t' });
+  await stage('store', () => deps.blobs.put(`${prefix}${out.folder}${file}`, join(dir, file), { contentType: 'video/mp2t' }));
+  await storeTimings(deps, prefix, dir, String(o.n));
 }
 
 /** The joining delivery's part: every output's chunks and the soundtrack fetched, joined, checked and published. */
 export async function assembleFanout(deps: PipelineDeps, o: { task: TaskRecord; dir: string; signal: AbortSignal }): Promise<{ output: TaskOutput; warnings: string[] }> {
   const { task, dir } = o;
   const prefix = fanoutPrefix(task.id, task.attempt);
-  const spec = await readSpec(deps, prefix, dir);
+  const spec = await stage('fetch', () => readSpec(deps, prefix, dir));
   const dirs = spec.outputs.map((_, i) => outputDir(dir, i));
   await Promise.all(dirs.slice(1).map((d) => mkdir(d, { recursive: true })));
   const fetches = spec.outputs.flatMap((out, i) =>
     [...out.chunks.map(chunkFile), out.sidecars.vtt, out.sidecars.srt].filter((f): f is string => f !== null).map((f) => fetchInto(deps, `${prefix}${out.folder}`, dirs[i]!, f)),
   );
-  const [plan] = await Promise.all([
-    loadPlan(deps.blobs, planPrefix(task.id), dir, { narration: false, music: false, clips: new Set() }),
-    fetchInto(deps, prefix, dir, SOUNDTRACK_FILE).then(() => Promise.all(dirs.slice(1).map((d) => copyFile(join(dir, SOUNDTRACK_FILE), join(d, SOUNDTRACK_FILE))))),
-    ...fetches,
-  ]);
+  const [plan] = await stage('fetch', () =>
+    Promise.all([
+      loadPlan(deps.blobs, planPrefix(task.id), dir, { narration: false, music: false, clips: new Set() }),
+      fetchInto(deps, prefix, dir, SOUNDTRACK_FILE).then(() => Promise.all(dirs.slice(1).map((d) => copyFile(join(dir, SOUNDTRACK_FILE), join(d, SOUNDTRACK_FILE))))),
+      ...fetches,
+    ]),
+  );
+  await mergeTimings(deps, prefix, dir, spec.outputs.reduce((n, out) => n + out.chunks.length, 0));
   if (!plan) throw new TaskError('render_failed', 'the plan of this render is gone', { retryable: true });
   const rendered = await Promise.all(
     spec.outputs.map(async (out, i) => {
       const at = dirs[i]!;
-      const assembled = await assembleVideo(deps.tools, { dir: at, chunkFiles: out.chunks.map(chunkFile), frame: out.frame, durationS: spec.durationS, signal: o.signal });
+      const assembled = await assembleVideo(deps.tools, { dir: at, chunkFiles: out.chunks.map(chunkFile), frame: out.frame, durationS: spec.durationS, signal: o.signal, output: i });
       const path = (f: string | null) => (f ? join(at, f) : null);
       return { ...assembled, vttPath: path(out.sidecars.vtt), srtPath: path(out.sidecars.srt) };
     }),

@@ -23,6 +23,7 @@ import { displayNarration } from './display-narration.ts';
 import { storyboardPlan } from './storyboard-plan.ts';
 import { fitNarration } from './fit-duration.ts';
 import type { SpeechRequest } from '../providers/ports.ts';
+import { stage } from '../lib/stage-timings.ts';
 
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
@@ -42,12 +43,13 @@ export async function produceVideo(deps: PipelineDeps, run: PipelineRun): Promis
   report('speech', AT.speech);
   // A retried attempt renders the plan an earlier one made: the voice is not paid for twice,
   // and the footage is the same.
-  let plan = await loadPlan(deps.blobs, prefix, dir);
+  let plan = await stage('plan_store', () => loadPlan(deps.blobs, prefix, dir));
   if (plan) deps.log.info({ task_id: task.id, attempt: task.attempt }, 'rendering the plan of an earlier attempt');
   else {
     // A video made from a storyboard renders its plan as the client last saw it: no voice or search again.
-    plan = task.from_storyboard ? await storyboardPlan(deps.blobs, task.from_storyboard, dir) : await prepareVideo(deps, run);
-    await savePlan(deps.blobs, prefix, plan, dir);
+    plan = task.from_storyboard ? await stage('plan_store', () => storyboardPlan(deps.blobs, task.from_storyboard!, dir)) : await prepareVideo(deps, run);
+    const made = plan;
+    await stage('plan_store', () => savePlan(deps.blobs, prefix, made, dir));
   }
 
   report('render', AT.render);
@@ -99,10 +101,10 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
   // A voice that fails (or a narration over max_duration_s) stops the footage downloads at once.
   const stop = new AbortController();
   const others = AbortSignal.any([signal, stop.signal]);
-  const speechP = deps.speech
-    .synthesize(speech, dir, signal)
-    .then((n) => fitNarration(deps, { narration: n, speech, req, dir, signal, warnings }))
-    .then((n) => normaliseNarration(deps.tools, n, dir, signal))
+  const speechP = stage('speech', () =>
+    deps.speech.synthesize(speech, dir, signal).then((n) => fitNarration(deps, { narration: n, speech, req, dir, signal, warnings })),
+  )
+    .then((n) => stage('loudness', () => normaliseNarration(deps.tools, n, dir, signal)))
     .then((n) => displayNarration(forms, n))
     .catch((err: unknown) => {
       stop.abort(err);
@@ -126,7 +128,7 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
       ...(run.footage ? { context: run.footage } : {}),
     }),
   }));
-  const musicP = req.music ? musicTrack(deps, req.music, seed, dir, others, run.downloads) : Promise.resolve(null);
+  const musicP = req.music ? stage('music', () => musicTrack(deps, req.music!, seed, dir, others, run.downloads)) : Promise.resolve(null);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR] = await Promise.allSettled([speechP, footageP, musicP]);
   if (narrationR.status === 'rejected') throw narrationR.reason;
@@ -137,14 +139,14 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
 
   const { parts, found } = footageR.value;
   const spans = sceneSpans(narration, parts.map((p) => p.text), req.language);
-  const segments = planTimeline({
+  const segments = await stage('timeline', async () => planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
     durationS: narration.durationS,
     clips: found.clips.map((c) => ({ durationS: c.durationS, keyframesS: c.kind === 'file' ? c.keyframesS : null })),
     scenes: spans.map((s, i) => ({ startS: s.startS, endS: s.endS, clipIndices: found.partClips[i] ?? [] })),
     seed,
-  });
+  }));
   return {
     version: VIDEO_PLAN_VERSION,
     narration,

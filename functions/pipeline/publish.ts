@@ -5,6 +5,7 @@ import { fileLabel, outputsOf, type OutputFiles, type VideoOutput } from '../dom
 import type { TaskOutput, TaskRecord } from '../domain/task.ts';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import { round3 } from '../lib/numbers.ts';
+import { stage } from '../lib/stage-timings.ts';
 import type { RenderResult } from '../media/render.ts';
 import { blobKeys } from './blob-keys.ts';
 import { usedClipIds } from './footage-plan.ts';
@@ -29,12 +30,12 @@ export async function publishVideo(deps: PipelineDeps, task: TaskRecord, plan: V
 
 async function publishOne(deps: PipelineDeps, keys: ReturnType<typeof blobKeys>, shape: VideoOutput, rendered: RenderResult): Promise<OutputFiles> {
   const cache = 'private, max-age=86400';
-  await Promise.all([
+  await stage('upload', () => Promise.all([
     deps.blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),
     deps.blobs.put(keys.thumbnail, rendered.thumbnailPath, { contentType: 'image/jpeg', cacheControl: cache }),
     rendered.vttPath ? deps.blobs.put(keys.vtt, rendered.vttPath, { contentType: 'text/vtt; charset=utf-8', cacheControl: cache }) : null,
     rendered.srtPath ? deps.blobs.put(keys.srt, rendered.srtPath, { contentType: 'application/x-subrip; charset=utf-8', cacheControl: cache }) : null,
-  ]);
+  ]));
   return {
     aspect_ratio: shape.aspect_ratio,
     resolution: shape.resolution,

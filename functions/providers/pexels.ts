@@ -15,6 +15,7 @@ import { seededRandom, shuffle } from '../lib/seeded-random.ts';
 import type { Credit, SourceClip } from '../domain/media.ts';
 import { describeError } from '../net/describe-error.ts';
 import { mapLimit } from '../lib/concurrency.ts';
+import { stage } from '../lib/stage-timings.ts';
 import { USER_AGENT } from '../net/user-agent.ts';
 import { SlidingWindowLimit, TtlCache, untilAborted } from '../lib/ttl-cache.ts';
 
@@ -220,7 +221,7 @@ export class PexelsFootage implements FootageProvider {
     for (const [qi, query] of queries.entries()) {
       for (const [oi, orientation] of orientations.entries()) {
         for (let page = 1; page <= this.limits.maxPagesPerQuery; page++) {
-          const outcome = await this.search(query, page, orientation, signal, req);
+          const outcome = await stage('footage_search', () => this.search(query, page, orientation, signal, req));
           if (!outcome.ok) {
             warnings.push(outcome.warning);
             return pool;

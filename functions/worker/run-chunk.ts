@@ -8,6 +8,8 @@ import { requestCallback } from '../delivery/deliver.ts';
 import { claimChunk, failChunk, finishChunk, releaseAssembly, renewChunk } from '../domain/fanout.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { Logger } from '../log.ts';
+import { StageTimings } from '../lib/stage-timings.ts';
+import { taskTimings } from '../domain/task-timings.ts';
 import { assembleFanout, renderFanoutChunk } from '../pipeline/fanout-render.ts';
 import { causesOf, dropEarlierAttempts, dropPlan, guardDelivery, taskErrorOf, type DeliveryOutcome, type WorkerDeps } from './run-task.ts';
 import { makeTaskDir } from './scratch.ts';
@@ -48,7 +50,8 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
-    await renderFanoutChunk(deps.pipeline, { task: claim.task, attempt, n, dir, signal: guard.signal });
+    const workDir = dir;
+    await new StageTimings().run(() => renderFanoutChunk(deps.pipeline, { task: claim.task, attempt, n, dir: workDir, signal: guard.signal }));
   } catch (err) {
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') return answer(200, guard.reason);
     const error = taskErrorOf(err, guard.reason, deps.deadlineMs);
@@ -84,10 +87,14 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, task.id);
-    const { output, warnings } = await assembleFanout(deps.pipeline, { task, dir, signal: guard.signal });
-    const done = await deps.store.complete(task.id, owner, output, warnings);
+    const workDir = dir;
+    // The join's stages, with every earlier delivery's merged in (fanout-render.ts stores them).
+    const timings = new StageTimings();
+    const assembled = await timings.run(() => assembleFanout(deps.pipeline, { task, dir: workDir, signal: guard.signal }));
+    const output = { ...assembled.output, timings: taskTimings(timings.summary(), task.created_at) };
+    const done = await deps.store.complete(task.id, owner, output, assembled.warnings);
     if (!done) return answer(200, 'lease_lost');
-    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes, chunks: task.fanout?.chunks.length }, 'task completed from its chunks');
+    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes, chunks: task.fanout?.chunks.length, timings: output.timings }, 'task completed from its chunks');
     await Promise.all([ended(deps, task.id, log), dropEarlierAttempts(deps, task, log)]);
     return answer(200, 'completed');
   } catch (err) {

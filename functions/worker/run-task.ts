@@ -9,6 +9,8 @@ import { DEADLINE_EXCEEDED, isFinal, type TaskRecord } from '../domain/task.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
+import { StageTimings } from '../lib/stage-timings.ts';
+import { taskTimings } from '../domain/task-timings.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
 import type { DownloadLimits } from '../net/download.ts';
 import { attemptPrefix } from '../pipeline/blob-keys.ts';
@@ -93,17 +95,20 @@ export const VIDEO_WORK: AttemptWork = {
   async attempt(deps, a) {
     const { task, owner, log } = a;
     const taskId = task.id;
-    const produced = await produceVideo(deps.pipeline, { task, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads });
+    // Every stage below records its time here; a fanned-out render stores this delivery's for the join.
+    const timings = new StageTimings();
+    const produced = await timings.run(() => produceVideo(deps.pipeline, { task, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads }));
     await a.settle();
     if (produced.kind === 'fanout') return await handOverToChunks(deps, task, owner, produced.frames, log);
-    const { output, warnings } = produced;
+    const output = { ...produced.output, timings: taskTimings(timings.summary(), task.created_at) };
+    const { warnings } = produced;
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
       log.warn('finished, but the lease was lost; the holder records the outcome');
       await tidyAfterLosing(deps, task, log);
       return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     }
-    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
+    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes, timings: output.timings }, 'task completed');
     await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log), dropEarlierAttempts(deps, task, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
   },
