@@ -1,4 +1,5 @@
 // Medians, issue 11's targets and the printed tables. Pure: no I/O.
+import type { TaskTimings } from '../functions/domain/task-timings.ts';
 import { ENCODE_END, ENCODE_START, type Usage } from './proc-sampler.ts';
 
 /** The renderer before chunks (a baseline commit) and this checkout's. */
@@ -184,6 +185,17 @@ export function speedTable(m: Medians): string {
     ['system', '720p fast / recipe, six clips', '720p fast / recipe, stock', '1080p speed', '1080p CPU s per output s', 'stock 1080p speed', 'stock 1080p CPU s per output s', 'long / 1 s GOP, wall', 'long / 1 s GOP, CPU'],
     rows,
   );
+}
+
+/**
+ * A task's `result.timings` on one line, the stages by wall seconds (CPU seconds where ffmpeg ran),
+ * the longest first: `run 21.4 s (other 0.1), CPU 30.6 s: render#0 15.8 s/28.9 CPU ×2, speech 2.1 s, …`.
+ */
+export function stagesLine(t: TaskTimings): string {
+  const stages = [...t.stages]
+    .sort((a, b) => b.seconds - a.seconds)
+    .map((s) => `${s.stage}${s.output === null ? '' : `#${s.output}`} ${s.seconds.toFixed(2)} s${s.cpu_s === null ? '' : `/${s.cpu_s.toFixed(2)} CPU`}${s.runs > 1 ? ` ×${s.runs}` : ''}`);
+  return `run ${t.run_s.toFixed(2)} s (other ${t.other_s.toFixed(2)}), CPU ${t.cpu_s.toFixed(2)} s: ${stages.join(', ')}`;
 }
 
 function show(v: number, unit: Target['unit']): string {

@@ -26,6 +26,7 @@ import {
   RECIPE_OF,
   speedTable,
   speedTargets,
+  stagesLine,
   type Recipe,
   cpuBounds,
   FIGURES,
@@ -313,6 +314,7 @@ async function main() {
           else checks.task(`${system} ${figure}`, w, res, v, n === 1 ? servedFrom : null);
         }
         record(`${system} ${figure}`, usage, views.map((v) => v.result), rep);
+        for (const v of views) if (v.result.timings) say(`  its timings: ${stagesLine(v.result.timings)}`);
       };
       const recipe = async (r: Recipe, rep: number) => {
         const inp = recipeInputs[r] as PreparedInputs;

@@ -1,6 +1,7 @@
 // The services under test, each its own node process in local mode against the benchmark's fakes:
 // this checkout (the chunked renderer) and the baseline commit (bench/builds.ts), each with the
 // default x264 settings and with the recipe's. A task goes in by HTTP as a user's would.
+import type { TaskTimings } from '../functions/domain/task-timings.ts';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FAKE_ELEVENLABS_KEY } from '../test/fakes/index.ts';
@@ -60,7 +61,8 @@ export function serviceEnv(fakes: Fakes): Record<string, string> {
 export interface TaskView {
   task_id: string;
   status: string;
-  result: { width: number; height: number; duration_s: number; size_bytes: number; credits: { video_url: string | null }[] };
+  /** `timings`: a service of this checkout says where the task's time went (the baseline predates it). */
+  result: { width: number; height: number; duration_s: number; size_bytes: number; credits: { video_url: string | null }[]; timings?: TaskTimings | null };
 }
 
 /** POST → completed, polled every 100 ms (the poll's own cost is counted as the service's). */

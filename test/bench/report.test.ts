@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ENCODE_END, ENCODE_START, parseStat, parseStatusRss, type Usage } from '../../bench/proc-sampler.ts';
-import { MIB, medianUsage, renderStage, speedTable, speedTargets, targets, verdict, type Medians, type Target } from '../../bench/report.ts';
+import { MIB, medianUsage, renderStage, speedTable, speedTargets, stagesLine, targets, verdict, type Medians, type Target } from '../../bench/report.ts';
 
 function usage(over: Partial<Usage> = {}): Usage {
   return {
@@ -103,6 +103,24 @@ describe('bench report', () => {
     const side = speedTable(m);
     const row = side.split('\n').find((l) => l.startsWith('| chunked'))?.split('|').map((c) => c.trim()).filter(Boolean);
     assert.deepEqual(row, ['chunked', '0.60×', '0.75×', '2.25×', '0.80', '1.75×', '0.31', '1.10×', '1.00×']);
+  });
+});
+
+describe('bench timings line', () => {
+  it('lists a task\'s stages longest first, with CPU where ffmpeg ran and runs above one', () => {
+    const line = stagesLine({
+      total_s: 21.5,
+      queued_s: 0.1,
+      run_s: 21.4,
+      other_s: 0.12,
+      cpu_s: 29.2,
+      stages: [
+        { stage: 'speech', output: null, seconds: 2.1, runs: 1, cpu_s: null },
+        { stage: 'render', output: 0, seconds: 15.8, runs: 2, cpu_s: 28.9 },
+        { stage: 'thumbnail', output: 0, seconds: 0.2, runs: 1, cpu_s: 0.3 },
+      ],
+    });
+    assert.equal(line, 'run 21.40 s (other 0.12), CPU 29.20 s: render#0 15.80 s/28.90 CPU ×2, speech 2.10 s, thumbnail#0 0.20 s/0.30 CPU');
   });
 });
 
