@@ -49,6 +49,14 @@ export async function currentBuild(log: (msg: string) => void): Promise<Build> {
   return { ref: 'this checkout', sha: null, ...asTheImageRuns(REPO, join(out, 'functions', 'server.js')) };
 }
 
+/**
+ * This checkout as `npm start` runs it: the TypeScript entry under Node's type stripping, node's
+ * default flags and no image environment (issue 22 compared the two).
+ */
+export function npmStartBuild(): Build {
+  return { ref: 'this checkout (npm start)', sha: null, entry: ['functions/local.ts'], env: {} };
+}
+
 /** The node flags of the Dockerfile's CMD in `projectDir`, and its ENV, around the compiled `server`. */
 function asTheImageRuns(projectDir: string, server: string): Pick<Build, 'entry' | 'env'> {
   const df = parseDockerfile(join(projectDir, 'Dockerfile'));

@@ -7,13 +7,13 @@
 //   expensive case for the renderer: crop and 1.8x upscale) and the workload is the same clips
 //   at every aspect ratio.
 // It records which rendition of which video it served, so the benchmark can check that the
-// service really downloaded the costly renditions its workload is about.
+// service really downloaded the costly renditions its workload is about. The file it serves for a
+// rendition is the caller's (`pathOf`): the stock workload switches between its GOP variants.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FAKE_PEXELS_KEY, startFakePexels, type FakePexelsVideo, type FakeRendition } from '../test/fakes/index.ts';
-import { renditionPath } from './workload.ts';
 
 export interface BenchPexels {
   url: string;
@@ -31,26 +31,28 @@ export interface ServedFile {
 /** Response headers of the API worth passing on (the rest are the fake's transport details). */
 const PASSED_HEADERS = ['content-type', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'];
 
-export async function startBenchPexels(videos: FakePexelsVideo[]): Promise<BenchPexels> {
+/** `pathOf`: the cached file behind a rendition, looked up at each download. */
+export async function startBenchPexels(videos: FakePexelsVideo[], pathOf: (videoId: number, r: FakeRendition) => string): Promise<BenchPexels> {
   // The workloads measure video footage: no photos fill in, so the figures stay comparable.
   const fake = await startFakePexels({ videos, photos: [] });
-  const files = new Map<string, ServedFile & { path: string }>();
+  const files = new Map<string, ServedFile>();
   for (const v of videos) {
-    for (const r of v.renditions) files.set(new URL(fake.fileUrl(v.id, r)).pathname, { videoId: v.id, rendition: r, path: renditionPath(v.id, r) });
+    for (const r of v.renditions) files.set(new URL(fake.fileUrl(v.id, r)).pathname, { videoId: v.id, rendition: r });
   }
   let base = '';
   const served: ServedFile[] = [];
 
   async function serveFile(path: string, res: ServerResponse): Promise<void> {
     const file = files.get(path);
-    const size = file ? await stat(file.path).then((s) => s.size, () => null) : null;
-    if (!file || size === null) {
+    const on = file ? pathOf(file.videoId, file.rendition) : null;
+    const size = on ? await stat(on).then((s) => s.size, () => null) : null;
+    if (!file || !on || size === null) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
       return;
     }
     served.push({ videoId: file.videoId, rendition: file.rendition });
     res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(size), 'accept-ranges': 'bytes' });
-    createReadStream(file.path).pipe(res);
+    createReadStream(on).pipe(res);
   }
 
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -9,7 +9,7 @@ import { VideoRequestSchema, type CaptionOptions, type Resolution } from '../fun
 import { outputsOf } from '../functions/domain/video-spec.ts';
 import type { MediaInfo, Narration, Segment, SourceClip } from '../functions/domain/media.ts';
 import { OUTPUT_FPS, segmentFrames } from '../functions/media/chunks.ts';
-import { probeMedia } from '../functions/media/probe.ts';
+import { probeKeyframes, probeMedia } from '../functions/media/probe.ts';
 import { coverCrop, fmt } from '../functions/media/render-args.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import type { MediaTools } from '../functions/media/tools.ts';
@@ -30,8 +30,8 @@ export interface PreparedInputs {
 }
 
 /**
- * The narration from the fake voice, the workload's clips at the rendition a service picks for
- * the frame (straight from the cache: no download), and a timeline planned over all of them.
+ * The narration from the fake voice, the workload's clips (by default at the rendition a service
+ * picks for the frame, straight from the cache: no download), and a timeline planned over them.
  * The six-clip workload's tasks use exactly its six clips, which the benchmark checks.
  */
 export async function prepareInputs(
@@ -40,6 +40,12 @@ export async function prepareInputs(
   workload: Workload,
   resolution: Resolution,
   dir: string,
+  opts: {
+    /** The clips to plan over; the workload's pool at the rendition the service picks when absent. */
+    pool?: SourceClip[];
+    /** false: plan without the clips' keyframes, as the service did before issue 22. */
+    keyframes?: boolean;
+  } = {},
 ): Promise<PreparedInputs> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -48,12 +54,17 @@ export async function prepareInputs(
   const speech = new ElevenLabsSpeech({ apiKey: elevenlabs.apiKey, baseUrl: elevenlabs.url, modelId: 'eleven_multilingual_v2', tools });
   const seed = req.seed as number;
   const narration = await speech.synthesize({ text: workload.script, seed }, dir, new AbortController().signal);
-  const clips = poolClips(workload, { width, height });
+  // With their keyframes, as the service's probe of a download finds them: the timeline places pieces on them.
+  const clips = await Promise.all(
+    (opts.pool ?? poolClips(workload, { width, height })).map(async (c) =>
+      c.kind === 'file' && opts.keyframes !== false ? { ...c, keyframesS: await probeKeyframes(tools, c.path) } : c,
+    ),
+  );
   const segments = planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
     durationS: narration.durationS,
-    clips: clips.map((c) => ({ durationS: c.durationS })),
+    clips: clips.map((c) => ({ durationS: c.durationS, keyframesS: c.kind === 'file' ? c.keyframesS : null })),
     seed,
   });
   if (req.captions === false) throw new Error('the benchmark request must have captions on');

@@ -1,4 +1,5 @@
 // Medians, issue 11's targets and the printed tables. Pure: no I/O.
+import type { TaskTimings } from '../functions/domain/task-timings.ts';
 import { ENCODE_END, ENCODE_START, type Usage } from './proc-sampler.ts';
 
 /** The renderer before chunks (a baseline commit) and this checkout's. */
@@ -22,16 +23,23 @@ export function medianUsage(runs: Usage[]): Usage {
 }
 
 /** What the benchmark runs, for each system (the baseline commit and this checkout). */
-export const FIGURES = ['1080p', '1080p-x2', '3min-x2', '720p-fast'] as const;
+export const FIGURES = ['1080p', '1080p-x2', '3min-x2', '720p-fast', 'stock-1080p', 'stock-1s-1080p', 'stock-720p-fast'] as const;
 export type Figure = (typeof FIGURES)[number];
-export type Kind = `${System} ${Figure}` | 'recipe 720p';
+export type Recipe = 'recipe 720p' | 'recipe stock 720p';
+export type Kind = `${System} ${Figure}` | Recipe;
 
 export const FIGURE_TITLES: Record<Figure, string> = {
   '1080p': 'one 1080p task (8 clips incl. 60 fps and 2560x1440, 45 s)',
   '1080p-x2': 'two 1080p tasks at once (MAX_CONCURRENT_TASKS=2)',
   '3min-x2': 'two 3-minute 1080p tasks at once',
   '720p-fast': 'one 720p task, six clips, x264 ultrafast CRF 28',
+  'stock-1080p': 'one 1080p task, long-GOP stock clips (keyframes 250 frames apart, UHD on offer, one 60 fps), 48 s',
+  'stock-1s-1080p': 'the same task on the same clips re-encoded with a keyframe every second',
+  'stock-720p-fast': 'one 720p task, long-GOP stock clips, x264 ultrafast CRF 28',
 };
+
+/** The recipe run that each 720p figure at the recipe's settings is compared with. */
+export const RECIPE_OF: Partial<Record<Figure, Recipe>> = { '720p-fast': 'recipe 720p', 'stock-720p-fast': 'recipe stock 720p' };
 
 /** x264 settings of the recipe, for the service runs that compare with it at equal encoder work. */
 export const RECIPE_X264 = { RENDER_PRESET: 'ultrafast', RENDER_CRF: '28' } as const;
@@ -50,7 +58,7 @@ export interface Target {
   name: string;
   /** How the value is formed, for the table. */
   of: string;
-  unit: 'MiB' | 'x' | '%';
+  unit: 'MiB' | 'x' | '%' | 's';
   op: '<=' | '>=';
   limit: number;
   values: Partial<Record<System, number>>;
@@ -62,6 +70,8 @@ export interface Medians {
   render: Partial<Record<System, { wallS: number; cpuS: number }>>;
   /** Seconds of narration of the 45 s workloads (the video's length). */
   narrationS: number;
+  /** Seconds of narration of the stock workload (about 48). */
+  stockNarrationS: number;
   cores: number;
 }
 
@@ -128,8 +138,68 @@ export function targets(m: Medians): Target[] {
   ];
 }
 
+/** Issue 22's targets: speed against the recipe, realtime and CPU per output second, and what long GOPs may cost. */
+export function speedTargets(m: Medians): Target[] {
+  const per = (f: (s: System) => number | null): Partial<Record<System, number>> =>
+    Object.fromEntries(SYSTEMS.flatMap((s) => {
+      const v = f(s);
+      return v === null || !Number.isFinite(v) ? [] : [[s, v]];
+    }));
+  const u = (s: System, f: Figure) => m.usage[`${s} ${f}`];
+  const vsRecipe = (f: Figure) => (s: System) => (u(s, f)?.wallS ?? NaN) / (m.usage[RECIPE_OF[f] as Recipe]?.wallS ?? NaN);
+  return [
+    { name: '720p at the recipe\'s x264 settings, six clips: wall time vs the recipe side by side', of: 'task wall / recipe wall', unit: 'x', op: '<=', limit: 0.8, values: per(vsRecipe('720p-fast')) },
+    { name: '720p at the recipe\'s x264 settings, long-GOP stock clips: wall time vs the recipe', of: 'task wall / recipe wall', unit: 'x', op: '<=', limit: 0.8, values: per(vsRecipe('stock-720p-fast')) },
+    { name: '1080p at the default settings: speed', of: 'narration s / task wall s', unit: 'x', op: '>=', limit: 2.0, values: per((s) => m.narrationS / (u(s, '1080p')?.wallS ?? NaN)) },
+    { name: '1080p at the default settings: CPU per second of video', of: 'task CPU s / narration s', unit: 's', op: '<=', limit: 0.9, values: per((s) => (u(s, '1080p')?.cpuS ?? NaN) / m.narrationS) },
+    { name: 'long-GOP stock clips vs the same clips with a keyframe every second (1080p)', of: 'task wall, long / 1 s GOP', unit: 'x', op: '<=', limit: 1.1, values: per((s) => (u(s, 'stock-1080p')?.wallS ?? NaN) / (u(s, 'stock-1s-1080p')?.wallS ?? NaN)) },
+  ];
+}
+
+/**
+ * Issue 22's figures side by side per system: the ratios to the recipe, speed and CPU per output
+ * second at 1080p on both workloads, and long against 1-s GOPs in wall time and in CPU seconds
+ * (the CPU ratio barely moves with other load on the machine).
+ */
+export function speedTable(m: Medians): string {
+  const rows = SYSTEMS.flatMap((s) => {
+    const u = (f: Figure) => m.usage[`${s} ${f}`];
+    const ratio = (a: number | undefined, b: number | undefined, unit = '×') => (a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}${unit}` : '–');
+    const lone = u('1080p');
+    const stock = u('stock-1080p');
+    const short = u('stock-1s-1080p');
+    if (!lone && !stock && !u('720p-fast') && !u('stock-720p-fast')) return [];
+    return [[
+      s,
+      ratio(u('720p-fast')?.wallS, m.usage['recipe 720p']?.wallS),
+      ratio(u('stock-720p-fast')?.wallS, m.usage['recipe stock 720p']?.wallS),
+      ratio(m.narrationS, lone?.wallS),
+      ratio(lone?.cpuS, m.narrationS, ''),
+      ratio(m.stockNarrationS, stock?.wallS),
+      ratio(stock?.cpuS, m.stockNarrationS, ''),
+      ratio(stock?.wallS, short?.wallS),
+      ratio(stock?.cpuS, short?.cpuS),
+    ]];
+  });
+  return table(
+    ['system', '720p fast / recipe, six clips', '720p fast / recipe, stock', '1080p speed', '1080p CPU s per output s', 'stock 1080p speed', 'stock 1080p CPU s per output s', 'long / 1 s GOP, wall', 'long / 1 s GOP, CPU'],
+    rows,
+  );
+}
+
+/**
+ * A task's `result.timings` on one line, the stages by wall seconds (CPU seconds where ffmpeg ran),
+ * the longest first: `run 21.4 s (other 0.1), CPU 30.6 s: render#0 15.8 s/28.9 CPU ×2, speech 2.1 s, …`.
+ */
+export function stagesLine(t: TaskTimings): string {
+  const stages = [...t.stages]
+    .sort((a, b) => b.seconds - a.seconds)
+    .map((s) => `${s.stage}${s.output === null ? '' : `#${s.output}`} ${s.seconds.toFixed(2)} s${s.cpu_s === null ? '' : `/${s.cpu_s.toFixed(2)} CPU`}${s.runs > 1 ? ` ×${s.runs}` : ''}`);
+  return `run ${t.run_s.toFixed(2)} s (other ${t.other_s.toFixed(2)}), CPU ${t.cpu_s.toFixed(2)} s: ${stages.join(', ')}`;
+}
+
 function show(v: number, unit: Target['unit']): string {
-  return unit === 'MiB' ? `${v.toFixed(0)} MiB` : unit === '%' ? `${v.toFixed(0)} %` : `${v.toFixed(2)}×`;
+  return unit === 'MiB' ? `${v.toFixed(0)} MiB` : unit === '%' ? `${v.toFixed(0)} %` : unit === 's' ? `${v.toFixed(2)} s` : `${v.toFixed(2)}×`;
 }
 
 export function verdict(t: Target, v: number | undefined): string {
@@ -137,7 +207,7 @@ export function verdict(t: Target, v: number | undefined): string {
   const ok = t.op === '<=' ? v <= t.limit : v >= t.limit;
   if (ok) return 'pass';
   const gap = Math.abs(v - t.limit);
-  const by = t.unit === 'MiB' ? `${gap.toFixed(0)} MiB` : t.unit === '%' ? `${gap.toFixed(0)} points` : `${gap.toFixed(2)}×`;
+  const by = t.unit === 'MiB' ? `${gap.toFixed(0)} MiB` : t.unit === '%' ? `${gap.toFixed(0)} points` : t.unit === 's' ? `${gap.toFixed(2)} s` : `${gap.toFixed(2)}×`;
   return `MISS by ${by} (${((gap / t.limit) * 100).toFixed(0)} %)`;
 }
 

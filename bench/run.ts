@@ -2,9 +2,11 @@
 // end from its own copy) and this checkout's chunked renderer, side by side in one run, through the
 // same loopback fakes of ElevenLabs and Pexels and the same requests; and the recipe reelsmith
 // replaces. Each run is measured for wall time, CPU, peak RSS of the service's process tree and
-// peak scratch bytes. Then issue 14's: a 3-minute video fanned out over worker processes on the
-// cloud path (bench/fanout.ts). Fully offline. Options: see USAGE. Results also go to
-// bench/.cache/results/<time>.json.
+// peak scratch bytes. Issue 22's long-GOP workload (bench/stock.ts) runs beside them: stock-like
+// clips with keyframes ten seconds apart and UHD renditions on offer, against the same clips with a
+// keyframe every second and against the recipe. Then issue 14's: a 3-minute video fanned out over
+// worker processes on the cloud path (bench/fanout.ts). Fully offline. Options: see USAGE. Results
+// also go to bench/.cache/results/<time>.json.
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,13 +15,19 @@ import { frameSize } from '../functions/domain/video-spec.ts';
 import { runFfmpeg } from '../functions/media/run.ts';
 import { resolveMediaTools, type MediaTools } from '../functions/media/tools.ts';
 import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs } from '../test/fakes/index.ts';
-import { baselineBuild, currentBuild, DEFAULT_BASELINE_REF, type Build } from './builds.ts';
+import { baselineBuild, currentBuild, DEFAULT_BASELINE_REF, npmStartBuild, type Build } from './builds.ts';
 import { fanoutReport, runFanoutBench, type FanoutResult } from './fanout.ts';
-import { startBenchPexels, type BenchPexels } from './pexels.ts';
+import { startBenchPexels, type BenchPexels, type ServedFile } from './pexels.ts';
 import { measure, type Usage } from './proc-sampler.ts';
 import { checkOutput, prepareInputs, RECIPE_FRAME, resetRecipe, runRecipe, stageRecipe, usedCredits, type PreparedInputs } from './recipe.ts';
+import { ensureStockMedia, STOCK_COSTLY, stockCatalogue, stockPath, stockPoolClips, type Gop } from './stock.ts';
 import {
   FIGURE_TITLES,
+  RECIPE_OF,
+  speedTable,
+  speedTargets,
+  stagesLine,
+  type Recipe,
   cpuBounds,
   FIGURES,
   flatness,
@@ -39,7 +47,7 @@ import {
   type System,
 } from './report.ts';
 import { runTask, startBenchService, type BenchService, type TaskView } from './services.ts';
-import { benchRequest, CACHE_DIR, catalogue, COSTLY_CLIPS, creditVideoId, ensureMedia, footageOf, SECONDS_PER_CHAR, WARM_UP_REQUEST, WORKLOADS, type Workload } from './workload.ts';
+import { benchRequest, CACHE_DIR, catalogue, COSTLY_CLIPS, creditVideoId, ensureMedia, footageOf, renditionPath, SECONDS_PER_CHAR, WARM_UP_REQUEST, WORKLOADS, type Workload } from './workload.ts';
 
 const USAGE = `npm run bench -- [options]
   --reps N          runs of each 45 s figure (default 3; --quick: 1)
@@ -49,6 +57,8 @@ const USAGE = `npm run bench -- [options]
                     fanout is issue 14's: a 3-minute video's chunks over 1, 2 and 4 workers (cloud path)
   --systems LIST    baseline, chunked or both (default: both)
   --baseline REF    the commit to compare with (default ${DEFAULT_BASELINE_REF}: one ffmpeg per task)
+  --start HOW       how this checkout's service starts: image (compiled, the Dockerfile's CMD flags and ENV; the default)
+                    or npm (as \`npm start\` runs it: the TypeScript entry, node's defaults, no image environment)
   --node-flags=F    node options for every service, e.g. --node-flags=--max-semi-space-size=2
   --service-env=E   extra environment for every service, e.g. --service-env=MALLOC_ARENA_MAX=2,UV_THREADPOOL_SIZE=2
   --keep            keep bench/.cache/run (every service's data, scratch dirs and videos)`;
@@ -61,6 +71,7 @@ const { values: argv } = parseArgs({
     only: { type: 'string' },
     systems: { type: 'string' },
     baseline: { type: 'string', default: DEFAULT_BASELINE_REF },
+    start: { type: 'string', default: 'image' },
     'node-flags': { type: 'string', default: '' },
     'service-env': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
@@ -85,6 +96,7 @@ const listOption = <T extends string>(name: string, value: string | undefined, a
 const ONLY = new Set(listOption('only', argv.only, [...FIGURES, 'fanout'] as const).filter((f) => (f !== '3min-x2' && f !== 'fanout') || LONG_REPS > 0));
 const FANOUT = ONLY.delete('fanout');
 const RUN_SYSTEMS = listOption('systems', argv.systems, SYSTEMS);
+if (argv.start !== 'image' && argv.start !== 'npm') throw new Error(`--start: "${argv.start}"; choose image or npm\n${USAGE}`);
 const NODE_FLAGS = argv['node-flags'].split(/\s+/).filter(Boolean);
 const SERVICE_ENV = Object.fromEntries(
   argv['service-env'].split(',').filter(Boolean).map((kv) => {
@@ -118,14 +130,29 @@ class Checks {
   private readonly clips = new Map<string, number>();
   private readonly pexels: BenchPexels;
   private readonly recipeCredits: string[] | null;
+  /** What a stock task was served, per system and figure: the renditions the service picked. */
+  readonly stockServed = new Map<string, string>();
   constructor(pexels: BenchPexels, recipeCredits: string[] | null) {
     this.pexels = pexels;
     this.recipeCredits = recipeCredits;
   }
 
-  /** Files the proxy has served so far: a task's downloads are the ones after this. */
-  servedSoFar(): number {
-    return this.pexels.served().length;
+  /** A stock task: its length, the costly clips in its credits, and which renditions it downloaded (reported). */
+  stock(who: string, w: Workload, res: '720p' | '1080p', view: TaskView, served: ServedFile[]): void {
+    const r = view.result;
+    const want = frameSize('9:16', res);
+    const nominal = w.script.length * SECONDS_PER_CHAR;
+    const problems: string[] = [];
+    if (r.width !== want.width || r.height !== want.height) problems.push(`${r.width}x${r.height}, not ${want.width}x${want.height}`);
+    if (Math.abs(r.duration_s - nominal) > 0.02 * nominal) problems.push(`${r.duration_s} s, where the narration is ${nominal.toFixed(1)} s`);
+    const ids = new Set(r.credits.map((c) => creditVideoId(c.video_url)));
+    if (!ids.has(STOCK_COSTLY.fps60)) problems.push(`the 60 fps clip ${STOCK_COSTLY.fps60} is not in the credits`);
+    if (!ids.has(STOCK_COSTLY.uhd)) problems.push(`the UHD clip ${STOCK_COSTLY.uhd} is not in the credits`);
+    if (problems.length) throw new Error(`${who}: ${problems.join('; ')}`);
+    this.lengths.set(w.name, r.duration_s);
+    this.clips.set(w.name, ids.size);
+    const files = [...new Set(served.map((f) => `${f.videoId % 100}: ${f.rendition.width}x${f.rendition.height}@${f.rendition.fps}`))].sort();
+    this.stockServed.set(who, files.join(', '));
   }
 
   task(who: string, w: Workload, res: '720p' | '1080p', view: TaskView, servedFrom: number | null): void {
@@ -172,8 +199,16 @@ class Checks {
 }
 
 function workloadOf(f: Figure): Workload {
+  if (f.startsWith('stock-')) return WORKLOADS.stock;
   return f === '720p-fast' ? WORKLOADS['six-clips'] : f === '3min-x2' ? WORKLOADS['3min'] : WORKLOADS['1080p'];
 }
+const isStock = (f: Figure) => f.startsWith('stock-');
+const resolutionOf = (f: Figure) => (f.endsWith('720p-fast') ? '720p' : '1080p');
+const x264Of = (f: Figure) => (f.endsWith('-fast') ? 'fast' : 'default');
+/** The stock files a figure's tasks are served: re-encoded with a keyframe a second, or as delivered. */
+const gopOf = (f: Figure): Gop => (f === 'stock-1s-1080p' ? '1s' : 'long');
+type ServiceKey = `${System} ${'default' | 'fast'} ${'house' | 'stock'}`;
+const serviceOf = (system: System, f: Figure): ServiceKey => `${system} ${x264Of(f)} ${isStock(f) ? 'stock' : 'house'}`;
 
 async function main() {
   const tools = resolveMediaTools({ FFMPEG_PATH: process.env.FFMPEG_PATH, FFPROBE_PATH: process.env.FFPROBE_PATH });
@@ -184,47 +219,64 @@ async function main() {
   if (NODE_FLAGS.length || Object.keys(SERVICE_ENV).length) console.log(`services run with node ${NODE_FLAGS.join(' ')} and ${JSON.stringify(SERVICE_ENV)}`);
 
   await ensureMedia(tools, say);
+  if ([...ONLY].some((f) => isStock(f as Figure))) await ensureStockMedia(tools, say);
   const builds: Partial<Record<System, Build>> = {};
   // The fan-out runs need this checkout only.
   const toBuild = new Set<System>([...(ONLY.size ? RUN_SYSTEMS : []), ...(FANOUT ? (['chunked'] as const) : [])]);
-  for (const system of toBuild) builds[system] = system === 'baseline' ? await baselineBuild(argv.baseline, say) : await currentBuild(say);
+  for (const system of toBuild) {
+    builds[system] = system === 'baseline' ? await baselineBuild(argv.baseline, say) : argv.start === 'npm' ? npmStartBuild() : await currentBuild(say);
+  }
   const baseline = builds.baseline ?? null;
   await rm(RUN_DIR, { recursive: true, force: true });
   await mkdir(RUN_DIR, { recursive: true });
 
   const elevenlabs = await startFakeElevenLabs({ secondsPerChar: SECONDS_PER_CHAR });
-  const pexels = await startBenchPexels(catalogue());
+  const pexels = await startBenchPexels(catalogue(), renditionPath);
+  // The stock workload's own Pexels: its catalogue only, served in the GOP variant of the figure being run.
+  let gop: Gop = 'long';
+  const stockPexels = await startBenchPexels(stockCatalogue(), (id, r) => stockPath(id, r, gop));
   const services: BenchService[] = [];
   const disturbed: string[] = [];
   try {
     const fakes = { elevenlabs: elevenlabs.url, pexels: pexels.url, pexelsKey: pexels.apiKey };
+    const stockFakes = { ...fakes, pexels: stockPexels.url, pexelsKey: stockPexels.apiKey };
 
     // Issue 11: the renderer before chunks beside the chunked one, and the recipe.
     const measureRenders = async () => {
-      let recipeInputs: PreparedInputs | null = null;
-      const recipeDir = join(RUN_DIR, 'recipe');
-      if (ONLY.has('720p-fast')) {
-        say('preparing the recipe inputs (narration, clips, timeline)…');
-        recipeInputs = await prepareInputs(
-          tools,
-          { url: elevenlabs.url, apiKey: FAKE_ELEVENLABS_KEY },
-          WORKLOADS['six-clips'],
-          '1080p',
-          join(RUN_DIR, 'recipe-inputs'),
-        );
-        await stageRecipe(recipeInputs, recipeDir);
+      // The recipe on the 1080p renditions of each workload compared with it, planned as the service plans.
+      const recipeInputs: Partial<Record<Recipe, PreparedInputs>> = {};
+      const recipeDir = (r: Recipe) => join(RUN_DIR, r.replace(/\W+/g, '-'));
+      for (const f of ['720p-fast', 'stock-720p-fast'] as const) {
+        const r = RECIPE_OF[f] as Recipe;
+        if (!ONLY.has(f)) continue;
+        say(`preparing the inputs of ${r} (narration, clips, timeline)…`);
+        const w = workloadOf(f);
+        const pool = isStock(f) ? { pool: stockPoolClips('long', frameSize('9:16', '1080p'), 1080) } : {};
+        const inp = await prepareInputs(tools, { url: elevenlabs.url, apiKey: FAKE_ELEVENLABS_KEY }, w, '1080p', join(RUN_DIR, `${r.replace(/\W+/g, '-')}-inputs`), pool);
+        await stageRecipe(inp, recipeDir(r));
+        recipeInputs[r] = inp;
       }
-      const checks = new Checks(pexels, recipeInputs ? usedCredits(recipeInputs) : null);
+      const sixClipRecipe = recipeInputs['recipe 720p'];
+      const checks = new Checks(pexels, sixClipRecipe ? usedCredits(sixClipRecipe) : null);
 
-      // Per system: one service at the default x264 settings, one at the recipe's.
-      const svc: Partial<Record<`${System} ${'default' | 'fast'}`, BenchService>> = {};
+      // Per system: a service per x264 setting (the default, the recipe's) and per catalogue (the house clips, the stock clips).
+      const svc: Partial<Record<ServiceKey, BenchService>> = {};
       for (const system of RUN_SYSTEMS) {
         const { entry, env } = builds[system] as Build;
-        const kinds = [...(['1080p', '1080p-x2', '3min-x2'].some((f) => ONLY.has(f as Figure)) ? ['default' as const] : []), ...(ONLY.has('720p-fast') ? ['fast' as const] : [])];
-        for (const k of kinds) {
-          const s = await startBenchService({ system, name: `${system}-${k}`, runDir: RUN_DIR, fakes, entry: [...NODE_FLAGS, ...entry], env: { ...env, ...SERVICE_ENV, ...(k === 'fast' ? RECIPE_X264 : {}) } });
+        const keys = [...new Set([...ONLY].map((f) => serviceOf(system, f as Figure)))];
+        for (const key of keys) {
+          const [, x264, cat] = key.split(' ');
+          const name = `${system}-${x264}${cat === 'stock' ? '-stock' : ''}`;
+          const s = await startBenchService({
+            system,
+            name,
+            runDir: RUN_DIR,
+            fakes: cat === 'stock' ? stockFakes : fakes,
+            entry: [...NODE_FLAGS, ...entry],
+            env: { ...env, ...SERVICE_ENV, ...(x264 === 'fast' ? RECIPE_X264 : {}) },
+          });
           services.push(s);
-          svc[`${system} ${k}`] = s;
+          svc[key] = s;
           say(`warm-up: one short task on ${s.name} (not counted)…`);
           await runTask(s, WARM_UP_REQUEST);
         }
@@ -247,33 +299,42 @@ async function main() {
 
       /** `n` identical tasks submitted at once to one service, measured as one run. */
       const tasks = async (system: System, figure: Figure, rep: number) => {
-        const s = svc[`${system} ${figure === '720p-fast' ? 'fast' : 'default'}`] as BenchService;
+        const s = svc[serviceOf(system, figure)] as BenchService;
         const w = workloadOf(figure);
-        const res = figure === '720p-fast' ? '720p' : '1080p';
+        const res = resolutionOf(figure);
         const n = figure.endsWith('-x2') ? 2 : 1;
-        const servedFrom = n === 1 ? checks.servedSoFar() : null;
+        gop = gopOf(figure);
+        const proxy = isStock(figure) ? stockPexels : pexels;
+        const servedFrom = proxy.served().length;
         const { result: views, usage } = await measure({ root: s.pid, includeRoot: true, scratchDir: s.scratch }, () =>
           Promise.all(Array.from({ length: n }, () => runTask(s, benchRequest(w, res)))),
         );
-        for (const v of views) checks.task(`${system} ${figure}`, w, res, v, servedFrom);
+        for (const v of views) {
+          if (isStock(figure)) checks.stock(`${system} ${figure}`, w, res, v, proxy.served().slice(servedFrom));
+          else checks.task(`${system} ${figure}`, w, res, v, n === 1 ? servedFrom : null);
+        }
         record(`${system} ${figure}`, usage, views.map((v) => v.result), rep);
+        for (const v of views) if (v.result.timings) say(`  its timings: ${stagesLine(v.result.timings)}`);
       };
-      const recipe = async (rep: number) => {
-        const inp = recipeInputs as PreparedInputs;
-        await resetRecipe(inp, recipeDir);
+      const recipe = async (r: Recipe, rep: number) => {
+        const inp = recipeInputs[r] as PreparedInputs;
+        const dir = recipeDir(r);
+        await resetRecipe(inp, dir);
         const self = { root: process.pid, includeRoot: false, childFilter: (p: { comm: string }) => p.comm === 'ffmpeg' || p.comm === 'ffprobe' };
-        const { result: out, usage } = await measure({ ...self, scratchDir: recipeDir }, () => runRecipe(tools, inp, recipeDir));
+        const { result: out, usage } = await measure({ ...self, scratchDir: dir }, () => runRecipe(tools, inp, dir));
         const info = await checkOutput(tools, out, { ...RECIPE_FRAME, durationS: inp.narration.durationS });
-        record('recipe 720p', usage, [{ size_bytes: info.sizeBytes, duration_s: info.durationS }], rep);
+        record(r, usage, [{ size_bytes: info.sizeBytes, duration_s: info.durationS }], rep);
       };
 
       // Interleaved, and the systems' order alternated, so a slow minute of the machine touches every kind alike.
+      // The long-GOP task and its 1-s GOP twin run back to back, as does each 720p task and its recipe.
       for (let rep = 1; rep <= REPS; rep++) {
         const order = rep % 2 ? RUN_SYSTEMS : [...RUN_SYSTEMS].reverse();
-        for (const figure of ['1080p', '720p-fast', '1080p-x2'] as const) {
+        for (const figure of ['1080p', '720p-fast', '1080p-x2', 'stock-1080p', 'stock-1s-1080p', 'stock-720p-fast'] as const) {
           if (!ONLY.has(figure)) continue;
           for (const system of order) await tasks(system, figure, rep);
-          if (figure === '720p-fast') await recipe(rep);
+          const r = RECIPE_OF[figure];
+          if (r) await recipe(r, rep);
         }
       }
       for (let rep = 1; rep <= LONG_REPS && ONLY.has('3min-x2'); rep++) {
@@ -287,13 +348,15 @@ async function main() {
           return stages.length ? [[s, { wallS: median(stages.map((r) => r.wallS)), cpuS: median(stages.map((r) => r.cpuS)) }]] : [];
         }),
       );
-      const medians: Medians = { usage, render, narrationS: checks.lengthOf(WORKLOADS['1080p']), cores: CORES };
+      const medians: Medians = { usage, render, narrationS: checks.lengthOf(WORKLOADS['1080p']), stockNarrationS: checks.lengthOf(WORKLOADS.stock), cores: CORES };
       const ts = targets(medians);
+      const speed = speedTargets(medians);
       const baselineName = baseline ? `baseline = ${baseline.ref} (${baseline.sha?.slice(0, 12)}, one ffmpeg per task)` : '';
       const longNote = ONLY.has('3min-x2') ? ` (${LONG_REPS} for the 3-minute pair)` : '';
       console.log(`\nMedians of ${REPS} run(s)${longNote}. ${baselineName}; chunked = this checkout.`);
       for (const f of FIGURES) if (ONLY.has(f)) console.log(`  ${f}: ${FIGURE_TITLES[f]}; ${checks.clipsOf(workloadOf(f))} clips used per task`);
       if (usage['recipe 720p']) console.log(`  recipe 720p: the recipe we replace, six clips, no captions`);
+      if (usage['recipe stock 720p']) console.log(`  recipe stock 720p: the recipe on the long-GOP stock clips' 1080p renditions, no captions`);
       console.log(usageTable(usage, CORES));
       const rates = Object.entries(mbps).map(([k, v]) => `${k} ${median(v).toFixed(1)}`);
       console.log(`\nOutput bit rates, Mbit/s: ${rates.join('; ')}`);
@@ -303,17 +366,23 @@ async function main() {
       }
       console.log('\nTargets (issue 11):');
       console.log(targetTable(ts));
+      console.log('\nIssue 22, side by side (ratios within this run):');
+      console.log(speedTable(medians));
+      for (const [who, files] of checks.stockServed) console.log(`  ${who} downloaded (clip: rendition): ${files}`);
+      console.log('\nTargets (issue 22):');
+      console.log(targetTable(speed));
       const flat = flatness(usage);
       if (flat) console.log(`\nMemory against length without scratch (3-minute pair / 45 s pair, tree RSS only): ${flat}`);
       const bounds = cpuBounds(medians);
       if (bounds) console.log(`At best, with every core busy for the whole task (CPU s / ${CORES} cores): ${bounds}`);
-      return { narrationS: medians.narrationS, runs, medians, mbps, targets: ts };
+      return { narrationS: medians.narrationS, runs, medians, mbps, targets: ts, speedTargets: speed, stockServed: Object.fromEntries(checks.stockServed) };
     };
     const renders = ONLY.size ? await measureRenders() : null;
     let fanout: FanoutResult[][] | null = null;
     if (FANOUT) {
       say(`issue 14: a 3-minute 1080p video fanned out over worker processes (cloud path, ${LONG_REPS} run(s) per setup)…`);
-      const { entry, env } = builds.chunked as Build;
+      // The cloud path's roles need the compiled server (`npm start` is the local role only).
+      const { entry, env } = argv.start === 'npm' ? await currentBuild(say) : (builds.chunked as Build);
       fanout = await runFanoutBench({ fakes, entry: [...NODE_FLAGS, ...entry], env: { ...env, ...SERVICE_ENV }, reps: LONG_REPS, say });
       console.log('\nFan-out (issue 14), medians:');
       console.log(fanoutReport(fanout));
@@ -335,6 +404,7 @@ async function main() {
   } finally {
     await Promise.all(services.map((s) => s.svc.stop()));
     await pexels.close();
+    await stockPexels.close();
     await elevenlabs.close();
     // Gigabytes of rendered videos; the cached workload in bench/.cache/media stays.
     if (!argv.keep) await rm(RUN_DIR, { recursive: true, force: true });

@@ -93,10 +93,28 @@ export const LONG_SCRIPT = [
   'And the city, tired but awake, gets ready to do it all again tomorrow.',
 ].join(' ');
 
+/**
+ * About 48 s (839 characters, 11 sentences): the long-GOP workload's narration (bench/stock.ts), as
+ * issue 22 tried it.
+ */
+export const STOCK_SCRIPT = [
+  'At dusk, the harbour trades its working noise for the slow rhythm of the tide.',
+  'Fishing boats glide home in a line, their decks stacked with nets and empty crates.',
+  'Gulls follow the last trawler, diving for whatever the crew throws over the side.',
+  'On the quay, a crane swings a container onto a waiting truck with a long, low groan.',
+  'The lighthouse wakes up and sweeps its beam across the darkening water.',
+  'Couples walk the breakwater and watch the sun sink behind the islands.',
+  'In the fish market, the catch is sorted on ice under bright white lamps.',
+  'A ferry leaves for the night crossing, its windows glowing like a floating street.',
+  'Cafes along the water pull their chairs closer as the wind picks up.',
+  'Out past the buoys, a yacht turns for home with the last of the light.',
+  'Then the harbour is quiet, and only the ropes creak against the posts.',
+].join(' ');
+
 export const SEED = 20261124;
 export const CLIP_S = 12;
 
-export type WorkloadName = 'six-clips' | '1080p' | '3min';
+export type WorkloadName = 'six-clips' | '1080p' | '3min' | 'stock';
 
 export interface Workload {
   name: WorkloadName;
@@ -114,6 +132,8 @@ export const WORKLOADS: Record<WorkloadName, Workload> = {
   'six-clips': { name: 'six-clips', script: SCRIPT, query: 'city morning', maxClips: 6 },
   '1080p': { name: '1080p', script: SCRIPT, query: 'city skyline', maxClips: 8 },
   '3min': { name: '3min', script: LONG_SCRIPT, query: 'city timelapse', maxClips: 8 },
+  // Its own catalogue (bench/stock.ts), served by a Pexels of its own: every search finds its eight clips.
+  stock: { name: 'stock', script: STOCK_SCRIPT, query: 'harbour dusk', maxClips: 8 },
 };
 
 /** The request body of one benchmark task. */

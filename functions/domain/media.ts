@@ -70,6 +70,8 @@ export type SourceClip =
        * STILL_SHOT_S, what the timeline may give it before it repeats).
        */
       still?: StillFormat;
+      /** When its keyframes are (probeKeyframes), for pieces that start on one; absent or null when unknown. */
+      keyframesS?: number[] | null;
     }
   | {
       kind: 'generated';
@@ -107,4 +109,9 @@ export interface MediaInfo {
   /** Every stream, cover art and data tracks included. */
   streamCount: number;
   sizeBytes: number;
+  /**
+   * Footage only (probeInput as video): when the keyframes are, seconds from the start as `-ss`
+   * counts, ascending; null when the container's index could not be listed.
+   */
+  keyframesS?: number[] | null;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { downloadStem, type OutputFiles } from './outputs.ts';
 import { postingOf, WrittenScriptSchema } from './script.ts';
 import { CALLBACK_STATES, STAGES, TASK_STATUSES, type TaskRecord } from './task.ts';
+import { TIMING_STAGES, type TaskTimings } from './task-timings.ts';
 import { ASPECT_RATIOS, RESOLUTIONS } from './video-request.ts';
 import { outputsOf } from './video-spec.ts';
 
@@ -54,6 +55,27 @@ const VIDEO_FIELDS = {
   captions_srt_url: z.url().nullable(),
   thumbnail_url: z.url().nullable().meta({ description: 'JPEG' }),
 };
+
+const TaskTimingsSchema = z
+  .strictObject({
+    total_s: z.number().meta({ description: 'From the task\'s creation to its completion: queued_s + run_s' }),
+    queued_s: z.number().meta({ description: 'Before the attempt that made the video started: in the queue, and any earlier attempts' }),
+    run_s: z.number().meta({ description: 'That attempt, start to end (fanned out over workers: from planning to the join)' }),
+    other_s: z.number().meta({ description: 'Seconds of run_s in no stage: store writes, waits for a CPU slot, the queue between fanned-out deliveries' }),
+    cpu_s: z.number().meta({ description: 'CPU seconds (user + system) of the task\'s ffmpeg processes' }),
+    stages: z
+      .array(
+        z.strictObject({
+          stage: z.enum(TIMING_STAGES),
+          output: z.number().int().nullable().meta({ description: 'The video (index in `outputs`) a per-video stage was for; null for the shared stages' }),
+          seconds: z.number().meta({ description: 'Wall seconds during which at least one run of it was going' }),
+          runs: z.number().int().meta({ description: 'Times it ran: one ffmpeg process per chunk for `render`, one call per clip for `probe`' }),
+          cpu_s: z.number().nullable().meta({ description: 'CPU seconds of its ffmpeg processes; null when it ran none' }),
+        }),
+      )
+      .meta({ description: 'Every stage that ran, in the order each first started; they may overlap (speech and footage run at once)' }),
+  })
+  .meta({ id: 'TaskTimings', description: 'Where a task\'s seconds went, stage by stage, with the CPU of its media processes' }) satisfies z.ZodType<TaskTimings>;
 
 const OutputViewSchema = z
   .strictObject({ aspect_ratio: z.enum(ASPECT_RATIOS), resolution: z.enum(RESOLUTIONS), ...VIDEO_FIELDS })
@@ -107,6 +129,7 @@ const TaskViewShape = z
         outputs: z
           .array(OutputViewSchema)
           .meta({ description: 'Every video of the task (one per entry of the request\'s `outputs`, or one): the first is the main video the fields above describe' }),
+        timings: TaskTimingsSchema.nullable().meta({ description: 'Where the task\'s time went; null on tasks completed before it was recorded' }),
         ...POSTING,
       })
       .nullable()
@@ -151,6 +174,33 @@ export const EXAMPLE_VIEW: TaskView = {
       { aspect_ratio: '9:16', resolution: '1080p', ...EXAMPLE_MAIN },
       { aspect_ratio: '16:9', resolution: '1080p', ...exampleVideo('16x9/', 1920, 1080, 3120554, 'w') },
     ],
+    timings: {
+      total_s: 41.2,
+      queued_s: 0.04,
+      run_s: 41.16,
+      other_s: 0.21,
+      cpu_s: 66.5,
+      stages: [
+        { stage: 'speech', output: null, seconds: 3.1, runs: 1, cpu_s: null },
+        { stage: 'footage_search', output: null, seconds: 0.6, runs: 2, cpu_s: null },
+        { stage: 'download', output: null, seconds: 4.2, runs: 4, cpu_s: null },
+        { stage: 'probe', output: null, seconds: 0.3, runs: 4, cpu_s: null },
+        { stage: 'loudness', output: null, seconds: 0.5, runs: 1, cpu_s: 0.42 },
+        { stage: 'timeline', output: null, seconds: 0.001, runs: 1, cpu_s: null },
+        { stage: 'plan_store', output: null, seconds: 0.08, runs: 2, cpu_s: null },
+        { stage: 'captions', output: null, seconds: 0.02, runs: 1, cpu_s: null },
+        { stage: 'soundtrack', output: null, seconds: 0.4, runs: 1, cpu_s: 0.31 },
+        { stage: 'render', output: 0, seconds: 16.4, runs: 4, cpu_s: 31.2 },
+        { stage: 'render', output: 1, seconds: 17.1, runs: 4, cpu_s: 32.9 },
+        { stage: 'join', output: 0, seconds: 0.3, runs: 1, cpu_s: 0.12 },
+        { stage: 'join', output: 1, seconds: 0.3, runs: 1, cpu_s: 0.13 },
+        { stage: 'validation', output: 0, seconds: 0.05, runs: 1, cpu_s: null },
+        { stage: 'validation', output: 1, seconds: 0.05, runs: 1, cpu_s: null },
+        { stage: 'thumbnail', output: 0, seconds: 0.2, runs: 1, cpu_s: 0.16 },
+        { stage: 'thumbnail', output: 1, seconds: 0.2, runs: 1, cpu_s: 0.15 },
+        { stage: 'upload', output: null, seconds: 0.6, runs: 2, cpu_s: null },
+      ],
+    },
     title: 'The ocean in ten seconds',
     description: 'How much of the planet the sea covers, and what its waves carry.',
     hashtags: ['#ocean', '#facts'],
@@ -191,7 +241,7 @@ export async function toView(task: TaskRecord, blobs: UrlSigner, ttlSeconds: num
     const files = storedOutputs(task);
     const outputs = await Promise.all(files.map((f, i) => signOutput(f, downloadStem(task.id, files, i), blobs, ttlSeconds)));
     const { aspect_ratio: _a, resolution: _r, ...main } = outputs[0]!;
-    result = { ...main, credits: out.credits, pieces: out.pieces ?? [], outputs, ...postingOf(task.request, task.script) };
+    result = { ...main, credits: out.credits, pieces: out.pieces ?? [], outputs, timings: out.timings ?? null, ...postingOf(task.request, task.script) };
   }
   return {
     task_id: task.id,

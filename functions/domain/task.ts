@@ -3,6 +3,7 @@
 // lease, retried, ended, expiring; each kind says in its RecordKind what it adds at the edges.
 // The store's verbs (platform/leased-store.ts) apply these functions inside the adapter's
 // transaction, so the rules live in one place.
+import type { TaskTimings } from './task-timings.ts';
 import type { Credit } from './media.ts';
 import type { OutputFiles } from './outputs.ts';
 import type { WrittenScript } from './script.ts';
@@ -52,6 +53,8 @@ export interface TaskOutput extends Omit<OutputFiles, 'aspect_ratio' | 'resoluti
   clip_ids?: string[];
   /** Every video of the task, the main one first (absent on tasks completed before there could be several). */
   outputs?: OutputFiles[];
+  /** Where the task's time went (absent on tasks completed before it was recorded). */
+  timings?: TaskTimings;
 }
 
 export const CALLBACK_STATES = ['pending', 'delivered', 'gave_up'] as const;

@@ -29,6 +29,8 @@ export interface ProcessOptions {
    * process fails first, its own error is the run's (the writes' broken pipes are its echo).
    */
   pipes?: { count: number; write: (pipes: Writable[]) => Promise<void> };
+  /** Each stderr line before it is kept for the tail: the line to keep (possibly rewritten), or null to drop it. */
+  onStderrLine?: (line: string) => string | null;
 }
 
 export interface ProcessResult {
@@ -78,11 +80,15 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = opts.timeoutMs ? setTimeout(() => kill('timeout'), opts.timeoutMs) : null;
 
+    const keep = (line: string) => {
+      const kept = opts.onStderrLine ? opts.onStderrLine(line) : line;
+      if (kept !== null) pushTail(tail, kept);
+    };
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       const lines = (stderrPartial + chunk).split(/\r?\n|\r/);
       stderrPartial = lines.pop() ?? '';
-      for (const line of lines) pushTail(tail, line);
+      for (const line of lines) keep(line);
     });
 
     child.stdout.on('data', (chunk: Buffer) => {
@@ -133,7 +139,7 @@ export function runProcess(bin: string, args: string[], opts: ProcessOptions): P
     function closed(code: number | null, sig: NodeJS.Signals | null, input: { error: unknown } | null) {
       signal?.removeEventListener('abort', onAbort);
       if (timer) clearTimeout(timer);
-      pushTail(tail, stderrPartial);
+      if (stderrPartial) keep(stderrPartial);
       // stderr names files in the task dir: it goes to the logs (detail), not to the client.
       const detail = tail.length > 0 ? tail.join('\n') : undefined;
       const fail = (message: string, retryable: boolean, cause?: unknown) =>

@@ -3,11 +3,13 @@
 import { open, stat } from 'node:fs/promises';
 import type { ImageFormat, MediaInfo, StillFormat } from '../domain/media.ts';
 import { CancelledError, TaskError } from '../errors.ts';
+import { stage } from '../lib/stage-timings.ts';
 import { CONTAINER_NAMES, DEFAULT_MEDIA_LIMITS, limitProblem, stillLimitProblem } from './limits.ts';
 import { runFfprobe } from './run.ts';
 import type { MediaTools } from './tools.ts';
 
 interface ProbeStream {
+  index?: number;
   codec_type?: string;
   codec_name?: string;
   width?: number;
@@ -20,11 +22,18 @@ interface ProbeStream {
   disposition?: { attached_pic?: number };
 }
 
+interface ProbePacket {
+  stream_index?: number;
+  pts_time?: string;
+  flags?: string;
+}
+
 interface ProbeOutput {
   streams?: ProbeStream[];
   /** A still's one frame: the decoder reports its EXIF orientation there, as a display matrix. */
   frames?: { side_data_list?: { rotation?: number | string }[] }[];
-  format?: { duration?: string; format_name?: string };
+  format?: { duration?: string; format_name?: string; start_time?: string };
+  packets?: ProbePacket[];
 }
 
 /**
@@ -34,13 +43,26 @@ interface ProbeOutput {
  * without ffprobe's output (it names paths in the task dir), which is in `detail`, for the logs.
  */
 export async function probeMedia(tools: MediaTools, path: string, signal?: AbortSignal, still?: ImageFormat): Promise<MediaInfo> {
+  // A still's orientation (EXIF) is only known once its frame is decoded: under the guard, once.
+  const frames = still ? ['-show_frames', '-read_intervals', '%+#1'] : [];
+  const out = await runProbe(tools, path, frames, { signal, still });
+  const { size } = await stat(path);
+  return parseProbe(out, size, still !== undefined);
+}
+
+/** ffprobe's JSON of the format and every stream, and of `extra` entries; refusals as probeMedia describes them. */
+async function runProbe(
+  tools: MediaTools,
+  path: string,
+  extra: string[],
+  o: { signal?: AbortSignal | undefined; still?: ImageFormat | undefined; maxStdoutBytes?: number },
+): Promise<ProbeOutput> {
   let out: { stdout: string; stderr: string };
   try {
-    // A still's orientation (EXIF) is only known once its frame is decoded: under the guard, once.
-    const frames = still ? ['-show_frames', '-read_intervals', '%+#1'] : [];
-    out = await runFfprobe(tools, ['-show_format', '-show_streams', ...frames, '-of', 'json', path], {
-      ...(signal ? { signal } : {}),
-      ...(still ? { still } : {}),
+    out = await runFfprobe(tools, ['-show_format', '-show_streams', ...extra, '-of', 'json=compact=1', path], {
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.still ? { still: o.still } : {}),
+      ...(o.maxStdoutBytes ? { maxStdoutBytes: o.maxStdoutBytes } : {}),
       errorCode: 'unreadable_media',
     });
   } catch (err) {
@@ -52,8 +74,7 @@ export async function probeMedia(tools: MediaTools, path: string, signal?: Abort
   // A frame over the pixel cap: ffprobe still succeeds, with the stream's size zeroed.
   const refusal = refusalOf(out.stderr);
   if (refusal.code === 'unsupported_media') throw new TaskError(refusal.code, refusal.message, { detail: out.stderr });
-  const { size } = await stat(path);
-  return parseProbe(JSON.parse(out.stdout) as ProbeOutput, size, still !== undefined);
+  return JSON.parse(out.stdout) as ProbeOutput;
 }
 
 /**
@@ -106,23 +127,84 @@ export function logoFormatOf(head: Buffer): ImageFormat | null {
  * file breaks; an `unreadable_media` one says it is not an image ffmpeg can read.
  */
 export async function probeStill(tools: MediaTools, path: string, format: ImageFormat, signal?: AbortSignal): Promise<MediaInfo> {
-  const info = await probeMedia(tools, path, signal, format);
+  const info = await stage('probe', () => probeMedia(tools, path, signal, format));
   const problem = stillLimitProblem(info, tools.limits ?? DEFAULT_MEDIA_LIMITS, format);
   if (problem) throw new TaskError('unsupported_media', problem);
   return info;
 }
 
+/** The packet list of a footage probe: about 70 bytes a packet, so half an hour at 240 fps with sound fits. */
+const FOOTAGE_PROBE_MAX_BYTES = 48 * 1024 * 1024;
+
 /**
- * The probe gate for media from outside, before any decode: probeMedia, then the limits of
- * `use` (footage needs an accepted video stream, music an accepted audio stream). A file outside
- * them is an `unsupported_media` TaskError whose message names the limit.
+ * The probe gate for media from outside, before any decode: what the file holds, then the limits
+ * of `use` (footage needs an accepted video stream, music an accepted audio stream). A file
+ * outside them is an `unsupported_media` TaskError whose message names the limit. Footage is
+ * probed with its packet list in the same ffprobe run, for its keyframes (`keyframesS`): one
+ * process per clip instead of two (each ffmpeg or ffprobe start costs about 0.05 CPU s, most of
+ * it loading Debian's build and its ~200 libraries).
  */
 export async function probeInput(tools: MediaTools, path: string, use: 'video' | 'audio', signal?: AbortSignal): Promise<MediaInfo> {
-  const info = await probeMedia(tools, path, signal);
+  const info = await stage('probe', () => (use === 'video' ? probeFootage(tools, path, signal) : probeMedia(tools, path, signal)));
   const problem = limitProblem(info, tools.limits ?? DEFAULT_MEDIA_LIMITS, use);
   if (problem) throw new TaskError('unsupported_media', problem);
   return info;
 }
+
+async function probeFootage(tools: MediaTools, path: string, signal?: AbortSignal): Promise<MediaInfo> {
+  let out: ProbeOutput;
+  try {
+    out = await runProbe(tools, path, ['-show_entries', 'packet=stream_index,pts_time,flags'], { signal, maxStdoutBytes: FOOTAGE_PROBE_MAX_BYTES });
+  } catch (err) {
+    if (err instanceof CancelledError || signal?.aborted) throw err;
+    // Its packet list may be what failed (longer than any footage should be): the plain probe says what is wrong, if anything.
+    return { ...(await probeMedia(tools, path, signal)), keyframesS: null };
+  }
+  const { size } = await stat(path);
+  const info = parseProbe(out, size);
+  const video = (out.streams ?? []).find((st) => st.codec_type === 'video' && !st.disposition?.attached_pic);
+  return { ...info, keyframesS: video?.index === undefined ? null : keyframesOf(out, video.index) };
+}
+
+/**
+ * When the first video stream's keyframes are, in seconds from the file's start as an input `-ss`
+ * counts them, from the container's index: ffprobe lists the packets and their flags, and
+ * decodes nothing (a few ms for a minute of footage). A piece that starts on one decodes no frame
+ * it does not show (timeline.ts). Null when the index cannot be listed; cancellation is rethrown.
+ * (probeInput finds them for footage in its own run; this is for files already on disk.)
+ */
+export async function probeKeyframes(tools: MediaTools, path: string, signal?: AbortSignal): Promise<number[] | null> {
+  try {
+    const { stdout } = await runFfprobe(tools, ['-select_streams', 'v:0', '-show_entries', 'packet=stream_index,pts_time,flags:format=start_time', '-of', 'json=compact=1', path], {
+      ...(signal ? { signal } : {}),
+      maxStdoutBytes: FOOTAGE_PROBE_MAX_BYTES,
+    });
+    const out = JSON.parse(stdout) as ProbeOutput;
+    const index = out.packets?.[0]?.stream_index;
+    return index === undefined ? null : keyframesOf(out, index);
+  } catch (err) {
+    if (err instanceof CancelledError || signal?.aborted) throw signal?.aborted ? signal.reason : err;
+    return null;
+  }
+}
+
+/**
+ * The keyframe times of stream `index` among ffprobe's packets (`K` first in a keyframe's flags;
+ * packets without a time skipped), counted from the format's start time, ascending; null when
+ * there are none. Exported for tests.
+ */
+export function keyframesOf(out: ProbeOutput, index: number): number[] | null {
+  const start = Number(out.format?.start_time);
+  const from = Number.isFinite(start) ? start : 0;
+  const keys = new Set<number>();
+  for (const p of out.packets ?? []) {
+    const t = Number(p.pts_time);
+    if (p.stream_index !== index || !p.flags?.startsWith('K') || p.pts_time === undefined || !Number.isFinite(t)) continue;
+    keys.add(Math.max(0, Math.round((t - from) * 1e6) / 1e6));
+  }
+  return keys.size ? [...keys].sort((a, b) => a - b) : null;
+}
+
 
 /** Why ffprobe refused a file, in words for the client, from its stderr. Exported for tests. */
 export function refusalOf(stderr: string): { code: 'unsupported_media' | 'unreadable_media'; message: string } {

@@ -17,6 +17,7 @@ import type { Frame, SourceClip } from '../domain/media.ts';
 import type { OutputSpec } from '../domain/video-spec.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import { Semaphore } from '../lib/semaphore.ts';
+import { stage } from '../lib/stage-timings.ts';
 import { OUTPUT_FPS, type Chunk } from './chunks.ts';
 import { probeMedia } from './probe.ts';
 import { chunkArgs, chunkFilterGraph } from './chunk-video.ts';
@@ -105,7 +106,7 @@ export async function renderVideos<T>(tools: MediaTools, job: RenderVideosJob & 
   // One failed process stops the others at once: the task has failed, and they would only hold the cores.
   const stop = new AbortController();
   const signal = AbortSignal.any([job.signal, stop.signal]);
-  const soundtrack = cpu.with(1, signal, () => renderSoundtrack(tools, { dir, plan, signal }));
+  const soundtrack = cpu.with(1, signal, () => stage('soundtrack', () => renderSoundtrack(tools, { dir, plan, signal })));
   // Observed with the first output's chunks; a cancel before then must not leave its rejection unhandled.
   soundtrack.catch(() => {});
   const results: (T | RenderResult)[] = [];
@@ -116,13 +117,13 @@ export async function renderVideos<T>(tools: MediaTools, job: RenderVideosJob & 
       const runs = output.chunks.map((chunk) => {
         const pos = at++;
         return cpu.with(plan.encode.threads, signal, async () => {
-          await renderChunk(tools, { dir: outputDir(dir, output), plan, output, chunk, clips, logo, signal, onFrames: (f) => progress.chunk(pos, f) });
+          await stage('render', () => renderChunk(tools, { dir: outputDir(dir, output), plan, output, chunk, clips, logo, signal, onFrames: (f) => progress.chunk(pos, f) }), { output: k });
           progress.chunk(pos, chunk.frames);
         });
       });
       await settleAll(k === 0 ? [soundtrack, ...runs] : runs, stop, job.signal);
       if (k === 0) await shareSoundtrack(dir, plan.outputs);
-      const video = await joinOutput(tools, { dir: outputDir(dir, output), plan, output, signal: job.signal });
+      const video = await joinOutput(tools, { dir: outputDir(dir, output), plan, output, index: k, signal: job.signal });
       results.push(job.deliver ? await handOver(video, job.deliver) : video);
     }
   } catch (err) {
@@ -225,13 +226,13 @@ export type ChunkFetch = (c: ChunkPlan, path: string) => Promise<void>;
  */
 export async function joinOutput(
   tools: MediaTools,
-  o: { dir: string; plan: Pick<RenderPlan, 'durationS'>; output: OutputPlan; signal: AbortSignal; fetch?: ChunkFetch },
+  o: { dir: string; plan: Pick<RenderPlan, 'durationS'>; output: OutputPlan; /** Which output of the task, for its timings. */ index: number; signal: AbortSignal; fetch?: ChunkFetch },
 ): Promise<RenderResult> {
   const { dir, output } = o;
   const sidecars = output.sidecars;
   const [vttPath, srtPath] = sidecars ? [join(dir, FILES.vtt), join(dir, FILES.srt)] : [null, null];
   if (sidecars) await Promise.all([writeFile(vttPath!, sidecars.vtt, 'utf8'), writeFile(srtPath!, sidecars.srt, 'utf8')]);
-  const assembled = await assembleVideo(tools, { dir, chunks: output.chunks, frame: output.output.frame, durationS: o.plan.durationS, signal: o.signal, ...(o.fetch ? { fetch: o.fetch } : {}) });
+  const assembled = await assembleVideo(tools, { dir, chunks: output.chunks, frame: output.output.frame, durationS: o.plan.durationS, index: o.index, signal: o.signal, ...(o.fetch ? { fetch: o.fetch } : {}) });
   return { output: output.output, ...assembled, vttPath, srtPath };
 }
 
@@ -242,28 +243,27 @@ export async function joinOutput(
  */
 async function assembleVideo(
   tools: MediaTools,
-  o: { dir: string; chunks: ChunkPlan[]; frame: Frame; durationS: number; signal: AbortSignal; fetch?: ChunkFetch },
+  o: { dir: string; chunks: ChunkPlan[]; frame: Frame; durationS: number; index: number; signal: AbortSignal; fetch?: ChunkFetch },
 ): Promise<Omit<RenderResult, 'output' | 'vttPath' | 'srtPath'>> {
   const { dir, chunks } = o;
+  const of = { output: o.index };
   await writeFile(join(dir, FILES.list), concatList(chunks.map((c) => c.frames)), 'utf8');
-  await runFfmpeg(tools, assembleArgs(FILES.list, FILES.audio, FILES.video), {
-    cwd: dir,
-    signal: o.signal,
-    errorCode: 'render_failed',
-    pipes: { count: chunks.length, write: (pipes) => feedChunks(dir, chunks, pipes, o.fetch) },
-  });
+  await stage('join', () =>
+    runFfmpeg(tools, assembleArgs(FILES.list, FILES.audio, FILES.video), {
+      cwd: dir,
+      signal: o.signal,
+      errorCode: 'render_failed',
+      pipes: { count: chunks.length, write: (pipes) => feedChunks(dir, chunks, pipes, o.fetch) },
+    }), of);
   // The soundtrack is in the video now; the scratch space goes back to the other task.
   await Promise.all([FILES.audio, FILES.list].map((f) => rm(join(dir, f), { force: true })));
 
   const videoPath = join(dir, FILES.video);
-  const info = await validateRender(tools, videoPath, o.durationS, o.frame, o.signal);
+  const info = await stage('validation', () => validateRender(tools, videoPath, o.durationS, o.frame, o.signal), of);
   const thumbnailPath = join(dir, FILES.thumbnail);
   // A third in: past any opening fade, and the first caption line is usually up.
-  await runFfmpeg(tools, thumbnailArgs(FILES.video, Math.min(o.durationS / 3, Math.max(0, o.durationS - 0.1)), FILES.thumbnail, o.frame.width), {
-    cwd: dir,
-    signal: o.signal,
-    errorCode: 'render_failed',
-  });
+  const thumbnail = thumbnailArgs(FILES.video, Math.min(o.durationS / 3, Math.max(0, o.durationS - 0.1)), FILES.thumbnail, o.frame.width);
+  await stage('thumbnail', () => runFfmpeg(tools, thumbnail, { cwd: dir, signal: o.signal, errorCode: 'render_failed' }), of);
   await stat(thumbnailPath);
   return { videoPath, thumbnailPath, durationS: info.durationS, width: info.width, height: info.height, sizeBytes: info.sizeBytes };
 }

@@ -1,7 +1,7 @@
 // Which ffmpeg/ffprobe binaries to run, and a start-up check that they can do what the renderer needs.
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './limits.ts';
 
@@ -26,12 +26,16 @@ export interface MediaToolsConfig {
 }
 
 /**
- * FFMPEG_PATH → ffmpeg-static (only if its binary really exists: the package is an optional
- * dependency whose install download usually fails) → `ffmpeg` on PATH. ffprobe is resolved the
- * same way; when ffmpeg comes from an explicit path, an ffprobe beside it is preferred.
+ * FFMPEG_PATH → `ffmpeg` on PATH → ffmpeg-static (only if its binary really exists: the package
+ * is an optional dependency whose install download often fails) → `ffmpeg`. The system's ffmpeg
+ * comes first because it is the one the image runs and scripts/setup.sh installs, with the
+ * distribution's fontconfig and its font caches: `npm start` then renders with the same ffmpeg as
+ * the service in production (issue 22: a downloaded static build was preferred, and `npm start`
+ * ran another ffmpeg than the image, beside Debian's ffprobe). ffprobe is resolved the same way;
+ * when ffmpeg comes from an explicit path, an ffprobe beside it is preferred.
  */
-export function resolveMediaTools(cfg: MediaToolsConfig): MediaTools {
-  const ffmpeg = cfg.FFMPEG_PATH || ffmpegStatic() || 'ffmpeg';
+export function resolveMediaTools(cfg: MediaToolsConfig, path = process.env.PATH ?? ''): MediaTools {
+  const ffmpeg = cfg.FFMPEG_PATH || (onPath('ffmpeg', path) ? 'ffmpeg' : ffmpegStatic()) || 'ffmpeg';
   let ffprobe = cfg.FFPROBE_PATH || '';
   if (!ffprobe && ffmpeg.includes('/')) {
     const beside = join(dirname(ffmpeg), 'ffprobe');
@@ -51,6 +55,19 @@ export function mediaLimits(cfg: MediaToolsConfig): MediaLimits {
     maxStillSide: cfg.MEDIA_MAX_STILL_SIDE ?? d.maxStillSide,
     maxStillPixels: cfg.MEDIA_MAX_STILL_PIXELS ?? d.maxStillPixels,
   };
+}
+
+/** Whether an executable `name` is in one of PATH's directories. */
+function onPath(name: string, path: string): boolean {
+  return path.split(delimiter).some((d) => {
+    if (!d) return false;
+    try {
+      accessSync(join(d, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function ffmpegStatic(): string | null {

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { TaskError } from '../errors.ts';
 import type { ByteBudget } from '../lib/byte-budget.ts';
+import { stage } from '../lib/stage-timings.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
 import { classifyFailedAttempt, DEFAULT_RETRY_POLICY, FailedAttempt, parseRetryAfter, withRetries, type RetryPolicy } from './retry.ts';
 import { describeError } from './describe-error.ts';
@@ -61,7 +62,11 @@ const MAX_REDIRECTS = 5;
  * Downloads `url` to `destPath`. The bytes go to a sibling `.part` file that is renamed into place
  * only when complete, so `destPath` never holds half a file; the `.part` is removed on any failure.
  */
-export async function downloadToFile(url: string, destPath: string, opts: DownloadOptions): Promise<DownloadResult> {
+export function downloadToFile(url: string, destPath: string, opts: DownloadOptions): Promise<DownloadResult> {
+  return stage('download', () => download(url, destPath, opts));
+}
+
+async function download(url: string, destPath: string, opts: DownloadOptions): Promise<DownloadResult> {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retryPolicy, retries: opts.retries ?? 3 };
   const partPath = `${destPath}.part`;
   try {

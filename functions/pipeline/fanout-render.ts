@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { VideoPlan } from '../domain/video-plan.ts';
 import type { VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
+import { currentTimings, stage, type TimingsSnapshot } from '../lib/stage-timings.ts';
 import { chunkFile, handOver, joinOutput, outputDir, renderChunk, renderSoundtrack, shareSoundtrack, SOUNDTRACK_FILE, type Deliver } from '../media/render.ts';
 import { chunkInputs, planRender, RENDER_PLAN_VERSION, type ChunkPlan, type RenderPlan } from '../media/render-plan.ts';
 import { legacyRenderPlan } from './fanout-legacy.ts';
@@ -21,6 +22,8 @@ import { producedVideo, type ProducedVideo } from './produced-video.ts';
 
 /** The render plan, stored whole: every chunk delivery reads it. */
 const RENDER_PLAN = 'render.json';
+/** Where each delivery stores its timings under the fan-out's prefix. */
+const TIMINGS = 'timings/';
 /**
  * Chunks planned as if this many ran at once: with at most 12 s each, a three-minute video gives
  * fifteen or more, enough to spread over the instances a queue may dispatch to.
@@ -49,6 +52,33 @@ async function readRenderPlan(deps: Pick<FanoutDeps, 'blobs'>, prefix: string, d
   return plan;
 }
 
+/**
+ * This delivery's timings so far, stored for the delivery that joins the chunks (`name`: `plan`, or
+ * the chunk's number): the task's timings are every delivery's.
+ */
+async function storeTimings(deps: Pick<FanoutDeps, 'blobs'>, prefix: string, dir: string, name: string): Promise<void> {
+  const timings = currentTimings();
+  if (!timings) return;
+  const file = `timings-${name}.json`;
+  await writeFile(join(dir, file), JSON.stringify(timings.snapshot()), 'utf8');
+  await deps.blobs.put(`${prefix}${TIMINGS}${file}`, join(dir, file), { contentType: 'application/json' });
+}
+
+/** The timings every earlier delivery of the fan-out stored, merged into this one's. One that is missing (a delivery of an older release) is left out. */
+async function mergeTimings(deps: Pick<FanoutDeps, 'blobs'>, prefix: string, dir: string, chunks: number): Promise<void> {
+  const timings = currentTimings();
+  if (!timings) return;
+  const names = ['plan', ...Array.from({ length: chunks }, (_, n) => String(n))];
+  const stored = await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, `timings-${name}.json`);
+      const found = await deps.blobs.get(`${prefix}${TIMINGS}timings-${name}.json`, path).then(() => true, () => false);
+      return found ? (JSON.parse(await readFile(path, 'utf8')) as TimingsSnapshot) : null;
+    }),
+  );
+  for (const s of stored) if (s) timings.merge(s);
+}
+
 /** Chunk `n` of the fan-out (numbered across outputs, in order) as its output and its place in it. */
 export function locateChunk(outputs: readonly { chunks: readonly unknown[] }[], n: number): { output: number; chunk: number } | null {
   let first = 0;
@@ -65,7 +95,7 @@ export async function startFanout(
   o: { spec: VideoSpec; taskId: string; attempt: number; dir: string; signal: AbortSignal; plan: VideoPlan },
 ): Promise<number[]> {
   // One encoder thread per chunk, whoever renders it: every chunk of the video is encoded alike.
-  const render = planRender(o.spec, o.plan.narration, o.plan, { parallel: SPREAD, encode: { ...deps.encode, threads: 1 }, voiceNormalised: true });
+  const render = await stage('captions', async () => planRender(o.spec, o.plan.narration, o.plan, { parallel: SPREAD, encode: { ...deps.encode, threads: 1 }, voiceNormalised: true }));
   await storeFanout(deps, { prefix: fanoutPrefix(o.taskId, o.attempt), render, dir: o.dir, signal: o.signal });
   return render.outputs.flatMap((out) => out.chunks.map((c) => c.frames));
 }
@@ -73,8 +103,9 @@ export async function startFanout(
 /** A render plan handed to chunk deliveries: its soundtrack rendered once, both stored under `prefix`. */
 export async function storeFanout(deps: FanoutDeps, o: { prefix: string; render: RenderPlan; dir: string; signal: AbortSignal }): Promise<void> {
   const { prefix, render, dir } = o;
-  const soundtrack = await deps.cpu.with(1, o.signal, () => renderSoundtrack(deps.tools, { dir, plan: render, signal: o.signal }));
-  await deps.blobs.put(`${prefix}${soundtrack}`, join(dir, soundtrack), { contentType: 'application/octet-stream' });
+  const soundtrack = await deps.cpu.with(1, o.signal, () => stage('soundtrack', () => renderSoundtrack(deps.tools, { dir, plan: render, signal: o.signal })));
+  await stage('store', () => deps.blobs.put(`${prefix}${soundtrack}`, join(dir, soundtrack), { contentType: 'application/octet-stream' }));
+  await storeTimings(deps, prefix, dir, 'plan');
   // The plan last: chunk deliveries may start as soon as it exists.
   await writeFile(join(dir, RENDER_PLAN), JSON.stringify(render), 'utf8');
   await deps.blobs.put(`${prefix}${RENDER_PLAN}`, join(dir, RENDER_PLAN), { contentType: 'application/json' });
@@ -87,17 +118,18 @@ export async function renderFanoutChunk(
 ): Promise<void> {
   const { dir } = o;
   const prefix = fanoutPrefix(o.taskId, o.attempt);
-  const render = await readRenderPlan(deps, prefix, dir, o.spec);
+  const render = await stage('fetch', () => readRenderPlan(deps, prefix, dir, o.spec));
   const at = locateChunk(render.outputs, o.n);
   const output = at ? render.outputs[at.output] : undefined;
   const chunk = at && output?.chunks[at.chunk];
-  if (!output || !chunk) throw new TaskError('render_failed', `the render has no chunk ${o.n + 1}`);
-  const plan = await loadPlan(deps.blobs, planPrefix(o.taskId), dir, { narration: false, music: false, ...chunkInputs(output, chunk) });
+  if (!at || !output || !chunk) throw new TaskError('render_failed', `the render has no chunk ${o.n + 1}`);
+  const plan = await stage('fetch', () => loadPlan(deps.blobs, planPrefix(o.taskId), dir, { narration: false, music: false, ...chunkInputs(output, chunk) }));
   if (!plan) throw new TaskError('render_failed', 'the plan of this render is gone', { retryable: true });
   const file = await deps.cpu.with(render.encode.threads, o.signal, () =>
-    renderChunk(deps.tools, { dir, plan: render, output, chunk, clips: plan.clips, logo: plan.logo ?? null, signal: o.signal, ...(o.onFrames ? { onFrames: o.onFrames } : {}) }),
+    stage('render', () => renderChunk(deps.tools, { dir, plan: render, output, chunk, clips: plan.clips, logo: plan.logo ?? null, signal: o.signal, ...(o.onFrames ? { onFrames: o.onFrames } : {}) }), { output: at.output }),
   );
-  await deps.blobs.put(`${prefix}${output.folder}${file}`, join(dir, file), { contentType: 'video/mp2t' });
+  await stage('store', () => deps.blobs.put(`${prefix}${output.folder}${file}`, join(dir, file), { contentType: 'video/mp2t' }));
+  await storeTimings(deps, prefix, dir, String(o.n));
 }
 
 /**
@@ -111,13 +143,15 @@ export async function joinFanout<T>(
 ): Promise<T[]> {
   const { dir } = o;
   const prefix = fanoutPrefix(o.taskId, o.attempt);
-  const render = await readRenderPlan(deps, prefix, dir, o.spec);
-  await fetchInto(deps, `${prefix}${SOUNDTRACK_FILE}`, join(dir, SOUNDTRACK_FILE));
+  const render = await stage('fetch', () => readRenderPlan(deps, prefix, dir, o.spec));
+  await stage('fetch', () => fetchInto(deps, `${prefix}${SOUNDTRACK_FILE}`, join(dir, SOUNDTRACK_FILE)));
+  await mergeTimings(deps, prefix, dir, render.outputs.reduce((n, out) => n + out.chunks.length, 0));
   await shareSoundtrack(dir, render.outputs);
   const videos: T[] = [];
-  for (const output of render.outputs) {
+  for (const [index, output] of render.outputs.entries()) {
+    // Each chunk is fetched as the join reads it: its time is the join's.
     const fetch = (c: ChunkPlan, path: string) => deps.blobs.get(`${prefix}${output.folder}${chunkFile(c)}`, path);
-    const video = await joinOutput(deps.tools, { dir: outputDir(dir, output), plan: render, output, signal: o.signal, fetch });
+    const video = await joinOutput(deps.tools, { dir: outputDir(dir, output), plan: render, output, index, signal: o.signal, fetch });
     videos.push(await handOver(video, o.deliver));
   }
   return videos;

@@ -30,6 +30,7 @@ import { screenText } from './screen-text.ts';
 import { watermarkLogo } from './watermark-logo.ts';
 import { recordedNarration } from './voiceover.ts';
 import type { SpeechRequest } from '../providers/ports.ts';
+import { stage } from '../lib/stage-timings.ts';
 
 /** Progress (0..100) at which each stage starts. */
 const AT = { speech: 2, footage: 20, render: 30, upload: 92 } as const;
@@ -56,11 +57,13 @@ export async function produceVideo<V>(deps: PipelineDeps, run: PipelineRun, deli
     return { kind: 'fanout', frames };
   }
   // Outputs are rendered one after the other in this process: each is cut for all the cores.
-  const render = planRender(spec, plan.narration, plan, {
-    parallel: deps.cpu.capacity,
-    ...(deps.encode ? { encode: deps.encode } : {}),
-    voiceNormalised: true,
-  });
+  const render = await stage('captions', async () =>
+    planRender(spec, plan.narration, plan, {
+      parallel: deps.cpu.capacity,
+      ...(deps.encode ? { encode: deps.encode } : {}),
+      voiceNormalised: true,
+    }),
+  );
   const videos = await renderVideos(deps.tools, {
     dir,
     plan: render,
@@ -99,19 +102,20 @@ async function videoPlan(deps: PipelineDeps, run: PipelineRun): Promise<VideoPla
     return prepareVideo(deps, run);
   }
   const { prefix } = storage;
-  const kept = await loadPlan(storage.blobs, prefix, dir);
+  const kept = await stage('plan_store', () => loadPlan(storage.blobs, prefix, dir));
   if (kept) {
     deps.log.info({ task_id: storage.taskId, attempt: storage.attempt }, 'rendering the plan of an earlier attempt');
     return kept;
   }
   if (spec.storyboard) {
-    const plan = await storyboardPlan(storage.blobs, spec.storyboard, dir);
-    await savePlan(storage.blobs, prefix, plan, dir);
+    const storyboard = spec.storyboard;
+    const plan = await stage('plan_store', () => storyboardPlan(storage.blobs, storyboard, dir));
+    await stage('plan_store', () => savePlan(storage.blobs, prefix, plan, dir));
     return plan;
   }
   const plan = await prepareVideo(deps, run);
   // Its narration is kept already (prepareVideo): only the rest goes up.
-  await savePlan(storage.blobs, prefix, plan, dir, { narrationKept: true });
+  await stage('plan_store', () => savePlan(storage.blobs, prefix, plan, dir, { narrationKept: true }));
   return plan;
 }
 
@@ -138,8 +142,8 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const speak = async (): Promise<Narration> => {
     const voiceWarnings: string[] = [];
     // A recording in place of the voice: its words found in it, and it can only be time-stretched to fit.
-    const spoken = spec.voiceover
-      ? await recordedNarration(deps, {
+    const spoken = await stage('speech', () => spec.voiceover
+      ? recordedNarration(deps, {
           voiceover: spec.voiceover,
           text,
           ...(spec.language ? { language: spec.language } : {}),
@@ -148,14 +152,14 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
           signal,
           ...(run.downloads ? { downloads: run.downloads } : {}),
         })
-      : await deps.speech.synthesize(speech, dir, signal);
-    const fitted = await fitNarration(deps, { narration: spoken, speech: spec.voiceover ? null : speech, fit: spec.fit, dir, signal, warnings: voiceWarnings });
+      : deps.speech.synthesize(speech, dir, signal));
+    const fitted = await stage('speech', () => fitNarration(deps, { narration: spoken, speech: spec.voiceover ? null : speech, fit: spec.fit, dir, signal, warnings: voiceWarnings }));
     warnings.push(...voiceWarnings);
-    const narration = displayNarration(forms, await normaliseNarration(deps.tools, fitted, dir, signal));
-    if (storage) await saveNarration(storage.blobs, storage.prefix, narration, voiceWarnings, dir);
+    const narration = displayNarration(forms, await stage('loudness', () => normaliseNarration(deps.tools, fitted, dir, signal)));
+    if (storage) await stage('plan_store', () => saveNarration(storage.blobs, storage.prefix, narration, voiceWarnings, dir));
     return narration;
   };
-  const speechP = (storage ? loadNarration(storage.blobs, storage.prefix, dir) : Promise.resolve(null))
+  const speechP = (storage ? stage('plan_store', () => loadNarration(storage.blobs, storage.prefix, dir)) : Promise.resolve(null))
     .then((kept) => {
       if (!kept) return speak();
       deps.log.info({ task_id: storage?.taskId }, 'using the narration an earlier attempt made');
@@ -185,7 +189,7 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
       ...(run.footage ? { context: run.footage } : {}),
     }),
   }));
-  const musicP = spec.music ? musicTrack(deps, spec.music, seed, dir, others, run.downloads) : Promise.resolve(null);
+  const musicP = spec.music ? stage('music', () => musicTrack(deps, spec.music!, seed, dir, others, run.downloads)) : Promise.resolve(null);
   const logoP = watermarkLogo(deps, spec, dir, others, run.downloads);
   // Keep every branch observed so one failing early never leaves another rejection unhandled.
   const [narrationR, footageR, musicR, logoR] = await Promise.allSettled([speechP, footageP, musicP, logoP]);
@@ -198,14 +202,14 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
 
   const { parts, found } = footageR.value;
   const spans = sceneSpans(narration, parts.map((p) => p.text), spec.language);
-  const segments = planTimeline({
+  const segments = await stage('timeline', async () => planTimeline({
     words: narration.words,
     sentenceEnds: narration.sentenceEnds,
     durationS: narration.durationS,
-    clips: found.clips.map((c) => ({ durationS: c.durationS })),
+    clips: found.clips.map((c) => ({ durationS: c.durationS, keyframesS: c.kind === 'file' ? c.keyframesS : null })),
     scenes: spans.map((s, i) => ({ startS: s.startS, endS: s.endS, clipIndices: found.partClips[i] ?? [] })),
     seed,
-  });
+  }));
   return {
     version: VIDEO_PLAN_VERSION,
     narration,

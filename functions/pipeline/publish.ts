@@ -5,6 +5,7 @@
 import type { OutputFiles } from '../domain/outputs.ts';
 import type { TaskOutput } from '../domain/task.ts';
 import { round3 } from '../lib/numbers.ts';
+import { stage } from '../lib/stage-timings.ts';
 import type { RenderResult } from '../media/render.ts';
 import type { BlobStore } from '../platform/ports.ts';
 import { blobKeys } from './blob-keys.ts';
@@ -14,12 +15,12 @@ import type { ProducedVideo } from './produced-video.ts';
 export async function publishOutput(blobs: BlobStore, at: { taskId: string; attempt: number }, rendered: RenderResult): Promise<OutputFiles> {
   const keys = blobKeys(at.taskId, at.attempt, rendered.output.label);
   const cache = 'private, max-age=86400';
-  await Promise.all([
+  await stage('upload', () => Promise.all([
     blobs.put(keys.video, rendered.videoPath, { contentType: 'video/mp4', cacheControl: cache }),
     blobs.put(keys.thumbnail, rendered.thumbnailPath, { contentType: 'image/jpeg', cacheControl: cache }),
     rendered.vttPath ? blobs.put(keys.vtt, rendered.vttPath, { contentType: 'text/vtt; charset=utf-8', cacheControl: cache }) : null,
     rendered.srtPath ? blobs.put(keys.srt, rendered.srtPath, { contentType: 'application/x-subrip; charset=utf-8', cacheControl: cache }) : null,
-  ]);
+  ]));
   return {
     aspect_ratio: rendered.output.aspect_ratio,
     resolution: rendered.output.resolution,

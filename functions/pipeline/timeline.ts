@@ -10,7 +10,12 @@ export interface TimelineInput {
   sentenceEnds: number[];
   /** Narration length: the segments cover exactly [0, durationS]. */
   durationS: number;
-  clips: { durationS: number }[];
+  /**
+   * `keyframesS`: when the source's keyframes are (media/probe.ts probeKeyframes), ascending. A
+   * piece that starts on one makes its decoder show the first frame it decodes; one that starts
+   * between two decodes every frame from the one before, unseen (seconds of 4K on long-GOP stock).
+   */
+  clips: { durationS: number; keyframesS?: number[] | null | undefined }[];
   /**
    * Each scene's speech span and the clips found for it; its clips play only within its span.
    * Without scenes one span covers everything and every clip may play.
@@ -54,7 +59,7 @@ export function planTimeline(input: TimelineInput): Segment[] {
   // of their own length within the cap, each looping its source (the renderer loops an input
   // that is shorter than its piece).
   if (segments.length > MAX_PIECES) segments = planPieces(input, minPiece, MAX_PIECES);
-  return absorbFlashes(segments, input.clips.map((c) => c.durationS));
+  return absorbFlashes(segments, input.clips.map((c) => c.durationS), input.clips.map((c) => c.keyframesS ?? null));
 }
 
 /** `loopWithin`: plan about that many pieces in all, sources looped rather than chained. */
@@ -81,12 +86,14 @@ function planPieces(input: TimelineInput, minPiece: number, loopWithin: number |
         // A clip shown again (footage ran short) plays another part of itself: on from where it
         // last stopped, or from its start, or from its middle; never the span it showed last.
         // (Looped pieces of a very long narration play their source from its start, looping.)
-        const from = seen ? reuseStart(seen, avail, p1 - t, minPiece) : 0;
+        const keys = input.clips[c]?.keyframesS ?? null;
+        const from = seen ? keyframeAfter(keys, reuseStart(seen, avail, p1 - t, minPiece), avail - (p1 - t), seen.start) : 0;
         const left = avail - from;
         const to = left >= p1 - t || loopWithin !== null ? p1 : chainCut(t, t + left, p1, points, minPiece);
         const need = to - t;
-        // First use: start somewhere in the first half of the slack so long sources don't all open on frame 0.
-        const sourceStart = seen ? round3(from) : round3(Math.max(0, avail - need) * 0.5 * random());
+        // First use: start somewhere in the first half of the slack so long sources don't all
+        // open on frame 0, on the keyframe nearest that place when the keyframes are known.
+        const sourceStart = seen ? round3(from) : nearestKeyframe(keys, Math.max(0, avail - need) * 0.5 * random(), Math.max(0, avail - need));
         raw.push({ clip: c, sourceStart, from: t, to });
         lastWindow.set(c, { start: sourceStart, end: sourceStart + need });
         t = to;
@@ -118,11 +125,12 @@ function planPieces(input: TimelineInput, minPiece: number, loopWithin: number |
  * earlier in its source where it would otherwise run past the end; where the source is simply too
  * short, the renderer holds its last frame for those few frames.
  */
-export function absorbFlashes(segments: Segment[], clipDurations: number[]): Segment[] {
+export function absorbFlashes(segments: Segment[], clipDurations: number[], keyframes: (number[] | null)[] = []): Segment[] {
   const lengthen = (seg: Segment, start: number, end: number): Segment => {
     const duration = round3(end - start);
     const overflow = seg.sourceStart + duration - Math.max(0, (clipDurations[seg.clip] ?? Infinity) - SOURCE_MARGIN_S);
-    return { ...seg, start, duration, sourceStart: overflow > 0 ? round3(Math.max(0, seg.sourceStart - overflow)) : seg.sourceStart };
+    const earlier = (at: number) => keyframeAtOrBefore(keyframes[seg.clip] ?? null, at) ?? round3(at);
+    return { ...seg, start, duration, sourceStart: overflow > 0 ? earlier(Math.max(0, seg.sourceStart - overflow)) : seg.sourceStart };
   };
   const out: Segment[] = [];
   for (const seg of segments) {
@@ -133,6 +141,41 @@ export function absorbFlashes(segments: Segment[], clipDurations: number[]): Seg
     else out.push({ ...seg });
   }
   return out;
+}
+
+/**
+ * A keyframe's time as a piece's source start: rounded up to the millisecond. An input `-ss` a
+ * hair before a keyframe's time seeks to the keyframe before it (a whole GOP of decoding); at or
+ * just after it, ffmpeg starts on the keyframe itself.
+ */
+const onKeyframe = (k: number) => Math.max(0, Math.ceil(k * 1000 - 1e-6)) / 1000;
+
+/** The keyframe in [0, latest] nearest `wanted`, as a source start; `wanted` itself when none is known. */
+function nearestKeyframe(keys: number[] | null, wanted: number, latest: number): number {
+  let best: number | null = null;
+  for (const k of keys ?? []) {
+    if (k > latest + 1e-3) break;
+    if (best === null || Math.abs(k - wanted) < Math.abs(best - wanted)) best = k;
+  }
+  return best === null ? round3(wanted) : onKeyframe(best);
+}
+
+/**
+ * A shown-again clip's start moved on to the next keyframe, when one leaves room for the whole
+ * piece (at most `latest`) and does not bring back the span it showed last.
+ */
+function keyframeAfter(keys: number[] | null, from: number, latest: number, lastStart: number): number {
+  const k = (keys ?? []).find((x) => x >= from - 1e-6);
+  if (k === undefined || k > latest) return from;
+  const start = onKeyframe(k);
+  return Math.abs(start - lastStart) > 1e-3 ? start : from;
+}
+
+/** The last keyframe at or before `at`, as a source start; null when none is known. */
+function keyframeAtOrBefore(keys: number[] | null, at: number): number | null {
+  let best: number | null = null;
+  for (const k of keys ?? []) if (onKeyframe(k) <= at + 1e-9) best = k;
+  return best === null ? null : onKeyframe(best);
 }
 
 /** Cut candidates with their strength: sentence ends, clause punctuation, any gap between words. */

@@ -57,7 +57,7 @@ export interface Refusal {
 
 export function fileClip(path: string, info: MediaInfo, still?: StillFormat | null): SourceClip {
   if (still) return { kind: 'file', path, durationS: STILL_SHOT_S, width: info.width, height: info.height, credit: null, still };
-  return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: null };
+  return { kind: 'file', path, durationS: info.durationS, width: info.width, height: info.height, credit: null, ...(info.keyframesS ? { keyframesS: info.keyframesS } : {}) };
 }
 
 const STOP_WORDS = new Set(['the', 'and', 'for', 'with', 'from', 'into', 'this', 'that', 'are', 'was', 'its', 'our', 'your', 'video', 'clip', 'footage']);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { STILL_SHOT_S, type Credit, type SourceClip } from '../domain/media.ts';
 import { TaskError } from '../errors.ts';
 import { mapLimit } from '../lib/concurrency.ts';
+import { stage } from '../lib/stage-timings.ts';
 import { seededRandom, shuffle } from '../lib/seeded-random.ts';
 import type { Logger } from '../log.ts';
 import { probeInput, probeStill, sniffStill } from '../media/probe.ts';
@@ -217,7 +218,7 @@ export class PexelsFootage implements FootageProvider {
     for (const [qi, query] of queries.entries()) {
       for (const [oi, orientation] of orientations.entries()) {
         for (let page = 1; page <= this.limits.maxPagesPerQuery; page++) {
-          const outcome = await this.client.search(this.media, query, page, orientation, signal, req.context, req.query);
+          const outcome = await stage('footage_search', () => this.client.search(this.media, query, page, orientation, signal, req.context, req.query));
           if (!outcome.ok) {
             warnings.push(outcome.warning);
             return pool;
@@ -313,7 +314,7 @@ export class PexelsFootage implements FootageProvider {
       if (info.durationS < Math.min(this.limits.minClipS, 0.5)) {
         throw new TaskError('unreadable_media', `Pexels video ${c.mediaId} has no usable video stream`);
       }
-      return { ...clip, durationS: info.durationS, width: info.width, height: info.height };
+      return { ...clip, durationS: info.durationS, width: info.width, height: info.height, ...(info.keyframesS ? { keyframesS: info.keyframesS } : {}) };
     } catch (err) {
       await rm(path, { force: true });
       downloads?.budget.give(sizeBytes);
@@ -338,12 +339,30 @@ export function broaderQueries(query: string, generic: string): string[] {
 const MAX_AREA_FACTOR = 4;
 /** Upscaling the shown part by up to this much is preferred to such a download. */
 const MAX_UPSCALE = 1.5;
+/**
+ * A rendition that fills the frame without upscaling at no more than this many times the frame's
+ * pixels is simply the frame's size (or near it): it is taken.
+ */
+const NEAR_AREA_FACTOR = 2;
+/**
+ * Otherwise (a source of the other orientation: the frame shows a third of a landscape file's
+ * width), a smaller rendition whose crop fills the frame within this upscale is taken instead of
+ * the larger one that covers it: the decoder pays for every pixel of the rendition in every frame,
+ * and a third more resolution is hard to see after x264 (a 2560x1440 source at 1080x1920 against
+ * the 3840x2160 one: SSIM 0.995, 38 dB, for 2.25 times fewer pixels to decode; BENCHMARKS.md,
+ * issue 22).
+ */
+const FILL_UPSCALE = 1.34;
 
 /**
- * The smallest rendition whose centre crop to the frame's shape (what the renderer shows) fills a
- * width×height frame without upscaling. For a source of the other orientation that is often only
- * the 4K file: then a rendition needing at most a 1.5× upscale is taken instead. When nothing
- * covers, the largest there is. HLS playlists and entries without sizes are not files we can cut.
+ * The rendition to download for a width×height frame, chosen by the crop it has to fill (the
+ * renderer shows the rendition's centre crop to the frame's shape): one that fills the frame
+ * without upscaling at no more than twice its pixels; else the smallest whose crop fills it within
+ * a third of upscale (a 2560x1440 file for a 1080x1920 frame rather than the 3840x2160 one, a
+ * 1920x1080 file for 720x1280 rather than 2560x1440). Failing that, the smallest that fills it
+ * without upscaling, unless that is more than four times the frame's pixels: then one needing at
+ * most a 1.5× upscale. When nothing covers, the largest there is. HLS playlists and entries
+ * without sizes are not files we can cut.
  */
 export function pickRendition(files: readonly PexelsVideoFile[], width: number, height: number): PexelsVideoFile | null {
   const usable = files.filter(
@@ -361,6 +380,8 @@ export function pickRendition(files: readonly PexelsVideoFile[], width: number, 
     Math.min(w(f), (h(f) * width) / height) * upscale >= width && Math.min(h(f), (w(f) * height) / width) * upscale >= height;
   const smallest = (list: PexelsVideoFile[]) => list.reduce<PexelsVideoFile | null>((a, b) => (!a || area(b) < area(a) ? b : a), null);
   return (
+    smallest(usable.filter((f) => covers(f, 1) && area(f) <= NEAR_AREA_FACTOR * width * height)) ??
+    smallest(usable.filter((f) => covers(f, FILL_UPSCALE))) ??
     smallest(usable.filter((f) => covers(f, 1) && area(f) <= MAX_AREA_FACTOR * width * height)) ??
     smallest(usable.filter((f) => covers(f, MAX_UPSCALE))) ??
     smallest(usable.filter((f) => covers(f, 1))) ??

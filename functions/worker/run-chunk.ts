@@ -9,6 +9,8 @@ import { claimChunk, failChunk, failJoin, finishChunk, renewChunk } from '../dom
 import { isFinal, type TaskRecord } from '../domain/task.ts';
 import { videoSpecOf } from '../domain/video-spec.ts';
 import type { Logger } from '../log.ts';
+import { taskTimings } from '../domain/task-timings.ts';
+import { StageTimings } from '../lib/stage-timings.ts';
 import { attemptPrefix } from '../pipeline/blob-keys.ts';
 import { assembleFanout, renderFanoutChunk, type FanoutDeps } from '../pipeline/fanout-render.ts';
 import { publishedOutput, publishOutput } from '../pipeline/publish.ts';
@@ -52,7 +54,8 @@ export async function runChunkDelivery(deps: WorkerDeps, taskId: string, n: numb
   let dir: string | null = null;
   try {
     dir = await makeTaskDir(deps.scratchDir, taskId);
-    await renderFanoutChunk(fanoutDeps(deps), { spec: videoSpecOf(claim.task), taskId, attempt, n, dir, signal: guard.signal });
+    const workDir = dir;
+    await new StageTimings().run(() => renderFanoutChunk(fanoutDeps(deps), { spec: videoSpecOf(claim.task), taskId, attempt, n, dir: workDir, signal: guard.signal }));
   } catch (err) {
     if (guard.reason === 'cancelled' || guard.reason === 'lost_lease') {
       await tidyIfEnded(deps, taskId, log);
@@ -101,15 +104,20 @@ async function assemble(deps: WorkerDeps, task: TaskRecord, owner: string, log: 
   try {
     dir = await makeTaskDir(deps.scratchDir, task.id);
     const at = { taskId: task.id, attempt: task.attempt };
+    const workDir = dir;
+    // The join's stages, with every earlier delivery's merged in (fanout-render.ts stores them).
+    const timings = new StageTimings();
     // Each output is uploaded as soon as it is joined, and leaves the scratch before the next.
-    const produced = await assembleFanout(fanoutDeps(deps), { spec: videoSpecOf(task), ...at, dir, signal: guard.signal, deliver: (video) => publishOutput(deps.blobs, at, video) });
-    const { output, warnings } = publishedOutput(produced);
+    const produced = await timings.run(() => assembleFanout(fanoutDeps(deps), { spec: videoSpecOf(task), ...at, dir: workDir, signal: guard.signal, deliver: (video) => publishOutput(deps.blobs, at, video) }));
+    const published = publishedOutput(produced);
+    const output = { ...published.output, timings: taskTimings(timings.summary(), task.created_at) };
+    const { warnings } = published;
     const done = await deps.store.complete(task.id, owner, output, warnings);
     if (!done) {
       await tidyAfterLosing(deps, task, log);
       return answer(200, 'lease_lost');
     }
-    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes, chunks: task.fanout?.chunks.length }, 'task completed from its chunks');
+    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes, chunks: task.fanout?.chunks.length, timings: output.timings }, 'task completed from its chunks');
     await Promise.all([ended(deps, task.id, log), dropEarlierAttempts(deps, task, log)]);
     return answer(200, 'completed');
   } catch (err) {

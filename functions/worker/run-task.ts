@@ -10,6 +10,8 @@ import { videoSpecOf, type VideoSpec } from '../domain/video-spec.ts';
 import { scratchFull, TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { ByteBudget } from '../lib/byte-budget.ts';
+import { StageTimings } from '../lib/stage-timings.ts';
+import { taskTimings } from '../domain/task-timings.ts';
 import type { Semaphore } from '../lib/semaphore.ts';
 import type { DownloadLimits } from '../net/download.ts';
 import { attemptPrefix } from '../pipeline/blob-keys.ts';
@@ -138,9 +140,13 @@ export const VIDEO_WORK: AttemptWork = {
     const { task, owner, log } = a;
     const taskId = task.id;
     const { storage } = a;
+    // Every stage below records its time here; a fanned-out render stores this delivery's for the join.
+    const timings = new StageTimings();
     // Each output is uploaded as soon as it is joined; an attempt that fails after some were leaves none behind.
-    const produced = await produceVideo(deps.pipeline, { spec: a.spec, storage, owner: task.owner, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads }, (video) =>
-      publishOutput(deps.blobs, storage, video),
+    const produced = await timings.run(() =>
+      produceVideo(deps.pipeline, { spec: a.spec, storage, owner: task.owner, dir: a.dir, signal: a.signal, report: a.report, downloads: a.downloads }, (video) =>
+        publishOutput(deps.blobs, storage, video),
+      ),
     ).catch(async (err: unknown) => {
       await dropFiles(deps, attemptPrefix(taskId, task.attempt), log);
       throw err;
@@ -150,7 +156,9 @@ export const VIDEO_WORK: AttemptWork = {
       return await handOverToChunks(deps, task, owner, produced.frames, log);
     }
     a.report('upload', STAGE_STARTS.upload);
-    const { output, warnings } = publishedOutput(produced.video);
+    const published = publishedOutput(produced.video);
+    const output = { ...published.output, timings: taskTimings(timings.summary(), task.created_at) };
+    const { warnings } = published;
     await a.settle();
     const done = await deps.store.complete(taskId, owner, output, warnings);
     if (!done) {
@@ -158,7 +166,7 @@ export const VIDEO_WORK: AttemptWork = {
       await tidyAfterLosing(deps, task, log);
       return { status: 200, body: { task_id: taskId, outcome: 'lease_lost' } };
     }
-    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes }, 'task completed');
+    log.info({ duration_s: output.duration_s, size_bytes: output.size_bytes, timings: output.timings }, 'task completed');
     await Promise.all([requestCallback(deps.store, deps.dispatcher, taskId, log), dropPlan(deps, taskId, log), dropEarlierAttempts(deps, task, log)]);
     return { status: 200, body: { task_id: taskId, outcome: 'completed' } };
   },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ENCODE_END, ENCODE_START, parseStat, parseStatusRss, type Usage } from '../../bench/proc-sampler.ts';
-import { MIB, medianUsage, renderStage, targets, verdict, type Medians, type Target } from '../../bench/report.ts';
+import { MIB, medianUsage, renderStage, speedTable, speedTargets, stagesLine, targets, verdict, type Medians, type Target } from '../../bench/report.ts';
 
 function usage(over: Partial<Usage> = {}): Usage {
   return {
@@ -64,6 +64,7 @@ describe('bench report', () => {
       },
       render: { chunked: { wallS: 18, cpuS: 27 } },
       narrationS: 45,
+      stockNarrationS: 48,
       cores: 2,
     };
     const byName = Object.fromEntries(targets(m).map((t) => [t.name.split(':')[0], t.values]));
@@ -75,6 +76,51 @@ describe('bench report', () => {
     assert.equal(byName['1080p with captions at the default settings']?.chunked, 2.25);
     // A system that was not run has no value (the table says "not run"), not NaN.
     assert.equal(byName['one 1080p task']?.baseline, undefined);
+  });
+
+  it('forms issue 22\'s targets: each 720p task against its own recipe, CPU per second of video, long against 1-s GOPs', () => {
+    const m: Medians = {
+      usage: {
+        'chunked 1080p': usage({ wallS: 20, cpuS: 36 }),
+        'chunked 720p-fast': usage({ wallS: 6 }),
+        'recipe 720p': usage({ wallS: 10 }),
+        'chunked stock-720p-fast': usage({ wallS: 9 }),
+        'recipe stock 720p': usage({ wallS: 12 }),
+        'chunked stock-1080p': usage({ wallS: 27.5 }),
+        'chunked stock-1s-1080p': usage({ wallS: 25 }),
+      },
+      render: {},
+      narrationS: 45,
+      stockNarrationS: 48,
+      cores: 2,
+    };
+    const t = speedTargets(m);
+    const values = t.map((x) => x.values.chunked);
+    assert.deepEqual(values, [0.6, 0.75, 2.25, 0.8, 1.1]);
+    assert.deepEqual(t.map((x) => verdict(x, x.values.chunked)), ['pass', 'pass', 'pass', 'pass', 'pass']);
+    assert.equal(verdict(t[3]!, 1.0), 'MISS by 0.10 s (11 %)');
+    assert.equal(t[0]!.values.baseline, undefined, 'a system that was not run has no value');
+    const side = speedTable(m);
+    const row = side.split('\n').find((l) => l.startsWith('| chunked'))?.split('|').map((c) => c.trim()).filter(Boolean);
+    assert.deepEqual(row, ['chunked', '0.60×', '0.75×', '2.25×', '0.80', '1.75×', '0.31', '1.10×', '1.00×']);
+  });
+});
+
+describe('bench timings line', () => {
+  it('lists a task\'s stages longest first, with CPU where ffmpeg ran and runs above one', () => {
+    const line = stagesLine({
+      total_s: 21.5,
+      queued_s: 0.1,
+      run_s: 21.4,
+      other_s: 0.12,
+      cpu_s: 29.2,
+      stages: [
+        { stage: 'speech', output: null, seconds: 2.1, runs: 1, cpu_s: null },
+        { stage: 'render', output: 0, seconds: 15.8, runs: 2, cpu_s: 28.9 },
+        { stage: 'thumbnail', output: 0, seconds: 0.2, runs: 1, cpu_s: 0.3 },
+      ],
+    });
+    assert.equal(line, 'run 21.40 s (other 0.12), CPU 29.20 s: render#0 15.80 s/28.90 CPU ×2, speech 2.10 s, thumbnail#0 0.20 s/0.30 CPU');
   });
 });
 

@@ -39,7 +39,7 @@ describe('task view of the videos', () => {
       ['9:16', 720, 'https://files.example/videos/t1/a1/video.mp4?ttl=60&name=t1.mp4', 'https://files.example/videos/t1/a1/captions.vtt?ttl=60&name=t1.vtt', null, 'https://files.example/videos/t1/a1/thumbnail.jpg?ttl=60&name=t1.jpg'],
       ['16:9', 1280, 'https://files.example/videos/t1/a1/16x9/video.mp4?ttl=60&name=t1-16x9.mp4', 'https://files.example/videos/t1/a1/16x9/captions.vtt?ttl=60&name=t1-16x9.vtt', null, 'https://files.example/videos/t1/a1/16x9/thumbnail.jpg?ttl=60&name=t1-16x9.jpg'],
     ]);
-    const { outputs: listed, credits: _c, pieces: _p, title, description, hashtags, ...top } = v.result!;
+    const { outputs: listed, credits: _c, pieces: _p, timings: _t, title, description, hashtags, ...top } = v.result!;
     const { aspect_ratio: _a, resolution: _r, ...first } = listed[0]!;
     assert.deepEqual(top, first);
     // Nothing to post it with: the request sent no title and no script was written.
@@ -53,6 +53,20 @@ describe('task view of the videos', () => {
     assert.equal(v.result!.outputs.length, 1);
     assert.equal(v.result!.outputs[0]!.video_url, v.result!.video_url);
     assert.deepEqual(v.result!.pieces, []);
+    assert.equal(v.result!.timings, null, 'no timings were recorded then');
+  });
+
+  it('shows the timings the task stored', async () => {
+    const timings = {
+      total_s: 12.5,
+      queued_s: 0.5,
+      run_s: 12,
+      other_s: 0.25,
+      cpu_s: 20.75,
+      stages: [{ stage: 'render' as const, output: 0, seconds: 11.75, runs: 3, cpu_s: 20.75 }],
+    };
+    const task = completed({ resolution: '720p' }, { ...files('', 720, 1280), credits: [], timings });
+    assert.deepEqual((await toView(task, signer, 60)).result!.timings, timings);
   });
 
   it('no result before the task is completed', async () => {

@@ -213,9 +213,11 @@ describe('concatList and assembleArgs', () => {
 describe('thumbnailArgs and fmt', () => {
   it('one scaled JPEG frame from a seek point', () => {
     assert.deepEqual(thumbnailArgs('output.mp4', 1.25, 'thumbnail.jpg', 1080), [
-      '-ss', '1.25', '-i', 'output.mp4', '-frames:v', '1', '-vf', 'scale=w=720:h=-2', '-q:v', '3', '-f', 'image2', 'thumbnail.jpg',
+      '-threads', '1', '-ss', '1.25', '-i', 'output.mp4', '-frames:v', '1', '-vf', 'scale=w=720:h=-2', '-fps_mode', 'passthrough', '-q:v', '3', '-f', 'image2', 'thumbnail.jpg',
     ]);
     assert.equal(after(thumbnailArgs('o.mp4', 0, 't.jpg', 640), '-vf'), 'scale=w=640:h=-2');
+    // Past the first keyframe interval: the keyframe at or before the point, decoded alone.
+    assert.deepEqual(thumbnailArgs('output.mp4', 15, 'thumbnail.jpg', 1080).slice(0, 7), ['-threads', '1', '-noaccurate_seek', '-ss', '15', '-i', 'output.mp4']);
   });
   it('fmt: milliseconds, no exponent', () => {
     assert.equal(fmt(1.23456), '1.235');

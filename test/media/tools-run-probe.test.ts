@@ -4,7 +4,7 @@ import { rm, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { resolveMediaTools, checkMediaTools } from '../../functions/media/tools.ts';
-import { runFfmpeg, parseProgressLine } from '../../functions/media/run.ts';
+import { errorLevelLine, parseBenchmarkLine, runFfmpeg, parseProgressLine } from '../../functions/media/run.ts';
 import { probeMedia, parseProbe } from '../../functions/media/probe.ts';
 import { CancelledError, TaskError } from '../../functions/errors.ts';
 import { DEFAULT_MEDIA_LIMITS } from '../../functions/media/limits.ts';
@@ -32,6 +32,12 @@ describe('resolveMediaTools', () => {
   it('carries the media limits: the defaults, or the MEDIA_MAX_* settings', () => {
     assert.deepEqual(resolveMediaTools({}).limits, DEFAULT_MEDIA_LIMITS);
     assert.deepEqual(resolveMediaTools({ MEDIA_MAX_SIDE: 1920, MEDIA_MAX_FPS: 60 }).limits, { ...DEFAULT_MEDIA_LIMITS, maxSide: 1920, maxFps: 60 });
+  });
+  it('takes the system ffmpeg on PATH before ffmpeg-static, as the image runs it', () => {
+    assert.equal(resolveMediaTools({}, process.env.PATH).ffmpeg, 'ffmpeg', 'Debian\'s ffmpeg is on this PATH');
+    // Without one on PATH: ffmpeg-static's binary when the optional package installed one, else the bare name (start-up check names it).
+    const none = resolveMediaTools({}, dir);
+    assert.ok(none.ffmpeg === 'ffmpeg' || /ffmpeg-static/.test(none.ffmpeg), none.ffmpeg);
   });
   it('falls back to PATH when ffmpeg-static has no binary', () => {
     // ffmpeg-static is an optional dependency whose download fails offline; either way the result must be runnable.
@@ -73,14 +79,30 @@ describe('parseProgressLine', () => {
   });
 });
 
+describe('ffmpeg log lines', () => {
+  it('reads the CPU seconds of -benchmark', () => {
+    assert.equal(parseBenchmarkLine('[info] bench: utime=1.234s stime=0.056s rtime=0.700s'), 1.29);
+    assert.equal(parseBenchmarkLine('[info] bench: maxrss=51300kB'), null);
+    assert.equal(parseBenchmarkLine('frame=5'), null);
+  });
+  it('keeps what -loglevel error shows, without the level tag', () => {
+    assert.equal(errorLevelLine('[Parsed_scale_0 @ 0x56] [Eval @ 0x7f] [error] Undefined constant'), '[Parsed_scale_0 @ 0x56] [Eval @ 0x7f] Undefined constant');
+    assert.equal(errorLevelLine('[fatal] Error while processing the decoded data'), 'Error while processing the decoded data');
+    assert.equal(errorLevelLine('[info] Stream mapping:'), null);
+    assert.equal(errorLevelLine('[libx264 @ 0x55] [warning] something'), null);
+    assert.equal(errorLevelLine('Fontconfig error: No writable cache directories'), 'Fontconfig error: No writable cache directories');
+  });
+});
+
 describe('runFfmpeg', () => {
   it('reports progress in seconds and resolves on success', async () => {
     const seen: number[] = [];
-    await runFfmpeg(tools, ['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=30:duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', 'out.mp4'], {
+    const run = await runFfmpeg(tools, ['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=30:duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', 'out.mp4'], {
       cwd: dir,
       onProgress: (s) => seen.push(s),
     });
     assert.ok(seen.length > 0, 'progress was reported');
+    assert.ok(typeof run.cpuS === 'number' && run.cpuS > 0, `the run's CPU seconds from -benchmark: ${run.cpuS}`);
     assert.ok(Math.max(...seen) >= 2.9 && Math.max(...seen) <= 3.1, `last progress ${Math.max(...seen)}`);
     // cwd was honoured: the relative output landed in dir.
     const info = await probeMedia(tools, join(dir, 'out.mp4'));
@@ -96,6 +118,8 @@ describe('runFfmpeg', () => {
         assert.equal(err.retryable, false);
         assert.match(err.message, /^ffmpeg exited with code \d+$/);
         assert.match(err.detail ?? '', /no_such_filter/);
+        // What -loglevel error would have shown: no info lines (stream listings, the benchmark), no level tags.
+        assert.doesNotMatch(err.detail ?? '', /\[(info|error|fatal)\]|Input #0|bench:/);
         return true;
       },
     );

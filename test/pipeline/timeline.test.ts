@@ -216,6 +216,53 @@ describe('planTimeline', () => {
     assert.notDeepEqual(planTimeline(input).map((s) => s.sourceStart), other.map((s) => s.sourceStart));
   });
 
+  it('long-GOP sources: every piece starts on a keyframe (rounded up to the ms, where -ss lands on it), still varied by the seed', () => {
+    const n = speak(['a b c d', 'e f g h', 'i j k l', 'm n o p', 'q r s t', 'u v w x']);
+    // 24 fps with a keyframe every 250 frames, as stock files often are; a clip without an index keeps the old rule.
+    const gop = (d: number) => Array.from({ length: Math.ceil((d * 24) / 250) }, (_, i) => (i * 250) / 24);
+    const clips = [40, 35, 30, 45, 38].map((d) => ({ durationS: d, keyframesS: gop(d) }));
+    const starts = new Set<number>();
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const input: TimelineInput = { ...n, clips, seed };
+      const segs = planTimeline(input);
+      check(input, segs);
+      assert.deepEqual(segs, planTimeline(input), 'deterministic');
+      for (const s of segs) {
+        const k = clips[s.clip]!.keyframesS.find((x) => Math.abs(x - s.sourceStart) < 0.001);
+        assert.ok(k !== undefined, `piece starts on a keyframe: ${JSON.stringify(s)}`);
+        assert.equal(s.sourceStart, Math.ceil(k * 1000) / 1000, 'the keyframe time rounded up to the millisecond');
+        starts.add(s.sourceStart);
+      }
+    }
+    assert.ok([...starts].some((t) => t > 0), `not every piece opens its clip: ${[...starts].join(' ')}`);
+  });
+
+  it('with a keyframe every frame the plan is the one without keyframes, to the frame', () => {
+    const n = speak(['a b c d', 'e f g h', 'i j k l']);
+    const plain: TimelineInput = { ...n, clips: longClips(3, 60), seed: 42 };
+    const everyFrame: TimelineInput = { ...plain, clips: plain.clips.map((c) => ({ ...c, keyframesS: Array.from({ length: 60 * 30 }, (_, i) => i / 30) })) };
+    const a = planTimeline(plain);
+    const b = planTimeline(everyFrame);
+    assert.equal(a.length, b.length);
+    a.forEach((s, i) => {
+      assert.equal(b[i]!.clip, s.clip);
+      assert.ok(Math.abs(b[i]!.sourceStart - s.sourceStart) <= 1 / 60 + 0.001, `${s.sourceStart} vs ${b[i]!.sourceStart}`);
+    });
+  });
+
+  it('footage running short on long-GOP sources: a clip shown again goes on from a keyframe when one leaves room', () => {
+    const sentences = Array.from({ length: 16 }, (_, i) => `s${i} one two three four five`);
+    const n = speak(sentences, 0.4, 0.05, 0.33);
+    const keys = [0, 4, 8, 12, 16];
+    const input: TimelineInput = { ...n, clips: Array.from({ length: 4 }, () => ({ durationS: 20, keyframesS: keys })), seed: 3 };
+    const segs = planTimeline(input);
+    check(input, segs);
+    const spans = segs.map((s) => `${s.clip}@${s.sourceStart}`);
+    assert.equal(new Set(spans).size, spans.length, `never the same span twice: ${spans.join(' ')}`);
+    const onKey = segs.filter((s) => keys.includes(s.sourceStart)).length;
+    assert.ok(onKey >= segs.length - 1, `pieces on keyframes: ${spans.join(' ')}`);
+  });
+
   it('a very long narration over short sources stays within the cap of pieces, looping the sources', () => {
     const sentences = Array.from({ length: 400 }, (_, i) => `sentence number ${i} has seven short words.`);
     const n = speak(sentences, 0.3, 0.05, 0.3);
@@ -243,6 +290,9 @@ describe('planTimeline', () => {
       { clip: 0, sourceStart: 1, duration: 2, start: 3.3 },
     ]);
     assert.ok(segs.every((s) => s.duration >= MIN_RENDER_PIECE_S));
+    // With the keyframes known, the earlier start is the keyframe before the place it must reach.
+    const keyed = absorbFlashes([{ clip: 1, sourceStart: 2, duration: 3, start: 0 }, { clip: 2, sourceStart: 0, duration: 0.2, start: 3 }], [5, 5.05, 5], [null, [0, 1.2, 2.4], null]);
+    assert.deepEqual(keyed, [{ clip: 1, sourceStart: 1.2, duration: 3.2, start: 0 }]);
   });
 
   it('rejects impossible input', () => {

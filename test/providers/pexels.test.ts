@@ -487,7 +487,7 @@ describe('Pexels: parallel downloads', () => {
 });
 
 describe('Pexels: pure parts', () => {
-  test('pickRendition: smallest covering, else the largest; hls and null sizes ignored', () => {
+  test('pickRendition: the frame\'s size, else the smallest whose crop fills it within a third of upscale, else covering, else the largest; hls and null sizes ignored', () => {
     const files = [
       { id: 1, quality: 'hls', width: null, height: null, link: 'https://x/1.m3u8' },
       { id: 2, quality: 'sd', width: 360, height: 640, link: 'https://x/2.mp4', file_type: 'video/mp4' },
@@ -510,6 +510,12 @@ describe('Pexels: pure parts', () => {
     assert.equal(pickRendition(landscape, 720, 1280)?.id, 7);
     assert.equal(pickRendition(landscape, 1080, 1920)?.id, 8, 'at 1080p the 4K file is within bounds');
     assert.equal(pickRendition(landscape, 1280, 720)?.id, 6);
+    // With a 2560x1440 file on offer: at 1080p its crop needs a third more (against decoding 4K
+    // whole), at 720p the 1080p file's crop needs 1.19× (against 1440p): the smaller one each time.
+    const stock = [...landscape, { id: 9, quality: 'uhd', width: 2560, height: 1440, link: 'https://x/9.mp4' }];
+    assert.equal(pickRendition(stock, 1080, 1920)?.id, 9);
+    assert.equal(pickRendition(stock, 720, 1280)?.id, 7);
+    assert.equal(pickRendition(stock, 1920, 1080)?.id, 7, 'a frame of its own shape: the file of its size');
   });
 
   test('broaderQueries: fewer words, then the generic query', () => {

@@ -25,6 +25,40 @@ const text = {
 // Square: the smallest frame the API makes; chunks, leases and joins are what these tests check.
 const script = { ...text, aspect_ratio: '1:1' as const };
 
+/**
+ * A completed task's `result.timings`, read through the API: every stage a render of `outputs`
+ * videos has, `render` run once per chunk (`chunks` per output, when the test knows them), the CPU of the ffmpeg stages,
+ * and every second of the run in a stage or in `other_s`.
+ */
+async function checkTimings(apiUrl: string, id: string, o: { outputs: number; chunks: number[] | null; fannedOut: boolean }): Promise<void> {
+  const view = (await fetch(`${apiUrl}/v1/videos/${id}`).then((r) => r.json())) as { result: { timings: any } };
+  const t = view.result.timings;
+  assert.ok(t, 'result.timings is set');
+  const at = (stage: string, output: number | null = null) => t.stages.find((s: any) => s.stage === stage && s.output === output);
+  for (const stage of ['speech', 'timeline', 'plan_store', 'captions', 'upload']) assert.ok(at(stage)?.seconds >= 0 && at(stage).runs >= 1, `${stage}: ${JSON.stringify(at(stage))}`);
+  // ffmpeg's own CPU report: the loudness pass, the soundtrack, each output's chunks, join and thumbnail.
+  for (const stage of ['loudness', 'soundtrack']) assert.ok(at(stage)?.cpu_s > 0, `${stage}: ${JSON.stringify(at(stage))}`);
+  for (let i = 0; i < o.outputs; i++) {
+    const render = at('render', i);
+    if (o.chunks) assert.equal(render?.runs, o.chunks[i], `output ${i}: one render run per chunk: ${JSON.stringify(render)}`);
+    else assert.ok(render?.runs >= 1, `output ${i}: ${JSON.stringify(render)}`);
+    assert.ok(render.cpu_s > 0 && render.seconds > 0, JSON.stringify(render));
+    for (const stage of ['join', 'thumbnail']) assert.ok(at(stage, i)?.cpu_s > 0, `output ${i} ${stage}: ${JSON.stringify(at(stage, i))}`);
+    assert.equal(at('validation', i)?.runs, 1, `output ${i} validation`);
+    assert.equal(at('validation', i).cpu_s, null, 'an ffprobe reports no CPU');
+  }
+  assert.equal(at('render', o.outputs), undefined);
+  // A fan-out's deliveries fetch and store the chunks; one delivery does neither.
+  assert.equal(Boolean(at('fetch') && at('store')), o.fannedOut, JSON.stringify(t.stages.map((s: any) => s.stage)));
+  const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 0.002, `${what}: ${a} vs ${b}`);
+  close(t.total_s, t.queued_s + t.run_s, 'total = queued + run');
+  close(t.cpu_s, t.stages.reduce((n: number, s: any) => n + (s.cpu_s ?? 0), 0), 'cpu_s is the stages\' CPU');
+  // No stage lasts longer than the run, and the stages with what none covers fill it (they overlap, so their sum may be more).
+  for (const s of t.stages) assert.ok(s.seconds <= t.run_s + 0.001, `${s.stage} ${s.seconds} s in a ${t.run_s} s run`);
+  assert.ok(t.other_s >= 0 && t.other_s < t.run_s, `other ${t.other_s} of ${t.run_s}`);
+  assert.ok(t.stages.reduce((n: number, s: any) => n + s.seconds, 0) + t.other_s >= t.run_s - 0.01, 'every second of the run is in a stage or in other_s');
+}
+
 function frameCount(path: string): number {
   return Number(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path], { encoding: 'utf8' }).trim());
 }
@@ -136,6 +170,7 @@ describe('fan-out deliveries', () => {
     assert.deepEqual(videos.map((v) => [v.aspect_ratio, v.width, v.height]), [['9:16', 720, 1280], ['16:9', 1280, 720]]);
     assert.equal(done.output!.video_key, videos[0]!.video_key);
     assert.match(videos[1]!.video_key, new RegExp(`^videos/${id}/a1/16x9/video\\.mp4$`));
+    await checkTimings(api.url, id, { outputs: 2, chunks: perOutput, fannedOut: true });
 
     // The same request rendered in one delivery: the same frames, video for video.
     const single = await startServer(loadConfig(env({ FANOUT_MIN_SECONDS: '0', WORKER_URL: 'http://127.0.0.1:1' })), 'worker', quiet);
@@ -145,6 +180,7 @@ describe('fan-out deliveries', () => {
       const alone = await task(other);
       assert.equal(alone.status, 'completed');
       assert.equal(alone.fanout, null);
+      await checkTimings(api.url, other, { outputs: 2, chunks: null, fannedOut: false });
       for (const [i, v] of videos.entries()) {
         const fanned = join(dataDir, 'blobs', v.video_key);
         const one = join(dataDir, 'blobs', alone.output!.outputs![i]!.video_key);
