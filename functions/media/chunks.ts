@@ -8,6 +8,12 @@ export const OUTPUT_FPS = 30;
 /** Decoders one chunk process keeps open at most. */
 export const MAX_PIECES_PER_CHUNK = 3;
 /**
+ * The same with pieces that are drawn, not only scaled (a Ken Burns move, a transition, a blurred
+ * backdrop): every filter keeps its frame pool until the process ends, ~25 MiB a moving 1080x1920
+ * piece and ~15-20 MiB a transition (BENCHMARKS.md, issue 23), so a chunk holds fewer of them.
+ */
+export const MAX_DRAWN_PIECES_PER_CHUNK = 2;
+/**
  * Longest chunk, unless one piece alone is longer. Each process pays its start-up, libass font
  * set-up and x264 initialisation (a few hundred ms): few long chunks cost less than many short
  * ones, and chunks this long still spread a minute of video over every core.

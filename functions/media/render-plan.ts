@@ -18,7 +18,7 @@ import { TaskError } from '../errors.ts';
 import { assEventLine, assHead, assText, type AssEvent, type AssPart } from './captions/ass-document.ts';
 import { buildCaptions } from './captions/index.ts';
 import type { VideoChunk } from './chunk-video.ts';
-import { OUTPUT_FPS, planChunks, type Chunk } from './chunks.ts';
+import { MAX_DRAWN_PIECES_PER_CHUNK, MAX_PIECES_PER_CHUNK, OUTPUT_FPS, planChunks, type Chunk } from './chunks.ts';
 import { extendTimeline, planScreen, videoDurationS } from './overlays/index.ts';
 import type { LogoPlacement } from './overlays/watermark.ts';
 import { sceneStarts, withPieceVisuals } from './piece-visuals.ts';
@@ -101,7 +101,8 @@ export function planRender(spec: RenderSpec, narration: Narration, timeline: Tim
   const narrationS = narration.durationS;
   const durationS = videoDurationS(narrationS, overlays.endCard);
   // An extending end card: the last piece plays on after the voice.
-  const cut = planChunks(extendTimeline(timeline.segments, durationS - narrationS), { parallel: opts.parallel });
+  const maxPieces = drawsPieces(spec, timeline) ? MAX_DRAWN_PIECES_PER_CHUNK : MAX_PIECES_PER_CHUNK;
+  const cut = planChunks(extendTimeline(timeline.segments, durationS - narrationS), { parallel: opts.parallel, maxPieces });
   if (cut.length === 0) throw new TaskError('render_failed', 'the timeline has no frames to render');
   const chunks = drawnChunks(cut, spec, timeline);
   const threads = chunks.length < opts.parallel ? Math.floor(opts.parallel / chunks.length) : 1;
@@ -138,6 +139,16 @@ export function planRender(spec: RenderSpec, narration: Narration, timeline: Tim
 }
 
 /** The chunks with how each piece is drawn, when the spec says (RenderSpec's `visuals`). */
+/** Whether any piece is drawn with more than a cover scale: a move (photos always move), a transition, a blurred backdrop, a generated background. */
+function drawsPieces(spec: RenderSpec, timeline: Timeline): boolean {
+  const v = spec.visuals;
+  if (!v) return false;
+  const scenes = spec.scenes ?? [];
+  const drawnScene = scenes.some((s) => (s.transition && s.transition.type !== 'cut') || s.framing === 'blur');
+  const drawnClip = (timeline.clips ?? []).some((c) => c.kind === 'generated' || c.still !== undefined);
+  return v.motion !== 'none' || v.transition.type !== 'cut' || v.framing === 'blur' || drawnScene || drawnClip;
+}
+
 function drawnChunks(chunks: Chunk[], spec: RenderSpec, timeline: Timeline): VideoChunk[] {
   if (!spec.visuals) return chunks;
   if (!timeline.clips) throw new TaskError('render_failed', 'the plan has no clips to draw its pieces from', { retryable: true });
