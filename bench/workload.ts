@@ -136,9 +136,15 @@ export const WORKLOADS: Record<WorkloadName, Workload> = {
   stock: { name: 'stock', script: STOCK_SCRIPT, query: 'harbour dusk', maxClips: 8 },
 };
 
-/** The request body of one benchmark task. */
+/**
+ * The request body of one benchmark task: the script as scenes of a sentence each, every scene
+ * searched by the workload's query. A piece searches its own nouns first (language/search-terms.ts)
+ * and the request's search only where they are thin, so a script-wide `search_query` would no
+ * longer pick the workload's pool by its tags: the costly clips would never be found.
+ */
 export function benchRequest(w: Workload, resolution: Resolution) {
-  return { script_text: w.script, search_query: w.query, aspect_ratio: '9:16' as const, resolution, max_clips: w.maxClips, seed: SEED };
+  const scenes = w.script.split(/(?<=[.!?])\s+/).map((text) => ({ text, search_query: w.query }));
+  return { scenes, aspect_ratio: '9:16' as const, resolution, max_clips: w.maxClips, seed: SEED };
 }
 
 /** A short task that takes every code path once (imports, first ffmpeg runs) before anything is measured. */
