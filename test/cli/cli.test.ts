@@ -13,6 +13,7 @@ import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { ffprobe } from '../support/ffprobe.ts';
+import { childEnv } from '../support/child-env.ts';
 import { espeakRecording, writeRecording } from '../support/speech-recordings.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -30,7 +31,7 @@ function cli(args: string[], opts: { env?: Record<string, string>; input?: strin
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? tempDir('reelsmith-cli-cwd-'),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', ...ENCODE, ...opts.env },
+      env: { ...childEnv(), LOG_LEVEL: 'error', ...ENCODE, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -191,7 +192,7 @@ describe('reelsmith render: in this process', () => {
     writeFileSync(join(dir, 'long.txt'), Array.from({ length: 12 }, (_, i) => `Sentence number ${i + 1} keeps the renderer busy for a while.`).join(' '));
     const child = spawn(process.execPath, [CLI, 'render', 'long.txt', '-o', 'out.mp4', '--resolution', '720p'], {
       cwd: dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', ...ENCODE, TMPDIR: tmp },
+      env: { ...childEnv(), LOG_LEVEL: 'error', ...ENCODE, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

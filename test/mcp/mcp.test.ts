@@ -180,7 +180,7 @@ describe('MCP over stdio (reelsmith mcp)', () => {
       new StdioClientTransport({
         command: process.execPath,
         args: [CLI, 'mcp', '--url', svc.url],
-        env: { PATH: process.env.PATH ?? '', REELSMITH_API_KEY: KEY },
+        env: { PATH: process.env.PATH ?? '', ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}), REELSMITH_API_KEY: KEY },
       }),
     );
   });
