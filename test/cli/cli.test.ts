@@ -1,4 +1,5 @@
-// The `reelsmith` command, run as a subprocess the way a user runs it: a real local render checked
+// The `reelsmith` command, run in a process of its own (one for the file's commands, a new one
+// where stdin or a signal is the point) the way a user runs it: a real local render checked
 // with ffprobe, the remote commands against a service this test starts, and bad arguments, each
 // with a clear message and its documented exit code.
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import { childEnv } from '../support/child-env.ts';
+import { startCliHost } from '../support/cli-host.ts';
 import { espeakRecording, writeRecording } from '../support/speech-recordings.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -27,20 +29,27 @@ interface Run {
   stderr: string;
 }
 
+/** One process for the commands of this file that need none of their own (see cli-host.ts). */
+const host = startCliHost();
+after(() => host.close());
+
+/**
+ * `reelsmith ...args` with PATH, HOME and `env` only, in `cwd`: in the host process, or, given
+ * stdin `input`, in a process of its own.
+ */
 function cli(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<Run> {
+  const env = { ...childEnv(), LOG_LEVEL: 'error', ...ENCODE, ...opts.env };
+  const cwd = opts.cwd ?? tempDir('reelsmith-cli-cwd-');
+  if (opts.input === undefined) return host.run(args, env, cwd);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: opts.cwd ?? tempDir('reelsmith-cli-cwd-'),
-      env: { ...childEnv(), LOG_LEVEL: 'error', ...ENCODE, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+    child.stdin.end(opts.input);
   });
 }
 
