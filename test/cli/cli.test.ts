@@ -279,7 +279,8 @@ describe('reelsmith against a running service', () => {
 
   it('submit, wait (downloading the MP4), status, list, download', async () => {
     const env = { REELSMITH_API_KEY: key };
-    const submitted = await cli(['submit', 'script.txt', '--resolution', '720p', '--captions', 'karaoke', ...flags], { cwd: dir, env });
+    // The smallest frame: the files, sizes and durations are the point.
+    const submitted = await cli(['submit', 'script.txt', '--resolution', '720p', '--aspect', '1:1', '--captions', 'karaoke', ...flags], { cwd: dir, env });
     assert.equal(submitted.code, 0, submitted.stderr);
     const id = JSON.parse(submitted.stdout).task_id;
     assert.match(id, /^[0-9a-f-]{36}$/);
