@@ -1,4 +1,5 @@
-// The `reelsmith` command, run as a subprocess the way a user runs it: a real local render checked
+// The `reelsmith` command, run in a process of its own (one for the file's commands, a new one
+// where stdin or a signal is the point) the way a user runs it: a real local render checked
 // with ffprobe, the remote commands against a service this test starts, and bad arguments, each
 // with a clear message and its documented exit code.
 import assert from 'node:assert/strict';
@@ -13,6 +14,8 @@ import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { ffprobe } from '../support/ffprobe.ts';
+import { childEnv } from '../support/child-env.ts';
+import { startCliHost } from '../support/cli-host.ts';
 import { espeakRecording, writeRecording } from '../support/speech-recordings.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -26,20 +29,27 @@ interface Run {
   stderr: string;
 }
 
+/** One process for the commands of this file that need none of their own (see cli-host.ts). */
+const host = startCliHost();
+after(() => host.close());
+
+/**
+ * `reelsmith ...args` with PATH, HOME and `env` only, in `cwd`: in the host process, or, given
+ * stdin `input`, in a process of its own.
+ */
 function cli(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<Run> {
+  const env = { ...childEnv(), LOG_LEVEL: 'error', ...ENCODE, ...opts.env };
+  const cwd = opts.cwd ?? tempDir('reelsmith-cli-cwd-');
+  if (opts.input === undefined) return host.run(args, env, cwd);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: opts.cwd ?? tempDir('reelsmith-cli-cwd-'),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', ...ENCODE, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+    child.stdin.end(opts.input);
   });
 }
 
@@ -191,7 +201,7 @@ describe('reelsmith render: in this process', () => {
     writeFileSync(join(dir, 'long.txt'), Array.from({ length: 12 }, (_, i) => `Sentence number ${i + 1} keeps the renderer busy for a while.`).join(' '));
     const child = spawn(process.execPath, [CLI, 'render', 'long.txt', '-o', 'out.mp4', '--resolution', '720p'], {
       cwd: dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', ...ENCODE, TMPDIR: tmp },
+      env: { ...childEnv(), LOG_LEVEL: 'error', ...ENCODE, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -269,7 +279,8 @@ describe('reelsmith against a running service', () => {
 
   it('submit, wait (downloading the MP4), status, list, download', async () => {
     const env = { REELSMITH_API_KEY: key };
-    const submitted = await cli(['submit', 'script.txt', '--resolution', '720p', '--captions', 'karaoke', ...flags], { cwd: dir, env });
+    // The smallest frame: the files, sizes and durations are the point.
+    const submitted = await cli(['submit', 'script.txt', '--resolution', '720p', '--aspect', '1:1', '--captions', 'karaoke', ...flags], { cwd: dir, env });
     assert.equal(submitted.code, 0, submitted.stderr);
     const id = JSON.parse(submitted.stdout).task_id;
     assert.match(id, /^[0-9a-f-]{36}$/);

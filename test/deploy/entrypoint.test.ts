@@ -24,7 +24,10 @@ let service: Service | undefined;
 /** Compile as the build stage does and arrange the files as the runtime stage's COPY lines do. */
 function buildImageLayout(appDir: string): void {
   mkdirSync(appDir, { recursive: true });
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(appDir, 'dist')], {
+  // --noCheck: the emit is the build stage's (this code base's syntax is erasable, so types never
+  // change it); its type check is `npm test`'s typecheck of tsconfig.json, which covers every file
+  // tsconfig.build.json compiles with the same options. Checking again here cost 3/4 of the compile.
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--noCheck', '--outDir', join(appDir, 'dist')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -16,6 +16,7 @@ import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { FAKE_LLM_KEY, startFakeChatCompletions, type FakeChatCompletions } from '../fakes/index.ts';
+import { childEnv } from '../support/child-env.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
@@ -27,7 +28,7 @@ const TINY = { aspect_ratio: '1:1', resolution: '720p' } as const;
 
 function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, REELSMITH_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...childEnv(), REELSMITH_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
+import { childEnv } from '../support/child-env.ts';
 import { freePort } from '../support/emulator-process.ts';
 import { skipUnlessFirestoreEmulator } from '../support/firestore-emulator.ts';
 import { waitFor } from '../support/wait.ts';
@@ -52,8 +53,7 @@ describe('npm run cloud-local', { skip: skipUnlessFirestoreEmulator() }, () => {
       cwd: ROOT,
       // What a user might have exported before running it; the emulators the test run shares are passed on too.
       env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
+        ...childEnv(),
         ...(process.env.TEST_FIRESTORE_EMULATOR_HOST ? { TEST_FIRESTORE_EMULATOR_HOST: process.env.TEST_FIRESTORE_EMULATOR_HOST } : {}),
         ...(process.env.TEST_GCS_EMULATOR_ENDPOINT ? { TEST_GCS_EMULATOR_ENDPOINT: process.env.TEST_GCS_EMULATOR_ENDPOINT } : {}),
         PORT: String(port),

@@ -10,8 +10,9 @@ import { waitFor } from '../support/wait.ts';
 
 describe('restart', () => {
   it('loses no task when the process is killed mid-render', async () => {
-    // One task at a time and a short lease, so that one task is running and others wait.
-    const env = { MAX_CONCURRENT_TASKS: '1', LEASE_SECONDS: '3' };
+    // One task at a time and a short lease, so that one task is running and others wait; x264's
+    // fastest preset and the smallest frame, since no picture is looked at.
+    const env = { MAX_CONCURRENT_TASKS: '1', LEASE_SECONDS: '3', RENDER_PRESET: 'ultrafast' };
     const first = await startService(env);
     const ids: string[] = [];
     try {
@@ -19,6 +20,7 @@ describe('restart', () => {
         const r = await postJson(`${first.url}/generate-video`, {
           script_text: `Task number ${i + 1} is about the sea. It survives a crash.`,
           resolution: '720p',
+          aspect_ratio: '1:1',
           captions: { style: 'line' },
         });
         assert.equal(r.status, 202, JSON.stringify(r.body));

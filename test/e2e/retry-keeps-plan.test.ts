@@ -36,6 +36,8 @@ describe('a retried attempt renders the stored plan', () => {
       LEASE_SECONDS: '2',
       // One chunk process at a time keeps the render going long enough to be caught in it.
       RENDER_CPUS: '1',
+      // The point is what is fetched again, not the encoder: x264's fastest preset (a 1080p render still takes seconds).
+      RENDER_PRESET: 'ultrafast',
     };
     const first = await startService(env);
     let id = '';
@@ -90,7 +92,7 @@ describe('a retried attempt renders the stored plan', () => {
       createReadStream(clip).pipe(res);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const svc = await startService({ ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY, ELEVENLABS_BASE_URL: el.url, MAX_ATTEMPTS: '5' });
+    const svc = await startService({ ELEVENLABS_API_KEY: FAKE_ELEVENLABS_KEY, ELEVENLABS_BASE_URL: el.url, MAX_ATTEMPTS: '5', RENDER_PRESET: 'ultrafast' });
     try {
       const spoken = el.spoken.length;
       const r = await postJson(`${svc.url}/v1/videos`, {

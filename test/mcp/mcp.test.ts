@@ -161,7 +161,8 @@ describe('MCP over streamable HTTP at /mcp', () => {
   });
 
   it("each key sees only its own videos through MCP too; without a key it is refused with the API's 401", async () => {
-    const created = await call(client, 'create_video', { script_text: 'Mine alone.' });
+    // The smallest video: it renders on in the background while the other tests run, and nobody looks at it.
+    const created = await call(client, 'create_video', { script_text: 'Mine alone.', resolution: '720p', aspect_ratio: '1:1', captions: false });
     const res = await fetch(`${svc.url}/v1/videos/${created.structuredContent.task_id}`, { headers: { authorization: `Bearer ${KEY}` } });
     assert.equal(res.status, 200, 'the task belongs to the key that called the tool');
     await assert.rejects(connected(overHttp(svc.url, null)), /401|unauthorized/i);
@@ -180,7 +181,7 @@ describe('MCP over stdio (reelsmith mcp)', () => {
       new StdioClientTransport({
         command: process.execPath,
         args: [CLI, 'mcp', '--url', svc.url],
-        env: { PATH: process.env.PATH ?? '', REELSMITH_API_KEY: KEY },
+        env: { PATH: process.env.PATH ?? '', ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}), REELSMITH_API_KEY: KEY },
       }),
     );
   });

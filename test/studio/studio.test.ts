@@ -437,25 +437,33 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
 
 describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
   const service = withService();
+  // One browser for the describe, a context for each test (a launch costs more CPU than a context).
+  let browser: Browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
 
   it('opens on the form, with the offline voices, no key asked', async () => {
-    const browser = await launch();
+    const context = await newContext(browser);
     try {
-      const page = await (await newContext(browser)).newPage();
+      const page = await context.newPage();
       await page.goto(`${service.url}/`);
       await page.getByRole('heading', { name: 'Compose' }).waitFor();
       assert.equal(await page.getByLabel('API key').count(), 0);
       await page.waitForFunction(() => document.querySelectorAll('#voice_id option').length > 1);
       await shot(page, '15-no-keys');
     } finally {
-      await browser.close();
+      await context.close();
     }
   });
 
   it('saves the look as a template and starts a form from it; a topic without a language model is marked on its field', async () => {
-    const browser = await launch();
+    const context = await newContext(browser);
     try {
-      const page = await (await newContext(browser)).newPage();
+      const page = await context.newPage();
       await page.goto(`${service.url}/`);
       await page.getByRole('heading', { name: 'Compose' }).waitFor();
       await page.getByLabel('Style').selectOption('boxed');
@@ -490,7 +498,7 @@ describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
       assert.match(await error.innerText(), /LLM_BASE_URL/);
       await shot(page, '12-template-topic');
     } finally {
-      await browser.close();
+      await context.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { childEnv } from './child-env.ts';
 import { startFirestoreEmulator } from './firestore-emulator.ts';
 import { freePort } from './emulator-process.ts';
 import { startGcsEmulator } from './gcs-emulator.ts';
@@ -35,7 +36,7 @@ export interface StartOptions {
   echo?: string;
   /**
    * The environment the service starts from, below the test's own settings: PATH and HOME by
-   * default, so tests are not swayed by the shell they run in; `npm run cloud-local` passes the
+   * default (and node's compile cache: childEnv), so tests are not swayed by the shell they run in; `npm run cloud-local` passes the
    * caller's whole environment (their keys, FANOUT_MIN_SECONDS, LOG_LEVEL, ...).
    */
   inherit?: NodeJS.ProcessEnv;
@@ -49,7 +50,7 @@ export async function startService(env: Record<string, string> = {}, opts: Start
     env: {
       ALLOW_PRIVATE_URLS: 'true',
       LOG_LEVEL: 'info',
-      ...(opts.inherit ?? { PATH: process.env.PATH, HOME: process.env.HOME }),
+      ...(opts.inherit ?? childEnv()),
       PORT: '0',
       DATA_DIR: dataDir,
       ...env,
