@@ -142,18 +142,21 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
   const speak = async (): Promise<Narration> => {
     const voiceWarnings: string[] = [];
     // A recording in place of the voice: its words found in it, and it can only be time-stretched to fit.
-    const spoken = await stage('speech', () => spec.voiceover
-      ? recordedNarration(deps, {
-          voiceover: spec.voiceover,
-          text,
-          ...(spec.language ? { language: spec.language } : {}),
-          ...(storage ? { storage } : {}),
-          dir,
-          signal,
-          ...(run.downloads ? { downloads: run.downloads } : {}),
-        })
-      : deps.speech.synthesize(speech, dir, signal));
-    const fitted = await stage('speech', () => fitNarration(deps, { narration: spoken, speech: spec.voiceover ? null : speech, fit: spec.fit, dir, signal, warnings: voiceWarnings }));
+    // The voice and its fitting to a length are one stage: one run a task, as result.timings counts it.
+    const fitted = await stage('speech', async () => {
+      const spoken = spec.voiceover
+        ? await recordedNarration(deps, {
+            voiceover: spec.voiceover,
+            text,
+            ...(spec.language ? { language: spec.language } : {}),
+            ...(storage ? { storage } : {}),
+            dir,
+            signal,
+            ...(run.downloads ? { downloads: run.downloads } : {}),
+          })
+        : await deps.speech.synthesize(speech, dir, signal);
+      return fitNarration(deps, { narration: spoken, speech: spec.voiceover ? null : speech, fit: spec.fit, dir, signal, warnings: voiceWarnings });
+    });
     warnings.push(...voiceWarnings);
     const narration = displayNarration(forms, await stage('loudness', () => normaliseNarration(deps.tools, fitted, dir, signal)));
     if (storage) await stage('plan_store', () => saveNarration(storage.blobs, storage.prefix, narration, voiceWarnings, dir));

@@ -184,18 +184,30 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
     });
   }
 
-  /** POST /v1/forced-alignment: multipart `file` + `text` → characters, words and loss (§1.11). */
-  async function forcedAlignment(r: RecordedRequest, bytes: Buffer, res: ServerResponse): Promise<void> {
+  /**
+   * What every paid endpoint answers before its own work: 401 without the right xi-api-key, then
+   * the next scripted answer if a test queued one. True when it has answered.
+   */
+  async function answeredBeforeWork(r: RecordedRequest, res: ServerResponse): Promise<boolean> {
     const key = r.headers['xi-api-key'];
     if (!key) {
-      return send(res, 401, err('authentication_error', 'needs_authorization', 'Neither authorization header nor xi-api-key received, please provide one.'));
+      send(res, 401, err('authentication_error', 'needs_authorization', 'Neither authorization header nor xi-api-key received, please provide one.'));
+      return true;
     }
-    if (key !== options.apiKey) return send(res, 401, err('authentication_error', 'invalid_api_key', 'Invalid API key'));
+    if (key !== options.apiKey) {
+      send(res, 401, err('authentication_error', 'invalid_api_key', 'Invalid API key'));
+      return true;
+    }
     const next = scripted.shift();
-    if (next) {
-      await delay(next.delayMs ?? 0, res);
-      return send(res, next.status, next.body ?? '', next.headers ?? {});
-    }
+    if (!next) return false;
+    await delay(next.delayMs ?? 0, res);
+    send(res, next.status, next.body ?? '', next.headers ?? {});
+    return true;
+  }
+
+  /** POST /v1/forced-alignment: multipart `file` + `text` → characters, words and loss (§1.11). */
+  async function forcedAlignment(r: RecordedRequest, bytes: Buffer, res: ServerResponse): Promise<void> {
+    if (await answeredBeforeWork(r, res)) return;
     await delay(options.delayMs, res);
     if (res.destroyed) return;
 
@@ -251,17 +263,7 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
     const voiceId = decodeURIComponent(m[1] as string);
     const withTimestamps = Boolean(m[2]);
 
-    const key = r.headers['xi-api-key'];
-    if (!key) {
-      return send(res, 401, err('authentication_error', 'needs_authorization', 'Neither authorization header nor xi-api-key received, please provide one.'));
-    }
-    if (key !== options.apiKey) return send(res, 401, err('authentication_error', 'invalid_api_key', 'Invalid API key'));
-
-    const next = scripted.shift();
-    if (next) {
-      await delay(next.delayMs ?? 0, res);
-      return send(res, next.status, next.body ?? '', next.headers ?? {});
-    }
+    if (await answeredBeforeWork(r, res)) return;
 
     if (inFlight >= options.maxConcurrent) {
       return send(
