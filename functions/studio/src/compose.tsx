@@ -300,6 +300,19 @@ interface Props {
   onSaveTemplate: (name: string) => void;
 }
 
+/** A select's choices: each value with its words. */
+function Options<T extends string>(p: { values: readonly T[]; label: (v: T) => string }) {
+  return (
+    <>
+      {p.values.map((v) => (
+        <option key={v} value={v}>
+          {p.label(v)}
+        </option>
+      ))}
+    </>
+  );
+}
+
 /** A labelled control with its API error under it, tied together for screen readers. */
 function Field(p: { id: string; label: string; error?: string | undefined; hint?: string; children: (a: Record<string, unknown>) => ComponentChildren }) {
   const described = [p.hint ? `${p.id}-hint` : '', p.error ? `${p.id}-error` : ''].filter(Boolean).join(' ');
@@ -372,11 +385,7 @@ export function Compose({ form, voices, templates, errors, busy, onChange, onSto
               <Field id="script_format" label="Told as" error={errors.script_format}>
                 {(a) => (
                   <select {...a} value={form.scriptFormat} onChange={(e) => set('scriptFormat', value(e) as ComposeForm['scriptFormat'])}>
-                    {SCRIPT_FORMATS.map((f) => (
-                      <option key={f} value={f}>
-                        {f}
-                      </option>
-                    ))}
+                    <Options values={SCRIPT_FORMATS} label={(f) => f} />
                   </select>
                 )}
               </Field>
@@ -522,22 +531,14 @@ export function Compose({ form, voices, templates, errors, busy, onChange, onSto
             <Field id="motion" label="Motion" error={errors.motion} hint="A slow zoom or pan on every piece; photos always move.">
               {(a) => (
                 <select {...a} value={picture.motion} onChange={(e) => setPicture('motion', value(e) as MotionStyle)}>
-                  {MOTION_STYLES.map((m) => (
-                    <option key={m} value={m}>
-                      {m === 'none' ? 'None' : m === 'subtle' ? 'Subtle' : 'Dynamic'}
-                    </option>
-                  ))}
+                  <Options values={MOTION_STYLES} label={(m) => m === 'none' ? 'None' : m === 'subtle' ? 'Subtle' : 'Dynamic'} />
                 </select>
               )}
             </Field>
             <Field id="transition.type" label="Transitions" error={errors['transition.type'] ?? errors.transition}>
               {(a) => (
                 <select {...a} value={picture.transition} onChange={(e) => setPicture('transition', value(e) as TransitionType)}>
-                  {TRANSITION_TYPES.map((t) => (
-                    <option key={t} value={t}>
-                      {TRANSITION_NAMES[t]}
-                    </option>
-                  ))}
+                  <Options values={TRANSITION_TYPES} label={(t) => TRANSITION_NAMES[t]} />
                 </select>
               )}
             </Field>
@@ -547,11 +548,7 @@ export function Compose({ form, voices, templates, errors, busy, onChange, onSto
             <Field id="framing" label="Other shapes" error={errors.framing} hint="A landscape clip in a vertical video: cropped, or whole over a blurred copy.">
               {(a) => (
                 <select {...a} value={picture.framing} onChange={(e) => setPicture('framing', value(e) as Framing)}>
-                  {FRAMINGS.map((f) => (
-                    <option key={f} value={f}>
-                      {f === 'cover' ? 'Crop to fill' : 'Whole, over a blur'}
-                    </option>
-                  ))}
+                  <Options values={FRAMINGS} label={(f) => f === 'cover' ? 'Crop to fill' : 'Whole, over a blur'} />
                 </select>
               )}
             </Field>
@@ -625,11 +622,7 @@ export function Compose({ form, voices, templates, errors, busy, onChange, onSto
                   {(a) => (
                     <select {...a} disabled={off} value={craft.font} onChange={(e) => setCraft('font', value(e) as CraftForm['font'])}>
                       <option value="">The look's ({FONT_NAMES[resolveLook(form.style, craft.look === 'classic' ? {} : { look: craft.look }).font]})</option>
-                      {CAPTION_FONTS.map((f) => (
-                        <option key={f} value={f}>
-                          {FONT_NAMES[f]}
-                        </option>
-                      ))}
+                      <Options values={CAPTION_FONTS} label={(f) => FONT_NAMES[f]} />
                     </select>
                   )}
                 </Field>
@@ -738,11 +731,7 @@ export function Compose({ form, voices, templates, errors, busy, onChange, onSto
                   <Field id="watermark.position" label="Corner" error={errors['watermark.position']}>
                     {(a) => (
                       <select {...a} value={craft.watermarkPosition} onChange={(e) => setCraft('watermarkPosition', value(e) as Corner)}>
-                        {CORNERS.map((c) => (
-                          <option key={c} value={c}>
-                            {CORNER_NAMES[c]}
-                          </option>
-                        ))}
+                        <Options values={CORNERS} label={(c) => CORNER_NAMES[c]} />
                       </select>
                     )}
                   </Field>
