@@ -13,10 +13,14 @@ import { startCloudPath, startService, type CloudPath } from '../support/service
 import { waitFor } from '../support/wait.ts';
 
 const sentence = (i: number) => `Sentence ${i} of a long story walks through the harbour, past the boats and the gulls, and back again.`;
-// About 50 s of espeak narration, over FANOUT_MIN_SECONDS below: six chunks (at most 12 s or
-// three pieces each), enough for both workers to render some and for one to die in its second. Square 720p and x264's fastest preset: the point is who renders what and that the joined
-// video has every frame, not the picture (test/pipeline/plan-executors.test.ts compares frames).
-const LONG = { script_text: Array.from({ length: 8 }, (_, i) => sentence(i + 1)).join(' '), resolution: '720p', aspect_ratio: '1:1', seed: 11, captions: { style: 'line' } };
+// About 17 s of espeak narration, over FANOUT_MIN_S below: six chunks of one ~3 s piece each (a
+// fan-out plans chunks of at most a quarter of the video), enough for both workers to render some
+// and for one to die in its second. Square 720p, x264's fastest preset and no Ken Burns move: the
+// point is who renders what and that the joined video has every frame, not the picture
+// (test/pipeline/plan-executors.test.ts compares frames, drawn pieces too).
+const LONG = { script_text: Array.from({ length: 3 }, (_, i) => sentence(i + 1)).join(' '), resolution: '720p', aspect_ratio: '1:1', seed: 11, captions: { style: 'line' }, motion: 'none' };
+/** Narrations longer than this fan out. */
+const FANOUT_MIN_S = 10;
 const ENCODE = { RENDER_PRESET: 'ultrafast' };
 
 function frames(url: string): { frames: number; durationS: number } {
@@ -29,7 +33,7 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
   let cloud: CloudPath;
   let store: FirestoreTaskStore;
   before(async () => {
-    cloud = await startCloudPath({ ...ENCODE, FANOUT_MIN_SECONDS: '30', LEASE_SECONDS: '3', MAX_CONCURRENT_TASKS: '2' }, { workers: 2 });
+    cloud = await startCloudPath({ ...ENCODE, FANOUT_MIN_SECONDS: String(FANOUT_MIN_S), LEASE_SECONDS: '3', MAX_CONCURRENT_TASKS: '2' }, { workers: 2 });
     store = new FirestoreTaskStore({ collection: 'reelsmith_tasks', projectId: cloud.firestore.projectId, emulatorHost: cloud.firestore.host });
   });
   after(async () => {
@@ -37,7 +41,7 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
     await cloud?.stop();
   });
 
-  // Two long renders: longer than the suite's default per-test bound on a very busy machine.
+  // Two renders: longer than the suite's default per-test bound on a very busy machine.
   it('both workers render chunks, a killed one is taken over, and the video equals the one-process render', { timeout: 1_800_000 }, async () => {
     const r = await postJson(`${cloud.url}/v1/videos`, LONG);
     assert.equal(r.status, 202, JSON.stringify(r.body));
@@ -73,7 +77,7 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
     assert.equal(renderers.size, 2, 'chunks were rendered by both workers');
     assert.ok(t.fanout!.chunks.some((c) => c.attempts === 2), 'the killed chunk was rendered again');
     const fanned = frames(final.result.video_url);
-    assert.ok(fanned.durationS > 30, `${fanned.durationS} s: long enough to fan out`);
+    assert.ok(fanned.durationS > FANOUT_MIN_S, `${fanned.durationS} s: long enough to fan out`);
     assert.equal(fanned.frames, Math.round(final.result.duration_s * 30));
 
     // The same request in one process, no fan-out.

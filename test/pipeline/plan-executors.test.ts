@@ -80,14 +80,24 @@ before(async () => {
   logo = await prepareLogo(tools, svg, root, 'watermark.image_url', signal);
 });
 
-/** Each decoded video frame's MD5, and the audio packets' MD5. */
-function fingerprint(path: string): { frames: string[]; audio: string } {
-  const md5s = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:v', '-f', 'framemd5', '-'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })
+/** Each decoded video frame's MD5. */
+function frameMd5s(path: string): string[] {
+  return execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:v', '-f', 'framemd5', '-'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })
     .split('\n')
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => l.split(',').at(-1)!.trim());
+}
+
+/** Each decoded video frame's MD5, and the audio packets' MD5. */
+function fingerprint(path: string): { frames: string[]; audio: string } {
   const audio = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:a', '-c', 'copy', '-f', 'md5', '-'], { encoding: 'utf8' }).trim();
-  return { frames: md5s, audio };
+  return { frames: frameMd5s(path), audio };
+}
+
+/** `f`'s value, worked out the first time it is asked for: a read-back several tests look at is made once. */
+function once<T>(f: () => T): () => T {
+  let memo: { v: T } | null = null;
+  return () => (memo ??= { v: f() }).v;
 }
 
 /** What a test keeps of an output handed over: its fingerprint and size, read while its files exist. */
@@ -203,12 +213,21 @@ describe('motion, fades, blur framing and a photo through one plan (issue 23)', 
   let alone: RenderResult;
   let cut: RenderResult;
   /** Frames `at` of a video as RGB24. */
-  const rgb = (path: string, at: number[]) => {
+  const decode = (path: string, at: number[]) => {
     const size = frame.width * frame.height * 3;
     const out = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-vf', `select='${at.map((k) => `eq(n\\,${k})`).join('+')}'`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 64 << 20 });
     assert.equal(out.length, size * at.length);
     return at.map((_, i) => out.subarray(i * size, (i + 1) * size));
   };
+  // Every frame the tests below look at, each video decoded once (and its frame MD5s read once).
+  const looked = { alone: [15, 43, 58, 85, 96, 110], cut: [15, 89, 96] };
+  const decoded = {
+    alone: once(() => new Map(decode(alone.videoPath, looked.alone).map((f, i) => [looked.alone[i]!, f]))),
+    cut: once(() => new Map(decode(cut.videoPath, looked.cut).map((f, i) => [looked.cut[i]!, f]))),
+  };
+  /** Frames `at` (among those `looked` at) of the lone crafted render or of the one with cuts, as RGB24. */
+  const rgb = (video: keyof typeof decoded, at: number[]) => at.map((k) => decoded[video]().get(k)!);
+  const md5s = { alone: once(() => frameMd5s(alone.videoPath)), cut: once(() => frameMd5s(cut.videoPath)) };
   const at = (f: Buffer, x: number, y: number) => [...f.subarray((y * frame.width + x) * 3, (y * frame.width + x) * 3 + 3)];
   /** Mean absolute difference of horizontally adjacent luma-ish values in rows [y0, y1): how sharp that band is. */
   const sharpness = (f: Buffer, y0: number, y1: number) => {
@@ -256,8 +275,8 @@ describe('motion, fades, blur framing and a photo through one plan (issue 23)', 
 
   it('the duration and the frame count are those of the video with cuts', () => {
     assert.ok(Math.abs(alone.durationS - cut.durationS) < 0.001, `${alone.durationS} vs ${cut.durationS}`);
-    assert.equal(fingerprint(alone.videoPath).frames.length, DURATION_S * 30);
-    assert.equal(fingerprint(cut.videoPath).frames.length, DURATION_S * 30);
+    assert.equal(md5s.alone().length, DURATION_S * 30);
+    assert.equal(md5s.cut().length, DURATION_S * 30);
   });
 
   it('fanned out, every frame is the lone executor\'s', async () => {
@@ -273,14 +292,14 @@ describe('motion, fades, blur framing and a photo through one plan (issue 23)', 
     const spec = { outputs: plan.outputs.map((o) => o.output) };
     for (let k = 3; k >= 0; k--) await renderFanoutChunk(deps, { spec, taskId: 'crafted', attempt: 1, n: k, dir: dir(`chunk-${k}`), signal });
     // The joined video leaves the scratch once handed over: it is read as it is handed over.
-    const [b] = await joinFanout(deps, { spec, taskId: 'crafted', attempt: 1, dir: dir('join'), signal, deliver: async (r: RenderResult) => fingerprint(r.videoPath) });
-    const a = fingerprint(alone.videoPath);
-    assert.deepEqual(a.frames.flatMap((m, k) => (m === b!.frames[k] ? [] : [k])), [], 'the frames that differ');
-    assert.equal(b!.frames.length, a.frames.length);
+    const [b] = await joinFanout(deps, { spec, taskId: 'crafted', attempt: 1, dir: dir('join'), signal, deliver: async (r: RenderResult) => frameMd5s(r.videoPath) });
+    const a = md5s.alone();
+    assert.deepEqual(a.flatMap((m, k) => (m === b![k] ? [] : [k])), [], 'the frames that differ');
+    assert.equal(b!.length, a.length);
   });
 
   it('blur framing: the landscape clip whole, over a soft, darkened copy where cover crops it', () => {
-    const [blurred, covered] = [rgb(alone.videoPath, [15])[0]!, rgb(cut.videoPath, [15])[0]!];
+    const [blurred, covered] = [rgb('alone', [15])[0]!, rgb('cut', [15])[0]!];
     // Above the fitted picture (rows 108–209) is the backdrop: the cover crop, blurred and dimmed.
     assert.ok(sharpness(blurred, 10, 90) < 0.6 * sharpness(covered, 10, 90), `backdrop ${sharpness(blurred, 10, 90)} vs cover ${sharpness(covered, 10, 90)}`);
     assert.ok(brightness(blurred, 10, 90) < 0.75 * brightness(covered, 10, 90), `backdrop ${brightness(blurred, 10, 90)} vs cover ${brightness(covered, 10, 90)}`);
@@ -288,15 +307,15 @@ describe('motion, fades, blur framing and a photo through one plan (issue 23)', 
   });
 
   it('motion: the photo moves over its frames clear of transitions', () => {
-    const [f43, f58] = rgb(alone.videoPath, [43, 58]);
+    const [f43, f58] = rgb('alone', [43, 58]);
     let moved = 0;
     for (let i = 0; i < f43!.length; i++) if (Math.abs(f43![i]! - f58![i]!) > 24) moved++;
     assert.ok(moved > f43!.length * 0.05, `${moved} of ${f43!.length} values changed`);
   });
 
   it('fade: mid-transition frames blend both clips; the frames either side are each clip alone', () => {
-    const [red, mid, blue] = rgb(alone.videoPath, [85, 96, 110]).map((f) => at(f, 90, 140));
-    const [cutBefore, cutAt] = rgb(cut.videoPath, [89, 96]).map((f) => at(f, 90, 140));
+    const [red, mid, blue] = rgb('alone', [85, 96, 110]).map((f) => at(f, 90, 140));
+    const [cutBefore, cutAt] = rgb('cut', [89, 96]).map((f) => at(f, 90, 140));
     assert.ok(red![0]! > 200 && red![2]! < 40, `red ${red}`);
     assert.ok(blue![2]! > 200 && blue![0]! < 40, `blue ${blue}`);
     assert.ok(mid![0]! > 70 && mid![0]! < 190 && mid![2]! > 70 && mid![2]! < 190, `mid-fade ${mid}`);

@@ -18,8 +18,9 @@ import { tempDir } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
 
 const quiet = createLogger('fatal');
-// Square 720p, the smallest frame the API makes: deliveries, leases and outcomes are the point.
-const script = { script_text: 'Deliveries arrive at least once. Each task ends once.', resolution: '720p', aspect_ratio: '1:1', captions: { style: 'line' } };
+// Square 720p, the smallest frame the API makes, and no Ken Burns move: deliveries, leases and
+// outcomes are the point, not the picture.
+const script = { script_text: 'Deliveries arrive at least once. Each task ends once.', resolution: '720p', aspect_ratio: '1:1', captions: { style: 'line' }, motion: 'none' };
 
 describe('worker deliveries', () => {
   let dataDir: string;

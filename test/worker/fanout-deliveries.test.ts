@@ -16,14 +16,20 @@ import { tempDir } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
 
 const quiet = createLogger('fatal');
-// About 9 s of espeak narration: a few chunks of a few pieces.
+// About 7.5 s of espeak narration: four chunks of a piece or two. No Ken Burns move: chunks,
+// leases and joins are what these tests check, not the picture (test/pipeline/plan-executors.test.ts
+// compares the frames of drawn pieces across the two executors).
 const text = {
   script_text: 'Fan-out renders a long video on many workers. Each chunk has its own lease. The last one joins them all. Nothing is rendered twice.',
   resolution: '720p' as const,
   seed: 7,
+  motion: 'none' as const,
 };
 // Square: the smallest frame the API makes; chunks, leases and joins are what these tests check.
 const script = { ...text, aspect_ratio: '1:1' as const };
+// About 5 s: two chunks, all that the tests other than the first need.
+const brief = { ...text, script_text: 'Fan-out renders a long video on many workers. Each chunk has its own lease.' };
+const briefSquare = { ...brief, aspect_ratio: '1:1' as const };
 
 /**
  * A completed task's `result.timings`, read through the API: every stage a render of `outputs`
@@ -149,7 +155,7 @@ describe('fan-out deliveries', () => {
   });
 
   it('several outputs fan out per output: every video\'s chunks are deliveries of their own, joined into each video', async () => {
-    const body = { ...text, outputs: [{ aspect_ratio: '9:16' }, { aspect_ratio: '16:9' }] };
+    const body = { ...brief, outputs: [{ aspect_ratio: '9:16' }, { aspect_ratio: '16:9' }] };
     const id = await submit(body);
     const fanout = await plan(id);
     const spec = JSON.parse(readFileSync(join(dataDir, 'blobs', 'work', id, 'a1', 'render.json'), 'utf8'));
@@ -196,7 +202,7 @@ describe('fan-out deliveries', () => {
   });
 
   it('a chunk list written before render plans, and before there could be several outputs (a rolling deploy), still renders', async () => {
-    const id = await submit();
+    const id = await submit(briefSquare);
     const fanout = await plan(id);
     const at = join(dataDir, 'blobs', 'work', id, 'a1');
     // What a planner of that version stored instead of the render plan: the chunk list, its captions as files beside it.
@@ -218,7 +224,7 @@ describe('fan-out deliveries', () => {
   });
 
   it('a worker that died holding a chunk: the next delivery waits for its lease, then renders it', async () => {
-    const id = await submit();
+    const id = await submit(briefSquare);
     const fanout = await plan(id);
     // Chunk 0 claimed by a worker that then died: its lease is still live.
     await api.runtime.store.update(id, (t) => {
@@ -238,7 +244,7 @@ describe('fan-out deliveries', () => {
   });
 
   it('a chunk that cannot be rendered fails the task with a clear error; the other chunks stop', async () => {
-    const id = await submit();
+    const id = await submit(briefSquare);
     await plan(id);
     // Chunk 2's footage cannot be rendered: its stored source is a graph ffmpeg refuses.
     const work = join(dataDir, 'blobs', 'work', id);
@@ -257,7 +263,7 @@ describe('fan-out deliveries', () => {
   });
 
   it('cancel during fan-out: chunk deliveries stop and nothing is published', async () => {
-    const id = await submit();
+    const id = await submit(briefSquare);
     await plan(id);
     const del = await fetch(`${api.url}/v1/videos/${id}`, { method: 'DELETE' });
     assert.equal(del.status, 200);
@@ -269,7 +275,7 @@ describe('fan-out deliveries', () => {
   });
 
   it('a chunk of another attempt is stale; a missing attempt in the query is a 422 naming it', async () => {
-    const id = await submit();
+    const id = await submit(briefSquare);
     await plan(id);
     assert.equal((await chunk(id, 0, 7)).status, 200);
     assert.equal((await task(id)).fanout!.chunks[0]!.attempts, 0);
