@@ -21,6 +21,9 @@ describe('restart', () => {
           script_text: `Task number ${i + 1} is about the sea. It survives a crash.`,
           resolution: '720p',
           aspect_ratio: '1:1',
+          // Still, with no key term behind the captions (a move is ~40% of a render's CPU).
+          motion: 'none',
+          background_text: false,
           captions: { style: 'line' },
         });
         assert.equal(r.status, 202, JSON.stringify(r.body));

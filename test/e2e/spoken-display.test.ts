@@ -23,7 +23,11 @@ describe('spoken form to the voice, display form on screen', () => {
     const submit = await postJson(`${service.url}/v1/videos`, {
       script_text: '**Tickets** cost $1,200 in 2024 🚀. Book at www.example.com today!',
       language: 'en',
+      // The smallest frame, still and with no key term behind the captions: only the voice's words and the WebVTT are read.
       resolution: '720p',
+      aspect_ratio: '1:1',
+      motion: 'none',
+      background_text: false,
       captions: { style: 'word-highlight', max_words_per_line: 1 },
     });
     assert.equal(submit.status, 202, JSON.stringify(submit.body));

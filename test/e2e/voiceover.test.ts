@@ -53,6 +53,9 @@ describe('a video narrated by an uploaded recording', () => {
       voiceover: { upload_id: up.body.upload_id },
       resolution: '720p',
       aspect_ratio: '1:1',
+      // Still, with no key term behind the captions: the captions' times and the video's length are read, not the picture.
+      motion: 'none',
+      background_text: false,
       captions: { style: 'word-highlight', max_words_per_line: 1 },
     });
     assert.equal(submit.status, 202, JSON.stringify(submit.body));
