@@ -3,8 +3,10 @@
 // script, posted with its title, description and hashtags; a 10-row CSV becomes a batch (through
 // the CLI) that completes with ten videos downloaded and one signed callback, and a CSV with one
 // bad row makes nothing and names the row; a template's caption look and outputs show in the
-// video, under a field the request overrides. Videos are tiny: 1:1 720p, a sentence, ultrafast,
-// and still (motion none: no test here looks at the Ken Burns move, which costs render CPU).
+// video, under a field the request overrides. Videos are tiny: 1:1 720p, a sentence, ultrafast;
+// the storyboard's and the batch's are still (motion none: those tests do not look at the Ken
+// Burns move, which costs render CPU). The template's keep the default move: their caption-detail
+// check was measured on it.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -214,7 +216,7 @@ describe('channel automation', () => {
 
     const dir = tempDir('reelsmith-channel-tpl-video-');
     const render = async (body: Record<string, unknown>) => {
-      const made = await api('POST', '/v1/videos', { template_id: tpl.template_id, motion: 'none', ...body });
+      const made = await api('POST', '/v1/videos', { template_id: tpl.template_id, ...body });
       assert.equal(made.status, 202, JSON.stringify(made.body));
       const v = await finished(`/v1/videos/${made.body.task_id}`);
       assert.equal(v.status, 'completed', JSON.stringify(v));
