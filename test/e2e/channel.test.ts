@@ -8,13 +8,14 @@
 // Burns move, which costs render CPU). The template's keep the default move: their caption-detail
 // check was measured on it.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
@@ -57,8 +58,9 @@ const vttText = (vtt: string) =>
  * neighbouring pixels along each row of a 96x96 grey copy. Captions are sharp text on a smooth
  * generated gradient, so the third that holds them has several times the detail of the other.
  */
-function thirdsDetail(video: string, atS: number): { top: number; bottom: number } {
-  const px = execFileSync('ffmpeg', ['-v', 'error', '-ss', String(atS), '-i', video, '-frames:v', '1', '-vf', 'scale=96:96:flags=area', '-f', 'rawvideo', '-pix_fmt', 'gray', '-']);
+async function thirdsDetail(video: string, atS: number): Promise<{ top: number; bottom: number }> {
+  // Awaited: a blocked event loop lets an idle keep-alive connection to the service expire unseen (support/video-frames.ts).
+  const { stdout: px } = await promisify(execFile)('ffmpeg', ['-v', 'error', '-ss', String(atS), '-i', video, '-frames:v', '1', '-vf', 'scale=96:96:flags=area', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { encoding: 'buffer' });
   const band = (from: number, to: number) => {
     let sum = 0;
     for (let y = from; y < to; y++) for (let x = 1; x < 96; x++) sum += Math.abs(px[y * 96 + x]! - px[y * 96 + x - 1]!);
@@ -223,7 +225,7 @@ describe('channel automation', () => {
       return Promise.all(
         v.result.outputs.map(async (o: { width: number; height: number; video_url: string; duration_s: number }, i: number) => {
           const file = await download(o.video_url, join(dir, `${made.body.task_id}-${i}.mp4`));
-          return { size: [o.width, o.height], captions: thirdsDetail(file, Math.min(1, o.duration_s / 2)) };
+          return { size: [o.width, o.height], captions: await thirdsDetail(file, Math.min(1, o.duration_s / 2)) };
         }),
       );
     };

@@ -3,12 +3,13 @@
 // in one process, and on the Google Cloud adapters (Firestore and GCS emulators) with the api and
 // the worker as separate processes.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createReadStream, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { ffprobe, integratedLufs, isFastStart } from '../support/ffprobe.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { DocumentChecker, documented } from '../support/openapi.ts';
@@ -105,7 +106,7 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
     assert.equal(video?.width, 720);
     assert.equal(video?.height, 1280);
     assert.ok(Math.abs(info.durationS - final.result.duration_s) < 0.2, `${info.durationS} vs ${final.result.duration_s}`);
-    assertMovingColour(path);
+    await assertMovingColour(path);
     const loudness = integratedLufs(path);
     assert.ok(Math.abs(loudness + 14) <= 1, `integrated loudness ${loudness} LUFS, want -14 ±1`);
 
@@ -250,9 +251,10 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
  * second apart, shrunk to 36x64 (the grain averages out), differ, and their pixels are coloured,
  * not grey.
  */
-function assertMovingColour(path: string): void {
+async function assertMovingColour(path: string): Promise<void> {
   const [w, h] = [36, 64];
-  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-vf', `select='eq(n\\,6)+eq(n\\,36)',scale=${w}:${h}:flags=area`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  // Awaited: a blocked event loop lets an idle keep-alive connection to the service expire unseen (support/video-frames.ts).
+  const { stdout: raw } = await promisify(execFile)('ffmpeg', ['-v', 'error', '-i', path, '-vf', `select='eq(n\\,6)+eq(n\\,36)',scale=${w}:${h}:flags=area`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer' });
   const size = w * h * 3;
   assert.equal(raw.length, 2 * size);
   const [a, b] = [raw.subarray(0, size), raw.subarray(size)];
