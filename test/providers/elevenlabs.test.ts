@@ -155,7 +155,8 @@ describe('ElevenLabs: narration', () => {
     });
     // One audio file: as long as the parts together, each part's words starting where its audio starts.
     const total = fake.spoken.reduce((s, p) => s + p.durationS, 0);
-    assert.ok(Math.abs(ffprobe(n.audioPath).durationS - total) < 0.01, `joined ${ffprobe(n.audioPath).durationS} vs parts ${total}`);
+    const joined = ffprobe(n.audioPath).durationS;
+    assert.ok(Math.abs(joined - total) < 0.01, `joined ${joined} vs parts ${total}`);
     assert.ok(Math.abs(n.durationS - total) < 0.01);
     assert.deepEqual(n.words.map((w) => w.text), splitWords(SCRIPT));
     assertMonotonic(n.words, n.durationS);

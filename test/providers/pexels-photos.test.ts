@@ -11,7 +11,7 @@ import { PexelsClient } from '../../functions/providers/pexels-client.ts';
 import { PHOTO_OVERSCAN, photoRendition } from '../../functions/providers/pexels-photos.ts';
 import { PexelsFootage, type PexelsOptions } from '../../functions/providers/pexels.ts';
 import type { FootageContext, FootageRequest } from '../../functions/providers/ports.ts';
-import { defaultPhotos, startFakePexels, type FakePexels, type FakePexelsPhoto } from '../fakes/pexels.ts';
+import { defaultCatalog, defaultPhotos, startFakePexels, type FakePexels, type FakePexelsPhoto } from '../fakes/pexels.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -139,7 +139,9 @@ describe('Pexels photos: search, sizes, credits', () => {
 
 describe('Pexels photos: one key, one set of limits with videos', () => {
   test('photo and video searches share the hourly limit, the video budget and the monthly quota; their answers are cached apart', async () => {
-    const fake = await startFakePexels({ rateLimit: { limit: 20_000, remaining: 5_000, resetAt: 1_900_000_000 } });
+    // The video side's clips in flat colour: their picture is not the point, and one is far cheaper to make.
+    const videos = defaultCatalog().map((v) => ({ ...v, pattern: 'color' as const }));
+    const fake = await startFakePexels({ videos, rateLimit: { limit: 20_000, remaining: 5_000, resetAt: 1_900_000_000 } });
     try {
       const client = new PexelsClient({ apiKey: fake.options.apiKey, baseUrl: fake.url, hourlyLimit: 3, retry: FAST_RETRY });
       const videos = new PexelsFootage({ client, tools, allowPrivate: true });

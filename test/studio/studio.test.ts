@@ -64,6 +64,16 @@ const launch = () =>
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
   });
 
+/**
+ * One browser for the file, launched when a test first asks for it (a launch costs more CPU than a
+ * context); each test opens its own context.
+ */
+let launched: Promise<Browser> | undefined;
+const sharedBrowser = () => (launched ??= launch());
+after(async () => {
+  if (launched) await (await launched).close();
+});
+
 /** A browser context whose actions and waits have no time limit of their own (see launch). */
 async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
   const context = await browser.newContext(options);
@@ -114,10 +124,7 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
   before(async () => {
     rmSync(OUT, { recursive: true, force: true });
     mkdirSync(OUT, { recursive: true });
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
+    browser = await sharedBrowser();
   });
 
   it('at a phone\'s width: compose, storyboard, preview, swap, render, play, download, cancel, and errors in the form\'s words', async () => {
@@ -281,7 +288,8 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
     await page.getByRole('heading', { name: 'Compose' }).waitFor();
     const first = page.locator('textarea, input[type="text"], input[type="url"]').first();
     assert.equal(await first.getAttribute('id'), 'script_text', 'the page opens on one script box');
-    await first.fill('Clouds weigh more than you think. A single one can weigh as much as a hundred elephants.');
+    // One sentence: this render is at the API's defaults (1080p), and a short video renders and plays as a long one does.
+    await first.fill('Clouds weigh more than you think.');
     await page.getByRole('button', { name: 'Render video' }).first().click();
     await page.getByTestId('render-status').filter({ hasText: 'Done.' }).waitFor();
     const player = page.locator('video.player');
@@ -437,13 +445,10 @@ describe('the studio page in Chromium', { skip: browserSkip() }, () => {
 
 describe('the studio page without API_KEYS', { skip: browserSkip() }, () => {
   const service = withService();
-  // One browser for the describe, a context for each test (a launch costs more CPU than a context).
+  // The file's one browser, a context for each test.
   let browser: Browser;
   before(async () => {
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
+    browser = await sharedBrowser();
   });
 
   it('opens on the form, with the offline voices, no key asked', async () => {

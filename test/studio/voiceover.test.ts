@@ -87,6 +87,8 @@ describe('the studio narrated by your own recording', { skip: browserSkip() }, (
     await page.locator('[id="script_text"]').fill(SAID.join(' '));
     await page.getByLabel('Aspect').selectOption('1:1');
     await page.getByLabel('Resolution').selectOption('720p');
+    // No Ken Burns move: the captions' times are the point, and a still piece renders for less.
+    await page.locator('[id="motion"]').selectOption('none');
     assert.equal(await page.locator('[id="voice_id"]').count(), 1, 'a voice is offered while a voice narrates');
 
     // "Use my recording" with none yet: the page says so, next to the recording.
