@@ -127,6 +127,9 @@ export function currentError(type: string, code: string, message: string, param?
   };
 }
 
+/** Tones already made in this process, by length and pitch: a test's voices repeat lengths often. */
+const TONES = new Map<string, Promise<{ audio: Buffer; durationS: number }>>();
+
 export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Promise<FakeElevenLabs> {
   const options: Knobs = {
     apiKey: opts.apiKey ?? FAKE_ELEVENLABS_KEY,
@@ -155,15 +158,25 @@ export async function startFakeElevenLabs(opts: FakeElevenLabsOptions = {}): Pro
   const err = (type: string, code: string, message: string, param?: string) =>
     options.errorShape === 'current' ? currentError(type, code, message, param) : legacyError(code, message);
 
-  async function speak(text: string, speed: number): Promise<{ audio: Buffer; durationS: number }> {
-    const path = join(scratch, `${randomBytes(6).toString('hex')}.mp3`);
-    const target = Math.max(0.4, (text.length * options.secondsPerChar) / speed);
-    await makeTone(path, Number(target.toFixed(3)), options.toneHz);
-    const audio = await readFile(path);
-    // The alignment must end where the decoded audio really ends, as the real service's does.
-    const { durationS } = await probeMedia(tools, path);
-    await rm(path, { force: true });
-    return { audio, durationS };
+  function speak(text: string, speed: number): Promise<{ audio: Buffer; durationS: number }> {
+    const seconds = Number(Math.max(0.4, (text.length * options.secondsPerChar) / speed).toFixed(3));
+    const key = `${seconds}:${options.toneHz}`;
+    // The same tone for the same length: made (an ffmpeg and an ffprobe) once per test process.
+    let made = TONES.get(key);
+    if (!made) {
+      made = (async () => {
+        const path = join(scratch, `${randomBytes(6).toString('hex')}.mp3`);
+        await makeTone(path, seconds, options.toneHz);
+        const audio = await readFile(path);
+        // The alignment must end where the decoded audio really ends, as the real service's does.
+        const { durationS } = await probeMedia(tools, path);
+        await rm(path, { force: true });
+        return { audio, durationS };
+      })();
+      TONES.set(key, made);
+      made.catch(() => TONES.delete(key));
+    }
+    return made;
   }
 
   /** GET /v1/voices: the fake's voices in the shape of VoiceResponseModel (its required fields). */
