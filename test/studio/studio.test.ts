@@ -23,6 +23,7 @@ import { bounds, burn, count, near, pixel, type Box, type Rgb } from '../support
 import { getJson } from '../support/http.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { withService } from '../support/with-service.ts';
+import { requireStudioBuild } from '../support/studio-build.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'studio-key-1';
@@ -116,6 +117,8 @@ function contrast(fg: string, bg: string): number {
   return (a! + 0.05) / (b! + 0.05);
 }
 
+
+before(requireStudioBuild);
 describe('the studio page in Chromium', { skip: browserSkip() }, () => {
   const service = withService({ elevenlabs: true, pexels: { videos: catalog() }, env: { API_KEYS: KEY } });
   let browser: Browser;

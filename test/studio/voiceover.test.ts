@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startService, type Service } from '../support/service.ts';
 import { espeakRecording, writeRecording, type TimedRecording } from '../support/speech-recordings.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { requireStudioBuild } from '../support/studio-build.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUT = resolve(import.meta.dirname, '../../test-results/studio');
@@ -35,6 +36,8 @@ function cues(vtt: string): [number, string][] {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
 
+
+before(requireStudioBuild);
 describe('the studio narrated by your own recording', { skip: browserSkip() }, () => {
   const dir = tempDir('studio-voiceover-');
   let svc: Service;
