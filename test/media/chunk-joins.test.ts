@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Narration, Segment, SourceClip, WordTiming } from '../../functions/domain/media.ts';
 import { planChunks, segmentFrames } from '../../functions/media/chunks.ts';
-import { renderVideo } from '../support/render.ts';
+import { renderVideo, TEST_ENCODE } from '../support/render.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { Semaphore } from '../../functions/lib/semaphore.ts';
 import { makeSpeechLikeWav, makeVideo } from '../support/media-fixtures.ts';
@@ -65,11 +65,16 @@ function frameLumas(path: string): number[] {
   return out.trim().split('\n').map(Number);
 }
 
-function videoPts(path: string): { pts: number[]; timeBase: string } {
+/** The video frames' timestamps and time base, and the audio stream's start and duration: one ffprobe. */
+function probeStreams(path: string): { pts: number[]; timeBase: string; audio: { start_time: string; duration: string } } {
   const j = JSON.parse(
-    execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts:stream=time_base', '-of', 'json', path], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }),
-  ) as { frames: { pts: number }[]; streams: { time_base: string }[] };
-  return { pts: j.frames.map((f) => f.pts), timeBase: j.streams[0]!.time_base };
+    execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'frame=media_type,pts:stream=codec_type,time_base,start_time,duration', '-of', 'json', path], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }),
+  ) as { frames: { media_type: string; pts: number }[]; streams: { codec_type: string; time_base: string; start_time: string; duration: string }[] };
+  return {
+    pts: j.frames.filter((f) => f.media_type === 'video').map((f) => f.pts),
+    timeBase: j.streams.find((s) => s.codec_type === 'video')!.time_base,
+    audio: j.streams.find((s) => s.codec_type === 'audio')!,
+  };
 }
 
 describe('chunked render: joins', () => {
@@ -88,8 +93,11 @@ describe('chunked render: joins', () => {
       width: 96,
       height: 96,
       captions: false,
-      encode: { crf: 12 },
+      // Near-lossless, so each frame's luma survives; the fastest preset, the joins are the point.
+      encode: { ...TEST_ENCODE, crf: 12 },
       cpu: new Semaphore(4),
+      // As the pipeline renders (its speech stage normalised the voice): the mix gets no loudnorm pass; the sound's timing is checked, not its level.
+      voiceNormalised: true,
       signal: new AbortController().signal,
     });
     const frames = segmentFrames(segments);
@@ -104,16 +112,12 @@ describe('chunked render: joins', () => {
     const off = got.map((y, i) => ({ i, y, want: expected[i]! })).filter((f) => Math.abs(f.y - f.want) > 2);
     assert.deepEqual(off, [], 'each frame shows the planned source frame');
 
-    const { pts, timeBase } = videoPts(result.videoPath);
+    const { pts, timeBase, audio } = probeStreams(result.videoPath);
     const [num, den] = timeBase.split('/').map(Number) as [number, number];
     const step = den / num / 30;
     assert.equal(pts[0], 0);
     assert.deepEqual([...new Set(pts.slice(1).map((p, i) => p - pts[i]!))], [step], 'timestamps step by exactly one frame');
 
-    const probe = JSON.parse(
-      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,start_time,duration', '-of', 'json', result.videoPath], { encoding: 'utf8' }),
-    ) as { streams: { codec_type: string; start_time: string; duration: string }[] };
-    const audio = probe.streams.find((s) => s.codec_type === 'audio')!;
     assert.equal(Number(audio.start_time), 0, 'sound starts with the picture');
     assert.ok(Math.abs(Number(audio.duration) - DURATION_S) <= 1 / 30, `sound lasts the narration: ${audio.duration}`);
     // Chunks, their graphs, the soundtrack and the list are gone once the video is assembled.
@@ -134,7 +138,10 @@ describe('chunked render: joins', () => {
       width: 96,
       height: 96,
       captions: false,
-      encode: { crf: 12 },
+      // Near-lossless, so each frame's luma survives; the fastest preset, the joins are the point.
+      encode: { ...TEST_ENCODE, crf: 12 },
+      // As the pipeline renders (its speech stage normalised the voice): the mix gets no loudnorm pass; the sound's timing is checked, not its level.
+      voiceNormalised: true,
       signal: new AbortController().signal,
     });
     const got = frameLumas(result.videoPath);
@@ -159,20 +166,29 @@ describe('chunked render: joins', () => {
       width: 360,
       height: 640,
       captions: { style: 'line', position: 'center', font_size: 1, max_words_per_line: 4 },
+      encode: TEST_ENCODE,
       cpu: new Semaphore(4),
+      // As the pipeline renders (its speech stage normalised the voice): the mix gets no loudnorm pass; the sound's timing is checked, not its level.
+      voiceNormalised: true,
       signal: new AbortController().signal,
     });
+    const f = chunks[1]!.startFrame;
+    const after = Math.round((word.end + 0.6) * 30);
+    // The three frames in one decode, in stream order (each the whole 360x640 picture).
+    const wanted = [f - 1, f, after];
+    const buf = execFileSync('ffmpeg', ['-v', 'error', '-i', result.videoPath, '-vf', `select='${wanted.map((k) => `eq(n\\,${k})`).join('+')}'`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const size = 360 * 640 * 3;
+    assert.equal(buf.length, size * wanted.length, 'the three frames read back');
     const whitePixels = (frameIndex: number) => {
-      const buf = execFileSync('ffmpeg', ['-v', 'error', '-i', result.videoPath, '-vf', `select=eq(n\\,${frameIndex})`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
-        maxBuffer: 16 * 1024 * 1024,
-      });
+      const frame = buf.subarray(wanted.indexOf(frameIndex) * size, (wanted.indexOf(frameIndex) + 1) * size);
       let n = 0;
-      for (let i = 0; i < buf.length; i += 3) if (buf[i]! > 235 && buf[i + 1]! > 235 && buf[i + 2]! > 235) n++;
+      for (let i = 0; i < frame.length; i += 3) if (frame[i]! > 235 && frame[i + 1]! > 235 && frame[i + 2]! > 235) n++;
       return n;
     };
-    const f = chunks[1]!.startFrame;
     assert.ok(whitePixels(f - 1) > 200, 'caption in the last frame of the chunk before the join');
     assert.ok(whitePixels(f) > 200, 'caption in the first frame of the chunk after it');
-    assert.ok(whitePixels(Math.round((word.end + 0.6) * 30)) < 20, 'gone after the caption ends');
+    assert.ok(whitePixels(after) < 20, 'gone after the caption ends');
   });
 });

@@ -14,6 +14,7 @@ import { buildCaptions } from '../../functions/media/captions/index.ts';
 import { resolveLook } from '../../functions/media/captions/looks.ts';
 import { logoArgs, logoSize, planScreen, watermarkInputArgs, watermarkOverlay } from '../../functions/media/overlays/index.ts';
 import { progressAt } from '../../functions/media/overlays/progress-bar.ts';
+import { burnMany } from '../support/burn-many.ts';
 import { bounds, burn, count, letters, near, ocr, pixel, savePng, type Rgb } from '../support/frames.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -34,8 +35,23 @@ function timed(text: string, start = 0.2, wordS = 0.3, gapS = 0.1): WordTiming[]
 
 const opts = (o: Partial<CaptionOptions> = {}): CaptionOptions => ({ style: 'line', position: 'bottom', font_size: 1, max_words_per_line: 4, ...o });
 
-/** Captions (and overlays) for `words`, as one document burned onto grey; the frames asked for. */
-function draw(p: { words: WordTiming[]; opts?: CaptionOptions | false; look?: CaptionLook; emphasis?: boolean[]; overlays?: Partial<OverlaySpec>; logoSvg?: string; frame?: Frame; frames: number[]; language?: string; startFrame?: number; narrationS?: number }) {
+type DrawSpec = { words: WordTiming[]; opts?: CaptionOptions | false; look?: CaptionLook; emphasis?: boolean[]; overlays?: Partial<OverlaySpec>; logoSvg?: string; frame?: Frame; frames: number[]; language?: string; startFrame?: number; narrationS?: number };
+
+/** The logo as the worker keeps it (a PNG), rasterised once per SVG and size: every test places the same file. */
+const keptLogos = new Map<string, string>();
+function keptLogo(svg: string, size: ReturnType<typeof logoSize>): string {
+  const key = JSON.stringify([svg, size]);
+  let kept = keptLogos.get(key);
+  if (!kept) {
+    kept = join(dir, `logo-${keptLogos.size}.png`);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', ...logoArgs(svg, 'svg', size, kept)]);
+    keptLogos.set(key, kept);
+  }
+  return kept;
+}
+
+/** The screen's plan, the captions and the one ASS document of a draw. */
+function prepare(p: DrawSpec) {
   const frame = p.frame ?? PORTRAIT;
   const o = p.opts ?? opts();
   const look = p.look ?? resolveLook(o === false ? 'line' : o.style);
@@ -44,18 +60,32 @@ function draw(p: { words: WordTiming[]; opts?: CaptionOptions | false; look?: Ca
   const plan = planScreen({ frame, narrationS, captions: o, look, overlays, language: p.language });
   const caps = o === false ? null : buildCaptions(p.words, [p.words.length], narrationS, o, frame, p.language, { look, ...(p.emphasis ? { emphasis: p.emphasis } : {}), ...plan.captionExtras });
   const doc = assDocument(frame, [...(caps ? [caps.part] : []), ...plan.parts]);
+  const background = `color=c=${GREY.replace('#', '0x')}:s=${frame.width}x${frame.height}:r=30`;
+  return { frame, overlays, plan, caps, doc, background };
+}
+
+/** Captions (and overlays) for `words`, as one document burned onto grey; the frames asked for. */
+function draw(p: DrawSpec) {
+  const { frame, overlays, plan, caps, doc, background } = prepare(p);
   let after: ((a: string, b: string) => string) | undefined;
   let inputs: string[] | undefined;
   if (plan.watermarkImage && overlays.watermark?.kind === 'image' && p.logoSvg) {
     // The logo as the worker keeps it (a PNG), then placed by the chunk's overlay.
-    const kept = join(dir, 'logo.png');
     const mark = overlays.watermark;
-    execFileSync('ffmpeg', ['-v', 'error', '-y', ...logoArgs(p.logoSvg, 'svg', logoSize(mark.width, mark.height, 'svg'), kept)]);
+    const kept = keptLogo(p.logoSvg, logoSize(mark.width, mark.height, 'svg'));
     inputs = watermarkInputArgs(kept);
     after = (a, b) => watermarkOverlay(1, { place: plan.watermarkImage!.place, opacity: mark.opacity }, a, b);
   }
-  const frames = burn(doc, { ...frame, frames: p.frames, background: `color=c=${GREY.replace('#', '0x')}:s=${frame.width}x${frame.height}:r=30`, dir, ...(p.startFrame ? { startFrame: p.startFrame } : {}), ...(after ? { after, inputs: inputs! } : {}) });
+  const frames = burn(doc, { ...frame, frames: p.frames, background, dir, ...(p.startFrame ? { startFrame: p.startFrame } : {}), ...(after ? { after, inputs: inputs! } : {}) });
   return { frames, plan, caps };
+}
+
+/** Several `draw`s (no image watermark) burned by one ffmpeg: each document drawn as `draw` draws it alone. */
+function drawMany(ps: DrawSpec[]): ReturnType<typeof draw>[] {
+  if (ps.some((p) => p.logoSvg)) throw new Error('drawMany draws no image watermark: use draw');
+  const prepared = ps.map((p) => ({ p, ...prepare(p) }));
+  const frames = burnMany(prepared.map(({ p, frame, doc, background }) => ({ ass: doc, ...frame, frames: p.frames, background, ...(p.startFrame ? { startFrame: p.startFrame } : {}) })), dir);
+  return prepared.map((q, i) => ({ frames: frames[i]!, plan: q.plan, caps: q.caps }));
 }
 
 /** Rows of the frame as a box. */
@@ -64,12 +94,14 @@ const rows = (f: Frame | Rgb, y0: number, y1: number) => ({ x0: 0, y0: Math.max(
 describe('caption looks, read back', () => {
   it('uppercase: the bold look draws the words in capitals (OCR)', () => {
     const words = timed('hello world again');
-    const bold = draw({ words, look: resolveLook('line', { look: 'bold' }), frames: [20] });
-    const band = bold.plan.layout.captions!;
-    const read = ocr(bold.frames[0]!, { dir, lang: 'eng', ink: isWhite, box: rows(PORTRAIT, band.y0 - 20, band.y1 + 20) });
+    const [bold, plain] = drawMany([
+      { words, look: resolveLook('line', { look: 'bold' }), frames: [20] },
+      { words, look: resolveLook('line', { look: 'clean' }), frames: [20] },
+    ]);
+    const band = bold!.plan.layout.captions!;
+    const read = ocr(bold!.frames[0]!, { dir, lang: 'eng', ink: isWhite, box: rows(PORTRAIT, band.y0 - 20, band.y1 + 20) });
     assert.equal(read.replace(/[^A-Za-z]/g, ''), 'HELLOWORLDAGAIN', `read "${read}"`);
-    const plain = draw({ words, look: resolveLook('line', { look: 'clean' }), frames: [20] });
-    const readPlain = ocr(plain.frames[0]!, { dir, lang: 'eng', ink: isWhite, box: rows(PORTRAIT, band.y0 - 20, band.y1 + 20) });
+    const readPlain = ocr(plain!.frames[0]!, { dir, lang: 'eng', ink: isWhite, box: rows(PORTRAIT, band.y0 - 20, band.y1 + 20) });
     assert.equal(readPlain.replace(/[^A-Za-z]/g, ''), 'helloworldagain', `read "${readPlain}"`);
   });
 
@@ -78,8 +110,10 @@ describe('caption looks, read back', () => {
       const look = resolveLook(style, { look: 'classic', emphasis_color: '#FF00FF' });
       const words = timed('one two three four');
       // Frame 12 (0.4 s): "one" is spoken, "three" (emphasised) is not yet.
-      const withEm = draw({ words, opts: opts({ style }), look, emphasis: [false, false, true, false], frames: [12] }).frames[0]!;
-      const without = draw({ words, opts: opts({ style }), look, frames: [12] }).frames[0]!;
+      const [withEm, without] = drawMany([
+        { words, opts: opts({ style }), look, emphasis: [false, false, true, false], frames: [12] },
+        { words, opts: opts({ style }), look, frames: [12] },
+      ]).map((d) => d.frames[0]!) as [Rgb, Rgb];
       const magenta = near('#FF00FF', 50);
       assert.ok(count(withEm, magenta) > 150, `${count(withEm, magenta)} emphasis pixels`);
       assert.equal(count(without, magenta), 0);
@@ -90,14 +124,14 @@ describe('caption looks, read back', () => {
     // One word in one colour either way: its ink with and without emphasis, at 1080p for whole-pixel precision.
     const frame = { width: 1080, height: 1920 };
     const words = timed('HIGH');
-    const size = (em: boolean) => {
-      const look = resolveLook('line', { text_color: '#FF00FF', emphasis_color: '#FF00FF' });
-      const f = draw({ words, look, emphasis: [em], frames: [12], frame }).frames[0]!;
-      const b = bounds(f, near('#FF00FF', 50))!;
+    const look = resolveLook('line', { text_color: '#FF00FF', emphasis_color: '#FF00FF' });
+    const [plain, emphasised] = drawMany([false, true].map((em) => ({ words, look, emphasis: [em], frames: [12], frame })));
+    const size = (d: ReturnType<typeof draw>) => {
+      const b = bounds(d.frames[0]!, near('#FF00FF', 50))!;
       return [b.x1 - b.x0, b.y1 - b.y0];
     };
-    const [w0, h0] = size(false);
-    const [w1, h1] = size(true);
+    const [w0, h0] = size(plain!);
+    const [w1, h1] = size(emphasised!);
     for (const ratio of [w1! / w0!, h1! / h0!]) assert.ok(Math.abs(ratio - 1.12) < 0.03, `emphasised word ${ratio.toFixed(3)}× as large`);
   });
 
@@ -183,7 +217,11 @@ describe('progress bar', () => {
   it('fills with time and runs on unbroken across a chunk join', () => {
     // A lone render of 60 frames, and two chunks of 30 frames each (the second's frames carry their time in the whole video).
     const all = [0, 10, 29, 30, 45, 59];
-    const lone = draw({ words, opts: false, overlays: { progressBar: bar }, narrationS, frames: all });
+    const [lone, first, second] = drawMany([
+      { words, opts: false, overlays: { progressBar: bar }, narrationS, frames: all },
+      { words, opts: false, overlays: { progressBar: bar }, narrationS, frames: [29] },
+      { words, opts: false, overlays: { progressBar: bar }, narrationS, frames: [0, 15], startFrame: 30 },
+    ]) as [ReturnType<typeof draw>, ReturnType<typeof draw>, ReturnType<typeof draw>];
     const rect = lone.plan.layout.bar!;
     const y = Math.round((rect.y0 + rect.y1) / 2);
     const lens = lone.frames.map((f) => fill(f, y));
@@ -191,8 +229,6 @@ describe('progress bar', () => {
     all.forEach((n, i) => assert.ok(Math.abs(lens[i]! - progressAt(n, rect, narrationS)) <= 2, `frame ${n}: ${lens[i]} px, expected ${progressAt(n, rect, narrationS).toFixed(1)}`));
     assert.ok(lens.at(-1)! >= rect.x1 - rect.x0 - 2, 'full at the last frame');
 
-    const first = draw({ words, opts: false, overlays: { progressBar: bar }, narrationS, frames: [29] });
-    const second = draw({ words, opts: false, overlays: { progressBar: bar }, narrationS, frames: [0, 15], startFrame: 30 });
     assert.equal(fill(first.frames[0]!, y), lens[2], 'chunk 1 ends where the lone render is at frame 29');
     assert.equal(fill(second.frames[0]!, y), lens[3], 'chunk 2 starts where the lone render is at frame 30');
     assert.equal(fill(second.frames[1]!, y), lens[4]);
@@ -241,14 +277,17 @@ describe('watermark and safe area, every shape', () => {
 
   it('a handle as text in its corner, at its opacity', () => {
     const overlays: Partial<OverlaySpec> = { watermark: { kind: 'text', text: '@reelsmith', corner: 'top-right', opacity: 1, scale: 1.6 } };
-    const { frames, plan } = draw({ words: timed('words below'), overlays, opts: false, frames: [10] });
+    const [full, faint] = drawMany([
+      { words: timed('words below'), overlays, opts: false, frames: [10] },
+      { words: timed('words below'), overlays: { watermark: { kind: 'text', text: '@reelsmith', corner: 'top-right', opacity: 0.3, scale: 1.6 } }, opts: false, frames: [10] },
+    ]) as [ReturnType<typeof draw>, ReturnType<typeof draw>];
+    const { frames, plan } = full;
     const f = frames[0]!;
     const box = plan.layout.watermark!;
     const ink = bounds(f, isWhite)!;
     assert.ok(ink.x1 <= box.x1 + 2 && ink.x0 >= box.x0 - 2 && ink.y0 >= box.y0 - 2 && ink.y1 <= box.y1 + 2, `handle ${JSON.stringify(ink)} in ${JSON.stringify(box)}`);
     const read = ocr(f, { dir, lang: 'eng', ink: isWhite, box: { x0: box.x0 - 4, y0: box.y0 - 4, x1: box.x1 + 4, y1: box.y1 + 4 }, psm: 7 });
     assert.match(read, /reelsmith/, `read "${read}"`);
-    const faint = draw({ words: timed('words below'), overlays: { watermark: { kind: 'text', text: '@reelsmith', corner: 'top-right', opacity: 0.3, scale: 1.6 } }, opts: false, frames: [10] });
     assert.equal(count(faint.frames[0]!, isWhite), 0, 'at 30 % nothing is near white');
   });
 });

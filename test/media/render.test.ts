@@ -66,16 +66,23 @@ const caps = (o: Partial<CaptionOptions> = {}): CaptionOptions => ({ style: 'wor
 async function render(o: {
   aspect?: AspectRatio;
   resolution?: Resolution;
+  /** A frame of any size, for tests where the picture is not the point (overrides aspect and resolution). */
+  frame?: { width: number; height: number };
   captions?: CaptionOptions | false;
   narration?: Narration;
   clips?: SourceClip[];
   language?: string;
   music?: RenderJob['music'];
+  /**
+   * The voice counts as normalised, as the pipeline's speech stage leaves it: the mix gets no
+   * loudnorm pass. For tests that check the picture, not the sound's level.
+   */
+  voiceNormalised?: boolean;
   signal?: AbortSignal;
   onProgress?: (f: number) => void;
 }) {
   const dir = await taskDir();
-  const { width, height } = frameSize(o.aspect ?? '9:16', o.resolution ?? '720p');
+  const { width, height } = o.frame ?? frameSize(o.aspect ?? '9:16', o.resolution ?? '720p');
   const nar = o.narration ?? narration(words('one two three four five'));
   const clips = o.clips ?? [navy];
   const segments = planTimeline({ words: nar.words, sentenceEnds: nar.sentenceEnds, durationS: nar.durationS, clips });
@@ -90,6 +97,7 @@ async function render(o: {
     captions: o.captions === undefined ? caps() : o.captions,
     ...(o.language ? { language: o.language } : {}),
     ...(o.music ? { music: o.music } : {}),
+    ...(o.voiceNormalised ? { voiceNormalised: true } : {}),
     signal: o.signal ?? new AbortController().signal,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
@@ -108,8 +116,8 @@ async function assertPlayable(path: string, width: number, height: number, durat
   assert.equal(v.height, height);
   assert.equal(v.r_frame_rate, '30/1');
   assert.ok(Math.abs(p.durationS - durationS) <= 0.1, `duration ${p.durationS} vs narration ${durationS}`);
-  const pix = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=pix_fmt', '-of', 'csv=p=0', path], { encoding: 'utf8' }).trim();
-  assert.equal(pix, 'yuv420p');
+  // The same probe's JSON carries the pixel format (one ffprobe for every stream check).
+  assert.equal((v as { pix_fmt?: string }).pix_fmt, 'yuv420p');
   assert.ok(isFastStart(await readFile(path)), '+faststart: moov before mdat');
 }
 
@@ -173,6 +181,10 @@ function lufs(path: string): number {
   return Number(m[1]);
 }
 
+/** The 9:16 720p render with captions off: read by the captions-off test and the validation test (same request). */
+let captionsOff: ReturnType<typeof render> | undefined;
+const renderCaptionsOff = () => (captionsOff ??= render({ captions: false, voiceNormalised: true }));
+
 describe('renderVideo: picture, captions and sound', () => {
   it('9:16 word-highlight: playable, spoken word in yellow inside the bottom safe area, -14 LUFS, sidecars, thumbnail', async () => {
     const progress: number[] = [];
@@ -220,7 +232,8 @@ describe('renderVideo: picture, captions and sound', () => {
   });
 
   it('boxed: mid-word, the line sits on one dark box, the spoken word in yellow, in League Spartan', async () => {
-    const { result, width, height } = await render({ captions: caps({ style: 'boxed' }) });
+    // The box is the point, not the frame's shape: the smallest API frame (same caption size, 9 % of the short side).
+    const { result, width, height } = await render({ aspect: '1:1', captions: caps({ style: 'boxed' }), voiceNormalised: true });
     assert.match(assOf(result), /Style: Caption,League Spartan Black,/);
     // Middle of word 2 ("two": 0.7 .. 1.125 s).
     const frame = grabFrame(result.videoPath, 0.9, width, height);
@@ -253,18 +266,19 @@ describe('renderVideo: picture, captions and sound', () => {
   });
 
   it('pop: the spoken word scales in (smaller on its first frame) and stands full size mid-word', async () => {
-    const { result, width, height } = await render({ captions: caps({ style: 'pop' }) });
+    const { result, width, height } = await render({ aspect: '1:1', captions: caps({ style: 'pop' }), voiceNormalised: true });
     const band = captionBand(width, height, 'bottom');
     // "two" starts at 0.7 s: its first frame (frame 21) shows it at about 65 %; mid-word it has settled.
     const early = countPixels(grabFrame(result.videoPath, 0.69, width, height), width, band, isYellow);
-    const mid = countPixels(grabFrame(result.videoPath, 0.9, width, height), width, band, isYellow);
+    const midFrame = grabFrame(result.videoPath, 0.9, width, height);
+    const mid = countPixels(midFrame, width, band, isYellow);
     assert.ok(mid > 150, `the spoken word in yellow mid-word (${mid} px)`);
     assert.ok(early < mid * 0.8, `smaller as it pops in: ${early} px on its first frame, ${mid} px mid-word`);
-    assert.ok(countPixels(grabFrame(result.videoPath, 0.9, width, height), width, band, isWhite) > 150, 'the other words in white');
+    assert.ok(countPixels(midFrame, width, band, isWhite) > 150, 'the other words in white');
   });
 
   it('the same frame with captions off has no caption pixels (sidecars still written)', async () => {
-    const { result, width, height } = await render({ captions: false });
+    const { result, width, height } = await renderCaptionsOff();
     const frame = grabFrame(result.videoPath, 0.9, width, height);
     const all = { y0: 0, y1: height };
     assert.equal(countPixels(frame, width, all, isWhite), 0);
@@ -274,7 +288,7 @@ describe('renderVideo: picture, captions and sound', () => {
   });
 
   it('1:1 karaoke centred: sung part yellow, the rest white, centred band', async () => {
-    const { result, width, height, nar } = await render({ aspect: '1:1', captions: caps({ style: 'karaoke', position: 'center', max_words_per_line: 5 }) });
+    const { result, width, height, nar } = await render({ aspect: '1:1', captions: caps({ style: 'karaoke', position: 'center', max_words_per_line: 5 }), voiceNormalised: true });
     assert.equal(width, 720);
     assert.equal(height, 720);
     await assertPlayable(result.videoPath, width, height, nar.durationS);
@@ -286,7 +300,7 @@ describe('renderVideo: picture, captions and sound', () => {
   });
 
   it('16:9 line style at the top: white text only, in the top band', async () => {
-    const { result, width, height, nar } = await render({ aspect: '16:9', captions: caps({ style: 'line', position: 'top' }) });
+    const { result, width, height, nar } = await render({ aspect: '16:9', captions: caps({ style: 'line', position: 'top' }), voiceNormalised: true });
     assert.equal(width, 1280);
     assert.equal(height, 720);
     await assertPlayable(result.videoPath, width, height, nar.durationS);
@@ -299,7 +313,7 @@ describe('renderVideo: picture, captions and sound', () => {
 
   it('Arabic (right to left) word-highlight draws glyphs with the Arabic font', async () => {
     const ws = words('مرحبا بالعالم الجميل اليوم');
-    const { result, width, height } = await render({ narration: narration(ws), language: 'ar' });
+    const { result, width, height } = await render({ aspect: '1:1', narration: narration(ws), language: 'ar', voiceNormalised: true });
     const ass = assOf(result);
     assert.match(ass, /Style: Caption,Noto Sans Arabic,/);
     const frame = grabFrame(result.videoPath, 0.9, width, height);
@@ -321,7 +335,7 @@ describe('renderVideo: picture, captions and sound', () => {
 
   it('Japanese karaoke with the CJK font', async () => {
     const ws = words('今日は 天気が とても 良い です');
-    const { result, width, height, nar } = await render({ narration: narration(ws), language: 'ja', captions: caps({ style: 'karaoke' }) });
+    const { result, width, height, nar } = await render({ aspect: '1:1', narration: narration(ws), language: 'ja', captions: caps({ style: 'karaoke' }), voiceNormalised: true });
     assert.match(assOf(result), /Style: Caption,Noto Sans CJK JP,/);
     await assertPlayable(result.videoPath, width, height, nar.durationS);
     const frame = grabFrame(result.videoPath, 1.0, width, height);
@@ -360,7 +374,8 @@ describe('renderVideo: picture, captions and sound', () => {
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=24000:cl=mono', '-t', '3', silence]);
     const music = await makeTone(join(root, 'music2.wav'), 3, 330);
     // Near-silent voice: loudnorm lifts the mix, and the music carries it.
-    const { result } = await render({ narration: narration(words('one two'), silence, 3), music: { path: music, volume: 0.3 } });
+    // The sound is the point: the smallest frame, nothing burned in.
+    const { result } = await render({ narration: narration(words('one two'), silence, 3), music: { path: music, volume: 0.3 }, frame: { width: 180, height: 320 }, captions: false });
     const l = lufs(result.videoPath);
     assert.ok(l > -20, `music present: ${l} LUFS`);
   });
@@ -392,14 +407,15 @@ describe('renderVideo: picture, captions and sound', () => {
 
   it('generated (lavfi) backgrounds render like files', async () => {
     const gen: SourceClip = { kind: 'generated', lavfi: 'testsrc2=size=320x240:rate=25', durationS: 3600, credit: null };
-    const { result, width, height, nar } = await render({ clips: [gen], captions: false });
+    const { result, width, height, nar } = await render({ clips: [gen], aspect: '1:1', captions: false, voiceNormalised: true });
     await assertPlayable(result.videoPath, width, height, nar.durationS);
   });
 
   it('a source shorter than its probe claimed still yields the full duration (last frame held)', async () => {
     const short = await makeVideo(join(root, 'short.mp4'), { width: 320, height: 240, durationS: 1 });
     const lying: SourceClip = { kind: 'file', path: short, durationS: 10, width: 320, height: 240, credit: null };
-    const { result, width, height, nar } = await render({ clips: [lying] });
+    // The length is the point: the smallest API frame, nothing burned in.
+    const { result, width, height, nar } = await render({ clips: [lying], aspect: '1:1', captions: false, voiceNormalised: true });
     await assertPlayable(result.videoPath, width, height, nar.durationS);
   });
 });
@@ -416,8 +432,9 @@ describe('renderVideo: a photo among the clips', () => {
       { clip: 1, sourceStart: 0, duration: 1.4, start: 1 },
       { clip: 0, sourceStart: 1, duration: 0.8, start: 2.4 },
     ];
-    const { width, height } = frameSize('9:16', '720p');
-    const result = await renderVideo(tools, { dir, narration: nar, clips: [navy, photo], segments, width, height, captions: false, encode: TEST_ENCODE, signal: new AbortController().signal });
+    // Square: the portrait photo is still cover-cropped (top and bottom), red above the middle, blue below.
+    const { width, height } = frameSize('1:1', '720p');
+    const result = await renderVideo(tools, { dir, narration: nar, clips: [navy, photo], segments, width, height, captions: false, encode: TEST_ENCODE, voiceNormalised: true, signal: new AbortController().signal });
     await assertPlayable(result.videoPath, width, height, nar.durationS);
     const at = (t: number) => grabFrame(result.videoPath, t, width, height);
     const pixel = (f: Buffer, x: number, y: number) => [...f.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)];
@@ -450,7 +467,7 @@ describe('renderVideos: several outputs from one timeline', () => {
     assert.deepEqual(new Set(segments.map((s) => s.clip)), new Set([0, 1]), 'both clips are on the timeline');
     const progress: number[] = [];
     const frames = [frameSize('9:16', '720p'), frameSize('16:9', '720p')];
-    const { results } = await renderPlanned(tools, { dir, narration: nar, clips, segments, frames, captions: caps(), encode: TEST_ENCODE, signal: new AbortController().signal, onProgress: (f) => progress.push(f) });
+    const { results } = await renderPlanned(tools, { dir, narration: nar, clips, segments, frames, captions: caps(), encode: TEST_ENCODE, voiceNormalised: true, signal: new AbortController().signal, onProgress: (f) => progress.push(f) });
 
     assert.equal(results.length, 2);
     assert.equal(results[0]!.videoPath, join(dir, 'output.mp4'), 'the main video where a one-output render puts it');
@@ -488,7 +505,8 @@ describe('renderVideo: failures', () => {
   it('cancellation kills ffmpeg and leaves no process behind', async () => {
     const dir = await taskDir();
     const long = await makeSpeechLikeWav(join(dir, 'long.wav'), 120);
-    const gen: SourceClip = { kind: 'generated', lavfi: 'mandelbrot=size=640x360:rate=25', durationS: 3600, credit: null };
+    // The picture is not the point, the length is: a cheap source (a mandelbrot frame costs seconds before the first progress report).
+    const gen: SourceClip = { kind: 'generated', lavfi: 'testsrc2=size=640x360:rate=25', durationS: 3600, credit: null };
     const nar = narration(words('a long narration that takes a while to render'), long, 120);
     const segments = planTimeline({ words: nar.words, sentenceEnds: nar.sentenceEnds, durationS: nar.durationS, clips: [gen] });
     const ac = new AbortController();
@@ -542,7 +560,7 @@ describe('renderVideo: failures', () => {
   });
 
   it('validation names what differs (duration, frame size)', async () => {
-    const { result } = await render({ captions: false });
+    const { result } = await renderCaptionsOff();
     await assert.rejects(validateRender(tools, result.videoPath, 5, { width: 720, height: 1280 }, new AbortController().signal), (err: unknown) => {
       assert.ok(err instanceof TaskError);
       assert.equal(err.code, 'render_invalid');

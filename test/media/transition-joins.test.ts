@@ -6,7 +6,7 @@
 // transition opens a chunk) and the incoming one.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { SourceClip } from '../../functions/domain/media.ts';
@@ -80,6 +80,18 @@ function plan(withTransitions: boolean, timeline = TIMELINE): VideoChunk[] {
   });
 }
 
+/** A silent soundtrack of `frames` frames, made once for every render of that length (the picture is the point). */
+const soundtracks = new Map<number, string>();
+function silentSoundtrack(frames: number): string {
+  let path = soundtracks.get(frames);
+  if (!path) {
+    path = join(root, `silence-${frames}.m4a`);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo', '-t', String(frames / OUTPUT_FPS), '-c:a', 'aac', path]);
+    soundtracks.set(frames, path);
+  }
+  return path;
+}
+
 /** Each chunk its own ffmpeg process; then joined by stream copy with a silent soundtrack, as the renderer assembles. */
 async function render(name: string, chunks: VideoChunk[]): Promise<string> {
   const dir = tempDir(`${name}-`);
@@ -92,7 +104,7 @@ async function render(name: string, chunks: VideoChunk[]): Promise<string> {
     files.push(out);
   }
   const total = chunks.reduce((n, c) => n + c.frames, 0);
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo', '-t', String(total / OUTPUT_FPS), '-c:a', 'aac', 'audio.m4a'], { cwd: dir });
+  await copyFile(silentSoundtrack(total), join(dir, 'audio.m4a'));
   // The chunks as files (the renderer feeds its list pipes; the join is the same stream copy).
   await writeFile(join(dir, 'chunks.txt'), ['ffconcat version 1.0', ...files.map((f) => `file '${f}'`), ''].join('\n'));
   execFileSync('ffmpeg', ['-v', 'error', '-y', ...assembleArgs('chunks.txt', 'audio.m4a', 'out.mp4')], { cwd: dir });
