@@ -16,6 +16,7 @@ import {
   makeConcatPlaylist,
   makeHighFps,
   makeHlsPlaylist,
+  makeLongSilence,
   makeLongVideo,
   makeMjpegBomb,
   makePngAsMp4,
@@ -23,9 +24,7 @@ import {
   makeZeroBytes,
   flatJpeg,
 } from '../support/hostile-media.ts';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { pollUntilFinal, postJson } from '../support/http.ts';
 import { watchPeakRss } from '../support/peak-rss.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -34,19 +33,6 @@ import { withService } from '../support/with-service.ts';
 
 const MiB = 1024 * 1024;
 const SCRIPT = 'A short line for a hostile clip.';
-
-/**
- * 10 hours of silence as FLAC, as makeLongSilence makes it but at 1000 samples a second: a quarter
- * of the CPU (ffmpeg makes and encodes every sample of the ten hours), still a real FLAC stream
- * of 10 h that any decoder plays to the end.
- */
-async function makeLongSilence(path: string): Promise<void> {
-  await promisify(execFile)(process.env.FFMPEG_PATH || 'ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-    '-f', 'lavfi', '-i', 'anullsrc=r=1000:cl=mono:nb_samples=65535', '-t', String(10 * 3600),
-    '-c:a', 'flac', '-compression_level', '0', '-frame_size', '65535', '-f', 'flac', path,
-  ]);
-}
 
 describe('hostile media through the service', () => {
   // Loopback clip URLs need the development switch; every media guard stays on.

@@ -2,7 +2,7 @@
 // a clear refusal before anything decodes it, playlists never reach the file they name, and the
 // decoder bomb never costs ffmpeg more than a few tens of MiB.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -20,6 +20,7 @@ import {
   makeConcatPlaylist,
   makeHighFps,
   makeHlsPlaylist,
+  makeLongSilence,
   makeLongVideo,
   makeMjpegBomb,
   makePngAsMp4,
@@ -33,19 +34,6 @@ import { tempDir } from '../support/temp-dir.ts';
 const tools = resolveMediaTools({});
 const MiB = 1024 * 1024;
 const RSS_CEILING = 300 * MiB;
-
-/**
- * 10 hours of silence as FLAC, as hostile-media's makeLongSilence makes it but sampled at 1 kHz
- * (FLAC takes any rate): the same 10-hour file in 16 KB, for a fifth of the CPU to make.
- */
-async function makeLongSilence(path: string, hours = 10): Promise<string> {
-  execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-    '-f', 'lavfi', '-i', 'anullsrc=r=1000:cl=mono:nb_samples=65535', '-t', String(hours * 3600),
-    '-c:a', 'flac', '-compression_level', '0', '-frame_size', '65535', '-f', 'flac', path,
-  ]);
-  return path;
-}
 
 const video: MediaInfo = {
   durationS: 10, width: 1920, height: 1080, rotation: 0, fps: 30, hasVideo: true, hasAudio: true,

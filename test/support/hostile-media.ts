@@ -114,10 +114,10 @@ export async function makeLongVideo(path: string, hours = 10): Promise<string> {
   return path;
 }
 
-/** 10 hours of silence as FLAC with the largest blocks: 70 KB. */
+/** 10 hours of silence as FLAC with the largest blocks, at 1000 samples a second (FLAC takes any rate; ffmpeg makes every sample): 16 KB. */
 export async function makeLongSilence(path: string, hours = 10): Promise<string> {
   await ffmpeg([
-    '-f', 'lavfi', '-i', 'anullsrc=r=8000:cl=mono:nb_samples=65535', '-t', String(hours * 3600),
+    '-f', 'lavfi', '-i', 'anullsrc=r=1000:cl=mono:nb_samples=65535', '-t', String(hours * 3600),
     '-c:a', 'flac', '-compression_level', '0', '-frame_size', '65535', '-f', 'flac', path,
   ]);
   return path;
