@@ -138,7 +138,6 @@ export function planRender(spec: RenderSpec, narration: Narration, timeline: Tim
   };
 }
 
-/** The chunks with how each piece is drawn, when the spec says (RenderSpec's `visuals`). */
 /** Whether any piece is drawn with more than a cover scale: a move (photos always move), a transition, a blurred backdrop, a generated background. */
 function drawsPieces(spec: RenderSpec, timeline: Timeline): boolean {
   const v = spec.visuals;
@@ -149,6 +148,7 @@ function drawsPieces(spec: RenderSpec, timeline: Timeline): boolean {
   return v.motion !== 'none' || v.transition.type !== 'cut' || v.framing === 'blur' || drawnScene || drawnClip;
 }
 
+/** The chunks with how each piece is drawn, when the spec says (RenderSpec's `visuals`). */
 function drawnChunks(chunks: Chunk[], spec: RenderSpec, timeline: Timeline): VideoChunk[] {
   if (!spec.visuals) return chunks;
   if (!timeline.clips) throw new TaskError('render_failed', 'the plan has no clips to draw its pieces from', { retryable: true });

@@ -3,13 +3,11 @@
 // in two shapes; the frames of both videos read back (OCR for the titles, pixels for the rest).
 // Then a logo that is not an image fails the task naming the field, and a wrong field is a 422.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { OUTPUT_FPS } from '../../functions/media/chunks.ts';
 import { bounds, count, letters, near, ocr, type Box, type Rgb } from '../support/frames.ts';
 import { pollUntilFinal, postJson } from '../support/http.ts';
@@ -17,6 +15,7 @@ import { makeVideo } from '../support/media-fixtures.ts';
 import { DocumentChecker, documented } from '../support/openapi.ts';
 import { startService, type Service } from '../support/service.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { framesNumbered } from '../support/video-frames.ts';
 
 const END_CARD_S = 1.5;
 const isRed = near('#FF0000', 60);
@@ -24,26 +23,13 @@ const isGreen = near('#00FF00', 60);
 const isMagenta = near('#FF00FF', 60);
 const isWhite = near('#FFFFFF', 50);
 
-const run = promisify(execFile);
-
 /**
  * The frames of `path` shown at each of `times` (as `-ss t` gives them: the first frame at or after
- * t), as RGB, in one decode of the file that stops at the last one wanted: one ffmpeg instead of a
- * start and a seek per frame. Awaited, not execFileSync: a blocked event loop lets the idle
- * keep-alive connection to the service expire unseen (see support/video-frames.ts).
+ * t), as RGB, in one decode of the file.
  */
 async function framesAt(path: string, times: number[], width: number, height: number): Promise<Rgb[]> {
-  const index = times.map((t) => Math.max(0, Math.ceil(t * OUTPUT_FPS - 1e-6)));
-  const wanted = [...new Set(index)].sort((a, b) => a - b);
-  const select = `select='${wanted.map((n) => `eq(n\\,${n})`).join('+')}'`;
-  const args = ['-v', 'error', '-i', path, '-vf', select, '-fps_mode', 'passthrough', '-frames:v', String(wanted.length), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
-  const { stdout } = await run('ffmpeg', args, { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 });
-  const size = width * height * 3;
-  assert.equal(stdout.length, size * wanted.length, `${path}: frames ${wanted.join(', ')}`);
-  return index.map((n) => {
-    const i = wanted.indexOf(n);
-    return { width, height, data: stdout.subarray(i * size, (i + 1) * size) };
-  });
+  const numbers = times.map((t) => Math.max(0, Math.ceil(t * OUTPUT_FPS - 1e-6)));
+  return (await framesNumbered(path, numbers, width, height)).map((data) => ({ width, height, data }));
 }
 
 const rows = (f: Rgb, y0: number, y1: number): Box => ({ x0: 0, y0: Math.round(y0), x1: f.width, y1: Math.round(y1) });

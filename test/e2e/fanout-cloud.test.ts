@@ -3,14 +3,13 @@
 // runs out and the other worker renders that chunk), and the result is the same video, frame for
 // frame, as the one render in a single process.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { FirestoreTaskStore } from '../../functions/platform/firestore-task-store.ts';
 import { skipUnlessFirestoreEmulator } from '../support/firestore-emulator.ts';
 import { skipUnlessGcsEmulator } from '../support/gcs-emulator.ts';
 import { pollUntilFinal, postJson } from '../support/http.ts';
 import { startCloudPath, startService, type CloudPath } from '../support/service.ts';
+import { countFrames } from '../support/video-frames.ts';
 import { waitFor } from '../support/wait.ts';
 
 const sentence = (i: number) => `Sentence ${i} of a long story walks through the harbour, past the boats and the gulls, and back again.`;
@@ -23,13 +22,6 @@ const LONG = { script_text: Array.from({ length: 3 }, (_, i) => sentence(i + 1))
 /** Narrations longer than this fan out. */
 const FANOUT_MIN_S = 10;
 const ENCODE = { RENDER_PRESET: 'ultrafast' };
-
-/** Awaited: a blocked event loop lets an idle keep-alive connection to the service expire unseen (support/video-frames.ts). */
-async function frames(url: string): Promise<{ frames: number; durationS: number }> {
-  const { stdout: out } = await promisify(execFile)('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames:format=duration', '-of', 'json', url], { encoding: 'utf8' });
-  const j = JSON.parse(out) as { streams: { nb_read_frames: string }[]; format: { duration: string } };
-  return { frames: Number(j.streams[0]!.nb_read_frames), durationS: Number(j.format.duration) };
-}
 
 describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulator() || skipUnlessGcsEmulator() }, () => {
   let cloud: CloudPath;
@@ -78,7 +70,7 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
     const renderers = new Set(t.fanout!.chunks.map((c) => pidOf(c.rendered_by!)));
     assert.equal(renderers.size, 2, 'chunks were rendered by both workers');
     assert.ok(t.fanout!.chunks.some((c) => c.attempts === 2), 'the killed chunk was rendered again');
-    const fanned = await frames(final.result.video_url);
+    const fanned = await countFrames(final.result.video_url);
     assert.ok(fanned.durationS > FANOUT_MIN_S, `${fanned.durationS} s: long enough to fan out`);
     assert.equal(fanned.frames, Math.round(final.result.duration_s * 30));
 
@@ -88,7 +80,7 @@ describe('fan-out over two worker processes', { skip: skipUnlessFirestoreEmulato
       const s = await postJson(`${single.url}/v1/videos`, LONG);
       const { final: alone } = await pollUntilFinal(`${single.url}/task/${s.body.task_id}`);
       assert.equal(alone.status, 'completed');
-      const one = await frames(alone.result.video_url);
+      const one = await countFrames(alone.result.video_url);
       assert.equal(fanned.frames, one.frames, 'same frame count');
       assert.ok(Math.abs(fanned.durationS - one.durationS) < 1 / 30, `same duration: ${fanned.durationS} vs ${one.durationS}`);
     } finally {

@@ -3,13 +3,11 @@
 // in one process, and on the Google Cloud adapters (Firestore and GCS emulators) with the api and
 // the worker as separate processes.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createReadStream, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { ffprobe, integratedLufs, isFastStart } from '../support/ffprobe.ts';
 import { getJson, pollUntilFinal, postJson } from '../support/http.ts';
 import { DocumentChecker, documented } from '../support/openapi.ts';
@@ -17,6 +15,7 @@ import { makeVideo } from '../support/media-fixtures.ts';
 import { skipUnlessFirestoreEmulator } from '../support/firestore-emulator.ts';
 import { skipUnlessGcsEmulator } from '../support/gcs-emulator.ts';
 import { startCloudPath, startService, type Service } from '../support/service.ts';
+import { framesNumbered } from '../support/video-frames.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Two sentences: two backgrounds, a cut between them, and captions to check, in as few seconds as that takes.
@@ -253,11 +252,8 @@ for (const [name, start, { signaturesChecked, skip }] of deployments) describe(`
  */
 async function assertMovingColour(path: string): Promise<void> {
   const [w, h] = [36, 64];
-  // Awaited: a blocked event loop lets an idle keep-alive connection to the service expire unseen (support/video-frames.ts).
-  const { stdout: raw } = await promisify(execFile)('ffmpeg', ['-v', 'error', '-i', path, '-vf', `select='eq(n\\,6)+eq(n\\,36)',scale=${w}:${h}:flags=area`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer' });
   const size = w * h * 3;
-  assert.equal(raw.length, 2 * size);
-  const [a, b] = [raw.subarray(0, size), raw.subarray(size)];
+  const [a, b] = (await framesNumbered(path, [6, 36], w, h, 'area')) as [Buffer, Buffer];
   const moved = a.reduce((n, v, i) => n + Math.abs(v - b[i]!), 0) / size;
   assert.ok(moved > 1, `frames a second apart differ by ${moved.toFixed(2)} on average: the background should move`);
   let chroma = 0;

@@ -14,6 +14,7 @@ import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { Semaphore } from '../../functions/lib/semaphore.ts';
 import { makeSpeechLikeWav, makeVideo } from '../support/media-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { framesNumbered } from '../support/video-frames.ts';
 
 const tools = resolveMediaTools({});
 const STEP = 7;
@@ -174,21 +175,15 @@ describe('chunked render: joins', () => {
     });
     const f = chunks[1]!.startFrame;
     const after = Math.round((word.end + 0.6) * 30);
-    // The three frames in one decode, in stream order (each the whole 360x640 picture).
-    const wanted = [f - 1, f, after];
-    const buf = execFileSync('ffmpeg', ['-v', 'error', '-i', result.videoPath, '-vf', `select='${wanted.map((k) => `eq(n\\,${k})`).join('+')}'`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const size = 360 * 640 * 3;
-    assert.equal(buf.length, size * wanted.length, 'the three frames read back');
-    const whitePixels = (frameIndex: number) => {
-      const frame = buf.subarray(wanted.indexOf(frameIndex) * size, (wanted.indexOf(frameIndex) + 1) * size);
+    // The three frames in one decode (each the whole 360x640 picture).
+    const [lastBefore, firstAfter, gone] = await framesNumbered(result.videoPath, [f - 1, f, after], 360, 640);
+    const whitePixels = (frame: Buffer) => {
       let n = 0;
       for (let i = 0; i < frame.length; i += 3) if (frame[i]! > 235 && frame[i + 1]! > 235 && frame[i + 2]! > 235) n++;
       return n;
     };
-    assert.ok(whitePixels(f - 1) > 200, 'caption in the last frame of the chunk before the join');
-    assert.ok(whitePixels(f) > 200, 'caption in the first frame of the chunk after it');
-    assert.ok(whitePixels(after) < 20, 'gone after the caption ends');
+    assert.ok(whitePixels(lastBefore!) > 200, 'caption in the last frame of the chunk before the join');
+    assert.ok(whitePixels(firstAfter!) > 200, 'caption in the first frame of the chunk after it');
+    assert.ok(whitePixels(gone!) < 20, 'gone after the caption ends');
   });
 });

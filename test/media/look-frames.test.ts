@@ -14,8 +14,7 @@ import { buildCaptions } from '../../functions/media/captions/index.ts';
 import { resolveLook } from '../../functions/media/captions/looks.ts';
 import { logoArgs, logoSize, planScreen, watermarkInputArgs, watermarkOverlay } from '../../functions/media/overlays/index.ts';
 import { progressAt } from '../../functions/media/overlays/progress-bar.ts';
-import { burnMany } from '../support/burn-many.ts';
-import { bounds, burn, count, letters, near, ocr, pixel, savePng, type Rgb } from '../support/frames.ts';
+import { bounds, burn, burnMany, count, letters, near, ocr, pixel, savePng, type Rgb } from '../support/frames.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const dir = tempDir('look-frames-');

@@ -31,6 +31,7 @@ import { makeImage, makeSpeechLikeWav, makeVideo } from '../support/media-fixtur
 import { renderSpec } from '../support/render.ts';
 import { watchScratch, type ScratchSample } from '../support/scratch-watch.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { framesNumbered } from '../support/video-frames.ts';
 
 const tools = resolveMediaTools({});
 const signal = new AbortController().signal;
@@ -212,21 +213,17 @@ describe('motion, fades, blur framing and a photo through one plan (issue 23)', 
   let plan: RenderPlan;
   let alone: RenderResult;
   let cut: RenderResult;
-  /** Frames `at` of a video as RGB24. */
-  const decode = (path: string, at: number[]) => {
-    const size = frame.width * frame.height * 3;
-    const out = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-vf', `select='${at.map((k) => `eq(n\\,${k})`).join('+')}'`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 64 << 20 });
-    assert.equal(out.length, size * at.length);
-    return at.map((_, i) => out.subarray(i * size, (i + 1) * size));
-  };
   // Every frame the tests below look at, each video decoded once (and its frame MD5s read once).
   const looked = { alone: [15, 43, 58, 85, 96, 110], cut: [15, 89, 96] };
   const decoded = {
-    alone: once(() => new Map(decode(alone.videoPath, looked.alone).map((f, i) => [looked.alone[i]!, f]))),
-    cut: once(() => new Map(decode(cut.videoPath, looked.cut).map((f, i) => [looked.cut[i]!, f]))),
+    alone: once(() => framesNumbered(alone.videoPath, looked.alone, frame.width, frame.height)),
+    cut: once(() => framesNumbered(cut.videoPath, looked.cut, frame.width, frame.height)),
   };
   /** Frames `at` (among those `looked` at) of the lone crafted render or of the one with cuts, as RGB24. */
-  const rgb = (video: keyof typeof decoded, at: number[]) => at.map((k) => decoded[video]().get(k)!);
+  const rgb = async (video: keyof typeof decoded, at: number[]) => {
+    const frames = await decoded[video]();
+    return at.map((k) => frames[looked[video].indexOf(k)]!);
+  };
   const md5s = { alone: once(() => frameMd5s(alone.videoPath)), cut: once(() => frameMd5s(cut.videoPath)) };
   const at = (f: Buffer, x: number, y: number) => [...f.subarray((y * frame.width + x) * 3, (y * frame.width + x) * 3 + 3)];
   /** Mean absolute difference of horizontally adjacent luma-ish values in rows [y0, y1): how sharp that band is. */
@@ -298,24 +295,24 @@ describe('motion, fades, blur framing and a photo through one plan (issue 23)', 
     assert.equal(b!.length, a.length);
   });
 
-  it('blur framing: the landscape clip whole, over a soft, darkened copy where cover crops it', () => {
-    const [blurred, covered] = [rgb('alone', [15])[0]!, rgb('cut', [15])[0]!];
+  it('blur framing: the landscape clip whole, over a soft, darkened copy where cover crops it', async () => {
+    const [blurred, covered] = [(await rgb('alone', [15]))[0]!, (await rgb('cut', [15]))[0]!];
     // Above the fitted picture (rows 108–209) is the backdrop: the cover crop, blurred and dimmed.
     assert.ok(sharpness(blurred, 10, 90) < 0.6 * sharpness(covered, 10, 90), `backdrop ${sharpness(blurred, 10, 90)} vs cover ${sharpness(covered, 10, 90)}`);
     assert.ok(brightness(blurred, 10, 90) < 0.75 * brightness(covered, 10, 90), `backdrop ${brightness(blurred, 10, 90)} vs cover ${brightness(covered, 10, 90)}`);
     assert.ok(sharpness(blurred, 120, 200) > 3 * sharpness(blurred, 10, 90), 'the picture itself is sharp');
   });
 
-  it('motion: the photo moves over its frames clear of transitions', () => {
-    const [f43, f58] = rgb('alone', [43, 58]);
+  it('motion: the photo moves over its frames clear of transitions', async () => {
+    const [f43, f58] = await rgb('alone', [43, 58]);
     let moved = 0;
     for (let i = 0; i < f43!.length; i++) if (Math.abs(f43![i]! - f58![i]!) > 24) moved++;
     assert.ok(moved > f43!.length * 0.05, `${moved} of ${f43!.length} values changed`);
   });
 
-  it('fade: mid-transition frames blend both clips; the frames either side are each clip alone', () => {
-    const [red, mid, blue] = rgb('alone', [85, 96, 110]).map((f) => at(f, 90, 140));
-    const [cutBefore, cutAt] = rgb('cut', [89, 96]).map((f) => at(f, 90, 140));
+  it('fade: mid-transition frames blend both clips; the frames either side are each clip alone', async () => {
+    const [red, mid, blue] = (await rgb('alone', [85, 96, 110])).map((f) => at(f, 90, 140));
+    const [cutBefore, cutAt] = (await rgb('cut', [89, 96])).map((f) => at(f, 90, 140));
     assert.ok(red![0]! > 200 && red![2]! < 40, `red ${red}`);
     assert.ok(blue![2]! > 200 && blue![0]! < 40, `blue ${blue}`);
     assert.ok(mid![0]! > 70 && mid![0]! < 190 && mid![2]! > 70 && mid![2]! < 190, `mid-fade ${mid}`);

@@ -2,7 +2,7 @@
 // burned by real ffmpeg/libass onto a generated background, the chosen frames returned as RGB,
 // and the pixel and OCR checks those tests make on them.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OUTPUT_FPS } from '../../functions/media/chunks.ts';
 
@@ -31,20 +31,59 @@ export interface BurnOptions {
 /** Burns `ass` onto the background and returns the requested frames as RGB24. */
 export function burn(ass: string, o: BurnOptions): Rgb[] {
   writeFileSync(join(o.dir, 'look.ass'), ass);
-  const last = Math.max(...o.frames);
+  const burned = burnedStream(o, 0, 'look.ass');
+  const select = selectFrames(o.frames);
+  const graph = o.after ? `${burned}[a];${o.after('a', 'b')};[b]${select},format=rgb24[out]` : `${burned},${select},format=rgb24[out]`;
+  const out = execFileSync('ffmpeg', ['-v', 'error', ...backgroundInput(o), ...(o.inputs ?? []), '-filter_complex', graph, '-map', '[out]', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-'], {
+    cwd: o.dir,
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  return splitFrames(out, o, 'the document');
+}
+
+/** One document of `burnMany`: what `burn` takes, without the extra filters. */
+export type BurnJob = Omit<BurnOptions, 'after' | 'inputs' | 'dir'> & { ass: string };
+
+/**
+ * Several documents burned by one ffmpeg, each on its own background exactly as `burn` draws one:
+ * one process start instead of one per document, for tests that compare documents side by side.
+ * Per job, its requested frames as RGB24.
+ */
+export function burnMany(jobs: BurnJob[], dir: string): Rgb[][] {
+  jobs.forEach((o, k) => writeFileSync(join(dir, `look-${k}.ass`), o.ass));
+  const graph = jobs.map((o, k) => `${burnedStream(o, k, `look-${k}.ass`)},${selectFrames(o.frames)},format=rgb24[out${k}]`).join(';');
+  const outputs = jobs.flatMap((_, k) => ['-map', `[out${k}]`, '-fps_mode', 'passthrough', '-f', 'rawvideo', `burn-${k}.raw`]);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', ...jobs.flatMap(backgroundInput), '-filter_complex', graph, ...outputs], { cwd: dir });
+  return jobs.map((o, k) => {
+    const file = join(dir, `burn-${k}.raw`);
+    const out = readFileSync(file);
+    rmSync(file, { force: true });
+    return splitFrames(out, o, `document ${k}`);
+  });
+}
+
+type Burned = Pick<BurnOptions, 'width' | 'height' | 'frames' | 'background' | 'startFrame'>;
+
+/** The background as a lavfi input, long enough for the last frame asked for. */
+function backgroundInput(o: Burned): string[] {
   const bg = o.background ?? `color=c=0x707070:s=${o.width}x${o.height}:r=${OUTPUT_FPS}`;
+  return ['-f', 'lavfi', '-t', String((Math.max(...o.frames) + 2) / OUTPUT_FPS), '-i', bg];
+}
+
+/** Input `k` with the document burned in, its frames carrying their time in the whole video for libass. */
+function burnedStream(o: Burned, k: number, assFile: string): string {
   const shift = o.startFrame ? `setpts=PTS-STARTPTS+${o.startFrame}/${OUTPUT_FPS}/TB,` : '';
   const unshift = o.startFrame ? ',setpts=PTS-STARTPTS' : '';
-  const select = `select='${o.frames.map((f) => `eq(n\\,${f})`).join('+')}'`;
-  const burned = `[0:v]${shift}ass=filename=look.ass${unshift}`;
-  const graph = o.after ? `${burned}[a];${o.after('a', 'b')};[b]${select},format=rgb24[out]` : `${burned},${select},format=rgb24[out]`;
-  const out = execFileSync(
-    'ffmpeg',
-    ['-v', 'error', '-f', 'lavfi', '-t', String((last + 2) / OUTPUT_FPS), '-i', bg, ...(o.inputs ?? []), '-filter_complex', graph, '-map', '[out]', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-'],
-    { cwd: o.dir, maxBuffer: 512 * 1024 * 1024 },
-  );
+  return `[${k}:v]${shift}ass=filename=${assFile}${unshift}`;
+}
+
+function selectFrames(frames: number[]): string {
+  return `select='${frames.map((f) => `eq(n\\,${f})`).join('+')}'`;
+}
+
+function splitFrames(out: Buffer, o: Burned, what: string): Rgb[] {
   const size = o.width * o.height * 3;
-  assert(out.length === size * o.frames.length, `ffmpeg returned ${out.length / size} frames, asked for ${o.frames.length}`);
+  assert(out.length === size * o.frames.length, `ffmpeg returned ${out.length / size} frames for ${what}, asked for ${o.frames.length}`);
   return o.frames.map((_, i) => ({ width: o.width, height: o.height, data: out.subarray(i * size, (i + 1) * size) }));
 }
 

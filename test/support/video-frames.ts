@@ -28,6 +28,33 @@ export async function framesAt(path: string, fps: number, width: number, height:
   return Array.from({ length: Math.floor(stdout.length / size) }, (_, i) => stdout.subarray(i * size, (i + 1) * size));
 }
 
+/**
+ * The frames numbered `numbers` (0-based, in stream order) as rgb24 at `width`x`height`, one per
+ * number asked for, in one decode of the file: the video's own size, or scaled to that size with
+ * `scaleFlags`.
+ */
+export async function framesNumbered(path: string, numbers: number[], width: number, height: number, scaleFlags?: string): Promise<Buffer[]> {
+  const wanted = [...new Set(numbers)].sort((a, b) => a - b);
+  const select = `select='${wanted.map((n) => `eq(n\\,${n})`).join('+')}'`;
+  const vf = scaleFlags ? `${select},scale=${width}:${height}:flags=${scaleFlags}` : select;
+  const args = ['-v', 'error', '-i', path, '-vf', vf, '-fps_mode', 'passthrough', '-frames:v', String(wanted.length), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
+  const { stdout } = await run('ffmpeg', args, { encoding: 'buffer', maxBuffer: 1 << 29 });
+  const size = width * height * 3;
+  if (stdout.length !== size * wanted.length) throw new Error(`${path}: ffmpeg returned ${stdout.length / size} frames of ${width}x${height}, asked for ${wanted.join(', ')}`);
+  return numbers.map((n) => {
+    const i = wanted.indexOf(n);
+    return stdout.subarray(i * size, (i + 1) * size);
+  });
+}
+
+/** How many frames a video has, every one decoded, and its container's duration. */
+export async function countFrames(path: string): Promise<{ frames: number; durationS: number }> {
+  const args = ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames:format=duration', '-of', 'json', path];
+  const { stdout } = await run('ffprobe', args, { encoding: 'utf8' });
+  const j = JSON.parse(stdout) as { streams: { nb_read_frames: string }[]; format: { duration: string } };
+  return { frames: Number(j.streams[0]!.nb_read_frames), durationS: Number(j.format.duration) };
+}
+
 /** Mean colour of an rgb24 picture (or a part of one), 0..255 per channel. */
 export function meanRgb(rgb: Buffer): Rgb {
   const sum = [0, 0, 0];

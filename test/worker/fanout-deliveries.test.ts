@@ -3,17 +3,16 @@
 // the one that finishes the last chunk joins them. The result is the same video, frame for frame,
 // as the render in one delivery.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/log.ts';
 import { startServer, type RunningServer } from '../../functions/server.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import { postJson } from '../support/http.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { countFrames } from '../support/video-frames.ts';
 import { waitFor } from '../support/wait.ts';
 
 const quiet = createLogger('fatal');
@@ -64,12 +63,6 @@ async function checkTimings(apiUrl: string, id: string, o: { outputs: number; ch
   for (const s of t.stages) assert.ok(s.seconds <= t.run_s + 0.001, `${s.stage} ${s.seconds} s in a ${t.run_s} s run`);
   assert.ok(t.other_s >= 0 && t.other_s < t.run_s, `other ${t.other_s} of ${t.run_s}`);
   assert.ok(t.stages.reduce((n: number, s: any) => n + s.seconds, 0) + t.other_s >= t.run_s - 0.01, 'every second of the run is in a stage or in other_s');
-}
-
-/** Frames of a video, every one decoded. Awaited: a blocked event loop lets an idle keep-alive connection to the service expire unseen (support/video-frames.ts). */
-async function frameCount(path: string): Promise<number> {
-  const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path], { encoding: 'utf8' });
-  return Number(stdout.trim());
 }
 
 describe('fan-out deliveries', () => {
@@ -147,8 +140,8 @@ describe('fan-out deliveries', () => {
       assert.equal(alone.status, 'completed');
       assert.equal(alone.fanout, null);
       const path = (t: typeof alone) => join(dataDir, 'blobs', t.output!.video_key);
-      const fannedFrames = await frameCount(path(done));
-      assert.equal(fannedFrames, await frameCount(path(alone)), 'same frame count');
+      const fannedFrames = (await countFrames(path(done))).frames;
+      assert.equal(fannedFrames, (await countFrames(path(alone))).frames, 'same frame count');
       assert.equal(fannedFrames, Math.round(done.output!.duration_s * 30));
       assert.ok(Math.abs(ffprobe(path(done)).durationS - ffprobe(path(alone)).durationS) < 1 / 30, 'same duration');
     } finally {
@@ -196,8 +189,8 @@ describe('fan-out deliveries', () => {
         const one = join(dataDir, 'blobs', alone.output!.outputs![i]!.video_key);
         const probed = ffprobe(fanned).streams.find((st) => st.codec_type === 'video')!;
         assert.deepEqual([probed.width, probed.height], [v.width, v.height]);
-        const fannedFrames = await frameCount(fanned);
-        assert.equal(fannedFrames, await frameCount(one), `output ${i}: same frame count`);
+        const fannedFrames = (await countFrames(fanned)).frames;
+        assert.equal(fannedFrames, (await countFrames(one)).frames, `output ${i}: same frame count`);
         assert.equal(fannedFrames, Math.round(v.duration_s * 30));
         assert.ok(readFileSync(join(dataDir, 'blobs', v.captions_vtt_key!), 'utf8').startsWith('WEBVTT'));
       }
@@ -224,7 +217,7 @@ describe('fan-out deliveries', () => {
     for (let k = 0; k < fanout.chunks.length; k++) assert.equal((await chunk(id, k)).status, 200);
     const done = await task(id);
     assert.equal(done.status, 'completed', JSON.stringify(done.error));
-    assert.equal(await frameCount(join(dataDir, 'blobs', done.output!.video_key)), Math.round(done.output!.duration_s * 30));
+    assert.equal((await countFrames(join(dataDir, 'blobs', done.output!.video_key))).frames, Math.round(done.output!.duration_s * 30));
     assert.ok(readFileSync(join(dataDir, 'blobs', done.output!.captions_vtt_key!), 'utf8').startsWith('WEBVTT'));
   });
 
