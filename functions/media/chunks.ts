@@ -19,6 +19,17 @@ export const MAX_DRAWN_PIECES_PER_CHUNK = 2;
  * ones, and chunks this long still spread a minute of video over every core.
  */
 export const MAX_CHUNK_S = 12;
+/**
+ * Shortest chunk a video is cut into for the cores' sake (a piece longer than the rest, or the cap
+ * of pieces, may still make shorter ones). Every chunk process pays ffmpeg's start, libass's font
+ * set-up and x264's initialisation before its first frame: a second chunk of a short 1080x1920
+ * captioned video cost about 0.5 CPU s more than one chunk encoded by two x264 threads
+ * (BENCHMARKS.md, "Short videos"). On idle cores it wins that back in wall time only from about
+ * 4 s of video (one chunk keeps 1.5 cores busy: ffmpeg 5.1 decodes and filters on one thread,
+ * x264's threads take the encoder's share); on busy ones never. So a shorter video gets fewer chunks and its spare cores
+ * as x264 threads (planRender), in one process and fanned out alike.
+ */
+export const MIN_CHUNK_S = 2;
 
 export interface ChunkPiece {
   /** Index into the clips list. */
@@ -42,7 +53,7 @@ export function segmentFrames(segments: Segment[], fps = OUTPUT_FPS): number[] {
 }
 
 export interface ChunkOptions {
-  /** Chunks that can run at once (the CPU budget): a short video is still cut into this many, where it has the pieces. */
+  /** Chunks that can run at once (the CPU budget): a video is cut into this many where it has the pieces and MIN_CHUNK_S for each. */
   parallel: number;
   maxPieces?: number;
   maxChunkS?: number;
@@ -51,13 +62,15 @@ export interface ChunkOptions {
 /**
  * Splits the timeline at piece boundaries into consecutive chunks of at most `maxPieces` pieces
  * and, where pieces allow, no more than `maxChunkS` or an even share of the video per parallel
- * slot, so a lone task keeps every core busy. Pieces that round to no frame are dropped.
+ * slot, so a lone task keeps every core busy; a video too short to give every slot MIN_CHUNK_S
+ * has fewer slots. Pieces that round to no frame are dropped.
  */
 export function planChunks(segments: Segment[], opts: ChunkOptions): Chunk[] {
   const maxPieces = opts.maxPieces ?? MAX_PIECES_PER_CHUNK;
   const frames = segmentFrames(segments);
   const total = frames.reduce((a, b) => a + b, 0);
-  const target = Math.min(Math.round((opts.maxChunkS ?? MAX_CHUNK_S) * OUTPUT_FPS), Math.ceil(total / Math.max(1, opts.parallel)));
+  const slots = Math.max(1, Math.min(opts.parallel, Math.floor(total / Math.round(MIN_CHUNK_S * OUTPUT_FPS))));
+  const target = Math.min(Math.round((opts.maxChunkS ?? MAX_CHUNK_S) * OUTPUT_FPS), Math.ceil(total / slots));
   const chunks: Chunk[] = [];
   let cur: Chunk | null = null;
   let at = 0;

@@ -85,7 +85,7 @@ export interface Timeline {
 }
 
 export interface PlanOptions {
-  /** Chunk processes of one output that can run at once: a short video is still cut into this many where it has the pieces, or gets the rest as encoder threads. */
+  /** Chunk processes of one output that can run at once: a video is cut into this many where it has the pieces and the length (MIN_CHUNK_S each), or gets the rest as encoder threads. */
   parallel: number;
   /** Overrides of the x264/AAC settings (RENDER_PRESET, RENDER_CRF; a fan-out fixes one thread per chunk). */
   encode?: Partial<EncodeSettings>;

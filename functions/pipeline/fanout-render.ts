@@ -26,7 +26,10 @@ const RENDER_PLAN = 'render.json';
 const TIMINGS = 'timings/';
 /**
  * Chunks planned as if this many ran at once: with at most 12 s each, a three-minute video gives
- * fifteen or more, enough to spread over the instances a queue may dispatch to.
+ * fifteen or more, enough to spread over the instances a queue may dispatch to. A video long
+ * enough to fan out (FANOUT_MIN_SECONDS, 90 s by default) has quarters far longer than
+ * MIN_CHUNK_S (chunks.ts); only one fanned out under a lower setting is cut into fewer chunks, as
+ * in one process: each chunk saved is a delivery saved, dearer still than its process.
  */
 const SPREAD = 4;
 

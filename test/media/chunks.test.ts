@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Segment } from '../../functions/domain/media.ts';
-import { MAX_CHUNK_S, MAX_PIECES_PER_CHUNK, planChunks, segmentFrames } from '../../functions/media/chunks.ts';
+import { MAX_CHUNK_S, MAX_PIECES_PER_CHUNK, MIN_CHUNK_S, planChunks, segmentFrames } from '../../functions/media/chunks.ts';
 
 /** Back-to-back pieces of the given lengths (seconds), each from its own clip. */
 function pieces(...lengths: number[]): Segment[] {
@@ -50,6 +50,17 @@ describe('planChunks', () => {
     assert.equal(planChunks(pieces(2, 2, 2, 2), { parallel: 2 }).length, 2);
     assert.equal(planChunks(pieces(2, 2, 2, 2), { parallel: 1 }).length, 2, 'at most three pieces per chunk');
     assert.equal(planChunks(pieces(6), { parallel: 2 }).length, 1, 'one piece cannot be split');
+  });
+
+  it('a video too short to give every slot MIN_CHUNK_S is cut into fewer chunks, never shorter ones', () => {
+    const m = MIN_CHUNK_S;
+    assert.deepEqual(planChunks(pieces(0.75 * m, 0.75 * m), { parallel: 2 }).map((c) => c.pieces.length), [2], 'one chunk: two would be shorter than MIN_CHUNK_S');
+    assert.equal(planChunks(pieces(m, m), { parallel: 2 }).length, 2, 'long enough for both slots');
+    // Eight pieces of half MIN_CHUNK_S and eight slots: four chunks of two pieces, not eight of one.
+    const many = planChunks(pieces(...Array.from({ length: 8 }, () => m / 2)), { parallel: 8 });
+    assert.deepEqual(many.map((c) => c.frames), Array(4).fill(m * 30));
+    // The cap of pieces still holds: three short pieces and a fourth make two chunks.
+    assert.equal(planChunks(pieces(0.2, 0.2, 0.2, 0.2), { parallel: 4 }).length, 2);
   });
 
   it('drops pieces that round to no frame', () => {

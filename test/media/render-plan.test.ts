@@ -7,7 +7,7 @@ import type { CaptionOptions } from '../../functions/domain/video-request.ts';
 import { SIDECAR_CAPTIONS } from '../../functions/domain/video-spec.ts';
 import { assEventLine, assHead, assText } from '../../functions/media/captions/ass-document.ts';
 import { buildCaptions } from '../../functions/media/captions/index.ts';
-import { planChunks } from '../../functions/media/chunks.ts';
+import { MIN_CHUNK_S, planChunks } from '../../functions/media/chunks.ts';
 import { DEFAULT_ENCODE } from '../../functions/media/render-args.ts';
 import { chunkSubtitles, planRender, type RenderPlan } from '../../functions/media/render-plan.ts';
 import { TaskError } from '../../functions/errors.ts';
@@ -57,6 +57,22 @@ describe('planRender', () => {
     assert.equal(one.encode.threads, 4);
     const fixed = planRender(renderSpec([tall], look), narrationOf(2), { segments: segments(2), music: null }, { parallel: 4, encode: { threads: 1, preset: 'ultrafast', crf: 28 } });
     assert.deepEqual(fixed.encode, { ...DEFAULT_ENCODE, threads: 1, preset: 'ultrafast', crf: 28 });
+  });
+
+  it('a short video is one chunk encoded on every core; a long one is a chunk per core', () => {
+    // Three seconds on two cores: a second chunk would be shorter than MIN_CHUNK_S.
+    const short = planRender(renderSpec([tall], look), narrationOf(3), { segments: segments(1.5, 1.5), music: null }, { parallel: 2 });
+    assert.ok(3 / 2 < MIN_CHUNK_S);
+    assert.deepEqual([short.outputs[0]!.chunks.length, short.encode.threads], [1, 2]);
+    // Four seconds on four cores: two chunks of two threads each.
+    const four = planRender(renderSpec([tall], look), narrationOf(4), { segments: segments(1, 1, 1, 1), music: null }, { parallel: 4 });
+    assert.deepEqual([four.outputs[0]!.chunks.map((c) => c.frames), four.encode.threads], [[60, 60], 2]);
+    // Thirteen seconds on two cores: every core a chunk of its own, one thread each.
+    assert.ok(plan.outputs[0]!.chunks.length >= 2);
+    assert.equal(plan.encode.threads, 1);
+    // A fan-out's plan (four slots, one thread per chunk) follows the same rule: a short video is one delivery.
+    const fanned = planRender(renderSpec([tall], look), narrationOf(3), { segments: segments(1.5, 1.5), music: null }, { parallel: 4, encode: { threads: 1 } });
+    assert.deepEqual([fanned.outputs[0]!.chunks.length, fanned.encode.threads], [1, 1]);
   });
 
   it('each chunk draws the caption events of its span; one across a join is in both chunks', () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { normaliseNarration } from '../../functions/media/loudness.ts';
 import { validateRender } from '../../functions/media/render.ts';
@@ -20,8 +21,10 @@ import { makeImage, makeSpeechLikeWav, makeTone, makeVideo } from '../support/me
 import { ffprobe, isFastStart } from '../support/ffprobe.ts';
 import { STILL_SHOT_S, type Narration, type SourceClip, type WordTiming } from '../../functions/domain/media.ts';
 import type { RenderPlan } from '../../functions/media/render-plan.ts';
+import { MIN_CHUNK_S } from '../../functions/media/chunks.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
+import { countFrames } from '../support/video-frames.ts';
 
 const tools = resolveMediaTools({});
 let root: string;
@@ -557,6 +560,16 @@ describe('renderVideo: failures', () => {
         !err.message.includes(dir) &&
         !/bad\.mp4/.test(err.message),
     );
+  });
+
+  it('a video of a few seconds is one chunk process, encoded on every core: every frame and the whole length come back', async () => {
+    const { result } = await renderCaptionsOff();
+    // 3.2 s: a second chunk would be shorter than MIN_CHUNK_S, whatever the cores.
+    assert.ok(3.2 / 2 < MIN_CHUNK_S);
+    assert.deepEqual([result.plan.outputs[0]!.chunks.length, result.plan.encode.threads], [1, availableParallelism()]);
+    const back = await countFrames(result.videoPath);
+    assert.equal(back.frames, Math.round(3.2 * 30));
+    assert.ok(Math.abs(back.durationS - 3.2) <= 0.1, `duration ${back.durationS}`);
   });
 
   it('validation names what differs (duration, frame size)', async () => {

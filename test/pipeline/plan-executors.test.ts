@@ -203,18 +203,26 @@ describe('one plan, two executors', () => {
 describe('motion, fades, blur framing and a photo through one plan (issue 23)', () => {
   const frame = { width: 180, height: 320 };
   const caps = { style: 'line', position: 'bottom', font_size: 1, max_words_per_line: 3 } as const;
-  /** A landscape clip (blur framing shows it whole), a photo, then a red and a blue clip: a second each. */
-  const pieces: Segment[] = [0, 1, 2, 3].map((clip) => ({ clip, sourceStart: 0, duration: 1, start: clip }));
+  /**
+   * A landscape clip (blur framing shows it whole), a photo, then a red and a blue clip: two
+   * seconds each, so that each is a chunk of its own (a video is cut for the cores into chunks of
+   * MIN_CHUNK_S at least) and every transition crosses a join.
+   */
+  const PIECE_S = 2;
+  const CRAFTED_S = 4 * PIECE_S;
+  const pieces: Segment[] = [0, 1, 2, 3].map((clip) => ({ clip, sourceStart: 0, duration: PIECE_S, start: clip * PIECE_S }));
   let visualClips: SourceClip[];
+  /** The narration of the four pieces: words across every join. */
+  let spoken: Narration;
   const crafted: VisualSpec = { motion: 'subtle', transition: { type: 'fade', durationS: 0.4 }, framing: 'blur', media: 'videos', backgroundText: null };
   const cuts: VisualSpec = { motion: 'none', transition: { type: 'cut', durationS: 0.4 }, framing: 'cover', media: 'videos', backgroundText: null };
   const planOf = (visuals: VisualSpec) =>
-    planRender({ ...renderSpec([frame], caps), visuals, seed: 5, scenes: [{ text: 'x' }] }, narration, { segments: pieces, music: null, clips: visualClips, pieces: [] }, { parallel: 4, encode: { threads: 1 } });
+    planRender({ ...renderSpec([frame], caps), visuals, seed: 5, scenes: [{ text: 'x' }] }, spoken, { segments: pieces, music: null, clips: visualClips, pieces: [] }, { parallel: 4, encode: { threads: 1 } });
   let plan: RenderPlan;
   let alone: RenderResult;
   let cut: RenderResult;
   // Every frame the tests below look at, each video decoded once (and its frame MD5s read once).
-  const looked = { alone: [15, 43, 58, 85, 96, 110], cut: [15, 89, 96] };
+  const looked = { alone: [15, 86, 116, 175, 186, 200], cut: [15, 179, 186] };
   const decoded = {
     alone: once(() => framesNumbered(alone.videoPath, looked.alone, frame.width, frame.height)),
     cut: once(() => framesNumbered(cut.videoPath, looked.cut, frame.width, frame.height)),
@@ -245,16 +253,18 @@ describe('motion, fades, blur framing and a photo through one plan (issue 23)', 
   };
 
   before(async () => {
-    const wide = await makeVideo(join(root, 'wide.mp4'), { width: 320, height: 180, durationS: 2 });
+    const wide = await makeVideo(join(root, 'wide.mp4'), { width: 320, height: 180, durationS: 3 });
     const photo = await makeImage(join(root, 'photo.png'), { width: 360, height: 640, format: 'png' });
-    const red = await makeVideo(join(root, 'red.mp4'), { width: 180, height: 320, durationS: 2, pattern: 'color', color: 'red' });
-    const blue = await makeVideo(join(root, 'blue.mp4'), { width: 180, height: 320, durationS: 2, pattern: 'color', color: 'blue' });
+    const red = await makeVideo(join(root, 'red.mp4'), { width: 180, height: 320, durationS: 3, pattern: 'color', color: 'red' });
+    const blue = await makeVideo(join(root, 'blue.mp4'), { width: 180, height: 320, durationS: 3, pattern: 'color', color: 'blue' });
     visualClips = [
-      { kind: 'file', path: wide, durationS: 2, width: 320, height: 180, credit: null },
+      { kind: 'file', path: wide, durationS: 3, width: 320, height: 180, credit: null },
       { kind: 'file', path: photo, durationS: 5, width: 360, height: 640, credit: null, still: 'png' },
-      { kind: 'file', path: red, durationS: 2, width: 180, height: 320, credit: null },
-      { kind: 'file', path: blue, durationS: 2, width: 180, height: 320, credit: null },
+      { kind: 'file', path: red, durationS: 3, width: 180, height: 320, credit: null },
+      { kind: 'file', path: blue, durationS: 3, width: 180, height: 320, credit: null },
     ];
+    const words = Array.from({ length: 7 }, (_, i) => ({ text: `word${i}`, start: 0.4 + i * 1.1, end: 0.4 + i * 1.1 + 0.9 }));
+    spoken = { audioPath: await makeSpeechLikeWav(join(root, 'spoken.wav'), CRAFTED_S), durationS: CRAFTED_S, words, sentenceEnds: [words.length] };
     plan = planOf(crafted);
     [alone] = (await renderVideos(tools, { dir: join(root, 'crafted'), plan, clips: visualClips, signal, cpu: new Semaphore(2) })) as [RenderResult];
     [cut] = (await renderVideos(tools, { dir: join(root, 'cuts'), plan: planOf(cuts), clips: visualClips, signal, cpu: new Semaphore(2) })) as [RenderResult];
@@ -272,8 +282,8 @@ describe('motion, fades, blur framing and a photo through one plan (issue 23)', 
 
   it('the duration and the frame count are those of the video with cuts', () => {
     assert.ok(Math.abs(alone.durationS - cut.durationS) < 0.001, `${alone.durationS} vs ${cut.durationS}`);
-    assert.equal(md5s.alone().length, DURATION_S * 30);
-    assert.equal(md5s.cut().length, DURATION_S * 30);
+    assert.equal(md5s.alone().length, CRAFTED_S * 30);
+    assert.equal(md5s.cut().length, CRAFTED_S * 30);
   });
 
   it('fanned out, every frame is the lone executor\'s', async () => {
@@ -284,7 +294,7 @@ describe('motion, fades, blur framing and a photo through one plan (issue 23)', 
       mkdirSync(d, { recursive: true });
       return d;
     };
-    await savePlan(blobs, planPrefix('crafted'), { version: VIDEO_PLAN_VERSION, narration, clips: visualClips, segments: pieces, music: null, pieces: [], warnings: [] }, root);
+    await savePlan(blobs, planPrefix('crafted'), { version: VIDEO_PLAN_VERSION, narration: spoken, clips: visualClips, segments: pieces, music: null, pieces: [], warnings: [] }, root);
     await storeFanout(deps, { prefix: fanoutPrefix('crafted', 1), render: plan, dir: dir('start'), signal });
     const spec = { outputs: plan.outputs.map((o) => o.output) };
     for (let k = 3; k >= 0; k--) await renderFanoutChunk(deps, { spec, taskId: 'crafted', attempt: 1, n: k, dir: dir(`chunk-${k}`), signal });
@@ -304,19 +314,19 @@ describe('motion, fades, blur framing and a photo through one plan (issue 23)', 
   });
 
   it('motion: the photo moves over its frames clear of transitions', async () => {
-    const [f43, f58] = await rgb('alone', [43, 58]);
+    const [f86, f116] = await rgb('alone', [86, 116]);
     let moved = 0;
-    for (let i = 0; i < f43!.length; i++) if (Math.abs(f43![i]! - f58![i]!) > 24) moved++;
-    assert.ok(moved > f43!.length * 0.05, `${moved} of ${f43!.length} values changed`);
+    for (let i = 0; i < f86!.length; i++) if (Math.abs(f86![i]! - f116![i]!) > 24) moved++;
+    assert.ok(moved > f86!.length * 0.05, `${moved} of ${f86!.length} values changed`);
   });
 
   it('fade: mid-transition frames blend both clips; the frames either side are each clip alone', async () => {
-    const [red, mid, blue] = (await rgb('alone', [85, 96, 110])).map((f) => at(f, 90, 140));
-    const [cutBefore, cutAt] = (await rgb('cut', [89, 96])).map((f) => at(f, 90, 140));
+    const [red, mid, blue] = (await rgb('alone', [175, 186, 200])).map((f) => at(f, 90, 140));
+    const [cutBefore, cutAt] = (await rgb('cut', [179, 186])).map((f) => at(f, 90, 140));
     assert.ok(red![0]! > 200 && red![2]! < 40, `red ${red}`);
     assert.ok(blue![2]! > 200 && blue![0]! < 40, `blue ${blue}`);
     assert.ok(mid![0]! > 70 && mid![0]! < 190 && mid![2]! > 70 && mid![2]! < 190, `mid-fade ${mid}`);
-    // With cuts, frame 96 is the blue clip already.
+    // With cuts, frame 186 is the blue clip already.
     assert.ok(cutBefore![0]! > 200 && cutAt![2]! > 200, `cuts ${cutBefore} ${cutAt}`);
   });
 });

@@ -64,7 +64,8 @@ describe('two outputs in a scratch volume that holds one', { skip: skip ?? false
   let small: string;
   // Pure noise: every chunk costs real bytes, so the page slack of small files is small beside them.
   const clips: SourceClip[] = [{ kind: 'generated', lavfi: 'color=c=gray:s=288x288:r=30,noise=alls=90:allf=t+u', durationS: 3600, credit: null }];
-  const segments: Segment[] = [0, 1, 2, 3].map((i) => ({ clip: 0, sourceStart: i, duration: DURATION_S / 4, start: (i * DURATION_S) / 4 }));
+  // Nine pieces: a video this short is not cut for the cores (MIN_CHUNK_S), but three pieces at most make a chunk.
+  const segments: Segment[] = Array.from({ length: 9 }, (_, i) => ({ clip: 0, sourceStart: i, duration: DURATION_S / 9, start: (i * DURATION_S) / 9 }));
 
   before(async () => {
     root = tempDir('scratch-limit-');
