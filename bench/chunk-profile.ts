@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import type { Frame, SourceClip } from '../functions/domain/media.ts';
 import { captionSpec, type OutputSpec } from '../functions/domain/video-spec.ts';
 import { chunkArgs, chunkFilterGraph } from '../functions/media/chunk-video.ts';
-import { normaliseNarration } from '../functions/media/loudness.ts';
+import { measureNarration } from '../functions/media/loudness.ts';
 import { OUTPUT_FPS, type Chunk } from '../functions/media/chunks.ts';
 import { probeKeyframes, probeMedia } from '../functions/media/probe.ts';
 import { assembleArgs, audioArgs, DEFAULT_ENCODE, fmt, thumbnailArgs, type EncodeSettings } from '../functions/media/render-args.ts';
@@ -120,7 +120,7 @@ async function main() {
     const other: [string, number][] = [];
 
     let narration = inp.narration;
-    other.push(['loudness (measure + gain)', await cpuOf(async () => (narration = await normaliseNarration(tools, inp.narration, dir, signal)))]);
+    other.push(['loudness (measure)', await cpuOf(async () => (narration = await measureNarration(tools, inp.narration, dir, signal)))]);
     const keys = await Promise.all(inp.clips.map((c) => (c.kind === 'file' ? probeKeyframes(tools, c.path) : null)));
     other.push(['probe of the clips (as the download does)', await cpuOf(() => Promise.all(inp.clips.map((c) => (c.kind === 'file' ? probeMedia(tools, c.path) : null))))]);
     other.push(['keyframe index of the clips', await cpuOf(() => Promise.all(inp.clips.map((c) => (c.kind === 'file' ? probeKeyframes(tools, c.path) : null))))]);
@@ -133,7 +133,7 @@ async function main() {
     const p = { encode: plan.encode, chunks: planned.chunks, assFile: planned.subtitles === null ? null : 'captions.ass' };
     // The first chunk's captions, for the font set-up measured below; each chunk writes its own.
     if (p.assFile) await writeFile(join(dir, p.assFile), chunkSubtitles(planned, planned.chunks[0]!)!, 'utf8');
-    const soundtrack = audioArgs({ voicePath: narration.audioPath, voiceNormalised: true, durationS: narration.durationS, outputFile: 'audio.m4a', encode: p.encode });
+    const soundtrack = audioArgs({ voicePath: narration.audioPath, voiceNormalised: true, voiceGainDb: narration.gainDb, durationS: narration.durationS, outputFile: 'audio.m4a', encode: p.encode });
     other.push(['soundtrack', await cpuOf(() => runFfmpeg(tools, soundtrack, { cwd: dir }))]);
 
     // Process start, and with the captions file: the font set-up every chunk process pays.

@@ -16,6 +16,13 @@ export interface Narration {
   words: WordTiming[];
   /** Where each sentence (or scene, when scenes were sent) ends in `words`: exclusive word indices. */
   sentenceEnds: number[];
+  /**
+   * The gain (dB) that brings the voice to the target loudness, measured once (media/loudness.ts)
+   * and applied where the soundtrack is mixed: the file stays as the voice made it. Absent on a
+   * voice not measured yet, and on one whose file was brought to the target already (a narration
+   * kept before the gain moved into the soundtrack; a storyboard's preview).
+   */
+  gainDb?: number;
 }
 
 /** A video frame's size in pixels. */

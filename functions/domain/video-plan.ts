@@ -7,10 +7,18 @@ import type { LogoFile, ScreenText } from './look.ts';
 import type { Narration, Segment, SourceClip } from './media.ts';
 import type { FootagePiece } from './task.ts';
 
-export const VIDEO_PLAN_VERSION = 1;
+/**
+ * 2: the narration carries its measured gain and its file is the voice as made; a plan of version
+ * 1 (still read: a storyboard's plan lives for days) has its narration's file at the target
+ * loudness already. A worker of before version 2 reads no plan of it, rather than render its
+ * voice without the gain.
+ */
+export const VIDEO_PLAN_VERSION = 2;
+/** The plan versions this release renders. */
+export const READABLE_PLAN_VERSIONS: readonly number[] = [1, VIDEO_PLAN_VERSION];
 
 export interface VideoPlan {
-  version: typeof VIDEO_PLAN_VERSION;
+  version: 1 | typeof VIDEO_PLAN_VERSION;
   narration: Narration;
   clips: SourceClip[];
   segments: Segment[];

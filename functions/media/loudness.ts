@@ -1,9 +1,14 @@
-// Narration loudness, in two short runs of its own before the render: measure, then a fixed
-// gain with a peak limiter. The render process then holds no loudnorm state (about 100 MiB at
-// any resolution), and the runs overlap the footage downloads.
-import { readFile, rm } from 'node:fs/promises';
+// Narration loudness: measured once before the render (it overlaps the footage downloads), and
+// carried as a gain (dB) on the narration. The soundtrack applies it with a peak limiter where it
+// mixes the voice (render-args audioFilters), so no pass rewrites the narration's file, and the
+// render process holds no loudnorm state (about 100 MiB at any resolution). A 16-bit PCM WAV (the
+// espeak voice, a narration fitted to a length, a WAV recording) is measured in process, read in
+// pieces; anything else (an ElevenLabs MP3, a recording in another format) by a run of ffmpeg.
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { addStageCpu } from '../lib/stage-timings.ts';
+import { LoudnessMeter } from './loudness-meter.ts';
 import { measureLoudnessArgs, parseIntegratedLoudness, TARGET_LUFS, voiceGainArgs } from './render-args.ts';
 import { runFfmpeg } from './run.ts';
 import type { MediaTools } from './tools.ts';
@@ -11,14 +16,100 @@ import type { Narration } from '../domain/media.ts';
 
 /** Never amplify a near-silent narration into noise. */
 const MAX_GAIN_DB = 30;
+/** Bytes of samples read at a time: memory stays flat for a narration of any length. */
+const PIECE_BYTES = 1 << 20;
 
-export async function normaliseNarration(tools: MediaTools, narration: Narration, dir: string, signal: AbortSignal): Promise<Narration> {
+/** The narration with the gain that brings it to the target loudness (0 for silence): its file is left as it is. */
+export async function measureNarration(tools: MediaTools, narration: Narration, dir: string, signal: AbortSignal): Promise<Narration & { gainDb: number }> {
+  const measured = await integratedLoudness(tools, narration.audioPath, dir, signal);
+  return { ...narration, gainDb: measured === null ? 0 : Math.min(MAX_GAIN_DB, TARGET_LUFS - measured) };
+}
+
+/** The integrated loudness (LUFS) of the voice in `path` as dual mono, or null for silence: in process for a 16-bit PCM WAV, by ffmpeg's ebur128 otherwise. */
+export async function integratedLoudness(tools: MediaTools, path: string, dir: string, signal: AbortSignal): Promise<number | null> {
+  const measured = await measureWav(path, signal);
+  return measured !== undefined ? measured : measureWithFfmpeg(tools, path, dir, signal);
+}
+
+async function measureWithFfmpeg(tools: MediaTools, path: string, dir: string, signal: AbortSignal): Promise<number | null> {
   const log = 'loudness.log';
-  await runFfmpeg(tools, measureLoudnessArgs(narration.audioPath, log), { cwd: dir, signal, errorCode: 'render_failed' });
+  await runFfmpeg(tools, measureLoudnessArgs(path, log), { cwd: dir, signal, errorCode: 'render_failed' });
   const measured = parseIntegratedLoudness(await readFile(join(dir, log), 'utf8'));
   await rm(join(dir, log), { force: true });
-  const gainDb = measured === null ? 0 : Math.min(MAX_GAIN_DB, TARGET_LUFS - measured);
+  return measured;
+}
+
+/**
+ * The integrated loudness (LUFS, null for silence) of a 16-bit PCM WAV's first channel as dual
+ * mono, as ffmpeg measures it; `undefined` for any other file. Its CPU counts to the stage it runs
+ * in, as an ffmpeg run's would.
+ */
+async function measureWav(path: string, signal: AbortSignal): Promise<number | null | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    const layout = await pcmLayout(fh);
+    if (!layout) return undefined;
+    const meter = new LoudnessMeter(layout.sampleRate);
+    const frameBytes = 2 * layout.channels;
+    const piece = Buffer.alloc(PIECE_BYTES - (PIECE_BYTES % frameBytes));
+    // The meter runs synchronously on this thread, so its busy time is its CPU time (the thread's
+    // CPU clock counts in ticks of 10 ms on some kernels: too coarse for the few ms a narration takes).
+    let busyMs = 0;
+    for (let at = 0; at < layout.dataBytes; ) {
+      signal.throwIfAborted();
+      const { bytesRead } = await fh.read(piece, 0, Math.min(piece.length, layout.dataBytes - at), layout.dataStart + at);
+      const whole = bytesRead - (bytesRead % frameBytes);
+      if (whole === 0) break;
+      const start = performance.now();
+      meter.push(new Int16Array(piece.buffer, piece.byteOffset, whole / 2), 1 / 32768, 0, layout.channels);
+      busyMs += performance.now() - start;
+      at += whole;
+    }
+    addStageCpu(busyMs / 1000);
+    return meter.integrated();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Where a WAV's 16-bit integer samples are, or null for anything else (another format, another sample type). */
+async function pcmLayout(fh: FileHandle): Promise<{ sampleRate: number; channels: number; dataStart: number; dataBytes: number } | null> {
+  const size = (await fh.stat()).size;
+  const head = Buffer.alloc(16);
+  const read = async (at: number, n: number) => (await fh.read(head, 0, n, at)).bytesRead === n;
+  if (!(await read(0, 12)) || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') return null;
+  let format: { sampleRate: number; channels: number } | null = null;
+  // A handful of chunks at most before the samples (fmt, LIST, fact): a file of many more is not one to measure here.
+  for (let at = 12, n = 0; n < 32 && at + 8 <= size; n++) {
+    if (!(await read(at, 8))) return null;
+    const id = head.toString('latin1', 0, 4);
+    const bytes = head.readUInt32LE(4);
+    const body = at + 8;
+    if (id === 'fmt ') {
+      if (bytes < 16 || !(await read(body, 16))) return null;
+      const tag = head.readUInt16LE(0);
+      const channels = head.readUInt16LE(2);
+      const sampleRate = head.readUInt32LE(4);
+      // 0xfffe (WAVE_FORMAT_EXTENSIBLE) is taken as integer PCM by its bit depth: ffmpeg writes it for more than two channels.
+      if ((tag !== 1 && tag !== 0xfffe) || head.readUInt16LE(14) !== 16 || channels < 1 || sampleRate < 8000) return null;
+      format = { sampleRate, channels };
+    } else if (id === 'data') {
+      // A writer streaming to a pipe cannot know the size and puts a placeholder: take what is there.
+      return format && { ...format, dataStart: body, dataBytes: Math.min(bytes === 0 ? Infinity : bytes, size - body) };
+    }
+    at = body + bytes + (bytes % 2);
+  }
+  return null;
+}
+
+/**
+ * The narration brought to the target as a file of its own (48 kHz stereo WAV, its gain and
+ * limiter applied as the soundtrack would): the voice as the video carries it, for a storyboard's
+ * preview to play. A narration not yet measured is measured first. The result carries no gain.
+ */
+export async function normaliseNarration(tools: MediaTools, narration: Narration, dir: string, signal: AbortSignal): Promise<Narration> {
+  const { gainDb, ...voice } = narration.gainDb === undefined ? await measureNarration(tools, narration, dir, signal) : { ...narration, gainDb: narration.gainDb };
   const out = join(dir, 'narration.normalised.wav');
   await runFfmpeg(tools, voiceGainArgs(narration.audioPath, out, gainDb), { cwd: dir, signal, errorCode: 'render_failed' });
-  return { ...narration, audioPath: out };
+  return { ...voice, audioPath: out };
 }

@@ -84,14 +84,23 @@ export function parseIntegratedLoudness(log: string): number | null {
 }
 
 /**
- * Second run: a fixed gain to the target and a limiter for the peaks (level=0: no auto gain;
- * latency=1: no delay, so the words stay on their timings). A linear gain keeps short narrations
- * exact, where single-pass loudnorm, which needs seconds of look-ahead, misses by several dB.
+ * The measured gain to the target and a limiter for the peaks (level=0: no auto gain; latency=1:
+ * no delay, so the words stay on their timings), on the voice as dual mono at its own rate. A
+ * linear gain keeps short narrations exact, where single-pass loudnorm, which needs seconds of
+ * look-ahead, misses by several dB. The soundtrack applies it before its mix (audioFilters).
+ */
+function voiceGain(gainDb: number): string {
+  return `${VOICE_STEREO},volume=${fmt(gainDb)}dB,alimiter=limit=${VOICE_CEILING}:level=0:latency=1`;
+}
+
+/**
+ * The voice brought to the target as a file of its own (48 kHz stereo WAV), the way the video
+ * carries it: a storyboard's preview plays it. A render applies the gain in its soundtrack instead.
  */
 export function voiceGainArgs(inputFile: string, outputFile: string, gainDb: number): string[] {
   return [
     '-i', inputFile, '-vn',
-    '-af', `${VOICE_STEREO},volume=${fmt(gainDb)}dB,alimiter=limit=${VOICE_CEILING}:level=0:latency=1,aresample=${AUDIO_RATE}`,
+    '-af', `${voiceGain(gainDb)},aresample=${AUDIO_RATE}`,
     '-ar', String(AUDIO_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', outputFile,
   ];
 }
@@ -99,10 +108,12 @@ export function voiceGainArgs(inputFile: string, outputFile: string, gainDb: num
 /**
  * Voice (+ music) → loudness. Music is looped by the input (-stream_loop -1), cut to length, and
  * pressed down by a sidechain compressor keyed on the voice, so it sits under speech and comes
- * back up in pauses. A voice already brought to −14 LUFS (the level TikTok, Reels and YouTube
- * normalise to) keeps its level: the music sits under it, and a limiter holds the peaks of the
- * mix at −1.5 dBFS. Otherwise loudnorm brings the whole mix there, which needs seconds of
- * look-ahead: on a narration of two or three seconds it misses by tens of dB.
+ * back up in pauses. A voice at −14 LUFS (the level TikTok, Reels and YouTube normalise to) keeps
+ * its level: the music sits under it, and a limiter holds the peaks of the mix at −1.5 dBFS. The
+ * voice gets there by its measured gain (`voiceGainDb`, media/loudness.ts), applied first, or
+ * came as a file brought there before (`voiceNormalised` without a gain). Otherwise loudnorm
+ * brings the whole mix there, which needs seconds of look-ahead: on a narration of two or three
+ * seconds it misses by tens of dB.
  */
 export function audioFilters(
   voiceInput: number,
@@ -110,9 +121,11 @@ export function audioFilters(
   musicVolume: number,
   durationS: number,
   voiceNormalised = false,
+  voiceGainDb: number | null = null,
 ): string[] {
   const d = fmt(durationS);
-  const voice = `[${voiceInput}:a:0]aresample=${AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,apad=whole_dur=${d},atrim=duration=${d}`;
+  const gain = voiceGainDb === null ? '' : `${voiceGain(voiceGainDb)},`;
+  const voice = `[${voiceInput}:a:0]${gain}aresample=${AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,apad=whole_dur=${d},atrim=duration=${d}`;
   const norm = voiceNormalised
     ? `alimiter=limit=${VOICE_CEILING}:level=0,aresample=${AUDIO_RATE},atrim=duration=${d}[aout]`
     : `${LOUDNORM},aresample=${AUDIO_RATE},atrim=duration=${d}[aout]`;
@@ -155,8 +168,10 @@ export function encoderArgs(enc: EncodeSettings): string[] {
 /** The soundtrack, rendered once for the whole video: voice (+ looped, ducked music) → AAC. */
 export function audioArgs(p: {
   voicePath: string;
-  /** The narration is already at the target loudness (media/loudness.ts): no loudnorm here. */
+  /** The narration's level is settled (media/loudness.ts): no loudnorm here. */
   voiceNormalised: boolean;
+  /** The measured gain (dB) the voice gets, with the limiter, before the mix; absent: it is at the target as it is. */
+  voiceGainDb?: number | undefined;
   music?: { path: string; volume: number } | undefined;
   durationS: number;
   outputFile: string;
@@ -166,7 +181,7 @@ export function audioArgs(p: {
   return [
     '-i', p.voicePath,
     ...music,
-    '-filter_complex', audioFilters(0, p.music ? 1 : null, p.music?.volume ?? 0, p.durationS, p.voiceNormalised).join(';'),
+    '-filter_complex', audioFilters(0, p.music ? 1 : null, p.music?.volume ?? 0, p.durationS, p.voiceNormalised, p.voiceGainDb ?? null).join(';'),
     '-map', '[aout]',
     '-c:a', 'aac',
     '-b:a', p.encode.audioBitrate,

@@ -39,8 +39,13 @@ export interface RenderPlan {
 /** The one audio track every output carries: the voice, with the music ducked under it. */
 export interface SoundtrackPlan {
   voicePath: string;
-  /** The voice went through normaliseNarration: the mix keeps its level and gets no loudnorm. */
+  /** The voice's level is settled (media/loudness.ts): the mix keeps it and gets no loudnorm. */
   voiceNormalised: boolean;
+  /**
+   * The narration's measured gain (dB): the soundtrack applies it, with a limiter, before the mix.
+   * Absent when the voice's file is at the target as it is (one kept before the gain moved here).
+   */
+  voiceGainDb?: number;
   music: { path: string; volume: number } | null;
 }
 
@@ -113,7 +118,12 @@ export function planRender(spec: RenderSpec, narration: Narration, timeline: Tim
     version: RENDER_PLAN_VERSION,
     durationS,
     encode,
-    soundtrack: { voicePath: narration.audioPath, voiceNormalised: opts.voiceNormalised ?? false, music: timeline.music },
+    soundtrack: {
+      voicePath: narration.audioPath,
+      voiceNormalised: opts.voiceNormalised ?? false,
+      ...(narration.gainDb !== undefined ? { voiceGainDb: narration.gainDb } : {}),
+      music: timeline.music,
+    },
     outputs: spec.outputs.map((output, i) => {
       const { frame } = output;
       const burning = spec.captions.burnIn ? spec.captions.look : false;

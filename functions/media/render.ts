@@ -207,7 +207,15 @@ export async function renderChunk(
 /** The soundtrack, once for the whole video, into `SOUNDTRACK_FILE` in the dir. */
 export async function renderSoundtrack(tools: MediaTools, o: { dir: string; plan: Pick<RenderPlan, 'soundtrack' | 'durationS' | 'encode'>; signal: AbortSignal }): Promise<string> {
   const { soundtrack, durationS, encode } = o.plan;
-  const args = audioArgs({ voicePath: soundtrack.voicePath, voiceNormalised: soundtrack.voiceNormalised, music: soundtrack.music ?? undefined, durationS, outputFile: FILES.audio, encode });
+  const args = audioArgs({
+    voicePath: soundtrack.voicePath,
+    voiceNormalised: soundtrack.voiceNormalised,
+    voiceGainDb: soundtrack.voiceGainDb,
+    music: soundtrack.music ?? undefined,
+    durationS,
+    outputFile: FILES.audio,
+    encode,
+  });
   await runFfmpeg(tools, args, { cwd: o.dir, signal: o.signal, errorCode: 'render_failed' });
   return FILES.audio;
 }

@@ -6,17 +6,23 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Narration, SourceClip } from '../domain/media.ts';
-import { VIDEO_PLAN_VERSION, type VideoPlan } from '../domain/video-plan.ts';
+import { READABLE_PLAN_VERSIONS, type VideoPlan } from '../domain/video-plan.ts';
 import type { BlobStore } from '../platform/ports.ts';
 
 const PLAN = 'plan.json';
 const AUDIO_TYPES: Record<string, string> = { '.wav': 'audio/wav', '.mp3': 'audio/mpeg', '.m4a': 'audio/mp4' };
 const NARRATION = 'narration.json';
-const NARRATION_VERSION = 1;
+/**
+ * 2: the narration carries its measured gain (its file is the voice as made); one of version 1
+ * (still read) has its file at the target loudness already. An older worker reads none of 2 and
+ * speaks again, rather than render the voice without its gain.
+ */
+const NARRATION_VERSION = 2;
+const READABLE_NARRATION_VERSIONS: readonly number[] = [1, NARRATION_VERSION];
 
 /** The narration as kept: its audio by file name under the prefix, and the warnings making it gave (a speed-up to fit). */
 interface KeptNarration {
-  version: typeof NARRATION_VERSION;
+  version: number;
   narration: Narration;
   warnings: string[];
 }
@@ -69,15 +75,15 @@ export interface PlanFiles {
 const ALL_FILES: PlanFiles = { narration: true, music: true };
 
 /**
- * The stored plan with its files fetched into `dir`, or null when there is none (or it is of
- * another version). Files not asked for keep their stored name and are not in `dir`.
+ * The stored plan with its files fetched into `dir`, or null when there is none (or it is of a
+ * version this release does not read). Files not asked for keep their stored name and are not in `dir`.
  */
 export async function loadPlan(blobs: BlobStore, prefix: string, dir: string, files: PlanFiles = ALL_FILES): Promise<VideoPlan | null> {
   if (!(await blobs.exists(`${prefix}${PLAN}`))) return null;
   const json = join(dir, PLAN);
   await blobs.get(`${prefix}${PLAN}`, json);
   const plan = JSON.parse(await readFile(json, 'utf8')) as VideoPlan;
-  if (plan.version !== VIDEO_PLAN_VERSION) return null;
+  if (!READABLE_PLAN_VERSIONS.includes(plan.version)) return null;
   const fetched = new Map<string, Promise<string>>();
   const fetch = (p: string): Promise<string> => {
     if (isAbsolute(p)) return Promise.resolve(p);
@@ -119,7 +125,7 @@ export async function loadNarration(blobs: BlobStore, prefix: string, dir: strin
   const json = join(dir, NARRATION);
   await blobs.get(`${prefix}${NARRATION}`, json);
   const kept = JSON.parse(await readFile(json, 'utf8')) as KeptNarration;
-  if (kept.version !== NARRATION_VERSION || basename(kept.narration.audioPath) !== kept.narration.audioPath) return null;
+  if (!READABLE_NARRATION_VERSIONS.includes(kept.version) || basename(kept.narration.audioPath) !== kept.narration.audioPath) return null;
   const audioPath = join(dir, kept.narration.audioPath);
   await blobs.get(`${prefix}${kept.narration.audioPath}`, audioPath);
   return { narration: { ...kept.narration, audioPath }, warnings: kept.warnings };

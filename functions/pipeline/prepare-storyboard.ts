@@ -10,8 +10,10 @@ import type { VideoSpec } from '../domain/video-spec.ts';
 import { scriptForms } from '../language/spoken-form.ts';
 import { mapLimit } from '../lib/concurrency.ts';
 import { round3 } from '../lib/numbers.ts';
+import { stage } from '../lib/stage-timings.ts';
 import { buildCaptions } from '../media/captions/index.ts';
 import { clipThumbnail } from '../media/clip-thumbnail.ts';
+import { normaliseNarration } from '../media/loudness.ts';
 import { pieceVisuals, sceneStarts } from '../media/piece-visuals.ts';
 import { sentenceEndIndices } from '../domain/text.ts';
 import type { FootageContext, FootageProvider } from '../providers/ports.ts';
@@ -42,7 +44,7 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & {
 
   report('footage', 40);
   const parts = await planFootageParts(spec, forms);
-  const spare = await findCandidates(deps, { spec, plan, parts, footage, dir, signal });
+  const [spare, narrationKey] = await Promise.all([findCandidates(deps, { spec, plan, parts, footage, dir, signal }), voicePreview(deps, blobs, { plan, prefix, dir, signal })]);
   const clips = [...plan.clips, ...spare.flat()];
   let next = plan.clips.length;
   const candidates = spare.map((list) => list.map(() => next++));
@@ -73,7 +75,7 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & {
     storyboard: {
       version: STORYBOARD_VERSION,
       duration_s: round3(durationS),
-      narration_key: `${prefix}${basename(plan.narration.audioPath)}`,
+      narration_key: narrationKey,
       screen: screenOf(spec, plan, prefix),
       width: frame.width,
       height: frame.height,
@@ -102,6 +104,20 @@ export async function prepareStoryboard(deps: PipelineDeps, run: PipelineRun & {
     },
     warnings: plan.warnings,
   };
+}
+
+/**
+ * The voice as the video will carry it, stored for the storyboard's preview to play (its key): a
+ * render applies the narration's gain in its soundtrack, the preview gets a file of it. A
+ * narration an earlier attempt kept before the gain moved there is that file already.
+ */
+async function voicePreview(deps: PipelineDeps, blobs: BlobStore, o: { plan: VideoPlan; prefix: string; dir: string; signal: AbortSignal }): Promise<string> {
+  const { narration } = o.plan;
+  if (narration.gainDb === undefined) return `${o.prefix}${basename(narration.audioPath)}`;
+  const preview = await stage('loudness', () => normaliseNarration(deps.tools, narration, o.dir, o.signal));
+  const key = `${o.prefix}${basename(preview.audioPath)}`;
+  await blobs.put(key, preview.audioPath, { contentType: 'audio/wav' });
+  return key;
 }
 
 /** What the video shows over its footage and when (the plan's resolved titles; the logo as kept beside it). */

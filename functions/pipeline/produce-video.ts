@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import type { Narration } from '../domain/media.ts';
 import type { MusicSpec, VideoSpec } from '../domain/video-spec.ts';
 import { TaskError } from '../errors.ts';
-import { normaliseNarration } from '../media/loudness.ts';
+import { measureNarration } from '../media/loudness.ts';
 import { renderVideos, type Deliver } from '../media/render.ts';
 import { DEFAULT_ENCODE, type EncodeSettings } from '../media/render-args.ts';
 import { planRender } from '../media/render-plan.ts';
@@ -158,7 +158,8 @@ export async function prepareVideo(deps: PipelineDeps, run: PipelineRun): Promis
       return fitNarration(deps, { narration: spoken, speech: spec.voiceover ? null : speech, fit: spec.fit, dir, signal, warnings: voiceWarnings });
     });
     warnings.push(...voiceWarnings);
-    const narration = displayNarration(forms, await stage('loudness', () => normaliseNarration(deps.tools, fitted, dir, signal)));
+    // Measured here, applied by the soundtrack (its gain travels with the narration, kept or stored).
+    const narration = displayNarration(forms, await stage('loudness', () => measureNarration(deps.tools, fitted, dir, signal)));
     if (storage) await stage('plan_store', () => saveNarration(storage.blobs, storage.prefix, narration, voiceWarnings, dir));
     return narration;
   };
