@@ -13,6 +13,7 @@ import { renderVideo, TEST_ENCODE } from '../support/render.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { Semaphore } from '../../functions/lib/semaphore.ts';
 import { makeSpeechLikeWav, makeVideo } from '../support/media-fixtures.ts';
+import { ffmpegFixtureSync } from '../support/fixture-cache.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { framesNumbered } from '../support/video-frames.ts';
 
@@ -35,8 +36,7 @@ before(async () => {
   const make = (name: string, seconds: number) => {
     const path = join(root, name);
     // Flat frames whose luma encodes the frame number; 30 fps like the output, so frame n of the source is frame n of a piece.
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `nullsrc=s=96x96:r=30:d=${seconds},geq=lum='${16}+mod(N*${STEP}\\,${SPAN})':cb=128:cr=128`, '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', path]);
-    return path;
+    return ffmpegFixtureSync(['-v', 'error', '-y', '-f', 'lavfi', '-i', `nullsrc=s=96x96:r=30:d=${seconds},geq=lum='${16}+mod(N*${STEP}\\,${SPAN})':cb=128:cr=128`, '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', path], path);
   };
   counterA = { kind: 'file', path: make('a.mp4', 8), durationS: 8, width: 96, height: 96, credit: null };
   counterB = { kind: 'file', path: make('b.mp4', 8), durationS: 8, width: 96, height: 96, credit: null };

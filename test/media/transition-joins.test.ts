@@ -15,6 +15,7 @@ import { chunkFilterGraph, chunkInputArgs, type VideoChunk, type PiecePlan } fro
 import { assembleArgs, DEFAULT_ENCODE, encoderArgs } from '../../functions/media/render-args.ts';
 import type { Transition } from '../../functions/media/transitions.ts';
 import { readGreyFrames } from '../support/motion-track.ts';
+import { ffmpegFixtureSync } from '../support/fixture-cache.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const STEP = 7;
@@ -31,8 +32,7 @@ before(() => {
   root = tempDir('transition-joins-');
   const make = (name: string) => {
     const path = join(root, name);
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `nullsrc=s=${SIZE}x${SIZE}:r=30:d=8,geq=lum='16+mod(N*${STEP}\\,${SPAN})':cb=128:cr=128`, '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', path]);
-    return path;
+    return ffmpegFixtureSync(['-v', 'error', '-y', '-f', 'lavfi', '-i', `nullsrc=s=${SIZE}x${SIZE}:r=30:d=8,geq=lum='16+mod(N*${STEP}\\,${SPAN})':cb=128:cr=128`, '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', path], path);
   };
   clips = [make('a.mp4'), make('b.mp4')].map((path) => ({ kind: 'file', path, durationS: 8, width: SIZE, height: SIZE, credit: null }));
 });
@@ -86,7 +86,7 @@ function silentSoundtrack(frames: number): string {
   let path = soundtracks.get(frames);
   if (!path) {
     path = join(root, `silence-${frames}.m4a`);
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo', '-t', String(frames / OUTPUT_FPS), '-c:a', 'aac', path]);
+    ffmpegFixtureSync(['-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo', '-t', String(frames / OUTPUT_FPS), '-c:a', 'aac', path], path);
     soundtracks.set(frames, path);
   }
   return path;

@@ -2,7 +2,6 @@
 // provider has a speed, time-stretched otherwise, with the word timings scaled so that every
 // word's onset in the audio is still where its caption says.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Narration } from '../../functions/domain/media.ts';
@@ -15,6 +14,7 @@ import { resolveMediaTools } from '../../functions/media/tools.ts';
 import { fitNarration, planFit, VIDEO_SLACK_S } from '../../functions/pipeline/fit-duration.ts';
 import type { SpeechProvider, SpeechRequest } from '../../functions/providers/ports.ts';
 import { ffprobe, soundOnsets } from '../support/ffprobe.ts';
+import { ffmpegFixtureSync } from '../support/fixture-cache.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const tools = resolveMediaTools({});
@@ -26,7 +26,7 @@ function bursts(path: string, n: number, everyS: number, rate = 1): Narration {
   const durationS = 0.2 / rate + n * period;
   // aevalsrc evaluates every sample, so each burst starts on its exact sample.
   const on = `gte(t,${0.2 / rate})*lt(mod(t-${0.2 / rate},${period}),${0.4 / rate})`;
-  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `aevalsrc=exprs='0.5*sin(2*PI*330*t)*${on}':s=24000:d=${durationS}`, '-ac', '1', path]);
+  ffmpegFixtureSync(['-v', 'error', '-f', 'lavfi', '-i', `aevalsrc=exprs='0.5*sin(2*PI*330*t)*${on}':s=24000:d=${durationS}`, '-ac', '1', path], path);
   const words = Array.from({ length: n }, (_, i) => ({ text: `w${i}`, start: 0.2 / rate + i * period, end: 0.2 / rate + i * period + 0.4 / rate }));
   return { audioPath: path, durationS, words, sentenceEnds: [n] };
 }

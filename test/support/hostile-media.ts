@@ -2,11 +2,17 @@
 // music URL to make ffmpeg eat memory or CPU, or read files it should not. Each is a few KB to a
 // few MB and takes well under a second to make; none is ever decoded while it is made.
 import { execFile } from 'node:child_process';
-import { truncate, stat, writeFile } from 'node:fs/promises';
+import { rm, truncate, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { cachedFixture, ffmpegKey, withOutput } from './fixture-cache.ts';
 
 const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
+
+/** `path` made by ffmpeg `args` (synthetic inputs only) once per test run (fixture-cache.ts). */
+function generate(args: string[], path: string): Promise<string> {
+  return cachedFixture(ffmpegKey(FFMPEG, args, path), path, (tmp) => ffmpeg(withOutput(args, path, tmp)));
+}
 
 function ffmpeg(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -70,10 +76,16 @@ function hex(s: string): number[] {
  * demuxer, so the stream copy into MOV never decodes it.
  */
 export async function makeMjpegBomb(path: string, side = 16_000): Promise<string> {
-  const jpg = `${path}.jpg`;
-  await writeFile(jpg, flatJpeg(side));
-  await ffmpeg(['-f', 'image2', '-video_size', `${side}x${side}`, '-pixel_format', 'yuvj420p', '-i', jpg, '-c', 'copy', '-f', 'mov', path]);
-  return path;
+  // The input is flatJpeg(side), so `side` names the bytes.
+  return cachedFixture([FFMPEG, 'mjpeg bomb', side], path, async (tmp) => {
+    const jpg = `${tmp}.jpg`;
+    try {
+      await writeFile(jpg, flatJpeg(side));
+      await ffmpeg(['-f', 'image2', '-video_size', `${side}x${side}`, '-pixel_format', 'yuvj420p', '-i', jpg, '-c', 'copy', '-f', 'mov', tmp]);
+    } finally {
+      await rm(jpg, { force: true });
+    }
+  });
 }
 
 /** An HLS playlist saved as `.mp4`, whose one segment is a local file (by absolute path). */
@@ -90,7 +102,7 @@ export async function makeConcatPlaylist(path: string, target: string): Promise<
 
 /** An MP4 whose index (the moov box, written last) is cut off. */
 export async function makeTruncatedMoov(path: string): Promise<string> {
-  await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', path]);
+  await generate(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', path], path);
   const { size } = await stat(path);
   await truncate(path, Math.floor(size * 0.6));
   return path;
@@ -98,35 +110,30 @@ export async function makeTruncatedMoov(path: string): Promise<string> {
 
 /** Sound only, in an MP4 named like a video. */
 export async function makeAudioOnlyMp4(path: string): Promise<string> {
-  await ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'aac', '-f', 'mp4', path]);
-  return path;
+  return generate(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'aac', '-f', 'mp4', path], path);
 }
 
 /** Half a second at 1000 frames a second. */
 export async function makeHighFps(path: string, fps = 1000): Promise<string> {
-  await ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=64x64:rate=${fps}:duration=0.5`, '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', path]);
-  return path;
+  return generate(['-f', 'lavfi', '-i', `testsrc2=size=64x64:rate=${fps}:duration=0.5`, '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', path], path);
 }
 
 /** A 10-hour video of a black frame every ten minutes, no sound: 60 frames, 2 KB. */
 export async function makeLongVideo(path: string, hours = 10): Promise<string> {
-  await ffmpeg(['-f', 'lavfi', '-i', 'color=black:size=16x16:rate=1/600', '-t', String(hours * 3600), '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', path]);
-  return path;
+  return generate(['-f', 'lavfi', '-i', 'color=black:size=16x16:rate=1/600', '-t', String(hours * 3600), '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', path], path);
 }
 
 /** 10 hours of silence as FLAC with the largest blocks, at 1000 samples a second (FLAC takes any rate; ffmpeg makes every sample): 16 KB. */
 export async function makeLongSilence(path: string, hours = 10): Promise<string> {
-  await ffmpeg([
+  return generate([
     '-f', 'lavfi', '-i', 'anullsrc=r=1000:cl=mono:nb_samples=65535', '-t', String(hours * 3600),
     '-c:a', 'flac', '-compression_level', '0', '-frame_size', '65535', '-f', 'flac', path,
-  ]);
-  return path;
+  ], path);
 }
 
 /** A PNG still image named `.mp4` (an image demuxer would take it by its content). */
 export async function makePngAsMp4(path: string): Promise<string> {
-  await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x64', '-frames:v', '1', '-c:v', 'png', '-f', 'image2', path]);
-  return path;
+  return generate(['-f', 'lavfi', '-i', 'testsrc2=size=64x64', '-frames:v', '1', '-c:v', 'png', '-f', 'image2', path], path);
 }
 
 export async function makeZeroBytes(path: string): Promise<string> {
@@ -141,7 +148,7 @@ export async function makeZeroBytes(path: string): Promise<string> {
  */
 export async function makeCanary(dir: string): Promise<{ path: string; wasRead: () => Promise<boolean>; atimeTracked: boolean }> {
   const path = join(dir, 'secret-video.mp4');
-  await ffmpeg(['-f', 'lavfi', '-i', 'color=red:size=64x64:rate=25:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', path]);
+  await generate(['-f', 'lavfi', '-i', 'color=red:size=64x64:rate=25:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', path], path);
   const { utimes, readFile } = await import('node:fs/promises');
   const old = new Date('2001-01-01T00:00:00Z');
   const reset = () => utimes(path, old, new Date());

@@ -1,8 +1,17 @@
 // Tiny real media for tests, generated with ffmpeg (test code may start ffmpeg directly).
 import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { cachedFixture, ffmpegKey, withOutput } from './fixture-cache.ts';
 
 const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
+
+/**
+ * `path`, made by one ffmpeg run of `args` (all inputs synthetic, `path` the output) once per test
+ * run and copied for every other ask (fixture-cache.ts).
+ */
+function generate(args: string[], path: string): Promise<string> {
+  return cachedFixture(ffmpegKey(FFMPEG, args, path), path, (tmp) => ffmpeg(withOutput(args, path, tmp)));
+}
 
 function ffmpeg(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -66,24 +75,24 @@ export async function makeVideo(path: string, o: VideoFixture): Promise<string> 
   if (format === 'webm') args.push('-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k');
   else args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30');
   if (o.audio) args.push('-c:a', format === 'webm' ? 'libopus' : 'aac', '-b:a', '64k', '-shortest');
-  if (!o.rotate) {
-    args.push(path);
-    await ffmpeg(args);
-    return path;
-  }
-  // ffmpeg 5.1 only turns the `rotate` tag into a display matrix when stream-copying, so encode first.
-  const plain = `${path}.plain.${format}`;
-  args.push(plain);
-  await ffmpeg(args);
-  await ffmpeg(['-i', plain, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${o.rotate}`, path]);
-  await rm(plain, { force: true });
-  return path;
+  args.push(path);
+  if (!o.rotate) return generate(args, path);
+  // ffmpeg 5.1 only turns the `rotate` tag into a display matrix when stream-copying, so encode
+  // first; both runs make one cached fixture.
+  return cachedFixture([...ffmpegKey(FFMPEG, args, path), 'rotate', o.rotate], path, async (tmp) => {
+    const plain = `${tmp}.plain.${format}`;
+    try {
+      await ffmpeg(withOutput(args, path, plain));
+      await ffmpeg(['-i', plain, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${o.rotate}`, tmp]);
+    } finally {
+      await rm(plain, { force: true });
+    }
+  });
 }
 
 /** A sine tone (music stand-in); wav unless the path ends in .mp3 / .m4a. */
 export async function makeTone(path: string, durationS: number, frequency = 440): Promise<string> {
-  await ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=${frequency}:sample_rate=44100:duration=${durationS}`, '-ac', '2', path]);
-  return path;
+  return generate(['-f', 'lavfi', '-i', `sine=frequency=${frequency}:sample_rate=44100:duration=${durationS}`, '-ac', '2', path], path);
 }
 
 /**
@@ -99,8 +108,7 @@ export async function makeSpeechLikeWav(path: string, durationS: number): Promis
     // Syllable-rate envelope (4 Hz) with a pause every ~1.2 s.
     `volume='0.25+0.75*gt(sin(2*PI*4*t),0)*gt(mod(t,1.2),0.2)':eval=frame,` +
     `aformat=sample_fmts=s16:channel_layouts=mono`;
-  await ffmpeg(['-filter_complex', graph, '-t', String(durationS), '-ar', '24000', path]);
-  return path;
+  return generate(['-filter_complex', graph, '-t', String(durationS), '-ar', '24000', path], path);
 }
 
 /** A file that is not media at all (for unreadable_media paths). */
@@ -128,7 +136,7 @@ export async function makeImage(path: string, o: ImageFixture): Promise<string> 
     : o.pattern === 'split' ? `color=c=red:${half}[l];color=c=blue:${half}[r];[l][r]hstack`
     : `testsrc2=s=${o.width}x${o.height}`;
   const codec = { jpeg: ['-c:v', 'mjpeg', '-q:v', '3', '-pix_fmt', 'yuvj420p'], png: ['-c:v', 'png'], webp: ['-c:v', 'libwebp', '-quality', '80'] }[o.format];
-  await ffmpeg(['-filter_complex', src, '-frames:v', '1', ...codec, '-f', 'image2', '-update', '1', path]);
+  await generate(['-filter_complex', src, '-frames:v', '1', ...codec, '-f', 'image2', '-update', '1', path], path);
   if (o.exifRotate90) {
     if (o.format !== 'jpeg') throw new Error('exifRotate90 is for JPEG fixtures');
     const jpg = await readFile(path);
