@@ -94,7 +94,7 @@ describe('on-screen craft, end to end', () => {
       const [early, mid, late, last] = frames as [Rgb, Rgb, Rgb, Rgb];
 
       // The hook, in the first second (the bold look's capitals).
-      assert.match(letters(ocr(early, { dir, lang: 'eng', ink: isWhite })), /STOPSCROLLING/, `output ${i}: the hook`);
+      assert.match(letters(await ocr(early, { dir, lang: 'eng', ink: isWhite })), /STOPSCROLLING/, `output ${i}: the hook`);
       // The logo, in the bottom-left corner on every frame.
       for (const f of [early, last]) {
         const logo = bounds(f, isGreen)!;
@@ -108,7 +108,7 @@ describe('on-screen craft, end to end', () => {
       const emphasised = frames.slice(4).map((f) => count(f, isMagenta));
       assert.ok(Math.max(...emphasised) > 40, `output ${i}: emphasis pixels ${emphasised}`);
       // The end card after the voice: its call to action, and no captions.
-      assert.match(letters(ocr(last, { dir, lang: 'eng', ink: isWhite })), /^FOLLOWFORMORE$/, `output ${i}: the end card alone`);
+      assert.match(letters(await ocr(last, { dir, lang: 'eng', ink: isWhite })), /^FOLLOWFORMORE$/, `output ${i}: the end card alone`);
     }
   });
 

@@ -91,16 +91,16 @@ function drawMany(ps: DrawSpec[]): ReturnType<typeof draw>[] {
 const rows = (f: Frame | Rgb, y0: number, y1: number) => ({ x0: 0, y0: Math.max(0, Math.round(y0)), x1: f.width, y1: Math.min(f.height, Math.round(y1)) });
 
 describe('caption looks, read back', () => {
-  it('uppercase: the bold look draws the words in capitals (OCR)', () => {
+  it('uppercase: the bold look draws the words in capitals (OCR)', async () => {
     const words = timed('hello world again');
     const [bold, plain] = drawMany([
       { words, look: resolveLook('line', { look: 'bold' }), frames: [20] },
       { words, look: resolveLook('line', { look: 'clean' }), frames: [20] },
     ]);
     const band = bold!.plan.layout.captions!;
-    const read = ocr(bold!.frames[0]!, { dir, lang: 'eng', ink: isWhite, box: rows(PORTRAIT, band.y0 - 20, band.y1 + 20) });
+    const read = await ocr(bold!.frames[0]!, { dir, lang: 'eng', ink: isWhite, box: rows(PORTRAIT, band.y0 - 20, band.y1 + 20) });
     assert.equal(read.replace(/[^A-Za-z]/g, ''), 'HELLOWORLDAGAIN', `read "${read}"`);
-    const readPlain = ocr(plain!.frames[0]!, { dir, lang: 'eng', ink: isWhite, box: rows(PORTRAIT, band.y0 - 20, band.y1 + 20) });
+    const readPlain = await ocr(plain!.frames[0]!, { dir, lang: 'eng', ink: isWhite, box: rows(PORTRAIT, band.y0 - 20, band.y1 + 20) });
     assert.equal(readPlain.replace(/[^A-Za-z]/g, ''), 'helloworldagain', `read "${readPlain}"`);
   });
 
@@ -167,11 +167,11 @@ describe('boxed: one box per line (1080p)', () => {
 
 describe('hook title', () => {
   const words = timed('the first words of the narration go on and on', 0.1);
-  it('Latin: readable (OCR) in the first second, clear of the captions', () => {
+  it('Latin: readable (OCR) in the first second, clear of the captions', async () => {
     const hook = { text: 'You are doing it wrong', emphasis: [false, false, false, false, true], durationS: 2.5, repeatsNarration: false };
     const { frames, plan } = draw({ words, opts: opts({ style: 'word-highlight' }), look: resolveLook('pop', { look: 'bold' }), overlays: { hook }, frames: [15, 90] });
     const box = plan.layout.hook;
-    const read = ocr(frames[0]!, { dir, lang: 'eng', ink: (r, g, b) => isWhite(r, g, b) || near('#2BF05B', 60)(r, g, b), box: { x0: 0, y0: box.y0, x1: PORTRAIT.width, y1: box.y1 } });
+    const read = await ocr(frames[0]!, { dir, lang: 'eng', ink: (r, g, b) => isWhite(r, g, b) || near('#2BF05B', 60)(r, g, b), box: { x0: 0, y0: box.y0, x1: PORTRAIT.width, y1: box.y1 } });
     assert.equal(letters(read), 'YOUAREDOINGITWRONG', `read "${read}"`);
     // The title is in its box and above the caption band; the captions still run below it.
     const title = bounds(frames[0]!, isWhite, { x0: 0, y0: 0, x1: PORTRAIT.width, y1: plan.layout.captions!.y0 })!;
@@ -181,13 +181,13 @@ describe('hook title', () => {
     assert.equal(count(frames[1]!, near('#2BF05B', 60), { x0: 0, y0: box.y0, x1: PORTRAIT.width, y1: box.y1 }), 0);
   });
 
-  it('Japanese: readable (OCR) in the first second', () => {
+  it('Japanese: readable (OCR) in the first second', async () => {
     const text = '今日から変わる';
     const hook = { text, emphasis: [], durationS: 2.5, repeatsNarration: false };
     const ja = timed('毎日 少しずつ 続けよう', 0.1);
     const { frames, plan } = draw({ words: ja, language: 'ja', overlays: { hook }, frames: [15] });
     const box = plan.layout.hook;
-    const read = ocr(frames[0]!, { dir, lang: 'jpn', ink: isWhite, box: { x0: 0, y0: box.y0, x1: PORTRAIT.width, y1: box.y1 }, psm: 7 });
+    const read = await ocr(frames[0]!, { dir, lang: 'jpn', ink: isWhite, box: { x0: 0, y0: box.y0, x1: PORTRAIT.width, y1: box.y1 }, psm: 7 });
     const got = read.replace(/\s/g, '');
     const hits = [...text].filter((c) => got.includes(c)).length;
     assert.ok(hits >= text.length - 1, `read "${got}" for "${text}"`);
@@ -274,7 +274,7 @@ describe('watermark and safe area, every shape', () => {
     }
   }
 
-  it('a handle as text in its corner, at its opacity', () => {
+  it('a handle as text in its corner, at its opacity', async () => {
     const overlays: Partial<OverlaySpec> = { watermark: { kind: 'text', text: '@reelsmith', corner: 'top-right', opacity: 1, scale: 1.6 } };
     const [full, faint] = drawMany([
       { words: timed('words below'), overlays, opts: false, frames: [10] },
@@ -285,7 +285,7 @@ describe('watermark and safe area, every shape', () => {
     const box = plan.layout.watermark!;
     const ink = bounds(f, isWhite)!;
     assert.ok(ink.x1 <= box.x1 + 2 && ink.x0 >= box.x0 - 2 && ink.y0 >= box.y0 - 2 && ink.y1 <= box.y1 + 2, `handle ${JSON.stringify(ink)} in ${JSON.stringify(box)}`);
-    const read = ocr(f, { dir, lang: 'eng', ink: isWhite, box: { x0: box.x0 - 4, y0: box.y0 - 4, x1: box.x1 + 4, y1: box.y1 + 4 }, psm: 7 });
+    const read = await ocr(f, { dir, lang: 'eng', ink: isWhite, box: { x0: box.x0 - 4, y0: box.y0 - 4, x1: box.x1 + 4, y1: box.y1 + 4 }, psm: 7 });
     assert.match(read, /reelsmith/, `read "${read}"`);
     assert.equal(count(faint.frames[0]!, isWhite), 0, 'at 30 % nothing is near white');
   });
@@ -294,18 +294,18 @@ describe('watermark and safe area, every shape', () => {
 describe('end card', () => {
   const words = timed('this is the end of the story', 0.1);
   const narrationS = words.at(-1)!.end + 0.2;
-  it('shows its call to action over the last seconds only, readable (OCR)', () => {
+  it('shows its call to action over the last seconds only, readable (OCR)', async () => {
     const endCard = { text: 'Follow for part 2', emphasis: [], durationS: 1.5, extendS: 0 };
     const total = Math.round(narrationS * 30);
     const { frames, plan } = draw({ words, narrationS, overlays: { endCard }, frames: [total - 40 - 15, total - 10] });
     const box = plan.layout.endCard;
     const area = { x0: 0, y0: box.y0, x1: PORTRAIT.width, y1: box.y1 };
     assert.equal(count(frames[0]!, isWhite, area), 0, 'not before its seconds');
-    const read = ocr(frames[1]!, { dir, lang: 'eng', ink: isWhite, box: area });
+    const read = await ocr(frames[1]!, { dir, lang: 'eng', ink: isWhite, box: area });
     assert.equal(letters(read), 'FOLLOWFORPART2', `read "${read}"`);
   });
 
-  it('extend: seconds after the voice with the card and no captions', () => {
+  it('extend: seconds after the voice with the card and no captions', async () => {
     const endCard = { text: 'Follow for more', emphasis: [], durationS: 2, extendS: 2 };
     const { frames, plan } = draw({ words, narrationS, overlays: { endCard }, opts: opts({ style: 'word-highlight' }), frames: [Math.round(narrationS * 30) - 20, Math.round((narrationS + 1.5) * 30)] });
     assert.equal(plan.durationS, narrationS + 2);
@@ -313,6 +313,6 @@ describe('end card', () => {
     assert.ok(count(frames[0]!, isWhite, rows(PORTRAIT, band.y0, band.y1)) > 100, 'captions while the voice speaks');
     assert.equal(count(frames[1]!, isWhite, rows(PORTRAIT, band.y0, band.y1)), 0, 'none after it');
     const box = plan.layout.endCard;
-    assert.match(letters(ocr(frames[1]!, { dir, lang: 'eng', ink: isWhite, box: { x0: 0, y0: box.y0, x1: PORTRAIT.width, y1: box.y1 } })), /FOLLOWFORMORE/);
+    assert.match(letters(await ocr(frames[1]!, { dir, lang: 'eng', ink: isWhite, box: { x0: 0, y0: box.y0, x1: PORTRAIT.width, y1: box.y1 } })), /FOLLOWFORMORE/);
   });
 });

@@ -1,10 +1,13 @@
 // Frames read back for the on-screen craft tests: an ASS document (and optional extra filters)
 // burned by real ffmpeg/libass onto a generated background, the chosen frames returned as RGB,
 // and the pixel and OCR checks those tests make on them.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { OUTPUT_FPS } from '../../functions/media/chunks.ts';
+
+const run = promisify(execFile);
 
 export interface Rgb {
   width: number;
@@ -142,16 +145,22 @@ export function savePng(f: Rgb, path: string): string {
  * white by keeping the pixels that pass `ink` (the drawn letters' colour), and scaled up, which is
  * what tesseract reads best.
  */
-export function ocr(f: Rgb, o: { dir: string; lang: string; ink: Pixel; box?: Box; psm?: number }): string {
+export async function ocr(f: Rgb, o: { dir: string; lang: string; ink: Pixel; box?: Box; psm?: number }): Promise<string> {
   const box = o.box ?? { x0: 0, y0: 0, x1: f.width, y1: f.height };
   const w = box.x1 - box.x0;
   const h = box.y1 - box.y0;
   const mono = Buffer.alloc(w * h);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) mono[y * w + x] = o.ink(...pixel(f, box.x0 + x, box.y0 + y)) ? 0 : 255;
-  const png = join(o.dir, `ocr-${o.lang}.png`);
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${w}x${h}`, '-i', '-', '-vf', 'scale=iw*2:ih*2:flags=bicubic,pad=iw+40:ih+40:20:20:white', '-frames:v', '1', png], { input: mono });
-  return execFileSync('tesseract', [png, 'stdout', '-l', o.lang, '--psm', String(o.psm ?? 6)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const name = join(o.dir, `ocr-${o.lang}-${++ocrRuns}`);
+  writeFileSync(`${name}.gray`, mono);
+  // Awaited, never sync: a test that holds the event loop for seconds lets an idle keep-alive
+  // connection to its service expire unseen, and its next request fails ("other side closed").
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${w}x${h}`, '-i', `${name}.gray`, '-vf', 'scale=iw*2:ih*2:flags=bicubic,pad=iw+40:ih+40:20:20:white', '-frames:v', '1', `${name}.png`]);
+  const { stdout } = await run('tesseract', [`${name}.png`, 'stdout', '-l', o.lang, '--psm', String(o.psm ?? 6)], { encoding: 'utf8' });
+  rmSync(`${name}.gray`, { force: true });
+  return stdout.trim();
 }
+let ocrRuns = 0;
 
 /** Letters and digits only, upper-cased: OCR output compared without punctuation or spacing noise. */
 export const letters = (s: string) => s.toUpperCase().replace(/[^\p{L}\p{N}]/gu, '');
