@@ -34,6 +34,9 @@ const RELATIVE_GATE = -10;
 /** Channels of the voice as the video carries it: each weighs 1 (front left and right). */
 const DUAL_MONO = 2;
 
+/** Below this rate the K-weighting's shelf (1.7 kHz) is too near Nyquist to design. */
+export const MIN_METER_RATE = 8000;
+
 const loudnessOf = (power: number) => -0.691 + 10 * Math.log10(power);
 
 /** Samples in, one at a time in runs of any length; `integrated()` at the end. */
@@ -56,7 +59,7 @@ export class LoudnessMeter {
   #z2 = 0;
 
   constructor(sampleRate: number) {
-    if (!(sampleRate >= 8000)) throw new Error(`no loudness meter for ${sampleRate} Hz`);
+    if (!(sampleRate >= MIN_METER_RATE)) throw new Error(`no loudness meter for ${sampleRate} Hz`);
     this.#f = kWeighting(sampleRate);
     this.#step = Math.round(sampleRate / 10);
     this.#blockLength = 4 * this.#step;

@@ -8,9 +8,10 @@ import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { addStageCpu } from '../lib/stage-timings.ts';
-import { LoudnessMeter } from './loudness-meter.ts';
+import { LoudnessMeter, MIN_METER_RATE } from './loudness-meter.ts';
 import { measureLoudnessArgs, parseIntegratedLoudness, TARGET_LUFS, voiceGainArgs } from './render-args.ts';
 import { runFfmpeg } from './run.ts';
+import { wavLayout, type WavLayout } from './wav.ts';
 import type { MediaTools } from './tools.ts';
 import type { Narration } from '../domain/media.ts';
 
@@ -49,8 +50,9 @@ async function measureWav(path: string, signal: AbortSignal): Promise<number | n
   try {
     const layout = await pcmLayout(fh);
     if (!layout) return undefined;
-    const meter = new LoudnessMeter(layout.sampleRate);
-    const frameBytes = 2 * layout.channels;
+    const { sampleRate, channels } = layout.format;
+    const meter = new LoudnessMeter(sampleRate);
+    const frameBytes = 2 * channels;
     const piece = Buffer.alloc(PIECE_BYTES - (PIECE_BYTES % frameBytes));
     // The meter runs synchronously on this thread, so its busy time is its CPU time (the thread's
     // CPU clock counts in ticks of 10 ms on some kernels: too coarse for the few ms a narration takes).
@@ -61,7 +63,7 @@ async function measureWav(path: string, signal: AbortSignal): Promise<number | n
       const whole = bytesRead - (bytesRead % frameBytes);
       if (whole === 0) break;
       const start = performance.now();
-      meter.push(new Int16Array(piece.buffer, piece.byteOffset, whole / 2), 1 / 32768, 0, layout.channels);
+      meter.push(new Int16Array(piece.buffer, piece.byteOffset, whole / 2), 1 / 32768, 0, channels);
       busyMs += performance.now() - start;
       at += whole;
     }
@@ -72,34 +74,20 @@ async function measureWav(path: string, signal: AbortSignal): Promise<number | n
   }
 }
 
-/** Where a WAV's 16-bit integer samples are, or null for anything else (another format, another sample type). */
-async function pcmLayout(fh: FileHandle): Promise<{ sampleRate: number; channels: number; dataStart: number; dataBytes: number } | null> {
+/** Bytes read for a WAV's header: room for any chunks a writer puts before the samples (fmt, LIST, fact). */
+const HEAD_BYTES = 64 * 1024;
+
+/** Where a 16-bit PCM WAV's samples are (media/wav.ts), or null for anything else, or a WAV with no samples to measure here. */
+async function pcmLayout(fh: FileHandle): Promise<WavLayout | null> {
   const size = (await fh.stat()).size;
-  const head = Buffer.alloc(16);
-  const read = async (at: number, n: number) => (await fh.read(head, 0, n, at)).bytesRead === n;
-  if (!(await read(0, 12)) || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') return null;
-  let format: { sampleRate: number; channels: number } | null = null;
-  // A handful of chunks at most before the samples (fmt, LIST, fact): a file of many more is not one to measure here.
-  for (let at = 12, n = 0; n < 32 && at + 8 <= size; n++) {
-    if (!(await read(at, 8))) return null;
-    const id = head.toString('latin1', 0, 4);
-    const bytes = head.readUInt32LE(4);
-    const body = at + 8;
-    if (id === 'fmt ') {
-      if (bytes < 16 || !(await read(body, 16))) return null;
-      const tag = head.readUInt16LE(0);
-      const channels = head.readUInt16LE(2);
-      const sampleRate = head.readUInt32LE(4);
-      // 0xfffe (WAVE_FORMAT_EXTENSIBLE) is taken as integer PCM by its bit depth: ffmpeg writes it for more than two channels.
-      if ((tag !== 1 && tag !== 0xfffe) || head.readUInt16LE(14) !== 16 || channels < 1 || sampleRate < 8000) return null;
-      format = { sampleRate, channels };
-    } else if (id === 'data') {
-      // A writer streaming to a pipe cannot know the size and puts a placeholder: take what is there.
-      return format && { ...format, dataStart: body, dataBytes: Math.min(bytes === 0 ? Infinity : bytes, size - body) };
-    }
-    at = body + bytes + (bytes % 2);
+  const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+  const { bytesRead } = await fh.read(head, 0, head.length, 0);
+  try {
+    const layout = wavLayout(head.subarray(0, bytesRead), size);
+    return layout.format.sampleRate >= MIN_METER_RATE && layout.dataBytes > 0 ? layout : null;
+  } catch {
+    return null;
   }
-  return null;
 }
 
 /**

@@ -14,7 +14,7 @@ import { readReference, type ReferenceReading } from './espeak-reference.ts';
 import { resolveVoice, voicesOf } from './espeak-voices.ts';
 import type { AlignRequest, Aligner } from './ports.ts';
 import { VoiceoverMismatch } from './voiceover-mismatch.ts';
-import { int16Of, parseWav } from './wav.ts';
+import { int16Of, parseWav } from '../media/wav.ts';
 
 export interface EspeakAlignerOptions {
   espeakPath: string;

@@ -12,7 +12,7 @@
 // "ay"), and failing that, its words share its sound by spoken weight.
 import { mapLimit } from '../lib/concurrency.ts';
 import { runEspeak } from './espeak-voices.ts';
-import { int16Of, parseWav, type Wav } from './wav.ts';
+import { int16Of, parseWav, type Wav } from '../media/wav.ts';
 import { TaskError } from '../errors.ts';
 import { spokenWeight } from '../domain/text.ts';
 import type { ReferenceWord } from '../alignment/align.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TaskError } from '../errors.ts';
 import type { SpeechProvider, SpeechRequest, Voice } from './ports.ts';
 import { normaliseScript, splitSentences, splitWords } from '../domain/text.ts';
-import { durationOf, parseWav, silence, silentRuns, trimSilence, wavHeader, type Wav } from './wav.ts';
+import { durationOf, parseWav, silence, silentRuns, trimSilence, wavHeader, type Wav } from '../media/wav.ts';
 import type { Narration } from '../domain/media.ts';
 import { mapLimit } from '../lib/concurrency.ts';
 import { resolveVoice, runEspeak, voicesOf } from './espeak-voices.ts';

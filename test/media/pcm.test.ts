@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decodeMonoWav, monoPcmArgs } from '../../functions/media/pcm.ts';
 import { resolveMediaTools } from '../../functions/media/tools.ts';
-import { parseWav } from '../../functions/providers/wav.ts';
+import { parseWav } from '../../functions/media/wav.ts';
 import { makeTone } from '../support/media-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
 

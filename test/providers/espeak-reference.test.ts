@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { breakMarkup, cutAtGaps, gappedText, readReference } from '../../functions/providers/espeak-reference.ts';
-import type { Wav } from '../../functions/providers/wav.ts';
+import type { Wav } from '../../functions/media/wav.ts';
 
 const RATE = 8000;
 

@@ -9,7 +9,7 @@ import { checkEspeak, parseVoiceList, resolveVoice, type VoiceIndex } from '../.
 import { placeWords, synthesisParts } from '../../functions/providers/espeak-word-timing.ts';
 
 import { splitSentences, splitWords } from '../../functions/domain/text.ts';
-import { parseWav } from '../../functions/providers/wav.ts';
+import { parseWav } from '../../functions/media/wav.ts';
 import { ffprobe } from '../support/ffprobe.ts';
 import type { Narration } from '../../functions/domain/media.ts';
 import { tempDir } from '../support/temp-dir.ts';

@@ -16,7 +16,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom, type Random } from '../../functions/lib/seeded-random.ts';
-import { parseWav, wavHeader } from '../../functions/providers/wav.ts';
+import { parseWav, wavHeader } from '../../functions/media/wav.ts';
 
 export interface TrueWord {
   text: string;

@@ -1,6 +1,6 @@
-// Just enough RIFF/WAVE to join espeak-ng's per-sentence output into one narration: parse the
-// chunks (headers are not always 44 bytes, and a streamed header carries a placeholder data size),
-// trim silence, and write a 16-bit PCM file back out.
+// Just enough RIFF/WAVE to join espeak-ng's per-sentence output into one narration and to measure a
+// narration's loudness in process: parse the chunks (headers are not always 44 bytes, and a
+// streamed header carries a placeholder data size), trim silence, and write a 16-bit PCM file back out.
 
 export interface PcmFormat {
   sampleRate: number;
@@ -14,24 +14,36 @@ export interface Wav {
   pcm: Buffer;
 }
 
-/** Reads a PCM WAV from memory. Throws on anything that is not 16-bit integer PCM. */
-export function parseWav(buf: Buffer): Wav {
-  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WAVE') {
+/** Where a WAV's samples are: its format, and the byte range of its data chunk. */
+export interface WavLayout {
+  format: PcmFormat;
+  dataStart: number;
+  /** Whole frames only, and no more than the file holds. */
+  dataBytes: number;
+}
+
+/**
+ * The layout of a 16-bit integer PCM WAV from its first bytes (`head`: the whole file, or enough
+ * of its start to hold every chunk before the samples) in a file of `size` bytes. Throws on
+ * anything else, or when the data chunk does not start within `head`.
+ */
+export function wavLayout(head: Buffer, size = head.length): WavLayout {
+  if (head.length < 12 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') {
     throw new Error('not a RIFF/WAVE file');
   }
   let format: PcmFormat | null = null;
   let offset = 12;
-  while (offset + 8 <= buf.length) {
-    const id = buf.toString('latin1', offset, offset + 4);
-    const size = buf.readUInt32LE(offset + 4);
+  while (offset + 8 <= head.length) {
+    const id = head.toString('latin1', offset, offset + 4);
+    const chunkBytes = head.readUInt32LE(offset + 4);
     const body = offset + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > buf.length) throw new Error('truncated fmt chunk');
-      const audioFormat = buf.readUInt16LE(body);
-      const channels = buf.readUInt16LE(body + 2);
-      const sampleRate = buf.readUInt32LE(body + 4);
-      const bitsPerSample = buf.readUInt16LE(body + 14);
-      // 0xfffe is WAVE_FORMAT_EXTENSIBLE; its sub-format is PCM for the files we produce.
+      if (chunkBytes < 16 || body + 16 > head.length) throw new Error('truncated fmt chunk');
+      const audioFormat = head.readUInt16LE(body);
+      const channels = head.readUInt16LE(body + 2);
+      const sampleRate = head.readUInt32LE(body + 4);
+      const bitsPerSample = head.readUInt16LE(body + 14);
+      // 0xfffe is WAVE_FORMAT_EXTENSIBLE; its sub-format is PCM for the files we produce (ffmpeg writes it for more than two channels).
       if ((audioFormat !== 1 && audioFormat !== 0xfffe) || bitsPerSample !== 16 || channels < 1 || sampleRate < 1) {
         throw new Error(`unsupported WAV format ${audioFormat}, ${bitsPerSample}-bit, ${channels} channels`);
       }
@@ -39,14 +51,19 @@ export function parseWav(buf: Buffer): Wav {
     } else if (id === 'data') {
       if (!format) throw new Error('data chunk before fmt chunk');
       // A writer streaming to a pipe cannot know the size and puts a placeholder: take what is there.
-      const available = Math.min(size, buf.length - body);
+      const available = Math.max(0, Math.min(chunkBytes, size - body));
       const frameBytes = format.channels * 2;
-      const whole = available - (available % frameBytes);
-      return { format, pcm: buf.subarray(body, body + whole) };
+      return { format, dataStart: body, dataBytes: available - (available % frameBytes) };
     }
-    offset = body + size + (size % 2);
+    offset = body + chunkBytes + (chunkBytes % 2);
   }
   throw new Error('no data chunk');
+}
+
+/** Reads a PCM WAV from memory. Throws on anything that is not 16-bit integer PCM. */
+export function parseWav(buf: Buffer): Wav {
+  const { format, dataStart, dataBytes } = wavLayout(buf);
+  return { format, pcm: buf.subarray(dataStart, dataStart + dataBytes) };
 }
 
 /** The 44-byte header of a canonical PCM WAV holding `dataBytes` of samples. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { durationOf, encodeWav, parseWav, silence, silentRuns, trimSilence, wavHeader, type PcmFormat } from '../../functions/providers/wav.ts';
+import { durationOf, encodeWav, parseWav, silence, silentRuns, trimSilence, wavHeader, wavLayout, type PcmFormat } from '../../functions/media/wav.ts';
 
 const mono: PcmFormat = { sampleRate: 8000, channels: 1, bitsPerSample: 16 };
 
@@ -67,4 +67,13 @@ test('silentRuns finds inner pauses of at least minS, not the edges', () => {
   assert.equal(runs.length, 1);
   assert.ok(Math.abs(runs[0]!.startS - 0.45) < 1e-3 && Math.abs(runs[0]!.endS - 0.6) < 1e-3, JSON.stringify(runs));
   assert.equal(silentRuns({ format: mono, pcm }, { minS: 0.04 }).length, 2);
+});
+
+test('wavLayout reads the samples’ place from the head of a larger file, whole frames within it; no data chunk in the head throws', () => {
+  const stereo: PcmFormat = { sampleRate: 22050, channels: 2, bitsPerSample: 16 };
+  const file = Buffer.concat([wavHeader(stereo, 4000), samples(new Array(2000).fill(7))]);
+  assert.deepEqual(wavLayout(file.subarray(0, 64), file.length), { format: stereo, dataStart: 44, dataBytes: 4000 });
+  // A file cut short (or a placeholder size): what is there, in whole frames of 4 bytes.
+  assert.deepEqual(wavLayout(file.subarray(0, 64), 44 + 1001), { format: stereo, dataStart: 44, dataBytes: 1000 });
+  assert.throws(() => wavLayout(file.subarray(0, 30), file.length), /no data chunk|truncated/);
 });
