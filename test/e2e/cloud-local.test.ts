@@ -69,7 +69,12 @@ describe('npm run cloud-local', { skip: skipUnlessFirestoreEmulator() }, () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [proc.stdout!, proc.stderr!]) createInterface({ input: stream }).on('line', (l) => logs.push(l));
-    url = await waitFor(() => /api on (http:\/\/\S+)/.exec(logs.join('\n'))?.[1], `cloud-local to start:\n${logs.join('\n')}`);
+    // A command that exits before it serves fails the test now, with its output, not at the runner's timeout.
+    url = await waitFor(() => {
+      const started = /api on (http:\/\/\S+)/.exec(logs.join('\n'))?.[1];
+      if (!started && proc.exitCode !== null) throw new Error(`cloud-local exited with code ${proc.exitCode} before serving:\n${logs.join('\n')}`);
+      return started;
+    }, 'cloud-local to start');
   });
   after(async () => {
     if (proc && proc.exitCode === null) {
