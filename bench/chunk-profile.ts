@@ -17,7 +17,6 @@
 // --full-only: each chunk run once as the render runs it, and its pre-roll, without taking it apart;
 // --uhd-renditions: the stock clips at the rendition the Pexels provider took before issue 22,
 // 3840x2160 for the UHD landscape clips at 1080p, 2560x1440 at 720p.)
-import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +33,7 @@ import { runFfmpeg } from '../functions/media/run.ts';
 import { resolveMediaTools } from '../functions/media/tools.ts';
 import { FAKE_ELEVENLABS_KEY, startFakeElevenLabs } from '../test/fakes/index.ts';
 import { prepareInputs, type PreparedInputs } from './recipe.ts';
+import { reapedChildrenCpuS } from './proc-sampler.ts';
 import { median, table } from './report.ts';
 import { ensureStockMedia, stockPoolClips, type Gop } from './stock.ts';
 import { CACHE_DIR, ensureMedia, SECONDS_PER_CHAR, WORKLOADS, type WorkloadName } from './workload.ts';
@@ -65,20 +65,13 @@ const encode: EncodeSettings = {
   ...(argv.crf ? { crf: Number(argv.crf) } : {}),
 };
 
-/** utime + stime of this process's reaped children, seconds (fields 16 and 17 of /proc/self/stat). */
-function childrenCpuS(): number {
-  const text = readFileSync('/proc/self/stat', 'utf8');
-  const f = text.slice(text.lastIndexOf(')') + 2).trim().split(/\s+/);
-  return (Number(f[16 - 3]) + Number(f[17 - 3])) / 100;
-}
-
 /** Median CPU seconds of `run` (which starts and awaits child processes only) over REPS runs. */
 async function cpuOf(run: () => Promise<unknown>): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < REPS; i++) {
-    const before = childrenCpuS();
+    const before = reapedChildrenCpuS();
     await run();
-    xs.push(childrenCpuS() - before);
+    xs.push(reapedChildrenCpuS() - before);
   }
   return median(xs);
 }

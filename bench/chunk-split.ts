@@ -4,7 +4,6 @@
 // side by side, as renderVideos runs them. CPU is user + system seconds of the reaped children
 // (cutime + cstime), which other load changes little; wall is only worth reading on quiet cores.
 //   node bench/chunk-split.ts [--lengths 1,2,3,4,6] [--reps 5]
-import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { planRender, type RenderPlan } from '../functions/media/render-plan.ts';
 import { resolveMediaTools } from '../functions/media/tools.ts';
 import { makeVideo } from '../test/support/media-fixtures.ts';
 import { renderSpec } from '../test/support/render.ts';
+import { reapedChildrenCpuS } from './proc-sampler.ts';
 import { median, table } from './report.ts';
 
 const { values: argv } = parseArgs({ options: { lengths: { type: 'string', default: '1,2,3,4,6' }, reps: { type: 'string', default: '5' } } });
@@ -23,13 +23,6 @@ const REPS = Number(argv.reps);
 const tools = resolveMediaTools({});
 const signal = new AbortController().signal;
 const root = join(tmpdir(), 'reelsmith-chunk-split');
-
-/** utime + stime of this process's reaped children, seconds (fields 16 and 17 of /proc/self/stat). */
-function childrenCpuS(): number {
-  const text = readFileSync('/proc/self/stat', 'utf8');
-  const f = text.slice(text.lastIndexOf(')') + 2).trim().split(/\s+/);
-  return (Number(f[16 - 3]) + Number(f[17 - 3])) / 100;
-}
 
 await rm(root, { recursive: true, force: true });
 await mkdir(root, { recursive: true });
@@ -65,11 +58,11 @@ for (const L of lengths) {
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
       const output = plan.outputs[0]!;
-      const [cpu0, t0] = [childrenCpuS(), performance.now()];
+      const [cpu0, t0] = [reapedChildrenCpuS(), performance.now()];
       await Promise.all(output.chunks.map((chunk) => renderChunk(tools, { dir, plan, output, chunk, clips, signal })));
       const m = seen.get(name) ?? { cpu: [], wall: [] };
       m.wall.push((performance.now() - t0) / 1000);
-      m.cpu.push(childrenCpuS() - cpu0);
+      m.cpu.push(reapedChildrenCpuS() - cpu0);
       seen.set(name, m);
     }
   }

@@ -45,6 +45,11 @@ export function parseStat(text: string): ProcStat {
   };
 }
 
+/** CPU seconds of this process's children that ended and were reaped (cutime + cstime). */
+export function reapedChildrenCpuS(): number {
+  return parseStat(readFileSync('/proc/self/stat', 'utf8')).reapedTicks / TICKS_PER_S;
+}
+
 function readStat(pid: number): ProcStat | null {
   try {
     return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));

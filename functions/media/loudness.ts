@@ -96,7 +96,8 @@ async function pcmLayout(fh: FileHandle): Promise<WavLayout | null> {
  * preview to play. A narration not yet measured is measured first. The result carries no gain.
  */
 export async function normaliseNarration(tools: MediaTools, narration: Narration, dir: string, signal: AbortSignal): Promise<Narration> {
-  const { gainDb, ...voice } = narration.gainDb === undefined ? await measureNarration(tools, narration, dir, signal) : { ...narration, gainDb: narration.gainDb };
+  const { gainDb: measured, ...voice } = narration;
+  const gainDb = measured ?? (await measureNarration(tools, narration, dir, signal)).gainDb;
   const out = join(dir, 'narration.normalised.wav');
   await runFfmpeg(tools, voiceGainArgs(narration.audioPath, out, gainDb), { cwd: dir, signal, errorCode: 'render_failed' });
   return { ...voice, audioPath: out };

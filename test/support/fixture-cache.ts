@@ -62,6 +62,12 @@ export async function cachedFixture(key: readonly unknown[], out: string, make: 
   return out;
 }
 
+/** Where the fixture of `hash` lives in the cache, and a name of this process's own to write it under first. */
+function cachePaths(hash: string, ext: string): { final: string; tmp: string } {
+  const dir = cacheDir();
+  return { final: join(dir, `${hash}${ext}`), tmp: join(dir, `tmp-${hash}-${process.pid}-${randomBytes(6).toString('hex')}${ext}`) };
+}
+
 function keyHash(key: readonly unknown[], ext: string): string {
   return createHash('sha256')
     .update(JSON.stringify([process.env.TEST_FIXTURE_CACHE_TOOLS ?? '', ext, ...key]))
@@ -73,9 +79,8 @@ function keyHash(key: readonly unknown[], ext: string): string {
 export function cachedFixtureSync(key: readonly unknown[], out: string, make: (path: string) => void): string {
   const ext = extname(out);
   const hash = keyHash(key, ext);
-  const final = join(cacheDir(), `${hash}${ext}`);
+  const { final, tmp } = cachePaths(hash, ext);
   if (!existsSync(final)) {
-    const tmp = join(cacheDir(), `tmp-${hash}-${process.pid}-${randomBytes(6).toString('hex')}${ext}`);
     try {
       make(tmp);
       renameSync(tmp, final);
@@ -98,11 +103,9 @@ export function ffmpegFixtureSync(args: readonly string[], out: string, bin = 'f
 }
 
 async function build(hash: string, ext: string, make: (path: string) => Promise<void>): Promise<string> {
-  const dir = cacheDir();
-  const final = join(dir, `${hash}${ext}`);
+  const { final, tmp } = cachePaths(hash, ext);
   // Another process of this run may have made it already: a file under its key is always whole.
   if (await stat(final).then(() => true, () => false)) return final;
-  const tmp = join(dir, `tmp-${hash}-${process.pid}-${randomBytes(6).toString('hex')}${ext}`);
   try {
     await make(tmp);
     await rename(tmp, final);

@@ -6,6 +6,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { OUTPUT_FPS } from '../../functions/media/chunks.ts';
+import { selectFrames } from './video-frames.ts';
 
 const run = promisify(execFile);
 
@@ -80,10 +81,6 @@ function burnedStream(o: Burned, k: number, assFile: string): string {
   return `[${k}:v]${shift}ass=filename=${assFile}${unshift}`;
 }
 
-function selectFrames(frames: number[]): string {
-  return `select='${frames.map((f) => `eq(n\\,${f})`).join('+')}'`;
-}
-
 function splitFrames(out: Buffer, o: Burned, what: string): Rgb[] {
   const size = o.width * o.height * 3;
   assert(out.length === size * o.frames.length, `ffmpeg returned ${out.length / size} frames for ${what}, asked for ${o.frames.length}`);
@@ -155,10 +152,13 @@ export async function ocr(f: Rgb, o: { dir: string; lang: string; ink: Pixel; bo
   writeFileSync(`${name}.gray`, mono);
   // Awaited, never sync: a test that holds the event loop for seconds lets an idle keep-alive
   // connection to its service expire unseen, and its next request fails ("other side closed").
-  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${w}x${h}`, '-i', `${name}.gray`, '-vf', 'scale=iw*2:ih*2:flags=bicubic,pad=iw+40:ih+40:20:20:white', '-frames:v', '1', `${name}.png`]);
-  const { stdout } = await run('tesseract', [`${name}.png`, 'stdout', '-l', o.lang, '--psm', String(o.psm ?? 6)], { encoding: 'utf8' });
-  rmSync(`${name}.gray`, { force: true });
-  return stdout.trim();
+  try {
+    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${w}x${h}`, '-i', `${name}.gray`, '-vf', 'scale=iw*2:ih*2:flags=bicubic,pad=iw+40:ih+40:20:20:white', '-frames:v', '1', `${name}.png`]);
+    const { stdout } = await run('tesseract', [`${name}.png`, 'stdout', '-l', o.lang, '--psm', String(o.psm ?? 6)], { encoding: 'utf8' });
+    return stdout.trim();
+  } finally {
+    for (const f of [`${name}.gray`, `${name}.png`]) rmSync(f, { force: true });
+  }
 }
 let ocrRuns = 0;
 

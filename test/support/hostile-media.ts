@@ -1,28 +1,13 @@
 // A corpus of hostile "media", generated at test time: files a user could put behind a clip or
 // music URL to make ffmpeg eat memory or CPU, or read files it should not. Each is a few KB to a
 // few MB and takes well under a second to make; none is ever decoded while it is made.
-import { execFile } from 'node:child_process';
 import { rm, truncate, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { cachedFixture, ffmpegKey, withOutput } from './fixture-cache.ts';
+import { cachedFixture } from './fixture-cache.ts';
+import { ffmpeg, generate } from './media-fixtures.ts';
 
 const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
-
-/** `path` made by ffmpeg `args` (synthetic inputs only) once per test run (fixture-cache.ts). */
-function generate(args: string[], path: string): Promise<string> {
-  return cachedFixture(ffmpegKey(FFMPEG, args, path), path, (tmp) => ffmpeg(withOutput(args, path, tmp)));
-}
-
-function ffmpeg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // No timeout: a fixture takes what a busy machine makes it take (the runner's per-test timeout is the hang guard).
-    execFile(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...args], (err, _o, stderr) => {
-      if (err) reject(new Error(`hostile fixture ffmpeg failed: ${err.message}\n${stderr}`));
-      else resolve();
-    });
-  });
-}
 
 /**
  * A baseline JPEG of `side`×`side` pixels, 4:2:0, every block flat grey: 4 bytes of entropy-coded

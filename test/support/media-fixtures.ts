@@ -9,11 +9,12 @@ const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
  * `path`, made by one ffmpeg run of `args` (all inputs synthetic, `path` the output) once per test
  * run and copied for every other ask (fixture-cache.ts).
  */
-function generate(args: string[], path: string): Promise<string> {
+export function generate(args: string[], path: string): Promise<string> {
   return cachedFixture(ffmpegKey(FFMPEG, args, path), path, (tmp) => ffmpeg(withOutput(args, path, tmp)));
 }
 
-function ffmpeg(args: string[]): Promise<void> {
+/** One run of ffmpeg making a fixture (quiet, overwriting), its stderr in the error when it fails. */
+export function ffmpeg(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     // No timeout: a fixture takes what a busy machine makes it take (the runner's per-test timeout is the hang guard).
     execFile(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...args], (err, _o, stderr) => {

@@ -35,7 +35,7 @@ export async function framesAt(path: string, fps: number, width: number, height:
  */
 export async function framesNumbered(path: string, numbers: number[], width: number, height: number, scaleFlags?: string): Promise<Buffer[]> {
   const wanted = [...new Set(numbers)].sort((a, b) => a - b);
-  const select = `select='${wanted.map((n) => `eq(n\\,${n})`).join('+')}'`;
+  const select = selectFrames(wanted);
   const vf = scaleFlags ? `${select},scale=${width}:${height}:flags=${scaleFlags}` : select;
   const args = ['-v', 'error', '-i', path, '-vf', vf, '-fps_mode', 'passthrough', '-frames:v', String(wanted.length), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
   const { stdout } = await run('ffmpeg', args, { encoding: 'buffer', maxBuffer: 1 << 29 });
@@ -45,6 +45,11 @@ export async function framesNumbered(path: string, numbers: number[], width: num
     const i = wanted.indexOf(n);
     return stdout.subarray(i * size, (i + 1) * size);
   });
+}
+
+/** The filter that keeps the frames numbered `numbers` (0-based, in stream order). */
+export function selectFrames(numbers: number[]): string {
+  return `select='${numbers.map((n) => `eq(n\\,${n})`).join('+')}'`;
 }
 
 /** How many frames a video has, every one decoded, and its container's duration. */
